@@ -1,0 +1,1 @@
+//! Shared data-set generators for the benchmarks.
