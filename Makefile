@@ -1,16 +1,27 @@
 # srekit — developer entry points. `make test` is the README's test command and what CI runs.
+# Each suite has its own script under scripts/ so the suites can grow without touching this file.
 CARGO ?= cargo
 
-.PHONY: test test-rust bench fuzz fmt lint
+.PHONY: test test-rust test-python test-node test-e2e bench fuzz fmt lint
 
-test: test-rust
+test: test-rust test-python test-node test-e2e
 
 test-rust:
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
 
+test-python:
+	scripts/test-python.sh
+
+test-node:
+	scripts/test-node.sh
+
+test-e2e:
+	scripts/test-e2e.sh
+
 bench:
 	$(CARGO) bench -p srekit-benches
+	scripts/bench-compare.sh
 
 fuzz:
 	scripts/fuzz.sh $${FUZZ_SECONDS:-10}
