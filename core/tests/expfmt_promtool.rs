@@ -1,5 +1,6 @@
 //! Every kind of encoder output is checked by the real `promtool check metrics` (Debian's prometheus
 //! package; scripts/install-deps.sh installs it). Well-named metrics must draw no finding at all.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -1,6 +1,7 @@
 //! Property tests: encode -> parse gives back the same families, in both formats, for random names,
 //! label values (any Unicode, quotes, backslashes, newlines), help texts and floats; and the parser
 //! never panics on arbitrary input.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use proptest::prelude::*;
 use srekit::expfmt::{encode_to_string, parse, parse_text, Format};
