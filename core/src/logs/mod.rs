@@ -20,6 +20,7 @@
 //! ```
 
 mod error;
+pub mod tail;
 mod json;
 mod logfmt;
 mod ltsv;
