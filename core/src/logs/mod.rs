@@ -20,7 +20,6 @@
 //! ```
 
 mod error;
-pub mod tail;
 mod json;
 mod logfmt;
 mod ltsv;
@@ -31,6 +30,11 @@ mod split;
 mod time;
 mod types;
 mod value;
+
+pub mod config;
+pub mod pipeline;
+pub mod rules;
+pub mod tail;
 
 pub use error::{LineError, LogError};
 pub use json::{parse_json, MAX_JSON_DEPTH};

@@ -87,9 +87,8 @@ impl Checkpoint {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        let checkpoint: Checkpoint = serde_json::from_slice(&text).map_err(|e| {
-            io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
-        })?;
+        let checkpoint: Checkpoint = serde_json::from_slice(&text)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?;
         if checkpoint.version != CHECKPOINT_VERSION {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,

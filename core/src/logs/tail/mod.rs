@@ -198,7 +198,14 @@ impl Tailer {
     /// ```
     pub fn new(options: TailOptions, checkpoint: Option<Checkpoint>) -> Result<Tailer, glob::PatternError> {
         let patterns = Patterns::new(&options.paths)?;
-        Ok(Tailer { options, patterns, files: Vec::new(), restore: checkpoint, started: false, buf: Vec::new() })
+        Ok(Tailer {
+            options,
+            patterns,
+            files: Vec::new(),
+            restore: checkpoint,
+            started: false,
+            buf: Vec::new(),
+        })
     }
 
     /// The options this tailer follows.
@@ -460,7 +467,8 @@ fn read_new_data(
         followed.discard_to_newline = false;
         followed.fingerprint = Fingerprint::read(&followed.file, FINGERPRINT_BYTES as u64)?;
         stats.truncated += 1;
-    } else if (followed.fingerprint.length as usize) < FINGERPRINT_BYTES && size > followed.fingerprint.length {
+    } else if (followed.fingerprint.length as usize) < FINGERPRINT_BYTES && size > followed.fingerprint.length
+    {
         followed.fingerprint = Fingerprint::read(&followed.file, FINGERPRINT_BYTES as u64)?;
     }
     let mut budget = MAX_BYTES_PER_POLL;
@@ -496,4 +504,3 @@ fn read_new_data(
         }
     }
 }
-
