@@ -409,8 +409,8 @@ impl Rule {
             .as_ref()
             .map(|_| std::sync::Arc::new(exemplars::RuleExemplars::new(family.clone(), bounds.clone())));
         Ok(Rule {
-            series_dropped: series_dropped.labels(&[&family]).map_err(metric_error)?,
-            records_skipped: records_skipped.labels(&[&family]).map_err(metric_error)?,
+            series_dropped: series_dropped.labels(&[&name]).map_err(metric_error)?,
+            records_skipped: records_skipped.labels(&[&name]).map_err(metric_error)?,
             name,
             kind: config.kind,
             inputs: config.inputs.clone(),
