@@ -130,7 +130,8 @@ impl Harness {
     pub fn assert_exactly_once(&self, total: u64) {
         let counts = self.counts();
         let missing: Vec<u64> = (0..total).filter(|n| !counts.contains_key(n)).take(10).collect();
-        let repeated: Vec<(u64, usize)> = counts.iter().filter(|(_, c)| **c > 1).map(|(n, c)| (*n, *c)).take(10).collect();
+        let repeated: Vec<(u64, usize)> =
+            counts.iter().filter(|(_, c)| **c > 1).map(|(n, c)| (*n, *c)).take(10).collect();
         assert!(missing.is_empty(), "missing lines (first 10): {missing:?}");
         assert!(repeated.is_empty(), "repeated lines (first 10): {repeated:?}");
         assert_eq!(self.lines.len() as u64, total);
