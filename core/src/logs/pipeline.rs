@@ -181,6 +181,15 @@ pub struct Pipeline {
     poll_interval: Duration,
 }
 
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("inputs", &self.inputs.iter().map(|i| &i.name).collect::<Vec<_>>())
+            .field("rules", &self.rules)
+            .finish()
+    }
+}
+
 impl Pipeline {
     /// Builds the pipeline with a new registry.
     ///
@@ -416,6 +425,12 @@ pub struct PipelineHandle {
     metrics: PipelineMetrics,
 }
 
+impl std::fmt::Debug for PipelineHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelineHandle").field("thread", &self.thread).finish()
+    }
+}
+
 impl PipelineHandle {
     /// The pipeline's metrics.
     ///
@@ -453,6 +468,12 @@ impl PipelineHandle {
 pub struct PipelineMetrics {
     registry: Registry,
     exemplars: Exemplars,
+}
+
+impl std::fmt::Debug for PipelineMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelineMetrics").field("exemplars", &self.exemplars).finish()
+    }
 }
 
 impl PipelineMetrics {

@@ -175,6 +175,14 @@ pub struct RuleSet {
     outcomes: Vec<Outcome>,
 }
 
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.rules.iter().map(|r| &r.name).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 /// The rules that apply to one input (see [`RuleSet::selection`]).
 ///
 /// ```
