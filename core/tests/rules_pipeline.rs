@@ -161,10 +161,10 @@ fn config_errors_are_clear() {
     let dir = tempfile::tempdir().expect("tempdir");
     let unknown_input =
         config(dir.path(), "[[metrics]]\nname = \"x_total\"\nkind = \"counter\"\ninputs = [\"web\"]");
-    let err = Pipeline::new(&unknown_input).err().expect("error");
+    let err = Pipeline::new(&unknown_input).expect_err("error");
     assert_eq!(err.to_string(), "rule \"x_total\" refers to unknown input \"web\"");
     let duplicate = config(dir.path(), "[[metrics]]\nname = \"api_requests_total\"\nkind = \"counter\"");
-    let err = Pipeline::new(&duplicate).err().expect("error");
+    let err = Pipeline::new(&duplicate).expect_err("error");
     assert!(matches!(err, PipelineError::Rule(_)), "{err}");
     assert!(err.to_string().contains("already registered"), "{err}");
     let bad_type: Result<PipelineConfig, _> = toml::from_str("[[metrics]]\nname = \"a\"\nkind = \"summary\"");
