@@ -58,7 +58,12 @@ fn main() -> ExitCode {
 }
 
 fn serve(cli: &cli::Cli, scraper: Arc<scrape::Scraper>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(4)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("srekit-exporter: cannot start the runtime: {err}");
