@@ -50,6 +50,9 @@ pub struct WebFlags {
     /// Seconds a client may take to send its request headers.
     #[arg(long = "web.read-timeout", default_value_t = 10.0, global = true)]
     pub read_timeout: f64,
+    /// Path to a web config file (TLS and basic auth, as Prometheus' exporter toolkit reads it).
+    #[arg(long = "web.config.file", global = true)]
+    pub config_file: Option<PathBuf>,
     /// Seconds a whole connection may last (request and response together).
     #[arg(long = "web.write-timeout", default_value_t = 60.0, global = true)]
     pub write_timeout: f64,

@@ -4,6 +4,7 @@
 mod cli;
 mod scrape;
 mod server;
+mod web_config;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -76,6 +77,16 @@ fn serve(cli: &cli::Cli, scraper: Arc<scrape::Scraper>) -> ExitCode {
         read_timeout: Duration::from_secs_f64(cli.web.read_timeout.max(0.001)),
         write_timeout: Duration::from_secs_f64(cli.web.write_timeout.max(0.001)),
     };
+    let web = match &cli.web.config_file {
+        Some(path) => match web_config::WebConfig::load(path) {
+            Ok(web) => web,
+            Err(err) => {
+                eprintln!("srekit-exporter: --web.config.file: {err}");
+                return ExitCode::from(2);
+            }
+        },
+        None => web_config::WebConfig { tls: None, auth: None },
+    };
     runtime.block_on(async {
         let listener = match server::bind(&cli.web.listen_address).await {
             Ok(listener) => listener,
@@ -87,7 +98,7 @@ fn serve(cli: &cli::Cli, scraper: Arc<scrape::Scraper>) -> ExitCode {
         if let Ok(address) = listener.local_addr() {
             log::info!("listening on {address}, metrics at {}", settings.telemetry_path);
         }
-        server::serve(listener, scraper, settings, server::shutdown_signal()).await;
+        server::serve(listener, scraper, settings, web, server::shutdown_signal()).await;
         log::info!("shut down");
         ExitCode::SUCCESS
     })

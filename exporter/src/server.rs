@@ -1,6 +1,7 @@
 //! The HTTP server (hyper on tokio): `/metrics` (or the configured path), `/` landing page, `/healthz`.
 //! Read and write timeouts, a cap on concurrent scrapes (503 beyond it), a header size limit, only
-//! GET and HEAD, and graceful shutdown on SIGTERM / SIGINT.
+//! GET and HEAD, optional TLS and basic auth (see `web_config`), and graceful shutdown on SIGTERM /
+//! SIGINT.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -10,16 +11,21 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, CONTENT_ENCODING, CONTENT_TYPE};
+use hyper::header::{
+    HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE,
+    WWW_AUTHENTICATE,
+};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::scrape::{accepts_gzip, gzip, Scraper};
+use crate::web_config::{BasicAuth, WebConfig};
 
 /// Settings of the server.
 #[derive(Debug, Clone)]
@@ -34,6 +40,7 @@ struct State {
     scraper: Arc<Scraper>,
     settings: ServerSettings,
     scrape_slots: Option<Semaphore>,
+    auth: Option<BasicAuth>,
 }
 
 /// Resolves node_exporter-style addresses: `:9100` means every interface (IPv6 and IPv4).
@@ -55,14 +62,16 @@ pub async fn serve(
     listener: TcpListener,
     scraper: Arc<Scraper>,
     settings: ServerSettings,
+    web: WebConfig,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let state = Arc::new(State {
         scrape_slots: (settings.max_requests > 0).then(|| Semaphore::new(settings.max_requests)),
         scraper,
         settings,
+        auth: web.auth,
     });
-    let graceful = GracefulShutdown::new();
+    let graceful = Arc::new(GracefulShutdown::new());
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -76,20 +85,21 @@ pub async fn serve(
                         continue;
                     }
                 };
-                let for_service = state.clone();
-                let service = service_fn(move |request| {
-                    let state = for_service.clone();
-                    async move { Ok::<_, Infallible>(handle(&state, request).await) }
-                });
-                let connection = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(state.settings.read_timeout)
-                    .max_buf_size(16 * 1024)
-                    .serve_connection(TokioIo::new(stream), service);
-                let watched = graceful.watch(connection);
-                let limit = state.settings.write_timeout;
+                let state = state.clone();
+                let graceful = graceful.clone();
+                let tls = web.tls.clone();
                 tokio::spawn(async move {
-                    let _ = tokio::time::timeout(limit, watched).await;
+                    match tls {
+                        None => serve_connection(stream, state, &graceful).await,
+                        Some(acceptor) => {
+                            let handshake = tokio::time::timeout(state.settings.read_timeout, acceptor.accept(stream));
+                            match handshake.await {
+                                Ok(Ok(tls_stream)) => serve_connection(tls_stream, state, &graceful).await,
+                                Ok(Err(err)) => log::debug!("TLS handshake failed: {err}"),
+                                Err(_) => log::debug!("TLS handshake timed out"),
+                            }
+                        }
+                    }
                 });
             }
             () = &mut shutdown => break,
@@ -97,9 +107,33 @@ pub async fn serve(
     }
     drop(listener);
     let limit = state.settings.write_timeout;
+    let Ok(graceful) = Arc::try_unwrap(graceful) else {
+        // Connections still being set up hold a handle; give them the write timeout to finish.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        return;
+    };
     if tokio::time::timeout(limit, graceful.shutdown()).await.is_err() {
         log::warn!("connections still open after {limit:?}; closing them");
     }
+}
+
+/// Serves HTTP/1.1 on one connection (plain or TLS) until it closes or the write timeout passes.
+async fn serve_connection<I>(io: I, state: Arc<State>, graceful: &GracefulShutdown)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let for_service = state.clone();
+    let service = service_fn(move |request| {
+        let state = for_service.clone();
+        async move { Ok::<_, Infallible>(handle(&state, request).await) }
+    });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(state.settings.read_timeout)
+        .max_buf_size(16 * 1024)
+        .serve_connection(TokioIo::new(io), service);
+    let watched = graceful.watch(connection);
+    let _ = tokio::time::timeout(state.settings.write_timeout, watched).await;
 }
 
 fn text_response(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
@@ -127,6 +161,17 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<Full<Byte
 }
 
 async fn route(state: &State, request: &Request<Incoming>, is_metrics: bool) -> Response<Full<Bytes>> {
+    if let Some(auth) = &state.auth {
+        let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        // /healthz stays open so liveness probes need no credentials.
+        if request.uri().path() != "/healthz" && !auth.allows(header) {
+            let mut response = text_response(StatusCode::UNAUTHORIZED, "unauthorized\n");
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"srekit\""));
+            return response;
+        }
+    }
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut response = text_response(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are allowed\n");
         response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD"));

@@ -47,17 +47,22 @@ pub fn exporter_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_srekit-exporter"))
 }
 
-/// Starts the exporter on a free port with extra arguments and waits until `/healthz` answers.
-pub fn start_exporter(args: &[&str]) -> (Process, u16) {
+/// Starts the exporter on a free port with extra arguments (does not wait for it).
+pub fn spawn_exporter(args: &[&str]) -> (Process, u16) {
     let port = free_port();
     let child = Command::new(exporter_binary())
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .args(args)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .expect("start srekit-exporter");
-    let process = Process { child, name: "srekit-exporter" };
+    (Process { child, name: "srekit-exporter" }, port)
+}
+
+/// Starts the exporter on a free port with extra arguments and waits until `/healthz` answers.
+pub fn start_exporter(args: &[&str]) -> (Process, u16) {
+    let (process, port) = spawn_exporter(args);
     wait_until(Duration::from_secs(20), || {
         http_get(port, "/healthz", &[]).map(|r| r.status == 200).unwrap_or(false)
     })
