@@ -33,6 +33,8 @@ pub enum Commands {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Parse log lines (files or stdin) into NDJSON on stdout; bad lines go to stderr with their line number.
+    Parse(crate::parse_cmd::ParseArgs),
 }
 
 /// Flags of the HTTP server.

@@ -2,6 +2,7 @@
 //! With no arguments it serves on `:9100/metrics`; `collect` prints one scrape and exits.
 
 mod cli;
+mod parse_cmd;
 mod scrape;
 mod server;
 mod web_config;
@@ -18,6 +19,9 @@ use srekit::metrics::Registry;
 fn main() -> ExitCode {
     let (cli, matches) = cli::parse();
     env_logger::Builder::new().parse_filters(&cli.log_level).format_timestamp_millis().init();
+    if let Some(Commands::Parse(args)) = &cli.command {
+        return parse_cmd::run(args);
+    }
     let host_config = match cli::host_config(&cli.host, &matches) {
         Ok(config) => config,
         Err(err) => {
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         None | Some(Commands::Serve) => serve(&cli, scraper),
+        Some(Commands::Parse(_)) => ExitCode::from(2), // handled above
     }
 }
 
