@@ -112,7 +112,7 @@ fn parse_stream(parser: &Parser, name: &str, mut reader: impl Read, out: &mut im
             return;
         }
         let outcome = match event {
-            SplitEvent::Line { line, .. } if line.is_empty() => Ok(()),
+            SplitEvent::Line { line: [], .. } => Ok(()),
             SplitEvent::Line { number, line } => match parser.parse(line) {
                 Ok(record) => serde_json::to_writer(&mut *out, &record.to_json())
                     .map_err(io::Error::from)
