@@ -63,7 +63,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// Raises the soft open-file limit to the hard limit (as Go programs such as node_exporter do), so
+/// many idle or slow clients cannot exhaust descriptors before the read timeout closes them.
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
 fn serve(cli: &cli::Cli, scraper: Arc<scrape::Scraper>) -> ExitCode {
+    raise_open_file_limit();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(4)
