@@ -167,6 +167,13 @@ fn config_errors_are_clear() {
     let err = Pipeline::new(&duplicate).expect_err("error");
     assert!(matches!(err, PipelineError::Rule(_)), "{err}");
     assert!(err.to_string().contains("already registered"), "{err}");
+    let clash: PipelineConfig = toml::from_str(&format!(
+        "state = {{ directory = \"{}\" }}\n[[inputs]]\nname = \"a/b\"\npaths = []\n[[inputs]]\nname = \"a_b\"\npaths = []",
+        dir.path().display()
+    ))
+    .expect("config");
+    let err = Pipeline::new(&clash).expect_err("error");
+    assert!(err.to_string().contains("clashes with input \"a/b\""), "{err}");
     let bad_type: Result<PipelineConfig, _> = toml::from_str("[[metrics]]\nname = \"a\"\nkind = \"summary\"");
     assert!(bad_type.is_err());
     let typo: Result<PipelineConfig, _> =

@@ -244,6 +244,17 @@ impl Pipeline {
             }
             let name = input_config.name.as_str();
             let checkpoint_path = config.state.directory.as_deref().map(|dir| checkpoint_path(dir, name));
+            if let Some(other) =
+                inputs.iter().find(|i| checkpoint_path.is_some() && i.checkpoint_path == checkpoint_path)
+            {
+                return Err(PipelineError::InvalidInput {
+                    input: name.to_owned(),
+                    message: format!(
+                        "its checkpoint file name clashes with input {:?}'s; rename one",
+                        other.name
+                    ),
+                });
+            }
             let checkpoint = match &checkpoint_path {
                 Some(path) => Checkpoint::load(path)
                     .map_err(|source| PipelineError::Checkpoint { path: path.clone(), source })?,
