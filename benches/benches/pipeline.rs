@@ -19,10 +19,10 @@ fn line(i: u64, out: &mut String) {
     use std::fmt::Write as _;
     let method = ["GET", "GET", "GET", "POST", "PUT", "DELETE"][(i % 6) as usize];
     let status = ["200", "200", "200", "200", "201", "304", "404", "500", "503"][(i % 9) as usize];
-    let _ = write!(
+    let _ = writeln!(
         out,
         "ts=2026-11-25T12:{:02}:{:02}.{:03}Z level=info method={method} path=/api/v1/items/{} status={status} \
-         duration_ms={}.{} bytes={} trace_id={:032x} user_agent=\"Mozilla/5.0 (X11; Linux x86_64)\" msg=\"request served\"\n",
+         duration_ms={}.{} bytes={} trace_id={:032x} user_agent=\"Mozilla/5.0 (X11; Linux x86_64)\" msg=\"request served\"",
         (i / 60_000) % 60,
         (i / 1000) % 60,
         i % 1000,
