@@ -211,6 +211,30 @@ impl Pipeline {
     /// assert!(matches!(err, PipelineError::UnknownInput { .. }));
     /// ```
     pub fn with_registry(config: &PipelineConfig, registry: Registry) -> Result<Pipeline, PipelineError> {
+        Pipeline::build(config, registry, true)
+    }
+
+    /// Checks a configuration as [`Pipeline::new`] would (formats, types, time formats, regexes, globs,
+    /// metric and label names, buckets, input references, limits) without touching the filesystem:
+    /// for the exporter's `check` command.
+    ///
+    /// ```
+    /// use srekit::logs::{config::PipelineConfig, pipeline::Pipeline};
+    /// let good: PipelineConfig = toml::from_str("[[inputs]]\nname = \"a\"\npaths = [\"/var/log/a/*.log\"]").unwrap();
+    /// assert!(Pipeline::validate(&good).is_ok());
+    /// let bad: PipelineConfig = toml::from_str("[[metrics]]\nname = \"h\"\nkind = \"histogram\"\nvalue = \"v\"\nbuckets = [2, 1]").unwrap();
+    /// assert!(Pipeline::validate(&bad).unwrap_err().to_string().contains("strictly increasing"));
+    /// ```
+    pub fn validate(config: &PipelineConfig) -> Result<(), PipelineError> {
+        Pipeline::build(config, Registry::new(), false).map(|_| ())
+    }
+
+    /// Builds the pipeline; with `use_state`, creates the state directory and loads checkpoints.
+    fn build(
+        config: &PipelineConfig,
+        registry: Registry,
+        use_state: bool,
+    ) -> Result<Pipeline, PipelineError> {
         let rules = RuleSet::new(&config.metrics, &registry)?;
         for (rule, input) in rules.referenced_inputs() {
             if !config.inputs.iter().any(|i| i.name == input) {
@@ -233,7 +257,7 @@ impl Pipeline {
             "Lines skipped without parsing, by reason.",
             &["input", "reason"],
         )?;
-        if let Some(dir) = &config.state.directory {
+        if let Some(dir) = config.state.directory.as_ref().filter(|_| use_state) {
             std::fs::create_dir_all(dir)
                 .map_err(|source| PipelineError::Checkpoint { path: dir.clone(), source })?;
         }
@@ -255,7 +279,7 @@ impl Pipeline {
                     ),
                 });
             }
-            let checkpoint = match &checkpoint_path {
+            let checkpoint = match checkpoint_path.as_ref().filter(|_| use_state) {
                 Some(path) => Checkpoint::load(path)
                     .map_err(|source| PipelineError::Checkpoint { path: path.clone(), source })?,
                 None => None,
