@@ -36,6 +36,7 @@ pub use exemplars::{Exemplars, MAX_EXEMPLAR_LABEL_CHARS};
 
 use super::config::{RuleConfig, RuleKind};
 use super::record::Record;
+use super::value::Value;
 use crate::error::MetricError;
 use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry};
 
@@ -440,7 +441,7 @@ impl Rule {
 
     fn selects(&self, record: &Record<'_>) -> bool {
         let field_matches = |(field, re): &(String, Regex)| {
-            record.get(field).is_some_and(|value| re.is_match(&value.to_label_string()))
+            field_value(record, field).is_some_and(|value| re.is_match(&value.to_label_string()))
         };
         self.matches.iter().all(field_matches) && !self.excludes.iter().any(field_matches)
     }
@@ -450,13 +451,15 @@ impl Rule {
             return Outcome::NotMatched;
         }
         let value = match &self.value {
-            Some(field) => match record.get(field).and_then(|v| v.as_f64()).map(|v| v * self.scale) {
-                Some(v) if v.is_finite() && (self.kind != RuleKind::Counter || v >= 0.0) => Some(v),
-                _ => {
-                    self.records_skipped.inc();
-                    return Outcome::SkippedValue;
+            Some(field) => {
+                match field_value(record, field).and_then(|v| v.as_f64()).map(|v| v * self.scale) {
+                    Some(v) if v.is_finite() && (self.kind != RuleKind::Counter || v >= 0.0) => Some(v),
+                    _ => {
+                        self.records_skipped.inc();
+                        return Outcome::SkippedValue;
+                    }
                 }
-            },
+            }
             None => None,
         };
         let Some(index) = self.series_for(record) else {
@@ -486,7 +489,7 @@ impl Rule {
             }
         };
         if let (Some(slots), Some((label, field))) = (&series.exemplar_slots, &self.exemplar) {
-            if let Some(trace_id) = record.get(field) {
+            if let Some(trace_id) = field_value(record, field) {
                 let trace_id = trace_id.to_label_string();
                 if !trace_id.is_empty() {
                     let timestamp = record.timestamp.unwrap_or_else(now_seconds);
@@ -534,7 +537,27 @@ impl Rule {
 
 /// A label's value from the record: the field as label text, or empty when the field is missing.
 fn label_value<'r>(record: &'r Record<'_>, field: &str) -> Cow<'r, str> {
-    record.get(field).map_or(Cow::Borrowed(""), |v| v.to_label_string())
+    field_value(record, field).map_or(Cow::Borrowed(""), |v| v.to_label_string())
+}
+
+/// [`Record::get`] with a fast path for top-level fields (the common case): a reverse scan comparing
+/// lengths and first bytes before whole names, so the last duplicate still wins. Nested paths fall back
+/// to [`Record::get`].
+#[inline]
+fn field_value<'r, 'a>(record: &'r Record<'a>, path: &str) -> Option<&'r Value<'a>> {
+    let wanted = path.as_bytes();
+    let Some(&first) = wanted.first() else { return record.get(path) };
+    for (key, value) in record.fields.iter().rev() {
+        let key = key.as_bytes();
+        if key.len() == wanted.len() && key.first() == Some(&first) && key == wanted {
+            return Some(value);
+        }
+    }
+    if path.contains('.') {
+        record.get(path)
+    } else {
+        None
+    }
 }
 
 fn now_seconds() -> f64 {
