@@ -115,11 +115,13 @@ pub enum PipelineError {
         /// The I/O error.
         source: io::Error,
     },
-    /// Reading an input's files failed (other files and inputs go on).
-    #[error("input {input:?}: {source}")]
+    /// Reading one of an input's files failed (other files and inputs go on).
+    #[error("input {input:?}: {path}: {source}")]
     Read {
         /// The input's name.
         input: String,
+        /// The file.
+        path: PathBuf,
         /// The I/O error.
         source: io::Error,
     },
@@ -343,7 +345,7 @@ impl Pipeline {
             let Input { name, tailer, parser, selection, lines, bytes, parse_errors, too_long, .. } = input;
             let rules = &mut self.rules;
             let (mut errors, mut long) = (0u64, 0u64);
-            let result = tailer.poll(|event| match event {
+            let mut stats = tailer.poll(|event| match event {
                 TailEvent::Line(line) => {
                     if line.is_empty() {
                         return;
@@ -357,13 +359,9 @@ impl Pipeline {
                 }
                 TailEvent::TooLong(_) => long += 1,
             });
-            let stats = match result {
-                Ok(stats) => stats,
-                Err(source) => {
-                    summary.errors.push(PipelineError::Read { input: name.clone(), source });
-                    continue;
-                }
-            };
+            for (path, source) in std::mem::take(&mut stats.errors) {
+                summary.errors.push(PipelineError::Read { input: name.clone(), path, source });
+            }
             add(lines, stats.lines);
             add(bytes, stats.bytes);
             add(parse_errors, errors);

@@ -74,12 +74,11 @@ impl Harness {
         let (lines, too_long) = (&mut self.lines, &mut self.too_long);
         let tailer = self.tailer.as_mut().expect("started");
         loop {
-            let stats = tailer
-                .poll(|event| match event {
-                    TailEvent::Line(l) => lines.push(String::from_utf8_lossy(l).into_owned()),
-                    TailEvent::TooLong(n) => too_long.push(n),
-                })
-                .expect("poll");
+            let stats = tailer.poll(|event| match event {
+                TailEvent::Line(l) => lines.push(String::from_utf8_lossy(l).into_owned()),
+                TailEvent::TooLong(n) => too_long.push(n),
+            });
+            assert!(stats.errors.is_empty(), "{:?}", stats.errors);
             if !stats.more {
                 break;
             }

@@ -16,10 +16,11 @@
 //! options.read_from_head = false; // the default: files present at the first start are read from their end
 //! let mut tailer = Tailer::new(options, None).unwrap();
 //! let mut lines = Vec::new();
-//! tailer.poll(|e| if let TailEvent::Line(l) = e { lines.push(l.to_vec()) }).unwrap();
+//! tailer.poll(|e| if let TailEvent::Line(l) = e { lines.push(l.to_vec()) });
 //! assert!(lines.is_empty());
 //! std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"new=1\npart").unwrap();
-//! tailer.poll(|e| if let TailEvent::Line(l) = e { lines.push(l.to_vec()) }).unwrap();
+//! let stats = tailer.poll(|e| if let TailEvent::Line(l) = e { lines.push(l.to_vec()) });
+//! assert!(stats.errors.is_empty());
 //! assert_eq!(lines, vec![b"new=1".to_vec()]); // "part" waits for its newline
 //! assert_eq!(tailer.checkpoint().files[0].offset, 12);
 //! ```
@@ -28,6 +29,7 @@ mod checkpoint;
 mod discover;
 mod identity;
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::{DirEntryExt, FileExt};
@@ -112,9 +114,9 @@ pub enum TailEvent<'a> {
 /// ```
 /// let stats = srekit::logs::tail::PollStats::default();
 /// assert_eq!(stats.bytes, 0);
-/// assert!(!stats.more);
+/// assert!(!stats.more && stats.errors.is_empty());
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct PollStats {
     /// Bytes of complete lines handed out (line endings included).
     pub bytes: u64,
@@ -130,6 +132,9 @@ pub struct PollStats {
     pub over_open_limit: u64,
     /// Some file has more data than one poll reads: poll again without waiting.
     pub more: bool,
+    /// Files that could not be read (the others were read; the failing ones are retried next poll,
+    /// or let go if they are rotated away and idle).
+    pub errors: Vec<(PathBuf, io::Error)>,
 }
 
 /// One file being followed.
@@ -172,7 +177,7 @@ enum Start {
 /// options.read_from_head = true;
 /// let mut tailer = Tailer::new(options, None).unwrap();
 /// let mut count = 0;
-/// let stats = tailer.poll(|e| if matches!(e, TailEvent::Line(_)) { count += 1 }).unwrap();
+/// let stats = tailer.poll(|e| if matches!(e, TailEvent::Line(_)) { count += 1 });
 /// assert_eq!((count, stats.lines, stats.bytes), (2, 2, 8));
 /// ```
 #[derive(Debug)]
@@ -184,6 +189,8 @@ pub struct Tailer {
     restore: Option<Checkpoint>,
     started: bool,
     buf: Vec<u8>,
+    /// Matching paths that could not be opened (reported once).
+    unreadable: HashSet<PathBuf>,
 }
 
 impl Tailer {
@@ -205,6 +212,7 @@ impl Tailer {
             restore: checkpoint,
             started: false,
             buf: Vec::new(),
+            unreadable: HashSet::new(),
         })
     }
 
@@ -229,16 +237,14 @@ impl Tailer {
     }
 
     /// Discovers files, detects rotation and truncation, reads new data and calls `on_event` for every
-    /// complete line. Errors reading one file do not stop the others; the first is returned after all
-    /// files were polled.
+    /// complete line. Errors reading one file do not stop the others; they are listed in the stats.
     ///
     /// ```
     /// let mut t = srekit::logs::tail::Tailer::new(srekit::logs::tail::TailOptions::new("a", vec![]), None).unwrap();
-    /// assert_eq!(t.poll(|_| {}).unwrap().lines, 0);
+    /// assert_eq!(t.poll(|_| {}).lines, 0);
     /// ```
-    pub fn poll(&mut self, mut on_event: impl FnMut(TailEvent<'_>)) -> io::Result<PollStats> {
+    pub fn poll(&mut self, mut on_event: impl FnMut(TailEvent<'_>)) -> PollStats {
         let mut stats = PollStats::default();
-        let mut first_error = None;
         if !self.started {
             self.started = true;
             match self.restore.take() {
@@ -262,7 +268,7 @@ impl Tailer {
             let at_eof = match read_new_data(followed, &mut self.buf, &mut stats, &mut on_event) {
                 Ok(at_eof) => at_eof,
                 Err(e) => {
-                    first_error.get_or_insert(e);
+                    stats.errors.push((followed.path.clone(), e));
                     true
                 }
             };
@@ -279,10 +285,7 @@ impl Tailer {
             stats.more |= !at_eof;
             index += 1;
         }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(stats),
-        }
+        stats
     }
 
     /// The state to store: every open file's identity and the offset just past its last complete line.
@@ -366,7 +369,19 @@ impl Tailer {
                 stats.over_open_limit += 1;
                 continue;
             }
-            let Ok(file) = File::open(&path) else { continue };
+            let file = match File::open(&path) {
+                Ok(file) => {
+                    self.unreadable.remove(&path);
+                    file
+                }
+                Err(e) => {
+                    // Reported once per path (not at every poll) until it can be opened.
+                    if e.kind() != io::ErrorKind::NotFound && self.unreadable.insert(path.clone()) {
+                        stats.errors.push((path, e));
+                    }
+                    continue;
+                }
+            };
             match file.metadata() {
                 Ok(meta) if Inode::of(&meta) == inode => {}
                 _ => continue, // replaced between glob and open: the next poll sees the new one
