@@ -29,7 +29,7 @@ mod checkpoint;
 mod discover;
 mod identity;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::{DirEntryExt, FileExt};
@@ -345,11 +345,13 @@ impl Tailer {
     /// Opens matching files not followed yet; marks followed files no matching path leads to as rotated.
     fn discover(&mut self, start: Start, stats: &mut PollStats) {
         let matching = self.patterns.matching_files();
+        let by_inode: HashMap<Inode, &PathBuf> =
+            matching.iter().map(|(path, inode)| (*inode, path)).collect();
         for followed in &mut self.files {
-            match matching.iter().find(|(_, inode)| *inode == followed.inode) {
-                Some((path, _)) => {
-                    if followed.path != *path {
-                        followed.path = path.clone();
+            match by_inode.get(&followed.inode) {
+                Some(path) => {
+                    if followed.path != **path {
+                        followed.path = (*path).clone();
                     }
                     followed.rotated = false;
                 }
@@ -361,8 +363,9 @@ impl Tailer {
                 }
             }
         }
+        let mut followed: HashSet<Inode> = self.files.iter().map(|f| f.inode).collect();
         for (path, inode) in matching {
-            if self.files.iter().any(|f| f.inode == inode) {
+            if followed.contains(&inode) {
                 continue;
             }
             if self.files.len() >= self.options.max_open_files {
@@ -386,8 +389,9 @@ impl Tailer {
                 Ok(meta) if Inode::of(&meta) == inode => {}
                 _ => continue, // replaced between glob and open: the next poll sees the new one
             }
-            if let Ok(followed) = self.follow(path, file, start) {
-                self.files.push(followed);
+            if let Ok(new_file) = self.follow(path, file, start) {
+                followed.insert(new_file.inode);
+                self.files.push(new_file);
                 stats.opened += 1;
             }
         }
