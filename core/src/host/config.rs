@@ -295,14 +295,14 @@ mod tests {
 
     #[test]
     fn default_filters_match_node_exporter() {
-        let settings = HostConfig::default().compile().unwrap();
+        let settings = HostConfig::default().compile().expect("test setup");
         let disk_exclude = &settings.diskstats_device_exclude;
         assert!(!device_selected("sda1", &None, disk_exclude));
         assert!(device_selected("sda", &None, disk_exclude));
         assert!(!device_selected("nvme0n1p2", &None, disk_exclude));
         assert!(device_selected("nvme0n1", &None, disk_exclude));
         assert!(!device_selected("lo", &settings.netdev_device_include, &settings.netdev_device_exclude));
-        let mounts = settings.filesystem_mount_points_exclude.as_ref().unwrap();
+        let mounts = settings.filesystem_mount_points_exclude.as_ref().expect("test setup");
         assert!(mounts.is_match("/run/user/1000"));
         assert!(!mounts.is_match("/"));
         assert!(!mounts.is_match("/home"));
@@ -310,7 +310,7 @@ mod tests {
 
     #[test]
     fn root_paths_join_absolute_parts() {
-        let settings = HostConfig::with_roots("/p", "/s", "/host").compile().unwrap();
+        let settings = HostConfig::with_roots("/p", "/s", "/host").compile().expect("test setup");
         assert_eq!(settings.root("/etc/os-release"), PathBuf::from("/host/etc/os-release"));
         assert_eq!(settings.proc("stat"), PathBuf::from("/p/stat"));
     }

@@ -59,18 +59,16 @@ impl Filesystem {
         Ok(parse_mounts(text))
     }
 
-    /// The label for a mount point: the rootfs prefix removed (node_exporter's rootfsStripPrefix).
-    fn strip_rootfs(&self, mount_point: &str) -> Option<String> {
+    /// The label for a mount point: the rootfs prefix removed when present (node_exporter's
+    /// rootfsStripPrefix), so `/host/home` seen from a container is reported as `/home`.
+    fn strip_rootfs(&self, mount_point: &str) -> String {
         let root = self.settings.rootfs.to_string_lossy();
         let root = root.trim_end_matches('/');
-        if root.is_empty() {
-            return Some(mount_point.to_string());
+        match mount_point.strip_prefix(root) {
+            Some("") if !root.is_empty() => "/".to_string(),
+            Some(rest) if !root.is_empty() && rest.starts_with('/') => rest.to_string(),
+            _ => mount_point.to_string(),
         }
-        let stripped = mount_point.strip_prefix(root)?;
-        if stripped.is_empty() {
-            return Some("/".to_string());
-        }
-        stripped.starts_with('/').then(|| stripped.to_string())
     }
 
     /// Starts statfs of `path` on its own thread unless an earlier one is still stuck.
@@ -100,7 +98,7 @@ impl Collector for Filesystem {
         let mut seen = HashSet::new();
         let mut pending = Vec::new();
         for mount in mounts {
-            let Some(mount_point) = self.strip_rootfs(&mount.mount_point) else { continue };
+            let mount_point = self.strip_rootfs(&mount.mount_point);
             if let Some(exclude) = &self.settings.filesystem_mount_points_exclude {
                 if exclude.is_match(&mount_point) {
                     continue;

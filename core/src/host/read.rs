@@ -90,12 +90,12 @@ mod tests {
 
     #[test]
     fn reader_reuses_buffer_and_reports_missing_files() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         let path = dir.path().join("f");
-        std::fs::write(&path, "hello\n").unwrap();
+        std::fs::write(&path, "hello\n").expect("test setup");
         let mut reader = FileReader::new();
-        assert_eq!(reader.read_str(&path).unwrap(), "hello\n");
+        assert_eq!(reader.read_str(&path).expect("test setup"), "hello\n");
         assert!(reader.read(&dir.path().join("missing")).is_err());
-        assert_eq!(read_trimmed(&path).unwrap(), "hello");
+        assert_eq!(read_trimmed(&path).expect("test setup"), "hello");
     }
 }

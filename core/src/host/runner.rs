@@ -168,7 +168,7 @@ mod tests {
             ],
             Duration::from_millis(100),
         )
-        .unwrap();
+        .expect("test setup");
         let started = Instant::now();
         let outcomes = runner.run();
         assert!(started.elapsed() < Duration::from_millis(400), "scrape returned on time");
@@ -185,7 +185,7 @@ mod tests {
 
     #[test]
     fn panicking_collector_is_a_failure_not_a_crash() {
-        let runner = Runner::start(vec![("bad", Box::new(Panicker))], Duration::from_secs(1)).unwrap();
+        let runner = Runner::start(vec![("bad", Box::new(Panicker))], Duration::from_secs(1)).expect("test setup");
         let outcomes = runner.run();
         assert!(outcomes[0].result.is_err());
         let outcomes = runner.run();
