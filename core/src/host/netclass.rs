@@ -6,34 +6,35 @@ use super::catalog::Collector;
 use super::config::{device_selected, Settings};
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
-use super::read::{list_dir, parse_f64, parse_hex, FileReader};
+use super::read::{list_dir, parse_f64, parse_hex, Dir};
 use crate::metrics::MetricType;
+use std::ffi::CStr;
 use std::sync::Arc;
 
 /// `(sysfs file, metric suffix, type)`: numeric properties, each `node_network_<suffix>`.
-const PROPERTIES: [(&str, &str, MetricType); 16] = [
-    ("addr_assign_type", "address_assign_type", MetricType::Gauge),
-    ("carrier", "carrier", MetricType::Gauge),
-    ("carrier_changes", "carrier_changes_total", MetricType::Counter),
-    ("carrier_up_count", "carrier_up_changes_total", MetricType::Counter),
-    ("carrier_down_count", "carrier_down_changes_total", MetricType::Counter),
-    ("dev_id", "device_id", MetricType::Gauge),
-    ("dormant", "dormant", MetricType::Gauge),
-    ("flags", "flags", MetricType::Gauge),
-    ("ifindex", "iface_id", MetricType::Gauge),
-    ("iflink", "iface_link", MetricType::Gauge),
-    ("link_mode", "iface_link_mode", MetricType::Gauge),
-    ("mtu", "mtu_bytes", MetricType::Gauge),
-    ("name_assign_type", "name_assign_type", MetricType::Gauge),
-    ("netdev_group", "net_dev_group", MetricType::Gauge),
-    ("tx_queue_len", "transmit_queue_length", MetricType::Gauge),
-    ("type", "protocol_type", MetricType::Gauge),
+const PROPERTIES: [(&CStr, &str, MetricType); 16] = [
+    (c"addr_assign_type", "address_assign_type", MetricType::Gauge),
+    (c"carrier", "carrier", MetricType::Gauge),
+    (c"carrier_changes", "carrier_changes_total", MetricType::Counter),
+    (c"carrier_up_count", "carrier_up_changes_total", MetricType::Counter),
+    (c"carrier_down_count", "carrier_down_changes_total", MetricType::Counter),
+    (c"dev_id", "device_id", MetricType::Gauge),
+    (c"dormant", "dormant", MetricType::Gauge),
+    (c"flags", "flags", MetricType::Gauge),
+    (c"ifindex", "iface_id", MetricType::Gauge),
+    (c"iflink", "iface_link", MetricType::Gauge),
+    (c"link_mode", "iface_link_mode", MetricType::Gauge),
+    (c"mtu", "mtu_bytes", MetricType::Gauge),
+    (c"name_assign_type", "name_assign_type", MetricType::Gauge),
+    (c"netdev_group", "net_dev_group", MetricType::Gauge),
+    (c"tx_queue_len", "transmit_queue_length", MetricType::Gauge),
+    (c"type", "protocol_type", MetricType::Gauge),
 ];
 
 /// The netclass collector.
 pub(crate) struct NetClass {
     settings: Arc<Settings>,
-    reader: FileReader,
+    buf: Box<[u8; 4096]>,
     names: Vec<(String, String)>,
 }
 
@@ -45,13 +46,7 @@ impl NetClass {
                 (format!("node_network_{suffix}"), format!("Network device property: {suffix}"))
             })
             .collect();
-        NetClass { settings, reader: FileReader::new(), names }
-    }
-
-    /// A sysfs attribute of `device` as trimmed text, or `None` when it cannot be read.
-    fn attribute(&mut self, device: &str, file: &str) -> Option<String> {
-        let path = self.settings.sys(&format!("class/net/{device}/{file}"));
-        self.reader.read_str(&path).ok().map(|t| t.trim().to_string())
+        NetClass { settings, buf: Box::new([0; 4096]), names }
     }
 }
 
@@ -67,9 +62,6 @@ impl Collector for NetClass {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let class = self.settings.sys("class/net");
         for device in list_dir(&class)? {
-            if !class.join(&device).is_dir() {
-                continue;
-            }
             if !device_selected(
                 &device,
                 &self.settings.netclass_device_include,
@@ -77,17 +69,21 @@ impl Collector for NetClass {
             ) {
                 continue;
             }
-            let operstate = self.attribute(&device, "operstate").unwrap_or_default();
+            // Entries that are not directories (bonding_masters) fail here and are skipped.
+            let Ok(dir) = Dir::open(&class.join(&device)) else { continue };
+            let buf = &mut self.buf;
+            let mut text = |name: &CStr| dir.attribute(name, buf).unwrap_or_default().to_string();
+            let operstate = text(c"operstate");
+            let address = text(c"address");
+            let broadcast = text(c"broadcast");
+            let duplex = text(c"duplex");
+            let ifalias = text(c"ifalias");
             out.gauge(
                 "node_network_up",
                 "Value is 1 if operstate is 'up', 0 otherwise.",
                 labels(&[("device", &device)]),
                 if operstate == "up" { 1.0 } else { 0.0 },
             );
-            let address = self.attribute(&device, "address").unwrap_or_default();
-            let broadcast = self.attribute(&device, "broadcast").unwrap_or_default();
-            let duplex = self.attribute(&device, "duplex").unwrap_or_default();
-            let ifalias = self.attribute(&device, "ifalias").unwrap_or_default();
             out.gauge(
                 "node_network_info",
                 "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
@@ -102,13 +98,11 @@ impl Collector for NetClass {
                 1.0,
             );
             for (i, (file, _, kind)) in PROPERTIES.iter().enumerate() {
-                let Some(value) = self.attribute(&device, file).and_then(|t| parse_value(&t)) else {
-                    continue;
-                };
+                let Some(value) = dir.attribute(file, &mut self.buf).and_then(parse_value) else { continue };
                 let (name, help) = &self.names[i];
                 out.family(name, help, *kind).push(labels(&[("device", &device)]), value);
             }
-            if let Some(speed) = self.attribute(&device, "speed").and_then(|t| parse_value(&t)) {
+            if let Some(speed) = dir.attribute(c"speed", &mut self.buf).and_then(parse_value) {
                 if !(self.settings.netclass_ignore_invalid_speed && speed < 0.0) {
                     out.gauge(
                         "node_network_speed_bytes",
