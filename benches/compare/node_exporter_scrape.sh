@@ -17,9 +17,12 @@ for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
   sleep 0.05
 done
-python3 - "$port" "$scrapes" <<'PY'
-import http.client, statistics, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
+python3 - "$port" "$scrapes" "$pid" <<'PY'
+import http.client, os, statistics, sys, time
+port, n, pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+def cpu_seconds():  # utime + stime of node_exporter, all threads
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 def scrape():
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     start = time.perf_counter()
@@ -31,6 +34,7 @@ def scrape():
 for _ in range(10):  # warm-up
     scrape()
 times, collector_sums = [], []
+cpu_start = cpu_seconds()
 for _ in range(n):
     elapsed, body = scrape()
     times.append(elapsed * 1000)
@@ -38,6 +42,8 @@ for _ in range(n):
                                      if l.startswith("node_scrape_collector_duration_seconds{")))
 print(f"node_exporter scrape: median {statistics.median(times):.2f} ms "
       f"(p10 {sorted(times)[n // 10]:.2f}, p90 {sorted(times)[n * 9 // 10]:.2f}) over {n} scrapes")
+print(f"node_exporter CPU time per scrape (user+system, all threads): "
+      f"{(cpu_seconds() - cpu_start) * 1000 / n:.2f} ms")
 print(f"node_exporter collectors (sum of node_scrape_collector_duration_seconds): "
       f"median {statistics.median(collector_sums):.2f} ms")
 PY

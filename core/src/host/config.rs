@@ -79,6 +79,10 @@ pub struct HostConfig {
     pub netstat_fields: Option<String>,
     /// Export `node_cpu_guest_seconds_total` (`--collector.cpu.guest`, on by default).
     pub cpu_guest: bool,
+    /// Read netdev and netclass from rtnetlink (one dump instead of a file per attribute), as
+    /// node_exporter 1.5 does by default. Only used when `procfs` is `/proc` and `sysfs` is `/sys`:
+    /// netlink answers for the current network namespace, not for a mounted tree.
+    pub netlink: bool,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -103,6 +107,7 @@ impl Default for HostConfig {
             vmstat_fields: Some(DEFAULT_VMSTAT_FIELDS.to_string()),
             netstat_fields: Some(DEFAULT_NETSTAT_FIELDS.to_string()),
             cpu_guest: true,
+            netlink: true,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -217,6 +222,7 @@ impl HostConfig {
             vmstat_fields: compile("vmstat_fields", &self.vmstat_fields)?,
             netstat_fields: compile("netstat_fields", &self.netstat_fields)?,
             cpu_guest: self.cpu_guest,
+            use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
         })
     }
 }
@@ -251,6 +257,7 @@ pub(crate) struct Settings {
     pub(crate) vmstat_fields: Option<Regex>,
     pub(crate) netstat_fields: Option<Regex>,
     pub(crate) cpu_guest: bool,
+    pub(crate) use_netlink: bool,
 }
 
 impl Settings {

@@ -34,6 +34,7 @@ mod loadavg;
 mod meminfo;
 mod netclass;
 mod netdev;
+mod netlink;
 mod netstat;
 mod os;
 mod pressure;

@@ -3,10 +3,9 @@
 
 use super::catalog::Collector;
 use super::config::Settings;
-use super::emit::Emitter;
+use super::emit::{Emitter, FastMap};
 use super::error::CollectError;
 use super::read::{parse_f64, FileReader};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,13 +15,13 @@ pub(crate) struct NetStat {
     reader: FileReader,
     /// `Protocol_Field` -> `(metric, help)` when the field regex selects it; kept across scrapes so
     /// each of the ~300 fields is matched against the regex once.
-    selected: HashMap<String, Option<(String, String)>>,
+    selected: FastMap<String, Option<(String, String)>>,
     key: String,
 }
 
 impl NetStat {
     pub(crate) fn new(settings: Arc<Settings>) -> NetStat {
-        NetStat { settings, reader: FileReader::new(), selected: HashMap::new(), key: String::new() }
+        NetStat { settings, reader: FileReader::new(), selected: FastMap::default(), key: String::new() }
     }
 
     fn emit(&mut self, out: &mut Emitter, protocol: &str, field: &str, value: f64) {

@@ -27,7 +27,7 @@ pub(crate) struct Outcome {
 }
 
 struct Job {
-    reply: mpsc::Sender<(usize, Outcome)>,
+    reply: mpsc::Sender<Vec<(usize, Outcome)>>,
 }
 
 /// One worker thread, the collectors it runs (their indexes in collection order) and its bookkeeping.
@@ -126,11 +126,13 @@ impl Runner {
         while pending > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             match results.recv_timeout(left) {
-                Ok((index, outcome)) => {
-                    if let Some(slot) = outcomes.get_mut(index) {
-                        *slot = Some(outcome);
+                Ok(batch) => {
+                    for (index, outcome) in batch {
+                        if let Some(slot) = outcomes.get_mut(index) {
+                            *slot = Some(outcome);
+                        }
+                        pending = pending.saturating_sub(1);
                     }
-                    pending -= 1;
                 }
                 Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -152,7 +154,7 @@ fn failed(error: CollectError, duration: Duration) -> Outcome {
 }
 
 /// The worker loop: one job at a time until the [`Runner`] is dropped; each job runs every collector
-/// of the worker in turn and reports each one as soon as it is done.
+/// of the worker in turn and reports them together (one wake-up of the collecting thread per worker).
 fn work(
     mut collectors: Vec<(usize, Box<dyn Collector>)>,
     inbox: mpsc::Receiver<Job>,
@@ -161,17 +163,18 @@ fn work(
 ) {
     while let Ok(job) = inbox.recv() {
         busy_since.store(epoch.elapsed().as_nanos().max(1) as u64, Ordering::Release);
+        let mut batch = Vec::with_capacity(collectors.len());
         for (index, collector) in &mut collectors {
             let start = Instant::now();
             let mut out = Emitter::new();
             let result = catch_unwind(AssertUnwindSafe(|| collector.update(&mut out)))
                 .unwrap_or(Err(CollectError::WorkerGone));
             let families = if result.is_ok() { out.into_families() } else { Vec::new() };
-            let outcome = Outcome { families, result, duration: start.elapsed() };
-            // The collection may have given up on us (deadline): then nobody listens, which is fine.
-            let _ = job.reply.send((*index, outcome));
+            batch.push((*index, Outcome { families, result, duration: start.elapsed() }));
         }
         busy_since.store(0, Ordering::Release);
+        // The collection may have given up on us (deadline): then nobody listens, which is fine.
+        let _ = job.reply.send(batch);
     }
 }
 

@@ -3,10 +3,9 @@
 
 use super::catalog::Collector;
 use super::config::Settings;
-use super::emit::Emitter;
+use super::emit::{Emitter, FastMap};
 use super::error::CollectError;
 use super::read::{parse_f64, FileReader};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The vmstat collector.
@@ -14,12 +13,12 @@ pub(crate) struct VmStat {
     settings: Arc<Settings>,
     reader: FileReader,
     /// Field -> `(metric, help)` when the field regex selects it, kept across scrapes.
-    selected: HashMap<String, Option<(String, String)>>,
+    selected: FastMap<String, Option<(String, String)>>,
 }
 
 impl VmStat {
     pub(crate) fn new(settings: Arc<Settings>) -> VmStat {
-        VmStat { settings, reader: FileReader::new(), selected: HashMap::new() }
+        VmStat { settings, reader: FileReader::new(), selected: FastMap::default() }
     }
 }
 
