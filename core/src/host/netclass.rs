@@ -83,7 +83,7 @@ impl NetClass {
     }
 
     /// Everything from sysfs.
-    fn from_sysfs(&mut self, dir: &Dir) -> Device {
+    fn read_sysfs(&mut self, dir: &Dir) -> Device {
         let buf = &mut self.buf;
         let mut text = |name: &CStr| dir.attribute(name, buf).unwrap_or_default().to_string();
         let mut device = Device {
@@ -102,7 +102,7 @@ impl NetClass {
     }
 
     /// Netlink's values, plus the attributes only sysfs has (speed, duplex, flags as set, ...).
-    fn from_netlink(&mut self, link: &Link, dir: Option<&Dir>) -> Device {
+    fn read_netlink(&mut self, link: &Link, dir: Option<&Dir>) -> Device {
         let mut device = Device {
             operstate: link.operstate.to_string(),
             address: link.address.clone(),
@@ -200,7 +200,7 @@ impl Collector for NetClass {
             links.retain(|l| self.selected(&l.name));
             for link in &links {
                 let dir = Dir::open(&class.join(&link.name)).ok();
-                let device = self.from_netlink(link, dir.as_ref());
+                let device = self.read_netlink(link, dir.as_ref());
                 self.emit(out, &link.name, &device);
             }
             return Ok(());
@@ -211,7 +211,7 @@ impl Collector for NetClass {
             }
             // Entries that are not directories (bonding_masters) fail here and are skipped.
             let Ok(dir) = Dir::open(&class.join(&name)) else { continue };
-            let device = self.from_sysfs(&dir);
+            let device = self.read_sysfs(&dir);
             self.emit(out, &name, &device);
         }
         Ok(())
