@@ -1,1 +1,14 @@
-//! python binding glue over the srekit core. Not yet built: the python package issue fills this in.
+//! The `srekit._srekit` native module: pyo3 glue only. Each submodule converts Python arguments,
+//! calls the srekit core, converts the result back and maps core errors to Python exceptions.
+
+use pyo3::prelude::*;
+
+mod names;
+
+/// The native module imported as `srekit._srekit`; `srekit/__init__.py` re-exports its items.
+#[pymodule]
+fn _srekit(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    names::register(module)?;
+    Ok(())
+}
