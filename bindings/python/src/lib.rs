@@ -3,12 +3,16 @@
 
 use pyo3::prelude::*;
 
+mod errors;
+mod families;
+mod input;
 mod names;
 
 /// The native module imported as `srekit._srekit`; `srekit/__init__.py` re-exports its items.
 #[pymodule]
 fn _srekit(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(module)?;
     names::register(module)?;
     Ok(())
 }
