@@ -1,22 +1,58 @@
 """srekit: host metrics, log parsing and Prometheus/OpenMetrics encoding from one Rust core.
 
 Everything here is implemented in the native module ``srekit._srekit``; this file re-exports it.
-The bridge into ``prometheus_client`` lives in :mod:`srekit.prometheus_client` (imported on demand,
-so ``prometheus_client`` stays optional).
+The bridge into ``prometheus_client`` lives in :mod:`srekit.prometheus_client` (import it
+explicitly; ``prometheus_client`` stays an optional dependency).
 """
 
+from srekit import _srekit
+from srekit._model import MetricFamily, Sample
 from srekit._srekit import (
+    Counter,
+    CounterChild,
+    ExpositionError,
+    Gauge,
+    GaugeChild,
+    HostError,
+    Histogram,
+    HistogramChild,
+    LogParseError,
+    MetricError,
+    Registry,
+    Summary,
+    SummaryChild,
     __version__,
+    content_type,
     is_valid_label_name,
     is_valid_metric_name,
+    negotiate,
+    parse_text,
     sanitize_label_name,
     sanitize_metric_name,
 )
 
 __all__ = [
+    "Counter",
+    "CounterChild",
+    "ExpositionError",
+    "Gauge",
+    "GaugeChild",
+    "HostError",
+    "Histogram",
+    "HistogramChild",
+    "LogParseError",
+    "MetricError",
+    "MetricFamily",
+    "Registry",
+    "Sample",
+    "Summary",
+    "SummaryChild",
     "__version__",
+    "content_type",
     "is_valid_label_name",
     "is_valid_metric_name",
+    "negotiate",
+    "parse_text",
     "sanitize_label_name",
     "sanitize_metric_name",
 ]

@@ -4,9 +4,11 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod expfmt;
 mod families;
 mod input;
 mod names;
+mod registry;
 
 /// The native module imported as `srekit._srekit`; `srekit/__init__.py` re-exports its items.
 #[pymodule]
@@ -14,5 +16,7 @@ fn _srekit(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(module)?;
     names::register(module)?;
+    registry::register(module)?;
+    expfmt::register(module)?;
     Ok(())
 }

@@ -5,8 +5,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
-use srekit::expfmt::Format;
-use srekit::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry};
+use srekit::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry, Summary, SummaryVec};
 
 use crate::errors::metric_error;
 use crate::expfmt::format_from_name;
@@ -57,6 +56,15 @@ impl PyRegistry {
         let vec = self.inner.histogram(name, help, &names, bounds).map_err(metric_error)?;
         let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(metric_error)?) } else { None };
         Ok(PyHistogram { vec, unlabelled })
+    }
+
+    /// Registers a summary (count and sum; no quantiles are computed).
+    #[pyo3(signature = (name, help, labelnames = Vec::new()))]
+    fn summary(&self, name: &str, help: &str, labelnames: Vec<String>) -> PyResult<PySummary> {
+        let names: Vec<&str> = labelnames.iter().map(String::as_str).collect();
+        let vec = self.inner.summary(name, help, &names).map_err(metric_error)?;
+        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(metric_error)?) } else { None };
+        Ok(PySummary { vec, labelnames, unlabelled })
     }
 
     /// The registry's metrics as `bytes` in `format` ("text" for 0.0.4, "openmetrics" for 1.0).
@@ -292,6 +300,85 @@ impl PyHistogramChild {
     fn observe(&self, value: f64) {
         self.inner.observe(value);
     }
+
+    /// Number of observations.
+    fn count(&self) -> u64 {
+        self.inner.count()
+    }
+
+    /// Sum of observations.
+    fn sum(&self) -> f64 {
+        self.inner.sum()
+    }
+}
+
+/// A summary family (count and sum).
+#[pyclass(module = "srekit", name = "Summary", frozen)]
+pub(crate) struct PySummary {
+    vec: SummaryVec,
+    labelnames: Vec<String>,
+    unlabelled: Option<Summary>,
+}
+
+#[pymethods]
+impl PySummary {
+    /// The child for these label values.
+    #[pyo3(signature = (*values, **names))]
+    fn labels(&self, values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) -> PyResult<PySummaryChild> {
+        let values = match label_args(values, names)? {
+            LabelArgs::Positional(values) => values,
+            LabelArgs::Named(pairs) => self.positional(pairs)?,
+        };
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        Ok(PySummaryChild { inner: self.vec.labels(&refs).map_err(metric_error)? })
+    }
+
+    /// Records one observation in an unlabelled summary.
+    fn observe(&self, value: f64) -> PyResult<()> {
+        needs_labels(&self.unlabelled)?.observe(value);
+        Ok(())
+    }
+}
+
+impl PySummary {
+    /// Keyword label values in label-name order (the core's summary takes positional values only).
+    fn positional(&self, mut pairs: Vec<(String, String)>) -> PyResult<Vec<String>> {
+        let mut values = Vec::with_capacity(self.labelnames.len());
+        for name in &self.labelnames {
+            let at = pairs.iter().position(|(key, _)| key == name).ok_or_else(|| {
+                crate::errors::MetricError::new_err(format!("missing value for label {name:?}"))
+            })?;
+            values.push(pairs.swap_remove(at).1);
+        }
+        if let Some((extra, _)) = pairs.first() {
+            return Err(crate::errors::MetricError::new_err(format!("no label named {extra:?}")));
+        }
+        Ok(values)
+    }
+}
+
+/// One labelled summary.
+#[pyclass(module = "srekit", name = "SummaryChild", frozen)]
+pub(crate) struct PySummaryChild {
+    inner: Summary,
+}
+
+#[pymethods]
+impl PySummaryChild {
+    /// Records one observation.
+    fn observe(&self, value: f64) {
+        self.inner.observe(value);
+    }
+
+    /// Number of observations.
+    fn count(&self) -> u64 {
+        self.inner.count()
+    }
+
+    /// Sum of observations.
+    fn sum(&self) -> f64 {
+        self.inner.sum()
+    }
 }
 
 /// Adds the registry classes to the native module.
@@ -303,5 +390,7 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyGaugeChild>()?;
     module.add_class::<PyHistogram>()?;
     module.add_class::<PyHistogramChild>()?;
+    module.add_class::<PySummary>()?;
+    module.add_class::<PySummaryChild>()?;
     Ok(())
 }
