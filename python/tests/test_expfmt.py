@@ -7,7 +7,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families as text_families
 
 import srekit
-from helpers import json_float, load_vectors
+from helpers import json_float
 
 NODE_TEXT = """# HELP node_load1 1m load average.
 # TYPE node_load1 gauge
@@ -103,22 +103,3 @@ def test_registry_round_trips_through_parse_text():
                 if "le" in s["labels"]:
                     s["labels"]["le"] = float(s["labels"]["le"])
         assert parsed == collected, fmt
-
-
-def test_shared_parse_vectors():
-    cases = load_vectors("expfmt/parse.json")
-    cases = cases["cases"] if isinstance(cases, dict) else cases
-    assert cases
-    for case in cases:
-        name = case.get("name", case.get("input", "")[:40])
-        if "error" in case:
-            with pytest.raises(srekit.ExpositionError):
-                srekit.parse_text(case["input"])
-            continue
-        got = []
-        for family in srekit.parse_text(case["input"]):
-            d = family.to_dict()
-            for s in d["samples"]:
-                s["value"] = json_float(s["value"])
-            got.append(d)
-        assert got == case["expect"], name
