@@ -12,15 +12,16 @@ use crate::input::Text;
 
 /// The core format for a Python format name, or a `ValueError` naming the allowed ones.
 pub(crate) fn format_from_name(name: &str) -> PyResult<Format> {
-    Format::from_name(name)
-        .ok_or_else(|| PyValueError::new_err(format!("unknown format {name:?}: use \"text\" or \"openmetrics\"")))
+    Format::from_name(name).ok_or_else(|| {
+        PyValueError::new_err(format!("unknown format {name:?}: use \"text\" or \"openmetrics\""))
+    })
 }
 
 /// The Python name of a core format.
 fn format_name(format: Format) -> &'static str {
     match format {
         Format::OpenMetrics => "openmetrics",
-        _ => "text",
+        Format::Text => "text",
     }
 }
 

@@ -10,7 +10,10 @@ static FAMILY_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SAMPLE_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Converts core families to a Python list of `srekit.MetricFamily`.
-pub(crate) fn families_to_py<'py>(py: Python<'py>, families: &[MetricFamily]) -> PyResult<Bound<'py, PyList>> {
+pub(crate) fn families_to_py<'py>(
+    py: Python<'py>,
+    families: &[MetricFamily],
+) -> PyResult<Bound<'py, PyList>> {
     let family_type = FAMILY_TYPE.import(py, "srekit._model", "MetricFamily")?;
     let sample_type = SAMPLE_TYPE.import(py, "srekit._model", "Sample")?;
     let out = PyList::empty(py);

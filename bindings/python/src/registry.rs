@@ -5,7 +5,9 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
-use srekit::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry, Summary, SummaryVec};
+use srekit::metrics::{
+    Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry, Summary, SummaryVec,
+};
 
 use crate::errors::metric_error;
 use crate::expfmt::format_from_name;
@@ -104,7 +106,9 @@ fn label_args(values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) ->
     match names {
         Some(names) if !names.is_empty() => {
             if !values.is_empty() {
-                return Err(PyValueError::new_err("labels() takes positional or keyword label values, not both"));
+                return Err(PyValueError::new_err(
+                    "labels() takes positional or keyword label values, not both",
+                ));
             }
             let mut pairs = Vec::with_capacity(names.len());
             for (key, value) in names.iter() {
@@ -149,7 +153,11 @@ pub(crate) struct PyCounter {
 impl PyCounter {
     /// The child for these label values (`labels("GET")` or `labels(method="GET")`).
     #[pyo3(signature = (*values, **names))]
-    fn labels(&self, values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) -> PyResult<PyCounterChild> {
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        names: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyCounterChild> {
         Ok(PyCounterChild { inner: child_from_args!(self.vec, values, names)? })
     }
 
@@ -205,7 +213,11 @@ pub(crate) struct PyGauge {
 impl PyGauge {
     /// The child for these label values.
     #[pyo3(signature = (*values, **names))]
-    fn labels(&self, values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) -> PyResult<PyGaugeChild> {
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        names: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyGaugeChild> {
         Ok(PyGaugeChild { inner: child_from_args!(self.vec, values, names)? })
     }
 
@@ -277,7 +289,11 @@ pub(crate) struct PyHistogram {
 impl PyHistogram {
     /// The child for these label values.
     #[pyo3(signature = (*values, **names))]
-    fn labels(&self, values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) -> PyResult<PyHistogramChild> {
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        names: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyHistogramChild> {
         Ok(PyHistogramChild { inner: child_from_args!(self.vec, values, names)? })
     }
 
@@ -324,7 +340,11 @@ pub(crate) struct PySummary {
 impl PySummary {
     /// The child for these label values.
     #[pyo3(signature = (*values, **names))]
-    fn labels(&self, values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) -> PyResult<PySummaryChild> {
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        names: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PySummaryChild> {
         let values = match label_args(values, names)? {
             LabelArgs::Positional(values) => values,
             LabelArgs::Named(pairs) => self.positional(pairs)?,
