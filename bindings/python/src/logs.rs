@@ -181,14 +181,16 @@ impl PyParser {
     ///
     /// Bad lines never stop the parse. They are skipped, and reported as `LogParseError` values
     /// (with `.line`, 1-based, and `.offset`) appended to `errors` when a list is given; with
-    /// `strict=True` the first bad line raises its `LogParseError` instead.
-    #[pyo3(signature = (data, *, errors = None, strict = false))]
+    /// `strict=True` the first bad line raises its `LogParseError` instead. `first_line` is the
+    /// number given to the buffer's first line (for callers reading a file in chunks).
+    #[pyo3(signature = (data, *, errors = None, strict = false, first_line = 1))]
     fn parse_many<'py>(
         &self,
         py: Python<'py>,
         data: Text,
         errors: Option<&Bound<'py, PyList>>,
         strict: bool,
+        first_line: usize,
     ) -> PyResult<Bound<'py, PyList>> {
         let parser = &self.inner;
         let bytes = data.as_bytes();
@@ -200,12 +202,13 @@ impl PyParser {
         let out = PyList::empty(py);
         let mut keys = KeyCache::default();
         for (line_no, result) in &parsed {
+            let line = Some(first_line.saturating_add(line_no.saturating_sub(CORE_FIRST_LINE)));
             match result {
                 Ok(record) => out.append(record_to_dict(py, record, &mut keys)?)?,
-                Err(err) if strict => return Err(line_error(py, err, Some(*line_no))),
+                Err(err) if strict => return Err(line_error(py, err, line)),
                 Err(err) => {
                     if let Some(errors) = errors {
-                        errors.append(line_error(py, err, Some(*line_no)).into_value(py))?;
+                        errors.append(line_error(py, err, line).into_value(py))?;
                     }
                 }
             }
@@ -217,6 +220,9 @@ impl PyParser {
         format!("Parser({:?})", self.format)
     }
 }
+
+/// The number the core's `parse_many` gives a buffer's first line.
+const CORE_FIRST_LINE: usize = 1;
 
 /// An upper bound on the number of lines in `bytes`, to size the result vector once.
 fn memchr_count_lines(bytes: &[u8]) -> usize {
