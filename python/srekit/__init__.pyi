@@ -1,5 +1,6 @@
 """Type stubs for srekit (the native module srekit._srekit plus the pure-Python model types)."""
 
+import os
 from typing import Dict, List, Literal, Optional, Sequence, Union
 
 
@@ -92,3 +93,39 @@ class Registry:
 def parse_text(text: TextInput) -> List[MetricFamily]: ...
 def negotiate(accept: str) -> FormatName: ...
 def content_type(format: FormatName) -> str: ...
+
+# ---- host ----
+
+PathArg = Union[str, "os.PathLike[str]"]
+
+class Host:
+    def __init__(
+        self,
+        collectors: Optional[Sequence[str]] = None,
+        procfs: PathArg = "/proc",
+        sysfs: PathArg = "/sys",
+        rootfs: PathArg = "/",
+        textfile_directory: Optional[PathArg] = None,
+    ) -> None: ...
+    @property
+    def collectors(self) -> List[str]: ...
+    def collect(self) -> List[MetricFamily]: ...
+    def collect_text(self, format: FormatName = "text") -> bytes: ...
+
+def collect_host(
+    collectors: Optional[Sequence[str]] = None,
+    procfs: PathArg = "/proc",
+    sysfs: PathArg = "/sys",
+    rootfs: PathArg = "/",
+    textfile_directory: Optional[PathArg] = None,
+) -> List[MetricFamily]: ...
+def collect_host_text(
+    format: FormatName = "text",
+    collectors: Optional[Sequence[str]] = None,
+    procfs: PathArg = "/proc",
+    sysfs: PathArg = "/sys",
+    rootfs: PathArg = "/",
+    textfile_directory: Optional[PathArg] = None,
+) -> bytes: ...
+def all_collectors() -> List[str]: ...
+def default_collectors() -> List[str]: ...

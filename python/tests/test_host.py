@@ -9,9 +9,6 @@ from prometheus_client.parser import text_string_to_metric_families as text_fami
 
 import srekit
 
-if not hasattr(srekit, "collect_host"):
-    pytest.skip("host collection is not built into this srekit yet", allow_module_level=True)
-
 
 def meminfo_bytes(key):
     with open("/proc/meminfo") as f:

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod errors;
 mod expfmt;
 mod families;
+mod host;
 mod input;
 mod names;
 mod registry;
@@ -18,5 +19,6 @@ fn _srekit(module: &Bound<'_, PyModule>) -> PyResult<()> {
     names::register(module)?;
     registry::register(module)?;
     expfmt::register(module)?;
+    host::register(module)?;
     Ok(())
 }
