@@ -10,7 +10,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 py="$venv/bin/python"
-"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.9.4" "pytest>=7" prometheus_client
+"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.9.4" "pytest>=7" prometheus_client mypy
 # A user's install: pip builds the wheel with maturin (release profile) and installs it.
 "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
 # Run from python/tests with the source tree off sys.path so the installed package is what is tested.

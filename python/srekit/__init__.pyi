@@ -1,13 +1,44 @@
 """Type stubs for srekit (the native module srekit._srekit plus the pure-Python model types)."""
 
 import os
-from typing import Dict, List, Literal, Optional, Sequence, Union
+from typing import Dict, List, Literal, Optional, Sequence, Union, final
 
+
+__all__ = [
+    "Counter",
+    "CounterChild",
+    "ExpositionError",
+    "Gauge",
+    "GaugeChild",
+    "Host",
+    "HostError",
+    "Histogram",
+    "HistogramChild",
+    "LogParseError",
+    "MetricError",
+    "MetricFamily",
+    "Registry",
+    "Sample",
+    "Summary",
+    "SummaryChild",
+    "__version__",
+    "all_collectors",
+    "collect_host",
+    "collect_host_text",
+    "content_type",
+    "default_collectors",
+    "is_valid_label_name",
+    "is_valid_metric_name",
+    "negotiate",
+    "parse_text",
+    "sanitize_label_name",
+    "sanitize_metric_name",
+]
 
 __version__: str
 
-FormatName = Literal["text", "openmetrics"]
-TextInput = Union[str, bytes, bytearray]
+_FormatName = Literal["text", "openmetrics"]
+_TextInput = Union[str, bytes, bytearray]
 
 # ---- metric families (srekit._model) ----
 
@@ -37,21 +68,25 @@ def sanitize_label_name(name: str) -> str: ...
 
 # ---- registry ----
 
+@final
 class CounterChild:
     def inc(self, amount: float = 1.0) -> None: ...
     def get(self) -> float: ...
 
+@final
 class Counter:
     def labels(self, *values: object, **names: object) -> CounterChild: ...
     def inc(self, amount: float = 1.0) -> None: ...
     def get(self) -> float: ...
 
+@final
 class GaugeChild:
     def set(self, value: float) -> None: ...
     def inc(self, amount: float = 1.0) -> None: ...
     def dec(self, amount: float = 1.0) -> None: ...
     def get(self) -> float: ...
 
+@final
 class Gauge:
     def labels(self, *values: object, **names: object) -> GaugeChild: ...
     def set(self, value: float) -> None: ...
@@ -59,24 +94,29 @@ class Gauge:
     def dec(self, amount: float = 1.0) -> None: ...
     def get(self) -> float: ...
 
+@final
 class HistogramChild:
     def observe(self, value: float) -> None: ...
     def count(self) -> int: ...
     def sum(self) -> float: ...
 
+@final
 class Histogram:
     def labels(self, *values: object, **names: object) -> HistogramChild: ...
     def observe(self, value: float) -> None: ...
 
+@final
 class SummaryChild:
     def observe(self, value: float) -> None: ...
     def count(self) -> int: ...
     def sum(self) -> float: ...
 
+@final
 class Summary:
     def labels(self, *values: object, **names: object) -> SummaryChild: ...
     def observe(self, value: float) -> None: ...
 
+@final
 class Registry:
     def __init__(self) -> None: ...
     def counter(self, name: str, help: str, labelnames: Sequence[str] = ...) -> Counter: ...
@@ -85,47 +125,48 @@ class Registry:
         self, name: str, help: str, labelnames: Sequence[str] = ..., buckets: Optional[Sequence[float]] = None
     ) -> Histogram: ...
     def summary(self, name: str, help: str, labelnames: Sequence[str] = ...) -> Summary: ...
-    def encode(self, format: FormatName = "text") -> bytes: ...
+    def encode(self, format: _FormatName = "text") -> bytes: ...
     def collect(self) -> List[MetricFamily]: ...
 
 # ---- exposition formats ----
 
-def parse_text(text: TextInput) -> List[MetricFamily]: ...
-def negotiate(accept: str) -> FormatName: ...
-def content_type(format: FormatName) -> str: ...
+def parse_text(text: _TextInput) -> List[MetricFamily]: ...
+def negotiate(accept: str) -> _FormatName: ...
+def content_type(format: _FormatName) -> str: ...
 
 # ---- host ----
 
-PathArg = Union[str, "os.PathLike[str]"]
+_PathArg = Union[str, "os.PathLike[str]"]
 
+@final
 class Host:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         collectors: Optional[Sequence[str]] = None,
-        procfs: PathArg = "/proc",
-        sysfs: PathArg = "/sys",
-        rootfs: PathArg = "/",
-        textfile_directory: Optional[PathArg] = None,
-    ) -> None: ...
+        procfs: _PathArg = ...,  # "/proc"
+        sysfs: _PathArg = ...,  # "/sys"
+        rootfs: _PathArg = ...,  # "/"
+        textfile_directory: Optional[_PathArg] = None,
+    ) -> Host: ...
     @property
     def collectors(self) -> List[str]: ...
     def collect(self) -> List[MetricFamily]: ...
-    def collect_text(self, format: FormatName = "text") -> bytes: ...
+    def collect_text(self, format: _FormatName = "text") -> bytes: ...
 
 def collect_host(
     collectors: Optional[Sequence[str]] = None,
-    procfs: PathArg = "/proc",
-    sysfs: PathArg = "/sys",
-    rootfs: PathArg = "/",
-    textfile_directory: Optional[PathArg] = None,
+    procfs: _PathArg = ...,  # "/proc"
+    sysfs: _PathArg = ...,  # "/sys"
+    rootfs: _PathArg = ...,  # "/"
+    textfile_directory: Optional[_PathArg] = None,
 ) -> List[MetricFamily]: ...
 def collect_host_text(
-    format: FormatName = "text",
+    format: _FormatName = "text",
     collectors: Optional[Sequence[str]] = None,
-    procfs: PathArg = "/proc",
-    sysfs: PathArg = "/sys",
-    rootfs: PathArg = "/",
-    textfile_directory: Optional[PathArg] = None,
+    procfs: _PathArg = ...,  # "/proc"
+    sysfs: _PathArg = ...,  # "/sys"
+    rootfs: _PathArg = ...,  # "/"
+    textfile_directory: Optional[_PathArg] = None,
 ) -> bytes: ...
 def all_collectors() -> List[str]: ...
 def default_collectors() -> List[str]: ...

@@ -6,7 +6,7 @@ buffered without bound."""
 import os
 from typing import Any, Dict, Iterator, List, Optional, Union
 
-from srekit import _srekit
+from srekit import _srekit  # type: ignore[attr-defined]  # native; typed in __init__.pyi
 
 PathLike = Union[str, "os.PathLike[str]"]
 
