@@ -6,6 +6,7 @@ explicitly; ``prometheus_client`` stays an optional dependency).
 """
 
 from srekit import _srekit
+from srekit._files import Parser
 from srekit._model import MetricFamily, Sample
 from srekit._srekit import (
     Counter,
@@ -31,6 +32,10 @@ from srekit._srekit import (
     is_valid_label_name,
     is_valid_metric_name,
     negotiate,
+    parse_json,
+    parse_logfmt,
+    parse_ltsv,
+    parse_regex,
     parse_text,
     sanitize_label_name,
     sanitize_metric_name,
@@ -49,6 +54,7 @@ __all__ = [
     "LogParseError",
     "MetricError",
     "MetricFamily",
+    "Parser",
     "Registry",
     "Sample",
     "Summary",
@@ -62,6 +68,10 @@ __all__ = [
     "is_valid_label_name",
     "is_valid_metric_name",
     "negotiate",
+    "parse_json",
+    "parse_logfmt",
+    "parse_ltsv",
+    "parse_regex",
     "parse_text",
     "sanitize_label_name",
     "sanitize_metric_name",

@@ -1,7 +1,7 @@
 """Type stubs for srekit (the native module srekit._srekit plus the pure-Python model types)."""
 
 import os
-from typing import Dict, List, Literal, Optional, Sequence, Union, final
+from typing import Any, Dict, Iterator, List, Mapping, Literal, Optional, Sequence, Union, final
 
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "LogParseError",
     "MetricError",
     "MetricFamily",
+    "Parser",
     "Registry",
     "Sample",
     "Summary",
@@ -30,6 +31,10 @@ __all__ = [
     "is_valid_label_name",
     "is_valid_metric_name",
     "negotiate",
+    "parse_json",
+    "parse_logfmt",
+    "parse_ltsv",
+    "parse_regex",
     "parse_text",
     "sanitize_label_name",
     "sanitize_metric_name",
@@ -170,3 +175,47 @@ def collect_host_text(
 ) -> bytes: ...
 def all_collectors() -> List[str]: ...
 def default_collectors() -> List[str]: ...
+
+# ---- logs ----
+
+_Record = Dict[str, Any]
+
+def parse_logfmt(line: _TextInput) -> _Record: ...
+def parse_ltsv(line: _TextInput) -> _Record: ...
+def parse_json(line: _TextInput) -> _Record: ...
+def parse_regex(line: _TextInput, pattern_or_preset: str) -> _Record: ...
+
+class Parser:
+    def __new__(
+        cls,
+        format: str,
+        *,
+        pattern: Optional[str] = None,
+        types: Optional[Mapping[str, str]] = None,
+        time_key: Optional[str] = None,
+        time_format: Optional[str] = None,
+        timestamp_field: Optional[str] = None,
+        lossy_utf8: bool = False,
+        max_line_length: Optional[int] = None,
+    ) -> Parser: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def max_line_length(self) -> int: ...
+    def parse(self, line: _TextInput) -> _Record: ...
+    def parse_many(
+        self,
+        data: _TextInput,
+        *,
+        errors: Optional[List[LogParseError]] = None,
+        strict: bool = False,
+        first_line: int = 1,
+    ) -> List[_Record]: ...
+    def parse_file(
+        self,
+        path: _PathArg,
+        *,
+        errors: Optional[List[LogParseError]] = None,
+        strict: bool = False,
+        chunk_size: int = 1048576,
+    ) -> Iterator[_Record]: ...

@@ -9,9 +9,6 @@ import pytest
 
 import srekit
 
-if not hasattr(srekit, "Parser"):
-    pytest.skip("log parsing is not built into this srekit yet", allow_module_level=True)
-
 LOGFMT = 'time=2026-11-25T12:00:00Z level=info msg="request done" method=GET path=/api status=200 duration=0.012'
 
 

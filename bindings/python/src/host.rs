@@ -66,7 +66,11 @@ fn collect_families<'py>(py: Python<'py>, collector: &HostCollector) -> PyResult
     families_to_py(py, &families)
 }
 
-fn collect_encoded<'py>(py: Python<'py>, collector: &HostCollector, format: &str) -> PyResult<Bound<'py, PyBytes>> {
+fn collect_encoded<'py>(
+    py: Python<'py>,
+    collector: &HostCollector,
+    format: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
     let format = format_from_name(format)?;
     let buffer = py.detach(|| {
         let mut buffer = Vec::new();

@@ -8,7 +8,9 @@ mod expfmt;
 mod families;
 mod host;
 mod input;
+mod logs;
 mod names;
+mod records;
 mod registry;
 
 /// The native module imported as `srekit._srekit`; `srekit/__init__.py` re-exports its items.
@@ -20,5 +22,6 @@ fn _srekit(module: &Bound<'_, PyModule>) -> PyResult<()> {
     registry::register(module)?;
     expfmt::register(module)?;
     host::register(module)?;
+    logs::register(module)?;
     Ok(())
 }

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-use srekit::logs::{FieldType, LineError, LogFormat, Parser, ParserOptions, Record};
+use pyo3::types::{PyDict, PyList, PyString};
+use srekit::logs::{LineError, LogFormat, Parser, ParserOptions, Record};
 
 use crate::errors::log_parse_error;
 use crate::input::Text;
@@ -88,7 +88,8 @@ fn regex_parser(pattern_or_preset: &str) -> PyResult<Arc<Parser>> {
             return Ok(Arc::clone(parser));
         }
     }
-    let format = LogFormat::from_name(pattern_or_preset).unwrap_or_else(|| LogFormat::Regex(pattern_or_preset.into()));
+    let format =
+        LogFormat::from_name(pattern_or_preset).unwrap_or_else(|| LogFormat::Regex(pattern_or_preset.into()));
     let parser = Arc::new(build_parser(ParserOptions::new(format))?);
     if let Ok(mut parsers) = cache.lock() {
         if parsers.len() >= REGEX_CACHE_LIMIT {
@@ -113,19 +114,24 @@ pub(crate) struct PyParser {
     inner: Parser,
     format: String,
     max_line_length: usize,
+    /// When set, each dict also gets the record's timestamp (float seconds or None) under this key.
+    timestamp_field: Option<Py<PyString>>,
 }
 
 #[pymethods]
 impl PyParser {
     #[new]
     #[pyo3(signature = (format, *, pattern = None, types = None, time_key = None, time_format = None,
-                        lossy_utf8 = false, max_line_length = None))]
+                        timestamp_field = None, lossy_utf8 = false, max_line_length = None))]
+    #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one to one
     fn new(
+        py: Python<'_>,
         format: &str,
         pattern: Option<String>,
         types: Option<HashMap<String, String>>,
         time_key: Option<String>,
         time_format: Option<String>,
+        timestamp_field: Option<String>,
         lossy_utf8: bool,
         max_line_length: Option<usize>,
     ) -> PyResult<Self> {
@@ -136,18 +142,8 @@ impl PyParser {
             (name, None) => format_from_name(name)?,
         };
         let mut options = ParserOptions::new(log_format);
-        if let Some(types) = types {
-            let mut typed = Vec::with_capacity(types.len());
-            for (field, type_name) in types {
-                let field_type = FieldType::parse(&type_name).ok_or_else(|| {
-                    PyValueError::new_err(format!(
-                        "unknown type {type_name:?} for field {field:?}: use int, float, bool or string"
-                    ))
-                })?;
-                typed.push((field, field_type));
-            }
-            typed.sort_by(|a, b| a.0.cmp(&b.0));
-            options.types = typed;
+        for (field, type_name) in types.unwrap_or_default() {
+            options.set_type(&field, &type_name).map_err(|err| PyValueError::new_err(err.to_string()))?;
         }
         options.time_key = time_key;
         options.time_format = time_format;
@@ -156,7 +152,12 @@ impl PyParser {
             options.max_line_length = limit;
         }
         let max_line_length = options.max_line_length;
-        Ok(PyParser { inner: build_parser(options)?, format: format.to_owned(), max_line_length })
+        Ok(PyParser {
+            inner: build_parser(options)?,
+            format: format.to_owned(),
+            max_line_length,
+            timestamp_field: timestamp_field.map(|name| PyString::intern(py, &name).unbind()),
+        })
     }
 
     /// The format name this parser was built with.
@@ -173,7 +174,10 @@ impl PyParser {
 
     /// Parses one line into a dict; raises `LogParseError` (a ValueError) with `.offset`.
     fn parse<'py>(&self, py: Python<'py>, line: Text) -> PyResult<Bound<'py, PyDict>> {
-        parse_one(py, &self.inner, &line)
+        match self.inner.parse(line.as_bytes()) {
+            Ok(record) => self.to_dict(py, &record, &mut KeyCache::default()),
+            Err(err) => Err(line_error(py, &err, None)),
+        }
     }
 
     /// Parses a whole buffer of lines (str or bytes; LF or CRLF) into a list of dicts, one per
@@ -204,7 +208,7 @@ impl PyParser {
         for (line_no, result) in &parsed {
             let line = Some(first_line.saturating_add(line_no.saturating_sub(CORE_FIRST_LINE)));
             match result {
-                Ok(record) => out.append(record_to_dict(py, record, &mut keys)?)?,
+                Ok(record) => out.append(self.to_dict(py, record, &mut keys)?)?,
                 Err(err) if strict => return Err(line_error(py, err, line)),
                 Err(err) => {
                     if let Some(errors) = errors {
@@ -218,6 +222,22 @@ impl PyParser {
 
     fn __repr__(&self) -> String {
         format!("Parser({:?})", self.format)
+    }
+}
+
+impl PyParser {
+    /// A record as a dict, with its timestamp under `timestamp_field` when one is configured.
+    fn to_dict<'py>(
+        &self,
+        py: Python<'py>,
+        record: &Record<'_>,
+        keys: &mut KeyCache<'py>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let dict = record_to_dict(py, record, keys)?;
+        if let Some(field) = &self.timestamp_field {
+            dict.set_item(field.bind(py), record.timestamp)?;
+        }
+        Ok(dict)
     }
 }
 

@@ -41,7 +41,11 @@ pub(crate) fn record_to_dict<'py>(
     Ok(dict)
 }
 
-fn value_to_py<'py>(py: Python<'py>, value: &Value<'_>, keys: &mut KeyCache<'py>) -> PyResult<Bound<'py, PyAny>> {
+fn value_to_py<'py>(
+    py: Python<'py>,
+    value: &Value<'_>,
+    keys: &mut KeyCache<'py>,
+) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
         Value::Str(text) => PyString::new(py, text).into_any(),
         Value::Int(number) => number.into_pyobject(py)?.into_any(),
