@@ -12,7 +12,7 @@ use srekit::logs::{LineError, LogFormat, Parser, ParserOptions, Record};
 
 use crate::errors::log_parse_error;
 use crate::input::Text;
-use crate::records::{record_to_dict, KeyCache};
+use crate::records::DictBuilder;
 
 /// A core parser built from a format and options, or a `ValueError` with the core's message.
 fn build_parser(options: ParserOptions) -> PyResult<Parser> {
@@ -41,7 +41,7 @@ fn line_error(py: Python<'_>, err: &LineError, line: Option<usize>) -> PyErr {
 /// Parses one line (the trailing newline, if any, is ignored by the core) into a dict.
 fn parse_one<'py>(py: Python<'py>, parser: &Parser, line: &Text) -> PyResult<Bound<'py, PyDict>> {
     match parser.parse(line.as_bytes()) {
-        Ok(record) => record_to_dict(py, &record, &mut KeyCache::default()),
+        Ok(record) => DictBuilder::default().record(py, &record),
         Err(err) => Err(line_error(py, &err, None)),
     }
 }
@@ -175,7 +175,7 @@ impl PyParser {
     /// Parses one line into a dict; raises `LogParseError` (a ValueError) with `.offset`.
     fn parse<'py>(&self, py: Python<'py>, line: Text) -> PyResult<Bound<'py, PyDict>> {
         match self.inner.parse(line.as_bytes()) {
-            Ok(record) => self.to_dict(py, &record, &mut KeyCache::default()),
+            Ok(record) => self.to_dict(py, &record, &mut DictBuilder::default()),
             Err(err) => Err(line_error(py, &err, None)),
         }
     }
@@ -198,24 +198,31 @@ impl PyParser {
     ) -> PyResult<Bound<'py, PyList>> {
         let parser = &self.inner;
         let bytes = data.as_bytes();
-        let parsed: Vec<(usize, Result<Record<'_>, LineError>)> = py.detach(|| {
-            let mut out = Vec::with_capacity(memchr_count_lines(bytes));
-            parser.parse_many(bytes, |line_no, result| out.push((line_no, result)));
-            out
-        });
         let out = PyList::empty(py);
-        let mut keys = KeyCache::default();
-        for (line_no, result) in &parsed {
-            let line = Some(first_line.saturating_add(line_no.saturating_sub(CORE_FIRST_LINE)));
-            match result {
-                Ok(record) => out.append(self.to_dict(py, record, &mut keys)?)?,
-                Err(err) if strict => return Err(line_error(py, err, line)),
-                Err(err) => {
-                    if let Some(errors) = errors {
-                        errors.append(line_error(py, err, line).into_value(py))?;
+        let mut builder = DictBuilder::default();
+        // Chunk by chunk: the core tokenizes a chunk with the GIL released, then its records become
+        // dicts. Small chunks keep the borrowed records cache-hot and the memory they need bounded.
+        let mut parsed: Vec<(usize, Result<Record<'_>, LineError>)> = Vec::new();
+        let mut start = 0;
+        let mut chunk_first_line = first_line;
+        while start < bytes.len() {
+            let end = chunk_end(bytes, start);
+            let chunk = &bytes[start..end];
+            start = end;
+            py.detach(|| parser.parse_many(chunk, |line_no, result| parsed.push((line_no, result))));
+            for (line_no, result) in parsed.drain(..) {
+                let line = Some(chunk_first_line.saturating_add(line_no.saturating_sub(CORE_FIRST_LINE)));
+                match result {
+                    Ok(record) => out.append(self.to_dict(py, &record, &mut builder)?)?,
+                    Err(err) if strict => return Err(line_error(py, &err, line)),
+                    Err(err) => {
+                        if let Some(errors) = errors {
+                            errors.append(line_error(py, &err, line).into_value(py))?;
+                        }
                     }
                 }
             }
+            chunk_first_line = chunk_first_line.saturating_add(memchr::memchr_iter(b'\n', chunk).count());
         }
         Ok(out)
     }
@@ -231,9 +238,9 @@ impl PyParser {
         &self,
         py: Python<'py>,
         record: &Record<'_>,
-        keys: &mut KeyCache<'py>,
+        builder: &mut DictBuilder<'py>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let dict = record_to_dict(py, record, keys)?;
+        let dict = builder.record(py, record)?;
         if let Some(field) = &self.timestamp_field {
             dict.set_item(field.bind(py), record.timestamp)?;
         }
@@ -244,9 +251,20 @@ impl PyParser {
 /// The number the core's `parse_many` gives a buffer's first line.
 const CORE_FIRST_LINE: usize = 1;
 
-/// An upper bound on the number of lines in `bytes`, to size the result vector once.
-fn memchr_count_lines(bytes: &[u8]) -> usize {
-    memchr::memchr_iter(b'\n', bytes).count() + 1
+/// Bytes handed to the core per GIL release in `parse_many` (rounded up to a whole line).
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// Where the chunk starting at `start` ends: just after the first newline at or past
+/// `start + CHUNK_BYTES`, or at the end of the data.
+fn chunk_end(bytes: &[u8], start: usize) -> usize {
+    let target = start.saturating_add(CHUNK_BYTES);
+    if target >= bytes.len() {
+        return bytes.len();
+    }
+    match memchr::memchr(b'\n', &bytes[target..]) {
+        Some(at) => target + at + 1,
+        None => bytes.len(),
+    }
 }
 
 /// Adds this file's functions and the `Parser` class to the native module.
