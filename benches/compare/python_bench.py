@@ -227,27 +227,41 @@ def psutil_equivalent(psutil):
     return cpu, mem, swap, disks, fs, net, load
 
 
+# The srekit collectors that read what psutil_equivalent() reads.
+PSUTIL_EQUIVALENT = ["cpu", "meminfo", "diskstats", "filesystem", "netdev", "loadavg"]
+
+
 def bench_host(args):
     if not hasattr(srekit, "collect_host"):
         print("# srekit.collect_host not built: host benchmark skipped")
         return
-    srekit.collect_host()  # warm caches on both sides
-    reps = 200
-    # Wall time here: the core runs collectors on worker threads, psutil in this thread.
+    # Wall time here: the core runs its collectors on worker threads, psutil in this thread.
     wall = time.perf_counter
-    ours, fams = best_of(lambda: [srekit.collect_host() for _ in range(reps)][-1], 3, wall)
-    samples = sum(len(f.samples) for f in fams)
+    reps = 200
     try:
         import psutil
-
+    except ImportError:
+        psutil = None
+    theirs = None
+    if psutil is not None:
         psutil_equivalent(psutil)
         theirs, _ = best_of(lambda: [psutil_equivalent(psutil) for _ in range(reps)], 3, wall)
-        report("collect_host() (%d families, %d samples)" % (len(fams), samples), ours / reps,
-               "psutil cpu+mem+swap+disk+fs+net+load", theirs / reps)
-    except ImportError:
-        print("# psutil not installed; collect_host() %.3f ms" % (ours / reps * 1e3))
-    ours, text = best_of(lambda: [srekit.collect_host_text() for _ in range(reps)][-1], 3, wall)
-    print("%-44s srekit %9.3f ms (%d bytes of text)" % ("collect_host_text()", ours / reps * 1e3, len(text)))
+    for label, collectors in [("psutil-equivalent set", PSUTIL_EQUIVALENT), ("all defaults", None)]:
+        host = srekit.Host(collectors=collectors)
+        host.collect()  # warm up
+        ours, fams = best_of(lambda: [host.collect() for _ in range(reps)][-1], 3, wall)
+        samples = sum(len(f.samples) for f in fams)
+        what = "Host.collect(), %s" % label
+        print("# %s: %d families, %d samples" % (label, len(fams), samples))
+        if theirs is not None:
+            report(what, ours / reps, "psutil cpu+mem+swap+disk+fs+net+load", theirs / reps)
+        else:
+            print("%-44s srekit %9.3f ms" % (what, ours / reps * 1e3))
+        ours, text = best_of(lambda: [host.collect_text() for _ in range(reps)][-1], 3, wall)
+        print("%-44s srekit %9.3f ms (%d bytes of text, no Python objects)" % (
+            "Host.collect_text(), " + label, ours / reps * 1e3, len(text)))
+    ours, _ = best_of(lambda: [srekit.collect_host() for _ in range(reps)][-1], 3, wall)
+    print("%-44s srekit %9.3f ms" % ("collect_host() (cached default collector)", ours / reps * 1e3))
 
 
 def main():

@@ -152,3 +152,18 @@ def test_parse_many_releases_the_gil():
         t.join()
     during = [x for x in ticks if start <= x <= start + elapsed]
     assert len(during) > 10
+
+
+def test_parse_many_builds_the_same_dicts_as_parse_whatever_the_field_order():
+    """parse_many reuses key tables and repeated values between lines; the dicts (key order
+    included) must still be exactly what a fresh one-line parse gives."""
+    lines = [
+        "a=1 b=2 c=3", "a=1 b=2 c=3", "a=9 b=2 c=3", "b=2 a=1 c=3", "a=1 b=2", "a=1 b=2 c=3 d=4",
+        "a=1 a=2 b=3", "a=1 a=2 b=3", "a=x b= c=\"q q\"", "a=x b= c=\"q q\"", "", "z=1", "a=1 b=2 c=3",
+    ]
+    parser = srekit.Parser("logfmt")
+    many = parser.parse_many("\n".join(lines))
+    single = [parser.parse(line) for line in lines if line]
+    assert [list(d.items()) for d in many] == [list(d.items()) for d in single]
+    many[0]["a"] = "changed"  # each dict is its own object
+    assert many[1]["a"] == "1"
