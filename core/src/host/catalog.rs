@@ -105,6 +105,16 @@ pub fn default_collectors() -> &'static [&'static str] {
     ALL
 }
 
+/// Collectors that may block on slow hardware or remote filesystems (statfs of NFS mounts, textfiles
+/// on NFS, i2c sensors, ACPI thermal zones, slow cpufreq or NIC speed reads): each gets its own worker
+/// thread so it can time out alone. The others read procfs and share the lane workers.
+const ISOLATED: &[&str] = &["cpufreq", "filesystem", "hwmon", "netclass", "textfile", "thermal_zone"];
+
+/// Whether collector `name` runs on a worker of its own.
+pub(crate) fn is_isolated(name: &str) -> bool {
+    ISOLATED.contains(&name)
+}
+
 /// The static name of collector `name`, if it exists.
 pub(crate) fn lookup(name: &str) -> Option<&'static str> {
     ALL.iter().copied().find(|n| *n == name)

@@ -34,6 +34,7 @@ mod loadavg;
 mod meminfo;
 mod netclass;
 mod netdev;
+mod netlink;
 mod netstat;
 mod os;
 mod pressure;
@@ -61,6 +62,9 @@ pub use error::{CollectError, HostError};
 use crate::metrics::MetricFamily;
 use emit::{labels, Emitter};
 use std::sync::Arc;
+
+/// Worker threads shared by the fast procfs collectors.
+const LANES: usize = 2;
 
 /// Gathers host metrics like node_exporter's default Linux collectors.
 ///
@@ -122,9 +126,9 @@ impl HostCollector {
         for name in config.enabled() {
             let collector = catalog::build(name, Arc::clone(&settings))
                 .ok_or_else(|| HostError::UnknownCollector(name.to_string()))?;
-            collectors.push((name, collector));
+            collectors.push((name, catalog::is_isolated(name), collector));
         }
-        let runner = runner::Runner::start(collectors, settings.collector_timeout)?;
+        let runner = runner::Runner::start(collectors, LANES, settings.collector_timeout)?;
         Ok(HostCollector { runner })
     }
 

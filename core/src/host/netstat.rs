@@ -3,7 +3,7 @@
 
 use super::catalog::Collector;
 use super::config::Settings;
-use super::emit::Emitter;
+use super::emit::{Emitter, FastMap};
 use super::error::CollectError;
 use super::read::{parse_f64, FileReader};
 use std::path::Path;
@@ -13,22 +13,31 @@ use std::sync::Arc;
 pub(crate) struct NetStat {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// `Protocol_Field` -> `(metric, help)` when the field regex selects it; kept across scrapes so
+    /// each of the ~300 fields is matched against the regex once.
+    selected: FastMap<String, Option<(String, String)>>,
+    key: String,
 }
 
 impl NetStat {
     pub(crate) fn new(settings: Arc<Settings>) -> NetStat {
-        NetStat { settings, reader: FileReader::new() }
+        NetStat { settings, reader: FileReader::new(), selected: FastMap::default(), key: String::new() }
     }
 
-    fn emit(&self, out: &mut Emitter, protocol: &str, field: &str, value: f64) {
-        let key = format!("{protocol}_{field}");
-        if let Some(filter) = &self.settings.netstat_fields {
-            if !filter.is_match(&key) {
-                return;
-            }
+    fn emit(&mut self, out: &mut Emitter, protocol: &str, field: &str, value: f64) {
+        self.key.clear();
+        self.key.push_str(protocol);
+        self.key.push('_');
+        self.key.push_str(field);
+        if !self.selected.contains_key(&self.key) {
+            let wanted = self.settings.netstat_fields.as_ref().map_or(true, |f| f.is_match(&self.key));
+            let names = wanted
+                .then(|| (format!("node_netstat_{}", self.key), format!("Statistic {protocol}{field}.")));
+            self.selected.insert(self.key.clone(), names);
         }
-        let help = format!("Statistic {protocol}{field}.");
-        out.untyped(&format!("node_netstat_{key}"), &help, vec![], value);
+        if let Some(Some((name, help))) = self.selected.get(&self.key) {
+            out.untyped(name, help, vec![], value);
+        }
     }
 
     /// Reads a file of header/value line pairs (`TcpExt: A B` then `TcpExt: 1 2`).
