@@ -152,6 +152,7 @@ class Host:
         sysfs: _PathArg = ...,  # "/sys"
         rootfs: _PathArg = ...,  # "/"
         textfile_directory: Optional[_PathArg] = None,
+    udev_data: Optional[_PathArg] = None,
     ) -> Host: ...
     @property
     def collectors(self) -> List[str]: ...
@@ -164,6 +165,7 @@ def collect_host(
     sysfs: _PathArg = ...,  # "/sys"
     rootfs: _PathArg = ...,  # "/"
     textfile_directory: Optional[_PathArg] = None,
+    udev_data: Optional[_PathArg] = None,
 ) -> List[MetricFamily]: ...
 def collect_host_text(
     format: _FormatName = "text",
@@ -172,6 +174,7 @@ def collect_host_text(
     sysfs: _PathArg = ...,  # "/sys"
     rootfs: _PathArg = ...,  # "/"
     textfile_directory: Optional[_PathArg] = None,
+    udev_data: Optional[_PathArg] = None,
 ) -> bytes: ...
 def all_collectors() -> List[str]: ...
 def default_collectors() -> List[str]: ...

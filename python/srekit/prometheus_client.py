@@ -38,7 +38,8 @@ class HostCollector:
     """Host metrics (node_exporter's names) collected by srekit on every scrape.
 
     Arguments are those of :func:`srekit.collect_host`: ``collectors`` (None for the defaults),
-    and the roots ``procfs``, ``sysfs`` and ``rootfs`` (``/host/proc`` and so on in a container).
+    the roots ``procfs``, ``sysfs`` and ``rootfs`` (``/host/proc`` and so on in a container),
+    ``textfile_directory`` and ``udev_data``.
     """
 
     def __init__(
@@ -47,10 +48,13 @@ class HostCollector:
         procfs: str = "/proc",
         sysfs: str = "/sys",
         rootfs: str = "/",
+        textfile_directory: Optional[str] = None,
+        udev_data: Optional[str] = None,
     ) -> None:
         # Built once (a bad collector name fails here, not at the first scrape) and reused, so the
-        # core keeps its buffers across scrapes.
-        self._host = srekit.Host(collectors=collectors, procfs=procfs, sysfs=sysfs, rootfs=rootfs)
+        # core keeps its worker threads and buffers across scrapes.
+        self._host = srekit.Host(collectors=collectors, procfs=procfs, sysfs=sysfs, rootfs=rootfs,
+                                 textfile_directory=textfile_directory, udev_data=udev_data)
 
     def collect(self) -> Iterator[Metric]:
         return to_prometheus_client(self._host.collect())

@@ -25,6 +25,7 @@ struct Settings {
     sysfs: PathBuf,
     rootfs: PathBuf,
     textfile_directory: Option<PathBuf>,
+    udev_data: Option<PathBuf>,
 }
 
 impl Settings {
@@ -32,6 +33,9 @@ impl Settings {
     fn build(&self) -> PyResult<HostCollector> {
         let mut config = HostConfig::with_roots(&self.procfs, &self.sysfs, &self.rootfs);
         config.textfile_directory = self.textfile_directory.clone();
+        if let Some(udev_data) = &self.udev_data {
+            config.udev_data = udev_data.clone();
+        }
         if let Some(names) = &self.collectors {
             config.disable_defaults();
             for name in names {
@@ -90,15 +94,16 @@ pub(crate) struct PyHost {
 impl PyHost {
     #[new]
     #[pyo3(signature = (collectors = None, procfs = PathBuf::from("/proc"), sysfs = PathBuf::from("/sys"),
-                        rootfs = PathBuf::from("/"), textfile_directory = None))]
+                        rootfs = PathBuf::from("/"), textfile_directory = None, udev_data = None))]
     fn new(
         collectors: Option<Vec<String>>,
         procfs: PathBuf,
         sysfs: PathBuf,
         rootfs: PathBuf,
         textfile_directory: Option<PathBuf>,
+        udev_data: Option<PathBuf>,
     ) -> PyResult<Self> {
-        let settings = Settings { collectors, procfs, sysfs, rootfs, textfile_directory };
+        let settings = Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data };
         Ok(PyHost { inner: Arc::new(settings.build()?) })
     }
 
@@ -123,7 +128,7 @@ impl PyHost {
 /// Collects host metrics once (node_exporter's names) as a list of `srekit.MetricFamily`.
 #[pyfunction]
 #[pyo3(signature = (collectors = None, procfs = PathBuf::from("/proc"), sysfs = PathBuf::from("/sys"),
-                    rootfs = PathBuf::from("/"), textfile_directory = None))]
+                    rootfs = PathBuf::from("/"), textfile_directory = None, udev_data = None))]
 fn collect_host<'py>(
     py: Python<'py>,
     collectors: Option<Vec<String>>,
@@ -131,15 +136,18 @@ fn collect_host<'py>(
     sysfs: PathBuf,
     rootfs: PathBuf,
     textfile_directory: Option<PathBuf>,
+    udev_data: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let collector = shared(Settings { collectors, procfs, sysfs, rootfs, textfile_directory })?;
+    let collector = shared(Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data })?;
     collect_families(py, &collector)
 }
 
 /// Collects host metrics once, encoded as `bytes` ("text" or "openmetrics").
 #[pyfunction]
 #[pyo3(signature = (format = "text", collectors = None, procfs = PathBuf::from("/proc"),
-                    sysfs = PathBuf::from("/sys"), rootfs = PathBuf::from("/"), textfile_directory = None))]
+                    sysfs = PathBuf::from("/sys"), rootfs = PathBuf::from("/"), textfile_directory = None,
+                    udev_data = None))]
+#[allow(clippy::too_many_arguments)] // the Python keyword arguments, one to one
 fn collect_host_text<'py>(
     py: Python<'py>,
     format: &str,
@@ -148,8 +156,9 @@ fn collect_host_text<'py>(
     sysfs: PathBuf,
     rootfs: PathBuf,
     textfile_directory: Option<PathBuf>,
+    udev_data: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let collector = shared(Settings { collectors, procfs, sysfs, rootfs, textfile_directory })?;
+    let collector = shared(Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data })?;
     collect_encoded(py, &collector, format)
 }
 
