@@ -17,6 +17,17 @@ class Parser(_srekit.Parser):
     Formats: ``logfmt``, ``ltsv``, ``json``, ``regex`` (with ``pattern=``, named groups become
     fields) and the presets ``nginx``, ``nginx-common``, ``apache``, ``apache-common``,
     ``syslog-rfc3164``, ``syslog-rfc5424``.
+
+    Keyword options: ``types`` (field -> ``int``/``float``/``bool``/``string``, as Fluent Bit's
+    Types), ``time_key`` and ``time_format`` (strptime subset; RFC 3339 or epoch seconds when
+    omitted), ``timestamp_field`` (a key under which each dict gets the parsed time as float
+    seconds, or None), ``lossy_utf8`` (replace invalid UTF-8 instead of rejecting the line) and
+    ``max_line_length`` (bytes, default 1 MiB; longer lines are errors).
+
+    ``parse(line)`` returns one dict or raises :class:`srekit.LogParseError` (a ValueError with
+    ``.offset``). ``parse_many(data)`` parses a whole ``str``/``bytes`` buffer in one call with the
+    GIL released while tokenizing (``bytes`` avoids one copy); bad lines are skipped, appended to
+    ``errors=[...]`` when given (with ``.line`` and ``.offset``), or raised with ``strict=True``.
     """
 
     def parse_file(
