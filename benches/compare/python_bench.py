@@ -6,7 +6,8 @@ Prints one line per comparison: srekit's time, the peer's time and the ratio (pe
 
 Data sets (generated here, deterministic):
   * 100,000 realistic ~200-byte access-log lines in logfmt, LTSV and JSON (same records);
-  * 10,000 labelled counter series (5 methods x 200 routes x 10 status codes) for encoding;
+  * the foundation issue's encoding set: 10,000 labelled counter series plus 50 histograms x 20
+    label sets (the same as benches/benches/expfmt.rs);
   * this host's /proc and /sys for host collection.
 
 Peers: logfmt (logfmt.parse_line), ltsv (ltsv.DictReader), orjson.loads and json.loads per line,
@@ -163,29 +164,42 @@ def bench_registry(args):
     # prometheus_client writes a _created series per child in text 0.0.4 by default; srekit's text
     # output has none, so compare equal outputs.
     prometheus_client.disable_created_metrics()
-    label_sets = [(m, "/api/v1/r%03d" % r, str(s)) for m in ["GET", "POST", "PUT", "DELETE", "PATCH"]
-                  for r in range(200) for s in [200, 201, 204, 301, 302, 400, 401, 404, 500, 503]]
-    assert len(label_sets) == 10_000
+    # The foundation issue's data set (as benches/benches/expfmt.rs builds it for the Rust peers):
+    # 10,000 counter series with 3 labels, plus 50 histograms x 20 label sets x default buckets.
+    def counter_labels(i):
+        return (["GET", "POST", "PUT"][i % 3], ["200", "404", "500", "302"][i % 4], "/api/v1/resource/%d" % i)
 
-    ours_reg = srekit.Registry()
-    ours_c = ours_reg.counter("http_requests_total", "Requests served.", ["method", "route", "status"])
-    theirs_reg = CollectorRegistry()
-    theirs_c = prometheus_client.Counter("http_requests_total", "Requests served.", ["method", "route", "status"],
+    ours_reg, theirs_reg = srekit.Registry(), CollectorRegistry()
+    ours_c = ours_reg.counter("http_requests_total", "HTTP requests served.", ["method", "code", "path"])
+    theirs_c = prometheus_client.Counter("http_requests_total", "HTTP requests served.", ["method", "code", "path"],
                                          registry=theirs_reg)
-    for i, ls in enumerate(label_sets):
-        ours_c.labels(*ls).inc(i % 97 + 1)
-        theirs_c.labels(*ls).inc(i % 97 + 1)
+    for i in range(10_000):
+        ours_c.labels(*counter_labels(i)).inc(i % 97)
+        theirs_c.labels(*counter_labels(i)).inc(i % 97)
+    go_default_buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]  # srekit's default
+    for h in range(50):
+        ours_h = ours_reg.histogram("rpc_%d_duration_seconds" % h, "RPC latency.", ["service"])
+        theirs_h = prometheus_client.Histogram("rpc_%d_duration_seconds" % h, "RPC latency.", ["service"],
+                                               registry=theirs_reg, buckets=go_default_buckets)
+        for s in range(20):
+            ours_child, theirs_child = ours_h.labels("svc-%d" % s), theirs_h.labels("svc-%d" % s)
+            for k in range(s + 1):
+                ours_child.observe((k % 37) * 0.031)
+                theirs_child.observe((k % 37) * 0.031)
 
     ours, out = best_of(lambda: ours_reg.encode("text"), args.repeat)
     theirs, peer_out = best_of(lambda: generate_latest(theirs_reg), args.repeat)
     assert out.count(b"\nhttp_requests_total{") == peer_out.count(b"\nhttp_requests_total{") == 10_000
-    report("encode 10,000 series, text 0.0.4", ours, "generate_latest", theirs, target=20)
+    assert out.count(b"_bucket{") == peer_out.count(b"_bucket{") == 50 * 20 * 12
+    print("# foundation data set: %d lines of text (srekit), %d (prometheus_client)" % (
+        out.count(b"\n"), peer_out.count(b"\n")))
+    report("encode foundation set, text 0.0.4", ours, "generate_latest", theirs, target=20)
     ours, _ = best_of(lambda: ours_reg.encode("openmetrics"), args.repeat)
     theirs, _ = best_of(lambda: generate_latest_om(theirs_reg), args.repeat)
-    report("encode 10,000 series, OpenMetrics", ours, "openmetrics generate_latest", theirs, target=20)
+    report("encode foundation set, OpenMetrics", ours, "openmetrics generate_latest", theirs, target=20)
 
+    ls = counter_labels(1234)
     n = 200_000
-    ls = label_sets[1234]
 
     def ours_labels_inc():
         for _ in range(n):
