@@ -72,3 +72,33 @@ def test_host_object_is_reusable_and_agrees_with_collect_host():
     assert first["node_memory_MemTotal_bytes"].samples == second["node_memory_MemTotal_bytes"].samples
     assert first.keys() == by_name(srekit.collect_host(collectors=["meminfo"])).keys()
     assert b"node_memory_MemTotal_bytes" in host.collect_text()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_collection_works_in_a_forked_child():
+    """Worker threads do not survive fork(): a child (gunicorn preload, multiprocessing) must get a
+    working collector of its own, not a stalled one."""
+    srekit.collect_host(collectors=["loadavg"])
+    host = srekit.Host(collectors=["loadavg"])
+    host.collect()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report both collections' success and time, then leave at once
+        try:
+            import time
+
+            start = time.monotonic()
+            results = []
+            for families in (srekit.collect_host(collectors=["loadavg"]), host.collect()):
+                success = by_name(families)["node_scrape_collector_success"].samples[0].value
+                results.append("%g" % success)
+            os.write(write, ("%s %.2f" % (",".join(results), time.monotonic() - start)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        report = pipe.read()
+    os.waitpid(pid, 0)
+    results, seconds = report.split()
+    assert results == "1,1"
+    assert float(seconds) < 2.0

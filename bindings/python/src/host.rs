@@ -1,9 +1,10 @@
 //! Host metrics: `collect_host()` / `collect_host_text()`, the reusable `Host` class and the collector
 //! catalog, over `srekit::host::HostCollector`. Collection runs with the GIL released.
 //!
-//! A core collector starts one worker thread per collector, so the one-shot functions keep the
+//! A core collector runs its collectors on worker threads, so the one-shot functions keep the
 //! collectors they built in a small cache keyed by their settings instead of starting threads on
-//! every call.
+//! every call. Threads do not survive `fork()` (gunicorn's preload, multiprocessing): a collector is
+//! only used in the process that built it, and a forked child builds its own on first use.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -46,23 +47,41 @@ impl Settings {
     }
 }
 
-static SHARED: OnceLock<Mutex<HashMap<Settings, Arc<HostCollector>>>> = OnceLock::new();
+/// A started collector and the process it was started in (its worker threads exist only there).
+#[derive(Clone)]
+struct Started {
+    pid: u32,
+    collector: Arc<HostCollector>,
+}
+
+impl Started {
+    fn new(settings: &Settings) -> PyResult<Started> {
+        Ok(Started { pid: std::process::id(), collector: Arc::new(settings.build()?) })
+    }
+
+    fn is_current(&self) -> bool {
+        self.pid == std::process::id()
+    }
+}
+
+static SHARED: OnceLock<Mutex<HashMap<Settings, Started>>> = OnceLock::new();
 const SHARED_LIMIT: usize = 8;
 
-/// The cached collector for `settings`, built on first use.
+/// The cached collector for `settings` in this process, built on first use.
 fn shared(settings: Settings) -> PyResult<Arc<HostCollector>> {
     let cache = SHARED.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&settings).cloned()) {
-        return Ok(found);
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&settings).filter(|s| s.is_current()).cloned())
+    {
+        return Ok(found.collector);
     }
-    let collector = Arc::new(settings.build()?);
+    let started = Started::new(&settings)?;
     if let Ok(mut collectors) = cache.lock() {
         if collectors.len() >= SHARED_LIMIT {
             collectors.clear();
         }
-        collectors.insert(settings, Arc::clone(&collector));
+        collectors.insert(settings, started.clone());
     }
-    Ok(collector)
+    Ok(started.collector)
 }
 
 fn collect_families<'py>(py: Python<'py>, collector: &HostCollector) -> PyResult<Bound<'py, PyList>> {
@@ -87,7 +106,20 @@ fn collect_encoded<'py>(
 /// A configured host collector, kept across collections.
 #[pyclass(module = "srekit", name = "Host", frozen)]
 pub(crate) struct PyHost {
-    inner: Arc<HostCollector>,
+    settings: Settings,
+    started: Mutex<Started>,
+}
+
+impl PyHost {
+    /// This process's collector (rebuilt once in a child after `fork()`).
+    fn collector(&self) -> PyResult<Arc<HostCollector>> {
+        let mut started =
+            self.started.lock().map_err(|_| HostError::new_err("host collector lock poisoned"))?;
+        if !started.is_current() {
+            *started = Started::new(&self.settings)?;
+        }
+        Ok(Arc::clone(&started.collector))
+    }
 }
 
 #[pymethods]
@@ -104,24 +136,27 @@ impl PyHost {
         udev_data: Option<PathBuf>,
     ) -> PyResult<Self> {
         let settings = Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data };
-        Ok(PyHost { inner: Arc::new(settings.build()?) })
+        let started = Mutex::new(Started::new(&settings)?);
+        Ok(PyHost { settings, started })
     }
 
     /// The enabled collectors' names, sorted.
     #[getter]
-    fn collectors(&self) -> Vec<&'static str> {
-        self.inner.collectors()
+    fn collectors(&self) -> PyResult<Vec<&'static str>> {
+        Ok(self.collector()?.collectors())
     }
 
     /// One collection as a list of `srekit.MetricFamily`.
     fn collect<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        collect_families(py, &self.inner)
+        let collector = self.collector()?;
+        collect_families(py, &collector)
     }
 
     /// One collection encoded as `bytes` ("text" or "openmetrics").
     #[pyo3(signature = (format = "text"))]
     fn collect_text<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
-        collect_encoded(py, &self.inner, format)
+        let collector = self.collector()?;
+        collect_encoded(py, &collector, format)
     }
 }
 
