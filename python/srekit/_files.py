@@ -11,7 +11,7 @@ from srekit import _srekit  # type: ignore[attr-defined]  # native; typed in __i
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-class Parser(_srekit.Parser):
+class Parser(_srekit.Parser):  # type: ignore[misc]  # the native base is typed in __init__.pyi
     """A configured log parser: ``Parser("logfmt", types={"status": "int"})``.
 
     Formats: ``logfmt``, ``ltsv``, ``json``, ``regex`` (with ``pattern=``, named groups become

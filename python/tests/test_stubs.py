@@ -42,3 +42,8 @@ def test_typical_usage_type_checks_strictly(tmp_path):
     '''))
     result = run(["mypy", "--strict", "--no-incremental", str(program)], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_pure_python_modules_type_check_strictly(tmp_path):
+    result = run(["mypy", "--strict", "--no-incremental", "-p", "srekit"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
