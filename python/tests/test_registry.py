@@ -178,3 +178,32 @@ def test_content_negotiation_helpers():
     assert srekit.negotiate("") == "text"
     assert srekit.content_type("text").startswith("text/plain; version=0.0.4")
     assert srekit.content_type("openmetrics").startswith("application/openmetrics-text")
+
+
+def test_summary_counts_and_sums_by_position_or_keyword():
+    r = srekit.Registry()
+    s = r.summary("payload_bytes", "Payload sizes.", ["route", "method"])
+    s.labels("/a", "GET").observe(100)
+    s.labels(method="GET", route="/a").observe(50)
+    child = s.labels("/a", "GET")
+    assert (child.count(), child.sum()) == (2, 150.0)
+    with pytest.raises(srekit.MetricError):
+        s.labels(route="/a")
+    with pytest.raises(srekit.MetricError):
+        s.labels(route="/a", method="GET", extra="x")
+    got = samples_of(text_families(r.encode().decode()))
+    assert got[("payload_bytes_count", (("method", "GET"), ("route", "/a")))] == 2.0
+    assert got[("payload_bytes_sum", (("method", "GET"), ("route", "/a")))] == 150.0
+    unlabelled = r.summary("latency_seconds", "L.")
+    unlabelled.observe(0.5)
+    assert "latency_seconds_count 1" in r.encode().decode()
+
+
+def test_nan_and_negative_counter_increments_are_rejected_and_change_nothing():
+    r = srekit.Registry()
+    c = r.counter("careful_total", "C.")
+    c.inc(2)
+    for bad in (-1, float("nan")):
+        with pytest.raises(srekit.MetricError):
+            c.inc(bad)
+    assert c.get() == 2.0
