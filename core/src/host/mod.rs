@@ -1,6 +1,6 @@
 //! Host metrics with node_exporter's names, types, labels and units, read from configurable procfs,
 //! sysfs and root filesystem paths. One file per collector; [`HostCollector`] runs the enabled ones
-//! (each on its own worker thread, against a deadline) and adds node_exporter's
+//! (on four long-lived worker threads, against a deadline) and adds node_exporter's
 //! `node_scrape_collector_duration_seconds` and `node_scrape_collector_success` for each.
 //!
 //! ```no_run
@@ -63,9 +63,6 @@ use crate::metrics::MetricFamily;
 use emit::{labels, Emitter};
 use std::sync::Arc;
 
-/// Worker threads shared by the fast procfs collectors.
-const LANES: usize = 2;
-
 /// Gathers host metrics like node_exporter's default Linux collectors.
 ///
 /// Build it once and call [`collect`](HostCollector::collect) for every scrape; it is `Sync`, so
@@ -126,9 +123,9 @@ impl HostCollector {
         for name in config.enabled() {
             let collector = catalog::build(name, Arc::clone(&settings))
                 .ok_or_else(|| HostError::UnknownCollector(name.to_string()))?;
-            collectors.push((name, catalog::is_isolated(name), collector));
+            collectors.push((name, catalog::placement(name), collector));
         }
-        let runner = runner::Runner::start(collectors, LANES, settings.collector_timeout)?;
+        let runner = runner::Runner::start(collectors, settings.collector_timeout)?;
         Ok(HostCollector { runner })
     }
 

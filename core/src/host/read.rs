@@ -104,6 +104,21 @@ impl Dir {
         Ok(Dir { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
     }
 
+    /// Reads the whole file `name` in this directory with `reader` (for procfs files that come in
+    /// several reads, like /proc/net/netstat).
+    pub(crate) fn read_file<'r>(&self, name: &CStr, reader: &'r mut FileReader) -> std::io::Result<&'r str> {
+        // SAFETY: the directory fd is valid for self's lifetime and name is NUL-terminated.
+        let fd =
+            unsafe { libc::openat(self.fd.as_raw_fd(), name.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: fd was just opened and is owned here; File closes it on drop.
+        let file = unsafe { File::from_raw_fd(fd) };
+        let bytes = reader.read_from(file)?;
+        std::str::from_utf8(bytes).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidData))
+    }
+
     /// Reads the attribute file `name` (at most one page, as sysfs attributes are) and returns it
     /// trimmed, or `None` when it cannot be opened or read (e.g. `carrier` of a down interface).
     pub(crate) fn attribute<'b>(&self, name: &CStr, buf: &'b mut [u8; 4096]) -> Option<&'b str> {
@@ -125,6 +140,33 @@ impl Dir {
             }
         };
         std::str::from_utf8(&buf[..len]).ok().map(str::trim)
+    }
+}
+
+/// The `<procfs>/net` directory, opened once and kept: /proc/net is a symlink to /proc/self/net, and
+/// walking it again for every file costs more than reading small files.
+#[derive(Debug, Default)]
+pub(crate) struct ProcNet {
+    dir: Option<Dir>,
+}
+
+impl ProcNet {
+    /// Reads `<procfs>/net/<name>` (`name` as a C string, `relative` the same for error messages).
+    pub(crate) fn read<'r>(
+        &mut self,
+        procfs: &Path,
+        name: &CStr,
+        reader: &'r mut FileReader,
+    ) -> Result<&'r str, CollectError> {
+        let net = procfs.join("net");
+        if self.dir.is_none() {
+            self.dir = Some(Dir::open(&net)?);
+        }
+        let path = || net.join(name.to_string_lossy().as_ref());
+        match &self.dir {
+            Some(dir) => dir.read_file(name, reader).map_err(|e| CollectError::io(&path(), e)),
+            None => Err(CollectError::io(&path(), std::io::Error::from(std::io::ErrorKind::NotFound))),
+        }
     }
 }
 
