@@ -1,7 +1,7 @@
 """Type stubs for srekit (the native module srekit._srekit plus the pure-Python model types)."""
 
 import os
-from typing import Any, Dict, Iterator, List, Mapping, Literal, Optional, Sequence, Union, final
+from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Union, final
 
 
 __all__ = [
