@@ -11,6 +11,10 @@
 
 mod model;
 mod names;
+mod registry;
 
 pub use model::{Exemplar, Label, MetricFamily, MetricType, Sample, Suffix};
 pub use names::{is_valid_label_name, is_valid_metric_name, sanitize_label_name, sanitize_metric_name};
+pub use registry::{
+    Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry, Summary, SummaryVec,
+};

@@ -1,0 +1,160 @@
+//! Low-level writers shared by the encoders and the registry: float formatting, escaping of help text
+//! and label values, and metric/label names (quoted when outside the legacy charset).
+
+use bytes::BufMut;
+
+use crate::metrics::{is_valid_label_name, is_valid_metric_name};
+
+/// Writes `value` as the exposition formats want it: `+Inf`, `-Inf`, `NaN`, integers without a
+/// fraction, everything else as the shortest text that parses back to the same `f64`.
+///
+/// ```
+/// let mut buf = Vec::new();
+/// srekit::expfmt::write_float(&mut buf, 0.1);
+/// buf.push(b' ');
+/// srekit::expfmt::write_float(&mut buf, f64::INFINITY);
+/// buf.push(b' ');
+/// srekit::expfmt::write_float(&mut buf, 42.0);
+/// assert_eq!(buf, b"0.1 +Inf 42");
+/// ```
+#[inline]
+pub fn write_float<B: BufMut>(buf: &mut B, value: f64) {
+    if value.is_nan() {
+        buf.put_slice(b"NaN");
+    } else if value.is_infinite() {
+        buf.put_slice(if value > 0.0 { b"+Inf" } else { b"-Inf" });
+    } else if value.fract() == 0.0 && value.abs() < 1e15 {
+        let mut ints = itoa::Buffer::new();
+        buf.put_slice(ints.format(value as i64).as_bytes());
+    } else {
+        let mut floats = ryu::Buffer::new();
+        buf.put_slice(floats.format_finite(value).as_bytes());
+    }
+}
+
+/// Writes an unsigned integer value (the fast path for counters and bucket counts).
+#[inline]
+pub(crate) fn write_u64<B: BufMut>(buf: &mut B, value: u64) {
+    let mut ints = itoa::Buffer::new();
+    buf.put_slice(ints.format(value).as_bytes());
+}
+
+/// Writes a label value with `\\`, `\"` and `\n` escaped (the same rule in both text formats).
+///
+/// ```
+/// let mut buf = Vec::new();
+/// srekit::expfmt::write_label_value(&mut buf, "a\"b\\c\nd");
+/// assert_eq!(buf, br#"a\"b\\c\nd"#);
+/// ```
+#[inline]
+pub fn write_label_value<B: BufMut>(buf: &mut B, value: &str) {
+    write_escaped(buf, value.as_bytes(), true);
+}
+
+/// Writes help text escaped for the given format: `\\` and `\n` in text 0.0.4, plus `\"` in OpenMetrics.
+///
+/// ```
+/// let mut buf = Vec::new();
+/// srekit::expfmt::write_help(&mut buf, "say \"hi\"\\", false);
+/// assert_eq!(buf, br#"say "hi"\\"#);
+/// ```
+#[inline]
+pub fn write_help<B: BufMut>(buf: &mut B, help: &str, openmetrics: bool) {
+    write_escaped(buf, help.as_bytes(), openmetrics);
+}
+
+fn write_escaped<B: BufMut>(buf: &mut B, bytes: &[u8], escape_quote: bool) {
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'"' if escape_quote => b"\\\"",
+            _ => continue,
+        };
+        buf.put_slice(&bytes[start..i]);
+        buf.put_slice(escaped);
+        start = i + 1;
+    }
+    buf.put_slice(&bytes[start..]);
+}
+
+/// Writes a metric name in a metadata line (`# TYPE <name> ...`): bare when it is a legacy name,
+/// quoted and escaped otherwise (Prometheus 3 UTF-8 names).
+pub(crate) fn write_metadata_name<B: BufMut>(buf: &mut B, name: &str) {
+    if is_valid_metric_name(name) {
+        buf.put_slice(name.as_bytes());
+    } else {
+        buf.put_u8(b'"');
+        write_label_value(buf, name);
+        buf.put_u8(b'"');
+    }
+}
+
+/// Writes a label name, quoted when it is outside the legacy charset.
+pub(crate) fn write_label_name<B: BufMut>(buf: &mut B, name: &str) {
+    if is_valid_label_name(name) {
+        buf.put_slice(name.as_bytes());
+    } else {
+        buf.put_u8(b'"');
+        write_label_value(buf, name);
+        buf.put_u8(b'"');
+    }
+}
+
+/// Writes `name{l1="v1",...}` (or `{"name",l1="v1"}` for a UTF-8 name). `extra` is one more label
+/// written last (`le` for buckets).
+pub(crate) fn write_series<B: BufMut>(
+    buf: &mut B,
+    name: &str,
+    suffix: &str,
+    labels: &[(String, String)],
+    extra: Option<(&str, &str)>,
+) {
+    let legacy = is_valid_metric_name(name);
+    let mut first = true;
+    if legacy {
+        buf.put_slice(name.as_bytes());
+        buf.put_slice(suffix.as_bytes());
+    } else {
+        buf.put_slice(b"{\"");
+        write_label_value(buf, name);
+        write_label_value(buf, suffix);
+        buf.put_u8(b'"');
+        first = false;
+    }
+    let has_labels = !labels.is_empty() || extra.is_some();
+    if legacy && has_labels {
+        buf.put_u8(b'{');
+    }
+    for (k, v) in labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain(extra) {
+        if !first {
+            buf.put_u8(b',');
+        }
+        first = false;
+        write_label_name(buf, k);
+        buf.put_slice(b"=\"");
+        write_label_value(buf, v);
+        buf.put_u8(b'"');
+    }
+    if !legacy || has_labels {
+        buf.put_u8(b'}');
+    }
+}
+
+/// Writes an OpenMetrics timestamp (seconds) or a text 0.0.4 timestamp (integer milliseconds),
+/// preceded by a space.
+pub(crate) fn write_timestamp<B: BufMut>(buf: &mut B, seconds: f64, openmetrics: bool) {
+    buf.put_u8(b' ');
+    if openmetrics {
+        write_float(buf, seconds);
+    } else {
+        let millis = (seconds * 1000.0).round();
+        if millis.is_finite() && millis.abs() < 9.0e15 {
+            let mut ints = itoa::Buffer::new();
+            buf.put_slice(ints.format(millis as i64).as_bytes());
+        } else {
+            write_float(buf, millis);
+        }
+    }
+}
