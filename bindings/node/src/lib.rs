@@ -3,7 +3,15 @@
 //! Every function here is thin: convert the JavaScript arguments, call the core, convert the result,
 //! map the error. Logic lives in the `srekit` crate. Modules:
 //! - [`errors`]: turning core errors into thrown JavaScript `Error`s that carry offsets / positions;
-//! - [`names`]: metric and label name helpers.
+//! - [`js`]: a small builder of JavaScript values over raw napi calls;
+//! - [`families`]: the one conversion of metric families into JavaScript objects;
+//! - [`names`]: metric and label name helpers;
+//! - [`registry`]: the instrumentation registry and its metrics;
+//! - [`expfmt`]: exposition text parsing, content types and negotiation.
 
 pub mod errors;
+pub mod expfmt;
+pub mod families;
+pub mod js;
 pub mod names;
+pub mod registry;

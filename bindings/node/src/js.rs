@@ -1,0 +1,172 @@
+//! A small, allocation-light builder of JavaScript values over raw napi calls, for the conversions
+//! that produce many objects (metric families, records). [`RawValue`] lets a `#[napi]` function
+//! return a value built this way.
+
+use napi::bindgen_prelude::{ToNapiValue, TypeName};
+use napi::{sys, Env, ValueType};
+
+use crate::errors::check;
+
+/// A JavaScript value built with [`Js`], returned as is to JavaScript.
+#[derive(Clone, Copy)]
+pub struct RawValue(pub sys::napi_value);
+
+impl ToNapiValue for RawValue {
+    unsafe fn to_napi_value(_env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        Ok(value.0)
+    }
+}
+
+impl TypeName for RawValue {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+/// Builds JavaScript values in one environment (valid only during the current call).
+#[derive(Clone, Copy)]
+pub struct Js {
+    env: sys::napi_env,
+}
+
+impl Js {
+    /// A builder for the environment of the current call.
+    pub fn new(env: &Env) -> Js {
+        Js { env: env.raw() }
+    }
+
+    /// A builder from a raw environment (async task completion).
+    pub fn from_raw(env: sys::napi_env) -> Js {
+        Js { env }
+    }
+
+    /// The raw environment.
+    pub fn env(self) -> sys::napi_env {
+        self.env
+    }
+
+    /// `{}`.
+    pub fn object(self) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_object(self.env, &mut value) })?;
+        Ok(value)
+    }
+
+    /// An array of `len` holes.
+    pub fn array(self, len: usize) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_array_with_length(self.env, len, &mut value) })?;
+        Ok(value)
+    }
+
+    /// A string from UTF-8 text.
+    pub fn string(self, text: &str) -> napi::Result<sys::napi_value> {
+        crate::errors::create_string(self.env, text)
+    }
+
+    /// A string from Latin-1 bytes (ASCII text is Latin-1): a plain copy, no UTF-8 decoding.
+    pub fn string_latin1(self, bytes: &[u8]) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe {
+            sys::napi_create_string_latin1(self.env, bytes.as_ptr().cast(), bytes.len() as isize, &mut value)
+        })?;
+        Ok(value)
+    }
+
+    /// A number.
+    pub fn number(self, number: f64) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_double(self.env, number, &mut value) })?;
+        Ok(value)
+    }
+
+    /// A BigInt from a signed integer.
+    pub fn bigint_i64(self, number: i64) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_bigint_int64(self.env, number, &mut value) })?;
+        Ok(value)
+    }
+
+    /// A BigInt from an unsigned integer.
+    pub fn bigint_u64(self, number: u64) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_bigint_uint64(self.env, number, &mut value) })?;
+        Ok(value)
+    }
+
+    /// `true` or `false`.
+    pub fn boolean(self, flag: bool) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_get_boolean(self.env, flag, &mut value) })?;
+        Ok(value)
+    }
+
+    /// `null`.
+    pub fn null(self) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_get_null(self.env, &mut value) })?;
+        Ok(value)
+    }
+
+    /// `object[key] = value` with a key built beforehand (see [`Js::string`]).
+    pub fn set(
+        self,
+        object: sys::napi_value,
+        key: sys::napi_value,
+        value: sys::napi_value,
+    ) -> napi::Result<()> {
+        check(unsafe { sys::napi_set_property(self.env, object, key, value) })
+    }
+
+    /// `array[index] = value`.
+    pub fn set_index(self, array: sys::napi_value, index: usize, value: sys::napi_value) -> napi::Result<()> {
+        check(unsafe { sys::napi_set_element(self.env, array, index as u32, value) })
+    }
+
+    /// A `Uint32Array` holding a copy of `items`.
+    pub fn uint32_array(self, items: &[u32]) -> napi::Result<sys::napi_value> {
+        self.typed_array(bytes_of_u32(items), items.len(), sys::TypedarrayType::uint32_array)
+    }
+
+    /// A `Float64Array` holding a copy of `items`.
+    pub fn float64_array(self, items: &[f64]) -> napi::Result<sys::napi_value> {
+        self.typed_array(bytes_of_f64(items), items.len(), sys::TypedarrayType::float64_array)
+    }
+
+    /// A `Uint8Array` holding a copy of `items`.
+    pub fn uint8_array(self, items: &[u8]) -> napi::Result<sys::napi_value> {
+        self.typed_array(items, items.len(), sys::TypedarrayType::uint8_array)
+    }
+
+    fn typed_array(
+        self,
+        bytes: &[u8],
+        len: usize,
+        kind: sys::napi_typedarray_type,
+    ) -> napi::Result<sys::napi_value> {
+        let mut data = std::ptr::null_mut();
+        let mut buffer = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_arraybuffer(self.env, bytes.len(), &mut data, &mut buffer) })?;
+        if !bytes.is_empty() {
+            // SAFETY: napi just allocated `bytes.len()` writable bytes at `data`.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), bytes.len()) };
+        }
+        let mut array = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_typedarray(self.env, kind, len, buffer, 0, &mut array) })?;
+        Ok(array)
+    }
+}
+
+fn bytes_of_u32(items: &[u32]) -> &[u8] {
+    // SAFETY: u32 has no padding and any byte pattern is a valid u8.
+    unsafe { std::slice::from_raw_parts(items.as_ptr().cast(), std::mem::size_of_val(items)) }
+}
+
+fn bytes_of_f64(items: &[f64]) -> &[u8] {
+    // SAFETY: f64 has no padding and any byte pattern is a valid u8.
+    unsafe { std::slice::from_raw_parts(items.as_ptr().cast(), std::mem::size_of_val(items)) }
+}
