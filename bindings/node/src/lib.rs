@@ -9,6 +9,7 @@
 //! - [`registry`]: the instrumentation registry and its metrics;
 //! - [`expfmt`]: exposition text parsing, content types and negotiation.
 
+pub mod batch;
 pub mod errors;
 pub mod expfmt;
 pub mod families;
