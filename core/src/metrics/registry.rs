@@ -621,7 +621,7 @@ impl Counter {
     /// ```
     #[inline]
     pub fn inc_by(&self, amount: f64) -> Result<(), MetricError> {
-        if !(amount >= 0.0) {
+        if amount.is_nan() || amount < 0.0 {
             return Err(MetricError::NegativeIncrement(self.core.desc.name.clone()));
         }
         let cell = &self.child.cell;
