@@ -1,1 +1,194 @@
-//! Host collectors with node_exporter's metric names (see the host metrics issue). Not yet built.
+//! Host metrics with node_exporter's names, types, labels and units, read from configurable procfs,
+//! sysfs and root filesystem paths. One file per collector; [`HostCollector`] runs the enabled ones
+//! (each on its own worker thread, against a deadline) and adds node_exporter's
+//! `node_scrape_collector_duration_seconds` and `node_scrape_collector_success` for each.
+//!
+//! ```no_run
+//! use srekit::host::{HostCollector, HostConfig};
+//! let mut config = HostConfig::default();
+//! config.procfs = "/host/proc".into();
+//! config.disable("hwmon")?;
+//! let collector = HostCollector::new(config)?;
+//! let families = collector.collect();
+//! assert!(families.iter().any(|f| f.name == "node_cpu_seconds"));
+//! # Ok::<(), srekit::host::HostError>(())
+//! ```
+
+mod catalog;
+mod config;
+mod emit;
+mod error;
+mod read;
+mod runner;
+
+mod arp;
+mod conntrack;
+mod cpu;
+mod cpufreq;
+mod diskstats;
+mod entropy;
+mod filefd;
+mod filesystem;
+mod hwmon;
+mod loadavg;
+mod meminfo;
+mod netclass;
+mod netdev;
+mod netstat;
+mod os;
+mod pressure;
+mod schedstat;
+mod selinux;
+mod sockstat;
+mod softnet;
+mod stat;
+mod textfile;
+mod thermal_zone;
+mod time;
+mod timex;
+mod udp_queues;
+mod uname;
+mod vmstat;
+
+pub use catalog::{all_collectors, default_collectors};
+pub use config::{
+    HostConfig, DEFAULT_DISKSTATS_DEVICE_EXCLUDE, DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE,
+    DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE, DEFAULT_NETDEV_DEVICE_EXCLUDE, DEFAULT_NETSTAT_FIELDS,
+    DEFAULT_VMSTAT_FIELDS,
+};
+pub use error::{CollectError, HostError};
+
+use crate::metrics::MetricFamily;
+use emit::{labels, Emitter};
+use std::sync::Arc;
+
+/// Gathers host metrics like node_exporter's default Linux collectors.
+///
+/// Build it once and call [`collect`](HostCollector::collect) for every scrape; it is `Sync`, so
+/// concurrent scrapes may share it. Dropping it stops its worker threads.
+///
+/// ```
+/// use srekit::host::{HostCollector, HostConfig};
+/// let mut config = HostConfig::default();
+/// config.disable_defaults();
+/// config.enable("loadavg")?;
+/// let collector = HostCollector::new(config)?;
+/// let families = collector.collect();
+/// let names: Vec<&str> = families.iter().map(|f| f.name.as_str()).collect();
+/// assert!(names.contains(&"node_load1"));
+/// assert!(names.contains(&"node_scrape_collector_success"));
+/// # Ok::<(), srekit::host::HostError>(())
+/// ```
+pub struct HostCollector {
+    runner: runner::Runner,
+}
+
+impl std::fmt::Debug for HostCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostCollector").field("collectors", &self.collectors()).finish()
+    }
+}
+
+/// The result of one collection with the reason each failed collector failed.
+///
+/// ```
+/// use srekit::host::{HostCollector, HostConfig};
+/// let mut config = HostConfig::with_roots("/nonexistent/proc", "/nonexistent/sys", "/nonexistent");
+/// config.disable_defaults();
+/// config.enable("loadavg")?;
+/// let report = HostCollector::new(config)?.collect_report();
+/// assert_eq!(report.failures[0].0, "loadavg");
+/// # Ok::<(), srekit::host::HostError>(())
+/// ```
+#[derive(Debug)]
+pub struct CollectionReport {
+    /// The families, as [`HostCollector::collect`] returns them.
+    pub families: Vec<MetricFamily>,
+    /// `(collector, error)` for each collector that reported success 0.
+    pub failures: Vec<(&'static str, CollectError)>,
+}
+
+impl HostCollector {
+    /// Validates `config` and starts the enabled collectors.
+    ///
+    /// ```
+    /// let mut config = srekit::host::HostConfig::default();
+    /// config.diskstats_device_exclude = Some("[".into());
+    /// assert!(srekit::host::HostCollector::new(config).is_err());
+    /// ```
+    pub fn new(config: HostConfig) -> Result<HostCollector, HostError> {
+        let settings = Arc::new(config.compile()?);
+        let mut collectors = Vec::new();
+        for name in config.enabled() {
+            let collector = catalog::build(name, Arc::clone(&settings))
+                .ok_or_else(|| HostError::UnknownCollector(name.to_string()))?;
+            collectors.push((name, collector));
+        }
+        let runner = runner::Runner::start(collectors, settings.collector_timeout)?;
+        Ok(HostCollector { runner })
+    }
+
+    /// The enabled collectors' names, sorted.
+    ///
+    /// ```
+    /// let collector = srekit::host::HostCollector::new(srekit::host::HostConfig::default())?;
+    /// assert!(collector.collectors().contains(&"cpu"));
+    /// # Ok::<(), srekit::host::HostError>(())
+    /// ```
+    pub fn collectors(&self) -> Vec<&'static str> {
+        self.runner.names().collect()
+    }
+
+    /// One collection: every enabled collector's families plus the scrape metrics, sorted by name,
+    /// samples sorted by label values.
+    ///
+    /// ```
+    /// let collector = srekit::host::HostCollector::new(srekit::host::HostConfig::default())?;
+    /// let families = collector.collect();
+    /// let success = families.iter().find(|f| f.name == "node_scrape_collector_success").unwrap();
+    /// assert_eq!(success.samples.len(), collector.collectors().len());
+    /// # Ok::<(), srekit::host::HostError>(())
+    /// ```
+    pub fn collect(&self) -> Vec<MetricFamily> {
+        self.collect_report().families
+    }
+
+    /// Like [`collect`](HostCollector::collect), also returning why failed collectors failed.
+    ///
+    /// ```
+    /// let collector = srekit::host::HostCollector::new(srekit::host::HostConfig::default())?;
+    /// let report = collector.collect_report();
+    /// for (name, error) in &report.failures {
+    ///     eprintln!("collector {name} failed: {error}");
+    /// }
+    /// # Ok::<(), srekit::host::HostError>(())
+    /// ```
+    pub fn collect_report(&self) -> CollectionReport {
+        let outcomes = self.runner.run();
+        let mut scrape = Emitter::new();
+        let mut families = Vec::new();
+        let mut failures = Vec::new();
+        for (name, outcome) in self.runner.names().zip(outcomes) {
+            let collector = labels(&[("collector", name)]);
+            scrape.gauge(
+                "node_scrape_collector_duration_seconds",
+                "node_exporter: Duration of a collector scrape.",
+                collector.clone(),
+                outcome.duration.as_secs_f64(),
+            );
+            let success = if outcome.result.is_ok() { 1.0 } else { 0.0 };
+            scrape.gauge(
+                "node_scrape_collector_success",
+                "node_exporter: Whether a collector succeeded.",
+                collector,
+                success,
+            );
+            match outcome.result {
+                Ok(()) => families.extend(outcome.families),
+                Err(error) => failures.push((name, error)),
+            }
+        }
+        families.extend(scrape.into_families());
+        CollectionReport { families: emit::finish(families), failures }
+    }
+}

@@ -1,0 +1,130 @@
+//! The list of collectors: their names, whether node_exporter enables them by default, and how each
+//! is built. Every collector implements [`Collector`].
+
+use super::config::Settings;
+use super::emit::Emitter;
+use super::error::CollectError;
+use super::{
+    arp, conntrack, cpu, cpufreq, diskstats, entropy, filefd, filesystem, hwmon, loadavg, meminfo, netclass,
+    netdev, netstat, os, pressure, schedstat, selinux, sockstat, softnet, stat, textfile, thermal_zone, time,
+    timex, udp_queues, uname, vmstat,
+};
+use std::sync::Arc;
+
+/// One collector: reads its sources and emits families. Owned by one worker thread, so it may keep
+/// buffers between collections.
+pub(crate) trait Collector: Send {
+    /// Gathers this collector's metrics into `out`, or fails (the scrape goes on without it).
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError>;
+}
+
+/// A builder of one collector from the shared settings.
+type Build = fn(Arc<Settings>) -> Box<dyn Collector>;
+
+/// Every collector srekit has, by name, with its constructor. Sorted by name.
+const CATALOG: &[(&str, Build)] = &[
+    ("arp", |s| Box::new(arp::Arp::new(s))),
+    ("conntrack", |s| Box::new(conntrack::Conntrack::new(s))),
+    ("cpu", |s| Box::new(cpu::Cpu::new(s))),
+    ("cpufreq", |s| Box::new(cpufreq::CpuFreq::new(s))),
+    ("diskstats", |s| Box::new(diskstats::DiskStats::new(s))),
+    ("entropy", |s| Box::new(entropy::Entropy::new(s))),
+    ("filefd", |s| Box::new(filefd::FileFd::new(s))),
+    ("filesystem", |s| Box::new(filesystem::Filesystem::new(s))),
+    ("hwmon", |s| Box::new(hwmon::Hwmon::new(s))),
+    ("loadavg", |s| Box::new(loadavg::LoadAvg::new(s))),
+    ("meminfo", |s| Box::new(meminfo::MemInfo::new(s))),
+    ("netclass", |s| Box::new(netclass::NetClass::new(s))),
+    ("netdev", |s| Box::new(netdev::NetDev::new(s))),
+    ("netstat", |s| Box::new(netstat::NetStat::new(s))),
+    ("os", |s| Box::new(os::Os::new(s))),
+    ("pressure", |s| Box::new(pressure::Pressure::new(s))),
+    ("schedstat", |s| Box::new(schedstat::SchedStat::new(s))),
+    ("selinux", |s| Box::new(selinux::Selinux::new(s))),
+    ("sockstat", |s| Box::new(sockstat::SockStat::new(s))),
+    ("softnet", |s| Box::new(softnet::Softnet::new(s))),
+    ("stat", |s| Box::new(stat::Stat::new(s))),
+    ("textfile", |s| Box::new(textfile::Textfile::new(s))),
+    ("thermal_zone", |s| Box::new(thermal_zone::ThermalZone::new(s))),
+    ("time", |s| Box::new(time::Time::new(s))),
+    ("timex", |s| Box::new(timex::Timex::new(s))),
+    ("udp_queues", |s| Box::new(udp_queues::UdpQueues::new(s))),
+    ("uname", |s| Box::new(uname::Uname::new(s))),
+    ("vmstat", |s| Box::new(vmstat::VmStat::new(s))),
+];
+
+/// The names in [`CATALOG`], in the same order.
+const ALL: &[&str] = &[
+    "arp",
+    "conntrack",
+    "cpu",
+    "cpufreq",
+    "diskstats",
+    "entropy",
+    "filefd",
+    "filesystem",
+    "hwmon",
+    "loadavg",
+    "meminfo",
+    "netclass",
+    "netdev",
+    "netstat",
+    "os",
+    "pressure",
+    "schedstat",
+    "selinux",
+    "sockstat",
+    "softnet",
+    "stat",
+    "textfile",
+    "thermal_zone",
+    "time",
+    "timex",
+    "udp_queues",
+    "uname",
+    "vmstat",
+];
+
+/// Every collector srekit implements, sorted by name.
+///
+/// ```
+/// let all = srekit::host::all_collectors();
+/// assert!(all.contains(&"cpu") && all.contains(&"netclass") && all.contains(&"timex"));
+/// ```
+pub fn all_collectors() -> &'static [&'static str] {
+    ALL
+}
+
+/// The collectors enabled by default: all of srekit's collectors are enabled by default in
+/// node_exporter 1.5 on Linux, so this is [`all_collectors`].
+///
+/// ```
+/// assert!(srekit::host::default_collectors().contains(&"meminfo"));
+/// ```
+pub fn default_collectors() -> &'static [&'static str] {
+    ALL
+}
+
+/// The static name of collector `name`, if it exists.
+pub(crate) fn lookup(name: &str) -> Option<&'static str> {
+    ALL.iter().copied().find(|n| *n == name)
+}
+
+/// Builds collector `name`.
+pub(crate) fn build(name: &str, settings: Arc<Settings>) -> Option<Box<dyn Collector>> {
+    CATALOG.iter().find(|(n, _)| *n == name).map(|(_, build)| build(settings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_catalog_agree_and_are_sorted() {
+        let names: Vec<&str> = CATALOG.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ALL);
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(sorted, names);
+    }
+}

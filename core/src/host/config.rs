@@ -1,0 +1,317 @@
+//! [`HostConfig`]: roots, enabled collectors, device and mount filters and the per-collector deadline,
+//! with node_exporter 1.5's defaults (taken from `prometheus-node-exporter --help`).
+
+use super::catalog;
+use super::error::HostError;
+use regex::Regex;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// node_exporter's `--collector.diskstats.device-exclude` default.
+pub const DEFAULT_DISKSTATS_DEVICE_EXCLUDE: &str = r"^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$";
+/// node_exporter's `--collector.filesystem.mount-points-exclude` default.
+pub const DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE: &str =
+    "^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
+/// node_exporter's `--collector.filesystem.fs-types-exclude` default.
+pub const DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE: &str = "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$";
+/// node_exporter's `--collector.netdev.device-exclude` default.
+pub const DEFAULT_NETDEV_DEVICE_EXCLUDE: &str = "^lo$";
+/// node_exporter's `--collector.vmstat.fields` default.
+pub const DEFAULT_VMSTAT_FIELDS: &str = "^(oom_kill|pgpg|pswp|pg.*fault).*";
+/// node_exporter's `--collector.netstat.fields` default.
+pub const DEFAULT_NETSTAT_FIELDS: &str = "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$";
+
+/// Configuration of a [`HostCollector`](crate::host::HostCollector).
+///
+/// All fields are public; regex fields are `Option<String>` where `None` means "no filter". The
+/// defaults are node_exporter's, so `HostConfig::default()` gathers what node_exporter gathers.
+///
+/// ```
+/// use srekit::host::HostConfig;
+/// use std::time::Duration;
+/// let mut config = HostConfig::default();
+/// config.procfs = "/host/proc".into();
+/// config.netdev_device_exclude = Some("^(lo|veth.*)$".into());
+/// config.collector_timeout = Duration::from_secs(2);
+/// config.disable("hwmon").unwrap();
+/// assert!(!config.is_enabled("hwmon"));
+/// assert!(config.is_enabled("cpu"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Where procfs is mounted (node_exporter `--path.procfs`).
+    pub procfs: PathBuf,
+    /// Where sysfs is mounted (`--path.sysfs`).
+    pub sysfs: PathBuf,
+    /// Where the root filesystem is mounted (`--path.rootfs`): prefix stripped from mount points and
+    /// used for statfs and os-release.
+    pub rootfs: PathBuf,
+    /// udev's database of block devices, for `node_disk_info` (`--path.udev.data`).
+    pub udev_data: PathBuf,
+    /// Directory of `*.prom` files for the textfile collector (`--collector.textfile.directory`).
+    /// `None` reads nothing but still reports `node_textfile_scrape_error 0`.
+    pub textfile_directory: Option<PathBuf>,
+    /// Deadline for each collector in one collection. A collector past it reports success 0, and a
+    /// collector still stuck from an earlier collection is not started again until it returns.
+    pub collector_timeout: Duration,
+    /// Block devices to drop from diskstats.
+    pub diskstats_device_exclude: Option<String>,
+    /// Block devices to keep in diskstats (applied before the exclusion).
+    pub diskstats_device_include: Option<String>,
+    /// Mount points to drop from filesystem.
+    pub filesystem_mount_points_exclude: Option<String>,
+    /// Filesystem types to drop from filesystem.
+    pub filesystem_fs_types_exclude: Option<String>,
+    /// Network devices to keep in netdev.
+    pub netdev_device_include: Option<String>,
+    /// Network devices to drop from netdev.
+    pub netdev_device_exclude: Option<String>,
+    /// Network devices to keep in netclass.
+    pub netclass_device_include: Option<String>,
+    /// Network devices to drop from netclass (node_exporter's `--collector.netclass.ignored-devices`).
+    pub netclass_device_exclude: Option<String>,
+    /// Skip `node_network_speed_bytes` when the kernel reports an invalid (negative) speed.
+    pub netclass_ignore_invalid_speed: bool,
+    /// vmstat fields to export (regex on the /proc/vmstat key).
+    pub vmstat_fields: Option<String>,
+    /// netstat fields to export (regex on `Protocol_Field`).
+    pub netstat_fields: Option<String>,
+    /// Export `node_cpu_guest_seconds_total` (`--collector.cpu.guest`, on by default).
+    pub cpu_guest: bool,
+    enabled: BTreeSet<&'static str>,
+}
+
+impl Default for HostConfig {
+    fn default() -> HostConfig {
+        HostConfig {
+            procfs: PathBuf::from("/proc"),
+            sysfs: PathBuf::from("/sys"),
+            rootfs: PathBuf::from("/"),
+            udev_data: PathBuf::from("/run/udev/data"),
+            textfile_directory: None,
+            collector_timeout: Duration::from_secs(5),
+            diskstats_device_exclude: Some(DEFAULT_DISKSTATS_DEVICE_EXCLUDE.to_string()),
+            diskstats_device_include: None,
+            filesystem_mount_points_exclude: Some(DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE.to_string()),
+            filesystem_fs_types_exclude: Some(DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE.to_string()),
+            netdev_device_include: None,
+            netdev_device_exclude: Some(DEFAULT_NETDEV_DEVICE_EXCLUDE.to_string()),
+            netclass_device_include: None,
+            netclass_device_exclude: None,
+            netclass_ignore_invalid_speed: false,
+            vmstat_fields: Some(DEFAULT_VMSTAT_FIELDS.to_string()),
+            netstat_fields: Some(DEFAULT_NETSTAT_FIELDS.to_string()),
+            cpu_guest: true,
+            enabled: catalog::default_collectors().iter().copied().collect(),
+        }
+    }
+}
+
+impl HostConfig {
+    /// A configuration reading the given roots, with the default collectors.
+    ///
+    /// ```
+    /// let config = srekit::host::HostConfig::with_roots("/host/proc", "/host/sys", "/host/root");
+    /// assert_eq!(config.sysfs, std::path::PathBuf::from("/host/sys"));
+    /// ```
+    pub fn with_roots(
+        procfs: impl AsRef<Path>,
+        sysfs: impl AsRef<Path>,
+        rootfs: impl AsRef<Path>,
+    ) -> HostConfig {
+        HostConfig {
+            procfs: procfs.as_ref().to_path_buf(),
+            sysfs: sysfs.as_ref().to_path_buf(),
+            rootfs: rootfs.as_ref().to_path_buf(),
+            ..HostConfig::default()
+        }
+    }
+
+    /// Enables the collector `name` (`--collector.<name>`).
+    ///
+    /// ```
+    /// let mut config = srekit::host::HostConfig::default();
+    /// config.disable_defaults();
+    /// config.enable("loadavg").unwrap();
+    /// assert_eq!(config.enabled(), vec!["loadavg"]);
+    /// ```
+    pub fn enable(&mut self, name: &str) -> Result<&mut HostConfig, HostError> {
+        let known = catalog::lookup(name).ok_or_else(|| HostError::UnknownCollector(name.to_string()))?;
+        self.enabled.insert(known);
+        Ok(self)
+    }
+
+    /// Disables the collector `name` (`--no-collector.<name>`).
+    ///
+    /// ```
+    /// let mut config = srekit::host::HostConfig::default();
+    /// config.disable("textfile").unwrap();
+    /// assert!(!config.is_enabled("textfile"));
+    /// assert!(config.disable("bogus").is_err());
+    /// ```
+    pub fn disable(&mut self, name: &str) -> Result<&mut HostConfig, HostError> {
+        let known = catalog::lookup(name).ok_or_else(|| HostError::UnknownCollector(name.to_string()))?;
+        self.enabled.remove(known);
+        Ok(self)
+    }
+
+    /// Disables every collector (`--collector.disable-defaults`); enable the wanted ones afterwards.
+    ///
+    /// ```
+    /// let mut config = srekit::host::HostConfig::default();
+    /// config.disable_defaults();
+    /// assert!(config.enabled().is_empty());
+    /// ```
+    pub fn disable_defaults(&mut self) -> &mut HostConfig {
+        self.enabled.clear();
+        self
+    }
+
+    /// Whether the collector `name` is enabled.
+    ///
+    /// ```
+    /// assert!(srekit::host::HostConfig::default().is_enabled("meminfo"));
+    /// ```
+    pub fn is_enabled(&self, name: &str) -> bool {
+        self.enabled.contains(name)
+    }
+
+    /// The enabled collectors, sorted by name.
+    ///
+    /// ```
+    /// let config = srekit::host::HostConfig::default();
+    /// assert_eq!(config.enabled().len(), srekit::host::default_collectors().len());
+    /// ```
+    pub fn enabled(&self) -> Vec<&'static str> {
+        self.enabled.iter().copied().collect()
+    }
+
+    /// Compiles the configuration into the settings the collectors share.
+    pub(crate) fn compile(&self) -> Result<Settings, HostError> {
+        if self.collector_timeout.is_zero() {
+            return Err(HostError::ZeroTimeout);
+        }
+        Ok(Settings {
+            procfs: self.procfs.clone(),
+            sysfs: self.sysfs.clone(),
+            rootfs: self.rootfs.clone(),
+            udev_data: self.udev_data.clone(),
+            textfile_directory: self.textfile_directory.clone(),
+            collector_timeout: self.collector_timeout,
+            diskstats_device_exclude: compile("diskstats_device_exclude", &self.diskstats_device_exclude)?,
+            diskstats_device_include: compile("diskstats_device_include", &self.diskstats_device_include)?,
+            filesystem_mount_points_exclude: compile(
+                "filesystem_mount_points_exclude",
+                &self.filesystem_mount_points_exclude,
+            )?,
+            filesystem_fs_types_exclude: compile(
+                "filesystem_fs_types_exclude",
+                &self.filesystem_fs_types_exclude,
+            )?,
+            netdev_device_include: compile("netdev_device_include", &self.netdev_device_include)?,
+            netdev_device_exclude: compile("netdev_device_exclude", &self.netdev_device_exclude)?,
+            netclass_device_include: compile("netclass_device_include", &self.netclass_device_include)?,
+            netclass_device_exclude: compile("netclass_device_exclude", &self.netclass_device_exclude)?,
+            netclass_ignore_invalid_speed: self.netclass_ignore_invalid_speed,
+            vmstat_fields: compile("vmstat_fields", &self.vmstat_fields)?,
+            netstat_fields: compile("netstat_fields", &self.netstat_fields)?,
+            cpu_guest: self.cpu_guest,
+        })
+    }
+}
+
+fn compile(option: &'static str, pattern: &Option<String>) -> Result<Option<Regex>, HostError> {
+    match pattern {
+        None => Ok(None),
+        Some(p) => {
+            Regex::new(p).map(Some).map_err(|e| HostError::InvalidRegex { option, message: e.to_string() })
+        }
+    }
+}
+
+/// The compiled configuration every collector reads (shared, immutable).
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) procfs: PathBuf,
+    pub(crate) sysfs: PathBuf,
+    pub(crate) rootfs: PathBuf,
+    pub(crate) udev_data: PathBuf,
+    pub(crate) textfile_directory: Option<PathBuf>,
+    pub(crate) collector_timeout: Duration,
+    pub(crate) diskstats_device_exclude: Option<Regex>,
+    pub(crate) diskstats_device_include: Option<Regex>,
+    pub(crate) filesystem_mount_points_exclude: Option<Regex>,
+    pub(crate) filesystem_fs_types_exclude: Option<Regex>,
+    pub(crate) netdev_device_include: Option<Regex>,
+    pub(crate) netdev_device_exclude: Option<Regex>,
+    pub(crate) netclass_device_include: Option<Regex>,
+    pub(crate) netclass_device_exclude: Option<Regex>,
+    pub(crate) netclass_ignore_invalid_speed: bool,
+    pub(crate) vmstat_fields: Option<Regex>,
+    pub(crate) netstat_fields: Option<Regex>,
+    pub(crate) cpu_guest: bool,
+}
+
+impl Settings {
+    /// A path under the procfs root.
+    pub(crate) fn proc(&self, relative: &str) -> PathBuf {
+        self.procfs.join(relative)
+    }
+
+    /// A path under the sysfs root.
+    pub(crate) fn sys(&self, relative: &str) -> PathBuf {
+        self.sysfs.join(relative)
+    }
+
+    /// A path under the root filesystem (`relative` may start with `/`).
+    pub(crate) fn root(&self, relative: &str) -> PathBuf {
+        self.rootfs.join(relative.trim_start_matches('/'))
+    }
+}
+
+/// Whether `name` passes an include regex (if any) and is not matched by an exclude regex (if any).
+pub(crate) fn device_selected(name: &str, include: &Option<Regex>, exclude: &Option<Regex>) -> bool {
+    if let Some(include) = include {
+        if !include.is_match(name) {
+            return false;
+        }
+    }
+    !matches!(exclude, Some(exclude) if exclude.is_match(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_regex_is_reported_with_its_option() {
+        let config = HostConfig { netdev_device_exclude: Some("(".into()), ..HostConfig::default() };
+        match config.compile() {
+            Err(HostError::InvalidRegex { option, .. }) => assert_eq!(option, "netdev_device_exclude"),
+            other => panic!("expected InvalidRegex, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn default_filters_match_node_exporter() {
+        let settings = HostConfig::default().compile().unwrap();
+        let disk_exclude = &settings.diskstats_device_exclude;
+        assert!(!device_selected("sda1", &None, disk_exclude));
+        assert!(device_selected("sda", &None, disk_exclude));
+        assert!(!device_selected("nvme0n1p2", &None, disk_exclude));
+        assert!(device_selected("nvme0n1", &None, disk_exclude));
+        assert!(!device_selected("lo", &settings.netdev_device_include, &settings.netdev_device_exclude));
+        let mounts = settings.filesystem_mount_points_exclude.as_ref().unwrap();
+        assert!(mounts.is_match("/run/user/1000"));
+        assert!(!mounts.is_match("/"));
+        assert!(!mounts.is_match("/home"));
+    }
+
+    #[test]
+    fn root_paths_join_absolute_parts() {
+        let settings = HostConfig::with_roots("/p", "/s", "/host").compile().unwrap();
+        assert_eq!(settings.root("/etc/os-release"), PathBuf::from("/host/etc/os-release"));
+        assert_eq!(settings.proc("stat"), PathBuf::from("/p/stat"));
+    }
+}

@@ -1,0 +1,75 @@
+//! cpufreq: per-CPU frequencies from /sys/devices/system/cpu/cpuN/cpufreq (kHz turned into hertz):
+//! `node_cpu_frequency_*hertz`, `node_cpu_scaling_frequency_*hertz` and
+//! `node_cpu_scaling_governor{cpu,governor}`. A host without cpufreq reports nothing, successfully.
+
+use super::catalog::Collector;
+use super::config::Settings;
+use super::emit::{labels, Emitter};
+use super::error::CollectError;
+use super::read::{list_dir, read_f64, read_trimmed};
+use std::sync::Arc;
+
+/// `(file, metric, help)`; values are kHz.
+const FREQUENCIES: [(&str, &str, &str); 6] = [
+    ("cpuinfo_cur_freq", "node_cpu_frequency_hertz", "Current CPU thread frequency in hertz."),
+    ("cpuinfo_max_freq", "node_cpu_frequency_max_hertz", "Maximum CPU thread frequency in hertz."),
+    ("cpuinfo_min_freq", "node_cpu_frequency_min_hertz", "Minimum CPU thread frequency in hertz."),
+    ("scaling_cur_freq", "node_cpu_scaling_frequency_hertz", "Current scaled CPU thread frequency in hertz."),
+    (
+        "scaling_max_freq",
+        "node_cpu_scaling_frequency_max_hertz",
+        "Maximum scaled CPU thread frequency in hertz.",
+    ),
+    (
+        "scaling_min_freq",
+        "node_cpu_scaling_frequency_min_hertz",
+        "Minimum scaled CPU thread frequency in hertz.",
+    ),
+];
+
+/// The cpufreq collector.
+pub(crate) struct CpuFreq {
+    settings: Arc<Settings>,
+}
+
+impl CpuFreq {
+    pub(crate) fn new(settings: Arc<Settings>) -> CpuFreq {
+        CpuFreq { settings }
+    }
+}
+
+impl Collector for CpuFreq {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let base = self.settings.sys("devices/system/cpu");
+        for entry in list_dir(&base)? {
+            let Some(cpu) = entry.strip_prefix("cpu") else { continue };
+            if cpu.is_empty() || !cpu.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let dir = base.join(&entry).join("cpufreq");
+            if !dir.is_dir() {
+                continue;
+            }
+            for (file, name, help) in FREQUENCIES {
+                if let Ok(khz) = read_f64(&dir.join(file)) {
+                    out.gauge(name, help, labels(&[("cpu", cpu)]), khz * 1000.0);
+                }
+            }
+            let Ok(current) = read_trimmed(&dir.join("scaling_governor")) else { continue };
+            let available = read_trimmed(&dir.join("scaling_available_governors")).unwrap_or_default();
+            let mut governors: Vec<&str> = available.split_ascii_whitespace().collect();
+            if !governors.contains(&current.as_str()) {
+                governors.push(&current);
+            }
+            for governor in governors {
+                out.gauge(
+                    "node_cpu_scaling_governor",
+                    "Current enabled CPU frequency governor.",
+                    labels(&[("cpu", cpu), ("governor", governor)]),
+                    if governor == current { 1.0 } else { 0.0 },
+                );
+            }
+        }
+        Ok(())
+    }
+}

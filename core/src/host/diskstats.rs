@@ -1,0 +1,161 @@
+//! diskstats: per-device I/O counters from /proc/diskstats (`node_disk_*`, sectors turned into bytes,
+//! milliseconds into seconds; discards and flushes where the kernel has them) and `node_disk_info` with
+//! udev's model/serial/path/wwn/revision. Devices are filtered with node_exporter's default exclusion
+//! (partitions, ram, loop, fd).
+
+use super::catalog::Collector;
+use super::config::{device_selected, Settings};
+use super::emit::{labels, Emitter};
+use super::error::CollectError;
+use super::read::{parse_u64, FileReader};
+use crate::metrics::MetricType;
+use std::sync::Arc;
+
+/// Bytes per /proc/diskstats sector (always 512, whatever the device's sector size).
+const SECTOR: f64 = 512.0;
+
+/// `(metric, help, type, scale)` for /proc/diskstats columns 4.. in order.
+const COLUMNS: [(&str, &str, MetricType, f64); 17] = [
+    (
+        "node_disk_reads_completed_total",
+        "The total number of reads completed successfully.",
+        MetricType::Counter,
+        1.0,
+    ),
+    ("node_disk_reads_merged_total", "The total number of reads merged.", MetricType::Counter, 1.0),
+    (
+        "node_disk_read_bytes_total",
+        "The total number of bytes read successfully.",
+        MetricType::Counter,
+        SECTOR,
+    ),
+    (
+        "node_disk_read_time_seconds_total",
+        "The total number of seconds spent by all reads.",
+        MetricType::Counter,
+        0.001,
+    ),
+    (
+        "node_disk_writes_completed_total",
+        "The total number of writes completed successfully.",
+        MetricType::Counter,
+        1.0,
+    ),
+    ("node_disk_writes_merged_total", "The number of writes merged.", MetricType::Counter, 1.0),
+    (
+        "node_disk_written_bytes_total",
+        "The total number of bytes written successfully.",
+        MetricType::Counter,
+        SECTOR,
+    ),
+    (
+        "node_disk_write_time_seconds_total",
+        "This is the total number of seconds spent by all writes.",
+        MetricType::Counter,
+        0.001,
+    ),
+    ("node_disk_io_now", "The number of I/Os currently in progress.", MetricType::Gauge, 1.0),
+    ("node_disk_io_time_seconds_total", "Total seconds spent doing I/Os.", MetricType::Counter, 0.001),
+    (
+        "node_disk_io_time_weighted_seconds_total",
+        "The weighted # of seconds spent doing I/Os.",
+        MetricType::Counter,
+        0.001,
+    ),
+    (
+        "node_disk_discards_completed_total",
+        "The total number of discards completed successfully.",
+        MetricType::Counter,
+        1.0,
+    ),
+    ("node_disk_discards_merged_total", "The total number of discards merged.", MetricType::Counter, 1.0),
+    (
+        "node_disk_discarded_sectors_total",
+        "The total number of sectors discarded successfully.",
+        MetricType::Counter,
+        1.0,
+    ),
+    (
+        "node_disk_discard_time_seconds_total",
+        "This is the total number of seconds spent by all discards.",
+        MetricType::Counter,
+        0.001,
+    ),
+    (
+        "node_disk_flush_requests_total",
+        "The total number of flush requests completed successfully",
+        MetricType::Counter,
+        1.0,
+    ),
+    (
+        "node_disk_flush_requests_time_seconds_total",
+        "This is the total number of seconds spent by all flush requests.",
+        MetricType::Counter,
+        0.001,
+    ),
+];
+
+/// udev properties for `node_disk_info`, as `(udev key, label)`.
+const UDEV_LABELS: [(&str, &str); 5] = [
+    ("ID_MODEL", "model"),
+    ("ID_PATH", "path"),
+    ("ID_REVISION", "revision"),
+    ("ID_SERIAL_SHORT", "serial"),
+    ("ID_WWN", "wwn"),
+];
+
+/// The diskstats collector.
+pub(crate) struct DiskStats {
+    settings: Arc<Settings>,
+    reader: FileReader,
+}
+
+impl DiskStats {
+    pub(crate) fn new(settings: Arc<Settings>) -> DiskStats {
+        DiskStats { settings, reader: FileReader::new() }
+    }
+
+    /// `E:KEY=value` properties of a block device in udev's database; empty when it has none.
+    fn udev_properties(&self, major: &str, minor: &str) -> Vec<(String, String)> {
+        let path = self.settings.udev_data.join(format!("b{major}:{minor}"));
+        let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+        text.lines()
+            .filter_map(|l| l.strip_prefix("E:"))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+impl Collector for DiskStats {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let path = self.settings.proc("diskstats");
+        let text = self.reader.read_str(&path)?.to_string();
+        for line in text.lines() {
+            let fields: Vec<&str> = line.split_ascii_whitespace().collect();
+            if fields.len() < 14 {
+                continue;
+            }
+            let (major, minor, device) = (fields[0], fields[1], fields[2]);
+            if !device_selected(
+                device,
+                &self.settings.diskstats_device_include,
+                &self.settings.diskstats_device_exclude,
+            ) {
+                continue;
+            }
+            let udev = self.udev_properties(major, minor);
+            let mut info = labels(&[("device", device), ("major", major), ("minor", minor)]);
+            for (key, label) in UDEV_LABELS {
+                let value = udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
+                info.push((label.to_string(), value.to_string()));
+            }
+            out.gauge("node_disk_info", "Info of /sys/block/<block_device>.", info, 1.0);
+            for ((name, help, kind, scale), value) in COLUMNS.iter().zip(&fields[3..]) {
+                let Some(value) = parse_u64(value) else { continue };
+                out.family(name, help, *kind).push(labels(&[("device", device)]), value as f64 * scale);
+            }
+        }
+        Ok(())
+    }
+}

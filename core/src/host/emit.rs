@@ -1,0 +1,144 @@
+//! The output side of a collector: an [`Emitter`] gathers samples into metric families by name, and
+//! [`finish`] puts families in node_exporter's order (by name, samples by label values).
+
+use crate::metrics::{Label, MetricFamily, MetricType, Sample, Suffix};
+use std::collections::HashMap;
+
+/// Collects the families one collector produces; a family is created on its first sample.
+#[derive(Debug, Default)]
+pub(crate) struct Emitter {
+    families: Vec<MetricFamily>,
+    index: HashMap<String, usize>,
+}
+
+impl Emitter {
+    /// An empty emitter.
+    pub(crate) fn new() -> Emitter {
+        Emitter::default()
+    }
+
+    /// The family named `name` (exposition name, e.g. `node_cpu_seconds_total`), created if needed.
+    pub(crate) fn family(&mut self, name: &str, help: &str, kind: MetricType) -> &mut MetricFamily {
+        let position = match self.index.get(name) {
+            Some(&i) => i,
+            None => {
+                self.families.push(MetricFamily::new(name, help, kind));
+                self.index.insert(name.to_string(), self.families.len() - 1);
+                self.families.len() - 1
+            }
+        };
+        &mut self.families[position]
+    }
+
+    /// Adds a gauge sample.
+    pub(crate) fn gauge(&mut self, name: &str, help: &str, labels: Vec<Label>, value: f64) {
+        self.family(name, help, MetricType::Gauge).push(labels, value);
+    }
+
+    /// Adds a counter sample (`name` ends in `_total`).
+    pub(crate) fn counter(&mut self, name: &str, help: &str, labels: Vec<Label>, value: f64) {
+        self.family(name, help, MetricType::Counter).push(labels, value);
+    }
+
+    /// Adds an untyped sample.
+    pub(crate) fn untyped(&mut self, name: &str, help: &str, labels: Vec<Label>, value: f64) {
+        self.family(name, help, MetricType::Unknown).push(labels, value);
+    }
+
+    /// Adds a whole family (from the textfile collector), merging samples into one of the same name.
+    pub(crate) fn add_family(&mut self, family: MetricFamily) {
+        let key = exposition_name(&family);
+        match self.index.get(&key) {
+            Some(&i) => self.families[i].samples.extend(family.samples),
+            None => {
+                self.families.push(family);
+                self.index.insert(key, self.families.len() - 1);
+            }
+        }
+    }
+
+    /// The families gathered so far.
+    pub(crate) fn into_families(self) -> Vec<MetricFamily> {
+        self.families
+    }
+}
+
+/// Label pairs from `(&str, &str)` tuples.
+pub(crate) fn labels(pairs: &[(&str, &str)]) -> Vec<Label> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// The name a family's main samples are written under (`_total` for counters).
+pub(crate) fn exposition_name(family: &MetricFamily) -> String {
+    match family.kind {
+        MetricType::Counter => family.sample_name(Suffix::Total),
+        MetricType::Info => family.sample_name(Suffix::Info),
+        _ => family.name.clone(),
+    }
+}
+
+/// Merges families of the same name, then sorts families by exposition name and each family's samples
+/// by label values, as node_exporter (client_golang) writes them.
+pub(crate) fn finish(families: Vec<MetricFamily>) -> Vec<MetricFamily> {
+    let mut merged: Vec<(String, MetricFamily)> = Vec::with_capacity(families.len());
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(families.len());
+    for family in families {
+        let key = exposition_name(&family);
+        match index.get(&key) {
+            Some(&i) => merged[i].1.samples.extend(family.samples),
+            None => {
+                index.insert(key.clone(), merged.len());
+                merged.push((key, family));
+            }
+        }
+    }
+    merged.sort_by(|a, b| a.0.cmp(&b.0));
+    merged
+        .into_iter()
+        .map(|(_, mut family)| {
+            for sample in &mut family.samples {
+                if !sample.labels.windows(2).all(|w| w[0].0 <= w[1].0) {
+                    sample.labels.sort_by(|x, y| x.0.cmp(&y.0));
+                }
+            }
+            family.samples.sort_by(compare_samples);
+            family
+        })
+        .collect()
+}
+
+/// Orders samples (labels already sorted by name) by their label values (client_golang's order).
+fn compare_samples(a: &Sample, b: &Sample) -> std::cmp::Ordering {
+    for (x, y) in a.labels.iter().zip(b.labels.iter()) {
+        let order = x.1.cmp(&y.1);
+        if order != std::cmp::Ordering::Equal {
+            return order;
+        }
+    }
+    a.labels.len().cmp(&b.labels.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_sorts_families_and_samples() {
+        let mut out = Emitter::new();
+        out.gauge("b", "B.", labels(&[("cpu", "1")]), 1.0);
+        out.gauge("b", "B.", labels(&[("cpu", "0")]), 0.0);
+        out.counter("a_total", "A.", vec![], 3.0);
+        let families = finish(out.into_families());
+        assert_eq!(families[0].name, "a");
+        assert_eq!(families[1].samples[0].label("cpu"), Some("0"));
+    }
+
+    #[test]
+    fn counters_sort_by_their_total_name() {
+        let mut out = Emitter::new();
+        out.gauge("node_network_carrier_changes", "x", vec![], 1.0);
+        out.counter("node_network_carrier_total", "x", vec![], 1.0);
+        let families = finish(out.into_families());
+        assert_eq!(exposition_name(&families[0]), "node_network_carrier_changes");
+    }
+}

@@ -1,0 +1,95 @@
+//! Errors of the host collectors: configuration errors returned to the caller ([`HostError`]) and the
+//! per-collector failures that only turn `node_scrape_collector_success` to 0 ([`CollectError`]).
+
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// An invalid [`HostConfig`](crate::host::HostConfig): an unknown collector name or a bad regex.
+///
+/// ```
+/// use srekit::host::{HostConfig, HostError};
+/// let mut config = HostConfig::default();
+/// let err = config.enable("no_such_collector").unwrap_err();
+/// assert_eq!(err, HostError::UnknownCollector("no_such_collector".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum HostError {
+    /// The name is not one of [`all_collectors`](crate::host::all_collectors).
+    #[error("unknown host collector {0:?} (see srekit::host::all_collectors())")]
+    UnknownCollector(String),
+    /// A regex option of the configuration does not compile.
+    #[error("invalid regex for {option}: {message}")]
+    InvalidRegex {
+        /// The configuration field, e.g. `netdev_device_exclude`.
+        option: &'static str,
+        /// The regex compiler's message.
+        message: String,
+    },
+    /// `collector_timeout` is zero.
+    #[error("collector_timeout must be greater than zero")]
+    ZeroTimeout,
+    /// A worker thread for a collector could not be started.
+    #[error("cannot start the worker thread of collector {collector:?}: {message}")]
+    Spawn {
+        /// The collector.
+        collector: &'static str,
+        /// The operating system's message.
+        message: String,
+    },
+}
+
+/// Why one collector failed during a collection. It is reported, never fatal to the scrape.
+///
+/// ```
+/// use srekit::host::CollectError;
+/// let err = CollectError::Parse { path: "/proc/loadavg".into(), reason: "too few fields" };
+/// assert!(err.to_string().contains("/proc/loadavg"));
+/// ```
+#[derive(Debug, Error)]
+pub enum CollectError {
+    /// A file or directory could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// What was read.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A file was read but its contents are not what the kernel writes.
+    #[error("unexpected contents in {path}: {reason}")]
+    Parse {
+        /// What was read.
+        path: PathBuf,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A system call failed.
+    #[error("system call {call} failed: {source}")]
+    Syscall {
+        /// The call, e.g. `adjtimex`.
+        call: &'static str,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The collector did not finish before `collector_timeout`.
+    #[error("collector did not finish within {0:?}")]
+    Timeout(std::time::Duration),
+    /// The collector is still stuck in a previous collection and was not started again.
+    #[error("collector is still stuck in a previous collection; not started again")]
+    Stuck,
+    /// The collector's worker thread is gone (it panicked).
+    #[error("collector worker stopped unexpectedly")]
+    WorkerGone,
+}
+
+impl CollectError {
+    /// An [`CollectError::Io`] for `path`.
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> CollectError {
+        CollectError::Io { path: path.to_path_buf(), source }
+    }
+
+    /// A [`CollectError::Parse`] for `path`.
+    pub(crate) fn parse(path: &Path, reason: &'static str) -> CollectError {
+        CollectError::Parse { path: path.to_path_buf(), reason }
+    }
+}

@@ -1,0 +1,39 @@
+//! loadavg: `node_load1`, `node_load5`, `node_load15` from /proc/loadavg.
+
+use super::catalog::Collector;
+use super::config::Settings;
+use super::emit::Emitter;
+use super::error::CollectError;
+use super::read::{parse_f64, FileReader};
+use std::sync::Arc;
+
+/// The loadavg collector.
+pub(crate) struct LoadAvg {
+    settings: Arc<Settings>,
+    reader: FileReader,
+}
+
+impl LoadAvg {
+    pub(crate) fn new(settings: Arc<Settings>) -> LoadAvg {
+        LoadAvg { settings, reader: FileReader::new() }
+    }
+}
+
+impl Collector for LoadAvg {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let path = self.settings.proc("loadavg");
+        let text = self.reader.read_str(&path)?;
+        let mut fields = text.split_ascii_whitespace();
+        let mut loads = [0.0; 3];
+        for load in &mut loads {
+            *load = fields
+                .next()
+                .and_then(parse_f64)
+                .ok_or_else(|| CollectError::parse(&path, "want 3 loads"))?;
+        }
+        out.gauge("node_load1", "1m load average.", vec![], loads[0]);
+        out.gauge("node_load5", "5m load average.", vec![], loads[1]);
+        out.gauge("node_load15", "15m load average.", vec![], loads[2]);
+        Ok(())
+    }
+}

@@ -1,0 +1,80 @@
+//! time: `node_time_seconds` (wall clock), `node_time_zone_offset_seconds{time_zone}` (local zone from
+//! localtime_r) and the clocksources in /sys/devices/system/clocksource
+//! (`node_time_clocksource_available_info`, `node_time_clocksource_current_info`).
+
+use super::catalog::Collector;
+use super::config::Settings;
+use super::emit::{labels, Emitter};
+use super::error::CollectError;
+use super::read::{list_dir, read_trimmed};
+use std::ffi::CStr;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The time collector.
+pub(crate) struct Time {
+    settings: Arc<Settings>,
+}
+
+impl Time {
+    pub(crate) fn new(settings: Arc<Settings>) -> Time {
+        Time { settings }
+    }
+}
+
+/// The local time zone's abbreviation and offset from UTC in seconds at `unix_seconds`.
+fn local_zone(unix_seconds: i64) -> Option<(String, f64)> {
+    let t = unix_seconds as libc::time_t;
+    let mut tm = std::mem::MaybeUninit::<libc::tm>::zeroed();
+    // SAFETY: both pointers are valid for the call; localtime_r is the thread-safe variant.
+    let result = unsafe { libc::localtime_r(&t, tm.as_mut_ptr()) };
+    if result.is_null() {
+        return None;
+    }
+    // SAFETY: localtime_r succeeded and filled tm.
+    let tm = unsafe { tm.assume_init() };
+    let name = if tm.tm_zone.is_null() {
+        String::new()
+    } else {
+        // SAFETY: tm_zone points to a NUL-terminated static string owned by libc's tz data.
+        unsafe { CStr::from_ptr(tm.tm_zone) }.to_string_lossy().into_owned()
+    };
+    Some((name, tm.tm_gmtoff as f64))
+}
+
+impl Collector for Time {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        out.gauge("node_time_seconds", "System time in seconds since epoch (1970).", vec![], now);
+        if let Some((zone, offset)) = local_zone(now as i64) {
+            out.gauge(
+                "node_time_zone_offset_seconds",
+                "System time zone offset in seconds.",
+                labels(&[("time_zone", &zone)]),
+                offset,
+            );
+        }
+        let base = self.settings.sys("devices/system/clocksource");
+        for entry in list_dir(&base)? {
+            let Some(device) = entry.strip_prefix("clocksource") else { continue };
+            let dir = base.join(&entry);
+            let available = read_trimmed(&dir.join("available_clocksource"))?;
+            for source in available.split_ascii_whitespace() {
+                out.gauge(
+                    "node_time_clocksource_available_info",
+                    "Available clocksources read from '/sys/devices/system/clocksource'.",
+                    labels(&[("clocksource", source), ("device", device)]),
+                    1.0,
+                );
+            }
+            let current = read_trimmed(&dir.join("current_clocksource"))?;
+            out.gauge(
+                "node_time_clocksource_current_info",
+                "Current clocksource read from '/sys/devices/system/clocksource'.",
+                labels(&[("clocksource", current.trim()), ("device", device)]),
+                1.0,
+            );
+        }
+        Ok(())
+    }
+}
