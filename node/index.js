@@ -68,7 +68,52 @@ forward(native.GaugeVec, ['set', 'inc', 'dec', 'get'])
 forward(native.HistogramVec, ['observe', 'count', 'sum'])
 forward(native.SummaryVec, ['observe', 'count', 'sum'])
 
+// Host collection. A HostCollector keeps one worker thread per collector, so the free functions reuse
+// one collector per distinct options object (compared by value).
+const hostCollectors = new Map()
+function hostCollector(options) {
+  const key = JSON.stringify(options || {})
+  let collector = hostCollectors.get(key)
+  if (collector === undefined) {
+    collector = new native.HostCollector(options || {})
+    hostCollectors.set(key, collector)
+  }
+  return collector
+}
+
+function collectHost(options) {
+  return hostCollector(options).collect()
+}
+
+function collectHostText(options, format) {
+  return hostCollector(options).collectText(format)
+}
+
+function collectHostAsync(options) {
+  try {
+    return hostCollector(options).collectAsync()
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+function collectHostTextAsync(options, format) {
+  try {
+    return hostCollector(options).collectTextAsync(format)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
 module.exports = {
+  // host
+  HostCollector: native.HostCollector,
+  collectHost,
+  collectHostText,
+  collectHostAsync,
+  collectHostTextAsync,
+  allHostCollectors: native.allHostCollectors,
+  defaultHostCollectors: native.defaultHostCollectors,
   // metrics
   Registry: native.Registry,
   CounterVec: native.CounterVec,

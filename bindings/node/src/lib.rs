@@ -13,6 +13,7 @@ pub mod batch;
 pub mod errors;
 pub mod expfmt;
 pub mod families;
+pub mod host;
 pub mod js;
 pub mod names;
 pub mod registry;
