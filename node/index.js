@@ -4,6 +4,10 @@
 // core; this file only re-exports and adapts. Types: index.d.ts.
 
 const native = require('./native.js')
+const logs = require('./logs.js')
+
+logs.install(native.Parser)
+const { parseLogfmt, parseLtsv, parseJson, parseRegex } = logs.oneLineParsers(native.Parser)
 
 const CHILDREN = Symbol('srekit.children')
 const LEAF = Symbol('srekit.leaf')
@@ -106,6 +110,12 @@ function collectHostTextAsync(options, format) {
 }
 
 module.exports = {
+  // logs
+  Parser: native.Parser,
+  parseLogfmt,
+  parseLtsv,
+  parseJson,
+  parseRegex,
   // host
   HostCollector: native.HostCollector,
   collectHost,

@@ -10,6 +10,7 @@
 //! - `kinds` (`Uint8Array`, one per value, see [`Kind`]) and `aux` (`Float64Array`): a number, or an
 //!   index into `dict` (repeated short strings, created once) or `extras` (BigInts, nested values);
 //! - `shapes` (arrays of keys) and `recordShapes` (`Uint32Array`, one shape id per record);
+//! - `timestamps` (`Float64Array`, one per record: seconds since the epoch, `NaN` when none);
 //! - `errors`: `[{ line, offset, message }]` for lines that did not parse.
 //!
 //! Duplicate keys in one record keep their first position and their last value, as a JavaScript object
@@ -94,6 +95,7 @@ pub struct RecordBatch {
     shape_ids: HashMap<String, u32>,
     shapes: Vec<Shape>,
     record_shapes: Vec<u32>,
+    timestamps: Vec<f64>,
     errors: Vec<(usize, usize, String)>,
     signature: String,
     order: Vec<usize>,
@@ -120,8 +122,10 @@ impl RecordBatch {
         self.errors.push((line, offset, message));
     }
 
-    /// Adds one record given as ordered `(key, value)` pairs (duplicates allowed: last value wins).
-    pub fn push_record<'a>(&mut self, fields: &[(&'a str, Cell<'a>)]) {
+    /// Adds one record given as ordered `(key, value)` pairs (duplicates allowed: last value wins)
+    /// and its timestamp, if any.
+    pub fn push_record<'a>(&mut self, fields: &[(&'a str, Cell<'a>)], timestamp: Option<f64>) {
+        self.timestamps.push(timestamp.unwrap_or(f64::NAN));
         self.order.clear();
         self.signature.clear();
         for (index, (key, _)) in fields.iter().enumerate() {
@@ -225,6 +229,7 @@ impl RecordBatch {
         js.set(out, js.string("kinds")?, js.uint8_array(&self.kinds)?)?;
         js.set(out, js.string("aux")?, js.float64_array(&self.aux)?)?;
         js.set(out, js.string("recordShapes")?, js.uint32_array(&self.record_shapes)?)?;
+        js.set(out, js.string("timestamps")?, js.float64_array(&self.timestamps)?)?;
         let dict = js.array(self.dict.len())?;
         for (index, entry) in self.dict.iter().enumerate() {
             js.set_index(dict, index, js.string(entry)?)?;

@@ -122,6 +122,27 @@ impl Js {
         check(unsafe { sys::napi_set_property(self.env, object, key, value) })
     }
 
+    /// Defines own enumerable property `key` (text) on `object`, also for `__proto__`, which a plain
+    /// assignment would turn into a prototype change.
+    pub fn set_own(self, object: sys::napi_value, key: &str, value: sys::napi_value) -> napi::Result<()> {
+        if key != "__proto__" {
+            return self.set(object, self.string(key)?, value);
+        }
+        let descriptor = sys::napi_property_descriptor {
+            utf8name: std::ptr::null(),
+            name: self.string(key)?,
+            method: None,
+            getter: None,
+            setter: None,
+            value,
+            attributes: sys::PropertyAttributes::enumerable
+                | sys::PropertyAttributes::writable
+                | sys::PropertyAttributes::configurable,
+            data: std::ptr::null_mut(),
+        };
+        check(unsafe { sys::napi_define_properties(self.env, object, 1, &descriptor) })
+    }
+
     /// `array[index] = value`.
     pub fn set_index(self, array: sys::napi_value, index: usize, value: sys::napi_value) -> napi::Result<()> {
         check(unsafe { sys::napi_set_element(self.env, array, index as u32, value) })

@@ -15,5 +15,6 @@ pub mod expfmt;
 pub mod families;
 pub mod host;
 pub mod js;
+pub mod logs;
 pub mod names;
 pub mod registry;
