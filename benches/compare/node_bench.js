@@ -13,10 +13,6 @@
 const path = require('node:path')
 
 const peersDir = process.env.SREKIT_BENCH_PEERS
-if (!peersDir) {
-  console.error('SREKIT_BENCH_PEERS is not set: run benches/compare/bench_node.sh')
-  process.exit(2)
-}
 const peer = (name) => require(path.join(peersDir, 'node_modules', name))
 const srekit = require(path.join(__dirname, '..', '..', 'node'))
 
@@ -218,7 +214,15 @@ async function main() {
   console.log('summary ' + JSON.stringify(summary))
 }
 
-main().catch((err) => {
-  console.error(err)
-  process.exit(1)
-})
+if (require.main === module) {
+  if (!peersDir) {
+    console.error('SREKIT_BENCH_PEERS is not set: run benches/compare/bench_node.sh')
+    process.exit(2)
+  }
+  main().catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })
+} else {
+  module.exports = { makeRecords, toLogfmt, toLtsv, toJson }
+}

@@ -16,26 +16,17 @@
 //! Duplicate keys in one record keep their first position and their last value, as a JavaScript object
 //! literal or `JSON.parse` would.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use napi::sys;
+use srekit::logs::Value;
 
 use crate::js::Js;
+use crate::logs::{value_to_js, MAX_SAFE_INTEGER};
 
-/// One value handed to the batch.
-#[derive(Clone, Copy)]
-pub enum Cell<'a> {
-    /// A string.
-    Str(&'a str),
-    /// A number.
-    Number(f64),
-    /// `true` / `false`.
-    Bool(bool),
-    /// `null`.
-    Null,
-    /// A JavaScript value built already (a BigInt, a nested array or object).
-    Js(sys::napi_value),
-}
+/// One field of a parsed record.
+pub type Field<'a> = (Cow<'a, str>, Value<'a>);
 
 /// What a value is, as JavaScript reads `kinds[i]`.
 #[repr(u8)]
@@ -122,10 +113,21 @@ impl RecordBatch {
         self.errors.push((line, offset, message));
     }
 
-    /// Adds one record given as ordered `(key, value)` pairs (duplicates allowed: last value wins)
-    /// and its timestamp, if any.
-    pub fn push_record<'a>(&mut self, fields: &[(&'a str, Cell<'a>)], timestamp: Option<f64>) {
+    /// Adds one parsed record (its fields in order, duplicates allowed: the last value wins) and its
+    /// timestamp, if any. Nested values and integers beyond 2^53 are built as JavaScript values here.
+    pub fn push_record(&mut self, js: Js, fields: &[Field<'_>], timestamp: Option<f64>) -> napi::Result<()> {
         self.timestamps.push(timestamp.unwrap_or(f64::NAN));
+        // Fast path: the same keys, in the same order, as the previous record (so no duplicates).
+        if let Some(&last) = self.record_shapes.last() {
+            let keys = &self.shapes[last as usize].keys;
+            if keys.len() == fields.len() && keys.iter().zip(fields).all(|(k, (key, _))| k == key) {
+                self.record_shapes.push(last);
+                for (position, (_, value)) in fields.iter().enumerate() {
+                    self.push_value(js, last as usize, position, value)?;
+                }
+                return Ok(());
+            }
+        }
         self.order.clear();
         self.signature.clear();
         for (index, (key, _)) in fields.iter().enumerate() {
@@ -150,32 +152,36 @@ impl RecordBatch {
         };
         self.record_shapes.push(shape_id);
         for position in 0..self.order.len() {
-            let value = fields[self.order[position]].1;
-            self.push_value(shape_id as usize, position, value);
+            let value = &fields[self.order[position]].1;
+            self.push_value(js, shape_id as usize, position, value)?;
         }
+        Ok(())
     }
 
-    fn push_value(&mut self, shape: usize, position: usize, value: Cell<'_>) {
+    fn push_value(&mut self, js: Js, shape: usize, position: usize, value: &Value<'_>) -> napi::Result<()> {
         self.starts.push(self.utf16_len);
         let (kind, aux) = match value {
-            Cell::Str(text) => match self.dict_lookup(shape, position, text) {
+            Value::Str(text) => match self.dict_lookup(shape, position, text) {
                 Some(id) => (Kind::Dict, id as f64),
                 None => {
                     self.push_text(text);
                     (Kind::Text, 0.0)
                 }
             },
-            Cell::Number(number) => (Kind::Number, number),
-            Cell::Bool(true) => (Kind::True, 0.0),
-            Cell::Bool(false) => (Kind::False, 0.0),
-            Cell::Null => (Kind::Null, 0.0),
-            Cell::Js(value) => {
-                self.extras.push(value);
+            Value::Int(number) if number.unsigned_abs() <= MAX_SAFE_INTEGER => (Kind::Number, *number as f64),
+            Value::UInt(number) if *number <= MAX_SAFE_INTEGER => (Kind::Number, *number as f64),
+            Value::Float(number) => (Kind::Number, *number),
+            Value::Bool(true) => (Kind::True, 0.0),
+            Value::Bool(false) => (Kind::False, 0.0),
+            Value::Null => (Kind::Null, 0.0),
+            other => {
+                self.extras.push(value_to_js(js, other)?);
                 (Kind::Extra, (self.extras.len() - 1) as f64)
             }
         };
         self.kinds.push(kind as u8);
         self.aux.push(aux);
+        Ok(())
     }
 
     fn push_text(&mut self, text: &str) {

@@ -10,12 +10,12 @@ use napi::{sys, Env};
 use napi_derive::napi;
 use srekit::logs::{LineError, LogFormat, Parser, ParserOptions, Record, Value};
 
-use crate::batch::{Cell, RecordBatch};
+use crate::batch::RecordBatch;
 use crate::errors::{invalid_arg, throw_error, ErrorPosition};
 use crate::js::{Js, RawValue};
 
 /// The largest integer a JavaScript number holds exactly (2^53 - 1).
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// Options of a `Parser`, as Fluent Bit's parser keys.
 #[napi(object)]
@@ -137,17 +137,9 @@ impl JsParser {
             }
             match parsed {
                 Ok(record) => {
-                    let mut cells = Vec::with_capacity(record.fields.len());
-                    for (key, value) in &record.fields {
-                        match value_to_cell(js, value) {
-                            Ok(cell) => cells.push((key.as_ref(), cell)),
-                            Err(err) => {
-                                failure = Some(err);
-                                return;
-                            }
-                        }
+                    if let Err(err) = batch.push_record(js, &record.fields, record.timestamp) {
+                        failure = Some(err);
                     }
-                    batch.push_record(&cells, record.timestamp);
                 }
                 Err(err) => batch.push_error(line_no, err.offset, err.to_string()),
             }
@@ -195,16 +187,4 @@ pub fn value_to_js(js: Js, value: &Value<'_>) -> napi::Result<sys::napi_value> {
         }
         Value::Object(members) => members_to_js(js, members),
     }
-}
-
-fn value_to_cell<'v>(js: Js, value: &'v Value<'_>) -> napi::Result<Cell<'v>> {
-    Ok(match value {
-        Value::Str(text) => Cell::Str(text.as_ref()),
-        Value::Int(number) if number.unsigned_abs() <= MAX_SAFE_INTEGER => Cell::Number(*number as f64),
-        Value::UInt(number) if *number <= MAX_SAFE_INTEGER => Cell::Number(*number as f64),
-        Value::Float(number) => Cell::Number(*number),
-        Value::Bool(flag) => Cell::Bool(*flag),
-        Value::Null => Cell::Null,
-        other => Cell::Js(value_to_js(js, other)?),
-    })
 }
