@@ -30,3 +30,14 @@ test('declared class methods exist on the prototypes', () => {
     }
   }
 })
+
+test('TypeScript usage type-checks against the declarations (tsc --strict)', () => {
+  const { spawnSync } = require('node:child_process')
+  const tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc')
+  const result = spawnSync(
+    process.execPath,
+    [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'commonjs', '--types', 'node', path.join(__dirname, 'typescript', 'usage.ts')],
+    { encoding: 'utf8' },
+  )
+  assert.equal(result.status, 0, result.stdout + result.stderr)
+})
