@@ -98,16 +98,6 @@ impl RecordBatch {
         RecordBatch { text: Vec::with_capacity(input_len / 2), text_ascii: true, ..RecordBatch::default() }
     }
 
-    /// Number of records added.
-    pub fn len(&self) -> usize {
-        self.record_shapes.len()
-    }
-
-    /// True when no record was added.
-    pub fn is_empty(&self) -> bool {
-        self.record_shapes.is_empty()
-    }
-
     /// Records a line that did not parse (1-based line number, byte offset in the line).
     pub fn push_error(&mut self, line: usize, offset: usize, message: String) {
         self.errors.push((line, offset, message));
@@ -220,7 +210,7 @@ impl RecordBatch {
     }
 
     /// Builds the JavaScript batch object described in the module documentation.
-    pub fn to_js(&mut self, js: Js) -> napi::Result<sys::napi_value> {
+    pub fn finish(&mut self, js: Js) -> napi::Result<sys::napi_value> {
         self.starts.push(self.utf16_len);
         let out = js.object()?;
         let text = if self.text_ascii {

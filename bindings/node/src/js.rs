@@ -39,16 +39,6 @@ impl Js {
         Js { env: env.raw() }
     }
 
-    /// A builder from a raw environment (async task completion).
-    pub fn from_raw(env: sys::napi_env) -> Js {
-        Js { env }
-    }
-
-    /// The raw environment.
-    pub fn env(self) -> sys::napi_env {
-        self.env
-    }
-
     /// `{}`.
     pub fn object(self) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();

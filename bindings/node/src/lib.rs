@@ -9,12 +9,12 @@
 //! - [`registry`]: the instrumentation registry and its metrics;
 //! - [`expfmt`]: exposition text parsing, content types and negotiation.
 
-pub mod batch;
+mod batch;
 pub mod errors;
 pub mod expfmt;
 pub mod families;
 pub mod host;
-pub mod js;
+mod js;
 pub mod logs;
 pub mod names;
 pub mod registry;

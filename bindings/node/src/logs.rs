@@ -147,7 +147,7 @@ impl JsParser {
         if let Some(err) = failure {
             return Err(err);
         }
-        Ok(RawValue(batch.to_js(js)?))
+        Ok(RawValue(batch.finish(js)?))
     }
 }
 
