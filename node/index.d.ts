@@ -40,6 +40,12 @@ export type ExpositionFormat = 'text' | 'openmetrics'
 
 // ---------------------------------------------------------------------------------------------------
 // Instrumentation registry
+//
+// Updates are buffered in JavaScript (a native call costs far more than an addition): `inc`, `dec`,
+// `set` and `observe` record the change on the child, and the registry applies every pending change
+// to the core before `encode()`, `gather()`, `get()`, `count()` and `sum()`. Invalid updates still
+// throw at once. Fractional counter increments are summed before they reach the core, so a total can
+// differ from a one-by-one sum in its last bit.
 
 /**
  * A set of metrics encoded together as one exposition.

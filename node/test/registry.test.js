@@ -152,3 +152,63 @@ test('promtool accepts the text output', { skip: !hasPromtool() && 'promtool not
 function hasPromtool() {
   return spawnSync('promtool', ['--version']).status === 0
 }
+
+test('buffered updates are applied before every read', () => {
+  const registry = new srekit.Registry()
+  const counter = registry.counter('buffered_total', 'B.', ['k']).labels('a')
+  for (let i = 0; i < 1000; i++) counter.inc()
+  counter.inc(0.5)
+  assert.equal(counter.get(), 1000.5)
+  counter.inc(2)
+  assert.match(registry.encode(), /^buffered_total\{k="a"\} 1002.5$/m)
+  counter.inc()
+  assert.equal(registry.gather()[0].samples[0].value, 1003.5)
+
+  const gauge = registry.gauge('buffered_gauge', 'G.', ['k'])
+  const g = gauge.labels({ k: 'x' })
+  g.set(5)
+  g.inc(2)
+  g.dec()
+  assert.equal(g.get(), 6)
+  g.inc()
+  g.set(1)
+  g.inc()
+  assert.equal(gauge.labels('x').get(), 2)
+  assert.equal(gauge.labels('x'), gauge.labels('x'))
+
+  const histogram = registry.histogram('buffered_seconds', 'H.', [], [1])
+  for (let i = 0; i < 2500; i++) histogram.observe(i % 2 === 0 ? 0.5 : 2)
+  assert.equal(histogram.count(), 2500)
+  assert.equal(histogram.sum(), 1250 * 0.5 + 1250 * 2)
+  assert.match(registry.encode(), /^buffered_seconds_bucket\{le="1"\} 1250$/m)
+  const summary = registry.summary('buffered_summary', 'S.', ['k'])
+  summary.labels('s').observe(3)
+  summary.labels('s').observe(4)
+  assert.equal(summary.labels('s').count(), 2)
+  assert.equal(summary.labels('s').sum(), 7)
+})
+
+test('invalid updates throw at once and change nothing', () => {
+  const registry = new srekit.Registry()
+  const counter = registry.counter('strict_total', 'S.').labels()
+  counter.inc(3)
+  assert.throws(() => counter.inc(-1), /cannot be decreased/)
+  assert.throws(() => counter.inc(NaN), /cannot be decreased/)
+  assert.throws(() => counter.inc('5'))
+  assert.equal(counter.get(), 3)
+  const gauge = registry.gauge('strict_gauge', 'G.').labels()
+  assert.throws(() => gauge.set('high'))
+  assert.throws(() => gauge.inc({}))
+  const histogram = registry.histogram('strict_seconds', 'H.').labels()
+  assert.throws(() => histogram.observe('slow'))
+  assert.equal(histogram.count(), 0)
+})
+
+test('registries keep their pending updates apart', () => {
+  const a = new srekit.Registry()
+  const b = new srekit.Registry()
+  a.counter('same_total', 'A.').inc(1)
+  b.counter('same_total', 'B.').inc(2)
+  assert.match(a.encode(), /^same_total 1$/m)
+  assert.match(b.encode(), /^same_total 2$/m)
+})

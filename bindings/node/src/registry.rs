@@ -288,6 +288,14 @@ impl JsHistogram {
         self.inner.observe(value);
     }
 
+    /// Records several observations in one call.
+    #[napi]
+    pub fn observe_many(&self, values: Vec<f64>) {
+        for value in values {
+            self.inner.observe(value);
+        }
+    }
+
     /// Number of observations.
     #[napi]
     pub fn count(&self) -> f64 {
@@ -329,6 +337,14 @@ impl JsSummary {
     #[napi]
     pub fn observe(&self, value: f64) {
         self.inner.observe(value);
+    }
+
+    /// Records several observations in one call.
+    #[napi]
+    pub fn observe_many(&self, values: Vec<f64>) {
+        for value in values {
+            self.inner.observe(value);
+        }
     }
 
     /// Number of observations.
