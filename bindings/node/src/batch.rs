@@ -95,7 +95,16 @@ pub struct RecordBatch {
 impl RecordBatch {
     /// An empty batch sized for about `input_len` bytes of input.
     pub fn with_capacity(input_len: usize) -> RecordBatch {
-        RecordBatch { text: Vec::with_capacity(input_len / 2), text_ascii: true, ..RecordBatch::default() }
+        // A guess of one value per 16 input bytes saves most regrowth of the per-value columns.
+        let values = input_len / 16;
+        RecordBatch {
+            text: Vec::with_capacity(input_len / 2),
+            text_ascii: true,
+            starts: Vec::with_capacity(values + 1),
+            kinds: Vec::with_capacity(values),
+            aux: Vec::with_capacity(values),
+            ..RecordBatch::default()
+        }
     }
 
     /// Records a line that did not parse (1-based line number, byte offset in the line).
@@ -221,11 +230,11 @@ impl RecordBatch {
             js.string(text)?
         };
         js.set(out, js.string("text")?, text)?;
-        js.set(out, js.string("starts")?, js.uint32_array(&self.starts)?)?;
-        js.set(out, js.string("kinds")?, js.uint8_array(&self.kinds)?)?;
-        js.set(out, js.string("aux")?, js.float64_array(&self.aux)?)?;
-        js.set(out, js.string("recordShapes")?, js.uint32_array(&self.record_shapes)?)?;
-        js.set(out, js.string("timestamps")?, js.float64_array(&self.timestamps)?)?;
+        js.set(out, js.string("starts")?, js.uint32_array(std::mem::take(&mut self.starts))?)?;
+        js.set(out, js.string("kinds")?, js.uint8_array(std::mem::take(&mut self.kinds))?)?;
+        js.set(out, js.string("aux")?, js.float64_array(std::mem::take(&mut self.aux))?)?;
+        js.set(out, js.string("recordShapes")?, js.uint32_array(std::mem::take(&mut self.record_shapes))?)?;
+        js.set(out, js.string("timestamps")?, js.float64_array(std::mem::take(&mut self.timestamps))?)?;
         let dict = js.array(self.dict.len())?;
         for (index, entry) in self.dict.iter().enumerate() {
             js.set_index(dict, index, js.string(entry)?)?;

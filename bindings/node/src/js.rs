@@ -138,46 +138,86 @@ impl Js {
         check(unsafe { sys::napi_set_element(self.env, array, index as u32, value) })
     }
 
-    /// A `Uint32Array` holding a copy of `items`.
-    pub fn uint32_array(self, items: &[u32]) -> napi::Result<sys::napi_value> {
-        self.typed_array(bytes_of_u32(items), items.len(), sys::TypedarrayType::uint32_array)
+    /// A `Uint32Array` over `items` (handed to JavaScript without a copy where the runtime allows).
+    pub fn uint32_array(self, items: Vec<u32>) -> napi::Result<sys::napi_value> {
+        self.typed_array(items, sys::TypedarrayType::uint32_array)
     }
 
-    /// A `Float64Array` holding a copy of `items`.
-    pub fn float64_array(self, items: &[f64]) -> napi::Result<sys::napi_value> {
-        self.typed_array(bytes_of_f64(items), items.len(), sys::TypedarrayType::float64_array)
+    /// A `Float64Array` over `items`.
+    pub fn float64_array(self, items: Vec<f64>) -> napi::Result<sys::napi_value> {
+        self.typed_array(items, sys::TypedarrayType::float64_array)
     }
 
-    /// A `Uint8Array` holding a copy of `items`.
-    pub fn uint8_array(self, items: &[u8]) -> napi::Result<sys::napi_value> {
-        self.typed_array(items, items.len(), sys::TypedarrayType::uint8_array)
+    /// A `Uint8Array` over `items`.
+    pub fn uint8_array(self, items: Vec<u8>) -> napi::Result<sys::napi_value> {
+        self.typed_array(items, sys::TypedarrayType::uint8_array)
     }
 
-    fn typed_array(
+    /// Moves `items` into an external `ArrayBuffer` (freed by the garbage collector) and wraps it in a
+    /// typed array; copies instead when the runtime forbids external buffers (e.g. a V8 sandbox).
+    fn typed_array<T: Copy + 'static>(
         self,
-        bytes: &[u8],
-        len: usize,
+        items: Vec<T>,
         kind: sys::napi_typedarray_type,
     ) -> napi::Result<sys::napi_value> {
-        let mut data = std::ptr::null_mut();
+        let len = items.len();
+        let byte_len = std::mem::size_of_val(items.as_slice());
         let mut buffer = std::ptr::null_mut();
-        check(unsafe { sys::napi_create_arraybuffer(self.env, bytes.len(), &mut data, &mut buffer) })?;
-        if !bytes.is_empty() {
-            // SAFETY: napi just allocated `bytes.len()` writable bytes at `data`.
-            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), bytes.len()) };
+        if byte_len > 0 {
+            let boxed: Box<Vec<T>> = Box::new(items);
+            let data = boxed.as_ptr() as *mut std::ffi::c_void;
+            let hint = Box::into_raw(boxed);
+            let status = unsafe {
+                sys::napi_create_external_arraybuffer(
+                    self.env,
+                    data,
+                    byte_len,
+                    Some(drop_vec::<T>),
+                    hint.cast(),
+                    &mut buffer,
+                )
+            };
+            if status != sys::Status::napi_ok {
+                // SAFETY: napi did not take the buffer, so `hint` is still ours.
+                let items = unsafe { Box::from_raw(hint) };
+                return self.copied_typed_array(&items, kind);
+            }
+        } else {
+            let mut data = std::ptr::null_mut();
+            check(unsafe { sys::napi_create_arraybuffer(self.env, 0, &mut data, &mut buffer) })?;
         }
         let mut array = std::ptr::null_mut();
         check(unsafe { sys::napi_create_typedarray(self.env, kind, len, buffer, 0, &mut array) })?;
         Ok(array)
     }
+
+    fn copied_typed_array<T: Copy>(
+        self,
+        items: &[T],
+        kind: sys::napi_typedarray_type,
+    ) -> napi::Result<sys::napi_value> {
+        let byte_len = std::mem::size_of_val(items);
+        let mut data = std::ptr::null_mut();
+        let mut buffer = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_arraybuffer(self.env, byte_len, &mut data, &mut buffer) })?;
+        if byte_len > 0 {
+            // SAFETY: napi just allocated `byte_len` writable bytes at `data`; `T: Copy` has no drop glue.
+            unsafe {
+                std::ptr::copy_nonoverlapping(items.as_ptr().cast::<u8>(), data.cast::<u8>(), byte_len)
+            };
+        }
+        let mut array = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_typedarray(self.env, kind, items.len(), buffer, 0, &mut array) })?;
+        Ok(array)
+    }
 }
 
-fn bytes_of_u32(items: &[u32]) -> &[u8] {
-    // SAFETY: u32 has no padding and any byte pattern is a valid u8.
-    unsafe { std::slice::from_raw_parts(items.as_ptr().cast(), std::mem::size_of_val(items)) }
-}
-
-fn bytes_of_f64(items: &[f64]) -> &[u8] {
-    // SAFETY: f64 has no padding and any byte pattern is a valid u8.
-    unsafe { std::slice::from_raw_parts(items.as_ptr().cast(), std::mem::size_of_val(items)) }
+/// Finalizer of an external `ArrayBuffer`: frees the `Vec` it was made from.
+unsafe extern "C" fn drop_vec<T>(
+    _env: sys::napi_env,
+    _data: *mut std::ffi::c_void,
+    hint: *mut std::ffi::c_void,
+) {
+    // SAFETY: `hint` is the `Box<Vec<T>>` leaked in `typed_array`, finalized exactly once.
+    drop(unsafe { Box::from_raw(hint.cast::<Vec<T>>()) });
 }
