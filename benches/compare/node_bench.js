@@ -73,39 +73,61 @@ function toLogfmt(record) {
 const toLtsv = (record) => record.map(([k, v]) => `${k}:${v}`).join('\t')
 const toJson = (record) => JSON.stringify(Object.fromEntries(record))
 
+// Wall time and process CPU time (user + system, all threads) of each run; medians are reported.
+// CPU time is steadier than wall time on a shared machine; both are printed.
+function summarise(walls, cpus) {
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  return { median: median(walls), best: Math.min(...walls), cpu: median(cpus) }
+}
+
 function measure(fn) {
   fn() // warm-up
-  const times = []
-  let result
+  const walls = []
+  const cpus = []
   for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
-    result = fn()
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    fn()
+    walls.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    const c = process.cpuUsage(c0)
+    cpus.push((c.user + c.system) / 1e3)
   }
-  times.sort((a, b) => a - b)
-  return { median: times[Math.floor(times.length / 2)], best: times[0], result }
+  return summarise(walls, cpus)
 }
 
 async function measureAsync(fn) {
   await fn()
-  const times = []
+  const walls = []
+  const cpus = []
   for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
     await fn()
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    walls.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    const c = process.cpuUsage(c0)
+    cpus.push((c.user + c.system) / 1e3)
   }
-  times.sort((a, b) => a - b)
-  return { median: times[Math.floor(times.length / 2)], best: times[0] }
+  return summarise(walls, cpus)
 }
 
 const summary = {}
 function report(key, what, ours, theirs, peerName, bytes) {
   const ratio = theirs.median / ours.median
-  const rate = (m) => (bytes ? ` ${(bytes / 1e6 / (m.median / 1000)).toFixed(0)} MB/s` : '')
+  const cpuRatio = theirs.cpu / ours.cpu
+  const rate = (m) => (bytes ? ` (${(bytes / 1e6 / (m.median / 1000)).toFixed(0)} MB/s)` : '')
   console.log(
-    `${what}: srekit ${ours.median.toFixed(2)} ms${rate(ours)} | ${peerName} ${theirs.median.toFixed(2)} ms${rate(theirs)} | ratio ${ratio.toFixed(1)}x`,
+    `${what}: srekit ${ours.median.toFixed(2)} ms${rate(ours)} | ${peerName} ${theirs.median.toFixed(2)} ms${rate(theirs)} | ` +
+      `ratio ${ratio.toFixed(1)}x wall, ${cpuRatio.toFixed(1)}x CPU (srekit ${ours.cpu.toFixed(1)} ms CPU, ${peerName} ${theirs.cpu.toFixed(1)} ms CPU)`,
   )
-  summary[key] = { srekit_ms: +ours.median.toFixed(3), peer: peerName, peer_ms: +theirs.median.toFixed(3), ratio: +ratio.toFixed(2) }
+  summary[key] = {
+    srekit_ms: +ours.median.toFixed(3),
+    peer: peerName,
+    peer_ms: +theirs.median.toFixed(3),
+    ratio: +ratio.toFixed(2),
+    srekit_cpu_ms: +ours.cpu.toFixed(3),
+    peer_cpu_ms: +theirs.cpu.toFixed(3),
+    cpu_ratio: +cpuRatio.toFixed(2),
+  }
   if (bytes) summary[key].bytes = bytes
 }
 
@@ -207,7 +229,8 @@ async function benchHost() {
 }
 
 async function main() {
-  console.log(`node ${process.version}, ${LINES} lines, median of ${RUNS} runs`)
+  const os = require('node:os')
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${LINES} lines, median of ${RUNS} runs`)
   benchLogs(makeRecords(LINES))
   await benchEncode()
   await benchHost()
