@@ -84,9 +84,34 @@ impl<'a> Converter<'a> {
                 let mut at = 1;
                 record.fields.reserve(*len);
                 for _ in 0..*len {
-                    let key = self.key(nodes, &mut at)?;
-                    let value = self.value(nodes, &mut at, 1)?;
-                    record.fields.push((key, value));
+                    let Some(Node::String(raw_key)) = nodes.get(at) else {
+                        return Err(LineError::new(0, "malformed JSON tape (object key is not a string)"));
+                    };
+                    at += 1;
+                    // Scalars are built right in the record (the common case in log lines); only
+                    // containers go through the recursive converter.
+                    match nodes.get(at) {
+                        Some(Node::String(raw_value)) => {
+                            at += 1;
+                            match (self.borrow(raw_key), self.borrow(raw_value)) {
+                                (Some(key), Some(value)) => record.push_borrowed(key, value),
+                                _ => record
+                                    .fields
+                                    .push((self.string(raw_key), Value::Str(self.string(raw_value)))),
+                            }
+                        }
+                        Some(Node::Static(scalar)) => {
+                            at += 1;
+                            match self.borrow(raw_key) {
+                                Some(key) => record.push_scalar(key, scalar),
+                                None => record.fields.push((self.string(raw_key), static_value(scalar))),
+                            }
+                        }
+                        _ => {
+                            let value = self.value(nodes, &mut at, 1)?;
+                            record.fields.push((self.string(raw_key), value));
+                        }
+                    }
                 }
                 Ok(())
             }
@@ -146,15 +171,31 @@ impl<'a> Converter<'a> {
     /// an owned copy of the unescaped string.
     #[inline]
     fn string(&self, s: &str) -> Cow<'a, str> {
-        let offset = (s.as_ptr() as usize).wrapping_sub(self.base);
-        match self.line.get(offset..offset.wrapping_add(s.len())) {
-            Some(original) if original == s => Cow::Borrowed(original),
-            _ => Cow::Owned(s.to_owned()),
+        match self.borrow(s) {
+            Some(original) => Cow::Borrowed(original),
+            None => Cow::Owned(s.to_owned()),
         }
+    }
+
+    /// The same string in the caller's line, if simd-json left it there unchanged.
+    #[inline(always)]
+    fn borrow(&self, s: &str) -> Option<&'a str> {
+        let offset = (s.as_ptr() as usize).wrapping_sub(self.base);
+        self.line.get(offset..offset.wrapping_add(s.len())).filter(|original| *original == s)
+    }
+}
+
+impl<'a> Record<'a> {
+    /// Appends a JSON scalar field, building it in place.
+    #[inline(always)]
+    fn push_scalar(&mut self, key: &'a str, node: &StaticNode) {
+        let node = *node;
+        self.push_with(|| (Cow::Borrowed(key), static_value(&node)));
     }
 }
 
 #[allow(unreachable_patterns)] // simd-json's `128bit` feature adds variants when another crate enables it.
+#[inline(always)]
 fn static_value<'a>(node: &StaticNode) -> Value<'a> {
     match *node {
         StaticNode::I64(i) => Value::Int(i),

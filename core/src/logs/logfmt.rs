@@ -6,28 +6,8 @@ use std::borrow::Cow;
 
 use super::error::LineError;
 use super::record::Record;
+use super::scan::{find_logfmt_stop, find_quote_or_backslash};
 use super::value::Value;
-
-/// Byte classes: bit 0 = blank (ends a key or an unquoted value), bit 1 = `=` or `"` (not allowed in a key
-/// or an unquoted value).
-const BLANK: u8 = 1;
-const SPECIAL: u8 = 2;
-static CLASS: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut i = 0;
-    while i <= b' ' as usize {
-        table[i] = BLANK;
-        i += 1;
-    }
-    table[b'=' as usize] = SPECIAL;
-    table[b'"' as usize] = SPECIAL;
-    table
-};
-
-#[inline(always)]
-fn is_stop(byte: u8) -> bool {
-    CLASS[byte as usize] != 0
-}
 
 /// Parses one logfmt line into `record.fields` (appending, duplicates kept, in order).
 pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(), LineError> {
@@ -42,9 +22,7 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
             return Ok(());
         }
         let key_start = pos;
-        while pos < len && !is_stop(bytes[pos]) {
-            pos += 1;
-        }
+        pos = find_logfmt_stop(bytes, pos);
         let stop = bytes.get(pos).copied();
         if pos == key_start {
             return Err(match stop {
@@ -52,69 +30,61 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
                 _ => LineError::new(pos, "unexpected '\"' in key"),
             });
         }
-        let key = Cow::Borrowed(&line[key_start..pos]);
+        let key = &line[key_start..pos];
         match stop {
-            None => {
-                record.fields.push((key, Value::Bool(true)));
-                return Ok(());
-            }
-            Some(b'"') => return Err(LineError::new(pos, "unexpected '\"' in key")),
             Some(b'=') => {}
-            Some(_) => {
-                record.fields.push((key, Value::Bool(true)));
+            Some(b'"') => return Err(LineError::new(pos, "unexpected '\"' in key")),
+            _ => {
+                // A bare key (at a blank or the end of the line) means true.
+                record.fields.push((Cow::Borrowed(key), Value::Bool(true)));
                 continue;
             }
         }
         pos += 1; // past '='
         match bytes.get(pos) {
             None => {
-                record.fields.push((key, Value::Str(Cow::Borrowed(""))));
+                record.push_borrowed(key, "");
                 return Ok(());
             }
-            Some(&b) if b <= b' ' => {
-                record.fields.push((key, Value::Str(Cow::Borrowed(""))));
-            }
+            Some(&b) if b <= b' ' => record.push_borrowed(key, ""),
             Some(b'"') => {
-                let (value, end) = quoted_value(line, pos)?;
-                record.fields.push((key, Value::Str(value)));
-                pos = end;
+                let content_start = pos + 1;
+                let (end, has_escape) = closing_quote(bytes, pos)?;
+                let raw = &line[content_start..end];
+                if has_escape {
+                    let value = unescape(raw, content_start)?;
+                    record.fields.push((Cow::Borrowed(key), Value::Str(Cow::Owned(value))));
+                } else {
+                    record.push_borrowed(key, raw);
+                }
+                pos = end + 1;
             }
             Some(_) => {
                 let value_start = pos;
-                while pos < len && !is_stop(bytes[pos]) {
-                    pos += 1;
-                }
+                pos = find_logfmt_stop(bytes, pos);
                 match bytes.get(pos) {
                     Some(b'=') => return Err(LineError::new(pos, "unexpected '=' in unquoted value")),
                     Some(b'"') => return Err(LineError::new(pos, "unexpected '\"' in unquoted value")),
-                    _ => record.fields.push((key, Value::Str(Cow::Borrowed(&line[value_start..pos])))),
+                    _ => record.push_borrowed(key, &line[value_start..pos]),
                 }
             }
         }
     }
 }
 
-/// Reads the quoted value whose opening quote is at `quote`; returns it and the offset just past the
-/// closing quote.
-#[inline]
-fn quoted_value(line: &str, quote: usize) -> Result<(Cow<'_, str>, usize), LineError> {
-    let bytes = line.as_bytes();
-    let content_start = quote + 1;
-    let mut pos = content_start;
+/// Finds the closing quote of the quoted value opening at `quote`: its offset, and whether the value
+/// has escapes.
+#[inline(always)]
+fn closing_quote(bytes: &[u8], quote: usize) -> Result<(usize, bool), LineError> {
+    let mut pos = quote + 1;
     let mut has_escape = false;
     loop {
-        match memchr::memchr2(b'"', b'\\', &bytes[pos..]) {
+        match find_quote_or_backslash(bytes, pos) {
             None => return Err(LineError::new(quote, "unterminated quoted value")),
-            Some(i) if bytes[pos + i] == b'"' => {
-                let end = pos + i;
-                let raw = &line[content_start..end];
-                let value =
-                    if has_escape { Cow::Owned(unescape(raw, content_start)?) } else { Cow::Borrowed(raw) };
-                return Ok((value, end + 1));
-            }
+            Some(i) if bytes[i] == b'"' => return Ok((i, has_escape)),
             Some(i) => {
                 has_escape = true;
-                pos += i + 2;
+                pos = i + 2;
                 if pos > bytes.len() {
                     return Err(LineError::new(quote, "unterminated quoted value"));
                 }

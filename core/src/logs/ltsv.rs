@@ -1,11 +1,9 @@
 //! LTSV (ltsv.org): TAB-separated `label:value` fields split at the first colon; the value is taken
 //! verbatim (colons, spaces and quotes included) and always borrowed from the line.
 
-use std::borrow::Cow;
-
 use super::error::LineError;
 use super::record::Record;
-use super::value::Value;
+use super::scan::find_byte;
 
 /// Parses one LTSV line into `record.fields` (appending, duplicates kept, in order). Empty fields are
 /// skipped; a trailing CR is stripped; a field without a colon or with an empty label is an error.
@@ -15,17 +13,11 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
     let len = bytes.len();
     let mut start = 0;
     while start < len {
-        let end = memchr::memchr(b'\t', &bytes[start..]).map_or(len, |i| start + i);
+        let end = find_byte(bytes, start, b'\t').unwrap_or(len);
         if end > start {
-            match memchr::memchr(b':', &bytes[start..end]) {
-                Some(0) => return Err(LineError::new(start, "empty label before ':'")),
-                Some(colon) => {
-                    let colon = start + colon;
-                    record.fields.push((
-                        Cow::Borrowed(&line[start..colon]),
-                        Value::Str(Cow::Borrowed(&line[colon + 1..end])),
-                    ));
-                }
+            match find_byte(&bytes[..end], start, b':') {
+                Some(colon) if colon == start => return Err(LineError::new(start, "empty label before ':'")),
+                Some(colon) => record.push_borrowed(&line[start..colon], &line[colon + 1..end]),
                 None => return Err(LineError::new(start, "field without ':' between label and value")),
             }
         }

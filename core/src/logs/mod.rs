@@ -26,6 +26,7 @@ mod ltsv;
 mod parser;
 mod record;
 mod regex;
+mod scan;
 mod split;
 mod time;
 mod types;

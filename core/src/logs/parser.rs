@@ -287,6 +287,10 @@ impl Parser {
         if line.len() > self.options.max_line_length {
             return Err(too_long(self.options.max_line_length, line.len()));
         }
+        // simdutf8 validates fast; std's validator only runs on the rare invalid line, for the offset.
+        if let Ok(text) = simdutf8::basic::from_utf8(line) {
+            return self.parse_str(text);
+        }
         match std::str::from_utf8(line) {
             Ok(text) => self.parse_str(text),
             Err(e) if self.options.lossy_utf8 => {
