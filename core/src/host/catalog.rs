@@ -105,6 +105,47 @@ pub fn default_collectors() -> &'static [&'static str] {
     ALL
 }
 
+/// Collectors that may block on slow hardware or remote filesystems (statfs of NFS mounts, textfiles
+/// on NFS, i2c sensors, ACPI thermal zones, slow cpufreq or NIC speed reads): each gets its own worker
+/// thread so it can time out alone. The others read procfs and share the lane workers.
+const ISOLATED: &[&str] = &["cpufreq", "filesystem", "hwmon", "netclass", "textfile", "thermal_zone"];
+
+/// procfs collectors on the second shared lane; the rest share the first. The split balances the
+/// measured costs (netstat, the heaviest, is alone with light ones; udp_queues and conntrack walk
+/// kernel tables and go on the other lane).
+const SECOND_LANE: &[&str] = &[
+    "arp",
+    "conntrack",
+    "netdev",
+    "os",
+    "schedstat",
+    "sockstat",
+    "softnet",
+    "timex",
+    "udp_queues",
+    "vmstat",
+];
+
+/// Where collector `name` runs.
+pub(crate) fn placement(name: &str) -> Placement {
+    if ISOLATED.contains(&name) {
+        Placement::Isolated
+    } else if SECOND_LANE.contains(&name) {
+        Placement::Lane(1)
+    } else {
+        Placement::Lane(0)
+    }
+}
+
+/// Which worker thread runs a collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// A worker of its own, so it can time out alone.
+    Isolated,
+    /// The given shared lane.
+    Lane(usize),
+}
+
 /// The static name of collector `name`, if it exists.
 pub(crate) fn lookup(name: &str) -> Option<&'static str> {
     ALL.iter().copied().find(|n| *n == name)

@@ -79,6 +79,10 @@ pub struct HostConfig {
     pub netstat_fields: Option<String>,
     /// Export `node_cpu_guest_seconds_total` (`--collector.cpu.guest`, on by default).
     pub cpu_guest: bool,
+    /// Read netdev and netclass from rtnetlink (one dump instead of a file per attribute), as
+    /// node_exporter 1.5 does by default. Only used when `procfs` is `/proc` and `sysfs` is `/sys`:
+    /// netlink answers for the current network namespace, not for a mounted tree.
+    pub netlink: bool,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -103,6 +107,7 @@ impl Default for HostConfig {
             vmstat_fields: Some(DEFAULT_VMSTAT_FIELDS.to_string()),
             netstat_fields: Some(DEFAULT_NETSTAT_FIELDS.to_string()),
             cpu_guest: true,
+            netlink: true,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -217,6 +222,7 @@ impl HostConfig {
             vmstat_fields: compile("vmstat_fields", &self.vmstat_fields)?,
             netstat_fields: compile("netstat_fields", &self.netstat_fields)?,
             cpu_guest: self.cpu_guest,
+            use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
         })
     }
 }
@@ -251,6 +257,7 @@ pub(crate) struct Settings {
     pub(crate) vmstat_fields: Option<Regex>,
     pub(crate) netstat_fields: Option<Regex>,
     pub(crate) cpu_guest: bool,
+    pub(crate) use_netlink: bool,
 }
 
 impl Settings {
@@ -295,14 +302,14 @@ mod tests {
 
     #[test]
     fn default_filters_match_node_exporter() {
-        let settings = HostConfig::default().compile().unwrap();
+        let settings = HostConfig::default().compile().expect("test setup");
         let disk_exclude = &settings.diskstats_device_exclude;
         assert!(!device_selected("sda1", &None, disk_exclude));
         assert!(device_selected("sda", &None, disk_exclude));
         assert!(!device_selected("nvme0n1p2", &None, disk_exclude));
         assert!(device_selected("nvme0n1", &None, disk_exclude));
         assert!(!device_selected("lo", &settings.netdev_device_include, &settings.netdev_device_exclude));
-        let mounts = settings.filesystem_mount_points_exclude.as_ref().unwrap();
+        let mounts = settings.filesystem_mount_points_exclude.as_ref().expect("test setup");
         assert!(mounts.is_match("/run/user/1000"));
         assert!(!mounts.is_match("/"));
         assert!(!mounts.is_match("/home"));
@@ -310,7 +317,7 @@ mod tests {
 
     #[test]
     fn root_paths_join_absolute_parts() {
-        let settings = HostConfig::with_roots("/p", "/s", "/host").compile().unwrap();
+        let settings = HostConfig::with_roots("/p", "/s", "/host").compile().expect("test setup");
         assert_eq!(settings.root("/etc/os-release"), PathBuf::from("/host/etc/os-release"));
         assert_eq!(settings.proc("stat"), PathBuf::from("/p/stat"));
     }

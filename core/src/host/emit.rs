@@ -2,13 +2,15 @@
 //! [`finish`] puts families in node_exporter's order (by name, samples by label values).
 
 use crate::metrics::{Label, MetricFamily, MetricType, Sample, Suffix};
-use std::collections::HashMap;
+
+/// A hash map with a fast (non-DoS-resistant) hasher: keys are metric names the kernel gives us.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Collects the families one collector produces; a family is created on its first sample.
 #[derive(Debug, Default)]
 pub(crate) struct Emitter {
     families: Vec<MetricFamily>,
-    index: HashMap<String, usize>,
+    index: FastMap<String, usize>,
 }
 
 impl Emitter {
@@ -80,19 +82,16 @@ pub(crate) fn exposition_name(family: &MetricFamily) -> String {
 /// Merges families of the same name, then sorts families by exposition name and each family's samples
 /// by label values, as node_exporter (client_golang) writes them.
 pub(crate) fn finish(families: Vec<MetricFamily>) -> Vec<MetricFamily> {
-    let mut merged: Vec<(String, MetricFamily)> = Vec::with_capacity(families.len());
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(families.len());
-    for family in families {
-        let key = exposition_name(&family);
-        match index.get(&key) {
-            Some(&i) => merged[i].1.samples.extend(family.samples),
-            None => {
-                index.insert(key.clone(), merged.len());
-                merged.push((key, family));
-            }
+    let mut keyed: Vec<(String, MetricFamily)> =
+        families.into_iter().map(|f| (exposition_name(&f), f)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut merged: Vec<(String, MetricFamily)> = Vec::with_capacity(keyed.len());
+    for (key, family) in keyed {
+        match merged.last_mut() {
+            Some((last, previous)) if *last == key => previous.samples.extend(family.samples),
+            _ => merged.push((key, family)),
         }
     }
-    merged.sort_by(|a, b| a.0.cmp(&b.0));
     merged
         .into_iter()
         .map(|(_, mut family)| {
@@ -101,7 +100,9 @@ pub(crate) fn finish(families: Vec<MetricFamily>) -> Vec<MetricFamily> {
                     sample.labels.sort_by(|x, y| x.0.cmp(&y.0));
                 }
             }
-            family.samples.sort_by(compare_samples);
+            if !family.samples.windows(2).all(|w| compare_samples(&w[0], &w[1]).is_le()) {
+                family.samples.sort_by(compare_samples);
+            }
             family
         })
         .collect()

@@ -1,9 +1,11 @@
 //! filesystem: size, free, available bytes, inodes, read-only flag and `device_error` for each mount in
 //! /proc/1/mounts that passes node_exporter's mount-point and fs-type exclusions (`node_filesystem_*`).
 //!
-//! statfs runs on a short-lived thread per mount and is waited for only until the collector's deadline,
-//! so a hung network mount costs one `device_error 1` instead of the scrape. While its statfs stays
-//! stuck, the mount is not statted again (node_exporter's "stuck mounts"), so stuck threads never pile up.
+//! statfs of a network or FUSE mount (the ones that hang) runs on a short-lived thread and is waited for
+//! only until the collector's deadline, so a hung NFS mount costs one `device_error 1` instead of the
+//! scrape. While its statfs stays stuck, the mount is not statted again (node_exporter's "stuck
+//! mounts"), so stuck threads never pile up. Local filesystems are statted inline (fast), still under
+//! the collector's own deadline.
 
 use super::catalog::Collector;
 use super::config::Settings;
@@ -59,18 +61,16 @@ impl Filesystem {
         Ok(parse_mounts(text))
     }
 
-    /// The label for a mount point: the rootfs prefix removed (node_exporter's rootfsStripPrefix).
-    fn strip_rootfs(&self, mount_point: &str) -> Option<String> {
+    /// The label for a mount point: the rootfs prefix removed when present (node_exporter's
+    /// rootfsStripPrefix), so `/host/home` seen from a container is reported as `/home`.
+    fn strip_rootfs(&self, mount_point: &str) -> String {
         let root = self.settings.rootfs.to_string_lossy();
         let root = root.trim_end_matches('/');
-        if root.is_empty() {
-            return Some(mount_point.to_string());
+        match mount_point.strip_prefix(root) {
+            Some("") if !root.is_empty() => "/".to_string(),
+            Some(rest) if !root.is_empty() && rest.starts_with('/') => rest.to_string(),
+            _ => mount_point.to_string(),
         }
-        let stripped = mount_point.strip_prefix(root)?;
-        if stripped.is_empty() {
-            return Some("/".to_string());
-        }
-        stripped.starts_with('/').then(|| stripped.to_string())
     }
 
     /// Starts statfs of `path` on its own thread unless an earlier one is still stuck.
@@ -100,7 +100,7 @@ impl Collector for Filesystem {
         let mut seen = HashSet::new();
         let mut pending = Vec::new();
         for mount in mounts {
-            let Some(mount_point) = self.strip_rootfs(&mount.mount_point) else { continue };
+            let mount_point = self.strip_rootfs(&mount.mount_point);
             if let Some(exclude) = &self.settings.filesystem_mount_points_exclude {
                 if exclude.is_match(&mount_point) {
                     continue;
@@ -115,14 +115,22 @@ impl Collector for Filesystem {
                 continue;
             }
             let path = self.settings.root(&mount_point);
-            let receiver = self.start_statfs(path);
-            pending.push((mount, mount_point, receiver));
+            let statted = if may_hang(&mount) {
+                Statted::Pending(self.start_statfs(path))
+            } else {
+                Statted::Done(statfs(&path))
+            };
+            pending.push((mount, mount_point, statted));
         }
-        for (mount, mount_point, receiver) in pending {
-            let usage = receiver.and_then(|rx| {
-                let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-                rx.recv_timeout(left).ok().flatten()
-            });
+        for (mount, mount_point, statted) in pending {
+            let usage = match statted {
+                Statted::Done(usage) => usage,
+                Statted::Pending(receiver) => receiver.and_then(|rx| {
+                    let left =
+                        deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+                    rx.recv_timeout(left).ok().flatten()
+                }),
+            };
             let series = labels(&[
                 ("device", &mount.device),
                 ("fstype", &mount.fs_type),
@@ -165,6 +173,40 @@ impl Collector for Filesystem {
         }
         Ok(())
     }
+}
+
+/// A statfs result, or the channel it will arrive on (`None`: not started, the mount is stuck).
+enum Statted {
+    Done(Option<Usage>),
+    Pending(Option<mpsc::Receiver<Option<Usage>>>),
+}
+
+/// Filesystem types whose statfs goes over the network or to a userspace daemon, and can hang.
+const REMOTE_FS_TYPES: &[&str] = &[
+    "9p",
+    "afs",
+    "beegfs",
+    "ceph",
+    "cifs",
+    "davfs",
+    "glusterfs",
+    "gpfs",
+    "lustre",
+    "ncpfs",
+    "nfs",
+    "nfs4",
+    "smb3",
+    "smbfs",
+    "sshfs",
+    "virtiofs",
+];
+
+/// Whether statfs of `mount` may hang: network and FUSE filesystems, or a `host:/path` device.
+fn may_hang(mount: &Mount) -> bool {
+    REMOTE_FS_TYPES.contains(&mount.fs_type.as_str())
+        || mount.fs_type.starts_with("fuse")
+        || mount.device.contains(":/")
+        || mount.device.starts_with("//")
 }
 
 /// Parses /proc/mounts text; lines with fewer than 4 fields are skipped.

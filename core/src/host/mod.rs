@@ -34,6 +34,7 @@ mod loadavg;
 mod meminfo;
 mod netclass;
 mod netdev;
+mod netlink;
 mod netstat;
 mod os;
 mod pressure;
@@ -122,7 +123,7 @@ impl HostCollector {
         for name in config.enabled() {
             let collector = catalog::build(name, Arc::clone(&settings))
                 .ok_or_else(|| HostError::UnknownCollector(name.to_string()))?;
-            collectors.push((name, collector));
+            collectors.push((name, catalog::placement(name), collector));
         }
         let runner = runner::Runner::start(collectors, settings.collector_timeout)?;
         Ok(HostCollector { runner })
