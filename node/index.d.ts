@@ -339,6 +339,12 @@ export declare class Parser {
   parseStream(source: AsyncIterable<Buffer | string>, options?: ParseStreamOptions): AsyncGenerator<LogRecord, void, undefined>
   /** Records of a file, read in chunks. */
   parseFile(path: string, options?: ParseStreamOptions): AsyncGenerator<LogRecord, void, undefined>
+  /**
+   * Parses one line and returns the values at `paths`: `a.b.c` reaches into nested objects and
+   * numbers index arrays (a key that itself contains dots is found whole first); `undefined` where
+   * absent. Throws a `LogLineError` on a bad line.
+   */
+  extract(line: string | Buffer, paths: string[]): Array<LogValue | undefined>
   /** Internal: the columnar batch parseMany builds objects from. */
   parseManyBatch(data: string | Buffer): unknown
 }

@@ -85,6 +85,15 @@ for (const file of logFiles) {
         const entry = parser.parseEntry(input)
         assert.deepEqual(entry.record, vector.expect)
         assert.deepEqual(parser.parse(input), vector.expect)
+        if (vector.get) {
+          const paths = Object.keys(vector.get)
+          const values = parser.extract(input, paths)
+          paths.forEach((p, i) => {
+            // `null` in a vector means absent (undefined here) or a JSON null
+            if (vector.get[p] === null) assert.ok(values[i] === undefined || values[i] === null, `${p}: ${values[i]}`)
+            else assert.deepEqual(values[i], vector.get[p], p)
+          })
+        }
         if ('timestamp' in vector) {
           if (vector.timestamp === null) assert.equal(entry.timestamp, null)
           else assert.ok(Math.abs(entry.timestamp - vector.timestamp) < 1e-6, `${entry.timestamp} != ${vector.timestamp}`)

@@ -95,6 +95,13 @@ impl Js {
         Ok(value)
     }
 
+    /// `undefined`.
+    pub fn undefined(self) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_get_undefined(self.env, &mut value) })?;
+        Ok(value)
+    }
+
     /// `null`.
     pub fn null(self) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();

@@ -123,6 +123,28 @@ impl JsParser {
         }
     }
 
+    /// Parses one line and returns the values at `paths` (`a.b.c` reaches into nested objects,
+    /// numbers index arrays; a key containing dots is found whole first), `undefined` where absent.
+    #[napi(ts_return_type = "Array<LogValue | undefined>")]
+    pub fn extract(
+        &self,
+        env: Env,
+        line: Either<String, Buffer>,
+        paths: Vec<String>,
+    ) -> napi::Result<RawValue> {
+        let js = Js::new(&env);
+        let record = self.inner.parse(input_bytes(&line)).map_err(|err| line_error(&env, &err))?;
+        let values = js.array(paths.len())?;
+        for (index, path) in paths.iter().enumerate() {
+            let value = match record.get(path) {
+                Some(value) => value_to_js(js, value)?,
+                None => js.undefined()?,
+            };
+            js.set_index(values, index, value)?;
+        }
+        Ok(RawValue(values))
+    }
+
     /// Parses every line of `data` (never stopping at a bad one) into the columnar batch that
     /// `records.js` builds objects from. Prefer `parseMany` / `parseManyEntries`.
     #[napi(ts_return_type = "unknown")]
