@@ -24,6 +24,7 @@ use srekit::logs::Value;
 
 use crate::js::Js;
 use crate::logs::{value_to_js, MAX_SAFE_INTEGER};
+use crate::pool;
 
 /// One field of a parsed record.
 pub type Field<'a> = (Cow<'a, str>, Value<'a>);
@@ -98,11 +99,13 @@ impl RecordBatch {
         // A guess of one value per 16 input bytes saves most regrowth of the per-value columns.
         let values = input_len / 16;
         RecordBatch {
-            text: Vec::with_capacity(input_len / 2),
+            text: pool::take(input_len / 2),
             text_ascii: true,
-            starts: Vec::with_capacity(values + 1),
-            kinds: Vec::with_capacity(values),
-            aux: Vec::with_capacity(values),
+            starts: pool::take(values + 1),
+            kinds: pool::take(values),
+            aux: pool::take(values),
+            record_shapes: pool::take(input_len / 128),
+            timestamps: pool::take(input_len / 128),
             ..RecordBatch::default()
         }
     }
@@ -230,6 +233,7 @@ impl RecordBatch {
             js.string(text)?
         };
         js.set(out, js.string("text")?, text)?;
+        pool::give(std::mem::take(&mut self.text));
         js.set(out, js.string("starts")?, js.uint32_array(std::mem::take(&mut self.starts))?)?;
         js.set(out, js.string("kinds")?, js.uint8_array(std::mem::take(&mut self.kinds))?)?;
         js.set(out, js.string("aux")?, js.float64_array(std::mem::take(&mut self.aux))?)?;

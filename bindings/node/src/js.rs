@@ -6,6 +6,7 @@ use napi::bindgen_prelude::{ToNapiValue, TypeName};
 use napi::{sys, Env, ValueType};
 
 use crate::errors::check;
+use crate::pool::{self, Pooled};
 
 /// A JavaScript value built with [`Js`], returned as is to JavaScript.
 #[derive(Clone, Copy)]
@@ -162,7 +163,7 @@ impl Js {
 
     /// Moves `items` into an external `ArrayBuffer` (freed by the garbage collector) and wraps it in a
     /// typed array; copies instead when the runtime forbids external buffers (e.g. a V8 sandbox).
-    fn typed_array<T: Copy + 'static>(
+    fn typed_array<T: Pooled>(
         self,
         items: Vec<T>,
         kind: sys::napi_typedarray_type,
@@ -187,7 +188,9 @@ impl Js {
             if status != sys::Status::napi_ok {
                 // SAFETY: napi did not take the buffer, so `hint` is still ours.
                 let items = unsafe { Box::from_raw(hint) };
-                return self.copied_typed_array(&items, kind);
+                let array = self.copied_typed_array(&items, kind);
+                pool::give(*items);
+                return array;
             }
         } else {
             let mut data = std::ptr::null_mut();
@@ -219,12 +222,13 @@ impl Js {
     }
 }
 
-/// Finalizer of an external `ArrayBuffer`: frees the `Vec` it was made from.
-unsafe extern "C" fn drop_vec<T>(
+/// Finalizer of an external `ArrayBuffer`: gives the `Vec` it was made from back to its pool.
+unsafe extern "C" fn drop_vec<T: Pooled>(
     _env: sys::napi_env,
     _data: *mut std::ffi::c_void,
     hint: *mut std::ffi::c_void,
 ) {
     // SAFETY: `hint` is the `Box<Vec<T>>` leaked in `typed_array`, finalized exactly once.
-    drop(unsafe { Box::from_raw(hint.cast::<Vec<T>>()) });
+    let items = unsafe { Box::from_raw(hint.cast::<Vec<T>>()) };
+    pool::give(*items);
 }

@@ -22,4 +22,5 @@ pub mod host;
 mod js;
 pub mod logs;
 pub mod names;
+mod pool;
 pub mod registry;
