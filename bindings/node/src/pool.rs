@@ -8,6 +8,8 @@ use std::cell::RefCell;
 
 /// Buffers kept per element type.
 const KEPT: usize = 4;
+/// Larger buffers are freed, not kept: the pool holds at most `KEPT` x this per element type.
+const MAX_KEPT_BYTES: usize = 32 << 20;
 
 /// An element type whose `Vec`s are pooled.
 pub trait Pooled: Copy + 'static {
@@ -48,7 +50,10 @@ pub fn take<T: Pooled>(capacity: usize) -> Vec<T> {
 
 /// Returns a buffer to its pool (dropping the smallest when the pool is full).
 pub fn give<T: Pooled>(items: Vec<T>) {
-    if items.capacity() == 0 {
+    if items.capacity() == 0
+        || std::mem::size_of_val(items.as_slice()).max(items.capacity() * std::mem::size_of::<T>())
+            > MAX_KEPT_BYTES
+    {
         return;
     }
     T::with_pool(|pool| {
