@@ -50,10 +50,7 @@ pub fn take<T: Pooled>(capacity: usize) -> Vec<T> {
 
 /// Returns a buffer to its pool (dropping the smallest when the pool is full).
 pub fn give<T: Pooled>(items: Vec<T>) {
-    if items.capacity() == 0
-        || std::mem::size_of_val(items.as_slice()).max(items.capacity() * std::mem::size_of::<T>())
-            > MAX_KEPT_BYTES
-    {
+    if items.capacity() == 0 || items.capacity() * std::mem::size_of::<T>() > MAX_KEPT_BYTES {
         return;
     }
     T::with_pool(|pool| {
