@@ -155,3 +155,29 @@ test('parseStream skips an over-long line without buffering it', async () => {
   assert.equal(errors.length, 1)
   assert.equal(errors[0].line, 2)
 })
+
+test('works in worker threads, and a worker exits cleanly after parsing and collecting', async () => {
+  const { Worker } = require('node:worker_threads')
+  const code = `
+    const { parentPort } = require('node:worker_threads')
+    const srekit = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const parser = new srekit.Parser('logfmt')
+    let n = 0
+    for (let i = 0; i < 20; i++) n += parser.parseMany('a=1 b=2\\n'.repeat(5000)).length
+    const registry = new srekit.Registry()
+    registry.counter('w_total', 'W.').inc(n)
+    srekit.collectHostAsync({ disableDefaults: true, enable: ['loadavg'] }).then((families) => {
+      parentPort.postMessage({ n, text: registry.encode(), families: families.length })
+    })
+  `
+  const worker = new Worker(code, { eval: true })
+  const message = await new Promise((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+  assert.equal(message.n, 100000)
+  assert.match(message.text, /^w_total 100000$/m)
+  assert.ok(message.families >= 3)
+  const exitCode = await new Promise((resolve) => worker.once('exit', resolve))
+  assert.equal(exitCode, 0)
+})

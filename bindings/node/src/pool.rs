@@ -13,8 +13,9 @@ const MAX_KEPT_BYTES: usize = 32 << 20;
 
 /// An element type whose `Vec`s are pooled.
 pub trait Pooled: Copy + 'static {
-    /// Runs `f` with this type's pool.
-    fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R;
+    /// Runs `f` with this type's pool; `None` when the pool cannot be reached (the thread is
+    /// shutting down), so a finalizer never panics.
+    fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> Option<R>;
 }
 
 macro_rules! pooled {
@@ -23,8 +24,11 @@ macro_rules! pooled {
             static $pool: RefCell<Vec<Vec<$t>>> = const { RefCell::new(Vec::new()) };
         }
         impl Pooled for $t {
-            fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R {
-                $pool.with(|pool| f(&mut pool.borrow_mut()))
+            fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> Option<R> {
+                $pool
+                    .try_with(|pool| pool.try_borrow_mut().ok().map(|mut pool| f(&mut pool)))
+                    .ok()
+                    .flatten()
             }
         }
     )*};
@@ -37,7 +41,8 @@ pub fn take<T: Pooled>(capacity: usize) -> Vec<T> {
     let recycled = T::with_pool(|pool| {
         let best = pool.iter().enumerate().max_by_key(|(_, v)| v.capacity()).map(|(i, _)| i)?;
         Some(pool.swap_remove(best))
-    });
+    })
+    .flatten();
     match recycled {
         Some(mut items) => {
             items.clear();
