@@ -22,22 +22,29 @@ fn series(families: &[MetricFamily]) -> Series {
         .collect()
 }
 
-fn collect(netlink: bool, collector: &str) -> Vec<MetricFamily> {
+fn collector(netlink: bool, name: &str) -> HostCollector {
     let mut config = HostConfig::default();
     config.netlink = netlink;
     config.disable_defaults();
-    config.enable(collector).expect("known collector");
-    let report = HostCollector::new(config).expect("valid config").collect_report();
-    assert!(report.failures.is_empty(), "{collector} (netlink {netlink}) failed: {:?}", report.failures);
+    config.enable(name).expect("known collector");
+    HostCollector::new(config).expect("valid config")
+}
+
+fn collect(netlink: bool, name: &str) -> Vec<MetricFamily> {
+    let report = collector(netlink, name).collect_report();
+    assert!(report.failures.is_empty(), "{name} (netlink {netlink}) failed: {:?}", report.failures);
     report.families
 }
 
 #[test]
 fn netclass_from_netlink_equals_netclass_from_sysfs() {
-    let from_netlink = series(&collect(true, "netclass"));
+    let netlink = collector(true, "netclass");
+    let from_netlink = series(&netlink.collect());
     let from_sysfs = series(&collect(false, "netclass"));
     assert!(from_sysfs.keys().any(|(name, _)| name == "node_network_mtu_bytes"));
     assert_eq!(from_netlink, from_sysfs);
+    // The second scrape takes the fixed attributes from its cache: still the same.
+    assert_eq!(series(&netlink.collect()), from_sysfs);
 }
 
 #[test]
@@ -63,7 +70,8 @@ fn concurrent_scrapes_share_one_collector() {
         let handles: Vec<_> = (0..4).map(|_| scope.spawn(|| collector.collect())).collect();
         for handle in handles {
             let families = handle.join().expect("scrape thread");
-            let success = families.iter().find(|f| f.name == "node_scrape_collector_success").expect("success");
+            let success =
+                families.iter().find(|f| f.name == "node_scrape_collector_success").expect("success");
             assert_eq!(success.samples.len(), collector.collectors().len());
             assert!(families.len() + 2 >= expected, "a concurrent scrape lost families");
         }

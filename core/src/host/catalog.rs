@@ -105,17 +105,21 @@ pub fn default_collectors() -> &'static [&'static str] {
     ALL
 }
 
-/// Collectors that may block on slow hardware or remote filesystems (statfs of NFS mounts, textfiles
-/// on NFS, i2c sensors, ACPI thermal zones, slow cpufreq or NIC speed reads): each gets its own worker
-/// thread so it can time out alone. The others read procfs and share the lane workers.
-const ISOLATED: &[&str] = &["cpufreq", "filesystem", "hwmon", "netclass", "textfile", "thermal_zone"];
+/// Collectors reading hardware sensors through drivers that can be slow (i2c sensors, ACPI thermal
+/// zones, cpufreq on some CPUs): they share a worker away from the procfs lanes.
+const HARDWARE: &[&str] = &["cpufreq", "hwmon", "thermal_zone"];
 
-/// procfs collectors on the second shared lane; the rest share the first. The split balances the
-/// measured costs (netstat, the heaviest, is alone with light ones; udp_queues and conntrack walk
-/// kernel tables and go on the other lane).
+/// Collectors touching mounted filesystems, which can hang on a dead NFS server (filesystem also
+/// statfs-es network mounts on threads of their own): they share a worker away from the rest.
+const MOUNTS: &[&str] = &["filesystem", "textfile"];
+
+/// procfs/sysfs collectors on the second lane; the rest share the first. The split balances the
+/// measured costs: netstat (heaviest procfs reader) is on the first lane, netclass, udp_queues and
+/// conntrack (which walk kernel tables) on the second.
 const SECOND_LANE: &[&str] = &[
     "arp",
     "conntrack",
+    "netclass",
     "netdev",
     "os",
     "schedstat",
@@ -126,10 +130,13 @@ const SECOND_LANE: &[&str] = &[
     "vmstat",
 ];
 
-/// Where collector `name` runs.
+/// Where collector `name` runs. Four workers in all: every extra worker costs a thread wake-up per
+/// scrape, and two cores are kept busy by the two procfs lanes.
 pub(crate) fn placement(name: &str) -> Placement {
-    if ISOLATED.contains(&name) {
-        Placement::Isolated
+    if MOUNTS.contains(&name) {
+        Placement::Lane(3)
+    } else if HARDWARE.contains(&name) {
+        Placement::Lane(2)
     } else if SECOND_LANE.contains(&name) {
         Placement::Lane(1)
     } else {
@@ -140,9 +147,7 @@ pub(crate) fn placement(name: &str) -> Placement {
 /// Which worker thread runs a collector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Placement {
-    /// A worker of its own, so it can time out alone.
-    Isolated,
-    /// The given shared lane.
+    /// The given lane (worker thread), shared with the other collectors placed there.
     Lane(usize),
 }
 

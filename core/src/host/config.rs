@@ -9,17 +9,47 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// node_exporter's `--collector.diskstats.device-exclude` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_DISKSTATS_DEVICE_EXCLUDE).unwrap();
+/// assert!(re.is_match("sda1") && !re.is_match("sda"));
+/// ```
 pub const DEFAULT_DISKSTATS_DEVICE_EXCLUDE: &str = r"^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$";
 /// node_exporter's `--collector.filesystem.mount-points-exclude` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE).unwrap();
+/// assert!(re.is_match("/run/user/1000") && !re.is_match("/home"));
+/// ```
 pub const DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE: &str =
     "^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
 /// node_exporter's `--collector.filesystem.fs-types-exclude` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE).unwrap();
+/// assert!(re.is_match("tracefs") && !re.is_match("ext4"));
+/// ```
 pub const DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE: &str = "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$";
 /// node_exporter's `--collector.netdev.device-exclude` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_NETDEV_DEVICE_EXCLUDE).unwrap();
+/// assert!(re.is_match("lo") && !re.is_match("eth0"));
+/// ```
 pub const DEFAULT_NETDEV_DEVICE_EXCLUDE: &str = "^lo$";
 /// node_exporter's `--collector.vmstat.fields` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_VMSTAT_FIELDS).unwrap();
+/// assert!(re.is_match("pgmajfault") && !re.is_match("nr_free_pages"));
+/// ```
 pub const DEFAULT_VMSTAT_FIELDS: &str = "^(oom_kill|pgpg|pswp|pg.*fault).*";
 /// node_exporter's `--collector.netstat.fields` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_NETSTAT_FIELDS).unwrap();
+/// assert!(re.is_match("Tcp_CurrEstab") && !re.is_match("TcpExt_DelayedACKs"));
+/// ```
 pub const DEFAULT_NETSTAT_FIELDS: &str = "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$";
 
 /// Configuration of a [`HostCollector`](crate::host::HostCollector).

@@ -43,13 +43,20 @@ struct Usage {
 pub(crate) struct Filesystem {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// The statfs used (the system call; tests substitute a hanging one).
+    statfs: fn(&Path) -> Option<Usage>,
     /// Mount points whose statfs has not returned yet (stuck since an earlier collection).
     in_flight: Arc<Mutex<HashSet<PathBuf>>>,
 }
 
 impl Filesystem {
     pub(crate) fn new(settings: Arc<Settings>) -> Filesystem {
-        Filesystem { settings, reader: FileReader::new(), in_flight: Arc::new(Mutex::new(HashSet::new())) }
+        Filesystem {
+            settings,
+            reader: FileReader::new(),
+            statfs,
+            in_flight: Arc::new(Mutex::new(HashSet::new())),
+        }
     }
 
     fn mounts(&mut self) -> Result<Vec<Mount>, CollectError> {
@@ -83,9 +90,10 @@ impl Filesystem {
         drop(in_flight);
         let (tx, rx) = mpsc::channel();
         let registry = Arc::clone(&self.in_flight);
+        let statfs_fn = self.statfs;
         let spawned =
             std::thread::Builder::new().name("srekit-statfs".into()).stack_size(64 * 1024).spawn(move || {
-                let usage = statfs(&path);
+                let usage = statfs_fn(&path);
                 registry.lock().unwrap_or_else(|e| e.into_inner()).remove(&path);
                 let _ = tx.send(usage);
             });
@@ -118,7 +126,7 @@ impl Collector for Filesystem {
             let statted = if may_hang(&mount) {
                 Statted::Pending(self.start_statfs(path))
             } else {
-                Statted::Done(statfs(&path))
+                Statted::Done((self.statfs)(&path))
             };
             pending.push((mount, mount_point, statted));
         }
@@ -286,6 +294,56 @@ mod tests {
         assert_eq!(unescape("a\\011b\\134"), "a\tb\\");
         assert_eq!(unescape("\\"), "\\");
         assert_eq!(unescape("x\\99"), "x\\99");
+    }
+
+    /// A statfs that hangs for 600 ms on any path containing "hung", like a dead NFS server.
+    fn hanging_statfs(path: &Path) -> Option<Usage> {
+        if path.to_string_lossy().contains("hung") {
+            std::thread::sleep(std::time::Duration::from_millis(600));
+        }
+        Some(Usage { size: 1.0, free: 1.0, avail: 1.0, files: 1.0, files_free: 1.0 })
+    }
+
+    #[test]
+    fn hung_network_mount_reports_device_error_and_is_not_reentered() {
+        let dir = tempfile::tempdir().expect("test setup");
+        std::fs::create_dir_all(dir.path().join("1")).expect("test setup");
+        std::fs::write(
+            dir.path().join("1/mounts"),
+            "/dev/sda1 / ext4 rw 0 0\nnas:/hung /srv/hung nfs4 rw 0 0\nnas:/ok /srv/ok nfs4 rw 0 0\n",
+        )
+        .expect("test setup");
+        let mut config = crate::host::HostConfig::with_roots(dir.path(), dir.path(), "/");
+        config.collector_timeout = std::time::Duration::from_millis(200);
+        let mut collector = Filesystem::new(Arc::new(config.compile().expect("test setup")));
+        collector.statfs = hanging_statfs;
+        let errors = |collector: &mut Filesystem| {
+            let mut out = Emitter::new();
+            let started = std::time::Instant::now();
+            collector.update(&mut out).expect("filesystem collects");
+            assert!(
+                started.elapsed() < std::time::Duration::from_millis(400),
+                "returned before the hang ends"
+            );
+            let families = out.into_families();
+            let family = families.iter().find(|f| f.name == "node_filesystem_device_error").expect("family");
+            let mut errors: Vec<(String, f64)> = family
+                .samples
+                .iter()
+                .map(|s| (s.label("mountpoint").unwrap_or("").to_string(), s.value))
+                .collect();
+            errors.sort_by(|a, b| a.0.cmp(&b.0));
+            errors
+        };
+        let expected =
+            vec![("/".to_string(), 0.0), ("/srv/hung".to_string(), 1.0), ("/srv/ok".to_string(), 0.0)];
+        assert_eq!(errors(&mut collector), expected);
+        // Still stuck: not statted again (one thread, not one per scrape), still reported.
+        assert_eq!(errors(&mut collector), expected);
+        assert_eq!(collector.in_flight.lock().expect("test setup").len(), 1);
+        // Once the statfs returns, the mount is statted again and recovers.
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        assert!(collector.in_flight.lock().expect("test setup").is_empty());
     }
 
     #[test]

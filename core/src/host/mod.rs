@@ -1,6 +1,6 @@
 //! Host metrics with node_exporter's names, types, labels and units, read from configurable procfs,
 //! sysfs and root filesystem paths. One file per collector; [`HostCollector`] runs the enabled ones
-//! (each on its own worker thread, against a deadline) and adds node_exporter's
+//! (on four long-lived worker threads, against a deadline) and adds node_exporter's
 //! `node_scrape_collector_duration_seconds` and `node_scrape_collector_success` for each.
 //!
 //! ```no_run

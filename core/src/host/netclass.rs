@@ -5,7 +5,7 @@
 
 use super::catalog::Collector;
 use super::config::{device_selected, Settings};
-use super::emit::{labels, Emitter};
+use super::emit::{labels, Emitter, FastMap};
 use super::error::CollectError;
 use super::netlink::{Link, LinkDumper, IFF_DORMANT, IFF_UP};
 use super::read::{list_dir, parse_f64, parse_hex, Dir};
@@ -30,6 +30,12 @@ const NAME_ASSIGN_TYPE: usize = 12;
 const NETDEV_GROUP: usize = 13;
 const TX_QUEUE_LEN: usize = 14;
 const TYPE: usize = 15;
+
+/// Properties that never change for a given interface name, index and address.
+const FIXED: [usize; 3] = [ADDR_ASSIGN_TYPE, DEV_ID, NAME_ASSIGN_TYPE];
+
+/// Cache key of [`FIXED`] values: interface name, index and hardware address.
+type FixedKey = (String, i32, String);
 
 /// `(sysfs file, metric suffix, type)`: numeric properties, each `node_network_<suffix>`.
 const PROPERTIES: [(&CStr, &str, MetricType); 16] = [
@@ -69,6 +75,8 @@ pub(crate) struct NetClass {
     buf: Box<[u8; 4096]>,
     names: Vec<(String, String)>,
     netlink: LinkDumper,
+    fixed: FastMap<FixedKey, [Option<f64>; 3]>,
+    seen: Vec<FixedKey>,
 }
 
 impl NetClass {
@@ -79,7 +87,14 @@ impl NetClass {
                 (format!("node_network_{suffix}"), format!("Network device property: {suffix}"))
             })
             .collect();
-        NetClass { settings, buf: Box::new([0; 4096]), names, netlink: LinkDumper::new() }
+        NetClass {
+            settings,
+            buf: Box::new([0; 4096]),
+            names,
+            netlink: LinkDumper::new(),
+            fixed: FastMap::default(),
+            seen: Vec::new(),
+        }
     }
 
     /// Everything from sysfs.
@@ -125,10 +140,25 @@ impl NetClass {
         p[TX_QUEUE_LEN] = link.txqlen.map(f64::from);
         p[TYPE] = Some(f64::from(link.kind));
         if let Some(dir) = dir {
-            for index in [ADDR_ASSIGN_TYPE, DEV_ID, FLAGS, NAME_ASSIGN_TYPE] {
-                device.properties[index] =
-                    dir.attribute(PROPERTIES[index].0, &mut self.buf).and_then(parse_value);
+            // dev_id, name_assign_type and addr_assign_type are fixed for an interface's life (the
+            // last until its MAC address is set): read once per (name, ifindex, address).
+            let key = (link.name.clone(), link.index, link.address.clone());
+            let fixed = match self.fixed.get(&key) {
+                Some(fixed) => *fixed,
+                None => {
+                    let mut fixed = [None; 3];
+                    for (slot, index) in fixed.iter_mut().zip(FIXED) {
+                        *slot = dir.attribute(PROPERTIES[index].0, &mut self.buf).and_then(parse_value);
+                    }
+                    self.fixed.insert(key.clone(), fixed);
+                    fixed
+                }
+            };
+            self.seen.push(key);
+            for (value, index) in fixed.into_iter().zip(FIXED) {
+                device.properties[index] = value;
             }
+            device.properties[FLAGS] = dir.attribute(c"flags", &mut self.buf).and_then(parse_value);
             device.duplex = dir.attribute(c"duplex", &mut self.buf).unwrap_or_default().to_string();
             device.speed = dir.attribute(c"speed", &mut self.buf).and_then(parse_value);
         }
@@ -198,11 +228,16 @@ impl Collector for NetClass {
             let mut links = self.netlink.dump()?;
             links.sort_by(|a, b| a.name.cmp(&b.name));
             links.retain(|l| self.selected(&l.name));
+            self.seen.clear();
             for link in &links {
                 let dir = Dir::open(&class.join(&link.name)).ok();
                 let device = self.read_netlink(link, dir.as_ref());
                 self.emit(out, &link.name, &device);
             }
+            // Forget interfaces that are gone (veth churn must not grow the cache).
+            let seen = std::mem::take(&mut self.seen);
+            self.fixed.retain(|key, _| seen.contains(key));
+            self.seen = seen;
             return Ok(());
         }
         for name in list_dir(&class)? {

@@ -1,7 +1,7 @@
 //! Runs collectors against a deadline on long-lived worker threads (a collector lives on one worker, so
-//! it keeps its buffers and needs no lock). Collectors that may block on slow hardware or remote
-//! filesystems get a worker of their own; the fast procfs ones share a few "lane" workers, run one
-//! after the other, to save thread wake-ups. A collection sends every worker a job and waits until the
+//! it keeps its buffers and needs no lock). Collectors share a few "lane" workers and run one after
+//! the other there, which saves thread wake-ups; those that may block (mounts, hardware sensors) have
+//! lanes apart from the procfs ones. A collection sends every worker a job and waits until the
 //! deadline; a collector without a result by then is reported as failed, and while its worker stays
 //! stuck (a hung NFS statfs, say) it is not sent new jobs, so stuck reads never pile up the way
 //! goroutines do.
@@ -47,28 +47,22 @@ pub(crate) struct Runner {
 }
 
 impl Runner {
-    /// Starts the workers: one per isolated collector and one per shared lane. `collectors` gives
-    /// each collector's name, where it runs, and the collector.
+    /// Starts one worker per lane. `collectors` gives each collector's name, its lane, and the
+    /// collector.
     pub(crate) fn start(
         collectors: Vec<(&'static str, Placement, Box<dyn Collector>)>,
         timeout: Duration,
     ) -> Result<Runner, HostError> {
         let epoch = Instant::now();
         let names: Vec<&'static str> = collectors.iter().map(|(name, _, _)| *name).collect();
-        let mut groups: Vec<Vec<(usize, Box<dyn Collector>)>> = Vec::new();
-        let mut shared: Vec<Vec<(usize, Box<dyn Collector>)>> = Vec::new();
-        for (index, (_, placement, collector)) in collectors.into_iter().enumerate() {
-            match placement {
-                Placement::Isolated => groups.push(vec![(index, collector)]),
-                Placement::Lane(lane) => {
-                    if shared.len() <= lane {
-                        shared.resize_with(lane + 1, Vec::new);
-                    }
-                    shared[lane].push((index, collector));
-                }
+        let mut lanes: Vec<Vec<(usize, Box<dyn Collector>)>> = Vec::new();
+        for (index, (_, Placement::Lane(lane), collector)) in collectors.into_iter().enumerate() {
+            if lanes.len() <= lane {
+                lanes.resize_with(lane + 1, Vec::new);
             }
+            lanes[lane].push((index, collector));
         }
-        groups.extend(shared.into_iter().filter(|lane| !lane.is_empty()));
+        let groups: Vec<_> = lanes.into_iter().filter(|lane| !lane.is_empty()).collect();
         let mut workers = Vec::with_capacity(groups.len());
         for group in groups {
             let indexes: Vec<usize> = group.iter().map(|(i, _)| *i).collect();
@@ -201,7 +195,7 @@ mod tests {
     fn slow_collector_times_out_and_is_not_reentered_while_stuck() {
         let runner = Runner::start(
             vec![
-                ("slow", Placement::Isolated, Box::new(Sleeper(Duration::from_millis(600)))),
+                ("slow", Placement::Lane(1), Box::new(Sleeper(Duration::from_millis(600)))),
                 ("fast", Placement::Lane(0), Box::new(Sleeper(Duration::ZERO))),
             ],
             Duration::from_millis(100),
