@@ -153,7 +153,7 @@ impl JsParser {
         let bytes = input_bytes(&data);
         let mut batch = RecordBatch::with_capacity(bytes.len());
         let mut failure = None;
-        self.inner.parse_many(bytes, |line_no, parsed| {
+        self.inner.parse_many_ref(bytes, |line_no, parsed| {
             if failure.is_some() {
                 return;
             }
