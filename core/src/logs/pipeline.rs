@@ -32,6 +32,7 @@
 //! assert!(dir.path().join("tail-app.json").exists());
 //! ```
 
+use std::borrow::Cow;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -44,8 +45,10 @@ use thiserror::Error;
 use super::config::{InputConfig, PipelineConfig};
 use super::error::LogError;
 use super::parser::{LogFormat, Parser, ParserOptions};
+use super::record::Record;
 use super::rules::{Exemplars, RuleError, RuleSet, Selection};
 use super::tail::{Checkpoint, TailEvent, TailOptions, Tailer};
+use super::value::Value;
 use crate::error::MetricError;
 use crate::expfmt::{self, Format};
 use crate::metrics::{Counter, MetricFamily, Registry};
@@ -181,6 +184,20 @@ pub struct Pipeline {
     metrics: PipelineMetrics,
     last_checkpoint: Instant,
     poll_interval: Duration,
+    /// The (empty) field buffer records are parsed into, kept between lines.
+    spare_fields: Vec<Field<'static>>,
+}
+
+/// One field of a record.
+type Field<'a> = (Cow<'a, str>, Value<'a>);
+
+/// Empties `fields` and hands its allocation on with another lifetime (an in-place collect of an
+/// empty iterator reuses the buffer).
+// `filter_map` (not `filter`) is what changes the element type while keeping in-place collection.
+#[allow(clippy::unnecessary_filter_map)]
+fn recycle<'a, 'b>(mut fields: Vec<Field<'a>>) -> Vec<Field<'b>> {
+    fields.clear();
+    fields.into_iter().filter_map(|_| None).collect()
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -307,6 +324,7 @@ impl Pipeline {
             metrics,
             last_checkpoint: Instant::now(),
             poll_interval: DEFAULT_POLL_INTERVAL,
+            spare_fields: Vec::with_capacity(32),
         })
     }
 
@@ -344,18 +362,22 @@ impl Pipeline {
         for input in &mut self.inputs {
             let Input { name, tailer, parser, selection, lines, bytes, parse_errors, too_long, .. } = input;
             let rules = &mut self.rules;
+            let spare = &mut self.spare_fields;
             let (mut errors, mut long) = (0u64, 0u64);
             let mut stats = tailer.poll(|event| match event {
                 TailEvent::Line(line) => {
                     if line.is_empty() {
                         return;
                     }
-                    match parser.parse(line) {
-                        Ok(record) => {
+                    // One field buffer for every line: no allocation per record.
+                    let mut record = Record { fields: recycle(std::mem::take(spare)), timestamp: None };
+                    match parser.parse_into(line, &mut record) {
+                        Ok(()) => {
                             rules.apply(selection, &record);
                         }
                         Err(_) => errors += 1,
                     }
+                    *spare = recycle(record.fields);
                 }
                 TailEvent::TooLong(_) => long += 1,
             });
@@ -646,4 +668,21 @@ fn parser_options(config: &InputConfig) -> Result<ParserOptions, PipelineError> 
     options.time_format = config.time_format.clone();
     options.max_line_length = config.max_line_length;
     Ok(options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recycled_field_buffers_keep_their_allocation() {
+        let line = String::from("a=1 b=2");
+        let mut fields: Vec<Field<'_>> = Vec::with_capacity(32);
+        fields.push((Cow::Borrowed(&line[..1]), Value::Str(Cow::Borrowed(&line[2..3]))));
+        let pointer = fields.as_ptr() as usize;
+        let recycled: Vec<Field<'static>> = recycle(fields);
+        assert!(recycled.is_empty());
+        assert_eq!(recycled.capacity(), 32);
+        assert_eq!(recycled.as_ptr() as usize, pointer);
+    }
 }
