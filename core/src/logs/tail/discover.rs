@@ -20,6 +20,7 @@ use super::identity::Inode;
 #[derive(Debug, Clone)]
 pub struct Patterns {
     patterns: Vec<String>,
+    compiled: Vec<glob::Pattern>,
 }
 
 impl Patterns {
@@ -29,10 +30,8 @@ impl Patterns {
     /// assert!(srekit::logs::tail::Patterns::new(&["/var/log/[".to_owned()]).is_err());
     /// ```
     pub fn new(patterns: &[String]) -> Result<Patterns, glob::PatternError> {
-        for pattern in patterns {
-            glob::Pattern::new(pattern)?;
-        }
-        Ok(Patterns { patterns: patterns.to_vec() })
+        let compiled = patterns.iter().map(|p| glob::Pattern::new(p)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Patterns { patterns: patterns.to_vec(), compiled })
     }
 
     /// Whether `path` matches one of the patterns (without touching the filesystem).
@@ -43,7 +42,7 @@ impl Patterns {
     /// assert!(!p.matches_path(std::path::Path::new("/logs/a.log.1")));
     /// ```
     pub fn matches_path(&self, path: &std::path::Path) -> bool {
-        self.patterns.iter().any(|p| glob::Pattern::new(p).is_ok_and(|p| p.matches_path(path)))
+        self.compiled.iter().any(|p| p.matches_path(path))
     }
 
     /// The regular files matching now, in pattern order then path order, each file once.
