@@ -105,6 +105,52 @@ pub fn default_collectors() -> &'static [&'static str] {
     ALL
 }
 
+/// Collectors reading hardware sensors through drivers that can be slow (i2c sensors, ACPI thermal
+/// zones, cpufreq on some CPUs): they share a worker away from the procfs lanes.
+const HARDWARE: &[&str] = &["cpufreq", "hwmon", "thermal_zone"];
+
+/// Collectors touching mounted filesystems, which can hang on a dead NFS server (filesystem also
+/// statfs-es network mounts on threads of their own): they share a worker away from the rest.
+const MOUNTS: &[&str] = &["filesystem", "textfile"];
+
+/// procfs/sysfs collectors on the second lane; the rest share the first. The split balances the
+/// measured costs: netstat (heaviest procfs reader) is on the first lane, netclass, udp_queues and
+/// conntrack (which walk kernel tables) on the second.
+const SECOND_LANE: &[&str] = &[
+    "arp",
+    "conntrack",
+    "netclass",
+    "netdev",
+    "os",
+    "schedstat",
+    "sockstat",
+    "softnet",
+    "timex",
+    "udp_queues",
+    "vmstat",
+];
+
+/// Where collector `name` runs. Four workers in all: every extra worker costs a thread wake-up per
+/// scrape, and two cores are kept busy by the two procfs lanes.
+pub(crate) fn placement(name: &str) -> Placement {
+    if MOUNTS.contains(&name) {
+        Placement::Lane(3)
+    } else if HARDWARE.contains(&name) {
+        Placement::Lane(2)
+    } else if SECOND_LANE.contains(&name) {
+        Placement::Lane(1)
+    } else {
+        Placement::Lane(0)
+    }
+}
+
+/// Which worker thread runs a collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// The given lane (worker thread), shared with the other collectors placed there.
+    Lane(usize),
+}
+
 /// The static name of collector `name`, if it exists.
 pub(crate) fn lookup(name: &str) -> Option<&'static str> {
     ALL.iter().copied().find(|n| *n == name)

@@ -9,17 +9,47 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// node_exporter's `--collector.diskstats.device-exclude` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_DISKSTATS_DEVICE_EXCLUDE).unwrap();
+/// assert!(re.is_match("sda1") && !re.is_match("sda"));
+/// ```
 pub const DEFAULT_DISKSTATS_DEVICE_EXCLUDE: &str = r"^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$";
 /// node_exporter's `--collector.filesystem.mount-points-exclude` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE).unwrap();
+/// assert!(re.is_match("/run/user/1000") && !re.is_match("/home"));
+/// ```
 pub const DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE: &str =
     "^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
 /// node_exporter's `--collector.filesystem.fs-types-exclude` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE).unwrap();
+/// assert!(re.is_match("tracefs") && !re.is_match("ext4"));
+/// ```
 pub const DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE: &str = "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$";
 /// node_exporter's `--collector.netdev.device-exclude` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_NETDEV_DEVICE_EXCLUDE).unwrap();
+/// assert!(re.is_match("lo") && !re.is_match("eth0"));
+/// ```
 pub const DEFAULT_NETDEV_DEVICE_EXCLUDE: &str = "^lo$";
 /// node_exporter's `--collector.vmstat.fields` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_VMSTAT_FIELDS).unwrap();
+/// assert!(re.is_match("pgmajfault") && !re.is_match("nr_free_pages"));
+/// ```
 pub const DEFAULT_VMSTAT_FIELDS: &str = "^(oom_kill|pgpg|pswp|pg.*fault).*";
 /// node_exporter's `--collector.netstat.fields` default.
+///
+/// ```
+/// let re = regex::Regex::new(srekit::host::DEFAULT_NETSTAT_FIELDS).unwrap();
+/// assert!(re.is_match("Tcp_CurrEstab") && !re.is_match("TcpExt_DelayedACKs"));
+/// ```
 pub const DEFAULT_NETSTAT_FIELDS: &str = "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$";
 
 /// Configuration of a [`HostCollector`](crate::host::HostCollector).
@@ -79,6 +109,10 @@ pub struct HostConfig {
     pub netstat_fields: Option<String>,
     /// Export `node_cpu_guest_seconds_total` (`--collector.cpu.guest`, on by default).
     pub cpu_guest: bool,
+    /// Read netdev and netclass from rtnetlink (one dump instead of a file per attribute), as
+    /// node_exporter 1.5 does by default. Only used when `procfs` is `/proc` and `sysfs` is `/sys`:
+    /// netlink answers for the current network namespace, not for a mounted tree.
+    pub netlink: bool,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -103,6 +137,7 @@ impl Default for HostConfig {
             vmstat_fields: Some(DEFAULT_VMSTAT_FIELDS.to_string()),
             netstat_fields: Some(DEFAULT_NETSTAT_FIELDS.to_string()),
             cpu_guest: true,
+            netlink: true,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -217,6 +252,7 @@ impl HostConfig {
             vmstat_fields: compile("vmstat_fields", &self.vmstat_fields)?,
             netstat_fields: compile("netstat_fields", &self.netstat_fields)?,
             cpu_guest: self.cpu_guest,
+            use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
         })
     }
 }
@@ -251,6 +287,7 @@ pub(crate) struct Settings {
     pub(crate) vmstat_fields: Option<Regex>,
     pub(crate) netstat_fields: Option<Regex>,
     pub(crate) cpu_guest: bool,
+    pub(crate) use_netlink: bool,
 }
 
 impl Settings {
@@ -295,14 +332,14 @@ mod tests {
 
     #[test]
     fn default_filters_match_node_exporter() {
-        let settings = HostConfig::default().compile().unwrap();
+        let settings = HostConfig::default().compile().expect("test setup");
         let disk_exclude = &settings.diskstats_device_exclude;
         assert!(!device_selected("sda1", &None, disk_exclude));
         assert!(device_selected("sda", &None, disk_exclude));
         assert!(!device_selected("nvme0n1p2", &None, disk_exclude));
         assert!(device_selected("nvme0n1", &None, disk_exclude));
         assert!(!device_selected("lo", &settings.netdev_device_include, &settings.netdev_device_exclude));
-        let mounts = settings.filesystem_mount_points_exclude.as_ref().unwrap();
+        let mounts = settings.filesystem_mount_points_exclude.as_ref().expect("test setup");
         assert!(mounts.is_match("/run/user/1000"));
         assert!(!mounts.is_match("/"));
         assert!(!mounts.is_match("/home"));
@@ -310,7 +347,7 @@ mod tests {
 
     #[test]
     fn root_paths_join_absolute_parts() {
-        let settings = HostConfig::with_roots("/p", "/s", "/host").compile().unwrap();
+        let settings = HostConfig::with_roots("/p", "/s", "/host").compile().expect("test setup");
         assert_eq!(settings.root("/etc/os-release"), PathBuf::from("/host/etc/os-release"));
         assert_eq!(settings.proc("stat"), PathBuf::from("/p/stat"));
     }

@@ -1,12 +1,15 @@
 //! cpu: `node_cpu_seconds_total{cpu,mode}` and `node_cpu_guest_seconds_total{cpu,mode}` from the
-//! per-CPU lines of /proc/stat (USER_HZ = 100 ticks per second, as node_exporter assumes). Only online
-//! CPUs have a line, so a hot-unplugged CPU simply has no series.
+//! per-CPU lines of /proc/stat (USER_HZ = 100 ticks per second, as node_exporter assumes), and the
+//! thermal throttle counters `node_cpu_core_throttles_total{core,package}` and
+//! `node_cpu_package_throttles_total{package}` from sysfs where the CPU has them. Only online CPUs
+//! have a /proc/stat line, so a hot-unplugged CPU simply has no series.
 
 use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
-use super::read::{parse_u64, FileReader};
+use super::read::{list_dir, parse_u64, read_f64, read_trimmed, FileReader};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Ticks per second in /proc/stat.
@@ -23,6 +26,53 @@ pub(crate) struct Cpu {
 impl Cpu {
     pub(crate) fn new(settings: Arc<Settings>) -> Cpu {
         Cpu { settings, reader: FileReader::new() }
+    }
+
+    /// Thermal throttle counts per core and per package (x86 `thermal_throttle` sysfs directories).
+    fn throttles(&self, out: &mut Emitter) {
+        let base = self.settings.sys("devices/system/cpu");
+        let Ok(entries) = list_dir(&base) else { return };
+        let mut cores: BTreeMap<(String, String), f64> = BTreeMap::new();
+        let mut packages: BTreeMap<String, f64> = BTreeMap::new();
+        for entry in entries {
+            let Some(number) = entry.strip_prefix("cpu") else { continue };
+            if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let dir = base.join(&entry);
+            let throttle = dir.join("thermal_throttle");
+            if !throttle.is_dir() {
+                continue;
+            }
+            let (Ok(package), Ok(core)) = (
+                read_trimmed(&dir.join("topology/physical_package_id")),
+                read_trimmed(&dir.join("topology/core_id")),
+            ) else {
+                continue;
+            };
+            if let Ok(count) = read_f64(&throttle.join("core_throttle_count")) {
+                cores.entry((package.clone(), core)).or_insert(count);
+            }
+            if let Ok(count) = read_f64(&throttle.join("package_throttle_count")) {
+                packages.entry(package).or_insert(count);
+            }
+        }
+        for ((package, core), count) in cores {
+            out.counter(
+                "node_cpu_core_throttles_total",
+                "Number of times this CPU core has been throttled.",
+                labels(&[("core", &core), ("package", &package)]),
+                count,
+            );
+        }
+        for (package, count) in packages {
+            out.counter(
+                "node_cpu_package_throttles_total",
+                "Number of times this CPU package has been throttled.",
+                labels(&[("package", &package)]),
+                count,
+            );
+        }
     }
 }
 
@@ -66,6 +116,7 @@ impl Collector for Cpu {
         if cpus == 0 {
             return Err(CollectError::parse(&path, "no per-CPU lines"));
         }
+        self.throttles(out);
         Ok(())
     }
 }

@@ -104,6 +104,46 @@ const UDEV_LABELS: [(&str, &str); 5] = [
     ("ID_WWN", "wwn"),
 ];
 
+/// `(udev key, metric, help)` of the ATA gauges node_exporter derives from udev.
+const ATA_GAUGES: [(&str, &str, &str); 3] = [
+    (
+        "ID_ATA_ROTATION_RATE_RPM",
+        "node_disk_ata_rotation_rate_rpm",
+        "ATA disk rotation rate in RPMs (0 for SSDs).",
+    ),
+    ("ID_ATA_WRITE_CACHE", "node_disk_ata_write_cache", "ATA disk has a write cache."),
+    (
+        "ID_ATA_WRITE_CACHE_ENABLED",
+        "node_disk_ata_write_cache_enabled",
+        "ATA disk has its write cache enabled.",
+    ),
+];
+
+/// `node_disk_ata_*` and `node_disk_device_mapper_info` from udev properties, when present.
+fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &[(String, String)]) {
+    let get = |key: &str| udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    for (key, name, help) in ATA_GAUGES {
+        if let Some(value) = get(key).and_then(|v| v.parse::<f64>().ok()) {
+            out.gauge(name, help, labels(&[("device", device)]), value);
+        }
+    }
+    if let Some(dm_name) = get("DM_NAME") {
+        out.gauge(
+            "node_disk_device_mapper_info",
+            "Info about disk device mapper.",
+            labels(&[
+                ("device", device),
+                ("lv_layer", get("DM_LV_LAYER").unwrap_or("")),
+                ("lv_name", get("DM_LV_NAME").unwrap_or("")),
+                ("name", dm_name),
+                ("uuid", get("DM_UUID").unwrap_or("")),
+                ("vg_name", get("DM_VG_NAME").unwrap_or("")),
+            ]),
+            1.0,
+        );
+    }
+}
+
 /// The diskstats collector.
 pub(crate) struct DiskStats {
     settings: Arc<Settings>,
@@ -151,6 +191,7 @@ impl Collector for DiskStats {
                 info.push((label.to_string(), value.to_string()));
             }
             out.gauge("node_disk_info", "Info of /sys/block/<block_device>.", info, 1.0);
+            emit_udev_extras(out, device, &udev);
             for ((name, help, kind, scale), value) in COLUMNS.iter().zip(&fields[3..]) {
                 let Some(value) = parse_u64(value) else { continue };
                 out.family(name, help, *kind).push(labels(&[("device", device)]), value as f64 * scale);

@@ -2,13 +2,15 @@
 //! [`finish`] puts families in node_exporter's order (by name, samples by label values).
 
 use crate::metrics::{Label, MetricFamily, MetricType, Sample, Suffix};
-use std::collections::HashMap;
+
+/// A hash map with a fast (non-DoS-resistant) hasher: keys are metric names the kernel gives us.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Collects the families one collector produces; a family is created on its first sample.
 #[derive(Debug, Default)]
 pub(crate) struct Emitter {
     families: Vec<MetricFamily>,
-    index: HashMap<String, usize>,
+    index: FastMap<String, usize>,
 }
 
 impl Emitter {
@@ -79,32 +81,38 @@ pub(crate) fn exposition_name(family: &MetricFamily) -> String {
 
 /// Merges families of the same name, then sorts families by exposition name and each family's samples
 /// by label values, as node_exporter (client_golang) writes them.
-pub(crate) fn finish(families: Vec<MetricFamily>) -> Vec<MetricFamily> {
-    let mut merged: Vec<(String, MetricFamily)> = Vec::with_capacity(families.len());
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(families.len());
+pub(crate) fn finish(mut families: Vec<MetricFamily>) -> Vec<MetricFamily> {
+    families.sort_by(compare_exposition_names);
+    let mut merged: Vec<MetricFamily> = Vec::with_capacity(families.len());
     for family in families {
-        let key = exposition_name(&family);
-        match index.get(&key) {
-            Some(&i) => merged[i].1.samples.extend(family.samples),
-            None => {
-                index.insert(key.clone(), merged.len());
-                merged.push((key, family));
+        match merged.last_mut() {
+            Some(previous) if compare_exposition_names(previous, &family).is_eq() => {
+                previous.samples.extend(family.samples)
             }
+            _ => merged.push(family),
         }
     }
-    merged.sort_by(|a, b| a.0.cmp(&b.0));
-    merged
-        .into_iter()
-        .map(|(_, mut family)| {
-            for sample in &mut family.samples {
-                if !sample.labels.windows(2).all(|w| w[0].0 <= w[1].0) {
-                    sample.labels.sort_by(|x, y| x.0.cmp(&y.0));
-                }
+    for family in &mut merged {
+        for sample in &mut family.samples {
+            if !sample.labels.windows(2).all(|w| w[0].0 <= w[1].0) {
+                sample.labels.sort_by(|x, y| x.0.cmp(&y.0));
             }
+        }
+        if !family.samples.windows(2).all(|w| compare_samples(&w[0], &w[1]).is_le()) {
             family.samples.sort_by(compare_samples);
-            family
-        })
-        .collect()
+        }
+    }
+    merged
+}
+
+/// Orders families by [`exposition_name`] without building the names.
+fn compare_exposition_names(a: &MetricFamily, b: &MetricFamily) -> std::cmp::Ordering {
+    let suffix = |f: &MetricFamily| match f.kind {
+        MetricType::Counter => Suffix::Total.as_str(),
+        MetricType::Info => Suffix::Info.as_str(),
+        _ => "",
+    };
+    a.name.bytes().chain(suffix(a).bytes()).cmp(b.name.bytes().chain(suffix(b).bytes()))
 }
 
 /// Orders samples (labels already sorted by name) by their label values (client_golang's order).

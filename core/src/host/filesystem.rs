@@ -1,9 +1,11 @@
 //! filesystem: size, free, available bytes, inodes, read-only flag and `device_error` for each mount in
 //! /proc/1/mounts that passes node_exporter's mount-point and fs-type exclusions (`node_filesystem_*`).
 //!
-//! statfs runs on a short-lived thread per mount and is waited for only until the collector's deadline,
-//! so a hung network mount costs one `device_error 1` instead of the scrape. While its statfs stays
-//! stuck, the mount is not statted again (node_exporter's "stuck mounts"), so stuck threads never pile up.
+//! statfs of a network or FUSE mount (the ones that hang) runs on a short-lived thread and is waited for
+//! only until the collector's deadline, so a hung NFS mount costs one `device_error 1` instead of the
+//! scrape. While its statfs stays stuck, the mount is not statted again (node_exporter's "stuck
+//! mounts"), so stuck threads never pile up. Local filesystems are statted inline (fast), still under
+//! the collector's own deadline.
 
 use super::catalog::Collector;
 use super::config::Settings;
@@ -41,13 +43,20 @@ struct Usage {
 pub(crate) struct Filesystem {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// The statfs used (the system call; tests substitute a hanging one).
+    statfs: fn(&Path) -> Option<Usage>,
     /// Mount points whose statfs has not returned yet (stuck since an earlier collection).
     in_flight: Arc<Mutex<HashSet<PathBuf>>>,
 }
 
 impl Filesystem {
     pub(crate) fn new(settings: Arc<Settings>) -> Filesystem {
-        Filesystem { settings, reader: FileReader::new(), in_flight: Arc::new(Mutex::new(HashSet::new())) }
+        Filesystem {
+            settings,
+            reader: FileReader::new(),
+            statfs,
+            in_flight: Arc::new(Mutex::new(HashSet::new())),
+        }
     }
 
     fn mounts(&mut self) -> Result<Vec<Mount>, CollectError> {
@@ -59,18 +68,16 @@ impl Filesystem {
         Ok(parse_mounts(text))
     }
 
-    /// The label for a mount point: the rootfs prefix removed (node_exporter's rootfsStripPrefix).
-    fn strip_rootfs(&self, mount_point: &str) -> Option<String> {
+    /// The label for a mount point: the rootfs prefix removed when present (node_exporter's
+    /// rootfsStripPrefix), so `/host/home` seen from a container is reported as `/home`.
+    fn strip_rootfs(&self, mount_point: &str) -> String {
         let root = self.settings.rootfs.to_string_lossy();
         let root = root.trim_end_matches('/');
-        if root.is_empty() {
-            return Some(mount_point.to_string());
+        match mount_point.strip_prefix(root) {
+            Some("") if !root.is_empty() => "/".to_string(),
+            Some(rest) if !root.is_empty() && rest.starts_with('/') => rest.to_string(),
+            _ => mount_point.to_string(),
         }
-        let stripped = mount_point.strip_prefix(root)?;
-        if stripped.is_empty() {
-            return Some("/".to_string());
-        }
-        stripped.starts_with('/').then(|| stripped.to_string())
     }
 
     /// Starts statfs of `path` on its own thread unless an earlier one is still stuck.
@@ -83,9 +90,10 @@ impl Filesystem {
         drop(in_flight);
         let (tx, rx) = mpsc::channel();
         let registry = Arc::clone(&self.in_flight);
+        let statfs_fn = self.statfs;
         let spawned =
             std::thread::Builder::new().name("srekit-statfs".into()).stack_size(64 * 1024).spawn(move || {
-                let usage = statfs(&path);
+                let usage = statfs_fn(&path);
                 registry.lock().unwrap_or_else(|e| e.into_inner()).remove(&path);
                 let _ = tx.send(usage);
             });
@@ -100,7 +108,7 @@ impl Collector for Filesystem {
         let mut seen = HashSet::new();
         let mut pending = Vec::new();
         for mount in mounts {
-            let Some(mount_point) = self.strip_rootfs(&mount.mount_point) else { continue };
+            let mount_point = self.strip_rootfs(&mount.mount_point);
             if let Some(exclude) = &self.settings.filesystem_mount_points_exclude {
                 if exclude.is_match(&mount_point) {
                     continue;
@@ -115,14 +123,22 @@ impl Collector for Filesystem {
                 continue;
             }
             let path = self.settings.root(&mount_point);
-            let receiver = self.start_statfs(path);
-            pending.push((mount, mount_point, receiver));
+            let statted = if may_hang(&mount) {
+                Statted::Pending(self.start_statfs(path))
+            } else {
+                Statted::Done((self.statfs)(&path))
+            };
+            pending.push((mount, mount_point, statted));
         }
-        for (mount, mount_point, receiver) in pending {
-            let usage = receiver.and_then(|rx| {
-                let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-                rx.recv_timeout(left).ok().flatten()
-            });
+        for (mount, mount_point, statted) in pending {
+            let usage = match statted {
+                Statted::Done(usage) => usage,
+                Statted::Pending(receiver) => receiver.and_then(|rx| {
+                    let left =
+                        deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+                    rx.recv_timeout(left).ok().flatten()
+                }),
+            };
             let series = labels(&[
                 ("device", &mount.device),
                 ("fstype", &mount.fs_type),
@@ -165,6 +181,40 @@ impl Collector for Filesystem {
         }
         Ok(())
     }
+}
+
+/// A statfs result, or the channel it will arrive on (`None`: not started, the mount is stuck).
+enum Statted {
+    Done(Option<Usage>),
+    Pending(Option<mpsc::Receiver<Option<Usage>>>),
+}
+
+/// Filesystem types whose statfs goes over the network or to a userspace daemon, and can hang.
+const REMOTE_FS_TYPES: &[&str] = &[
+    "9p",
+    "afs",
+    "beegfs",
+    "ceph",
+    "cifs",
+    "davfs",
+    "glusterfs",
+    "gpfs",
+    "lustre",
+    "ncpfs",
+    "nfs",
+    "nfs4",
+    "smb3",
+    "smbfs",
+    "sshfs",
+    "virtiofs",
+];
+
+/// Whether statfs of `mount` may hang: network and FUSE filesystems, or a `host:/path` device.
+fn may_hang(mount: &Mount) -> bool {
+    REMOTE_FS_TYPES.contains(&mount.fs_type.as_str())
+        || mount.fs_type.starts_with("fuse")
+        || mount.device.contains(":/")
+        || mount.device.starts_with("//")
 }
 
 /// Parses /proc/mounts text; lines with fewer than 4 fields are skipped.
@@ -244,6 +294,56 @@ mod tests {
         assert_eq!(unescape("a\\011b\\134"), "a\tb\\");
         assert_eq!(unescape("\\"), "\\");
         assert_eq!(unescape("x\\99"), "x\\99");
+    }
+
+    /// A statfs that hangs for 600 ms on any path containing "hung", like a dead NFS server.
+    fn hanging_statfs(path: &Path) -> Option<Usage> {
+        if path.to_string_lossy().contains("hung") {
+            std::thread::sleep(std::time::Duration::from_millis(600));
+        }
+        Some(Usage { size: 1.0, free: 1.0, avail: 1.0, files: 1.0, files_free: 1.0 })
+    }
+
+    #[test]
+    fn hung_network_mount_reports_device_error_and_is_not_reentered() {
+        let dir = tempfile::tempdir().expect("test setup");
+        std::fs::create_dir_all(dir.path().join("1")).expect("test setup");
+        std::fs::write(
+            dir.path().join("1/mounts"),
+            "/dev/sda1 / ext4 rw 0 0\nnas:/hung /srv/hung nfs4 rw 0 0\nnas:/ok /srv/ok nfs4 rw 0 0\n",
+        )
+        .expect("test setup");
+        let mut config = crate::host::HostConfig::with_roots(dir.path(), dir.path(), "/");
+        config.collector_timeout = std::time::Duration::from_millis(200);
+        let mut collector = Filesystem::new(Arc::new(config.compile().expect("test setup")));
+        collector.statfs = hanging_statfs;
+        let errors = |collector: &mut Filesystem| {
+            let mut out = Emitter::new();
+            let started = std::time::Instant::now();
+            collector.update(&mut out).expect("filesystem collects");
+            assert!(
+                started.elapsed() < std::time::Duration::from_millis(400),
+                "returned before the hang ends"
+            );
+            let families = out.into_families();
+            let family = families.iter().find(|f| f.name == "node_filesystem_device_error").expect("family");
+            let mut errors: Vec<(String, f64)> = family
+                .samples
+                .iter()
+                .map(|s| (s.label("mountpoint").unwrap_or("").to_string(), s.value))
+                .collect();
+            errors.sort_by(|a, b| a.0.cmp(&b.0));
+            errors
+        };
+        let expected =
+            vec![("/".to_string(), 0.0), ("/srv/hung".to_string(), 1.0), ("/srv/ok".to_string(), 0.0)];
+        assert_eq!(errors(&mut collector), expected);
+        // Still stuck: not statted again (one thread, not one per scrape), still reported.
+        assert_eq!(errors(&mut collector), expected);
+        assert_eq!(collector.in_flight.lock().expect("test setup").len(), 1);
+        // Once the statfs returns, the mount is statted again and recovers.
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        assert!(collector.in_flight.lock().expect("test setup").is_empty());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Host metrics with node_exporter's names, types, labels and units, read from configurable procfs,
 //! sysfs and root filesystem paths. One file per collector; [`HostCollector`] runs the enabled ones
-//! (each on its own worker thread, against a deadline) and adds node_exporter's
+//! (on four long-lived worker threads, against a deadline) and adds node_exporter's
 //! `node_scrape_collector_duration_seconds` and `node_scrape_collector_success` for each.
 //!
 //! ```no_run
@@ -34,6 +34,7 @@ mod loadavg;
 mod meminfo;
 mod netclass;
 mod netdev;
+mod netlink;
 mod netstat;
 mod os;
 mod pressure;
@@ -122,7 +123,7 @@ impl HostCollector {
         for name in config.enabled() {
             let collector = catalog::build(name, Arc::clone(&settings))
                 .ok_or_else(|| HostError::UnknownCollector(name.to_string()))?;
-            collectors.push((name, collector));
+            collectors.push((name, catalog::placement(name), collector));
         }
         let runner = runner::Runner::start(collectors, settings.collector_timeout)?;
         Ok(HostCollector { runner })

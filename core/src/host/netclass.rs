@@ -1,40 +1,82 @@
-//! netclass: interface properties from /sys/class/net/<iface>/ (`node_network_info`, `_up`,
-//! `_mtu_bytes`, `_speed_bytes`, `_carrier`, `_flags`, ...). A property the kernel refuses to give
-//! (e.g. `carrier` of a down interface) is left out, as node_exporter does.
+//! netclass: interface properties (`node_network_info`, `_up`, `_mtu_bytes`, `_speed_bytes`,
+//! `_carrier`, `_flags`, ...) from /sys/class/net/<iface>/, or on the live host from one rtnetlink dump
+//! plus the six attributes only sysfs has. A property the kernel refuses to give (e.g. `carrier` of a
+//! down interface) is left out, as node_exporter does; both sources give the same output.
 
 use super::catalog::Collector;
 use super::config::{device_selected, Settings};
-use super::emit::{labels, Emitter};
+use super::emit::{labels, Emitter, FastMap};
 use super::error::CollectError;
-use super::read::{list_dir, parse_f64, parse_hex, FileReader};
+use super::netlink::{Link, LinkDumper, IFF_DORMANT, IFF_UP};
+use super::read::{list_dir, parse_f64, parse_hex, Dir};
 use crate::metrics::MetricType;
+use std::ffi::CStr;
 use std::sync::Arc;
 
+/// Indexes into [`PROPERTIES`] of the values netlink provides.
+const ADDR_ASSIGN_TYPE: usize = 0;
+const CARRIER: usize = 1;
+const CARRIER_CHANGES: usize = 2;
+const CARRIER_UP: usize = 3;
+const CARRIER_DOWN: usize = 4;
+const DEV_ID: usize = 5;
+const DORMANT: usize = 6;
+const FLAGS: usize = 7;
+const IFINDEX: usize = 8;
+const IFLINK: usize = 9;
+const LINK_MODE: usize = 10;
+const MTU: usize = 11;
+const NAME_ASSIGN_TYPE: usize = 12;
+const NETDEV_GROUP: usize = 13;
+const TX_QUEUE_LEN: usize = 14;
+const TYPE: usize = 15;
+
+/// Properties that never change for a given interface name, index and address.
+const FIXED: [usize; 3] = [ADDR_ASSIGN_TYPE, DEV_ID, NAME_ASSIGN_TYPE];
+
+/// Cache key of [`FIXED`] values: interface name, index and hardware address.
+type FixedKey = (String, i32, String);
+
 /// `(sysfs file, metric suffix, type)`: numeric properties, each `node_network_<suffix>`.
-const PROPERTIES: [(&str, &str, MetricType); 16] = [
-    ("addr_assign_type", "address_assign_type", MetricType::Gauge),
-    ("carrier", "carrier", MetricType::Gauge),
-    ("carrier_changes", "carrier_changes_total", MetricType::Counter),
-    ("carrier_up_count", "carrier_up_changes_total", MetricType::Counter),
-    ("carrier_down_count", "carrier_down_changes_total", MetricType::Counter),
-    ("dev_id", "device_id", MetricType::Gauge),
-    ("dormant", "dormant", MetricType::Gauge),
-    ("flags", "flags", MetricType::Gauge),
-    ("ifindex", "iface_id", MetricType::Gauge),
-    ("iflink", "iface_link", MetricType::Gauge),
-    ("link_mode", "iface_link_mode", MetricType::Gauge),
-    ("mtu", "mtu_bytes", MetricType::Gauge),
-    ("name_assign_type", "name_assign_type", MetricType::Gauge),
-    ("netdev_group", "net_dev_group", MetricType::Gauge),
-    ("tx_queue_len", "transmit_queue_length", MetricType::Gauge),
-    ("type", "protocol_type", MetricType::Gauge),
+const PROPERTIES: [(&CStr, &str, MetricType); 16] = [
+    (c"addr_assign_type", "address_assign_type", MetricType::Gauge),
+    (c"carrier", "carrier", MetricType::Gauge),
+    (c"carrier_changes", "carrier_changes_total", MetricType::Counter),
+    (c"carrier_up_count", "carrier_up_changes_total", MetricType::Counter),
+    (c"carrier_down_count", "carrier_down_changes_total", MetricType::Counter),
+    (c"dev_id", "device_id", MetricType::Gauge),
+    (c"dormant", "dormant", MetricType::Gauge),
+    (c"flags", "flags", MetricType::Gauge),
+    (c"ifindex", "iface_id", MetricType::Gauge),
+    (c"iflink", "iface_link", MetricType::Gauge),
+    (c"link_mode", "iface_link_mode", MetricType::Gauge),
+    (c"mtu", "mtu_bytes", MetricType::Gauge),
+    (c"name_assign_type", "name_assign_type", MetricType::Gauge),
+    (c"netdev_group", "net_dev_group", MetricType::Gauge),
+    (c"tx_queue_len", "transmit_queue_length", MetricType::Gauge),
+    (c"type", "protocol_type", MetricType::Gauge),
 ];
+
+/// What one interface reports, from either source.
+#[derive(Debug, Default)]
+struct Device {
+    operstate: String,
+    address: String,
+    broadcast: String,
+    duplex: String,
+    ifalias: String,
+    properties: [Option<f64>; 16],
+    speed: Option<f64>,
+}
 
 /// The netclass collector.
 pub(crate) struct NetClass {
     settings: Arc<Settings>,
-    reader: FileReader,
+    buf: Box<[u8; 4096]>,
     names: Vec<(String, String)>,
+    netlink: LinkDumper,
+    fixed: FastMap<FixedKey, [Option<f64>; 3]>,
+    seen: Vec<FixedKey>,
 }
 
 impl NetClass {
@@ -45,13 +87,129 @@ impl NetClass {
                 (format!("node_network_{suffix}"), format!("Network device property: {suffix}"))
             })
             .collect();
-        NetClass { settings, reader: FileReader::new(), names }
+        NetClass {
+            settings,
+            buf: Box::new([0; 4096]),
+            names,
+            netlink: LinkDumper::new(),
+            fixed: FastMap::default(),
+            seen: Vec::new(),
+        }
     }
 
-    /// A sysfs attribute of `device` as trimmed text, or `None` when it cannot be read.
-    fn attribute(&mut self, device: &str, file: &str) -> Option<String> {
-        let path = self.settings.sys(&format!("class/net/{device}/{file}"));
-        self.reader.read_str(&path).ok().map(|t| t.trim().to_string())
+    /// Everything from sysfs.
+    fn read_sysfs(&mut self, dir: &Dir) -> Device {
+        let buf = &mut self.buf;
+        let mut text = |name: &CStr| dir.attribute(name, buf).unwrap_or_default().to_string();
+        let mut device = Device {
+            operstate: text(c"operstate"),
+            address: text(c"address"),
+            broadcast: text(c"broadcast"),
+            duplex: text(c"duplex"),
+            ifalias: text(c"ifalias"),
+            ..Device::default()
+        };
+        for (value, (file, _, _)) in device.properties.iter_mut().zip(PROPERTIES.iter()) {
+            *value = dir.attribute(file, &mut self.buf).and_then(parse_value);
+        }
+        device.speed = dir.attribute(c"speed", &mut self.buf).and_then(parse_value);
+        device
+    }
+
+    /// Netlink's values, plus the attributes only sysfs has (speed, duplex, flags as set, ...).
+    fn read_netlink(&mut self, link: &Link, dir: Option<&Dir>) -> Device {
+        let mut device = Device {
+            operstate: link.operstate.to_string(),
+            address: link.address.clone(),
+            broadcast: link.broadcast.clone(),
+            ifalias: link.ifalias.clone(),
+            ..Device::default()
+        };
+        let up = link.flags & IFF_UP != 0;
+        let p = &mut device.properties;
+        p[CARRIER] = link.carrier.filter(|_| up).map(f64::from);
+        p[CARRIER_CHANGES] = link.carrier_changes.map(f64::from);
+        p[CARRIER_UP] = link.carrier_up.map(f64::from);
+        p[CARRIER_DOWN] = link.carrier_down.map(f64::from);
+        p[DORMANT] = up.then_some(if link.flags & IFF_DORMANT != 0 { 1.0 } else { 0.0 });
+        p[IFINDEX] = Some(f64::from(link.index));
+        p[IFLINK] = Some(link.link.map(f64::from).unwrap_or(f64::from(link.index)));
+        p[LINK_MODE] = link.link_mode.map(f64::from);
+        p[MTU] = link.mtu.map(f64::from);
+        p[NETDEV_GROUP] = link.group.map(f64::from);
+        p[TX_QUEUE_LEN] = link.txqlen.map(f64::from);
+        p[TYPE] = Some(f64::from(link.kind));
+        if let Some(dir) = dir {
+            // dev_id, name_assign_type and addr_assign_type are fixed for an interface's life (the
+            // last until its MAC address is set): read once per (name, ifindex, address).
+            let key = (link.name.clone(), link.index, link.address.clone());
+            let fixed = match self.fixed.get(&key) {
+                Some(fixed) => *fixed,
+                None => {
+                    let mut fixed = [None; 3];
+                    for (slot, index) in fixed.iter_mut().zip(FIXED) {
+                        *slot = dir.attribute(PROPERTIES[index].0, &mut self.buf).and_then(parse_value);
+                    }
+                    self.fixed.insert(key.clone(), fixed);
+                    fixed
+                }
+            };
+            self.seen.push(key);
+            for (value, index) in fixed.into_iter().zip(FIXED) {
+                device.properties[index] = value;
+            }
+            device.properties[FLAGS] = dir.attribute(c"flags", &mut self.buf).and_then(parse_value);
+            device.duplex = dir.attribute(c"duplex", &mut self.buf).unwrap_or_default().to_string();
+            device.speed = dir.attribute(c"speed", &mut self.buf).and_then(parse_value);
+        }
+        device
+    }
+
+    fn emit(&self, out: &mut Emitter, name: &str, device: &Device) {
+        out.gauge(
+            "node_network_up",
+            "Value is 1 if operstate is 'up', 0 otherwise.",
+            labels(&[("device", name)]),
+            if device.operstate == "up" { 1.0 } else { 0.0 },
+        );
+        out.gauge(
+            "node_network_info",
+            "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
+            labels(&[
+                ("address", &device.address),
+                ("broadcast", &device.broadcast),
+                ("device", name),
+                ("duplex", &device.duplex),
+                ("ifalias", &device.ifalias),
+                ("operstate", &device.operstate),
+            ]),
+            1.0,
+        );
+        for ((value, (_, _, kind)), (metric, help)) in
+            device.properties.iter().zip(PROPERTIES.iter()).zip(&self.names)
+        {
+            if let Some(value) = value {
+                out.family(metric, help, *kind).push(labels(&[("device", name)]), *value);
+            }
+        }
+        if let Some(speed) = device.speed {
+            if !(self.settings.netclass_ignore_invalid_speed && speed < 0.0) {
+                out.gauge(
+                    "node_network_speed_bytes",
+                    "Network device property: speed_bytes",
+                    labels(&[("device", name)]),
+                    speed * 1000.0 * 1000.0 / 8.0,
+                );
+            }
+        }
+    }
+
+    fn selected(&self, device: &str) -> bool {
+        device_selected(
+            device,
+            &self.settings.netclass_device_include,
+            &self.settings.netclass_device_exclude,
+        )
     }
 }
 
@@ -66,58 +224,30 @@ fn parse_value(text: &str) -> Option<f64> {
 impl Collector for NetClass {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let class = self.settings.sys("class/net");
-        for device in list_dir(&class)? {
-            if !class.join(&device).is_dir() {
+        if self.settings.use_netlink {
+            let mut links = self.netlink.dump()?;
+            links.sort_by(|a, b| a.name.cmp(&b.name));
+            links.retain(|l| self.selected(&l.name));
+            self.seen.clear();
+            for link in &links {
+                let dir = Dir::open(&class.join(&link.name)).ok();
+                let device = self.read_netlink(link, dir.as_ref());
+                self.emit(out, &link.name, &device);
+            }
+            // Forget interfaces that are gone (veth churn must not grow the cache).
+            let seen = std::mem::take(&mut self.seen);
+            self.fixed.retain(|key, _| seen.contains(key));
+            self.seen = seen;
+            return Ok(());
+        }
+        for name in list_dir(&class)? {
+            if !self.selected(&name) {
                 continue;
             }
-            if !device_selected(
-                &device,
-                &self.settings.netclass_device_include,
-                &self.settings.netclass_device_exclude,
-            ) {
-                continue;
-            }
-            let operstate = self.attribute(&device, "operstate").unwrap_or_default();
-            out.gauge(
-                "node_network_up",
-                "Value is 1 if operstate is 'up', 0 otherwise.",
-                labels(&[("device", &device)]),
-                if operstate == "up" { 1.0 } else { 0.0 },
-            );
-            let address = self.attribute(&device, "address").unwrap_or_default();
-            let broadcast = self.attribute(&device, "broadcast").unwrap_or_default();
-            let duplex = self.attribute(&device, "duplex").unwrap_or_default();
-            let ifalias = self.attribute(&device, "ifalias").unwrap_or_default();
-            out.gauge(
-                "node_network_info",
-                "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
-                labels(&[
-                    ("address", &address),
-                    ("broadcast", &broadcast),
-                    ("device", &device),
-                    ("duplex", &duplex),
-                    ("ifalias", &ifalias),
-                    ("operstate", &operstate),
-                ]),
-                1.0,
-            );
-            for (i, (file, _, kind)) in PROPERTIES.iter().enumerate() {
-                let Some(value) = self.attribute(&device, file).and_then(|t| parse_value(&t)) else {
-                    continue;
-                };
-                let (name, help) = &self.names[i];
-                out.family(name, help, *kind).push(labels(&[("device", &device)]), value);
-            }
-            if let Some(speed) = self.attribute(&device, "speed").and_then(|t| parse_value(&t)) {
-                if !(self.settings.netclass_ignore_invalid_speed && speed < 0.0) {
-                    out.gauge(
-                        "node_network_speed_bytes",
-                        "Network device property: speed_bytes",
-                        labels(&[("device", &device)]),
-                        speed * 1000.0 * 1000.0 / 8.0,
-                    );
-                }
-            }
+            // Entries that are not directories (bonding_masters) fail here and are skipped.
+            let Ok(dir) = Dir::open(&class.join(&name)) else { continue };
+            let device = self.read_sysfs(&dir);
+            self.emit(out, &name, &device);
         }
         Ok(())
     }

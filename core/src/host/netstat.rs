@@ -3,9 +3,10 @@
 
 use super::catalog::Collector;
 use super::config::Settings;
-use super::emit::Emitter;
+use super::emit::{Emitter, FastMap};
 use super::error::CollectError;
-use super::read::{parse_f64, FileReader};
+use super::read::{parse_f64, FileReader, ProcNet};
+use std::ffi::CStr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,27 +14,60 @@ use std::sync::Arc;
 pub(crate) struct NetStat {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// `Protocol_Field` -> `(metric, help)` when the field regex selects it; kept across scrapes so
+    /// each of the ~300 fields is matched against the regex once.
+    selected: FastMap<String, Option<(String, String)>>,
+    key: String,
+    net: ProcNet,
 }
 
 impl NetStat {
     pub(crate) fn new(settings: Arc<Settings>) -> NetStat {
-        NetStat { settings, reader: FileReader::new() }
-    }
-
-    fn emit(&self, out: &mut Emitter, protocol: &str, field: &str, value: f64) {
-        let key = format!("{protocol}_{field}");
-        if let Some(filter) = &self.settings.netstat_fields {
-            if !filter.is_match(&key) {
-                return;
-            }
+        NetStat {
+            settings,
+            reader: FileReader::new(),
+            selected: FastMap::default(),
+            key: String::new(),
+            net: ProcNet::default(),
         }
-        let help = format!("Statistic {protocol}{field}.");
-        out.untyped(&format!("node_netstat_{key}"), &help, vec![], value);
     }
 
-    /// Reads a file of header/value line pairs (`TcpExt: A B` then `TcpExt: 1 2`).
-    fn paired(&mut self, path: &Path, out: &mut Emitter) -> Result<(), CollectError> {
-        let text = self.reader.read_str(path)?.to_string();
+    fn emit(&mut self, out: &mut Emitter, protocol: &str, field: &str, value: f64) {
+        self.key.clear();
+        self.key.push_str(protocol);
+        self.key.push('_');
+        self.key.push_str(field);
+        if !self.selected.contains_key(&self.key) {
+            let wanted = self.settings.netstat_fields.as_ref().map_or(true, |f| f.is_match(&self.key));
+            let names = wanted
+                .then(|| (format!("node_netstat_{}", self.key), format!("Statistic {protocol}{field}.")));
+            self.selected.insert(self.key.clone(), names);
+        }
+        if let Some(Some((name, help))) = self.selected.get(&self.key) {
+            out.untyped(name, help, vec![], value);
+        }
+    }
+
+    /// Reads `<procfs>/net/<name>` and hands its text to `parse` (the reader is moved out meanwhile, so
+    /// `parse` may use `self`).
+    fn with_file(
+        &mut self,
+        name: &CStr,
+        out: &mut Emitter,
+        parse: fn(&mut NetStat, &str, &Path, &mut Emitter) -> Result<(), CollectError>,
+    ) -> Result<(), CollectError> {
+        let mut reader = std::mem::take(&mut self.reader);
+        let path = self.settings.proc("net").join(name.to_string_lossy().as_ref());
+        let result = match self.net.read(&self.settings.procfs, name, &mut reader) {
+            Ok(text) => parse(self, text, &path, out),
+            Err(e) => Err(e),
+        };
+        self.reader = reader;
+        result
+    }
+
+    /// Parses a file of header/value line pairs (`TcpExt: A B` then `TcpExt: 1 2`).
+    fn paired(&mut self, text: &str, path: &Path, out: &mut Emitter) -> Result<(), CollectError> {
         let mut lines = text.lines();
         while let (Some(names), Some(values)) = (lines.next(), lines.next()) {
             let mut names = names.split_ascii_whitespace();
@@ -54,9 +88,8 @@ impl NetStat {
         Ok(())
     }
 
-    /// Reads /proc/net/snmp6 (`Ip6InReceives 12` lines; the protocol ends at its `6`).
-    fn snmp6(&mut self, path: &Path, out: &mut Emitter) -> Result<(), CollectError> {
-        let text = self.reader.read_str(path)?.to_string();
+    /// Parses /proc/net/snmp6 (`Ip6InReceives 12` lines; the protocol ends at its `6`).
+    fn snmp6(&mut self, text: &str, _path: &Path, out: &mut Emitter) -> Result<(), CollectError> {
         for line in text.lines() {
             let mut fields = line.split_ascii_whitespace();
             let (Some(key), Some(value)) = (fields.next(), fields.next().and_then(parse_f64)) else {
@@ -72,10 +105,9 @@ impl NetStat {
 
 impl Collector for NetStat {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        self.paired(&self.settings.proc("net/netstat"), out)?;
-        self.paired(&self.settings.proc("net/snmp"), out)?;
-        let snmp6 = self.settings.proc("net/snmp6");
-        match self.snmp6(&snmp6, out) {
+        self.with_file(c"netstat", out, NetStat::paired)?;
+        self.with_file(c"snmp", out, NetStat::paired)?;
+        match self.with_file(c"snmp6", out, NetStat::snmp6) {
             // A kernel without IPv6 has no snmp6; node_exporter carries on without it.
             Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
             other => other,

@@ -1,9 +1,12 @@
-//! Runs collectors against a deadline. Each collector lives on its own long-lived worker thread (so it
-//! keeps its buffers and needs no lock); a collection sends every worker a job and waits until the
-//! deadline. A worker past the deadline is reported as failed, and while it stays stuck (a hung NFS
-//! statfs, say) it is not sent new jobs, so stuck reads never pile up the way goroutines do.
+//! Runs collectors against a deadline on long-lived worker threads (a collector lives on one worker, so
+//! it keeps its buffers and needs no lock). Collectors share a few "lane" workers and run one after
+//! the other there, which saves thread wake-ups; those that may block (mounts, hardware sensors) have
+//! lanes apart from the procfs ones. A collection sends every worker a job and waits until the
+//! deadline; a collector without a result by then is reported as failed, and while its worker stays
+//! stuck (a hung NFS statfs, say) it is not sent new jobs, so stuck reads never pile up the way
+//! goroutines do.
 
-use super::catalog::Collector;
+use super::catalog::{Collector, Placement};
 use super::emit::Emitter;
 use super::error::{CollectError, HostError};
 use crate::metrics::MetricFamily;
@@ -24,13 +27,12 @@ pub(crate) struct Outcome {
 }
 
 struct Job {
-    index: usize,
-    reply: mpsc::Sender<(usize, Outcome)>,
+    reply: mpsc::Sender<Vec<(usize, Outcome)>>,
 }
 
-/// One collector's worker thread and its bookkeeping.
+/// One worker thread, the collectors it runs (their indexes in collection order) and its bookkeeping.
 struct Worker {
-    name: &'static str,
+    indexes: Vec<usize>,
     jobs: mpsc::Sender<Job>,
     /// Nanoseconds since `epoch` when the running job started; 0 when idle.
     busy_since: Arc<AtomicU64>,
@@ -38,66 +40,92 @@ struct Worker {
 
 /// The set of workers of one [`HostCollector`](crate::host::HostCollector).
 pub(crate) struct Runner {
+    names: Vec<&'static str>,
     workers: Vec<Worker>,
     epoch: Instant,
     timeout: Duration,
 }
 
 impl Runner {
-    /// Starts one worker thread per collector.
+    /// Starts one worker per lane. `collectors` gives each collector's name, its lane, and the
+    /// collector.
     pub(crate) fn start(
-        collectors: Vec<(&'static str, Box<dyn Collector>)>,
+        collectors: Vec<(&'static str, Placement, Box<dyn Collector>)>,
         timeout: Duration,
     ) -> Result<Runner, HostError> {
         let epoch = Instant::now();
-        let mut workers = Vec::with_capacity(collectors.len());
-        for (name, collector) in collectors {
+        let names: Vec<&'static str> = collectors.iter().map(|(name, _, _)| *name).collect();
+        let mut lanes: Vec<Vec<(usize, Box<dyn Collector>)>> = Vec::new();
+        for (index, (_, Placement::Lane(lane), collector)) in collectors.into_iter().enumerate() {
+            if lanes.len() <= lane {
+                lanes.resize_with(lane + 1, Vec::new);
+            }
+            lanes[lane].push((index, collector));
+        }
+        let groups: Vec<_> = lanes.into_iter().filter(|lane| !lane.is_empty()).collect();
+        let mut workers = Vec::with_capacity(groups.len());
+        for group in groups {
+            let indexes: Vec<usize> = group.iter().map(|(i, _)| *i).collect();
+            let first = indexes.first().and_then(|i| names.get(*i)).copied().unwrap_or("lane");
             let (jobs, inbox) = mpsc::channel::<Job>();
             let busy_since = Arc::new(AtomicU64::new(0));
             let busy = Arc::clone(&busy_since);
             std::thread::Builder::new()
-                .name(format!("srekit-{name}"))
+                .name(format!("srekit-{first}"))
                 .stack_size(256 * 1024)
-                .spawn(move || work(collector, inbox, busy, epoch))
-                .map_err(|e| HostError::Spawn { collector: name, message: e.to_string() })?;
-            workers.push(Worker { name, jobs, busy_since });
+                .spawn(move || work(group, inbox, busy, epoch))
+                .map_err(|e| HostError::Spawn { collector: first, message: e.to_string() })?;
+            workers.push(Worker { indexes, jobs, busy_since });
         }
-        Ok(Runner { workers, epoch, timeout })
+        Ok(Runner { names, workers, epoch, timeout })
     }
 
-    /// The collector names, in worker order.
+    /// The collector names, in collection order.
     pub(crate) fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.workers.iter().map(|w| w.name)
+        self.names.iter().copied()
     }
 
     /// Runs every collector once and waits for all of them or the deadline.
     pub(crate) fn run(&self) -> Vec<Outcome> {
         let start = Instant::now();
         let deadline = start + self.timeout;
-        let mut outcomes: Vec<Option<Outcome>> = (0..self.workers.len()).map(|_| None).collect();
+        let mut outcomes: Vec<Option<Outcome>> = (0..self.names.len()).map(|_| None).collect();
         let (reply, results) = mpsc::channel();
         let mut pending = 0usize;
-        for (index, worker) in self.workers.iter().enumerate() {
+        for worker in &self.workers {
             let since = worker.busy_since.load(Ordering::Acquire);
             let stuck = since != 0 && self.nanos_now().saturating_sub(since) > self.timeout.as_nanos() as u64;
-            if stuck {
-                outcomes[index] = Some(failed(CollectError::Stuck, Duration::ZERO));
-                continue;
-            }
-            match worker.jobs.send(Job { index, reply: reply.clone() }) {
-                Ok(()) => pending += 1,
-                Err(_) => outcomes[index] = Some(failed(CollectError::WorkerGone, Duration::ZERO)),
+            let refused = if stuck {
+                Some(CollectError::Stuck)
+            } else if worker.jobs.send(Job { reply: reply.clone() }).is_err() {
+                Some(CollectError::WorkerGone)
+            } else {
+                None
+            };
+            match refused {
+                None => pending += worker.indexes.len(),
+                Some(error) => {
+                    for &index in &worker.indexes {
+                        let error = match error {
+                            CollectError::Stuck => CollectError::Stuck,
+                            _ => CollectError::WorkerGone,
+                        };
+                        outcomes[index] = Some(failed(error, Duration::ZERO));
+                    }
+                }
             }
         }
         drop(reply);
         while pending > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             match results.recv_timeout(left) {
-                Ok((index, outcome)) => {
-                    if let Some(slot) = outcomes.get_mut(index) {
-                        *slot = Some(outcome);
+                Ok(batch) => {
+                    for (index, outcome) in batch {
+                        if let Some(slot) = outcomes.get_mut(index) {
+                            *slot = Some(outcome);
+                        }
+                        pending = pending.saturating_sub(1);
                     }
-                    pending -= 1;
                 }
                 Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -118,24 +146,28 @@ fn failed(error: CollectError, duration: Duration) -> Outcome {
     Outcome { families: Vec::new(), result: Err(error), duration }
 }
 
-/// The worker loop: one job at a time until the [`Runner`] is dropped.
+/// The worker loop: one job at a time until the [`Runner`] is dropped; each job runs every collector
+/// of the worker in turn and reports them together (one wake-up of the collecting thread per worker).
 fn work(
-    mut collector: Box<dyn Collector>,
+    mut collectors: Vec<(usize, Box<dyn Collector>)>,
     inbox: mpsc::Receiver<Job>,
     busy_since: Arc<AtomicU64>,
     epoch: Instant,
 ) {
     while let Ok(job) = inbox.recv() {
-        let start = Instant::now();
         busy_since.store(epoch.elapsed().as_nanos().max(1) as u64, Ordering::Release);
-        let mut out = Emitter::new();
-        let result = catch_unwind(AssertUnwindSafe(|| collector.update(&mut out)))
-            .unwrap_or(Err(CollectError::WorkerGone));
+        let mut batch = Vec::with_capacity(collectors.len());
+        for (index, collector) in &mut collectors {
+            let start = Instant::now();
+            let mut out = Emitter::new();
+            let result = catch_unwind(AssertUnwindSafe(|| collector.update(&mut out)))
+                .unwrap_or(Err(CollectError::WorkerGone));
+            let families = if result.is_ok() { out.into_families() } else { Vec::new() };
+            batch.push((*index, Outcome { families, result, duration: start.elapsed() }));
+        }
         busy_since.store(0, Ordering::Release);
-        let families = if result.is_ok() { out.into_families() } else { Vec::new() };
-        let outcome = Outcome { families, result, duration: start.elapsed() };
         // The collection may have given up on us (deadline): then nobody listens, which is fine.
-        let _ = job.reply.send((job.index, outcome));
+        let _ = job.reply.send(batch);
     }
 }
 
@@ -163,12 +195,12 @@ mod tests {
     fn slow_collector_times_out_and_is_not_reentered_while_stuck() {
         let runner = Runner::start(
             vec![
-                ("slow", Box::new(Sleeper(Duration::from_millis(600)))),
-                ("fast", Box::new(Sleeper(Duration::ZERO))),
+                ("slow", Placement::Lane(1), Box::new(Sleeper(Duration::from_millis(600)))),
+                ("fast", Placement::Lane(0), Box::new(Sleeper(Duration::ZERO))),
             ],
             Duration::from_millis(100),
         )
-        .unwrap();
+        .expect("test setup");
         let started = Instant::now();
         let outcomes = runner.run();
         assert!(started.elapsed() < Duration::from_millis(400), "scrape returned on time");
@@ -185,7 +217,9 @@ mod tests {
 
     #[test]
     fn panicking_collector_is_a_failure_not_a_crash() {
-        let runner = Runner::start(vec![("bad", Box::new(Panicker))], Duration::from_secs(1)).unwrap();
+        let runner =
+            Runner::start(vec![("bad", Placement::Lane(0), Box::new(Panicker))], Duration::from_secs(1))
+                .expect("test setup");
         let outcomes = runner.run();
         assert!(outcomes[0].result.is_err());
         let outcomes = runner.run();

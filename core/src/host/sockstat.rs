@@ -5,7 +5,8 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
-use super::read::{parse_f64, FileReader};
+use super::read::{parse_f64, FileReader, ProcNet};
+use std::ffi::CStr;
 use std::sync::Arc;
 
 /// The sockstat collector.
@@ -13,6 +14,7 @@ pub(crate) struct SockStat {
     settings: Arc<Settings>,
     reader: FileReader,
     page_size: f64,
+    net: ProcNet,
 }
 
 impl SockStat {
@@ -20,13 +22,12 @@ impl SockStat {
         // SAFETY: sysconf has no preconditions; it returns -1 on error, handled below.
         let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
         let page_size = if page_size > 0 { page_size as f64 } else { 4096.0 };
-        SockStat { settings, reader: FileReader::new(), page_size }
+        SockStat { settings, reader: FileReader::new(), page_size, net: ProcNet::default() }
     }
 
-    fn parse(&mut self, relative: &str, out: &mut Emitter) -> Result<(), CollectError> {
-        let path = self.settings.proc(relative);
+    fn parse(&mut self, name: &CStr, out: &mut Emitter) -> Result<(), CollectError> {
         let page_size = self.page_size;
-        let text = self.reader.read_str(&path)?;
+        let text = self.net.read(&self.settings.procfs, name, &mut self.reader)?;
         for line in text.lines() {
             let mut fields = line.split_ascii_whitespace();
             let Some(protocol) = fields.next().and_then(|p| p.strip_suffix(':')) else { continue };
@@ -53,8 +54,8 @@ impl SockStat {
 
 impl Collector for SockStat {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        self.parse("net/sockstat", out)?;
-        match self.parse("net/sockstat6", out) {
+        self.parse(c"sockstat", out)?;
+        match self.parse(c"sockstat6", out) {
             Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
             other => other,
         }

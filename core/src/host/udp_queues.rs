@@ -5,7 +5,8 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
-use super::read::{parse_hex, FileReader};
+use super::read::{parse_hex, FileReader, ProcNet};
+use std::ffi::CStr;
 use std::sync::Arc;
 
 const HELP: &str = "Number of allocated memory in the kernel for UDP datagrams in bytes.";
@@ -14,17 +15,18 @@ const HELP: &str = "Number of allocated memory in the kernel for UDP datagrams i
 pub(crate) struct UdpQueues {
     settings: Arc<Settings>,
     reader: FileReader,
+    net: ProcNet,
 }
 
 impl UdpQueues {
     pub(crate) fn new(settings: Arc<Settings>) -> UdpQueues {
-        UdpQueues { settings, reader: FileReader::new() }
+        UdpQueues { settings, reader: FileReader::new(), net: ProcNet::default() }
     }
 
     /// `(tx, rx)` queue sums of one file.
-    fn sums(&mut self, relative: &str) -> Result<(u64, u64), CollectError> {
-        let path = self.settings.proc(relative);
-        let text = self.reader.read_str(&path)?;
+    fn sums(&mut self, name: &CStr) -> Result<(u64, u64), CollectError> {
+        let path = self.settings.proc("net").join(name.to_string_lossy().as_ref());
+        let text = self.net.read(&self.settings.procfs, name, &mut self.reader)?;
         let (mut tx, mut rx) = (0u64, 0u64);
         for line in text.lines().skip(1) {
             let Some(queues) = line.split_ascii_whitespace().nth(4) else { continue };
@@ -40,10 +42,10 @@ impl UdpQueues {
 
 impl Collector for UdpQueues {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let (tx, rx) = self.sums("net/udp")?;
+        let (tx, rx) = self.sums(c"udp")?;
         out.gauge("node_udp_queues", HELP, labels(&[("ip", "v4"), ("queue", "tx")]), tx as f64);
         out.gauge("node_udp_queues", HELP, labels(&[("ip", "v4"), ("queue", "rx")]), rx as f64);
-        match self.sums("net/udp6") {
+        match self.sums(c"udp6") {
             Ok((tx, rx)) => {
                 out.gauge("node_udp_queues", HELP, labels(&[("ip", "v6"), ("queue", "tx")]), tx as f64);
                 out.gauge("node_udp_queues", HELP, labels(&[("ip", "v6"), ("queue", "rx")]), rx as f64);

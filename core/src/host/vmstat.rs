@@ -3,7 +3,7 @@
 
 use super::catalog::Collector;
 use super::config::Settings;
-use super::emit::Emitter;
+use super::emit::{Emitter, FastMap};
 use super::error::CollectError;
 use super::read::{parse_f64, FileReader};
 use std::sync::Arc;
@@ -12,11 +12,13 @@ use std::sync::Arc;
 pub(crate) struct VmStat {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// Field -> `(metric, help)` when the field regex selects it, kept across scrapes.
+    selected: FastMap<String, Option<(String, String)>>,
 }
 
 impl VmStat {
     pub(crate) fn new(settings: Arc<Settings>) -> VmStat {
-        VmStat { settings, reader: FileReader::new() }
+        VmStat { settings, reader: FileReader::new(), selected: FastMap::default() }
     }
 }
 
@@ -29,14 +31,16 @@ impl Collector for VmStat {
             let (Some(key), Some(value)) = (fields.next(), fields.next().and_then(parse_f64)) else {
                 continue;
             };
-            if let Some(filter) = &self.settings.vmstat_fields {
-                if !filter.is_match(key) {
-                    continue;
-                }
+            if !self.selected.contains_key(key) {
+                let wanted = self.settings.vmstat_fields.as_ref().map_or(true, |f| f.is_match(key));
+                let names = wanted.then(|| {
+                    (format!("node_vmstat_{key}"), format!("/proc/vmstat information field {key}."))
+                });
+                self.selected.insert(key.to_string(), names);
             }
-            let name = format!("node_vmstat_{key}");
-            let help = format!("/proc/vmstat information field {key}.");
-            out.untyped(&name, &help, vec![], value);
+            if let Some(Some((name, help))) = self.selected.get(key) {
+                out.untyped(name, help, vec![], value);
+            }
         }
         Ok(())
     }

@@ -32,6 +32,11 @@ mod time;
 mod types;
 mod value;
 
+pub mod config;
+pub mod pipeline;
+pub mod rules;
+pub mod tail;
+
 pub use error::{LineError, LogError};
 pub use json::{parse_json, MAX_JSON_DEPTH};
 pub use logfmt::{encode_logfmt, parse_logfmt};

@@ -1,0 +1,241 @@
+//! Golden and behaviour tests of the host collectors on the captured fixture tree
+//! tests/fixtures/host/basic (see its README for the odd cases added by hand), plus robustness on
+//! missing roots and corrupted files: no collector may panic, whatever the file contents.
+
+use srekit::expfmt::{encode_to_string, Format};
+use srekit::host::{CollectError, HostCollector, HostConfig};
+use srekit::metrics::MetricFamily;
+use std::path::{Path, PathBuf};
+
+/// Families whose values depend on the machine running the test (statfs of the fixture directory,
+/// timings); the golden file has `<volatile>` in place of their values.
+const VOLATILE: [&str; 7] = [
+    "node_textfile_mtime_seconds",
+    "node_filesystem_avail_bytes",
+    "node_filesystem_free_bytes",
+    "node_filesystem_size_bytes",
+    "node_filesystem_files",
+    "node_filesystem_files_free",
+    "node_scrape_collector_duration_seconds",
+];
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/host/basic")
+}
+
+/// The fixture configuration: all roots in the tree; collectors that read the running kernel through
+/// system calls (time, timex, uname) are left out: the comparison test covers them.
+fn fixture_config(root: &Path) -> HostConfig {
+    let mut config = HostConfig::with_roots(root.join("proc"), root.join("sys"), root.join("root"));
+    config.udev_data = root.join("udev");
+    config.textfile_directory = Some(root.join("textfile"));
+    for name in ["time", "timex", "uname"] {
+        config.disable(name).expect("known collector");
+    }
+    config
+}
+
+fn find<'a>(families: &'a [MetricFamily], name: &str) -> Option<&'a MetricFamily> {
+    families.iter().find(|f| f.name == name)
+}
+
+fn value(families: &[MetricFamily], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    find(families, name)?
+        .samples
+        .iter()
+        .find(|s| labels.iter().all(|(k, v)| s.label(k) == Some(v)))
+        .map(|s| s.value)
+}
+
+fn success(families: &[MetricFamily], collector: &str) -> Option<f64> {
+    value(families, "node_scrape_collector_success", &[("collector", collector)])
+}
+
+/// Text output with the values of [`VOLATILE`] families masked and the fixture's absolute path
+/// written `<fixture>`.
+fn masked_text(families: &[MetricFamily]) -> String {
+    let text =
+        encode_to_string(families, Format::Text).replace(&fixture().display().to_string(), "<fixture>");
+    text.lines()
+        .map(|line| {
+            let volatile = !line.starts_with('#')
+                && VOLATILE.iter().any(|v| line.starts_with(v) && line[v.len()..].starts_with(['{', ' ']));
+            match line.rsplit_once(' ') {
+                Some((series, _)) if volatile => format!("{series} <volatile>\n"),
+                _ => format!("{line}\n"),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn fixture_output_matches_golden_file() {
+    let collector = HostCollector::new(fixture_config(&fixture())).expect("valid config");
+    let actual = masked_text(&collector.collect());
+    let golden = fixture().join("../basic.expected.prom");
+    if std::env::var_os("SREKIT_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &actual).expect("write golden file");
+    }
+    let expected = std::fs::read_to_string(&golden).expect("golden file exists");
+    if actual != expected {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .filter(|(e, a)| e != a)
+            .take(10)
+            .map(|(e, a)| format!("- {e}\n+ {a}"))
+            .collect();
+        panic!(
+            "output differs from {} ({} vs {} lines):\n{}",
+            golden.display(),
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+#[test]
+fn odd_cases_are_handled_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    // Hot-plugged cpu2 and offline cpu1.
+    let cpus: Vec<&str> = find(&families, "node_cpu_seconds")
+        .expect("cpu family")
+        .samples
+        .iter()
+        .filter_map(|s| s.label("cpu"))
+        .collect();
+    assert!(cpus.contains(&"0") && cpus.contains(&"2") && !cpus.contains(&"1"));
+    assert_eq!(value(&families, "node_cpu_seconds", &[("cpu", "2"), ("mode", "user")]), Some(12.0));
+    assert_eq!(value(&families, "node_cpu_guest_seconds", &[("cpu", "2"), ("mode", "nice")]), Some(0.2));
+    assert_eq!(value(&families, "node_cpu_scaling_frequency_hertz", &[("cpu", "2")]), Some(1.8e9));
+    assert_eq!(value(&families, "node_cpu_frequency_hertz", &[("cpu", "2")]), None, "no cpuinfo_cur_freq");
+    assert_eq!(
+        value(&families, "node_cpu_scaling_governor", &[("cpu", "0"), ("governor", "powersave")]),
+        Some(1.0)
+    );
+    // Kernel without PSI: pressure fails, the scrape goes on.
+    assert_eq!(success(&families, "pressure"), Some(0.0));
+    assert!(find(&families, "node_pressure_cpu_waiting_seconds").is_none());
+    assert_eq!(success(&families, "meminfo"), Some(1.0));
+    // Mount point with a space, read-only; unreachable NFS; default exclusions; duplicate /.
+    let my_disk = [("mountpoint", "/srv/my disk")];
+    assert_eq!(value(&families, "node_filesystem_readonly", &my_disk), Some(1.0));
+    assert_eq!(value(&families, "node_filesystem_device_error", &my_disk), Some(0.0));
+    assert_eq!(value(&families, "node_filesystem_device_error", &[("mountpoint", "/data")]), Some(1.0));
+    assert_eq!(value(&families, "node_filesystem_size_bytes", &[("mountpoint", "/data")]), None);
+    let mut mounts: Vec<&str> = find(&families, "node_filesystem_device_error")
+        .expect("filesystem family")
+        .samples
+        .iter()
+        .filter_map(|s| s.label("mountpoint"))
+        .collect();
+    mounts.sort();
+    assert_eq!(mounts, vec!["/", "/data", "/srv/my disk"], "excluded and duplicate mounts dropped");
+    // Disk exclusion and udev info.
+    assert_eq!(
+        value(
+            &families,
+            "node_disk_info",
+            &[("device", "vda"), ("model", "QEMU_HARDDISK"), ("serial", "QM00001")]
+        ),
+        Some(1.0)
+    );
+    // netdev drops lo by default; netclass keeps it.
+    assert_eq!(value(&families, "node_network_receive_bytes", &[("device", "lo")]), None);
+    assert_eq!(value(&families, "node_network_receive_bytes", &[("device", "veth1a2b")]), Some(1234.0));
+    assert_eq!(value(&families, "node_network_up", &[("device", "lo")]), Some(0.0));
+    assert_eq!(value(&families, "node_network_flags", &[("device", "veth1a2b")]), Some(4099.0));
+    assert_eq!(value(&families, "node_network_speed_bytes", &[("device", "veth1a2b")]), Some(1.25e9));
+    // hwmon: good sensors in, unparsable temp2 out; thermal zone in Celsius.
+    assert_eq!(value(&families, "node_hwmon_temp_celsius", &[("sensor", "temp1")]), Some(45.0));
+    assert_eq!(value(&families, "node_hwmon_temp_celsius", &[("sensor", "temp2")]), None);
+    assert_eq!(value(&families, "node_hwmon_in_volts", &[("sensor", "in0")]), Some(1.18));
+    assert_eq!(value(&families, "node_thermal_zone_temp", &[("zone", "0")]), Some(47.0));
+    // schedstat ns -> seconds.
+    assert_eq!(value(&families, "node_schedstat_running_seconds", &[("cpu", "0")]), Some(2.5));
+    // textfile: the good file is exported, the broken one flags an error, .txt is ignored.
+    assert_eq!(value(&families, "app_jobs", &[("queue", "default")]), Some(42.0));
+    assert_eq!(value(&families, "app_temperature", &[]), Some(21.5));
+    assert_eq!(value(&families, "node_textfile_scrape_error", &[]), Some(1.0));
+    assert!(find(&families, "ignored").is_none());
+}
+
+#[test]
+fn user_device_exclusion_drops_veth_churn() {
+    let mut config = fixture_config(&fixture());
+    config.netdev_device_exclude = Some("^(lo|veth.*)$".into());
+    config.netclass_device_exclude = Some("^veth".into());
+    let families = HostCollector::new(config).expect("valid config").collect();
+    assert_eq!(value(&families, "node_network_receive_bytes", &[("device", "veth1a2b")]), None);
+    assert_eq!(value(&families, "node_network_up", &[("device", "veth1a2b")]), None);
+    assert!(value(&families, "node_network_receive_bytes", &[("device", "eth0")]).is_some());
+    assert!(value(&families, "node_network_up", &[("device", "eth0")]).is_some());
+}
+
+#[test]
+fn missing_roots_fail_per_collector_without_failing_the_scrape() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect_report();
+    let failed: Vec<&str> = report.failures.iter().map(|(name, _)| *name).collect();
+    for name in ["cpu", "meminfo", "diskstats", "netdev", "netclass", "filesystem", "os", "hwmon"] {
+        assert!(failed.contains(&name), "{name} should fail on an empty root: {failed:?}");
+        assert_eq!(success(&report.families, name), Some(0.0));
+    }
+    // textfile's directory is missing: it still reports, with the error flag.
+    assert_eq!(value(&report.families, "node_textfile_scrape_error", &[]), Some(1.0));
+    assert!(report.failures.iter().all(|(_, e)| matches!(e, CollectError::Io { .. })));
+}
+
+/// Copies a directory tree.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            files_under(&entry.path(), out);
+        } else {
+            out.push(entry.path());
+        }
+    }
+}
+
+#[test]
+fn corrupted_files_never_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    let mut files = Vec::new();
+    files_under(dir.path(), &mut files);
+    let corruptions: [&[u8]; 6] = [
+        b"",
+        b"\n\n\n",
+        b"cpu0 x y z\nintr\nctxt -5\n: : :\n",
+        b"\xff\xfe\x00garbage\x00\n",
+        b"1 2\n3\n",
+        b"Inter-|\n face |\n eth0: 1 2 3\nTcpExt: A B\nTcpExt: 1\n",
+    ];
+    let mut config = fixture_config(dir.path());
+    config.collector_timeout = std::time::Duration::from_secs(10);
+    let collector = HostCollector::new(config).expect("valid config");
+    for (round, corruption) in corruptions.iter().enumerate() {
+        for file in &files {
+            std::fs::write(file, corruption).expect("corrupt file");
+        }
+        let report = collector.collect_report();
+        for (name, error) in &report.failures {
+            assert!(!matches!(error, CollectError::WorkerGone), "collector {name} panicked in round {round}");
+        }
+        assert!(find(&report.families, "node_scrape_collector_success").is_some());
+    }
+}
