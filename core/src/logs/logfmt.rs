@@ -6,15 +6,15 @@ use std::borrow::Cow;
 
 use super::error::LineError;
 use super::record::Record;
-use super::scan::{StopSet, Stops, PRIMARY as TOKEN_END, SECONDARY as QUOTE_OR_BACKSLASH};
+use super::scan::{Stops, LOGFMT_QUOTE_OR_BACKSLASH, LOGFMT_TOKEN_END};
 use super::value::Value;
 
 /// Parses one logfmt line into `record.fields` (appending, duplicates kept, in order).
 pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(), LineError> {
     let bytes = line.as_bytes();
     let len = bytes.len();
-    let mut token_ends = Stops::new(bytes, StopSet::Logfmt, TOKEN_END);
-    let mut quotes = Stops::new(bytes, StopSet::Logfmt, QUOTE_OR_BACKSLASH);
+    let mut token_ends = Stops::<LOGFMT_TOKEN_END>::new(bytes);
+    let mut quotes = Stops::<LOGFMT_QUOTE_OR_BACKSLASH>::new(bytes);
     let mut pos = 0;
     loop {
         while pos < len && bytes[pos] <= b' ' {
@@ -77,7 +77,11 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
 /// Finds the closing quote of the quoted value opening at `quote`: its offset, and whether the value
 /// has escapes.
 #[inline(always)]
-fn closing_quote(quotes: &mut Stops<'_>, bytes: &[u8], quote: usize) -> Result<(usize, bool), LineError> {
+fn closing_quote(
+    quotes: &mut Stops<'_, LOGFMT_QUOTE_OR_BACKSLASH>,
+    bytes: &[u8],
+    quote: usize,
+) -> Result<(usize, bool), LineError> {
     let mut pos = quote + 1;
     let mut has_escape = false;
     loop {

@@ -3,7 +3,7 @@
 
 use super::error::LineError;
 use super::record::Record;
-use super::scan::{StopSet, Stops, PRIMARY as TAB, SECONDARY as COLON};
+use super::scan::{Stops, LTSV_COLON, LTSV_TAB};
 
 /// Parses one LTSV line into `record.fields` (appending, duplicates kept, in order). Empty fields are
 /// skipped; a trailing CR is stripped; a field without a colon or with an empty label is an error.
@@ -11,8 +11,8 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
     let line = line.strip_suffix('\r').unwrap_or(line);
     let bytes = line.as_bytes();
     let len = bytes.len();
-    let mut tabs = Stops::new(bytes, StopSet::Ltsv, TAB);
-    let mut colons = Stops::new(bytes, StopSet::Ltsv, COLON);
+    let mut tabs = Stops::<LTSV_TAB>::new(bytes);
+    let mut colons = Stops::<LTSV_COLON>::new(bytes);
     let mut start = 0;
     while start < len {
         let end = tabs.next_from(start);

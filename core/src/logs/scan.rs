@@ -2,30 +2,23 @@
 //! are separators (SSE2 on x86_64, a plain loop elsewhere). Walking the bitmaps finds "the next tab" or
 //! "the end of this key" with a few bit operations instead of a scan or a call into memchr.
 
-/// Which bytes a [`Stops`] walker stops at: two classes per format, walked independently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StopSet {
-    /// LTSV: class 0 is the tab, class 1 the colon.
-    Ltsv,
-    /// logfmt: class 0 ends a key or unquoted value (any byte `<= b' '`, `=`, `"`), class 1 matters
-    /// inside quotes (`"` and `\`).
-    Logfmt,
-}
+/// LTSV's tab.
+pub(crate) const LTSV_TAB: u8 = 0;
+/// LTSV's colon.
+pub(crate) const LTSV_COLON: u8 = 1;
+/// What ends a logfmt key or unquoted value: any byte `<= b' '`, `=` and `"`.
+pub(crate) const LOGFMT_TOKEN_END: u8 = 2;
+/// What matters inside logfmt quotes: `"` and `\`.
+pub(crate) const LOGFMT_QUOTE_OR_BACKSLASH: u8 = 3;
 
-/// Class 0 of a [`StopSet`].
-pub(crate) const PRIMARY: usize = 0;
-/// Class 1 of a [`StopSet`].
-pub(crate) const SECONDARY: usize = 1;
-
-impl StopSet {
-    #[cfg(any(test, not(target_arch = "x86_64")))]
-    fn contains(self, class: usize, byte: u8) -> bool {
-        match (self, class) {
-            (StopSet::Ltsv, PRIMARY) => byte == b'\t',
-            (StopSet::Ltsv, _) => byte == b':',
-            (StopSet::Logfmt, PRIMARY) => byte <= b' ' || byte == b'=' || byte == b'"',
-            (StopSet::Logfmt, _) => byte == b'"' || byte == b'\\',
-        }
+/// Whether `byte` is in byte class `CLASS` (one of the constants above).
+#[inline(always)]
+fn contains<const CLASS: u8>(byte: u8) -> bool {
+    match CLASS {
+        LTSV_TAB => byte == b'\t',
+        LTSV_COLON => byte == b':',
+        LOGFMT_TOKEN_END => byte <= b' ' || byte == b'=' || byte == b'"',
+        _ => byte == b'"' || byte == b'\\',
     }
 }
 
@@ -33,20 +26,18 @@ impl StopSet {
 /// bytes at a time (SSE2 on x86_64): finding the next separator costs a few bit operations instead of
 /// a scan. Each class gets its own walker, so that one running ahead never hides bytes from another.
 #[derive(Debug)]
-pub(crate) struct Stops<'b> {
+pub(crate) struct Stops<'b, const CLASS: u8> {
     bytes: &'b [u8],
-    set: StopSet,
-    class: usize,
     /// Offset of the 64-byte block `mask` describes.
     base: usize,
     /// Bit i set when `bytes[base + i]` is in the class.
     mask: u64,
 }
 
-impl<'b> Stops<'b> {
+impl<'b, const CLASS: u8> Stops<'b, CLASS> {
     #[inline(always)]
-    pub(crate) fn new(bytes: &'b [u8], set: StopSet, class: usize) -> Self {
-        Stops { bytes, set, class, base: 0, mask: block_mask(bytes, 0, set, class) }
+    pub(crate) fn new(bytes: &'b [u8]) -> Self {
+        Stops { bytes, base: 0, mask: block_mask::<CLASS>(bytes) }
     }
 
     /// The first byte of the class at or after `from`, or `bytes.len()`. Walks only go forward: `from`
@@ -66,37 +57,24 @@ impl<'b> Stops<'b> {
                 return self.bytes.len();
             }
             self.base = next_base;
-            self.mask = block_mask(self.bytes, next_base, self.set, self.class);
+            self.mask = block_mask::<CLASS>(self.bytes.get(next_base..).unwrap_or_default());
         }
     }
 }
 
-/// The bitmap of `class` bytes in `bytes[base..base + 64]` (bits past the end are clear).
-#[inline(always)]
-fn block_mask(bytes: &[u8], base: usize, set: StopSet, class: usize) -> u64 {
-    let rest = bytes.get(base..).unwrap_or_default();
-    let mut block = [b'a'; 64]; // 'a' is in no class
-    let block: &[u8; 64] = match rest.first_chunk::<64>() {
-        Some(full) => full,
-        None => {
-            block[..rest.len()].copy_from_slice(rest);
-            &block
-        }
-    };
-    block_mask_64(block, set, class)
-}
-
+/// The bitmap of class bytes among the first 64 bytes of `rest`.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn block_mask_64(block: &[u8; 64], set: StopSet, class: usize) -> u64 {
+fn block_mask<const CLASS: u8>(rest: &[u8]) -> u64 {
     // SAFETY: SSE2 is part of the x86_64 baseline, so the target feature is always available.
-    unsafe { sse2::block_mask_64(block, set, class) }
+    unsafe { sse2::block_mask::<CLASS>(rest) }
 }
 
+/// The bitmap of class bytes among the first 64 bytes of `rest`.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn block_mask_64(block: &[u8; 64], set: StopSet, class: usize) -> u64 {
-    block.iter().enumerate().fold(0, |mask, (i, &b)| mask | (u64::from(set.contains(class, b)) << i))
+fn block_mask<const CLASS: u8>(rest: &[u8]) -> u64 {
+    rest.iter().take(64).enumerate().fold(0, |mask, (i, &b)| mask | (u64::from(contains::<CLASS>(b)) << i))
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -105,9 +83,10 @@ mod sse2 {
         __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
     };
 
-    use super::{StopSet, PRIMARY};
+    use super::{contains, LOGFMT_TOKEN_END, LTSV_COLON, LTSV_TAB};
 
     #[target_feature(enable = "sse2")]
+    #[inline]
     fn load(chunk: &[u8; 16]) -> __m128i {
         let (lo, hi) = chunk.split_at(8);
         let lo = lo.first_chunk::<8>().map_or(0, |b| u64::from_le_bytes(*b));
@@ -116,27 +95,49 @@ mod sse2 {
     }
 
     #[target_feature(enable = "sse2")]
-    fn chunk_mask(chunk: &[u8; 16], set: StopSet, class: usize) -> u64 {
+    #[inline]
+    fn chunk_mask<const CLASS: u8>(chunk: &[u8; 16]) -> u64 {
         let x = load(chunk);
         let eq = |byte: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(byte as i8));
-        let hits = match (set, class) {
-            (StopSet::Ltsv, PRIMARY) => eq(b'\t'),
-            (StopSet::Ltsv, _) => eq(b':'),
-            (StopSet::Logfmt, PRIMARY) => {
+        let hits = match CLASS {
+            LTSV_TAB => eq(b'\t'),
+            LTSV_COLON => eq(b':'),
+            LOGFMT_TOKEN_END => {
                 let blank = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(b' ' as i8)), x);
                 _mm_or_si128(_mm_or_si128(blank, eq(b'=')), eq(b'"'))
             }
-            (StopSet::Logfmt, _) => _mm_or_si128(eq(b'"'), eq(b'\\')),
+            _ => _mm_or_si128(eq(b'"'), eq(b'\\')),
         };
         u64::from(_mm_movemask_epi8(hits) as u16)
     }
 
+    /// 16 bytes at a time with SSE2, the last partial chunk byte by byte.
     #[target_feature(enable = "sse2")]
-    pub(super) fn block_mask_64(block: &[u8; 64], set: StopSet, class: usize) -> u64 {
+    pub(super) fn block_mask<const CLASS: u8>(rest: &[u8]) -> u64 {
+        let len = rest.len().min(64);
         let mut mask = 0;
-        for (i, chunk) in block.chunks_exact(16).enumerate() {
-            if let Some(chunk) = chunk.first_chunk::<16>() {
-                mask |= chunk_mask(chunk, set, class) << (16 * i);
+        let mut i = 0;
+        while i + 16 <= len {
+            if let Some(chunk) = rest.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+                mask |= chunk_mask::<CLASS>(chunk) << i;
+            }
+            i += 16;
+        }
+        if i < len {
+            // The last partial chunk: re-read the final 16 bytes (overlapping what is done) and keep
+            // the new part; only a line shorter than 16 bytes goes byte by byte.
+            let tail = len - i;
+            match len
+                .checked_sub(16)
+                .and_then(|start| rest.get(start..len))
+                .and_then(<[u8]>::first_chunk::<16>)
+            {
+                Some(last) => mask |= (chunk_mask::<CLASS>(last) >> (16 - tail)) << i,
+                None => {
+                    for (j, &b) in rest.iter().enumerate().take(len).skip(i) {
+                        mask |= u64::from(contains::<CLASS>(b)) << j;
+                    }
+                }
             }
         }
         mask
@@ -148,28 +149,34 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn naive<const CLASS: u8>(bytes: &[u8]) -> Vec<usize> {
+        (0..bytes.len()).filter(|&i| contains::<CLASS>(bytes[i])).collect()
+    }
+
+    fn walk<const CLASS: u8>(bytes: &[u8]) -> Vec<usize> {
+        let mut stops = Stops::<CLASS>::new(bytes);
+        let mut got = Vec::new();
+        let mut pos = 0;
+        loop {
+            let next = stops.next_from(pos);
+            if next >= bytes.len() {
+                return got;
+            }
+            got.push(next);
+            pos = next + 1;
+        }
+    }
+
     proptest! {
         #[test]
         fn stops_visit_every_structural_byte_in_order(
             bytes in proptest::collection::vec(prop_oneof![Just(b'\t'), Just(b':'), Just(b' '), Just(b'='),
                 Just(b'"'), Just(b'\\'), Just(0x80u8), Just(0xffu8), Just(0u8), Just(b'a')], 0..300),
-            ltsv in any::<bool>(),
-            class in 0usize..2,
         ) {
-            let set = if ltsv { StopSet::Ltsv } else { StopSet::Logfmt };
-            let expected: Vec<usize> = (0..bytes.len()).filter(|&i| set.contains(class, bytes[i])).collect();
-            let mut stops = Stops::new(&bytes, set, class);
-            let mut got = Vec::new();
-            let mut pos = 0;
-            loop {
-                let next = stops.next_from(pos);
-                if next >= bytes.len() {
-                    break;
-                }
-                got.push(next);
-                pos = next + 1;
-            }
-            prop_assert_eq!(got, expected);
+            prop_assert_eq!(walk::<LTSV_TAB>(&bytes), naive::<LTSV_TAB>(&bytes));
+            prop_assert_eq!(walk::<LTSV_COLON>(&bytes), naive::<LTSV_COLON>(&bytes));
+            prop_assert_eq!(walk::<LOGFMT_TOKEN_END>(&bytes), naive::<LOGFMT_TOKEN_END>(&bytes));
+            prop_assert_eq!(walk::<LOGFMT_QUOTE_OR_BACKSLASH>(&bytes), naive::<LOGFMT_QUOTE_OR_BACKSLASH>(&bytes));
         }
     }
 
@@ -179,7 +186,7 @@ mod tests {
         line[10] = b'\t';
         line[200] = b'\t';
         line[299] = b'\t';
-        let mut tabs = Stops::new(&line, StopSet::Ltsv, PRIMARY);
+        let mut tabs = Stops::<LTSV_TAB>::new(&line);
         assert_eq!(tabs.next_from(0), 10);
         assert_eq!(tabs.next_from(150), 200);
         assert_eq!(tabs.next_from(201), 299);
@@ -189,7 +196,7 @@ mod tests {
     #[test]
     fn bytes_above_0x7f_are_not_blanks() {
         let line = "é\u{1}=x\"\u{7f}\u{80}ÿ\\".as_bytes();
-        let mut ends = Stops::new(line, StopSet::Logfmt, PRIMARY);
+        let mut ends = Stops::<LOGFMT_TOKEN_END>::new(line);
         let found: Vec<usize> =
             std::iter::successors(Some(ends.next_from(0)), |&p| Some(ends.next_from(p + 1)))
                 .take_while(|&p| p < line.len())
