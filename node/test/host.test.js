@@ -79,7 +79,10 @@ test('collectHostAsync gives the same families as collectHost', async () => {
 
 test('collectHostAsync rejects on bad options', async () => {
   await assert.rejects(srekit.collectHostAsync({ enable: ['no_such_collector'] }), /unknown host collector "no_such_collector"/)
-  assert.throws(() => srekit.collectHost({ collectorTimeoutMs: 0 }), /collectorTimeoutMs/)
+  for (const bad of [0, -5, NaN, Infinity, 1e300]) {
+    assert.throws(() => new srekit.HostCollector({ collectorTimeoutMs: bad }), /collectorTimeoutMs must be a positive, finite number/)
+  }
+  assert.throws(() => new srekit.HostCollector({ collectorTimeoutMs: 'soon' }))
 })
 
 test('collectHostText is text 0.0.4 (or OpenMetrics) and promtool accepts it', { skip: spawnSync('promtool', ['--version']).status !== 0 && 'promtool not installed' }, async () => {

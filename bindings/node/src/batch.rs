@@ -51,6 +51,9 @@ pub enum Kind {
 
 /// Strings up to this length are candidates for the per-column dictionary.
 const DICT_MAX_LEN: usize = 48;
+/// V8's longest string (2^29 - 24 UTF-16 units): all string values of one batch share one string.
+/// Below it every offset also fits the `u32` of `starts`.
+const MAX_TEXT_UNITS: usize = (1 << 29) - 24;
 /// Distinct dictionary entries kept per column.
 const DICT_PER_COLUMN: usize = 8;
 
@@ -78,7 +81,7 @@ struct Shape {
 pub struct RecordBatch {
     text: Vec<u8>,
     text_ascii: bool,
-    utf16_len: u32,
+    utf16_len: usize,
     starts: Vec<u32>,
     kinds: Vec<u8>,
     aux: Vec<f64>,
@@ -161,7 +164,7 @@ impl RecordBatch {
     }
 
     fn push_value(&mut self, js: Js, shape: usize, position: usize, value: &Value<'_>) -> napi::Result<()> {
-        self.starts.push(self.utf16_len);
+        self.starts.push(self.utf16_len as u32);
         let (kind, aux) = match value {
             Value::Str(text) => match self.dict_lookup(shape, position, text) {
                 Some(id) => (Kind::Dict, id as f64),
@@ -189,10 +192,10 @@ impl RecordBatch {
     fn push_text(&mut self, text: &str) {
         self.text.extend_from_slice(text.as_bytes());
         if text.is_ascii() {
-            self.utf16_len += text.len() as u32;
+            self.utf16_len += text.len();
         } else {
             self.text_ascii = false;
-            self.utf16_len += text.encode_utf16().count() as u32;
+            self.utf16_len += text.encode_utf16().count();
         }
     }
 
@@ -223,7 +226,17 @@ impl RecordBatch {
 
     /// Builds the JavaScript batch object described in the module documentation.
     pub fn finish(&mut self, js: Js) -> napi::Result<sys::napi_value> {
-        self.starts.push(self.utf16_len);
+        if self.utf16_len > MAX_TEXT_UNITS {
+            return Err(napi::Error::new(
+                napi::Status::InvalidArg,
+                format!(
+                    "parseMany: the values of one call take {} UTF-16 units, more than a JavaScript string holds \
+                     ({MAX_TEXT_UNITS}); parse in smaller pieces (parseStream / parseFile do)",
+                    self.utf16_len
+                ),
+            ));
+        }
+        self.starts.push(self.utf16_len as u32);
         let out = js.object()?;
         let text = if self.text_ascii {
             js.string_latin1(&self.text)?
