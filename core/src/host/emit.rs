@@ -81,31 +81,38 @@ pub(crate) fn exposition_name(family: &MetricFamily) -> String {
 
 /// Merges families of the same name, then sorts families by exposition name and each family's samples
 /// by label values, as node_exporter (client_golang) writes them.
-pub(crate) fn finish(families: Vec<MetricFamily>) -> Vec<MetricFamily> {
-    let mut keyed: Vec<(String, MetricFamily)> =
-        families.into_iter().map(|f| (exposition_name(&f), f)).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut merged: Vec<(String, MetricFamily)> = Vec::with_capacity(keyed.len());
-    for (key, family) in keyed {
+pub(crate) fn finish(mut families: Vec<MetricFamily>) -> Vec<MetricFamily> {
+    families.sort_by(compare_exposition_names);
+    let mut merged: Vec<MetricFamily> = Vec::with_capacity(families.len());
+    for family in families {
         match merged.last_mut() {
-            Some((last, previous)) if *last == key => previous.samples.extend(family.samples),
-            _ => merged.push((key, family)),
+            Some(previous) if compare_exposition_names(previous, &family).is_eq() => {
+                previous.samples.extend(family.samples)
+            }
+            _ => merged.push(family),
+        }
+    }
+    for family in &mut merged {
+        for sample in &mut family.samples {
+            if !sample.labels.windows(2).all(|w| w[0].0 <= w[1].0) {
+                sample.labels.sort_by(|x, y| x.0.cmp(&y.0));
+            }
+        }
+        if !family.samples.windows(2).all(|w| compare_samples(&w[0], &w[1]).is_le()) {
+            family.samples.sort_by(compare_samples);
         }
     }
     merged
-        .into_iter()
-        .map(|(_, mut family)| {
-            for sample in &mut family.samples {
-                if !sample.labels.windows(2).all(|w| w[0].0 <= w[1].0) {
-                    sample.labels.sort_by(|x, y| x.0.cmp(&y.0));
-                }
-            }
-            if !family.samples.windows(2).all(|w| compare_samples(&w[0], &w[1]).is_le()) {
-                family.samples.sort_by(compare_samples);
-            }
-            family
-        })
-        .collect()
+}
+
+/// Orders families by [`exposition_name`] without building the names.
+fn compare_exposition_names(a: &MetricFamily, b: &MetricFamily) -> std::cmp::Ordering {
+    let suffix = |f: &MetricFamily| match f.kind {
+        MetricType::Counter => Suffix::Total.as_str(),
+        MetricType::Info => Suffix::Info.as_str(),
+        _ => "",
+    };
+    a.name.bytes().chain(suffix(a).bytes()).cmp(b.name.bytes().chain(suffix(b).bytes()))
 }
 
 /// Orders samples (labels already sorted by name) by their label values (client_golang's order).

@@ -3,7 +3,7 @@
 
 use super::catalog::Collector;
 use super::config::Settings;
-use super::emit::Emitter;
+use super::emit::{Emitter, FastMap};
 use super::error::CollectError;
 use super::read::{parse_u64, FileReader};
 use std::sync::Arc;
@@ -12,14 +12,32 @@ use std::sync::Arc;
 pub(crate) struct MemInfo {
     settings: Arc<Settings>,
     reader: FileReader,
-    name: String,
-    help: String,
+    /// /proc/meminfo key -> `(metric, help)`, for fields in kB and for counts, kept across scrapes.
+    names: [FastMap<String, (String, String)>; 2],
 }
 
 impl MemInfo {
     pub(crate) fn new(settings: Arc<Settings>) -> MemInfo {
-        MemInfo { settings, reader: FileReader::new(), name: String::new(), help: String::new() }
+        MemInfo { settings, reader: FileReader::new(), names: [FastMap::default(), FastMap::default()] }
     }
+}
+
+/// node_exporter's name and help for a meminfo key: `Active(anon)` becomes `Active_anon`, and kB
+/// fields get `_bytes`.
+fn metric_name(key: &str, in_kb: bool) -> (String, String) {
+    let mut field = String::with_capacity(key.len() + 6);
+    for c in key.chars() {
+        match c {
+            '(' => field.push('_'),
+            ')' => {}
+            c if c.is_ascii_alphanumeric() || c == '_' => field.push(c),
+            _ => field.push('_'),
+        }
+    }
+    if in_kb {
+        field.push_str("_bytes");
+    }
+    (format!("node_memory_{field}"), format!("Memory information field {field}."))
 }
 
 impl Collector for MemInfo {
@@ -34,27 +52,13 @@ impl Collector for MemInfo {
             };
             let Some(key) = key.strip_suffix(':') else { continue };
             let in_kb = fields.next().is_some();
-            self.name.clear();
-            self.name.push_str("node_memory_");
-            for c in key.chars() {
-                match c {
-                    '(' => self.name.push('_'),
-                    ')' => {}
-                    c if c.is_ascii_alphanumeric() || c == '_' => self.name.push(c),
-                    _ => self.name.push('_'),
-                }
+            let names = &mut self.names[usize::from(in_kb)];
+            if !names.contains_key(key) {
+                names.insert(key.to_string(), metric_name(key, in_kb));
             }
-            let value = if in_kb {
-                self.name.push_str("_bytes");
-                value as f64 * 1024.0
-            } else {
-                value as f64
-            };
-            self.help.clear();
-            self.help.push_str("Memory information field ");
-            self.help.push_str(&self.name["node_memory_".len()..]);
-            self.help.push('.');
-            out.gauge(&self.name, &self.help, vec![], value);
+            let Some((name, help)) = names.get(key) else { continue };
+            let value = if in_kb { value as f64 * 1024.0 } else { value as f64 };
+            out.gauge(name, help, vec![], value);
             found += 1;
         }
         if found == 0 {

@@ -32,13 +32,18 @@ mod time;
 mod types;
 mod value;
 
+pub mod config;
+pub mod pipeline;
+pub mod rules;
+pub mod tail;
+
 pub use error::{LineError, LogError};
 pub use json::{parse_json, MAX_JSON_DEPTH};
 pub use logfmt::{encode_logfmt, parse_logfmt};
 pub use ltsv::parse_ltsv;
 pub use parser::{LogFormat, Parser, ParserOptions};
 pub use record::Record;
-pub use split::{lines, LineSplitter, Lines, SplitEvent, DEFAULT_MAX_LINE_LENGTH};
+pub use split::{lines, text_lines, LineSplitter, Lines, SplitEvent, TextLines, DEFAULT_MAX_LINE_LENGTH};
 pub use time::TimeFormat;
 pub use types::FieldType;
 pub use value::Value;

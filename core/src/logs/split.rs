@@ -49,6 +49,45 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+/// The lines of a complete text, as [`lines`] splits bytes (`\n`, a trailing `\r` removed), but as
+/// `&str`: a buffer validated as UTF-8 once needs no check per line.
+///
+/// ```
+/// let lines: Vec<&str> = srekit::logs::text_lines("é=1\r\nb=2").collect();
+/// assert_eq!(lines, ["é=1", "b=2"]);
+/// ```
+pub fn text_lines(text: &str) -> TextLines<'_> {
+    TextLines { rest: text }
+}
+
+/// Iterator returned by [`text_lines`].
+///
+/// ```
+/// assert_eq!(srekit::logs::text_lines("x\n\ny").count(), 3);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TextLines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for TextLines<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        // Splitting at an ASCII '\n' always lands on character boundaries.
+        let (line, rest) = match memchr::memchr(b'\n', self.rest.as_bytes()) {
+            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            None => (self.rest, ""),
+        };
+        self.rest = rest;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+}
+
 /// What a [`LineSplitter`] reports.
 ///
 /// ```
