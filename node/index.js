@@ -50,7 +50,31 @@ function collectHostTextAsync(options, format) {
   }
 }
 
+/**
+ * Log -> metrics rules bound to a Registry, with the exporter's `[[metrics]]` config keys. Lines are
+ * parsed and applied in Rust (`applyLines`), so no record object is built in JavaScript.
+ */
+class LogRules {
+  constructor(registry, rules, options) {
+    if (!Array.isArray(rules)) throw new TypeError('rules must be an array of rule tables')
+    const input = options && options.input !== undefined ? String(options.input) : undefined
+    Object.defineProperty(this, 'native', { value: new native.LogRules(registry, JSON.stringify(rules), input) })
+  }
+
+  /** Number of rules. */
+  get size() {
+    return this.native.size
+  }
+
+  /** Parses each line of `data` with `parser` and applies the rules: `{ records, errors }`. */
+  applyLines(parser, data) {
+    return this.native.applyLines(parser, data)
+  }
+}
+
 module.exports = {
+  // log -> metrics rules
+  LogRules,
   // logs
   Parser: native.Parser,
   parseLogfmt,

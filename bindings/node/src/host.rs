@@ -64,7 +64,9 @@ pub fn host_config(options: HostOptions) -> napi::Result<HostConfig> {
             .ok()
             .filter(|timeout| !timeout.is_zero())
             .ok_or_else(|| {
-                invalid_arg(format!("collectorTimeoutMs must be a positive, finite number of milliseconds, got {ms}"))
+                invalid_arg(format!(
+                    "collectorTimeoutMs must be a positive, finite number of milliseconds, got {ms}"
+                ))
             })?;
     }
     if options.disable_defaults.unwrap_or(false) {
