@@ -402,6 +402,10 @@ export declare class LogRules {
   readonly size: number
   /** Parses each line of `data` with `parser` (in Rust, no objects built) and applies the rules. */
   applyLines(parser: Parser, data: string | Buffer): { records: number; errors: LineErrorInfo[] }
+  /** Applies the rules to every line of a readable stream (or async iterable of Buffers / strings). */
+  applyStream(parser: Parser, source: AsyncIterable<Buffer | string>, options?: ParseStreamOptions): Promise<{ records: number; errors: number }>
+  /** Applies the rules to every line of a file, read in chunks. */
+  applyFile(parser: Parser, path: string, options?: ParseStreamOptions): Promise<{ records: number; errors: number }>
 }
 
 // ---------------------------------------------------------------------------------------------------

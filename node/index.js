@@ -70,6 +70,16 @@ class LogRules {
   applyLines(parser, data) {
     return this.native.applyLines(parser, data)
   }
+
+  /** Applies the rules to every line of a readable stream (or async iterable); resolves to totals. */
+  applyStream(parser, source, options) {
+    return logs.applyStream(this, parser, source, options)
+  }
+
+  /** Applies the rules to every line of a file, read in chunks; resolves to totals. */
+  applyFile(parser, path, options) {
+    return logs.applyStream(this, parser, require('node:fs').createReadStream(path), options)
+  }
 }
 
 module.exports = {

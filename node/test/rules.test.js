@@ -54,3 +54,31 @@ test('bad lines are reported and the rest applied; invalid rules throw', () => {
   assert.throws(() => new srekit.LogRules(new srekit.Registry(), [{ name: 'm', kind: 'counter', match: { a: '(' } }]), /invalid regex/)
   assert.throws(() => new srekit.LogRules(new srekit.Registry(), 'not an array'), TypeError)
 })
+
+test('applyStream and applyFile count every line across chunk boundaries', async () => {
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const path = require('node:path')
+  const { Readable } = require('node:stream')
+  const lines = Array.from({ length: 3000 }, (_, i) => (i % 1000 === 500 ? 'status="oops' : `status=${i % 3 === 0 ? 500 : 200} ms=${i}`))
+  const text = lines.join('\n') + '\n'
+  const expected = new srekit.Registry()
+  new srekit.LogRules(expected, [{ name: 'r_total', help: 'R.', kind: 'counter', labels: ['status'] }]).applyLines(new srekit.Parser('logfmt'), text)
+
+  const registry = new srekit.Registry()
+  const rules = new srekit.LogRules(registry, [{ name: 'r_total', help: 'R.', kind: 'counter', labels: ['status'] }])
+  const chunks = []
+  for (let at = 0; at < text.length; at += 1000) chunks.push(text.slice(at, at + 1000))
+  const errors = []
+  const totals = await rules.applyStream(new srekit.Parser('logfmt'), Readable.from(chunks), { onError: (e) => errors.push(e.line) })
+  assert.deepEqual(totals, { records: 2997, errors: 3 })
+  assert.deepEqual(errors, [501, 1501, 2501])
+  assert.equal(registry.encode(), expected.encode())
+
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'srekit-rules-')), 'app.log')
+  fs.writeFileSync(file, text)
+  const fromFile = new srekit.Registry()
+  const fileTotals = await new srekit.LogRules(fromFile, [{ name: 'r_total', help: 'R.', kind: 'counter', labels: ['status'] }]).applyFile(new srekit.Parser('logfmt'), file)
+  assert.deepEqual(fileTotals, { records: 2997, errors: 3 })
+  assert.equal(fromFile.encode(), expected.encode())
+})
