@@ -14,13 +14,15 @@ const { parseLogfmt, parseLtsv, parseJson, parseRegex } = logs.oneLineParsers(na
 metrics.install(native)
 
 // Host collection. A HostCollector keeps one worker thread per collector, so the free functions reuse
-// one collector per distinct options object (compared by value).
+// one collector per distinct options object (compared by value; the 16 most recent are kept).
 const hostCollectors = new Map()
 function hostCollector(options) {
   const key = JSON.stringify(options || {})
   let collector = hostCollectors.get(key)
   if (collector === undefined) {
     collector = new native.HostCollector(options || {})
+    // bounded: a collector holds threads; the oldest is dropped (and its threads end when collected)
+    if (hostCollectors.size >= 16) hostCollectors.delete(hostCollectors.keys().next().value)
     hostCollectors.set(key, collector)
   }
   return collector
