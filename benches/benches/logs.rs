@@ -36,9 +36,7 @@ fn bench_logs(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1)).sample_size(20);
 
     group.throughput(Throughput::Bytes(logfmt.len() as u64));
-    group.bench_function("newline_scan_floor/logfmt", |b| {
-        b.iter(|| memchr_count(black_box(&logfmt)))
-    });
+    group.bench_function("newline_scan_floor/logfmt", |b| b.iter(|| memchr_count(black_box(&logfmt))));
     let logfmt_parser = parser(LogFormat::Logfmt);
     assert_eq!(parse_all(&logfmt_parser, &logfmt), LINES * 9, "every logfmt line parses");
     group.bench_function("srekit/logfmt", |b| b.iter(|| parse_all(&logfmt_parser, black_box(&logfmt))));
@@ -56,7 +54,8 @@ fn bench_logs(c: &mut Criterion) {
         b.iter(|| {
             let mut fields = 0;
             for line in srekit::logs::lines(black_box(&json)) {
-                if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(line) {
+                if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(line)
+                {
                     fields += map.len();
                 }
             }

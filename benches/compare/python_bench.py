@@ -111,15 +111,17 @@ def bench_logs(args):
     buf = text_logfmt.encode()
     ours, parsed = best_of(lambda: srekit.Parser("logfmt").parse_many(buf), args.repeat)
     assert len(parsed) == args.lines and parsed[0]["method"] == recs[0]["method"]
+    lines = text_logfmt.splitlines()
     try:
         import logfmt
 
-        lines = text_logfmt.splitlines()
         theirs, peer = best_of(lambda: [logfmt.parse_line(l) for l in lines], max(1, args.repeat // 3))
         assert peer[0]["path"] == parsed[0]["path"]
         report("logfmt parse_many (100k lines)", ours, "logfmt.parse_line", theirs, len(buf), target=20)
     except ImportError:
         print("# logfmt package not installed")
+
+    bench_rules(args, buf, lines, recs)
 
     buf = text_ltsv.encode()
     ours, parsed = best_of(lambda: srekit.Parser("ltsv").parse_many(buf), args.repeat)
@@ -148,6 +150,45 @@ def bench_logs(args):
         print("# orjson not installed")
     theirs, _ = best_of(lambda: [json.loads(l) for l in lines_b], args.repeat)
     report("json parse_many", ours, "json.loads per line", theirs, len(buf))
+
+
+def bench_rules(args, buf, lines, recs):
+    """Log -> metrics: a request counter by method and status and a latency histogram over the
+    logfmt lines; srekit parses and applies in Rust (Rules.apply_lines), the peer is what a Python
+    service does today (logfmt.parse_line, then prometheus_client labels().inc() and observe())."""
+    if not hasattr(srekit, "Rules"):
+        return
+    try:
+        import logfmt
+        import prometheus_client
+    except ImportError:
+        return
+    rule_configs = [
+        {"name": "http_requests_total", "help": "Requests.", "kind": "counter", "labels": ["method", "status"]},
+        {"name": "http_request_duration_seconds", "help": "Latency.", "kind": "histogram", "value": "duration"},
+    ]
+    parser = srekit.Parser("logfmt")
+
+    def ours():
+        rules = srekit.Rules(rule_configs)
+        rules.apply_lines(parser, buf)
+        return rules
+
+    def theirs():
+        registry = prometheus_client.CollectorRegistry()
+        requests = prometheus_client.Counter("http_requests_total", "Requests.", ["method", "status"], registry=registry)
+        latency = prometheus_client.Histogram("http_request_duration_seconds", "Latency.", registry=registry)
+        for line in lines:
+            record = logfmt.parse_line(line)
+            requests.labels(record["method"], record["status"]).inc()
+            latency.observe(float(record["duration"]))
+        return registry
+
+    ours_t, rules = best_of(ours, args.repeat)
+    theirs_t, registry = best_of(theirs, max(1, args.repeat // 3))
+    count = 'http_request_duration_seconds_count %d' % len(recs)
+    assert count in rules.encode().decode() and count.encode() in prometheus_client.generate_latest(registry)
+    report("rules: logfmt -> counter + histogram", ours_t, "logfmt + prometheus_client", theirs_t, len(buf))
 
 
 def bench_registry(args):

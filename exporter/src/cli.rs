@@ -18,6 +18,9 @@ pub struct Cli {
     pub host: HostFlags,
     #[command(flatten)]
     pub web: WebFlags,
+    /// TOML file with log inputs (`[[inputs]]`), log -> metrics rules (`[[metrics]]`) and `[state]`.
+    #[arg(long = "config.file", global = true)]
+    pub config_file: Option<PathBuf>,
     /// Log level: error, warn, info or debug.
     #[arg(long = "log.level", default_value = "info", global = true)]
     pub log_level: String,
@@ -35,6 +38,8 @@ pub enum Commands {
     },
     /// Parse log lines (files or stdin) into NDJSON on stdout; bad lines go to stderr with their line number.
     Parse(crate::parse_cmd::ParseArgs),
+    /// Validate `--config.file` and exit: 0 when valid, 1 with a message naming the bad key otherwise.
+    Check,
 }
 
 /// Flags of the HTTP server.
@@ -54,7 +59,7 @@ pub struct WebFlags {
     pub read_timeout: f64,
     /// Path to a web config file (TLS and basic auth, as Prometheus' exporter toolkit reads it).
     #[arg(long = "web.config.file", global = true)]
-    pub config_file: Option<PathBuf>,
+    pub web_config_file: Option<PathBuf>,
     /// Seconds a whole connection may last (request and response together).
     #[arg(long = "web.write-timeout", default_value_t = 60.0, global = true)]
     pub write_timeout: f64,

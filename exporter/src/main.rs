@@ -2,6 +2,7 @@
 //! With no arguments it serves on `:9100/metrics`; `collect` prints one scrape and exits.
 
 mod cli;
+mod config;
 mod parse_cmd;
 mod scrape;
 mod server;
@@ -12,44 +13,47 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cli::Commands;
+use config::ExporterConfig;
 use srekit::expfmt::Format;
 use srekit::host::HostCollector;
+use srekit::logs::pipeline::Pipeline;
 use srekit::metrics::Registry;
+
+/// Prints `srekit-exporter: <message>` and returns `code`.
+fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("srekit-exporter: {message}");
+    ExitCode::from(code)
+}
 
 fn main() -> ExitCode {
     let (cli, matches) = cli::parse();
     env_logger::Builder::new().parse_filters(&cli.log_level).format_timestamp_millis().init();
-    if let Some(Commands::Parse(args)) = &cli.command {
-        return parse_cmd::run(args);
+    match &cli.command {
+        Some(Commands::Parse(args)) => return parse_cmd::run(args),
+        Some(Commands::Check) => return check(&cli),
+        _ => {}
     }
-    let host_config = match cli::host_config(&cli.host, &matches) {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("srekit-exporter: {err}");
-            return ExitCode::from(2);
-        }
+    let config = match &cli.config_file {
+        Some(path) => match ExporterConfig::load(path) {
+            Ok(config) => Some(config),
+            Err(message) => return fail(2, message),
+        },
+        None => None,
     };
-    let host = match HostCollector::new(host_config) {
+    let host = match cli::host_config(&cli.host, &matches).and_then(HostCollector::new) {
         Ok(host) => host,
-        Err(err) => {
-            eprintln!("srekit-exporter: {err}");
-            return ExitCode::from(2);
-        }
+        Err(err) => return fail(2, err),
     };
     let registry = Registry::new();
     let self_metrics = match scrape::SelfMetrics::register(&registry) {
         Ok(metrics) => metrics,
-        Err(err) => {
-            eprintln!("srekit-exporter: {err}");
-            return ExitCode::from(1);
-        }
+        Err(err) => return fail(1, err),
     };
-    let scraper = Arc::new(scrape::Scraper::new(Some(host), registry, self_metrics));
-    match cli.command {
+    let scraper = scrape::Scraper::new(Some(host), registry, self_metrics);
+    match &cli.command {
         Some(Commands::Collect { format }) => {
-            let Some(format) = Format::from_name(&format) else {
-                eprintln!("srekit-exporter: unknown format {format:?} (use text or openmetrics)");
-                return ExitCode::from(2);
+            let Some(format) = Format::from_name(format) else {
+                return fail(2, format!("unknown format {format:?} (use text or openmetrics)"));
             };
             use std::io::Write;
             let body = scraper.scrape(format);
@@ -58,8 +62,30 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        None | Some(Commands::Serve) => serve(&cli, scraper),
-        Some(Commands::Parse(_)) => ExitCode::from(2), // handled above
+        _ => serve(&cli, config, scraper),
+    }
+}
+
+/// `check --config.file F`: validate and report.
+fn check(cli: &cli::Cli) -> ExitCode {
+    let Some(path) = &cli.config_file else {
+        return fail(2, "check needs --config.file");
+    };
+    let config = match ExporterConfig::load(path) {
+        Ok(config) => config,
+        Err(message) => return fail(1, message),
+    };
+    match config.validate(path) {
+        Ok(()) => {
+            println!(
+                "{}: ok ({} inputs, {} metrics)",
+                path.display(),
+                config.inputs.len(),
+                config.metrics.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(message) => fail(1, message),
     }
 }
 
@@ -76,8 +102,30 @@ fn raise_open_file_limit() {
     }
 }
 
-fn serve(cli: &cli::Cli, scraper: Arc<scrape::Scraper>) -> ExitCode {
+fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Scraper) -> ExitCode {
     raise_open_file_limit();
+    let web_config_file =
+        cli.web.web_config_file.clone().or_else(|| config.as_ref()?.web.config_file.clone());
+    let pipeline = match &config {
+        Some(config) if !config.inputs.is_empty() || !config.metrics.is_empty() => {
+            let pipeline = match Pipeline::new(&config.pipeline()) {
+                Ok(pipeline) => pipeline,
+                Err(err) => return fail(2, format!("--config.file: {err}")),
+            };
+            if config.state.directory.is_none() {
+                log::warn!("no [state] directory: log offsets are not remembered across restarts");
+            }
+            match pipeline.spawn(|err| log::warn!("log pipeline: {err}")) {
+                Ok(handle) => {
+                    scraper = scraper.with_logs(handle.metrics());
+                    Some(handle)
+                }
+                Err(err) => return fail(1, format!("cannot start the log pipeline: {err}")),
+            }
+        }
+        _ => None,
+    };
+    let scraper = Arc::new(scraper);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(4)
@@ -96,17 +144,14 @@ fn serve(cli: &cli::Cli, scraper: Arc<scrape::Scraper>) -> ExitCode {
         read_timeout: Duration::from_secs_f64(cli.web.read_timeout.max(0.001)),
         write_timeout: Duration::from_secs_f64(cli.web.write_timeout.max(0.001)),
     };
-    let web = match &cli.web.config_file {
+    let web = match &web_config_file {
         Some(path) => match web_config::WebConfig::load(path) {
             Ok(web) => web,
-            Err(err) => {
-                eprintln!("srekit-exporter: --web.config.file: {err}");
-                return ExitCode::from(2);
-            }
+            Err(err) => return fail(2, format!("--web.config.file: {err}")),
         },
         None => web_config::WebConfig { tls: None, auth: None },
     };
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let listener = match server::bind(&cli.web.listen_address).await {
             Ok(listener) => listener,
             Err(err) => {
@@ -118,7 +163,15 @@ fn serve(cli: &cli::Cli, scraper: Arc<scrape::Scraper>) -> ExitCode {
             log::info!("listening on {address}, metrics at {}", settings.telemetry_path);
         }
         server::serve(listener, scraper, settings, web, server::shutdown_signal()).await;
-        log::info!("shut down");
         ExitCode::SUCCESS
-    })
+    });
+    // The last poll and the tail checkpoint are written before the process exits.
+    if let Some(handle) = pipeline {
+        if let Err(err) = handle.shutdown() {
+            log::error!("log pipeline: could not store checkpoints at shutdown: {err}");
+            return ExitCode::from(1);
+        }
+    }
+    log::info!("shut down");
+    served
 }

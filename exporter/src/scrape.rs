@@ -10,6 +10,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use srekit::expfmt::{self, Format};
 use srekit::host::HostCollector;
+use srekit::logs::pipeline::PipelineMetrics;
 use srekit::metrics::{CounterVec, Histogram, Registry};
 
 /// The exporter's own metrics.
@@ -45,6 +46,7 @@ impl SelfMetrics {
 /// Builds scrape bodies; shared by every connection.
 pub struct Scraper {
     host: Option<Arc<HostCollector>>,
+    logs: Option<PipelineMetrics>,
     registry: Registry,
     pub self_metrics: SelfMetrics,
     last_size: AtomicUsize,
@@ -52,7 +54,19 @@ pub struct Scraper {
 
 impl Scraper {
     pub fn new(host: Option<HostCollector>, registry: Registry, self_metrics: SelfMetrics) -> Scraper {
-        Scraper { host: host.map(Arc::new), registry, self_metrics, last_size: AtomicUsize::new(64 * 1024) }
+        Scraper {
+            host: host.map(Arc::new),
+            logs: None,
+            registry,
+            self_metrics,
+            last_size: AtomicUsize::new(64 * 1024),
+        }
+    }
+
+    /// Adds the log pipeline's metrics (derived metrics and per-input counters) to every scrape.
+    pub fn with_logs(mut self, logs: PipelineMetrics) -> Scraper {
+        self.logs = Some(logs);
+        self
     }
 
     /// Collects and encodes one scrape.
@@ -62,6 +76,9 @@ impl Scraper {
         if let Some(host) = &self.host {
             let families = host.collect();
             expfmt::encode_body(&families, format, &mut body);
+        }
+        if let Some(logs) = &self.logs {
+            logs.encode_body(format, &mut body);
         }
         self.registry.encode_body(format, &mut body);
         expfmt::finish(format, &mut body);

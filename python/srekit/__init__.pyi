@@ -19,6 +19,7 @@ __all__ = [
     "MetricFamily",
     "Parser",
     "Registry",
+    "Rules",
     "Sample",
     "Summary",
     "SummaryChild",
@@ -157,6 +158,7 @@ class Host:
     @property
     def collectors(self) -> List[str]: ...
     def collect(self) -> List[MetricFamily]: ...
+    def collect_report(self) -> tuple[List[MetricFamily], Dict[str, str]]: ...
     def collect_text(self, format: _FormatName = "text") -> bytes: ...
 
 def collect_host(
@@ -222,3 +224,31 @@ class Parser:
         strict: bool = False,
         chunk_size: int = 1048576,
     ) -> Iterator[_Record]: ...
+
+# ---- log -> metrics rules ----
+
+_Outcome = Literal["updated", "not_matched", "skipped_value", "dropped_series"]
+
+@final
+class Rules:
+    def __new__(
+        cls,
+        rules: Optional[Sequence[Mapping[str, Any]]] = None,
+        *,
+        toml: Optional[str] = None,
+        registry: Optional[Registry] = None,
+    ) -> Rules: ...
+    @property
+    def registry(self) -> Registry: ...
+    def apply(
+        self, record: Mapping[str, Any], input: Optional[str] = None, timestamp: Optional[float] = None
+    ) -> List[_Outcome]: ...
+    def apply_lines(
+        self,
+        parser: Parser,
+        data: _TextInput,
+        *,
+        input: Optional[str] = None,
+        errors: Optional[List[LogParseError]] = None,
+    ) -> int: ...
+    def encode(self, format: _FormatName = "text") -> bytes: ...

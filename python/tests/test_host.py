@@ -57,6 +57,16 @@ def test_missing_root_reports_failed_collectors_instead_of_raising(tmp_path):
     assert {s.labels["collector"]: s.value for s in success.samples}["loadavg"] == 0
 
 
+def test_collect_report_says_why_collectors_failed(tmp_path):
+    host = srekit.Host(collectors=["loadavg", "meminfo"], procfs=str(tmp_path))
+    families, failures = host.collect_report()
+    assert set(failures) == {"loadavg", "meminfo"}
+    assert all(isinstance(reason, str) and reason for reason in failures.values())
+    success = {s.labels["collector"]: s.value for s in by_name(families)["node_scrape_collector_success"].samples}
+    assert success == {"loadavg": 0.0, "meminfo": 0.0}
+    assert srekit.Host(collectors=["loadavg"]).collect_report()[1] == {}
+
+
 def test_text_and_openmetrics_output_parse_with_prometheus_client():
     text = srekit.collect_host_text().decode()
     names = {f.name for f in text_families(text)}

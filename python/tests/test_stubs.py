@@ -39,6 +39,13 @@ def test_typical_usage_type_checks_strictly(tmp_path):
         host_text: bytes = srekit.collect_host_text("text", collectors=["loadavg"])
         load: float = srekit.collect_host(collectors=["loadavg"])[0].samples[0].value
         collectors = [HostCollector(), RegistryCollector(registry)]
+        parser = srekit.Parser("logfmt", types={"status": "int"}, timestamp_field="ts")
+        errors: List[srekit.LogParseError] = []
+        records: List[Dict[str, object]] = parser.parse_many(b"status=200", errors=errors)
+        rules = srekit.Rules([{"name": "lines_total", "kind": "counter"}], registry=registry)
+        outcomes = rules.apply(records[0])
+        applied: int = rules.apply_lines(parser, "status=500", input="api")
+        offset: int = errors[0].offset if errors else 0
     '''))
     result = run(["mypy", "--strict", "--no-incremental", str(program)], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

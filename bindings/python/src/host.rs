@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 use srekit::host::{HostCollector, HostConfig};
 
 use crate::errors::HostError;
@@ -150,6 +150,17 @@ impl PyHost {
     fn collect<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let collector = self.collector()?;
         collect_families(py, &collector)
+    }
+
+    /// One collection plus why each failed collector failed: `(families, {collector: reason})`.
+    fn collect_report<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyDict>)> {
+        let collector = self.collector()?;
+        let report = py.detach(|| collector.collect_report());
+        let failures = PyDict::new(py);
+        for (name, error) in &report.failures {
+            failures.set_item(name, error.to_string())?;
+        }
+        Ok((families_to_py(py, &report.families)?, failures))
     }
 
     /// One collection encoded as `bytes` ("text" or "openmetrics").

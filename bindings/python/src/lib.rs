@@ -12,6 +12,7 @@ mod logs;
 mod names;
 mod records;
 mod registry;
+mod rules;
 
 /// The native module imported as `srekit._srekit`; `srekit/__init__.py` re-exports its items.
 #[pymodule]
@@ -23,5 +24,6 @@ fn _srekit(module: &Bound<'_, PyModule>) -> PyResult<()> {
     expfmt::register(module)?;
     host::register(module)?;
     logs::register(module)?;
+    rules::register(module)?;
     Ok(())
 }

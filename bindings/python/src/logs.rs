@@ -233,6 +233,11 @@ impl PyParser {
 }
 
 impl PyParser {
+    /// The core parser.
+    pub(crate) fn core(&self) -> &Parser {
+        &self.inner
+    }
+
     /// A record as a dict, with its timestamp under `timestamp_field` when one is configured.
     fn to_dict<'py>(
         &self,

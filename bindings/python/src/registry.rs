@@ -19,6 +19,18 @@ pub(crate) struct PyRegistry {
     inner: Registry,
 }
 
+impl PyRegistry {
+    /// A Python registry sharing this core registry.
+    pub(crate) fn from_core(inner: Registry) -> Self {
+        PyRegistry { inner }
+    }
+
+    /// The core registry.
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.inner
+    }
+}
+
 #[pymethods]
 impl PyRegistry {
     #[new]
