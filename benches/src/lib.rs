@@ -1,3 +1,4 @@
 //! Shared data-set generators for the benchmarks.
 
+pub mod cpu_time;
 pub mod logs_corpus;

@@ -44,7 +44,7 @@ fn build_parsers() -> Vec<Parser> {
             typed.max_line_length = 64;
             [plain, typed]
         })
-        .map(|options| Parser::new(options).unwrap())
+        .map(|options| Parser::new(options).expect("valid options"))
         .collect()
 }
 

@@ -6,11 +6,14 @@ use srekit::logs::{LineSplitter, LogFormat, Parser, ParserOptions, SplitEvent};
 fn parser(format: LogFormat, max_line_length: usize) -> Parser {
     let mut options = ParserOptions::new(format);
     options.max_line_length = max_line_length;
-    Parser::new(options).unwrap()
+    Parser::new(options).expect("valid options")
 }
 
-/// (line number, Ok(map view) | Err(offset, message)) for every reported line.
-fn run(parser: &Parser, data: &[u8]) -> Vec<(usize, Result<serde_json::Value, (usize, String)>)> {
+/// Ok(map view) or Err((offset, message)).
+type Outcome = Result<serde_json::Value, (usize, String)>;
+
+/// (line number, outcome) for every reported line.
+fn run(parser: &Parser, data: &[u8]) -> Vec<(usize, Outcome)> {
     let mut out = Vec::new();
     parser.parse_many(data, |line_no, result| {
         out.push((line_no, result.map(|r| r.to_json()).map_err(|e| (e.offset, e.message))));

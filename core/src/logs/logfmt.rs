@@ -6,13 +6,15 @@ use std::borrow::Cow;
 
 use super::error::LineError;
 use super::record::Record;
-use super::scan::{find_logfmt_stop, find_quote_or_backslash};
+use super::scan::{Stops, LOGFMT_QUOTE_OR_BACKSLASH, LOGFMT_TOKEN_END};
 use super::value::Value;
 
 /// Parses one logfmt line into `record.fields` (appending, duplicates kept, in order).
 pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(), LineError> {
     let bytes = line.as_bytes();
     let len = bytes.len();
+    let mut token_ends = Stops::<LOGFMT_TOKEN_END>::new(bytes);
+    let mut quotes = Stops::<LOGFMT_QUOTE_OR_BACKSLASH>::new(bytes);
     let mut pos = 0;
     loop {
         while pos < len && bytes[pos] <= b' ' {
@@ -22,7 +24,7 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
             return Ok(());
         }
         let key_start = pos;
-        pos = find_logfmt_stop(bytes, pos);
+        pos = token_ends.next_from(pos);
         let stop = bytes.get(pos).copied();
         if pos == key_start {
             return Err(match stop {
@@ -49,7 +51,7 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
             Some(&b) if b <= b' ' => record.push_borrowed(key, ""),
             Some(b'"') => {
                 let content_start = pos + 1;
-                let (end, has_escape) = closing_quote(bytes, pos)?;
+                let (end, has_escape) = closing_quote(&mut quotes, bytes, pos)?;
                 let raw = &line[content_start..end];
                 if has_escape {
                     let value = unescape(raw, content_start)?;
@@ -61,7 +63,7 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
             }
             Some(_) => {
                 let value_start = pos;
-                pos = find_logfmt_stop(bytes, pos);
+                pos = token_ends.next_from(pos);
                 match bytes.get(pos) {
                     Some(b'=') => return Err(LineError::new(pos, "unexpected '=' in unquoted value")),
                     Some(b'"') => return Err(LineError::new(pos, "unexpected '\"' in unquoted value")),
@@ -75,16 +77,21 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
 /// Finds the closing quote of the quoted value opening at `quote`: its offset, and whether the value
 /// has escapes.
 #[inline(always)]
-fn closing_quote(bytes: &[u8], quote: usize) -> Result<(usize, bool), LineError> {
+fn closing_quote(
+    quotes: &mut Stops<'_, LOGFMT_QUOTE_OR_BACKSLASH>,
+    bytes: &[u8],
+    quote: usize,
+) -> Result<(usize, bool), LineError> {
     let mut pos = quote + 1;
     let mut has_escape = false;
     loop {
-        match find_quote_or_backslash(bytes, pos) {
+        let next = quotes.next_from(pos);
+        match bytes.get(next) {
             None => return Err(LineError::new(quote, "unterminated quoted value")),
-            Some(i) if bytes[i] == b'"' => return Ok((i, has_escape)),
-            Some(i) => {
+            Some(b'"') => return Ok((next, has_escape)),
+            _ => {
                 has_escape = true;
-                pos = i + 2;
+                pos = next + 2;
                 if pos > bytes.len() {
                     return Err(LineError::new(quote, "unterminated quoted value"));
                 }

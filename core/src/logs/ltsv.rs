@@ -3,7 +3,7 @@
 
 use super::error::LineError;
 use super::record::Record;
-use super::scan::find_byte;
+use super::scan::{Stops, LTSV_COLON, LTSV_TAB};
 
 /// Parses one LTSV line into `record.fields` (appending, duplicates kept, in order). Empty fields are
 /// skipped; a trailing CR is stripped; a field without a colon or with an empty label is an error.
@@ -11,15 +11,20 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
     let line = line.strip_suffix('\r').unwrap_or(line);
     let bytes = line.as_bytes();
     let len = bytes.len();
+    let mut tabs = Stops::<LTSV_TAB>::new(bytes);
+    let mut colons = Stops::<LTSV_COLON>::new(bytes);
     let mut start = 0;
     while start < len {
-        let end = find_byte(bytes, start, b'\t').unwrap_or(len);
+        let end = tabs.next_from(start);
         if end > start {
-            match find_byte(&bytes[..end], start, b':') {
-                Some(colon) if colon == start => return Err(LineError::new(start, "empty label before ':'")),
-                Some(colon) => record.push_borrowed(&line[start..colon], &line[colon + 1..end]),
-                None => return Err(LineError::new(start, "field without ':' between label and value")),
+            let colon = colons.next_from(start);
+            if colon >= end {
+                return Err(LineError::new(start, "field without ':' between label and value"));
             }
+            if colon == start {
+                return Err(LineError::new(start, "empty label before ':'"));
+            }
+            record.push_borrowed(&line[start..colon], &line[colon + 1..end]);
         }
         start = end + 1;
     }
