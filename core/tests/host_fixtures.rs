@@ -239,3 +239,36 @@ fn corrupted_files_never_panic() {
         assert!(find(&report.families, "node_scrape_collector_success").is_some());
     }
 }
+
+mod random_contents {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        /// Any bytes in any one collector input (lines of digits, separators and junk favoured) are
+        /// reported as data or as a failed collector, never as a panic.
+        #[test]
+        fn any_file_contents_never_panic(
+            file_pick in 0usize..1000,
+            contents in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..600),
+                "[a-zA-Z0-9_:() \\t\\n.-]{0,600}".prop_map(String::into_bytes),
+            ],
+        ) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            copy_tree(&fixture(), dir.path());
+            let mut files = Vec::new();
+            files_under(dir.path(), &mut files);
+            files.sort();
+            let target = &files[file_pick % files.len()];
+            std::fs::write(target, &contents).expect("write");
+            let collector = HostCollector::new(fixture_config(dir.path())).expect("valid config");
+            let report = collector.collect_report();
+            for (name, error) in &report.failures {
+                prop_assert!(!matches!(error, CollectError::WorkerGone), "collector {name} panicked on {target:?}");
+            }
+        }
+    }
+}
