@@ -1,2 +1,147 @@
-//! expfmt benchmarks: not written yet (their issue adds them).
-fn main() {}
+//! Encoding benchmarks: the foundation issue's data set (10,000 counter series with 3 labels, plus
+//! 50 histograms x 20 label sets x 12 buckets) encoded by srekit and by the `prometheus-client` crate in
+//! the same run; and increments on a kept child vs. with a label lookup each time.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use prometheus_client::encoding::text::encode as pc_encode;
+use prometheus_client::metrics::counter::Counter as PcCounter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram as PcHistogram;
+use srekit::expfmt::Format;
+use srekit::metrics::{HistogramVec, Registry};
+
+type Labels = Vec<(String, String)>;
+
+const COUNTER_SERIES: usize = 10_000;
+const HISTOGRAMS: usize = 50;
+const HISTOGRAM_LABEL_SETS: usize = 20;
+
+fn counter_labels(i: usize) -> [String; 3] {
+    [
+        ["GET", "POST", "PUT"][i % 3].to_string(),
+        ["200", "404", "500", "302"][i % 4].to_string(),
+        format!("/api/v1/resource/{i}"),
+    ]
+}
+
+fn observation(i: usize) -> f64 {
+    (i % 37) as f64 * 0.031
+}
+
+fn srekit_registry() -> Registry {
+    let registry = Registry::new();
+    let requests = registry
+        .counter("http_requests_total", "HTTP requests served.", &["method", "code", "path"])
+        .expect("valid counter");
+    for i in 0..COUNTER_SERIES {
+        let [m, c, p] = counter_labels(i);
+        requests.labels(&[&m, &c, &p]).expect("3 labels").inc_by((i % 97) as f64).expect("non-negative");
+    }
+    for h in 0..HISTOGRAMS {
+        let hist = registry
+            .histogram(
+                &format!("rpc_{h}_duration_seconds"),
+                "RPC latency.",
+                &["service"],
+                HistogramVec::DEFAULT_BUCKETS,
+            )
+            .expect("valid histogram");
+        for s in 0..HISTOGRAM_LABEL_SETS {
+            let child = hist.labels(&[&format!("svc-{s}")]).expect("1 label");
+            for k in 0..=s {
+                child.observe(observation(k));
+            }
+        }
+    }
+    registry
+}
+
+fn prometheus_client_registry() -> prometheus_client::registry::Registry {
+    let mut registry = prometheus_client::registry::Registry::default();
+    let requests = Family::<Labels, PcCounter>::default();
+    registry.register("http_requests", "HTTP requests served.", requests.clone());
+    for i in 0..COUNTER_SERIES {
+        let [m, c, p] = counter_labels(i);
+        let labels = vec![("method".to_string(), m), ("code".to_string(), c), ("path".to_string(), p)];
+        requests.get_or_create(&labels).inc_by((i % 97) as u64);
+    }
+    for h in 0..HISTOGRAMS {
+        let hist = Family::<Labels, PcHistogram>::new_with_constructor(|| {
+            PcHistogram::new(HistogramVec::DEFAULT_BUCKETS.iter().copied())
+        });
+        registry.register(format!("rpc_{h}_duration_seconds"), "RPC latency.", hist.clone());
+        for s in 0..HISTOGRAM_LABEL_SETS {
+            let child = hist.get_or_create(&vec![("service".to_string(), format!("svc-{s}"))]);
+            for k in 0..=s {
+                child.observe(observation(k));
+            }
+        }
+    }
+    registry
+}
+
+fn encode(c: &mut Criterion) {
+    let ours = srekit_registry();
+    let theirs = prometheus_client_registry();
+    let mut size_probe = Vec::new();
+    ours.encode(Format::Text, &mut size_probe);
+
+    let mut group = c.benchmark_group("encode_10k_series");
+    group.throughput(Throughput::Bytes(size_probe.len() as u64));
+    group.measurement_time(Duration::from_secs(4)).sample_size(30);
+    let mut buf = Vec::with_capacity(size_probe.len() * 2);
+    group.bench_function("srekit_text", |b| {
+        b.iter(|| {
+            buf.clear();
+            ours.encode(Format::Text, &mut buf);
+            black_box(buf.len())
+        })
+    });
+    group.bench_function("srekit_openmetrics", |b| {
+        b.iter(|| {
+            buf.clear();
+            ours.encode(Format::OpenMetrics, &mut buf);
+            black_box(buf.len())
+        })
+    });
+    let mut text = String::with_capacity(size_probe.len() * 2);
+    group.bench_function("prometheus_client_openmetrics", |b| {
+        b.iter(|| {
+            text.clear();
+            pc_encode(&mut text, &theirs).expect("encodes");
+            black_box(text.len())
+        })
+    });
+    group.finish();
+}
+
+fn increment(c: &mut Criterion) {
+    let ours = Registry::new();
+    let counter = ours.counter("ops_total", "Ops.", &["method", "code", "path"]).expect("valid");
+    let kept = counter.labels(&["GET", "200", "/api/v1/users"]).expect("3 labels");
+    let theirs = Family::<Labels, PcCounter>::default();
+    let their_labels: Labels = vec![
+        ("method".into(), "GET".into()),
+        ("code".into(), "200".into()),
+        ("path".into(), "/api/v1/users".into()),
+    ];
+    let their_kept = theirs.get_or_create(&their_labels).clone();
+
+    let mut group = c.benchmark_group("increment");
+    group.measurement_time(Duration::from_secs(2)).sample_size(30);
+    group.bench_function("srekit_kept_child", |b| b.iter(|| kept.inc()));
+    group.bench_function("srekit_label_lookup", |b| {
+        b.iter(|| counter.labels(black_box(&["GET", "200", "/api/v1/users"])).expect("3 labels").inc())
+    });
+    group.bench_function("prometheus_client_kept_child", |b| b.iter(|| their_kept.inc()));
+    group.bench_function("prometheus_client_get_or_create", |b| {
+        b.iter(|| theirs.get_or_create(black_box(&their_labels)).inc())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, encode, increment);
+criterion_main!(benches);

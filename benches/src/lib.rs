@@ -1,1 +1,3 @@
 //! Shared data-set generators for the benchmarks.
+
+pub mod logs_corpus;

@@ -1,4 +1,5 @@
 //! Runs the shared exposition-format vectors (tests/vectors/expfmt) against the Rust core.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
 

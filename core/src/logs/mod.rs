@@ -1,1 +1,62 @@
-//! Log parsing, tailing and log -> metrics rules (see the log parsing and log pipeline issues). Not yet built.
+//! Log parsing: one [`Record`] type for every format (ordered fields, values borrowed from the line
+//! where no unescaping is needed), a memchr line splitter, and parsers for logfmt, LTSV, JSON (simd-json)
+//! and regexes with named groups (with nginx, Apache and syslog presets). Nothing here panics on any
+//! input: a bad line is a [`LineError`] with its byte offset, and streams go on past it.
+//!
+//! ```
+//! use srekit::logs::{LogFormat, Parser, ParserOptions};
+//!
+//! let mut options = ParserOptions::new(LogFormat::Logfmt);
+//! options.set_type("status", "int").unwrap();
+//! let parser = Parser::new(options).unwrap();
+//! let mut statuses = Vec::new();
+//! parser.parse_many(b"status=200 path=/\nstatus=\"oops\nstatus=503 path=/api\n", |line_no, result| {
+//!     match result {
+//!         Ok(record) => statuses.push(record.get("status").and_then(|v| v.as_f64())),
+//!         Err(err) => eprintln!("line {line_no}: {err}"),
+//!     }
+//! });
+//! assert_eq!(statuses, [Some(200.0), Some(503.0)]);
+//! ```
+
+mod error;
+mod json;
+mod logfmt;
+mod ltsv;
+mod parser;
+mod record;
+mod regex;
+mod scan;
+mod split;
+mod time;
+mod types;
+mod value;
+
+pub mod config;
+pub mod pipeline;
+pub mod rules;
+pub mod tail;
+
+pub use error::{LineError, LogError};
+pub use json::{parse_json, MAX_JSON_DEPTH};
+pub use logfmt::{encode_logfmt, parse_logfmt};
+pub use ltsv::parse_ltsv;
+pub use parser::{LogFormat, Parser, ParserOptions};
+pub use record::Record;
+pub use split::{lines, text_lines, LineSplitter, Lines, SplitEvent, TextLines, DEFAULT_MAX_LINE_LENGTH};
+pub use time::TimeFormat;
+pub use types::FieldType;
+pub use value::Value;
+
+/// The regexes of the built-in presets and their time formats (Fluent Bit's, adapted to the `regex`
+/// crate's syntax).
+///
+/// ```
+/// assert!(srekit::logs::presets::SYSLOG_RFC5424.starts_with("^<"));
+/// ```
+pub mod presets {
+    pub use super::regex::{
+        ACCESS_LOG_TIME_FORMAT, APACHE_COMBINED, APACHE_COMMON, NGINX_COMBINED, NGINX_COMMON,
+        RFC3164_TIME_FORMAT, SYSLOG_RFC3164, SYSLOG_RFC5424,
+    };
+}

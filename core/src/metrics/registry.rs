@@ -319,6 +319,8 @@ struct Child<C> {
     /// `a="x",b="y"` (no braces), escaped; empty without labels.
     label_text: Box<str>,
     created: f64,
+    /// `created` as exposition text, rendered once (it never changes).
+    created_text: Box<str>,
     cell: C,
 }
 
@@ -388,10 +390,14 @@ impl<C: Cell> Core<C> {
             write_label_value(&mut label_text, value.as_ref());
             label_text.push(b'"');
         }
+        let created = now_seconds();
+        let mut created_text = Vec::new();
+        write_float(&mut created_text, created);
         let child = Arc::new(Child {
             values: values.iter().map(|v| v.as_ref().to_string()).collect(),
             label_text: String::from_utf8_lossy(&label_text).into(),
-            created: now_seconds(),
+            created,
+            created_text: String::from_utf8_lossy(&created_text).into(),
             cell: C::new(&self.config),
         });
         let index = children.list.len();
@@ -482,9 +488,9 @@ fn write_series_prefix<B: BufMut>(
     buf.put_u8(b' ');
 }
 
-fn write_created<B: BufMut>(buf: &mut B, name: &str, label_text: &str, created: f64) {
-    write_series_prefix(buf, name, b"_created", label_text, None);
-    write_float(buf, created);
+fn write_created<B: BufMut, C>(buf: &mut B, name: &str, child: &Child<C>) {
+    write_series_prefix(buf, name, b"_created", &child.label_text, None);
+    buf.put_slice(child.created_text.as_bytes());
     buf.put_u8(b'\n');
 }
 
@@ -659,7 +665,7 @@ impl Core<CounterCell> {
             child.cell.write_value(buf);
             buf.put_u8(b'\n');
             if openmetrics {
-                write_created(buf, name, &child.label_text, child.created);
+                write_created(buf, name, child);
             }
         }
     }
@@ -1012,7 +1018,7 @@ impl Core<HistogramCell> {
             write_u64(buf, count);
             buf.put_u8(b'\n');
             if format == Format::OpenMetrics {
-                write_created(buf, name, &child.label_text, child.created);
+                write_created(buf, name, child);
             }
         }
     }
@@ -1136,7 +1142,7 @@ impl Core<SummaryCell> {
             write_u64(buf, child.cell.count.load(Ordering::Relaxed));
             buf.put_u8(b'\n');
             if format == Format::OpenMetrics {
-                write_created(buf, name, &child.label_text, child.created);
+                write_created(buf, name, child);
             }
         }
     }

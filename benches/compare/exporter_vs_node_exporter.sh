@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Exporter throughput and memory vs the real node_exporter, side by side in the same run:
+# `wrk -t2 -cN` against each /metrics (every request collects afresh in both), then resident memory.
+# Socket errors and non-2xx answers are printed when there are any (the load test wants none).
+# Usage: benches/compare/exporter_vs_node_exporter.sh [seconds per run, default 15] [connections, default 16]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs=${1:-15}
+conns=${2:-16}
+command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk"; exit 1; }
+command -v prometheus-node-exporter >/dev/null || { echo "prometheus-node-exporter missing"; exit 1; }
+cargo build --release -q -p srekit-exporter
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+ours_port=$(free_port); theirs_port=$(free_port)
+target/release/srekit-exporter --web.listen-address=127.0.0.1:$ours_port --log.level=warn &
+ours=$!
+prometheus-node-exporter --web.listen-address=127.0.0.1:$theirs_port --log.level=warn 2>/dev/null &
+theirs=$!
+trap 'kill $ours $theirs 2>/dev/null || true' EXIT
+for p in $ours_port $theirs_port; do
+  for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:$p/metrics && break; sleep 0.2; done
+done
+
+rss_kb() { awk '/^VmRSS/ {print $2}' /proc/$1/status; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' /proc/$1/status; }
+run() { # name port pid
+  local out rps p99
+  out=$(wrk -t2 -c$conns -d${secs}s --latency "http://127.0.0.1:$2/metrics")
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  errors=$(awk '/Socket errors|Non-2xx/ {print}' <<<"$out")
+  printf '%-16s %10s req/s   p99 %-9s  RSS %6s kB (peak %s kB) %s\n' "$1" "$rps" "$p99" "$(rss_kb $3)" "$(hwm_kb $3)" "$errors"
+  echo "$rps" > "/tmp/srekit-bench-$1.rps"
+}
+echo "wrk -t2 -c$conns -d${secs}s"
+echo "idle RSS: srekit-exporter $(rss_kb $ours) kB, node_exporter $(rss_kb $theirs) kB"
+run srekit-exporter $ours_port $ours
+run node_exporter $theirs_port $theirs
+python3 - <<PY
+ours=float(open("/tmp/srekit-bench-srekit-exporter.rps").read()); theirs=float(open("/tmp/srekit-bench-node_exporter.rps").read())
+print(f"ratio: srekit-exporter serves {ours/theirs:.1f}x node_exporter's requests/s (budget >= 3x)")
+PY

@@ -1,0 +1,234 @@
+//! A small, allocation-light builder of JavaScript values over raw napi calls, for the conversions
+//! that produce many objects (metric families, records). [`RawValue`] lets a `#[napi]` function
+//! return a value built this way.
+
+use napi::bindgen_prelude::{ToNapiValue, TypeName};
+use napi::{sys, Env, ValueType};
+
+use crate::errors::check;
+use crate::pool::{self, Pooled};
+
+/// A JavaScript value built with [`Js`], returned as is to JavaScript.
+#[derive(Clone, Copy)]
+pub struct RawValue(pub sys::napi_value);
+
+impl ToNapiValue for RawValue {
+    unsafe fn to_napi_value(_env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        Ok(value.0)
+    }
+}
+
+impl TypeName for RawValue {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+/// Builds JavaScript values in one environment (valid only during the current call).
+#[derive(Clone, Copy)]
+pub struct Js {
+    env: sys::napi_env,
+}
+
+impl Js {
+    /// A builder for the environment of the current call.
+    pub fn new(env: &Env) -> Js {
+        Js { env: env.raw() }
+    }
+
+    /// `{}`.
+    pub fn object(self) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_object(self.env, &mut value) })?;
+        Ok(value)
+    }
+
+    /// An array of `len` holes.
+    pub fn array(self, len: usize) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_array_with_length(self.env, len, &mut value) })?;
+        Ok(value)
+    }
+
+    /// A string from UTF-8 text.
+    pub fn string(self, text: &str) -> napi::Result<sys::napi_value> {
+        crate::errors::create_string(self.env, text)
+    }
+
+    /// A string from Latin-1 bytes (ASCII text is Latin-1): a plain copy, no UTF-8 decoding.
+    pub fn string_latin1(self, bytes: &[u8]) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe {
+            sys::napi_create_string_latin1(self.env, bytes.as_ptr().cast(), bytes.len() as isize, &mut value)
+        })?;
+        Ok(value)
+    }
+
+    /// A number.
+    pub fn number(self, number: f64) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_double(self.env, number, &mut value) })?;
+        Ok(value)
+    }
+
+    /// A BigInt from a signed integer.
+    pub fn bigint_i64(self, number: i64) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_bigint_int64(self.env, number, &mut value) })?;
+        Ok(value)
+    }
+
+    /// A BigInt from an unsigned integer.
+    pub fn bigint_u64(self, number: u64) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_bigint_uint64(self.env, number, &mut value) })?;
+        Ok(value)
+    }
+
+    /// `true` or `false`.
+    pub fn boolean(self, flag: bool) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_get_boolean(self.env, flag, &mut value) })?;
+        Ok(value)
+    }
+
+    /// `undefined`.
+    pub fn undefined(self) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_get_undefined(self.env, &mut value) })?;
+        Ok(value)
+    }
+
+    /// `null`.
+    pub fn null(self) -> napi::Result<sys::napi_value> {
+        let mut value = std::ptr::null_mut();
+        check(unsafe { sys::napi_get_null(self.env, &mut value) })?;
+        Ok(value)
+    }
+
+    /// `object[key] = value` with a key built beforehand (see [`Js::string`]).
+    pub fn set(
+        self,
+        object: sys::napi_value,
+        key: sys::napi_value,
+        value: sys::napi_value,
+    ) -> napi::Result<()> {
+        check(unsafe { sys::napi_set_property(self.env, object, key, value) })
+    }
+
+    /// Defines own enumerable property `key` (text) on `object`, also for `__proto__`, which a plain
+    /// assignment would turn into a prototype change.
+    pub fn set_own(self, object: sys::napi_value, key: &str, value: sys::napi_value) -> napi::Result<()> {
+        if key != "__proto__" {
+            return self.set(object, self.string(key)?, value);
+        }
+        let descriptor = sys::napi_property_descriptor {
+            utf8name: std::ptr::null(),
+            name: self.string(key)?,
+            method: None,
+            getter: None,
+            setter: None,
+            value,
+            attributes: sys::PropertyAttributes::enumerable
+                | sys::PropertyAttributes::writable
+                | sys::PropertyAttributes::configurable,
+            data: std::ptr::null_mut(),
+        };
+        check(unsafe { sys::napi_define_properties(self.env, object, 1, &descriptor) })
+    }
+
+    /// `array[index] = value`.
+    pub fn set_index(self, array: sys::napi_value, index: usize, value: sys::napi_value) -> napi::Result<()> {
+        check(unsafe { sys::napi_set_element(self.env, array, index as u32, value) })
+    }
+
+    /// A `Uint32Array` over `items` (handed to JavaScript without a copy where the runtime allows).
+    pub fn uint32_array(self, items: Vec<u32>) -> napi::Result<sys::napi_value> {
+        self.typed_array(items, sys::TypedarrayType::uint32_array)
+    }
+
+    /// A `Float64Array` over `items`.
+    pub fn float64_array(self, items: Vec<f64>) -> napi::Result<sys::napi_value> {
+        self.typed_array(items, sys::TypedarrayType::float64_array)
+    }
+
+    /// A `Uint8Array` over `items`.
+    pub fn uint8_array(self, items: Vec<u8>) -> napi::Result<sys::napi_value> {
+        self.typed_array(items, sys::TypedarrayType::uint8_array)
+    }
+
+    /// Moves `items` into an external `ArrayBuffer` (freed by the garbage collector) and wraps it in a
+    /// typed array; copies instead when the runtime forbids external buffers (e.g. a V8 sandbox).
+    fn typed_array<T: Pooled>(
+        self,
+        items: Vec<T>,
+        kind: sys::napi_typedarray_type,
+    ) -> napi::Result<sys::napi_value> {
+        let len = items.len();
+        let byte_len = std::mem::size_of_val(items.as_slice());
+        let mut buffer = std::ptr::null_mut();
+        if byte_len > 0 {
+            let boxed: Box<Vec<T>> = Box::new(items);
+            let data = boxed.as_ptr() as *mut std::ffi::c_void;
+            let hint = Box::into_raw(boxed);
+            let status = unsafe {
+                sys::napi_create_external_arraybuffer(
+                    self.env,
+                    data,
+                    byte_len,
+                    Some(drop_vec::<T>),
+                    hint.cast(),
+                    &mut buffer,
+                )
+            };
+            if status != sys::Status::napi_ok {
+                // SAFETY: napi did not take the buffer, so `hint` is still ours.
+                let items = unsafe { Box::from_raw(hint) };
+                let array = self.copied_typed_array(&items, kind);
+                pool::give(*items);
+                return array;
+            }
+        } else {
+            let mut data = std::ptr::null_mut();
+            check(unsafe { sys::napi_create_arraybuffer(self.env, 0, &mut data, &mut buffer) })?;
+        }
+        let mut array = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_typedarray(self.env, kind, len, buffer, 0, &mut array) })?;
+        Ok(array)
+    }
+
+    fn copied_typed_array<T: Copy>(
+        self,
+        items: &[T],
+        kind: sys::napi_typedarray_type,
+    ) -> napi::Result<sys::napi_value> {
+        let byte_len = std::mem::size_of_val(items);
+        let mut data = std::ptr::null_mut();
+        let mut buffer = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_arraybuffer(self.env, byte_len, &mut data, &mut buffer) })?;
+        if byte_len > 0 {
+            // SAFETY: napi just allocated `byte_len` writable bytes at `data`; `T: Copy` has no drop glue.
+            unsafe {
+                std::ptr::copy_nonoverlapping(items.as_ptr().cast::<u8>(), data.cast::<u8>(), byte_len)
+            };
+        }
+        let mut array = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_typedarray(self.env, kind, items.len(), buffer, 0, &mut array) })?;
+        Ok(array)
+    }
+}
+
+/// Finalizer of an external `ArrayBuffer`: gives the `Vec` it was made from back to its pool.
+unsafe extern "C" fn drop_vec<T: Pooled>(
+    _env: sys::napi_env,
+    _data: *mut std::ffi::c_void,
+    hint: *mut std::ffi::c_void,
+) {
+    // SAFETY: `hint` is the `Box<Vec<T>>` leaked in `typed_array`, finalized exactly once.
+    let items = unsafe { Box::from_raw(hint.cast::<Vec<T>>()) };
+    pool::give(*items);
+}

@@ -1,0 +1,212 @@
+//! Log parsing for JavaScript: the native `Parser` class (`parse`, `parseEntry`, and
+//! `parseManyBatch`, which `records.js` turns into objects; see [`crate::batch`]). Records come out as
+//! their map view: one property per key, the last duplicate winning. Integers beyond
+//! `Number.MAX_SAFE_INTEGER` come out as `BigInt`; every other number as a JavaScript number.
+
+use std::collections::HashMap;
+
+use napi::bindgen_prelude::{Buffer, Either};
+use napi::{sys, Env};
+use napi_derive::napi;
+use srekit::logs::{LineError, LogFormat, Parser, ParserOptions, Record, Value};
+
+use crate::batch::RecordBatch;
+use crate::errors::{invalid_arg, throw_error, ErrorPosition};
+use crate::js::{Js, RawValue};
+
+/// The largest integer a JavaScript number holds exactly (2^53 - 1).
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Options of a `Parser`, as Fluent Bit's parser keys.
+#[napi(object)]
+#[derive(Default)]
+pub struct LogParserOptions {
+    /// Field -> `'int' | 'float' | 'bool' | 'string'` (Fluent Bit `Types`).
+    pub types: Option<HashMap<String, String>>,
+    /// Field holding the record's time (Fluent Bit `Time_Key`).
+    pub time_key: Option<String>,
+    /// strptime-style format of that field (Fluent Bit `Time_Format`).
+    pub time_format: Option<String>,
+    /// Replace invalid UTF-8 with U+FFFD instead of rejecting the line.
+    pub lossy_utf8: Option<bool>,
+    /// Longer lines are rejected (default 1 MiB).
+    pub max_line_length: Option<u32>,
+    /// The pattern, with named groups, when the format is `'regex'`.
+    pub regex: Option<String>,
+}
+
+fn parser_options(format: &str, options: LogParserOptions) -> napi::Result<ParserOptions> {
+    let log_format = match (format, options.regex) {
+        ("regex", Some(pattern)) => LogFormat::Regex(pattern),
+        ("regex", None) => return Err(invalid_arg("format 'regex' needs options.regex")),
+        (name, _) => LogFormat::from_name(name)
+            .ok_or_else(|| invalid_arg(srekit::logs::LogError::UnknownFormat(name.to_string())))?,
+    };
+    let mut parsed = ParserOptions::new(log_format);
+    if let Some(types) = options.types {
+        let mut fields: Vec<_> = types.into_iter().collect();
+        fields.sort();
+        for (field, type_name) in fields {
+            parsed.set_type(&field, &type_name).map_err(invalid_arg)?;
+        }
+    }
+    parsed.time_key = options.time_key;
+    parsed.time_format = options.time_format;
+    parsed.lossy_utf8 = options.lossy_utf8.unwrap_or(false);
+    if let Some(max) = options.max_line_length {
+        parsed.max_line_length = max as usize;
+    }
+    Ok(parsed)
+}
+
+/// The bytes of a `string | Buffer` argument.
+fn input_bytes(input: &Either<String, Buffer>) -> &[u8] {
+    match input {
+        Either::A(text) => text.as_bytes(),
+        Either::B(buffer) => buffer,
+    }
+}
+
+fn line_error(env: &Env, err: &LineError) -> napi::Error {
+    let position = ErrorPosition { offset: Some(err.offset), ..ErrorPosition::default() };
+    throw_error(env, "ERR_SREKIT_LOG_LINE", &err.to_string(), position)
+}
+
+/// A log parser for one format (`logfmt`, `ltsv`, `json`, `nginx`, `apache`, `syslog-rfc3164`,
+/// `syslog-rfc5424`, ... or `regex`).
+#[napi(js_name = "Parser")]
+pub struct JsParser {
+    inner: Parser,
+}
+
+#[napi]
+impl JsParser {
+    /// A parser for `format`; throws on an unknown format, type or time format, or a bad regex.
+    #[napi(constructor)]
+    pub fn new(format: String, options: Option<LogParserOptions>) -> napi::Result<Self> {
+        let options = parser_options(&format, options.unwrap_or_default())?;
+        let inner = Parser::new(options).map_err(invalid_arg)?;
+        Ok(JsParser { inner })
+    }
+
+    /// The format's name.
+    #[napi(getter)]
+    pub fn format(&self) -> &'static str {
+        self.inner.options().format.name()
+    }
+
+    /// Parses one line into its record (map view); throws an `Error` with `offset` on a bad line.
+    #[napi(ts_return_type = "LogRecord")]
+    pub fn parse(&self, env: Env, line: Either<String, Buffer>) -> napi::Result<RawValue> {
+        match self.inner.parse(input_bytes(&line)) {
+            Ok(record) => Ok(RawValue(record_to_js(Js::new(&env), &record)?)),
+            Err(err) => Err(line_error(&env, &err)),
+        }
+    }
+
+    /// Parses one line into `{ record, timestamp }` (seconds since the epoch, or `null`).
+    #[napi(ts_return_type = "{ record: LogRecord; timestamp: number | null }")]
+    pub fn parse_entry(&self, env: Env, line: Either<String, Buffer>) -> napi::Result<RawValue> {
+        let js = Js::new(&env);
+        match self.inner.parse(input_bytes(&line)) {
+            Ok(record) => {
+                let entry = js.object()?;
+                js.set(entry, js.string("record")?, record_to_js(js, &record)?)?;
+                let timestamp = match record.timestamp {
+                    Some(seconds) => js.number(seconds)?,
+                    None => js.null()?,
+                };
+                js.set(entry, js.string("timestamp")?, timestamp)?;
+                Ok(RawValue(entry))
+            }
+            Err(err) => Err(line_error(&env, &err)),
+        }
+    }
+
+    /// Parses one line and returns the values at `paths` (`a.b.c` reaches into nested objects,
+    /// numbers index arrays; a key containing dots is found whole first), `undefined` where absent.
+    #[napi(ts_return_type = "Array<LogValue | undefined>")]
+    pub fn extract(
+        &self,
+        env: Env,
+        line: Either<String, Buffer>,
+        paths: Vec<String>,
+    ) -> napi::Result<RawValue> {
+        let js = Js::new(&env);
+        let record = self.inner.parse(input_bytes(&line)).map_err(|err| line_error(&env, &err))?;
+        let values = js.array(paths.len())?;
+        for (index, path) in paths.iter().enumerate() {
+            let value = match record.get(path) {
+                Some(value) => value_to_js(js, value)?,
+                None => js.undefined()?,
+            };
+            js.set_index(values, index, value)?;
+        }
+        Ok(RawValue(values))
+    }
+
+    /// Parses every line of `data` (never stopping at a bad one) into the columnar batch that
+    /// `records.js` builds objects from. Prefer `parseMany` / `parseManyEntries`.
+    #[napi(ts_return_type = "unknown")]
+    pub fn parse_many_batch(&self, env: Env, data: Either<String, Buffer>) -> napi::Result<RawValue> {
+        let js = Js::new(&env);
+        let bytes = input_bytes(&data);
+        let mut batch = RecordBatch::with_capacity(bytes.len());
+        let mut failure = None;
+        self.inner.parse_many_ref(bytes, |line_no, parsed| {
+            if failure.is_some() {
+                return;
+            }
+            match parsed {
+                Ok(record) => {
+                    if let Err(err) = batch.push_record(js, &record.fields, record.timestamp) {
+                        failure = Some(err);
+                    }
+                }
+                Err(err) => batch.push_error(line_no, err.offset, err.to_string()),
+            }
+        });
+        if let Some(err) = failure {
+            return Err(err);
+        }
+        Ok(RawValue(batch.finish(js)?))
+    }
+}
+
+/// A record's map view as a JavaScript object.
+pub fn record_to_js(js: Js, record: &Record<'_>) -> napi::Result<sys::napi_value> {
+    members_to_js(js, &record.fields)
+}
+
+fn members_to_js(
+    js: Js,
+    members: &[(std::borrow::Cow<'_, str>, Value<'_>)],
+) -> napi::Result<sys::napi_value> {
+    let object = js.object()?;
+    for (key, value) in members {
+        js.set_own(object, key, value_to_js(js, value)?)?;
+    }
+    Ok(object)
+}
+
+/// One value as a JavaScript value (BigInt beyond the safe integer range).
+pub fn value_to_js(js: Js, value: &Value<'_>) -> napi::Result<sys::napi_value> {
+    match value {
+        Value::Str(text) => js.string(text),
+        Value::Int(number) if number.unsigned_abs() <= MAX_SAFE_INTEGER => js.number(*number as f64),
+        Value::Int(number) => js.bigint_i64(*number),
+        Value::UInt(number) if *number <= MAX_SAFE_INTEGER => js.number(*number as f64),
+        Value::UInt(number) => js.bigint_u64(*number),
+        Value::Float(number) => js.number(*number),
+        Value::Bool(flag) => js.boolean(*flag),
+        Value::Null => js.null(),
+        Value::Array(items) => {
+            let array = js.array(items.len())?;
+            for (index, item) in items.iter().enumerate() {
+                js.set_index(array, index, value_to_js(js, item)?)?;
+            }
+            Ok(array)
+        }
+        Value::Object(members) => members_to_js(js, members),
+    }
+}

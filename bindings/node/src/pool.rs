@@ -1,0 +1,70 @@
+//! Recycled column buffers for [`crate::batch`]. A batch's columns are large (megabytes for a big
+//! input) and short-lived: handed to JavaScript as external `ArrayBuffer`s, they are freed when the
+//! garbage collector drops the batch, usually right after `parseMany` returns. Fresh allocations of
+//! that size cost page faults on every call, so finalized buffers come back here and the next batch
+//! reuses them. One pool per element type and per JavaScript thread (finalizers run on that thread).
+
+use std::cell::RefCell;
+
+/// Buffers kept per element type.
+const KEPT: usize = 4;
+/// Larger buffers are freed, not kept: the pool holds at most `KEPT` x this per element type.
+const MAX_KEPT_BYTES: usize = 32 << 20;
+
+/// An element type whose `Vec`s are pooled.
+pub trait Pooled: Copy + 'static {
+    /// Runs `f` with this type's pool; `None` when the pool cannot be reached (the thread is
+    /// shutting down), so a finalizer never panics.
+    fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> Option<R>;
+}
+
+macro_rules! pooled {
+    ($($t:ty => $pool:ident),*) => {$(
+        thread_local! {
+            static $pool: RefCell<Vec<Vec<$t>>> = const { RefCell::new(Vec::new()) };
+        }
+        impl Pooled for $t {
+            fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> Option<R> {
+                $pool
+                    .try_with(|pool| pool.try_borrow_mut().ok().map(|mut pool| f(&mut pool)))
+                    .ok()
+                    .flatten()
+            }
+        }
+    )*};
+}
+
+pooled!(u8 => POOL_U8, u32 => POOL_U32, f64 => POOL_F64);
+
+/// An empty `Vec` with room for at least `capacity` elements, recycled when one is pooled.
+pub fn take<T: Pooled>(capacity: usize) -> Vec<T> {
+    let recycled = T::with_pool(|pool| {
+        let best = pool.iter().enumerate().max_by_key(|(_, v)| v.capacity()).map(|(i, _)| i)?;
+        Some(pool.swap_remove(best))
+    })
+    .flatten();
+    match recycled {
+        Some(mut items) => {
+            items.clear();
+            items.reserve(capacity);
+            items
+        }
+        None => Vec::with_capacity(capacity),
+    }
+}
+
+/// Returns a buffer to its pool (dropping the smallest when the pool is full).
+pub fn give<T: Pooled>(items: Vec<T>) {
+    if items.capacity() == 0 || items.capacity() * std::mem::size_of::<T>() > MAX_KEPT_BYTES {
+        return;
+    }
+    T::with_pool(|pool| {
+        pool.push(items);
+        if pool.len() > KEPT {
+            if let Some(smallest) = pool.iter().enumerate().min_by_key(|(_, v)| v.capacity()).map(|(i, _)| i)
+            {
+                pool.swap_remove(smallest);
+            }
+        }
+    });
+}

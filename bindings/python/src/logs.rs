@@ -1,0 +1,278 @@
+//! Log parsing: `parse_logfmt` / `parse_ltsv` / `parse_json` / `parse_regex` for one line, and the
+//! `Parser` class whose `parse_many` tokenizes a whole buffer with the GIL released, then builds the
+//! dicts. All parsing is `srekit::logs`; this file converts arguments, results and errors.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+use srekit::logs::{LineError, LogFormat, Parser, ParserOptions, Record};
+
+use crate::errors::log_parse_error;
+use crate::input::Text;
+use crate::records::DictBuilder;
+
+/// A core parser built from a format and options, or a `ValueError` with the core's message.
+fn build_parser(options: ParserOptions) -> PyResult<Parser> {
+    Parser::new(options).map_err(|err| PyValueError::new_err(err.to_string()))
+}
+
+/// The format for a name (`logfmt`, `ltsv`, `json`, presets such as `nginx`), or a ValueError.
+fn format_from_name(name: &str) -> PyResult<LogFormat> {
+    LogFormat::from_name(name).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "unknown log format {name:?}: use logfmt, ltsv, json, regex (with pattern=...), nginx, \
+             nginx-common, apache, apache-common, syslog-rfc3164 or syslog-rfc5424"
+        ))
+    })
+}
+
+/// A line's parse error as `LogParseError` (offset from the core, line number when in a buffer).
+fn line_error(py: Python<'_>, err: &LineError, line: Option<usize>) -> PyErr {
+    let message = match line {
+        Some(number) => format!("line {number}: {err}"),
+        None => err.to_string(),
+    };
+    log_parse_error(py, message, err.offset, line)
+}
+
+/// Parses one line (the trailing newline, if any, is ignored by the core) into a dict.
+fn parse_one<'py>(py: Python<'py>, parser: &Parser, line: &Text) -> PyResult<Bound<'py, PyDict>> {
+    match parser.parse(line.as_bytes()) {
+        Ok(record) => DictBuilder::default().record(py, &record),
+        Err(err) => Err(line_error(py, &err, None)),
+    }
+}
+
+/// A lazily built parser with default options for one of the built-in formats.
+fn builtin(cell: &'static OnceLock<Parser>, format: LogFormat) -> PyResult<&'static Parser> {
+    if let Some(parser) = cell.get() {
+        return Ok(parser);
+    }
+    let parser = build_parser(ParserOptions::new(format))?;
+    Ok(cell.get_or_init(|| parser))
+}
+
+static LOGFMT: OnceLock<Parser> = OnceLock::new();
+static LTSV: OnceLock<Parser> = OnceLock::new();
+static JSON: OnceLock<Parser> = OnceLock::new();
+
+/// Parses one logfmt line (`key=value key2="quoted value"`) into a dict of strings.
+#[pyfunction]
+fn parse_logfmt<'py>(py: Python<'py>, line: Text) -> PyResult<Bound<'py, PyDict>> {
+    parse_one(py, builtin(&LOGFMT, LogFormat::Logfmt)?, &line)
+}
+
+/// Parses one LTSV line (`label:value<TAB>label2:value2`) into a dict of strings.
+#[pyfunction]
+fn parse_ltsv<'py>(py: Python<'py>, line: Text) -> PyResult<Bound<'py, PyDict>> {
+    parse_one(py, builtin(&LTSV, LogFormat::Ltsv)?, &line)
+}
+
+/// Parses one JSON object line into a dict (JSON types kept).
+#[pyfunction]
+fn parse_json<'py>(py: Python<'py>, line: Text) -> PyResult<Bound<'py, PyDict>> {
+    parse_one(py, builtin(&JSON, LogFormat::Json)?, &line)
+}
+
+/// Compiled regex / preset parsers by pattern, so repeated `parse_regex` calls compile once.
+static REGEX_PARSERS: OnceLock<Mutex<HashMap<String, Arc<Parser>>>> = OnceLock::new();
+const REGEX_CACHE_LIMIT: usize = 64;
+
+fn regex_parser(pattern_or_preset: &str) -> PyResult<Arc<Parser>> {
+    let cache = REGEX_PARSERS.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Ok(parsers) = cache.lock() {
+        if let Some(parser) = parsers.get(pattern_or_preset) {
+            return Ok(Arc::clone(parser));
+        }
+    }
+    let format =
+        LogFormat::from_name(pattern_or_preset).unwrap_or_else(|| LogFormat::Regex(pattern_or_preset.into()));
+    let parser = Arc::new(build_parser(ParserOptions::new(format))?);
+    if let Ok(mut parsers) = cache.lock() {
+        if parsers.len() >= REGEX_CACHE_LIMIT {
+            parsers.clear();
+        }
+        parsers.insert(pattern_or_preset.to_owned(), Arc::clone(&parser));
+    }
+    Ok(parser)
+}
+
+/// Parses one line with a regex with named groups, or a preset name (`nginx`, `apache`,
+/// `syslog-rfc5424`, ...); the named groups become the dict's keys.
+#[pyfunction]
+fn parse_regex<'py>(py: Python<'py>, line: Text, pattern_or_preset: &str) -> PyResult<Bound<'py, PyDict>> {
+    let parser = regex_parser(pattern_or_preset)?;
+    parse_one(py, &parser, &line)
+}
+
+/// A configured log parser: a format plus field types, time key and limits.
+#[pyclass(module = "srekit._srekit", name = "Parser", frozen, subclass)]
+pub(crate) struct PyParser {
+    inner: Parser,
+    format: String,
+    max_line_length: usize,
+    /// When set, each dict also gets the record's timestamp (float seconds or None) under this key.
+    timestamp_field: Option<Py<PyString>>,
+}
+
+#[pymethods]
+impl PyParser {
+    #[new]
+    #[pyo3(signature = (format, *, pattern = None, types = None, time_key = None, time_format = None,
+                        timestamp_field = None, lossy_utf8 = false, max_line_length = None))]
+    #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one to one
+    fn new(
+        py: Python<'_>,
+        format: &str,
+        pattern: Option<String>,
+        types: Option<HashMap<String, String>>,
+        time_key: Option<String>,
+        time_format: Option<String>,
+        timestamp_field: Option<String>,
+        lossy_utf8: bool,
+        max_line_length: Option<usize>,
+    ) -> PyResult<Self> {
+        let log_format = match (format, pattern) {
+            ("regex", Some(pattern)) => LogFormat::Regex(pattern),
+            ("regex", None) => return Err(PyValueError::new_err("format \"regex\" needs pattern=...")),
+            (_, Some(_)) => return Err(PyValueError::new_err("pattern= is only for format \"regex\"")),
+            (name, None) => format_from_name(name)?,
+        };
+        let mut options = ParserOptions::new(log_format);
+        for (field, type_name) in types.unwrap_or_default() {
+            options.set_type(&field, &type_name).map_err(|err| PyValueError::new_err(err.to_string()))?;
+        }
+        options.time_key = time_key;
+        options.time_format = time_format;
+        options.lossy_utf8 = lossy_utf8;
+        if let Some(limit) = max_line_length {
+            options.max_line_length = limit;
+        }
+        let max_line_length = options.max_line_length;
+        Ok(PyParser {
+            inner: build_parser(options)?,
+            format: format.to_owned(),
+            max_line_length,
+            timestamp_field: timestamp_field.map(|name| PyString::intern(py, &name).unbind()),
+        })
+    }
+
+    /// The format name this parser was built with.
+    #[getter]
+    fn format(&self) -> &str {
+        &self.format
+    }
+
+    /// Lines longer than this many bytes are not parsed (reported as errors).
+    #[getter]
+    fn max_line_length(&self) -> usize {
+        self.max_line_length
+    }
+
+    /// Parses one line into a dict; raises `LogParseError` (a ValueError) with `.offset`.
+    fn parse<'py>(&self, py: Python<'py>, line: Text) -> PyResult<Bound<'py, PyDict>> {
+        match self.inner.parse(line.as_bytes()) {
+            Ok(record) => self.to_dict(py, &record, &mut DictBuilder::default()),
+            Err(err) => Err(line_error(py, &err, None)),
+        }
+    }
+
+    /// Parses a whole buffer of lines (str or bytes; LF or CRLF) into a list of dicts, one per
+    /// parsed line, with the GIL released while the core tokenizes.
+    ///
+    /// Bad lines never stop the parse. They are skipped, and reported as `LogParseError` values
+    /// (with `.line`, 1-based, and `.offset`) appended to `errors` when a list is given; with
+    /// `strict=True` the first bad line raises its `LogParseError` instead. `first_line` is the
+    /// number given to the buffer's first line (for callers reading a file in chunks).
+    #[pyo3(signature = (data, *, errors = None, strict = false, first_line = 1))]
+    fn parse_many<'py>(
+        &self,
+        py: Python<'py>,
+        data: Text,
+        errors: Option<&Bound<'py, PyList>>,
+        strict: bool,
+        first_line: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let parser = &self.inner;
+        let bytes = data.as_bytes();
+        let out = PyList::empty(py);
+        let mut builder = DictBuilder::default();
+        // Chunk by chunk: the core tokenizes a chunk with the GIL released, then its records become
+        // dicts. Small chunks keep the borrowed records cache-hot and the memory they need bounded.
+        let mut parsed: Vec<(usize, Result<Record<'_>, LineError>)> = Vec::new();
+        let mut start = 0;
+        let mut chunk_first_line = first_line;
+        while start < bytes.len() {
+            let end = chunk_end(bytes, start);
+            let chunk = &bytes[start..end];
+            start = end;
+            py.detach(|| parser.parse_many(chunk, |line_no, result| parsed.push((line_no, result))));
+            for (line_no, result) in parsed.drain(..) {
+                let line = Some(chunk_first_line.saturating_add(line_no.saturating_sub(CORE_FIRST_LINE)));
+                match result {
+                    Ok(record) => out.append(self.to_dict(py, &record, &mut builder)?)?,
+                    Err(err) if strict => return Err(line_error(py, &err, line)),
+                    Err(err) => {
+                        if let Some(errors) = errors {
+                            errors.append(line_error(py, &err, line).into_value(py))?;
+                        }
+                    }
+                }
+            }
+            chunk_first_line = chunk_first_line.saturating_add(memchr::memchr_iter(b'\n', chunk).count());
+        }
+        Ok(out)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Parser({:?})", self.format)
+    }
+}
+
+impl PyParser {
+    /// A record as a dict, with its timestamp under `timestamp_field` when one is configured.
+    fn to_dict<'py>(
+        &self,
+        py: Python<'py>,
+        record: &Record<'_>,
+        builder: &mut DictBuilder<'py>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let dict = builder.record(py, record)?;
+        if let Some(field) = &self.timestamp_field {
+            dict.set_item(field.bind(py), record.timestamp)?;
+        }
+        Ok(dict)
+    }
+}
+
+/// The number the core's `parse_many` gives a buffer's first line.
+const CORE_FIRST_LINE: usize = 1;
+
+/// Bytes handed to the core per GIL release in `parse_many` (rounded up to a whole line).
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// Where the chunk starting at `start` ends: just after the first newline at or past
+/// `start + CHUNK_BYTES`, or at the end of the data.
+fn chunk_end(bytes: &[u8], start: usize) -> usize {
+    let target = start.saturating_add(CHUNK_BYTES);
+    if target >= bytes.len() {
+        return bytes.len();
+    }
+    match memchr::memchr(b'\n', &bytes[target..]) {
+        Some(at) => target + at + 1,
+        None => bytes.len(),
+    }
+}
+
+/// Adds this file's functions and the `Parser` class to the native module.
+pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(parse_logfmt, module)?)?;
+    module.add_function(wrap_pyfunction!(parse_ltsv, module)?)?;
+    module.add_function(wrap_pyfunction!(parse_json, module)?)?;
+    module.add_function(wrap_pyfunction!(parse_regex, module)?)?;
+    module.add_class::<PyParser>()?;
+    Ok(())
+}

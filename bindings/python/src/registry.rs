@@ -1,0 +1,416 @@
+//! `srekit.Registry` and its metrics: thin pyclasses over `srekit::metrics::Registry` and the core's
+//! counter / gauge / histogram vectors and children. Updates go straight to the core's atomics, so
+//! metrics are safe to update from many Python threads.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use srekit::metrics::{
+    Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry, Summary, SummaryVec,
+};
+
+use crate::errors::metric_error;
+use crate::expfmt::format_from_name;
+use crate::families::families_to_py;
+
+/// A collection of metrics that encodes itself as Prometheus text or OpenMetrics.
+#[pyclass(module = "srekit", name = "Registry", frozen)]
+pub(crate) struct PyRegistry {
+    inner: Registry,
+}
+
+#[pymethods]
+impl PyRegistry {
+    #[new]
+    fn new() -> Self {
+        PyRegistry { inner: Registry::new() }
+    }
+
+    /// Registers a counter (`name` with or without `_total`).
+    #[pyo3(signature = (name, help, labelnames = Vec::new()))]
+    fn counter(&self, name: &str, help: &str, labelnames: Vec<String>) -> PyResult<PyCounter> {
+        let names: Vec<&str> = labelnames.iter().map(String::as_str).collect();
+        let vec = self.inner.counter(name, help, &names).map_err(metric_error)?;
+        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(metric_error)?) } else { None };
+        Ok(PyCounter { vec, unlabelled })
+    }
+
+    /// Registers a gauge.
+    #[pyo3(signature = (name, help, labelnames = Vec::new()))]
+    fn gauge(&self, name: &str, help: &str, labelnames: Vec<String>) -> PyResult<PyGauge> {
+        let names: Vec<&str> = labelnames.iter().map(String::as_str).collect();
+        let vec = self.inner.gauge(name, help, &names).map_err(metric_error)?;
+        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(metric_error)?) } else { None };
+        Ok(PyGauge { vec, unlabelled })
+    }
+
+    /// Registers a histogram; `buckets` are the upper bounds (sorted, `+Inf` added by the encoder).
+    #[pyo3(signature = (name, help, labelnames = Vec::new(), buckets = None))]
+    fn histogram(
+        &self,
+        name: &str,
+        help: &str,
+        labelnames: Vec<String>,
+        buckets: Option<Vec<f64>>,
+    ) -> PyResult<PyHistogram> {
+        let names: Vec<&str> = labelnames.iter().map(String::as_str).collect();
+        let bounds = buckets.as_deref().unwrap_or(HistogramVec::DEFAULT_BUCKETS);
+        let vec = self.inner.histogram(name, help, &names, bounds).map_err(metric_error)?;
+        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(metric_error)?) } else { None };
+        Ok(PyHistogram { vec, unlabelled })
+    }
+
+    /// Registers a summary (count and sum; no quantiles are computed).
+    #[pyo3(signature = (name, help, labelnames = Vec::new()))]
+    fn summary(&self, name: &str, help: &str, labelnames: Vec<String>) -> PyResult<PySummary> {
+        let names: Vec<&str> = labelnames.iter().map(String::as_str).collect();
+        let vec = self.inner.summary(name, help, &names).map_err(metric_error)?;
+        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(metric_error)?) } else { None };
+        Ok(PySummary { vec, labelnames, unlabelled })
+    }
+
+    /// The registry's metrics as `bytes` in `format` ("text" for 0.0.4, "openmetrics" for 1.0).
+    #[pyo3(signature = (format = "text"))]
+    fn encode<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let format = format_from_name(format)?;
+        let registry = &self.inner;
+        let buffer = py.detach(|| {
+            let mut buffer = Vec::new();
+            registry.encode(format, &mut buffer);
+            buffer
+        });
+        Ok(PyBytes::new(py, &buffer))
+    }
+
+    /// A snapshot of every metric as a list of `srekit.MetricFamily`.
+    fn collect<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let families = py.detach(|| self.inner.gather());
+        families_to_py(py, &families)
+    }
+}
+
+/// Label values from `labels(*values)` or `labels(**names)` (not both), as strings (`str()` of
+/// non-string values, as prometheus_client does).
+enum LabelArgs {
+    Positional(Vec<String>),
+    Named(Vec<(String, String)>),
+}
+
+fn label_args(values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) -> PyResult<LabelArgs> {
+    let text = |item: &Bound<'_, PyAny>| -> PyResult<String> {
+        match item.cast::<PyString>() {
+            Ok(s) => Ok(s.to_cow()?.into_owned()),
+            Err(_) => Ok(item.str()?.to_cow()?.into_owned()),
+        }
+    };
+    match names {
+        Some(names) if !names.is_empty() => {
+            if !values.is_empty() {
+                return Err(PyValueError::new_err(
+                    "labels() takes positional or keyword label values, not both",
+                ));
+            }
+            let mut pairs = Vec::with_capacity(names.len());
+            for (key, value) in names.iter() {
+                pairs.push((text(&key)?, text(&value)?));
+            }
+            Ok(LabelArgs::Named(pairs))
+        }
+        _ => Ok(LabelArgs::Positional(values.iter().map(|v| text(&v)).collect::<PyResult<_>>()?)),
+    }
+}
+
+/// Runs `positional` or `named` lookups of a vector's child from `labels()` arguments.
+macro_rules! child_from_args {
+    ($vec:expr, $values:expr, $names:expr) => {
+        match label_args($values, $names)? {
+            LabelArgs::Positional(values) => {
+                let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+                $vec.labels(&refs).map_err(metric_error)
+            }
+            LabelArgs::Named(pairs) => {
+                let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                $vec.labels_by_name(&refs).map_err(metric_error)
+            }
+        }
+    };
+}
+
+fn needs_labels<T>(unlabelled: &Option<T>) -> PyResult<&T> {
+    unlabelled
+        .as_ref()
+        .ok_or_else(|| PyValueError::new_err("this metric has label names: call .labels(...) first"))
+}
+
+/// A counter family (a vector of children by label values).
+#[pyclass(module = "srekit", name = "Counter", frozen)]
+pub(crate) struct PyCounter {
+    vec: CounterVec,
+    unlabelled: Option<Counter>,
+}
+
+#[pymethods]
+impl PyCounter {
+    /// The child for these label values (`labels("GET")` or `labels(method="GET")`).
+    #[pyo3(signature = (*values, **names))]
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        names: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyCounterChild> {
+        Ok(PyCounterChild { inner: child_from_args!(self.vec, values, names)? })
+    }
+
+    /// Adds `amount` (>= 0) to an unlabelled counter.
+    #[pyo3(signature = (amount = 1.0))]
+    fn inc(&self, amount: f64) -> PyResult<()> {
+        counter_inc(needs_labels(&self.unlabelled)?, amount)
+    }
+
+    /// The value of an unlabelled counter.
+    fn get(&self) -> PyResult<f64> {
+        Ok(needs_labels(&self.unlabelled)?.get())
+    }
+}
+
+fn counter_inc(counter: &Counter, amount: f64) -> PyResult<()> {
+    if amount == 1.0 {
+        counter.inc();
+        Ok(())
+    } else {
+        counter.inc_by(amount).map_err(metric_error)
+    }
+}
+
+/// One labelled counter; keep it to skip the label lookup on hot paths.
+#[pyclass(module = "srekit", name = "CounterChild", frozen)]
+pub(crate) struct PyCounterChild {
+    inner: Counter,
+}
+
+#[pymethods]
+impl PyCounterChild {
+    /// Adds `amount` (>= 0).
+    #[pyo3(signature = (amount = 1.0))]
+    fn inc(&self, amount: f64) -> PyResult<()> {
+        counter_inc(&self.inner, amount)
+    }
+
+    /// The current value.
+    fn get(&self) -> f64 {
+        self.inner.get()
+    }
+}
+
+/// A gauge family.
+#[pyclass(module = "srekit", name = "Gauge", frozen)]
+pub(crate) struct PyGauge {
+    vec: GaugeVec,
+    unlabelled: Option<Gauge>,
+}
+
+#[pymethods]
+impl PyGauge {
+    /// The child for these label values.
+    #[pyo3(signature = (*values, **names))]
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        names: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyGaugeChild> {
+        Ok(PyGaugeChild { inner: child_from_args!(self.vec, values, names)? })
+    }
+
+    /// Sets an unlabelled gauge.
+    fn set(&self, value: f64) -> PyResult<()> {
+        needs_labels(&self.unlabelled)?.set(value);
+        Ok(())
+    }
+
+    /// Adds `amount` to an unlabelled gauge.
+    #[pyo3(signature = (amount = 1.0))]
+    fn inc(&self, amount: f64) -> PyResult<()> {
+        needs_labels(&self.unlabelled)?.add(amount);
+        Ok(())
+    }
+
+    /// Subtracts `amount` from an unlabelled gauge.
+    #[pyo3(signature = (amount = 1.0))]
+    fn dec(&self, amount: f64) -> PyResult<()> {
+        needs_labels(&self.unlabelled)?.sub(amount);
+        Ok(())
+    }
+
+    /// The value of an unlabelled gauge.
+    fn get(&self) -> PyResult<f64> {
+        Ok(needs_labels(&self.unlabelled)?.get())
+    }
+}
+
+/// One labelled gauge.
+#[pyclass(module = "srekit", name = "GaugeChild", frozen)]
+pub(crate) struct PyGaugeChild {
+    inner: Gauge,
+}
+
+#[pymethods]
+impl PyGaugeChild {
+    /// Sets the value.
+    fn set(&self, value: f64) {
+        self.inner.set(value);
+    }
+
+    /// Adds `amount`.
+    #[pyo3(signature = (amount = 1.0))]
+    fn inc(&self, amount: f64) {
+        self.inner.add(amount);
+    }
+
+    /// Subtracts `amount`.
+    #[pyo3(signature = (amount = 1.0))]
+    fn dec(&self, amount: f64) {
+        self.inner.sub(amount);
+    }
+
+    /// The current value.
+    fn get(&self) -> f64 {
+        self.inner.get()
+    }
+}
+
+/// A histogram family.
+#[pyclass(module = "srekit", name = "Histogram", frozen)]
+pub(crate) struct PyHistogram {
+    vec: HistogramVec,
+    unlabelled: Option<Histogram>,
+}
+
+#[pymethods]
+impl PyHistogram {
+    /// The child for these label values.
+    #[pyo3(signature = (*values, **names))]
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        names: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyHistogramChild> {
+        Ok(PyHistogramChild { inner: child_from_args!(self.vec, values, names)? })
+    }
+
+    /// Records one observation in an unlabelled histogram.
+    fn observe(&self, value: f64) -> PyResult<()> {
+        needs_labels(&self.unlabelled)?.observe(value);
+        Ok(())
+    }
+}
+
+/// One labelled histogram.
+#[pyclass(module = "srekit", name = "HistogramChild", frozen)]
+pub(crate) struct PyHistogramChild {
+    inner: Histogram,
+}
+
+#[pymethods]
+impl PyHistogramChild {
+    /// Records one observation.
+    fn observe(&self, value: f64) {
+        self.inner.observe(value);
+    }
+
+    /// Number of observations.
+    fn count(&self) -> u64 {
+        self.inner.count()
+    }
+
+    /// Sum of observations.
+    fn sum(&self) -> f64 {
+        self.inner.sum()
+    }
+}
+
+/// A summary family (count and sum).
+#[pyclass(module = "srekit", name = "Summary", frozen)]
+pub(crate) struct PySummary {
+    vec: SummaryVec,
+    labelnames: Vec<String>,
+    unlabelled: Option<Summary>,
+}
+
+#[pymethods]
+impl PySummary {
+    /// The child for these label values.
+    #[pyo3(signature = (*values, **names))]
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        names: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PySummaryChild> {
+        let values = match label_args(values, names)? {
+            LabelArgs::Positional(values) => values,
+            LabelArgs::Named(pairs) => self.positional(pairs)?,
+        };
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        Ok(PySummaryChild { inner: self.vec.labels(&refs).map_err(metric_error)? })
+    }
+
+    /// Records one observation in an unlabelled summary.
+    fn observe(&self, value: f64) -> PyResult<()> {
+        needs_labels(&self.unlabelled)?.observe(value);
+        Ok(())
+    }
+}
+
+impl PySummary {
+    /// Keyword label values in label-name order (the core's summary takes positional values only).
+    fn positional(&self, mut pairs: Vec<(String, String)>) -> PyResult<Vec<String>> {
+        let mut values = Vec::with_capacity(self.labelnames.len());
+        for name in &self.labelnames {
+            let at = pairs.iter().position(|(key, _)| key == name).ok_or_else(|| {
+                crate::errors::MetricError::new_err(format!("missing value for label {name:?}"))
+            })?;
+            values.push(pairs.swap_remove(at).1);
+        }
+        if let Some((extra, _)) = pairs.first() {
+            return Err(crate::errors::MetricError::new_err(format!("no label named {extra:?}")));
+        }
+        Ok(values)
+    }
+}
+
+/// One labelled summary.
+#[pyclass(module = "srekit", name = "SummaryChild", frozen)]
+pub(crate) struct PySummaryChild {
+    inner: Summary,
+}
+
+#[pymethods]
+impl PySummaryChild {
+    /// Records one observation.
+    fn observe(&self, value: f64) {
+        self.inner.observe(value);
+    }
+
+    /// Number of observations.
+    fn count(&self) -> u64 {
+        self.inner.count()
+    }
+
+    /// Sum of observations.
+    fn sum(&self) -> f64 {
+        self.inner.sum()
+    }
+}
+
+/// Adds the registry classes to the native module.
+pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<PyRegistry>()?;
+    module.add_class::<PyCounter>()?;
+    module.add_class::<PyCounterChild>()?;
+    module.add_class::<PyGauge>()?;
+    module.add_class::<PyGaugeChild>()?;
+    module.add_class::<PyHistogram>()?;
+    module.add_class::<PyHistogramChild>()?;
+    module.add_class::<PySummary>()?;
+    module.add_class::<PySummaryChild>()?;
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! Configuration of the log pipeline as the exporter's TOML file spells it: `[[inputs]]` (files to
+//! follow and how to parse them), `[[metrics]]` (log -> metrics rules) and `[state]` (where checkpoints
+//! live). Every struct rejects unknown keys, so a typo is an error rather than a silently ignored option.
+//!
+//! ```
+//! let config: srekit::logs::config::PipelineConfig = toml::from_str(r#"
+//!     [state]
+//!     directory = "/var/lib/srekit"
+//!
+//!     [[inputs]]
+//!     name = "api"
+//!     paths = ["/var/log/api/*.log"]
+//!     format = "logfmt"
+//!     types = { duration_ms = "float" }
+//!
+//!     [[metrics]]
+//!     name = "api_requests_total"
+//!     help = "Requests by status."
+//!     kind = "counter"
+//!     inputs = ["api"]
+//!     labels = ["status", "method"]
+//!     match = { path = "^/api/" }
+//!
+//!     [[metrics]]
+//!     name = "api_request_duration_seconds"
+//!     help = "Request latency."
+//!     kind = "histogram"
+//!     value = "duration_ms"
+//!     scale = 0.001
+//!     buckets = [0.01, 0.1, 1]
+//!     labels = { route = "http.route" }
+//!     exemplar = "trace_id"
+//! "#).unwrap();
+//! assert_eq!(config.inputs[0].types.get("duration_ms").map(String::as_str), Some("float"));
+//! assert_eq!(config.metrics[1].scale, Some(0.001));
+//! assert!(toml::from_str::<srekit::logs::config::PipelineConfig>("[[inputs]]\nnmae = \"x\"\n").is_err());
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// The whole pipeline: inputs, rules and state. The exporter may embed the three parts in its own
+/// config struct instead.
+///
+/// ```
+/// let config: srekit::logs::config::PipelineConfig = toml::from_str("").unwrap();
+/// assert!(config.inputs.is_empty() && config.metrics.is_empty() && config.state.directory.is_none());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// `[[inputs]]`.
+    #[serde(default)]
+    pub inputs: Vec<InputConfig>,
+    /// `[[metrics]]`.
+    #[serde(default)]
+    pub metrics: Vec<RuleConfig>,
+    /// `[state]`.
+    #[serde(default)]
+    pub state: StateConfig,
+}
+
+/// One `[[inputs]]` table: which files to follow and how to parse their lines.
+///
+/// ```
+/// let input: srekit::logs::config::InputConfig =
+///     toml::from_str("name = \"web\"\npaths = [\"/var/log/nginx/access.log\"]\nformat = \"nginx\"").unwrap();
+/// assert_eq!(input.format, "nginx");
+/// assert!(!input.read_from_head);
+/// assert_eq!(input.rotate_wait, 5.0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputConfig {
+    /// A unique name; the `input` label of the built-in metrics and what rules' `inputs` refer to.
+    pub name: String,
+    /// Paths and glob patterns (`*`, `?`, `[...]`, `**`).
+    pub paths: Vec<String>,
+    /// `logfmt` (default), `ltsv`, `json`, `nginx`, `nginx-common`, `apache`, `apache-common`,
+    /// `syslog-rfc3164`, `syslog-rfc5424`, or `regex` (with `regex`).
+    #[serde(default = "default_format")]
+    pub format: String,
+    /// Read files present at the first start from their beginning instead of their end.
+    #[serde(default)]
+    pub read_from_head: bool,
+    /// The regex (named groups become fields) for `format = "regex"`.
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// Field types: `field = "int" | "float" | "bool" | "string"` (Fluent Bit's `Types`).
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
+    /// The field holding the record's time (used as the exemplar timestamp).
+    #[serde(default)]
+    pub time_key: Option<String>,
+    /// strptime-style format of `time_key`; RFC 3339 or epoch seconds when absent.
+    #[serde(default)]
+    pub time_format: Option<String>,
+    /// Seconds a rotated-away or deleted file stays open after its last new data (default 5).
+    #[serde(default = "default_rotate_wait")]
+    pub rotate_wait: f64,
+    /// Longest line in bytes (default 1 MiB); longer lines are skipped and counted.
+    #[serde(default = "default_max_line_length")]
+    pub max_line_length: usize,
+    /// Most files this input keeps open (default 1024).
+    #[serde(default = "default_max_open_files")]
+    pub max_open_files: usize,
+}
+
+/// The kind of metric a rule makes.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct K { kind: srekit::logs::config::RuleKind }
+/// assert_eq!(toml::from_str::<K>("kind = \"histogram\"").unwrap().kind, srekit::logs::config::RuleKind::Histogram);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    /// Counts matching records, or adds the numeric field `value`.
+    Counter,
+    /// Sets the series to the numeric field `value`.
+    Gauge,
+    /// Observes the numeric field `value` (times `scale`) into `buckets`.
+    Histogram,
+}
+
+/// A rule's labels: a list of field names (the label name is the field name made valid) or a map
+/// `label = "field.path"`.
+///
+/// ```
+/// use srekit::logs::config::LabelsConfig;
+///
+/// #[derive(serde::Deserialize)]
+/// struct L { labels: LabelsConfig }
+/// let list = toml::from_str::<L>("labels = [\"status\", \"http.method\"]").unwrap().labels;
+/// assert_eq!(list.pairs(), vec![("status".to_owned(), "status".to_owned()), ("http_method".to_owned(), "http.method".to_owned())]);
+/// let map = toml::from_str::<L>("labels = { code = \"status\" }").unwrap().labels;
+/// assert_eq!(map.pairs(), vec![("code".to_owned(), "status".to_owned())]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum LabelsConfig {
+    /// Field names.
+    List(Vec<String>),
+    /// `label = "field.path"`.
+    Map(BTreeMap<String, String>),
+}
+
+impl Default for LabelsConfig {
+    fn default() -> Self {
+        LabelsConfig::List(Vec::new())
+    }
+}
+
+impl LabelsConfig {
+    /// `(label name, field path)` pairs in order; list entries get a valid label name derived from the
+    /// field name (invalid characters become `_`).
+    ///
+    /// ```
+    /// let labels = srekit::logs::config::LabelsConfig::List(vec!["1st-field".into()]);
+    /// assert_eq!(labels.pairs()[0].0, "_1st_field");
+    /// ```
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        match self {
+            LabelsConfig::List(fields) => {
+                fields.iter().map(|f| (crate::metrics::sanitize_label_name(f), f.clone())).collect()
+            }
+            LabelsConfig::Map(map) => map.iter().map(|(l, f)| (l.clone(), f.clone())).collect(),
+        }
+    }
+}
+
+/// One `[[metrics]]` table: a log -> metrics rule.
+///
+/// ```
+/// let rule: srekit::logs::config::RuleConfig =
+///     toml::from_str("name = \"errors_total\"\nkind = \"counter\"\nmatch = { level = \"^error$\" }").unwrap();
+/// assert_eq!(rule.match_fields.get("level").map(String::as_str), Some("^error$"));
+/// assert_eq!(rule.max_series, None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// The metric name (a counter's `_total` is optional).
+    pub name: String,
+    /// The metric's help text.
+    #[serde(default)]
+    pub help: String,
+    /// `counter`, `gauge` or `histogram`.
+    pub kind: RuleKind,
+    /// Names of the inputs the rule applies to; empty means every input.
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    /// Labels taken from fields.
+    #[serde(default)]
+    pub labels: LabelsConfig,
+    /// `field = "regex"`: every one must match (unanchored, Rust regex syntax).
+    #[serde(default, rename = "match")]
+    pub match_fields: BTreeMap<String, String>,
+    /// `field = "regex"`: none may match.
+    #[serde(default)]
+    pub exclude: BTreeMap<String, String>,
+    /// The numeric field a gauge sets, a histogram observes, or a counter adds (instead of counting).
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Multiplier applied to `value` (e.g. 0.001 for milliseconds to seconds).
+    #[serde(default)]
+    pub scale: Option<f64>,
+    /// Histogram bucket upper bounds (default: Prometheus' default buckets).
+    #[serde(default)]
+    pub buckets: Option<Vec<f64>>,
+    /// Field path of a trace id attached as an OpenMetrics exemplar (counters and histograms).
+    #[serde(default)]
+    pub exemplar: Option<String>,
+    /// Most label sets this metric keeps (default 10,000); new ones beyond it are dropped and counted.
+    #[serde(default)]
+    pub max_series: Option<usize>,
+}
+
+/// `[state]`: where checkpoints are kept.
+///
+/// ```
+/// let state: srekit::logs::config::StateConfig = toml::from_str("directory = \"/var/lib/srekit\"").unwrap();
+/// assert_eq!(state.directory.as_deref(), Some(std::path::Path::new("/var/lib/srekit")));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateConfig {
+    /// Directory for the per-input checkpoint files; without it nothing is remembered across restarts.
+    #[serde(default)]
+    pub directory: Option<PathBuf>,
+}
+
+fn default_format() -> String {
+    "logfmt".to_owned()
+}
+
+fn default_rotate_wait() -> f64 {
+    5.0
+}
+
+fn default_max_line_length() -> usize {
+    crate::logs::DEFAULT_MAX_LINE_LENGTH
+}
+
+fn default_max_open_files() -> usize {
+    1024
+}

@@ -1,0 +1,651 @@
+//! The log pipeline: [`Input`]s (files followed by a [`Tailer`], lines parsed by a [`Parser`]) feeding
+//! a [`RuleSet`] that keeps metrics in a [`Registry`], with built-in per-input metrics and checkpoints
+//! stored every second and at shutdown. Drive it with [`Pipeline::poll`] or run it on a background
+//! thread with [`Pipeline::spawn`]; read its metrics through [`PipelineMetrics`] from any thread.
+//!
+//! ```
+//! use std::io::Write;
+//! use srekit::logs::{config::PipelineConfig, pipeline::Pipeline};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let log = dir.path().join("app.log");
+//! std::fs::write(&log, "").unwrap();
+//! let config: PipelineConfig = toml::from_str(&format!(r#"
+//!     state = {{ directory = "{state}" }}
+//!     [[inputs]]
+//!     name = "app"
+//!     paths = ["{log}"]
+//!     [[metrics]]
+//!     name = "app_requests_total"
+//!     help = "Requests."
+//!     kind = "counter"
+//!     labels = ["status"]
+//! "#, state = dir.path().display(), log = log.display())).unwrap();
+//! let mut pipeline = Pipeline::new(&config).unwrap();
+//! pipeline.poll();
+//! std::fs::OpenOptions::new().append(true).open(&log).unwrap().write_all(b"status=200\nstatus=200\nstatus=500\n").unwrap();
+//! pipeline.poll();
+//! let text = pipeline.metrics().encode_to_string(srekit::expfmt::Format::Text);
+//! assert!(text.contains("app_requests_total{status=\"200\"} 2\n"));
+//! assert!(text.contains("srekit_log_lines_total{input=\"app\"} 3\n"));
+//! pipeline.shutdown().unwrap(); // writes the checkpoint
+//! assert!(dir.path().join("tail-app.json").exists());
+//! ```
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bytes::BufMut;
+use thiserror::Error;
+
+use super::config::{InputConfig, PipelineConfig};
+use super::error::LogError;
+use super::parser::{LogFormat, Parser, ParserOptions};
+use super::rules::{Exemplars, RuleError, RuleSet, Selection};
+use super::tail::{Checkpoint, TailEvent, TailOptions, Tailer};
+use crate::error::MetricError;
+use crate::expfmt::{self, Format};
+use crate::metrics::{Counter, MetricFamily, Registry};
+
+/// How often the background runner polls when there is nothing new.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How often checkpoints are stored.
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Why the pipeline could not be built, or what went wrong while running it.
+///
+/// ```
+/// use srekit::logs::{config::PipelineConfig, pipeline::{Pipeline, PipelineError}};
+/// let config: PipelineConfig = toml::from_str("[[inputs]]\nname = \"a\"\npaths = []\nformat = \"xml\"").unwrap();
+/// let err = Pipeline::new(&config).err().unwrap();
+/// assert!(matches!(err, PipelineError::Parser { .. }));
+/// assert!(err.to_string().starts_with("input \"a\": unknown log format \"xml\""));
+/// ```
+#[derive(Debug, Error)]
+pub enum PipelineError {
+    /// The input's parser options are invalid.
+    #[error("input {input:?}: {source}")]
+    Parser {
+        /// The input's name.
+        input: String,
+        /// What is wrong.
+        source: LogError,
+    },
+    /// A path pattern is not a valid glob.
+    #[error("input {input:?}: invalid path pattern: {source}")]
+    Pattern {
+        /// The input's name.
+        input: String,
+        /// The glob crate's error.
+        source: glob::PatternError,
+    },
+    /// An input setting is out of range or inconsistent.
+    #[error("input {input:?}: {message}")]
+    InvalidInput {
+        /// The input's name.
+        input: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Two inputs have the same name.
+    #[error("two inputs are named {0:?}")]
+    DuplicateInput(String),
+    /// A rule names an input that does not exist.
+    #[error("rule {rule:?} refers to unknown input {input:?}")]
+    UnknownInput {
+        /// The rule's metric name.
+        rule: String,
+        /// The unknown input name.
+        input: String,
+    },
+    /// A rule is invalid.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// A built-in metric could not be registered (its name is taken in the registry).
+    #[error("built-in metric: {0}")]
+    Metric(#[from] MetricError),
+    /// The state directory or a checkpoint file could not be read or written.
+    #[error("checkpoint {path}: {source}")]
+    Checkpoint {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// Reading an input's files failed (other files and inputs go on).
+    #[error("input {input:?}: {source}")]
+    Read {
+        /// The input's name.
+        input: String,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The background thread panicked.
+    #[error("the pipeline thread panicked")]
+    ThreadPanicked,
+}
+
+/// One input: its tailer, parser, the rules applying to it and its built-in metrics.
+struct Input {
+    name: String,
+    tailer: Tailer,
+    parser: Parser,
+    selection: Selection,
+    checkpoint_path: Option<PathBuf>,
+    lines: Counter,
+    bytes: Counter,
+    parse_errors: Counter,
+    too_long: Counter,
+}
+
+/// What one [`Pipeline::poll`] did.
+///
+/// ```
+/// let summary = srekit::logs::pipeline::PollSummary::default();
+/// assert_eq!(summary.lines, 0);
+/// assert!(summary.errors.is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct PollSummary {
+    /// Lines read (over-long ones included).
+    pub lines: u64,
+    /// Bytes of complete lines read.
+    pub bytes: u64,
+    /// Lines that failed to parse.
+    pub parse_errors: u64,
+    /// Some file has more data than one poll reads: poll again without waiting.
+    pub more: bool,
+    /// Read or checkpoint errors (the pipeline went on).
+    pub errors: Vec<PipelineError>,
+}
+
+/// The log pipeline: inputs, rules, built-in metrics and checkpoints.
+///
+/// Built-in metrics: `srekit_log_lines_total{input}`, `srekit_log_bytes_total{input}`,
+/// `srekit_log_parse_errors_total{input}`, `srekit_log_lines_skipped_total{input,reason}` (reason
+/// `too_long`), and per rule `srekit_log_series_dropped_total{metric}` and
+/// `srekit_log_records_skipped_total{metric}`.
+///
+/// Guarantees: after [`Pipeline::shutdown`] (or [`PipelineHandle::shutdown`]) and a restart with the
+/// same state directory, no line is skipped or counted twice; after a crash, lines processed since the
+/// last checkpoint (at most about a second's worth) are counted again, none are skipped. A partial last
+/// line is never counted until its newline arrives (or, for a rotated file, until the file is let go).
+pub struct Pipeline {
+    inputs: Vec<Input>,
+    rules: RuleSet,
+    metrics: PipelineMetrics,
+    last_checkpoint: Instant,
+    poll_interval: Duration,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("inputs", &self.inputs.iter().map(|i| &i.name).collect::<Vec<_>>())
+            .field("rules", &self.rules)
+            .finish()
+    }
+}
+
+impl Pipeline {
+    /// Builds the pipeline with a new registry.
+    ///
+    /// ```
+    /// let pipeline = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
+    /// assert!(pipeline.metrics().encode_to_string(srekit::expfmt::Format::Text).contains("srekit_log_lines_total"));
+    /// ```
+    pub fn new(config: &PipelineConfig) -> Result<Pipeline, PipelineError> {
+        Pipeline::with_registry(config, Registry::new())
+    }
+
+    /// Builds the pipeline with its metrics in `registry` (e.g. one shared with other metrics).
+    /// Checkpoints found in the state directory are resumed from.
+    ///
+    /// ```
+    /// use srekit::logs::{config::PipelineConfig, pipeline::{Pipeline, PipelineError}};
+    /// let config: PipelineConfig = toml::from_str("[[metrics]]\nname = \"x_total\"\nkind = \"counter\"\ninputs = [\"nope\"]").unwrap();
+    /// let err = Pipeline::with_registry(&config, srekit::metrics::Registry::new()).err().unwrap();
+    /// assert!(matches!(err, PipelineError::UnknownInput { .. }));
+    /// ```
+    pub fn with_registry(config: &PipelineConfig, registry: Registry) -> Result<Pipeline, PipelineError> {
+        Pipeline::build(config, registry, true)
+    }
+
+    /// Checks a configuration as [`Pipeline::new`] would (formats, types, time formats, regexes, globs,
+    /// metric and label names, buckets, input references, limits) without touching the filesystem:
+    /// for the exporter's `check` command.
+    ///
+    /// ```
+    /// use srekit::logs::{config::PipelineConfig, pipeline::Pipeline};
+    /// let good: PipelineConfig = toml::from_str("[[inputs]]\nname = \"a\"\npaths = [\"/var/log/a/*.log\"]").unwrap();
+    /// assert!(Pipeline::validate(&good).is_ok());
+    /// let bad: PipelineConfig = toml::from_str("[[metrics]]\nname = \"h\"\nkind = \"histogram\"\nvalue = \"v\"\nbuckets = [2, 1]").unwrap();
+    /// assert!(Pipeline::validate(&bad).unwrap_err().to_string().contains("strictly increasing"));
+    /// ```
+    pub fn validate(config: &PipelineConfig) -> Result<(), PipelineError> {
+        Pipeline::build(config, Registry::new(), false).map(|_| ())
+    }
+
+    /// Builds the pipeline; with `use_state`, creates the state directory and loads checkpoints.
+    fn build(
+        config: &PipelineConfig,
+        registry: Registry,
+        use_state: bool,
+    ) -> Result<Pipeline, PipelineError> {
+        let rules = RuleSet::new(&config.metrics, &registry)?;
+        for (rule, input) in rules.referenced_inputs() {
+            if !config.inputs.iter().any(|i| i.name == input) {
+                return Err(PipelineError::UnknownInput { rule: rule.to_owned(), input: input.to_owned() });
+            }
+        }
+        let lines = registry.counter("srekit_log_lines_total", "Lines read from log files.", &["input"])?;
+        let bytes = registry.counter(
+            "srekit_log_bytes_total",
+            "Bytes of complete lines read from log files.",
+            &["input"],
+        )?;
+        let parse_errors = registry.counter(
+            "srekit_log_parse_errors_total",
+            "Lines that could not be parsed.",
+            &["input"],
+        )?;
+        let skipped = registry.counter(
+            "srekit_log_lines_skipped_total",
+            "Lines skipped without parsing, by reason.",
+            &["input", "reason"],
+        )?;
+        if let Some(dir) = config.state.directory.as_ref().filter(|_| use_state) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| PipelineError::Checkpoint { path: dir.clone(), source })?;
+        }
+        let mut inputs: Vec<Input> = Vec::with_capacity(config.inputs.len());
+        for input_config in &config.inputs {
+            if inputs.iter().any(|i| i.name == input_config.name) {
+                return Err(PipelineError::DuplicateInput(input_config.name.clone()));
+            }
+            let name = input_config.name.as_str();
+            let checkpoint_path = config.state.directory.as_deref().map(|dir| checkpoint_path(dir, name));
+            if let Some(other) =
+                inputs.iter().find(|i| checkpoint_path.is_some() && i.checkpoint_path == checkpoint_path)
+            {
+                return Err(PipelineError::InvalidInput {
+                    input: name.to_owned(),
+                    message: format!(
+                        "its checkpoint file name clashes with input {:?}'s; rename one",
+                        other.name
+                    ),
+                });
+            }
+            let checkpoint = match checkpoint_path.as_ref().filter(|_| use_state) {
+                Some(path) => Checkpoint::load(path)
+                    .map_err(|source| PipelineError::Checkpoint { path: path.clone(), source })?,
+                None => None,
+            };
+            inputs.push(Input {
+                name: name.to_owned(),
+                tailer: Tailer::new(tail_options(input_config)?, checkpoint)
+                    .map_err(|source| PipelineError::Pattern { input: name.to_owned(), source })?,
+                parser: Parser::new(parser_options(input_config)?)
+                    .map_err(|source| PipelineError::Parser { input: name.to_owned(), source })?,
+                selection: rules.selection(name),
+                checkpoint_path,
+                lines: lines.labels(&[name])?,
+                bytes: bytes.labels(&[name])?,
+                parse_errors: parse_errors.labels(&[name])?,
+                too_long: skipped.labels(&[name, "too_long"])?,
+            });
+        }
+        let metrics = PipelineMetrics { registry, exemplars: rules.exemplars() };
+        Ok(Pipeline {
+            inputs,
+            rules,
+            metrics,
+            last_checkpoint: Instant::now(),
+            poll_interval: DEFAULT_POLL_INTERVAL,
+        })
+    }
+
+    /// Sets how long the background runner waits between polls when there is nothing new (default
+    /// 250 ms).
+    ///
+    /// ```
+    /// let mut p = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
+    /// p.set_poll_interval(std::time::Duration::from_millis(50));
+    /// ```
+    pub fn set_poll_interval(&mut self, interval: Duration) {
+        self.poll_interval = interval;
+    }
+
+    /// The pipeline's metrics (shareable with an HTTP handler on another thread).
+    ///
+    /// ```
+    /// let p = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
+    /// let metrics = p.metrics();
+    /// assert!(metrics.encode_to_string(srekit::expfmt::Format::OpenMetrics).ends_with("# EOF\n"));
+    /// ```
+    pub fn metrics(&self) -> PipelineMetrics {
+        self.metrics.clone()
+    }
+
+    /// Reads what is new in every input, parses it and applies the rules; stores the checkpoints when a
+    /// second has passed since the last time. Errors are returned in the summary; the pipeline goes on.
+    ///
+    /// ```
+    /// let mut p = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
+    /// assert_eq!(p.poll().lines, 0);
+    /// ```
+    pub fn poll(&mut self) -> PollSummary {
+        let mut summary = PollSummary::default();
+        for input in &mut self.inputs {
+            let Input { name, tailer, parser, selection, lines, bytes, parse_errors, too_long, .. } = input;
+            let rules = &mut self.rules;
+            let (mut errors, mut long) = (0u64, 0u64);
+            let result = tailer.poll(|event| match event {
+                TailEvent::Line(line) => {
+                    if line.is_empty() {
+                        return;
+                    }
+                    match parser.parse(line) {
+                        Ok(record) => {
+                            rules.apply(selection, &record);
+                        }
+                        Err(_) => errors += 1,
+                    }
+                }
+                TailEvent::TooLong(_) => long += 1,
+            });
+            let stats = match result {
+                Ok(stats) => stats,
+                Err(source) => {
+                    summary.errors.push(PipelineError::Read { input: name.clone(), source });
+                    continue;
+                }
+            };
+            add(lines, stats.lines);
+            add(bytes, stats.bytes);
+            add(parse_errors, errors);
+            add(too_long, long);
+            summary.lines += stats.lines;
+            summary.bytes += stats.bytes;
+            summary.parse_errors += errors;
+            summary.more |= stats.more;
+        }
+        if self.last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
+            if let Err(e) = self.store_checkpoints() {
+                summary.errors.push(e);
+            }
+        }
+        summary
+    }
+
+    /// Stores every input's checkpoint now (atomically; a no-op without a state directory).
+    ///
+    /// ```
+    /// let mut p = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
+    /// p.store_checkpoints().unwrap();
+    /// ```
+    pub fn store_checkpoints(&mut self) -> Result<(), PipelineError> {
+        self.last_checkpoint = Instant::now();
+        let mut first_error = None;
+        for input in &self.inputs {
+            if let Some(path) = &input.checkpoint_path {
+                if let Err(source) = input.tailer.checkpoint().store(path) {
+                    first_error.get_or_insert(PipelineError::Checkpoint { path: path.clone(), source });
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Ends the pipeline cleanly: a last poll (so lines written just before are counted), then the
+    /// checkpoints. Dropping a pipeline without this behaves like a crash: the next start repeats the
+    /// lines since the last checkpoint.
+    ///
+    /// ```
+    /// srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().shutdown().unwrap();
+    /// ```
+    pub fn shutdown(mut self) -> Result<(), PipelineError> {
+        let mut summary = self.poll();
+        while summary.more {
+            summary = self.poll();
+        }
+        self.store_checkpoints()
+    }
+
+    /// Runs the pipeline on a background thread: polls every `poll_interval` (at once again when a file
+    /// has more data), stores checkpoints every second; [`PipelineHandle::shutdown`] stops it cleanly.
+    /// `on_error` is called on that thread for read and checkpoint errors.
+    ///
+    /// ```
+    /// let pipeline = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
+    /// let handle = pipeline.spawn(|err| eprintln!("srekit: {err}")).unwrap();
+    /// let _text = handle.metrics().encode_to_string(srekit::expfmt::Format::Text);
+    /// handle.shutdown().unwrap();
+    /// ```
+    pub fn spawn(
+        mut self,
+        mut on_error: impl FnMut(PipelineError) + Send + 'static,
+    ) -> io::Result<PipelineHandle> {
+        let metrics = self.metrics();
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = thread::Builder::new().name("srekit-logs".to_owned()).spawn(move || {
+            loop {
+                let summary = self.poll();
+                let more = summary.more;
+                summary.errors.into_iter().for_each(&mut on_error);
+                let wait = if more { Duration::ZERO } else { self.poll_interval };
+                match stopped.recv_timeout(wait) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            self.shutdown()
+        })?;
+        Ok(PipelineHandle { stop, thread, metrics })
+    }
+}
+
+/// A pipeline running on its own thread (see [`Pipeline::spawn`]).
+///
+/// ```
+/// let handle = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().spawn(|_| {}).unwrap();
+/// handle.shutdown().unwrap();
+/// ```
+pub struct PipelineHandle {
+    stop: mpsc::Sender<()>,
+    thread: thread::JoinHandle<Result<(), PipelineError>>,
+    metrics: PipelineMetrics,
+}
+
+impl std::fmt::Debug for PipelineHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelineHandle").field("thread", &self.thread).finish()
+    }
+}
+
+impl PipelineHandle {
+    /// The pipeline's metrics.
+    ///
+    /// ```
+    /// let handle = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().spawn(|_| {}).unwrap();
+    /// assert!(handle.metrics().gather().iter().any(|f| f.name == "srekit_log_lines"));
+    /// handle.shutdown().unwrap();
+    /// ```
+    pub fn metrics(&self) -> PipelineMetrics {
+        self.metrics.clone()
+    }
+
+    /// Stops the thread after a last poll and stores the checkpoints; returns once they are written.
+    ///
+    /// ```
+    /// let handle = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().spawn(|_| {}).unwrap();
+    /// assert!(handle.shutdown().is_ok());
+    /// ```
+    pub fn shutdown(self) -> Result<(), PipelineError> {
+        let _ = self.stop.send(());
+        self.thread.join().map_err(|_| PipelineError::ThreadPanicked)?
+    }
+}
+
+/// The metrics of a pipeline: its registry plus the rules' exemplars, which are written only in
+/// OpenMetrics output. Cheap to clone; safe to encode while the pipeline runs.
+///
+/// ```
+/// let metrics = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().metrics();
+/// let mut buf = Vec::new();
+/// metrics.encode(srekit::expfmt::Format::Text, &mut buf);
+/// assert!(String::from_utf8(buf).unwrap().contains("# TYPE srekit_log_bytes_total counter"));
+/// ```
+#[derive(Clone)]
+pub struct PipelineMetrics {
+    registry: Registry,
+    exemplars: Exemplars,
+}
+
+impl std::fmt::Debug for PipelineMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelineMetrics").field("exemplars", &self.exemplars).finish()
+    }
+}
+
+impl PipelineMetrics {
+    /// The registry holding the metrics.
+    ///
+    /// ```
+    /// let metrics = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().metrics();
+    /// assert!(!metrics.registry().gather().is_empty());
+    /// ```
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Encodes the metrics (with `# EOF` for OpenMetrics), appending to `buf`.
+    ///
+    /// ```
+    /// let metrics = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().metrics();
+    /// let mut buf = bytes::BytesMut::new();
+    /// metrics.encode(srekit::expfmt::Format::OpenMetrics, &mut buf);
+    /// assert!(buf.ends_with(b"# EOF\n"));
+    /// ```
+    pub fn encode<B: BufMut>(&self, format: Format, buf: &mut B) {
+        self.encode_body(format, buf);
+        expfmt::finish(format, buf);
+    }
+
+    /// Encodes the metrics without the closing `# EOF` (to combine with other sources; end with
+    /// [`expfmt::finish`]).
+    ///
+    /// ```
+    /// let metrics = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().metrics();
+    /// let mut buf = Vec::new();
+    /// metrics.encode_body(srekit::expfmt::Format::OpenMetrics, &mut buf);
+    /// assert!(!String::from_utf8(buf).unwrap().contains("# EOF"));
+    /// ```
+    pub fn encode_body<B: BufMut>(&self, format: Format, buf: &mut B) {
+        if format == Format::OpenMetrics && !self.exemplars.is_empty() {
+            expfmt::encode_body(&self.gather(), format, buf);
+        } else {
+            self.registry.encode_body(format, buf);
+        }
+    }
+
+    /// Encodes the metrics into a `String`.
+    ///
+    /// ```
+    /// let metrics = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().metrics();
+    /// assert!(metrics.encode_to_string(srekit::expfmt::Format::Text).contains("srekit_log_parse_errors_total"));
+    /// ```
+    pub fn encode_to_string(&self, format: Format) -> String {
+        let mut buf = Vec::new();
+        self.encode(format, &mut buf);
+        String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// A snapshot of the metrics as families, with exemplars attached.
+    ///
+    /// ```
+    /// let metrics = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().metrics();
+    /// assert!(metrics.gather().iter().any(|f| f.name == "srekit_log_bytes"));
+    /// ```
+    pub fn gather(&self) -> Vec<MetricFamily> {
+        let mut families = self.registry.gather();
+        self.exemplars.attach(&mut families);
+        families
+    }
+}
+
+fn add(counter: &Counter, amount: u64) {
+    if amount > 0 {
+        let _ = counter.inc_by(amount as f64);
+    }
+}
+
+/// `<dir>/tail-<input>.json`, the input name made safe for a file name.
+fn checkpoint_path(dir: &Path, input: &str) -> PathBuf {
+    let safe: String = input
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .collect();
+    dir.join(format!("tail-{safe}.json"))
+}
+
+fn tail_options(config: &InputConfig) -> Result<TailOptions, PipelineError> {
+    let invalid = |message: &str| PipelineError::InvalidInput {
+        input: config.name.clone(),
+        message: message.to_owned(),
+    };
+    if config.name.is_empty() {
+        return Err(invalid("the input name must not be empty"));
+    }
+    if !(config.rotate_wait.is_finite() && config.rotate_wait >= 0.0) {
+        return Err(invalid("rotate_wait must be a non-negative number of seconds"));
+    }
+    if config.max_open_files == 0 {
+        return Err(invalid("max_open_files must be at least 1"));
+    }
+    if config.max_line_length == 0 {
+        return Err(invalid("max_line_length must be at least 1"));
+    }
+    let mut options = TailOptions::new(&config.name, config.paths.clone());
+    options.read_from_head = config.read_from_head;
+    options.rotate_wait = Duration::from_secs_f64(config.rotate_wait.min(1e9));
+    options.max_line_length = config.max_line_length;
+    options.max_open_files = config.max_open_files;
+    Ok(options)
+}
+
+fn parser_options(config: &InputConfig) -> Result<ParserOptions, PipelineError> {
+    let input = config.name.clone();
+    let format = match (config.format.as_str(), &config.regex) {
+        ("regex", Some(pattern)) => LogFormat::Regex(pattern.clone()),
+        ("regex", None) => {
+            return Err(PipelineError::InvalidInput {
+                input,
+                message: "format \"regex\" needs `regex`".to_owned(),
+            })
+        }
+        (_, Some(_)) => {
+            return Err(PipelineError::InvalidInput {
+                input,
+                message: "`regex` is only used with format = \"regex\"".to_owned(),
+            })
+        }
+        (name, None) => LogFormat::from_name(name).ok_or_else(|| PipelineError::Parser {
+            input: input.clone(),
+            source: LogError::UnknownFormat(name.to_owned()),
+        })?,
+    };
+    let mut options = ParserOptions::new(format);
+    for (field, type_name) in &config.types {
+        options
+            .set_type(field, type_name)
+            .map_err(|source| PipelineError::Parser { input: input.clone(), source })?;
+    }
+    options.time_key = config.time_key.clone();
+    options.time_format = config.time_format.clone();
+    options.max_line_length = config.max_line_length;
+    Ok(options)
+}

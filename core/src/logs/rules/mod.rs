@@ -1,0 +1,542 @@
+//! Log -> metrics rules, as Fluent Bit's `log_to_metrics` filter: each rule selects records (by input,
+//! `match` and `exclude` regexes on fields), takes labels from fields, and counts them, sets a gauge or
+//! observes a histogram, in a [`Registry`]. A per-rule series cap bounds memory; records without a
+//! usable value and label sets over the cap are counted, never silently lost. Counters and histograms
+//! can carry the latest record's trace id as an OpenMetrics exemplar.
+//!
+//! ```
+//! use srekit::logs::{config::RuleConfig, parse_logfmt, rules::RuleSet};
+//! use srekit::metrics::Registry;
+//!
+//! let rules: Vec<RuleConfig> = vec![
+//!     toml::from_str("name = \"http_requests_total\"\nhelp = \"Requests.\"\nkind = \"counter\"\nlabels = [\"status\"]").unwrap(),
+//!     toml::from_str("name = \"http_request_seconds\"\nhelp = \"Latency.\"\nkind = \"histogram\"\nvalue = \"ms\"\nscale = 0.001\nbuckets = [0.1, 1]").unwrap(),
+//! ];
+//! let registry = Registry::new();
+//! let mut rule_set = RuleSet::new(&rules, &registry).unwrap();
+//! for line in ["status=200 ms=12", "status=500 ms=1500", "status=200 ms=oops"] {
+//!     rule_set.apply_all(&parse_logfmt(line).unwrap());
+//! }
+//! let text = registry.encode_to_string(srekit::expfmt::Format::Text);
+//! assert!(text.contains("http_requests_total{status=\"200\"} 2\n"));
+//! assert!(text.contains("http_request_seconds_bucket{le=\"0.1\"} 1\n"));
+//! assert!(text.contains("srekit_log_records_skipped_total{metric=\"http_request_seconds\"} 1\n"));
+//! ```
+
+mod exemplars;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use regex::Regex;
+use thiserror::Error;
+
+pub use exemplars::{Exemplars, MAX_EXEMPLAR_LABEL_CHARS};
+
+use super::config::{RuleConfig, RuleKind};
+use super::record::Record;
+use crate::error::MetricError;
+use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry};
+
+/// The default series cap per rule.
+pub const DEFAULT_MAX_SERIES: usize = 10_000;
+
+/// Why a rule could not be built.
+///
+/// ```
+/// use srekit::logs::{config::RuleConfig, rules::{RuleError, RuleSet}};
+/// let rule: RuleConfig = toml::from_str("name = \"g\"\nkind = \"gauge\"").unwrap();
+/// let err = RuleSet::new(&[rule], &srekit::metrics::Registry::new()).unwrap_err();
+/// assert!(matches!(err, RuleError::MissingValue { .. }));
+/// assert_eq!(err.to_string(), "rule \"g\": a gauge needs `value` (the numeric field to read)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum RuleError {
+    /// A `match` or `exclude` regex does not compile.
+    #[error("rule {rule:?}: invalid regex for field {field:?}: {message}")]
+    InvalidRegex {
+        /// The rule's metric name.
+        rule: String,
+        /// The field the regex is for.
+        field: String,
+        /// The regex crate's message.
+        message: String,
+    },
+    /// A gauge or histogram without `value`.
+    #[error("rule {rule:?}: a {kind} needs `value` (the numeric field to read)")]
+    MissingValue {
+        /// The rule's metric name.
+        rule: String,
+        /// `gauge` or `histogram`.
+        kind: &'static str,
+    },
+    /// An option that does not fit the rule's kind (`buckets` on a counter, `exemplar` on a gauge, ...).
+    #[error("rule {rule:?}: {message}")]
+    Invalid {
+        /// The rule's metric name.
+        rule: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The registry refused the metric (bad name or label, duplicate, bad buckets).
+    #[error("rule {rule:?}: {source}")]
+    Metric {
+        /// The rule's metric name.
+        rule: String,
+        /// The registry's error.
+        source: MetricError,
+    },
+}
+
+/// The metric a rule updates.
+#[derive(Clone)]
+enum MetricVec {
+    Counter(CounterVec),
+    Gauge(GaugeVec),
+    Histogram(HistogramVec),
+}
+
+/// One series of a rule: the registry handle (kept, so updates are single atomics) and its exemplar
+/// slots.
+enum SeriesHandle {
+    Counter(Counter),
+    Gauge(Gauge),
+    Histogram(Histogram),
+}
+
+struct Series {
+    handle: SeriesHandle,
+    exemplar_slots: Option<exemplars::Slots>,
+}
+
+/// One compiled rule.
+struct Rule {
+    name: String,
+    kind: RuleKind,
+    inputs: Vec<String>,
+    /// `(label name, field path)`.
+    labels: Vec<(String, String)>,
+    matches: Vec<(String, Regex)>,
+    excludes: Vec<(String, Regex)>,
+    value: Option<String>,
+    scale: f64,
+    bounds: Vec<f64>,
+    exemplar: Option<(String, String)>,
+    exemplar_table: Option<std::sync::Arc<exemplars::RuleExemplars>>,
+    max_series: usize,
+    metric: MetricVec,
+    series_index: HashMap<String, usize, foldhash::fast::RandomState>,
+    series: Vec<Series>,
+    key: String,
+    series_dropped: Counter,
+    records_skipped: Counter,
+}
+
+/// What applying one rule to one record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The record does not match (input, `match` or `exclude`).
+    NotMatched,
+    /// The metric was updated.
+    Updated,
+    /// The record matched but its value field is missing or not a usable number.
+    SkippedValue,
+    /// The record's label set is new and the rule is at its series cap.
+    DroppedSeries,
+}
+
+/// Compiled rules over one registry. Apply them to every record; the registry holds the results.
+///
+/// ```
+/// use srekit::logs::{config::RuleConfig, parse_logfmt, rules::{Outcome, RuleSet}};
+///
+/// let rule: RuleConfig = toml::from_str(r#"
+///     name = "errors_total"
+///     kind = "counter"
+///     inputs = ["api"]
+///     labels = { lvl = "level" }
+///     match = { level = "err" }
+///     exclude = { msg = "^healthcheck" }
+/// "#).unwrap();
+/// let registry = srekit::metrics::Registry::new();
+/// let mut rules = RuleSet::new(&[rule], &registry).unwrap();
+/// let api = rules.selection("api");
+/// let outcomes: Vec<Outcome> = ["level=error msg=boom", "level=info msg=ok", "level=error msg=healthcheck"]
+///     .iter()
+///     .map(|l| rules.apply(&api, &parse_logfmt(l).unwrap())[0])
+///     .collect();
+/// assert_eq!(outcomes, [Outcome::Updated, Outcome::NotMatched, Outcome::NotMatched]);
+/// assert!(rules.selection("web").is_empty());
+/// ```
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    exemplars: Exemplars,
+    outcomes: Vec<Outcome>,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.rules.iter().map(|r| &r.name).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The rules that apply to one input (see [`RuleSet::selection`]).
+///
+/// ```
+/// let rules = srekit::logs::rules::RuleSet::new(&[], &srekit::metrics::Registry::new()).unwrap();
+/// assert!(rules.selection("any").is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    indexes: Vec<usize>,
+}
+
+impl Selection {
+    /// Whether no rule applies.
+    ///
+    /// ```
+    /// assert!(srekit::logs::rules::Selection::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.indexes.is_empty()
+    }
+}
+
+impl RuleSet {
+    /// Compiles `configs` and registers their metrics, plus `srekit_log_series_dropped_total{metric}`
+    /// and `srekit_log_records_skipped_total{metric}`, in `registry`.
+    ///
+    /// ```
+    /// use srekit::logs::config::RuleConfig;
+    /// let bad: RuleConfig = toml::from_str("name = \"x_total\"\nkind = \"counter\"\nmatch = { a = \"(\" }").unwrap();
+    /// let err = srekit::logs::rules::RuleSet::new(&[bad], &srekit::metrics::Registry::new()).err().unwrap();
+    /// assert!(err.to_string().contains("invalid regex for field \"a\""));
+    /// ```
+    pub fn new(configs: &[RuleConfig], registry: &Registry) -> Result<RuleSet, RuleError> {
+        let internal = |source| RuleError::Metric { rule: "srekit_log".to_owned(), source };
+        let series_dropped = registry
+            .counter(
+                "srekit_log_series_dropped_total",
+                "Records not counted because their rule reached its series limit.",
+                &["metric"],
+            )
+            .map_err(internal)?;
+        let records_skipped = registry
+            .counter(
+                "srekit_log_records_skipped_total",
+                "Records a rule matched but skipped because the value field was missing or not a number.",
+                &["metric"],
+            )
+            .map_err(internal)?;
+        let mut rules = Vec::with_capacity(configs.len());
+        let mut exemplar_tables = Vec::new();
+        for config in configs {
+            let rule = Rule::new(config, registry, &series_dropped, &records_skipped)?;
+            if let Some(table) = &rule.exemplar_table {
+                exemplar_tables.push(table.clone());
+            }
+            rules.push(rule);
+        }
+        Ok(RuleSet {
+            outcomes: Vec::with_capacity(rules.len()),
+            rules,
+            exemplars: Exemplars { rules: std::sync::Arc::new(exemplar_tables) },
+        })
+    }
+
+    /// The rules applying to records of the input called `input` (those with no `inputs` list, and those
+    /// naming it).
+    ///
+    /// ```
+    /// let rules = srekit::logs::rules::RuleSet::new(&[], &srekit::metrics::Registry::new()).unwrap();
+    /// assert_eq!(rules.len(), 0);
+    /// ```
+    pub fn selection(&self, input: &str) -> Selection {
+        let indexes = self
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| rule.inputs.is_empty() || rule.inputs.iter().any(|i| i == input))
+            .map(|(index, _)| index)
+            .collect();
+        Selection { indexes }
+    }
+
+    /// Number of rules.
+    ///
+    /// ```
+    /// assert!(srekit::logs::rules::RuleSet::new(&[], &srekit::metrics::Registry::new()).unwrap().is_empty());
+    /// ```
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules.
+    ///
+    /// ```
+    /// assert!(srekit::logs::rules::RuleSet::new(&[], &srekit::metrics::Registry::new()).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The input names the rules refer to (for checking them against the configured inputs).
+    ///
+    /// ```
+    /// let rule: srekit::logs::config::RuleConfig = toml::from_str("name = \"a_total\"\nkind = \"counter\"\ninputs = [\"x\"]").unwrap();
+    /// let rules = srekit::logs::rules::RuleSet::new(&[rule], &srekit::metrics::Registry::new()).unwrap();
+    /// assert_eq!(rules.referenced_inputs(), vec![("a_total", "x")]);
+    /// ```
+    pub fn referenced_inputs(&self) -> Vec<(&str, &str)> {
+        self.rules.iter().flat_map(|r| r.inputs.iter().map(|i| (r.name.as_str(), i.as_str()))).collect()
+    }
+
+    /// Applies the selected rules to `record`; returns each selected rule's outcome, in order.
+    ///
+    /// ```
+    /// use srekit::logs::{config::RuleConfig, parse_logfmt, rules::{Outcome, RuleSet}};
+    /// let rule: RuleConfig = toml::from_str("name = \"temp\"\nkind = \"gauge\"\nvalue = \"celsius\"").unwrap();
+    /// let mut rules = RuleSet::new(&[rule], &srekit::metrics::Registry::new()).unwrap();
+    /// let all = rules.selection("sensors");
+    /// assert_eq!(rules.apply(&all, &parse_logfmt("celsius=21.5").unwrap()), [Outcome::Updated]);
+    /// assert_eq!(rules.apply(&all, &parse_logfmt("celsius=warm").unwrap()), [Outcome::SkippedValue]);
+    /// ```
+    pub fn apply(&mut self, selection: &Selection, record: &Record<'_>) -> &[Outcome] {
+        self.outcomes.clear();
+        for &index in &selection.indexes {
+            if let Some(rule) = self.rules.get_mut(index) {
+                self.outcomes.push(rule.apply(record));
+            }
+        }
+        &self.outcomes
+    }
+
+    /// Applies every rule to `record`, whatever its `inputs`.
+    ///
+    /// ```
+    /// use srekit::logs::{config::RuleConfig, parse_logfmt, rules::RuleSet};
+    /// let rule: RuleConfig = toml::from_str("name = \"lines_total\"\nkind = \"counter\"\ninputs = [\"a\"]").unwrap();
+    /// let mut rules = RuleSet::new(&[rule], &srekit::metrics::Registry::new()).unwrap();
+    /// assert_eq!(rules.apply_all(&parse_logfmt("x=1").unwrap()).len(), 1);
+    /// ```
+    pub fn apply_all(&mut self, record: &Record<'_>) -> &[Outcome] {
+        self.outcomes.clear();
+        for rule in &mut self.rules {
+            self.outcomes.push(rule.apply(record));
+        }
+        &self.outcomes
+    }
+
+    /// The rules' exemplars, to attach to gathered families (see [`Exemplars::attach`]).
+    ///
+    /// ```
+    /// let rules = srekit::logs::rules::RuleSet::new(&[], &srekit::metrics::Registry::new()).unwrap();
+    /// assert!(rules.exemplars().is_empty());
+    /// ```
+    pub fn exemplars(&self) -> Exemplars {
+        self.exemplars.clone()
+    }
+}
+
+impl Rule {
+    fn new(
+        config: &RuleConfig,
+        registry: &Registry,
+        series_dropped: &CounterVec,
+        records_skipped: &CounterVec,
+    ) -> Result<Rule, RuleError> {
+        let name = config.name.clone();
+        let invalid = |message: &str| RuleError::Invalid { rule: name.clone(), message: message.to_owned() };
+        let compile = |map: &std::collections::BTreeMap<String, String>| {
+            map.iter()
+                .map(|(field, pattern)| {
+                    Regex::new(pattern).map(|re| (field.clone(), re)).map_err(|e| RuleError::InvalidRegex {
+                        rule: name.clone(),
+                        field: field.clone(),
+                        message: e.to_string(),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let matches = compile(&config.match_fields)?;
+        let excludes = compile(&config.exclude)?;
+        let labels = config.labels.pairs();
+        let label_names: Vec<&str> = labels.iter().map(|(l, _)| l.as_str()).collect();
+        let metric_error = |source| RuleError::Metric { rule: name.clone(), source };
+        let scale = config.scale.unwrap_or(1.0);
+        if !scale.is_finite() {
+            return Err(invalid("`scale` must be a finite number"));
+        }
+        if config.buckets.is_some() && config.kind != RuleKind::Histogram {
+            return Err(invalid("`buckets` is only for histograms"));
+        }
+        if config.exemplar.is_some() && config.kind == RuleKind::Gauge {
+            return Err(invalid(
+                "`exemplar` is only for counters and histograms (OpenMetrics allows no gauge exemplars)",
+            ));
+        }
+        if config.max_series == Some(0) {
+            return Err(invalid("`max_series` must be at least 1"));
+        }
+        let help = if config.help.is_empty() {
+            format!("Derived from logs by rule {name}.")
+        } else {
+            config.help.clone()
+        };
+        let mut bounds = Vec::new();
+        let metric = match config.kind {
+            RuleKind::Counter => {
+                MetricVec::Counter(registry.counter(&name, &help, &label_names).map_err(metric_error)?)
+            }
+            RuleKind::Gauge => {
+                if config.value.is_none() {
+                    return Err(RuleError::MissingValue { rule: name.clone(), kind: "gauge" });
+                }
+                MetricVec::Gauge(registry.gauge(&name, &help, &label_names).map_err(metric_error)?)
+            }
+            RuleKind::Histogram => {
+                if config.value.is_none() {
+                    return Err(RuleError::MissingValue { rule: name.clone(), kind: "histogram" });
+                }
+                let buckets = config.buckets.as_deref().unwrap_or(HistogramVec::DEFAULT_BUCKETS);
+                let vec = registry.histogram(&name, &help, &label_names, buckets).map_err(metric_error)?;
+                bounds = buckets.iter().copied().filter(|b| b.is_finite()).collect();
+                MetricVec::Histogram(vec)
+            }
+        };
+        let family = match config.kind {
+            RuleKind::Counter => name.strip_suffix("_total").unwrap_or(&name).to_owned(),
+            _ => name.clone(),
+        };
+        let exemplar =
+            config.exemplar.as_ref().map(|field| (crate::metrics::sanitize_label_name(field), field.clone()));
+        let exemplar_table = exemplar
+            .as_ref()
+            .map(|_| std::sync::Arc::new(exemplars::RuleExemplars::new(family.clone(), bounds.clone())));
+        Ok(Rule {
+            series_dropped: series_dropped.labels(&[&name]).map_err(metric_error)?,
+            records_skipped: records_skipped.labels(&[&name]).map_err(metric_error)?,
+            name,
+            kind: config.kind,
+            inputs: config.inputs.clone(),
+            labels,
+            matches,
+            excludes,
+            value: config.value.clone(),
+            scale,
+            bounds,
+            exemplar,
+            exemplar_table,
+            max_series: config.max_series.unwrap_or(DEFAULT_MAX_SERIES),
+            metric,
+            series_index: HashMap::default(),
+            series: Vec::new(),
+            key: String::new(),
+        })
+    }
+
+    fn selects(&self, record: &Record<'_>) -> bool {
+        let field_matches = |(field, re): &(String, Regex)| {
+            record.get(field).is_some_and(|value| re.is_match(&value.to_label_string()))
+        };
+        self.matches.iter().all(field_matches) && !self.excludes.iter().any(field_matches)
+    }
+
+    fn apply(&mut self, record: &Record<'_>) -> Outcome {
+        if !self.selects(record) {
+            return Outcome::NotMatched;
+        }
+        let value = match &self.value {
+            Some(field) => match record.get(field).and_then(|v| v.as_f64()).map(|v| v * self.scale) {
+                Some(v) if v.is_finite() && (self.kind != RuleKind::Counter || v >= 0.0) => Some(v),
+                _ => {
+                    self.records_skipped.inc();
+                    return Outcome::SkippedValue;
+                }
+            },
+            None => None,
+        };
+        let Some(index) = self.series_for(record) else {
+            self.series_dropped.inc();
+            return Outcome::DroppedSeries;
+        };
+        let series = &self.series[index];
+        let observed = value.unwrap_or(1.0);
+        let slot = match &series.handle {
+            SeriesHandle::Counter(counter) => {
+                match value {
+                    Some(v) => {
+                        // v is finite and non-negative, so this cannot fail.
+                        let _ = counter.inc_by(v);
+                    }
+                    None => counter.inc(),
+                }
+                0
+            }
+            SeriesHandle::Gauge(gauge) => {
+                gauge.set(observed);
+                0
+            }
+            SeriesHandle::Histogram(histogram) => {
+                histogram.observe(observed);
+                self.bounds.partition_point(|b| *b < observed)
+            }
+        };
+        if let (Some(slots), Some((label, field))) = (&series.exemplar_slots, &self.exemplar) {
+            if let Some(trace_id) = record.get(field) {
+                let trace_id = trace_id.to_label_string();
+                if !trace_id.is_empty() {
+                    let timestamp = record.timestamp.unwrap_or_else(now_seconds);
+                    exemplars::record(slots, slot, label, &trace_id, observed, timestamp);
+                }
+            }
+        }
+        Outcome::Updated
+    }
+
+    /// The series of the record's label set, created if new and under the cap.
+    fn series_for(&mut self, record: &Record<'_>) -> Option<usize> {
+        self.key.clear();
+        for (_, field) in &self.labels {
+            let value = label_value(record, field);
+            // Length-prefixed, so no value can forge another label set's key.
+            self.key.push_str(itoa::Buffer::new().format(value.len()));
+            self.key.push(':');
+            self.key.push_str(&value);
+        }
+        if let Some(&index) = self.series_index.get(self.key.as_str()) {
+            return Some(index);
+        }
+        if self.series.len() >= self.max_series {
+            return None;
+        }
+        let values: Vec<Cow<'_, str>> =
+            self.labels.iter().map(|(_, field)| label_value(record, field)).collect();
+        let refs: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
+        let handle = match &self.metric {
+            MetricVec::Counter(vec) => SeriesHandle::Counter(vec.labels(&refs).ok()?),
+            MetricVec::Gauge(vec) => SeriesHandle::Gauge(vec.labels(&refs).ok()?),
+            MetricVec::Histogram(vec) => SeriesHandle::Histogram(vec.labels(&refs).ok()?),
+        };
+        let exemplar_slots = self
+            .exemplar_table
+            .as_ref()
+            .map(|table| table.add_series(refs.iter().map(|v| v.to_string()).collect()));
+        let index = self.series.len();
+        self.series.push(Series { handle, exemplar_slots });
+        self.series_index.insert(self.key.clone(), index);
+        Some(index)
+    }
+}
+
+/// A label's value from the record: the field as label text, or empty when the field is missing.
+fn label_value<'r>(record: &'r Record<'_>, field: &str) -> Cow<'r, str> {
+    record.get(field).map_or(Cow::Borrowed(""), |v| v.to_label_string())
+}
+
+fn now_seconds() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}

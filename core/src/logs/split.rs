@@ -1,0 +1,269 @@
+//! Line splitting with memchr: [`lines`] over a complete buffer, and [`LineSplitter`] for a stream read in
+//! chunks (partial last line kept between chunks, bounded by a maximum line length, CRLF accepted).
+
+/// The default maximum line length: 1 MiB.
+pub const DEFAULT_MAX_LINE_LENGTH: usize = 1 << 20;
+
+/// Strips one trailing `\n` and then one trailing `\r`.
+#[inline]
+pub(crate) fn trim_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// The lines of a complete buffer, split at `\n` with a trailing `\r` removed; a last line without a
+/// newline is included, an empty buffer has no lines, and a final `\n` does not start an empty line.
+///
+/// ```
+/// let lines: Vec<&[u8]> = srekit::logs::lines(b"a=1\r\nb=2\n\nc=3").collect();
+/// assert_eq!(lines, vec![&b"a=1"[..], b"b=2", b"", b"c=3"]);
+/// ```
+pub fn lines(data: &[u8]) -> Lines<'_> {
+    Lines { rest: data }
+}
+
+/// Iterator returned by [`lines`].
+///
+/// ```
+/// assert_eq!(srekit::logs::lines(b"x\ny\n").count(), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let (line, rest) = match memchr::memchr(b'\n', self.rest) {
+            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            None => (self.rest, &self.rest[self.rest.len()..]),
+        };
+        self.rest = rest;
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    }
+}
+
+/// The lines of a complete text, as [`lines`] splits bytes (`\n`, a trailing `\r` removed), but as
+/// `&str`: a buffer validated as UTF-8 once needs no check per line.
+///
+/// ```
+/// let lines: Vec<&str> = srekit::logs::text_lines("é=1\r\nb=2").collect();
+/// assert_eq!(lines, ["é=1", "b=2"]);
+/// ```
+pub fn text_lines(text: &str) -> TextLines<'_> {
+    TextLines { rest: text }
+}
+
+/// Iterator returned by [`text_lines`].
+///
+/// ```
+/// assert_eq!(srekit::logs::text_lines("x\n\ny").count(), 3);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TextLines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for TextLines<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        // Splitting at an ASCII '\n' always lands on character boundaries.
+        let (line, rest) = match memchr::memchr(b'\n', self.rest.as_bytes()) {
+            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            None => (self.rest, ""),
+        };
+        self.rest = rest;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+}
+
+/// What a [`LineSplitter`] reports.
+///
+/// ```
+/// use srekit::logs::SplitEvent;
+///
+/// let event = SplitEvent::Line { number: 1, line: b"a=1" };
+/// assert!(matches!(event, SplitEvent::Line { number: 1, .. }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SplitEvent<'a> {
+    /// A complete line (without its `\n` or `\r\n`); `number` is 1-based and counts every line,
+    /// empty and skipped ones included.
+    Line {
+        /// 1-based line number in the stream.
+        number: u64,
+        /// The line's bytes.
+        line: &'a [u8],
+    },
+    /// A line longer than the maximum was skipped (reported once, when its end is seen or at `finish`).
+    TooLong {
+        /// 1-based line number in the stream.
+        number: u64,
+        /// The line's full length in bytes (without its line ending).
+        length: usize,
+    },
+}
+
+/// Splits a byte stream pushed in chunks into lines, keeping a partial last line (at most
+/// `max_line_length` bytes of it) for the next chunk. A longer line is dropped while it streams by and
+/// reported once as [`SplitEvent::TooLong`]; memory stays bounded by the maximum.
+///
+/// ```
+/// use srekit::logs::{LineSplitter, SplitEvent};
+///
+/// let mut splitter = LineSplitter::new(8);
+/// let mut seen = Vec::new();
+/// let mut on_line = |event: SplitEvent<'_>| match event {
+///     SplitEvent::Line { number, line } => seen.push(format!("{number}:{}", String::from_utf8_lossy(line))),
+///     SplitEvent::TooLong { number, length } => seen.push(format!("{number}:too long ({length})")),
+/// };
+/// splitter.push(b"a=1\r\nb=", &mut on_line);
+/// splitter.push(b"2\nthis line is too long\nc", &mut on_line);
+/// splitter.finish(&mut on_line);
+/// assert_eq!(seen, ["1:a=1", "2:b=2", "3:too long (21)", "4:c"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct LineSplitter {
+    max_line_length: usize,
+    partial: Vec<u8>,
+    /// Bytes of the current over-long line seen so far, when skipping one.
+    skipping: Option<Skipped>,
+    line_number: u64,
+}
+
+impl LineSplitter {
+    /// A splitter for lines of at most `max_line_length` bytes (a `\r` before the `\n` not counted).
+    ///
+    /// ```
+    /// let splitter = srekit::logs::LineSplitter::new(srekit::logs::DEFAULT_MAX_LINE_LENGTH);
+    /// assert_eq!(splitter.buffered(), 0);
+    /// ```
+    pub fn new(max_line_length: usize) -> Self {
+        LineSplitter { max_line_length, partial: Vec::new(), skipping: None, line_number: 0 }
+    }
+
+    /// Number of bytes of a partial line held for the next chunk.
+    ///
+    /// ```
+    /// let mut splitter = srekit::logs::LineSplitter::new(100);
+    /// splitter.push(b"a=1\nb=", |_| {});
+    /// assert_eq!(splitter.buffered(), 2);
+    /// ```
+    pub fn buffered(&self) -> usize {
+        self.partial.len()
+    }
+
+    /// Number of lines reported so far (the number of the last line reported).
+    ///
+    /// ```
+    /// let mut splitter = srekit::logs::LineSplitter::new(100);
+    /// splitter.push(b"a\nb\n", |_| {});
+    /// assert_eq!(splitter.lines_seen(), 2);
+    /// ```
+    pub fn lines_seen(&self) -> u64 {
+        self.line_number
+    }
+
+    /// Feeds the next chunk; `on_line` is called for every line the chunk completes.
+    ///
+    /// ```
+    /// let mut splitter = srekit::logs::LineSplitter::new(100);
+    /// let mut count = 0;
+    /// splitter.push(b"one\ntwo\nthr", |_| count += 1);
+    /// assert_eq!(count, 2);
+    /// ```
+    pub fn push(&mut self, chunk: &[u8], mut on_line: impl FnMut(SplitEvent<'_>)) {
+        let mut rest = chunk;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            let piece = &rest[..i];
+            rest = &rest[i + 1..];
+            self.line_number += 1;
+            let number = self.line_number;
+            if let Some(skipped) = self.skipping.take() {
+                let ends_with_cr =
+                    if piece.is_empty() { skipped.ends_with_cr } else { piece.ends_with(b"\r") };
+                let length = skipped.length + piece.len() - usize::from(ends_with_cr);
+                on_line(SplitEvent::TooLong { number, length });
+            } else if self.partial.is_empty() {
+                let line = piece.strip_suffix(b"\r").unwrap_or(piece);
+                report(self.max_line_length, number, line, &mut on_line);
+            } else if self.partial.len() + piece.len() <= self.max_line_length + 1 {
+                self.partial.extend_from_slice(piece);
+                let line = self.partial.strip_suffix(b"\r").unwrap_or(&self.partial);
+                report(self.max_line_length, number, line, &mut on_line);
+                self.partial.clear();
+            } else {
+                let ends_with_cr =
+                    if piece.is_empty() { self.partial.ends_with(b"\r") } else { piece.ends_with(b"\r") };
+                let length = self.partial.len() + piece.len() - usize::from(ends_with_cr);
+                on_line(SplitEvent::TooLong { number, length });
+                self.partial.clear();
+            }
+        }
+        if rest.is_empty() {
+            return;
+        }
+        if let Some(skipped) = self.skipping.as_mut() {
+            skipped.length += rest.len();
+            skipped.ends_with_cr = rest.ends_with(b"\r");
+        } else if self.partial.len() + rest.len() > self.max_line_length + 1 {
+            // The +1 leaves room for a '\r' that a following '\n' turns into a line ending.
+            self.skipping = Some(Skipped {
+                length: self.partial.len() + rest.len(),
+                ends_with_cr: rest.ends_with(b"\r"),
+            });
+            self.partial = Vec::new();
+        } else {
+            self.partial.extend_from_slice(rest);
+        }
+    }
+
+    /// Ends the stream: a trailing line without a newline is reported (or reported as too long).
+    ///
+    /// ```
+    /// let mut splitter = srekit::logs::LineSplitter::new(100);
+    /// let mut last = Vec::new();
+    /// splitter.push(b"a\nno newline", |_| {});
+    /// splitter.finish(|event| if let srekit::logs::SplitEvent::Line { line, .. } = event { last = line.to_vec() });
+    /// assert_eq!(last, b"no newline");
+    /// ```
+    pub fn finish(&mut self, mut on_line: impl FnMut(SplitEvent<'_>)) {
+        if let Some(skipped) = self.skipping.take() {
+            self.line_number += 1;
+            let length = skipped.length - usize::from(skipped.ends_with_cr);
+            on_line(SplitEvent::TooLong { number: self.line_number, length });
+        } else if !self.partial.is_empty() {
+            self.line_number += 1;
+            let line = self.partial.strip_suffix(b"\r").unwrap_or(&self.partial);
+            report(self.max_line_length, self.line_number, line, &mut on_line);
+            self.partial.clear();
+        }
+    }
+}
+
+/// Reports a complete line, or that it is over the maximum.
+fn report(max_line_length: usize, number: u64, line: &[u8], on_line: &mut impl FnMut(SplitEvent<'_>)) {
+    if line.len() > max_line_length {
+        on_line(SplitEvent::TooLong { number, length: line.len() });
+    } else {
+        on_line(SplitEvent::Line { number, line });
+    }
+}
+
+/// The part of an over-long line seen so far while it is being skipped.
+#[derive(Debug, Clone, Copy)]
+struct Skipped {
+    length: usize,
+    ends_with_cr: bool,
+}

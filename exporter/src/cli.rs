@@ -1,0 +1,226 @@
+//! Command-line interface: node_exporter-compatible flags (including one `--collector.<name>` and
+//! `--no-collector.<name>` pair per host collector, generated from the core's catalog) and the
+//! subcommands `serve` (the default), `collect`, `parse` and `check`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
+use srekit::host::{all_collectors, HostConfig, HostError};
+
+/// srekit-exporter: host metrics with node_exporter's names, plus metrics derived from log files.
+#[derive(Debug, Parser)]
+#[command(name = "srekit-exporter", version, about, args_conflicts_with_subcommands = false)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+    #[command(flatten)]
+    pub host: HostFlags,
+    #[command(flatten)]
+    pub web: WebFlags,
+    /// Log level: error, warn, info or debug.
+    #[arg(long = "log.level", default_value = "info", global = true)]
+    pub log_level: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Serve /metrics (the default when no subcommand is given).
+    Serve,
+    /// Print one scrape to stdout and exit.
+    Collect {
+        /// Output format: text (Prometheus 0.0.4) or openmetrics.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// Parse log lines (files or stdin) into NDJSON on stdout; bad lines go to stderr with their line number.
+    Parse(crate::parse_cmd::ParseArgs),
+}
+
+/// Flags of the HTTP server.
+#[derive(Debug, Clone, Args)]
+pub struct WebFlags {
+    /// Address to listen on (`:9100` means every interface).
+    #[arg(long = "web.listen-address", default_value = ":9100", global = true)]
+    pub listen_address: String,
+    /// Path under which metrics are served.
+    #[arg(long = "web.telemetry-path", default_value = "/metrics", global = true)]
+    pub telemetry_path: String,
+    /// Maximum number of scrapes served at once; more get 503 (0 means no limit).
+    #[arg(long = "web.max-requests", default_value_t = 40, global = true)]
+    pub max_requests: usize,
+    /// Seconds a client may take to send its request headers.
+    #[arg(long = "web.read-timeout", default_value_t = 10.0, global = true)]
+    pub read_timeout: f64,
+    /// Path to a web config file (TLS and basic auth, as Prometheus' exporter toolkit reads it).
+    #[arg(long = "web.config.file", global = true)]
+    pub config_file: Option<PathBuf>,
+    /// Seconds a whole connection may last (request and response together).
+    #[arg(long = "web.write-timeout", default_value_t = 60.0, global = true)]
+    pub write_timeout: f64,
+}
+
+/// Flags that configure the host collectors (node_exporter's names).
+#[derive(Debug, Clone, Args)]
+pub struct HostFlags {
+    /// procfs mountpoint.
+    #[arg(long = "path.procfs", default_value = "/proc", global = true)]
+    pub procfs: PathBuf,
+    /// sysfs mountpoint.
+    #[arg(long = "path.sysfs", default_value = "/sys", global = true)]
+    pub sysfs: PathBuf,
+    /// rootfs mountpoint.
+    #[arg(long = "path.rootfs", default_value = "/", global = true)]
+    pub rootfs: PathBuf,
+    /// udev data path.
+    #[arg(long = "path.udev.data", default_value = "/run/udev/data", global = true)]
+    pub udev_data: PathBuf,
+    /// Directory to read text files with metrics from (`*.prom`).
+    #[arg(long = "collector.textfile.directory", global = true)]
+    pub textfile_directory: Option<PathBuf>,
+    /// Disable every collector not enabled explicitly.
+    #[arg(long = "collector.disable-defaults", global = true)]
+    pub disable_defaults: bool,
+    /// Seconds each collector may take before it reports success 0 (srekit's addition).
+    #[arg(long = "collector.timeout", default_value_t = 5.0, global = true)]
+    pub collector_timeout: f64,
+    /// Regexp of diskstats devices to exclude.
+    #[arg(long = "collector.diskstats.device-exclude", global = true)]
+    pub diskstats_device_exclude: Option<String>,
+    /// Regexp of diskstats devices to include (mutually exclusive with the exclude).
+    #[arg(long = "collector.diskstats.device-include", global = true)]
+    pub diskstats_device_include: Option<String>,
+    /// Regexp of mount points to exclude for the filesystem collector.
+    #[arg(long = "collector.filesystem.mount-points-exclude", global = true)]
+    pub filesystem_mount_points_exclude: Option<String>,
+    /// Regexp of filesystem types to exclude for the filesystem collector.
+    #[arg(long = "collector.filesystem.fs-types-exclude", global = true)]
+    pub filesystem_fs_types_exclude: Option<String>,
+    /// Regexp of net devices to exclude (e.g. `^(lo|veth.*)$` to drop container churn).
+    #[arg(long = "collector.netdev.device-exclude", global = true)]
+    pub netdev_device_exclude: Option<String>,
+    /// Regexp of net devices to include.
+    #[arg(long = "collector.netdev.device-include", global = true)]
+    pub netdev_device_include: Option<String>,
+    /// Regexp of net devices to ignore for the netclass collector.
+    #[arg(long = "collector.netclass.ignored-devices", global = true)]
+    pub netclass_device_exclude: Option<String>,
+    /// Regexp of /proc/vmstat fields to return.
+    #[arg(long = "collector.vmstat.fields", global = true)]
+    pub vmstat_fields: Option<String>,
+    /// Regexp of /proc/net/{netstat,snmp,snmp6} fields to return.
+    #[arg(long = "collector.netstat.fields", global = true)]
+    pub netstat_fields: Option<String>,
+}
+
+/// The full command, with the generated per-collector flags.
+pub fn command() -> Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    for name in all_collectors() {
+        cmd = cmd
+            .arg(
+                clap::Arg::new(format!("collector.{name}"))
+                    .long(format!("collector.{name}"))
+                    .action(ArgAction::SetTrue)
+                    .global(true)
+                    .help(format!("Enable the {name} collector.")),
+            )
+            .arg(
+                clap::Arg::new(format!("no-collector.{name}"))
+                    .long(format!("no-collector.{name}"))
+                    .action(ArgAction::SetTrue)
+                    .global(true)
+                    .help(format!("Disable the {name} collector.")),
+            );
+    }
+    cmd
+}
+
+/// Parses the process arguments (exits with clap's message and status 2 on bad usage).
+pub fn parse() -> (Cli, ArgMatches) {
+    let matches = command().get_matches();
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => (cli, matches),
+        Err(err) => err.exit(),
+    }
+}
+
+/// Turns the host flags into the core's configuration.
+pub fn host_config(flags: &HostFlags, matches: &ArgMatches) -> Result<HostConfig, HostError> {
+    let mut config = HostConfig::default();
+    config.procfs = flags.procfs.clone();
+    config.sysfs = flags.sysfs.clone();
+    config.rootfs = flags.rootfs.clone();
+    config.udev_data = flags.udev_data.clone();
+    config.textfile_directory = flags.textfile_directory.clone();
+    config.collector_timeout = Duration::from_secs_f64(flags.collector_timeout.max(0.001));
+    let overrides = [
+        (&flags.diskstats_device_exclude, &mut config.diskstats_device_exclude),
+        (&flags.diskstats_device_include, &mut config.diskstats_device_include),
+        (&flags.filesystem_mount_points_exclude, &mut config.filesystem_mount_points_exclude),
+        (&flags.filesystem_fs_types_exclude, &mut config.filesystem_fs_types_exclude),
+        (&flags.netdev_device_exclude, &mut config.netdev_device_exclude),
+        (&flags.netdev_device_include, &mut config.netdev_device_include),
+        (&flags.netclass_device_exclude, &mut config.netclass_device_exclude),
+        (&flags.vmstat_fields, &mut config.vmstat_fields),
+        (&flags.netstat_fields, &mut config.netstat_fields),
+    ];
+    for (flag, setting) in overrides {
+        if flag.is_some() {
+            *setting = flag.clone();
+        }
+    }
+    if flags.disable_defaults {
+        config.disable_defaults();
+    }
+    for name in all_collectors() {
+        if matches.get_flag(&format!("collector.{name}")) {
+            config.enable(name)?;
+        }
+        if matches.get_flag(&format!("no-collector.{name}")) {
+            config.disable(name)?;
+        }
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_args(args: &[&str]) -> (Cli, ArgMatches) {
+        let matches = command().try_get_matches_from(args).expect("valid arguments");
+        (Cli::from_arg_matches(&matches).expect("valid"), matches)
+    }
+
+    #[test]
+    fn collector_flags_enable_and_disable() {
+        let (cli, matches) =
+            parse_args(&["x", "--collector.disable-defaults", "--collector.loadavg", "--no-collector.cpu"]);
+        let config = host_config(&cli.host, &matches).expect("valid config");
+        assert_eq!(config.enabled(), vec!["loadavg"]);
+    }
+
+    #[test]
+    fn flags_work_after_a_subcommand_too() {
+        let (cli, matches) =
+            parse_args(&["x", "collect", "--path.procfs", "/host/proc", "--no-collector.hwmon"]);
+        assert!(matches!(cli.command, Some(Commands::Collect { .. })));
+        let config = host_config(&cli.host, &matches).expect("valid config");
+        assert_eq!(config.procfs, PathBuf::from("/host/proc"));
+        assert!(!config.is_enabled("hwmon"));
+    }
+
+    #[test]
+    fn unknown_flags_are_usage_errors() {
+        assert!(command().try_get_matches_from(["x", "--collector.nonexistent"]).is_err());
+    }
+
+    #[test]
+    fn defaults_match_node_exporter() {
+        let (cli, _) = parse_args(&["x"]);
+        assert_eq!(cli.web.listen_address, ":9100");
+        assert_eq!(cli.web.telemetry_path, "/metrics");
+        assert!(cli.command.is_none());
+    }
+}

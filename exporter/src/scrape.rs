@@ -1,0 +1,118 @@
+//! One scrape: host collection, log-derived and exporter metrics encoded into one body in the format
+//! the client asked for, gzipped when it allows. Every scrape collects afresh (no response cache).
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use srekit::expfmt::{self, Format};
+use srekit::host::HostCollector;
+use srekit::metrics::{CounterVec, Histogram, Registry};
+
+/// The exporter's own metrics.
+pub struct SelfMetrics {
+    pub scrape_duration: Histogram,
+    pub http_requests: CounterVec,
+}
+
+impl SelfMetrics {
+    /// Registers the exporter's own metrics in `registry`.
+    pub fn register(registry: &Registry) -> Result<SelfMetrics, srekit::MetricError> {
+        registry
+            .gauge("srekit_exporter_build_info", "Build information of srekit-exporter.", &["version"])?
+            .labels(&[env!("CARGO_PKG_VERSION")])?
+            .set(1.0);
+        let scrape_duration = registry
+            .histogram(
+                "srekit_exporter_scrape_duration_seconds",
+                "Time taken to collect and encode one scrape.",
+                &[],
+                &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0],
+            )?
+            .labels(&[])?;
+        let http_requests = registry.counter(
+            "srekit_exporter_http_requests_total",
+            "HTTP requests answered, by path class and status code.",
+            &["handler", "code"],
+        )?;
+        Ok(SelfMetrics { scrape_duration, http_requests })
+    }
+}
+
+/// Builds scrape bodies; shared by every connection.
+pub struct Scraper {
+    host: Option<Arc<HostCollector>>,
+    registry: Registry,
+    pub self_metrics: SelfMetrics,
+    last_size: AtomicUsize,
+}
+
+impl Scraper {
+    pub fn new(host: Option<HostCollector>, registry: Registry, self_metrics: SelfMetrics) -> Scraper {
+        Scraper { host: host.map(Arc::new), registry, self_metrics, last_size: AtomicUsize::new(64 * 1024) }
+    }
+
+    /// Collects and encodes one scrape.
+    pub fn scrape(&self, format: Format) -> Vec<u8> {
+        let started = Instant::now();
+        let mut body = Vec::with_capacity(self.last_size.load(Ordering::Relaxed) + 4096);
+        if let Some(host) = &self.host {
+            let families = host.collect();
+            expfmt::encode_body(&families, format, &mut body);
+        }
+        self.registry.encode_body(format, &mut body);
+        expfmt::finish(format, &mut body);
+        self.last_size.store(body.len(), Ordering::Relaxed);
+        self.self_metrics.scrape_duration.observe(started.elapsed().as_secs_f64());
+        body
+    }
+}
+
+/// True when an `Accept-Encoding` header allows gzip (with a non-zero weight).
+pub fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|coding| {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let weight = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .filter_map(|q| q.trim().parse::<f32>().ok())
+            .next()
+            .unwrap_or(1.0);
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && weight > 0.0
+    })
+}
+
+/// Gzips `body` (fast level: scrapes are latency-sensitive).
+pub fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
+    encoder.write_all(body)?;
+    encoder.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_negotiation() {
+        assert!(accepts_gzip("gzip"));
+        assert!(accepts_gzip("deflate, gzip;q=0.5"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("identity"));
+        assert!(!accepts_gzip(""));
+    }
+
+    #[test]
+    fn scrape_contains_own_metrics_and_ends_openmetrics_with_eof() {
+        let registry = Registry::new();
+        let own = SelfMetrics::register(&registry).expect("valid names");
+        let scraper = Scraper::new(None, registry, own);
+        let text = String::from_utf8(scraper.scrape(Format::OpenMetrics)).expect("utf-8");
+        assert!(text.contains("srekit_exporter_build_info{version=\""));
+        assert!(text.ends_with("# EOF\n"));
+        assert_eq!(text.matches("# EOF").count(), 1);
+    }
+}

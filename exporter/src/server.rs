@@ -1,0 +1,256 @@
+//! The HTTP server (hyper on tokio): `/metrics` (or the configured path), `/` landing page, `/healthz`.
+//! Read and write timeouts, a cap on concurrent scrapes (503 beyond it), a header size limit, only
+//! GET and HEAD, optional TLS and basic auth (see `web_config`), and graceful shutdown on SIGTERM /
+//! SIGINT.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{
+    HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE,
+    WWW_AUTHENTICATE,
+};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::scrape::{accepts_gzip, gzip, Scraper};
+use crate::web_config::{BasicAuth, WebConfig};
+
+/// Settings of the server.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub telemetry_path: String,
+    pub max_requests: usize,
+    pub read_timeout: Duration,
+    pub write_timeout: Duration,
+}
+
+struct State {
+    scraper: Arc<Scraper>,
+    settings: ServerSettings,
+    scrape_slots: Option<Semaphore>,
+    auth: Option<BasicAuth>,
+}
+
+/// Resolves node_exporter-style addresses: `:9100` means every interface (IPv6 and IPv4).
+pub async fn bind(address: &str) -> std::io::Result<TcpListener> {
+    if let Some(port) = address.strip_prefix(':') {
+        let port: u16 = port.parse().map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid port in {address:?}"))
+        })?;
+        return match TcpListener::bind(SocketAddr::from(([0u16; 8], port))).await {
+            Ok(listener) => Ok(listener),
+            Err(_) => TcpListener::bind(SocketAddr::from(([0u8; 4], port))).await,
+        };
+    }
+    TcpListener::bind(address).await
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish (up to the write timeout).
+pub async fn serve(
+    listener: TcpListener,
+    scraper: Arc<Scraper>,
+    settings: ServerSettings,
+    web: WebConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let state = Arc::new(State {
+        scrape_slots: (settings.max_requests > 0).then(|| Semaphore::new(settings.max_requests)),
+        scraper,
+        settings,
+        auth: web.auth,
+    });
+    let graceful = Arc::new(GracefulShutdown::new());
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(err) => {
+                        // Out of file descriptors and similar: back off instead of spinning.
+                        log::warn!("accept failed: {err}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let state = state.clone();
+                let graceful = graceful.clone();
+                let tls = web.tls.clone();
+                tokio::spawn(async move {
+                    match tls {
+                        None => serve_connection(stream, state, &graceful).await,
+                        Some(acceptor) => {
+                            let handshake = tokio::time::timeout(state.settings.read_timeout, acceptor.accept(stream));
+                            match handshake.await {
+                                Ok(Ok(tls_stream)) => serve_connection(tls_stream, state, &graceful).await,
+                                Ok(Err(err)) => log::debug!("TLS handshake failed: {err}"),
+                                Err(_) => log::debug!("TLS handshake timed out"),
+                            }
+                        }
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let limit = state.settings.write_timeout;
+    let Ok(graceful) = Arc::try_unwrap(graceful) else {
+        // Connections still being set up hold a handle; give them the write timeout to finish.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        return;
+    };
+    if tokio::time::timeout(limit, graceful.shutdown()).await.is_err() {
+        log::warn!("connections still open after {limit:?}; closing them");
+    }
+}
+
+/// Serves HTTP/1.1 on one connection (plain or TLS) until it closes or the write timeout passes.
+async fn serve_connection<I>(io: I, state: Arc<State>, graceful: &GracefulShutdown)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let for_service = state.clone();
+    let service = service_fn(move |request| {
+        let state = for_service.clone();
+        async move { Ok::<_, Infallible>(handle(&state, request).await) }
+    });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(state.settings.read_timeout)
+        .max_buf_size(16 * 1024)
+        .serve_connection(TokioIo::new(io), service);
+    let watched = graceful.watch(connection);
+    let _ = tokio::time::timeout(state.settings.write_timeout, watched).await;
+}
+
+fn text_response(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
+const LANDING_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>srekit exporter</title></head>\n<body><h1>srekit exporter</h1>\n<p>Host metrics with node_exporter's names, and metrics derived from log files.</p>\n<ul><li><a href=\"METRICS\">Metrics</a></li><li><a href=\"/healthz\">Health</a></li></ul>\n</body></html>\n";
+
+async fn handle(state: &State, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let is_metrics = request.uri().path() == state.settings.telemetry_path;
+    let handler = if is_metrics { "metrics" } else { "other" };
+    let response = route(state, &request, is_metrics).await;
+    let code = response.status().as_u16().to_string();
+    if let Ok(counter) = state.scraper.self_metrics.http_requests.labels(&[handler, &code]) {
+        counter.inc();
+    }
+    if request.method() == Method::HEAD {
+        let (parts, _) = response.into_parts();
+        return Response::from_parts(parts, Full::new(Bytes::new()));
+    }
+    response
+}
+
+async fn route(state: &State, request: &Request<Incoming>, is_metrics: bool) -> Response<Full<Bytes>> {
+    if let Some(auth) = &state.auth {
+        let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        // /healthz stays open so liveness probes need no credentials.
+        if request.uri().path() != "/healthz" && !auth.allows(header) {
+            let mut response = text_response(StatusCode::UNAUTHORIZED, "unauthorized\n");
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"srekit\""));
+            return response;
+        }
+    }
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let mut response = text_response(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are allowed\n");
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    match request.uri().path() {
+        _ if is_metrics => metrics(state, request).await,
+        "/" => {
+            let page = LANDING_PAGE.replace("METRICS", &html_escape(&state.settings.telemetry_path));
+            let mut response = Response::new(Full::new(Bytes::from(page)));
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            response
+        }
+        "/healthz" => text_response(StatusCode::OK, "ok\n"),
+        _ => text_response(StatusCode::NOT_FOUND, "not found\n"),
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let _slot = match &state.scrape_slots {
+        Some(slots) => match slots.try_acquire() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                return text_response(StatusCode::SERVICE_UNAVAILABLE, "too many concurrent scrapes\n");
+            }
+        },
+        None => None,
+    };
+    let header = |name| request.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or("");
+    let format = srekit::expfmt::negotiate(header(ACCEPT));
+    let gzipped = accepts_gzip(header(ACCEPT_ENCODING));
+    let scraper = state.scraper.clone();
+    let body = match tokio::task::spawn_blocking(move || scraper.scrape(format)).await {
+        Ok(body) => body,
+        Err(err) => {
+            log::error!("scrape failed: {err}");
+            return text_response(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n");
+        }
+    };
+    let (body, encoding) = if gzipped {
+        match gzip(&body) {
+            Ok(compressed) => (compressed, Some("gzip")),
+            Err(_) => (body, None),
+        }
+    } else {
+        (body, None)
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    if let Some(encoding) = encoding {
+        response.headers_mut().insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    response
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,87 @@
+//! CLI tests for `srekit-exporter parse`: NDJSON for good lines, bad lines on stderr with file and line
+//! number (good lines around them kept), exit statuses 0 / 1 / 2.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::exporter_binary;
+
+fn parse_cmd(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(exporter_binary())
+        .arg("parse")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn good_logfmt_from_stdin_exits_zero() {
+    let out = parse_cmd(
+        &["--format", "logfmt", "--type", "status=int"],
+        b"level=info status=200 msg=\"a \\\"b\\\"\"\r\nok\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["status"], 200);
+    assert_eq!(lines[0]["msg"], "a \"b\"");
+    assert_eq!(lines[1]["ok"], true);
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn bad_lines_are_reported_with_file_and_line_and_good_lines_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, "a:1\tb:2\nno colon here\n\nc:3\n").unwrap();
+    let out = parse_cmd(&["--format", "ltsv", path.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let lines = json_lines(&out);
+    assert_eq!(lines, vec![serde_json::json!({"a": "1", "b": "2"}), serde_json::json!({"c": "3"})]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{}: line 2:", path.display())), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn json_and_presets_and_user_regex() {
+    let out = parse_cmd(&["--format", "json"], b"{\"http\":{\"status\":200},\"ok\":true}\n[1,2]\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_lines(&out)[0]["http"]["status"], 200);
+
+    let nginx =
+        b"203.0.113.9 - - [10/Oct/2023:13:55:36 +0000] \"GET /api HTTP/1.1\" 200 512 \"-\" \"curl/8.0\"\n";
+    let out = parse_cmd(&["--format", "nginx"], nginx);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let record = &json_lines(&out)[0];
+    assert_eq!(record["path"], "/api");
+    assert_eq!(record["code"], "200");
+
+    let out = parse_cmd(
+        &["--format", "regex", "--regex", r"^(?P<user>\w+) took (?P<ms>\d+)ms$"],
+        b"alice took 42ms\n",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json_lines(&out)[0], serde_json::json!({"user": "alice", "ms": "42"}));
+}
+
+#[test]
+fn usage_and_io_errors_exit_two() {
+    assert_eq!(parse_cmd(&["--format", "yaml"], b"").status.code(), Some(2));
+    assert_eq!(parse_cmd(&["--format", "regex"], b"").status.code(), Some(2));
+    assert_eq!(parse_cmd(&["--format", "logfmt", "/nonexistent/file.log"], b"").status.code(), Some(2));
+    assert_eq!(parse_cmd(&["--format", "logfmt", "--type", "x=decimal"], b"").status.code(), Some(2));
+    assert_eq!(parse_cmd(&[], b"").status.code(), Some(2), "--format is required");
+}

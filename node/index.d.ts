@@ -1,0 +1,371 @@
+// Type definitions for the npm package `srekit` (native, built with napi-rs from the Rust core).
+//
+// Numbers: log values that are integers beyond Number.MAX_SAFE_INTEGER (2^53 - 1) — JSON numbers or
+// fields typed 'int' — come out as `bigint` so no digit is lost (u64 max, i64 min); every other number
+// is a `number`. JSON.stringify throws on a bigint: convert it (e.g. with a replacer) if you serialise
+// records. Metric values are always `number` (float64), as in the exposition formats.
+
+/// <reference types="node" />
+
+// ---------------------------------------------------------------------------------------------------
+// Metric families (the shape host collection, Registry.gather and parseText return)
+
+/** One sample line of a metric family. */
+export interface MetricSample {
+  /** Full sample name: the family name plus its suffix (`_total`, `_bucket`, `_sum`, ...). */
+  name: string
+  /** Label pairs in exposition order (`le` and `quantile` included). */
+  labels: Record<string, string>
+  /** The value; `Infinity`, `-Infinity` and `NaN` stand for `+Inf`, `-Inf`, `NaN`. */
+  value: number
+  /** Unix time in seconds, or `null` when the sample carries none. */
+  timestamp: number | null
+}
+
+/** The OpenMetrics type names (`unknown` is `untyped` in text 0.0.4). */
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown'
+
+/** A metric family. A counter's `name` is its base name, without `_total`. */
+export interface MetricFamily {
+  name: string
+  type: MetricType
+  help: string
+  /** OpenMetrics unit, `''` when none. */
+  unit: string
+  samples: MetricSample[]
+}
+
+/** Exposition formats: Prometheus text 0.0.4 (`'text'`, the default) or OpenMetrics 1.0. */
+export type ExpositionFormat = 'text' | 'openmetrics'
+
+// ---------------------------------------------------------------------------------------------------
+// Instrumentation registry
+//
+// Updates are buffered in JavaScript (a native call costs far more than an addition): `inc`, `dec`,
+// `set` and `observe` record the change on the child, and the registry applies every pending change
+// to the core before `encode()`, `gather()`, `get()`, `count()` and `sum()`. Invalid updates still
+// throw at once. Fractional counter increments are summed before they reach the core, so a total can
+// differ from a one-by-one sum in its last bit.
+
+/**
+ * A set of metrics encoded together as one exposition.
+ * @example
+ * const registry = new Registry()
+ * const requests = registry.counter('http_requests_total', 'Requests served.', ['method', 'code'])
+ * requests.labels('GET', '200').inc()
+ * res.setHeader('Content-Type', contentType('text')); res.end(registry.encode())
+ */
+export declare class Registry {
+  constructor()
+  /** Registers a counter (name with or without `_total`). Throws on bad names or a duplicate. */
+  counter(name: string, help: string, labelNames?: string[]): CounterVec
+  /** Registers a gauge. */
+  gauge(name: string, help: string, labelNames?: string[]): GaugeVec
+  /** Registers a histogram; `buckets` are sorted finite upper bounds (`+Inf` implied), Prometheus' defaults when absent. */
+  histogram(name: string, help: string, labelNames?: string[], buckets?: number[]): HistogramVec
+  /** Registers a summary (count and sum, no quantiles). */
+  summary(name: string, help: string, labelNames?: string[]): SummaryVec
+  /** The exposition of every registered metric. Throws on an unknown format name. */
+  encode(format?: ExpositionFormat): string
+  /** The current values as metric families (counters include their `_created` samples). */
+  gather(): MetricFamily[]
+}
+
+/** Label values: positional (label-name order; numbers are turned into strings) or one `{ name: value }` object. */
+type LabelValues = Array<string | number> | [Record<string, string | number>]
+
+/**
+ * A counter with label names. `labels(...)` returns the child for those values, cached: the same
+ * object every time. A counter without label names can be used directly (`inc()`, `get()`).
+ */
+export declare class CounterVec {
+  labels(...values: LabelValues): Counter
+  /** The child for these values, in label-name order (no cache: prefer `labels`). */
+  labelValues(values: string[]): Counter
+  /** The child for these `{ labelName: value }` pairs (no cache: prefer `labels`). */
+  labelsByName(pairs: Record<string, string>): Counter
+  /** Number of children created so far. */
+  seriesCount(): number
+  /** `labels().inc(amount)` for a counter without label names. */
+  inc(amount?: number): void
+  get(): number
+}
+
+/** One counter series. */
+export declare class Counter {
+  /** Adds `amount` (1 by default). Throws on a negative or NaN amount. */
+  inc(amount?: number): void
+  get(): number
+}
+
+/** A gauge with label names (see CounterVec). */
+export declare class GaugeVec {
+  labels(...values: LabelValues): Gauge
+  labelValues(values: string[]): Gauge
+  labelsByName(pairs: Record<string, string>): Gauge
+  seriesCount(): number
+  set(value: number): void
+  inc(amount?: number): void
+  dec(amount?: number): void
+  get(): number
+}
+
+/** One gauge series. */
+export declare class Gauge {
+  set(value: number): void
+  /** Adds `amount` (1 by default). */
+  inc(amount?: number): void
+  /** Subtracts `amount` (1 by default). */
+  dec(amount?: number): void
+  get(): number
+}
+
+/** A histogram with label names (see CounterVec). */
+export declare class HistogramVec {
+  labels(...values: LabelValues): Histogram
+  labelValues(values: string[]): Histogram
+  labelsByName(pairs: Record<string, string>): Histogram
+  seriesCount(): number
+  observe(value: number): void
+  count(): number
+  sum(): number
+}
+
+/** One histogram series. */
+export declare class Histogram {
+  observe(value: number): void
+  /** Number of observations. */
+  count(): number
+  /** Sum of observations. */
+  sum(): number
+}
+
+/** A summary with label names; `labels(...)` takes positional values only. */
+export declare class SummaryVec {
+  labels(...values: Array<string | number>): Summary
+  labelValues(values: string[]): Summary
+  observe(value: number): void
+  count(): number
+  sum(): number
+}
+
+/** One summary series (count and sum). */
+export declare class Summary {
+  observe(value: number): void
+  count(): number
+  sum(): number
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Exposition text
+
+/**
+ * Parses Prometheus text 0.0.4 (or OpenMetrics, detected by its `# EOF`) into metric families.
+ * Throws an `ExpositionError` (with `line` and `column`) on malformed input.
+ */
+export declare function parseText(text: string): MetricFamily[]
+/** The HTTP Content-Type of a format (`'text'` by default). */
+export declare function contentType(format?: ExpositionFormat): string
+/** The format Prometheus gets for this Accept header. */
+export declare function negotiate(accept: string): ExpositionFormat
+
+/** Thrown by parseText. `message` is the core's, e.g. `line 2, column 12: expected ',' or '}' in the label set`. */
+export interface ExpositionError extends Error {
+  code: 'ERR_SREKIT_EXPOSITION'
+  /** 1-based line. */
+  line: number
+  /** 1-based column, in bytes. */
+  column: number
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Host metrics
+
+/** Options of a host collection; every field is optional and defaults as node_exporter does. */
+export interface HostOptions {
+  /** Where procfs is mounted (`/proc`; node_exporter `--path.procfs`). Use `/host/proc` in a container. */
+  procfs?: string
+  /** Where sysfs is mounted (`/sys`). */
+  sysfs?: string
+  /** Where the root filesystem is mounted (`/`). */
+  rootfs?: string
+  /** udev's block device database (`/run/udev/data`). */
+  udevData?: string
+  /** Directory of `*.prom` files for the textfile collector. */
+  textfileDirectory?: string
+  /** Per-collector deadline in milliseconds (5000). */
+  collectorTimeoutMs?: number
+  /** Start from no collector instead of node_exporter's defaults. */
+  disableDefaults?: boolean
+  /** Collectors to add (see allHostCollectors()). */
+  enable?: string[]
+  /** Collectors to remove. */
+  disable?: string[]
+}
+
+/**
+ * A host collector. It keeps one worker thread per collector and its read buffers between
+ * collections: create one and reuse it. A collector that cannot read its files reports
+ * `node_scrape_collector_success{collector="..."} 0` and the others go on.
+ */
+export declare class HostCollector {
+  /** Throws on an unknown collector name or a bad option. */
+  constructor(options?: HostOptions)
+  /** Names of the enabled collectors. */
+  collectors(): string[]
+  /** One collection on the calling thread. */
+  collect(): MetricFamily[]
+  /** One collection on the calling thread, as exposition text. */
+  collectText(format?: ExpositionFormat): string
+  /** One collection on libuv's thread pool; the main thread stays free. */
+  collectAsync(): Promise<MetricFamily[]>
+  /** One collection on libuv's thread pool, as exposition text. */
+  collectTextAsync(format?: ExpositionFormat): Promise<string>
+}
+
+/** Host metrics with node_exporter's names (one reused HostCollector per distinct options). */
+export declare function collectHost(options?: HostOptions): MetricFamily[]
+/** Host metrics as exposition text. */
+export declare function collectHostText(options?: HostOptions, format?: ExpositionFormat): string
+/** Host metrics collected off the main thread. Rejects on bad options. */
+export declare function collectHostAsync(options?: HostOptions): Promise<MetricFamily[]>
+/** Host metrics as exposition text, collected off the main thread. */
+export declare function collectHostTextAsync(options?: HostOptions, format?: ExpositionFormat): Promise<string>
+/** Every host collector srekit has. */
+export declare function allHostCollectors(): string[]
+/** The collectors enabled by default (node_exporter's Linux defaults). */
+export declare function defaultHostCollectors(): string[]
+
+// ---------------------------------------------------------------------------------------------------
+// Logs
+
+/** A parsed log value: strings unless the format (JSON) or `types` say otherwise. */
+export type LogValue = string | number | bigint | boolean | null | LogValue[] | { [key: string]: LogValue }
+
+/** A parsed line: one property per key, the last duplicate winning. */
+export type LogRecord = { [key: string]: LogValue }
+
+/** Log formats: the built-in parsers and presets, or `'regex'` with `options.regex`. */
+export type LogFormat =
+  | 'logfmt'
+  | 'ltsv'
+  | 'json'
+  | 'nginx'
+  | 'nginx-combined'
+  | 'nginx-common'
+  | 'apache'
+  | 'apache-combined'
+  | 'apache-common'
+  | 'syslog-rfc3164'
+  | 'syslog-rfc5424'
+  | 'regex'
+
+/** Parser options, as Fluent Bit's parser keys. */
+export interface LogParserOptions {
+  /** Field -> type (Fluent Bit `Types`), e.g. `{ status: 'int', duration: 'float' }`. */
+  types?: Record<string, 'int' | 'integer' | 'float' | 'bool' | 'string'>
+  /** Field holding the record's time (Fluent Bit `Time_Key`). */
+  timeKey?: string
+  /** strptime-style format of that field (Fluent Bit `Time_Format`). */
+  timeFormat?: string
+  /** Replace invalid UTF-8 with U+FFFD instead of rejecting the line (default false). */
+  lossyUtf8?: boolean
+  /** Longer lines are rejected (default 1 MiB). */
+  maxLineLength?: number
+  /** The pattern, with named groups `(?<name>...)`, when the format is `'regex'`. */
+  regex?: string
+}
+
+/** A line that did not parse, in a batch or stream. */
+export interface LineErrorInfo {
+  /** 1-based line number in the data. */
+  line: number
+  /** 0-based byte offset in the line. */
+  offset: number
+  /** The core's message, e.g. `byte 8: unterminated quoted value`. */
+  message: string
+}
+
+/** Thrown by `parse` / `parseEntry` / the one-line helpers on a bad line. */
+export interface LogLineError extends Error {
+  code: 'ERR_SREKIT_LOG_LINE'
+  /** 0-based byte offset of the problem in the line. */
+  offset: number
+}
+
+/** What `parseManyEntries` returns. */
+export interface ParsedEntries {
+  /** The records of the lines that parsed, in order. */
+  records: LogRecord[]
+  /** One per record: seconds since the epoch from `timeKey` (or the preset's time field), `NaN` when none. */
+  timestamps: Float64Array
+  /** The lines that did not parse. */
+  errors: LineErrorInfo[]
+}
+
+/** Options of the streaming helpers. */
+export interface ParseStreamOptions {
+  /** Called for each line that did not parse (parsing goes on). */
+  onError?: (error: LineErrorInfo) => void
+  /** Lines longer than this are reported and skipped without being buffered whole (1 MiB). */
+  maxLineLength?: number
+}
+
+/**
+ * A log parser for one format. Build one and reuse it.
+ * @example
+ * const parser = new Parser('logfmt', { types: { status: 'int' } })
+ * const records = parser.parseMany(fs.readFileSync('app.log')) // one call for a whole buffer
+ */
+export declare class Parser {
+  /** Throws on an unknown format, field type or time format, or a bad regex. */
+  constructor(format: LogFormat, options?: LogParserOptions)
+  /** The format's name. */
+  readonly format: string
+  /** Parses one line (a trailing `\n` or `\r\n` is ignored). Throws a `LogLineError`. */
+  parse(line: string | Buffer): LogRecord
+  /** Parses one line into its record and timestamp (seconds since the epoch, or `null`). */
+  parseEntry(line: string | Buffer): { record: LogRecord; timestamp: number | null }
+  /**
+   * Parses every line of `data` in one call; bad lines are skipped and listed in `lastErrors`.
+   * This is the fast path: use it for whole buffers or files.
+   */
+  parseMany(data: string | Buffer): LogRecord[]
+  /** Like parseMany, with timestamps and errors returned. */
+  parseManyEntries(data: string | Buffer): ParsedEntries
+  /** The errors of the last parseMany call. */
+  lastErrors?: LineErrorInfo[]
+  /** Records from a readable stream (or any async iterable of Buffers / strings), in order. */
+  parseStream(source: AsyncIterable<Buffer | string>, options?: ParseStreamOptions): AsyncGenerator<LogRecord, void, undefined>
+  /** Records of a file, read in chunks. */
+  parseFile(path: string, options?: ParseStreamOptions): AsyncGenerator<LogRecord, void, undefined>
+  /**
+   * Parses one line and returns the values at `paths`: `a.b.c` reaches into nested objects and
+   * numbers index arrays (a key that itself contains dots is found whole first); `undefined` where
+   * absent. Throws a `LogLineError` on a bad line.
+   */
+  extract(line: string | Buffer, paths: string[]): Array<LogValue | undefined>
+  /** Internal: the columnar batch parseMany builds objects from. */
+  parseManyBatch(data: string | Buffer): unknown
+}
+
+/** Parses one logfmt line (go-logfmt rules). */
+export declare function parseLogfmt(line: string | Buffer): LogRecord
+/** Parses one LTSV line. */
+export declare function parseLtsv(line: string | Buffer): LogRecord
+/** Parses one JSON line (an object). Integers beyond 2^53 come out as bigint. */
+export declare function parseJson(line: string | Buffer): LogRecord
+/** Parses one line with a regex of named groups (parsers are cached per pattern). */
+export declare function parseRegex(line: string | Buffer, pattern: string): LogRecord
+
+// ---------------------------------------------------------------------------------------------------
+// Names
+
+/** True for a valid Prometheus metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`). */
+export declare function isValidMetricName(name: string): boolean
+/** True for a valid Prometheus label name (`[a-zA-Z_][a-zA-Z0-9_]*`). */
+export declare function isValidLabelName(name: string): boolean
+/** Turns arbitrary text (a log field, a device name) into a valid metric name. */
+export declare function sanitizeMetricName(name: string): string
+/** Turns arbitrary text into a valid label name. */
+export declare function sanitizeLabelName(name: string): string

@@ -1,0 +1,106 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { spawnSync } = require('node:child_process')
+const srekit = require('..')
+
+function family(families, name) {
+  return families.find((f) => f.name === name)
+}
+
+// A procfs tree with only the files the chosen collectors read, so values are known exactly.
+function fakeProcfs(files) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'srekit-procfs-'))
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content)
+  return dir
+}
+
+test('collectors read from the configured procfs root', () => {
+  const procfs = fakeProcfs({
+    loadavg: '0.50 0.25 0.10 1/100 12345\n',
+    meminfo: 'MemTotal:       16384 kB\nMemFree:         4096 kB\nHugePages_Total:       2\n',
+  })
+  const families = srekit.collectHost({ procfs, disableDefaults: true, enable: ['loadavg', 'meminfo'] })
+  assert.deepEqual(family(families, 'node_load1').samples, [{ name: 'node_load1', labels: {}, value: 0.5, timestamp: null }])
+  assert.equal(family(families, 'node_load15').samples[0].value, 0.1)
+  assert.equal(family(families, 'node_load1').type, 'gauge')
+  assert.equal(family(families, 'node_memory_MemTotal_bytes').samples[0].value, 16384 * 1024)
+  assert.equal(family(families, 'node_memory_MemFree_bytes').samples[0].value, 4096 * 1024)
+  assert.equal(family(families, 'node_memory_HugePages_Total').samples[0].value, 2)
+  const success = family(families, 'node_scrape_collector_success').samples
+  assert.deepEqual(
+    success.map((s) => [s.labels.collector, s.value]).sort(),
+    [['loadavg', 1], ['meminfo', 1]],
+  )
+})
+
+test('a collector that cannot read its files reports success 0 and the others go on', () => {
+  const procfs = fakeProcfs({ loadavg: '1.00 2.00 3.00 1/1 1\n' })
+  const families = srekit.collectHost({ procfs, disableDefaults: true, enable: ['loadavg', 'meminfo'] })
+  assert.equal(family(families, 'node_load5').samples[0].value, 2)
+  const success = Object.fromEntries(family(families, 'node_scrape_collector_success').samples.map((s) => [s.labels.collector, s.value]))
+  assert.deepEqual(success, { loadavg: 1, meminfo: 0 })
+})
+
+test('default collection on this host has node_exporter names and MemTotal from /proc/meminfo', () => {
+  const families = srekit.collectHost()
+  const cpu = family(families, 'node_cpu_seconds')
+  assert.equal(cpu.type, 'counter')
+  assert.ok(cpu.samples.every((s) => s.name === 'node_cpu_seconds_total' && 'cpu' in s.labels && 'mode' in s.labels))
+  const memTotalKb = Number(/^MemTotal:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))[1])
+  assert.equal(family(families, 'node_memory_MemTotal_bytes').samples[0].value, memTotalKb * 1024)
+  const collectors = family(families, 'node_scrape_collector_success').samples.map((s) => s.labels.collector)
+  assert.deepEqual(collectors.sort(), new srekit.HostCollector().collectors().sort())
+  for (const f of families) for (const s of f.samples) assert.equal(typeof s.value, 'number', s.name)
+})
+
+test('collectHostAsync runs off the main thread: the main thread feeds a FIFO the collector is blocked on', { timeout: 30000 }, async () => {
+  const procfs = fakeProcfs({})
+  const fifo = path.join(procfs, 'loadavg')
+  const made = spawnSync('mkfifo', [fifo])
+  assert.equal(made.status, 0, 'mkfifo')
+  const options = { procfs, disableDefaults: true, enable: ['loadavg'], collectorTimeoutMs: 10000 }
+  const pending = srekit.collectHostAsync(options)
+  // The collection cannot finish until this (main-thread) code writes the file it is reading.
+  await fs.promises.writeFile(fifo, '4.00 5.00 6.00 1/1 1\n')
+  const families = await pending
+  assert.equal(family(families, 'node_load1').samples[0].value, 4)
+  assert.equal(family(families, 'node_load15').samples[0].value, 6)
+})
+
+test('collectHostAsync gives the same families as collectHost', async () => {
+  const names = (list) => list.map((f) => f.name).sort()
+  const results = await Promise.all([1, 2, 3].map(() => srekit.collectHostAsync()))
+  for (const r of results) assert.deepEqual(names(r), names(srekit.collectHost()))
+})
+
+test('collectHostAsync rejects on bad options', async () => {
+  await assert.rejects(srekit.collectHostAsync({ enable: ['no_such_collector'] }), /unknown host collector "no_such_collector"/)
+  assert.throws(() => srekit.collectHost({ collectorTimeoutMs: 0 }), /collectorTimeoutMs/)
+})
+
+test('collectHostText is text 0.0.4 (or OpenMetrics) and promtool accepts it', { skip: spawnSync('promtool', ['--version']).status !== 0 && 'promtool not installed' }, async () => {
+  const text = srekit.collectHostText()
+  assert.match(text, /^# TYPE node_cpu_seconds_total counter$/m)
+  assertPromtoolParses(text)
+  const om = await srekit.collectHostTextAsync(undefined, 'openmetrics')
+  assert.ok(om.endsWith('# EOF\n'))
+  assert.match(om, /^# TYPE node_cpu_seconds counter$/m)
+})
+
+test('collector lists', () => {
+  const all = srekit.allHostCollectors()
+  for (const name of srekit.defaultHostCollectors()) assert.ok(all.includes(name), name)
+  assert.ok(all.includes('cpu') && all.includes('meminfo'))
+})
+
+// promtool exits 1 on a parse error ("error while linting: ...") and 3 on lint findings only; the
+// node_exporter names themselves draw lint findings (camelCase meminfo fields), so only parse errors fail.
+function assertPromtoolParses(text) {
+  const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })
+  assert.ok(check.status === 0 || check.status === 3, `promtool exit ${check.status}: ${check.stderr}`)
+  assert.doesNotMatch(check.stdout + check.stderr, /error while linting/)
+}

@@ -1,0 +1,183 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { Readable } = require('node:stream')
+const srekit = require('..')
+
+// Every record of parseMany must equal parse() of its line: the batch path is only a faster road.
+function assertManyMatchesOneByOne(parser, lines) {
+  const expected = []
+  for (const line of lines) {
+    try {
+      expected.push(parser.parse(line))
+    } catch {
+      // bad lines are skipped by parseMany
+    }
+  }
+  assert.deepEqual(parser.parseMany(lines.join('\n')), expected)
+  assert.deepEqual(parser.parseMany(Buffer.from(lines.join('\r\n') + '\r\n')), expected)
+}
+
+test('parseMany of nothing, blank lines and only bad lines', () => {
+  const parser = new srekit.Parser('logfmt')
+  assert.deepEqual(parser.parseMany(''), [])
+  assert.deepEqual(parser.lastErrors, [])
+  assert.deepEqual(parser.parseMany('\n\n\r\n'), [])
+  assert.deepEqual(parser.parseMany('a="x\nb="y\n'), [])
+  assert.deepEqual(parser.lastErrors.map((e) => [e.line, e.offset]), [[1, 2], [2, 2]])
+})
+
+test('line numbers of errors count blank lines', () => {
+  const parser = new srekit.Parser('json')
+  const { records, errors } = parser.parseManyEntries('{"a":1}\n\nnot json\n{"b":2}\n[1]\n')
+  assert.deepEqual(records, [{ a: 1 }, { b: 2 }])
+  assert.deepEqual(errors.map((e) => e.line), [3, 5])
+  assert.ok(errors.every((e) => typeof e.offset === 'number' && e.message.startsWith(`byte ${e.offset}: `)))
+})
+
+test('non-ASCII values and keys, astral characters included, come out whole', () => {
+  const parser = new srekit.Parser('logfmt')
+  const lines = []
+  for (let i = 0; i < 30; i++) lines.push(`msg="héllo 😀 ${i}" ключ=значение emoji=😀😀 plain=${i}`)
+  assertManyMatchesOneByOne(parser, lines)
+  assert.deepEqual(parser.parseMany(lines[3])[0], { msg: 'héllo 😀 3', ключ: 'значение', emoji: '😀😀', plain: '3' })
+})
+
+test('duplicate keys keep the first position and the last value in both paths', () => {
+  const parser = new srekit.Parser('logfmt')
+  const lines = Array.from({ length: 20 }, (_, i) => `a=1 b=2 a=${i} c=3`)
+  assertManyMatchesOneByOne(parser, lines)
+  const [first] = parser.parseMany(lines[5])
+  assert.deepEqual(Object.entries(first), [['a', '5'], ['b', '2'], ['c', '3']])
+})
+
+test('__proto__ is an own property, never the prototype', () => {
+  const parser = new srekit.Parser('logfmt')
+  const lines = Array.from({ length: 12 }, (_, i) => `__proto__=x${i} toString=y constructor=z`)
+  for (const record of parser.parseMany(lines.join('\n'))) {
+    assert.equal(Object.getPrototypeOf(record), Object.prototype)
+    assert.ok(Object.prototype.hasOwnProperty.call(record, '__proto__'))
+  }
+  assert.equal(parser.parse(lines[0])['__proto__'], 'x0')
+  assert.equal(Object.getPrototypeOf(parser.parse(lines[0])), Object.prototype)
+})
+
+test('many distinct shapes (beyond the compiled-factory cache) still parse right', () => {
+  const parser = new srekit.Parser('logfmt')
+  const lines = []
+  for (let i = 0; i < 400; i++) for (let r = 0; r < 9; r++) lines.push(`k${i}=v${r} common=${i}`)
+  assertManyMatchesOneByOne(parser, lines)
+})
+
+test('JSON values keep their types in the batch path', () => {
+  const parser = new srekit.Parser('json')
+  const lines = []
+  for (let i = 0; i < 20; i++) {
+    lines.push(JSON.stringify({ s: `x${i}`, n: i, f: i + 0.5, t: i % 2 === 0, z: null, a: [1, 'b', { c: i }], o: { p: { q: i } } }))
+    lines.push(`{"big": 18446744073709551615, "neg": -9223372036854775808, "safe": 9007199254740991}`)
+  }
+  assertManyMatchesOneByOne(parser, lines)
+  const [first, second] = parser.parseMany(lines.slice(0, 2).join('\n'))
+  assert.deepEqual(first, { s: 'x0', n: 0, f: 0.5, t: true, z: null, a: [1, 'b', { c: 0 }], o: { p: { q: 0 } } })
+  assert.equal(second.big, 18446744073709551615n)
+  assert.equal(second.neg, -9223372036854775808n)
+  assert.equal(second.safe, 9007199254740991)
+})
+
+test('types and time keys apply to parseMany, with timestamps per record', () => {
+  const parser = new srekit.Parser('logfmt', { types: { status: 'int', took: 'float', ok: 'bool' }, timeKey: 'ts', timeFormat: '%Y-%m-%dT%H:%M:%S%z' })
+  const { records, timestamps } = parser.parseManyEntries(
+    'ts=2026-11-25T12:00:00+0000 status=200 took=0.25 ok=true\nstatus=500 took=1.5 ok=false\n',
+  )
+  assert.deepEqual(records[0], { ts: '2026-11-25T12:00:00+0000', status: 200, took: 0.25, ok: true })
+  assert.deepEqual(records[1], { status: 500, took: 1.5, ok: false })
+  assert.equal(timestamps[0], Date.UTC(2026, 10, 25, 12) / 1000)
+  assert.ok(Number.isNaN(timestamps[1]))
+  assert.equal(parser.parseEntry('ts=2026-11-25T12:00:00+0000 status=1').timestamp, Date.UTC(2026, 10, 25, 12) / 1000)
+})
+
+test('presets and regexes', () => {
+  const nginx = new srekit.Parser('nginx')
+  const line = '192.168.1.10 - alice [25/Nov/2026:12:00:00 +0000] "GET /api/v1/orders HTTP/1.1" 200 512 "-" "curl/8.5.0"'
+  const entry = nginx.parseEntry(line)
+  assert.equal(entry.record.code, '200')
+  assert.equal(entry.record.path, '/api/v1/orders')
+  assert.equal(entry.timestamp, Date.UTC(2026, 10, 25, 12) / 1000)
+  assert.deepEqual(srekit.parseRegex('took 15ms', '^took (?<ms>\\d+)ms$'), { ms: '15' })
+  assert.throws(() => new srekit.Parser('regex', { regex: '(' }), /invalid regex/)
+  assert.throws(() => new srekit.Parser('regex'), /needs options.regex/)
+  assert.throws(() => new srekit.Parser('xml'), /unknown log format "xml"/)
+  assert.throws(() => new srekit.Parser('logfmt', { types: { a: 'decimal' } }), /unknown field type "decimal"/)
+  assert.equal(nginx.format, 'nginx')
+})
+
+test('one-line helpers throw errors with the byte offset', () => {
+  assert.deepEqual(srekit.parseLtsv('host:10.0.0.1\tstatus:200'), { host: '10.0.0.1', status: '200' })
+  assert.deepEqual(srekit.parseLogfmt(Buffer.from('a=1 b="two words"')), { a: '1', b: 'two words' })
+  assert.throws(
+    () => srekit.parseJson('{"a": tru}'),
+    (err) => err.code === 'ERR_SREKIT_LOG_LINE' && Number.isInteger(err.offset) && err.message.startsWith(`byte ${err.offset}: `),
+  )
+})
+
+test('parseStream and parseFile yield every record across chunk boundaries', async () => {
+  const parser = new srekit.Parser('logfmt')
+  const lines = Array.from({ length: 5000 }, (_, i) => (i % 1000 === 999 ? 'bad="unterminated' : `i=${i} msg="line ${i}"`))
+  const text = lines.join('\n') + '\n'
+  const expected = parser.parseMany(text)
+  // odd chunk sizes split lines (and multi-byte characters) anywhere
+  const chunks = []
+  for (let at = 0; at < text.length; at += 777) chunks.push(Buffer.from(text.slice(at, at + 777)))
+  const errors = []
+  const streamed = []
+  for await (const record of parser.parseStream(Readable.from(chunks), { onError: (e) => errors.push(e) })) streamed.push(record)
+  assert.deepEqual(streamed, expected)
+  assert.deepEqual(errors.map((e) => e.line), [1000, 2000, 3000, 4000, 5000])
+
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'srekit-log-')), 'app.log')
+  fs.writeFileSync(file, text + 'i=last') // no final newline
+  const fromFile = []
+  for await (const record of parser.parseFile(file)) fromFile.push(record)
+  assert.deepEqual(fromFile, [...expected, { i: 'last' }])
+})
+
+test('parseStream skips an over-long line without buffering it', async () => {
+  const parser = new srekit.Parser('logfmt')
+  const long = 'x='.padEnd(5000, 'y')
+  const chunks = ['a=1\n', long.slice(0, 2000), long.slice(2000), '\nb=2\n'].map((s) => Buffer.from(s))
+  const errors = []
+  const records = []
+  for await (const record of parser.parseStream(Readable.from(chunks), { maxLineLength: 1000, onError: (e) => errors.push(e) })) records.push(record)
+  assert.deepEqual(records, [{ a: '1' }, { b: '2' }])
+  assert.equal(errors.length, 1)
+  assert.equal(errors[0].line, 2)
+})
+
+test('works in worker threads, and a worker exits cleanly after parsing and collecting', async () => {
+  const { Worker } = require('node:worker_threads')
+  const code = `
+    const { parentPort } = require('node:worker_threads')
+    const srekit = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const parser = new srekit.Parser('logfmt')
+    let n = 0
+    for (let i = 0; i < 20; i++) n += parser.parseMany('a=1 b=2\\n'.repeat(5000)).length
+    const registry = new srekit.Registry()
+    registry.counter('w_total', 'W.').inc(n)
+    srekit.collectHostAsync({ disableDefaults: true, enable: ['loadavg'] }).then((families) => {
+      parentPort.postMessage({ n, text: registry.encode(), families: families.length })
+    })
+  `
+  const worker = new Worker(code, { eval: true })
+  const message = await new Promise((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+  })
+  assert.equal(message.n, 100000)
+  assert.match(message.text, /^w_total 100000$/m)
+  assert.ok(message.families >= 3)
+  const exitCode = await new Promise((resolve) => worker.once('exit', resolve))
+  assert.equal(exitCode, 0)
+})

@@ -1,0 +1,55 @@
+// Compiled (not run) by test/types.test.js with `tsc --noEmit --strict`: the README's usage must
+// type-check against index.d.ts and prom-client.d.ts.
+import * as fs from 'node:fs'
+import {
+  Registry,
+  Parser,
+  HostCollector,
+  collectHost,
+  collectHostAsync,
+  collectHostText,
+  parseLogfmt,
+  parseJson,
+  parseText,
+  contentType,
+  negotiate,
+  type MetricFamily,
+  type LogRecord,
+  type LineErrorInfo,
+} from '../../index'
+import { registerHostMetrics, metricsWithHost, type PromClientRegistry } from '../../prom-client'
+
+const registry = new Registry()
+const requests = registry.counter('http_requests_total', 'Requests served.', ['method', 'code'])
+requests.labels('GET', 200).inc()
+requests.labels({ method: 'POST', code: '500' }).inc(2)
+const latency = registry.histogram('http_request_duration_seconds', 'Latency.', ['route'], [0.1, 0.5, 1])
+latency.labels('/api').observe(0.2)
+const text: string = registry.encode('openmetrics')
+const type: string = contentType(negotiate('application/openmetrics-text'))
+const families: MetricFamily[] = parseText(registry.encode())
+
+const parser = new Parser('logfmt', { types: { status: 'int' }, timeKey: 'ts' })
+const records: LogRecord[] = parser.parseMany(fs.readFileSync('/dev/null'))
+const errors: LineErrorInfo[] | undefined = parser.lastErrors
+const one = parseLogfmt('a=1 b=2')
+const big = parseJson('{"n": 18446744073709551615}').n
+if (typeof big === 'bigint') console.log(big + 1n)
+const entries = parser.parseManyEntries('ts=1 a=b\n')
+const firstTimestamp: number = entries.timestamps[0]
+
+async function main(register: PromClientRegistry): Promise<void> {
+  for await (const record of parser.parseFile('/var/log/app.log', { onError: (e) => console.error(e.line, e.message) })) {
+    console.log(record.level)
+  }
+  const host: MetricFamily[] = await collectHostAsync({ procfs: '/host/proc', disable: ['hwmon'] })
+  const collector = new HostCollector({ disableDefaults: true, enable: ['cpu', 'meminfo'] })
+  const again: MetricFamily[] = collector.collect()
+  const exposition: string = collectHostText(undefined, 'openmetrics') + (await collector.collectTextAsync())
+  const handle = registerHostMetrics(register, { disable: ['hwmon'] })
+  handle.unregister()
+  const merged: string = await metricsWithHost(register)
+  console.log(host.length, again.length, exposition.length, merged.length, collectHost().length)
+}
+
+console.log(text, type, families, records, errors, one, firstTimestamp, main)

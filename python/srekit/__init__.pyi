@@ -1,0 +1,224 @@
+"""Type stubs for srekit (the native module srekit._srekit plus the pure-Python model types)."""
+
+import os
+from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Union, final
+
+
+__all__ = [
+    "Counter",
+    "CounterChild",
+    "ExpositionError",
+    "Gauge",
+    "GaugeChild",
+    "Host",
+    "HostError",
+    "Histogram",
+    "HistogramChild",
+    "LogParseError",
+    "MetricError",
+    "MetricFamily",
+    "Parser",
+    "Registry",
+    "Sample",
+    "Summary",
+    "SummaryChild",
+    "__version__",
+    "all_collectors",
+    "collect_host",
+    "collect_host_text",
+    "content_type",
+    "default_collectors",
+    "is_valid_label_name",
+    "is_valid_metric_name",
+    "negotiate",
+    "parse_json",
+    "parse_logfmt",
+    "parse_ltsv",
+    "parse_regex",
+    "parse_text",
+    "sanitize_label_name",
+    "sanitize_metric_name",
+]
+
+__version__: str
+
+_FormatName = Literal["text", "openmetrics"]
+_TextInput = Union[str, bytes, bytearray]
+
+# ---- metric families (srekit._model) ----
+
+from srekit._model import MetricFamily as MetricFamily
+from srekit._model import Sample as Sample
+
+# ---- errors (all ValueError subclasses) ----
+
+class MetricError(ValueError): ...
+
+class ExpositionError(ValueError):
+    line: int
+    column: int
+
+class LogParseError(ValueError):
+    offset: int
+    line: Optional[int]
+
+class HostError(ValueError): ...
+
+# ---- names ----
+
+def is_valid_metric_name(name: str) -> bool: ...
+def is_valid_label_name(name: str) -> bool: ...
+def sanitize_metric_name(name: str) -> str: ...
+def sanitize_label_name(name: str) -> str: ...
+
+# ---- registry ----
+
+@final
+class CounterChild:
+    def inc(self, amount: float = 1.0) -> None: ...
+    def get(self) -> float: ...
+
+@final
+class Counter:
+    def labels(self, *values: object, **names: object) -> CounterChild: ...
+    def inc(self, amount: float = 1.0) -> None: ...
+    def get(self) -> float: ...
+
+@final
+class GaugeChild:
+    def set(self, value: float) -> None: ...
+    def inc(self, amount: float = 1.0) -> None: ...
+    def dec(self, amount: float = 1.0) -> None: ...
+    def get(self) -> float: ...
+
+@final
+class Gauge:
+    def labels(self, *values: object, **names: object) -> GaugeChild: ...
+    def set(self, value: float) -> None: ...
+    def inc(self, amount: float = 1.0) -> None: ...
+    def dec(self, amount: float = 1.0) -> None: ...
+    def get(self) -> float: ...
+
+@final
+class HistogramChild:
+    def observe(self, value: float) -> None: ...
+    def count(self) -> int: ...
+    def sum(self) -> float: ...
+
+@final
+class Histogram:
+    def labels(self, *values: object, **names: object) -> HistogramChild: ...
+    def observe(self, value: float) -> None: ...
+
+@final
+class SummaryChild:
+    def observe(self, value: float) -> None: ...
+    def count(self) -> int: ...
+    def sum(self) -> float: ...
+
+@final
+class Summary:
+    def labels(self, *values: object, **names: object) -> SummaryChild: ...
+    def observe(self, value: float) -> None: ...
+
+@final
+class Registry:
+    def __init__(self) -> None: ...
+    def counter(self, name: str, help: str, labelnames: Sequence[str] = ...) -> Counter: ...
+    def gauge(self, name: str, help: str, labelnames: Sequence[str] = ...) -> Gauge: ...
+    def histogram(
+        self, name: str, help: str, labelnames: Sequence[str] = ..., buckets: Optional[Sequence[float]] = None
+    ) -> Histogram: ...
+    def summary(self, name: str, help: str, labelnames: Sequence[str] = ...) -> Summary: ...
+    def encode(self, format: _FormatName = "text") -> bytes: ...
+    def collect(self) -> List[MetricFamily]: ...
+
+# ---- exposition formats ----
+
+def parse_text(text: _TextInput) -> List[MetricFamily]: ...
+def negotiate(accept: str) -> _FormatName: ...
+def content_type(format: _FormatName) -> str: ...
+
+# ---- host ----
+
+_PathArg = Union[str, "os.PathLike[str]"]
+
+@final
+class Host:
+    def __new__(
+        cls,
+        collectors: Optional[Sequence[str]] = None,
+        procfs: _PathArg = ...,  # "/proc"
+        sysfs: _PathArg = ...,  # "/sys"
+        rootfs: _PathArg = ...,  # "/"
+        textfile_directory: Optional[_PathArg] = None,
+    udev_data: Optional[_PathArg] = None,
+    ) -> Host: ...
+    @property
+    def collectors(self) -> List[str]: ...
+    def collect(self) -> List[MetricFamily]: ...
+    def collect_text(self, format: _FormatName = "text") -> bytes: ...
+
+def collect_host(
+    collectors: Optional[Sequence[str]] = None,
+    procfs: _PathArg = ...,  # "/proc"
+    sysfs: _PathArg = ...,  # "/sys"
+    rootfs: _PathArg = ...,  # "/"
+    textfile_directory: Optional[_PathArg] = None,
+    udev_data: Optional[_PathArg] = None,
+) -> List[MetricFamily]: ...
+def collect_host_text(
+    format: _FormatName = "text",
+    collectors: Optional[Sequence[str]] = None,
+    procfs: _PathArg = ...,  # "/proc"
+    sysfs: _PathArg = ...,  # "/sys"
+    rootfs: _PathArg = ...,  # "/"
+    textfile_directory: Optional[_PathArg] = None,
+    udev_data: Optional[_PathArg] = None,
+) -> bytes: ...
+def all_collectors() -> List[str]: ...
+def default_collectors() -> List[str]: ...
+
+# ---- logs ----
+
+_Record = Dict[str, Any]
+
+def parse_logfmt(line: _TextInput) -> _Record: ...
+def parse_ltsv(line: _TextInput) -> _Record: ...
+def parse_json(line: _TextInput) -> _Record: ...
+def parse_regex(line: _TextInput, pattern_or_preset: str) -> _Record: ...
+
+class Parser:
+    def __new__(
+        cls,
+        format: str,
+        *,
+        pattern: Optional[str] = None,
+        types: Optional[Mapping[str, str]] = None,
+        time_key: Optional[str] = None,
+        time_format: Optional[str] = None,
+        timestamp_field: Optional[str] = None,
+        lossy_utf8: bool = False,
+        max_line_length: Optional[int] = None,
+    ) -> Parser: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def max_line_length(self) -> int: ...
+    def parse(self, line: _TextInput) -> _Record: ...
+    def parse_many(
+        self,
+        data: _TextInput,
+        *,
+        errors: Optional[List[LogParseError]] = None,
+        strict: bool = False,
+        first_line: int = 1,
+    ) -> List[_Record]: ...
+    def parse_file(
+        self,
+        path: _PathArg,
+        *,
+        errors: Optional[List[LogParseError]] = None,
+        strict: bool = False,
+        chunk_size: int = 1048576,
+    ) -> Iterator[_Record]: ...

@@ -1,0 +1,104 @@
+"""Host metrics from Python: collect_host / collect_host_text / Host on this machine's /proc and /sys,
+checked against the kernel's own files, with node_exporter's names."""
+
+import os
+
+import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as om_families
+from prometheus_client.parser import text_string_to_metric_families as text_families
+
+import srekit
+
+
+def meminfo_bytes(key):
+    with open("/proc/meminfo") as f:
+        for line in f:
+            name, rest = line.split(":", 1)
+            if name == key:
+                return float(rest.split()[0]) * 1024
+    raise KeyError(key)
+
+
+def by_name(families):
+    return {f.name: f for f in families}
+
+
+def test_default_collection_has_node_exporter_families():
+    families = by_name(srekit.collect_host())
+    assert families["node_load1"].type == "gauge"
+    assert families["node_cpu_seconds"].type == "counter"
+    cpu_samples = families["node_cpu_seconds"].samples
+    assert {s.name for s in cpu_samples} == {"node_cpu_seconds_total"}
+    assert {"cpu", "mode"} <= set(cpu_samples[0].labels)
+    modes = {s.labels["mode"] for s in cpu_samples}
+    assert {"user", "system", "idle"} <= modes
+    mem_total = families["node_memory_MemTotal_bytes"].samples[0].value
+    assert mem_total == meminfo_bytes("MemTotal")
+
+
+def test_load_average_matches_the_kernel():
+    families = by_name(srekit.collect_host(collectors=["loadavg"]))
+    load1 = families["node_load1"].samples[0].value
+    assert load1 == pytest.approx(os.getloadavg()[0], abs=1.0)
+    assert not any(name.startswith("node_memory_") for name in families)
+
+
+def test_unknown_collector_is_a_host_error():
+    with pytest.raises(srekit.HostError) as info:
+        srekit.collect_host(collectors=["no_such_collector"])
+    assert isinstance(info.value, ValueError)
+    assert "no_such_collector" in str(info.value)
+
+
+def test_missing_root_reports_failed_collectors_instead_of_raising(tmp_path):
+    families = by_name(srekit.collect_host(collectors=["loadavg"], procfs=str(tmp_path)))
+    success = families.get("node_scrape_collector_success")
+    assert success is not None
+    assert {s.labels["collector"]: s.value for s in success.samples}["loadavg"] == 0
+
+
+def test_text_and_openmetrics_output_parse_with_prometheus_client():
+    text = srekit.collect_host_text().decode()
+    names = {f.name for f in text_families(text)}
+    assert "node_load1" in names
+    om = srekit.collect_host_text("openmetrics").decode()
+    assert om.endswith("# EOF\n")
+    assert "node_load1" in {f.name for f in om_families(om)}
+
+
+def test_host_object_is_reusable_and_agrees_with_collect_host():
+    host = srekit.Host(collectors=["meminfo"])
+    first, second = by_name(host.collect()), by_name(host.collect())
+    assert first["node_memory_MemTotal_bytes"].samples == second["node_memory_MemTotal_bytes"].samples
+    assert first.keys() == by_name(srekit.collect_host(collectors=["meminfo"])).keys()
+    assert b"node_memory_MemTotal_bytes" in host.collect_text()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_collection_works_in_a_forked_child():
+    """Worker threads do not survive fork(): a child (gunicorn preload, multiprocessing) must get a
+    working collector of its own, not a stalled one."""
+    srekit.collect_host(collectors=["loadavg"])
+    host = srekit.Host(collectors=["loadavg"])
+    host.collect()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report both collections' success and time, then leave at once
+        try:
+            import time
+
+            start = time.monotonic()
+            results = []
+            for families in (srekit.collect_host(collectors=["loadavg"]), host.collect()):
+                success = by_name(families)["node_scrape_collector_success"].samples[0].value
+                results.append("%g" % success)
+            os.write(write, ("%s %.2f" % (",".join(results), time.monotonic() - start)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        report = pipe.read()
+    os.waitpid(pid, 0)
+    results, seconds = report.split()
+    assert results == "1,1"
+    assert float(seconds) < 2.0
