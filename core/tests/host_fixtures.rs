@@ -187,13 +187,17 @@ fn missing_roots_fail_per_collector_without_failing_the_scrape() {
     assert!(report.failures.iter().all(|(_, e)| matches!(e, CollectError::Io { .. })));
 }
 
-/// Copies a directory tree.
+/// Copies a directory tree (symlinks are recreated as symlinks, as sysfs has them).
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read_dir") {
         let entry = entry.expect("entry");
         let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
+        let kind = entry.file_type().expect("file type");
+        if kind.is_symlink() {
+            let link = std::fs::read_link(entry.path()).expect("read_link");
+            std::os::unix::fs::symlink(link, &target).expect("symlink");
+        } else if kind.is_dir() {
             copy_tree(&entry.path(), &target);
         } else {
             std::fs::copy(entry.path(), &target).expect("copy");
@@ -203,6 +207,9 @@ fn copy_tree(from: &Path, to: &Path) {
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        if entry.file_type().map(|t| t.is_symlink()).unwrap_or(true) {
+            continue;
+        }
         if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
             files_under(&entry.path(), out);
         } else {
