@@ -110,10 +110,6 @@ fn odd_cases_are_handled_like_node_exporter() {
     assert_eq!(value(&families, "node_cpu_guest_seconds", &[("cpu", "2"), ("mode", "nice")]), Some(0.2));
     assert_eq!(value(&families, "node_cpu_scaling_frequency_hertz", &[("cpu", "2")]), Some(1.8e9));
     assert_eq!(value(&families, "node_cpu_frequency_hertz", &[("cpu", "2")]), None, "no cpuinfo_cur_freq");
-    assert_eq!(
-        value(&families, "node_cpu_scaling_governor", &[("cpu", "0"), ("governor", "powersave")]),
-        Some(1.0)
-    );
     // Kernel without PSI: pressure fails, the scrape goes on.
     assert_eq!(success(&families, "pressure"), Some(0.0));
     assert!(find(&families, "node_pressure_cpu_waiting_seconds").is_none());

@@ -2,7 +2,8 @@
 //! node_exporter names them: `node_hwmon_<type>[_<element>]_<unit>` with labels `chip` and `sensor`
 //! (`node_hwmon_temp_celsius`, `node_hwmon_temp_crit_celsius`, `node_hwmon_in_volts`,
 //! `node_hwmon_fan_rpm`, `node_hwmon_power_average_watt`, `node_hwmon_energy_joule_total`, ...), plus
-//! `node_hwmon_chip_names{chip,chip_name}` and `node_hwmon_sensor_label{chip,label,sensor}`. The chip
+//! `node_hwmon_chip_names{chip,chip_name}` and `node_hwmon_sensor_label{chip,label,sensor}` (label as
+//! the kernel writes it). The chip
 //! label is `<bus>_<device>` of the `device` link (e.g. `platform_coretemp_0`), else the `name` file,
 //! else the hwmon directory name, all lowercased with characters outside `[a-z0-9:_]` made `_`.
 
@@ -194,11 +195,12 @@ impl Hwmon {
         for (sensor, elements) in &data {
             let Some((kind, _, _)) = explode(sensor) else { continue };
             let series = labels(&[("chip", &chip), ("sensor", sensor)]);
-            if let Some(label) = elements.get("label").map(|l| clean(l)).filter(|l| !l.is_empty()) {
+            // node_exporter 1.5 writes the label text as the kernel gives it (later versions clean it).
+            if let Some(label) = elements.get("label").map(|l| l.trim()).filter(|l| !l.is_empty()) {
                 out.gauge(
                     "node_hwmon_sensor_label",
                     "Label for given chip and sensor",
-                    labels(&[("chip", &chip), ("label", &label), ("sensor", sensor)]),
+                    labels(&[("chip", &chip), ("label", label), ("sensor", sensor)]),
                     1.0,
                 );
             }
