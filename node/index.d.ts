@@ -359,6 +359,56 @@ export declare function parseJson(line: string | Buffer): LogRecord
 export declare function parseRegex(line: string | Buffer, pattern: string): LogRecord
 
 // ---------------------------------------------------------------------------------------------------
+// Log -> metrics rules
+
+/** One rule, with the exporter's `[[metrics]]` config keys (as Fluent Bit's log_to_metrics). */
+export interface LogRuleConfig {
+  /** Metric name (counters with or without `_total`). */
+  name: string
+  help?: string
+  kind: 'counter' | 'gauge' | 'histogram'
+  /** Inputs the rule applies to (all when empty). */
+  inputs?: string[]
+  /** Field names (label = the field name made valid) or `{ label: 'field.path' }`. */
+  labels?: string[] | Record<string, string>
+  /** Field -> regex: all must match. */
+  match?: Record<string, string>
+  /** Field -> regex: records matching any are skipped. */
+  exclude?: Record<string, string>
+  /** The numeric field a gauge sets, a histogram observes, a counter adds (else it counts records). */
+  value?: string
+  /** Multiplies `value` (e.g. 0.001 for milliseconds -> seconds). */
+  scale?: number
+  /** Histogram upper bounds. */
+  buckets?: number[]
+  /** Field holding a trace id: the latest one becomes an OpenMetrics exemplar. */
+  exemplar?: string
+  /** Series cap per rule (10,000): records for new label sets beyond it are dropped and counted. */
+  max_series?: number
+}
+
+/**
+ * Log -> metrics rules bound to a Registry: registers each rule's metric plus
+ * `srekit_log_series_dropped_total` and `srekit_log_records_skipped_total` (one LogRules per registry).
+ * Throws on an invalid rule (unknown key or kind, bad regex, missing `value`).
+ * @example
+ * const rules = new LogRules(registry, [{ name: 'http_requests_total', help: 'Requests.', kind: 'counter', labels: ['status'] }])
+ * rules.applyLines(new Parser('logfmt'), fs.readFileSync('app.log'))
+ * registry.encode('openmetrics')   // includes exemplars
+ */
+export declare class LogRules {
+  constructor(registry: Registry, rules: LogRuleConfig[], options?: { input?: string })
+  /** Number of rules. */
+  readonly size: number
+  /** Parses each line of `data` with `parser` (in Rust, no objects built) and applies the rules. */
+  applyLines(parser: Parser, data: string | Buffer): { records: number; errors: LineErrorInfo[] }
+  /** Applies the rules to every line of a readable stream (or async iterable of Buffers / strings). */
+  applyStream(parser: Parser, source: AsyncIterable<Buffer | string>, options?: ParseStreamOptions): Promise<{ records: number; errors: number }>
+  /** Applies the rules to every line of a file, read in chunks. */
+  applyFile(parser: Parser, path: string, options?: ParseStreamOptions): Promise<{ records: number; errors: number }>
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Names
 
 /** True for a valid Prometheus metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`). */

@@ -14,13 +14,15 @@ const { parseLogfmt, parseLtsv, parseJson, parseRegex } = logs.oneLineParsers(na
 metrics.install(native)
 
 // Host collection. A HostCollector keeps one worker thread per collector, so the free functions reuse
-// one collector per distinct options object (compared by value).
+// one collector per distinct options object (compared by value; the 16 most recent are kept).
 const hostCollectors = new Map()
 function hostCollector(options) {
   const key = JSON.stringify(options || {})
   let collector = hostCollectors.get(key)
   if (collector === undefined) {
     collector = new native.HostCollector(options || {})
+    // bounded: a collector holds threads; the oldest is dropped (and its threads end when collected)
+    if (hostCollectors.size >= 16) hostCollectors.delete(hostCollectors.keys().next().value)
     hostCollectors.set(key, collector)
   }
   return collector
@@ -50,7 +52,41 @@ function collectHostTextAsync(options, format) {
   }
 }
 
+/**
+ * Log -> metrics rules bound to a Registry, with the exporter's `[[metrics]]` config keys. Lines are
+ * parsed and applied in Rust (`applyLines`), so no record object is built in JavaScript.
+ */
+class LogRules {
+  constructor(registry, rules, options) {
+    if (!Array.isArray(rules)) throw new TypeError('rules must be an array of rule tables')
+    const input = options && options.input !== undefined ? String(options.input) : undefined
+    Object.defineProperty(this, 'native', { value: new native.LogRules(registry, JSON.stringify(rules), input) })
+  }
+
+  /** Number of rules. */
+  get size() {
+    return this.native.size
+  }
+
+  /** Parses each line of `data` with `parser` and applies the rules: `{ records, errors }`. */
+  applyLines(parser, data) {
+    return this.native.applyLines(parser, data)
+  }
+
+  /** Applies the rules to every line of a readable stream (or async iterable); resolves to totals. */
+  applyStream(parser, source, options) {
+    return logs.applyStream(this, parser, source, options)
+  }
+
+  /** Applies the rules to every line of a file, read in chunks; resolves to totals. */
+  applyFile(parser, path, options) {
+    return logs.applyStream(this, parser, require('node:fs').createReadStream(path), options)
+  }
+}
+
 module.exports = {
+  // log -> metrics rules
+  LogRules,
   // logs
   Parser: native.Parser,
   parseLogfmt,

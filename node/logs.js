@@ -65,22 +65,16 @@ function countNewlines(buffer, end) {
   return count
 }
 
-// Reads `source` (any async iterable of Buffers or strings, such as a readable stream) and yields
-// records in order. Whole lines are parsed in batches; the partial last line of a chunk waits for the
-// next one. A bad line goes to `options.onError({ line, offset, message })` and parsing goes on. A line
-// longer than `options.maxLineLength` (1 MiB) is reported and skipped without being buffered whole.
-async function* parseStreamImpl(parser, source, options) {
+// Splits `source` (any async iterable of Buffers or strings, such as a readable stream) into buffers
+// of whole lines, yielding `{ buffer, firstLine }` (the 1-based number of the buffer's first line). The
+// partial last line of a chunk waits for the next one. A line longer than `maxLineLength` (1 MiB) is
+// reported through `onError` and skipped without being buffered whole.
+async function* wholeLines(source, options) {
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
   const maxLineLength = options.maxLineLength || DEFAULT_MAX_LINE_LENGTH
   let pending = Buffer.alloc(0)
   let linesBefore = 0
   let skipping = false
-  const flush = (buffer) => {
-    const entries = parser.parseManyEntries(buffer)
-    for (const error of entries.errors) onError({ ...error, line: error.line + linesBefore })
-    linesBefore += countNewlines(buffer, buffer.length)
-    return entries.records
-  }
   for await (const chunk of source) {
     let data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     if (skipping) {
@@ -96,7 +90,9 @@ async function* parseStreamImpl(parser, source, options) {
       pending = buffer
     } else {
       pending = Buffer.from(buffer.subarray(last + 1))
-      yield* flush(buffer.subarray(0, last + 1))
+      const whole = buffer.subarray(0, last + 1)
+      yield { buffer: whole, firstLine: linesBefore + 1 }
+      linesBefore += countNewlines(whole, whole.length)
     }
     if (pending.length > maxLineLength) {
       onError({ line: linesBefore + 1, offset: maxLineLength, message: `line longer than ${maxLineLength} bytes; skipped` })
@@ -104,7 +100,32 @@ async function* parseStreamImpl(parser, source, options) {
       skipping = true
     }
   }
-  if (pending.length > 0 && !skipping) yield* flush(pending)
+  if (pending.length > 0 && !skipping) yield { buffer: pending, firstLine: linesBefore + 1 }
+}
+
+// Records of `source` in order; a bad line goes to `options.onError({ line, offset, message })`.
+async function* parseStreamImpl(parser, source, options) {
+  const onError = typeof options.onError === 'function' ? options.onError : () => {}
+  for await (const { buffer, firstLine } of wholeLines(source, options)) {
+    const entries = parser.parseManyEntries(buffer)
+    for (const error of entries.errors) onError({ ...error, line: error.line + firstLine - 1 })
+    yield* entries.records
+  }
+}
+
+// Applies log rules to every line of `source`; resolves to `{ records, errors }` totals.
+async function applyStream(rules, parser, source, options) {
+  options = options || {}
+  const onError = typeof options.onError === 'function' ? options.onError : () => {}
+  let records = 0
+  let errors = 0
+  for await (const { buffer, firstLine } of wholeLines(source, options)) {
+    const result = rules.applyLines(parser, buffer)
+    records += result.records
+    errors += result.errors.length
+    for (const error of result.errors) onError({ ...error, line: error.line + firstLine - 1 })
+  }
+  return { records, errors }
 }
 
 function oneLineParsers(Parser) {
@@ -134,4 +155,4 @@ function oneLineParsers(Parser) {
   }
 }
 
-module.exports = { install, oneLineParsers }
+module.exports = { install, oneLineParsers, applyStream }

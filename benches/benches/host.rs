@@ -1,12 +1,67 @@
 //! host benchmarks: one full default collection on this host (every default collector, as
-//! `HostCollector::collect` runs them for a scrape), and the same followed by text encoding (what an
-//! exporter scrape costs). Compare with benches/compare/node_exporter_scrape.sh, run in the same session.
+//! `HostCollector::collect` runs them for a scrape), the same followed by text encoding (what an
+//! exporter scrape costs), and — as the peer, in the same run — one scrape of the real node_exporter
+//! (Debian's `prometheus-node-exporter`, default collectors) started on a free 127.0.0.1 port.
+//! benches/compare/node_exporter_scrape.sh times node_exporter alone, with its CPU time.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use srekit::expfmt::{encode, Format};
 use srekit::host::{HostCollector, HostConfig};
 use std::hint::black_box;
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NODE_EXPORTER: &str = "/usr/bin/prometheus-node-exporter";
+
+/// node_exporter running on 127.0.0.1; killed on drop.
+struct NodeExporter {
+    child: Child,
+    port: u16,
+    _textfile_dir: tempfile::TempDir,
+}
+
+impl Drop for NodeExporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.0 scrape of `/metrics`; the number of body bytes read.
+fn scrape(port: u16) -> std::io::Result<usize> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/plain\r\n\r\n")?;
+    let mut response = Vec::with_capacity(128 * 1024);
+    stream.read_to_end(&mut response)?;
+    Ok(response.len())
+}
+
+fn start_node_exporter() -> Option<NodeExporter> {
+    if !std::path::Path::new(NODE_EXPORTER).exists() {
+        eprintln!("{NODE_EXPORTER} not installed: skipping the node_exporter peer benchmark");
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let textfile_dir = tempfile::tempdir().ok()?;
+    let child = Command::new(NODE_EXPORTER)
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg(format!("--collector.textfile.directory={}", textfile_dir.path().display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let exporter = NodeExporter { child, port, _textfile_dir: textfile_dir };
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if scrape(port).is_ok() {
+            return Some(exporter);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
 
 fn host_collection(c: &mut Criterion) {
     let collector = match HostCollector::new(HostConfig::default()) {
@@ -24,6 +79,14 @@ fn host_collection(c: &mut Criterion) {
             black_box(buf.len())
         })
     });
+    if let Some(exporter) = start_node_exporter() {
+        group.bench_function("node_exporter_scrape", |b| {
+            b.iter(|| match scrape(exporter.port) {
+                Ok(bytes) => black_box(bytes),
+                Err(error) => panic!("scraping node_exporter failed: {error}"),
+            })
+        });
+    }
     group.finish();
 }
 

@@ -162,6 +162,38 @@ function benchLogs(records) {
   }
 }
 
+// Logs to metrics: count requests by status and method and observe latency, from raw logfmt lines.
+// srekit: LogRules.applyLines (parse and rules in Rust). Peer pipeline: npm logfmt per line + prom-client.
+function benchRules(records) {
+  const client = peer('prom-client')
+  const lines = records.map(toLogfmt)
+  const buffer = Buffer.from(lines.join('\n') + '\n')
+  const rules = [
+    { name: 'http_requests_total', help: 'Requests.', kind: 'counter', labels: ['status', 'method'] },
+    { name: 'http_request_duration_seconds', help: 'Latency.', kind: 'histogram', value: 'duration_ms', scale: 0.001, buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 1] },
+  ]
+  const parser = new srekit.Parser('logfmt')
+  const ours = measure(() => {
+    const registry = new srekit.Registry()
+    new srekit.LogRules(registry, rules).applyLines(parser, buffer)
+    return registry
+  })
+  const logfmt = peer('logfmt')
+  const theirs = measure(() => {
+    const registry = new client.Registry()
+    const requests = new client.Counter({ name: 'http_requests_total', help: 'Requests.', labelNames: ['status', 'method'], registers: [registry] })
+    const latency = new client.Histogram({ name: 'http_request_duration_seconds', help: 'Latency.', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 1], registers: [registry] })
+    for (const line of lines) {
+      const record = logfmt.parse(line)
+      requests.labels(record.status, record.method).inc()
+      const ms = Number(record.duration_ms)
+      if (Number.isFinite(ms)) latency.observe(ms / 1000)
+    }
+    return registry
+  })
+  report('rules', 'logs -> metrics (count by status+method, latency histogram) vs npm logfmt + prom-client per line', ours, theirs, 'logfmt+prom-client', buffer.length)
+}
+
 async function benchEncode() {
   const client = peer('prom-client')
   const promRegistry = new client.Registry()
@@ -231,7 +263,9 @@ async function benchHost() {
 async function main() {
   const os = require('node:os')
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${LINES} lines, median of ${RUNS} runs`)
-  benchLogs(makeRecords(LINES))
+  const records = makeRecords(LINES)
+  benchLogs(records)
+  if (typeof srekit.LogRules === 'function') benchRules(records)
   await benchEncode()
   await benchHost()
   console.log('summary ' + JSON.stringify(summary))

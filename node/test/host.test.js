@@ -79,7 +79,10 @@ test('collectHostAsync gives the same families as collectHost', async () => {
 
 test('collectHostAsync rejects on bad options', async () => {
   await assert.rejects(srekit.collectHostAsync({ enable: ['no_such_collector'] }), /unknown host collector "no_such_collector"/)
-  assert.throws(() => srekit.collectHost({ collectorTimeoutMs: 0 }), /collectorTimeoutMs/)
+  for (const bad of [0, -5, NaN, Infinity, 1e300]) {
+    assert.throws(() => new srekit.HostCollector({ collectorTimeoutMs: bad }), /collectorTimeoutMs must be a positive, finite number/)
+  }
+  assert.throws(() => new srekit.HostCollector({ collectorTimeoutMs: 'soon' }))
 })
 
 test('collectHostText is text 0.0.4 (or OpenMetrics) and promtool accepts it', { skip: spawnSync('promtool', ['--version']).status !== 0 && 'promtool not installed' }, async () => {
@@ -104,3 +107,42 @@ function assertPromtoolParses(text) {
   assert.ok(check.status === 0 || check.status === 3, `promtool exit ${check.status}: ${check.stderr}`)
   assert.doesNotMatch(check.stdout + check.stderr, /error while linting/)
 }
+
+// The same golden comparison as core/tests/host_fixtures.rs, through the binding: the fixture tree
+// collected with every root in it gives basic.expected.prom (machine-dependent values masked).
+test('the fixture tree gives the golden output through the binding', async () => {
+  const fixture = path.join(__dirname, '..', '..', 'tests', 'fixtures', 'host', 'basic')
+  const golden = fs.readFileSync(path.join(fixture, '..', 'basic.expected.prom'), 'utf8')
+  const options = {
+    procfs: path.join(fixture, 'proc'),
+    sysfs: path.join(fixture, 'sys'),
+    rootfs: path.join(fixture, 'root'),
+    udevData: path.join(fixture, 'udev'),
+    textfileDirectory: path.join(fixture, 'textfile'),
+    disable: ['time', 'timex', 'uname'],
+  }
+  const volatile = [
+    'node_textfile_mtime_seconds',
+    'node_filesystem_avail_bytes',
+    'node_filesystem_free_bytes',
+    'node_filesystem_size_bytes',
+    'node_filesystem_files',
+    'node_filesystem_files_free',
+    'node_scrape_collector_duration_seconds',
+  ]
+  const mask = (text) =>
+    text
+      .split(fixture)
+      .join('<fixture>')
+      .split('\n')
+      .map((line) => {
+        const isVolatile = !line.startsWith('#') && volatile.some((v) => line.startsWith(v) && (line[v.length] === '{' || line[v.length] === ' '))
+        return isVolatile ? line.slice(0, line.lastIndexOf(' ')) + ' <volatile>' : line
+      })
+      .join('\n')
+  assert.equal(mask(srekit.collectHostText(options)), golden)
+  assert.equal(mask(await srekit.collectHostTextAsync(options)), golden)
+  // and the families view agrees with the text
+  const families = srekit.collectHost(options)
+  assert.equal(family(families, 'node_textfile_scrape_error').samples[0].value, 1)
+})

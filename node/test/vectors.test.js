@@ -190,3 +190,27 @@ test('expfmt vectors: parse.json', async (t) => {
     })
   }
 })
+
+test('rules vectors', async (t) => {
+  const files = fs.readdirSync(path.join(VECTORS, 'rules')).filter((f) => f.endsWith('.json')).sort()
+  for (const file of files) {
+    for (const vector of loadVectors(path.join('rules', file))) {
+      await t.test(vector.name, () => {
+        const parser = new srekit.Parser(vector.format, vector.time_key ? { timeKey: vector.time_key } : {})
+        const registry = new srekit.Registry()
+        const rules = new srekit.LogRules(registry, vector.rules, { input: vector.input || 'app' })
+        assert.equal(rules.size, vector.rules.length)
+        // one call for all lines, as a user with a buffer would
+        const result = rules.applyLines(parser, vector.lines.join('\n'))
+        assert.deepEqual(result.errors, [])
+        assert.equal(result.records, vector.lines.length)
+        const text = registry.encode('text')
+        assert.equal(text, vector.expect_text)
+        if (vector.expect_openmetrics_lines) {
+          const om = registry.encode('openmetrics').split('\n')
+          for (const line of vector.expect_openmetrics_lines) assert.ok(om.includes(line), `missing OpenMetrics line ${line}`)
+        }
+      })
+    }
+  }
+})

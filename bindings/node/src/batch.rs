@@ -7,8 +7,9 @@
 //!
 //! - `text`: one string holding every string value, back to back; `starts` (`Uint32Array`) gives each
 //!   value's start in UTF-16 units (a value ends where the next one starts);
-//! - `kinds` (`Uint8Array`, one per value, see [`Kind`]) and `aux` (`Float64Array`): a number, or an
-//!   index into `dict` (repeated short strings, created once) or `extras` (BigInts, nested values);
+//! - `cells` (`Uint32Array`, one per value): `0` for a slice of `text`, else `kind << 28 | index`
+//!   (see [`Kind`]) with an index into `dict` (repeated short strings, created once), `numbers`
+//!   (`Float64Array`) or `extras` (BigInts, nested values);
 //! - `shapes` (arrays of keys) and `recordShapes` (`Uint32Array`, one shape id per record);
 //! - `timestamps` (`Float64Array`, one per record: seconds since the epoch, `NaN` when none);
 //! - `errors`: `[{ line, offset, message }]` for lines that did not parse.
@@ -29,15 +30,15 @@ use crate::pool;
 /// One field of a parsed record.
 pub type Field<'a> = (Cow<'a, str>, Value<'a>);
 
-/// What a value is, as JavaScript reads `kinds[i]`.
-#[repr(u8)]
+/// What a value is, as JavaScript reads `cells[i] >>> 28`.
+#[repr(u32)]
 #[derive(Clone, Copy)]
 pub enum Kind {
-    /// A slice of `text`.
+    /// A slice of `text` (the whole cell is 0).
     Text = 0,
-    /// `dict[aux[i]]`.
+    /// `dict[index]`.
     Dict = 1,
-    /// `aux[i]` itself.
+    /// `numbers[index]`.
     Number = 2,
     /// `true`.
     True = 3,
@@ -45,12 +46,24 @@ pub enum Kind {
     False = 4,
     /// `null`.
     Null = 5,
-    /// `extras[aux[i]]`.
+    /// `extras[index]`.
     Extra = 6,
+}
+
+/// Bits of a cell that hold its index.
+const INDEX_BITS: u32 = 28;
+
+/// A cell: `kind` in the top bits, `index` below.
+fn cell(kind: Kind, index: usize) -> Option<u32> {
+    let index = u32::try_from(index).ok().filter(|i| *i < 1 << INDEX_BITS)?;
+    Some(((kind as u32) << INDEX_BITS) | index)
 }
 
 /// Strings up to this length are candidates for the per-column dictionary.
 const DICT_MAX_LEN: usize = 48;
+/// V8's longest string (2^29 - 24 UTF-16 units): all string values of one batch share one string.
+/// Below it every offset also fits the `u32` of `starts`.
+const MAX_TEXT_UNITS: usize = (1 << 29) - 24;
 /// Distinct dictionary entries kept per column.
 const DICT_PER_COLUMN: usize = 8;
 
@@ -78,10 +91,11 @@ struct Shape {
 pub struct RecordBatch {
     text: Vec<u8>,
     text_ascii: bool,
-    utf16_len: u32,
+    utf16_len: usize,
     starts: Vec<u32>,
-    kinds: Vec<u8>,
-    aux: Vec<f64>,
+    cells: Vec<u32>,
+    numbers: Vec<f64>,
+    too_many: bool,
     dict: Vec<String>,
     extras: Vec<sys::napi_value>,
     shape_ids: HashMap<String, u32>,
@@ -102,8 +116,7 @@ impl RecordBatch {
             text: pool::take(input_len / 2),
             text_ascii: true,
             starts: pool::take(values + 1),
-            kinds: pool::take(values),
-            aux: pool::take(values),
+            cells: pool::take(values),
             record_shapes: pool::take(input_len / 128),
             timestamps: pool::take(input_len / 128),
             ..RecordBatch::default()
@@ -161,38 +174,45 @@ impl RecordBatch {
     }
 
     fn push_value(&mut self, js: Js, shape: usize, position: usize, value: &Value<'_>) -> napi::Result<()> {
-        self.starts.push(self.utf16_len);
-        let (kind, aux) = match value {
+        self.starts.push(self.utf16_len as u32);
+        let cell = match value {
             Value::Str(text) => match self.dict_lookup(shape, position, text) {
-                Some(id) => (Kind::Dict, id as f64),
+                Some(id) => cell(Kind::Dict, id as usize),
                 None => {
                     self.push_text(text);
-                    (Kind::Text, 0.0)
+                    cell(Kind::Text, 0)
                 }
             },
-            Value::Int(number) if number.unsigned_abs() <= MAX_SAFE_INTEGER => (Kind::Number, *number as f64),
-            Value::UInt(number) if *number <= MAX_SAFE_INTEGER => (Kind::Number, *number as f64),
-            Value::Float(number) => (Kind::Number, *number),
-            Value::Bool(true) => (Kind::True, 0.0),
-            Value::Bool(false) => (Kind::False, 0.0),
-            Value::Null => (Kind::Null, 0.0),
+            Value::Int(number) if number.unsigned_abs() <= MAX_SAFE_INTEGER => {
+                self.push_number(*number as f64)
+            }
+            Value::UInt(number) if *number <= MAX_SAFE_INTEGER => self.push_number(*number as f64),
+            Value::Float(number) => self.push_number(*number),
+            Value::Bool(true) => cell(Kind::True, 0),
+            Value::Bool(false) => cell(Kind::False, 0),
+            Value::Null => cell(Kind::Null, 0),
             other => {
                 self.extras.push(value_to_js(js, other)?);
-                (Kind::Extra, (self.extras.len() - 1) as f64)
+                cell(Kind::Extra, self.extras.len() - 1)
             }
         };
-        self.kinds.push(kind as u8);
-        self.aux.push(aux);
+        self.too_many |= cell.is_none();
+        self.cells.push(cell.unwrap_or(0));
         Ok(())
+    }
+
+    fn push_number(&mut self, number: f64) -> Option<u32> {
+        self.numbers.push(number);
+        cell(Kind::Number, self.numbers.len() - 1)
     }
 
     fn push_text(&mut self, text: &str) {
         self.text.extend_from_slice(text.as_bytes());
         if text.is_ascii() {
-            self.utf16_len += text.len() as u32;
+            self.utf16_len += text.len();
         } else {
             self.text_ascii = false;
-            self.utf16_len += text.encode_utf16().count() as u32;
+            self.utf16_len += text.encode_utf16().count();
         }
     }
 
@@ -223,7 +243,18 @@ impl RecordBatch {
 
     /// Builds the JavaScript batch object described in the module documentation.
     pub fn finish(&mut self, js: Js) -> napi::Result<sys::napi_value> {
-        self.starts.push(self.utf16_len);
+        if self.utf16_len > MAX_TEXT_UNITS || self.too_many {
+            return Err(napi::Error::new(
+                napi::Status::InvalidArg,
+                format!(
+                    "parseMany: one call holds more values than a batch can carry ({} UTF-16 units of \
+                     strings, at most {MAX_TEXT_UNITS}; at most 2^28 numbers); parse in smaller pieces \
+                     (parseStream / parseFile do)",
+                    self.utf16_len
+                ),
+            ));
+        }
+        self.starts.push(self.utf16_len as u32);
         let out = js.object()?;
         let text = if self.text_ascii {
             js.string_latin1(&self.text)?
@@ -235,8 +266,8 @@ impl RecordBatch {
         js.set(out, js.string("text")?, text)?;
         pool::give(std::mem::take(&mut self.text));
         js.set(out, js.string("starts")?, js.uint32_array(std::mem::take(&mut self.starts))?)?;
-        js.set(out, js.string("kinds")?, js.uint8_array(std::mem::take(&mut self.kinds))?)?;
-        js.set(out, js.string("aux")?, js.float64_array(std::mem::take(&mut self.aux))?)?;
+        js.set(out, js.string("cells")?, js.uint32_array(std::mem::take(&mut self.cells))?)?;
+        js.set(out, js.string("numbers")?, js.float64_array(std::mem::take(&mut self.numbers))?)?;
         js.set(out, js.string("recordShapes")?, js.uint32_array(std::mem::take(&mut self.record_shapes))?)?;
         js.set(out, js.string("timestamps")?, js.float64_array(std::mem::take(&mut self.timestamps))?)?;
         let dict = js.array(self.dict.len())?;

@@ -60,12 +60,14 @@ pub fn host_config(options: HostOptions) -> napi::Result<HostConfig> {
     }
     config.textfile_directory = options.textfile_directory.map(PathBuf::from);
     if let Some(ms) = options.collector_timeout_ms {
-        if !(ms > 0.0 && ms.is_finite()) {
-            return Err(invalid_arg(format!(
-                "collectorTimeoutMs must be a positive number of milliseconds, got {ms}"
-            )));
-        }
-        config.collector_timeout = Duration::from_secs_f64(ms / 1000.0);
+        config.collector_timeout = Duration::try_from_secs_f64(ms / 1000.0)
+            .ok()
+            .filter(|timeout| !timeout.is_zero())
+            .ok_or_else(|| {
+                invalid_arg(format!(
+                    "collectorTimeoutMs must be a positive, finite number of milliseconds, got {ms}"
+                ))
+            })?;
     }
     if options.disable_defaults.unwrap_or(false) {
         config.disable_defaults();

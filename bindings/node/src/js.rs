@@ -161,44 +161,17 @@ impl Js {
         self.typed_array(items, sys::TypedarrayType::uint8_array)
     }
 
-    /// Moves `items` into an external `ArrayBuffer` (freed by the garbage collector) and wraps it in a
-    /// typed array; copies instead when the runtime forbids external buffers (e.g. a V8 sandbox).
+    /// Copies `items` into a new typed array of `kind` and gives the `Vec` back to its pool. (An
+    /// external `ArrayBuffer` would save the copy, but Node runs its finalizer only when the event
+    /// loop turns, so a synchronous loop of calls would hold every buffer until then.)
     fn typed_array<T: Pooled>(
         self,
         items: Vec<T>,
         kind: sys::napi_typedarray_type,
     ) -> napi::Result<sys::napi_value> {
-        let len = items.len();
-        let byte_len = std::mem::size_of_val(items.as_slice());
-        let mut buffer = std::ptr::null_mut();
-        if byte_len > 0 {
-            let boxed: Box<Vec<T>> = Box::new(items);
-            let data = boxed.as_ptr() as *mut std::ffi::c_void;
-            let hint = Box::into_raw(boxed);
-            let status = unsafe {
-                sys::napi_create_external_arraybuffer(
-                    self.env,
-                    data,
-                    byte_len,
-                    Some(drop_vec::<T>),
-                    hint.cast(),
-                    &mut buffer,
-                )
-            };
-            if status != sys::Status::napi_ok {
-                // SAFETY: napi did not take the buffer, so `hint` is still ours.
-                let items = unsafe { Box::from_raw(hint) };
-                let array = self.copied_typed_array(&items, kind);
-                pool::give(*items);
-                return array;
-            }
-        } else {
-            let mut data = std::ptr::null_mut();
-            check(unsafe { sys::napi_create_arraybuffer(self.env, 0, &mut data, &mut buffer) })?;
-        }
-        let mut array = std::ptr::null_mut();
-        check(unsafe { sys::napi_create_typedarray(self.env, kind, len, buffer, 0, &mut array) })?;
-        Ok(array)
+        let array = self.copied_typed_array(&items, kind);
+        pool::give(items);
+        array
     }
 
     fn copied_typed_array<T: Copy>(
@@ -220,15 +193,4 @@ impl Js {
         check(unsafe { sys::napi_create_typedarray(self.env, kind, items.len(), buffer, 0, &mut array) })?;
         Ok(array)
     }
-}
-
-/// Finalizer of an external `ArrayBuffer`: gives the `Vec` it was made from back to its pool.
-unsafe extern "C" fn drop_vec<T: Pooled>(
-    _env: sys::napi_env,
-    _data: *mut std::ffi::c_void,
-    hint: *mut std::ffi::c_void,
-) {
-    // SAFETY: `hint` is the `Box<Vec<T>>` leaked in `typed_array`, finalized exactly once.
-    let items = unsafe { Box::from_raw(hint.cast::<Vec<T>>()) };
-    pool::give(*items);
 }

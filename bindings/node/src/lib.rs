@@ -9,7 +9,8 @@
 //! - [`registry`]: the instrumentation registry and its metrics;
 //! - [`expfmt`]: exposition text parsing, content types and negotiation;
 //! - [`host`]: host collection, on the calling thread or off it (napi `AsyncTask`);
-//! - [`logs`]: log parsers; `batch` hands many records to JavaScript in a few flat buffers.
+//! - [`logs`]: log parsers; `batch` hands many records to JavaScript in a few flat buffers;
+//! - [`rules`]: log -> metrics rules applied to parsed lines in Rust.
 //!
 //! The JavaScript half (buffered metric updates, `labels(...)`, building `parseMany`'s objects,
 //! streaming, the prom-client bridge) is in `node/`.
@@ -24,3 +25,4 @@ pub mod logs;
 pub mod names;
 mod pool;
 pub mod registry;
+pub mod rules;

@@ -79,6 +79,13 @@ pub struct JsParser {
     inner: Parser,
 }
 
+impl JsParser {
+    /// The core parser.
+    pub fn core(&self) -> &Parser {
+        &self.inner
+    }
+}
+
 #[napi]
 impl JsParser {
     /// A parser for `format`; throws on an unknown format, type or time format, or a bad regex.

@@ -1,8 +1,7 @@
 //! Recycled column buffers for [`crate::batch`]. A batch's columns are large (megabytes for a big
-//! input) and short-lived: handed to JavaScript as external `ArrayBuffer`s, they are freed when the
-//! garbage collector drops the batch, usually right after `parseMany` returns. Fresh allocations of
-//! that size cost page faults on every call, so finalized buffers come back here and the next batch
-//! reuses them. One pool per element type and per JavaScript thread (finalizers run on that thread).
+//! input) and short-lived: copied into JavaScript typed arrays at the end of each call. Fresh
+//! allocations of that size cost page faults on every call, so the buffers come back here and the
+//! next batch reuses them. One pool per element type and per JavaScript thread.
 
 use std::cell::RefCell;
 
@@ -14,7 +13,7 @@ const MAX_KEPT_BYTES: usize = 32 << 20;
 /// An element type whose `Vec`s are pooled.
 pub trait Pooled: Copy + 'static {
     /// Runs `f` with this type's pool; `None` when the pool cannot be reached (the thread is
-    /// shutting down), so a finalizer never panics.
+    /// shutting down), so this never panics.
     fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> Option<R>;
 }
 

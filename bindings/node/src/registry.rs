@@ -3,11 +3,13 @@
 //! `SummaryVec` / `Summary`). The variadic `labels(...values)` and its child cache live in `index.js`
 //! over the native `labelValues(values)` / `labelsByName(object)` defined here.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use napi::Env;
 use napi_derive::napi;
 use srekit::expfmt::Format;
+use srekit::logs::rules::Exemplars;
 use srekit::metrics;
 
 use crate::errors::invalid_arg;
@@ -36,6 +38,20 @@ fn as_pairs(pairs: &HashMap<String, String>) -> Vec<(&str, &str)> {
 #[napi(js_name = "Registry")]
 pub struct JsRegistry {
     inner: metrics::Registry,
+    /// Exemplars of log rules registered here, attached to the OpenMetrics output.
+    exemplars: RefCell<Vec<Exemplars>>,
+}
+
+impl JsRegistry {
+    /// The core registry (shared: a clone sees the same metrics).
+    pub fn core(&self) -> &metrics::Registry {
+        &self.inner
+    }
+
+    /// Adds exemplars to attach to this registry's OpenMetrics output.
+    pub fn add_exemplars(&self, exemplars: Exemplars) {
+        self.exemplars.borrow_mut().push(exemplars);
+    }
 }
 
 impl Default for JsRegistry {
@@ -49,7 +65,7 @@ impl JsRegistry {
     /// An empty registry.
     #[napi(constructor)]
     pub fn new() -> Self {
-        JsRegistry { inner: metrics::Registry::new() }
+        JsRegistry { inner: metrics::Registry::new(), exemplars: RefCell::new(Vec::new()) }
     }
 
     /// Registers a counter (`name` with or without `_total`) with these label names.
@@ -108,10 +124,19 @@ impl JsRegistry {
     }
 
     /// The exposition of every registered metric in `format` (`'text'` 0.0.4 by default, or
-    /// `'openmetrics'`).
+    /// `'openmetrics'`, which carries the exemplars of log rules).
     #[napi]
     pub fn encode(&self, format: Option<String>) -> napi::Result<String> {
-        Ok(self.inner.encode_to_string(format_from_name(format)?))
+        let format = format_from_name(format)?;
+        let exemplars = self.exemplars.borrow();
+        if format == Format::OpenMetrics && exemplars.iter().any(|e| !e.is_empty()) {
+            let mut families = self.inner.gather();
+            for set in exemplars.iter() {
+                set.attach(&mut families);
+            }
+            return Ok(srekit::expfmt::encode_to_string(&families, format));
+        }
+        Ok(self.inner.encode_to_string(format))
     }
 
     /// The current values as metric families (`{ name, type, help, unit, samples }`).

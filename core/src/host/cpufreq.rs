@@ -1,19 +1,19 @@
 //! cpufreq: per-CPU frequencies from /sys/devices/system/cpu/cpuN/cpufreq (kHz turned into hertz):
-//! `node_cpu_frequency_*hertz`, `node_cpu_scaling_frequency_*hertz` and
-//! `node_cpu_scaling_governor{cpu,governor}`. A host without cpufreq reports nothing, successfully.
+//! `node_cpu_frequency_*hertz` and `node_cpu_scaling_frequency_*hertz`, as node_exporter 1.5 has them.
+//! A host without cpufreq reports nothing, successfully.
 
 use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
-use super::read::{list_dir, read_f64, read_trimmed};
+use super::read::{list_dir, read_f64};
 use std::sync::Arc;
 
 /// `(file, metric, help)`; values are kHz.
 const FREQUENCIES: [(&str, &str, &str); 6] = [
-    ("cpuinfo_cur_freq", "node_cpu_frequency_hertz", "Current CPU thread frequency in hertz."),
-    ("cpuinfo_max_freq", "node_cpu_frequency_max_hertz", "Maximum CPU thread frequency in hertz."),
-    ("cpuinfo_min_freq", "node_cpu_frequency_min_hertz", "Minimum CPU thread frequency in hertz."),
+    ("cpuinfo_cur_freq", "node_cpu_frequency_hertz", "Current cpu thread frequency in hertz."),
+    ("cpuinfo_max_freq", "node_cpu_frequency_max_hertz", "Maximum cpu thread frequency in hertz."),
+    ("cpuinfo_min_freq", "node_cpu_frequency_min_hertz", "Minimum cpu thread frequency in hertz."),
     ("scaling_cur_freq", "node_cpu_scaling_frequency_hertz", "Current scaled CPU thread frequency in hertz."),
     (
         "scaling_max_freq",
@@ -54,20 +54,6 @@ impl Collector for CpuFreq {
                 if let Ok(khz) = read_f64(&dir.join(file)) {
                     out.gauge(name, help, labels(&[("cpu", cpu)]), khz * 1000.0);
                 }
-            }
-            let Ok(current) = read_trimmed(&dir.join("scaling_governor")) else { continue };
-            let available = read_trimmed(&dir.join("scaling_available_governors")).unwrap_or_default();
-            let mut governors: Vec<&str> = available.split_ascii_whitespace().collect();
-            if !governors.contains(&current.as_str()) {
-                governors.push(&current);
-            }
-            for governor in governors {
-                out.gauge(
-                    "node_cpu_scaling_governor",
-                    "Current enabled CPU frequency governor.",
-                    labels(&[("cpu", cpu), ("governor", governor)]),
-                    if governor == current { 1.0 } else { 0.0 },
-                );
             }
         }
         Ok(())

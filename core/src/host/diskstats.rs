@@ -119,10 +119,12 @@ const ATA_GAUGES: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// `node_disk_ata_*` and `node_disk_device_mapper_info` from udev properties, when present.
+/// `node_disk_ata_*` (for ATA disks, `ID_ATA=1`) and `node_disk_device_mapper_info` (when udev
+/// names a device-mapper device) from udev properties.
 fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &[(String, String)]) {
     let get = |key: &str| udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    for (key, name, help) in ATA_GAUGES {
+    let ata = get("ID_ATA") == Some("1");
+    for (key, name, help) in ATA_GAUGES.iter().filter(|_| ata) {
         if let Some(value) = get(key).and_then(|v| v.parse::<f64>().ok()) {
             out.gauge(name, help, labels(&[("device", device)]), value);
         }
@@ -187,7 +189,13 @@ impl Collector for DiskStats {
             let udev = self.udev_properties(major, minor);
             let mut info = labels(&[("device", device), ("major", major), ("minor", minor)]);
             for (key, label) in UDEV_LABELS {
-                let value = udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("");
+                let lookup = |key: &str| udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+                // node_exporter prefers SCSI_IDENT_SERIAL for the serial.
+                let value = match key {
+                    "ID_SERIAL_SHORT" => lookup("SCSI_IDENT_SERIAL").or_else(|| lookup(key)),
+                    _ => lookup(key),
+                }
+                .unwrap_or("");
                 info.push((label.to_string(), value.to_string()));
             }
             out.gauge("node_disk_info", "Info of /sys/block/<block_device>.", info, 1.0);

@@ -155,15 +155,18 @@ fn work(
     epoch: Instant,
 ) {
     while let Ok(job) = inbox.recv() {
-        busy_since.store(epoch.elapsed().as_nanos().max(1) as u64, Ordering::Release);
+        // One clock read per collector: each one's end is the next one's start.
+        let mut start = Instant::now();
+        busy_since.store(start.duration_since(epoch).as_nanos().max(1) as u64, Ordering::Release);
         let mut batch = Vec::with_capacity(collectors.len());
         for (index, collector) in &mut collectors {
-            let start = Instant::now();
             let mut out = Emitter::new();
             let result = catch_unwind(AssertUnwindSafe(|| collector.update(&mut out)))
                 .unwrap_or(Err(CollectError::WorkerGone));
             let families = if result.is_ok() { out.into_families() } else { Vec::new() };
-            batch.push((*index, Outcome { families, result, duration: start.elapsed() }));
+            let end = Instant::now();
+            batch.push((*index, Outcome { families, result, duration: end.duration_since(start) }));
+            start = end;
         }
         busy_since.store(0, Ordering::Release);
         // The collection may have given up on us (deadline): then nobody listens, which is fine.

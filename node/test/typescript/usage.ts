@@ -11,6 +11,7 @@ import {
   parseLogfmt,
   parseJson,
   parseText,
+  LogRules,
   contentType,
   negotiate,
   type MetricFamily,
@@ -52,4 +53,10 @@ async function main(register: PromClientRegistry): Promise<void> {
   console.log(host.length, again.length, exposition.length, merged.length, collectHost().length)
 }
 
-console.log(text, type, families, records, errors, one, firstTimestamp, main)
+const logRules = new LogRules(registry, [
+  { name: 'http_requests_total', help: 'Requests.', kind: 'counter', labels: ['status'] },
+  { name: 'http_seconds', kind: 'histogram', value: 'ms', scale: 0.001, buckets: [0.1, 1], labels: { route: 'path' }, max_series: 100 },
+])
+const applied: number = logRules.applyLines(parser, 'status=200 ms=3\n').records
+
+console.log(applied, text, type, families, records, errors, one, firstTimestamp, main)
