@@ -115,7 +115,11 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
             if config.state.directory.is_none() {
                 log::warn!("no [state] directory: log offsets are not remembered across restarts");
             }
-            match pipeline.spawn(|err| log::warn!("log pipeline: {err}")) {
+            let mut reporter = match scrape::PipelineErrorReporter::register(scraper.registry()) {
+                Ok(reporter) => reporter,
+                Err(err) => return fail(1, err),
+            };
+            match pipeline.spawn(move |err| reporter.report(&err)) {
                 Ok(handle) => {
                     scraper = scraper.with_logs(handle.metrics());
                     Some(handle)

@@ -10,7 +10,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use srekit::expfmt::{self, Format};
 use srekit::host::HostCollector;
-use srekit::logs::pipeline::PipelineMetrics;
+use srekit::logs::pipeline::{PipelineError, PipelineMetrics};
 use srekit::metrics::{CounterVec, Histogram, Registry};
 
 /// The exporter's own metrics.
@@ -43,6 +43,51 @@ impl SelfMetrics {
     }
 }
 
+/// Counts the log pipeline's runtime errors (a log file that cannot be read, a checkpoint that cannot be
+/// written) in `srekit_log_errors_total{kind}` and logs each distinct problem at most once a minute, so
+/// a persistent fault neither floods the log nor goes unseen. The pipeline keeps running either way.
+pub struct PipelineErrorReporter {
+    errors: CounterVec,
+    last_logged: std::collections::HashMap<String, Instant>,
+}
+
+impl PipelineErrorReporter {
+    const LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+    pub fn register(registry: &Registry) -> Result<PipelineErrorReporter, srekit::MetricError> {
+        let errors = registry.counter(
+            "srekit_log_errors_total",
+            "Errors reading log files (kind=read) or writing tail checkpoints (kind=checkpoint).",
+            &["kind"],
+        )?;
+        for kind in ["read", "checkpoint"] {
+            errors.labels(&[kind])?;
+        }
+        Ok(PipelineErrorReporter { errors, last_logged: std::collections::HashMap::new() })
+    }
+
+    pub fn report(&mut self, err: &PipelineError) {
+        let kind = match err {
+            PipelineError::Read { .. } => "read",
+            PipelineError::Checkpoint { .. } => "checkpoint",
+            _ => "other",
+        };
+        if let Ok(counter) = self.errors.labels(&[kind]) {
+            counter.inc();
+        }
+        let message = err.to_string();
+        let now = Instant::now();
+        let due = self.last_logged.get(&message).is_none_or(|at| now.duration_since(*at) >= Self::LOG_INTERVAL);
+        if due {
+            log::warn!("log pipeline: {message}");
+            if self.last_logged.len() > 1000 {
+                self.last_logged.clear();
+            }
+            self.last_logged.insert(message, now);
+        }
+    }
+}
+
 /// Builds scrape bodies; shared by every connection.
 pub struct Scraper {
     host: Option<Arc<HostCollector>>,
@@ -61,6 +106,11 @@ impl Scraper {
             self_metrics,
             last_size: AtomicUsize::new(64 * 1024),
         }
+    }
+
+    /// The registry of the exporter's own metrics.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// Adds the log pipeline's metrics (derived metrics and per-input counters) to every scrape.
