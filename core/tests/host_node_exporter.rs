@@ -4,6 +4,7 @@
 //!   names, static values agree, and the collectors working in it work in ours;
 //! - on the fixture tree tests/fixtures/host/basic: both read the same files, and every series and
 //!   value it produces, ours produces.
+//!
 //! The binary must be installed (scripts/install-deps.sh does it); the tests fail otherwise.
 
 use srekit::expfmt::parse_text;
