@@ -5,9 +5,9 @@ use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
-    arp, conntrack, cpu, cpufreq, diskstats, entropy, filefd, filesystem, hwmon, loadavg, meminfo, netclass,
-    netdev, netstat, os, pressure, schedstat, selinux, sockstat, softnet, stat, textfile, thermal_zone, time,
-    timex, udp_queues, uname, vmstat,
+    arp, conntrack, cpu, cpufreq, diskstats, entropy, filefd, filesystem, hwmon, loadavg, mdadm, meminfo,
+    netclass, netdev, netstat, os, pressure, schedstat, selinux, sockstat, softnet, stat, textfile,
+    thermal_zone, time, timex, udp_queues, uname, vmstat,
 };
 use std::sync::Arc;
 
@@ -33,6 +33,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("filesystem", |s| Box::new(filesystem::Filesystem::new(s))),
     ("hwmon", |s| Box::new(hwmon::Hwmon::new(s))),
     ("loadavg", |s| Box::new(loadavg::LoadAvg::new(s))),
+    ("mdadm", |s| Box::new(mdadm::Mdadm::new(s))),
     ("meminfo", |s| Box::new(meminfo::MemInfo::new(s))),
     ("netclass", |s| Box::new(netclass::NetClass::new(s))),
     ("netdev", |s| Box::new(netdev::NetDev::new(s))),
@@ -65,6 +66,7 @@ const ALL: &[&str] = &[
     "filesystem",
     "hwmon",
     "loadavg",
+    "mdadm",
     "meminfo",
     "netclass",
     "netdev",

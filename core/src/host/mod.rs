@@ -31,6 +31,7 @@ mod filefd;
 mod filesystem;
 mod hwmon;
 mod loadavg;
+mod mdadm;
 mod meminfo;
 mod netclass;
 mod netdev;
