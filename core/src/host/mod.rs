@@ -22,10 +22,12 @@ mod read;
 mod runner;
 
 mod arp;
+mod bonding;
 mod conntrack;
 mod cpu;
 mod cpufreq;
 mod diskstats;
+mod edac;
 mod entropy;
 mod filefd;
 mod filesystem;
