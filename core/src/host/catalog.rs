@@ -5,7 +5,7 @@ use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
-    arp, bonding, conntrack, cpu, cpufreq, diskstats, edac, entropy, filefd, filesystem, hwmon, loadavg,
+    arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon, loadavg,
     mdadm, meminfo, netclass, netdev, netstat, os, pressure, schedstat, selinux, sockstat, softnet, stat,
     textfile, thermal_zone, time, timex, udp_queues, uname, vmstat,
 };
@@ -29,6 +29,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("cpu", |s| Box::new(cpu::Cpu::new(s))),
     ("cpufreq", |s| Box::new(cpufreq::CpuFreq::new(s))),
     ("diskstats", |s| Box::new(diskstats::DiskStats::new(s))),
+    ("dmi", |s| Box::new(dmi::Dmi::new(s))),
     ("edac", |s| Box::new(edac::Edac::new(s))),
     ("entropy", |s| Box::new(entropy::Entropy::new(s))),
     ("filefd", |s| Box::new(filefd::FileFd::new(s))),
@@ -64,6 +65,7 @@ const ALL: &[&str] = &[
     "cpu",
     "cpufreq",
     "diskstats",
+    "dmi",
     "edac",
     "entropy",
     "filefd",
@@ -113,7 +115,7 @@ pub fn default_collectors() -> &'static [&'static str] {
 
 /// Collectors reading hardware sensors through drivers that can be slow (i2c sensors, ACPI thermal
 /// zones, cpufreq on some CPUs): they share a worker away from the procfs lanes.
-const HARDWARE: &[&str] = &["cpufreq", "edac", "hwmon", "thermal_zone"];
+const HARDWARE: &[&str] = &["cpufreq", "dmi", "edac", "hwmon", "thermal_zone"];
 
 /// Collectors touching mounted filesystems, which can hang on a dead NFS server (filesystem also
 /// statfs-es network mounts on threads of their own): they share a worker away from the rest.
