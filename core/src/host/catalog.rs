@@ -6,8 +6,8 @@ use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
     arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon, loadavg,
-    mdadm, meminfo, netclass, netdev, netstat, os, pressure, schedstat, selinux, sockstat, softnet, stat,
-    textfile, thermal_zone, time, timex, udp_queues, uname, vmstat,
+    mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux, sockstat, softnet,
+    stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat,
 };
 use std::sync::Arc;
 
@@ -41,6 +41,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("netclass", |s| Box::new(netclass::NetClass::new(s))),
     ("netdev", |s| Box::new(netdev::NetDev::new(s))),
     ("netstat", |s| Box::new(netstat::NetStat::new(s))),
+    ("nvme", |s| Box::new(nvme::Nvme::new(s))),
     ("os", |s| Box::new(os::Os::new(s))),
     ("pressure", |s| Box::new(pressure::Pressure::new(s))),
     ("schedstat", |s| Box::new(schedstat::SchedStat::new(s))),
@@ -77,6 +78,7 @@ const ALL: &[&str] = &[
     "netclass",
     "netdev",
     "netstat",
+    "nvme",
     "os",
     "pressure",
     "schedstat",
@@ -115,7 +117,7 @@ pub fn default_collectors() -> &'static [&'static str] {
 
 /// Collectors reading hardware sensors through drivers that can be slow (i2c sensors, ACPI thermal
 /// zones, cpufreq on some CPUs): they share a worker away from the procfs lanes.
-const HARDWARE: &[&str] = &["cpufreq", "dmi", "edac", "hwmon", "thermal_zone"];
+const HARDWARE: &[&str] = &["cpufreq", "dmi", "edac", "hwmon", "nvme", "thermal_zone"];
 
 /// Collectors touching mounted filesystems, which can hang on a dead NFS server (filesystem also
 /// statfs-es network mounts on threads of their own): they share a worker away from the rest.

@@ -40,6 +40,7 @@ mod netclass;
 mod netdev;
 mod netlink;
 mod netstat;
+mod nvme;
 mod os;
 mod pressure;
 mod schedstat;
