@@ -4,6 +4,7 @@
 //!   names, static values agree, and the collectors working in it work in ours;
 //! - on the fixture tree tests/fixtures/host/basic: both read the same files, and every series and
 //!   value it produces, ours produces.
+//!
 //! The binary must be installed (scripts/install-deps.sh does it); the tests fail otherwise.
 
 use srekit::expfmt::parse_text;
@@ -216,12 +217,13 @@ fn ours_matches_node_exporter_on_this_host() {
             .filter_map(|s| s.label("collector").map(|c| (c.to_string(), s.value)))
             .collect()
     };
+    // (Ours may succeed where node_exporter fails: e.g. its cpufreq needs every sysfs file.)
     let ours_success = success(&ours);
     for (collector, value) in success(&theirs) {
         if let Some(mine) = ours_success.get(&collector) {
-            assert_eq!(
-                *mine, value,
-                "collector {collector}: success {mine} (ours) vs {value} (node_exporter)"
+            assert!(
+                value == 0.0 || *mine == 1.0,
+                "collector {collector} works in node_exporter but not in ours"
             );
         }
     }

@@ -5,9 +5,9 @@ use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
-    arp, conntrack, cpu, cpufreq, diskstats, entropy, filefd, filesystem, hwmon, loadavg, meminfo, netclass,
-    netdev, netstat, os, pressure, schedstat, selinux, sockstat, softnet, stat, textfile, thermal_zone, time,
-    timex, udp_queues, uname, vmstat,
+    arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon, loadavg,
+    mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux, sockstat, softnet,
+    stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat,
 };
 use std::sync::Arc;
 
@@ -24,19 +24,24 @@ type Build = fn(Arc<Settings>) -> Box<dyn Collector>;
 /// Every collector srekit has, by name, with its constructor. Sorted by name.
 const CATALOG: &[(&str, Build)] = &[
     ("arp", |s| Box::new(arp::Arp::new(s))),
+    ("bonding", |s| Box::new(bonding::Bonding::new(s))),
     ("conntrack", |s| Box::new(conntrack::Conntrack::new(s))),
     ("cpu", |s| Box::new(cpu::Cpu::new(s))),
     ("cpufreq", |s| Box::new(cpufreq::CpuFreq::new(s))),
     ("diskstats", |s| Box::new(diskstats::DiskStats::new(s))),
+    ("dmi", |s| Box::new(dmi::Dmi::new(s))),
+    ("edac", |s| Box::new(edac::Edac::new(s))),
     ("entropy", |s| Box::new(entropy::Entropy::new(s))),
     ("filefd", |s| Box::new(filefd::FileFd::new(s))),
     ("filesystem", |s| Box::new(filesystem::Filesystem::new(s))),
     ("hwmon", |s| Box::new(hwmon::Hwmon::new(s))),
     ("loadavg", |s| Box::new(loadavg::LoadAvg::new(s))),
+    ("mdadm", |s| Box::new(mdadm::Mdadm::new(s))),
     ("meminfo", |s| Box::new(meminfo::MemInfo::new(s))),
     ("netclass", |s| Box::new(netclass::NetClass::new(s))),
     ("netdev", |s| Box::new(netdev::NetDev::new(s))),
     ("netstat", |s| Box::new(netstat::NetStat::new(s))),
+    ("nvme", |s| Box::new(nvme::Nvme::new(s))),
     ("os", |s| Box::new(os::Os::new(s))),
     ("pressure", |s| Box::new(pressure::Pressure::new(s))),
     ("schedstat", |s| Box::new(schedstat::SchedStat::new(s))),
@@ -56,19 +61,24 @@ const CATALOG: &[(&str, Build)] = &[
 /// The names in [`CATALOG`], in the same order.
 const ALL: &[&str] = &[
     "arp",
+    "bonding",
     "conntrack",
     "cpu",
     "cpufreq",
     "diskstats",
+    "dmi",
+    "edac",
     "entropy",
     "filefd",
     "filesystem",
     "hwmon",
     "loadavg",
+    "mdadm",
     "meminfo",
     "netclass",
     "netdev",
     "netstat",
+    "nvme",
     "os",
     "pressure",
     "schedstat",
@@ -107,7 +117,7 @@ pub fn default_collectors() -> &'static [&'static str] {
 
 /// Collectors reading hardware sensors through drivers that can be slow (i2c sensors, ACPI thermal
 /// zones, cpufreq on some CPUs): they share a worker away from the procfs lanes.
-const HARDWARE: &[&str] = &["cpufreq", "hwmon", "thermal_zone"];
+const HARDWARE: &[&str] = &["cpufreq", "dmi", "edac", "hwmon", "nvme", "thermal_zone"];
 
 /// Collectors touching mounted filesystems, which can hang on a dead NFS server (filesystem also
 /// statfs-es network mounts on threads of their own): they share a worker away from the rest.
@@ -118,6 +128,7 @@ const MOUNTS: &[&str] = &["filesystem", "textfile"];
 /// conntrack (which walk kernel tables) on the second.
 const SECOND_LANE: &[&str] = &[
     "arp",
+    "bonding",
     "conntrack",
     "netclass",
     "netdev",
