@@ -77,7 +77,8 @@ impl PipelineErrorReporter {
         }
         let message = err.to_string();
         let now = Instant::now();
-        let due = self.last_logged.get(&message).is_none_or(|at| now.duration_since(*at) >= Self::LOG_INTERVAL);
+        let due =
+            self.last_logged.get(&message).is_none_or(|at| now.duration_since(*at) >= Self::LOG_INTERVAL);
         if due {
             log::warn!("log pipeline: {message}");
             if self.last_logged.len() > 1000 {

@@ -1,5 +1,5 @@
-//! Faults while serving: the log directory removed and re-created, and checkpoints that cannot be
-//! written (the state directory replaced by a file). The exporter keeps serving, counts the problem in
+//! Faults while serving: the log directory removed and re-created, a log file the exporter may not
+//! read, and checkpoints that cannot be written (the state directory replaced by a file). The exporter keeps serving, counts the problem in
 //! `srekit_log_errors_total{kind}`, and recovers when the fault goes.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -22,14 +22,23 @@ fn sample(port: u16, prefix: &str) -> Option<f64> {
     text.lines().find(|l| l.starts_with(prefix))?.rsplit(' ').next()?.parse().ok()
 }
 
-fn start(root: &Path) -> (Process, u16) {
+fn write_config(root: &Path) -> std::path::PathBuf {
     let config = format!(
         "[state]\ndirectory = \"{state}\"\n\n[[inputs]]\nname = \"app\"\npaths = [\"{logs}/*.log\"]\nformat = \"logfmt\"\n\n[[metrics]]\nname = \"app_events_total\"\nhelp = \"Events.\"\nkind = \"counter\"\nlabels = [\"kind\"]\n",
         state = root.join("state").display(),
         logs = root.join("logs").display()
     );
     std::fs::write(root.join("srekit.toml"), config).unwrap();
-    start_exporter(&[&format!("--config.file={}", root.join("srekit.toml").display()), "--collector.disable-defaults", "--collector.loadavg"])
+    root.join("srekit.toml")
+}
+
+fn start(root: &Path) -> (Process, u16) {
+    let config = write_config(root);
+    start_exporter(&[
+        &format!("--config.file={}", config.display()),
+        "--collector.disable-defaults",
+        "--collector.loadavg",
+    ])
 }
 
 #[test]
@@ -40,7 +49,8 @@ fn log_directory_removed_and_recreated() {
     std::fs::write(root.join("logs/app.log"), "").unwrap();
     let (_exporter, port) = start(root);
     append(&root.join("logs/app.log"), "kind=a\nkind=a\n");
-    wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"a\"}") == Some(2.0)).unwrap();
+    wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"a\"}") == Some(2.0))
+        .unwrap();
 
     std::fs::remove_dir_all(root.join("logs")).unwrap();
     std::thread::sleep(Duration::from_millis(1500));
@@ -49,7 +59,8 @@ fn log_directory_removed_and_recreated() {
 
     std::fs::create_dir_all(root.join("logs")).unwrap();
     append(&root.join("logs/app.log"), "kind=b\n");
-    wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"b\"}") == Some(1.0)).unwrap();
+    wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"b\"}") == Some(1.0))
+        .unwrap();
     assert_eq!(sample(port, "app_events_total{kind=\"a\"}"), Some(2.0), "nothing counted twice");
 }
 
@@ -82,4 +93,72 @@ fn unwritable_checkpoints_are_reported_and_recover() {
     let settled = sample(port, "srekit_log_errors_total{kind=\"checkpoint\"}").unwrap();
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(sample(port, "srekit_log_errors_total{kind=\"checkpoint\"}"), Some(settled));
+}
+
+/// A log file the exporter may not read: the error is counted (`kind="read"`) while the rest keeps
+/// working, and the file is followed once its permissions are fixed. Root reads everything, so when the
+/// test runs as root the exporter is started as `nobody` (setpriv, from util-linux).
+#[test]
+fn permission_denied_on_a_log_file() {
+    use std::os::unix::fs::{chown, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let logs = root.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::create_dir_all(root.join("state")).unwrap();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&logs, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let config = write_config(root);
+    let secret = logs.join("secret.log");
+    std::fs::write(&secret, "").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+
+    let port = free_port();
+    let as_root =
+        std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let mut command = if as_root {
+        const NOBODY: u32 = 65534;
+        chown(root.join("state"), Some(NOBODY), Some(NOBODY)).unwrap();
+        let mut command = std::process::Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(exporter_binary());
+        command
+    } else {
+        std::process::Command::new(exporter_binary())
+    };
+    command
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg(format!("--config.file={}", config.display()))
+        .args(["--collector.disable-defaults", "--collector.loadavg"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let _exporter = Process { child: command.spawn().unwrap(), name: "srekit-exporter" };
+    wait_until(Duration::from_secs(20), || {
+        http_get(port, "/healthz", &[]).map(|r| r.status == 200).unwrap_or(false)
+    })
+    .unwrap();
+
+    // A readable file beside it is followed as usual, and the unreadable one is reported.
+    let open = logs.join("open.log");
+    append(&open, "kind=open\n");
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+    wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"open\"}") == Some(1.0))
+        .unwrap();
+    wait_until(Duration::from_secs(20), || {
+        sample(port, "srekit_log_errors_total{kind=\"read\"}").is_some_and(|v| v >= 1.0)
+    })
+    .unwrap();
+    let reported = sample(port, "srekit_log_errors_total{kind=\"read\"}").unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    assert_eq!(
+        sample(port, "srekit_log_errors_total{kind=\"read\"}"),
+        Some(reported),
+        "a persistent fault is counted once, not at every poll"
+    );
+
+    // Fix the permissions: the file is followed and its new lines are counted.
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    append(&secret, "kind=secret\n");
+    wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"secret\"}") == Some(1.0))
+        .unwrap();
 }
