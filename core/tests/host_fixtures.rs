@@ -183,6 +183,27 @@ fn missing_roots_fail_per_collector_without_failing_the_scrape() {
     assert!(report.failures.iter().all(|(_, e)| matches!(e, CollectError::Io { .. })));
 }
 
+#[test]
+fn a_fifo_in_the_textfile_directory_does_not_block_the_scrape() {
+    // Reading a FIFO blocks until something writes to it; the collector must skip it, flag the error
+    // and still export the regular files beside it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("good.prom"), "app_up 1\n").expect("write");
+    let fifo = dir.path().join("stuck.prom");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("run mkfifo");
+    assert!(made.success());
+    let mut config = fixture_config(&fixture());
+    config.textfile_directory = Some(dir.path().to_path_buf());
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let families = HostCollector::new(config).expect("valid config").collect();
+        let _ = done.send(families);
+    });
+    let families = wait.recv_timeout(std::time::Duration::from_secs(20)).expect("the scrape finishes");
+    assert_eq!(value(&families, "app_up", &[]), Some(1.0));
+    assert_eq!(value(&families, "node_textfile_scrape_error", &[]), Some(1.0));
+}
+
 /// Copies a directory tree (symlinks are recreated as symlinks, as sysfs has them).
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");

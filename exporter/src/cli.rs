@@ -51,7 +51,7 @@ pub struct WebFlags {
     /// Path under which metrics are served.
     #[arg(long = "web.telemetry-path", default_value = "/metrics", global = true)]
     pub telemetry_path: String,
-    /// Maximum number of scrapes served at once; more get 503 (0 means no limit).
+    /// Maximum number of scrapes collected at once; more wait for a slot (up to 10 s, then 503). 0: no limit.
     #[arg(long = "web.max-requests", default_value_t = 40, global = true)]
     pub max_requests: usize,
     /// Seconds a client may take to send its request headers.

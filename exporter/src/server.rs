@@ -36,6 +36,9 @@ pub struct ServerSettings {
     pub write_timeout: Duration,
 }
 
+/// How long a scrape waits for one of the `--web.max-requests` collection slots before it gets 503.
+const SCRAPE_SLOT_WAIT: Duration = Duration::from_secs(10);
+
 struct State {
     scraper: Arc<Scraper>,
     settings: ServerSettings,
@@ -195,12 +198,12 @@ fn html_escape(text: &str) -> String {
 }
 
 async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<Bytes>> {
+    // At most `max_requests` collections run at once; a scrape beyond that waits for a slot (a burst
+    // of scrapers is served, not refused) and gets 503 only when none frees up in time.
     let _slot = match &state.scrape_slots {
-        Some(slots) => match slots.try_acquire() {
-            Ok(permit) => Some(permit),
-            Err(_) => {
-                return text_response(StatusCode::SERVICE_UNAVAILABLE, "too many concurrent scrapes\n");
-            }
+        Some(slots) => match tokio::time::timeout(SCRAPE_SLOT_WAIT, slots.acquire()).await {
+            Ok(Ok(permit)) => Some(permit),
+            _ => return text_response(StatusCode::SERVICE_UNAVAILABLE, "too many concurrent scrapes\n"),
         },
         None => None,
     };

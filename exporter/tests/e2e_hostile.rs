@@ -45,13 +45,13 @@ fn slowloris_does_not_block_scrapes() {
 }
 
 #[test]
-fn concurrent_scrape_cap_answers_503_beyond_it() {
-    // With a cap of 1 and many clients at once, some get 503 and none get anything but 200 or 503.
+fn scrapes_beyond_the_concurrency_cap_wait_for_a_slot() {
+    // With a cap of 1 and 16 clients at once, collections run one at a time and every client is
+    // served: a burst of scrapers queues for the slot instead of being refused with 503.
     let (_exporter, port) = start_exporter(&["--web.max-requests=1"]);
     let handles: Vec<_> = (0..16)
         .map(|_| std::thread::spawn(move || http_get(port, "/metrics", &[]).unwrap().status))
         .collect();
     let statuses: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "{statuses:?}");
-    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
 }

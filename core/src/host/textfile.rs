@@ -38,6 +38,11 @@ impl Collector for Textfile {
             };
             files.sort();
             for path in files {
+                // Only regular files: reading a FIFO or device named `*.prom` could block the scrape.
+                if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                    error = true;
+                    continue;
+                }
                 let Ok(text) = std::fs::read_to_string(&path) else {
                     error = true;
                     continue;
