@@ -1,12 +1,30 @@
 #!/usr/bin/env bash
-# Runs every cargo-fuzz target under fuzz/ for the given number of seconds each (default 10).
+# Runs every cargo-fuzz target under fuzz/ for the given number of seconds each (default 10), one
+# after the other, and prints libFuzzer's final line (executions, coverage) for each.
+# Inputs that once crashed a target are kept in fuzz/regressions/<target>/ and replayed first;
+# the working corpus (fuzz/corpus/<target>/) is not committed.
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+# Usage: scripts/fuzz.sh [seconds per target] [target...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
+shift || true
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
-for t in $(cargo fuzz list); do
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo fuzz list)
+for t in "${targets[@]}"; do
   echo "== fuzz $t (${secs}s)"
-  cargo fuzz run "$t" -- -max_total_time="$secs" -rss_limit_mb=2048
+  mkdir -p "fuzz/corpus/$t"
+  dirs=("fuzz/corpus/$t")
+  [ -d "fuzz/regressions/$t" ] && dirs+=("fuzz/regressions/$t")
+  log=$(mktemp)
+  if ! cargo fuzz run "$t" "${dirs[@]}" -- -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+    tail -40 "$log"
+    echo "fuzz $t: FAILED (crashing input under fuzz/artifacts/$t/; copy it to fuzz/regressions/$t/ once fixed)"
+    exit 1
+  fi
+  grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | tr '\n' ' '
+  echo
+  rm -f "$log"
 done
