@@ -2,9 +2,9 @@
 # Each suite has its own script under scripts/ so the suites can grow without touching this file.
 CARGO ?= cargo
 
-.PHONY: test test-rust test-python test-node test-e2e bench fuzz fmt lint
+.PHONY: test test-rust test-python test-node test-e2e test-fuzz bench fuzz fmt lint
 
-test: test-rust test-python test-node test-e2e
+test: test-rust test-python test-node test-e2e test-fuzz
 
 test-rust:
 	$(CARGO) test --workspace --all-targets
@@ -18,6 +18,10 @@ test-node:
 
 test-e2e:
 	scripts/test-e2e.sh
+
+# Every fuzz target briefly (seconds), replaying fuzz/regressions/ first; `make fuzz` runs longer.
+test-fuzz:
+	scripts/fuzz.sh $${FUZZ_SMOKE_SECONDS:-5}
 
 bench:
 	$(CARGO) bench -p srekit-benches
