@@ -204,6 +204,19 @@ fn a_fifo_in_the_textfile_directory_does_not_block_the_scrape() {
     assert_eq!(value(&families, "node_textfile_scrape_error", &[]), Some(1.0));
 }
 
+#[test]
+fn textfiles_with_timestamps_are_skipped_like_node_exporter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("good.prom"), "app_up 1\n").expect("write");
+    std::fs::write(dir.path().join("stamped.prom"), "app_stamped 1 1700000000000\n").expect("write");
+    let mut config = fixture_config(&fixture());
+    config.textfile_directory = Some(dir.path().to_path_buf());
+    let families = HostCollector::new(config).expect("valid config").collect();
+    assert_eq!(value(&families, "app_up", &[]), Some(1.0));
+    assert_eq!(value(&families, "app_stamped", &[]), None);
+    assert_eq!(value(&families, "node_textfile_scrape_error", &[]), Some(1.0));
+}
+
 /// Copies a directory tree (symlinks are recreated as symlinks, as sysfs has them).
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");

@@ -1,6 +1,7 @@
 //! textfile: metrics from `*.prom` files in a directory (read with [`crate::expfmt::parse_text`]),
 //! `node_textfile_mtime_seconds{file}` for each file read, and `node_textfile_scrape_error` (1 when a
-//! file could not be read or parsed; the other files are still exported).
+//! file could not be read or parsed, or carries sample timestamps, which node_exporter rejects too; the
+//! other files are still exported).
 
 use super::catalog::Collector;
 use super::config::Settings;
@@ -51,6 +52,11 @@ impl Collector for Textfile {
                     error = true;
                     continue;
                 };
+                // As node_exporter: client-side timestamps are not supported; the whole file is skipped.
+                if families.iter().any(|f| f.samples.iter().any(|s| s.timestamp.is_some())) {
+                    error = true;
+                    continue;
+                }
                 let shown = path.to_string_lossy();
                 for mut family in families {
                     if family.help.is_empty() {
