@@ -150,6 +150,38 @@ fn odd_cases_are_handled_like_node_exporter() {
     assert_eq!(value(&families, "node_thermal_zone_temp", &[("zone", "0")]), Some(47.0));
     // schedstat ns -> seconds.
     assert_eq!(value(&families, "node_schedstat_running_seconds", &[("cpu", "0")]), Some(2.5));
+    // ipvs: hex totals; backends summed per label set (the FWM service lists one real server twice).
+    assert_eq!(value(&families, "node_ipvs_connections", &[]), Some(0x23765872u64 as f64));
+    assert_eq!(value(&families, "node_ipvs_incoming_bytes", &[]), Some(0xA5E0D0B5E3u64 as f64));
+    let backend = [
+        ("local_address", "192.168.0.22"),
+        ("local_port", "3306"),
+        ("remote_address", "192.168.82.22"),
+        ("remote_port", "3306"),
+        ("proto", "TCP"),
+        ("local_mark", ""),
+    ];
+    assert_eq!(value(&families, "node_ipvs_backend_connections_active", &backend), Some(248.0));
+    assert_eq!(value(&families, "node_ipvs_backend_weight", &backend), Some(100.0));
+    let marked = [
+        ("local_address", ""),
+        ("local_port", "0"),
+        ("remote_address", "192.168.50.26"),
+        ("remote_port", "3306"),
+        ("proto", "FWM"),
+        ("local_mark", "10001000"),
+    ];
+    assert_eq!(value(&families, "node_ipvs_backend_connections_inactive", &marked), Some(3.0));
+    assert_eq!(value(&families, "node_ipvs_backend_weight", &marked), Some(5.0));
+    let v6 = [
+        ("local_address", "2620::1"),
+        ("local_port", "53"),
+        ("remote_address", "2620::2"),
+        ("remote_port", "53"),
+        ("proto", "UDP"),
+        ("local_mark", ""),
+    ];
+    assert_eq!(value(&families, "node_ipvs_backend_connections_inactive", &v6), Some(7.0));
     // textfile: the good file is exported, the broken one flags an error, .txt is ignored.
     assert_eq!(value(&families, "app_jobs", &[("queue", "default")]), Some(42.0));
     assert_eq!(value(&families, "app_temperature", &[]), Some(21.5));

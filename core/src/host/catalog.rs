@@ -5,9 +5,9 @@ use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
-    arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon, loadavg,
-    mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux, sockstat, softnet,
-    stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat,
+    arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon, ipvs,
+    loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux, sockstat,
+    softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat,
 };
 use std::sync::Arc;
 
@@ -35,6 +35,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("filefd", |s| Box::new(filefd::FileFd::new(s))),
     ("filesystem", |s| Box::new(filesystem::Filesystem::new(s))),
     ("hwmon", |s| Box::new(hwmon::Hwmon::new(s))),
+    ("ipvs", |s| Box::new(ipvs::Ipvs::new(s))),
     ("loadavg", |s| Box::new(loadavg::LoadAvg::new(s))),
     ("mdadm", |s| Box::new(mdadm::Mdadm::new(s))),
     ("meminfo", |s| Box::new(meminfo::MemInfo::new(s))),
@@ -72,6 +73,7 @@ const ALL: &[&str] = &[
     "filefd",
     "filesystem",
     "hwmon",
+    "ipvs",
     "loadavg",
     "mdadm",
     "meminfo",

@@ -33,6 +33,7 @@ mod entropy;
 mod filefd;
 mod filesystem;
 mod hwmon;
+mod ipvs;
 mod loadavg;
 mod mdadm;
 mod meminfo;
