@@ -24,7 +24,7 @@ for t in "${targets[@]}"; do
     echo "fuzz $t: FAILED (crashing input under fuzz/artifacts/$t/; copy it to fuzz/regressions/$t/ once fixed)"
     exit 1
   fi
-  grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | tr '\n' ' '
+  grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | tr -s '\n\t ' ' '
   echo
   rm -f "$log"
 done
