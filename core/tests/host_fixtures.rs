@@ -182,6 +182,15 @@ fn odd_cases_are_handled_like_node_exporter() {
         ("local_mark", ""),
     ];
     assert_eq!(value(&families, "node_ipvs_backend_connections_inactive", &v6), Some(7.0));
+    // xfs: per device from sys/fs/xfs/<device>/stats/stats; the global sys/fs/xfs/stats is not a device.
+    assert_eq!(
+        value(&families, "node_xfs_extent_allocation_extents_allocated", &[("device", "sda1")]),
+        Some(92447.0)
+    );
+    assert_eq!(value(&families, "node_xfs_inode_operation_missed", &[("device", "sda1")]), Some(126238.0));
+    // The kernel's `rw` line is "write_calls read_calls".
+    assert_eq!(value(&families, "node_xfs_write_calls", &[("device", "sda1")]), Some(107739.0));
+    assert_eq!(value(&families, "node_xfs_read_calls", &[("device", "stats")]), None);
     // textfile: the good file is exported, the broken one flags an error, .txt is ignored.
     assert_eq!(value(&families, "app_jobs", &[("queue", "default")]), Some(42.0));
     assert_eq!(value(&families, "app_temperature", &[]), Some(21.5));

@@ -7,7 +7,7 @@ use super::error::CollectError;
 use super::{
     arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon, ipvs,
     loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux, sockstat,
-    softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat,
+    softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs,
 };
 use std::sync::Arc;
 
@@ -57,6 +57,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("udp_queues", |s| Box::new(udp_queues::UdpQueues::new(s))),
     ("uname", |s| Box::new(uname::Uname::new(s))),
     ("vmstat", |s| Box::new(vmstat::VmStat::new(s))),
+    ("xfs", |s| Box::new(xfs::Xfs::new(s))),
 ];
 
 /// The names in [`CATALOG`], in the same order.
@@ -95,6 +96,7 @@ const ALL: &[&str] = &[
     "udp_queues",
     "uname",
     "vmstat",
+    "xfs",
 ];
 
 /// Every collector srekit implements, sorted by name.
@@ -141,6 +143,7 @@ const SECOND_LANE: &[&str] = &[
     "timex",
     "udp_queues",
     "vmstat",
+    "xfs",
 ];
 
 /// Where collector `name` runs. Four workers in all: every extra worker costs a thread wake-up per

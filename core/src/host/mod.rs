@@ -56,6 +56,7 @@ mod timex;
 mod udp_queues;
 mod uname;
 mod vmstat;
+mod xfs;
 
 pub use catalog::{all_collectors, default_collectors};
 pub use config::{
