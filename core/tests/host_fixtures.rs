@@ -191,6 +191,12 @@ fn odd_cases_are_handled_like_node_exporter() {
     // The kernel's `rw` line is "write_calls read_calls".
     assert_eq!(value(&families, "node_xfs_write_calls", &[("device", "sda1")]), Some(107739.0));
     assert_eq!(value(&families, "node_xfs_read_calls", &[("device", "stats")]), None);
+    // bcache: bch_hprint sizes (fractions in 1/1024ths, signed terms) read as node_exporter reads them.
+    let set = [("uuid", "deaddd54-c735-46d5-868e-f331c5fd7c74"), ("backing_device", "bdev0")];
+    assert_eq!(value(&families, "node_bcache_dirty_data_bytes", &set), Some(21894266880.0));
+    assert_eq!(value(&families, "node_bcache_writeback_rate_integral_term", &set), Some(-437748.0));
+    assert_eq!(value(&families, "node_bcache_bypassed_bytes", &set), Some(1150976.0));
+    assert_eq!(value(&families, "node_bcache_written_bytes", &[("cache_device", "cache0")]), Some(2548.0));
     // textfile: the good file is exported, the broken one flags an error, .txt is ignored.
     assert_eq!(value(&families, "app_jobs", &[("queue", "default")]), Some(42.0));
     assert_eq!(value(&families, "app_temperature", &[]), Some(21.5));

@@ -5,9 +5,9 @@ use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
-    arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon, ipvs,
-    loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux, sockstat,
-    softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs,
+    arp, bcache, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon,
+    ipvs, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux,
+    sockstat, softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs,
 };
 use std::sync::Arc;
 
@@ -24,6 +24,7 @@ type Build = fn(Arc<Settings>) -> Box<dyn Collector>;
 /// Every collector srekit has, by name, with its constructor. Sorted by name.
 const CATALOG: &[(&str, Build)] = &[
     ("arp", |s| Box::new(arp::Arp::new(s))),
+    ("bcache", |s| Box::new(bcache::Bcache::new(s))),
     ("bonding", |s| Box::new(bonding::Bonding::new(s))),
     ("conntrack", |s| Box::new(conntrack::Conntrack::new(s))),
     ("cpu", |s| Box::new(cpu::Cpu::new(s))),
@@ -63,6 +64,7 @@ const CATALOG: &[(&str, Build)] = &[
 /// The names in [`CATALOG`], in the same order.
 const ALL: &[&str] = &[
     "arp",
+    "bcache",
     "bonding",
     "conntrack",
     "cpu",

@@ -22,6 +22,7 @@ mod read;
 mod runner;
 
 mod arp;
+mod bcache;
 mod bonding;
 mod conntrack;
 mod cpu;
