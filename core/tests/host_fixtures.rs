@@ -197,6 +197,18 @@ fn odd_cases_are_handled_like_node_exporter() {
     assert_eq!(value(&families, "node_bcache_writeback_rate_integral_term", &set), Some(-437748.0));
     assert_eq!(value(&families, "node_bcache_bypassed_bytes", &set), Some(1150976.0));
     assert_eq!(value(&families, "node_bcache_written_bytes", &[("cache_device", "cache0")]), Some(2548.0));
+    // btrfs: device sizes in sectors, RAID ratios, an unparsable value read as 0 (as node_exporter).
+    let fs = ("uuid", "0abb23a9-9aab-4e27-a0a2-e26aba1e5bd8");
+    assert_eq!(
+        value(&families, "node_btrfs_device_size_bytes", &[fs, ("device", "loop25")]),
+        Some(10737418240.0)
+    );
+    let metadata = [fs, ("block_group_type", "metadata"), ("mode", "raid1")];
+    assert_eq!(value(&families, "node_btrfs_allocation_ratio", &metadata), Some(2.0));
+    assert_eq!(value(&families, "node_btrfs_used_bytes", &metadata), Some(933888.0));
+    let system = [fs, ("block_group_type", "system"), ("mode", "raid1")];
+    assert_eq!(value(&families, "node_btrfs_used_bytes", &system), Some(0.0));
+    assert_eq!(value(&families, "node_btrfs_info", &[fs, ("label", "fixture")]), Some(1.0));
     // textfile: the good file is exported, the broken one flags an error, .txt is ignored.
     assert_eq!(value(&families, "app_jobs", &[("queue", "default")]), Some(42.0));
     assert_eq!(value(&families, "app_temperature", &[]), Some(21.5));

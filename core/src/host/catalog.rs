@@ -5,8 +5,8 @@ use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
-    arp, bcache, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon,
-    ipvs, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux,
+    arp, bcache, bonding, btrfs, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem,
+    hwmon, ipvs, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux,
     sockstat, softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs,
 };
 use std::sync::Arc;
@@ -26,6 +26,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("arp", |s| Box::new(arp::Arp::new(s))),
     ("bcache", |s| Box::new(bcache::Bcache::new(s))),
     ("bonding", |s| Box::new(bonding::Bonding::new(s))),
+    ("btrfs", |s| Box::new(btrfs::Btrfs::new(s))),
     ("conntrack", |s| Box::new(conntrack::Conntrack::new(s))),
     ("cpu", |s| Box::new(cpu::Cpu::new(s))),
     ("cpufreq", |s| Box::new(cpufreq::CpuFreq::new(s))),
@@ -66,6 +67,7 @@ const ALL: &[&str] = &[
     "arp",
     "bcache",
     "bonding",
+    "btrfs",
     "conntrack",
     "cpu",
     "cpufreq",

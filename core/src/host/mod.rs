@@ -24,6 +24,7 @@ mod runner;
 mod arp;
 mod bcache;
 mod bonding;
+mod btrfs;
 mod conntrack;
 mod cpu;
 mod cpufreq;
