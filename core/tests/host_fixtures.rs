@@ -209,6 +209,20 @@ fn odd_cases_are_handled_like_node_exporter() {
     let system = [fs, ("block_group_type", "system"), ("mode", "raid1")];
     assert_eq!(value(&families, "node_btrfs_used_bytes", &system), Some(0.0));
     assert_eq!(value(&families, "node_btrfs_info", &[fs, ("label", "fixture")]), Some(1.0));
+    // zfs: unsigned 64-bit kstats only, pool io columns, datasets and the pool state.
+    assert_eq!(value(&families, "node_zfs_arc_hits", &[]), Some(8772612.0));
+    assert!(find(&families, "node_zfs_arc_memory_direct_count").is_none());
+    assert_eq!(value(&families, "node_zfs_zpool_nread", &[("zpool", "pool1")]), Some(1884160.0));
+    let dataset = [("zpool", "pool1"), ("dataset", "pool1/dataset1")];
+    assert_eq!(value(&families, "node_zfs_zpool_dataset_nunlinks", &dataset), Some(14148.0));
+    assert_eq!(
+        value(&families, "node_zfs_zpool_state", &[("zpool", "pool1"), ("state", "online")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&families, "node_zfs_zpool_state", &[("zpool", "pool1"), ("state", "faulted")]),
+        Some(0.0)
+    );
     // textfile: the good file is exported, the broken one flags an error, .txt is ignored.
     assert_eq!(value(&families, "app_jobs", &[("queue", "default")]), Some(42.0));
     assert_eq!(value(&families, "app_temperature", &[]), Some(21.5));

@@ -7,7 +7,7 @@ use super::error::CollectError;
 use super::{
     arp, bcache, bonding, btrfs, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem,
     hwmon, ipvs, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux,
-    sockstat, softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs,
+    sockstat, softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs, zfs,
 };
 use std::sync::Arc;
 
@@ -60,6 +60,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("uname", |s| Box::new(uname::Uname::new(s))),
     ("vmstat", |s| Box::new(vmstat::VmStat::new(s))),
     ("xfs", |s| Box::new(xfs::Xfs::new(s))),
+    ("zfs", |s| Box::new(zfs::Zfs::new(s))),
 ];
 
 /// The names in [`CATALOG`], in the same order.
@@ -101,6 +102,7 @@ const ALL: &[&str] = &[
     "uname",
     "vmstat",
     "xfs",
+    "zfs",
 ];
 
 /// Every collector srekit implements, sorted by name.
@@ -148,6 +150,7 @@ const SECOND_LANE: &[&str] = &[
     "udp_queues",
     "vmstat",
     "xfs",
+    "zfs",
 ];
 
 /// Where collector `name` runs. Four workers in all: every extra worker costs a thread wake-up per

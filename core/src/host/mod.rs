@@ -59,6 +59,7 @@ mod udp_queues;
 mod uname;
 mod vmstat;
 mod xfs;
+mod zfs;
 
 pub use catalog::{all_collectors, default_collectors};
 pub use config::{
