@@ -162,3 +162,86 @@ fn permission_denied_on_a_log_file() {
     wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"secret\"}") == Some(1.0))
         .unwrap();
 }
+
+/// Unmounts a tmpfs when dropped (also when the test fails).
+struct Mount(std::path::PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Disk full while writing the checkpoint, for real: the state directory is a 64 KiB tmpfs that the
+/// test fills up. Lines keep being counted, the failed writes are counted as `kind="checkpoint"`, and
+/// once space is freed the checkpoint is written again, so a restart resumes exactly where it stopped.
+/// Mounting needs root; without it the test says so and checks nothing.
+#[test]
+fn disk_full_while_writing_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("logs")).unwrap();
+    std::fs::create_dir_all(root.join("state")).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(root.join("state"))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let _mount = Mount(root.join("state"));
+    let log = root.join("logs/app.log");
+    std::fs::write(&log, "").unwrap();
+    let (mut exporter, port) = start(root);
+    append(&log, "kind=a\n");
+    wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"a\"}") == Some(1.0))
+        .unwrap();
+
+    // Fill the filesystem to the last byte.
+    let filler = root.join("state/filler");
+    {
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 4096];
+        while file.write_all(&block).is_ok() {}
+        let _ = file.write_all(&[0u8]);
+    }
+    append(&log, "kind=b\nkind=b\n");
+    wait_until(Duration::from_secs(20), || {
+        sample(port, "srekit_log_errors_total{kind=\"checkpoint\"}").is_some_and(|v| v > 0.0)
+    })
+    .unwrap();
+    assert_eq!(
+        sample(port, "app_events_total{kind=\"b\"}"),
+        Some(2.0),
+        "lines are counted while the disk is full"
+    );
+    assert_eq!(http_get(port, "/metrics", &[]).unwrap().status, 200);
+
+    // Free the space: checkpoints succeed again and the error count settles.
+    std::fs::remove_file(&filler).unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let settled = sample(port, "srekit_log_errors_total{kind=\"checkpoint\"}").unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(sample(port, "srekit_log_errors_total{kind=\"checkpoint\"}"), Some(settled));
+
+    // A restart resumes at the checkpoint: only lines written after it are counted.
+    assert_eq!(exporter.terminate(Duration::from_secs(10)), Some(0));
+    append(&log, "kind=c\n");
+    let (_again, port) = start(root);
+    wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"c\"}") == Some(1.0))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        sample(port, "app_events_total{kind=\"a\"}"),
+        None,
+        "nothing before the checkpoint is counted again"
+    );
+    assert_eq!(
+        sample(port, "app_events_total{kind=\"b\"}"),
+        None,
+        "nothing before the checkpoint is counted again"
+    );
+}
