@@ -61,8 +61,10 @@ fn a_100_mb_line_and_a_series_cap_breach_keep_memory_bounded() {
         "--collector.disable-defaults",
         "--collector.loadavg",
     ]);
-    wait_until(Duration::from_secs(120), || sample(port, "srekit_log_lines_total{input=\"app\"}") == Some(200_003.0))
-        .unwrap();
+    wait_until(Duration::from_secs(120), || {
+        sample(port, "srekit_log_lines_total{input=\"app\"}") == Some(200_003.0)
+    })
+    .unwrap();
     assert_eq!(sample(port, "app_events_total{kind=\"before\"}"), Some(1.0));
     assert_eq!(sample(port, "app_events_total{kind=\"after\"}"), Some(1.0));
     assert_eq!(sample(port, "srekit_log_lines_skipped_total{input=\"app\",reason=\"too_long\"}"), Some(1.0));
