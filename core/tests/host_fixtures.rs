@@ -158,6 +158,41 @@ fn odd_cases_are_handled_like_node_exporter() {
 }
 
 #[test]
+fn power_supplies_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "powersupplyclass"), Some(1.0));
+    let bat = [("power_supply", "BAT0")];
+    assert_eq!(value(&families, "node_power_supply_capacity", &bat), Some(78.0));
+    assert_eq!(value(&families, "node_power_supply_cyclecount", &bat), Some(312.0));
+    assert_eq!(value(&families, "node_power_supply_energy_watthour", &bat), Some(39.12));
+    assert_eq!(value(&families, "node_power_supply_power_watt", &bat), Some(9.87));
+    assert_eq!(value(&families, "node_power_supply_voltage_volt", &bat), Some(12.186));
+    assert_eq!(value(&families, "node_power_supply_online", &[("power_supply", "AC")]), Some(1.0));
+    // No temp file: no temperature series; time_to_empty_avg is read but not exported.
+    assert_eq!(value(&families, "node_power_supply_temp_celsius", &bat), None);
+    assert!(find(&families, "node_power_supply_time_to_empty_seconds").is_none());
+    // Info: non-empty string attributes only (serial_number is empty).
+    let info = find(&families, "node_power_supply_info").expect("info family");
+    let battery = info.samples.iter().find(|s| s.label("power_supply") == Some("BAT0")).expect("BAT0 info");
+    assert_eq!(battery.label("status"), Some("Discharging"));
+    assert_eq!(battery.label("model_name"), Some("5B10W13975"));
+    assert_eq!(battery.label("serial_number"), None);
+    let ac = info.samples.iter().find(|s| s.label("power_supply") == Some("AC")).expect("AC info");
+    assert_eq!(ac.labels.len(), 2, "power_supply and type: {:?}", ac.labels);
+}
+
+#[test]
+fn a_garbage_power_supply_number_fails_the_collector_like_node_exporter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::write(dir.path().join("sys/class/power_supply/BAT0/capacity"), "n/a\n").expect("write");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "powersupplyclass"), Some(0.0));
+    assert!(find(&families, "node_power_supply_info").is_none());
+    assert_eq!(success(&families, "meminfo"), Some(1.0));
+}
+
+#[test]
 fn user_device_exclusion_drops_veth_churn() {
     let mut config = fixture_config(&fixture());
     config.netdev_device_exclude = Some("^(lo|veth.*)$".into());

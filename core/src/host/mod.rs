@@ -42,6 +42,7 @@ mod netlink;
 mod netstat;
 mod nvme;
 mod os;
+mod powersupplyclass;
 mod pressure;
 mod schedstat;
 mod selinux;
