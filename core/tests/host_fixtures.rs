@@ -193,6 +193,28 @@ fn a_garbage_power_supply_number_fails_the_collector_like_node_exporter() {
 }
 
 #[test]
+fn rapl_zones_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "rapl"), Some(1.0));
+    // `package-0` is split into name and index; the `intel-rapl` control type (no name file) is skipped.
+    assert_eq!(value(&families, "node_rapl_package_joules", &[("index", "0")]), Some(84739.161836));
+    assert_eq!(value(&families, "node_rapl_core_joules", &[("index", "0")]), Some(31248.071226));
+    assert_eq!(value(&families, "node_rapl_dram_joules", &[("index", "0")]), Some(9876.54321));
+    assert_eq!(value(&families, "node_rapl_psys_joules", &[("index", "0")]), Some(150.000123));
+    let package = find(&families, "node_rapl_package_joules").expect("package family");
+    assert_eq!(package.samples.len(), 1);
+    let path = package.samples[0].label("path").expect("path label");
+    assert!(path.ends_with("sys/class/powercap/intel-rapl:0"), "{path}");
+    // A zone whose energy counter is unreadable fails the collector (root-only energy_uj).
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::remove_file(dir.path().join("sys/class/powercap/intel-rapl:1/energy_uj")).expect("remove");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "rapl"), Some(0.0));
+    assert!(find(&families, "node_rapl_package_joules").is_none());
+}
+
+#[test]
 fn user_device_exclusion_drops_veth_churn() {
     let mut config = fixture_config(&fixture());
     config.netdev_device_exclude = Some("^(lo|veth.*)$".into());

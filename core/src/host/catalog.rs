@@ -6,8 +6,8 @@ use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
     arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon, loadavg,
-    mdadm, meminfo, netclass, netdev, netstat, nvme, os, powersupplyclass, pressure, schedstat, selinux,
-    sockstat, softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat,
+    mdadm, meminfo, netclass, netdev, netstat, nvme, os, powersupplyclass, pressure, rapl, schedstat,
+    selinux, sockstat, softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat,
 };
 use std::sync::Arc;
 
@@ -45,6 +45,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("os", |s| Box::new(os::Os::new(s))),
     ("powersupplyclass", |s| Box::new(powersupplyclass::PowerSupplyClass::new(s))),
     ("pressure", |s| Box::new(pressure::Pressure::new(s))),
+    ("rapl", |s| Box::new(rapl::Rapl::new(s))),
     ("schedstat", |s| Box::new(schedstat::SchedStat::new(s))),
     ("selinux", |s| Box::new(selinux::Selinux::new(s))),
     ("sockstat", |s| Box::new(sockstat::SockStat::new(s))),
@@ -83,6 +84,7 @@ const ALL: &[&str] = &[
     "os",
     "powersupplyclass",
     "pressure",
+    "rapl",
     "schedstat",
     "selinux",
     "sockstat",
@@ -119,7 +121,8 @@ pub fn default_collectors() -> &'static [&'static str] {
 
 /// Collectors reading hardware sensors through drivers that can be slow (i2c sensors, ACPI thermal
 /// zones, cpufreq on some CPUs): they share a worker away from the procfs lanes.
-const HARDWARE: &[&str] = &["cpufreq", "dmi", "edac", "hwmon", "nvme", "powersupplyclass", "thermal_zone"];
+const HARDWARE: &[&str] =
+    &["cpufreq", "dmi", "edac", "hwmon", "nvme", "powersupplyclass", "rapl", "thermal_zone"];
 
 /// Collectors touching mounted filesystems, which can hang on a dead NFS server (filesystem also
 /// statfs-es network mounts on threads of their own): they share a worker away from the rest.

@@ -44,6 +44,7 @@ mod nvme;
 mod os;
 mod powersupplyclass;
 mod pressure;
+mod rapl;
 mod schedstat;
 mod selinux;
 mod sockstat;
