@@ -215,6 +215,33 @@ fn rapl_zones_are_read_like_node_exporter() {
 }
 
 #[test]
+fn fibre_channel_hosts_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "fibrechannel"), Some(1.0));
+    let host = [("fc_host", "host0")];
+    // Hexadecimal counters; nos_count is absent (0); invalid_crc_count is all ones (not implemented).
+    assert_eq!(value(&families, "node_fibrechannel_rx_frames", &host), Some(1_915_994.0));
+    assert_eq!(value(&families, "node_fibrechannel_fcp_packet_aborts", &host), Some(19.0));
+    assert_eq!(value(&families, "node_fibrechannel_seconds_since_last_reset", &host), Some(604_800.0));
+    assert_eq!(value(&families, "node_fibrechannel_nos", &host), Some(0.0));
+    assert!(find(&families, "node_fibrechannel_invalid_crc").is_none());
+    let info = find(&families, "node_fibrechannel_info").expect("info family");
+    let sample = &info.samples[0];
+    assert_eq!(sample.label("port_id"), Some("010200"));
+    assert_eq!(sample.label("port_name"), Some("10000090fa94ab3c"));
+    assert_eq!(sample.label("speed"), Some("16 Gbit"));
+    assert_eq!(sample.label("node_name"), None);
+    assert_eq!(sample.labels.len(), 11);
+    // A missing info attribute fails the collector, as in node_exporter 1.5.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::remove_file(dir.path().join("sys/class/fc_host/host0/symbolic_name")).expect("remove");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "fibrechannel"), Some(0.0));
+    assert!(find(&families, "node_fibrechannel_info").is_none());
+}
+
+#[test]
 fn user_device_exclusion_drops_veth_churn() {
     let mut config = fixture_config(&fixture());
     config.netdev_device_exclude = Some("^(lo|veth.*)$".into());

@@ -5,9 +5,10 @@ use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
-    arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem, hwmon, loadavg,
-    mdadm, meminfo, netclass, netdev, netstat, nvme, os, powersupplyclass, pressure, rapl, schedstat,
-    selinux, sockstat, softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat,
+    arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, fibrechannel, filefd, filesystem,
+    hwmon, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, powersupplyclass, pressure, rapl,
+    schedstat, selinux, sockstat, softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname,
+    vmstat,
 };
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("dmi", |s| Box::new(dmi::Dmi::new(s))),
     ("edac", |s| Box::new(edac::Edac::new(s))),
     ("entropy", |s| Box::new(entropy::Entropy::new(s))),
+    ("fibrechannel", |s| Box::new(fibrechannel::FibreChannel::new(s))),
     ("filefd", |s| Box::new(filefd::FileFd::new(s))),
     ("filesystem", |s| Box::new(filesystem::Filesystem::new(s))),
     ("hwmon", |s| Box::new(hwmon::Hwmon::new(s))),
@@ -71,6 +73,7 @@ const ALL: &[&str] = &[
     "dmi",
     "edac",
     "entropy",
+    "fibrechannel",
     "filefd",
     "filesystem",
     "hwmon",
@@ -122,7 +125,7 @@ pub fn default_collectors() -> &'static [&'static str] {
 /// Collectors reading hardware sensors through drivers that can be slow (i2c sensors, ACPI thermal
 /// zones, cpufreq on some CPUs): they share a worker away from the procfs lanes.
 const HARDWARE: &[&str] =
-    &["cpufreq", "dmi", "edac", "hwmon", "nvme", "powersupplyclass", "rapl", "thermal_zone"];
+    &["cpufreq", "dmi", "edac", "fibrechannel", "hwmon", "nvme", "powersupplyclass", "rapl", "thermal_zone"];
 
 /// Collectors touching mounted filesystems, which can hang on a dead NFS server (filesystem also
 /// statfs-es network mounts on threads of their own): they share a worker away from the rest.

@@ -30,6 +30,7 @@ mod diskstats;
 mod dmi;
 mod edac;
 mod entropy;
+mod fibrechannel;
 mod filefd;
 mod filesystem;
 mod hwmon;
