@@ -242,6 +242,42 @@ fn fibre_channel_hosts_are_read_like_node_exporter() {
 }
 
 #[test]
+fn infiniband_ports_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "infiniband"), Some(1.0));
+    let mlx4 = [("device", "mlx4_0"), ("port", "1")];
+    let mlx5 = [("device", "mlx5_0"), ("port", "1")];
+    assert_eq!(value(&families, "node_infiniband_state_id", &mlx4), Some(4.0));
+    assert_eq!(value(&families, "node_infiniband_physical_state_id", &mlx4), Some(5.0));
+    assert_eq!(value(&families, "node_infiniband_rate_bytes_per_second", &mlx4), Some(5e9));
+    assert_eq!(value(&families, "node_infiniband_rate_bytes_per_second", &mlx5), Some(3.125e8));
+    // Data counters count 32-bit words: times 4.
+    assert_eq!(value(&families, "node_infiniband_port_data_received_bytes", &mlx4), Some(8_884_894_436.0));
+    assert_eq!(value(&families, "node_infiniband_port_packets_received", &mlx4), Some(87_169_372.0));
+    assert_eq!(value(&families, "node_infiniband_vl15_dropped", &mlx4), Some(0.0));
+    // mlx5_0: pre-4.5 counters_ext (hexadecimal), symbol_error `N/A (no PMA)` left out, no hca_type.
+    assert_eq!(value(&families, "node_infiniband_legacy_data_received_bytes", &mlx5), Some(64.0));
+    assert_eq!(value(&families, "node_infiniband_legacy_packets_received", &mlx5), Some(16.0));
+    assert_eq!(value(&families, "node_infiniband_symbol_error", &mlx5), None);
+    assert_eq!(value(&families, "node_infiniband_symbol_error", &mlx4), Some(0.0));
+    assert_eq!(
+        value(&families, "node_infiniband_info", &[("device", "mlx5_0"), ("hca_type", "")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&families, "node_infiniband_info", &[("device", "mlx4_0"), ("firmware_version", "2.42.5000")]),
+        Some(1.0)
+    );
+    // A port without a counters directory fails the collector, as in node_exporter 1.5.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::remove_dir_all(dir.path().join("sys/class/infiniband/mlx4_0/ports/1/counters")).expect("remove");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "infiniband"), Some(0.0));
+    assert!(find(&families, "node_infiniband_info").is_none());
+}
+
+#[test]
 fn user_device_exclusion_drops_veth_churn() {
     let mut config = fixture_config(&fixture());
     config.netdev_device_exclude = Some("^(lo|veth.*)$".into());

@@ -6,9 +6,9 @@ use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
     arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, fibrechannel, filefd, filesystem,
-    hwmon, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, powersupplyclass, pressure, rapl,
-    schedstat, selinux, sockstat, softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname,
-    vmstat,
+    hwmon, infiniband, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, powersupplyclass,
+    pressure, rapl, schedstat, selinux, sockstat, softnet, stat, textfile, thermal_zone, time, timex,
+    udp_queues, uname, vmstat,
 };
 use std::sync::Arc;
 
@@ -37,6 +37,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("filefd", |s| Box::new(filefd::FileFd::new(s))),
     ("filesystem", |s| Box::new(filesystem::Filesystem::new(s))),
     ("hwmon", |s| Box::new(hwmon::Hwmon::new(s))),
+    ("infiniband", |s| Box::new(infiniband::InfiniBand::new(s))),
     ("loadavg", |s| Box::new(loadavg::LoadAvg::new(s))),
     ("mdadm", |s| Box::new(mdadm::Mdadm::new(s))),
     ("meminfo", |s| Box::new(meminfo::MemInfo::new(s))),
@@ -77,6 +78,7 @@ const ALL: &[&str] = &[
     "filefd",
     "filesystem",
     "hwmon",
+    "infiniband",
     "loadavg",
     "mdadm",
     "meminfo",
@@ -124,8 +126,18 @@ pub fn default_collectors() -> &'static [&'static str] {
 
 /// Collectors reading hardware sensors through drivers that can be slow (i2c sensors, ACPI thermal
 /// zones, cpufreq on some CPUs): they share a worker away from the procfs lanes.
-const HARDWARE: &[&str] =
-    &["cpufreq", "dmi", "edac", "fibrechannel", "hwmon", "nvme", "powersupplyclass", "rapl", "thermal_zone"];
+const HARDWARE: &[&str] = &[
+    "cpufreq",
+    "dmi",
+    "edac",
+    "fibrechannel",
+    "hwmon",
+    "infiniband",
+    "nvme",
+    "powersupplyclass",
+    "rapl",
+    "thermal_zone",
+];
 
 /// Collectors touching mounted filesystems, which can hang on a dead NFS server (filesystem also
 /// statfs-es network mounts on threads of their own): they share a worker away from the rest.

@@ -34,6 +34,7 @@ mod fibrechannel;
 mod filefd;
 mod filesystem;
 mod hwmon;
+mod infiniband;
 mod loadavg;
 mod mdadm;
 mod meminfo;
