@@ -278,6 +278,34 @@ fn infiniband_ports_are_read_like_node_exporter() {
 }
 
 #[test]
+fn tape_statistics_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "tapestats"), Some(1.0));
+    let st0 = [("device", "st0")];
+    assert_eq!(value(&families, "node_tape_io_now", &st0), Some(0.0));
+    assert_eq!(value(&families, "node_tape_io_time_seconds", &st0), Some(9247.01108772));
+    assert_eq!(value(&families, "node_tape_read_time_seconds", &st0), Some(33.788355744));
+    assert_eq!(value(&families, "node_tape_read_bytes", &st0), Some(979_383_912.0));
+    assert_eq!(value(&families, "node_tape_writes_completed", &st0), Some(19.0));
+    // resid_cnt is absent: 0. nst0 and st0a (other views of the same drive) are not read.
+    assert_eq!(value(&families, "node_tape_residual", &st0), Some(0.0));
+    let devices: Vec<&str> = find(&families, "node_tape_io_now")
+        .expect("tape family")
+        .samples
+        .iter()
+        .filter_map(|s| s.label("device"))
+        .collect();
+    assert_eq!(devices, vec!["st0"]);
+    // An unparsable statistic fails the collector (node_exporter 1.5 crashes on it).
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::write(dir.path().join("sys/class/scsi_tape/st0/stats/read_cnt"), "lots\n").expect("write");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "tapestats"), Some(0.0));
+    assert!(find(&families, "node_tape_io_now").is_none());
+}
+
+#[test]
 fn user_device_exclusion_drops_veth_churn() {
     let mut config = fixture_config(&fixture());
     config.netdev_device_exclude = Some("^(lo|veth.*)$".into());

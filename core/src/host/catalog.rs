@@ -7,8 +7,8 @@ use super::error::CollectError;
 use super::{
     arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, fibrechannel, filefd, filesystem,
     hwmon, infiniband, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, powersupplyclass,
-    pressure, rapl, schedstat, selinux, sockstat, softnet, stat, textfile, thermal_zone, time, timex,
-    udp_queues, uname, vmstat,
+    pressure, rapl, schedstat, selinux, sockstat, softnet, stat, tapestats, textfile, thermal_zone, time,
+    timex, udp_queues, uname, vmstat,
 };
 use std::sync::Arc;
 
@@ -54,6 +54,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("sockstat", |s| Box::new(sockstat::SockStat::new(s))),
     ("softnet", |s| Box::new(softnet::Softnet::new(s))),
     ("stat", |s| Box::new(stat::Stat::new(s))),
+    ("tapestats", |s| Box::new(tapestats::TapeStats::new(s))),
     ("textfile", |s| Box::new(textfile::Textfile::new(s))),
     ("thermal_zone", |s| Box::new(thermal_zone::ThermalZone::new(s))),
     ("time", |s| Box::new(time::Time::new(s))),
@@ -95,6 +96,7 @@ const ALL: &[&str] = &[
     "sockstat",
     "softnet",
     "stat",
+    "tapestats",
     "textfile",
     "thermal_zone",
     "time",
@@ -136,6 +138,7 @@ const HARDWARE: &[&str] = &[
     "nvme",
     "powersupplyclass",
     "rapl",
+    "tapestats",
     "thermal_zone",
 ];
 

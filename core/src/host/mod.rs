@@ -52,6 +52,7 @@ mod selinux;
 mod sockstat;
 mod softnet;
 mod stat;
+mod tapestats;
 mod textfile;
 mod thermal_zone;
 mod time;
