@@ -306,6 +306,36 @@ fn tape_statistics_are_read_like_node_exporter() {
 }
 
 #[test]
+fn nfs_client_statistics_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "nfs"), Some(1.0));
+    assert_eq!(value(&families, "node_nfs_rpcs", &[]), Some(1_218_785.0));
+    assert_eq!(value(&families, "node_nfs_rpc_retransmissions", &[]), Some(12.0));
+    assert_eq!(value(&families, "node_nfs_packets", &[("protocol", "tcp")]), Some(0.0));
+    let request = |proto: &str, method: &str| {
+        value(&families, "node_nfs_requests", &[("proto", proto), ("method", method)])
+    };
+    assert_eq!(request("3", "GetAttr"), Some(589_227.0));
+    assert_eq!(request("3", "Commit"), Some(162.0));
+    assert_eq!(request("4", "Getattr"), Some(112.0));
+    assert_eq!(request("4", "Sequence"), Some(1040.0));
+    // No proc2 line (a kernel without NFSv2): its procedures are reported as 0, as node_exporter does;
+    // the ten v4 operations beyond the 59 node_exporter 1.5 knows are ignored.
+    assert_eq!(request("2", "Null"), Some(0.0));
+    let requests = find(&families, "node_nfs_requests").expect("requests family");
+    assert_eq!(requests.samples.len(), 18 + 22 + 59);
+    // A line the parser does not know fails the collector.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    let path = dir.path().join("proc/net/rpc/nfs");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, format!("{text}wdeleg_getattr 0\n")).expect("write");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "nfs"), Some(0.0));
+    assert!(find(&families, "node_nfs_requests").is_none());
+}
+
+#[test]
 fn user_device_exclusion_drops_veth_churn() {
     let mut config = fixture_config(&fixture());
     config.netdev_device_exclude = Some("^(lo|veth.*)$".into());

@@ -6,7 +6,7 @@ use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
     arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, fibrechannel, filefd, filesystem,
-    hwmon, infiniband, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, powersupplyclass,
+    hwmon, infiniband, loadavg, mdadm, meminfo, netclass, netdev, netstat, nfs, nvme, os, powersupplyclass,
     pressure, rapl, schedstat, selinux, sockstat, softnet, stat, tapestats, textfile, thermal_zone, time,
     timex, udp_queues, uname, vmstat,
 };
@@ -44,6 +44,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("netclass", |s| Box::new(netclass::NetClass::new(s))),
     ("netdev", |s| Box::new(netdev::NetDev::new(s))),
     ("netstat", |s| Box::new(netstat::NetStat::new(s))),
+    ("nfs", |s| Box::new(nfs::Nfs::new(s))),
     ("nvme", |s| Box::new(nvme::Nvme::new(s))),
     ("os", |s| Box::new(os::Os::new(s))),
     ("powersupplyclass", |s| Box::new(powersupplyclass::PowerSupplyClass::new(s))),
@@ -86,6 +87,7 @@ const ALL: &[&str] = &[
     "netclass",
     "netdev",
     "netstat",
+    "nfs",
     "nvme",
     "os",
     "powersupplyclass",

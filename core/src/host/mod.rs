@@ -42,6 +42,7 @@ mod netclass;
 mod netdev;
 mod netlink;
 mod netstat;
+mod nfs;
 mod nvme;
 mod os;
 mod powersupplyclass;
