@@ -336,6 +336,42 @@ fn nfs_client_statistics_are_read_like_node_exporter() {
 }
 
 #[test]
+fn nfs_server_statistics_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "nfsd"), Some(1.0));
+    assert_eq!(value(&families, "node_nfsd_server_threads", &[]), Some(8.0));
+    assert_eq!(value(&families, "node_nfsd_reply_cache_nocache", &[]), Some(50012.0));
+    assert_eq!(value(&families, "node_nfsd_disk_bytes_written", &[]), Some(1_610_612_736.0));
+    assert_eq!(value(&families, "node_nfsd_packets", &[("proto", "tcp")]), Some(51853.0));
+    assert_eq!(value(&families, "node_nfsd_connections", &[]), Some(12.0));
+    assert_eq!(value(&families, "node_nfsd_server_rpcs", &[]), Some(51853.0));
+    assert_eq!(value(&families, "node_nfsd_rpc_errors", &[("error", "cInt")]), Some(0.0));
+    // No ra line (removed in Linux 5.x): 0, as node_exporter reports.
+    assert_eq!(value(&families, "node_nfsd_read_ahead_cache_size_blocks", &[]), Some(0.0));
+    let request = |proto: &str, method: &str| {
+        value(&families, "node_nfsd_requests", &[("proto", proto), ("method", method)])
+    };
+    assert_eq!(request("3", "GetAttr"), Some(4517.0));
+    assert_eq!(request("3", "Commit"), Some(1530.0));
+    assert_eq!(request("3", "Null"), None, "NULL procedures are not reported");
+    assert_eq!(request("4", "Access"), Some(2120.0));
+    assert_eq!(request("4", "PutFH"), Some(13870.0));
+    assert_eq!(request("4", "Read"), Some(9821.0));
+    assert_eq!(request("4", "Write"), Some(5302.0));
+    assert_eq!(request("4", "RelLockOwner"), Some(2.0));
+    assert_eq!(request("2", "GetAttr"), Some(0.0));
+    let requests = find(&families, "node_nfsd_requests").expect("requests family");
+    assert_eq!(requests.samples.len(), 17 + 21 + 33);
+    // A malformed line fails the collector.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::write(dir.path().join("proc/net/rpc/nfsd"), "th 8\n").expect("write");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "nfsd"), Some(0.0));
+    assert!(find(&families, "node_nfsd_requests").is_none());
+}
+
+#[test]
 fn user_device_exclusion_drops_veth_churn() {
     let mut config = fixture_config(&fixture());
     config.netdev_device_exclude = Some("^(lo|veth.*)$".into());

@@ -6,9 +6,9 @@ use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
     arp, bonding, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, fibrechannel, filefd, filesystem,
-    hwmon, infiniband, loadavg, mdadm, meminfo, netclass, netdev, netstat, nfs, nvme, os, powersupplyclass,
-    pressure, rapl, schedstat, selinux, sockstat, softnet, stat, tapestats, textfile, thermal_zone, time,
-    timex, udp_queues, uname, vmstat,
+    hwmon, infiniband, loadavg, mdadm, meminfo, netclass, netdev, netstat, nfs, nfsd, nvme, os,
+    powersupplyclass, pressure, rapl, schedstat, selinux, sockstat, softnet, stat, tapestats, textfile,
+    thermal_zone, time, timex, udp_queues, uname, vmstat,
 };
 use std::sync::Arc;
 
@@ -45,6 +45,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("netdev", |s| Box::new(netdev::NetDev::new(s))),
     ("netstat", |s| Box::new(netstat::NetStat::new(s))),
     ("nfs", |s| Box::new(nfs::Nfs::new(s))),
+    ("nfsd", |s| Box::new(nfsd::Nfsd::new(s))),
     ("nvme", |s| Box::new(nvme::Nvme::new(s))),
     ("os", |s| Box::new(os::Os::new(s))),
     ("powersupplyclass", |s| Box::new(powersupplyclass::PowerSupplyClass::new(s))),
@@ -88,6 +89,7 @@ const ALL: &[&str] = &[
     "netdev",
     "netstat",
     "nfs",
+    "nfsd",
     "nvme",
     "os",
     "powersupplyclass",

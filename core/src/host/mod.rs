@@ -43,6 +43,7 @@ mod netdev;
 mod netlink;
 mod netstat;
 mod nfs;
+mod nfsd;
 mod nvme;
 mod os;
 mod powersupplyclass;
