@@ -231,6 +231,220 @@ fn odd_cases_are_handled_like_node_exporter() {
 }
 
 #[test]
+fn power_supplies_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "powersupplyclass"), Some(1.0));
+    let bat = [("power_supply", "BAT0")];
+    assert_eq!(value(&families, "node_power_supply_capacity", &bat), Some(78.0));
+    assert_eq!(value(&families, "node_power_supply_cyclecount", &bat), Some(312.0));
+    assert_eq!(value(&families, "node_power_supply_energy_watthour", &bat), Some(39.12));
+    assert_eq!(value(&families, "node_power_supply_power_watt", &bat), Some(9.87));
+    assert_eq!(value(&families, "node_power_supply_voltage_volt", &bat), Some(12.186));
+    assert_eq!(value(&families, "node_power_supply_online", &[("power_supply", "AC")]), Some(1.0));
+    // No temp file: no temperature series; time_to_empty_avg is read but not exported.
+    assert_eq!(value(&families, "node_power_supply_temp_celsius", &bat), None);
+    assert!(find(&families, "node_power_supply_time_to_empty_seconds").is_none());
+    // Info: non-empty string attributes only (serial_number is empty).
+    let info = find(&families, "node_power_supply_info").expect("info family");
+    let battery = info.samples.iter().find(|s| s.label("power_supply") == Some("BAT0")).expect("BAT0 info");
+    assert_eq!(battery.label("status"), Some("Discharging"));
+    assert_eq!(battery.label("model_name"), Some("5B10W13975"));
+    assert_eq!(battery.label("serial_number"), None);
+    let ac = info.samples.iter().find(|s| s.label("power_supply") == Some("AC")).expect("AC info");
+    assert_eq!(ac.labels.len(), 2, "power_supply and type: {:?}", ac.labels);
+}
+
+#[test]
+fn a_garbage_power_supply_number_fails_the_collector_like_node_exporter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::write(dir.path().join("sys/class/power_supply/BAT0/capacity"), "n/a\n").expect("write");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "powersupplyclass"), Some(0.0));
+    assert!(find(&families, "node_power_supply_info").is_none());
+    assert_eq!(success(&families, "meminfo"), Some(1.0));
+}
+
+#[test]
+fn rapl_zones_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "rapl"), Some(1.0));
+    // `package-0` is split into name and index; the `intel-rapl` control type (no name file) is skipped.
+    assert_eq!(value(&families, "node_rapl_package_joules", &[("index", "0")]), Some(84739.161836));
+    assert_eq!(value(&families, "node_rapl_core_joules", &[("index", "0")]), Some(31248.071226));
+    assert_eq!(value(&families, "node_rapl_dram_joules", &[("index", "0")]), Some(9876.54321));
+    assert_eq!(value(&families, "node_rapl_psys_joules", &[("index", "0")]), Some(150.000123));
+    let package = find(&families, "node_rapl_package_joules").expect("package family");
+    assert_eq!(package.samples.len(), 1);
+    let path = package.samples[0].label("path").expect("path label");
+    assert!(path.ends_with("sys/class/powercap/intel-rapl:0"), "{path}");
+    // A zone whose energy counter is unreadable fails the collector (root-only energy_uj).
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::remove_file(dir.path().join("sys/class/powercap/intel-rapl:1/energy_uj")).expect("remove");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "rapl"), Some(0.0));
+    assert!(find(&families, "node_rapl_package_joules").is_none());
+}
+
+#[test]
+fn fibre_channel_hosts_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "fibrechannel"), Some(1.0));
+    let host = [("fc_host", "host0")];
+    // Hexadecimal counters; nos_count is absent (0); invalid_crc_count is all ones (not implemented).
+    assert_eq!(value(&families, "node_fibrechannel_rx_frames", &host), Some(1_915_994.0));
+    assert_eq!(value(&families, "node_fibrechannel_fcp_packet_aborts", &host), Some(19.0));
+    assert_eq!(value(&families, "node_fibrechannel_seconds_since_last_reset", &host), Some(604_800.0));
+    assert_eq!(value(&families, "node_fibrechannel_nos", &host), Some(0.0));
+    assert!(find(&families, "node_fibrechannel_invalid_crc").is_none());
+    let info = find(&families, "node_fibrechannel_info").expect("info family");
+    let sample = &info.samples[0];
+    assert_eq!(sample.label("port_id"), Some("010200"));
+    assert_eq!(sample.label("port_name"), Some("10000090fa94ab3c"));
+    assert_eq!(sample.label("speed"), Some("16 Gbit"));
+    assert_eq!(sample.label("node_name"), None);
+    assert_eq!(sample.labels.len(), 11);
+    // A missing info attribute fails the collector, as in node_exporter 1.5.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::remove_file(dir.path().join("sys/class/fc_host/host0/symbolic_name")).expect("remove");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "fibrechannel"), Some(0.0));
+    assert!(find(&families, "node_fibrechannel_info").is_none());
+}
+
+#[test]
+fn infiniband_ports_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "infiniband"), Some(1.0));
+    let mlx4 = [("device", "mlx4_0"), ("port", "1")];
+    let mlx5 = [("device", "mlx5_0"), ("port", "1")];
+    assert_eq!(value(&families, "node_infiniband_state_id", &mlx4), Some(4.0));
+    assert_eq!(value(&families, "node_infiniband_physical_state_id", &mlx4), Some(5.0));
+    assert_eq!(value(&families, "node_infiniband_rate_bytes_per_second", &mlx4), Some(5e9));
+    assert_eq!(value(&families, "node_infiniband_rate_bytes_per_second", &mlx5), Some(3.125e8));
+    // Data counters count 32-bit words: times 4.
+    assert_eq!(value(&families, "node_infiniband_port_data_received_bytes", &mlx4), Some(8_884_894_436.0));
+    assert_eq!(value(&families, "node_infiniband_port_packets_received", &mlx4), Some(87_169_372.0));
+    assert_eq!(value(&families, "node_infiniband_vl15_dropped", &mlx4), Some(0.0));
+    // mlx5_0: pre-4.5 counters_ext (hexadecimal), symbol_error `N/A (no PMA)` left out, no hca_type.
+    assert_eq!(value(&families, "node_infiniband_legacy_data_received_bytes", &mlx5), Some(64.0));
+    assert_eq!(value(&families, "node_infiniband_legacy_packets_received", &mlx5), Some(16.0));
+    assert_eq!(value(&families, "node_infiniband_symbol_error", &mlx5), None);
+    assert_eq!(value(&families, "node_infiniband_symbol_error", &mlx4), Some(0.0));
+    assert_eq!(
+        value(&families, "node_infiniband_info", &[("device", "mlx5_0"), ("hca_type", "")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&families, "node_infiniband_info", &[("device", "mlx4_0"), ("firmware_version", "2.42.5000")]),
+        Some(1.0)
+    );
+    // A port without a counters directory fails the collector, as in node_exporter 1.5.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::remove_dir_all(dir.path().join("sys/class/infiniband/mlx4_0/ports/1/counters")).expect("remove");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "infiniband"), Some(0.0));
+    assert!(find(&families, "node_infiniband_info").is_none());
+}
+
+#[test]
+fn tape_statistics_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "tapestats"), Some(1.0));
+    let st0 = [("device", "st0")];
+    assert_eq!(value(&families, "node_tape_io_now", &st0), Some(0.0));
+    assert_eq!(value(&families, "node_tape_io_time_seconds", &st0), Some(9247.01108772));
+    assert_eq!(value(&families, "node_tape_read_time_seconds", &st0), Some(33.788355744));
+    assert_eq!(value(&families, "node_tape_read_bytes", &st0), Some(979_383_912.0));
+    assert_eq!(value(&families, "node_tape_writes_completed", &st0), Some(19.0));
+    // resid_cnt is absent: 0. nst0 and st0a (other views of the same drive) are not read.
+    assert_eq!(value(&families, "node_tape_residual", &st0), Some(0.0));
+    let devices: Vec<&str> = find(&families, "node_tape_io_now")
+        .expect("tape family")
+        .samples
+        .iter()
+        .filter_map(|s| s.label("device"))
+        .collect();
+    assert_eq!(devices, vec!["st0"]);
+    // An unparsable statistic fails the collector (node_exporter 1.5 crashes on it).
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::write(dir.path().join("sys/class/scsi_tape/st0/stats/read_cnt"), "lots\n").expect("write");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "tapestats"), Some(0.0));
+    assert!(find(&families, "node_tape_io_now").is_none());
+}
+
+#[test]
+fn nfs_client_statistics_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "nfs"), Some(1.0));
+    assert_eq!(value(&families, "node_nfs_rpcs", &[]), Some(1_218_785.0));
+    assert_eq!(value(&families, "node_nfs_rpc_retransmissions", &[]), Some(12.0));
+    assert_eq!(value(&families, "node_nfs_packets", &[("protocol", "tcp")]), Some(0.0));
+    let request = |proto: &str, method: &str| {
+        value(&families, "node_nfs_requests", &[("proto", proto), ("method", method)])
+    };
+    assert_eq!(request("3", "GetAttr"), Some(589_227.0));
+    assert_eq!(request("3", "Commit"), Some(162.0));
+    assert_eq!(request("4", "Getattr"), Some(112.0));
+    assert_eq!(request("4", "Sequence"), Some(1040.0));
+    // No proc2 line (a kernel without NFSv2): its procedures are reported as 0, as node_exporter does;
+    // the ten v4 operations beyond the 59 node_exporter 1.5 knows are ignored.
+    assert_eq!(request("2", "Null"), Some(0.0));
+    let requests = find(&families, "node_nfs_requests").expect("requests family");
+    assert_eq!(requests.samples.len(), 18 + 22 + 59);
+    // A line the parser does not know fails the collector.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    let path = dir.path().join("proc/net/rpc/nfs");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, format!("{text}wdeleg_getattr 0\n")).expect("write");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "nfs"), Some(0.0));
+    assert!(find(&families, "node_nfs_requests").is_none());
+}
+
+#[test]
+fn nfs_server_statistics_are_read_like_node_exporter() {
+    let families = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(success(&families, "nfsd"), Some(1.0));
+    assert_eq!(value(&families, "node_nfsd_server_threads", &[]), Some(8.0));
+    assert_eq!(value(&families, "node_nfsd_reply_cache_nocache", &[]), Some(50012.0));
+    assert_eq!(value(&families, "node_nfsd_disk_bytes_written", &[]), Some(1_610_612_736.0));
+    assert_eq!(value(&families, "node_nfsd_packets", &[("proto", "tcp")]), Some(51853.0));
+    assert_eq!(value(&families, "node_nfsd_connections", &[]), Some(12.0));
+    assert_eq!(value(&families, "node_nfsd_server_rpcs", &[]), Some(51853.0));
+    assert_eq!(value(&families, "node_nfsd_rpc_errors", &[("error", "cInt")]), Some(0.0));
+    // No ra line (removed in Linux 5.x): 0, as node_exporter reports.
+    assert_eq!(value(&families, "node_nfsd_read_ahead_cache_size_blocks", &[]), Some(0.0));
+    let request = |proto: &str, method: &str| {
+        value(&families, "node_nfsd_requests", &[("proto", proto), ("method", method)])
+    };
+    assert_eq!(request("3", "GetAttr"), Some(4517.0));
+    assert_eq!(request("3", "Commit"), Some(1530.0));
+    assert_eq!(request("3", "Null"), None, "NULL procedures are not reported");
+    assert_eq!(request("4", "Access"), Some(2120.0));
+    assert_eq!(request("4", "PutFH"), Some(13870.0));
+    assert_eq!(request("4", "Read"), Some(9821.0));
+    assert_eq!(request("4", "Write"), Some(5302.0));
+    assert_eq!(request("4", "RelLockOwner"), Some(2.0));
+    assert_eq!(request("2", "GetAttr"), Some(0.0));
+    let requests = find(&families, "node_nfsd_requests").expect("requests family");
+    assert_eq!(requests.samples.len(), 17 + 21 + 33);
+    // A malformed line fails the collector.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    std::fs::write(dir.path().join("proc/net/rpc/nfsd"), "th 8\n").expect("write");
+    let families = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+    assert_eq!(success(&families, "nfsd"), Some(0.0));
+    assert!(find(&families, "node_nfsd_requests").is_none());
+}
+
+#[test]
 fn user_device_exclusion_drops_veth_churn() {
     let mut config = fixture_config(&fixture());
     config.netdev_device_exclude = Some("^(lo|veth.*)$".into());

@@ -5,9 +5,10 @@ use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
 use super::{
-    arp, bcache, bonding, btrfs, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, filefd, filesystem,
-    hwmon, ipvs, loadavg, mdadm, meminfo, netclass, netdev, netstat, nvme, os, pressure, schedstat, selinux,
-    sockstat, softnet, stat, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs, zfs,
+    arp, bcache, bonding, btrfs, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, fibrechannel,
+    filefd, filesystem, hwmon, infiniband, ipvs, loadavg, mdadm, meminfo, netclass, netdev, netstat, nfs,
+    nfsd, nvme, os, powersupplyclass, pressure, rapl, schedstat, selinux, sockstat, softnet, stat, tapestats,
+    textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs, zfs,
 };
 use std::sync::Arc;
 
@@ -34,9 +35,11 @@ const CATALOG: &[(&str, Build)] = &[
     ("dmi", |s| Box::new(dmi::Dmi::new(s))),
     ("edac", |s| Box::new(edac::Edac::new(s))),
     ("entropy", |s| Box::new(entropy::Entropy::new(s))),
+    ("fibrechannel", |s| Box::new(fibrechannel::FibreChannel::new(s))),
     ("filefd", |s| Box::new(filefd::FileFd::new(s))),
     ("filesystem", |s| Box::new(filesystem::Filesystem::new(s))),
     ("hwmon", |s| Box::new(hwmon::Hwmon::new(s))),
+    ("infiniband", |s| Box::new(infiniband::InfiniBand::new(s))),
     ("ipvs", |s| Box::new(ipvs::Ipvs::new(s))),
     ("loadavg", |s| Box::new(loadavg::LoadAvg::new(s))),
     ("mdadm", |s| Box::new(mdadm::Mdadm::new(s))),
@@ -44,14 +47,19 @@ const CATALOG: &[(&str, Build)] = &[
     ("netclass", |s| Box::new(netclass::NetClass::new(s))),
     ("netdev", |s| Box::new(netdev::NetDev::new(s))),
     ("netstat", |s| Box::new(netstat::NetStat::new(s))),
+    ("nfs", |s| Box::new(nfs::Nfs::new(s))),
+    ("nfsd", |s| Box::new(nfsd::Nfsd::new(s))),
     ("nvme", |s| Box::new(nvme::Nvme::new(s))),
     ("os", |s| Box::new(os::Os::new(s))),
+    ("powersupplyclass", |s| Box::new(powersupplyclass::PowerSupplyClass::new(s))),
     ("pressure", |s| Box::new(pressure::Pressure::new(s))),
+    ("rapl", |s| Box::new(rapl::Rapl::new(s))),
     ("schedstat", |s| Box::new(schedstat::SchedStat::new(s))),
     ("selinux", |s| Box::new(selinux::Selinux::new(s))),
     ("sockstat", |s| Box::new(sockstat::SockStat::new(s))),
     ("softnet", |s| Box::new(softnet::Softnet::new(s))),
     ("stat", |s| Box::new(stat::Stat::new(s))),
+    ("tapestats", |s| Box::new(tapestats::TapeStats::new(s))),
     ("textfile", |s| Box::new(textfile::Textfile::new(s))),
     ("thermal_zone", |s| Box::new(thermal_zone::ThermalZone::new(s))),
     ("time", |s| Box::new(time::Time::new(s))),
@@ -76,9 +84,11 @@ const ALL: &[&str] = &[
     "dmi",
     "edac",
     "entropy",
+    "fibrechannel",
     "filefd",
     "filesystem",
     "hwmon",
+    "infiniband",
     "ipvs",
     "loadavg",
     "mdadm",
@@ -86,14 +96,19 @@ const ALL: &[&str] = &[
     "netclass",
     "netdev",
     "netstat",
+    "nfs",
+    "nfsd",
     "nvme",
     "os",
+    "powersupplyclass",
     "pressure",
+    "rapl",
     "schedstat",
     "selinux",
     "sockstat",
     "softnet",
     "stat",
+    "tapestats",
     "textfile",
     "thermal_zone",
     "time",
@@ -127,7 +142,19 @@ pub fn default_collectors() -> &'static [&'static str] {
 
 /// Collectors reading hardware sensors through drivers that can be slow (i2c sensors, ACPI thermal
 /// zones, cpufreq on some CPUs): they share a worker away from the procfs lanes.
-const HARDWARE: &[&str] = &["cpufreq", "dmi", "edac", "hwmon", "nvme", "thermal_zone"];
+const HARDWARE: &[&str] = &[
+    "cpufreq",
+    "dmi",
+    "edac",
+    "fibrechannel",
+    "hwmon",
+    "infiniband",
+    "nvme",
+    "powersupplyclass",
+    "rapl",
+    "tapestats",
+    "thermal_zone",
+];
 
 /// Collectors touching mounted filesystems, which can hang on a dead NFS server (filesystem also
 /// statfs-es network mounts on threads of their own): they share a worker away from the rest.

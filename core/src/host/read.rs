@@ -194,6 +194,51 @@ pub(crate) fn parse_hex(text: &str) -> Option<u64> {
     u64::from_str_radix(text, 16).ok()
 }
 
+/// Reads a sysfs attribute as node_exporter's procfs library (`SysReadFile`) does: one `read(2)` of at
+/// most 128 bytes, surrounding whitespace trimmed, invalid UTF-8 replaced (U+FFFD).
+pub(crate) fn read_attribute(path: &Path) -> std::io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut buf = [0u8; 128];
+    let len = loop {
+        match file.read(&mut buf) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    };
+    Ok(String::from_utf8_lossy(&buf[..len]).trim().to_string())
+}
+
+/// Parses an unsigned integer as Go's `strconv.ParseUint(text, 0, 64)`: decimal, or `0x`/`0X` hex,
+/// `0o`/`0O` or leading-`0` octal, `0b`/`0B` binary; no sign. `None` for anything else.
+pub(crate) fn parse_uint_prefixed(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let (digits, radix) = match text.as_bytes() {
+        [b'0', b'x' | b'X', ..] => (&text[2..], 16),
+        [b'0', b'o' | b'O', ..] => (&text[2..], 8),
+        [b'0', b'b' | b'B', ..] => (&text[2..], 2),
+        [b'0', _, ..] => (&text[1..], 8),
+        _ => (text, 10),
+    };
+    u64::from_str_radix(digits, radix).ok()
+}
+
+/// Parses a signed integer as Go's `strconv.ParseInt(text, 0, 64)` (see [`parse_uint_prefixed`]).
+pub(crate) fn parse_int_prefixed(text: &str) -> Option<i64> {
+    let (negative, magnitude) = match text.as_bytes().first()? {
+        b'-' => (true, parse_uint_prefixed(&text[1..])?),
+        b'+' => (false, parse_uint_prefixed(&text[1..])?),
+        _ => (false, parse_uint_prefixed(text)?),
+    };
+    if negative {
+        (magnitude <= 1 << 63).then(|| (magnitude as i64).wrapping_neg())
+    } else {
+        i64::try_from(magnitude).ok()
+    }
+}
+
 /// Lists the entries of a directory as names (entries whose name is not UTF-8 are skipped).
 pub(crate) fn list_dir(path: &Path) -> Result<Vec<String>, CollectError> {
     let entries = std::fs::read_dir(path).map_err(|e| CollectError::io(path, e))?;
@@ -216,6 +261,17 @@ mod tests {
         assert_eq!(parse_f64("x"), None);
         assert_eq!(parse_hex("ff"), Some(255));
         assert_eq!(parse_hex("zz"), None);
+        assert_eq!(parse_int_prefixed("0x10"), Some(16));
+        assert_eq!(parse_int_prefixed("010"), Some(8));
+        assert_eq!(parse_int_prefixed("-5"), Some(-5));
+        assert_eq!(parse_int_prefixed("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_int_prefixed("9223372036854775808"), None);
+        assert_eq!(parse_int_prefixed("+-1"), None);
+        assert_eq!(parse_int_prefixed(""), None);
+        assert_eq!(parse_int_prefixed("0x"), None);
+        assert_eq!(parse_uint_prefixed("0b101"), Some(5));
+        assert_eq!(parse_uint_prefixed("-1"), None);
+        assert_eq!(parse_uint_prefixed("08"), None);
     }
 
     #[test]
