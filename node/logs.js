@@ -24,7 +24,9 @@ function install(Parser) {
     parseManyEntries: {
       value: function parseManyEntries(data) {
         const batch = this.parseManyBatch(data)
-        return { records: materialize(batch, factoryCache(this)), timestamps: batch.timestamps, errors: batch.errors }
+        const records = materialize(batch, factoryCache(this))
+        const timestamps = batch.timestamps === null ? new Float64Array(records.length).fill(NaN) : batch.timestamps
+        return { records, timestamps, errors: batch.errors }
       },
       writable: true,
       configurable: true,

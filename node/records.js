@@ -2,7 +2,8 @@
 // Builds record objects from the columnar batch the native `parseManyBatch` returns (see
 // bindings/node/src/batch.rs for the layout). Each record shape (its key list) gets one compiled
 // object-literal factory, cached per parser, so building an object costs one allocation plus its
-// values. Shapes seen rarely, or beyond the cache's bound, use a generic loop.
+// values; a batch whose records all share one shape is built by one compiled loop instead (no call
+// per record). Shapes seen rarely, or beyond the cache's bound, use a generic loop.
 
 const KIND_DICT = 1
 const KIND_NUMBER = 2
@@ -11,20 +12,27 @@ const KIND_FALSE = 4
 const KIND_NULL = 5
 const KIND_EXTRA = 6
 const INDEX_MASK = (1 << 28) - 1
+// Cells below TAGGED are slices of `text`; see valueGetter.
+const TAGGED = 2 ** 31
+const DICT_CELL_TOP = 8 | KIND_DICT // cell >>> 28 of a dictionary cell
 
 // Shapes used by fewer records than this in one batch are built by the generic loop.
 const MIN_RECORDS_FOR_FACTORY = 8
-// Compiled factories kept per parser.
+// Compiled factories (and, separately, whole-batch loops) kept per parser.
 const MAX_FACTORIES = 256
 
-// cells[j] is 0 for a slice of `text`, else `kind << 28 | index`.
-function valueGetter(batch) {
-  const { text, starts, cells, numbers, dict, extras } = batch
-  return function value(j) {
-    const cell = cells[j]
-    if (cell === 0) return text.substring(starts[j], starts[j + 1])
+// cells[j] below 2^31 is a slice of `text` from where the previous text value ended (pos[0]) to
+// cells[j]; else 2^31 | kind << 28 | index. Values are read in order, so pos[0] advances as they are.
+function valueGetter(batch, pos) {
+  const { text, numbers, dict, extras } = batch
+  return function value(cell) {
+    if (cell < TAGGED) {
+      const start = pos[0]
+      pos[0] = cell
+      return text.substring(start, cell)
+    }
     const index = cell & INDEX_MASK
-    switch (cell >>> 28) {
+    switch ((cell >>> 28) & 7) {
       case KIND_DICT:
         return dict[index]
       case KIND_NUMBER:
@@ -44,56 +52,79 @@ function valueGetter(batch) {
 }
 
 function compileFactory(keys) {
-  // (t, o, c, v) => (j) => ({ key0: value j, key1: value j+1, ... }); text values inline, others via v.
-  let body = '"use strict"; return function record(j) { return {'
+  // (t, c, d, v, p) => (j) => ({ key0: value j, key1: value j+1, ... }); text and dictionary values
+  // inline, others via v. p[0] is the end of the last text value read.
+  let body = '"use strict"; return function record(j) { let s = p[0], x; const r = {'
   keys.forEach((key, i) => {
     const name = key === '__proto__' ? '["__proto__"]' : JSON.stringify(key)
-    body += `${name}: c[j + ${i}] === 0 ? t.substring(o[j + ${i}], o[j + ${i + 1}]) : v(j + ${i}),`
+    body += `${name}: (x = c[j + ${i}]) < ${TAGGED} ? t.substring(s, s = x) : x >>> 28 === ${DICT_CELL_TOP} ? d[x & ${INDEX_MASK}] : v(x),`
   })
-  body += '} }'
+  body += '}; p[0] = s; return r }'
   // eslint-disable-next-line no-new-func
-  return new Function('t', 'o', 'c', 'v', body)
+  return new Function('t', 'c', 'd', 'v', 'p', body)
 }
 
-function genericRecord(keys, value, j) {
+// The whole batch when every record has the same shape (the common case): one loop, no call per record.
+function compileLoop(keys) {
+  let body = `"use strict"; const out = new Array(n); let s = 0, x, j = 0; for (let r = 0; r < n; r++, j += ${keys.length}) { out[r] = {`
+  keys.forEach((key, i) => {
+    const name = key === '__proto__' ? '["__proto__"]' : JSON.stringify(key)
+    body += `${name}: (x = c[j + ${i}]) < ${TAGGED} ? t.substring(s, s = x) : x >>> 28 === ${DICT_CELL_TOP} ? d[x & ${INDEX_MASK}] : v(x),`
+  })
+  body += '} } return out'
+  // eslint-disable-next-line no-new-func
+  return new Function('n', 't', 'c', 'd', 'v', body)
+}
+
+function cached(cache, signature, compile, keys) {
+  let compiled = cache.get(signature)
+  if (compiled === undefined) {
+    if (cache.size >= MAX_FACTORIES) return null
+    compiled = compile(keys)
+    cache.set(signature, compiled)
+  }
+  return compiled
+}
+
+function genericRecord(keys, value, cells, j) {
   const record = {}
   for (let i = 0; i < keys.length; i++) {
     if (keys[i] === '__proto__') {
-      Object.defineProperty(record, '__proto__', { value: value(j + i), enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(record, '__proto__', { value: value(cells[j + i]), enumerable: true, writable: true, configurable: true })
     } else {
-      record[keys[i]] = value(j + i)
+      record[keys[i]] = value(cells[j + i])
     }
   }
   return record
 }
 
-/** A per-parser cache of compiled factories, keyed by the shape's keys joined with NUL. */
+/** A per-parser cache of compiled factories and loops, keyed by the shape's keys joined with NUL. */
 function createFactoryCache() {
-  return new Map()
+  return { factories: new Map(), loops: new Map() }
 }
 
 function materialize(batch, cache) {
-  const { text, starts, cells, shapes, recordShapes } = batch
-  const value = valueGetter(batch)
+  const { text, cells, dict, shapes, recordShapes } = batch
+  const pos = [0]
+  const value = valueGetter(batch, pos)
+  if (shapes.length === 1 && recordShapes.length >= MIN_RECORDS_FOR_FACTORY) {
+    const keys = shapes[0]
+    const loop = cached(cache.loops, keys.join('\u0000'), compileLoop, keys)
+    if (loop !== null) return loop(recordShapes.length, text, cells, dict, value)
+  }
   const counts = new Uint32Array(shapes.length)
   for (let r = 0; r < recordShapes.length; r++) counts[recordShapes[r]]++
   const makers = shapes.map((keys, id) => {
     if (counts[id] < MIN_RECORDS_FOR_FACTORY) return null
-    const signature = keys.join('\u0000')
-    let factory = cache.get(signature)
-    if (factory === undefined) {
-      if (cache.size >= MAX_FACTORIES) return null
-      factory = compileFactory(keys)
-      cache.set(signature, factory)
-    }
-    return factory(text, starts, cells, value)
+    const factory = cached(cache.factories, keys.join('\u0000'), compileFactory, keys)
+    return factory === null ? null : factory(text, cells, dict, value, pos)
   })
   const records = new Array(recordShapes.length)
   let j = 0
   for (let r = 0; r < recordShapes.length; r++) {
     const id = recordShapes[r]
     const make = makers[id]
-    records[r] = make === null ? genericRecord(shapes[id], value, j) : make(j)
+    records[r] = make === null ? genericRecord(shapes[id], value, cells, j) : make(j)
     j += shapes[id].length
   }
   return records

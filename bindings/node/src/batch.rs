@@ -5,13 +5,14 @@
 //! boundary in a handful of calls; `records.js` then builds the objects in JavaScript with one
 //! compiled object literal per record *shape* (its key list), which V8 creates very quickly:
 //!
-//! - `text`: one string holding every string value, back to back; `starts` (`Uint32Array`) gives each
-//!   value's start in UTF-16 units (a value ends where the next one starts);
-//! - `cells` (`Uint32Array`, one per value): `0` for a slice of `text`, else `kind << 28 | index`
-//!   (see [`Kind`]) with an index into `dict` (repeated short strings, created once), `numbers`
-//!   (`Float64Array`) or `extras` (BigInts, nested values);
+//! - `text`: one string holding every string value, back to back, in record order;
+//! - `cells` (`Uint32Array`, one per value): below `2^31`, a slice of `text` that starts where the
+//!   previous text value ended (`0` for the first) and ends at the cell's value, in UTF-16 units;
+//!   otherwise `2^31 | kind << 28 | index` (see [`Kind`]) with an index into `dict` (repeated short
+//!   strings, created once), `numbers` (`Float64Array`) or `extras` (BigInts, nested values);
 //! - `shapes` (arrays of keys) and `recordShapes` (`Uint32Array`, one shape id per record);
-//! - `timestamps` (`Float64Array`, one per record: seconds since the epoch, `NaN` when none);
+//! - `timestamps` (`Float64Array`, one per record: seconds since the epoch, `NaN` when none), or
+//!   `null` when no record has one (JavaScript then fills `NaN`s itself);
 //! - `errors`: `[{ line, offset, message }]` for lines that did not parse.
 //!
 //! Duplicate keys in one record keep their first position and their last value, as a JavaScript object
@@ -30,12 +31,10 @@ use crate::pool;
 /// One field of a parsed record.
 pub type Field<'a> = (Cow<'a, str>, Value<'a>);
 
-/// What a value is, as JavaScript reads `cells[i] >>> 28`.
+/// What a value is, as JavaScript reads `(cells[i] >>> 28) & 7` of a cell at or above `2^31`.
 #[repr(u32)]
 #[derive(Clone, Copy)]
 pub enum Kind {
-    /// A slice of `text` (the whole cell is 0).
-    Text = 0,
     /// `dict[index]`.
     Dict = 1,
     /// `numbers[index]`.
@@ -53,23 +52,45 @@ pub enum Kind {
 /// Bits of a cell that hold its index.
 const INDEX_BITS: u32 = 28;
 
-/// A cell: `kind` in the top bits, `index` below.
+/// The top bit of a cell that is not a slice of `text`.
+const TAGGED: u32 = 1 << 31;
+
+/// A cell: the tag bit, `kind` in the three bits below it, `index` below.
 fn cell(kind: Kind, index: usize) -> Option<u32> {
     let index = u32::try_from(index).ok().filter(|i| *i < 1 << INDEX_BITS)?;
-    Some(((kind as u32) << INDEX_BITS) | index)
+    Some(TAGGED | ((kind as u32) << INDEX_BITS) | index)
+}
+
+/// `a == b`, inlined for the short keys and values of log records (a call to `memcmp` per
+/// comparison is most of the cost there).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    if (8..=16).contains(&n) {
+        let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    a == b
 }
 
 /// Strings up to this length are candidates for the per-column dictionary.
 const DICT_MAX_LEN: usize = 48;
 /// V8's longest string (2^29 - 24 UTF-16 units): all string values of one batch share one string.
-/// Below it every offset also fits the `u32` of `starts`.
+/// Below it every offset also fits a text cell (below 2^31).
 const MAX_TEXT_UNITS: usize = (1 << 29) - 24;
 /// Distinct dictionary entries kept per column.
 const DICT_PER_COLUMN: usize = 8;
 
 #[derive(Default)]
 struct Column {
-    entries: Vec<u32>,
+    /// This column's dictionary strings and their ids in `dict`.
+    entries: Vec<(String, u32)>,
     hits: u32,
     misses: u32,
 }
@@ -92,7 +113,6 @@ pub struct RecordBatch {
     text: Vec<u8>,
     text_ascii: bool,
     utf16_len: usize,
-    starts: Vec<u32>,
     cells: Vec<u32>,
     numbers: Vec<f64>,
     too_many: bool,
@@ -102,6 +122,8 @@ pub struct RecordBatch {
     shapes: Vec<Shape>,
     record_shapes: Vec<u32>,
     timestamps: Vec<f64>,
+    /// Whether any record so far had a timestamp (until then `timestamps` stays empty).
+    any_timestamp: bool,
     errors: Vec<(usize, usize, String)>,
     signature: String,
     order: Vec<usize>,
@@ -115,10 +137,8 @@ impl RecordBatch {
         RecordBatch {
             text: pool::take(input_len / 2),
             text_ascii: true,
-            starts: pool::take(values + 1),
             cells: pool::take(values),
             record_shapes: pool::take(input_len / 128),
-            timestamps: pool::take(input_len / 128),
             ..RecordBatch::default()
         }
     }
@@ -131,11 +151,22 @@ impl RecordBatch {
     /// Adds one parsed record (its fields in order, duplicates allowed: the last value wins) and its
     /// timestamp, if any. Nested values and integers beyond 2^53 are built as JavaScript values here.
     pub fn push_record(&mut self, js: Js, fields: &[Field<'_>], timestamp: Option<f64>) -> napi::Result<()> {
-        self.timestamps.push(timestamp.unwrap_or(f64::NAN));
+        if let Some(seconds) = timestamp {
+            if !self.any_timestamp {
+                self.any_timestamp = true;
+                self.timestamps = pool::take(self.record_shapes.capacity());
+                self.timestamps.resize(self.record_shapes.len(), f64::NAN);
+            }
+            self.timestamps.push(seconds);
+        } else if self.any_timestamp {
+            self.timestamps.push(f64::NAN);
+        }
         // Fast path: the same keys, in the same order, as the previous record (so no duplicates).
         if let Some(&last) = self.record_shapes.last() {
             let keys = &self.shapes[last as usize].keys;
-            if keys.len() == fields.len() && keys.iter().zip(fields).all(|(k, (key, _))| k == key) {
+            if keys.len() == fields.len()
+                && keys.iter().zip(fields).all(|(k, (key, _))| same(k.as_bytes(), key.as_bytes()))
+            {
                 self.record_shapes.push(last);
                 for (position, (_, value)) in fields.iter().enumerate() {
                     self.push_value(js, last as usize, position, value)?;
@@ -174,13 +205,13 @@ impl RecordBatch {
     }
 
     fn push_value(&mut self, js: Js, shape: usize, position: usize, value: &Value<'_>) -> napi::Result<()> {
-        self.starts.push(self.utf16_len as u32);
         let cell = match value {
             Value::Str(text) => match self.dict_lookup(shape, position, text) {
                 Some(id) => cell(Kind::Dict, id as usize),
                 None => {
                     self.push_text(text);
-                    cell(Kind::Text, 0)
+                    // The end of the slice; `finish` rejects a batch whose text is too long.
+                    Some(self.utf16_len.min(MAX_TEXT_UNITS) as u32)
                 }
             },
             Value::Int(number) if number.unsigned_abs() <= MAX_SAFE_INTEGER => {
@@ -225,17 +256,17 @@ impl RecordBatch {
         if column.gave_up() {
             return None;
         }
-        for &id in &column.entries {
-            if self.dict[id as usize] == text {
+        for (entry, id) in &column.entries {
+            if same(entry.as_bytes(), text.as_bytes()) {
                 column.hits += 1;
-                return Some(id);
+                return Some(*id);
             }
         }
         column.misses += 1;
         if column.entries.len() < DICT_PER_COLUMN {
             let id = self.dict.len() as u32;
             self.dict.push(text.to_string());
-            column.entries.push(id);
+            column.entries.push((text.to_string(), id));
             return Some(id);
         }
         None
@@ -254,7 +285,6 @@ impl RecordBatch {
                 ),
             ));
         }
-        self.starts.push(self.utf16_len as u32);
         let out = js.object()?;
         let text = if self.text_ascii {
             js.string_latin1(&self.text)?
@@ -265,11 +295,15 @@ impl RecordBatch {
         };
         js.set(out, js.string("text")?, text)?;
         pool::give(std::mem::take(&mut self.text));
-        js.set(out, js.string("starts")?, js.uint32_array(std::mem::take(&mut self.starts))?)?;
         js.set(out, js.string("cells")?, js.uint32_array(std::mem::take(&mut self.cells))?)?;
         js.set(out, js.string("numbers")?, js.float64_array(std::mem::take(&mut self.numbers))?)?;
         js.set(out, js.string("recordShapes")?, js.uint32_array(std::mem::take(&mut self.record_shapes))?)?;
-        js.set(out, js.string("timestamps")?, js.float64_array(std::mem::take(&mut self.timestamps))?)?;
+        let timestamps = if self.any_timestamp {
+            js.float64_array(std::mem::take(&mut self.timestamps))?
+        } else {
+            js.null()?
+        };
+        js.set(out, js.string("timestamps")?, timestamps)?;
         let dict = js.array(self.dict.len())?;
         for (index, entry) in self.dict.iter().enumerate() {
             js.set_index(dict, index, js.string(entry)?)?;
@@ -301,5 +335,28 @@ impl RecordBatch {
         }
         js.set(out, js.string("errors")?, errors)?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same;
+
+    #[test]
+    fn same_agrees_with_slice_equality() {
+        let text: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..=text.len() {
+            let a = &text[..len];
+            let copy = a.to_vec();
+            assert!(same(a, &copy));
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 1;
+                assert!(!same(a, &b), "len {len}, differing at {at}");
+            }
+            if len > 0 {
+                assert!(!same(a, &text[..len - 1]));
+            }
+        }
     }
 }

@@ -5,14 +5,15 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Buffer, Either};
+use napi::bindgen_prelude::{Buffer, Either, FromNapiValue, TypeName};
 use napi::{sys, Env};
 use napi_derive::napi;
 use srekit::logs::{LineError, LogFormat, Parser, ParserOptions, Record, Value};
 
 use crate::batch::RecordBatch;
-use crate::errors::{invalid_arg, throw_error, ErrorPosition};
+use crate::errors::{check, invalid_arg, throw_error, ErrorPosition};
 use crate::js::{Js, RawValue};
+use crate::pool;
 
 /// The largest integer a JavaScript number holds exactly (2^53 - 1).
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
@@ -64,6 +65,69 @@ fn input_bytes(input: &Either<String, Buffer>) -> &[u8] {
     match input {
         Either::A(text) => text.as_bytes(),
         Either::B(buffer) => buffer,
+    }
+}
+
+/// A `string | Buffer` argument of the batch call. A string's UTF-8 goes into a pooled buffer rather
+/// than a fresh `String` (megabytes of new pages on every call otherwise).
+pub enum BatchInput {
+    /// A string's UTF-8 (given back to the pool on drop).
+    Text(Vec<u8>),
+    /// A Buffer's bytes, borrowed.
+    Bytes(Buffer),
+}
+
+impl BatchInput {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            BatchInput::Text(text) => text,
+            BatchInput::Bytes(buffer) => buffer,
+        }
+    }
+}
+
+impl Drop for BatchInput {
+    fn drop(&mut self) {
+        if let BatchInput::Text(text) = self {
+            pool::give(std::mem::take(text));
+        }
+    }
+}
+
+impl FromNapiValue for BatchInput {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        let mut kind = 0;
+        check(unsafe { sys::napi_typeof(env, value, &mut kind) })?;
+        if kind != sys::ValueType::napi_string {
+            // The same error as an `Either<String, Buffer>` argument gives.
+            return unsafe { Buffer::from_napi_value(env, value) }.map(BatchInput::Bytes).map_err(|_| {
+                napi::Error::new(
+                    napi::Status::InvalidArg,
+                    "Value is none of these types `String`, `Vec<u8>`, ",
+                )
+            });
+        }
+        let mut len = 0;
+        check(unsafe { sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut len) })?;
+        let mut text: Vec<u8> = pool::take(len + 1);
+        let mut written = 0;
+        // SAFETY: `text` has room for `len + 1` bytes (the UTF-8 and napi's NUL terminator); napi
+        // writes at most that many and reports how many bytes of text it wrote.
+        check(unsafe {
+            sys::napi_get_value_string_utf8(env, value, text.as_mut_ptr().cast(), len + 1, &mut written)
+        })?;
+        unsafe { text.set_len(written.min(len)) };
+        Ok(BatchInput::Text(text))
+    }
+}
+
+impl TypeName for BatchInput {
+    fn type_name() -> &'static str {
+        "string | Buffer"
+    }
+
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Unknown
     }
 }
 
@@ -154,10 +218,10 @@ impl JsParser {
 
     /// Parses every line of `data` (never stopping at a bad one) into the columnar batch that
     /// `records.js` builds objects from. Prefer `parseMany` / `parseManyEntries`.
-    #[napi(ts_return_type = "unknown")]
-    pub fn parse_many_batch(&self, env: Env, data: Either<String, Buffer>) -> napi::Result<RawValue> {
+    #[napi(ts_args_type = "data: string | Buffer", ts_return_type = "unknown")]
+    pub fn parse_many_batch(&self, env: Env, data: BatchInput) -> napi::Result<RawValue> {
         let js = Js::new(&env);
-        let bytes = input_bytes(&data);
+        let bytes = data.bytes();
         let mut batch = RecordBatch::with_capacity(bytes.len());
         let mut failure = None;
         self.inner.parse_many_ref(bytes, |line_no, parsed| {
