@@ -110,6 +110,12 @@ pub struct HostFlags {
     /// Regexp of net devices to ignore for the netclass collector.
     #[arg(long = "collector.netclass.ignored-devices", global = true)]
     pub netclass_device_exclude: Option<String>,
+    /// Regexp of systemd units to include (matched against the whole unit name).
+    #[arg(long = "collector.systemd.unit-include", global = true)]
+    pub systemd_unit_include: Option<String>,
+    /// Regexp of systemd units to exclude (matched against the whole unit name).
+    #[arg(long = "collector.systemd.unit-exclude", global = true)]
+    pub systemd_unit_exclude: Option<String>,
     /// Regexp of /proc/vmstat fields to return.
     #[arg(long = "collector.vmstat.fields", global = true)]
     pub vmstat_fields: Option<String>,
@@ -167,6 +173,8 @@ pub fn host_config(flags: &HostFlags, matches: &ArgMatches) -> Result<HostConfig
         (&flags.netdev_device_exclude, &mut config.netdev_device_exclude),
         (&flags.netdev_device_include, &mut config.netdev_device_include),
         (&flags.netclass_device_exclude, &mut config.netclass_device_exclude),
+        (&flags.systemd_unit_include, &mut config.systemd_unit_include),
+        (&flags.systemd_unit_exclude, &mut config.systemd_unit_exclude),
         (&flags.vmstat_fields, &mut config.vmstat_fields),
         (&flags.netstat_fields, &mut config.netstat_fields),
     ];

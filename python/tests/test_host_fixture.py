@@ -25,8 +25,9 @@ pytestmark = pytest.mark.skipif(not GOLDEN.exists(), reason="host fixture not in
 
 
 def fixture_kwargs():
-    # Collectors that read the running kernel through system calls are left out, as in Rust.
-    collectors = [c for c in srekit.default_collectors() if c not in ("time", "timex", "uname")]
+    # Collectors that read the running kernel through system calls, and systemd (D-Bus), are left
+    # out, as in Rust.
+    collectors = [c for c in srekit.default_collectors() if c not in ("time", "timex", "uname", "systemd")]
     return dict(collectors=collectors, procfs=str(FIXTURE / "proc"), sysfs=str(FIXTURE / "sys"),
                 rootfs=str(FIXTURE / "root"), textfile_directory=str(FIXTURE / "textfile"),
                 udev_data=str(FIXTURE / "udev"))

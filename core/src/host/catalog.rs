@@ -7,8 +7,8 @@ use super::error::CollectError;
 use super::{
     arp, bcache, bonding, btrfs, conntrack, cpu, cpufreq, diskstats, dmi, edac, entropy, fibrechannel,
     filefd, filesystem, hwmon, infiniband, ipvs, loadavg, mdadm, meminfo, netclass, netdev, netstat, nfs,
-    nfsd, nvme, os, powersupplyclass, pressure, rapl, schedstat, selinux, sockstat, softnet, stat, tapestats,
-    textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs, zfs,
+    nfsd, nvme, os, powersupplyclass, pressure, rapl, schedstat, selinux, sockstat, softnet, stat, systemd,
+    tapestats, textfile, thermal_zone, time, timex, udp_queues, uname, vmstat, xfs, zfs,
 };
 use std::sync::Arc;
 
@@ -59,6 +59,7 @@ const CATALOG: &[(&str, Build)] = &[
     ("sockstat", |s| Box::new(sockstat::SockStat::new(s))),
     ("softnet", |s| Box::new(softnet::Softnet::new(s))),
     ("stat", |s| Box::new(stat::Stat::new(s))),
+    ("systemd", |s| Box::new(systemd::Systemd::new(s))),
     ("tapestats", |s| Box::new(tapestats::TapeStats::new(s))),
     ("textfile", |s| Box::new(textfile::Textfile::new(s))),
     ("thermal_zone", |s| Box::new(thermal_zone::ThermalZone::new(s))),
@@ -108,6 +109,7 @@ const ALL: &[&str] = &[
     "sockstat",
     "softnet",
     "stat",
+    "systemd",
     "tapestats",
     "textfile",
     "thermal_zone",
@@ -131,7 +133,7 @@ pub fn all_collectors() -> &'static [&'static str] {
 }
 
 /// The collectors enabled by default: all of srekit's collectors are enabled by default in
-/// node_exporter 1.5 on Linux, so this is [`all_collectors`].
+/// node_exporter 1.5 on Linux as Debian builds it (systemd included), so this is [`all_collectors`].
 ///
 /// ```
 /// assert!(srekit::host::default_collectors().contains(&"meminfo"));
@@ -180,10 +182,13 @@ const SECOND_LANE: &[&str] = &[
     "zfs",
 ];
 
-/// Where collector `name` runs. Four workers in all: every extra worker costs a thread wake-up per
-/// scrape, and two cores are kept busy by the two procfs lanes.
+/// Where collector `name` runs. Five workers in all: every extra worker costs a thread wake-up per
+/// scrape, and two cores are kept busy by the two procfs lanes. systemd waits on another process
+/// over D-Bus (up to the deadline if the bus stalls), so it has a lane of its own.
 pub(crate) fn placement(name: &str) -> Placement {
-    if MOUNTS.contains(&name) {
+    if name == "systemd" {
+        Placement::Lane(4)
+    } else if MOUNTS.contains(&name) {
         Placement::Lane(3)
     } else if HARDWARE.contains(&name) {
         Placement::Lane(2)

@@ -52,6 +52,20 @@ pub const DEFAULT_VMSTAT_FIELDS: &str = "^(oom_kill|pgpg|pswp|pg.*fault).*";
 /// ```
 pub const DEFAULT_NETSTAT_FIELDS: &str = "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$";
 
+/// node_exporter's `--collector.systemd.unit-include` default (anchored at both ends, as there).
+///
+/// ```
+/// assert_eq!(srekit::host::DEFAULT_SYSTEMD_UNIT_INCLUDE, ".+");
+/// ```
+pub const DEFAULT_SYSTEMD_UNIT_INCLUDE: &str = ".+";
+/// node_exporter's `--collector.systemd.unit-exclude` default (anchored at both ends, as there).
+///
+/// ```
+/// let re = regex::Regex::new(&format!("^(?:{})$", srekit::host::DEFAULT_SYSTEMD_UNIT_EXCLUDE)).unwrap();
+/// assert!(re.is_match("multi-user.target") && !re.is_match("ssh.service"));
+/// ```
+pub const DEFAULT_SYSTEMD_UNIT_EXCLUDE: &str = r".+\.(automount|device|mount|scope|slice|target)";
+
 /// Configuration of a [`HostCollector`](crate::host::HostCollector).
 ///
 /// All fields are public; regex fields are `Option<String>` where `None` means "no filter". The
@@ -109,6 +123,14 @@ pub struct HostConfig {
     pub netstat_fields: Option<String>,
     /// Export `node_cpu_guest_seconds_total` (`--collector.cpu.guest`, on by default).
     pub cpu_guest: bool,
+    /// systemd units to keep (`--collector.systemd.unit-include`; matched against the whole name).
+    pub systemd_unit_include: Option<String>,
+    /// systemd units to drop (`--collector.systemd.unit-exclude`; matched against the whole name).
+    pub systemd_unit_exclude: Option<String>,
+    /// D-Bus address of the system bus for the systemd collector, e.g.
+    /// `unix:path=/host/run/dbus/system_bus_socket`. `None`: `DBUS_SYSTEM_BUS_ADDRESS` if set, else
+    /// `unix:path=<rootfs>/run/dbus/system_bus_socket`.
+    pub systemd_bus_address: Option<String>,
     /// Read netdev and netclass from rtnetlink (one dump instead of a file per attribute), as
     /// node_exporter 1.5 does by default. Only used when `procfs` is `/proc` and `sysfs` is `/sys`:
     /// netlink answers for the current network namespace, not for a mounted tree.
@@ -137,6 +159,9 @@ impl Default for HostConfig {
             vmstat_fields: Some(DEFAULT_VMSTAT_FIELDS.to_string()),
             netstat_fields: Some(DEFAULT_NETSTAT_FIELDS.to_string()),
             cpu_guest: true,
+            systemd_unit_include: Some(DEFAULT_SYSTEMD_UNIT_INCLUDE.to_string()),
+            systemd_unit_exclude: Some(DEFAULT_SYSTEMD_UNIT_EXCLUDE.to_string()),
+            systemd_bus_address: None,
             netlink: true,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
@@ -252,9 +277,17 @@ impl HostConfig {
             vmstat_fields: compile("vmstat_fields", &self.vmstat_fields)?,
             netstat_fields: compile("netstat_fields", &self.netstat_fields)?,
             cpu_guest: self.cpu_guest,
+            systemd_unit_include: compile("systemd_unit_include", &anchored(&self.systemd_unit_include))?,
+            systemd_unit_exclude: compile("systemd_unit_exclude", &anchored(&self.systemd_unit_exclude))?,
+            systemd_bus_address: self.systemd_bus_address.clone(),
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
         })
     }
+}
+
+/// `pattern` matched against the whole name, as node_exporter's systemd unit filters are.
+fn anchored(pattern: &Option<String>) -> Option<String> {
+    pattern.as_ref().map(|p| format!("^(?:{p})$"))
 }
 
 fn compile(option: &'static str, pattern: &Option<String>) -> Result<Option<Regex>, HostError> {
@@ -287,6 +320,9 @@ pub(crate) struct Settings {
     pub(crate) vmstat_fields: Option<Regex>,
     pub(crate) netstat_fields: Option<Regex>,
     pub(crate) cpu_guest: bool,
+    pub(crate) systemd_unit_include: Option<Regex>,
+    pub(crate) systemd_unit_exclude: Option<Regex>,
+    pub(crate) systemd_bus_address: Option<String>,
     pub(crate) use_netlink: bool,
 }
 

@@ -71,6 +71,14 @@ pub enum CollectError {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A D-Bus connection or call failed (the systemd collector).
+    #[error("D-Bus {what} failed: {message}")]
+    Bus {
+        /// What was attempted, e.g. `connect` or `ListUnits`.
+        what: &'static str,
+        /// The bus library's message.
+        message: String,
+    },
     /// The collector did not finish before `collector_timeout`.
     #[error("collector did not finish within {0:?}")]
     Timeout(std::time::Duration),

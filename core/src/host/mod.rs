@@ -57,6 +57,7 @@ mod selinux;
 mod sockstat;
 mod softnet;
 mod stat;
+mod systemd;
 mod tapestats;
 mod textfile;
 mod thermal_zone;
@@ -72,7 +73,7 @@ pub use catalog::{all_collectors, default_collectors};
 pub use config::{
     HostConfig, DEFAULT_DISKSTATS_DEVICE_EXCLUDE, DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE,
     DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE, DEFAULT_NETDEV_DEVICE_EXCLUDE, DEFAULT_NETSTAT_FIELDS,
-    DEFAULT_VMSTAT_FIELDS,
+    DEFAULT_SYSTEMD_UNIT_EXCLUDE, DEFAULT_SYSTEMD_UNIT_INCLUDE, DEFAULT_VMSTAT_FIELDS,
 };
 pub use error::{CollectError, HostError};
 

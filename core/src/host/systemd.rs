@@ -1,0 +1,334 @@
+//! systemd: unit states and counts, timer last triggers, socket connection counters, whether the
+//! system is running and systemd's version, asked of systemd's manager (`org.freedesktop.systemd1`)
+//! over D-Bus, as node_exporter 1.5 does with its default flags (`node_systemd_unit_state`,
+//! `node_systemd_units`, `node_systemd_timer_last_trigger_seconds`, `node_systemd_socket_*`,
+//! `node_systemd_system_running`, `node_systemd_version`). node_exporter's opt-in metrics (restarts,
+//! start times, tasks) are not implemented.
+//!
+//! The bus: [`HostConfig::systemd_bus_address`](crate::host::HostConfig) if set, else the
+//! `DBUS_SYSTEM_BUS_ADDRESS` environment variable (as node_exporter), else the system bus socket under
+//! the root filesystem, `unix:path=<rootfs>/run/dbus/system_bus_socket`. So an exporter in a
+//! container with the host's / mounted at /host and `--path.rootfs=/host` talks to the host's systemd
+//! (node_exporter would look for the container's own socket); it authenticates as its own uid, so it
+//! must run as a user the host's bus accepts (root in the host's user namespace, usually).
+//!
+//! The connection is made once and kept across collections (node_exporter connects anew each time);
+//! when a collection on a kept connection fails, it is dropped and the collection is tried once more
+//! on a fresh one (so a restarted bus costs no failed scrape). Connecting (with the bus's
+//! authentication and `Hello`) is bounded by [`CONNECT_TIMEOUT`] and every call by the collector
+//! deadline, so a bus that accepts but never answers costs one short wait, not a stalled scrape. With
+//! no bus at all (a container, a host without systemd) the collector reports success 0, as
+//! node_exporter does.
+
+use super::catalog::Collector;
+use super::config::Settings;
+use super::emit::{labels, Emitter};
+use super::error::CollectError;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use zbus::blocking::Connection;
+use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
+
+/// Longest wait for connecting to the bus (socket, authentication, `Hello`); shorter if the collector
+/// deadline is shorter.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// The states of `node_systemd_unit_state` (one series each) and the first ones of
+/// `node_systemd_units`.
+const UNIT_STATES: [&str; 5] = ["active", "activating", "deactivating", "inactive", "failed"];
+/// First systemd version with the manager's `SystemState` and the timers' `LastTriggerUSec`; older
+/// versions (or an unknown one) get neither metric, as in node_exporter.
+const MIN_VERSION_SYSTEM_STATE: f64 = 212.0;
+const DESTINATION: &str = "org.freedesktop.systemd1";
+const MANAGER_PATH: &str = "/org/freedesktop/systemd1";
+const MANAGER: &str = "org.freedesktop.systemd1.Manager";
+const PROPERTIES: &str = "org.freedesktop.DBus.Properties";
+
+/// One entry of the manager's `ListUnits` reply, `a(ssssssouso)`.
+type UnitStatus =
+    (String, String, String, String, String, String, OwnedObjectPath, u32, String, OwnedObjectPath);
+
+/// The systemd collector.
+pub(crate) struct Systemd {
+    settings: Arc<Settings>,
+    connection: Option<Connection>,
+}
+
+impl Systemd {
+    pub(crate) fn new(settings: Arc<Settings>) -> Systemd {
+        Systemd { settings, connection: None }
+    }
+
+    /// The bus address to use (see the module header).
+    fn address(&self) -> String {
+        if let Some(address) = &self.settings.systemd_bus_address {
+            return address.clone();
+        }
+        match std::env::var("DBUS_SYSTEM_BUS_ADDRESS") {
+            Ok(address) if !address.is_empty() => address,
+            _ => {
+                let socket = self.settings.root("run/dbus/system_bus_socket");
+                format!("unix:path={}", escape_address_value(socket.as_os_str().as_encoded_bytes()))
+            }
+        }
+    }
+}
+
+impl Collector for Systemd {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        // A kept connection may have died with the bus (a restarted dbus-daemon): one fresh try then.
+        if let Some(connection) = self.connection.take() {
+            let mut attempt = Emitter::new();
+            if collect(&connection, &self.settings, &mut attempt).is_ok() {
+                attempt.into_families().into_iter().for_each(|family| out.add_family(family));
+                self.connection = Some(connection);
+                return Ok(());
+            }
+        }
+        let connection = connect(&self.address(), self.settings.collector_timeout)?;
+        collect(&connection, &self.settings, out)?;
+        self.connection = Some(connection);
+        Ok(())
+    }
+}
+
+/// Connects to the bus at `address` within [`CONNECT_TIMEOUT`] (or `deadline` if shorter); calls on
+/// the connection time out after `deadline`.
+fn connect(address: &str, deadline: Duration) -> Result<Connection, CollectError> {
+    let wait = CONNECT_TIMEOUT.min(deadline);
+    let builder = zbus::connection::Builder::address(address)
+        .map_err(|e| bus_error("address", e))?
+        .method_timeout(deadline);
+    let connecting = async { builder.build().await.map(Some) };
+    let expiring = async {
+        async_io::Timer::after(wait).await;
+        Ok(None)
+    };
+    match async_io::block_on(futures_lite::future::or(connecting, expiring)) {
+        Ok(Some(connection)) => Ok(Connection::from(connection)),
+        Ok(None) => Err(CollectError::Bus {
+            what: "connect",
+            message: format!("{address}: no answer within {wait:?}"),
+        }),
+        Err(e) => Err(CollectError::Bus { what: "connect", message: format!("{address}: {e}") }),
+    }
+}
+
+fn bus_error(what: &'static str, error: zbus::Error) -> CollectError {
+    CollectError::Bus { what, message: error.to_string() }
+}
+
+/// Escapes a D-Bus address value: bytes outside `[-0-9A-Za-z_/.\*]` are written `%XX`.
+fn escape_address_value(bytes: &[u8]) -> String {
+    let mut escaped = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'/' | b'.' | b'\\' | b'*') {
+            escaped.push(char::from(b));
+        } else {
+            escaped.push_str(&format!("%{b:02x}"));
+        }
+    }
+    escaped
+}
+
+/// One property of the object at `path` (`org.freedesktop.DBus.Properties.Get`).
+fn property(
+    connection: &Connection,
+    path: &str,
+    interface: &str,
+    name: &str,
+) -> Result<OwnedValue, zbus::Error> {
+    connection
+        .call_method(Some(DESTINATION), path, Some(PROPERTIES), "Get", &(interface, name))?
+        .body()
+        .deserialize::<OwnedValue>()
+}
+
+/// A string property, or None if it is missing or not a string.
+fn string_property(connection: &Connection, path: &str, interface: &str, name: &str) -> Option<String> {
+    match &*property(connection, path, interface, name).ok()? {
+        Value::Str(s) => Some(s.as_str().to_string()),
+        _ => None,
+    }
+}
+
+/// An unsigned integer property, or None if it is missing or not an unsigned integer.
+fn unsigned_property(connection: &Connection, path: &str, interface: &str, name: &str) -> Option<f64> {
+    match &*property(connection, path, interface, name).ok()? {
+        Value::U32(n) => Some(f64::from(*n)),
+        Value::U64(n) => Some(*n as f64),
+        Value::U16(n) => Some(f64::from(*n)),
+        _ => None,
+    }
+}
+
+/// systemd's version as node_exporter reads it: the first run of three or more digits (with an
+/// optional `.N`) of the `Version` property as a number, and the property itself; `(0, "")` if it is
+/// missing or has no such number.
+fn parse_version(version: &str) -> (f64, String) {
+    let bytes = version.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start < 3 {
+            continue;
+        }
+        let mut end = i;
+        if bytes.get(i) == Some(&b'.') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            end = i + 1;
+            while end < bytes.len() && bytes[end].is_ascii_digit() {
+                end += 1;
+            }
+        }
+        return match version[start..end].parse::<f64>() {
+            Ok(number) => (number, version.to_string()),
+            Err(_) => (0.0, String::new()),
+        };
+    }
+    (0.0, String::new())
+}
+
+fn collect(connection: &Connection, settings: &Settings, out: &mut Emitter) -> Result<(), CollectError> {
+    let (version, version_label) = string_property(connection, MANAGER_PATH, MANAGER, "Version")
+        .map(|v| parse_version(&v))
+        .unwrap_or((0.0, String::new()));
+    out.gauge(
+        "node_systemd_version",
+        "Detected systemd version",
+        labels(&[("version", &version_label)]),
+        version,
+    );
+
+    let units: Vec<UnitStatus> = connection
+        .call_method(Some(DESTINATION), MANAGER_PATH, Some(MANAGER), "ListUnits", &())
+        .map_err(|e| bus_error("ListUnits", e))?
+        .body()
+        .deserialize()
+        .map_err(|e| bus_error("ListUnits", e))?;
+
+    let mut summary: BTreeMap<&str, f64> = BTreeMap::new();
+    for unit in &units {
+        *summary.entry(unit.3.as_str()).or_insert(0.0) += 1.0;
+    }
+    for state in UNIT_STATES {
+        let count = summary.remove(state).unwrap_or(0.0);
+        out.gauge("node_systemd_units", "Summary of systemd unit states", labels(&[("state", state)]), count);
+    }
+    for (state, count) in summary {
+        out.gauge("node_systemd_units", "Summary of systemd unit states", labels(&[("state", state)]), count);
+    }
+
+    let selected = units.iter().filter(|unit| {
+        let name = unit.0.as_str();
+        let included = settings.systemd_unit_include.as_ref().map_or(true, |re| re.is_match(name));
+        let excluded = settings.systemd_unit_exclude.as_ref().is_some_and(|re| re.is_match(name));
+        included && !excluded && unit.2 == "loaded"
+    });
+    let with_timers = version >= MIN_VERSION_SYSTEM_STATE;
+    for unit in selected {
+        let (name, active_state, path) = (unit.0.as_str(), unit.3.as_str(), unit.6.as_str());
+        let unit_type = if name.ends_with(".service") {
+            string_property(connection, path, "org.freedesktop.systemd1.Service", "Type").unwrap_or_default()
+        } else {
+            String::new()
+        };
+        for state in UNIT_STATES {
+            out.gauge(
+                "node_systemd_unit_state",
+                "Systemd unit",
+                labels(&[("name", name), ("state", state), ("type", &unit_type)]),
+                if state == active_state { 1.0 } else { 0.0 },
+            );
+        }
+        if with_timers && name.ends_with(".timer") {
+            if let Some(usec) =
+                unsigned_property(connection, path, "org.freedesktop.systemd1.Timer", "LastTriggerUSec")
+            {
+                out.gauge(
+                    "node_systemd_timer_last_trigger_seconds",
+                    "Seconds since epoch of last trigger.",
+                    labels(&[("name", name)]),
+                    usec / 1e6,
+                );
+            }
+        }
+        if name.ends_with(".socket") {
+            collect_socket(connection, name, path, out);
+        }
+    }
+
+    if with_timers {
+        let state = property(connection, MANAGER_PATH, MANAGER, "SystemState")
+            .map_err(|e| bus_error("SystemState", e))?;
+        let running = matches!(&*state, Value::Str(s) if s.as_str() == "running");
+        out.gauge(
+            "node_systemd_system_running",
+            "Whether the system is operational (see 'systemctl is-system-running')",
+            vec![],
+            if running { 1.0 } else { 0.0 },
+        );
+    }
+    Ok(())
+}
+
+/// A socket unit's counters; like node_exporter, stops at the first of NAccepted and NConnections
+/// that is missing, and skips NRefused alone when it is missing (systemd before 239).
+fn collect_socket(connection: &Connection, name: &str, path: &str, out: &mut Emitter) {
+    const SOCKET: &str = "org.freedesktop.systemd1.Socket";
+    let Some(accepted) = unsigned_property(connection, path, SOCKET, "NAccepted") else { return };
+    out.counter(
+        "node_systemd_socket_accepted_connections_total",
+        "Total number of accepted socket connections",
+        labels(&[("name", name)]),
+        accepted,
+    );
+    let Some(current) = unsigned_property(connection, path, SOCKET, "NConnections") else { return };
+    out.gauge(
+        "node_systemd_socket_current_connections",
+        "Current number of socket connections",
+        labels(&[("name", name)]),
+        current,
+    );
+    if let Some(refused) = unsigned_property(connection, path, SOCKET, "NRefused") {
+        out.gauge(
+            "node_systemd_socket_refused_connections_total",
+            "Total number of refused socket connections",
+            labels(&[("name", name)]),
+            refused,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_is_parsed_as_node_exporter_does() {
+        assert_eq!(parse_version("252.22-1~deb12u1"), (252.22, "252.22-1~deb12u1".to_string()));
+        assert_eq!(parse_version("systemd 249"), (249.0, "systemd 249".to_string()));
+        assert_eq!(parse_version("v12 255.4"), (255.4, "v12 255.4".to_string()));
+        assert_eq!(parse_version("12"), (0.0, String::new()));
+        assert_eq!(parse_version(""), (0.0, String::new()));
+    }
+
+    #[test]
+    fn socket_paths_are_escaped_in_the_address() {
+        assert_eq!(escape_address_value(b"/host root/run/x=y"), "/host%20root/run/x%3dy");
+    }
+
+    #[test]
+    fn missing_bus_fails_quickly() {
+        let started = std::time::Instant::now();
+        let result = connect("unix:path=/nonexistent/srekit/system_bus_socket", Duration::from_secs(5));
+        assert!(matches!(result, Err(CollectError::Bus { what: "connect", .. })));
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+}
