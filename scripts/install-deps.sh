@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need on a fresh Debian machine: Prometheus (with promtool),
-# the real node_exporter for the compatibility tests, and dbus-daemon. Idempotent; skips what is present.
+# the real node_exporter for the compatibility tests, dbus-daemon and btrfs-progs. Idempotent; skips what is present.
 set -euo pipefail
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
@@ -8,6 +8,8 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
 # A private bus for the systemd collector's test (core/tests/host_systemd.rs).
 [ -x /usr/bin/dbus-daemon ] || need+=(dbus-daemon)
+# mkfs.btrfs for the btrfs collector's test on a loop-mounted image (core/tests/host_btrfs.rs).
+[ -x /usr/sbin/mkfs.btrfs ] || need+=(btrfs-progs)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -112,7 +112,7 @@ fn single_value(families: &[MetricFamily], name: &str, label: Option<(&str, &str
     let sample = family
         .samples
         .iter()
-        .find(|s| label.map_or(true, |(k, v)| s.label(k) == Some(v)))
+        .find(|s| label.is_none_or(|(k, v)| s.label(k) == Some(v)))
         .unwrap_or_else(|| panic!("{name} has no sample with {label:?}"));
     sample.value
 }

@@ -3,15 +3,22 @@
 //! `node_btrfs_reserved_bytes{block_group_type}`, per allocation layout
 //! `node_btrfs_{used,size}_bytes` and `node_btrfs_allocation_ratio{block_group_type,mode}`, and
 //! `node_btrfs_device_size_bytes{device}`. As in node_exporter, a missing value file reads as 0 and an
-//! unparsable one as 0; a missing directory fails the collector. node_exporter additionally asks
-//! mounted filesystems for per-device error counters with ioctls; that part is not implemented here.
-//! A host without Btrfs has no such directories: success with nothing to report.
+//! unparsable one as 0; a missing directory fails the collector. For each Btrfs filesystem mounted
+//! (per /proc/1/mounts, under the rootfs), the device list comes instead from the filesystem's ioctls
+//! (BTRFS_IOC_FS_INFO, _DEV_INFO, _GET_DEV_STATS), as node_exporter does:
+//! `node_btrfs_device_size_bytes`, `node_btrfs_device_unused_bytes` and
+//! `node_btrfs_device_errors_total{type}`, labelled `device` and `btrfs_dev_uuid`. A mount that cannot
+//! be opened or queried falls back to the sysfs device sizes. A host without Btrfs has no such
+//! directories: success with nothing to report.
 
 use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
+use super::filesystem::parse_mounts;
 use super::read::list_dir;
+use std::collections::HashMap;
+use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -43,6 +50,8 @@ struct Layout {
 /// What one filesystem's directory holds, read before anything is emitted.
 struct Filesystem {
     uuid: String,
+    /// The filesystem id as bytes (the uuid without dashes), to match the ioctl answers.
+    fsid: Option<[u8; 16]>,
     label: String,
     global_rsv_size: f64,
     /// Per block group type: reserved bytes and layouts.
@@ -65,6 +74,8 @@ impl Collector for Btrfs {
         for name in names.into_iter().filter(|n| n.contains('-')) {
             filesystems.push(read_filesystem(&root.join(&name), name)?);
         }
+        let ioctl_devices =
+            if filesystems.is_empty() { HashMap::new() } else { ioctl_device_stats(&self.settings) };
         for fs in &filesystems {
             let uuid = fs.uuid.as_str();
             out.gauge(
@@ -108,13 +119,18 @@ impl Collector for Btrfs {
                     );
                 }
             }
-            for (device, size) in &fs.devices {
-                out.gauge(
-                    "node_btrfs_device_size_bytes",
-                    "Size of a device that is part of the filesystem.",
-                    labels(&[("uuid", uuid), ("device", device)]),
-                    *size,
-                );
+            match fs.fsid.and_then(|id| ioctl_devices.get(&id)) {
+                Some(devices) => emit_ioctl_devices(out, uuid, devices),
+                None => {
+                    for (device, size) in &fs.devices {
+                        out.gauge(
+                            "node_btrfs_device_size_bytes",
+                            "Size of a device that is part of the filesystem.",
+                            labels(&[("uuid", uuid), ("device", device)]),
+                            *size,
+                        );
+                    }
+                }
             }
         }
         Ok(())
@@ -151,7 +167,8 @@ fn read_filesystem(dir: &Path, name: String) -> Result<Filesystem, CollectError>
         }
         groups.push((group, reserved, layouts));
     }
-    Ok(Filesystem { uuid, label, global_rsv_size, groups, devices })
+    let fsid = parse_uuid(&uuid);
+    Ok(Filesystem { uuid, fsid, label, global_rsv_size, groups, devices })
 }
 
 /// Bytes of raw disk per byte stored, by RAID profile (RAID5/6 depend on the number of devices).
@@ -178,4 +195,184 @@ fn read_text(path: &Path) -> Result<Option<String>, CollectError> {
 /// A file's unsigned integer; 0 when the file is missing or does not hold one (node_exporter's rule).
 fn read_number(path: &Path) -> Result<f64, CollectError> {
     Ok(read_text(path)?.and_then(|t| t.parse::<u64>().ok()).map_or(0.0, |v| v as f64))
+}
+
+/// One device of a mounted filesystem as its ioctls describe it.
+struct IoctlDevice {
+    /// The device node's file name (`/dev/sda` -> `sda`).
+    name: String,
+    uuid: String,
+    bytes_used: u64,
+    total_bytes: u64,
+    /// write, read, flush, corruption and generation errors, in the kernel's order.
+    errors: [u64; 5],
+}
+
+/// The kernel's names for the five device error counters, in `btrfs_dev_stat_values` order.
+const ERROR_TYPES: [&str; 5] = ["write", "read", "flush", "corruption", "generation"];
+
+fn emit_ioctl_devices(out: &mut Emitter, uuid: &str, devices: &[IoctlDevice]) {
+    for device in devices {
+        let pairs =
+            [("uuid", uuid), ("device", device.name.as_str()), ("btrfs_dev_uuid", device.uuid.as_str())];
+        out.gauge(
+            "node_btrfs_device_size_bytes",
+            "Size of a device that is part of the filesystem.",
+            labels(&pairs),
+            device.total_bytes as f64,
+        );
+        out.gauge(
+            "node_btrfs_device_unused_bytes",
+            "Unused bytes unused on a device that is part of the filesystem.",
+            labels(&pairs),
+            device.total_bytes.saturating_sub(device.bytes_used) as f64,
+        );
+        for (kind, count) in ERROR_TYPES.iter().zip(device.errors) {
+            let pairs = [
+                ("uuid", uuid),
+                ("type", kind),
+                ("device", device.name.as_str()),
+                ("btrfs_dev_uuid", device.uuid.as_str()),
+            ];
+            out.counter(
+                "node_btrfs_device_errors_total",
+                "Errors reported for the device",
+                labels(&pairs),
+                count as f64,
+            );
+        }
+    }
+}
+
+/// Devices of every mounted Btrfs filesystem that answers its ioctls, by filesystem id. Mounts that
+/// cannot be opened or queried are left out (their filesystems fall back to sysfs), as node_exporter
+/// does; a device already seen through another mount point is not queried again.
+fn ioctl_device_stats(settings: &Settings) -> HashMap<[u8; 16], Vec<IoctlDevice>> {
+    let text = std::fs::read_to_string(settings.proc("1/mounts"))
+        .or_else(|_| std::fs::read_to_string(settings.proc("mounts")))
+        .unwrap_or_default();
+    let mut by_fsid = HashMap::new();
+    let mut devices_done = std::collections::HashSet::new();
+    for mount in parse_mounts(&text) {
+        if mount.fs_type != "btrfs" || devices_done.contains(&mount.device) {
+            continue;
+        }
+        let Ok(dir) = std::fs::File::open(settings.root(&mount.mount_point)) else { continue };
+        let Some((fsid, devices)) = query_filesystem(&dir) else { continue };
+        devices_done.insert(mount.device.clone());
+        by_fsid.entry(fsid).or_insert(devices);
+    }
+    by_fsid
+}
+
+/// The ioctl request numbers: `_IOR(0x94, 31, 1024)`, `_IOWR(0x94, 30, 4096)`, `_IOWR(0x94, 52, 1032)`.
+const BTRFS_IOC_FS_INFO: u64 = 0x8400_941F;
+const BTRFS_IOC_DEV_INFO: u64 = 0xD000_941E;
+const BTRFS_IOC_GET_DEV_STATS: u64 = 0xC408_9434;
+
+/// Sizes of the kernel's argument structs for the three ioctls.
+const FS_INFO_SIZE: usize = 1024;
+const DEV_INFO_SIZE: usize = 4096;
+const DEV_STATS_SIZE: usize = 1032;
+
+/// Calls one ioctl on `file` with an argument buffer of 8-byte words (the kernel structs are made of
+/// u64s and byte arrays, so u64 alignment is right for all three).
+fn ioctl(file: &std::fs::File, request: u64, args: &mut [u64]) -> Result<(), std::io::Error> {
+    // SAFETY: `args` is a live, writable buffer at least as large as the struct `request` names (the
+    // callers size it from the constants above), and the fd is open for the duration of the call.
+    let rc = unsafe { libc::ioctl(file.as_raw_fd(), request as _, args.as_mut_ptr()) };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Reads native-endian bytes of an argument buffer.
+fn bytes_of(words: &[u64]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_ne_bytes()).collect()
+}
+
+/// The filesystem id and its devices, or `None` when the mount does not answer as Btrfs.
+fn query_filesystem(dir: &std::fs::File) -> Option<([u8; 16], Vec<IoctlDevice>)> {
+    let mut info = vec![0u64; FS_INFO_SIZE / 8];
+    ioctl(dir, BTRFS_IOC_FS_INFO, &mut info).ok()?;
+    let (max_id, num_devices) = (info[0], info[1]);
+    let mut fsid = [0u8; 16];
+    fsid.copy_from_slice(&bytes_of(&info[2..4]));
+    let mut devices = Vec::new();
+    for devid in 0..=max_id {
+        let mut dev = vec![0u64; DEV_INFO_SIZE / 8];
+        dev[0] = devid;
+        match ioctl(dir, BTRFS_IOC_DEV_INFO, &mut dev) {
+            Ok(()) => {}
+            // Device ids need not start at 0 nor be contiguous.
+            Err(e) if e.raw_os_error() == Some(libc::ENODEV) => continue,
+            Err(_) => return None,
+        }
+        let mut stats = vec![0u64; DEV_STATS_SIZE / 8];
+        stats[0] = devid;
+        stats[1] = ERROR_TYPES.len() as u64;
+        ioctl(dir, BTRFS_IOC_GET_DEV_STATS, &mut stats).ok()?;
+        let raw = bytes_of(&dev);
+        let path_bytes = &raw[DEV_INFO_SIZE - 1024..];
+        let path_len = path_bytes.iter().position(|b| *b == 0).unwrap_or(path_bytes.len());
+        let path = String::from_utf8_lossy(&path_bytes[..path_len]).into_owned();
+        let mut errors = [0u64; 5];
+        errors.copy_from_slice(&stats[3..8]);
+        devices.push(IoctlDevice {
+            name: path.rsplit('/').next().unwrap_or_default().to_string(),
+            uuid: format_uuid(&raw[8..24]),
+            bytes_used: dev[3],
+            total_bytes: dev[4],
+            errors,
+        });
+        if devices.len() as u64 == num_devices {
+            break;
+        }
+    }
+    Some((fsid, devices))
+}
+
+/// `8-4-4-4-12` lowercase hex.
+fn format_uuid(bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if hex.len() != 32 {
+        return hex;
+    }
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+/// The 16 bytes of a textual uuid (dashes ignored), if it is one.
+fn parse_uuid(text: &str) -> Option<[u8; 16]> {
+    let hex: Vec<u8> = text.bytes().filter(|b| *b != b'-').collect();
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, pair) in hex.chunks(2).enumerate() {
+        out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_round_trip() {
+        let text = "64b90051-8699-417e-806c-10f870e4d969";
+        let bytes = parse_uuid(text).expect("a uuid");
+        assert_eq!(format_uuid(&bytes), text);
+        assert_eq!(parse_uuid("not-a-uuid"), None);
+    }
+
+    #[test]
+    fn ioctl_numbers_are_the_kernels() {
+        // _IOC(dir, type, nr, size) = dir << 30 | size << 16 | type << 8 | nr
+        let ioc = |dir: u64, nr: u64, size: usize| dir << 30 | (size as u64) << 16 | 0x94 << 8 | nr;
+        assert_eq!(BTRFS_IOC_FS_INFO, ioc(2, 31, FS_INFO_SIZE));
+        assert_eq!(BTRFS_IOC_DEV_INFO, ioc(3, 30, DEV_INFO_SIZE));
+        assert_eq!(BTRFS_IOC_GET_DEV_STATS, ioc(3, 52, DEV_STATS_SIZE));
+    }
 }

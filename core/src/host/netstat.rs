@@ -38,7 +38,7 @@ impl NetStat {
         self.key.push('_');
         self.key.push_str(field);
         if !self.selected.contains_key(&self.key) {
-            let wanted = self.settings.netstat_fields.as_ref().map_or(true, |f| f.is_match(&self.key));
+            let wanted = self.settings.netstat_fields.as_ref().is_none_or(|f| f.is_match(&self.key));
             let names = wanted
                 .then(|| (format!("node_netstat_{}", self.key), format!("Statistic {protocol}{field}.")));
             self.selected.insert(self.key.clone(), names);

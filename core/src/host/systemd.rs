@@ -227,7 +227,7 @@ fn collect(connection: &Connection, settings: &Settings, out: &mut Emitter) -> R
 
     let selected = units.iter().filter(|unit| {
         let name = unit.0.as_str();
-        let included = settings.systemd_unit_include.as_ref().map_or(true, |re| re.is_match(name));
+        let included = settings.systemd_unit_include.as_ref().is_none_or(|re| re.is_match(name));
         let excluded = settings.systemd_unit_exclude.as_ref().is_some_and(|re| re.is_match(name));
         included && !excluded && unit.2 == "loaded"
     });

@@ -32,7 +32,7 @@ impl Collector for VmStat {
                 continue;
             };
             if !self.selected.contains_key(key) {
-                let wanted = self.settings.vmstat_fields.as_ref().map_or(true, |f| f.is_match(key));
+                let wanted = self.settings.vmstat_fields.as_ref().is_none_or(|f| f.is_match(key));
                 let names = wanted.then(|| {
                     (format!("node_vmstat_{key}"), format!("/proc/vmstat information field {key}."))
                 });
