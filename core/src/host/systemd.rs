@@ -85,7 +85,13 @@ impl Collector for Systemd {
                 return Ok(());
             }
         }
-        let connection = connect(&self.address(), self.settings.collector_timeout)?;
+        let address = self.address();
+        // The common case on hosts without systemd: no socket at all. Answer it without a connection
+        // attempt (which costs a zbus executor round trip on every scrape).
+        if socket_path(&address).is_some_and(|path| !path.exists()) {
+            return Err(CollectError::Bus { what: "connect", message: format!("{address}: no such socket") });
+        }
+        let connection = connect(&address, self.settings.collector_timeout)?;
         collect(&connection, &self.settings, out)?;
         self.connection = Some(connection);
         Ok(())
@@ -112,6 +118,28 @@ fn connect(address: &str, deadline: Duration) -> Result<Connection, CollectError
         }),
         Err(e) => Err(CollectError::Bus { what: "connect", message: format!("{address}: {e}") }),
     }
+}
+
+/// The socket file of a plain `unix:path=...` address (one transport, `%XX` escapes undone).
+fn socket_path(address: &str) -> Option<std::path::PathBuf> {
+    let value = address.strip_prefix("unix:path=")?;
+    if value.contains([',', ';']) {
+        return None;
+    }
+    let bytes = value.as_bytes();
+    let mut path = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            path.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            path.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(std::path::PathBuf::from(<std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(path)))
 }
 
 fn bus_error(what: &'static str, error: zbus::Error) -> CollectError {
@@ -309,6 +337,18 @@ fn collect_socket(connection: &Connection, name: &str, path: &str, out: &mut Emi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socket_paths_of_plain_unix_addresses() {
+        assert_eq!(
+            socket_path("unix:path=/run/dbus/system_bus_socket"),
+            Some("/run/dbus/system_bus_socket".into())
+        );
+        assert_eq!(socket_path("unix:path=/tmp/a%20b"), Some("/tmp/a b".into()));
+        assert_eq!(socket_path("unix:path=/x,guid=1"), None);
+        assert_eq!(socket_path("tcp:host=127.0.0.1,port=1"), None);
+        assert_eq!(socket_path("unix:path=/bad%zz"), None);
+    }
 
     #[test]
     fn version_is_parsed_as_node_exporter_does() {
