@@ -32,6 +32,32 @@ fn write_config(root: &Path) -> std::path::PathBuf {
     root.join("srekit.toml")
 }
 
+/// Starts the exporter with its log (stderr) written to `root/exporter.log`.
+fn start_logged(root: &Path) -> (Process, u16) {
+    let config = write_config(root);
+    let port = free_port();
+    let log = std::fs::File::create(root.join("exporter.log")).unwrap();
+    let child = std::process::Command::new(exporter_binary())
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg(format!("--config.file={}", config.display()))
+        .args(["--collector.disable-defaults", "--collector.loadavg"])
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let process = Process { child, name: "srekit-exporter" };
+    wait_until(Duration::from_secs(20), || {
+        http_get(port, "/healthz", &[]).map(|r| r.status == 200).unwrap_or(false)
+    })
+    .unwrap();
+    (process, port)
+}
+
+/// The exporter's log so far.
+fn exporter_log(root: &Path) -> String {
+    std::fs::read_to_string(root.join("exporter.log")).unwrap_or_default()
+}
+
 fn start(root: &Path) -> (Process, u16) {
     let config = write_config(root);
     start_exporter(&[
@@ -70,7 +96,7 @@ fn unwritable_checkpoints_are_reported_and_recover() {
     let root = dir.path();
     std::fs::create_dir_all(root.join("logs")).unwrap();
     std::fs::write(root.join("logs/app.log"), "").unwrap();
-    let (_exporter, port) = start(root);
+    let (_exporter, port) = start_logged(root);
     let state = root.join("state");
     wait_until(Duration::from_secs(10), || std::fs::read_dir(&state).map(|d| d.count() > 0).unwrap_or(false))
         .unwrap();
@@ -84,6 +110,13 @@ fn unwritable_checkpoints_are_reported_and_recover() {
     })
     .unwrap();
     assert_eq!(sample(port, "app_events_total{kind=\"x\"}"), Some(1.0), "lines are still counted");
+    let log = exporter_log(root);
+    assert!(
+        log.lines().any(|l| l.contains("WARN")
+            && l.contains("log pipeline")
+            && l.contains(&*state.to_string_lossy())),
+        "the problem is logged, naming the path: {log}"
+    );
 
     // Repair it: checkpoints are written again and the error count stops growing.
     std::fs::remove_file(&state).unwrap();
@@ -130,7 +163,7 @@ fn permission_denied_on_a_log_file() {
         .arg(format!("--config.file={}", config.display()))
         .args(["--collector.disable-defaults", "--collector.loadavg"])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+        .stderr(std::fs::File::create(root.join("exporter.log")).unwrap());
     let _exporter = Process { child: command.spawn().unwrap(), name: "srekit-exporter" };
     wait_until(Duration::from_secs(20), || {
         http_get(port, "/healthz", &[]).map(|r| r.status == 200).unwrap_or(false)
@@ -148,6 +181,11 @@ fn permission_denied_on_a_log_file() {
     })
     .unwrap();
     let reported = sample(port, "srekit_log_errors_total{kind=\"read\"}").unwrap();
+    let log = exporter_log(root);
+    assert!(
+        log.lines().any(|l| l.contains("WARN") && l.contains("secret.log") && l.contains("ermission denied")),
+        "the problem is logged, naming the file: {log}"
+    );
     std::thread::sleep(Duration::from_millis(2000));
     assert_eq!(
         sample(port, "srekit_log_errors_total{kind=\"read\"}"),
