@@ -9,8 +9,8 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
-use super::read::list_dir;
-use std::path::{Path, PathBuf};
+use super::read::{list_dir, list_dir_if_present};
+use std::path::Path;
 use std::sync::Arc;
 
 /// The bcache collector.
@@ -51,81 +51,22 @@ const PERIOD_STATS: &[(&str, &str, &str)] = &[
     ("cache_readaheads", "node_bcache_cache_readaheads_total", "Count of times readahead occurred."),
 ];
 
-/// Everything read from one cache set before anything is emitted (one bad file fails the collector,
-/// as in node_exporter).
-struct CacheSet {
-    uuid: String,
-    gauges: Vec<Reading>,
-    counters: Vec<Reading>,
-    /// Per backing device: its name, gauges and counters.
-    backing: Vec<(String, Vec<Reading>, Vec<Reading>)>,
-    /// Per cache device: its name, io errors, metadata bytes written, bytes written.
-    caches: Vec<(String, f64, f64, f64)>,
-}
-
-/// One value read: metric name, help, value.
-type Reading = (&'static str, &'static str, f64);
-
 impl Collector for Bcache {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let root = self.settings.sys("fs/bcache");
-        let names = match list_dir(&root) {
-            Ok(names) => names,
-            Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(())
-            }
-            Err(err) => return Err(err),
-        };
-        let mut sets = Vec::new();
-        for uuid in names.into_iter().filter(|n| n.contains('-')) {
-            sets.push(read_cache_set(&root.join(&uuid), uuid)?);
-        }
-        for set in &sets {
-            let uuid = [("uuid", set.uuid.as_str())];
-            for (name, help, value) in &set.gauges {
-                out.gauge(name, help, labels(&uuid), *value);
-            }
-            for (name, help, value) in &set.counters {
-                out.counter(name, help, labels(&uuid), *value);
-            }
-            for (device, gauges, counters) in &set.backing {
-                let pairs = [("uuid", set.uuid.as_str()), ("backing_device", device.as_str())];
-                for (name, help, value) in gauges {
-                    out.gauge(name, help, labels(&pairs), *value);
-                }
-                for (name, help, value) in counters {
-                    out.counter(name, help, labels(&pairs), *value);
-                }
-            }
-            for (device, io_errors, metadata_written, written) in &set.caches {
-                let pairs = [("uuid", set.uuid.as_str()), ("cache_device", device.as_str())];
-                out.gauge(
-                    "node_bcache_io_errors",
-                    "Number of errors that have occurred, decayed by io_error_halflife.",
-                    labels(&pairs),
-                    *io_errors,
-                );
-                out.counter(
-                    "node_bcache_metadata_written_bytes_total",
-                    "Sum of all non data writes (btree writes and all other metadata).",
-                    labels(&pairs),
-                    *metadata_written,
-                );
-                out.counter(
-                    "node_bcache_written_bytes_total",
-                    "Sum of all data that has been written to the cache.",
-                    labels(&pairs),
-                    *written,
-                );
-            }
+        for uuid in list_dir_if_present(&root)?.into_iter().filter(|n| n.contains('-')) {
+            collect_cache_set(&root.join(&uuid), &uuid, out)?;
         }
         Ok(())
     }
 }
 
-fn read_cache_set(dir: &Path, uuid: String) -> Result<CacheSet, CollectError> {
+/// Emits one cache set. Any unreadable file fails the collector, and the runner then drops what was
+/// emitted, as node_exporter reports nothing from a failed collector.
+fn collect_cache_set(dir: &Path, uuid: &str, out: &mut Emitter) -> Result<(), CollectError> {
     let value = |relative: &str| read_value(&dir.join(relative));
-    let gauges = vec![
+    let set = labels(&[("uuid", uuid)]);
+    let gauges = [
         ("node_bcache_average_key_size_sectors", "Average data per key in the btree (sectors).", value("average_key_size")?),
         ("node_bcache_btree_cache_size_bytes", "Amount of memory currently used by the btree cache.", value("btree_cache_size")?),
         (
@@ -153,11 +94,15 @@ fn read_cache_set(dir: &Path, uuid: String) -> Result<CacheSet, CollectError> {
             value("internal/btree_read_average_duration_us")? * 1e-9,
         ),
     ];
-    let counters = vec![(
+    for (name, help, value) in gauges {
+        out.gauge(name, help, set.clone(), value);
+    }
+    out.counter(
         "node_bcache_cache_read_races_total",
         "Counts instances where while data was being read from the cache, the bucket was reused and invalidated - i.e. where the pointer was stale after the read completed.",
+        set,
         value("internal/cache_read_races")?,
-    )];
+    );
     // node_exporter requires the set's period statistics to be readable, though it exports none of them.
     for period in ["stats_five_minute", "stats_total"] {
         for (file, _, _) in PERIOD_STATS {
@@ -165,20 +110,16 @@ fn read_cache_set(dir: &Path, uuid: String) -> Result<CacheSet, CollectError> {
         }
     }
     let children = list_dir(dir)?;
-    let numbered = |prefix: &str| -> Vec<String> {
-        children
-            .iter()
-            .filter(|n| {
-                n.strip_prefix(prefix).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
-            })
-            .cloned()
-            .collect()
+    let numbered = |prefix: &'static str| {
+        children.iter().filter(move |n| {
+            n.strip_prefix(prefix).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        })
     };
-    let mut backing = Vec::new();
     for device in numbered("bdev") {
-        let bdev = dir.join(&device);
+        let bdev = dir.join(device);
+        let pairs = labels(&[("uuid", uuid), ("backing_device", device)]);
         let debug = read_writeback_debug(&bdev.join("writeback_rate_debug"))?;
-        let gauges = vec![
+        let gauges = [
             (
                 "node_bcache_dirty_data_bytes",
                 "Amount of dirty data for this backing device in the cache.",
@@ -210,26 +151,39 @@ fn read_cache_set(dir: &Path, uuid: String) -> Result<CacheSet, CollectError> {
                 debug.change,
             ),
         ];
+        for (name, help, value) in gauges {
+            out.gauge(name, help, pairs.clone(), value);
+        }
         for (file, _, _) in PERIOD_STATS {
             read_value(&bdev.join("stats_five_minute").join(file))?;
         }
-        let mut counters = Vec::new();
         for (file, name, help) in PERIOD_STATS {
-            counters.push((*name, *help, read_value(&bdev.join("stats_total").join(file))?));
+            out.counter(name, help, pairs.clone(), read_value(&bdev.join("stats_total").join(file))?);
         }
-        backing.push((device, gauges, counters));
     }
-    let mut caches = Vec::new();
     for device in numbered("cache") {
-        let cache = dir.join(&device);
-        caches.push((
-            device.clone(),
+        let cache = dir.join(device);
+        let pairs = labels(&[("uuid", uuid), ("cache_device", device)]);
+        out.gauge(
+            "node_bcache_io_errors",
+            "Number of errors that have occurred, decayed by io_error_halflife.",
+            pairs.clone(),
             read_value(&cache.join("io_errors"))?,
+        );
+        out.counter(
+            "node_bcache_metadata_written_bytes_total",
+            "Sum of all non data writes (btree writes and all other metadata).",
+            pairs.clone(),
             read_value(&cache.join("metadata_written"))?,
+        );
+        out.counter(
+            "node_bcache_written_bytes_total",
+            "Sum of all data that has been written to the cache.",
+            pairs,
             read_value(&cache.join("written"))?,
-        ));
+        );
     }
-    Ok(CacheSet { uuid, gauges, counters, backing, caches })
+    Ok(())
 }
 
 /// The controller terms of a backing device's `writeback_rate_debug`.
@@ -261,7 +215,7 @@ fn read_writeback_debug(path: &Path) -> Result<WritebackDebug, CollectError> {
     Ok(debug)
 }
 
-fn read_value(path: &PathBuf) -> Result<f64, CollectError> {
+fn read_value(path: &Path) -> Result<f64, CollectError> {
     let text = std::fs::read_to_string(path).map_err(|e| CollectError::io(path, e))?;
     dehumanize(text.trim_end_matches('\n')).ok_or_else(|| CollectError::parse(path, "not a bcache size"))
 }

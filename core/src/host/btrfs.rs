@@ -16,7 +16,7 @@ use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
 use super::filesystem::parse_mounts;
-use super::read::list_dir;
+use super::read::{list_dir, list_dir_if_present};
 use std::collections::HashMap;
 use std::os::fd::AsRawFd;
 use std::path::Path;
@@ -39,105 +39,27 @@ impl Btrfs {
     }
 }
 
-/// One allocation layout (`single`, `dup`, `raid1`, ...) of a block group type.
-struct Layout {
-    mode: String,
-    used: f64,
-    size: f64,
-    ratio: f64,
-}
-
-/// What one filesystem's directory holds, read before anything is emitted.
-struct Filesystem {
-    uuid: String,
-    /// The filesystem id as bytes (the uuid without dashes), to match the ioctl answers.
-    fsid: Option<[u8; 16]>,
-    label: String,
-    global_rsv_size: f64,
-    /// Per block group type: reserved bytes and layouts.
-    groups: Vec<(&'static str, f64, Vec<Layout>)>,
-    /// Device name and size in bytes.
-    devices: Vec<(String, f64)>,
-}
-
 impl Collector for Btrfs {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let root = self.settings.sys("fs/btrfs");
-        let names = match list_dir(&root) {
-            Ok(names) => names,
-            Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(())
-            }
-            Err(err) => return Err(err),
-        };
-        let mut filesystems = Vec::new();
-        for name in names.into_iter().filter(|n| n.contains('-')) {
-            filesystems.push(read_filesystem(&root.join(&name), name)?);
-        }
-        let ioctl_devices =
-            if filesystems.is_empty() { HashMap::new() } else { ioctl_device_stats(&self.settings) };
-        for fs in &filesystems {
-            let uuid = fs.uuid.as_str();
-            out.gauge(
-                "node_btrfs_info",
-                "Filesystem information",
-                labels(&[("uuid", uuid), ("label", &fs.label)]),
-                1.0,
-            );
-            out.gauge(
-                "node_btrfs_global_rsv_size_bytes",
-                "Size of global reserve.",
-                labels(&[("uuid", uuid)]),
-                fs.global_rsv_size,
-            );
-            for (group, reserved, layouts) in &fs.groups {
-                out.gauge(
-                    "node_btrfs_reserved_bytes",
-                    "Amount of space reserved for a data type",
-                    labels(&[("uuid", uuid), ("block_group_type", group)]),
-                    *reserved,
-                );
-                for layout in layouts {
-                    let pairs = [("uuid", uuid), ("block_group_type", group), ("mode", layout.mode.as_str())];
-                    out.gauge(
-                        "node_btrfs_used_bytes",
-                        "Amount of used space by a layout/data type",
-                        labels(&pairs),
-                        layout.used,
-                    );
-                    out.gauge(
-                        "node_btrfs_size_bytes",
-                        "Amount of space allocated for a layout/data type",
-                        labels(&pairs),
-                        layout.size,
-                    );
-                    out.gauge(
-                        "node_btrfs_allocation_ratio",
-                        "Data allocation ratio for a layout/data type",
-                        labels(&pairs),
-                        layout.ratio,
-                    );
-                }
-            }
-            match fs.fsid.and_then(|id| ioctl_devices.get(&id)) {
-                Some(devices) => emit_ioctl_devices(out, uuid, devices),
-                None => {
-                    for (device, size) in &fs.devices {
-                        out.gauge(
-                            "node_btrfs_device_size_bytes",
-                            "Size of a device that is part of the filesystem.",
-                            labels(&[("uuid", uuid), ("device", device)]),
-                            *size,
-                        );
-                    }
-                }
-            }
+        // Asked once per collection, and only when there is a filesystem to match it with.
+        let mut ioctl_devices = None;
+        for name in list_dir_if_present(&root)?.into_iter().filter(|n| n.contains('-')) {
+            let ioctl_devices = ioctl_devices.get_or_insert_with(|| ioctl_device_stats(&self.settings));
+            collect_filesystem(&root.join(&name), name, ioctl_devices, out)?;
         }
         Ok(())
     }
 }
 
-fn read_filesystem(dir: &Path, name: String) -> Result<Filesystem, CollectError> {
+/// Emits one filesystem. A missing directory fails the collector (the runner then drops what was
+/// emitted), as in node_exporter.
+fn collect_filesystem(
+    dir: &Path,
+    name: String,
+    ioctl_devices: &HashMap<[u8; 16], Vec<IoctlDevice>>,
+    out: &mut Emitter,
+) -> Result<(), CollectError> {
     let mut devices = Vec::new();
     for device in list_dir(&dir.join("devices"))? {
         let size = read_number(&dir.join("devices").join(&device).join("size"))? * SECTOR_SIZE;
@@ -145,30 +67,63 @@ fn read_filesystem(dir: &Path, name: String) -> Result<Filesystem, CollectError>
     }
     list_dir(&dir.join("features"))?; // node_exporter requires it, though it exports nothing from it
     let uuid = read_text(&dir.join("metadata_uuid"))?.filter(|u| !u.is_empty()).unwrap_or(name);
+    let uuid = uuid.as_str();
     let label = read_text(&dir.join("label"))?.unwrap_or_default();
-    let global_rsv_size = read_number(&dir.join("allocation/global_rsv_size"))?;
-    let mut groups = Vec::new();
+    out.gauge("node_btrfs_info", "Filesystem information", labels(&[("uuid", uuid), ("label", &label)]), 1.0);
+    out.gauge(
+        "node_btrfs_global_rsv_size_bytes",
+        "Size of global reserve.",
+        labels(&[("uuid", uuid)]),
+        read_number(&dir.join("allocation/global_rsv_size"))?,
+    );
     for group in BLOCK_GROUP_TYPES {
         let group_dir = dir.join("allocation").join(group);
-        let reserved = read_number(&group_dir.join("bytes_reserved"))?;
-        let mut layouts = Vec::new();
+        out.gauge(
+            "node_btrfs_reserved_bytes",
+            "Amount of space reserved for a data type",
+            labels(&[("uuid", uuid), ("block_group_type", group)]),
+            read_number(&group_dir.join("bytes_reserved"))?,
+        );
         for mode in list_dir(&group_dir)? {
             let layout_dir = group_dir.join(&mode);
             if !layout_dir.is_dir() {
                 continue;
             }
-            let ratio = allocation_ratio(&mode, devices.len());
-            layouts.push(Layout {
-                used: read_number(&layout_dir.join("used_bytes"))?,
-                size: read_number(&layout_dir.join("total_bytes"))?,
-                ratio,
-                mode,
-            });
+            let pairs = labels(&[("uuid", uuid), ("block_group_type", group), ("mode", &mode)]);
+            out.gauge(
+                "node_btrfs_used_bytes",
+                "Amount of used space by a layout/data type",
+                pairs.clone(),
+                read_number(&layout_dir.join("used_bytes"))?,
+            );
+            out.gauge(
+                "node_btrfs_size_bytes",
+                "Amount of space allocated for a layout/data type",
+                pairs.clone(),
+                read_number(&layout_dir.join("total_bytes"))?,
+            );
+            out.gauge(
+                "node_btrfs_allocation_ratio",
+                "Data allocation ratio for a layout/data type",
+                pairs,
+                allocation_ratio(&mode, devices.len()),
+            );
         }
-        groups.push((group, reserved, layouts));
     }
-    let fsid = parse_uuid(&uuid);
-    Ok(Filesystem { uuid, fsid, label, global_rsv_size, groups, devices })
+    match parse_uuid(uuid).and_then(|id| ioctl_devices.get(&id)) {
+        Some(devices) => emit_ioctl_devices(out, uuid, devices),
+        None => {
+            for (device, size) in &devices {
+                out.gauge(
+                    "node_btrfs_device_size_bytes",
+                    "Size of a device that is part of the filesystem.",
+                    labels(&[("uuid", uuid), ("device", device)]),
+                    *size,
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Bytes of raw disk per byte stored, by RAID profile (RAID5/6 depend on the number of devices).

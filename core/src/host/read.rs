@@ -194,6 +194,17 @@ pub(crate) fn parse_hex(text: &str) -> Option<u64> {
     u64::from_str_radix(text, 16).ok()
 }
 
+/// Like [`list_dir`], but a directory that does not exist lists as empty (a subsystem the kernel does
+/// not have: nothing to report, which is not a failure).
+pub(crate) fn list_dir_if_present(path: &Path) -> Result<Vec<String>, CollectError> {
+    match list_dir(path) {
+        Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Vec::new())
+        }
+        other => other,
+    }
+}
+
 /// Reads a sysfs attribute as node_exporter's procfs library (`SysReadFile`) does: one `read(2)` of at
 /// most 128 bytes, surrounding whitespace trimmed, invalid UTF-8 replaced (U+FFFD).
 pub(crate) fn read_attribute(path: &Path) -> std::io::Result<String> {

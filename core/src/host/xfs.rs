@@ -8,7 +8,7 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
-use super::read::{list_dir, FileReader};
+use super::read::{list_dir_if_present, FileReader};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -94,26 +94,16 @@ impl Xfs {
 impl Collector for Xfs {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let root = self.settings.sys("fs/xfs");
-        let devices = match list_dir(&root) {
-            Ok(devices) => devices,
-            Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(())
-            }
-            Err(err) => return Err(err),
-        };
-        // Parse every filesystem first: as node_exporter, one unreadable file fails the collector.
-        let mut parsed = Vec::new();
-        for device in devices {
+        // One unreadable file fails the collector (the runner then drops what was emitted), as in
+        // node_exporter.
+        for device in list_dir_if_present(&root)? {
             let path = root.join(&device).join("stats/stats");
             if !path.is_file() {
                 continue; // e.g. /sys/fs/xfs/stats (the global totals) has no per-device stats file
             }
             let values = parse_stats(self.reader.read_str(&path)?, &path)?;
-            parsed.push((device, values));
-        }
-        for (device, values) in &parsed {
             for (field, value) in FIELDS.iter().zip(values) {
-                out.counter(field.name, field.help, labels(&[("device", device)]), *value as f64);
+                out.counter(field.name, field.help, labels(&[("device", &device)]), value as f64);
             }
         }
         Ok(())

@@ -50,15 +50,14 @@ impl Collector for Zfs {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let base = self.settings.proc("spl/kstat/zfs");
         let entries = list_dir(&base)?;
-        let mut emitted = Vec::new();
         for (subsystem, file) in SUBSYSTEMS {
             let path = base.join(file);
             let Ok(text) = std::fs::read_to_string(&path) else {
                 continue; // kstat files come and go with ZFS versions
             };
-            for (name, value) in parse_kstat(&text, &path, &[KSTAT_UINT64])? {
+            for (name, value) in parse_kstat(&text, &path)? {
                 let metric = format!("node_{subsystem}_{}", name.replace('-', "_"));
-                emitted.push((metric, format!("kstat.zfs.misc.{file}.{name}"), Vec::new(), value));
+                out.untyped(&metric, &format!("kstat.zfs.misc.{file}.{name}"), vec![], value);
             }
         }
         for pool in &entries {
@@ -69,58 +68,48 @@ impl Collector for Zfs {
             let io = pool_dir.join("io");
             if let Ok(text) = std::fs::read_to_string(&io) {
                 for (column, value) in parse_pool_io(&text, &io)? {
-                    emitted.push((
-                        format!("node_zfs_zpool_{}", column.replace('-', "_")),
-                        format!("kstat.zfs.misc.io.{column}"),
-                        vec![("zpool", pool.clone())],
+                    let metric = format!("node_zfs_zpool_{}", column.replace('-', "_"));
+                    out.untyped(
+                        &metric,
+                        &format!("kstat.zfs.misc.io.{column}"),
+                        labels(&[("zpool", pool)]),
                         value,
-                    ));
+                    );
                 }
             }
             for objset in list_dir(&pool_dir)?.into_iter().filter(|n| n.starts_with("objset-")) {
                 let path = pool_dir.join(&objset);
                 let text = std::fs::read_to_string(&path).map_err(|e| CollectError::io(&path, e))?;
                 let dataset = dataset_name(&text).unwrap_or_default();
-                for (name, value) in parse_kstat(&text, &path, &[KSTAT_UINT64])? {
-                    emitted.push((
-                        format!("node_zfs_zpool_dataset_{}", name.replace('-', "_")),
-                        format!("kstat.zfs.misc.objset.{name}"),
-                        vec![("zpool", pool.clone()), ("dataset", dataset.clone())],
+                for (name, value) in parse_kstat(&text, &path)? {
+                    out.untyped(
+                        &format!("node_zfs_zpool_dataset_{}", name.replace('-', "_")),
+                        &format!("kstat.zfs.misc.objset.{name}"),
+                        labels(&[("zpool", pool), ("dataset", &dataset)]),
                         value,
-                    ));
+                    );
                 }
             }
-        }
-        // Pool states last, as gauges; the rest is untyped, as in node_exporter.
-        let mut states = Vec::new();
-        for pool in &entries {
-            let path = base.join(pool).join("state");
-            if let Ok(text) = std::fs::read_to_string(&path) {
+            // The pool state is a gauge per state; the rest is untyped, as in node_exporter.
+            if let Ok(text) = std::fs::read_to_string(pool_dir.join("state")) {
                 let current = text.lines().next().unwrap_or("").to_lowercase();
-                states.push((pool.clone(), current));
-            }
-        }
-        for (metric, help, pairs, value) in &emitted {
-            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            out.untyped(metric, help, labels(&pairs), *value);
-        }
-        for (pool, current) in &states {
-            for state in POOL_STATES {
-                out.gauge(
-                    "node_zfs_zpool_state",
-                    "kstat.zfs.misc.state",
-                    labels(&[("zpool", pool), ("state", state)]),
-                    if current == state { 1.0 } else { 0.0 },
-                );
+                for state in POOL_STATES {
+                    out.gauge(
+                        "node_zfs_zpool_state",
+                        "kstat.zfs.misc.state",
+                        labels(&[("zpool", pool), ("state", state)]),
+                        if current == state { 1.0 } else { 0.0 },
+                    );
+                }
             }
         }
         Ok(())
     }
 }
 
-/// `name type data` rows after the `name type data` header whose type is one of `types`; a file
-/// without the header, or a 64-bit row whose data is not an unsigned integer, is an error.
-fn parse_kstat(text: &str, path: &Path, types: &[&str]) -> Result<Vec<(String, f64)>, CollectError> {
+/// `name type data` rows of type KSTAT_DATA_UINT64 after the `name type data` header; a file without
+/// the header, or such a row whose data is not an unsigned integer, is an error.
+fn parse_kstat(text: &str, path: &Path) -> Result<Vec<(String, f64)>, CollectError> {
     let mut rows = Vec::new();
     let mut in_table = false;
     for line in text.lines() {
@@ -129,7 +118,7 @@ fn parse_kstat(text: &str, path: &Path, types: &[&str]) -> Result<Vec<(String, f
             in_table = parts == ["name", "type", "data"];
             continue;
         }
-        if parts.len() < 3 || parts[0] == "dataset_name" || !types.contains(&parts[1]) {
+        if parts.len() < 3 || parts[0] == "dataset_name" || parts[1] != KSTAT_UINT64 {
             continue;
         }
         let value = parts[2]
