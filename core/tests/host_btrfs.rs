@@ -5,24 +5,14 @@
 //! Mounting needs root and loop devices; where they are missing the test says so and checks nothing.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod common;
+
 use srekit::expfmt::parse_text;
 use srekit::host::{HostCollector, HostConfig};
 use srekit::metrics::MetricFamily;
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::process::{Command, Stdio};
 
 /// Unmounts (lazily, so a failed test cannot leave it busy) when dropped.
 struct Mounted(PathBuf);
@@ -35,36 +25,6 @@ impl Drop for Mounted {
 
 fn run(command: &mut Command) -> bool {
     command.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
-fn scrape_node_exporter() -> String {
-    let binary = Path::new("/usr/bin/prometheus-node-exporter");
-    assert!(binary.exists(), "needs Debian's prometheus-node-exporter (run scripts/install-deps.sh)");
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let _child = Process(
-        Command::new(binary)
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .args(["--collector.disable-defaults", "--collector.btrfs"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(15) {
-        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
-            stream
-                .write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/plain\r\n\r\n")
-                .unwrap();
-            let mut response = String::new();
-            stream.read_to_string(&mut response).unwrap();
-            if let Some((_, body)) = response.split_once("\r\n\r\n") {
-                return body.to_string();
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("node_exporter did not answer");
 }
 
 type Series = BTreeMap<(String, Vec<(String, String)>), f64>;
@@ -115,7 +75,11 @@ fn btrfs_on_a_loop_device_matches_node_exporter() {
     config.disable_defaults();
     config.enable("btrfs").unwrap();
     let ours = HostCollector::new(config).unwrap().collect();
-    let theirs = parse_text(&scrape_node_exporter()).unwrap();
+    let theirs = parse_text(&common::node_exporter::scrape(
+        &["--collector.disable-defaults".into(), "--collector.btrfs".into()],
+        &[],
+    ))
+    .unwrap();
     let ours = btrfs_series(&ours, &uuid);
     let theirs = btrfs_series(&theirs, &uuid);
     // The ioctl part answered: per-device error counters with the device's own uuid.

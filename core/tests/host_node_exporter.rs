@@ -7,15 +7,13 @@
 //!
 //! The binary must be installed (scripts/install-deps.sh does it); the tests fail otherwise.
 
+mod common;
+
 use srekit::expfmt::parse_text;
 use srekit::host::{HostCollector, HostConfig};
 use srekit::metrics::{MetricFamily, MetricType};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 /// Families node_exporter emits that are not host metrics (its own process and build).
 const NOT_HOST_PREFIXES: [&str; 3] = ["go_", "process_", "promhttp_"];
@@ -24,68 +22,6 @@ const NOT_HOST_NAMES: [&str; 1] = ["node_exporter_build_info"];
 /// Families srekit knowingly does not produce, with the reason. Only families from collectors srekit
 /// does not implement belong here (see the report in the host issue).
 const KNOWN_GAPS: [(&str, &str); 0] = [];
-
-/// Kills the child process when the test ends, pass or fail.
-struct Exporter(Child);
-
-impl Drop for Exporter {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn node_exporter_binary() -> PathBuf {
-    for candidate in ["/usr/bin/prometheus-node-exporter", "/usr/local/bin/node_exporter"] {
-        if Path::new(candidate).exists() {
-            return PathBuf::from(candidate);
-        }
-    }
-    panic!(
-        "node_exporter is not installed: the comparison test needs Debian's prometheus-node-exporter \
-         (run scripts/install-deps.sh or `apt-get install prometheus-node-exporter`)"
-    );
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local addr").port()
-}
-
-/// One HTTP/1.0 GET; returns the body, or None if the server is not up yet.
-fn http_get(port: u16, path: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/plain\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.").then(|| body.to_string())
-}
-
-fn start_node_exporter(textfile_dir: &Path) -> (Exporter, u16) {
-    start_node_exporter_with(&[format!("--collector.textfile.directory={}", textfile_dir.display())])
-}
-
-fn start_node_exporter_with(args: &[String]) -> (Exporter, u16) {
-    let port = free_port();
-    let child = Command::new(node_exporter_binary())
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start node_exporter");
-    let exporter = Exporter(child);
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(15) {
-        if http_get(port, "/").is_some() {
-            return (exporter, port);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("node_exporter did not answer on 127.0.0.1:{port} within 15 s");
-}
 
 fn label_names(family: &MetricFamily) -> BTreeSet<String> {
     family.samples.iter().flat_map(|s| s.labels.iter().map(|(k, _)| k.clone())).collect()
@@ -128,8 +64,10 @@ fn distinct_label_values(families: &[MetricFamily], name: &str, label: &str) -> 
 #[test]
 fn ours_matches_node_exporter_on_this_host() {
     let textfile_dir = tempfile::tempdir().expect("tempdir");
-    let (_exporter, port) = start_node_exporter(textfile_dir.path());
-    let text = http_get(port, "/metrics").expect("scrape node_exporter");
+    let text = common::node_exporter::scrape(
+        &[format!("--collector.textfile.directory={}", textfile_dir.path().display())],
+        &[],
+    );
     let theirs = parse_text(&text).expect("node_exporter output parses");
 
     let mut config = HostConfig::default();
@@ -253,15 +191,17 @@ const LIVE_VALUES: [&str; 3] =
 fn fixture_tree_matches_node_exporter_on_the_same_tree() {
     let tree = fixture();
     let path = |sub: &str| tree.join(sub).display().to_string();
-    let (_exporter, port) = start_node_exporter_with(&[
-        format!("--path.procfs={}", path("proc")),
-        format!("--path.sysfs={}", path("sys")),
-        format!("--path.rootfs={}", path("root")),
-        format!("--path.udev.data={}", path("udev")),
-        format!("--collector.textfile.directory={}", path("textfile")),
-        "--no-collector.netdev.netlink".to_string(),
-    ]);
-    let text = http_get(port, "/metrics").expect("scrape node_exporter");
+    let text = common::node_exporter::scrape(
+        &[
+            format!("--path.procfs={}", path("proc")),
+            format!("--path.sysfs={}", path("sys")),
+            format!("--path.rootfs={}", path("root")),
+            format!("--path.udev.data={}", path("udev")),
+            format!("--collector.textfile.directory={}", path("textfile")),
+            "--no-collector.netdev.netlink".to_string(),
+        ],
+        &[],
+    );
     let theirs = parse_text(&text).expect("node_exporter output parses");
 
     let mut config = HostConfig::with_roots(tree.join("proc"), tree.join("sys"), tree.join("root"));

@@ -8,12 +8,14 @@
 //!
 //! Without dbus-daemon or node_exporter the tests fail, saying what is missing.
 
+mod common;
+
 use srekit::expfmt::parse_text;
 use srekit::host::{HostCollector, HostConfig};
 use srekit::metrics::{MetricFamily, MetricType};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -458,48 +460,11 @@ fn silent_bus_does_not_stall_the_scrape() {
     assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
 }
 
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local addr").port()
-}
-
-fn http_get(port: u16, path: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/plain\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.").then(|| body.to_string())
-}
-
 /// node_exporter 1.5 with only its systemd collector, on the given bus; one scrape.
 fn node_exporter_scrape(address: &str) -> Vec<MetricFamily> {
-    let binary = Path::new("/usr/bin/prometheus-node-exporter");
-    assert!(
-        binary.exists(),
-        "node_exporter is not installed: this test needs Debian's prometheus-node-exporter \
-         (run scripts/install-deps.sh)"
-    );
-    let port = free_port();
-    let child = Command::new(binary)
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .args(["--collector.disable-defaults", "--collector.systemd"])
-        .env("DBUS_SYSTEM_BUS_ADDRESS", address)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start node_exporter");
-    let _exporter = Process(child);
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(15) {
-        if http_get(port, "/").is_some() {
-            let text = http_get(port, "/metrics").expect("scrape node_exporter");
-            return parse_text(&text).expect("node_exporter output parses");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("node_exporter did not answer on 127.0.0.1:{port} within 15 s");
+    let args = ["--collector.disable-defaults".to_string(), "--collector.systemd".to_string()];
+    let text = common::node_exporter::scrape(&args, &[("DBUS_SYSTEM_BUS_ADDRESS", address)]);
+    parse_text(&text).expect("node_exporter output parses")
 }
 
 #[test]

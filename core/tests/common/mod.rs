@@ -2,6 +2,8 @@
 //! binding-level family shape that Python and Node return too.
 #![allow(dead_code)]
 
+pub mod node_exporter;
+
 use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
