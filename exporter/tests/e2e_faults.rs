@@ -32,17 +32,29 @@ fn write_config(root: &Path) -> std::path::PathBuf {
     root.join("srekit.toml")
 }
 
-/// Starts the exporter with its log (stderr) written to `root/exporter.log`.
-fn start_logged(root: &Path) -> (Process, u16) {
+/// Starts the exporter on the test config with its log (stderr) written to `root/exporter.log`; with
+/// `as_uid`, through setpriv as that user and group (to meet permissions root would ignore).
+fn start_logged(root: &Path, as_uid: Option<u32>) -> (Process, u16) {
     let config = write_config(root);
     let port = free_port();
-    let log = std::fs::File::create(root.join("exporter.log")).unwrap();
-    let child = std::process::Command::new(exporter_binary())
+    let mut command = match as_uid {
+        Some(uid) => {
+            let mut command = std::process::Command::new("setpriv");
+            command
+                .arg(format!("--reuid={uid}"))
+                .arg(format!("--regid={uid}"))
+                .args(["--clear-groups", "--"]);
+            command.arg(exporter_binary());
+            command
+        }
+        None => std::process::Command::new(exporter_binary()),
+    };
+    let child = command
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .arg(format!("--config.file={}", config.display()))
         .args(["--collector.disable-defaults", "--collector.loadavg"])
         .stdout(std::process::Stdio::null())
-        .stderr(log)
+        .stderr(std::fs::File::create(root.join("exporter.log")).unwrap())
         .spawn()
         .unwrap();
     let process = Process { child, name: "srekit-exporter" };
@@ -96,7 +108,7 @@ fn unwritable_checkpoints_are_reported_and_recover() {
     let root = dir.path();
     std::fs::create_dir_all(root.join("logs")).unwrap();
     std::fs::write(root.join("logs/app.log"), "").unwrap();
-    let (_exporter, port) = start_logged(root);
+    let (_exporter, port) = start_logged(root, None);
     let state = root.join("state");
     wait_until(Duration::from_secs(10), || std::fs::read_dir(&state).map(|d| d.count() > 0).unwrap_or(false))
         .unwrap();
@@ -141,34 +153,17 @@ fn permission_denied_on_a_log_file() {
     std::fs::create_dir_all(root.join("state")).unwrap();
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(&logs, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let config = write_config(root);
     let secret = logs.join("secret.log");
     std::fs::write(&secret, "").unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
 
-    let port = free_port();
     let as_root =
         std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
-    let mut command = if as_root {
-        const NOBODY: u32 = 65534;
+    const NOBODY: u32 = 65534;
+    if as_root {
         chown(root.join("state"), Some(NOBODY), Some(NOBODY)).unwrap();
-        let mut command = std::process::Command::new("setpriv");
-        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(exporter_binary());
-        command
-    } else {
-        std::process::Command::new(exporter_binary())
-    };
-    command
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg(format!("--config.file={}", config.display()))
-        .args(["--collector.disable-defaults", "--collector.loadavg"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(root.join("exporter.log")).unwrap());
-    let _exporter = Process { child: command.spawn().unwrap(), name: "srekit-exporter" };
-    wait_until(Duration::from_secs(20), || {
-        http_get(port, "/healthz", &[]).map(|r| r.status == 200).unwrap_or(false)
-    })
-    .unwrap();
+    }
+    let (_exporter, port) = start_logged(root, as_root.then_some(NOBODY));
 
     // A readable file beside it is followed as usual, and the unreadable one is reported.
     let open = logs.join("open.log");
