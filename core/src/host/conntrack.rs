@@ -5,7 +5,7 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
-use super::read::{parse_hex, read_f64, FileReader};
+use super::read::{parse_hex, FileReader};
 use std::sync::Arc;
 
 /// `(column in /proc/net/stat/nf_conntrack, metric, help)`.
@@ -50,8 +50,8 @@ impl Conntrack {
 
 impl Collector for Conntrack {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let entries = read_f64(&self.settings.proc("sys/net/netfilter/nf_conntrack_count"))?;
-        let limit = read_f64(&self.settings.proc("sys/net/netfilter/nf_conntrack_max"))?;
+        let entries = self.reader.read_f64(&self.settings.proc("sys/net/netfilter/nf_conntrack_count"))?;
+        let limit = self.reader.read_f64(&self.settings.proc("sys/net/netfilter/nf_conntrack_max"))?;
         out.gauge(
             "node_nf_conntrack_entries",
             "Number of currently allocated flow entries for connection tracking.",

@@ -6,7 +6,7 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
-use super::read::{list_dir, read_f64};
+use super::read::{list_dir, FileReader};
 use std::sync::Arc;
 
 /// `(file, metric, help)`; values are kHz.
@@ -30,11 +30,12 @@ const FREQUENCIES: [(&str, &str, &str); 6] = [
 /// The cpufreq collector.
 pub(crate) struct CpuFreq {
     settings: Arc<Settings>,
+    reader: FileReader,
 }
 
 impl CpuFreq {
     pub(crate) fn new(settings: Arc<Settings>) -> CpuFreq {
-        CpuFreq { settings }
+        CpuFreq { settings, reader: FileReader::new() }
     }
 }
 
@@ -51,7 +52,7 @@ impl Collector for CpuFreq {
                 continue;
             }
             for (file, name, help) in FREQUENCIES {
-                if let Ok(khz) = read_f64(&dir.join(file)) {
+                if let Ok(khz) = self.reader.read_f64(&dir.join(file)) {
                     out.gauge(name, help, labels(&[("cpu", cpu)]), khz * 1000.0);
                 }
             }

@@ -105,14 +105,23 @@ pub(crate) fn finish(mut families: Vec<MetricFamily>) -> Vec<MetricFamily> {
     merged
 }
 
-/// Orders families by [`exposition_name`] without building the names.
+/// Orders families by [`exposition_name`] without building the names: the names are compared with
+/// `memcmp` and the suffixes only when one name is a prefix of the other.
 fn compare_exposition_names(a: &MetricFamily, b: &MetricFamily) -> std::cmp::Ordering {
     let suffix = |f: &MetricFamily| match f.kind {
         MetricType::Counter => Suffix::Total.as_str(),
         MetricType::Info => Suffix::Info.as_str(),
         _ => "",
     };
-    a.name.bytes().chain(suffix(a).bytes()).cmp(b.name.bytes().chain(suffix(b).bytes()))
+    let (x, y) = (a.name.as_bytes(), b.name.as_bytes());
+    let common = x.len().min(y.len());
+    match x[..common].cmp(&y[..common]) {
+        std::cmp::Ordering::Equal => {
+            let rest_a = x[common..].iter().chain(suffix(a).as_bytes());
+            rest_a.cmp(y[common..].iter().chain(suffix(b).as_bytes()))
+        }
+        order => order,
+    }
 }
 
 /// Orders samples (labels already sorted by name) by their label values (client_golang's order).

@@ -8,9 +8,10 @@ use super::config::{device_selected, Settings};
 use super::emit::{labels, Emitter, FastMap};
 use super::error::CollectError;
 use super::netlink::{Link, LinkDumper, IFF_DORMANT, IFF_UP};
-use super::read::{list_dir, parse_f64, parse_hex, Dir};
+use super::read::{list_dir, parse_f64, parse_hex, Dir, KeptFile};
 use crate::metrics::MetricType;
 use std::ffi::CStr;
+use std::path::Path;
 use std::sync::Arc;
 
 /// Indexes into [`PROPERTIES`] of the values netlink provides.
@@ -34,8 +35,33 @@ const TYPE: usize = 15;
 /// Properties that never change for a given interface name, index and address.
 const FIXED: [usize; 3] = [ADDR_ASSIGN_TYPE, DEV_ID, NAME_ASSIGN_TYPE];
 
-/// Cache key of [`FIXED`] values: interface name, index and hardware address.
-type FixedKey = (String, i32, String);
+/// Cache key of what is known about an interface: its name, index and hardware address.
+type DeviceKey = (String, i32, String);
+
+/// The sysfs attributes read on every scrape of the live host, which netlink does not give (`flags`
+/// as set, not as netlink reports them).
+const LIVE: [&CStr; 3] = [c"flags", c"duplex", c"speed"];
+
+/// What is kept about a live interface between scrapes: its [`FIXED`] values and its [`LIVE`]
+/// attribute files, kept open (reading a kept sysfs file again costs a third of opening it).
+#[derive(Debug)]
+struct KnownDevice {
+    fixed: [Option<f64>; 3],
+    /// `None` where the file could not be kept (absent, or the process's budget of kept files is
+    /// spent): then it is opened through the directory on each scrape.
+    live: [Option<KeptFile>; 3],
+}
+
+impl KnownDevice {
+    fn open(dir: &Dir, buf: &mut [u8; 4096]) -> KnownDevice {
+        let mut fixed = [None; 3];
+        for (slot, index) in fixed.iter_mut().zip(FIXED) {
+            *slot = dir.attribute(PROPERTIES[index].0, buf).and_then(parse_value);
+        }
+        let live = LIVE.map(|name| dir.open_file(name).and_then(|file| KeptFile::keep(file).ok()));
+        KnownDevice { fixed, live }
+    }
+}
 
 /// `(sysfs file, metric suffix, type)`: numeric properties, each `node_network_<suffix>`.
 const PROPERTIES: [(&CStr, &str, MetricType); 16] = [
@@ -75,8 +101,8 @@ pub(crate) struct NetClass {
     buf: Box<[u8; 4096]>,
     names: Vec<(String, String)>,
     netlink: LinkDumper,
-    fixed: FastMap<FixedKey, [Option<f64>; 3]>,
-    seen: Vec<FixedKey>,
+    known: FastMap<DeviceKey, KnownDevice>,
+    seen: Vec<DeviceKey>,
 }
 
 impl NetClass {
@@ -92,7 +118,7 @@ impl NetClass {
             buf: Box::new([0; 4096]),
             names,
             netlink: LinkDumper::new(),
-            fixed: FastMap::default(),
+            known: FastMap::default(),
             seen: Vec::new(),
         }
     }
@@ -117,7 +143,7 @@ impl NetClass {
     }
 
     /// Netlink's values, plus the attributes only sysfs has (speed, duplex, flags as set, ...).
-    fn read_netlink(&mut self, link: &Link, dir: Option<&Dir>) -> Device {
+    fn read_netlink(&mut self, link: &Link, class: &Path) -> Device {
         let mut device = Device {
             operstate: link.operstate.to_string(),
             address: link.address.clone(),
@@ -139,29 +165,36 @@ impl NetClass {
         p[NETDEV_GROUP] = link.group.map(f64::from);
         p[TX_QUEUE_LEN] = link.txqlen.map(f64::from);
         p[TYPE] = Some(f64::from(link.kind));
-        if let Some(dir) = dir {
-            // dev_id, name_assign_type and addr_assign_type are fixed for an interface's life (the
-            // last until its MAC address is set): read once per (name, ifindex, address).
-            let key = (link.name.clone(), link.index, link.address.clone());
-            let fixed = match self.fixed.get(&key) {
-                Some(fixed) => *fixed,
+        // dev_id, name_assign_type and addr_assign_type are fixed for an interface's life (the last
+        // until its MAC address is set): read once per (name, ifindex, address).
+        let key = (link.name.clone(), link.index, link.address.clone());
+        if !self.known.contains_key(&key) {
+            let Ok(dir) = Dir::open(&class.join(&link.name)) else { return device };
+            self.known.insert(key.clone(), KnownDevice::open(&dir, &mut self.buf));
+        }
+        let Some(known) = self.known.get(&key) else { return device };
+        for (value, index) in known.fixed.into_iter().zip(FIXED) {
+            device.properties[index] = value;
+        }
+        let mut dir = None;
+        let mut live: [Option<String>; 3] = Default::default();
+        for ((value, kept), name) in live.iter_mut().zip(&known.live).zip(LIVE) {
+            let text = match kept {
+                Some(kept) => kept.attribute(&mut self.buf),
                 None => {
-                    let mut fixed = [None; 3];
-                    for (slot, index) in fixed.iter_mut().zip(FIXED) {
-                        *slot = dir.attribute(PROPERTIES[index].0, &mut self.buf).and_then(parse_value);
+                    if dir.is_none() {
+                        dir = Dir::open(&class.join(&link.name)).ok();
                     }
-                    self.fixed.insert(key.clone(), fixed);
-                    fixed
+                    dir.as_ref().and_then(|dir| dir.attribute(name, &mut self.buf))
                 }
             };
-            self.seen.push(key);
-            for (value, index) in fixed.into_iter().zip(FIXED) {
-                device.properties[index] = value;
-            }
-            device.properties[FLAGS] = dir.attribute(c"flags", &mut self.buf).and_then(parse_value);
-            device.duplex = dir.attribute(c"duplex", &mut self.buf).unwrap_or_default().to_string();
-            device.speed = dir.attribute(c"speed", &mut self.buf).and_then(parse_value);
+            *value = text.map(str::to_string);
         }
+        self.seen.push(key);
+        let [flags, duplex, speed] = live;
+        device.properties[FLAGS] = flags.as_deref().and_then(parse_value);
+        device.duplex = duplex.unwrap_or_default();
+        device.speed = speed.as_deref().and_then(parse_value);
         device
     }
 
@@ -230,13 +263,12 @@ impl Collector for NetClass {
             links.retain(|l| self.selected(&l.name));
             self.seen.clear();
             for link in &links {
-                let dir = Dir::open(&class.join(&link.name)).ok();
-                let device = self.read_netlink(link, dir.as_ref());
+                let device = self.read_netlink(link, &class);
                 self.emit(out, &link.name, &device);
             }
             // Forget interfaces that are gone (veth churn must not grow the cache).
             let seen = std::mem::take(&mut self.seen);
-            self.fixed.retain(|key, _| seen.contains(key));
+            self.known.retain(|key, _| seen.contains(key));
             self.seen = seen;
             return Ok(());
         }

@@ -5,7 +5,7 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{Emitter, FastMap};
 use super::error::CollectError;
-use super::read::{parse_f64, FileReader, ProcNet};
+use super::read::{parse_f64, FileReader};
 use std::ffi::CStr;
 use std::path::Path;
 use std::sync::Arc;
@@ -18,18 +18,11 @@ pub(crate) struct NetStat {
     /// each of the ~300 fields is matched against the regex once.
     selected: FastMap<String, Option<(String, String)>>,
     key: String,
-    net: ProcNet,
 }
 
 impl NetStat {
     pub(crate) fn new(settings: Arc<Settings>) -> NetStat {
-        NetStat {
-            settings,
-            reader: FileReader::new(),
-            selected: FastMap::default(),
-            key: String::new(),
-            net: ProcNet::default(),
-        }
+        NetStat { settings, reader: FileReader::new(), selected: FastMap::default(), key: String::new() }
     }
 
     fn emit(&mut self, out: &mut Emitter, protocol: &str, field: &str, value: f64) {
@@ -58,7 +51,7 @@ impl NetStat {
     ) -> Result<(), CollectError> {
         let mut reader = std::mem::take(&mut self.reader);
         let path = self.settings.proc("net").join(name.to_string_lossy().as_ref());
-        let result = match self.net.read(&self.settings.procfs, name, &mut reader) {
+        let result = match reader.read_str(&path) {
             Ok(text) => parse(self, text, &path, out),
             Err(e) => Err(e),
         };

@@ -1,53 +1,50 @@
 //! Reading kernel files fast: a reused buffer per collector, whole-file reads, and small number parsers
 //! that never panic on odd contents.
 
+use super::emit::FastMap;
 use super::error::CollectError;
 use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Reads whole files into one buffer that is kept between collections, so a scrape allocates nothing
-/// for the hot /proc files. Reads go straight to `read(2)` until end of file: no `statx`/`lseek` for a
-/// size hint (procfs and sysfs report size 0 or 4096 anyway).
+/// for the hot /proc files. Reads go straight to `pread(2)` until end of file: no `statx`/`lseek` for
+/// a size hint (procfs and sysfs report size 0 or 4096 anyway).
+///
+/// Files on procfs and sysfs are also kept open between collections (see [`KeptFiles`]): reading a
+/// kept file again from offset 0 makes the kernel generate it afresh, without the path walk and the
+/// open, and a seq_file keeps the buffer it grew, so a file larger than a page (/proc/net/netstat) is
+/// no longer generated twice per read. That halves the cost of the heaviest files.
 #[derive(Debug, Default)]
 pub(crate) struct FileReader {
     buf: Vec<u8>,
     len: usize,
+    kept: KeptFiles,
 }
 
 impl FileReader {
     /// A reader with an 8 KiB buffer.
     pub(crate) fn new() -> FileReader {
-        FileReader { buf: vec![0; 8192], len: 0 }
+        FileReader { buf: vec![0; 8192], len: 0, kept: KeptFiles::default() }
     }
 
     /// Reads the whole file at `path` and returns its bytes (valid until the next read).
     pub(crate) fn read(&mut self, path: &Path) -> Result<&[u8], CollectError> {
+        if let Some(fd) = self.kept.get(path) {
+            match read_all_at_start(fd, &mut self.buf, &mut self.len) {
+                Ok(()) => return Ok(&self.buf[..self.len]),
+                // The file is gone (a removed device's attribute gives ENODEV): open it afresh.
+                Err(_) => self.kept.forget(path),
+            }
+        }
         let file = File::open(path).map_err(|e| CollectError::io(path, e))?;
-        self.read_from(file).map_err(|e| CollectError::io(path, e))
-    }
-
-    /// Reads `file` to its end into the buffer.
-    pub(crate) fn read_from(&mut self, mut file: File) -> std::io::Result<&[u8]> {
-        self.len = 0;
-        if self.buf.len() < 4096 {
-            self.buf.resize(4096, 0);
-        }
-        loop {
-            if self.len == self.buf.len() {
-                let grown = self.buf.len() * 2;
-                self.buf.resize(grown, 0);
-            }
-            match file.read(&mut self.buf[self.len..]) {
-                Ok(0) => break,
-                Ok(n) => self.len += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        read_all_at_start(file.as_fd(), &mut self.buf, &mut self.len)
+            .map_err(|e| CollectError::io(path, e))?;
+        self.kept.offer(path, file);
         Ok(&self.buf[..self.len])
     }
 
@@ -56,6 +53,153 @@ impl FileReader {
         let bytes = self.read(path)?;
         std::str::from_utf8(bytes).map_err(|_| CollectError::parse(path, "not UTF-8"))
     }
+
+    /// Reads the whole file at `path` as text without its trailing newline and spaces, like
+    /// [`read_trimmed`].
+    pub(crate) fn read_trimmed(&mut self, path: &Path) -> Result<&str, CollectError> {
+        Ok(self.read_str(path)?.trim_end())
+    }
+
+    /// Reads a small file holding one number (integer or float), like [`read_f64`].
+    pub(crate) fn read_f64(&mut self, path: &Path) -> Result<f64, CollectError> {
+        let text = self.read_str(path)?;
+        text.trim().parse::<f64>().map_err(|_| CollectError::parse(path, "not a number"))
+    }
+
+    /// How many files this reader keeps open.
+    #[cfg(test)]
+    pub(crate) fn kept_open(&self) -> usize {
+        self.kept.files.len()
+    }
+}
+
+/// Reads `fd` from offset 0 to its end into `buf` (grown as needed), setting `len`. `pread(2)` at
+/// offset 0 is what makes a kept seq_file start over.
+fn read_all_at_start(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, len: &mut usize) -> std::io::Result<()> {
+    *len = 0;
+    if buf.len() < 4096 {
+        buf.resize(4096, 0);
+    }
+    loop {
+        if *len == buf.len() {
+            let grown = buf.len() * 2;
+            buf.resize(grown, 0);
+        }
+        let space = &mut buf[*len..];
+        // SAFETY: fd is open for the call; the pointer and length describe `space`, which is writable.
+        let n = unsafe {
+            libc::pread(fd.as_raw_fd(), space.as_mut_ptr().cast(), space.len(), *len as libc::off_t)
+        };
+        match n {
+            0 => return Ok(()),
+            n if n > 0 => *len += n as usize,
+            _ => {
+                let error = std::io::Error::last_os_error();
+                if error.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
+/// At most this many files kept open by one reader, and by all readers of the process together (the
+/// exporter needs descriptors for connections and log files too, under a soft limit of 1024).
+const MAX_KEPT_PER_READER: usize = 64;
+const MAX_KEPT_IN_PROCESS: usize = 384;
+static KEPT_IN_PROCESS: AtomicUsize = AtomicUsize::new(0);
+
+/// Kernel-generated files (procfs, sysfs) kept open by path. Only those: a regular file (a fixture
+/// tree, a file replaced by rename) must be opened afresh to see its new contents. When a reader's
+/// share is full, files not read since the last such moment are closed (a removed device's
+/// attributes do not stay open for long).
+#[derive(Debug, Default)]
+struct KeptFiles {
+    files: FastMap<PathBuf, KeptFile>,
+}
+
+/// One kernel-generated file kept open, counted against the process's budget of kept files.
+#[derive(Debug)]
+pub(crate) struct KeptFile {
+    file: File,
+    read_since_sweep: bool,
+}
+
+impl KeptFile {
+    /// Keeps `file` open if it lives on procfs or sysfs and the process's budget has room;
+    /// otherwise gives it back.
+    pub(crate) fn keep(file: File) -> Result<KeptFile, File> {
+        if !is_kernel_generated(&file) {
+            return Err(file);
+        }
+        if KEPT_IN_PROCESS.fetch_add(1, Ordering::Relaxed) >= MAX_KEPT_IN_PROCESS {
+            KEPT_IN_PROCESS.fetch_sub(1, Ordering::Relaxed);
+            return Err(file);
+        }
+        Ok(KeptFile { file, read_since_sweep: true })
+    }
+
+    /// Reads the file afresh as a sysfs attribute (at most one page), trimmed; `None` when the
+    /// kernel refuses (e.g. `speed` of a down interface) or the text is not UTF-8.
+    pub(crate) fn attribute<'b>(&self, buf: &'b mut [u8; 4096]) -> Option<&'b str> {
+        read_attribute_at_start(self.file.as_fd(), buf)
+    }
+}
+
+/// One `pread(2)` of at most a page at offset 0 (sysfs hands out an attribute whole on the first
+/// read), trimmed.
+fn read_attribute_at_start<'b>(fd: BorrowedFd<'_>, buf: &'b mut [u8; 4096]) -> Option<&'b str> {
+    let len = loop {
+        // SAFETY: fd is open for the call; the pointer and length describe `buf`, which is writable.
+        let n = unsafe { libc::pread(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if n >= 0 {
+            break n as usize;
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return None;
+        }
+    };
+    std::str::from_utf8(&buf[..len]).ok().map(str::trim)
+}
+
+impl KeptFiles {
+    fn get(&mut self, path: &Path) -> Option<BorrowedFd<'_>> {
+        let kept = self.files.get_mut(path)?;
+        kept.read_since_sweep = true;
+        Some(kept.file.as_fd())
+    }
+
+    fn forget(&mut self, path: &Path) {
+        self.files.remove(path);
+    }
+
+    /// Keeps `file` open if it is kernel-generated and there is room.
+    fn offer(&mut self, path: &Path, file: File) {
+        if self.files.len() >= MAX_KEPT_PER_READER {
+            self.files.retain(|_, kept| std::mem::take(&mut kept.read_since_sweep));
+            if self.files.len() >= MAX_KEPT_PER_READER {
+                return;
+            }
+        }
+        if let Ok(kept) = KeptFile::keep(file) {
+            self.files.insert(path.to_path_buf(), kept);
+        }
+    }
+}
+
+/// Whether `file` lives on procfs or sysfs, whose files the kernel generates on each read from 0.
+fn is_kernel_generated(file: &File) -> bool {
+    const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+    const SYSFS_MAGIC: i64 = 0x6265_6572;
+    let mut stat = std::mem::MaybeUninit::<libc::statfs>::uninit();
+    // SAFETY: the fd is open; fstatfs writes a whole statfs into `stat` when it returns 0.
+    if unsafe { libc::fstatfs(file.as_raw_fd(), stat.as_mut_ptr()) } != 0 {
+        return false;
+    }
+    // SAFETY: fstatfs returned 0, so `stat` is initialised.
+    #[allow(clippy::unnecessary_cast)] // f_type is i64 on x86_64 but not on every target
+    let kind = unsafe { stat.assume_init() }.f_type as i64;
+    kind == PROC_SUPER_MAGIC || kind == SYSFS_MAGIC
 }
 
 /// Reads a small sysfs/procfs file and returns it without its trailing newline and spaces.
@@ -104,69 +248,20 @@ impl Dir {
         Ok(Dir { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
     }
 
-    /// Reads the whole file `name` in this directory with `reader` (for procfs files that come in
-    /// several reads, like /proc/net/netstat).
-    pub(crate) fn read_file<'r>(&self, name: &CStr, reader: &'r mut FileReader) -> std::io::Result<&'r str> {
+    /// Opens the file `name` in this directory for reading.
+    pub(crate) fn open_file(&self, name: &CStr) -> Option<File> {
         // SAFETY: the directory fd is valid for self's lifetime and name is NUL-terminated.
         let fd =
             unsafe { libc::openat(self.fd.as_raw_fd(), name.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: fd was just opened and is owned here; File closes it on drop.
-        let file = unsafe { File::from_raw_fd(fd) };
-        let bytes = reader.read_from(file)?;
-        std::str::from_utf8(bytes).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidData))
+        // SAFETY: fd, when valid, was just opened and is owned by the File, which closes it on drop.
+        (fd >= 0).then(|| unsafe { File::from_raw_fd(fd) })
     }
 
     /// Reads the attribute file `name` (at most one page, as sysfs attributes are) and returns it
     /// trimmed, or `None` when it cannot be opened or read (e.g. `carrier` of a down interface).
     pub(crate) fn attribute<'b>(&self, name: &CStr, buf: &'b mut [u8; 4096]) -> Option<&'b str> {
-        // SAFETY: the directory fd is valid for self's lifetime and name is NUL-terminated.
-        let fd =
-            unsafe { libc::openat(self.fd.as_raw_fd(), name.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-        if fd < 0 {
-            return None;
-        }
-        // SAFETY: fd was just opened and is owned here; File closes it on drop.
-        let mut file = unsafe { File::from_raw_fd(fd) };
-        // sysfs hands out an attribute whole on the first read (and a regular file in a fixture tree
-        // returns a short read only at its end), so one read is enough.
-        let len = loop {
-            match file.read(&mut buf[..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return None,
-            }
-        };
-        std::str::from_utf8(&buf[..len]).ok().map(str::trim)
-    }
-}
-
-/// The `<procfs>/net` directory, opened once and kept: /proc/net is a symlink to /proc/self/net, and
-/// walking it again for every file costs more than reading small files.
-#[derive(Debug, Default)]
-pub(crate) struct ProcNet {
-    dir: Option<Dir>,
-}
-
-impl ProcNet {
-    /// Reads `<procfs>/net/<name>` (`name` as a C string, `relative` the same for error messages).
-    pub(crate) fn read<'r>(
-        &mut self,
-        procfs: &Path,
-        name: &CStr,
-        reader: &'r mut FileReader,
-    ) -> Result<&'r str, CollectError> {
-        let net = procfs.join("net");
-        if self.dir.is_none() {
-            self.dir = Some(Dir::open(&net)?);
-        }
-        let path = || net.join(name.to_string_lossy().as_ref());
-        match &self.dir {
-            Some(dir) => dir.read_file(name, reader).map_err(|e| CollectError::io(&path(), e)),
-            None => Err(CollectError::io(&path(), std::io::Error::from(std::io::ErrorKind::NotFound))),
-        }
+        let file = self.open_file(name)?;
+        read_attribute_at_start(file.as_fd(), buf)
     }
 }
 
@@ -294,5 +389,58 @@ mod tests {
         assert_eq!(reader.read_str(&path).expect("test setup"), "hello\n");
         assert!(reader.read(&dir.path().join("missing")).is_err());
         assert_eq!(read_trimmed(&path).expect("test setup"), "hello");
+    }
+
+    #[test]
+    fn kernel_files_are_kept_open_and_read_afresh() {
+        let mut reader = FileReader::new();
+        let path = Path::new("/proc/uptime");
+        let first = reader.read_str(path).expect("/proc/uptime is readable").to_string();
+        assert_eq!(reader.kept_open(), 1, "a procfs file is kept open");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let second = reader.read_str(path).expect("/proc/uptime is readable").to_string();
+        assert_eq!(reader.kept_open(), 1, "the kept file is reused, not opened again");
+        assert_ne!(first, second, "a kept file is generated afresh on each read");
+    }
+
+    #[test]
+    fn regular_files_are_not_kept_so_replacements_are_seen() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let path = dir.path().join("stat");
+        std::fs::write(&path, "old\n").expect("test setup");
+        let mut reader = FileReader::new();
+        assert_eq!(reader.read_str(&path).expect("readable"), "old\n");
+        assert_eq!(reader.kept_open(), 0, "a fixture file is not kept open");
+        let replacement = dir.path().join("stat.new");
+        std::fs::write(&replacement, "new\n").expect("test setup");
+        std::fs::rename(&replacement, &path).expect("test setup");
+        assert_eq!(reader.read_str(&path).expect("readable"), "new\n");
+    }
+
+    #[test]
+    fn a_kept_file_that_goes_away_is_forgotten() {
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().expect("spawn sleep");
+        let path = PathBuf::from(format!("/proc/{}/stat", child.id()));
+        let mut reader = FileReader::new();
+        assert!(reader.read_str(&path).is_ok());
+        assert_eq!(reader.kept_open(), 1);
+        child.kill().expect("kill sleep");
+        child.wait().expect("reap sleep");
+        assert!(reader.read_str(&path).is_err(), "the process is gone");
+        assert_eq!(reader.kept_open(), 0, "its file is no longer kept");
+    }
+
+    #[test]
+    fn one_reader_keeps_a_bounded_number_of_files() {
+        let mut reader = FileReader::new();
+        let mut read = 0;
+        for entry in std::fs::read_dir("/proc/sys/kernel").expect("procfs is mounted").flatten() {
+            if reader.read(&entry.path()).is_ok() {
+                read += 1;
+            }
+        }
+        assert!(read > MAX_KEPT_PER_READER, "the test reads more files ({read}) than one reader keeps");
+        assert!(reader.kept_open() <= MAX_KEPT_PER_READER);
+        assert!(reader.kept_open() > 0);
     }
 }

@@ -5,17 +5,18 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
-use super::read::read_f64;
+use super::read::FileReader;
 use std::sync::Arc;
 
 /// The selinux collector.
 pub(crate) struct Selinux {
     settings: Arc<Settings>,
+    reader: FileReader,
 }
 
 impl Selinux {
     pub(crate) fn new(settings: Arc<Settings>) -> Selinux {
-        Selinux { settings }
+        Selinux { settings, reader: FileReader::new() }
     }
 }
 
@@ -27,7 +28,7 @@ impl Collector for Selinux {
             return Ok(());
         }
         out.gauge("node_selinux_enabled", "SELinux is enabled, 1 is true, 0 is false", vec![], 1.0);
-        let current = read_f64(&enforce)?;
+        let current = self.reader.read_f64(&enforce)?;
         out.gauge("node_selinux_current_mode", "Current SELinux enforcement mode", vec![], current);
         Ok(())
     }

@@ -5,7 +5,7 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
-use super::read::{parse_f64, FileReader, ProcNet};
+use super::read::{parse_f64, FileReader};
 use std::ffi::CStr;
 use std::sync::Arc;
 
@@ -14,7 +14,6 @@ pub(crate) struct SockStat {
     settings: Arc<Settings>,
     reader: FileReader,
     page_size: f64,
-    net: ProcNet,
 }
 
 impl SockStat {
@@ -22,12 +21,13 @@ impl SockStat {
         // SAFETY: sysconf has no preconditions; it returns -1 on error, handled below.
         let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
         let page_size = if page_size > 0 { page_size as f64 } else { 4096.0 };
-        SockStat { settings, reader: FileReader::new(), page_size, net: ProcNet::default() }
+        SockStat { settings, reader: FileReader::new(), page_size }
     }
 
     fn parse(&mut self, name: &CStr, out: &mut Emitter) -> Result<(), CollectError> {
         let page_size = self.page_size;
-        let text = self.net.read(&self.settings.procfs, name, &mut self.reader)?;
+        let path = self.settings.proc("net").join(name.to_string_lossy().as_ref());
+        let text = self.reader.read_str(&path)?;
         for line in text.lines() {
             let mut fields = line.split_ascii_whitespace();
             let Some(protocol) = fields.next().and_then(|p| p.strip_suffix(':')) else { continue };

@@ -6,7 +6,7 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
-use super::read::{list_dir, read_trimmed};
+use super::read::{list_dir, FileReader};
 use std::ffi::CStr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,11 +14,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The time collector.
 pub(crate) struct Time {
     settings: Arc<Settings>,
+    reader: FileReader,
 }
 
 impl Time {
     pub(crate) fn new(settings: Arc<Settings>) -> Time {
-        Time { settings }
+        Time { settings, reader: FileReader::new() }
     }
 }
 
@@ -58,7 +59,7 @@ impl Collector for Time {
         for entry in list_dir(&base)? {
             let Some(device) = entry.strip_prefix("clocksource") else { continue };
             let dir = base.join(&entry);
-            let available = read_trimmed(&dir.join("available_clocksource"))?;
+            let available = self.reader.read_trimmed(&dir.join("available_clocksource"))?;
             for source in available.split_ascii_whitespace() {
                 out.gauge(
                     "node_time_clocksource_available_info",
@@ -67,7 +68,7 @@ impl Collector for Time {
                     1.0,
                 );
             }
-            let current = read_trimmed(&dir.join("current_clocksource"))?;
+            let current = self.reader.read_trimmed(&dir.join("current_clocksource"))?;
             out.gauge(
                 "node_time_clocksource_current_info",
                 "Current clocksource read from '/sys/devices/system/clocksource'.",

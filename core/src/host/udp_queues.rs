@@ -5,7 +5,7 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
-use super::read::{parse_hex, FileReader, ProcNet};
+use super::read::{parse_hex, FileReader};
 use std::ffi::CStr;
 use std::sync::Arc;
 
@@ -15,18 +15,17 @@ const HELP: &str = "Number of allocated memory in the kernel for UDP datagrams i
 pub(crate) struct UdpQueues {
     settings: Arc<Settings>,
     reader: FileReader,
-    net: ProcNet,
 }
 
 impl UdpQueues {
     pub(crate) fn new(settings: Arc<Settings>) -> UdpQueues {
-        UdpQueues { settings, reader: FileReader::new(), net: ProcNet::default() }
+        UdpQueues { settings, reader: FileReader::new() }
     }
 
     /// `(tx, rx)` queue sums of one file.
     fn sums(&mut self, name: &CStr) -> Result<(u64, u64), CollectError> {
         let path = self.settings.proc("net").join(name.to_string_lossy().as_ref());
-        let text = self.net.read(&self.settings.procfs, name, &mut self.reader)?;
+        let text = self.reader.read_str(&path)?;
         let (mut tx, mut rx) = (0u64, 0u64);
         for line in text.lines().skip(1) {
             let Some(queues) = line.split_ascii_whitespace().nth(4) else { continue };
