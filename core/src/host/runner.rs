@@ -1,10 +1,11 @@
 //! Runs collectors against a deadline on long-lived worker threads (a collector lives on one worker, so
 //! it keeps its buffers and needs no lock). Collectors share a few "lane" workers and run one after
 //! the other there, which saves thread wake-ups; those that may block (mounts, hardware sensors) have
-//! lanes apart from the procfs ones. A collection sends every worker a job and waits until the
-//! deadline; a collector without a result by then is reported as failed, and while its worker stays
-//! stuck (a hung NFS statfs, say) it is not sent new jobs, so stuck reads never pile up the way
-//! goroutines do.
+//! lanes apart from the procfs ones. A collection sends every worker a job, runs the inline
+//! collectors (in-memory kernel counters, which cannot hang) on the calling thread meanwhile, and
+//! waits for the workers until the deadline; a collector without a result by then is reported as
+//! failed, and while its worker stays stuck (a hung NFS statfs, say) it is not sent new jobs, so stuck
+//! reads never pile up the way goroutines do.
 
 use super::catalog::{Collector, Placement};
 use super::emit::Emitter;
@@ -13,7 +14,7 @@ use crate::metrics::MetricFamily;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// What one collector produced in one collection.
@@ -41,6 +42,8 @@ struct Worker {
 /// The set of workers of one [`HostCollector`](crate::host::HostCollector).
 pub(crate) struct Runner {
     names: Vec<&'static str>,
+    /// Collectors run on the collecting thread (locked: concurrent collections take turns).
+    inline: Mutex<Vec<(usize, Box<dyn Collector>)>>,
     workers: Vec<Worker>,
     epoch: Instant,
     timeout: Duration,
@@ -55,12 +58,18 @@ impl Runner {
     ) -> Result<Runner, HostError> {
         let epoch = Instant::now();
         let names: Vec<&'static str> = collectors.iter().map(|(name, _, _)| *name).collect();
+        let mut inline = Vec::new();
         let mut lanes: Vec<Vec<(usize, Box<dyn Collector>)>> = Vec::new();
-        for (index, (_, Placement::Lane(lane), collector)) in collectors.into_iter().enumerate() {
-            if lanes.len() <= lane {
-                lanes.resize_with(lane + 1, Vec::new);
+        for (index, (_, placement, collector)) in collectors.into_iter().enumerate() {
+            match placement {
+                Placement::Inline => inline.push((index, collector)),
+                Placement::Lane(lane) => {
+                    if lanes.len() <= lane {
+                        lanes.resize_with(lane + 1, Vec::new);
+                    }
+                    lanes[lane].push((index, collector));
+                }
             }
-            lanes[lane].push((index, collector));
         }
         let groups: Vec<_> = lanes.into_iter().filter(|lane| !lane.is_empty()).collect();
         let mut workers = Vec::with_capacity(groups.len());
@@ -77,7 +86,7 @@ impl Runner {
                 .map_err(|e| HostError::Spawn { collector: first, message: e.to_string() })?;
             workers.push(Worker { indexes, jobs, busy_since });
         }
-        Ok(Runner { names, workers, epoch, timeout })
+        Ok(Runner { names, inline: Mutex::new(inline), workers, epoch, timeout })
     }
 
     /// The collector names, in collection order.
@@ -116,6 +125,13 @@ impl Runner {
             }
         }
         drop(reply);
+        {
+            // A collector that panicked poisons nothing of ours: its outcome already says it failed.
+            let mut inline = self.inline.lock().unwrap_or_else(PoisonError::into_inner);
+            for (index, outcome) in run_each(&mut inline) {
+                outcomes[index] = Some(outcome);
+            }
+        }
         while pending > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             match results.recv_timeout(left) {
@@ -155,23 +171,29 @@ fn work(
     epoch: Instant,
 ) {
     while let Ok(job) = inbox.recv() {
-        // One clock read per collector: each one's end is the next one's start.
-        let mut start = Instant::now();
-        busy_since.store(start.duration_since(epoch).as_nanos().max(1) as u64, Ordering::Release);
-        let mut batch = Vec::with_capacity(collectors.len());
-        for (index, collector) in &mut collectors {
-            let mut out = Emitter::new();
-            let result = catch_unwind(AssertUnwindSafe(|| collector.update(&mut out)))
-                .unwrap_or(Err(CollectError::WorkerGone));
-            let families = if result.is_ok() { out.into_families() } else { Vec::new() };
-            let end = Instant::now();
-            batch.push((*index, Outcome { families, result, duration: end.duration_since(start) }));
-            start = end;
-        }
+        busy_since.store(epoch.elapsed().as_nanos().max(1) as u64, Ordering::Release);
+        let batch = run_each(&mut collectors);
         busy_since.store(0, Ordering::Release);
         // The collection may have given up on us (deadline): then nobody listens, which is fine.
         let _ = job.reply.send(batch);
     }
+}
+
+/// Runs each collector once, in turn, catching panics; their outcomes by collector index.
+fn run_each(collectors: &mut [(usize, Box<dyn Collector>)]) -> Vec<(usize, Outcome)> {
+    // One clock read per collector: each one's end is the next one's start.
+    let mut start = Instant::now();
+    let mut batch = Vec::with_capacity(collectors.len());
+    for (index, collector) in collectors {
+        let mut out = Emitter::new();
+        let result = catch_unwind(AssertUnwindSafe(|| collector.update(&mut out)))
+            .unwrap_or(Err(CollectError::WorkerGone));
+        let families = if result.is_ok() { out.into_families() } else { Vec::new() };
+        let end = Instant::now();
+        batch.push((*index, Outcome { families, result, duration: end.duration_since(start) }));
+        start = end;
+    }
+    batch
 }
 
 #[cfg(test)]
@@ -220,12 +242,72 @@ mod tests {
 
     #[test]
     fn panicking_collector_is_a_failure_not_a_crash() {
-        let runner =
-            Runner::start(vec![("bad", Placement::Lane(0), Box::new(Panicker))], Duration::from_secs(1))
-                .expect("test setup");
+        for placement in [Placement::Lane(0), Placement::Inline] {
+            let runner = Runner::start(
+                vec![
+                    ("bad", placement, Box::new(Panicker)),
+                    ("good", placement, Box::new(Sleeper(Duration::ZERO))),
+                ],
+                Duration::from_secs(1),
+            )
+            .expect("test setup");
+            for _ in 0..2 {
+                let outcomes = runner.run();
+                assert!(outcomes[0].result.is_err(), "{placement:?}");
+                assert_eq!(outcomes[1].families.len(), 1, "{placement:?}: the next collector still runs");
+            }
+        }
+    }
+
+    /// Records the thread it ran on.
+    struct WhereRan(Arc<Mutex<Vec<std::thread::ThreadId>>>);
+    impl Collector for WhereRan {
+        fn update(&mut self, _out: &mut Emitter) -> Result<(), CollectError> {
+            self.0.lock().expect("test lock").push(std::thread::current().id());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn inline_collectors_run_on_the_calling_thread_and_lanes_on_workers() {
+        let inline = Arc::new(Mutex::new(Vec::new()));
+        let lane = Arc::new(Mutex::new(Vec::new()));
+        let runner = Runner::start(
+            vec![
+                ("inline", Placement::Inline, Box::new(WhereRan(Arc::clone(&inline)))),
+                ("lane", Placement::Lane(0), Box::new(WhereRan(Arc::clone(&lane)))),
+            ],
+            Duration::from_secs(1),
+        )
+        .expect("test setup");
         let outcomes = runner.run();
-        assert!(outcomes[0].result.is_err());
-        let outcomes = runner.run();
-        assert!(outcomes[0].result.is_err());
+        assert!(outcomes.iter().all(|o| o.result.is_ok()));
+        let caller = std::thread::current().id();
+        assert_eq!(*inline.lock().expect("test lock"), vec![caller]);
+        let lane = lane.lock().expect("test lock");
+        assert_eq!(lane.len(), 1);
+        assert_ne!(lane[0], caller);
+    }
+
+    #[test]
+    fn concurrent_collections_take_turns_at_the_inline_collectors() {
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        let runner = Arc::new(
+            Runner::start(
+                vec![("inline", Placement::Inline, Box::new(WhereRan(Arc::clone(&ran))))],
+                Duration::from_secs(1),
+            )
+            .expect("test setup"),
+        );
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let runner = Arc::clone(&runner);
+                std::thread::spawn(move || runner.run().iter().all(|o| o.result.is_ok()))
+            })
+            .collect();
+        for thread in threads {
+            assert!(thread.join().expect("collection thread"));
+        }
+        assert_eq!(ran.lock().expect("test lock").len(), 4);
     }
 }
