@@ -35,14 +35,14 @@ impl FileReader {
     /// Reads the whole file at `path` and returns its bytes (valid until the next read).
     pub(crate) fn read(&mut self, path: &Path) -> Result<&[u8], CollectError> {
         if let Some(fd) = self.kept.get(path) {
-            match read_all_at_start(fd, &mut self.buf, &mut self.len) {
+            match read_whole(fd, At::Start, &mut self.buf, &mut self.len) {
                 Ok(()) => return Ok(&self.buf[..self.len]),
                 // The file is gone (a removed device's attribute gives ENODEV): open it afresh.
                 Err(_) => self.kept.forget(path),
             }
         }
         let file = File::open(path).map_err(|e| CollectError::io(path, e))?;
-        read_all_at_start(file.as_fd(), &mut self.buf, &mut self.len)
+        read_whole(file.as_fd(), At::Current, &mut self.buf, &mut self.len)
             .map_err(|e| CollectError::io(path, e))?;
         self.kept.offer(path, file);
         Ok(&self.buf[..self.len])
@@ -73,9 +73,37 @@ impl FileReader {
     }
 }
 
-/// Reads `fd` from offset 0 to its end into `buf` (grown as needed), setting `len`. `pread(2)` at
-/// offset 0 is what makes a kept seq_file start over.
-fn read_all_at_start(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, len: &mut usize) -> std::io::Result<()> {
+/// Where a read starts: a freshly opened file is read from where it is (`read(2)`, which works for
+/// FIFOs too), a kept one from offset 0 (`pread(2)`, which is what makes a seq_file start over).
+#[derive(Clone, Copy)]
+enum At {
+    Current,
+    Start,
+}
+
+/// One read of `buf.len()` bytes at most, at `offset` bytes into the file (with [`At::Start`]).
+fn read_once(fd: BorrowedFd<'_>, at: At, buf: &mut [u8], offset: usize) -> std::io::Result<usize> {
+    loop {
+        let (fd, ptr, len) = (fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len());
+        // SAFETY: fd is open for the call; the pointer and length describe `buf`, which is writable.
+        let n = unsafe {
+            match at {
+                At::Current => libc::read(fd, ptr, len),
+                At::Start => libc::pread(fd, ptr, len, offset as libc::off_t),
+            }
+        };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Reads `fd` to its end into `buf` (grown as needed), setting `len`.
+fn read_whole(fd: BorrowedFd<'_>, at: At, buf: &mut Vec<u8>, len: &mut usize) -> std::io::Result<()> {
     *len = 0;
     if buf.len() < 4096 {
         buf.resize(4096, 0);
@@ -85,20 +113,9 @@ fn read_all_at_start(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, len: &mut usize) -> 
             let grown = buf.len() * 2;
             buf.resize(grown, 0);
         }
-        let space = &mut buf[*len..];
-        // SAFETY: fd is open for the call; the pointer and length describe `space`, which is writable.
-        let n = unsafe {
-            libc::pread(fd.as_raw_fd(), space.as_mut_ptr().cast(), space.len(), *len as libc::off_t)
-        };
-        match n {
+        match read_once(fd, at, &mut buf[*len..], *len)? {
             0 => return Ok(()),
-            n if n > 0 => *len += n as usize,
-            _ => {
-                let error = std::io::Error::last_os_error();
-                if error.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(error);
-                }
-            }
+            n => *len += n,
         }
     }
 }
@@ -142,23 +159,13 @@ impl KeptFile {
     /// Reads the file afresh as a sysfs attribute (at most one page), trimmed; `None` when the
     /// kernel refuses (e.g. `speed` of a down interface) or the text is not UTF-8.
     pub(crate) fn attribute<'b>(&self, buf: &'b mut [u8; 4096]) -> Option<&'b str> {
-        read_attribute_at_start(self.file.as_fd(), buf)
+        read_attribute_once(self.file.as_fd(), At::Start, buf)
     }
 }
 
-/// One `pread(2)` of at most a page at offset 0 (sysfs hands out an attribute whole on the first
-/// read), trimmed.
-fn read_attribute_at_start<'b>(fd: BorrowedFd<'_>, buf: &'b mut [u8; 4096]) -> Option<&'b str> {
-    let len = loop {
-        // SAFETY: fd is open for the call; the pointer and length describe `buf`, which is writable.
-        let n = unsafe { libc::pread(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-        if n >= 0 {
-            break n as usize;
-        }
-        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            return None;
-        }
-    };
+/// One read of at most a page (sysfs hands out an attribute whole on the first read), trimmed.
+fn read_attribute_once<'b>(fd: BorrowedFd<'_>, at: At, buf: &'b mut [u8; 4096]) -> Option<&'b str> {
+    let len = read_once(fd, at, &mut buf[..], 0).ok()?;
     std::str::from_utf8(&buf[..len]).ok().map(str::trim)
 }
 
@@ -261,7 +268,7 @@ impl Dir {
     /// trimmed, or `None` when it cannot be opened or read (e.g. `carrier` of a down interface).
     pub(crate) fn attribute<'b>(&self, name: &CStr, buf: &'b mut [u8; 4096]) -> Option<&'b str> {
         let file = self.open_file(name)?;
-        read_attribute_at_start(file.as_fd(), buf)
+        read_attribute_once(file.as_fd(), At::Current, buf)
     }
 }
 
@@ -415,6 +422,20 @@ mod tests {
         std::fs::write(&replacement, "new\n").expect("test setup");
         std::fs::rename(&replacement, &path).expect("test setup");
         assert_eq!(reader.read_str(&path).expect("readable"), "new\n");
+    }
+
+    #[test]
+    fn a_fifo_is_read_to_its_end_and_not_kept() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let fifo = dir.path().join("loadavg");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("run mkfifo");
+        assert!(made.success());
+        let writer_path = fifo.clone();
+        let writer = std::thread::spawn(move || std::fs::write(writer_path, "4.00 5.00 6.00 1/1 1\n"));
+        let mut reader = FileReader::new();
+        assert_eq!(reader.read_str(&fifo).expect("the FIFO reads"), "4.00 5.00 6.00 1/1 1\n");
+        assert!(writer.join().expect("writer thread").is_ok(), "the writer was not cut off");
+        assert_eq!(reader.kept_open(), 0);
     }
 
     #[test]
