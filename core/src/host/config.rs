@@ -129,7 +129,8 @@ pub struct HostConfig {
     pub systemd_unit_exclude: Option<String>,
     /// D-Bus address of the system bus for the systemd collector, e.g.
     /// `unix:path=/host/run/dbus/system_bus_socket`. `None`: `DBUS_SYSTEM_BUS_ADDRESS` if set, else
-    /// `unix:path=<rootfs>/run/dbus/system_bus_socket`.
+    /// `unix:path=<rootfs>/run/dbus/system_bus_socket`, or `/run/dbus/system_bus_socket` when only
+    /// that one exists.
     pub systemd_bus_address: Option<String>,
     /// Read netdev and netclass from rtnetlink (one dump instead of a file per attribute), as
     /// node_exporter 1.5 does by default. Only used when `procfs` is `/proc` and `sysfs` is `/sys`:

@@ -7,10 +7,12 @@
 //!
 //! The bus: [`HostConfig::systemd_bus_address`](crate::host::HostConfig) if set, else the
 //! `DBUS_SYSTEM_BUS_ADDRESS` environment variable (as node_exporter), else the system bus socket under
-//! the root filesystem, `unix:path=<rootfs>/run/dbus/system_bus_socket`. So an exporter in a
-//! container with the host's / mounted at /host and `--path.rootfs=/host` talks to the host's systemd
-//! (node_exporter would look for the container's own socket); it authenticates as its own uid, so it
-//! must run as a user the host's bus accepts (root in the host's user namespace, usually).
+//! the root filesystem, `unix:path=<rootfs>/run/dbus/system_bus_socket`, or, when there is none there,
+//! the process's own `/run/dbus/system_bus_socket` (where node_exporter always looks). So an exporter
+//! in a container with the host's / mounted at /host and `--path.rootfs=/host` talks to the host's
+//! systemd, and so does one set up as node_exporter's documentation says (the host's /run/dbus mounted
+//! into the container); it authenticates as its own uid, so it must run as a user the host's bus
+//! accepts (root in the host's user namespace, usually).
 //!
 //! The connection is made once and kept across collections (node_exporter connects anew each time);
 //! when a collection on a kept connection fails, it is dropped and the collection is tried once more
@@ -25,6 +27,7 @@ use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use zbus::blocking::Connection;
@@ -54,6 +57,19 @@ pub(crate) struct Systemd {
     connection: Option<Connection>,
 }
 
+/// Where the system bus listens, relative to a root filesystem.
+const SYSTEM_BUS_SOCKET: &str = "/run/dbus/system_bus_socket";
+
+/// The system bus socket under the root filesystem (`under_rootfs`), else the process's own
+/// (`own`) when only that one exists.
+fn system_bus_socket(under_rootfs: &Path, own: &Path) -> PathBuf {
+    if !under_rootfs.exists() && own.exists() {
+        own.to_path_buf()
+    } else {
+        under_rootfs.to_path_buf()
+    }
+}
+
 impl Systemd {
     pub(crate) fn new(settings: Arc<Settings>) -> Systemd {
         Systemd { settings, connection: None }
@@ -67,7 +83,8 @@ impl Systemd {
         match std::env::var("DBUS_SYSTEM_BUS_ADDRESS") {
             Ok(address) if !address.is_empty() => address,
             _ => {
-                let socket = self.settings.root("run/dbus/system_bus_socket");
+                let socket =
+                    system_bus_socket(&self.settings.root(SYSTEM_BUS_SOCKET), Path::new(SYSTEM_BUS_SOCKET));
                 format!("unix:path={}", escape_address_value(socket.as_os_str().as_encoded_bytes()))
             }
         }
@@ -337,6 +354,21 @@ fn collect_socket(connection: &Connection, name: &str, path: &str, out: &mut Emi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bus_socket_under_rootfs_comes_first_then_the_processs_own() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let under_rootfs = dir.path().join("host/run/dbus/system_bus_socket");
+        let own = dir.path().join("run/dbus/system_bus_socket");
+        // Neither exists: the rootfs one is named (the error says where it looked).
+        assert_eq!(system_bus_socket(&under_rootfs, &own), under_rootfs);
+        std::fs::create_dir_all(own.parent().expect("has a parent")).expect("test setup");
+        std::fs::write(&own, "").expect("test setup");
+        assert_eq!(system_bus_socket(&under_rootfs, &own), own, "only the process's own exists");
+        std::fs::create_dir_all(under_rootfs.parent().expect("has a parent")).expect("test setup");
+        std::fs::write(&under_rootfs, "").expect("test setup");
+        assert_eq!(system_bus_socket(&under_rootfs, &own), under_rootfs, "both exist");
+    }
 
     #[test]
     fn socket_paths_of_plain_unix_addresses() {
