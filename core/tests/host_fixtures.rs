@@ -361,7 +361,8 @@ fn tape_statistics_are_read_like_node_exporter() {
     assert_eq!(value(&families, "node_tape_read_time_seconds", &st0), Some(33.788355744));
     assert_eq!(value(&families, "node_tape_read_bytes", &st0), Some(979_383_912.0));
     assert_eq!(value(&families, "node_tape_writes_completed", &st0), Some(19.0));
-    // resid_cnt is absent: 0. nst0 and st0a (other views of the same drive) are not read.
+    // resid_cnt is absent: 0. nst0 and st0a (other views of the same drive) are not read; st1 is a
+    // second drive.
     assert_eq!(value(&families, "node_tape_residual", &st0), Some(0.0));
     let devices: Vec<&str> = find(&families, "node_tape_io_now")
         .expect("tape family")
@@ -369,7 +370,8 @@ fn tape_statistics_are_read_like_node_exporter() {
         .iter()
         .filter_map(|s| s.label("device"))
         .collect();
-    assert_eq!(devices, vec!["st0"]);
+    assert_eq!(devices, vec!["st0", "st1"]);
+    assert_eq!(value(&families, "node_tape_io_now", &[("device", "st1")]), Some(1.0));
     // An unparsable statistic fails the collector (node_exporter 1.5 crashes on it).
     let dir = tempfile::tempdir().expect("tempdir");
     copy_tree(&fixture(), dir.path());

@@ -278,3 +278,68 @@ fn fixture_tree_matches_node_exporter_on_the_same_tree() {
         .collect();
     assert!(extra.is_empty(), "families node_exporter does not have: {extra:?}");
 }
+
+/// Every series by family name and sorted labels, with its value.
+type Series = BTreeMap<(String, Vec<(String, String)>), f64>;
+
+/// node_exporter's collector options that srekit takes too, on the fixture tree: the ignored power
+/// supply and tape device are gone from both, and RAPL zones are one family with a `rapl_zone`
+/// label; every series and value agrees.
+#[test]
+fn collector_options_match_node_exporter_on_the_fixture_tree() {
+    let tree = fixture();
+    let path = |sub: &str| tree.join(sub).display().to_string();
+    let text = common::node_exporter::scrape(
+        &[
+            format!("--path.procfs={}", path("proc")),
+            format!("--path.sysfs={}", path("sys")),
+            format!("--path.rootfs={}", path("root")),
+            "--collector.disable-defaults".to_string(),
+            "--collector.powersupplyclass".to_string(),
+            "--collector.tapestats".to_string(),
+            "--collector.rapl".to_string(),
+            "--collector.powersupply.ignored-supplies=^BAT".to_string(),
+            "--collector.tapestats.ignored-devices=^st0$".to_string(),
+            "--collector.rapl.enable-zone-label".to_string(),
+        ],
+        &[],
+    );
+    let theirs = parse_text(&text).expect("node_exporter output parses");
+
+    let mut config = HostConfig::with_roots(tree.join("proc"), tree.join("sys"), tree.join("root"));
+    config.disable_defaults();
+    for name in ["powersupplyclass", "tapestats", "rapl"] {
+        config.enable(name).expect("a known collector");
+    }
+    config.powersupply_ignored_supplies = Some("^BAT".into());
+    config.tapestats_ignored_devices = Some("^st0$".into());
+    config.rapl_zone_label = true;
+    let ours = HostCollector::new(config).expect("valid config").collect();
+
+    let series = |families: &[MetricFamily]| -> Series {
+        families
+            .iter()
+            .filter(|f| f.name.starts_with("node_") && !f.name.starts_with("node_scrape_"))
+            .filter(|f| f.name != "node_exporter_build_info")
+            .flat_map(|f| {
+                f.samples.iter().map(move |s| {
+                    let mut labels = s.labels.clone();
+                    labels.sort();
+                    ((f.name.clone(), labels), s.value)
+                })
+            })
+            .collect()
+    };
+    let (theirs, ours) = (series(&theirs), series(&ours));
+    let names = |all: &Series| -> BTreeSet<String> { all.keys().map(|(name, _)| name.clone()).collect() };
+    assert!(names(&theirs).contains("node_rapl_joules"), "node_exporter took the zone label flag");
+    assert!(!names(&theirs).contains("node_rapl_package_joules"));
+    let label_values = |all: &Series, label: &str| -> BTreeSet<String> {
+        all.keys()
+            .flat_map(|(_, labels)| labels.iter().filter(|(k, _)| k == label).map(|(_, v)| v.clone()))
+            .collect()
+    };
+    assert_eq!(label_values(&theirs, "power_supply"), BTreeSet::from(["AC".to_string()]));
+    assert!(!label_values(&theirs, "device").contains("st0") && !label_values(&theirs, "device").is_empty());
+    assert_eq!(ours, theirs);
+}

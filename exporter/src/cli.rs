@@ -110,6 +110,18 @@ pub struct HostFlags {
     /// Regexp of net devices to ignore for the netclass collector.
     #[arg(long = "collector.netclass.ignored-devices", global = true)]
     pub netclass_device_exclude: Option<String>,
+    /// Ignore net devices whose speed is invalid (negative) in the netclass collector.
+    #[arg(long = "collector.netclass.ignore-invalid-speed", global = true)]
+    pub netclass_ignore_invalid_speed: bool,
+    /// Regexp of power supplies to ignore for the powersupplyclass collector.
+    #[arg(long = "collector.powersupply.ignored-supplies", global = true)]
+    pub powersupply_ignored_supplies: Option<String>,
+    /// Regexp of tape devices to ignore for the tapestats collector.
+    #[arg(long = "collector.tapestats.ignored-devices", global = true)]
+    pub tapestats_ignored_devices: Option<String>,
+    /// Export RAPL counters as `node_rapl_joules_total` with a `rapl_zone` label.
+    #[arg(long = "collector.rapl.enable-zone-label", global = true)]
+    pub rapl_zone_label: bool,
     /// Regexp of systemd units to include (matched against the whole unit name).
     #[arg(long = "collector.systemd.unit-include", global = true)]
     pub systemd_unit_include: Option<String>,
@@ -173,6 +185,8 @@ pub fn host_config(flags: &HostFlags, matches: &ArgMatches) -> Result<HostConfig
         (&flags.netdev_device_exclude, &mut config.netdev_device_exclude),
         (&flags.netdev_device_include, &mut config.netdev_device_include),
         (&flags.netclass_device_exclude, &mut config.netclass_device_exclude),
+        (&flags.powersupply_ignored_supplies, &mut config.powersupply_ignored_supplies),
+        (&flags.tapestats_ignored_devices, &mut config.tapestats_ignored_devices),
         (&flags.systemd_unit_include, &mut config.systemd_unit_include),
         (&flags.systemd_unit_exclude, &mut config.systemd_unit_exclude),
         (&flags.vmstat_fields, &mut config.vmstat_fields),
@@ -183,6 +197,8 @@ pub fn host_config(flags: &HostFlags, matches: &ArgMatches) -> Result<HostConfig
             *setting = flag.clone();
         }
     }
+    config.netclass_ignore_invalid_speed = flags.netclass_ignore_invalid_speed;
+    config.rapl_zone_label = flags.rapl_zone_label;
     if flags.disable_defaults {
         config.disable_defaults();
     }
@@ -222,6 +238,26 @@ mod tests {
         let config = host_config(&cli.host, &matches).expect("valid config");
         assert_eq!(config.procfs, PathBuf::from("/host/proc"));
         assert!(!config.is_enabled("hwmon"));
+    }
+
+    #[test]
+    fn node_exporter_collector_options_reach_the_host_config() {
+        let (cli, matches) = parse_args(&[
+            "x",
+            "--collector.powersupply.ignored-supplies=^BAT",
+            "--collector.tapestats.ignored-devices",
+            "^st0$",
+            "--collector.rapl.enable-zone-label",
+            "--collector.netclass.ignore-invalid-speed",
+        ]);
+        let config = host_config(&cli.host, &matches).expect("valid config");
+        assert_eq!(config.powersupply_ignored_supplies.as_deref(), Some("^BAT"));
+        assert_eq!(config.tapestats_ignored_devices.as_deref(), Some("^st0$"));
+        assert!(config.rapl_zone_label && config.netclass_ignore_invalid_speed);
+        let (cli, matches) = parse_args(&["x"]);
+        let config = host_config(&cli.host, &matches).expect("valid config");
+        assert!(config.powersupply_ignored_supplies.is_none() && !config.rapl_zone_label);
+        assert!(!config.netclass_ignore_invalid_speed);
     }
 
     #[test]

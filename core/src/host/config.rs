@@ -123,6 +123,15 @@ pub struct HostConfig {
     pub netstat_fields: Option<String>,
     /// Export `node_cpu_guest_seconds_total` (`--collector.cpu.guest`, on by default).
     pub cpu_guest: bool,
+    /// Power supplies to drop from powersupplyclass (regex on the name, e.g. `^BAT`;
+    /// `--collector.powersupply.ignored-supplies`).
+    pub powersupply_ignored_supplies: Option<String>,
+    /// Tape devices to drop from tapestats (regex on the name, e.g. `^st0$`;
+    /// `--collector.tapestats.ignored-devices`).
+    pub tapestats_ignored_devices: Option<String>,
+    /// Export RAPL counters as one `node_rapl_joules_total` family with a `rapl_zone` label instead of
+    /// one family per zone (`--collector.rapl.enable-zone-label`).
+    pub rapl_zone_label: bool,
     /// systemd units to keep (`--collector.systemd.unit-include`; matched against the whole name).
     pub systemd_unit_include: Option<String>,
     /// systemd units to drop (`--collector.systemd.unit-exclude`; matched against the whole name).
@@ -160,6 +169,9 @@ impl Default for HostConfig {
             vmstat_fields: Some(DEFAULT_VMSTAT_FIELDS.to_string()),
             netstat_fields: Some(DEFAULT_NETSTAT_FIELDS.to_string()),
             cpu_guest: true,
+            powersupply_ignored_supplies: None,
+            tapestats_ignored_devices: None,
+            rapl_zone_label: false,
             systemd_unit_include: Some(DEFAULT_SYSTEMD_UNIT_INCLUDE.to_string()),
             systemd_unit_exclude: Some(DEFAULT_SYSTEMD_UNIT_EXCLUDE.to_string()),
             systemd_bus_address: None,
@@ -278,6 +290,12 @@ impl HostConfig {
             vmstat_fields: compile("vmstat_fields", &self.vmstat_fields)?,
             netstat_fields: compile("netstat_fields", &self.netstat_fields)?,
             cpu_guest: self.cpu_guest,
+            powersupply_ignored_supplies: compile(
+                "powersupply_ignored_supplies",
+                &self.powersupply_ignored_supplies,
+            )?,
+            tapestats_ignored_devices: compile("tapestats_ignored_devices", &self.tapestats_ignored_devices)?,
+            rapl_zone_label: self.rapl_zone_label,
             systemd_unit_include: compile("systemd_unit_include", &anchored(&self.systemd_unit_include))?,
             systemd_unit_exclude: compile("systemd_unit_exclude", &anchored(&self.systemd_unit_exclude))?,
             systemd_bus_address: self.systemd_bus_address.clone(),
@@ -321,6 +339,9 @@ pub(crate) struct Settings {
     pub(crate) vmstat_fields: Option<Regex>,
     pub(crate) netstat_fields: Option<Regex>,
     pub(crate) cpu_guest: bool,
+    pub(crate) powersupply_ignored_supplies: Option<Regex>,
+    pub(crate) tapestats_ignored_devices: Option<Regex>,
+    pub(crate) rapl_zone_label: bool,
     pub(crate) systemd_unit_include: Option<Regex>,
     pub(crate) systemd_unit_exclude: Option<Regex>,
     pub(crate) systemd_bus_address: Option<String>,

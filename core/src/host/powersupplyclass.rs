@@ -161,6 +161,14 @@ impl Collector for PowerSupplyClass {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let class = self.settings.sys("class/power_supply");
         for name in list_dir(&class)? {
+            if self
+                .settings
+                .powersupply_ignored_supplies
+                .as_ref()
+                .is_some_and(|ignored| ignored.is_match(&name))
+            {
+                continue;
+            }
             supply(&class.join(&name), &name, out)?;
         }
         Ok(())

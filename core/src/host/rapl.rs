@@ -1,7 +1,9 @@
 //! rapl: energy counters of the powercap zones in /sys/class/powercap (Intel RAPL and others):
 //! `node_rapl_<name>_joules_total{index,path}` from each zone's `energy_uj`. A zone name `package-0`
 //! gives `package` with index 0; a name without a numeric suffix gets the count of earlier zones of
-//! that name as index. Entries without a `name` file (the `intel-rapl` control type) are skipped; an
+//! that name as index. With [`rapl_zone_label`](crate::host::HostConfig::rapl_zone_label), every
+//! zone goes into one `node_rapl_joules_total{index,path,rapl_zone}` family instead, as node_exporter's
+//! `--collector.rapl.enable-zone-label` does. Entries without a `name` file (the `intel-rapl` control type) are skipped; an
 //! unreadable energy or range file fails the collector, as in node_exporter (recent kernels make
 //! `energy_uj` readable by root only). A host without powercap reports success 0.
 
@@ -87,12 +89,22 @@ impl Collector for Rapl {
         }
         for (index, name, dir) in zones {
             let microjoules = read_uint(&dir.join("energy_uj"))?;
-            out.counter(
-                &format!("node_rapl_{}", sanitize(&format!("{name}_joules_total"))),
-                &format!("Current RAPL {name} value in joules"),
-                labels(&[("index", &index.to_string()), ("path", &dir.to_string_lossy())]),
-                microjoules as f64 / 1e6,
-            );
+            let (index, path) = (index.to_string(), dir.to_string_lossy());
+            if self.settings.rapl_zone_label {
+                out.counter(
+                    "node_rapl_joules_total",
+                    "Current RAPL value in joules",
+                    labels(&[("index", &index), ("path", &path), ("rapl_zone", &name)]),
+                    microjoules as f64 / 1e6,
+                );
+            } else {
+                out.counter(
+                    &format!("node_rapl_{}", sanitize(&format!("{name}_joules_total"))),
+                    &format!("Current RAPL {name} value in joules"),
+                    labels(&[("index", &index), ("path", &path)]),
+                    microjoules as f64 / 1e6,
+                );
+            }
         }
         Ok(())
     }
