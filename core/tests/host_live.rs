@@ -2,24 +2,14 @@
 //! series (and, for netclass, the same values) as the sysfs/procfs path, and concurrent scrapes
 //! sharing one `HostCollector` all get complete results.
 
+mod common;
+
+use common::Series;
 use srekit::host::{HostCollector, HostConfig};
 use srekit::metrics::MetricFamily;
-use std::collections::BTreeMap;
-
-type Series = BTreeMap<(String, Vec<(String, String)>), f64>;
 
 fn series(families: &[MetricFamily]) -> Series {
-    families
-        .iter()
-        .filter(|f| !f.name.starts_with("node_scrape_"))
-        .flat_map(|f| {
-            f.samples.iter().map(move |s| {
-                let mut labels = s.labels.clone();
-                labels.sort();
-                ((f.name.clone(), labels), s.value)
-            })
-        })
-        .collect()
+    common::series(families, |f| !f.name.starts_with("node_scrape_"))
 }
 
 fn collector(netlink: bool, name: &str) -> HostCollector {

@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::Series;
 use srekit::expfmt::parse_text;
 use srekit::host::{HostCollector, HostConfig};
 use srekit::metrics::{MetricFamily, MetricType};
@@ -279,9 +280,6 @@ fn fixture_tree_matches_node_exporter_on_the_same_tree() {
     assert!(extra.is_empty(), "families node_exporter does not have: {extra:?}");
 }
 
-/// Every series by family name and sorted labels, with its value.
-type Series = BTreeMap<(String, Vec<(String, String)>), f64>;
-
 /// node_exporter's collector options that srekit takes too, on the fixture tree: the ignored power
 /// supply and tape device are gone from both, and RAPL zones are one family with a `rapl_zone`
 /// label; every series and value agrees.
@@ -316,21 +314,14 @@ fn collector_options_match_node_exporter_on_the_fixture_tree() {
     config.rapl_zone_label = true;
     let ours = HostCollector::new(config).expect("valid config").collect();
 
-    let series = |families: &[MetricFamily]| -> Series {
-        families
-            .iter()
-            .filter(|f| f.name.starts_with("node_") && !f.name.starts_with("node_scrape_"))
-            .filter(|f| f.name != "node_exporter_build_info")
-            .flat_map(|f| {
-                f.samples.iter().map(move |s| {
-                    let mut labels = s.labels.clone();
-                    labels.sort();
-                    ((f.name.clone(), labels), s.value)
-                })
-            })
-            .collect()
+    let host_series = |families: &[MetricFamily]| {
+        common::series(families, |f| {
+            f.name.starts_with("node_")
+                && !f.name.starts_with("node_scrape_")
+                && f.name != "node_exporter_build_info"
+        })
     };
-    let (theirs, ours) = (series(&theirs), series(&ours));
+    let (theirs, ours) = (host_series(&theirs), host_series(&ours));
     let names = |all: &Series| -> BTreeSet<String> { all.keys().map(|(name, _)| name.clone()).collect() };
     assert!(names(&theirs).contains("node_rapl_joules"), "node_exporter took the zone label flag");
     assert!(!names(&theirs).contains("node_rapl_package_joules"));

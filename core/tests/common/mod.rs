@@ -85,3 +85,21 @@ pub fn normalise(value: &Value) -> Value {
 pub fn without_created(text: &str) -> String {
     text.lines().filter(|l| !l.contains("_created")).map(|l| format!("{l}\n")).collect()
 }
+
+/// Every series of `families` by family name and sorted labels, with its value.
+pub type Series = std::collections::BTreeMap<(String, Vec<(String, String)>), f64>;
+
+/// The series of the families `keep` accepts, comparable across two collections.
+pub fn series(families: &[MetricFamily], keep: impl Fn(&MetricFamily) -> bool) -> Series {
+    families
+        .iter()
+        .filter(|f| keep(f))
+        .flat_map(|f| {
+            f.samples.iter().map(move |s| {
+                let mut labels = s.labels.clone();
+                labels.sort();
+                ((f.name.clone(), labels), s.value)
+            })
+        })
+        .collect()
+}
