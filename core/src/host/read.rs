@@ -146,7 +146,7 @@ impl KeptFile {
     /// Keeps `file` open if it lives on procfs or sysfs and the process's budget has room;
     /// otherwise gives it back.
     pub(crate) fn keep(file: File) -> Result<KeptFile, File> {
-        if !is_kernel_generated(&file) {
+        if !is_kernel_generated(&file) || !reads_at_offsets(&file) {
             return Err(file);
         }
         if KEPT_IN_PROCESS.fetch_add(1, Ordering::Relaxed) >= MAX_KEPT_IN_PROCESS {
@@ -192,6 +192,13 @@ impl KeptFiles {
             self.files.insert(path.to_path_buf(), kept);
         }
     }
+}
+
+/// Whether `file` can be read at an offset (`pread(2)`); a few procfs files are opened non-seekable.
+fn reads_at_offsets(file: &File) -> bool {
+    let mut byte = [0u8; 1];
+    // SAFETY: the fd is open; a zero-length read writes nothing, and the pointer is valid anyway.
+    unsafe { libc::pread(file.as_raw_fd(), byte.as_mut_ptr().cast(), 0, 0) == 0 }
 }
 
 /// Whether `file` lives on procfs or sysfs, whose files the kernel generates on each read from 0.
@@ -422,6 +429,13 @@ mod tests {
         std::fs::write(&replacement, "new\n").expect("test setup");
         std::fs::rename(&replacement, &path).expect("test setup");
         assert_eq!(reader.read_str(&path).expect("readable"), "new\n");
+    }
+
+    #[test]
+    fn only_files_readable_at_offsets_are_kept() {
+        assert!(reads_at_offsets(&File::open("/proc/uptime").expect("procfs is mounted")));
+        let (read_end, _write_end) = std::io::pipe().expect("a pipe");
+        assert!(!reads_at_offsets(&File::from(OwnedFd::from(read_end))));
     }
 
     #[test]
