@@ -19,12 +19,17 @@ function factoryCache(parser) {
   return cache
 }
 
+// One native call and the records built from it (the batch keeps timestamps and errors).
+function parseBatch(parser, data) {
+  const batch = parser.parseManyBatch(data)
+  return { batch, records: materialize(batch, factoryCache(parser)) }
+}
+
 function install(Parser) {
   Object.defineProperties(Parser.prototype, {
     parseManyEntries: {
       value: function parseManyEntries(data) {
-        const batch = this.parseManyBatch(data)
-        const records = materialize(batch, factoryCache(this))
+        const { batch, records } = parseBatch(this, data)
         const timestamps = batch.timestamps === null ? new Float64Array(records.length).fill(NaN) : batch.timestamps
         return { records, timestamps, errors: batch.errors }
       },
@@ -33,9 +38,8 @@ function install(Parser) {
     },
     parseMany: {
       value: function parseMany(data) {
-        // parseManyEntries without the timestamps (a Float64Array per call that would be thrown away)
-        const batch = this.parseManyBatch(data)
-        const records = materialize(batch, factoryCache(this))
+        // No timestamps array: parseMany would throw it away.
+        const { batch, records } = parseBatch(this, data)
         this.lastErrors = batch.errors
         return records
       },

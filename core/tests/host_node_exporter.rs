@@ -174,6 +174,14 @@ fn fixture() -> PathBuf {
     tree.canonicalize().expect("fixture tree exists")
 }
 
+/// node_exporter's `--path.*` flags for the fixture tree's procfs, sysfs and root.
+fn fixture_root_flags(tree: &std::path::Path) -> Vec<String> {
+    [("procfs", "proc"), ("sysfs", "sys"), ("rootfs", "root")]
+        .iter()
+        .map(|(flag, sub)| format!("--path.{flag}={}", tree.join(sub).display()))
+        .collect()
+}
+
 /// Families both read from the running kernel through system calls, not from the tree.
 const NOT_FROM_THE_TREE: [&str; 3] = ["node_time_", "node_timex_", "node_uname_"];
 
@@ -192,17 +200,13 @@ const LIVE_VALUES: [&str; 3] =
 fn fixture_tree_matches_node_exporter_on_the_same_tree() {
     let tree = fixture();
     let path = |sub: &str| tree.join(sub).display().to_string();
-    let text = common::node_exporter::scrape(
-        &[
-            format!("--path.procfs={}", path("proc")),
-            format!("--path.sysfs={}", path("sys")),
-            format!("--path.rootfs={}", path("root")),
-            format!("--path.udev.data={}", path("udev")),
-            format!("--collector.textfile.directory={}", path("textfile")),
-            "--no-collector.netdev.netlink".to_string(),
-        ],
-        &[],
-    );
+    let mut flags = fixture_root_flags(&tree);
+    flags.extend([
+        format!("--path.udev.data={}", path("udev")),
+        format!("--collector.textfile.directory={}", path("textfile")),
+        "--no-collector.netdev.netlink".to_string(),
+    ]);
+    let text = common::node_exporter::scrape(&flags, &[]);
     let theirs = parse_text(&text).expect("node_exporter output parses");
 
     let mut config = HostConfig::with_roots(tree.join("proc"), tree.join("sys"), tree.join("root"));
@@ -286,22 +290,20 @@ fn fixture_tree_matches_node_exporter_on_the_same_tree() {
 #[test]
 fn collector_options_match_node_exporter_on_the_fixture_tree() {
     let tree = fixture();
-    let path = |sub: &str| tree.join(sub).display().to_string();
-    let text = common::node_exporter::scrape(
-        &[
-            format!("--path.procfs={}", path("proc")),
-            format!("--path.sysfs={}", path("sys")),
-            format!("--path.rootfs={}", path("root")),
-            "--collector.disable-defaults".to_string(),
-            "--collector.powersupplyclass".to_string(),
-            "--collector.tapestats".to_string(),
-            "--collector.rapl".to_string(),
-            "--collector.powersupply.ignored-supplies=^BAT".to_string(),
-            "--collector.tapestats.ignored-devices=^st0$".to_string(),
-            "--collector.rapl.enable-zone-label".to_string(),
-        ],
-        &[],
+    let mut flags = fixture_root_flags(&tree);
+    flags.extend(
+        [
+            "--collector.disable-defaults",
+            "--collector.powersupplyclass",
+            "--collector.tapestats",
+            "--collector.rapl",
+            "--collector.powersupply.ignored-supplies=^BAT",
+            "--collector.tapestats.ignored-devices=^st0$",
+            "--collector.rapl.enable-zone-label",
+        ]
+        .map(String::from),
     );
+    let text = common::node_exporter::scrape(&flags, &[]);
     let theirs = parse_text(&text).expect("node_exporter output parses");
 
     let mut config = HostConfig::with_roots(tree.join("proc"), tree.join("sys"), tree.join("root"));

@@ -42,6 +42,11 @@ type DeviceKey = (String, i32, String);
 /// as set, not as netlink reports them).
 const LIVE: [&CStr; 3] = [c"flags", c"duplex", c"speed"];
 
+/// Indexes into [`LIVE`].
+const FLAGS_FILE: usize = 0;
+const DUPLEX_FILE: usize = 1;
+const SPEED_FILE: usize = 2;
+
 /// What is kept about a live interface between scrapes: its [`FIXED`] values and its [`LIVE`]
 /// attribute files, kept open (reading a kept sysfs file again costs a third of opening it).
 #[derive(Debug)]
@@ -50,6 +55,25 @@ struct KnownDevice {
     /// `None` where the file could not be kept (absent, or the process's budget of kept files is
     /// spent): then it is opened through the directory on each scrape.
     live: [Option<KeptFile>; 3],
+}
+
+/// Reads [`LIVE`] attribute `which` of an interface: from its kept file, else through its directory
+/// under `class` (opened into `dir` on first need).
+fn live_attribute<'b>(
+    known: &KnownDevice,
+    which: usize,
+    dir: &mut Option<Option<Dir>>,
+    class: &Path,
+    name: &str,
+    buf: &'b mut [u8; 4096],
+) -> Option<&'b str> {
+    match &known.live[which] {
+        Some(kept) => kept.attribute(buf),
+        None => dir
+            .get_or_insert_with(|| Dir::open(&class.join(name)).ok())
+            .as_ref()
+            .and_then(|dir| dir.attribute(LIVE[which], buf)),
+    }
 }
 
 impl KnownDevice {
@@ -176,25 +200,15 @@ impl NetClass {
         for (value, index) in known.fixed.into_iter().zip(FIXED) {
             device.properties[index] = value;
         }
+        // Files that could not be kept are read through the interface's directory, opened once.
         let mut dir = None;
-        let mut live: [Option<String>; 3] = Default::default();
-        for ((value, kept), name) in live.iter_mut().zip(&known.live).zip(LIVE) {
-            let text = match kept {
-                Some(kept) => kept.attribute(&mut self.buf),
-                None => {
-                    if dir.is_none() {
-                        dir = Dir::open(&class.join(&link.name)).ok();
-                    }
-                    dir.as_ref().and_then(|dir| dir.attribute(name, &mut self.buf))
-                }
-            };
-            *value = text.map(str::to_string);
-        }
+        let (name, buf) = (link.name.as_str(), &mut self.buf);
+        device.properties[FLAGS] =
+            live_attribute(known, FLAGS_FILE, &mut dir, class, name, buf).and_then(parse_value);
+        device.duplex =
+            live_attribute(known, DUPLEX_FILE, &mut dir, class, name, buf).unwrap_or_default().to_string();
+        device.speed = live_attribute(known, SPEED_FILE, &mut dir, class, name, buf).and_then(parse_value);
         self.seen.push(key);
-        let [flags, duplex, speed] = live;
-        device.properties[FLAGS] = flags.as_deref().and_then(parse_value);
-        device.duplex = duplex.unwrap_or_default();
-        device.speed = speed.as_deref().and_then(parse_value);
         device
     }
 

@@ -6,7 +6,6 @@ use super::config::Settings;
 use super::emit::{Emitter, FastMap};
 use super::error::CollectError;
 use super::read::{parse_f64, FileReader};
-use std::ffi::CStr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -45,12 +44,12 @@ impl NetStat {
     /// `parse` may use `self`).
     fn with_file(
         &mut self,
-        name: &CStr,
+        name: &str,
         out: &mut Emitter,
         parse: fn(&mut NetStat, &str, &Path, &mut Emitter) -> Result<(), CollectError>,
     ) -> Result<(), CollectError> {
         let mut reader = std::mem::take(&mut self.reader);
-        let path = self.settings.proc("net").join(name.to_string_lossy().as_ref());
+        let path = self.settings.proc("net").join(name);
         let result = match reader.read_str(&path) {
             Ok(text) => parse(self, text, &path, out),
             Err(e) => Err(e),
@@ -98,9 +97,9 @@ impl NetStat {
 
 impl Collector for NetStat {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        self.with_file(c"netstat", out, NetStat::paired)?;
-        self.with_file(c"snmp", out, NetStat::paired)?;
-        match self.with_file(c"snmp6", out, NetStat::snmp6) {
+        self.with_file("netstat", out, NetStat::paired)?;
+        self.with_file("snmp", out, NetStat::paired)?;
+        match self.with_file("snmp6", out, NetStat::snmp6) {
             // A kernel without IPv6 has no snmp6; node_exporter carries on without it.
             Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
             other => other,

@@ -121,6 +121,29 @@ const V4: [&str; 59] = [
     "Clone",
 ];
 
+/// A line's label and the fields after it; an empty line, or one without values, is an error.
+pub(crate) fn label_and_fields<'l>(
+    line: &'l str,
+    path: &Path,
+) -> Result<(&'l str, Vec<&'l str>), CollectError> {
+    let mut fields = line.split_whitespace();
+    let label = fields.next().ok_or_else(|| CollectError::parse(path, "empty line"))?;
+    let rest: Vec<&str> = fields.collect();
+    if rest.is_empty() {
+        return Err(CollectError::parse(path, "line without values"));
+    }
+    Ok((label, rest))
+}
+
+/// Copies `values` into `into` when they are exactly as many.
+pub(crate) fn exactly(values: &[u64], into: &mut [u64], path: &Path) -> Result<(), CollectError> {
+    if values.len() != into.len() {
+        return Err(CollectError::parse(path, "wrong number of values"));
+    }
+    into.copy_from_slice(values);
+    Ok(())
+}
+
 /// The numbers after a line's label (decimal, digits only), or `None` if one is not a number.
 pub(crate) fn numbers(fields: &[&str]) -> Option<Vec<u64>> {
     fields.iter().map(|f| if f.bytes().all(|b| b.is_ascii_digit()) { f.parse().ok() } else { None }).collect()
@@ -156,21 +179,14 @@ struct Stats {
 fn parse(text: &str, path: &Path) -> Result<Stats, CollectError> {
     let mut stats = Stats { network: [0; 4], rpc: [0; 3], v2: [0; 18], v3: [0; 22], v4: [0; 59] };
     for line in text.lines() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [label, rest @ ..] = fields.as_slice() else {
-            return Err(CollectError::parse(path, "empty line"));
-        };
-        if rest.is_empty() {
-            return Err(CollectError::parse(path, "line without values"));
-        }
-        let values = numbers(rest).ok_or_else(|| CollectError::parse(path, "not a number"))?;
-        match *label {
-            "net" if values.len() == 4 => stats.network.copy_from_slice(&values),
-            "rpc" if values.len() == 3 => stats.rpc.copy_from_slice(&values),
+        let (label, rest) = label_and_fields(line, path)?;
+        let values = numbers(&rest).ok_or_else(|| CollectError::parse(path, "not a number"))?;
+        match label {
+            "net" => exactly(&values, &mut stats.network, path)?,
+            "rpc" => exactly(&values, &mut stats.rpc, path)?,
             "proc2" => procedures(&values, 18, &mut stats.v2, path)?,
             "proc3" => procedures(&values, 22, &mut stats.v3, path)?,
             "proc4" => procedures(&values, 0, &mut stats.v4, path)?,
-            "net" | "rpc" => return Err(CollectError::parse(path, "wrong number of values")),
             _ => return Err(CollectError::parse(path, "unknown line")),
         }
     }

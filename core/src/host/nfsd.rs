@@ -8,7 +8,7 @@ use super::catalog::Collector;
 use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
-use super::nfs::{numbers, procedures, V2, V3};
+use super::nfs::{exactly, label_and_fields, numbers, procedures, V2, V3};
 use super::read::FileReader;
 use std::path::Path;
 use std::sync::Arc;
@@ -78,15 +78,6 @@ struct Stats {
     v4_ops: [u64; 39],
 }
 
-/// Copies `values` into `into` when they are exactly as many.
-fn exactly(values: &[u64], into: &mut [u64], path: &Path) -> Result<(), CollectError> {
-    if values.len() != into.len() {
-        return Err(CollectError::parse(path, "wrong number of values"));
-    }
-    into.copy_from_slice(values);
-    Ok(())
-}
-
 fn parse(text: &str, path: &Path) -> Result<Stats, CollectError> {
     let mut stats = Stats {
         reply_cache: [0; 3],
@@ -101,22 +92,16 @@ fn parse(text: &str, path: &Path) -> Result<Stats, CollectError> {
         v4_ops: [0; 39],
     };
     for line in text.lines() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [label, rest @ ..] = fields.as_slice() else {
-            return Err(CollectError::parse(path, "empty line"));
-        };
-        if rest.is_empty() {
-            return Err(CollectError::parse(path, "line without values"));
-        }
+        let (label, rest) = label_and_fields(line, path)?;
         // The thread line ends in a histogram of floats (always 0 since Linux 4.x): only the first
         // two values count.
-        let rest = if *label == "th" {
+        let rest = if label == "th" {
             rest.get(..2).ok_or_else(|| CollectError::parse(path, "short th line"))?
         } else {
-            rest
+            &rest
         };
         let values = numbers(rest).ok_or_else(|| CollectError::parse(path, "not a number"))?;
-        match *label {
+        match label {
             "rc" => exactly(&values, &mut stats.reply_cache, path)?,
             "fh" => exactly(&values, &mut stats.file_handles, path)?,
             "io" => exactly(&values, &mut stats.io, path)?,

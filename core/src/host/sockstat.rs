@@ -6,7 +6,6 @@ use super::config::Settings;
 use super::emit::Emitter;
 use super::error::CollectError;
 use super::read::{parse_f64, FileReader};
-use std::ffi::CStr;
 use std::sync::Arc;
 
 /// The sockstat collector.
@@ -24,9 +23,9 @@ impl SockStat {
         SockStat { settings, reader: FileReader::new(), page_size }
     }
 
-    fn parse(&mut self, name: &CStr, out: &mut Emitter) -> Result<(), CollectError> {
+    fn parse(&mut self, name: &str, out: &mut Emitter) -> Result<(), CollectError> {
         let page_size = self.page_size;
-        let path = self.settings.proc("net").join(name.to_string_lossy().as_ref());
+        let path = self.settings.proc("net").join(name);
         let text = self.reader.read_str(&path)?;
         for line in text.lines() {
             let mut fields = line.split_ascii_whitespace();
@@ -54,8 +53,8 @@ impl SockStat {
 
 impl Collector for SockStat {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        self.parse(c"sockstat", out)?;
-        match self.parse(c"sockstat6", out) {
+        self.parse("sockstat", out)?;
+        match self.parse("sockstat6", out) {
             Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
             other => other,
         }

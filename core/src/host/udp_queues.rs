@@ -6,7 +6,6 @@ use super::config::Settings;
 use super::emit::{labels, Emitter};
 use super::error::CollectError;
 use super::read::{parse_hex, FileReader};
-use std::ffi::CStr;
 use std::sync::Arc;
 
 const HELP: &str = "Number of allocated memory in the kernel for UDP datagrams in bytes.";
@@ -23,8 +22,8 @@ impl UdpQueues {
     }
 
     /// `(tx, rx)` queue sums of one file.
-    fn sums(&mut self, name: &CStr) -> Result<(u64, u64), CollectError> {
-        let path = self.settings.proc("net").join(name.to_string_lossy().as_ref());
+    fn sums(&mut self, name: &str) -> Result<(u64, u64), CollectError> {
+        let path = self.settings.proc("net").join(name);
         let text = self.reader.read_str(&path)?;
         let (mut tx, mut rx) = (0u64, 0u64);
         for line in text.lines().skip(1) {
@@ -41,10 +40,10 @@ impl UdpQueues {
 
 impl Collector for UdpQueues {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let (tx, rx) = self.sums(c"udp")?;
+        let (tx, rx) = self.sums("udp")?;
         out.gauge("node_udp_queues", HELP, labels(&[("ip", "v4"), ("queue", "tx")]), tx as f64);
         out.gauge("node_udp_queues", HELP, labels(&[("ip", "v4"), ("queue", "rx")]), rx as f64);
-        match self.sums(c"udp6") {
+        match self.sums("udp6") {
             Ok((tx, rx)) => {
                 out.gauge("node_udp_queues", HELP, labels(&[("ip", "v6"), ("queue", "tx")]), tx as f64);
                 out.gauge("node_udp_queues", HELP, labels(&[("ip", "v6"), ("queue", "rx")]), rx as f64);
