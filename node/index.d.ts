@@ -347,6 +347,11 @@ export declare class Parser {
   extract(line: string | Buffer, paths: string[]): Array<LogValue | undefined>
   /** Internal: the columnar batch parseMany builds objects from. */
   parseManyBatch(data: string | Buffer): unknown
+  /**
+   * Internal: the batches of `data` in order, a large input parsed on a worker thread while the
+   * caller builds objects; `next()` returns a batch or `null`, `close()` stops the worker.
+   */
+  parseManyStream(data: string | Buffer): { next(): unknown; close(): void }
 }
 
 /** Parses one logfmt line (go-logfmt rules). */

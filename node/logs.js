@@ -19,19 +19,38 @@ function factoryCache(parser) {
   return cache
 }
 
-// One native call and the records built from it (the batch keeps timestamps and errors).
-function parseBatch(parser, data) {
-  const batch = parser.parseManyBatch(data)
-  return { batch, records: materialize(batch, factoryCache(parser)) }
+// Every record of `data`, its errors and, when `withTimestamps`, its timestamps (a Float64Array, NaN
+// where a record has none). A large input arrives as several batches, parsed on a worker thread while
+// this loop builds the objects of the ones before (bindings/node/src/stream.rs).
+function parseAll(parser, data, withTimestamps) {
+  const cache = factoryCache(parser)
+  const stream = parser.parseManyStream(data)
+  const records = []
+  let errors = []
+  const stamped = [] // [first record, Float64Array] of batches with timestamps
+  try {
+    for (let batch = stream.next(); batch !== null; batch = stream.next()) {
+      const first = records.length
+      materialize(batch, cache, records)
+      if (batch.errors.length > 0) errors = errors.length === 0 ? batch.errors : errors.concat(batch.errors)
+      if (withTimestamps && batch.timestamps !== null) stamped.push([first, batch.timestamps])
+    }
+  } finally {
+    stream.close()
+  }
+  let timestamps = null
+  if (withTimestamps) {
+    timestamps = new Float64Array(records.length).fill(NaN)
+    for (const [first, stamps] of stamped) timestamps.set(stamps, first)
+  }
+  return { records, timestamps, errors }
 }
 
 function install(Parser) {
   Object.defineProperties(Parser.prototype, {
     parseManyEntries: {
       value: function parseManyEntries(data) {
-        const { batch, records } = parseBatch(this, data)
-        const timestamps = batch.timestamps === null ? new Float64Array(records.length).fill(NaN) : batch.timestamps
-        return { records, timestamps, errors: batch.errors }
+        return parseAll(this, data, true)
       },
       writable: true,
       configurable: true,
@@ -39,8 +58,8 @@ function install(Parser) {
     parseMany: {
       value: function parseMany(data) {
         // No timestamps array: parseMany would throw it away.
-        const { batch, records } = parseBatch(this, data)
-        this.lastErrors = batch.errors
+        const { records, errors } = parseAll(this, data, false)
+        this.lastErrors = errors
         return records
       },
       writable: true,

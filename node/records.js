@@ -64,16 +64,17 @@ function compileFactory(keys) {
   return new Function('t', 'c', 'd', 'v', 'p', body)
 }
 
-// The whole batch when every record has the same shape (the common case): one loop, no call per record.
+// The whole batch when every record has the same shape (the common case): one loop, no call per
+// record, appending to `out`.
 function compileLoop(keys) {
-  let body = `"use strict"; const out = new Array(n); let s = 0, x, j = 0; for (let r = 0; r < n; r++, j += ${keys.length}) { out[r] = {`
+  let body = `"use strict"; let s = 0, x, j = 0; for (let r = 0; r < n; r++, j += ${keys.length}) { out.push({`
   keys.forEach((key, i) => {
     const name = key === '__proto__' ? '["__proto__"]' : JSON.stringify(key)
     body += `${name}: (x = c[j + ${i}]) < ${TAGGED} ? t.substring(s, s = x) : x >>> 28 === ${DICT_CELL_TOP} ? d[x & ${INDEX_MASK}] : v(x),`
   })
-  body += '} } return out'
+  body += '}) } return out'
   // eslint-disable-next-line no-new-func
-  return new Function('n', 't', 'c', 'd', 'v', body)
+  return new Function('n', 't', 'c', 'd', 'v', 'out', body)
 }
 
 function cached(cache, signature, compile, keys) {
@@ -103,14 +104,15 @@ function createFactoryCache() {
   return { factories: new Map(), loops: new Map() }
 }
 
-function materialize(batch, cache) {
+/** Appends the records of `batch` to the array `out` and returns `out`. */
+function materialize(batch, cache, out) {
   const { text, cells, dict, shapes, recordShapes } = batch
   const pos = [0]
   const value = valueGetter(batch, pos)
   if (shapes.length === 1 && recordShapes.length >= MIN_RECORDS_FOR_FACTORY) {
     const keys = shapes[0]
     const loop = cached(cache.loops, keys.join('\u0000'), compileLoop, keys)
-    if (loop !== null) return loop(recordShapes.length, text, cells, dict, value)
+    if (loop !== null) return loop(recordShapes.length, text, cells, dict, value, out)
   }
   const counts = new Uint32Array(shapes.length)
   for (let r = 0; r < recordShapes.length; r++) counts[recordShapes[r]]++
@@ -119,15 +121,14 @@ function materialize(batch, cache) {
     const factory = cached(cache.factories, keys.join('\u0000'), compileFactory, keys)
     return factory === null ? null : factory(text, cells, dict, value, pos)
   })
-  const records = new Array(recordShapes.length)
   let j = 0
   for (let r = 0; r < recordShapes.length; r++) {
     const id = recordShapes[r]
     const make = makers[id]
-    records[r] = make === null ? genericRecord(shapes[id], value, cells, j) : make(j)
+    out.push(make === null ? genericRecord(shapes[id], value, cells, j) : make(j))
     j += shapes[id].length
   }
-  return records
+  return out
 }
 
 module.exports = { materialize, createFactoryCache }

@@ -87,6 +87,82 @@ test('JSON values keep their types in the batch path', () => {
   assert.equal(second.safe, 9007199254740991)
 })
 
+// Every record, error (line and offset) and timestamp of parseManyEntries, computed one line at a time.
+function expectedEntries(parser, lines) {
+  const records = []
+  const timestamps = []
+  const errors = []
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return
+    try {
+      const { record, timestamp } = parser.parseEntry(line)
+      records.push(record)
+      timestamps.push(timestamp === null ? NaN : timestamp)
+    } catch (err) {
+      errors.push([index + 1, err.offset])
+    }
+  })
+  return { records, timestamps, errors }
+}
+
+test('a large input is parsed in pieces, on a worker thread, giving what one line at a time gives', () => {
+  const parser = new srekit.Parser('logfmt', { timeKey: 'ts', timeFormat: '%Y-%m-%dT%H:%M:%S%z' })
+  const lines = []
+  for (let i = 0; i < 60000; i++) {
+    // Timestamps only in the second half, so early pieces have none and later ones do.
+    const ts = i >= 30000 && i % 3 !== 0 ? `ts=2026-11-25T12:${String(i % 60).padStart(2, '0')}:00+0000 ` : ''
+    if (i % 7919 === 0) lines.push(`bad="unterminated ${i}`)
+    else if (i % 5003 === 0) lines.push('')
+    else if (i % 3 === 0) lines.push(`${ts}level=warn msg="ünïcode ${i} 🚀" n=${i}`)
+    else lines.push(`${ts}level=info path=/api/v1/orders/${i} status=200 ms=${i % 250}.5`)
+  }
+  const text = lines.join('\n') // no newline after the last line
+  assert.ok(text.length > 2 * 1024 * 1024, 'large enough for several pieces')
+  const expected = expectedEntries(parser, lines)
+  assert.ok(expected.errors.length >= 8)
+  for (const input of [text, Buffer.from(text)]) {
+    const entries = parser.parseManyEntries(input)
+    assert.equal(entries.records.length, expected.records.length)
+    assert.deepEqual(entries.records, expected.records)
+    assert.deepEqual(Array.from(entries.timestamps), expected.timestamps)
+    assert.deepEqual(entries.errors.map((e) => [e.line, e.offset]), expected.errors)
+    assert.deepEqual(parser.parseMany(input), expected.records)
+    assert.deepEqual(parser.lastErrors.map((e) => [e.line, e.offset]), expected.errors)
+  }
+  if (os.availableParallelism() > 1) {
+    const stream = parser.parseManyStream(Buffer.from(text))
+    let batches = 0
+    while (stream.next() !== null) batches++
+    stream.close()
+    assert.ok(batches > 2, `${batches} batches`)
+  }
+})
+
+test('nested JSON values and BigInts come out right from every piece of a large input', () => {
+  const parser = new srekit.Parser('json')
+  const lines = []
+  for (let i = 0; i < 12000; i++) {
+    lines.push(JSON.stringify({ i, s: `x${i}`, a: [i, 'b', { c: i }], o: { p: { q: `${i}` } }, pad: 'y'.repeat(100) }))
+    if (i % 1000 === 999) lines.push('{"big": 18446744073709551615}')
+  }
+  const expected = expectedEntries(parser, lines)
+  assert.deepEqual(parser.parseMany(Buffer.from(lines.join('\n'))), expected.records)
+  assert.equal(expected.records.filter((r) => r.big === 18446744073709551615n).length, 12)
+})
+
+test('a batch stream closed early stops its worker and returns no more batches', () => {
+  const parser = new srekit.Parser('logfmt')
+  const data = Buffer.from('a=1 b="some text"\n'.repeat(200000))
+  for (let round = 0; round < 20; round++) {
+    const stream = parser.parseManyStream(data)
+    if (round % 2 === 0) assert.notEqual(stream.next(), null)
+    stream.close()
+    assert.equal(stream.next(), null)
+    stream.close()
+  }
+  assert.equal(parser.parseMany(data).length, 200000)
+})
+
 test('types and time keys apply to parseMany, with timestamps per record', () => {
   const parser = new srekit.Parser('logfmt', { types: { status: 'int', took: 'float', ok: 'bool' }, timeKey: 'ts', timeFormat: '%Y-%m-%dT%H:%M:%S%z' })
   const { records, timestamps } = parser.parseManyEntries(

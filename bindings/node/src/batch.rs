@@ -17,12 +17,15 @@
 //!
 //! Duplicate keys in one record keep their first position and their last value, as a JavaScript object
 //! literal or `JSON.parse` would.
+//!
+//! A batch is built without JavaScript (it is `Send`, so `crate::stream` builds batches on a worker
+//! thread); only [`RecordBatch::finish`] needs the JavaScript thread.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 use napi::sys;
-use srekit::logs::Value;
+use srekit::logs::{Parser, Value};
 
 use crate::js::Js;
 use crate::logs::{value_to_js, MAX_SAFE_INTEGER};
@@ -110,9 +113,11 @@ struct Shape {
     columns: Vec<Column>,
 }
 
-/// Accumulates records and errors, then converts them to the JavaScript batch object.
+/// Accumulates records and errors, then converts them to the JavaScript batch object. Values that are
+/// neither strings nor safe numbers (nested JSON, BigInts) are kept as they are, borrowing the input
+/// (`'a`), and become JavaScript values in `finish`.
 #[derive(Default)]
-pub struct RecordBatch {
+pub struct RecordBatch<'a> {
     text: Vec<u8>,
     text_ascii: bool,
     utf16_len: usize,
@@ -120,7 +125,7 @@ pub struct RecordBatch {
     numbers: Vec<f64>,
     too_many: bool,
     dict: Vec<String>,
-    extras: Vec<sys::napi_value>,
+    extras: Vec<Value<'a>>,
     shape_ids: HashMap<String, u32>,
     shapes: Vec<Shape>,
     record_shapes: Vec<u32>,
@@ -132,9 +137,9 @@ pub struct RecordBatch {
     order: Vec<usize>,
 }
 
-impl RecordBatch {
+impl<'a> RecordBatch<'a> {
     /// An empty batch sized for about `input_len` bytes of input.
-    pub fn with_capacity(input_len: usize) -> RecordBatch {
+    pub fn with_capacity(input_len: usize) -> RecordBatch<'a> {
         // A guess of one value per 16 input bytes saves most regrowth of the per-value columns.
         let values = input_len / 16;
         RecordBatch {
@@ -146,14 +151,25 @@ impl RecordBatch {
         }
     }
 
+    /// Parses every line of `data` into a new batch; `lines_before` (the lines of the whole input
+    /// before `data`) is added to the line numbers of errors.
+    pub fn parse(parser: &Parser, data: &'a [u8], lines_before: usize) -> RecordBatch<'a> {
+        let mut batch = RecordBatch::with_capacity(data.len());
+        parser.parse_many_ref(data, |line_no, parsed| match parsed {
+            Ok(record) => batch.push_record(&record.fields, record.timestamp),
+            Err(err) => batch.push_error(lines_before + line_no, err.offset, err.to_string()),
+        });
+        batch
+    }
+
     /// Records a line that did not parse (1-based line number, byte offset in the line).
     pub fn push_error(&mut self, line: usize, offset: usize, message: String) {
         self.errors.push((line, offset, message));
     }
 
     /// Adds one parsed record (its fields in order, duplicates allowed: the last value wins) and its
-    /// timestamp, if any. Nested values and integers beyond 2^53 are built as JavaScript values here.
-    pub fn push_record(&mut self, js: Js, fields: &[Field<'_>], timestamp: Option<f64>) -> napi::Result<()> {
+    /// timestamp, if any.
+    pub fn push_record(&mut self, fields: &[Field<'a>], timestamp: Option<f64>) {
         if let Some(seconds) = timestamp {
             if !self.any_timestamp {
                 self.any_timestamp = true;
@@ -172,9 +188,9 @@ impl RecordBatch {
             {
                 self.record_shapes.push(last);
                 for (position, (_, value)) in fields.iter().enumerate() {
-                    self.push_value(js, last as usize, position, value)?;
+                    self.push_value(last as usize, position, value);
                 }
-                return Ok(());
+                return;
             }
         }
         self.order.clear();
@@ -202,12 +218,11 @@ impl RecordBatch {
         self.record_shapes.push(shape_id);
         for position in 0..self.order.len() {
             let value = &fields[self.order[position]].1;
-            self.push_value(js, shape_id as usize, position, value)?;
+            self.push_value(shape_id as usize, position, value);
         }
-        Ok(())
     }
 
-    fn push_value(&mut self, js: Js, shape: usize, position: usize, value: &Value<'_>) -> napi::Result<()> {
+    fn push_value(&mut self, shape: usize, position: usize, value: &Value<'a>) {
         let cell = match value {
             Value::Str(text) => match self.dict_lookup(shape, position, text) {
                 Some(id) => cell(Kind::Dict, id as usize),
@@ -226,13 +241,12 @@ impl RecordBatch {
             Value::Bool(false) => cell(Kind::False, 0),
             Value::Null => cell(Kind::Null, 0),
             other => {
-                self.extras.push(value_to_js(js, other)?);
+                self.extras.push(other.clone());
                 cell(Kind::Extra, self.extras.len() - 1)
             }
         };
         self.too_many |= cell.is_none();
         self.cells.push(cell.unwrap_or(0));
-        Ok(())
     }
 
     fn push_number(&mut self, number: f64) -> Option<u32> {
@@ -313,7 +327,7 @@ impl RecordBatch {
         js.set(out, js.string("dict")?, dict)?;
         let extras = js.array(self.extras.len())?;
         for (index, value) in self.extras.iter().enumerate() {
-            js.set_index(extras, index, *value)?;
+            js.set_index(extras, index, value_to_js(js, value)?)?;
         }
         js.set(out, js.string("extras")?, extras)?;
         let shapes = js.array(self.shapes.len())?;

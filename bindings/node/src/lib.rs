@@ -26,3 +26,4 @@ pub mod names;
 mod pool;
 pub mod registry;
 pub mod rules;
+mod stream;

@@ -4,6 +4,7 @@
 //! `Number.MAX_SAFE_INTEGER` come out as `BigInt`; every other number as a JavaScript number.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use napi::bindgen_prelude::{Buffer, Either, FromNapiValue, TypeName};
 use napi::{sys, Env};
@@ -14,6 +15,7 @@ use crate::batch::RecordBatch;
 use crate::errors::{check, invalid_arg, throw_error, ErrorPosition};
 use crate::js::{Js, RawValue};
 use crate::pool;
+use crate::stream::BatchStream;
 
 /// The largest integer a JavaScript number holds exactly (2^53 - 1).
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
@@ -78,7 +80,8 @@ pub enum BatchInput {
 }
 
 impl BatchInput {
-    fn bytes(&self) -> &[u8] {
+    /// The input's bytes.
+    pub fn bytes(&self) -> &[u8] {
         match self {
             BatchInput::Text(text) => text,
             BatchInput::Bytes(buffer) => buffer,
@@ -140,7 +143,7 @@ fn line_error(env: &Env, err: &LineError) -> napi::Error {
 /// `syslog-rfc5424`, ... or `regex`).
 #[napi(js_name = "Parser")]
 pub struct JsParser {
-    inner: Parser,
+    inner: Arc<Parser>,
 }
 
 impl JsParser {
@@ -157,7 +160,7 @@ impl JsParser {
     pub fn new(format: String, options: Option<LogParserOptions>) -> napi::Result<Self> {
         let options = parser_options(&format, options.unwrap_or_default())?;
         let inner = Parser::new(options).map_err(invalid_arg)?;
-        Ok(JsParser { inner })
+        Ok(JsParser { inner: Arc::new(inner) })
     }
 
     /// The format's name.
@@ -220,27 +223,16 @@ impl JsParser {
     /// `records.js` builds objects from. Prefer `parseMany` / `parseManyEntries`.
     #[napi(ts_args_type = "data: string | Buffer", ts_return_type = "unknown")]
     pub fn parse_many_batch(&self, env: Env, data: BatchInput) -> napi::Result<RawValue> {
-        let js = Js::new(&env);
-        let bytes = data.bytes();
-        let mut batch = RecordBatch::with_capacity(bytes.len());
-        let mut failure = None;
-        self.inner.parse_many_ref(bytes, |line_no, parsed| {
-            if failure.is_some() {
-                return;
-            }
-            match parsed {
-                Ok(record) => {
-                    if let Err(err) = batch.push_record(js, &record.fields, record.timestamp) {
-                        failure = Some(err);
-                    }
-                }
-                Err(err) => batch.push_error(line_no, err.offset, err.to_string()),
-            }
-        });
-        if let Some(err) = failure {
-            return Err(err);
-        }
-        Ok(RawValue(batch.finish(js)?))
+        let mut batch = RecordBatch::parse(&self.inner, data.bytes(), 0);
+        Ok(RawValue(batch.finish(Js::new(&env))?))
+    }
+
+    /// Starts parsing every line of `data` into a sequence of columnar batches: a large input is
+    /// parsed on a worker thread while JavaScript builds the objects of the batches already parsed
+    /// (see [`crate::stream`]). `parseMany` / `parseManyEntries` use it.
+    #[napi(ts_args_type = "data: string | Buffer")]
+    pub fn parse_many_stream(&self, data: BatchInput) -> BatchStream {
+        BatchStream::start(self.inner.clone(), data)
     }
 }
 

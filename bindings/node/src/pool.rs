@@ -1,33 +1,29 @@
 //! Recycled column buffers for [`crate::batch`]. A batch's columns are large (megabytes for a big
 //! input) and short-lived: copied into JavaScript typed arrays at the end of each call. Fresh
 //! allocations of that size cost page faults on every call, so the buffers come back here and the
-//! next batch reuses them. One pool per element type and per JavaScript thread.
+//! next batch reuses them. One pool per element type, shared by the JavaScript thread and the
+//! worker that parses large inputs ahead of it (see `crate::stream`).
 
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 /// Buffers kept per element type.
-const KEPT: usize = 4;
+const KEPT: usize = 8;
 /// Larger buffers are freed, not kept: the pool holds at most `KEPT` x this per element type.
-const MAX_KEPT_BYTES: usize = 32 << 20;
+const MAX_KEPT_BYTES: usize = 8 << 20;
 
 /// An element type whose `Vec`s are pooled.
 pub trait Pooled: Copy + 'static {
-    /// Runs `f` with this type's pool; `None` when the pool cannot be reached (the thread is
-    /// shutting down), so this never panics.
+    /// Runs `f` with this type's pool; `None` when the pool cannot be reached (a thread panicked
+    /// while holding it), so this never panics.
     fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> Option<R>;
 }
 
 macro_rules! pooled {
     ($($t:ty => $pool:ident),*) => {$(
-        thread_local! {
-            static $pool: RefCell<Vec<Vec<$t>>> = const { RefCell::new(Vec::new()) };
-        }
+        static $pool: Mutex<Vec<Vec<$t>>> = Mutex::new(Vec::new());
         impl Pooled for $t {
             fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> Option<R> {
-                $pool
-                    .try_with(|pool| pool.try_borrow_mut().ok().map(|mut pool| f(&mut pool)))
-                    .ok()
-                    .flatten()
+                $pool.lock().ok().map(|mut pool| f(&mut pool))
             }
         }
     )*};
