@@ -29,7 +29,7 @@ const FIRST_PIECE_BYTES: usize = 64 << 10;
 /// Input bytes of one piece once the pipeline is running.
 const PIECE_BYTES: usize = 1 << 20;
 /// Parsed pieces waiting for JavaScript (bounds the memory the worker can run ahead by).
-const QUEUED_PIECES: usize = 2;
+const QUEUED_PIECES: usize = 4;
 
 /// The input's bytes as the worker sees them.
 ///
