@@ -9,7 +9,7 @@ use std::sync::Mutex;
 /// Buffers kept per element type.
 const KEPT: usize = 8;
 /// Larger buffers are freed, not kept: the pool holds at most `KEPT` x this per element type.
-const MAX_KEPT_BYTES: usize = 8 << 20;
+const MAX_KEPT_BYTES: usize = 32 << 20;
 
 /// An element type whose `Vec`s are pooled.
 pub trait Pooled: Copy + 'static {
@@ -34,7 +34,13 @@ pooled!(u8 => POOL_U8, u32 => POOL_U32, f64 => POOL_F64);
 /// An empty `Vec` with room for at least `capacity` elements, recycled when one is pooled.
 pub fn take<T: Pooled>(capacity: usize) -> Vec<T> {
     let recycled = T::with_pool(|pool| {
-        let best = pool.iter().enumerate().max_by_key(|(_, v)| v.capacity()).map(|(i, _)| i)?;
+        // The smallest buffer that is large enough, else the largest (which then grows): a small
+        // request does not take the big buffer a large one will want next.
+        let fits = pool.iter().enumerate().filter(|(_, v)| v.capacity() >= capacity);
+        let best = fits
+            .min_by_key(|(_, v)| v.capacity())
+            .or_else(|| pool.iter().enumerate().max_by_key(|(_, v)| v.capacity()))
+            .map(|(i, _)| i)?;
         Some(pool.swap_remove(best))
     })
     .flatten();
