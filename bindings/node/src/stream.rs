@@ -103,7 +103,8 @@ enum State {
     Done,
 }
 
-/// Batches of one `parseMany` call, in input order (internal to the package's `parseMany`).
+/// Batches of one `parseMany` call, in input order (internal to the package's `parseMany`). The
+/// caller must not modify the input `Buffer` until `close()`.
 #[napi]
 pub struct BatchStream {
     state: State,
