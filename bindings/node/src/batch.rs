@@ -162,6 +162,18 @@ impl<'a> RecordBatch<'a> {
         batch
     }
 
+    /// Whether any line of this batch did not parse.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// Adds `lines` to the line numbers of the errors (a batch parsed from a later piece of input).
+    pub fn shift_error_lines(&mut self, lines: usize) {
+        for error in &mut self.errors {
+            error.0 += lines;
+        }
+    }
+
     /// Records a line that did not parse (1-based line number, byte offset in the line).
     pub fn push_error(&mut self, line: usize, offset: usize, message: String) {
         self.errors.push((line, offset, message));

@@ -1,7 +1,9 @@
-//! `parseMany` over a large input as a pipeline: a worker thread parses the input in pieces of whole
-//! lines into [`RecordBatch`]es while the JavaScript thread turns the batches already parsed into
-//! objects (`records.js`). Building the objects (and the garbage collection it causes) costs more
-//! than parsing, so on a machine with two or more cores the parse is almost entirely hidden.
+//! `parseMany` over a large input on two threads: the input is cut into pieces of whole lines, a worker
+//! thread parses pieces into [`RecordBatch`]es in order, and the JavaScript thread turns finished
+//! batches into objects (`records.js`). When the next batch in order is not ready yet, the JavaScript
+//! thread does not wait: it takes the next unclaimed piece and parses it itself. So neither thread
+//! idles while there is parsing left, and building objects (with the garbage collection it causes,
+//! the larger cost) overlaps the parse.
 //!
 //! JavaScript drives a [`BatchStream`]: `next()` returns the next batch object (see `crate::batch`)
 //! or `null` at the end, and `close()` stops the worker. The records, and the line numbers of errors,
@@ -9,9 +11,8 @@
 //!
 //! Small inputs, and machines with one core, get no thread: the first `next()` parses everything.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use napi::Env;
@@ -28,10 +29,8 @@ const MIN_PIPELINED_BYTES: usize = 512 << 10;
 const FIRST_PIECE_BYTES: usize = 64 << 10;
 /// Input bytes of one piece once the pipeline is running.
 const PIECE_BYTES: usize = 1 << 20;
-/// Parsed pieces waiting for JavaScript: up to 64 MiB of input parsed ahead. The worker shares the
-/// second core with V8's garbage collector threads, so it runs ahead while it can; a shorter queue
-/// (4) left JavaScript waiting for it for 10-40 ms of an 80 ms call.
-const QUEUED_PIECES: usize = 64;
+/// Pieces the worker may parse beyond the one JavaScript is on (at most 64 MiB of input ahead).
+const MAX_AHEAD: usize = 64;
 
 /// The input's bytes as the worker sees them.
 ///
@@ -71,35 +70,155 @@ fn piece_end(data: &[u8], start: usize, target: usize) -> usize {
     }
 }
 
-fn run_worker(
-    parser: &Parser,
-    data: &'static [u8],
-    sender: &std::sync::mpsc::SyncSender<RecordBatch<'static>>,
-    stop: &AtomicBool,
-) {
-    let (mut start, mut lines_before, mut target) = (0, 0, FIRST_PIECE_BYTES);
-    while start < data.len() && !stop.load(Ordering::Relaxed) {
+/// The byte ranges of the pieces of `data`: a small first piece, then growing to `PIECE_BYTES`.
+fn pieces(data: &[u8]) -> Vec<(usize, usize)> {
+    let (mut ranges, mut start, mut target) = (Vec::new(), 0, FIRST_PIECE_BYTES);
+    while start < data.len() {
         let end = piece_end(data, start, target);
-        let piece = &data[start..end];
-        let batch = RecordBatch::parse(parser, piece, lines_before);
-        if sender.send(batch).is_err() {
-            return;
-        }
-        lines_before += memchr::memchr_iter(b'\n', piece).count();
+        ranges.push((start, end));
         start = end;
         target = (target * 4).min(PIECE_BYTES);
+    }
+    ranges
+}
+
+/// What the two threads share.
+struct Shared {
+    /// One slot per piece, filled by whichever thread parsed it.
+    slots: Mutex<Slots>,
+    /// Signalled when a slot is filled, when JavaScript moves on, and when the worker stops.
+    changed: Condvar,
+    /// The next piece nobody has claimed.
+    next_piece: AtomicUsize,
+    stop: AtomicBool,
+}
+
+struct Slots {
+    batches: Vec<Option<RecordBatch<'static>>>,
+    /// The piece JavaScript is on (every piece before it was handed over).
+    consumed: usize,
+    /// Whether the worker has returned (or unwound).
+    worker_done: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> Option<MutexGuard<'_, Slots>> {
+        self.slots.lock().ok()
+    }
+
+    /// Claims the next unclaimed piece, if any is left.
+    fn claim(&self, count: usize) -> Option<usize> {
+        let piece = self.next_piece.fetch_add(1, Ordering::Relaxed);
+        (piece < count).then_some(piece)
+    }
+
+    fn store(&self, piece: usize, batch: RecordBatch<'static>) {
+        if let Some(mut slots) = self.lock() {
+            slots.batches[piece] = Some(batch);
+        }
+        self.changed.notify_all();
+    }
+}
+
+/// Marks the worker done when it returns or unwinds, so JavaScript never waits for it in vain.
+struct WorkerDone(Arc<Shared>);
+
+impl Drop for WorkerDone {
+    fn drop(&mut self) {
+        if let Ok(mut slots) = self.0.slots.lock() {
+            slots.worker_done = true;
+        }
+        self.0.changed.notify_all();
+    }
+}
+
+fn run_worker(parser: &Parser, data: &'static [u8], ranges: &[(usize, usize)], shared: &Shared) {
+    while !shared.stop.load(Ordering::Relaxed) {
+        let Some(piece) = shared.claim(ranges.len()) else { return };
+        // Stay at most MAX_AHEAD pieces ahead of JavaScript.
+        if let Some(mut slots) = shared.lock() {
+            while piece >= slots.consumed + MAX_AHEAD && !shared.stop.load(Ordering::Relaxed) {
+                match shared.changed.wait(slots) {
+                    Ok(guard) => slots = guard,
+                    Err(_) => return,
+                }
+            }
+        }
+        let (start, end) = ranges[piece];
+        shared.store(piece, RecordBatch::parse(parser, &data[start..end], 0));
+    }
+}
+
+/// Two threads parsing the pieces of one input.
+struct Pipeline {
+    parser: Arc<Parser>,
+    shared: Arc<Shared>,
+    ranges: Vec<(usize, usize)>,
+    worker: Option<JoinHandle<()>>,
+    /// Newlines before byte `.0` of the input are `.1` (counted only when a batch has errors).
+    lines_before: (usize, usize),
+}
+
+impl Pipeline {
+    /// The batch of the piece after the last one handed over, `None` after the last piece. Parses
+    /// unclaimed pieces itself while that one is not ready.
+    fn next_batch(&mut self, data: &'static [u8]) -> napi::Result<Option<RecordBatch<'static>>> {
+        let poisoned = || napi::Error::from_reason("parseMany: the parsing thread failed");
+        let piece = self.shared.lock().ok_or_else(poisoned)?.consumed;
+        if piece >= self.ranges.len() {
+            return Ok(None);
+        }
+        loop {
+            let mut slots = self.shared.lock().ok_or_else(poisoned)?;
+            if let Some(mut batch) = slots.batches[piece].take() {
+                slots.consumed = piece + 1;
+                drop(slots);
+                self.shared.changed.notify_all();
+                if batch.has_errors() {
+                    batch.shift_error_lines(self.lines_before_piece(data, piece));
+                }
+                return Ok(Some(batch));
+            }
+            drop(slots);
+            if let Some(other) = self.shared.claim(self.ranges.len()) {
+                let (start, end) = self.ranges[other];
+                self.shared.store(other, RecordBatch::parse(&self.parser, &data[start..end], 0));
+                continue;
+            }
+            // Every piece is claimed and this one is the worker's: wait for it.
+            let mut slots = self.shared.lock().ok_or_else(poisoned)?;
+            while slots.batches[piece].is_none() && !slots.worker_done {
+                slots = self.shared.changed.wait(slots).map_err(|_| poisoned())?;
+            }
+            if slots.batches[piece].is_none() {
+                return Err(poisoned());
+            }
+        }
+    }
+
+    /// Lines of the input before `piece` (pieces are asked for in order, so counting resumes).
+    fn lines_before_piece(&mut self, data: &[u8], piece: usize) -> usize {
+        let start = self.ranges[piece].0;
+        let (counted_to, lines) = self.lines_before;
+        let lines = lines + memchr::memchr_iter(b'\n', &data[counted_to..start]).count();
+        self.lines_before = (start, lines);
+        lines
+    }
+
+    fn stop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.shared.changed.notify_all();
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
     }
 }
 
 enum State {
     /// Not started: the first `next()` parses the whole input on the calling thread.
     Inline(Arc<Parser>),
-    /// A worker is parsing; batches arrive on the channel.
-    Pipelined {
-        batches: Receiver<RecordBatch<'static>>,
-        worker: JoinHandle<()>,
-        stop: Arc<AtomicBool>,
-    },
+    /// Two threads at work.
+    Pipelined(Pipeline),
     Done,
 }
 
@@ -108,8 +227,8 @@ enum State {
 #[napi]
 pub struct BatchStream {
     state: State,
-    /// The bytes being parsed. Declared after `state` but released only in [`BatchStream::close`]
-    /// (also run on drop), after the worker is joined.
+    /// The bytes being parsed, released only in [`BatchStream::close`] (also run on drop), after the
+    /// worker is joined.
     input: Option<BatchInput>,
 }
 
@@ -122,23 +241,38 @@ impl BatchStream {
         if len < MIN_PIPELINED_BYTES || cores < 2 {
             return BatchStream { state: State::Inline(parser), input: Some(input) };
         }
-        let shared = SharedInput { data: input.bytes().as_ptr(), len };
-        let fallback = Arc::clone(&parser);
-        let (sender, batches) = sync_channel(QUEUED_PIECES);
-        let stop = Arc::new(AtomicBool::new(false));
-        let worker_stop = Arc::clone(&stop);
-        let spawned = std::thread::Builder::new().name("srekit-parse".into()).spawn(move || {
-            // SAFETY: the stream joins this thread before it releases the input (see SharedInput).
-            let data = unsafe { shared.bytes() };
-            run_worker(&parser, data, &sender, &worker_stop);
+        let ranges = pieces(input.bytes());
+        let shared = Arc::new(Shared {
+            slots: Mutex::new(Slots {
+                batches: (0..ranges.len()).map(|_| None).collect(),
+                consumed: 0,
+                worker_done: false,
+            }),
+            changed: Condvar::new(),
+            next_piece: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
         });
-        match spawned {
-            Ok(worker) => {
-                BatchStream { state: State::Pipelined { batches, worker, stop }, input: Some(input) }
+        let shared_input = SharedInput { data: input.bytes().as_ptr(), len };
+        let (worker_parser, worker_shared, worker_ranges) =
+            (Arc::clone(&parser), Arc::clone(&shared), ranges.clone());
+        let spawned = std::thread::Builder::new().name("srekit-parse".into()).spawn(move || {
+            let done = WorkerDone(worker_shared);
+            // SAFETY: the stream joins this thread before it releases the input (see SharedInput).
+            let data = unsafe { shared_input.bytes() };
+            run_worker(&worker_parser, data, &worker_ranges, &done.0);
+        });
+        let worker = match spawned {
+            Ok(worker) => Some(worker),
+            // No thread to be had: the JavaScript thread parses every piece itself.
+            Err(_) => {
+                if let Some(mut slots) = shared.lock() {
+                    slots.worker_done = true;
+                }
+                None
             }
-            // No thread to be had: parse on the calling thread instead.
-            Err(_) => BatchStream { state: State::Inline(fallback), input: Some(input) },
-        }
+        };
+        let pipeline = Pipeline { parser, shared, ranges, worker, lines_before: (0, 0) };
+        BatchStream { state: State::Pipelined(pipeline), input: Some(input) }
     }
 }
 
@@ -148,25 +282,24 @@ impl BatchStream {
     #[napi(ts_return_type = "unknown")]
     pub fn next(&mut self, env: Env) -> napi::Result<RawValue> {
         let js = Js::new(&env);
-        match std::mem::replace(&mut self.state, State::Done) {
+        let Some(input) = self.input.as_ref() else { return Ok(RawValue(js.null()?)) };
+        // SAFETY: `input` outlives this call, and the batch is finished (copied into JavaScript)
+        // before the call returns.
+        let data: &'static [u8] =
+            unsafe { SharedInput { data: input.bytes().as_ptr(), len: input.bytes().len() }.bytes() };
+        match &mut self.state {
             State::Inline(parser) => {
-                let bytes = self.input.as_ref().map_or(&[][..], BatchInput::bytes);
-                let mut batch = RecordBatch::parse(&parser, bytes, 0);
+                let mut batch = RecordBatch::parse(parser, data, 0);
+                self.state = State::Done;
                 Ok(RawValue(batch.finish(js)?))
             }
-            State::Pipelined { batches, worker, stop } => match batches.recv() {
-                Ok(mut batch) => {
-                    let value = batch.finish(js);
-                    drop(batch);
-                    self.state = State::Pipelined { batches, worker, stop };
-                    Ok(RawValue(value?))
+            State::Pipelined(pipeline) => {
+                if let Some(mut batch) = pipeline.next_batch(data)? {
+                    return Ok(RawValue(batch.finish(js)?));
                 }
-                // The worker is done: every batch was received, unless it panicked.
-                Err(_) => match worker.join() {
-                    Ok(()) => Ok(RawValue(js.null()?)),
-                    Err(_) => Err(napi::Error::from_reason("parseMany: the parsing thread failed")),
-                },
-            },
+                self.close();
+                Ok(RawValue(js.null()?))
+            }
             State::Done => Ok(RawValue(js.null()?)),
         }
     }
@@ -174,11 +307,8 @@ impl BatchStream {
     /// Stops the worker (if any) and releases the input. Safe to call more than once.
     #[napi]
     pub fn close(&mut self) {
-        if let State::Pipelined { batches, worker, stop } = std::mem::replace(&mut self.state, State::Done) {
-            stop.store(true, Ordering::Relaxed);
-            // Dropping the receiver makes a blocked `send` fail, so the worker returns.
-            drop(batches);
-            let _ = worker.join();
+        if let State::Pipelined(mut pipeline) = std::mem::replace(&mut self.state, State::Done) {
+            pipeline.stop();
         }
         self.input = None;
     }
@@ -192,7 +322,7 @@ impl Drop for BatchStream {
 
 #[cfg(test)]
 mod tests {
-    use super::piece_end;
+    use super::{piece_end, pieces, FIRST_PIECE_BYTES, PIECE_BYTES};
 
     #[test]
     fn pieces_end_after_a_newline_or_at_the_end() {
@@ -202,5 +332,17 @@ mod tests {
         assert_eq!(piece_end(data, 8, 1), data.len());
         assert_eq!(piece_end(data, 0, 100), data.len());
         assert_eq!(piece_end(data, 0, 3), 4, "a newline exactly at the target ends the piece");
+    }
+
+    #[test]
+    fn pieces_cover_the_input_in_order_and_grow() {
+        let data = b"key=value and some more text\n".repeat(200_000);
+        let ranges = pieces(&data);
+        assert_eq!(ranges.first().map(|r| r.0), Some(0));
+        assert_eq!(ranges.last().map(|r| r.1), Some(data.len()));
+        assert!(ranges.windows(2).all(|w| w[0].1 == w[1].0));
+        assert!(ranges.iter().all(|&(start, end)| end > start && data[end - 1] == b'\n'));
+        assert!(ranges[0].1 - ranges[0].0 < FIRST_PIECE_BYTES + 64);
+        assert!(ranges[3].1 - ranges[3].0 >= PIECE_BYTES);
     }
 }
