@@ -144,6 +144,9 @@ fn run_worker(parser: &Parser, data: &'static [u8], ranges: &[(usize, usize)], s
                 }
             }
         }
+        if shared.stop.load(Ordering::Relaxed) {
+            return;
+        }
         let (start, end) = ranges[piece];
         shared.store(piece, RecordBatch::parse(parser, &data[start..end], 0));
     }
