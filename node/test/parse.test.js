@@ -258,6 +258,31 @@ test('works in worker threads, and a worker exits cleanly after parsing and coll
   assert.equal(exitCode, 0)
 })
 
+test('a worker terminated in the middle of a large parseMany exits cleanly', async () => {
+  const { Worker } = require('node:worker_threads')
+  const code = `
+    const { parentPort } = require('node:worker_threads')
+    const srekit = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const parser = new srekit.Parser('logfmt')
+    const data = Buffer.from('ts=2026-11-25T12:00:00Z level=info msg="request done" path=/api/v1/x/1 n=1\\n'.repeat(100000))
+    parentPort.postMessage('ready')
+    for (;;) parser.parseMany(data)
+  `
+  for (let round = 0; round < 4; round++) {
+    const worker = new Worker(code, { eval: true })
+    await new Promise((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+    await new Promise((resolve) => setTimeout(resolve, 20 + round * 15))
+    const exitCode = await worker.terminate()
+    assert.equal(exitCode, 1)
+  }
+  // The process is still sound: a large parse here still gives every record.
+  const parser = new srekit.Parser('logfmt')
+  assert.equal(parser.parseMany(Buffer.from('a=1 b=2\n'.repeat(100000))).length, 100000)
+})
+
 test('random bytes never crash the process: a record or an Error with an offset', () => {
   let seed = 12345
   const random = () => {
