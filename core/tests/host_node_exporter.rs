@@ -336,3 +336,52 @@ fn collector_options_match_node_exporter_on_the_fixture_tree() {
     assert!(!label_values(&theirs, "device").contains("st0") && !label_values(&theirs, "device").is_empty());
     assert_eq!(ours, theirs);
 }
+
+/// An empty filter flag means what it means to node_exporter: no filter for the diskstats device
+/// filter, a pattern matching every name for the others (every field kept, every supply ignored).
+#[test]
+fn empty_filter_flags_match_node_exporter_on_the_fixture_tree() {
+    let tree = fixture();
+    let mut flags = fixture_root_flags(&tree);
+    flags.extend(
+        [
+            "--collector.disable-defaults",
+            "--collector.diskstats",
+            "--collector.vmstat",
+            "--collector.powersupplyclass",
+            "--collector.filesystem",
+            "--collector.diskstats.device-exclude=",
+            "--collector.vmstat.fields=",
+            "--collector.powersupply.ignored-supplies=",
+            "--collector.filesystem.fs-types-exclude=",
+        ]
+        .map(String::from),
+    );
+    let theirs =
+        parse_text(&common::node_exporter::scrape(&flags, &[])).expect("node_exporter output parses");
+
+    let mut config = HostConfig::with_roots(tree.join("proc"), tree.join("sys"), tree.join("root"));
+    config.disable_defaults();
+    for name in ["diskstats", "vmstat", "powersupplyclass", "filesystem"] {
+        config.enable(name).expect("a known collector");
+    }
+    config.diskstats_device_exclude = Some(String::new());
+    config.vmstat_fields = Some(String::new());
+    config.powersupply_ignored_supplies = Some(String::new());
+    config.filesystem_fs_types_exclude = Some(String::new());
+    let ours = HostCollector::new(config).expect("valid config").collect();
+
+    let keep = |f: &MetricFamily| {
+        ["node_disk_", "node_vmstat_", "node_power_supply_", "node_filesystem_"]
+            .iter()
+            .any(|p| f.name.starts_with(p))
+            && !LIVE_VALUES.contains(&f.name.as_str())
+    };
+    let (theirs, ours) = (common::series(&theirs, keep), common::series(&ours, keep));
+    let count = |all: &Series, prefix: &str| all.keys().filter(|(name, _)| name.starts_with(prefix)).count();
+    assert!(count(&theirs, "node_disk_reads_completed") > 2, "every disk, partitions included");
+    assert!(count(&theirs, "node_vmstat_") > 100, "every vmstat field");
+    assert_eq!(count(&theirs, "node_power_supply_"), 0, "every supply ignored");
+    assert_eq!(count(&theirs, "node_filesystem_"), 0, "every filesystem type excluded");
+    assert_eq!(ours, theirs);
+}

@@ -69,7 +69,10 @@ pub const DEFAULT_SYSTEMD_UNIT_EXCLUDE: &str = r".+\.(automount|device|mount|sco
 /// Configuration of a [`HostCollector`](crate::host::HostCollector).
 ///
 /// All fields are public; regex fields are `Option<String>` where `None` means "no filter". The
-/// defaults are node_exporter's, so `HostConfig::default()` gathers what node_exporter gathers.
+/// defaults are node_exporter's, so `HostConfig::default()` gathers what node_exporter gathers. An
+/// empty pattern behaves as node_exporter's empty flag: no filter for the diskstats and netdev device
+/// filters, a pattern matching every name for the others (so `netclass_device_exclude: Some("")`
+/// drops every interface, and `vmstat_fields: Some("")` keeps every field).
 ///
 /// ```
 /// use srekit::host::HostConfig;
@@ -99,7 +102,7 @@ pub struct HostConfig {
     /// Deadline for each collector in one collection. A collector past it reports success 0, and a
     /// collector still stuck from an earlier collection is not started again until it returns.
     pub collector_timeout: Duration,
-    /// Block devices to drop from diskstats.
+    /// Block devices to drop from diskstats (`Some("")`: none, as in node_exporter).
     pub diskstats_device_exclude: Option<String>,
     /// Block devices to keep in diskstats (applied before the exclusion).
     pub diskstats_device_include: Option<String>,
@@ -109,7 +112,7 @@ pub struct HostConfig {
     pub filesystem_fs_types_exclude: Option<String>,
     /// Network devices to keep in netdev.
     pub netdev_device_include: Option<String>,
-    /// Network devices to drop from netdev.
+    /// Network devices to drop from netdev (`Some("")`: none, as in node_exporter).
     pub netdev_device_exclude: Option<String>,
     /// Network devices to keep in netclass.
     pub netclass_device_include: Option<String>,
@@ -272,8 +275,14 @@ impl HostConfig {
             udev_data: self.udev_data.clone(),
             textfile_directory: self.textfile_directory.clone(),
             collector_timeout: self.collector_timeout,
-            diskstats_device_exclude: compile("diskstats_device_exclude", &self.diskstats_device_exclude)?,
-            diskstats_device_include: compile("diskstats_device_include", &self.diskstats_device_include)?,
+            diskstats_device_exclude: device_filter(
+                "diskstats_device_exclude",
+                &self.diskstats_device_exclude,
+            )?,
+            diskstats_device_include: device_filter(
+                "diskstats_device_include",
+                &self.diskstats_device_include,
+            )?,
             filesystem_mount_points_exclude: compile(
                 "filesystem_mount_points_exclude",
                 &self.filesystem_mount_points_exclude,
@@ -282,8 +291,8 @@ impl HostConfig {
                 "filesystem_fs_types_exclude",
                 &self.filesystem_fs_types_exclude,
             )?,
-            netdev_device_include: compile("netdev_device_include", &self.netdev_device_include)?,
-            netdev_device_exclude: compile("netdev_device_exclude", &self.netdev_device_exclude)?,
+            netdev_device_include: device_filter("netdev_device_include", &self.netdev_device_include)?,
+            netdev_device_exclude: device_filter("netdev_device_exclude", &self.netdev_device_exclude)?,
             netclass_device_include: compile("netclass_device_include", &self.netclass_device_include)?,
             netclass_device_exclude: compile("netclass_device_exclude", &self.netclass_device_exclude)?,
             netclass_ignore_invalid_speed: self.netclass_ignore_invalid_speed,
@@ -307,6 +316,15 @@ impl HostConfig {
 /// `pattern` matched against the whole name, as node_exporter's systemd unit filters are.
 fn anchored(pattern: &Option<String>) -> Option<String> {
     pattern.as_ref().map(|p| format!("^(?:{p})$"))
+}
+
+/// A diskstats or netdev device filter: as in node_exporter's `deviceFilter`, an empty pattern is
+/// no filter (every other regex option compiles `""`, which matches every name).
+fn device_filter(option: &'static str, pattern: &Option<String>) -> Result<Option<Regex>, HostError> {
+    match pattern.as_deref() {
+        Some("") => Ok(None),
+        _ => compile(option, pattern),
+    }
 }
 
 fn compile(option: &'static str, pattern: &Option<String>) -> Result<Option<Regex>, HostError> {
