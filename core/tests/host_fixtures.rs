@@ -460,6 +460,17 @@ fn user_device_exclusion_drops_veth_churn() {
 }
 
 #[test]
+fn an_empty_netdev_device_exclusion_keeps_every_device_as_node_exporter_does() {
+    let default = HostCollector::new(fixture_config(&fixture())).expect("valid config").collect();
+    assert_eq!(value(&default, "node_network_receive_bytes", &[("device", "lo")]), None);
+    let mut config = fixture_config(&fixture());
+    config.netdev_device_exclude = Some(String::new());
+    let families = HostCollector::new(config).expect("valid config").collect();
+    assert!(value(&families, "node_network_receive_bytes", &[("device", "lo")]).is_some());
+    assert!(value(&families, "node_network_receive_bytes", &[("device", "eth0")]).is_some());
+}
+
+#[test]
 fn missing_roots_fail_per_collector_without_failing_the_scrape() {
     let dir = tempfile::tempdir().expect("tempdir");
     let report = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect_report();
