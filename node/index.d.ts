@@ -201,6 +201,44 @@ export interface HostOptions {
   enable?: string[]
   /** Collectors to remove. */
   disable?: string[]
+  /** Regex of block devices to drop (node_exporter `--collector.diskstats.device-exclude`; `''`: none). */
+  diskstatsDeviceExclude?: string
+  /** Regex of block devices to keep (`--collector.diskstats.device-include`). */
+  diskstatsDeviceInclude?: string
+  /** Regex of mount points to drop (`--collector.filesystem.mount-points-exclude`). */
+  filesystemMountPointsExclude?: string
+  /** Regex of filesystem types to drop (`--collector.filesystem.fs-types-exclude`). */
+  filesystemFsTypesExclude?: string
+  /** Regex of network devices to keep (`--collector.netdev.device-include`). */
+  netdevDeviceInclude?: string
+  /** Regex of network devices to drop (`--collector.netdev.device-exclude`, `^lo$`; `''`: none). */
+  netdevDeviceExclude?: string
+  /** Regex of network devices to keep in netclass. */
+  netclassDeviceInclude?: string
+  /** Regex of network devices to drop from netclass (`--collector.netclass.ignored-devices`). */
+  netclassDeviceExclude?: string
+  /** Skip invalid (negative) interface speeds (`--collector.netclass.ignore-invalid-speed`). */
+  netclassIgnoreInvalidSpeed?: boolean
+  /** Regex of /proc/vmstat fields to export (`--collector.vmstat.fields`). */
+  vmstatFields?: string
+  /** Regex of netstat/snmp fields to export (`--collector.netstat.fields`). */
+  netstatFields?: string
+  /** Export `node_cpu_guest_seconds_total` (`--collector.cpu.guest`, on by default). */
+  cpuGuest?: boolean
+  /** Regex of power supplies to drop (`--collector.powersupply.ignored-supplies`). */
+  powersupplyIgnoredSupplies?: string
+  /** Regex of tape devices to drop (`--collector.tapestats.ignored-devices`). */
+  tapestatsIgnoredDevices?: string
+  /** One `node_rapl_joules_total` family with a `rapl_zone` label (`--collector.rapl.enable-zone-label`). */
+  raplZoneLabel?: boolean
+  /** Regex of systemd units to keep, matched against the whole name (`--collector.systemd.unit-include`). */
+  systemdUnitInclude?: string
+  /** Regex of systemd units to drop (`--collector.systemd.unit-exclude`). */
+  systemdUnitExclude?: string
+  /** D-Bus address of the system bus, e.g. `unix:path=/host/run/dbus/system_bus_socket`. */
+  systemdBusAddress?: string
+  /** Read netdev and netclass from rtnetlink when the roots are `/proc` and `/sys` (on by default). */
+  netlink?: boolean
 }
 
 /**

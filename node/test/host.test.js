@@ -146,3 +146,25 @@ test('the fixture tree gives the golden output through the binding', async () =>
   const families = srekit.collectHost(options)
   assert.equal(family(families, 'node_textfile_scrape_error').samples[0].value, 1)
 })
+
+// node_exporter's collector flags as options, on the fixture tree: each changes what it names.
+test('filter and switch options reach the collectors (node_exporter flag semantics)', () => {
+  const fixture = path.join(__dirname, '..', '..', 'tests', 'fixtures', 'host', 'basic')
+  const roots = { procfs: path.join(fixture, 'proc'), sysfs: path.join(fixture, 'sys'), rootfs: path.join(fixture, 'root'), disableDefaults: true }
+  const labelValues = (families, family, label) => {
+    const found = families.find((f) => f.name === family)
+    return found === undefined ? [] : [...new Set(found.samples.map((s) => s.labels[label]))].sort()
+  }
+  const netdev = (options) => labelValues(srekit.collectHost({ ...roots, enable: ['netdev'], ...options }), 'node_network_receive_bytes', 'device')
+  assert.ok(!netdev({}).includes('lo'), 'lo is dropped by default')
+  assert.ok(netdev({ netdevDeviceExclude: '' }).includes('lo'), "'' drops nothing, as in node_exporter")
+  assert.deepEqual(netdev({ netdevDeviceInclude: '^eth0$' }), ['eth0'])
+  const disks = (options) => labelValues(srekit.collectHost({ ...roots, enable: ['diskstats'], ...options }), 'node_disk_reads_completed', 'device')
+  assert.ok(disks({ diskstatsDeviceExclude: '' }).length > disks({}).length, 'partitions come back')
+  const rapl = (options) => srekit.collectHost({ ...roots, enable: ['rapl'], ...options }).map((f) => f.name)
+  assert.ok(rapl({}).includes('node_rapl_package_joules'))
+  assert.ok(rapl({ raplZoneLabel: true }).includes('node_rapl_joules'))
+  const vmstat = (options) => srekit.collectHost({ ...roots, enable: ['vmstat'], ...options }).filter((f) => f.name.startsWith('node_vmstat_')).length
+  assert.ok(vmstat({ vmstatFields: '.*' }) > vmstat({}))
+  assert.throws(() => new srekit.HostCollector({ netdevDeviceExclude: '(' }), /invalid regex for netdev_device_exclude/)
+})

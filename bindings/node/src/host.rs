@@ -11,7 +11,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 use srekit::expfmt::{encode_to_string, Format};
-use srekit::host::{self, HostCollector, HostConfig};
+use srekit::host::{self, HostCollector, HostConfig, HostOption};
 use srekit::metrics::MetricFamily;
 
 use crate::errors::invalid_arg;
@@ -41,6 +41,47 @@ pub struct HostOptions {
     pub enable: Option<Vec<String>>,
     /// Collectors to remove.
     pub disable: Option<Vec<String>>,
+    /// Regex of block devices to drop (node_exporter `--collector.diskstats.device-exclude`; `''`:
+    /// none).
+    pub diskstats_device_exclude: Option<String>,
+    /// Regex of block devices to keep (`--collector.diskstats.device-include`).
+    pub diskstats_device_include: Option<String>,
+    /// Regex of mount points to drop (`--collector.filesystem.mount-points-exclude`).
+    pub filesystem_mount_points_exclude: Option<String>,
+    /// Regex of filesystem types to drop (`--collector.filesystem.fs-types-exclude`).
+    pub filesystem_fs_types_exclude: Option<String>,
+    /// Regex of network devices to keep (`--collector.netdev.device-include`).
+    pub netdev_device_include: Option<String>,
+    /// Regex of network devices to drop (`--collector.netdev.device-exclude`, `^lo$`; `''`: none).
+    pub netdev_device_exclude: Option<String>,
+    /// Regex of network devices to keep in netclass.
+    pub netclass_device_include: Option<String>,
+    /// Regex of network devices to drop from netclass (`--collector.netclass.ignored-devices`).
+    pub netclass_device_exclude: Option<String>,
+    /// Skip invalid (negative) interface speeds (`--collector.netclass.ignore-invalid-speed`).
+    pub netclass_ignore_invalid_speed: Option<bool>,
+    /// Regex of /proc/vmstat fields to export (`--collector.vmstat.fields`).
+    pub vmstat_fields: Option<String>,
+    /// Regex of netstat/snmp fields to export (`--collector.netstat.fields`).
+    pub netstat_fields: Option<String>,
+    /// Export `node_cpu_guest_seconds_total` (`--collector.cpu.guest`, on by default).
+    pub cpu_guest: Option<bool>,
+    /// Regex of power supplies to drop (`--collector.powersupply.ignored-supplies`).
+    pub powersupply_ignored_supplies: Option<String>,
+    /// Regex of tape devices to drop (`--collector.tapestats.ignored-devices`).
+    pub tapestats_ignored_devices: Option<String>,
+    /// One `node_rapl_joules_total` family with a `rapl_zone` label
+    /// (`--collector.rapl.enable-zone-label`).
+    pub rapl_zone_label: Option<bool>,
+    /// Regex of systemd units to keep, matched against the whole name
+    /// (`--collector.systemd.unit-include`).
+    pub systemd_unit_include: Option<String>,
+    /// Regex of systemd units to drop (`--collector.systemd.unit-exclude`).
+    pub systemd_unit_exclude: Option<String>,
+    /// D-Bus address of the system bus, e.g. `unix:path=/host/run/dbus/system_bus_socket`.
+    pub systemd_bus_address: Option<String>,
+    /// Read netdev and netclass from rtnetlink when the roots are `/proc` and `/sys` (on by default).
+    pub netlink: Option<bool>,
 }
 
 /// Builds the core configuration from JavaScript options.
@@ -68,6 +109,39 @@ pub fn host_config(options: HostOptions) -> napi::Result<HostConfig> {
                     "collectorTimeoutMs must be a positive, finite number of milliseconds, got {ms}"
                 ))
             })?;
+    }
+    let texts = [
+        ("diskstats_device_exclude", options.diskstats_device_exclude),
+        ("diskstats_device_include", options.diskstats_device_include),
+        ("filesystem_mount_points_exclude", options.filesystem_mount_points_exclude),
+        ("filesystem_fs_types_exclude", options.filesystem_fs_types_exclude),
+        ("netdev_device_include", options.netdev_device_include),
+        ("netdev_device_exclude", options.netdev_device_exclude),
+        ("netclass_device_include", options.netclass_device_include),
+        ("netclass_device_exclude", options.netclass_device_exclude),
+        ("vmstat_fields", options.vmstat_fields),
+        ("netstat_fields", options.netstat_fields),
+        ("powersupply_ignored_supplies", options.powersupply_ignored_supplies),
+        ("tapestats_ignored_devices", options.tapestats_ignored_devices),
+        ("systemd_unit_include", options.systemd_unit_include),
+        ("systemd_unit_exclude", options.systemd_unit_exclude),
+        ("systemd_bus_address", options.systemd_bus_address),
+    ];
+    for (name, value) in texts {
+        if let Some(text) = value {
+            config.set_option(name, HostOption::Text(&text)).map_err(invalid_arg)?;
+        }
+    }
+    let switches = [
+        ("netclass_ignore_invalid_speed", options.netclass_ignore_invalid_speed),
+        ("cpu_guest", options.cpu_guest),
+        ("rapl_zone_label", options.rapl_zone_label),
+        ("netlink", options.netlink),
+    ];
+    for (name, value) in switches {
+        if let Some(on) = value {
+            config.set_option(name, HostOption::Switch(on)).map_err(invalid_arg)?;
+        }
     }
     if options.disable_defaults.unwrap_or(false) {
         config.disable_defaults();

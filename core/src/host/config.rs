@@ -184,7 +184,110 @@ impl Default for HostConfig {
     }
 }
 
+/// A value for [`HostConfig::set_option`]: text for the patterns (and the bus address), a switch for
+/// the on/off options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostOption<'a> {
+    /// A regex (or, for `systemd_bus_address`, a D-Bus address).
+    Text(&'a str),
+    /// On or off.
+    Switch(bool),
+}
+
+/// Where [`HostConfig::set_option`] puts a value.
+enum Slot<'c> {
+    Text(&'c mut Option<String>),
+    Switch(&'c mut bool),
+}
+
+/// The options [`HostConfig::set_option`] takes, by field name (the bindings' keyword arguments).
+const OPTION_NAMES: [&str; 19] = [
+    "diskstats_device_exclude",
+    "diskstats_device_include",
+    "filesystem_mount_points_exclude",
+    "filesystem_fs_types_exclude",
+    "netdev_device_include",
+    "netdev_device_exclude",
+    "netclass_device_include",
+    "netclass_device_exclude",
+    "netclass_ignore_invalid_speed",
+    "vmstat_fields",
+    "netstat_fields",
+    "cpu_guest",
+    "powersupply_ignored_supplies",
+    "tapestats_ignored_devices",
+    "rapl_zone_label",
+    "systemd_unit_include",
+    "systemd_unit_exclude",
+    "systemd_bus_address",
+    "netlink",
+];
+
+/// The names [`HostConfig::set_option`] takes: the filter and switch fields of [`HostConfig`].
+///
+/// ```
+/// assert!(srekit::host::host_option_names().contains(&"netdev_device_exclude"));
+/// ```
+pub fn host_option_names() -> &'static [&'static str] {
+    &OPTION_NAMES
+}
+
 impl HostConfig {
+    /// Sets a filter or switch by its field name, for bindings that take options by name:
+    /// `Text` for the regex options (and `systemd_bus_address`), `Switch` for
+    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label` and `netlink`. The pattern is
+    /// checked when the collector is built ([`HostCollector::new`](crate::host::HostCollector::new)).
+    ///
+    /// ```
+    /// use srekit::host::{HostConfig, HostError, HostOption};
+    /// let mut config = HostConfig::default();
+    /// config.set_option("netdev_device_exclude", HostOption::Text("^(lo|veth.*)$")).unwrap();
+    /// config.set_option("rapl_zone_label", HostOption::Switch(true)).unwrap();
+    /// assert_eq!(config.netdev_device_exclude.as_deref(), Some("^(lo|veth.*)$"));
+    /// assert!(config.rapl_zone_label);
+    /// assert!(matches!(config.set_option("cpu_guest", HostOption::Text("yes")), Err(HostError::OptionType { .. })));
+    /// assert!(matches!(config.set_option("bogus", HostOption::Switch(true)), Err(HostError::UnknownOption(_))));
+    /// ```
+    pub fn set_option(&mut self, name: &str, value: HostOption<'_>) -> Result<(), HostError> {
+        let option = OPTION_NAMES
+            .iter()
+            .copied()
+            .find(|known| *known == name)
+            .ok_or_else(|| HostError::UnknownOption(name.to_string()))?;
+        let slot = match option {
+            "diskstats_device_exclude" => Slot::Text(&mut self.diskstats_device_exclude),
+            "diskstats_device_include" => Slot::Text(&mut self.diskstats_device_include),
+            "filesystem_mount_points_exclude" => Slot::Text(&mut self.filesystem_mount_points_exclude),
+            "filesystem_fs_types_exclude" => Slot::Text(&mut self.filesystem_fs_types_exclude),
+            "netdev_device_include" => Slot::Text(&mut self.netdev_device_include),
+            "netdev_device_exclude" => Slot::Text(&mut self.netdev_device_exclude),
+            "netclass_device_include" => Slot::Text(&mut self.netclass_device_include),
+            "netclass_device_exclude" => Slot::Text(&mut self.netclass_device_exclude),
+            "vmstat_fields" => Slot::Text(&mut self.vmstat_fields),
+            "netstat_fields" => Slot::Text(&mut self.netstat_fields),
+            "powersupply_ignored_supplies" => Slot::Text(&mut self.powersupply_ignored_supplies),
+            "tapestats_ignored_devices" => Slot::Text(&mut self.tapestats_ignored_devices),
+            "systemd_unit_include" => Slot::Text(&mut self.systemd_unit_include),
+            "systemd_unit_exclude" => Slot::Text(&mut self.systemd_unit_exclude),
+            "systemd_bus_address" => Slot::Text(&mut self.systemd_bus_address),
+            "netclass_ignore_invalid_speed" => Slot::Switch(&mut self.netclass_ignore_invalid_speed),
+            "cpu_guest" => Slot::Switch(&mut self.cpu_guest),
+            "rapl_zone_label" => Slot::Switch(&mut self.rapl_zone_label),
+            _ => Slot::Switch(&mut self.netlink),
+        };
+        match (slot, value) {
+            (Slot::Text(field), HostOption::Text(text)) => *field = Some(text.to_string()),
+            (Slot::Switch(field), HostOption::Switch(on)) => *field = on,
+            (Slot::Text(_), HostOption::Switch(_)) => {
+                return Err(HostError::OptionType { option, expected: "a string" })
+            }
+            (Slot::Switch(_), HostOption::Text(_)) => {
+                return Err(HostError::OptionType { option, expected: "a boolean" })
+            }
+        }
+        Ok(())
+    }
+
     /// A configuration reading the given roots, with the default collectors.
     ///
     /// ```
@@ -426,5 +529,27 @@ mod tests {
         let settings = HostConfig::with_roots("/p", "/s", "/host").compile().expect("test setup");
         assert_eq!(settings.root("/etc/os-release"), PathBuf::from("/host/etc/os-release"));
         assert_eq!(settings.proc("stat"), PathBuf::from("/p/stat"));
+    }
+
+    #[test]
+    fn every_named_option_sets_its_own_field_with_one_kind_of_value() {
+        use super::{host_option_names, HostOption};
+        // The `name: value` part of the configuration's Debug output.
+        let field = |config: &HostConfig, name: &str| {
+            let debug = format!("{config:?}");
+            debug.split(", ").find(|part| part.starts_with(&format!("{name}: "))).map(str::to_string)
+        };
+        for name in host_option_names() {
+            let mut config = HostConfig::default();
+            let before = format!("{config:?}");
+            let old = field(&config, name).unwrap_or_else(|| panic!("{name} is a field of HostConfig"));
+            let turned_on = old.ends_with(": false");
+            let text = config.set_option(name, HostOption::Text("^x$"));
+            let switch = config.set_option(name, HostOption::Switch(turned_on));
+            assert!(text.is_ok() != switch.is_ok(), "{name} takes exactly one kind of value");
+            let new = field(&config, name).unwrap_or_default();
+            assert_ne!(old, new, "{name} set its field");
+            assert_eq!(format!("{config:?}").replace(&new, &old), before, "{name} set only its field");
+        }
     }
 }

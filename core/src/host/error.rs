@@ -25,6 +25,18 @@ pub enum HostError {
         /// The regex compiler's message.
         message: String,
     },
+    /// [`HostConfig::set_option`](crate::host::HostConfig::set_option) got a name it does not know.
+    #[error("unknown host option {0:?} (known: {known})", known = crate::host::host_option_names().join(", "))]
+    UnknownOption(String),
+    /// [`HostConfig::set_option`](crate::host::HostConfig::set_option) got a switch for a pattern
+    /// option, or a pattern for a switch.
+    #[error("host option {option:?} takes {expected}")]
+    OptionType {
+        /// The option's name.
+        option: &'static str,
+        /// What it takes: `"a string"` or `"a boolean"`.
+        expected: &'static str,
+    },
     /// `collector_timeout` is zero.
     #[error("collector_timeout must be greater than zero")]
     ZeroTimeout,
