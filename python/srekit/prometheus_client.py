@@ -12,7 +12,7 @@ read on every scrape). ``describe()`` returns nothing, so registering costs no c
 families srekit produces (``node_*``) do not clash with prometheus_client's own collectors.
 """
 
-from typing import Any, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Union
 
 from prometheus_client.metrics_core import Metric
 
@@ -39,7 +39,8 @@ class HostCollector:
 
     Arguments are those of :func:`srekit.collect_host`: ``collectors`` (None for the defaults),
     the roots ``procfs``, ``sysfs`` and ``rootfs`` (``/host/proc`` and so on in a container),
-    ``textfile_directory`` and ``udev_data``.
+    ``textfile_directory`` and ``udev_data``, and node_exporter's collector options as keywords
+    (``netdev_device_exclude="^(lo|veth.*)$"``, ``rapl_zone_label=True``, ...).
     """
 
     def __init__(
@@ -50,11 +51,12 @@ class HostCollector:
         rootfs: str = "/",
         textfile_directory: Optional[str] = None,
         udev_data: Optional[str] = None,
+        **options: Union[str, bool, None],
     ) -> None:
-        # Built once (a bad collector name fails here, not at the first scrape) and reused, so the
-        # core keeps its worker threads and buffers across scrapes.
-        self._host = srekit.Host(collectors=collectors, procfs=procfs, sysfs=sysfs, rootfs=rootfs,
-                                 textfile_directory=textfile_directory, udev_data=udev_data)
+        # Built once (a bad collector name or option fails here, not at the first scrape) and
+        # reused, so the core keeps its worker threads and buffers across scrapes.
+        self._host = srekit.Host(collectors, procfs, sysfs, rootfs, textfile_directory, udev_data,
+                                 **options)  # type: ignore[arg-type]
 
     def collect(self) -> Iterator[Metric]:
         return to_prometheus_client(self._host.collect())

@@ -63,3 +63,47 @@ def test_fixture_families_encode_back_to_the_same_text():
     assert user2 == [12.0]
     success = {s.labels["collector"]: s.value for s in by_name["node_scrape_collector_success"].samples}
     assert success["pressure"] == 0.0 and success["meminfo"] == 1.0
+
+
+def label_values(families, family, label):
+    return sorted({s.labels[label] for f in families if f.name == family for s in f.samples})
+
+
+def test_collector_options_as_keywords_follow_node_exporter():
+    roots = dict(procfs=str(FIXTURE / "proc"), sysfs=str(FIXTURE / "sys"), rootfs=str(FIXTURE / "root"))
+
+    def netdev(**options):
+        families = srekit.collect_host(collectors=["netdev"], **roots, **options)
+        return label_values(families, "node_network_receive_bytes", "device")
+
+    assert "lo" not in netdev()
+    assert "lo" in netdev(netdev_device_exclude=""), "'' drops nothing, as in node_exporter"
+    assert netdev(netdev_device_include="^eth0$") == ["eth0"]
+    assert "lo" not in netdev(netdev_device_exclude=None), "None keeps the default"
+
+    def disks(**options):
+        host = srekit.Host(collectors=["diskstats"], **roots, **options)
+        return label_values(host.collect(), "node_disk_reads_completed", "device")
+
+    assert len(disks(diskstats_device_exclude="")) > len(disks())
+    names = {f.name for f in srekit.collect_host(collectors=["rapl"], rapl_zone_label=True, **roots)}
+    assert "node_rapl_joules" in names and "node_rapl_package_joules" not in names
+    text = srekit.collect_host_text("text", collectors=["vmstat"], vmstat_fields=".*", **roots)
+    assert text.count(b"\n# TYPE node_vmstat_") > 100
+
+    with pytest.raises(srekit.HostError, match="invalid regex for netdev_device_exclude"):
+        srekit.Host(collectors=["netdev"], netdev_device_exclude="(", **roots)
+    with pytest.raises(srekit.HostError, match="unknown host option \"netdev_exclude\""):
+        srekit.collect_host(collectors=["netdev"], netdev_exclude="^lo$", **roots)
+    with pytest.raises(srekit.HostError, match="takes a boolean"):
+        srekit.collect_host(collectors=["rapl"], rapl_zone_label="yes", **roots)
+    with pytest.raises(TypeError, match="takes a str or a bool"):
+        srekit.collect_host(collectors=["netdev"], netdev_device_exclude=3, **roots)
+
+
+def test_prometheus_client_host_collector_takes_the_options():
+    from srekit.prometheus_client import HostCollector
+    roots = dict(procfs=str(FIXTURE / "proc"), sysfs=str(FIXTURE / "sys"), rootfs=str(FIXTURE / "root"))
+    collector = HostCollector(collectors=["netdev"], netdev_device_exclude="", **roots)
+    devices = {s.labels["device"] for m in collector.collect() for s in m.samples if "device" in s.labels}
+    assert "lo" in devices

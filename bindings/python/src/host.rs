@@ -12,13 +12,21 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use srekit::host::{HostCollector, HostConfig};
+use srekit::host::{HostCollector, HostConfig, HostOption};
 
 use crate::errors::HostError;
 use crate::expfmt::format_from_name;
 use crate::families::families_to_py;
 
-/// Everything that selects a host collection: collectors (None: the defaults) and roots.
+/// A keyword option's value: a pattern (or address) or a switch.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum OptionValue {
+    Text(String),
+    Switch(bool),
+}
+
+/// Everything that selects a host collection: collectors (None: the defaults), roots and the
+/// node_exporter collector options given as keywords (sorted by name).
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Settings {
     collectors: Option<Vec<String>>,
@@ -27,6 +35,32 @@ struct Settings {
     rootfs: PathBuf,
     textfile_directory: Option<PathBuf>,
     udev_data: Option<PathBuf>,
+    options: Vec<(String, OptionValue)>,
+}
+
+/// The `**options` keywords as option values: `str` for patterns, `bool` for switches; a keyword
+/// given `None` keeps its default.
+fn option_values(options: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, OptionValue)>> {
+    let mut values = Vec::new();
+    for (key, value) in options.into_iter().flat_map(|dict| dict.iter()) {
+        let name: String = key.extract()?;
+        if value.is_none() {
+            continue;
+        }
+        let value = if let Ok(on) = value.cast::<pyo3::types::PyBool>() {
+            OptionValue::Switch(on.is_true())
+        } else if let Ok(text) = value.extract::<String>() {
+            OptionValue::Text(text)
+        } else {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "host option {name:?} takes a str or a bool, not {}",
+                value.get_type().name()?
+            )));
+        };
+        values.push((name, value));
+    }
+    values.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(values)
 }
 
 impl Settings {
@@ -36,6 +70,13 @@ impl Settings {
         config.textfile_directory = self.textfile_directory.clone();
         if let Some(udev_data) = &self.udev_data {
             config.udev_data = udev_data.clone();
+        }
+        for (name, value) in &self.options {
+            let value = match value {
+                OptionValue::Text(text) => HostOption::Text(text),
+                OptionValue::Switch(on) => HostOption::Switch(*on),
+            };
+            config.set_option(name, value).map_err(|err| HostError::new_err(err.to_string()))?;
         }
         if let Some(names) = &self.collectors {
             config.disable_defaults();
@@ -126,7 +167,7 @@ impl PyHost {
 impl PyHost {
     #[new]
     #[pyo3(signature = (collectors = None, procfs = PathBuf::from("/proc"), sysfs = PathBuf::from("/sys"),
-                        rootfs = PathBuf::from("/"), textfile_directory = None, udev_data = None))]
+                        rootfs = PathBuf::from("/"), textfile_directory = None, udev_data = None, **options))]
     fn new(
         collectors: Option<Vec<String>>,
         procfs: PathBuf,
@@ -134,8 +175,10 @@ impl PyHost {
         rootfs: PathBuf,
         textfile_directory: Option<PathBuf>,
         udev_data: Option<PathBuf>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let settings = Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data };
+        let options = option_values(options)?;
+        let settings = Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data, options };
         let started = Mutex::new(Started::new(&settings)?);
         Ok(PyHost { settings, started })
     }
@@ -174,7 +217,8 @@ impl PyHost {
 /// Collects host metrics once (node_exporter's names) as a list of `srekit.MetricFamily`.
 #[pyfunction]
 #[pyo3(signature = (collectors = None, procfs = PathBuf::from("/proc"), sysfs = PathBuf::from("/sys"),
-                    rootfs = PathBuf::from("/"), textfile_directory = None, udev_data = None))]
+                    rootfs = PathBuf::from("/"), textfile_directory = None, udev_data = None, **options))]
+#[allow(clippy::too_many_arguments)] // the Python keyword arguments, one to one
 fn collect_host<'py>(
     py: Python<'py>,
     collectors: Option<Vec<String>>,
@@ -183,8 +227,11 @@ fn collect_host<'py>(
     rootfs: PathBuf,
     textfile_directory: Option<PathBuf>,
     udev_data: Option<PathBuf>,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let collector = shared(Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data })?;
+    let options = option_values(options)?;
+    let collector =
+        shared(Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data, options })?;
     collect_families(py, &collector)
 }
 
@@ -192,7 +239,7 @@ fn collect_host<'py>(
 #[pyfunction]
 #[pyo3(signature = (format = "text", collectors = None, procfs = PathBuf::from("/proc"),
                     sysfs = PathBuf::from("/sys"), rootfs = PathBuf::from("/"), textfile_directory = None,
-                    udev_data = None))]
+                    udev_data = None, **options))]
 #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one to one
 fn collect_host_text<'py>(
     py: Python<'py>,
@@ -203,8 +250,11 @@ fn collect_host_text<'py>(
     rootfs: PathBuf,
     textfile_directory: Option<PathBuf>,
     udev_data: Option<PathBuf>,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let collector = shared(Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data })?;
+    let options = option_values(options)?;
+    let collector =
+        shared(Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data, options })?;
     collect_encoded(py, &collector, format)
 }
 
