@@ -1,7 +1,9 @@
 """Type stubs for srekit (the native module srekit._srekit plus the pure-Python model types)."""
 
 import os
-from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Union, final
+from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, TypedDict, Union, final
+
+from typing_extensions import Unpack
 
 
 __all__ = [
@@ -144,6 +146,30 @@ def content_type(format: _FormatName) -> str: ...
 
 _PathArg = Union[str, "os.PathLike[str]"]
 
+class _HostOptions(TypedDict, total=False):
+    """node_exporter's collector flags as keywords (`--collector.netdev.device-exclude` is
+    `netdev_device_exclude`); `None` keeps the default."""
+
+    diskstats_device_exclude: Optional[str]
+    diskstats_device_include: Optional[str]
+    filesystem_mount_points_exclude: Optional[str]
+    filesystem_fs_types_exclude: Optional[str]
+    netdev_device_include: Optional[str]
+    netdev_device_exclude: Optional[str]
+    netclass_device_include: Optional[str]
+    netclass_device_exclude: Optional[str]
+    netclass_ignore_invalid_speed: Optional[bool]
+    vmstat_fields: Optional[str]
+    netstat_fields: Optional[str]
+    cpu_guest: Optional[bool]
+    powersupply_ignored_supplies: Optional[str]
+    tapestats_ignored_devices: Optional[str]
+    rapl_zone_label: Optional[bool]
+    systemd_unit_include: Optional[str]
+    systemd_unit_exclude: Optional[str]
+    systemd_bus_address: Optional[str]
+    netlink: Optional[bool]
+
 @final
 class Host:
     def __new__(
@@ -154,26 +180,7 @@ class Host:
         rootfs: _PathArg = ...,  # "/"
         textfile_directory: Optional[_PathArg] = None,
         udev_data: Optional[_PathArg] = None,
-        *,
-        diskstats_device_exclude: Optional[str] = None,
-        diskstats_device_include: Optional[str] = None,
-        filesystem_mount_points_exclude: Optional[str] = None,
-        filesystem_fs_types_exclude: Optional[str] = None,
-        netdev_device_include: Optional[str] = None,
-        netdev_device_exclude: Optional[str] = None,
-        netclass_device_include: Optional[str] = None,
-        netclass_device_exclude: Optional[str] = None,
-        netclass_ignore_invalid_speed: Optional[bool] = None,
-        vmstat_fields: Optional[str] = None,
-        netstat_fields: Optional[str] = None,
-        cpu_guest: Optional[bool] = None,
-        powersupply_ignored_supplies: Optional[str] = None,
-        tapestats_ignored_devices: Optional[str] = None,
-        rapl_zone_label: Optional[bool] = None,
-        systemd_unit_include: Optional[str] = None,
-        systemd_unit_exclude: Optional[str] = None,
-        systemd_bus_address: Optional[str] = None,
-        netlink: Optional[bool] = None,
+        **options: Unpack[_HostOptions],
     ) -> Host: ...
     @property
     def collectors(self) -> List[str]: ...
@@ -188,26 +195,7 @@ def collect_host(
     rootfs: _PathArg = ...,  # "/"
     textfile_directory: Optional[_PathArg] = None,
     udev_data: Optional[_PathArg] = None,
-    *,
-    diskstats_device_exclude: Optional[str] = None,
-    diskstats_device_include: Optional[str] = None,
-    filesystem_mount_points_exclude: Optional[str] = None,
-    filesystem_fs_types_exclude: Optional[str] = None,
-    netdev_device_include: Optional[str] = None,
-    netdev_device_exclude: Optional[str] = None,
-    netclass_device_include: Optional[str] = None,
-    netclass_device_exclude: Optional[str] = None,
-    netclass_ignore_invalid_speed: Optional[bool] = None,
-    vmstat_fields: Optional[str] = None,
-    netstat_fields: Optional[str] = None,
-    cpu_guest: Optional[bool] = None,
-    powersupply_ignored_supplies: Optional[str] = None,
-    tapestats_ignored_devices: Optional[str] = None,
-    rapl_zone_label: Optional[bool] = None,
-    systemd_unit_include: Optional[str] = None,
-    systemd_unit_exclude: Optional[str] = None,
-    systemd_bus_address: Optional[str] = None,
-    netlink: Optional[bool] = None,
+    **options: Unpack[_HostOptions],
 ) -> List[MetricFamily]: ...
 def collect_host_text(
     format: _FormatName = "text",
@@ -217,26 +205,7 @@ def collect_host_text(
     rootfs: _PathArg = ...,  # "/"
     textfile_directory: Optional[_PathArg] = None,
     udev_data: Optional[_PathArg] = None,
-    *,
-    diskstats_device_exclude: Optional[str] = None,
-    diskstats_device_include: Optional[str] = None,
-    filesystem_mount_points_exclude: Optional[str] = None,
-    filesystem_fs_types_exclude: Optional[str] = None,
-    netdev_device_include: Optional[str] = None,
-    netdev_device_exclude: Optional[str] = None,
-    netclass_device_include: Optional[str] = None,
-    netclass_device_exclude: Optional[str] = None,
-    netclass_ignore_invalid_speed: Optional[bool] = None,
-    vmstat_fields: Optional[str] = None,
-    netstat_fields: Optional[str] = None,
-    cpu_guest: Optional[bool] = None,
-    powersupply_ignored_supplies: Optional[str] = None,
-    tapestats_ignored_devices: Optional[str] = None,
-    rapl_zone_label: Optional[bool] = None,
-    systemd_unit_include: Optional[str] = None,
-    systemd_unit_exclude: Optional[str] = None,
-    systemd_bus_address: Optional[str] = None,
-    netlink: Optional[bool] = None,
+    **options: Unpack[_HostOptions],
 ) -> bytes: ...
 def all_collectors() -> List[str]: ...
 def default_collectors() -> List[str]: ...
