@@ -9,7 +9,8 @@
 //! - [`registry`]: the instrumentation registry and its metrics;
 //! - [`expfmt`]: exposition text parsing, content types and negotiation;
 //! - [`host`]: host collection, on the calling thread or off it (napi `AsyncTask`);
-//! - [`logs`]: log parsers; `batch` hands many records to JavaScript in a few flat buffers;
+//! - [`logs`]: log parsers; `batch` hands many records to JavaScript in a few flat buffers, and
+//!   `stream` parses a large input on a worker thread while JavaScript builds the objects;
 //! - [`rules`]: log -> metrics rules applied to parsed lines in Rust.
 //!
 //! The JavaScript half (buffered metric updates, `labels(...)`, building `parseMany`'s objects,
