@@ -110,37 +110,34 @@ pub fn host_config(options: HostOptions) -> napi::Result<HostConfig> {
                 ))
             })?;
     }
-    let texts = [
-        ("diskstats_device_exclude", options.diskstats_device_exclude),
-        ("diskstats_device_include", options.diskstats_device_include),
-        ("filesystem_mount_points_exclude", options.filesystem_mount_points_exclude),
-        ("filesystem_fs_types_exclude", options.filesystem_fs_types_exclude),
-        ("netdev_device_include", options.netdev_device_include),
-        ("netdev_device_exclude", options.netdev_device_exclude),
-        ("netclass_device_include", options.netclass_device_include),
-        ("netclass_device_exclude", options.netclass_device_exclude),
-        ("vmstat_fields", options.vmstat_fields),
-        ("netstat_fields", options.netstat_fields),
-        ("powersupply_ignored_supplies", options.powersupply_ignored_supplies),
-        ("tapestats_ignored_devices", options.tapestats_ignored_devices),
-        ("systemd_unit_include", options.systemd_unit_include),
-        ("systemd_unit_exclude", options.systemd_unit_exclude),
-        ("systemd_bus_address", options.systemd_bus_address),
-    ];
-    for (name, value) in texts {
-        if let Some(text) = value {
-            config.set_option(name, HostOption::Text(&text)).map_err(invalid_arg)?;
-        }
+    fn text(value: &Option<String>) -> Option<HostOption<'_>> {
+        value.as_deref().map(HostOption::Text)
     }
-    let switches = [
-        ("netclass_ignore_invalid_speed", options.netclass_ignore_invalid_speed),
-        ("cpu_guest", options.cpu_guest),
-        ("rapl_zone_label", options.rapl_zone_label),
-        ("netlink", options.netlink),
+    let switch = |value: Option<bool>| value.map(HostOption::Switch);
+    let named = [
+        ("diskstats_device_exclude", text(&options.diskstats_device_exclude)),
+        ("diskstats_device_include", text(&options.diskstats_device_include)),
+        ("filesystem_mount_points_exclude", text(&options.filesystem_mount_points_exclude)),
+        ("filesystem_fs_types_exclude", text(&options.filesystem_fs_types_exclude)),
+        ("netdev_device_include", text(&options.netdev_device_include)),
+        ("netdev_device_exclude", text(&options.netdev_device_exclude)),
+        ("netclass_device_include", text(&options.netclass_device_include)),
+        ("netclass_device_exclude", text(&options.netclass_device_exclude)),
+        ("netclass_ignore_invalid_speed", switch(options.netclass_ignore_invalid_speed)),
+        ("vmstat_fields", text(&options.vmstat_fields)),
+        ("netstat_fields", text(&options.netstat_fields)),
+        ("cpu_guest", switch(options.cpu_guest)),
+        ("powersupply_ignored_supplies", text(&options.powersupply_ignored_supplies)),
+        ("tapestats_ignored_devices", text(&options.tapestats_ignored_devices)),
+        ("rapl_zone_label", switch(options.rapl_zone_label)),
+        ("systemd_unit_include", text(&options.systemd_unit_include)),
+        ("systemd_unit_exclude", text(&options.systemd_unit_exclude)),
+        ("systemd_bus_address", text(&options.systemd_bus_address)),
+        ("netlink", switch(options.netlink)),
     ];
-    for (name, value) in switches {
-        if let Some(on) = value {
-            config.set_option(name, HostOption::Switch(on)).map_err(invalid_arg)?;
+    for (name, value) in named {
+        if let Some(value) = value {
+            config.set_option(name, value).map_err(invalid_arg)?;
         }
     }
     if options.disable_defaults.unwrap_or(false) {

@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 
 use napi::Env;
 use napi_derive::napi;
-use srekit::logs::Parser;
+use srekit::logs::{whole_lines_prefix, Parser};
 
 use crate::batch::RecordBatch;
 use crate::js::{Js, RawValue};
@@ -57,24 +57,11 @@ impl SharedInput {
     }
 }
 
-/// Where the next piece of `data` from `start` ends: just after the first newline at or beyond
-/// `start + target` bytes, or at the end of the input.
-fn piece_end(data: &[u8], start: usize, target: usize) -> usize {
-    let from = start.saturating_add(target);
-    if from >= data.len() {
-        return data.len();
-    }
-    match memchr::memchr(b'\n', &data[from..]) {
-        Some(at) => from + at + 1,
-        None => data.len(),
-    }
-}
-
 /// The byte ranges of the pieces of `data`: a small first piece, then growing to `PIECE_BYTES`.
 fn pieces(data: &[u8]) -> Vec<(usize, usize)> {
     let (mut ranges, mut start, mut target) = (Vec::new(), 0, FIRST_PIECE_BYTES);
     while start < data.len() {
-        let end = piece_end(data, start, target);
+        let end = start + whole_lines_prefix(&data[start..], target);
         ranges.push((start, end));
         start = end;
         target = (target * 4).min(PIECE_BYTES);
@@ -325,17 +312,7 @@ impl Drop for BatchStream {
 
 #[cfg(test)]
 mod tests {
-    use super::{piece_end, pieces, FIRST_PIECE_BYTES, PIECE_BYTES};
-
-    #[test]
-    fn pieces_end_after_a_newline_or_at_the_end() {
-        let data = b"a=1\nb=2\nc=3";
-        assert_eq!(piece_end(data, 0, 1), 4);
-        assert_eq!(piece_end(data, 4, 1), 8);
-        assert_eq!(piece_end(data, 8, 1), data.len());
-        assert_eq!(piece_end(data, 0, 100), data.len());
-        assert_eq!(piece_end(data, 0, 3), 4, "a newline exactly at the target ends the piece");
-    }
+    use super::{pieces, FIRST_PIECE_BYTES, PIECE_BYTES};
 
     #[test]
     fn pieces_cover_the_input_in_order_and_grow() {

@@ -206,7 +206,7 @@ impl PyParser {
         let mut start = 0;
         let mut chunk_first_line = first_line;
         while start < bytes.len() {
-            let end = chunk_end(bytes, start);
+            let end = start + srekit::logs::whole_lines_prefix(&bytes[start..], CHUNK_BYTES);
             let chunk = &bytes[start..end];
             start = end;
             py.detach(|| parser.parse_many(chunk, |line_no, result| parsed.push((line_no, result))));
@@ -258,19 +258,6 @@ const CORE_FIRST_LINE: usize = 1;
 
 /// Bytes handed to the core per GIL release in `parse_many` (rounded up to a whole line).
 const CHUNK_BYTES: usize = 256 * 1024;
-
-/// Where the chunk starting at `start` ends: just after the first newline at or past
-/// `start + CHUNK_BYTES`, or at the end of the data.
-fn chunk_end(bytes: &[u8], start: usize) -> usize {
-    let target = start.saturating_add(CHUNK_BYTES);
-    if target >= bytes.len() {
-        return bytes.len();
-    }
-    match memchr::memchr(b'\n', &bytes[target..]) {
-        Some(at) => target + at + 1,
-        None => bytes.len(),
-    }
-}
 
 /// Adds this file's functions and the `Parser` class to the native module.
 pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {

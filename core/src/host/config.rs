@@ -200,27 +200,29 @@ enum Slot<'c> {
     Switch(&'c mut bool),
 }
 
-/// The options [`HostConfig::set_option`] takes, by field name (the bindings' keyword arguments).
-const OPTION_NAMES: [&str; 19] = [
-    "diskstats_device_exclude",
-    "diskstats_device_include",
-    "filesystem_mount_points_exclude",
-    "filesystem_fs_types_exclude",
-    "netdev_device_include",
-    "netdev_device_exclude",
-    "netclass_device_include",
-    "netclass_device_exclude",
-    "netclass_ignore_invalid_speed",
-    "vmstat_fields",
-    "netstat_fields",
-    "cpu_guest",
-    "powersupply_ignored_supplies",
-    "tapestats_ignored_devices",
-    "rapl_zone_label",
-    "systemd_unit_include",
-    "systemd_unit_exclude",
-    "systemd_bus_address",
-    "netlink",
+/// The options [`HostConfig::set_option`] takes: each field's name and where it is.
+type OptionField = (&'static str, fn(&mut HostConfig) -> Slot<'_>);
+
+const OPTIONS: [OptionField; 19] = [
+    ("diskstats_device_exclude", |c| Slot::Text(&mut c.diskstats_device_exclude)),
+    ("diskstats_device_include", |c| Slot::Text(&mut c.diskstats_device_include)),
+    ("filesystem_mount_points_exclude", |c| Slot::Text(&mut c.filesystem_mount_points_exclude)),
+    ("filesystem_fs_types_exclude", |c| Slot::Text(&mut c.filesystem_fs_types_exclude)),
+    ("netdev_device_include", |c| Slot::Text(&mut c.netdev_device_include)),
+    ("netdev_device_exclude", |c| Slot::Text(&mut c.netdev_device_exclude)),
+    ("netclass_device_include", |c| Slot::Text(&mut c.netclass_device_include)),
+    ("netclass_device_exclude", |c| Slot::Text(&mut c.netclass_device_exclude)),
+    ("netclass_ignore_invalid_speed", |c| Slot::Switch(&mut c.netclass_ignore_invalid_speed)),
+    ("vmstat_fields", |c| Slot::Text(&mut c.vmstat_fields)),
+    ("netstat_fields", |c| Slot::Text(&mut c.netstat_fields)),
+    ("cpu_guest", |c| Slot::Switch(&mut c.cpu_guest)),
+    ("powersupply_ignored_supplies", |c| Slot::Text(&mut c.powersupply_ignored_supplies)),
+    ("tapestats_ignored_devices", |c| Slot::Text(&mut c.tapestats_ignored_devices)),
+    ("rapl_zone_label", |c| Slot::Switch(&mut c.rapl_zone_label)),
+    ("systemd_unit_include", |c| Slot::Text(&mut c.systemd_unit_include)),
+    ("systemd_unit_exclude", |c| Slot::Text(&mut c.systemd_unit_exclude)),
+    ("systemd_bus_address", |c| Slot::Text(&mut c.systemd_bus_address)),
+    ("netlink", |c| Slot::Switch(&mut c.netlink)),
 ];
 
 /// The names [`HostConfig::set_option`] takes: the filter and switch fields of [`HostConfig`].
@@ -228,8 +230,8 @@ const OPTION_NAMES: [&str; 19] = [
 /// ```
 /// assert!(srekit::host::host_option_names().contains(&"netdev_device_exclude"));
 /// ```
-pub fn host_option_names() -> &'static [&'static str] {
-    &OPTION_NAMES
+pub fn host_option_names() -> Vec<&'static str> {
+    OPTIONS.iter().map(|(name, _)| *name).collect()
 }
 
 impl HostConfig {
@@ -249,33 +251,11 @@ impl HostConfig {
     /// assert!(matches!(config.set_option("bogus", HostOption::Switch(true)), Err(HostError::UnknownOption(_))));
     /// ```
     pub fn set_option(&mut self, name: &str, value: HostOption<'_>) -> Result<(), HostError> {
-        let option = OPTION_NAMES
+        let (option, field) = OPTIONS
             .iter()
-            .copied()
-            .find(|known| *known == name)
+            .find(|(known, _)| *known == name)
             .ok_or_else(|| HostError::UnknownOption(name.to_string()))?;
-        let slot = match option {
-            "diskstats_device_exclude" => Slot::Text(&mut self.diskstats_device_exclude),
-            "diskstats_device_include" => Slot::Text(&mut self.diskstats_device_include),
-            "filesystem_mount_points_exclude" => Slot::Text(&mut self.filesystem_mount_points_exclude),
-            "filesystem_fs_types_exclude" => Slot::Text(&mut self.filesystem_fs_types_exclude),
-            "netdev_device_include" => Slot::Text(&mut self.netdev_device_include),
-            "netdev_device_exclude" => Slot::Text(&mut self.netdev_device_exclude),
-            "netclass_device_include" => Slot::Text(&mut self.netclass_device_include),
-            "netclass_device_exclude" => Slot::Text(&mut self.netclass_device_exclude),
-            "vmstat_fields" => Slot::Text(&mut self.vmstat_fields),
-            "netstat_fields" => Slot::Text(&mut self.netstat_fields),
-            "powersupply_ignored_supplies" => Slot::Text(&mut self.powersupply_ignored_supplies),
-            "tapestats_ignored_devices" => Slot::Text(&mut self.tapestats_ignored_devices),
-            "systemd_unit_include" => Slot::Text(&mut self.systemd_unit_include),
-            "systemd_unit_exclude" => Slot::Text(&mut self.systemd_unit_exclude),
-            "systemd_bus_address" => Slot::Text(&mut self.systemd_bus_address),
-            "netclass_ignore_invalid_speed" => Slot::Switch(&mut self.netclass_ignore_invalid_speed),
-            "cpu_guest" => Slot::Switch(&mut self.cpu_guest),
-            "rapl_zone_label" => Slot::Switch(&mut self.rapl_zone_label),
-            _ => Slot::Switch(&mut self.netlink),
-        };
-        match (slot, value) {
+        match (field(self), value) {
             (Slot::Text(field), HostOption::Text(text)) => *field = Some(text.to_string()),
             (Slot::Switch(field), HostOption::Switch(on)) => *field = on,
             (Slot::Text(_), HostOption::Switch(_)) => {

@@ -43,7 +43,10 @@ pub use logfmt::{encode_logfmt, parse_logfmt};
 pub use ltsv::parse_ltsv;
 pub use parser::{LogFormat, Parser, ParserOptions};
 pub use record::Record;
-pub use split::{lines, text_lines, LineSplitter, Lines, SplitEvent, TextLines, DEFAULT_MAX_LINE_LENGTH};
+pub use split::{
+    lines, text_lines, whole_lines_prefix, LineSplitter, Lines, SplitEvent, TextLines,
+    DEFAULT_MAX_LINE_LENGTH,
+};
 pub use time::TimeFormat;
 pub use types::FieldType;
 pub use value::Value;

@@ -4,6 +4,27 @@
 /// The default maximum line length: 1 MiB.
 pub const DEFAULT_MAX_LINE_LENGTH: usize = 1 << 20;
 
+/// The length of the shortest prefix of `data` that is whole lines and at least `min_len` bytes long:
+/// just past the first `\n` at or after byte `min_len`, or all of `data`. Cuts a large buffer into
+/// pieces that can be parsed apart.
+///
+/// ```
+/// use srekit::logs::whole_lines_prefix;
+/// assert_eq!(whole_lines_prefix(b"a=1\nb=2\nc=3", 1), 4);
+/// assert_eq!(whole_lines_prefix(b"a=1\nb=2\nc=3", 3), 4); // a newline at `min_len` ends it
+/// assert_eq!(whole_lines_prefix(b"a=1\nb=2\nc=3", 5), 8);
+/// assert_eq!(whole_lines_prefix(b"a=1\nb=2\nc=3", 9), 11); // no newline left: everything
+/// ```
+pub fn whole_lines_prefix(data: &[u8], min_len: usize) -> usize {
+    if min_len >= data.len() {
+        return data.len();
+    }
+    match memchr::memchr(b'\n', &data[min_len..]) {
+        Some(at) => min_len + at + 1,
+        None => data.len(),
+    }
+}
+
 /// Strips one trailing `\n` and then one trailing `\r`.
 #[inline]
 pub(crate) fn trim_line_end(line: &[u8]) -> &[u8] {
