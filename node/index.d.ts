@@ -387,9 +387,10 @@ export declare class Parser {
   parseManyBatch(data: string | Buffer): unknown
   /**
    * Internal: the batches of `data` in order, a large input parsed on a worker thread while the
-   * caller builds objects; `next()` returns a batch or `null`, `close()` stops the worker.
+   * caller builds objects; `next(scratch?)` returns a batch or `null` (pass the previous batch's
+   * `scratch` back once done with it, to reuse its memory), `close()` stops the worker.
    */
-  parseManyStream(data: string | Buffer): { next(): unknown; close(): void }
+  parseManyStream(data: string | Buffer): { next(scratch?: Uint32Array | null): unknown; close(): void }
 }
 
 /** Parses one logfmt line (go-logfmt rules). */

@@ -29,9 +29,12 @@ function parseAll(parser, data, withTimestamps) {
   let errors = []
   const stamped = [] // [first record, Float64Array] of batches with timestamps
   try {
-    for (let batch = stream.next(); batch !== null; batch = stream.next()) {
+    // Each batch's cells are views of one scratch array, passed back for the next batch once this
+    // batch's objects are built (cache.scratch persists across calls on this parser).
+    for (let batch = stream.next(cache.scratch); batch !== null; batch = stream.next(cache.scratch)) {
       const first = records.length
       materialize(batch, cache, records)
+      cache.scratch = batch.scratch
       if (batch.errors.length > 0) errors = errors.length === 0 ? batch.errors : errors.concat(batch.errors)
       if (withTimestamps && batch.timestamps !== null) stamped.push([first, batch.timestamps])
     }

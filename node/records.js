@@ -99,9 +99,12 @@ function genericRecord(keys, value, cells, j) {
   return record
 }
 
-/** A per-parser cache of compiled factories and loops, keyed by the shape's keys joined with NUL. */
+/**
+ * A per-parser cache of compiled factories and loops, keyed by the shape's keys joined with NUL, and
+ * the scratch array the native batches write their cells into.
+ */
 function createFactoryCache() {
-  return { factories: new Map(), loops: new Map() }
+  return { factories: new Map(), loops: new Map(), scratch: null }
 }
 
 /** Appends the records of `batch` to the array `out` and returns `out`. */

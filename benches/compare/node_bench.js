@@ -80,19 +80,33 @@ function summarise(walls, cpus) {
   return { median: median(walls), best: Math.min(...walls), cpu: median(cpus) }
 }
 
+function timeOnce(fn, walls, cpus) {
+  const c0 = process.cpuUsage()
+  const t0 = process.hrtime.bigint()
+  fn()
+  walls.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  const c = process.cpuUsage(c0)
+  cpus.push((c.user + c.system) / 1e3)
+}
+
 function measure(fn) {
-  fn() // warm-up
-  const walls = []
-  const cpus = []
-  for (let i = 0; i < RUNS; i++) {
-    const c0 = process.cpuUsage()
-    const t0 = process.hrtime.bigint()
-    fn()
-    walls.push(Number(process.hrtime.bigint() - t0) / 1e6)
-    const c = process.cpuUsage(c0)
-    cpus.push((c.user + c.system) / 1e3)
+  return measureInterleaved([fn])[0]
+}
+
+// Several contenders timed round by round (each round runs every one once, starting with a
+// different one each round), so a neighbour's load on this shared machine, which comes and goes
+// over seconds, falls on all of them alike instead of on whichever ran during it.
+function measureInterleaved(fns) {
+  for (const fn of fns) fn() // warm-up
+  const walls = fns.map(() => [])
+  const cpus = fns.map(() => [])
+  for (let round = 0; round < RUNS; round++) {
+    for (let k = 0; k < fns.length; k++) {
+      const i = (round + k) % fns.length
+      timeOnce(fns[i], walls[i], cpus[i])
+    }
   }
-  return summarise(walls, cpus)
+  return fns.map((_, i) => summarise(walls[i], cpus[i]))
 }
 
 async function measureAsync(fn) {
@@ -149,13 +163,15 @@ function benchLogs(records) {
     const peerParse = makePeer(peerModule)
     const check = parser.parseMany(buffer)
     if (check.length !== lines.length) throw new Error(`${format}: parsed ${check.length} of ${lines.length} lines`)
-    const theirs = measure(() => {
-      const out = new Array(lines.length)
-      for (let i = 0; i < lines.length; i++) out[i] = peerParse(lines[i])
-      return out
-    })
-    const fromBuffer = measure(() => parser.parseMany(buffer))
-    const fromString = measure(() => parser.parseMany(text))
+    const [theirs, fromBuffer, fromString] = measureInterleaved([
+      () => {
+        const out = new Array(lines.length)
+        for (let i = 0; i < lines.length; i++) out[i] = peerParse(lines[i])
+        return out
+      },
+      () => parser.parseMany(buffer),
+      () => parser.parseMany(text),
+    ])
     console.log(`${format}: ${lines.length} lines, ${(buffer.length / lines.length).toFixed(0)} bytes/line on average`)
     report(`${format}_buffer`, `${format} parseMany(Buffer) vs ${peerName} per line`, fromBuffer, theirs, peerName, buffer.length)
     report(`${format}_string`, `${format} parseMany(string) vs ${peerName} per line`, fromString, theirs, peerName, buffer.length)

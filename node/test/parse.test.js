@@ -46,6 +46,22 @@ test('non-ASCII values and keys, astral characters included, come out whole', ()
   assert.deepEqual(parser.parseMany(lines[3])[0], { msg: 'héllo 😀 3', ключ: 'значение', emoji: '😀😀', plain: '3' })
 })
 
+test('a string whose UTF-8 is just longer or shorter than its first copy buffer comes out whole', () => {
+  // A string is copied once into a buffer sized from its UTF-16 length, and again when its UTF-8
+  // (2 bytes per é, 4 per emoji) did not fit: every length around that edge must give the whole text.
+  const parser = new srekit.Parser('logfmt')
+  for (let twoByte = 100; twoByte < 180; twoByte++) {
+    for (const tail of ['', '😀', 'é😀']) {
+      const value = 'a'.repeat(900) + 'é'.repeat(twoByte) + tail
+      const line = `n=${twoByte} msg="${value}"`
+      const records = parser.parseMany(line)
+      assert.equal(records.length, 1)
+      assert.equal(records[0].msg, value, `${twoByte} two-byte characters, tail ${tail}`)
+      assert.deepEqual(records, parser.parseMany(Buffer.from(line)))
+    }
+  }
+})
+
 test('duplicate keys keep the first position and the last value in both paths', () => {
   const parser = new srekit.Parser('logfmt')
   const lines = Array.from({ length: 20 }, (_, i) => `a=1 b=2 a=${i} c=3`)
@@ -161,6 +177,32 @@ test('a batch stream closed early stops its worker and returns no more batches',
     stream.close()
   }
   assert.equal(parser.parseMany(data).length, 200000)
+})
+
+test('a batch reuses the scratch array passed back, and ignores anything else given as scratch', () => {
+  const parser = new srekit.Parser('logfmt')
+  const data = Buffer.from('a=1 b="some text" c=3\n'.repeat(100000))
+  for (const junk of [undefined, null, 'scratch', new Float64Array(1 << 16), new Uint32Array(4), new Uint32Array(1 << 20).subarray(1)]) {
+    const stream = parser.parseManyStream(data)
+    try {
+      let scratch = junk
+      let records = 0
+      let reused = 0
+      for (let batch = stream.next(scratch); batch !== null; batch = stream.next(scratch)) {
+        assert.ok(batch.scratch instanceof Uint32Array)
+        assert.equal(batch.cells.buffer, batch.scratch.buffer)
+        assert.equal(batch.cells.length, batch.recordShapes.length * 3)
+        if (batch.scratch === scratch) reused++
+        records += batch.recordShapes.length
+        scratch = batch.scratch
+      }
+      assert.equal(records, 100000)
+      // One core: the whole input is one batch, with nothing to reuse.
+      if (os.availableParallelism() > 1) assert.ok(reused >= 1, `the scratch array was reused (${reused} times)`)
+    } finally {
+      stream.close()
+    }
+  }
 })
 
 test('types and time keys apply to parseMany, with timestamps per record', () => {

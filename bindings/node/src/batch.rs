@@ -9,8 +9,10 @@
 //! - `cells` (`Uint32Array`, one per value): below `2^31`, a slice of `text` that starts where the
 //!   previous text value ended (`0` for the first) and ends at the cell's value, in UTF-16 units;
 //!   otherwise `2^31 | kind << 28 | index` (see [`Kind`]) with an index into `dict` (repeated short
-//!   strings, created once), `numbers` (`Float64Array`) or `extras` (BigInts, nested values);
+//!   strings, created once), `numbers` (`Float64Array`, `null` when empty) or `extras` (BigInts, nested values);
 //! - `shapes` (arrays of keys) and `recordShapes` (`Uint32Array`, one shape id per record);
+//! - `scratch`: the `Uint32Array` that `cells` and `recordShapes` are views of; passing it back to the
+//!   next `finish` reuses its memory (`null` when a batch was too large to keep one);
 //! - `timestamps` (`Float64Array`, one per record: seconds since the epoch, `NaN` when none), or
 //!   `null` when no record has one (JavaScript then fills `NaN`s itself);
 //! - `errors`: `[{ line, offset, message }]` for lines that did not parse.
@@ -90,6 +92,9 @@ const DICT_MAX_LEN: usize = 48;
 /// V8's longest string (2^29 - 24 UTF-16 units): all string values of one batch share one string.
 /// Below it every offset also fits a text cell (below 2^31).
 const MAX_TEXT_UNITS: usize = (1 << 29) - 24;
+/// The largest scratch array (cells and record shapes, in `u32`s) handed back for reuse: a 1 MiB
+/// piece of typical logs needs about 60,000.
+const MAX_SCRATCH_CELLS: usize = 1 << 20;
 /// Distinct dictionary entries kept per column.
 const DICT_PER_COLUMN: usize = 8;
 
@@ -99,13 +104,8 @@ struct Column {
     entries: Vec<(String, u32)>,
     hits: u32,
     misses: u32,
-}
-
-impl Column {
-    /// A column whose values mostly differ stops being looked up.
-    fn gave_up(&self) -> bool {
-        self.misses > 64 && self.misses > self.hits * 4
-    }
+    /// Set once the column's values mostly differ: it is no longer looked up.
+    gave_up: bool,
 }
 
 struct Shape {
@@ -113,11 +113,10 @@ struct Shape {
     columns: Vec<Column>,
 }
 
-/// Accumulates records and errors, then converts them to the JavaScript batch object. Values that are
-/// neither strings nor safe numbers (nested JSON, BigInts) are kept as they are, borrowing the input
-/// (`'a`), and become JavaScript values in `finish`.
+/// Where a batch's values go: text slices, cells, numbers, dictionary strings and extras. Kept apart
+/// from the shapes so that one column of a shape and the outputs can be borrowed together.
 #[derive(Default)]
-pub struct RecordBatch<'a> {
+struct Values<'a> {
     text: Vec<u8>,
     text_ascii: bool,
     utf16_len: usize,
@@ -126,6 +125,95 @@ pub struct RecordBatch<'a> {
     too_many: bool,
     dict: Vec<String>,
     extras: Vec<Value<'a>>,
+}
+
+impl<'a> Values<'a> {
+    /// Appends the cell of `value`, a value of `column`.
+    #[inline]
+    fn push(&mut self, column: &mut Column, value: &Value<'a>) {
+        let cell = match value {
+            Value::Str(text) => match self.dict_lookup(column, text) {
+                Some(id) => cell(Kind::Dict, id as usize),
+                None => {
+                    self.push_text(text);
+                    // The end of the slice; `finish` rejects a batch whose text is too long.
+                    Some(self.utf16_len.min(MAX_TEXT_UNITS) as u32)
+                }
+            },
+            other => self.other_cell(other),
+        };
+        self.too_many |= cell.is_none();
+        self.cells.push(cell.unwrap_or(0));
+    }
+
+    /// The cell of a value that is not a string.
+    fn other_cell(&mut self, value: &Value<'a>) -> Option<u32> {
+        match value {
+            Value::Int(number) if number.unsigned_abs() <= MAX_SAFE_INTEGER => {
+                self.push_number(*number as f64)
+            }
+            Value::UInt(number) if *number <= MAX_SAFE_INTEGER => self.push_number(*number as f64),
+            Value::Float(number) => self.push_number(*number),
+            Value::Bool(true) => cell(Kind::True, 0),
+            Value::Bool(false) => cell(Kind::False, 0),
+            Value::Null => cell(Kind::Null, 0),
+            other => {
+                self.extras.push(other.clone());
+                cell(Kind::Extra, self.extras.len() - 1)
+            }
+        }
+    }
+
+    fn push_number(&mut self, number: f64) -> Option<u32> {
+        self.numbers.push(number);
+        cell(Kind::Number, self.numbers.len() - 1)
+    }
+
+    #[inline]
+    fn push_text(&mut self, text: &str) {
+        self.text.extend_from_slice(text.as_bytes());
+        if text.is_ascii() {
+            self.utf16_len += text.len();
+        } else {
+            self.text_ascii = false;
+            self.utf16_len += text.encode_utf16().count();
+        }
+    }
+
+    /// The dictionary id of `text` in `column`, adding it while the column has room.
+    #[inline]
+    fn dict_lookup(&mut self, column: &mut Column, text: &str) -> Option<u32> {
+        if text.len() > DICT_MAX_LEN || column.gave_up {
+            return None;
+        }
+        if let Some(&(_, id)) =
+            column.entries.iter().find(|(entry, _)| same(entry.as_bytes(), text.as_bytes()))
+        {
+            column.hits += 1;
+            return Some(id);
+        }
+        self.dict_miss(column, text)
+    }
+
+    fn dict_miss(&mut self, column: &mut Column, text: &str) -> Option<u32> {
+        column.misses += 1;
+        column.gave_up = column.misses > 64 && column.misses > column.hits * 4;
+        if column.entries.len() < DICT_PER_COLUMN {
+            let id = self.dict.len() as u32;
+            self.dict.push(text.to_string());
+            column.entries.push((text.to_string(), id));
+            return Some(id);
+        }
+        None
+    }
+}
+
+/// Accumulates records and errors, then converts them to the JavaScript batch object. Values that are
+/// neither strings nor safe numbers (nested JSON, BigInts) are kept as they are, borrowing the input
+/// (`'a`), and become JavaScript values in `finish`.
+#[derive(Default)]
+pub struct RecordBatch<'a> {
+    values: Values<'a>,
     shape_ids: HashMap<String, u32>,
     shapes: Vec<Shape>,
     record_shapes: Vec<u32>,
@@ -143,9 +231,12 @@ impl<'a> RecordBatch<'a> {
         // A guess of one value per 16 input bytes saves most regrowth of the per-value columns.
         let values = input_len / 16;
         RecordBatch {
-            text: pool::take(input_len / 2),
-            text_ascii: true,
-            cells: pool::take(values),
+            values: Values {
+                text: pool::take(input_len / 2),
+                text_ascii: true,
+                cells: pool::take(values),
+                ..Values::default()
+            },
             record_shapes: pool::take(input_len / 128),
             ..RecordBatch::default()
         }
@@ -194,13 +285,13 @@ impl<'a> RecordBatch<'a> {
         }
         // Fast path: the same keys, in the same order, as the previous record (so no duplicates).
         if let Some(&last) = self.record_shapes.last() {
-            let keys = &self.shapes[last as usize].keys;
-            if keys.len() == fields.len()
-                && keys.iter().zip(fields).all(|(k, (key, _))| same(k.as_bytes(), key.as_bytes()))
+            let shape = &mut self.shapes[last as usize];
+            if shape.keys.len() == fields.len()
+                && shape.keys.iter().zip(fields).all(|(k, (key, _))| same(k.as_bytes(), key.as_bytes()))
             {
                 self.record_shapes.push(last);
-                for (position, (_, value)) in fields.iter().enumerate() {
-                    self.push_value(last as usize, position, value);
+                for ((_, value), column) in fields.iter().zip(shape.columns.iter_mut()) {
+                    self.values.push(column, value);
                 }
                 return;
             }
@@ -228,117 +319,72 @@ impl<'a> RecordBatch<'a> {
             }
         };
         self.record_shapes.push(shape_id);
-        for position in 0..self.order.len() {
-            let value = &fields[self.order[position]].1;
-            self.push_value(shape_id as usize, position, value);
+        let columns = &mut self.shapes[shape_id as usize].columns;
+        for (&field, column) in self.order.iter().zip(columns.iter_mut()) {
+            self.values.push(column, &fields[field].1);
         }
     }
 
-    fn push_value(&mut self, shape: usize, position: usize, value: &Value<'a>) {
-        let cell = match value {
-            Value::Str(text) => match self.dict_lookup(shape, position, text) {
-                Some(id) => cell(Kind::Dict, id as usize),
-                None => {
-                    self.push_text(text);
-                    // The end of the slice; `finish` rejects a batch whose text is too long.
-                    Some(self.utf16_len.min(MAX_TEXT_UNITS) as u32)
-                }
-            },
-            Value::Int(number) if number.unsigned_abs() <= MAX_SAFE_INTEGER => {
-                self.push_number(*number as f64)
-            }
-            Value::UInt(number) if *number <= MAX_SAFE_INTEGER => self.push_number(*number as f64),
-            Value::Float(number) => self.push_number(*number),
-            Value::Bool(true) => cell(Kind::True, 0),
-            Value::Bool(false) => cell(Kind::False, 0),
-            Value::Null => cell(Kind::Null, 0),
-            other => {
-                self.extras.push(other.clone());
-                cell(Kind::Extra, self.extras.len() - 1)
-            }
-        };
-        self.too_many |= cell.is_none();
-        self.cells.push(cell.unwrap_or(0));
-    }
-
-    fn push_number(&mut self, number: f64) -> Option<u32> {
-        self.numbers.push(number);
-        cell(Kind::Number, self.numbers.len() - 1)
-    }
-
-    fn push_text(&mut self, text: &str) {
-        self.text.extend_from_slice(text.as_bytes());
-        if text.is_ascii() {
-            self.utf16_len += text.len();
-        } else {
-            self.text_ascii = false;
-            self.utf16_len += text.encode_utf16().count();
-        }
-    }
-
-    /// The dictionary id of `text` in this column, adding it while the column has room.
-    fn dict_lookup(&mut self, shape: usize, position: usize, text: &str) -> Option<u32> {
-        if text.len() > DICT_MAX_LEN {
-            return None;
-        }
-        let column = &mut self.shapes[shape].columns[position];
-        if column.gave_up() {
-            return None;
-        }
-        if let Some(at) = column.entries.iter().position(|(entry, _)| same(entry.as_bytes(), text.as_bytes()))
-        {
-            column.hits += 1;
-            return Some(column.entries[at].1);
-        }
-        column.misses += 1;
-        if column.entries.len() < DICT_PER_COLUMN {
-            let id = self.dict.len() as u32;
-            self.dict.push(text.to_string());
-            column.entries.push((text.to_string(), id));
-            return Some(id);
-        }
-        None
-    }
-
-    /// Builds the JavaScript batch object described in the module documentation.
-    pub fn finish(&mut self, js: Js) -> napi::Result<sys::napi_value> {
-        if self.utf16_len > MAX_TEXT_UNITS || self.too_many {
+    /// Builds the JavaScript batch object described in the module documentation. `scratch` is the
+    /// `scratch` of the previous batch, if the caller is done with that batch's `cells`.
+    pub fn finish(&mut self, js: Js, scratch: Option<sys::napi_value>) -> napi::Result<sys::napi_value> {
+        if self.values.utf16_len > MAX_TEXT_UNITS || self.values.too_many {
             return Err(napi::Error::new(
                 napi::Status::InvalidArg,
                 format!(
                     "parseMany: one call holds more values than a batch can carry ({} UTF-16 units of \
                      strings, at most {MAX_TEXT_UNITS}; at most 2^28 numbers); parse in smaller pieces \
                      (parseStream / parseFile do)",
-                    self.utf16_len
+                    self.values.utf16_len
                 ),
             ));
         }
         let out = js.object()?;
-        let text = if self.text_ascii {
-            js.string_latin1(&self.text)?
+        let text = if self.values.text_ascii {
+            js.string_latin1(&self.values.text)?
         } else {
-            let text = std::str::from_utf8(&self.text)
+            let text = std::str::from_utf8(&self.values.text)
                 .map_err(|err| napi::Error::from_reason(format!("record batch text: {err}")))?;
             js.string(text)?
         };
         js.set(out, js.string("text")?, text)?;
-        pool::give(std::mem::take(&mut self.text));
-        js.set(out, js.string("cells")?, js.uint32_array(std::mem::take(&mut self.cells))?)?;
-        js.set(out, js.string("numbers")?, js.float64_array(std::mem::take(&mut self.numbers))?)?;
-        js.set(out, js.string("recordShapes")?, js.uint32_array(std::mem::take(&mut self.record_shapes))?)?;
+        pool::give(std::mem::take(&mut self.values.text));
+        // `cells` and `recordShapes` are read once, while the batch's objects are built, so they are
+        // views of one scratch array that the caller passes back for the next batch: no new
+        // ArrayBuffer (and its page faults and GC accounting) per batch.
+        let cells = std::mem::take(&mut self.values.cells);
+        let record_shapes = std::mem::take(&mut self.record_shapes);
+        let reusable = cells.len() + record_shapes.len() <= MAX_SCRATCH_CELLS;
+        let (views, whole) = js.uint32_parts(scratch.filter(|_| reusable), &[&cells, &record_shapes])?;
+        js.set(out, js.string("cells")?, views[0])?;
+        js.set(out, js.string("recordShapes")?, views[1])?;
+        let scratch = match (reusable, scratch) {
+            (true, _) => whole,
+            (false, Some(kept)) => kept,
+            (false, None) => js.null()?,
+        };
+        js.set(out, js.string("scratch")?, scratch)?;
+        pool::give(cells);
+        pool::give(record_shapes);
+        let numbers = if self.values.numbers.is_empty() {
+            js.null()?
+        } else {
+            js.float64_array(std::mem::take(&mut self.values.numbers))?
+        };
+        js.set(out, js.string("numbers")?, numbers)?;
         let timestamps = if self.any_timestamp {
             js.float64_array(std::mem::take(&mut self.timestamps))?
         } else {
             js.null()?
         };
         js.set(out, js.string("timestamps")?, timestamps)?;
-        let dict = js.array(self.dict.len())?;
-        for (index, entry) in self.dict.iter().enumerate() {
+        let dict = js.array(self.values.dict.len())?;
+        for (index, entry) in self.values.dict.iter().enumerate() {
             js.set_index(dict, index, js.string(entry)?)?;
         }
         js.set(out, js.string("dict")?, dict)?;
-        let extras = js.array(self.extras.len())?;
-        for (index, value) in self.extras.iter().enumerate() {
+        let extras = js.array(self.values.extras.len())?;
+        for (index, value) in self.values.extras.iter().enumerate() {
             js.set_index(extras, index, value_to_js(js, value)?)?;
         }
         js.set(out, js.string("extras")?, extras)?;

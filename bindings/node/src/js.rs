@@ -2,7 +2,7 @@
 //! that produce many objects (metric families, records). [`RawValue`] lets a `#[napi]` function
 //! return a value built this way.
 
-use napi::bindgen_prelude::{ToNapiValue, TypeName};
+use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName};
 use napi::{sys, Env, ValueType};
 
 use crate::errors::check;
@@ -19,6 +19,26 @@ impl ToNapiValue for RawValue {
 }
 
 impl TypeName for RawValue {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+/// A JavaScript argument taken as it is (its checks are the callee's).
+#[derive(Clone, Copy)]
+pub struct RawArg(pub sys::napi_value);
+
+impl FromNapiValue for RawArg {
+    unsafe fn from_napi_value(_env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        Ok(RawArg(value))
+    }
+}
+
+impl TypeName for RawArg {
     fn type_name() -> &'static str {
         "unknown"
     }
@@ -172,6 +192,94 @@ impl Js {
         let array = self.copied_typed_array(&items, kind);
         pool::give(items);
         array
+    }
+
+    /// Writes `parts` one after another into one `Uint32Array` and returns a view of each part (a
+    /// `Uint32Array` over that part only) and the whole array. The whole array is `scratch` when it is
+    /// a `Uint32Array` of its own `ArrayBuffer` with room for every part; otherwise a new one with some
+    /// headroom, which the caller can pass back as `scratch` next time. Views and the whole array share
+    /// memory, so a caller reuses `scratch` only after it is done with the previous views.
+    pub fn uint32_parts(
+        self,
+        scratch: Option<sys::napi_value>,
+        parts: &[&[u32]],
+    ) -> napi::Result<(Vec<sys::napi_value>, sys::napi_value)> {
+        let total: usize = parts.iter().map(|part| part.len()).sum();
+        let (whole, buffer, data) = match scratch.and_then(|array| self.uint32_room(array, total)) {
+            Some(found) => found,
+            None => {
+                let capacity = (total + total / 4).max(1024);
+                let mut data = std::ptr::null_mut();
+                let mut buffer = std::ptr::null_mut();
+                check(unsafe {
+                    sys::napi_create_arraybuffer(self.env, capacity * 4, &mut data, &mut buffer)
+                })?;
+                let mut whole = std::ptr::null_mut();
+                check(unsafe {
+                    sys::napi_create_typedarray(
+                        self.env,
+                        sys::TypedarrayType::uint32_array,
+                        capacity,
+                        buffer,
+                        0,
+                        &mut whole,
+                    )
+                })?;
+                (whole, buffer, data.cast::<u32>())
+            }
+        };
+        let mut views = Vec::with_capacity(parts.len());
+        let mut at = 0;
+        for part in parts {
+            // SAFETY: `data` is the start of an ArrayBuffer of at least `total` u32s (checked by
+            // `uint32_room` or just allocated; napi's allocations are aligned for any element type).
+            unsafe { std::ptr::copy_nonoverlapping(part.as_ptr(), data.add(at), part.len()) };
+            let mut view = std::ptr::null_mut();
+            check(unsafe {
+                sys::napi_create_typedarray(
+                    self.env,
+                    sys::TypedarrayType::uint32_array,
+                    part.len(),
+                    buffer,
+                    at * 4,
+                    &mut view,
+                )
+            })?;
+            views.push(view);
+            at += part.len();
+        }
+        Ok((views, whole))
+    }
+
+    /// `array`, its `ArrayBuffer` and its data when it is a `Uint32Array` that starts its buffer and
+    /// has room for `len` elements.
+    fn uint32_room(
+        self,
+        array: sys::napi_value,
+        len: usize,
+    ) -> Option<(sys::napi_value, sys::napi_value, *mut u32)> {
+        let mut is_typed = false;
+        check(unsafe { sys::napi_is_typedarray(self.env, array, &mut is_typed) }).ok()?;
+        if !is_typed {
+            return None;
+        }
+        let (mut kind, mut length, mut data, mut buffer, mut offset) =
+            (0, 0, std::ptr::null_mut(), std::ptr::null_mut(), 0);
+        check(unsafe {
+            sys::napi_get_typedarray_info(
+                self.env,
+                array,
+                &mut kind,
+                &mut length,
+                &mut data,
+                &mut buffer,
+                &mut offset,
+            )
+        })
+        .ok()?;
+        let usable =
+            kind == sys::TypedarrayType::uint32_array && offset == 0 && length >= len && !data.is_null();
+        usable.then_some((array, buffer, data.cast::<u32>()))
     }
 
     fn copied_typed_array<T: Copy>(

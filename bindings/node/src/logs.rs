@@ -110,18 +110,47 @@ impl FromNapiValue for BatchInput {
                 )
             });
         }
-        let mut len = 0;
-        check(unsafe { sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut len) })?;
-        let mut text: Vec<u8> = pool::take(len + 1);
-        let mut written = 0;
-        // SAFETY: `text` has room for `len + 1` bytes (the UTF-8 and napi's NUL terminator); napi
-        // writes at most that many and reports how many bytes of text it wrote.
-        check(unsafe {
-            sys::napi_get_value_string_utf8(env, value, text.as_mut_ptr().cast(), len + 1, &mut written)
-        })?;
-        unsafe { text.set_len(written.min(len)) };
+        // One pass when the text is mostly ASCII: copy into a buffer sized from the UTF-16 length
+        // (known without reading the string), and only when that was too small ask napi for the
+        // exact UTF-8 length (a second pass over the string) and copy again.
+        let mut units = 0;
+        check(unsafe { sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut units) })?;
+        // (The guess, not the pooled buffer's capacity, bounds the copy, so where the second copy
+        // starts does not depend on what the pool holds.)
+        let guess = units + units / 8 + 16;
+        let mut text: Vec<u8> = pool::take(guess);
+        let mut written = copy_utf8(env, value, &mut text, guess)?;
+        // napi writes whole characters only (at most 4 bytes each) and keeps a byte for its NUL, so
+        // room left for one more character means the whole string was copied.
+        if written + 5 > guess {
+            let mut len = 0;
+            check(unsafe { sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut len) })?;
+            pool::give(text);
+            text = pool::take(len + 1);
+            written = copy_utf8(env, value, &mut text, len + 1)?.min(len);
+        }
+        // SAFETY: napi initialised the first `written` bytes (within the capacity, see copy_utf8).
+        unsafe { text.set_len(written) };
         Ok(BatchInput::Text(text))
     }
+}
+
+/// Copies the UTF-8 of the string `value` into the first `room` bytes of `text`'s buffer (as much as
+/// fits, whole characters only, and napi's NUL) and returns how many bytes of text napi wrote;
+/// `text`'s length is left as it was (0).
+fn copy_utf8(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    text: &mut Vec<u8>,
+    room: usize,
+) -> napi::Result<usize> {
+    let room = room.min(text.capacity());
+    let mut written = 0;
+    // SAFETY: napi writes at most `room` bytes, within `text`'s capacity.
+    check(unsafe {
+        sys::napi_get_value_string_utf8(env, value, text.as_mut_ptr().cast(), room, &mut written)
+    })?;
+    Ok(written.min(room.saturating_sub(1)))
 }
 
 impl TypeName for BatchInput {
@@ -224,7 +253,7 @@ impl JsParser {
     #[napi(ts_args_type = "data: string | Buffer", ts_return_type = "unknown")]
     pub fn parse_many_batch(&self, env: Env, data: BatchInput) -> napi::Result<RawValue> {
         let mut batch = RecordBatch::parse(&self.inner, data.bytes(), 0);
-        Ok(RawValue(batch.finish(Js::new(&env))?))
+        Ok(RawValue(batch.finish(Js::new(&env), None)?))
     }
 
     /// Starts parsing every line of `data` into a sequence of columnar batches: a large input is

@@ -20,7 +20,7 @@ use napi_derive::napi;
 use srekit::logs::{whole_lines_prefix, Parser};
 
 use crate::batch::RecordBatch;
-use crate::js::{Js, RawValue};
+use crate::js::{Js, RawArg, RawValue};
 use crate::logs::BatchInput;
 
 /// Inputs shorter than this are parsed in one piece on the calling thread.
@@ -268,9 +268,11 @@ impl BatchStream {
 
 #[napi]
 impl BatchStream {
-    /// The next batch, or `null` when every line has been returned.
-    #[napi(ts_return_type = "unknown")]
-    pub fn next(&mut self, env: Env) -> napi::Result<RawValue> {
+    /// The next batch, or `null` when every line has been returned. `scratch`, the previous batch's
+    /// `scratch`, lets this batch reuse its memory (see [`crate::batch`]).
+    #[napi(ts_args_type = "scratch?: Uint32Array | null", ts_return_type = "unknown")]
+    pub fn next(&mut self, env: Env, scratch: Option<RawArg>) -> napi::Result<RawValue> {
+        let scratch = scratch.map(|arg| arg.0);
         let js = Js::new(&env);
         let Some(input) = self.input.as_ref() else { return Ok(RawValue(js.null()?)) };
         // SAFETY: `input` outlives this call, and the batch is finished (copied into JavaScript)
@@ -281,11 +283,11 @@ impl BatchStream {
             State::Inline(parser) => {
                 let mut batch = RecordBatch::parse(parser, data, 0);
                 self.state = State::Done;
-                Ok(RawValue(batch.finish(js)?))
+                Ok(RawValue(batch.finish(js, scratch)?))
             }
             State::Pipelined(pipeline) => {
                 if let Some(mut batch) = pipeline.next_batch(data)? {
-                    return Ok(RawValue(batch.finish(js)?));
+                    return Ok(RawValue(batch.finish(js, scratch)?));
                 }
                 self.close();
                 Ok(RawValue(js.null()?))
