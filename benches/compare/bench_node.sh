@@ -16,3 +16,15 @@ npm install --prefix "$peers" --no-audit --no-fund --loglevel=error \
   logfmt@1 ltsv@2 prom-client@15 systeminformation@5
 
 SREKIT_BENCH_PEERS="$peers" node "$root/benches/compare/node_bench.js"
+
+# The log parsers again with the whole process on one CPU: the ratio when neither side has a second
+# core (srekit's parseMany then parses on the calling thread; V8's GC helpers share the one CPU too).
+if command -v taskset >/dev/null && [ "$(nproc)" -gt 1 ]; then
+  echo "-- one CPU (taskset -c 0), log parsers only"
+  SREKIT_BENCH_PEERS="$peers" SREKIT_BENCH_ONLY=logs taskset -c 0 node "$root/benches/compare/node_bench.js"
+fi
+
+# And with a larger young generation for both sides (a Node flag an application can choose; see the
+# README): batch parsing is then bound by parsing, not by promoting live records out of a full one.
+echo "-- node --max-semi-space-size=64 (both sides), log parsers only"
+SREKIT_BENCH_PEERS="$peers" SREKIT_BENCH_ONLY=logs node --max-semi-space-size=64 "$root/benches/compare/node_bench.js"

@@ -276,15 +276,23 @@ async function benchHost() {
   report('host', 'collectHostAsync() vs systeminformation (load, mem, fsSize, disksIO, networkStats)', mine, theirs, 'systeminformation', 0)
 }
 
+// SREKIT_BENCH_ONLY=logs,rules,encode,host picks sections (all by default). bench_node.sh runs the
+// log sections a second time pinned to one CPU (taskset), where neither side gets a second core: not
+// srekit's parsing thread, not V8's GC helpers.
 async function main() {
   const os = require('node:os')
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${LINES} lines, median of ${RUNS} runs`)
+  const only = new Set((process.env.SREKIT_BENCH_ONLY || 'logs,rules,encode,host').split(','))
+  const usable = os.availableParallelism()
+  console.log(
+    `node ${process.version}, ${os.cpus().length} CPUs (${usable} usable by this process), load average ` +
+      `${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${LINES} lines, median of ${RUNS} runs`,
+  )
   const records = makeRecords(LINES)
-  benchLogs(records)
-  if (typeof srekit.LogRules === 'function') benchRules(records)
-  await benchEncode()
-  await benchHost()
-  console.log('summary ' + JSON.stringify(summary))
+  if (only.has('logs')) benchLogs(records)
+  if (only.has('rules') && typeof srekit.LogRules === 'function') benchRules(records)
+  if (only.has('encode')) await benchEncode()
+  if (only.has('host')) await benchHost()
+  console.log('summary ' + JSON.stringify({ usable_cpus: usable, ...summary }))
 }
 
 if (require.main === module) {
