@@ -166,19 +166,9 @@ impl Js {
         check(unsafe { sys::napi_set_element(self.env, array, index as u32, value) })
     }
 
-    /// A `Uint32Array` over `items` (handed to JavaScript without a copy where the runtime allows).
-    pub fn uint32_array(self, items: Vec<u32>) -> napi::Result<sys::napi_value> {
-        self.typed_array(items, sys::TypedarrayType::uint32_array)
-    }
-
     /// A `Float64Array` over `items`.
     pub fn float64_array(self, items: Vec<f64>) -> napi::Result<sys::napi_value> {
         self.typed_array(items, sys::TypedarrayType::float64_array)
-    }
-
-    /// A `Uint8Array` over `items`.
-    pub fn uint8_array(self, items: Vec<u8>) -> napi::Result<sys::napi_value> {
-        self.typed_array(items, sys::TypedarrayType::uint8_array)
     }
 
     /// Copies `items` into a new typed array of `kind` and gives the `Vec` back to its pool. (An
@@ -205,27 +195,13 @@ impl Js {
         parts: &[&[u32]],
     ) -> napi::Result<(Vec<sys::napi_value>, sys::napi_value)> {
         let total: usize = parts.iter().map(|part| part.len()).sum();
+        let uint32 = sys::TypedarrayType::uint32_array;
         let (whole, buffer, data) = match scratch.and_then(|array| self.uint32_room(array, total)) {
             Some(found) => found,
             None => {
                 let capacity = (total + total / 4).max(1024);
-                let mut data = std::ptr::null_mut();
-                let mut buffer = std::ptr::null_mut();
-                check(unsafe {
-                    sys::napi_create_arraybuffer(self.env, capacity * 4, &mut data, &mut buffer)
-                })?;
-                let mut whole = std::ptr::null_mut();
-                check(unsafe {
-                    sys::napi_create_typedarray(
-                        self.env,
-                        sys::TypedarrayType::uint32_array,
-                        capacity,
-                        buffer,
-                        0,
-                        &mut whole,
-                    )
-                })?;
-                (whole, buffer, data.cast::<u32>())
+                let (buffer, data) = self.array_buffer(capacity * 4)?;
+                (self.typed_view(uint32, buffer, 0, capacity)?, buffer, data.cast::<u32>())
             }
         };
         let mut views = Vec::with_capacity(parts.len());
@@ -234,18 +210,7 @@ impl Js {
             // SAFETY: `data` is the start of an ArrayBuffer of at least `total` u32s (checked by
             // `uint32_room` or just allocated; napi's allocations are aligned for any element type).
             unsafe { std::ptr::copy_nonoverlapping(part.as_ptr(), data.add(at), part.len()) };
-            let mut view = std::ptr::null_mut();
-            check(unsafe {
-                sys::napi_create_typedarray(
-                    self.env,
-                    sys::TypedarrayType::uint32_array,
-                    part.len(),
-                    buffer,
-                    at * 4,
-                    &mut view,
-                )
-            })?;
-            views.push(view);
+            views.push(self.typed_view(uint32, buffer, at * 4, part.len())?);
             at += part.len();
         }
         Ok((views, whole))
@@ -288,17 +253,34 @@ impl Js {
         kind: sys::napi_typedarray_type,
     ) -> napi::Result<sys::napi_value> {
         let byte_len = std::mem::size_of_val(items);
-        let mut data = std::ptr::null_mut();
-        let mut buffer = std::ptr::null_mut();
-        check(unsafe { sys::napi_create_arraybuffer(self.env, byte_len, &mut data, &mut buffer) })?;
+        let (buffer, data) = self.array_buffer(byte_len)?;
         if byte_len > 0 {
             // SAFETY: napi just allocated `byte_len` writable bytes at `data`; `T: Copy` has no drop glue.
             unsafe {
                 std::ptr::copy_nonoverlapping(items.as_ptr().cast::<u8>(), data.cast::<u8>(), byte_len)
             };
         }
+        self.typed_view(kind, buffer, 0, items.len())
+    }
+
+    /// A new `ArrayBuffer` of `byte_len` bytes and its data.
+    fn array_buffer(self, byte_len: usize) -> napi::Result<(sys::napi_value, *mut std::ffi::c_void)> {
+        let mut data = std::ptr::null_mut();
+        let mut buffer = std::ptr::null_mut();
+        check(unsafe { sys::napi_create_arraybuffer(self.env, byte_len, &mut data, &mut buffer) })?;
+        Ok((buffer, data))
+    }
+
+    /// A typed array of `kind` and `len` elements over `buffer` from `byte_offset`.
+    fn typed_view(
+        self,
+        kind: sys::napi_typedarray_type,
+        buffer: sys::napi_value,
+        byte_offset: usize,
+        len: usize,
+    ) -> napi::Result<sys::napi_value> {
         let mut array = std::ptr::null_mut();
-        check(unsafe { sys::napi_create_typedarray(self.env, kind, items.len(), buffer, 0, &mut array) })?;
+        check(unsafe { sys::napi_create_typedarray(self.env, kind, len, buffer, byte_offset, &mut array) })?;
         Ok(array)
     }
 }
