@@ -4,11 +4,12 @@ CARGO ?= cargo
 
 .PHONY: test test-rust test-python test-node test-e2e test-fuzz bench fuzz fmt lint
 
-test: test-rust test-python test-node test-e2e test-fuzz
+# Every suite, each run even when an earlier one failed, ending with one overall count line.
+test:
+	scripts/test-all.sh
 
 test-rust:
-	$(CARGO) test --workspace --all-targets
-	$(CARGO) test --workspace --doc
+	scripts/test-rust.sh
 
 test-python:
 	scripts/test-python.sh

@@ -1,17 +1,40 @@
 #!/usr/bin/env bash
 # End-to-end checks beyond `cargo test` (whose exporter/tests/ already start the real exporter,
 # Prometheus and node_exporter): the examples/sre-stack deployment files are checked by the real tools.
-set -euo pipefail
+# Each check is counted as it really ends; the last line is `test-e2e: N passed, N failed, N skipped`.
+set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/count.sh
 stack=examples/sre-stack
-promtool check rules "$stack/alerts.yml"
-promtool check config "$stack/prometheus.yml"
-python3 -m json.tool "$stack/grafana-dashboard.json" >/dev/null
-python3 - "$stack/grafana-dashboard.json" <<'PY'
+passed=0
+failed=0
+
+check() {
+  local name=$1
+  shift
+  local out
+  if out=$("$@" 2>&1); then
+    passed=$((passed + 1))
+    echo "ok   $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name"
+    echo "$out" | sed 's/^/     /'
+  fi
+}
+
+dashboard_queries() {
+  python3 - "$stack/grafana-dashboard.json" <<'PY'
 import json, sys
 dash = json.load(open(sys.argv[1]))
 exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
 assert len(exprs) >= 8, exprs
 print(f"grafana-dashboard.json: {len(dash['panels'])} panels, {len(exprs)} queries")
 PY
-echo "test-e2e: 3 passed, 0 failed"
+}
+
+check "promtool check rules $stack/alerts.yml" promtool check rules "$stack/alerts.yml"
+check "promtool check config $stack/prometheus.yml" promtool check config "$stack/prometheus.yml"
+check "grafana-dashboard.json is JSON with >= 8 queries" dashboard_queries
+record_counts test-e2e "$passed" "$failed" 0
+[ "$failed" -eq 0 ]

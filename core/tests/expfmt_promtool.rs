@@ -2,32 +2,15 @@
 //! package; scripts/install-deps.sh installs it). Well-named metrics must draw no finding at all.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+#[path = "../../tests/support/support.rs"]
+mod support;
 
 use srekit::expfmt::{encode_to_string, Format};
 use srekit::metrics::{HistogramVec, MetricFamily, Registry};
-
-/// Runs `promtool check metrics` on `text`; returns its exit code and combined output.
-fn promtool_check(text: &str) -> (i32, String) {
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool not found: install Debian's `prometheus` package (scripts/install-deps.sh does)");
-    child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write to promtool");
-    let out = child.wait_with_output().expect("promtool ran");
-    let mut report = String::from_utf8_lossy(&out.stdout).into_owned();
-    report.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), report)
-}
+use support::Lint;
 
 fn assert_clean(text: &str) {
-    let (code, report) = promtool_check(text);
-    assert_eq!(code, 0, "promtool findings:\n{report}\n--- input ---\n{text}");
-    assert!(report.trim().is_empty(), "promtool printed:\n{report}");
+    support::assert_promtool(text.as_bytes(), Lint::Clean);
 }
 
 /// The benchmark data set: 10,000 counter series with 3 labels plus 50 histograms x 20 label sets.
@@ -112,18 +95,18 @@ fn families_in_node_exporter_style_are_lint_clean() {
     // node_exporter's own meminfo names are camelCase, which promtool's linter flags (it flags the real
     // node_exporter's output the same way); anything else would be our fault.
     let text = encode_to_string(&[cpu, mem, info], Format::Text);
-    let (code, report) = promtool_check(&text);
-    assert_eq!(code, 3, "expected only lint findings:\n{report}");
-    for finding in report.lines().filter(|l| !l.trim().is_empty()) {
-        assert!(finding.contains("camelCase"), "unexpected finding {finding:?}\n{text}");
-    }
+    support::assert_promtool(text.as_bytes(), Lint::Host);
+    assert!(
+        support::promtool_check(text.as_bytes(), Lint::Clean).is_err(),
+        "the camelCase name draws a finding"
+    );
 }
 
 #[test]
 fn promtool_really_rejects_bad_input() {
     // The check above is only meaningful if promtool fails on broken text.
-    let (code, _) = promtool_check("bad{a=\"1\" 1\n");
-    assert_ne!(code, 0);
-    let (code, report) = promtool_check("# TYPE x counter\nx 1\n");
-    assert_ne!(code, 0, "a counter without _total and help should draw lint findings: {report}");
+    let parse_error = support::promtool_check(b"bad{a=\"1\" 1\n", Lint::Host).unwrap_err();
+    assert!(parse_error.contains("could not parse"), "{parse_error}");
+    let lint = support::promtool_check(b"# TYPE x counter\nx 1\n", Lint::Host);
+    assert!(lint.is_err(), "a counter without _total and help draws findings the host policy does not allow");
 }

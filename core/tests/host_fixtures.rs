@@ -7,17 +7,8 @@ use srekit::host::{CollectError, HostCollector, HostConfig};
 use srekit::metrics::MetricFamily;
 use std::path::{Path, PathBuf};
 
-/// Families whose values depend on the machine running the test (statfs of the fixture directory,
-/// timings); the golden file has `<volatile>` in place of their values.
-const VOLATILE: [&str; 7] = [
-    "node_textfile_mtime_seconds",
-    "node_filesystem_avail_bytes",
-    "node_filesystem_free_bytes",
-    "node_filesystem_size_bytes",
-    "node_filesystem_files",
-    "node_filesystem_files_free",
-    "node_scrape_collector_duration_seconds",
-];
+#[path = "../../tests/support/support.rs"]
+mod support;
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/host/basic")
@@ -52,15 +43,18 @@ fn success(families: &[MetricFamily], collector: &str) -> Option<f64> {
     value(families, "node_scrape_collector_success", &[("collector", collector)])
 }
 
-/// Text output with the values of [`VOLATILE`] families masked and the fixture's absolute path
+/// Text output with the values of the volatile families (tests/support/volatile-metrics.txt) masked and the fixture's absolute path
 /// written `<fixture>`.
 fn masked_text(families: &[MetricFamily]) -> String {
     let text =
         encode_to_string(families, Format::Text).replace(&fixture().display().to_string(), "<fixture>");
+    let volatile_families = support::volatile_metrics();
     text.lines()
         .map(|line| {
             let volatile = !line.starts_with('#')
-                && VOLATILE.iter().any(|v| line.starts_with(v) && line[v.len()..].starts_with(['{', ' ']));
+                && volatile_families
+                    .iter()
+                    .any(|v| line.starts_with(v) && line[v.len()..].starts_with(['{', ' ']));
             match line.rsplit_once(' ') {
                 Some((series, _)) if volatile => format!("{series} <volatile>\n"),
                 _ => format!("{line}\n"),

@@ -2,6 +2,9 @@
 //! restarts and crashes through the checkpoint files, the background runner's latency, and promtool on
 //! the output.
 
+#[path = "../../tests/support/support.rs"]
+mod support;
+
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
@@ -183,27 +186,10 @@ fn config_errors_are_clear() {
 
 #[test]
 fn text_output_passes_promtool() {
-    let Ok(promtool) = which("promtool") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     append(&dir.path().join("api.log"), "status=200 ms=5 trace_id=a\nstatus=404 ms=250\n");
     let mut pipeline = Pipeline::new(&config(dir.path(), "")).expect("pipeline");
     pipeline.poll();
     let text = pipeline.metrics().encode_to_string(Format::Text);
-    let mut child = std::process::Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run promtool");
-    child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("feed promtool");
-    let output = child.wait_with_output().expect("promtool output");
-    let report =
-        String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
-    assert!(!report.contains("error"), "promtool: {report}\n{text}");
-}
-
-fn which(name: &str) -> Result<std::path::PathBuf, ()> {
-    let path = std::env::var_os("PATH").ok_or(())?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file()).ok_or(())
+    support::assert_promtool(text.as_bytes(), support::Lint::Clean);
 }

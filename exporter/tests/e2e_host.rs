@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
+#[path = "../../tests/support/support.rs"]
+mod support;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -114,30 +116,12 @@ fn custom_telemetry_path_and_sigterm() {
     assert_eq!(exporter.terminate(Duration::from_secs(10)), Some(0), "clean exit on SIGTERM");
 }
 
-/// promtool's findings for a body: exit code and the set of finding lines.
-fn promtool_findings(body: &[u8]) -> (i32, BTreeSet<String>) {
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool (Debian's prometheus package)");
-    child.stdin.take().unwrap().write_all(body).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (
-        out.status.code().unwrap_or(-1),
-        text.lines().filter(|l| !l.trim().is_empty()).map(String::from).collect(),
-    )
-}
-
 #[test]
 fn collect_output_passes_promtool_like_node_exporter() {
     let out = Command::new(exporter_binary()).arg("collect").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (code, ours) = promtool_findings(&out.stdout);
-    assert!(code == 0 || code == 3, "promtool could not parse our output: {ours:?}");
+    support::assert_promtool(&out.stdout, support::Lint::Host);
+    let ours = support::promtool_findings(&out.stdout).1;
 
     // The real node_exporter's output draws lint findings for its own names (camelCase meminfo names,
     // `_bits`); ours may draw those and no others.
@@ -153,7 +137,7 @@ fn collect_output_passes_promtool_like_node_exporter() {
         http_get(port, "/metrics", &[]).map(|r| r.status == 200).unwrap_or(false)
     })
     .unwrap();
-    let theirs = promtool_findings(&http_get(port, "/metrics", &[]).unwrap().body).1;
+    let theirs = support::promtool_findings(&http_get(port, "/metrics", &[]).unwrap().body).1;
     let extra: Vec<&String> = ours.difference(&theirs).collect();
     assert!(extra.is_empty(), "findings node_exporter does not have: {extra:?}");
 }

@@ -4,20 +4,40 @@ value normalising so Python results compare with the JSON vectors ("+Inf"/"-Inf"
 import json
 import math
 import pathlib
+import subprocess
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors"
+SUPPORT = REPO / "tests" / "support"
 
 
 def load_vectors(relative):
-    """The JSON file under tests/vectors, or a skip naming it when this checkout lacks it."""
+    """The JSON file under tests/vectors (part of every checkout: a missing file fails the test)."""
     path = VECTORS / relative
-    if not path.exists():
-        pytest.skip("shared vector file %s not in this checkout" % relative)
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def volatile_metrics():
+    """The families whose values depend on the machine running the test (tests/support/volatile-metrics.txt)."""
+    text = (SUPPORT / "volatile-metrics.txt").read_text(encoding="utf-8")
+    return [l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#")]
+
+
+def promtool_check(text, host=False):
+    """The one promtool policy (tests/support/promtool-check): None when `text` passes, else the findings.
+
+    promtool is required; a missing promtool fails the test with the command that installs it."""
+    if isinstance(text, str):
+        text = text.encode()
+    args = [str(SUPPORT / "promtool-check")] + (["--host"] if host else [])
+    done = subprocess.run(args, input=text, capture_output=True)
+    report = (done.stdout + done.stderr).decode(errors="replace")
+    if done.returncode == 2:
+        pytest.fail(report)
+    return None if done.returncode == 0 else report
 
 
 def json_float(value):

@@ -5,23 +5,13 @@ machine-dependent values masked."""
 import pytest
 
 import srekit
-from helpers import REPO
+from helpers import REPO, promtool_check, volatile_metrics
 
 FIXTURE = REPO / "tests" / "fixtures" / "host" / "basic"
 GOLDEN = FIXTURE.parent / "basic.expected.prom"
 
 # As in core/tests/host_fixtures.rs: values that depend on the machine running the test.
-VOLATILE = [
-    "node_textfile_mtime_seconds",
-    "node_filesystem_avail_bytes",
-    "node_filesystem_free_bytes",
-    "node_filesystem_size_bytes",
-    "node_filesystem_files",
-    "node_filesystem_files_free",
-    "node_scrape_collector_duration_seconds",
-]
-
-pytestmark = pytest.mark.skipif(not GOLDEN.exists(), reason="host fixture not in this checkout")
+VOLATILE = volatile_metrics()
 
 
 def fixture_kwargs():
@@ -47,6 +37,11 @@ def masked(text):
 def test_fixture_text_matches_the_rust_golden_file():
     actual = masked(srekit.collect_host_text(**fixture_kwargs()).decode())
     assert actual == GOLDEN.read_text()
+
+
+def test_fixture_text_passes_promtool_like_node_exporter():
+    text = srekit.collect_host_text(**fixture_kwargs())
+    assert promtool_check(text, host=True) is None, promtool_check(text, host=True)
 
 
 def test_fixture_families_encode_back_to_the_same_text():

@@ -9,6 +9,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families 
 from prometheus_client.parser import text_string_to_metric_families as text_families
 
 import srekit
+from helpers import promtool_check
 
 
 def samples_of(families):
@@ -207,3 +208,14 @@ def test_nan_and_negative_counter_increments_are_rejected_and_change_nothing():
         with pytest.raises(srekit.MetricError):
             c.inc(bad)
     assert c.get() == 2.0
+
+
+def test_promtool_accepts_the_text_output():
+    registry = srekit.Registry()
+    registry.counter("http_requests_total", "Requests.", ["method"]).labels("GET").inc()
+    registry.histogram("http_request_duration_seconds", "Latency.", ["method"]).labels("GET").observe(0.2)
+    registry.gauge("queue_depth", "Depth.").set(3)
+    body = registry.encode("text")
+    assert promtool_check(body) is None, promtool_check(body)
+    # The policy really fails: a counter without _total or help draws a finding.
+    assert promtool_check(b"# TYPE x counter\nx 1\n") is not None
