@@ -1,6 +1,7 @@
 //! `srekit-exporter`: serves host metrics (node_exporter's names) and log-derived metrics on `/metrics`.
 //! With no arguments it serves on `:9100/metrics`; `collect` prints one scrape and exits.
 
+mod basic_auth;
 mod cli;
 mod config;
 mod parse_cmd;

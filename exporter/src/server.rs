@@ -12,7 +12,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{
-    HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE,
+    HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER,
     WWW_AUTHENTICATE,
 };
 use hyper::server::conn::http1;
@@ -24,8 +24,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::basic_auth::{BasicAuth, Verdict};
 use crate::scrape::{accepts_gzip, gzip, Scraper};
-use crate::web_config::{BasicAuth, WebConfig};
+use crate::web_config::WebConfig;
 
 /// Settings of the server.
 #[derive(Debug, Clone)]
@@ -167,12 +168,23 @@ async fn route(state: &State, request: &Request<Incoming>, is_metrics: bool) -> 
     if let Some(auth) = &state.auth {
         let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
         // /healthz stays open so liveness probes need no credentials.
-        if request.uri().path() != "/healthz" && !auth.allows(header) {
-            let mut response = text_response(StatusCode::UNAUTHORIZED, "unauthorized\n");
-            response
-                .headers_mut()
-                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"srekit\""));
-            return response;
+        if request.uri().path() != "/healthz" {
+            match auth.check(header).await {
+                Verdict::Allowed => {}
+                Verdict::Denied => {
+                    let mut response = text_response(StatusCode::UNAUTHORIZED, "unauthorized\n");
+                    response
+                        .headers_mut()
+                        .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"srekit\""));
+                    return response;
+                }
+                Verdict::Busy => {
+                    let mut response =
+                        text_response(StatusCode::TOO_MANY_REQUESTS, "too many authentication attempts\n");
+                    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+                    return response;
+                }
+            }
         }
     }
     if request.method() != Method::GET && request.method() != Method::HEAD {

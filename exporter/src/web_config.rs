@@ -2,14 +2,15 @@
 //! `tls_server_config.cert_file` / `key_file` and `basic_auth_users` holding bcrypt hashes). Relative
 //! file paths are resolved against the config file's directory, as the exporter toolkit does.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use base64::Engine;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
+
+use crate::basic_auth::BasicAuth;
 
 /// Why a web config could not be used; each names the file or key at fault.
 #[derive(Debug)]
@@ -80,7 +81,8 @@ impl WebConfig {
                     return Err(WebConfigError::BadHash(user.clone()));
                 }
             }
-            Some(BasicAuth { users: file.basic_auth_users, verified: Arc::new(Mutex::new(HashMap::new())) })
+            let users = file.basic_auth_users;
+            Some(BasicAuth::new(users).map_err(|e| WebConfigError::BadHash(format!("(dummy hash: {e})")))?)
         };
         Ok(WebConfig { tls, auth })
     }
@@ -105,63 +107,9 @@ fn tls_acceptor(cert_file: &Path, key_file: &Path) -> Result<tokio_rustls::TlsAc
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Basic-auth users with bcrypt hashes. Successful checks are remembered (bcrypt is deliberately
-/// slow; Prometheus scrapes every few seconds with the same credentials).
-#[derive(Clone)]
-pub struct BasicAuth {
-    users: BTreeMap<String, String>,
-    verified: Arc<Mutex<HashMap<String, String>>>,
-}
-
-impl BasicAuth {
-    /// True when an `Authorization` header holds a known user with the right password.
-    pub fn allows(&self, authorization: Option<&str>) -> bool {
-        let Some(encoded) = authorization.and_then(|h| h.strip_prefix("Basic ")) else { return false };
-        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
-            return false;
-        };
-        let Ok(decoded) = String::from_utf8(decoded) else { return false };
-        let Some((user, password)) = decoded.split_once(':') else { return false };
-        let Some(hash) = self.users.get(user) else { return false };
-        if let Ok(verified) = self.verified.lock() {
-            if verified.get(user).is_some_and(|known| known == password) {
-                return true;
-            }
-        }
-        let ok = bcrypt::verify(password, hash).unwrap_or(false);
-        if ok {
-            if let Ok(mut verified) = self.verified.lock() {
-                verified.insert(user.to_string(), password.to_string());
-            }
-        }
-        ok
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn auth_for(user: &str, password: &str) -> BasicAuth {
-        let hash = bcrypt::hash(password, 4).expect("hash");
-        BasicAuth { users: [(user.to_string(), hash)].into(), verified: Arc::default() }
-    }
-
-    fn header(user: &str, password: &str) -> String {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
-    }
-
-    #[test]
-    fn basic_auth_checks_user_and_password() {
-        let auth = auth_for("prometheus", "s3cret");
-        assert!(auth.allows(Some(&header("prometheus", "s3cret"))));
-        assert!(auth.allows(Some(&header("prometheus", "s3cret"))), "cached check");
-        assert!(!auth.allows(Some(&header("prometheus", "wrong"))));
-        assert!(!auth.allows(Some(&header("mallory", "s3cret"))));
-        assert!(!auth.allows(Some("Basic !!!not-base64")));
-        assert!(!auth.allows(Some("Bearer x")));
-        assert!(!auth.allows(None));
-    }
 
     #[test]
     fn unknown_keys_and_bad_hashes_are_named() {
