@@ -63,6 +63,9 @@ pub struct WebFlags {
     /// Seconds a whole connection may last (request and response together).
     #[arg(long = "web.write-timeout", default_value_t = 60.0, global = true)]
     pub write_timeout: f64,
+    /// Maximum number of open client connections; a connection beyond it is closed at once.
+    #[arg(long = "web.max-connections", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
+    pub max_connections: u32,
 }
 
 /// Flags that configure the host collectors (node_exporter's names).

@@ -146,6 +146,7 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
     let settings = server::ServerSettings {
         telemetry_path: cli.web.telemetry_path.clone(),
         max_requests: cli.web.max_requests,
+        max_connections: cli.web.max_connections as usize,
         read_timeout: Duration::from_secs_f64(cli.web.read_timeout.max(0.001)),
         write_timeout: Duration::from_secs_f64(cli.web.write_timeout.max(0.001)),
     };

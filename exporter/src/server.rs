@@ -12,12 +12,12 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{
-    HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER,
-    WWW_AUTHENTICATE,
+    HeaderValue, ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH,
+    CONTENT_TYPE, HOST, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Method, Request, Response, StatusCode, Version};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -33,6 +33,8 @@ use crate::web_config::WebConfig;
 pub struct ServerSettings {
     pub telemetry_path: String,
     pub max_requests: usize,
+    /// Open connections at most; one beyond it is closed as soon as it is accepted.
+    pub max_connections: usize,
     pub read_timeout: Duration,
     pub write_timeout: Duration,
 }
@@ -76,6 +78,9 @@ pub async fn serve(
         auth: web.auth,
     });
     let graceful = Arc::new(GracefulShutdown::new());
+    let connection_slots = Arc::new(Semaphore::new(state.settings.max_connections.max(1)));
+    let mut refused_since_warning = 0u64;
+    let mut last_warning: Option<tokio::time::Instant> = None;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -89,10 +94,25 @@ pub async fn serve(
                         continue;
                     }
                 };
+                let Ok(slot) = connection_slots.clone().try_acquire_owned() else {
+                    // Over --web.max-connections: closed at once, so a flood cannot hold memory.
+                    drop(stream);
+                    refused_since_warning += 1;
+                    if last_warning.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+                        log::warn!(
+                            "{refused_since_warning} connections closed at once: {} open already (--web.max-connections)",
+                            state.settings.max_connections
+                        );
+                        refused_since_warning = 0;
+                        last_warning = Some(tokio::time::Instant::now());
+                    }
+                    continue;
+                };
                 let state = state.clone();
                 let graceful = graceful.clone();
                 let tls = web.tls.clone();
                 tokio::spawn(async move {
+                    let _slot = slot;
                     match tls {
                         None => serve_connection(stream, state, &graceful).await,
                         Some(acceptor) => {
@@ -158,13 +178,20 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<Full<Byte
         counter.inc();
     }
     if request.method() == Method::HEAD {
-        let (parts, _) = response.into_parts();
+        // HEAD answers with the headers GET would have, Content-Length included (RFC 9110 9.3.2).
+        let (mut parts, body) = response.into_parts();
+        let length = hyper::body::Body::size_hint(&body).exact().unwrap_or(0);
+        parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
         return Response::from_parts(parts, Full::new(Bytes::new()));
     }
     response
 }
 
 async fn route(state: &State, request: &Request<Incoming>, is_metrics: bool) -> Response<Full<Bytes>> {
+    // RFC 9112 3.2: an HTTP/1.1 request without Host is answered 400.
+    if request.version() == Version::HTTP_11 && !request.headers().contains_key(HOST) {
+        return text_response(StatusCode::BAD_REQUEST, "HTTP/1.1 request without a Host header\n");
+    }
     if let Some(auth) = &state.auth {
         let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
         // /healthz stays open so liveness probes need no credentials.

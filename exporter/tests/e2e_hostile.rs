@@ -1,5 +1,6 @@
 //! Slow and hostile clients: a thousand idle half-sent requests (slowloris) do not stop a normal scrape
-//! from answering within a second, and the read timeout closes them.
+//! from answering within a second, and the read timeout closes them; a flood beyond
+//! `--web.max-connections` is closed at once and leaves memory bounded.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
@@ -12,7 +13,8 @@ use common::*;
 
 #[test]
 fn slowloris_does_not_block_scrapes() {
-    let (_exporter, port) = start_exporter(&["--web.read-timeout=3"]);
+    // Room for the thousand idle clients and the scrapes (the default cap is 512).
+    let (_exporter, port) = start_exporter(&["--web.read-timeout=3", "--web.max-connections=1100"]);
     let mut idle = Vec::new();
     for _ in 0..1000 {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -54,4 +56,70 @@ fn scrapes_beyond_the_concurrency_cap_wait_for_a_slot() {
         .collect();
     let statuses: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+}
+
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() / 1024.0
+}
+
+/// How the server treated `stream`: "closed" when it closed it without answering.
+fn outcome(stream: &mut TcpStream) -> String {
+    stream.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let mut buf = [0u8; 64];
+    match stream.read(&mut buf) {
+        Ok(0) => "closed".into(),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => "closed".into(),
+        Err(e) => format!("error {e}"),
+        Ok(n) => format!("answered {:?}", String::from_utf8_lossy(&buf[..n])),
+    }
+}
+
+#[test]
+fn a_connection_flood_beyond_the_cap_is_closed_at_once_and_memory_stays_bounded() {
+    let (exporter, port) = start_exporter(&["--web.max-connections=256", "--web.read-timeout=30"]);
+    let pid = exporter.child.id();
+    assert_eq!(http_get(port, "/metrics", &[]).unwrap().status, 200);
+    let idle_rss = rss_mb(pid);
+    let mut peak = idle_rss;
+    // Waves of 1,000 half-sent requests, held open, then dropped: 6,000 connections in all.
+    for _wave in 0..6 {
+        let mut streams = Vec::new();
+        for _ in 0..1000 {
+            let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { continue };
+            let _ = stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: ");
+            streams.push(stream);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        peak = peak.max(rss_mb(pid));
+        let outcomes: Vec<String> = streams.iter_mut().skip(700).take(50).map(outcome).collect();
+        assert!(outcomes.iter().all(|o| o == "closed"), "beyond the cap of 256: {outcomes:?}");
+        drop(streams);
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    // Serving goes on, and the memory of the flood is given back.
+    assert_eq!(http_get(port, "/metrics", &[]).unwrap().status, 200);
+    let after = rss_mb(pid);
+    assert!(peak <= 64.0, "RSS peaked at {peak:.1} MB during the flood (idle {idle_rss:.1} MB)");
+    assert!(after <= 2.0 * idle_rss.max(8.0), "RSS {after:.1} MB after the flood, {idle_rss:.1} MB idle");
+    println!("RSS idle {idle_rss:.1} MB, peak {peak:.1} MB, after {after:.1} MB");
+}
+
+#[test]
+fn http11_without_host_gets_400_and_head_carries_the_length() {
+    let (_exporter, port) = start_exporter(&[]);
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    // HTTP/1.0 needs no Host.
+    assert_eq!(http_get(port, "/healthz", &[]).unwrap().status, 200);
+
+    let head = http_request(port, "HEAD", "/", &[]).unwrap();
+    let get = http_get(port, "/", &[]).unwrap();
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("content-length"), Some(get.body.len().to_string().as_str()));
 }
