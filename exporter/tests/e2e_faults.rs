@@ -276,3 +276,33 @@ fn disk_full_while_writing_the_checkpoint() {
         "nothing before the checkpoint is counted again"
     );
 }
+
+/// Symlink loops under a `**` pattern (`ln -s . a; ln -s . b`) made the old glob walk exponential:
+/// nothing was read and SIGTERM never ended the process. The walk enters each directory once.
+#[test]
+fn symlink_loops_under_double_star_neither_stall_reading_nor_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("logs/deep/er")).unwrap();
+    for (link, target) in
+        [("logs/a", "."), ("logs/b", "."), ("logs/deep/c", ".."), ("logs/deep/er/d", "../..")]
+    {
+        std::os::unix::fs::symlink(target, root.join(link)).unwrap();
+    }
+    std::fs::write(root.join("logs/deep/er/app.log"), "").unwrap();
+    let config = format!(
+        "[state]\ndirectory = \"{state}\"\n\n[[inputs]]\nname = \"app\"\npaths = [\"{logs}/**/*.log\"]\nformat = \"logfmt\"\n\n[[metrics]]\nname = \"app_events_total\"\nhelp = \"Events.\"\nkind = \"counter\"\nlabels = [\"kind\"]\n",
+        state = root.join("state").display(),
+        logs = root.join("logs").display()
+    );
+    std::fs::write(root.join("srekit.toml"), config).unwrap();
+    let (mut exporter, port) = start_exporter(&[
+        &format!("--config.file={}", root.join("srekit.toml").display()),
+        "--collector.disable-defaults",
+        "--collector.loadavg",
+    ]);
+    append(&root.join("logs/deep/er/app.log"), "kind=a\nkind=a\n");
+    wait_until(Duration::from_secs(10), || sample(port, "app_events_total{kind=\"a\"}") == Some(2.0))
+        .expect("lines under the looping tree are counted once each");
+    assert_eq!(exporter.terminate(Duration::from_secs(5)), Some(0), "SIGTERM ends the exporter within 5 s");
+}

@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub use checkpoint::{Checkpoint, CheckpointEntry, CHECKPOINT_VERSION};
-pub use discover::Patterns;
+pub use discover::{Patterns, Scan, MAX_SCAN_ENTRIES};
 pub use identity::{Fingerprint, Inode, FINGERPRINT_BYTES};
 
 use super::split::{LineSplitter, SplitEvent, DEFAULT_MAX_LINE_LENGTH};
@@ -344,7 +344,18 @@ impl Tailer {
 
     /// Opens matching files not followed yet; marks followed files no matching path leads to as rotated.
     fn discover(&mut self, start: Start, stats: &mut PollStats) {
-        let matching = self.patterns.matching_files();
+        let scan = self.patterns.scan();
+        if scan.truncated {
+            let first = self.options.paths.first().cloned().unwrap_or_default();
+            stats.errors.push((
+                PathBuf::from(first),
+                io::Error::other(format!(
+                    "file discovery stopped after {} directory entries (symlink loops or a huge tree under a pattern?)",
+                    discover::MAX_SCAN_ENTRIES
+                )),
+            ));
+        }
+        let matching = scan.files;
         let by_inode: HashMap<Inode, &PathBuf> =
             matching.iter().map(|(path, inode)| (*inode, path)).collect();
         for followed in &mut self.files {
