@@ -7,11 +7,11 @@
 //! only used in the process that built it, and a forked child builds its own on first use.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use srekit::host::{HostCollector, HostConfig, HostOption, HostOptionDefault};
+use srekit::host::{HostCollector, HostCollectorCache, HostConfig, HostOption, HostOptionDefault};
 
 use crate::errors::HostError;
 use crate::expfmt::format_from_name;
@@ -59,24 +59,6 @@ fn host_config(
     Ok(config)
 }
 
-/// A started collector and the process it was started in (its worker threads exist only there).
-struct Started {
-    pid: u32,
-    collector: Arc<HostCollector>,
-}
-
-impl Started {
-    fn new(config: &HostConfig) -> PyResult<Started> {
-        let collector =
-            HostCollector::new(config.clone()).map_err(|err| HostError::new_err(err.to_string()))?;
-        Ok(Started { pid: std::process::id(), collector: Arc::new(collector) })
-    }
-
-    fn is_current(&self) -> bool {
-        self.pid == std::process::id()
-    }
-}
-
 /// The process-wide cached collector for `config` (the core's bounded cache).
 fn shared(config: &HostConfig) -> PyResult<Arc<HostCollector>> {
     srekit::host::shared_host_collector(config).map_err(|err| HostError::new_err(err.to_string()))
@@ -105,18 +87,15 @@ fn collect_encoded<'py>(
 #[pyclass(module = "srekit", name = "Host", frozen)]
 pub(crate) struct PyHost {
     config: HostConfig,
-    started: Mutex<Started>,
+    /// This instance's collector, restarted once in a child after `fork()` (the core's cache of one
+    /// keeps track of the process it was started in).
+    started: HostCollectorCache,
 }
 
 impl PyHost {
     /// This process's collector (rebuilt once in a child after `fork()`).
     fn collector(&self) -> PyResult<Arc<HostCollector>> {
-        let mut started =
-            self.started.lock().map_err(|_| HostError::new_err("host collector lock poisoned"))?;
-        if !started.is_current() {
-            *started = Started::new(&self.config)?;
-        }
-        Ok(Arc::clone(&started.collector))
+        self.started.get_or_start(&self.config).map_err(|err| HostError::new_err(err.to_string()))
     }
 }
 
@@ -136,8 +115,9 @@ impl PyHost {
     ) -> PyResult<Self> {
         let config =
             host_config(collectors, [procfs, sysfs, rootfs], textfile_directory, udev_data, options)?;
-        let started = Mutex::new(Started::new(&config)?);
-        Ok(PyHost { config, started })
+        let host = PyHost { config, started: HostCollectorCache::new(1) };
+        host.collector()?;
+        Ok(host)
     }
 
     /// The enabled collectors' names, sorted.
