@@ -181,7 +181,11 @@ export interface ExpositionError extends Error {
 // ---------------------------------------------------------------------------------------------------
 // Host metrics
 
-/** Options of a host collection; every field is optional and defaults as node_exporter does. */
+/**
+ * Options of a host collection; every field is optional and defaults as node_exporter does. Besides
+ * the roots and collector lists, one key per entry of `hostOptions()` (test/host.test.js checks they
+ * agree); an unknown key throws.
+ */
 export interface HostOptions {
   /** Where procfs is mounted (`/proc`; node_exporter `--path.procfs`). Use `/host/proc` in a container. */
   procfs?: string
@@ -273,6 +277,19 @@ export declare function collectHostTextAsync(options?: HostOptions, format?: Exp
 export declare function allHostCollectors(): string[]
 /** The collectors enabled by default (node_exporter's Linux defaults). */
 export declare function defaultHostCollectors(): string[]
+/** One node_exporter collector option, as `hostOptions()` lists it. */
+export interface HostOptionInfo {
+  /** The key in `HostOptions` (`netdevDeviceExclude`). */
+  name: string
+  /** node_exporter's flag without dashes (`collector.netdev.device-exclude`). */
+  flag: string
+  type: 'string' | 'boolean'
+  /** The default (`null`: no filter). */
+  default: string | boolean | null
+  help: string
+}
+/** The node_exporter collector options `HostOptions` takes (the core's table). */
+export declare function hostOptions(): HostOptionInfo[]
 
 // ---------------------------------------------------------------------------------------------------
 // Logs

@@ -13,19 +13,10 @@ const { parseLogfmt, parseLtsv, parseJson, parseRegex } = logs.oneLineParsers(na
 
 metrics.install(native)
 
-// Host collection. A HostCollector keeps one worker thread per collector, so the free functions reuse
-// one collector per distinct options object (compared by value; the 16 most recent are kept).
-const hostCollectors = new Map()
+// Host collection. A HostCollector keeps its worker threads, so the free functions take theirs from the
+// core's bounded cache (one per distinct options, the least recently used dropped when full).
 function hostCollector(options) {
-  const key = JSON.stringify(options || {})
-  let collector = hostCollectors.get(key)
-  if (collector === undefined) {
-    collector = new native.HostCollector(options || {})
-    // bounded: a collector holds threads; the oldest is dropped (and its threads end when collected)
-    if (hostCollectors.size >= 16) hostCollectors.delete(hostCollectors.keys().next().value)
-    hostCollectors.set(key, collector)
-  }
-  return collector
+  return native.sharedHostCollector(options)
 }
 
 function collectHost(options) {
@@ -101,6 +92,7 @@ module.exports = {
   collectHostTextAsync,
   allHostCollectors: native.allHostCollectors,
   defaultHostCollectors: native.defaultHostCollectors,
+  hostOptions: native.hostOptions,
   // metrics
   Registry: native.Registry,
   CounterVec: native.CounterVec,

@@ -1,12 +1,12 @@
-//! Command-line interface: node_exporter-compatible flags (including one `--collector.<name>` and
-//! `--no-collector.<name>` pair per host collector, generated from the core's catalog) and the
-//! subcommands `serve` (the default), `collect`, `parse` and `check`.
+//! Command-line interface: node_exporter-compatible flags (the host options' flags generated from the
+//! core's option table, and one `--collector.<name>` / `--no-collector.<name>` pair per host collector
+//! from the core's catalog) and the subcommands `serve` (the default), `collect`, `parse` and `check`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
-use srekit::host::{all_collectors, HostConfig, HostError};
+use srekit::host::{all_collectors, host_options, HostConfig, HostError, HostOption, HostOptionDefault};
 
 /// srekit-exporter: host metrics with node_exporter's names, plus metrics derived from log files.
 #[derive(Debug, Parser)]
@@ -92,56 +92,50 @@ pub struct HostFlags {
     /// Seconds each collector may take before it reports success 0 (srekit's addition).
     #[arg(long = "collector.timeout", default_value_t = 5.0, global = true)]
     pub collector_timeout: f64,
-    /// Regexp of diskstats devices to exclude.
-    #[arg(long = "collector.diskstats.device-exclude", global = true)]
-    pub diskstats_device_exclude: Option<String>,
-    /// Regexp of diskstats devices to include (mutually exclusive with the exclude).
-    #[arg(long = "collector.diskstats.device-include", global = true)]
-    pub diskstats_device_include: Option<String>,
-    /// Regexp of mount points to exclude for the filesystem collector.
-    #[arg(long = "collector.filesystem.mount-points-exclude", global = true)]
-    pub filesystem_mount_points_exclude: Option<String>,
-    /// Regexp of filesystem types to exclude for the filesystem collector.
-    #[arg(long = "collector.filesystem.fs-types-exclude", global = true)]
-    pub filesystem_fs_types_exclude: Option<String>,
-    /// Regexp of net devices to exclude (e.g. `^(lo|veth.*)$` to drop container churn).
-    #[arg(long = "collector.netdev.device-exclude", global = true)]
-    pub netdev_device_exclude: Option<String>,
-    /// Regexp of net devices to include.
-    #[arg(long = "collector.netdev.device-include", global = true)]
-    pub netdev_device_include: Option<String>,
-    /// Regexp of net devices to ignore for the netclass collector.
-    #[arg(long = "collector.netclass.ignored-devices", global = true)]
-    pub netclass_device_exclude: Option<String>,
-    /// Ignore net devices whose speed is invalid (negative) in the netclass collector.
-    #[arg(long = "collector.netclass.ignore-invalid-speed", global = true)]
-    pub netclass_ignore_invalid_speed: bool,
-    /// Regexp of power supplies to ignore for the powersupplyclass collector.
-    #[arg(long = "collector.powersupply.ignored-supplies", global = true)]
-    pub powersupply_ignored_supplies: Option<String>,
-    /// Regexp of tape devices to ignore for the tapestats collector.
-    #[arg(long = "collector.tapestats.ignored-devices", global = true)]
-    pub tapestats_ignored_devices: Option<String>,
-    /// Export RAPL counters as `node_rapl_joules_total` with a `rapl_zone` label.
-    #[arg(long = "collector.rapl.enable-zone-label", global = true)]
-    pub rapl_zone_label: bool,
-    /// Regexp of systemd units to include (matched against the whole unit name).
-    #[arg(long = "collector.systemd.unit-include", global = true)]
-    pub systemd_unit_include: Option<String>,
-    /// Regexp of systemd units to exclude (matched against the whole unit name).
-    #[arg(long = "collector.systemd.unit-exclude", global = true)]
-    pub systemd_unit_exclude: Option<String>,
-    /// Regexp of /proc/vmstat fields to return.
-    #[arg(long = "collector.vmstat.fields", global = true)]
-    pub vmstat_fields: Option<String>,
-    /// Regexp of /proc/net/{netstat,snmp,snmp6} fields to return.
-    #[arg(long = "collector.netstat.fields", global = true)]
-    pub netstat_fields: Option<String>,
 }
 
-/// The full command, with the generated per-collector flags.
+/// The full command, with the generated flags: one per host option of the core's table
+/// ([`host_options`]; a switch also gets `--no-<flag>`, as kingpin gives node_exporter), and one
+/// `--collector.<name>` / `--no-collector.<name>` pair per collector.
 pub fn command() -> Command {
     let mut cmd = <Cli as clap::CommandFactory>::command();
+    for option in host_options() {
+        cmd = match option.default {
+            HostOptionDefault::Text(default) => {
+                let help = match default {
+                    Some(default) => format!("{} [default: {default:?}]", option.help),
+                    None => option.help.to_string(),
+                };
+                cmd.arg(
+                    clap::Arg::new(option.flag)
+                        .long(option.flag)
+                        .value_name(option.flag.to_uppercase())
+                        .global(true)
+                        .help(help),
+                )
+            }
+            HostOptionDefault::Switch(default) => {
+                let negated = format!("no-{}", option.flag);
+                let on = format!("{} [default: {}]", option.help, if default { "on" } else { "off" });
+                cmd.arg(
+                    clap::Arg::new(option.flag)
+                        .long(option.flag)
+                        .action(ArgAction::SetTrue)
+                        .overrides_with(negated.clone())
+                        .global(true)
+                        .help(on),
+                )
+                .arg(
+                    clap::Arg::new(negated.clone())
+                        .long(negated)
+                        .action(ArgAction::SetTrue)
+                        .overrides_with(option.flag)
+                        .global(true)
+                        .help(format!("Turn --{} off.", option.flag)),
+                )
+            }
+        };
+    }
     for name in all_collectors() {
         cmd = cmd
             .arg(
@@ -180,28 +174,22 @@ pub fn host_config(flags: &HostFlags, matches: &ArgMatches) -> Result<HostConfig
     config.udev_data = flags.udev_data.clone();
     config.textfile_directory = flags.textfile_directory.clone();
     config.collector_timeout = Duration::from_secs_f64(flags.collector_timeout.max(0.001));
-    let overrides = [
-        (&flags.diskstats_device_exclude, &mut config.diskstats_device_exclude),
-        (&flags.diskstats_device_include, &mut config.diskstats_device_include),
-        (&flags.filesystem_mount_points_exclude, &mut config.filesystem_mount_points_exclude),
-        (&flags.filesystem_fs_types_exclude, &mut config.filesystem_fs_types_exclude),
-        (&flags.netdev_device_exclude, &mut config.netdev_device_exclude),
-        (&flags.netdev_device_include, &mut config.netdev_device_include),
-        (&flags.netclass_device_exclude, &mut config.netclass_device_exclude),
-        (&flags.powersupply_ignored_supplies, &mut config.powersupply_ignored_supplies),
-        (&flags.tapestats_ignored_devices, &mut config.tapestats_ignored_devices),
-        (&flags.systemd_unit_include, &mut config.systemd_unit_include),
-        (&flags.systemd_unit_exclude, &mut config.systemd_unit_exclude),
-        (&flags.vmstat_fields, &mut config.vmstat_fields),
-        (&flags.netstat_fields, &mut config.netstat_fields),
-    ];
-    for (flag, setting) in overrides {
-        if flag.is_some() {
-            *setting = flag.clone();
+    for option in host_options() {
+        match option.default {
+            HostOptionDefault::Text(_) => {
+                if let Some(text) = matches.get_one::<String>(option.flag) {
+                    config.set_option(option.name, HostOption::Text(text))?;
+                }
+            }
+            HostOptionDefault::Switch(_) => {
+                if matches.get_flag(option.flag) {
+                    config.set_option(option.name, HostOption::Switch(true))?;
+                } else if matches.get_flag(&format!("no-{}", option.flag)) {
+                    config.set_option(option.name, HostOption::Switch(false))?;
+                }
+            }
         }
     }
-    config.netclass_ignore_invalid_speed = flags.netclass_ignore_invalid_speed;
-    config.rapl_zone_label = flags.rapl_zone_label;
     if flags.disable_defaults {
         config.disable_defaults();
     }
@@ -261,6 +249,48 @@ mod tests {
         let config = host_config(&cli.host, &matches).expect("valid config");
         assert!(config.powersupply_ignored_supplies.is_none() && !config.rapl_zone_label);
         assert!(!config.netclass_ignore_invalid_speed);
+    }
+
+    #[test]
+    fn every_host_option_has_its_flag_and_reaches_the_config() {
+        let cmd = command();
+        let longs: Vec<&str> = cmd.get_arguments().filter_map(|arg| arg.get_long()).collect();
+        for option in host_options() {
+            assert!(longs.contains(&option.flag), "--{} is a flag", option.flag);
+            let (args, expected) = match option.default {
+                HostOptionDefault::Text(_) => {
+                    (vec![format!("--{}=^x$", option.flag)], "Some(\"^x$\")".to_string())
+                }
+                HostOptionDefault::Switch(true) => {
+                    (vec![format!("--no-{}", option.flag)], "false".to_string())
+                }
+                HostOptionDefault::Switch(false) => (vec![format!("--{}", option.flag)], "true".to_string()),
+            };
+            let matches = command()
+                .try_get_matches_from(std::iter::once("x".to_string()).chain(args))
+                .unwrap_or_else(|err| panic!("--{}: {err}", option.flag));
+            let cli = Cli::from_arg_matches(&matches).expect("valid");
+            let config = host_config(&cli.host, &matches).expect("valid config");
+            let debug = format!("{config:?}");
+            assert!(
+                debug.contains(&format!("{}: {expected}", option.name)),
+                "--{} sets {}",
+                option.flag,
+                option.name
+            );
+        }
+    }
+
+    #[test]
+    fn switch_flags_take_the_last_of_on_and_off() {
+        let (cli, matches) = parse_args(&["x", "--no-collector.cpu.guest", "--collector.cpu.guest"]);
+        assert!(host_config(&cli.host, &matches).expect("valid config").cpu_guest);
+        let (cli, matches) =
+            parse_args(&["x", "--collector.netdev.netlink", "--no-collector.netdev.netlink"]);
+        assert!(!host_config(&cli.host, &matches).expect("valid config").netlink);
+        let (cli, matches) = parse_args(&["x"]);
+        let config = host_config(&cli.host, &matches).expect("valid config");
+        assert!(config.cpu_guest && config.netlink);
     }
 
     #[test]

@@ -161,3 +161,43 @@ test('filter and switch options reach the collectors (node_exporter flag semanti
   assert.ok(vmstat({ vmstatFields: '.*' }) > vmstat({}))
   assert.throws(() => new srekit.HostCollector({ netdevDeviceExclude: '(' }), /invalid regex for netdev_device_exclude/)
 })
+
+// The keys of `interface HostOptions` in index.d.ts with their types, e.g. { cpuGuest: 'boolean' }.
+function declaredHostOptions() {
+  const text = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
+  const body = /^export interface HostOptions \{([\s\S]*?)^\}/m.exec(text)[1]
+  return Object.fromEntries([...body.matchAll(/^ {2}(\w+)\?: ([\w[\]]+)$/gm)].map((m) => [m[1], m[2]]))
+}
+
+test('index.d.ts declares every host option of the core table with its type', () => {
+  const options = srekit.hostOptions()
+  assert.ok(options.length >= 19)
+  const declared = declaredHostOptions()
+  for (const option of options) {
+    assert.equal(declared[option.name], option.type, `HostOptions.${option.name}`)
+    assert.match(option.flag, /^collector\./)
+  }
+  const others = ['procfs', 'sysfs', 'rootfs', 'udevData', 'textfileDirectory', 'collectorTimeoutMs', 'disableDefaults', 'enable', 'disable']
+  assert.deepEqual(Object.keys(declared).sort(), [...others, ...options.map((o) => o.name)].sort())
+})
+
+test('every host option of the table is accepted with its type and refused with the other', () => {
+  for (const option of srekit.hostOptions()) {
+    const good = option.type === 'string' ? '^x$' : !option.default
+    const collector = new srekit.HostCollector({ disableDefaults: true, enable: ['loadavg'], [option.name]: good })
+    assert.deepEqual(collector.collectors(), ['loadavg'])
+    const bad = option.type === 'string' ? true : '^x$'
+    assert.throws(() => new srekit.HostCollector({ disableDefaults: true, enable: ['loadavg'], [option.name]: bad }), new RegExp(`host option ${option.name}\\b`))
+  }
+  assert.throws(() => srekit.collectHost({ disableDefaults: true, enable: ['loadavg'], noSuchOption: 1 }), /unknown host option "noSuchOption"/)
+  // undefined and null keep the default
+  assert.deepEqual(new srekit.HostCollector({ disableDefaults: true, enable: ['loadavg'], cpuGuest: undefined, netdevDeviceExclude: null }).collectors(), ['loadavg'])
+})
+
+test('collectHost reuses one collector per distinct options', () => {
+  const options = { disableDefaults: true, enable: ['loadavg'], cpuGuest: false }
+  const first = srekit.collectHost(options)
+  const again = srekit.collectHost({ ...options })
+  assert.deepEqual(first.map((f) => f.name), again.map((f) => f.name))
+  assert.ok(srekit.collectHostText({ disableDefaults: true, enable: ['uname'] }).includes('node_uname_info'))
+})

@@ -31,6 +31,7 @@ __all__ = [
     "collect_host_text",
     "content_type",
     "default_collectors",
+    "host_options",
     "is_valid_label_name",
     "is_valid_metric_name",
     "negotiate",
@@ -148,7 +149,8 @@ _PathArg = Union[str, "os.PathLike[str]"]
 
 class _HostOptions(TypedDict, total=False):
     """node_exporter's collector flags as keywords (`--collector.netdev.device-exclude` is
-    `netdev_device_exclude`); `None` keeps the default."""
+    `netdev_device_exclude`); `None` keeps the default. One key per entry of `host_options()`
+    (tests/test_host.py checks they agree)."""
 
     diskstats_device_exclude: Optional[str]
     diskstats_device_include: Optional[str]
@@ -209,6 +211,15 @@ def collect_host_text(
 ) -> bytes: ...
 def all_collectors() -> List[str]: ...
 def default_collectors() -> List[str]: ...
+
+class _HostOptionInfo(TypedDict):
+    name: str
+    flag: str
+    type: Literal["str", "bool"]
+    default: Union[str, bool, None]
+    help: str
+
+def host_options() -> List[_HostOptionInfo]: ...
 
 # ---- logs ----
 

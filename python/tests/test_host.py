@@ -112,3 +112,47 @@ def test_collection_works_in_a_forked_child():
     results, seconds = report.split()
     assert results == "1,1"
     assert float(seconds) < 2.0
+
+
+def stub_host_option_annotations():
+    """The `_HostOptions` TypedDict of the installed package's stub, as {key: annotation source}."""
+    import ast
+    import pathlib
+
+    stub = pathlib.Path(srekit.__file__).with_name("__init__.pyi")
+    tree = ast.parse(stub.read_text())
+    typed_dict = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "_HostOptions")
+    return {
+        node.target.id: ast.unparse(node.annotation)
+        for node in typed_dict.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+
+
+def test_the_stub_types_every_host_option_of_the_core_table():
+    options = srekit.host_options()
+    assert len(options) >= 19
+    wanted = {o["name"]: f"Optional[{o['type']}]" for o in options}
+    assert stub_host_option_annotations() == wanted
+
+
+def test_every_host_option_is_a_keyword_and_checks_its_kind():
+    for option in srekit.host_options():
+        assert option["flag"].startswith("collector.") and option["help"]
+        good = "^x$" if option["type"] == "str" else (not option["default"])
+        host = srekit.Host(collectors=["loadavg"], **{option["name"]: good})
+        assert host.collectors == ["loadavg"]
+        bad = True if option["type"] == "str" else "^x$"
+        with pytest.raises(srekit.HostError, match=option["name"]):
+            srekit.Host(collectors=["loadavg"], **{option["name"]: bad})
+    with pytest.raises(srekit.HostError, match="unknown host option"):
+        srekit.collect_host(collectors=["loadavg"], no_such_option="x")
+
+
+def test_one_shot_collection_reuses_collectors_per_options():
+    # Different options, different collectors; the same options again are answered from the cache.
+    first = srekit.collect_host(collectors=["loadavg"], cpu_guest=False)
+    again = srekit.collect_host(collectors=["loadavg"], cpu_guest=False)
+    assert [f.name for f in first] == [f.name for f in again]
+    text = srekit.collect_host_text("text", collectors=["uname"], netlink=False)
+    assert b"node_uname_info" in text

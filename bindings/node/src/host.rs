@@ -1,17 +1,18 @@
 //! Host metrics for JavaScript: `HostCollector` (keeps its collector threads between collections),
 //! `collect()` / `collectText()` on the calling thread and `collectAsync()` / `collectTextAsync()` that
-//! run on libuv's thread pool (napi `AsyncTask`) and resolve a Promise. The `collectHost*` free
-//! functions in `index.js` reuse one collector per distinct options object.
+//! run on libuv's thread pool (napi `AsyncTask`) and resolve a Promise. The options follow the core's
+//! option table (`hostOptions()`); the `collectHost*` free functions in `index.js` take their
+//! collector from the core's bounded cache (`sharedHostCollector`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::AsyncTask;
+use napi::bindgen_prelude::{AsyncTask, Either, FromNapiValue, Object, Unknown};
 use napi::{Env, Task};
 use napi_derive::napi;
 use srekit::expfmt::{encode_to_string, Format};
-use srekit::host::{self, HostCollector, HostConfig, HostOption};
+use srekit::host::{self, HostCollector, HostConfig, HostOption, HostOptionDefault, HostOptionKind};
 use srekit::metrics::MetricFamily;
 
 use crate::errors::invalid_arg;
@@ -19,88 +20,72 @@ use crate::families::families_to_js;
 use crate::js::{Js, RawValue};
 use crate::registry::format_from_name;
 
-/// Options of a host collector; every field is optional and defaults as node_exporter does.
-#[napi(object)]
-#[derive(Default)]
-pub struct HostOptions {
-    /// Where procfs is mounted (`/proc`; node_exporter `--path.procfs`).
-    pub procfs: Option<String>,
-    /// Where sysfs is mounted (`/sys`).
-    pub sysfs: Option<String>,
-    /// Where the root filesystem is mounted (`/`).
-    pub rootfs: Option<String>,
-    /// udev's block device database (`/run/udev/data`).
-    pub udev_data: Option<String>,
-    /// Directory of `*.prom` files for the textfile collector.
-    pub textfile_directory: Option<String>,
-    /// Per-collector deadline in milliseconds (5000).
-    pub collector_timeout_ms: Option<f64>,
-    /// Start from no collector instead of node_exporter's defaults.
-    pub disable_defaults: Option<bool>,
-    /// Collectors to add (see `allHostCollectors()`).
-    pub enable: Option<Vec<String>>,
-    /// Collectors to remove.
-    pub disable: Option<Vec<String>>,
-    /// Regex of block devices to drop (node_exporter `--collector.diskstats.device-exclude`; `''`:
-    /// none).
-    pub diskstats_device_exclude: Option<String>,
-    /// Regex of block devices to keep (`--collector.diskstats.device-include`).
-    pub diskstats_device_include: Option<String>,
-    /// Regex of mount points to drop (`--collector.filesystem.mount-points-exclude`).
-    pub filesystem_mount_points_exclude: Option<String>,
-    /// Regex of filesystem types to drop (`--collector.filesystem.fs-types-exclude`).
-    pub filesystem_fs_types_exclude: Option<String>,
-    /// Regex of network devices to keep (`--collector.netdev.device-include`).
-    pub netdev_device_include: Option<String>,
-    /// Regex of network devices to drop (`--collector.netdev.device-exclude`, `^lo$`; `''`: none).
-    pub netdev_device_exclude: Option<String>,
-    /// Regex of network devices to keep in netclass.
-    pub netclass_device_include: Option<String>,
-    /// Regex of network devices to drop from netclass (`--collector.netclass.ignored-devices`).
-    pub netclass_device_exclude: Option<String>,
-    /// Skip invalid (negative) interface speeds (`--collector.netclass.ignore-invalid-speed`).
-    pub netclass_ignore_invalid_speed: Option<bool>,
-    /// Regex of /proc/vmstat fields to export (`--collector.vmstat.fields`).
-    pub vmstat_fields: Option<String>,
-    /// Regex of netstat/snmp fields to export (`--collector.netstat.fields`).
-    pub netstat_fields: Option<String>,
-    /// Export `node_cpu_guest_seconds_total` (`--collector.cpu.guest`, on by default).
-    pub cpu_guest: Option<bool>,
-    /// Regex of power supplies to drop (`--collector.powersupply.ignored-supplies`).
-    pub powersupply_ignored_supplies: Option<String>,
-    /// Regex of tape devices to drop (`--collector.tapestats.ignored-devices`).
-    pub tapestats_ignored_devices: Option<String>,
-    /// One `node_rapl_joules_total` family with a `rapl_zone` label
-    /// (`--collector.rapl.enable-zone-label`).
-    pub rapl_zone_label: Option<bool>,
-    /// Regex of systemd units to keep, matched against the whole name
-    /// (`--collector.systemd.unit-include`).
-    pub systemd_unit_include: Option<String>,
-    /// Regex of systemd units to drop (`--collector.systemd.unit-exclude`).
-    pub systemd_unit_exclude: Option<String>,
-    /// D-Bus address of the system bus, e.g. `unix:path=/host/run/dbus/system_bus_socket`.
-    pub systemd_bus_address: Option<String>,
-    /// Read netdev and netclass from rtnetlink when the roots are `/proc` and `/sys` (on by default).
-    pub netlink: Option<bool>,
+/// The keys of the options object besides the node_exporter collector options of the core's table
+/// (which Node takes camelCased: `netdevDeviceExclude` for `netdev_device_exclude`).
+const OTHER_KEYS: [&str; 9] = [
+    "procfs",
+    "sysfs",
+    "rootfs",
+    "udevData",
+    "textfileDirectory",
+    "collectorTimeoutMs",
+    "disableDefaults",
+    "enable",
+    "disable",
+];
+
+/// `snake_case` as `camelCase`.
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
-/// Builds the core configuration from JavaScript options.
-pub fn host_config(options: HostOptions) -> napi::Result<HostConfig> {
+/// The option `key` of `options`; `undefined` and `null` are unset.
+fn field<V: FromNapiValue>(options: &Object, key: &str) -> napi::Result<Option<V>> {
+    options
+        .get::<Option<V>>(key)
+        .map(Option::flatten)
+        .map_err(|err| invalid_arg(format!("host option {key}: {}", err.reason)))
+}
+
+/// Builds the core configuration from a JavaScript options object (see `HostOptions` in
+/// index.d.ts): the roots and collector lists, then every option of the core's table by its camelCase
+/// name. An unknown key is an error, as in Python.
+pub fn host_config(options: Option<Object>) -> napi::Result<HostConfig> {
     let mut config = HostConfig::default();
-    if let Some(path) = options.procfs {
+    let Some(options) = options else { return Ok(config) };
+    for key in Object::keys(&options)? {
+        let known = OTHER_KEYS.contains(&key.as_str())
+            || host::host_options().iter().any(|option| camel_case(option.name) == key);
+        if !known && options.get::<Unknown>(&key)?.is_some() {
+            return Err(invalid_arg(format!("unknown host option {key:?}")));
+        }
+    }
+    if let Some(path) = field::<String>(&options, "procfs")? {
         config.procfs = PathBuf::from(path);
     }
-    if let Some(path) = options.sysfs {
+    if let Some(path) = field::<String>(&options, "sysfs")? {
         config.sysfs = PathBuf::from(path);
     }
-    if let Some(path) = options.rootfs {
+    if let Some(path) = field::<String>(&options, "rootfs")? {
         config.rootfs = PathBuf::from(path);
     }
-    if let Some(path) = options.udev_data {
+    if let Some(path) = field::<String>(&options, "udevData")? {
         config.udev_data = PathBuf::from(path);
     }
-    config.textfile_directory = options.textfile_directory.map(PathBuf::from);
-    if let Some(ms) = options.collector_timeout_ms {
+    config.textfile_directory = field::<String>(&options, "textfileDirectory")?.map(PathBuf::from);
+    if let Some(ms) = field::<f64>(&options, "collectorTimeoutMs")? {
         config.collector_timeout = Duration::try_from_secs_f64(ms / 1000.0)
             .ok()
             .filter(|timeout| !timeout.is_zero())
@@ -110,46 +95,78 @@ pub fn host_config(options: HostOptions) -> napi::Result<HostConfig> {
                 ))
             })?;
     }
-    fn text(value: &Option<String>) -> Option<HostOption<'_>> {
-        value.as_deref().map(HostOption::Text)
-    }
-    let switch = |value: Option<bool>| value.map(HostOption::Switch);
-    let named = [
-        ("diskstats_device_exclude", text(&options.diskstats_device_exclude)),
-        ("diskstats_device_include", text(&options.diskstats_device_include)),
-        ("filesystem_mount_points_exclude", text(&options.filesystem_mount_points_exclude)),
-        ("filesystem_fs_types_exclude", text(&options.filesystem_fs_types_exclude)),
-        ("netdev_device_include", text(&options.netdev_device_include)),
-        ("netdev_device_exclude", text(&options.netdev_device_exclude)),
-        ("netclass_device_include", text(&options.netclass_device_include)),
-        ("netclass_device_exclude", text(&options.netclass_device_exclude)),
-        ("netclass_ignore_invalid_speed", switch(options.netclass_ignore_invalid_speed)),
-        ("vmstat_fields", text(&options.vmstat_fields)),
-        ("netstat_fields", text(&options.netstat_fields)),
-        ("cpu_guest", switch(options.cpu_guest)),
-        ("powersupply_ignored_supplies", text(&options.powersupply_ignored_supplies)),
-        ("tapestats_ignored_devices", text(&options.tapestats_ignored_devices)),
-        ("rapl_zone_label", switch(options.rapl_zone_label)),
-        ("systemd_unit_include", text(&options.systemd_unit_include)),
-        ("systemd_unit_exclude", text(&options.systemd_unit_exclude)),
-        ("systemd_bus_address", text(&options.systemd_bus_address)),
-        ("netlink", switch(options.netlink)),
-    ];
-    for (name, value) in named {
-        if let Some(value) = value {
-            config.set_option(name, value).map_err(invalid_arg)?;
+    for option in host::host_options() {
+        let key = camel_case(option.name);
+        match option.kind() {
+            HostOptionKind::Text => {
+                if let Some(text) = field::<String>(&options, &key)? {
+                    config.set_option(option.name, HostOption::Text(&text)).map_err(invalid_arg)?;
+                }
+            }
+            HostOptionKind::Switch => {
+                if let Some(on) = field::<bool>(&options, &key)? {
+                    config.set_option(option.name, HostOption::Switch(on)).map_err(invalid_arg)?;
+                }
+            }
         }
     }
-    if options.disable_defaults.unwrap_or(false) {
+    if field::<bool>(&options, "disableDefaults")?.unwrap_or(false) {
         config.disable_defaults();
     }
-    for name in options.enable.unwrap_or_default() {
+    for name in field::<Vec<String>>(&options, "enable")?.unwrap_or_default() {
         config.enable(&name).map_err(invalid_arg)?;
     }
-    for name in options.disable.unwrap_or_default() {
+    for name in field::<Vec<String>>(&options, "disable")?.unwrap_or_default() {
         config.disable(&name).map_err(invalid_arg)?;
     }
     Ok(config)
+}
+
+/// One node_exporter collector option of the core's table, as `hostOptions()` lists it.
+#[napi(object)]
+pub struct HostOptionInfo {
+    /// The option's key in `HostOptions` (camelCase).
+    pub name: String,
+    /// node_exporter's flag, without dashes (`collector.netdev.device-exclude`).
+    pub flag: String,
+    /// `'string'` or `'boolean'`.
+    #[napi(js_name = "type", ts_type = "'string' | 'boolean'")]
+    pub kind: String,
+    /// The default (`null`: no filter).
+    #[napi(ts_type = "string | boolean | null")]
+    pub default: Option<Either<String, bool>>,
+    /// One line of help.
+    pub help: String,
+}
+
+/// The node_exporter collector options `HostOptions` takes, from the core's table.
+#[napi]
+pub fn host_options() -> Vec<HostOptionInfo> {
+    host::host_options()
+        .iter()
+        .map(|option| {
+            let (kind, default) = match option.default {
+                HostOptionDefault::Text(text) => ("string", text.map(|text| Either::A(text.to_string()))),
+                HostOptionDefault::Switch(on) => ("boolean", Some(Either::B(on))),
+            };
+            HostOptionInfo {
+                name: camel_case(option.name),
+                flag: option.flag.to_string(),
+                kind: kind.to_string(),
+                default,
+                help: option.help.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The process-wide cached collector for these options (the core's bounded cache), for the
+/// `collectHost*` functions of index.js.
+#[napi(ts_args_type = "options?: Record<string, unknown>")]
+pub fn shared_host_collector(options: Option<Object>) -> napi::Result<JsHostCollector> {
+    let config = host_config(options)?;
+    let inner = host::shared_host_collector(&config).map_err(invalid_arg)?;
+    Ok(JsHostCollector { inner })
 }
 
 /// Every host collector srekit has.
@@ -174,9 +191,9 @@ pub struct JsHostCollector {
 #[napi]
 impl JsHostCollector {
     /// A collector for these options (see `HostOptions`); throws on unknown collectors or bad options.
-    #[napi(constructor)]
-    pub fn new(options: Option<HostOptions>) -> napi::Result<Self> {
-        let config = host_config(options.unwrap_or_default())?;
+    #[napi(constructor, ts_args_type = "options?: Record<string, unknown>")]
+    pub fn new(options: Option<Object>) -> napi::Result<Self> {
+        let config = host_config(options)?;
         let inner = HostCollector::new(config).map_err(invalid_arg)?;
         Ok(JsHostCollector { inner: Arc::new(inner) })
     }

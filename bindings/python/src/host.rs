@@ -1,128 +1,67 @@
 //! Host metrics: `collect_host()` / `collect_host_text()`, the reusable `Host` class and the collector
 //! catalog, over `srekit::host::HostCollector`. Collection runs with the GIL released.
 //!
-//! A core collector runs its collectors on worker threads, so the one-shot functions keep the
-//! collectors they built in a small cache keyed by their settings instead of starting threads on
+//! A core collector runs its collectors on worker threads, so the one-shot functions take theirs from
+//! the core's bounded cache (`srekit::host::shared_host_collector`) instead of starting threads on
 //! every call. Threads do not survive `fork()` (gunicorn's preload, multiprocessing): a collector is
 //! only used in the process that built it, and a forked child builds its own on first use.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use srekit::host::{HostCollector, HostConfig, HostOption};
+use srekit::host::{HostCollector, HostCollectorCache, HostConfig, HostOption, HostOptionDefault};
 
 use crate::errors::HostError;
 use crate::expfmt::format_from_name;
 use crate::families::families_to_py;
 
-/// A keyword option's value: a pattern (or address) or a switch.
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum OptionValue {
-    Text(String),
-    Switch(bool),
-}
-
-/// Everything that selects a host collection: collectors (None: the defaults), roots and the
-/// node_exporter collector options given as keywords (sorted by name).
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct Settings {
+/// The core configuration for the Python arguments: collectors (None: the defaults), roots, and the
+/// node_exporter collector options given as keywords (`str` for patterns, `bool` for switches, as
+/// the core's option table says; a keyword given `None` keeps its default).
+fn host_config(
     collectors: Option<Vec<String>>,
-    procfs: PathBuf,
-    sysfs: PathBuf,
-    rootfs: PathBuf,
+    roots: [PathBuf; 3],
     textfile_directory: Option<PathBuf>,
     udev_data: Option<PathBuf>,
-    options: Vec<(String, OptionValue)>,
-}
-
-/// The `**options` keywords as option values: `str` for patterns, `bool` for switches; a keyword
-/// given `None` keeps its default.
-fn option_values(options: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, OptionValue)>> {
-    let mut values = Vec::new();
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<HostConfig> {
+    let [procfs, sysfs, rootfs] = roots;
+    let mut config = HostConfig::with_roots(procfs, sysfs, rootfs);
+    config.textfile_directory = textfile_directory;
+    if let Some(udev_data) = udev_data {
+        config.udev_data = udev_data;
+    }
     for (key, value) in options.into_iter().flat_map(|dict| dict.iter()) {
         let name: String = key.extract()?;
         if value.is_none() {
             continue;
         }
-        let value = if let Ok(on) = value.cast::<pyo3::types::PyBool>() {
-            OptionValue::Switch(on.is_true())
+        let set = if let Ok(on) = value.cast::<pyo3::types::PyBool>() {
+            config.set_option(&name, HostOption::Switch(on.is_true()))
         } else if let Ok(text) = value.extract::<String>() {
-            OptionValue::Text(text)
+            config.set_option(&name, HostOption::Text(&text))
         } else {
             return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                 "host option {name:?} takes a str or a bool, not {}",
                 value.get_type().name()?
             )));
         };
-        values.push((name, value));
+        set.map_err(|err| HostError::new_err(err.to_string()))?;
     }
-    values.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(values)
+    if let Some(names) = &collectors {
+        config.disable_defaults();
+        for name in names {
+            config.enable(name).map_err(|err| HostError::new_err(err.to_string()))?;
+        }
+    }
+    Ok(config)
 }
 
-impl Settings {
-    /// A started core collector for these settings, or a `HostError` with the core's message.
-    fn build(&self) -> PyResult<HostCollector> {
-        let mut config = HostConfig::with_roots(&self.procfs, &self.sysfs, &self.rootfs);
-        config.textfile_directory = self.textfile_directory.clone();
-        if let Some(udev_data) = &self.udev_data {
-            config.udev_data = udev_data.clone();
-        }
-        for (name, value) in &self.options {
-            let value = match value {
-                OptionValue::Text(text) => HostOption::Text(text),
-                OptionValue::Switch(on) => HostOption::Switch(*on),
-            };
-            config.set_option(name, value).map_err(|err| HostError::new_err(err.to_string()))?;
-        }
-        if let Some(names) = &self.collectors {
-            config.disable_defaults();
-            for name in names {
-                config.enable(name).map_err(|err| HostError::new_err(err.to_string()))?;
-            }
-        }
-        HostCollector::new(config).map_err(|err| HostError::new_err(err.to_string()))
-    }
-}
-
-/// A started collector and the process it was started in (its worker threads exist only there).
-#[derive(Clone)]
-struct Started {
-    pid: u32,
-    collector: Arc<HostCollector>,
-}
-
-impl Started {
-    fn new(settings: &Settings) -> PyResult<Started> {
-        Ok(Started { pid: std::process::id(), collector: Arc::new(settings.build()?) })
-    }
-
-    fn is_current(&self) -> bool {
-        self.pid == std::process::id()
-    }
-}
-
-static SHARED: OnceLock<Mutex<HashMap<Settings, Started>>> = OnceLock::new();
-const SHARED_LIMIT: usize = 8;
-
-/// The cached collector for `settings` in this process, built on first use.
-fn shared(settings: Settings) -> PyResult<Arc<HostCollector>> {
-    let cache = SHARED.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&settings).filter(|s| s.is_current()).cloned())
-    {
-        return Ok(found.collector);
-    }
-    let started = Started::new(&settings)?;
-    if let Ok(mut collectors) = cache.lock() {
-        if collectors.len() >= SHARED_LIMIT {
-            collectors.clear();
-        }
-        collectors.insert(settings, started.clone());
-    }
-    Ok(started.collector)
+/// The process-wide cached collector for `config` (the core's bounded cache).
+fn shared(config: &HostConfig) -> PyResult<Arc<HostCollector>> {
+    srekit::host::shared_host_collector(config).map_err(|err| HostError::new_err(err.to_string()))
 }
 
 fn collect_families<'py>(py: Python<'py>, collector: &HostCollector) -> PyResult<Bound<'py, PyList>> {
@@ -147,19 +86,16 @@ fn collect_encoded<'py>(
 /// A configured host collector, kept across collections.
 #[pyclass(module = "srekit", name = "Host", frozen)]
 pub(crate) struct PyHost {
-    settings: Settings,
-    started: Mutex<Started>,
+    config: HostConfig,
+    /// This instance's collector, restarted once in a child after `fork()` (the core's cache of one
+    /// keeps track of the process it was started in).
+    started: HostCollectorCache,
 }
 
 impl PyHost {
     /// This process's collector (rebuilt once in a child after `fork()`).
     fn collector(&self) -> PyResult<Arc<HostCollector>> {
-        let mut started =
-            self.started.lock().map_err(|_| HostError::new_err("host collector lock poisoned"))?;
-        if !started.is_current() {
-            *started = Started::new(&self.settings)?;
-        }
-        Ok(Arc::clone(&started.collector))
+        self.started.get_or_start(&self.config).map_err(|err| HostError::new_err(err.to_string()))
     }
 }
 
@@ -177,10 +113,11 @@ impl PyHost {
         udev_data: Option<PathBuf>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = option_values(options)?;
-        let settings = Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data, options };
-        let started = Mutex::new(Started::new(&settings)?);
-        Ok(PyHost { settings, started })
+        let config =
+            host_config(collectors, [procfs, sysfs, rootfs], textfile_directory, udev_data, options)?;
+        let host = PyHost { config, started: HostCollectorCache::new(1) };
+        host.collector()?;
+        Ok(host)
     }
 
     /// The enabled collectors' names, sorted.
@@ -229,9 +166,8 @@ fn collect_host<'py>(
     udev_data: Option<PathBuf>,
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let options = option_values(options)?;
-    let collector =
-        shared(Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data, options })?;
+    let config = host_config(collectors, [procfs, sysfs, rootfs], textfile_directory, udev_data, options)?;
+    let collector = shared(&config)?;
     collect_families(py, &collector)
 }
 
@@ -252,9 +188,8 @@ fn collect_host_text<'py>(
     udev_data: Option<PathBuf>,
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let options = option_values(options)?;
-    let collector =
-        shared(Settings { collectors, procfs, sysfs, rootfs, textfile_directory, udev_data, options })?;
+    let config = host_config(collectors, [procfs, sysfs, rootfs], textfile_directory, udev_data, options)?;
+    let collector = shared(&config)?;
     collect_encoded(py, &collector, format)
 }
 
@@ -270,12 +205,38 @@ fn default_collectors() -> Vec<&'static str> {
     srekit::host::default_collectors().to_vec()
 }
 
+/// The node_exporter collector options the keyword arguments take, from the core's table: a list
+/// of `{"name", "flag", "type" ("str" or "bool"), "default", "help"}` dicts.
+#[pyfunction]
+fn host_options(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for option in srekit::host::host_options() {
+        let entry = PyDict::new(py);
+        entry.set_item("name", option.name)?;
+        entry.set_item("flag", option.flag)?;
+        match option.default {
+            HostOptionDefault::Text(default) => {
+                entry.set_item("type", "str")?;
+                entry.set_item("default", default)?;
+            }
+            HostOptionDefault::Switch(default) => {
+                entry.set_item("type", "bool")?;
+                entry.set_item("default", default)?;
+            }
+        }
+        entry.set_item("help", option.help)?;
+        list.append(entry)?;
+    }
+    Ok(list)
+}
+
 /// Adds this file's functions and the `Host` class to the native module.
 pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(collect_host, module)?)?;
     module.add_function(wrap_pyfunction!(collect_host_text, module)?)?;
     module.add_function(wrap_pyfunction!(all_collectors, module)?)?;
     module.add_function(wrap_pyfunction!(default_collectors, module)?)?;
+    module.add_function(wrap_pyfunction!(host_options, module)?)?;
     module.add_class::<PyHost>()?;
     Ok(())
 }

@@ -1,7 +1,14 @@
 //! Host metrics with node_exporter's names, types, labels and units, read from configurable procfs,
-//! sysfs and root filesystem paths. One file per collector; [`HostCollector`] runs the enabled ones
-//! (on four long-lived worker threads, against a deadline) and adds node_exporter's
-//! `node_scrape_collector_duration_seconds` and `node_scrape_collector_success` for each.
+//! sysfs and root filesystem paths. [`HostCollector`] runs the enabled collectors (on four long-lived
+//! worker threads, against a deadline) and adds node_exporter's `node_scrape_collector_duration_seconds`
+//! and `node_scrape_collector_success` for each.
+//!
+//! Layout: `collectors/` holds one file per collector, each declaring its spec (name, default,
+//! placement, constructor) next to its code; `collectors/mod.rs` is the one list of them. The
+//! machinery imports no collector: `spec` (the `Collector` trait and spec types), `catalog` (lookups
+//! over the list), `options` (the node_exporter option table: [`host_options`]), `config`
+//! ([`HostConfig`]), `settings` (what collectors read), `runner`, `read`, `emit`, `netlink`, `error`
+//! and `cache` ([`HostCollectorCache`] for the bindings' one-shot functions).
 //!
 //! ```no_run
 //! use srekit::host::{HostCollector, HostConfig};
@@ -14,69 +21,29 @@
 //! # Ok::<(), srekit::host::HostError>(())
 //! ```
 
+mod cache;
 mod catalog;
+mod collectors;
 mod config;
 mod emit;
 mod error;
+mod netlink;
+mod options;
 mod read;
 mod runner;
+mod settings;
+mod spec;
 
-mod arp;
-mod bcache;
-mod bonding;
-mod btrfs;
-mod conntrack;
-mod cpu;
-mod cpufreq;
-mod diskstats;
-mod dmi;
-mod edac;
-mod entropy;
-mod fibrechannel;
-mod filefd;
-mod filesystem;
-mod hwmon;
-mod infiniband;
-mod ipvs;
-mod loadavg;
-mod mdadm;
-mod meminfo;
-mod netclass;
-mod netdev;
-mod netlink;
-mod netstat;
-mod nfs;
-mod nfsd;
-mod nvme;
-mod os;
-mod powersupplyclass;
-mod pressure;
-mod rapl;
-mod schedstat;
-mod selinux;
-mod sockstat;
-mod softnet;
-mod stat;
-mod systemd;
-mod tapestats;
-mod textfile;
-mod thermal_zone;
-mod time;
-mod timex;
-mod udp_queues;
-mod uname;
-mod vmstat;
-mod xfs;
-mod zfs;
-
+pub use cache::{shared_host_collector, HostCollectorCache, SHARED_HOST_COLLECTORS};
 pub use catalog::{all_collectors, default_collectors};
-pub use config::{
-    host_option_names, HostConfig, HostOption, DEFAULT_DISKSTATS_DEVICE_EXCLUDE,
-    DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE, DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE,
-    DEFAULT_NETDEV_DEVICE_EXCLUDE, DEFAULT_NETSTAT_FIELDS, DEFAULT_SYSTEMD_UNIT_EXCLUDE,
-    DEFAULT_SYSTEMD_UNIT_INCLUDE, DEFAULT_VMSTAT_FIELDS,
-};
+pub use config::HostConfig;
 pub use error::{CollectError, HostError};
+pub use options::{
+    host_option_names, host_options, HostOption, HostOptionDefault, HostOptionKind, HostOptionSpec,
+    DEFAULT_DISKSTATS_DEVICE_EXCLUDE, DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE,
+    DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE, DEFAULT_NETDEV_DEVICE_EXCLUDE, DEFAULT_NETSTAT_FIELDS,
+    DEFAULT_SYSTEMD_UNIT_EXCLUDE, DEFAULT_SYSTEMD_UNIT_INCLUDE, DEFAULT_VMSTAT_FIELDS,
+};
 
 use crate::metrics::MetricFamily;
 use emit::{labels, Emitter};
@@ -140,9 +107,8 @@ impl HostCollector {
         let settings = Arc::new(config.compile()?);
         let mut collectors = Vec::new();
         for name in config.enabled() {
-            let collector = catalog::build(name, Arc::clone(&settings))
-                .ok_or_else(|| HostError::UnknownCollector(name.to_string()))?;
-            collectors.push((name, catalog::placement(name), collector));
+            let spec = catalog::lookup(name).ok_or_else(|| HostError::UnknownCollector(name.to_string()))?;
+            collectors.push((spec.name, spec.placement, (spec.build)(Arc::clone(&settings))));
         }
         let runner = runner::Runner::start(collectors, settings.collector_timeout)?;
         Ok(HostCollector { runner })

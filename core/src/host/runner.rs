@@ -7,9 +7,9 @@
 //! failed, and while its worker stays stuck (a hung NFS statfs, say) it is not sent new jobs, so stuck
 //! reads never pile up the way goroutines do.
 
-use super::catalog::{Collector, Placement};
 use super::emit::Emitter;
 use super::error::{CollectError, HostError};
+use super::spec::{Collector, Placement};
 use crate::metrics::MetricFamily;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -61,9 +61,9 @@ impl Runner {
         let mut inline = Vec::new();
         let mut lanes: Vec<Vec<(usize, Box<dyn Collector>)>> = Vec::new();
         for (index, (_, placement, collector)) in collectors.into_iter().enumerate() {
-            match placement {
-                Placement::Inline => inline.push((index, collector)),
-                Placement::Lane(lane) => {
+            match placement.lane() {
+                None => inline.push((index, collector)),
+                Some(lane) => {
                     if lanes.len() <= lane {
                         lanes.resize_with(lane + 1, Vec::new);
                     }
@@ -220,8 +220,8 @@ mod tests {
     fn slow_collector_times_out_and_is_not_reentered_while_stuck() {
         let runner = Runner::start(
             vec![
-                ("slow", Placement::Lane(1), Box::new(Sleeper(Duration::from_millis(600)))),
-                ("fast", Placement::Lane(0), Box::new(Sleeper(Duration::ZERO))),
+                ("slow", Placement::Hardware, Box::new(Sleeper(Duration::from_millis(600)))),
+                ("fast", Placement::Kernel, Box::new(Sleeper(Duration::ZERO))),
             ],
             Duration::from_millis(100),
         )
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn panicking_collector_is_a_failure_not_a_crash() {
-        for placement in [Placement::Lane(0), Placement::Inline] {
+        for placement in [Placement::Kernel, Placement::Inline] {
             let runner = Runner::start(
                 vec![
                     ("bad", placement, Box::new(Panicker)),
@@ -275,7 +275,7 @@ mod tests {
         let runner = Runner::start(
             vec![
                 ("inline", Placement::Inline, Box::new(WhereRan(Arc::clone(&inline)))),
-                ("lane", Placement::Lane(0), Box::new(WhereRan(Arc::clone(&lane)))),
+                ("lane", Placement::Kernel, Box::new(WhereRan(Arc::clone(&lane)))),
             ],
             Duration::from_secs(1),
         )

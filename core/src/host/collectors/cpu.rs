@@ -1,0 +1,130 @@
+//! cpu: `node_cpu_seconds_total{cpu,mode}` and `node_cpu_guest_seconds_total{cpu,mode}` from the
+//! per-CPU lines of /proc/stat (USER_HZ = 100 ticks per second, as node_exporter assumes), and the
+//! thermal throttle counters `node_cpu_core_throttles_total{core,package}` and
+//! `node_cpu_package_throttles_total{package}` from sysfs where the CPU has them. Only online CPUs
+//! have a /proc/stat line, so a hot-unplugged CPU simply has no series.
+
+use crate::host::emit::{labels, Emitter};
+use crate::host::error::CollectError;
+use crate::host::read::{list_dir, parse_u64, read_f64, read_trimmed, FileReader};
+use crate::host::settings::Settings;
+use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Ticks per second in /proc/stat.
+const USER_HZ: f64 = 100.0;
+/// /proc/stat column order after the `cpuN` name.
+const MODES: [&str; 8] = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"];
+
+/// The cpu collector.
+pub(crate) struct Cpu {
+    settings: Arc<Settings>,
+    reader: FileReader,
+}
+
+impl Cpu {
+    pub(crate) fn new(settings: Arc<Settings>) -> Cpu {
+        Cpu { settings, reader: FileReader::new() }
+    }
+
+    /// Thermal throttle counts per core and per package (x86 `thermal_throttle` sysfs directories).
+    fn throttles(&self, out: &mut Emitter) {
+        let base = self.settings.sys("devices/system/cpu");
+        let Ok(entries) = list_dir(&base) else { return };
+        let mut cores: BTreeMap<(String, String), f64> = BTreeMap::new();
+        let mut packages: BTreeMap<String, f64> = BTreeMap::new();
+        for entry in entries {
+            let Some(number) = entry.strip_prefix("cpu") else { continue };
+            if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let dir = base.join(&entry);
+            let throttle = dir.join("thermal_throttle");
+            if !throttle.is_dir() {
+                continue;
+            }
+            let (Ok(package), Ok(core)) = (
+                read_trimmed(&dir.join("topology/physical_package_id")),
+                read_trimmed(&dir.join("topology/core_id")),
+            ) else {
+                continue;
+            };
+            if let Ok(count) = read_f64(&throttle.join("core_throttle_count")) {
+                cores.entry((package.clone(), core)).or_insert(count);
+            }
+            if let Ok(count) = read_f64(&throttle.join("package_throttle_count")) {
+                packages.entry(package).or_insert(count);
+            }
+        }
+        for ((package, core), count) in cores {
+            out.counter(
+                "node_cpu_core_throttles_total",
+                "Number of times this CPU core has been throttled.",
+                labels(&[("core", &core), ("package", &package)]),
+                count,
+            );
+        }
+        for (package, count) in packages {
+            out.counter(
+                "node_cpu_package_throttles_total",
+                "Number of times this CPU package has been throttled.",
+                labels(&[("package", &package)]),
+                count,
+            );
+        }
+    }
+}
+
+/// The cpu collector's entry in the catalog.
+pub(crate) const SPEC: CollectorSpec = CollectorSpec {
+    name: "cpu",
+    enabled_by_default: true,
+    placement: Placement::Inline,
+    build: |settings| Box::new(Cpu::new(settings)),
+};
+
+impl Collector for Cpu {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let path = self.settings.proc("stat");
+        let guest = self.settings.cpu_guest;
+        let text = self.reader.read_str(&path)?;
+        let mut cpus = 0;
+        for line in text.lines() {
+            let mut fields = line.split_ascii_whitespace();
+            let Some(cpu) = fields.next().and_then(|name| name.strip_prefix("cpu")) else { continue };
+            if cpu.is_empty() || !cpu.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let values: Vec<f64> = fields.map(|f| parse_u64(f).unwrap_or(0) as f64 / USER_HZ).collect();
+            if values.len() < 4 {
+                return Err(CollectError::parse(&path, "cpu line with fewer than 4 columns"));
+            }
+            cpus += 1;
+            for (mode, value) in MODES.iter().zip(values.iter()) {
+                out.counter(
+                    "node_cpu_seconds_total",
+                    "Seconds the CPUs spent in each mode.",
+                    labels(&[("cpu", cpu), ("mode", mode)]),
+                    *value,
+                );
+            }
+            if guest {
+                let guest_modes = [("user", values.get(8)), ("nice", values.get(9))];
+                for (mode, value) in guest_modes {
+                    out.counter(
+                        "node_cpu_guest_seconds_total",
+                        "Seconds the CPUs spent in guests (VMs) for each mode.",
+                        labels(&[("cpu", cpu), ("mode", mode)]),
+                        value.copied().unwrap_or(0.0),
+                    );
+                }
+            }
+        }
+        if cpus == 0 {
+            return Err(CollectError::parse(&path, "no per-CPU lines"));
+        }
+        self.throttles(out);
+        Ok(())
+    }
+}

@@ -1,0 +1,70 @@
+//! cpufreq: per-CPU frequencies from /sys/devices/system/cpu/cpuN/cpufreq (kHz turned into hertz):
+//! `node_cpu_frequency_*hertz` and `node_cpu_scaling_frequency_*hertz`, as node_exporter 1.5 has them.
+//! A host without cpufreq reports nothing, successfully.
+
+use crate::host::emit::{labels, Emitter};
+use crate::host::error::CollectError;
+use crate::host::read::{list_dir, FileReader};
+use crate::host::settings::Settings;
+use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::sync::Arc;
+
+/// `(file, metric, help)`; values are kHz.
+const FREQUENCIES: [(&str, &str, &str); 6] = [
+    ("cpuinfo_cur_freq", "node_cpu_frequency_hertz", "Current cpu thread frequency in hertz."),
+    ("cpuinfo_max_freq", "node_cpu_frequency_max_hertz", "Maximum cpu thread frequency in hertz."),
+    ("cpuinfo_min_freq", "node_cpu_frequency_min_hertz", "Minimum cpu thread frequency in hertz."),
+    ("scaling_cur_freq", "node_cpu_scaling_frequency_hertz", "Current scaled CPU thread frequency in hertz."),
+    (
+        "scaling_max_freq",
+        "node_cpu_scaling_frequency_max_hertz",
+        "Maximum scaled CPU thread frequency in hertz.",
+    ),
+    (
+        "scaling_min_freq",
+        "node_cpu_scaling_frequency_min_hertz",
+        "Minimum scaled CPU thread frequency in hertz.",
+    ),
+];
+
+/// The cpufreq collector.
+pub(crate) struct CpuFreq {
+    settings: Arc<Settings>,
+    reader: FileReader,
+}
+
+impl CpuFreq {
+    pub(crate) fn new(settings: Arc<Settings>) -> CpuFreq {
+        CpuFreq { settings, reader: FileReader::new() }
+    }
+}
+
+/// The cpufreq collector's entry in the catalog.
+pub(crate) const SPEC: CollectorSpec = CollectorSpec {
+    name: "cpufreq",
+    enabled_by_default: true,
+    placement: Placement::Hardware,
+    build: |settings| Box::new(CpuFreq::new(settings)),
+};
+
+impl Collector for CpuFreq {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let base = self.settings.sys("devices/system/cpu");
+        for entry in list_dir(&base)? {
+            let Some(cpu) = entry.strip_prefix("cpu") else { continue };
+            if cpu.is_empty() || !cpu.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let dir = base.join(&entry).join("cpufreq");
+            if !dir.is_dir() {
+                continue;
+            }
+            for (file, name, help) in FREQUENCIES {
+                if let Ok(khz) = self.reader.read_f64(&dir.join(file)) {
+                    out.gauge(name, help, labels(&[("cpu", cpu)]), khz * 1000.0);
+                }
+            }
+        }
+        Ok(())
+    }
+}

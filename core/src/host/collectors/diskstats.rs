@@ -1,0 +1,218 @@
+//! diskstats: per-device I/O counters from /proc/diskstats (`node_disk_*`, sectors turned into bytes,
+//! milliseconds into seconds; discards and flushes where the kernel has them) and `node_disk_info` with
+//! udev's model/serial/path/wwn/revision. Devices are filtered with node_exporter's default exclusion
+//! (partitions, ram, loop, fd).
+
+use crate::host::emit::{labels, Emitter};
+use crate::host::error::CollectError;
+use crate::host::read::{parse_u64, FileReader};
+use crate::host::settings::{device_selected, Settings};
+use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::metrics::MetricType;
+use std::sync::Arc;
+
+/// Bytes per /proc/diskstats sector (always 512, whatever the device's sector size).
+const SECTOR: f64 = 512.0;
+
+/// `(metric, help, type, scale)` for /proc/diskstats columns 4.. in order.
+const COLUMNS: [(&str, &str, MetricType, f64); 17] = [
+    (
+        "node_disk_reads_completed_total",
+        "The total number of reads completed successfully.",
+        MetricType::Counter,
+        1.0,
+    ),
+    ("node_disk_reads_merged_total", "The total number of reads merged.", MetricType::Counter, 1.0),
+    (
+        "node_disk_read_bytes_total",
+        "The total number of bytes read successfully.",
+        MetricType::Counter,
+        SECTOR,
+    ),
+    (
+        "node_disk_read_time_seconds_total",
+        "The total number of seconds spent by all reads.",
+        MetricType::Counter,
+        0.001,
+    ),
+    (
+        "node_disk_writes_completed_total",
+        "The total number of writes completed successfully.",
+        MetricType::Counter,
+        1.0,
+    ),
+    ("node_disk_writes_merged_total", "The number of writes merged.", MetricType::Counter, 1.0),
+    (
+        "node_disk_written_bytes_total",
+        "The total number of bytes written successfully.",
+        MetricType::Counter,
+        SECTOR,
+    ),
+    (
+        "node_disk_write_time_seconds_total",
+        "This is the total number of seconds spent by all writes.",
+        MetricType::Counter,
+        0.001,
+    ),
+    ("node_disk_io_now", "The number of I/Os currently in progress.", MetricType::Gauge, 1.0),
+    ("node_disk_io_time_seconds_total", "Total seconds spent doing I/Os.", MetricType::Counter, 0.001),
+    (
+        "node_disk_io_time_weighted_seconds_total",
+        "The weighted # of seconds spent doing I/Os.",
+        MetricType::Counter,
+        0.001,
+    ),
+    (
+        "node_disk_discards_completed_total",
+        "The total number of discards completed successfully.",
+        MetricType::Counter,
+        1.0,
+    ),
+    ("node_disk_discards_merged_total", "The total number of discards merged.", MetricType::Counter, 1.0),
+    (
+        "node_disk_discarded_sectors_total",
+        "The total number of sectors discarded successfully.",
+        MetricType::Counter,
+        1.0,
+    ),
+    (
+        "node_disk_discard_time_seconds_total",
+        "This is the total number of seconds spent by all discards.",
+        MetricType::Counter,
+        0.001,
+    ),
+    (
+        "node_disk_flush_requests_total",
+        "The total number of flush requests completed successfully",
+        MetricType::Counter,
+        1.0,
+    ),
+    (
+        "node_disk_flush_requests_time_seconds_total",
+        "This is the total number of seconds spent by all flush requests.",
+        MetricType::Counter,
+        0.001,
+    ),
+];
+
+/// udev properties for `node_disk_info`, as `(udev key, label)`.
+const UDEV_LABELS: [(&str, &str); 5] = [
+    ("ID_MODEL", "model"),
+    ("ID_PATH", "path"),
+    ("ID_REVISION", "revision"),
+    ("ID_SERIAL_SHORT", "serial"),
+    ("ID_WWN", "wwn"),
+];
+
+/// `(udev key, metric, help)` of the ATA gauges node_exporter derives from udev.
+const ATA_GAUGES: [(&str, &str, &str); 3] = [
+    (
+        "ID_ATA_ROTATION_RATE_RPM",
+        "node_disk_ata_rotation_rate_rpm",
+        "ATA disk rotation rate in RPMs (0 for SSDs).",
+    ),
+    ("ID_ATA_WRITE_CACHE", "node_disk_ata_write_cache", "ATA disk has a write cache."),
+    (
+        "ID_ATA_WRITE_CACHE_ENABLED",
+        "node_disk_ata_write_cache_enabled",
+        "ATA disk has its write cache enabled.",
+    ),
+];
+
+/// `node_disk_ata_*` (for ATA disks, `ID_ATA=1`) and `node_disk_device_mapper_info` (when udev
+/// names a device-mapper device) from udev properties.
+fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &[(String, String)]) {
+    let get = |key: &str| udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let ata = get("ID_ATA") == Some("1");
+    for (key, name, help) in ATA_GAUGES.iter().filter(|_| ata) {
+        if let Some(value) = get(key).and_then(|v| v.parse::<f64>().ok()) {
+            out.gauge(name, help, labels(&[("device", device)]), value);
+        }
+    }
+    if let Some(dm_name) = get("DM_NAME") {
+        out.gauge(
+            "node_disk_device_mapper_info",
+            "Info about disk device mapper.",
+            labels(&[
+                ("device", device),
+                ("lv_layer", get("DM_LV_LAYER").unwrap_or("")),
+                ("lv_name", get("DM_LV_NAME").unwrap_or("")),
+                ("name", dm_name),
+                ("uuid", get("DM_UUID").unwrap_or("")),
+                ("vg_name", get("DM_VG_NAME").unwrap_or("")),
+            ]),
+            1.0,
+        );
+    }
+}
+
+/// The diskstats collector.
+pub(crate) struct DiskStats {
+    settings: Arc<Settings>,
+    reader: FileReader,
+}
+
+impl DiskStats {
+    pub(crate) fn new(settings: Arc<Settings>) -> DiskStats {
+        DiskStats { settings, reader: FileReader::new() }
+    }
+
+    /// `E:KEY=value` properties of a block device in udev's database; empty when it has none.
+    fn udev_properties(&self, major: &str, minor: &str) -> Vec<(String, String)> {
+        let path = self.settings.udev_data.join(format!("b{major}:{minor}"));
+        let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+        text.lines()
+            .filter_map(|l| l.strip_prefix("E:"))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+/// The diskstats collector's entry in the catalog.
+pub(crate) const SPEC: CollectorSpec = CollectorSpec {
+    name: "diskstats",
+    enabled_by_default: true,
+    placement: Placement::Inline,
+    build: |settings| Box::new(DiskStats::new(settings)),
+};
+
+impl Collector for DiskStats {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let path = self.settings.proc("diskstats");
+        let text = self.reader.read_str(&path)?.to_string();
+        for line in text.lines() {
+            let fields: Vec<&str> = line.split_ascii_whitespace().collect();
+            if fields.len() < 14 {
+                continue;
+            }
+            let (major, minor, device) = (fields[0], fields[1], fields[2]);
+            if !device_selected(
+                device,
+                &self.settings.diskstats_device_include,
+                &self.settings.diskstats_device_exclude,
+            ) {
+                continue;
+            }
+            let udev = self.udev_properties(major, minor);
+            let mut info = labels(&[("device", device), ("major", major), ("minor", minor)]);
+            for (key, label) in UDEV_LABELS {
+                let lookup = |key: &str| udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+                // node_exporter prefers SCSI_IDENT_SERIAL for the serial.
+                let value = match key {
+                    "ID_SERIAL_SHORT" => lookup("SCSI_IDENT_SERIAL").or_else(|| lookup(key)),
+                    _ => lookup(key),
+                }
+                .unwrap_or("");
+                info.push((label.to_string(), value.to_string()));
+            }
+            out.gauge("node_disk_info", "Info of /sys/block/<block_device>.", info, 1.0);
+            emit_udev_extras(out, device, &udev);
+            for ((name, help, kind, scale), value) in COLUMNS.iter().zip(&fields[3..]) {
+                let Some(value) = parse_u64(value) else { continue };
+                out.family(name, help, *kind).push(labels(&[("device", device)]), value as f64 * scale);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,308 @@
+//! netclass: interface properties (`node_network_info`, `_up`, `_mtu_bytes`, `_speed_bytes`,
+//! `_carrier`, `_flags`, ...) from /sys/class/net/<iface>/, or on the live host from one rtnetlink dump
+//! plus the six attributes only sysfs has. A property the kernel refuses to give (e.g. `carrier` of a
+//! down interface) is left out, as node_exporter does; both sources give the same output.
+
+use crate::host::emit::{labels, Emitter, FastMap};
+use crate::host::error::CollectError;
+use crate::host::netlink::{Link, LinkDumper, IFF_DORMANT, IFF_UP};
+use crate::host::read::{list_dir, parse_f64, parse_hex, Dir, KeptFile};
+use crate::host::settings::{device_selected, Settings};
+use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::metrics::MetricType;
+use std::ffi::CStr;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Indexes into [`PROPERTIES`] of the values netlink provides.
+const ADDR_ASSIGN_TYPE: usize = 0;
+const CARRIER: usize = 1;
+const CARRIER_CHANGES: usize = 2;
+const CARRIER_UP: usize = 3;
+const CARRIER_DOWN: usize = 4;
+const DEV_ID: usize = 5;
+const DORMANT: usize = 6;
+const FLAGS: usize = 7;
+const IFINDEX: usize = 8;
+const IFLINK: usize = 9;
+const LINK_MODE: usize = 10;
+const MTU: usize = 11;
+const NAME_ASSIGN_TYPE: usize = 12;
+const NETDEV_GROUP: usize = 13;
+const TX_QUEUE_LEN: usize = 14;
+const TYPE: usize = 15;
+
+/// Properties that never change for a given interface name, index and address.
+const FIXED: [usize; 3] = [ADDR_ASSIGN_TYPE, DEV_ID, NAME_ASSIGN_TYPE];
+
+/// Cache key of what is known about an interface: its name, index and hardware address.
+type DeviceKey = (String, i32, String);
+
+/// The sysfs attributes read on every scrape of the live host, which netlink does not give (`flags`
+/// as set, not as netlink reports them).
+const LIVE: [&CStr; 3] = [c"flags", c"duplex", c"speed"];
+
+/// Indexes into [`LIVE`].
+const FLAGS_FILE: usize = 0;
+const DUPLEX_FILE: usize = 1;
+const SPEED_FILE: usize = 2;
+
+/// What is kept about a live interface between scrapes: its [`FIXED`] values and its [`LIVE`]
+/// attribute files, kept open (reading a kept sysfs file again costs a third of opening it).
+#[derive(Debug)]
+struct KnownDevice {
+    fixed: [Option<f64>; 3],
+    /// `None` where the file could not be kept (absent, or the process's budget of kept files is
+    /// spent): then it is opened through the directory on each scrape.
+    live: [Option<KeptFile>; 3],
+}
+
+/// Reads [`LIVE`] attribute `which` of an interface: from its kept file, else through its directory
+/// under `class` (opened into `dir` on first need).
+fn live_attribute<'b>(
+    known: &KnownDevice,
+    which: usize,
+    dir: &mut Option<Option<Dir>>,
+    class: &Path,
+    name: &str,
+    buf: &'b mut [u8; 4096],
+) -> Option<&'b str> {
+    match &known.live[which] {
+        Some(kept) => kept.attribute(buf),
+        None => dir
+            .get_or_insert_with(|| Dir::open(&class.join(name)).ok())
+            .as_ref()
+            .and_then(|dir| dir.attribute(LIVE[which], buf)),
+    }
+}
+
+impl KnownDevice {
+    fn open(dir: &Dir, buf: &mut [u8; 4096]) -> KnownDevice {
+        let mut fixed = [None; 3];
+        for (slot, index) in fixed.iter_mut().zip(FIXED) {
+            *slot = dir.attribute(PROPERTIES[index].0, buf).and_then(parse_value);
+        }
+        let live = LIVE.map(|name| dir.open_file(name).and_then(|file| KeptFile::keep(file).ok()));
+        KnownDevice { fixed, live }
+    }
+}
+
+/// `(sysfs file, metric suffix, type)`: numeric properties, each `node_network_<suffix>`.
+const PROPERTIES: [(&CStr, &str, MetricType); 16] = [
+    (c"addr_assign_type", "address_assign_type", MetricType::Gauge),
+    (c"carrier", "carrier", MetricType::Gauge),
+    (c"carrier_changes", "carrier_changes_total", MetricType::Counter),
+    (c"carrier_up_count", "carrier_up_changes_total", MetricType::Counter),
+    (c"carrier_down_count", "carrier_down_changes_total", MetricType::Counter),
+    (c"dev_id", "device_id", MetricType::Gauge),
+    (c"dormant", "dormant", MetricType::Gauge),
+    (c"flags", "flags", MetricType::Gauge),
+    (c"ifindex", "iface_id", MetricType::Gauge),
+    (c"iflink", "iface_link", MetricType::Gauge),
+    (c"link_mode", "iface_link_mode", MetricType::Gauge),
+    (c"mtu", "mtu_bytes", MetricType::Gauge),
+    (c"name_assign_type", "name_assign_type", MetricType::Gauge),
+    (c"netdev_group", "net_dev_group", MetricType::Gauge),
+    (c"tx_queue_len", "transmit_queue_length", MetricType::Gauge),
+    (c"type", "protocol_type", MetricType::Gauge),
+];
+
+/// What one interface reports, from either source.
+#[derive(Debug, Default)]
+struct Device {
+    operstate: String,
+    address: String,
+    broadcast: String,
+    duplex: String,
+    ifalias: String,
+    properties: [Option<f64>; 16],
+    speed: Option<f64>,
+}
+
+/// The netclass collector.
+pub(crate) struct NetClass {
+    settings: Arc<Settings>,
+    buf: Box<[u8; 4096]>,
+    names: Vec<(String, String)>,
+    netlink: LinkDumper,
+    known: FastMap<DeviceKey, KnownDevice>,
+    seen: Vec<DeviceKey>,
+}
+
+impl NetClass {
+    pub(crate) fn new(settings: Arc<Settings>) -> NetClass {
+        let names = PROPERTIES
+            .iter()
+            .map(|(_, suffix, _)| {
+                (format!("node_network_{suffix}"), format!("Network device property: {suffix}"))
+            })
+            .collect();
+        NetClass {
+            settings,
+            buf: Box::new([0; 4096]),
+            names,
+            netlink: LinkDumper::new(),
+            known: FastMap::default(),
+            seen: Vec::new(),
+        }
+    }
+
+    /// Everything from sysfs.
+    fn read_sysfs(&mut self, dir: &Dir) -> Device {
+        let buf = &mut self.buf;
+        let mut text = |name: &CStr| dir.attribute(name, buf).unwrap_or_default().to_string();
+        let mut device = Device {
+            operstate: text(c"operstate"),
+            address: text(c"address"),
+            broadcast: text(c"broadcast"),
+            duplex: text(c"duplex"),
+            ifalias: text(c"ifalias"),
+            ..Device::default()
+        };
+        for (value, (file, _, _)) in device.properties.iter_mut().zip(PROPERTIES.iter()) {
+            *value = dir.attribute(file, &mut self.buf).and_then(parse_value);
+        }
+        device.speed = dir.attribute(c"speed", &mut self.buf).and_then(parse_value);
+        device
+    }
+
+    /// Netlink's values, plus the attributes only sysfs has (speed, duplex, flags as set, ...).
+    fn read_netlink(&mut self, link: &Link, class: &Path) -> Device {
+        let mut device = Device {
+            operstate: link.operstate.to_string(),
+            address: link.address.clone(),
+            broadcast: link.broadcast.clone(),
+            ifalias: link.ifalias.clone(),
+            ..Device::default()
+        };
+        let up = link.flags & IFF_UP != 0;
+        let p = &mut device.properties;
+        p[CARRIER] = link.carrier.filter(|_| up).map(f64::from);
+        p[CARRIER_CHANGES] = link.carrier_changes.map(f64::from);
+        p[CARRIER_UP] = link.carrier_up.map(f64::from);
+        p[CARRIER_DOWN] = link.carrier_down.map(f64::from);
+        p[DORMANT] = up.then_some(if link.flags & IFF_DORMANT != 0 { 1.0 } else { 0.0 });
+        p[IFINDEX] = Some(f64::from(link.index));
+        p[IFLINK] = Some(link.link.map(f64::from).unwrap_or(f64::from(link.index)));
+        p[LINK_MODE] = link.link_mode.map(f64::from);
+        p[MTU] = link.mtu.map(f64::from);
+        p[NETDEV_GROUP] = link.group.map(f64::from);
+        p[TX_QUEUE_LEN] = link.txqlen.map(f64::from);
+        p[TYPE] = Some(f64::from(link.kind));
+        // dev_id, name_assign_type and addr_assign_type are fixed for an interface's life (the last
+        // until its MAC address is set): read once per (name, ifindex, address).
+        let key = (link.name.clone(), link.index, link.address.clone());
+        if !self.known.contains_key(&key) {
+            let Ok(dir) = Dir::open(&class.join(&link.name)) else { return device };
+            self.known.insert(key.clone(), KnownDevice::open(&dir, &mut self.buf));
+        }
+        let Some(known) = self.known.get(&key) else { return device };
+        for (value, index) in known.fixed.into_iter().zip(FIXED) {
+            device.properties[index] = value;
+        }
+        // Files that could not be kept are read through the interface's directory, opened once.
+        let mut dir = None;
+        let (name, buf) = (link.name.as_str(), &mut self.buf);
+        device.properties[FLAGS] =
+            live_attribute(known, FLAGS_FILE, &mut dir, class, name, buf).and_then(parse_value);
+        device.duplex =
+            live_attribute(known, DUPLEX_FILE, &mut dir, class, name, buf).unwrap_or_default().to_string();
+        device.speed = live_attribute(known, SPEED_FILE, &mut dir, class, name, buf).and_then(parse_value);
+        self.seen.push(key);
+        device
+    }
+
+    fn emit(&self, out: &mut Emitter, name: &str, device: &Device) {
+        out.gauge(
+            "node_network_up",
+            "Value is 1 if operstate is 'up', 0 otherwise.",
+            labels(&[("device", name)]),
+            if device.operstate == "up" { 1.0 } else { 0.0 },
+        );
+        out.gauge(
+            "node_network_info",
+            "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
+            labels(&[
+                ("address", &device.address),
+                ("broadcast", &device.broadcast),
+                ("device", name),
+                ("duplex", &device.duplex),
+                ("ifalias", &device.ifalias),
+                ("operstate", &device.operstate),
+            ]),
+            1.0,
+        );
+        for ((value, (_, _, kind)), (metric, help)) in
+            device.properties.iter().zip(PROPERTIES.iter()).zip(&self.names)
+        {
+            if let Some(value) = value {
+                out.family(metric, help, *kind).push(labels(&[("device", name)]), *value);
+            }
+        }
+        if let Some(speed) = device.speed {
+            if !(self.settings.netclass_ignore_invalid_speed && speed < 0.0) {
+                out.gauge(
+                    "node_network_speed_bytes",
+                    "Network device property: speed_bytes",
+                    labels(&[("device", name)]),
+                    speed * 1000.0 * 1000.0 / 8.0,
+                );
+            }
+        }
+    }
+
+    fn selected(&self, device: &str) -> bool {
+        device_selected(
+            device,
+            &self.settings.netclass_device_include,
+            &self.settings.netclass_device_exclude,
+        )
+    }
+}
+
+/// A numeric sysfs value: decimal, negative, or `0x` hex (flags).
+fn parse_value(text: &str) -> Option<f64> {
+    match text.strip_prefix("0x") {
+        Some(hex) => parse_hex(hex).map(|v| v as f64),
+        None => parse_f64(text),
+    }
+}
+
+/// The netclass collector's entry in the catalog.
+pub(crate) const SPEC: CollectorSpec = CollectorSpec {
+    name: "netclass",
+    enabled_by_default: true,
+    placement: Placement::Kernel,
+    build: |settings| Box::new(NetClass::new(settings)),
+};
+
+impl Collector for NetClass {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let class = self.settings.sys("class/net");
+        if self.settings.use_netlink {
+            let mut links = self.netlink.dump()?;
+            links.sort_by(|a, b| a.name.cmp(&b.name));
+            links.retain(|l| self.selected(&l.name));
+            self.seen.clear();
+            for link in &links {
+                let device = self.read_netlink(link, &class);
+                self.emit(out, &link.name, &device);
+            }
+            // Forget interfaces that are gone (veth churn must not grow the cache).
+            let seen = std::mem::take(&mut self.seen);
+            self.known.retain(|key, _| seen.contains(key));
+            self.seen = seen;
+            return Ok(());
+        }
+        for name in list_dir(&class)? {
+            if !self.selected(&name) {
+                continue;
+            }
+            // Entries that are not directories (bonding_masters) fail here and are skipped.
+            let Ok(dir) = Dir::open(&class.join(&name)) else { continue };
+            let device = self.read_sysfs(&dir);
+            self.emit(out, &name, &device);
+        }
+        Ok(())
+    }
+}

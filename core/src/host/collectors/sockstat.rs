@@ -1,0 +1,70 @@
+//! sockstat: socket counts from /proc/net/sockstat and /proc/net/sockstat6
+//! (`node_sockstat_sockets_used`, `node_sockstat_<PROTO>_<state>`, `_mem_bytes` for page counts).
+
+use crate::host::emit::Emitter;
+use crate::host::error::CollectError;
+use crate::host::read::{parse_f64, FileReader};
+use crate::host::settings::Settings;
+use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::sync::Arc;
+
+/// The sockstat collector.
+pub(crate) struct SockStat {
+    settings: Arc<Settings>,
+    reader: FileReader,
+    page_size: f64,
+}
+
+impl SockStat {
+    pub(crate) fn new(settings: Arc<Settings>) -> SockStat {
+        // SAFETY: sysconf has no preconditions; it returns -1 on error, handled below.
+        let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        let page_size = if page_size > 0 { page_size as f64 } else { 4096.0 };
+        SockStat { settings, reader: FileReader::new(), page_size }
+    }
+
+    fn parse(&mut self, name: &str, out: &mut Emitter) -> Result<(), CollectError> {
+        let page_size = self.page_size;
+        let path = self.settings.proc("net").join(name);
+        let text = self.reader.read_str(&path)?;
+        for line in text.lines() {
+            let mut fields = line.split_ascii_whitespace();
+            let Some(protocol) = fields.next().and_then(|p| p.strip_suffix(':')) else { continue };
+            while let (Some(state), Some(value)) = (fields.next(), fields.next()) {
+                let Some(value) = parse_f64(value) else { continue };
+                if protocol == "sockets" {
+                    let name = format!("node_sockstat_sockets_{state}");
+                    out.gauge(&name, "Number of IPv4 sockets in use.", vec![], value);
+                    continue;
+                }
+                let name = format!("node_sockstat_{protocol}_{state}");
+                let help = format!("Number of {protocol} sockets in state {state}.");
+                out.gauge(&name, &help, vec![], value);
+                if state == "mem" {
+                    let name = format!("node_sockstat_{protocol}_mem_bytes");
+                    let help = format!("Number of {protocol} sockets in state mem_bytes.");
+                    out.gauge(&name, &help, vec![], value * page_size);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The sockstat collector's entry in the catalog.
+pub(crate) const SPEC: CollectorSpec = CollectorSpec {
+    name: "sockstat",
+    enabled_by_default: true,
+    placement: Placement::Inline,
+    build: |settings| Box::new(SockStat::new(settings)),
+};
+
+impl Collector for SockStat {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        self.parse("sockstat", out)?;
+        match self.parse("sockstat6", out) {
+            Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+}

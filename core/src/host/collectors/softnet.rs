@@ -1,0 +1,63 @@
+//! softnet: per-CPU packet processing counters from /proc/net/softnet_stat (hex columns):
+//! `node_softnet_processed_total`, `_dropped_total`, `_times_squeezed_total` by `cpu` (line index).
+
+use crate::host::emit::{labels, Emitter};
+use crate::host::error::CollectError;
+use crate::host::read::{parse_hex, FileReader};
+use crate::host::settings::Settings;
+use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::sync::Arc;
+
+/// The softnet collector.
+pub(crate) struct Softnet {
+    settings: Arc<Settings>,
+    reader: FileReader,
+}
+
+impl Softnet {
+    pub(crate) fn new(settings: Arc<Settings>) -> Softnet {
+        Softnet { settings, reader: FileReader::new() }
+    }
+}
+
+/// The softnet collector's entry in the catalog.
+pub(crate) const SPEC: CollectorSpec = CollectorSpec {
+    name: "softnet",
+    enabled_by_default: true,
+    placement: Placement::Inline,
+    build: |settings| Box::new(Softnet::new(settings)),
+};
+
+impl Collector for Softnet {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let path = self.settings.proc("net/softnet_stat");
+        let text = self.reader.read_str(&path)?;
+        for (cpu, line) in text.lines().enumerate() {
+            let values: Vec<u64> = line.split_ascii_whitespace().map(|v| parse_hex(v).unwrap_or(0)).collect();
+            if values.len() < 3 {
+                return Err(CollectError::parse(&path, "fewer than 3 columns"));
+            }
+            let cpu = cpu.to_string();
+            let cpu = labels(&[("cpu", &cpu)]);
+            out.counter(
+                "node_softnet_processed_total",
+                "Number of processed packets",
+                cpu.clone(),
+                values[0] as f64,
+            );
+            out.counter(
+                "node_softnet_dropped_total",
+                "Number of dropped packets",
+                cpu.clone(),
+                values[1] as f64,
+            );
+            out.counter(
+                "node_softnet_times_squeezed_total",
+                "Number of times processing packets ran out of quota",
+                cpu,
+                values[2] as f64,
+            );
+        }
+        Ok(())
+    }
+}

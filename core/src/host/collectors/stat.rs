@@ -1,0 +1,73 @@
+//! stat: context switches, interrupts, forks, boot time and running/blocked processes from
+//! /proc/stat (`node_context_switches_total`, `node_intr_total`, `node_forks_total`,
+//! `node_boot_time_seconds`, `node_procs_running`, `node_procs_blocked`).
+
+use crate::host::emit::Emitter;
+use crate::host::error::CollectError;
+use crate::host::read::{parse_u64, FileReader};
+use crate::host::settings::Settings;
+use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::sync::Arc;
+
+/// The stat collector.
+pub(crate) struct Stat {
+    settings: Arc<Settings>,
+    reader: FileReader,
+}
+
+impl Stat {
+    pub(crate) fn new(settings: Arc<Settings>) -> Stat {
+        Stat { settings, reader: FileReader::new() }
+    }
+}
+
+/// The stat collector's entry in the catalog.
+pub(crate) const SPEC: CollectorSpec = CollectorSpec {
+    name: "stat",
+    enabled_by_default: true,
+    placement: Placement::Inline,
+    build: |settings| Box::new(Stat::new(settings)),
+};
+
+impl Collector for Stat {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let path = self.settings.proc("stat");
+        let text = self.reader.read_str(&path)?;
+        let mut found = 0;
+        for line in text.lines() {
+            let mut fields = line.split_ascii_whitespace();
+            let (Some(key), Some(value)) = (fields.next(), fields.next().and_then(parse_u64)) else {
+                continue;
+            };
+            let value = value as f64;
+            match key {
+                "intr" => {
+                    out.counter("node_intr_total", "Total number of interrupts serviced.", vec![], value)
+                }
+                "ctxt" => out.counter(
+                    "node_context_switches_total",
+                    "Total number of context switches.",
+                    vec![],
+                    value,
+                ),
+                "processes" => out.counter("node_forks_total", "Total number of forks.", vec![], value),
+                "btime" => out.gauge("node_boot_time_seconds", "Node boot time, in unixtime.", vec![], value),
+                "procs_running" => {
+                    out.gauge("node_procs_running", "Number of processes in runnable state.", vec![], value)
+                }
+                "procs_blocked" => out.gauge(
+                    "node_procs_blocked",
+                    "Number of processes blocked waiting for I/O to complete.",
+                    vec![],
+                    value,
+                ),
+                _ => continue,
+            }
+            found += 1;
+        }
+        if found == 0 {
+            return Err(CollectError::parse(&path, "none of intr, ctxt, processes, btime"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,89 @@
+//! time: `node_time_seconds` (wall clock), `node_time_zone_offset_seconds{time_zone}` (local zone from
+//! localtime_r) and the clocksources in /sys/devices/system/clocksource
+//! (`node_time_clocksource_available_info`, `node_time_clocksource_current_info`).
+
+use crate::host::emit::{labels, Emitter};
+use crate::host::error::CollectError;
+use crate::host::read::{list_dir, FileReader};
+use crate::host::settings::Settings;
+use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::ffi::CStr;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The time collector.
+pub(crate) struct Time {
+    settings: Arc<Settings>,
+    reader: FileReader,
+}
+
+impl Time {
+    pub(crate) fn new(settings: Arc<Settings>) -> Time {
+        Time { settings, reader: FileReader::new() }
+    }
+}
+
+/// The local time zone's abbreviation and offset from UTC in seconds at `unix_seconds`.
+fn local_zone(unix_seconds: i64) -> Option<(String, f64)> {
+    let t = unix_seconds as libc::time_t;
+    let mut tm = std::mem::MaybeUninit::<libc::tm>::zeroed();
+    // SAFETY: both pointers are valid for the call; localtime_r is the thread-safe variant.
+    let result = unsafe { libc::localtime_r(&t, tm.as_mut_ptr()) };
+    if result.is_null() {
+        return None;
+    }
+    // SAFETY: localtime_r succeeded and filled tm.
+    let tm = unsafe { tm.assume_init() };
+    let name = if tm.tm_zone.is_null() {
+        String::new()
+    } else {
+        // SAFETY: tm_zone points to a NUL-terminated static string owned by libc's tz data.
+        unsafe { CStr::from_ptr(tm.tm_zone) }.to_string_lossy().into_owned()
+    };
+    Some((name, tm.tm_gmtoff as f64))
+}
+
+/// The time collector's entry in the catalog.
+pub(crate) const SPEC: CollectorSpec = CollectorSpec {
+    name: "time",
+    enabled_by_default: true,
+    placement: Placement::Inline,
+    build: |settings| Box::new(Time::new(settings)),
+};
+
+impl Collector for Time {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        out.gauge("node_time_seconds", "System time in seconds since epoch (1970).", vec![], now);
+        if let Some((zone, offset)) = local_zone(now as i64) {
+            out.gauge(
+                "node_time_zone_offset_seconds",
+                "System time zone offset in seconds.",
+                labels(&[("time_zone", &zone)]),
+                offset,
+            );
+        }
+        let base = self.settings.sys("devices/system/clocksource");
+        for entry in list_dir(&base)? {
+            let Some(device) = entry.strip_prefix("clocksource") else { continue };
+            let dir = base.join(&entry);
+            let available = self.reader.read_trimmed(&dir.join("available_clocksource"))?;
+            for source in available.split_ascii_whitespace() {
+                out.gauge(
+                    "node_time_clocksource_available_info",
+                    "Available clocksources read from '/sys/devices/system/clocksource'.",
+                    labels(&[("clocksource", source), ("device", device)]),
+                    1.0,
+                );
+            }
+            let current = self.reader.read_trimmed(&dir.join("current_clocksource"))?;
+            out.gauge(
+                "node_time_clocksource_current_info",
+                "Current clocksource read from '/sys/devices/system/clocksource'.",
+                labels(&[("clocksource", current.trim()), ("device", device)]),
+                1.0,
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,61 @@
+//! uname: `node_uname_info{sysname,release,version,machine,nodename,domainname}` from the uname(2)
+//! system call (a gauge of value 1, as node_exporter has it). Not rooted: it always describes the
+//! running kernel, like node_exporter.
+
+use crate::host::emit::{labels, Emitter};
+use crate::host::error::CollectError;
+use crate::host::settings::Settings;
+use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::sync::Arc;
+
+/// The uname collector.
+pub(crate) struct Uname {
+    _settings: Arc<Settings>,
+}
+
+impl Uname {
+    pub(crate) fn new(settings: Arc<Settings>) -> Uname {
+        Uname { _settings: settings }
+    }
+}
+
+/// A NUL-terminated utsname field as a String (lossy on invalid UTF-8).
+fn field(raw: &[libc::c_char]) -> String {
+    let bytes: Vec<u8> = raw.iter().take_while(|c| **c != 0).map(|c| *c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The uname collector's entry in the catalog.
+pub(crate) const SPEC: CollectorSpec = CollectorSpec {
+    name: "uname",
+    enabled_by_default: true,
+    placement: Placement::Inline,
+    build: |settings| Box::new(Uname::new(settings)),
+};
+
+impl Collector for Uname {
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let mut uts = std::mem::MaybeUninit::<libc::utsname>::zeroed();
+        // SAFETY: uts points to writable, zeroed memory of the right type.
+        let rc = unsafe { libc::uname(uts.as_mut_ptr()) };
+        if rc != 0 {
+            return Err(CollectError::Syscall { call: "uname", source: std::io::Error::last_os_error() });
+        }
+        // SAFETY: uname returned 0 and the buffer was zeroed, so every field is NUL-terminated.
+        let uts = unsafe { uts.assume_init() };
+        out.gauge(
+            "node_uname_info",
+            "Labeled system information as provided by the uname system call.",
+            labels(&[
+                ("domainname", &field(&uts.domainname)),
+                ("machine", &field(&uts.machine)),
+                ("nodename", &field(&uts.nodename)),
+                ("release", &field(&uts.release)),
+                ("sysname", &field(&uts.sysname)),
+                ("version", &field(&uts.version)),
+            ]),
+            1.0,
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! [`Settings`]: the compiled configuration every collector reads (roots joined into paths, the
+//! filters as regexes), and the include/exclude test the device filters share.
+
+use regex::Regex;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The compiled configuration every collector reads (shared, immutable).
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) procfs: PathBuf,
+    pub(crate) sysfs: PathBuf,
+    pub(crate) rootfs: PathBuf,
+    pub(crate) udev_data: PathBuf,
+    pub(crate) textfile_directory: Option<PathBuf>,
+    pub(crate) collector_timeout: Duration,
+    pub(crate) diskstats_device_exclude: Option<Regex>,
+    pub(crate) diskstats_device_include: Option<Regex>,
+    pub(crate) filesystem_mount_points_exclude: Option<Regex>,
+    pub(crate) filesystem_fs_types_exclude: Option<Regex>,
+    pub(crate) netdev_device_include: Option<Regex>,
+    pub(crate) netdev_device_exclude: Option<Regex>,
+    pub(crate) netclass_device_include: Option<Regex>,
+    pub(crate) netclass_device_exclude: Option<Regex>,
+    pub(crate) netclass_ignore_invalid_speed: bool,
+    pub(crate) vmstat_fields: Option<Regex>,
+    pub(crate) netstat_fields: Option<Regex>,
+    pub(crate) cpu_guest: bool,
+    pub(crate) powersupply_ignored_supplies: Option<Regex>,
+    pub(crate) tapestats_ignored_devices: Option<Regex>,
+    pub(crate) rapl_zone_label: bool,
+    pub(crate) systemd_unit_include: Option<Regex>,
+    pub(crate) systemd_unit_exclude: Option<Regex>,
+    pub(crate) systemd_bus_address: Option<String>,
+    pub(crate) use_netlink: bool,
+}
+
+impl Settings {
+    /// A path under the procfs root.
+    pub(crate) fn proc(&self, relative: &str) -> PathBuf {
+        self.procfs.join(relative)
+    }
+
+    /// A path under the sysfs root.
+    pub(crate) fn sys(&self, relative: &str) -> PathBuf {
+        self.sysfs.join(relative)
+    }
+
+    /// A path under the root filesystem (`relative` may start with `/`).
+    pub(crate) fn root(&self, relative: &str) -> PathBuf {
+        self.rootfs.join(relative.trim_start_matches('/'))
+    }
+}
+
+/// Whether `name` passes an include regex (if any) and is not matched by an exclude regex (if any).
+pub(crate) fn device_selected(name: &str, include: &Option<Regex>, exclude: &Option<Regex>) -> bool {
+    if let Some(include) = include {
+        if !include.is_match(name) {
+            return false;
+        }
+    }
+    !matches!(exclude, Some(exclude) if exclude.is_match(name))
+}

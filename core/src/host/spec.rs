@@ -1,0 +1,63 @@
+//! What a collector is to the machinery: the [`Collector`] trait, the [`CollectorSpec`] each
+//! collector declares next to its code (name, default, placement, constructor) and [`Placement`].
+//! This module names no collector; `collectors::ALL` is the one list of them.
+
+use super::emit::Emitter;
+use super::error::CollectError;
+use super::settings::Settings;
+use std::sync::Arc;
+
+/// One collector: reads its sources and emits families. Owned by one worker thread, so it may keep
+/// buffers between collections.
+pub(crate) trait Collector: Send {
+    /// Gathers this collector's metrics into `out`, or fails (the scrape goes on without it).
+    fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError>;
+}
+
+/// A collector's entry in the catalog, declared as `SPEC` in the collector's own file.
+#[derive(Clone, Copy)]
+pub(crate) struct CollectorSpec {
+    /// node_exporter's name of the collector (`--collector.<name>`).
+    pub(crate) name: &'static str,
+    /// Whether node_exporter enables it by default.
+    pub(crate) enabled_by_default: bool,
+    /// Which thread runs it.
+    pub(crate) placement: Placement,
+    /// Builds the collector from the shared settings.
+    pub(crate) build: fn(Arc<Settings>) -> Box<dyn Collector>,
+}
+
+/// Which thread runs a collector. Every worker costs a thread wake-up per scrape, so collectors
+/// share a few of them, grouped by what can make them block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// The collecting thread, before it waits for the workers: collectors that only read counters
+    /// the kernel keeps in memory (procfs files whose generation takes no sleeping lock and touches
+    /// no device or filesystem, the clock, `uname`). They cannot hang, and running them inline saves
+    /// a worker wake-up, which on a virtual machine with an idle vCPU costs tens of microseconds.
+    Inline,
+    /// Lane 0: procfs/sysfs/netlink readers that may wait on a kernel lock (rtnl for netclass and
+    /// netdev, filesystem ioctls for btrfs) or walk large tables (udp_queues).
+    Kernel,
+    /// Lane 1: hardware sensors read through drivers that can be slow (i2c sensors, ACPI thermal
+    /// zones, cpufreq on some CPUs).
+    Hardware,
+    /// Lane 2: mounted filesystems, which can hang on a dead NFS server (filesystem also statfs-es
+    /// network mounts on threads of their own).
+    Mounts,
+    /// Lane 3: systemd, another process over D-Bus (up to the deadline if the bus stalls).
+    Systemd,
+}
+
+impl Placement {
+    /// The worker lane, or `None` for the collecting thread.
+    pub(crate) fn lane(self) -> Option<usize> {
+        match self {
+            Placement::Inline => None,
+            Placement::Kernel => Some(0),
+            Placement::Hardware => Some(1),
+            Placement::Mounts => Some(2),
+            Placement::Systemd => Some(3),
+        }
+    }
+}
