@@ -14,7 +14,7 @@ use srekit::expfmt::{encode_to_string, Format};
 use srekit::host::{self, HostCollector, HostConfig, HostOption};
 use srekit::metrics::MetricFamily;
 
-use crate::errors::invalid_arg;
+use crate::errors::{coded_error, to_js_error, JsErrorCode};
 use crate::families::families_to_js;
 use crate::js::{Js, RawValue};
 use crate::registry::format_from_name;
@@ -85,7 +85,7 @@ pub struct HostOptions {
 }
 
 /// Builds the core configuration from JavaScript options.
-pub fn host_config(options: HostOptions) -> napi::Result<HostConfig> {
+pub fn host_config(options: HostOptions) -> napi::Result<HostConfig, JsErrorCode> {
     let mut config = HostConfig::default();
     if let Some(path) = options.procfs {
         config.procfs = PathBuf::from(path);
@@ -105,9 +105,10 @@ pub fn host_config(options: HostOptions) -> napi::Result<HostConfig> {
             .ok()
             .filter(|timeout| !timeout.is_zero())
             .ok_or_else(|| {
-                invalid_arg(format!(
-                    "collectorTimeoutMs must be a positive, finite number of milliseconds, got {ms}"
-                ))
+                coded_error(
+                    srekit::error::codes::HOST_INVALID_OPTION,
+                    format!("collectorTimeoutMs must be a positive, finite number of milliseconds, got {ms}"),
+                )
             })?;
     }
     fn text(value: &Option<String>) -> Option<HostOption<'_>> {
@@ -137,17 +138,17 @@ pub fn host_config(options: HostOptions) -> napi::Result<HostConfig> {
     ];
     for (name, value) in named {
         if let Some(value) = value {
-            config.set_option(name, value).map_err(invalid_arg)?;
+            config.set_option(name, value).map_err(to_js_error)?;
         }
     }
     if options.disable_defaults.unwrap_or(false) {
         config.disable_defaults();
     }
     for name in options.enable.unwrap_or_default() {
-        config.enable(&name).map_err(invalid_arg)?;
+        config.enable(&name).map_err(to_js_error)?;
     }
     for name in options.disable.unwrap_or_default() {
-        config.disable(&name).map_err(invalid_arg)?;
+        config.disable(&name).map_err(to_js_error)?;
     }
     Ok(config)
 }
@@ -175,9 +176,9 @@ pub struct JsHostCollector {
 impl JsHostCollector {
     /// A collector for these options (see `HostOptions`); throws on unknown collectors or bad options.
     #[napi(constructor)]
-    pub fn new(options: Option<HostOptions>) -> napi::Result<Self> {
+    pub fn new(options: Option<HostOptions>) -> napi::Result<Self, JsErrorCode> {
         let config = host_config(options.unwrap_or_default())?;
-        let inner = HostCollector::new(config).map_err(invalid_arg)?;
+        let inner = HostCollector::new(config).map_err(to_js_error)?;
         Ok(JsHostCollector { inner: Arc::new(inner) })
     }
 
@@ -195,7 +196,7 @@ impl JsHostCollector {
 
     /// One collection on the calling thread, as exposition text (`'text'` 0.0.4 or `'openmetrics'`).
     #[napi]
-    pub fn collect_text(&self, format: Option<String>) -> napi::Result<String> {
+    pub fn collect_text(&self, format: Option<String>) -> napi::Result<String, JsErrorCode> {
         let format = format_from_name(format)?;
         Ok(encode_to_string(&self.inner.collect(), format))
     }
@@ -208,7 +209,10 @@ impl JsHostCollector {
 
     /// One collection on libuv's thread pool; resolves to exposition text.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn collect_text_async(&self, format: Option<String>) -> napi::Result<AsyncTask<CollectTask>> {
+    pub fn collect_text_async(
+        &self,
+        format: Option<String>,
+    ) -> napi::Result<AsyncTask<CollectTask>, JsErrorCode> {
         let format = format_from_name(format)?;
         Ok(AsyncTask::new(CollectTask { collector: Arc::clone(&self.inner), text: Some(format) }))
     }

@@ -53,6 +53,8 @@ impl SharedInput {
     /// # Safety
     /// The caller must not use the slice after the owning [`BatchStream`] joined the worker.
     unsafe fn bytes(&self) -> &'static [u8] {
+        // SAFETY: `data` and `len` were taken from one live slice (the stream's input), which stays
+        // allocated and unwritten until the caller stops using the result (this function's contract).
         unsafe { std::slice::from_raw_parts(self.data, self.len) }
     }
 }

@@ -12,9 +12,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
+use srekit::error::codes::INTERNAL_PANIC;
 use srekit::host::{HostCollector, HostConfig, HostOption};
 
-use crate::errors::HostError;
+use crate::errors::{coded_error, to_py_err};
 use crate::expfmt::format_from_name;
 use crate::families::families_to_py;
 
@@ -76,15 +77,15 @@ impl Settings {
                 OptionValue::Text(text) => HostOption::Text(text),
                 OptionValue::Switch(on) => HostOption::Switch(*on),
             };
-            config.set_option(name, value).map_err(|err| HostError::new_err(err.to_string()))?;
+            config.set_option(name, value).map_err(to_py_err)?;
         }
         if let Some(names) = &self.collectors {
             config.disable_defaults();
             for name in names {
-                config.enable(name).map_err(|err| HostError::new_err(err.to_string()))?;
+                config.enable(name).map_err(to_py_err)?;
             }
         }
-        HostCollector::new(config).map_err(|err| HostError::new_err(err.to_string()))
+        HostCollector::new(config).map_err(to_py_err)
     }
 }
 
@@ -155,7 +156,7 @@ impl PyHost {
     /// This process's collector (rebuilt once in a child after `fork()`).
     fn collector(&self) -> PyResult<Arc<HostCollector>> {
         let mut started =
-            self.started.lock().map_err(|_| HostError::new_err("host collector lock poisoned"))?;
+            self.started.lock().map_err(|_| coded_error(INTERNAL_PANIC, "host collector lock poisoned"))?;
         if !started.is_current() {
             *started = Started::new(&self.settings)?;
         }
