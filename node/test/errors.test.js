@@ -65,3 +65,9 @@ test('rule errors carry the rules code, also when the registry refused the metri
     (err) => err.code === 'ERR_SREKIT_CONFIG_INVALID' && err.message.startsWith('invalid rules: '),
   )
 })
+
+test('index.d.ts lists every code thrown here in SrekitErrorCode', () => {
+  const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
+  const union = dts.slice(dts.indexOf('export type SrekitErrorCode'), dts.indexOf('export interface SrekitError '))
+  for (const vector of CASES) assert.ok(union.includes(`'${vector.node_code}'`), vector.node_code)
+})
