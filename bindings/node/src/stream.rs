@@ -39,6 +39,13 @@ const MAX_AHEAD: usize = 64;
 /// not move) and joins the worker before it lets the input go. Nothing writes to it meanwhile: the
 /// stream is drained by one synchronous JavaScript call (`parseMany`), during which no other
 /// JavaScript runs.
+///
+/// CAVEAT (not enforced): that last point holds for `parseMany` / `parseManyEntries`, whose loop in
+/// `node/logs.js` runs no user code between `next()` calls, but `parseManyStream` is callable (and
+/// declared in `index.d.ts`) on its own. JavaScript that writes to a `Buffer` input between two
+/// `next()` calls races with the worker, and one that detaches its `ArrayBuffer` (`transfer()`,
+/// `postMessage` with a transfer list) can free the bytes under it. A string input is a private copy
+/// and is not affected.
 struct SharedInput {
     data: *const u8,
     len: usize,
