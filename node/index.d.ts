@@ -39,6 +39,37 @@ export interface MetricFamily {
 export type ExpositionFormat = 'text' | 'openmetrics'
 
 // ---------------------------------------------------------------------------------------------------
+// Errors
+//
+// Every error srekit throws for bad input is an `Error` with the core's message (the same text Python
+// raises) and a `code`: `ERR_SREKIT_` followed by the core's stable code (Python's `err.code`) in
+// upper case with `.` as `_`, e.g. `metric.duplicate` is `ERR_SREKIT_METRIC_DUPLICATE`.
+// `exposition.parse` keeps its earlier code, `ERR_SREKIT_EXPOSITION`. (An argument of the wrong
+// JavaScript type is napi-rs' own error, with codes such as `InvalidArg` or `StringExpected`.)
+
+/** The `code` of an error srekit throws. */
+export type SrekitErrorCode =
+  | 'ERR_SREKIT_METRIC_INVALID_NAME'
+  | 'ERR_SREKIT_METRIC_DUPLICATE'
+  | 'ERR_SREKIT_METRIC_LABEL_MISMATCH'
+  | 'ERR_SREKIT_METRIC_INVALID_BUCKETS'
+  | 'ERR_SREKIT_METRIC_INVALID_VALUE'
+  | 'ERR_SREKIT_EXPOSITION'
+  | 'ERR_SREKIT_EXPOSITION_UNKNOWN_FORMAT'
+  | 'ERR_SREKIT_LOG_LINE'
+  | 'ERR_SREKIT_LOG_CONFIG'
+  | 'ERR_SREKIT_CONFIG_INVALID'
+  | 'ERR_SREKIT_HOST_UNKNOWN_COLLECTOR'
+  | 'ERR_SREKIT_HOST_UNKNOWN_OPTION'
+  | 'ERR_SREKIT_HOST_INVALID_OPTION'
+  | 'ERR_SREKIT_HOST_IO'
+
+/** An error srekit throws; `code` says what kind of input was wrong. */
+export interface SrekitError extends Error {
+  code: SrekitErrorCode
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Instrumentation registry
 //
 // Updates are buffered in JavaScript (a native call costs far more than an addition): `inc`, `dec`,
@@ -170,7 +201,7 @@ export declare function contentType(format?: ExpositionFormat): string
 export declare function negotiate(accept: string): ExpositionFormat
 
 /** Thrown by parseText. `message` is the core's, e.g. `line 2, column 12: expected ',' or '}' in the label set`. */
-export interface ExpositionError extends Error {
+export interface ExpositionError extends SrekitError {
   code: 'ERR_SREKIT_EXPOSITION'
   /** 1-based line. */
   line: number
@@ -342,7 +373,7 @@ export interface LineErrorInfo {
 }
 
 /** Thrown by `parse` / `parseEntry` / the one-line helpers on a bad line. */
-export interface LogLineError extends Error {
+export interface LogLineError extends SrekitError {
   code: 'ERR_SREKIT_LOG_LINE'
   /** 0-based byte offset of the problem in the line. */
   offset: number

@@ -29,4 +29,4 @@ pub mod host;
 pub mod logs;
 pub mod metrics;
 
-pub use error::{MetricError, ParseError};
+pub use error::{ErrorCode, MetricError, ParseError, UnknownFormatError};

@@ -53,8 +53,9 @@ fn main() -> ExitCode {
     let scraper = scrape::Scraper::new(Some(host), registry, self_metrics);
     match &cli.command {
         Some(Commands::Collect { format }) => {
-            let Some(format) = Format::from_name(format) else {
-                return fail(2, format!("unknown format {format:?} (use text or openmetrics)"));
+            let format = match format.parse::<Format>() {
+                Ok(format) => format,
+                Err(err) => return fail(2, err),
             };
             use std::io::Write;
             let body = scraper.scrape(format);

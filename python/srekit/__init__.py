@@ -9,6 +9,7 @@ from srekit import _srekit
 from srekit._files import Parser
 from srekit._model import MetricFamily, Sample
 from srekit._srekit import (
+    ConfigError,
     Counter,
     CounterChild,
     ExpositionError,
@@ -22,6 +23,7 @@ from srekit._srekit import (
     MetricError,
     Registry,
     Rules,
+    SrekitError,
     Summary,
     SummaryChild,
     __version__,
@@ -44,6 +46,7 @@ from srekit._srekit import (
 )
 
 __all__ = [
+    "ConfigError",
     "Counter",
     "CounterChild",
     "ExpositionError",
@@ -60,6 +63,7 @@ __all__ = [
     "Registry",
     "Rules",
     "Sample",
+    "SrekitError",
     "Summary",
     "SummaryChild",
     "__version__",

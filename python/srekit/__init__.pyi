@@ -7,6 +7,7 @@ from typing_extensions import Unpack
 
 
 __all__ = [
+    "ConfigError",
     "Counter",
     "CounterChild",
     "ExpositionError",
@@ -23,6 +24,7 @@ __all__ = [
     "Registry",
     "Rules",
     "Sample",
+    "SrekitError",
     "Summary",
     "SummaryChild",
     "__version__",
@@ -56,17 +58,34 @@ from srekit._model import Sample as Sample
 
 # ---- errors (all ValueError subclasses) ----
 
-class MetricError(ValueError): ...
+class SrekitError(ValueError):
+    """Base of every srekit error. ``code`` is the stable code of the kind of failure, the same in
+    Rust (``srekit::error::codes``) and Node (``err.code`` as ``ERR_SREKIT_...``)."""
 
-class ExpositionError(ValueError):
+    code: str
+
+class MetricError(SrekitError):
+    """``code``: ``metric.invalid_name``, ``metric.duplicate``, ``metric.label_mismatch``,
+    ``metric.invalid_buckets`` or ``metric.invalid_value``."""
+
+class ExpositionError(SrekitError):
+    """Bad exposition text; ``code`` is ``exposition.parse``."""
+
     line: int
     column: int
 
-class LogParseError(ValueError):
+class LogParseError(SrekitError):
+    """A log line that does not parse; ``code`` is ``log.line``."""
+
     offset: int
     line: Optional[int]
 
-class HostError(ValueError): ...
+class HostError(SrekitError):
+    """``code``: ``host.unknown_collector``, ``host.unknown_option``, ``host.invalid_option`` or ``host.io``."""
+
+class ConfigError(SrekitError):
+    """Invalid options or configuration; ``code``: ``log.config`` (log parser options),
+    ``config.invalid`` (log -> metrics rules) or ``exposition.unknown_format`` (a format name)."""
 
 # ---- names ----
 

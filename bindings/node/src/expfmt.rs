@@ -5,7 +5,7 @@ use napi::Env;
 use napi_derive::napi;
 use srekit::expfmt::{self, Format};
 
-use crate::errors::{throw_error, ErrorPosition};
+use crate::errors::{throw_error, ErrorPosition, JsErrorCode};
 use crate::families::families_to_js;
 use crate::js::{Js, RawValue};
 use crate::registry::format_from_name;
@@ -18,14 +18,14 @@ pub fn parse_text(env: Env, text: String) -> napi::Result<RawValue> {
         Ok(families) => Ok(RawValue(families_to_js(Js::new(&env), &families)?)),
         Err(err) => {
             let position = ErrorPosition { line: Some(err.line), column: Some(err.column), offset: None };
-            Err(throw_error(&env, "ERR_SREKIT_EXPOSITION", &err.to_string(), position))
+            Err(throw_error(&env, &err, position))
         }
     }
 }
 
 /// The HTTP `Content-Type` of `format` (`'text'` by default, or `'openmetrics'`).
 #[napi]
-pub fn content_type(format: Option<String>) -> napi::Result<String> {
+pub fn content_type(format: Option<String>) -> napi::Result<String, JsErrorCode> {
     Ok(format_from_name(format)?.content_type().to_string())
 }
 

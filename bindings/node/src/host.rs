@@ -15,7 +15,9 @@ use srekit::expfmt::{encode_to_string, Format};
 use srekit::host::{self, HostCollector, HostConfig, HostOption, HostOptionDefault, HostOptionKind};
 use srekit::metrics::MetricFamily;
 
-use crate::errors::invalid_arg;
+use srekit::error::codes;
+
+use crate::errors::{coded_error, to_js_error, JsErrorCode};
 use crate::families::families_to_js;
 use crate::js::{Js, RawValue};
 use crate::registry::format_from_name;
@@ -52,24 +54,25 @@ fn camel_case(name: &str) -> String {
 }
 
 /// The option `key` of `options`; `undefined` and `null` are unset.
-fn field<V: FromNapiValue>(options: &Object, key: &str) -> napi::Result<Option<V>> {
+fn field<V: FromNapiValue>(options: &Object, key: &str) -> napi::Result<Option<V>, JsErrorCode> {
     options
         .get::<Option<V>>(key)
         .map(Option::flatten)
-        .map_err(|err| invalid_arg(format!("host option {key}: {}", err.reason)))
+        .map_err(|err| coded_error(codes::HOST_INVALID_OPTION, format!("host option {key}: {}", err.reason)))
 }
 
 /// Builds the core configuration from a JavaScript options object (see `HostOptions` in
 /// index.d.ts): the roots and collector lists, then every option of the core's table by its camelCase
 /// name. An unknown key is an error, as in Python.
-pub fn host_config(options: Option<Object>) -> napi::Result<HostConfig> {
+pub fn host_config(options: Option<Object>) -> napi::Result<HostConfig, JsErrorCode> {
     let mut config = HostConfig::default();
     let Some(options) = options else { return Ok(config) };
-    for key in Object::keys(&options)? {
+    let keys = Object::keys(&options).map_err(|err| coded_error(codes::HOST_INVALID_OPTION, err.reason))?;
+    for key in keys {
         let known = OTHER_KEYS.contains(&key.as_str())
             || host::host_options().iter().any(|option| camel_case(option.name) == key);
-        if !known && options.get::<Unknown>(&key)?.is_some() {
-            return Err(invalid_arg(format!("unknown host option {key:?}")));
+        if !known && field::<Unknown>(&options, &key)?.is_some() {
+            return Err(coded_error(codes::HOST_UNKNOWN_OPTION, format!("unknown host option {key:?}")));
         }
     }
     if let Some(path) = field::<String>(&options, "procfs")? {
@@ -90,9 +93,10 @@ pub fn host_config(options: Option<Object>) -> napi::Result<HostConfig> {
             .ok()
             .filter(|timeout| !timeout.is_zero())
             .ok_or_else(|| {
-                invalid_arg(format!(
-                    "collectorTimeoutMs must be a positive, finite number of milliseconds, got {ms}"
-                ))
+                coded_error(
+                    codes::HOST_INVALID_OPTION,
+                    format!("collectorTimeoutMs must be a positive, finite number of milliseconds, got {ms}"),
+                )
             })?;
     }
     for option in host::host_options() {
@@ -100,12 +104,12 @@ pub fn host_config(options: Option<Object>) -> napi::Result<HostConfig> {
         match option.kind() {
             HostOptionKind::Text => {
                 if let Some(text) = field::<String>(&options, &key)? {
-                    config.set_option(option.name, HostOption::Text(&text)).map_err(invalid_arg)?;
+                    config.set_option(option.name, HostOption::Text(&text)).map_err(to_js_error)?;
                 }
             }
             HostOptionKind::Switch => {
                 if let Some(on) = field::<bool>(&options, &key)? {
-                    config.set_option(option.name, HostOption::Switch(on)).map_err(invalid_arg)?;
+                    config.set_option(option.name, HostOption::Switch(on)).map_err(to_js_error)?;
                 }
             }
         }
@@ -114,10 +118,10 @@ pub fn host_config(options: Option<Object>) -> napi::Result<HostConfig> {
         config.disable_defaults();
     }
     for name in field::<Vec<String>>(&options, "enable")?.unwrap_or_default() {
-        config.enable(&name).map_err(invalid_arg)?;
+        config.enable(&name).map_err(to_js_error)?;
     }
     for name in field::<Vec<String>>(&options, "disable")?.unwrap_or_default() {
-        config.disable(&name).map_err(invalid_arg)?;
+        config.disable(&name).map_err(to_js_error)?;
     }
     Ok(config)
 }
@@ -163,9 +167,9 @@ pub fn host_options() -> Vec<HostOptionInfo> {
 /// The process-wide cached collector for these options (the core's bounded cache), for the
 /// `collectHost*` functions of index.js.
 #[napi(ts_args_type = "options?: Record<string, unknown>")]
-pub fn shared_host_collector(options: Option<Object>) -> napi::Result<JsHostCollector> {
+pub fn shared_host_collector(options: Option<Object>) -> napi::Result<JsHostCollector, JsErrorCode> {
     let config = host_config(options)?;
-    let inner = host::shared_host_collector(&config).map_err(invalid_arg)?;
+    let inner = host::shared_host_collector(&config).map_err(to_js_error)?;
     Ok(JsHostCollector { inner })
 }
 
@@ -192,9 +196,9 @@ pub struct JsHostCollector {
 impl JsHostCollector {
     /// A collector for these options (see `HostOptions`); throws on unknown collectors or bad options.
     #[napi(constructor, ts_args_type = "options?: Record<string, unknown>")]
-    pub fn new(options: Option<Object>) -> napi::Result<Self> {
+    pub fn new(options: Option<Object>) -> napi::Result<Self, JsErrorCode> {
         let config = host_config(options)?;
-        let inner = HostCollector::new(config).map_err(invalid_arg)?;
+        let inner = HostCollector::new(config).map_err(to_js_error)?;
         Ok(JsHostCollector { inner: Arc::new(inner) })
     }
 
@@ -212,7 +216,7 @@ impl JsHostCollector {
 
     /// One collection on the calling thread, as exposition text (`'text'` 0.0.4 or `'openmetrics'`).
     #[napi]
-    pub fn collect_text(&self, format: Option<String>) -> napi::Result<String> {
+    pub fn collect_text(&self, format: Option<String>) -> napi::Result<String, JsErrorCode> {
         let format = format_from_name(format)?;
         Ok(encode_to_string(&self.inner.collect(), format))
     }
@@ -225,7 +229,10 @@ impl JsHostCollector {
 
     /// One collection on libuv's thread pool; resolves to exposition text.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn collect_text_async(&self, format: Option<String>) -> napi::Result<AsyncTask<CollectTask>> {
+    pub fn collect_text_async(
+        &self,
+        format: Option<String>,
+    ) -> napi::Result<AsyncTask<CollectTask>, JsErrorCode> {
         let format = format_from_name(format)?;
         Ok(AsyncTask::new(CollectTask { collector: Arc::clone(&self.inner), text: Some(format) }))
     }

@@ -49,6 +49,11 @@ impl TypeName for RawArg {
 }
 
 /// Builds JavaScript values in one environment (valid only during the current call).
+///
+/// The `unsafe` napi calls of its methods rely on this: `env` is the env of the JavaScript call
+/// running on this thread. [`Js::new`] takes it from the call's `&Env`, a `Js` is used only within
+/// that call (it is passed down, never stored), and, holding a raw pointer, it is neither `Send` nor
+/// `Sync`, so it cannot reach another thread.
 #[derive(Clone, Copy)]
 pub struct Js {
     env: sys::napi_env,
@@ -63,6 +68,8 @@ impl Js {
     /// `{}`.
     pub fn object(self) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `value` is a live local
+        // that napi writes the new value to.
         check(unsafe { sys::napi_create_object(self.env, &mut value) })?;
         Ok(value)
     }
@@ -70,6 +77,8 @@ impl Js {
     /// An array of `len` holes.
     pub fn array(self, len: usize) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `value` is a live local
+        // that napi writes the new value to.
         check(unsafe { sys::napi_create_array_with_length(self.env, len, &mut value) })?;
         Ok(value)
     }
@@ -82,6 +91,8 @@ impl Js {
     /// A string from Latin-1 bytes (ASCII text is Latin-1): a plain copy, no UTF-8 decoding.
     pub fn string_latin1(self, bytes: &[u8]) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); napi reads exactly
+        // `bytes.len()` bytes from `bytes` (explicit length, no NUL needed) and writes to the live local `value`.
         check(unsafe {
             sys::napi_create_string_latin1(self.env, bytes.as_ptr().cast(), bytes.len() as isize, &mut value)
         })?;
@@ -91,6 +102,8 @@ impl Js {
     /// A number.
     pub fn number(self, number: f64) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `value` is a live local
+        // that napi writes the new value to.
         check(unsafe { sys::napi_create_double(self.env, number, &mut value) })?;
         Ok(value)
     }
@@ -98,6 +111,8 @@ impl Js {
     /// A BigInt from a signed integer.
     pub fn bigint_i64(self, number: i64) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `value` is a live local
+        // that napi writes the new value to.
         check(unsafe { sys::napi_create_bigint_int64(self.env, number, &mut value) })?;
         Ok(value)
     }
@@ -105,6 +120,8 @@ impl Js {
     /// A BigInt from an unsigned integer.
     pub fn bigint_u64(self, number: u64) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `value` is a live local
+        // that napi writes the new value to.
         check(unsafe { sys::napi_create_bigint_uint64(self.env, number, &mut value) })?;
         Ok(value)
     }
@@ -112,6 +129,8 @@ impl Js {
     /// `true` or `false`.
     pub fn boolean(self, flag: bool) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `value` is a live local
+        // that napi writes the new value to.
         check(unsafe { sys::napi_get_boolean(self.env, flag, &mut value) })?;
         Ok(value)
     }
@@ -119,6 +138,8 @@ impl Js {
     /// `undefined`.
     pub fn undefined(self) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `value` is a live local
+        // that napi writes the new value to.
         check(unsafe { sys::napi_get_undefined(self.env, &mut value) })?;
         Ok(value)
     }
@@ -126,6 +147,8 @@ impl Js {
     /// `null`.
     pub fn null(self) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `value` is a live local
+        // that napi writes the new value to.
         check(unsafe { sys::napi_get_null(self.env, &mut value) })?;
         Ok(value)
     }
@@ -137,6 +160,8 @@ impl Js {
         key: sys::napi_value,
         value: sys::napi_value,
     ) -> napi::Result<()> {
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); the caller
+        // passes `object`, `key` and `value` created in that env during this call.
         check(unsafe { sys::napi_set_property(self.env, object, key, value) })
     }
 
@@ -158,11 +183,16 @@ impl Js {
                 | sys::PropertyAttributes::configurable,
             data: std::ptr::null_mut(),
         };
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `descriptor` is
+        // one initialised descriptor (count 1) whose `name` and `value` were created in this env; napi copies
+        // it before returning.
         check(unsafe { sys::napi_define_properties(self.env, object, 1, &descriptor) })
     }
 
     /// `array[index] = value`.
     pub fn set_index(self, array: sys::napi_value, index: usize, value: sys::napi_value) -> napi::Result<()> {
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); the caller
+        // passes `array` and `value` created in that env during this call.
         check(unsafe { sys::napi_set_element(self.env, array, index as u32, value) })
     }
 
@@ -224,12 +254,16 @@ impl Js {
         len: usize,
     ) -> Option<(sys::napi_value, sys::napi_value, *mut u32)> {
         let mut is_typed = false;
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `array` is
+        // a value of this call (any type is allowed) and `is_typed` a live local.
         check(unsafe { sys::napi_is_typedarray(self.env, array, &mut is_typed) }).ok()?;
         if !is_typed {
             return None;
         }
         let (mut kind, mut length, mut data, mut buffer, mut offset) =
             (0, 0, std::ptr::null_mut(), std::ptr::null_mut(), 0);
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `array` is a
+        // typed array (checked just above) of this call; every out-pointer is a live local.
         check(unsafe {
             sys::napi_get_typedarray_info(
                 self.env,
@@ -267,6 +301,8 @@ impl Js {
     fn array_buffer(self, byte_len: usize) -> napi::Result<(sys::napi_value, *mut std::ffi::c_void)> {
         let mut data = std::ptr::null_mut();
         let mut buffer = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `data` and
+        // `buffer` are live locals napi writes the new buffer and its backing store to.
         check(unsafe { sys::napi_create_arraybuffer(self.env, byte_len, &mut data, &mut buffer) })?;
         Ok((buffer, data))
     }
@@ -280,6 +316,9 @@ impl Js {
         len: usize,
     ) -> napi::Result<sys::napi_value> {
         let mut array = std::ptr::null_mut();
+        // SAFETY: `self.env` is the env of the JavaScript call running on this thread (see [`Js`]); `buffer` is
+        // an ArrayBuffer of this call; napi itself checks that `len` elements of `kind` from `byte_offset`
+        // fit in it (and fails with a RangeError otherwise); `array` is a live local.
         check(unsafe { sys::napi_create_typedarray(self.env, kind, len, buffer, byte_offset, &mut array) })?;
         Ok(array)
     }

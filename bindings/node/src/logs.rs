@@ -9,10 +9,11 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{Buffer, Either, FromNapiValue, TypeName};
 use napi::{sys, Env};
 use napi_derive::napi;
+use srekit::error::codes::LOG_CONFIG;
 use srekit::logs::{LineError, LogFormat, Parser, ParserOptions, Record, Value};
 
 use crate::batch::RecordBatch;
-use crate::errors::{check, invalid_arg, throw_error, ErrorPosition};
+use crate::errors::{check, coded_error, throw_error, to_js_error, ErrorPosition, JsErrorCode};
 use crate::js::{Js, RawValue};
 use crate::pool;
 use crate::stream::BatchStream;
@@ -38,19 +39,19 @@ pub struct LogParserOptions {
     pub regex: Option<String>,
 }
 
-fn parser_options(format: &str, options: LogParserOptions) -> napi::Result<ParserOptions> {
+fn parser_options(format: &str, options: LogParserOptions) -> napi::Result<ParserOptions, JsErrorCode> {
     let log_format = match (format, options.regex) {
         ("regex", Some(pattern)) => LogFormat::Regex(pattern),
-        ("regex", None) => return Err(invalid_arg("format 'regex' needs options.regex")),
+        ("regex", None) => return Err(coded_error(LOG_CONFIG, "format 'regex' needs options.regex")),
         (name, _) => LogFormat::from_name(name)
-            .ok_or_else(|| invalid_arg(srekit::logs::LogError::UnknownFormat(name.to_string())))?,
+            .ok_or_else(|| to_js_error(srekit::logs::LogError::UnknownFormat(name.to_string())))?,
     };
     let mut parsed = ParserOptions::new(log_format);
     if let Some(types) = options.types {
         let mut fields: Vec<_> = types.into_iter().collect();
         fields.sort();
         for (field, type_name) in fields {
-            parsed.set_type(&field, &type_name).map_err(invalid_arg)?;
+            parsed.set_type(&field, &type_name).map_err(to_js_error)?;
         }
     }
     parsed.time_key = options.time_key;
@@ -100,9 +101,12 @@ impl Drop for BatchInput {
 impl FromNapiValue for BatchInput {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
         let mut kind = 0;
+        // SAFETY: napi-rs calls `from_napi_value` with the env of the running call and an argument of
+        // that call (the function's contract); `kind` is a live local.
         check(unsafe { sys::napi_typeof(env, value, &mut kind) })?;
         if kind != sys::ValueType::napi_string {
             // The same error as an `Either<String, Buffer>` argument gives.
+            // SAFETY: the same env and value napi-rs gave us (see above); `Buffer` checks the type itself.
             return unsafe { Buffer::from_napi_value(env, value) }.map(BatchInput::Bytes).map_err(|_| {
                 napi::Error::new(
                     napi::Status::InvalidArg,
@@ -114,6 +118,8 @@ impl FromNapiValue for BatchInput {
         // (known without reading the string), and only when that was too small ask napi for the
         // exact UTF-8 length (a second pass over the string) and copy again.
         let mut units = 0;
+        // SAFETY: same env and value (a string, checked above); a null buffer makes napi only write
+        // the length to the live local `units`.
         check(unsafe { sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut units) })?;
         // (The guess, not the pooled buffer's capacity, bounds the copy, so where the second copy
         // starts does not depend on what the pool holds.)
@@ -124,6 +130,7 @@ impl FromNapiValue for BatchInput {
         // room left for one more character means the whole string was copied.
         if written + 5 > guess {
             let mut len = 0;
+            // SAFETY: as above: a null buffer makes napi only write the UTF-8 length to `len`.
             check(unsafe { sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut len) })?;
             pool::give(text);
             text = pool::take(len + 1);
@@ -165,7 +172,7 @@ impl TypeName for BatchInput {
 
 fn line_error(env: &Env, err: &LineError) -> napi::Error {
     let position = ErrorPosition { offset: Some(err.offset), ..ErrorPosition::default() };
-    throw_error(env, "ERR_SREKIT_LOG_LINE", &err.to_string(), position)
+    throw_error(env, err, position)
 }
 
 /// A log parser for one format (`logfmt`, `ltsv`, `json`, `nginx`, `apache`, `syslog-rfc3164`,
@@ -186,9 +193,9 @@ impl JsParser {
 impl JsParser {
     /// A parser for `format`; throws on an unknown format, type or time format, or a bad regex.
     #[napi(constructor)]
-    pub fn new(format: String, options: Option<LogParserOptions>) -> napi::Result<Self> {
+    pub fn new(format: String, options: Option<LogParserOptions>) -> napi::Result<Self, JsErrorCode> {
         let options = parser_options(&format, options.unwrap_or_default())?;
-        let inner = Parser::new(options).map_err(invalid_arg)?;
+        let inner = Parser::new(options).map_err(to_js_error)?;
         Ok(JsParser { inner: Arc::new(inner) })
     }
 

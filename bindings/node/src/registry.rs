@@ -12,17 +12,15 @@ use srekit::expfmt::Format;
 use srekit::logs::rules::Exemplars;
 use srekit::metrics;
 
-use crate::errors::invalid_arg;
+use crate::errors::{to_js_error, JsErrorCode};
 use crate::families::families_to_js;
 use crate::js::{Js, RawValue};
 
 /// Reads an optional format name (`'text'` when absent).
-pub fn format_from_name(format: Option<String>) -> napi::Result<Format> {
+pub fn format_from_name(format: Option<String>) -> napi::Result<Format, JsErrorCode> {
     match format {
         None => Ok(Format::Text),
-        Some(name) => Format::from_name(&name).ok_or_else(|| {
-            invalid_arg(format!("unknown exposition format {name:?} (expected 'text' or 'openmetrics')"))
-        }),
+        Some(name) => name.parse().map_err(to_js_error),
     }
 }
 
@@ -75,9 +73,9 @@ impl JsRegistry {
         name: String,
         help: String,
         label_names: Option<Vec<String>>,
-    ) -> napi::Result<JsCounterVec> {
+    ) -> napi::Result<JsCounterVec, JsErrorCode> {
         let labels = label_names.unwrap_or_default();
-        let inner = self.inner.counter(&name, &help, &as_strs(&labels)).map_err(invalid_arg)?;
+        let inner = self.inner.counter(&name, &help, &as_strs(&labels)).map_err(to_js_error)?;
         Ok(JsCounterVec { inner })
     }
 
@@ -88,9 +86,9 @@ impl JsRegistry {
         name: String,
         help: String,
         label_names: Option<Vec<String>>,
-    ) -> napi::Result<JsGaugeVec> {
+    ) -> napi::Result<JsGaugeVec, JsErrorCode> {
         let labels = label_names.unwrap_or_default();
-        let inner = self.inner.gauge(&name, &help, &as_strs(&labels)).map_err(invalid_arg)?;
+        let inner = self.inner.gauge(&name, &help, &as_strs(&labels)).map_err(to_js_error)?;
         Ok(JsGaugeVec { inner })
     }
 
@@ -103,10 +101,10 @@ impl JsRegistry {
         help: String,
         label_names: Option<Vec<String>>,
         buckets: Option<Vec<f64>>,
-    ) -> napi::Result<JsHistogramVec> {
+    ) -> napi::Result<JsHistogramVec, JsErrorCode> {
         let labels = label_names.unwrap_or_default();
         let bounds = buckets.as_deref().unwrap_or(metrics::HistogramVec::DEFAULT_BUCKETS);
-        let inner = self.inner.histogram(&name, &help, &as_strs(&labels), bounds).map_err(invalid_arg)?;
+        let inner = self.inner.histogram(&name, &help, &as_strs(&labels), bounds).map_err(to_js_error)?;
         Ok(JsHistogramVec { inner })
     }
 
@@ -117,16 +115,16 @@ impl JsRegistry {
         name: String,
         help: String,
         label_names: Option<Vec<String>>,
-    ) -> napi::Result<JsSummaryVec> {
+    ) -> napi::Result<JsSummaryVec, JsErrorCode> {
         let labels = label_names.unwrap_or_default();
-        let inner = self.inner.summary(&name, &help, &as_strs(&labels)).map_err(invalid_arg)?;
+        let inner = self.inner.summary(&name, &help, &as_strs(&labels)).map_err(to_js_error)?;
         Ok(JsSummaryVec { inner })
     }
 
     /// The exposition of every registered metric in `format` (`'text'` 0.0.4 by default, or
     /// `'openmetrics'`, which carries the exemplars of log rules).
     #[napi]
-    pub fn encode(&self, format: Option<String>) -> napi::Result<String> {
+    pub fn encode(&self, format: Option<String>) -> napi::Result<String, JsErrorCode> {
         let format = format_from_name(format)?;
         let exemplars = self.exemplars.borrow();
         if format == Format::OpenMetrics && exemplars.iter().any(|e| !e.is_empty()) {
@@ -156,15 +154,15 @@ pub struct JsCounterVec {
 impl JsCounterVec {
     /// The child for these label values, in label-name order.
     #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsCounter> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(invalid_arg)?;
+    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsCounter, JsErrorCode> {
+        let inner = self.inner.labels(&as_strs(&values)).map_err(to_js_error)?;
         Ok(JsCounter { inner })
     }
 
     /// The child for these `{ labelName: value }` pairs (any order).
     #[napi]
-    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsCounter> {
-        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(invalid_arg)?;
+    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsCounter, JsErrorCode> {
+        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(to_js_error)?;
         Ok(JsCounter { inner })
     }
 
@@ -185,13 +183,13 @@ pub struct JsCounter {
 impl JsCounter {
     /// Adds `amount` (1 when absent); throws on a negative or NaN amount.
     #[napi]
-    pub fn inc(&self, amount: Option<f64>) -> napi::Result<()> {
+    pub fn inc(&self, amount: Option<f64>) -> napi::Result<(), JsErrorCode> {
         match amount {
             None => {
                 self.inner.inc();
                 Ok(())
             }
-            Some(amount) => self.inner.inc_by(amount).map_err(invalid_arg),
+            Some(amount) => self.inner.inc_by(amount).map_err(to_js_error),
         }
     }
 
@@ -212,15 +210,15 @@ pub struct JsGaugeVec {
 impl JsGaugeVec {
     /// The child for these label values, in label-name order.
     #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsGauge> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(invalid_arg)?;
+    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsGauge, JsErrorCode> {
+        let inner = self.inner.labels(&as_strs(&values)).map_err(to_js_error)?;
         Ok(JsGauge { inner })
     }
 
     /// The child for these `{ labelName: value }` pairs (any order).
     #[napi]
-    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsGauge> {
-        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(invalid_arg)?;
+    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsGauge, JsErrorCode> {
+        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(to_js_error)?;
         Ok(JsGauge { inner })
     }
 
@@ -280,15 +278,15 @@ pub struct JsHistogramVec {
 impl JsHistogramVec {
     /// The child for these label values, in label-name order.
     #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsHistogram> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(invalid_arg)?;
+    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsHistogram, JsErrorCode> {
+        let inner = self.inner.labels(&as_strs(&values)).map_err(to_js_error)?;
         Ok(JsHistogram { inner })
     }
 
     /// The child for these `{ labelName: value }` pairs (any order).
     #[napi]
-    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsHistogram> {
-        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(invalid_arg)?;
+    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsHistogram, JsErrorCode> {
+        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(to_js_error)?;
         Ok(JsHistogram { inner })
     }
 
@@ -344,8 +342,8 @@ pub struct JsSummaryVec {
 impl JsSummaryVec {
     /// The child for these label values, in label-name order.
     #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsSummary> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(invalid_arg)?;
+    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsSummary, JsErrorCode> {
+        let inner = self.inner.labels(&as_strs(&values)).map_err(to_js_error)?;
         Ok(JsSummary { inner })
     }
 }

@@ -5,11 +5,12 @@
 use napi::bindgen_prelude::{Buffer, ClassInstance, Either};
 use napi::Env;
 use napi_derive::napi;
+use srekit::error::codes::CONFIG_INVALID;
 use srekit::logs::config::RuleConfig;
 use srekit::logs::rules::{RuleSet, Selection};
 use std::cell::RefCell;
 
-use crate::errors::invalid_arg;
+use crate::errors::{coded_error, invalid_arg, JsErrorCode};
 use crate::js::{Js, RawValue};
 use crate::logs::JsParser;
 use crate::registry::JsRegistry;
@@ -28,10 +29,15 @@ impl JsLogRules {
     /// (`name`, `help`, `kind`, `inputs`, `labels`, `match`, `exclude`, `value`, `scale`, `buckets`,
     /// `exemplar`, `max_series`); `input` names the input the lines come from (for `inputs`).
     #[napi(constructor)]
-    pub fn new(registry: &JsRegistry, rules_json: String, input: Option<String>) -> napi::Result<Self> {
-        let configs: Vec<RuleConfig> =
-            serde_json::from_str(&rules_json).map_err(|err| invalid_arg(format!("invalid rules: {err}")))?;
-        let rules = RuleSet::new(&configs, registry.core()).map_err(invalid_arg)?;
+    pub fn new(
+        registry: &JsRegistry,
+        rules_json: String,
+        input: Option<String>,
+    ) -> napi::Result<Self, JsErrorCode> {
+        let configs: Vec<RuleConfig> = serde_json::from_str(&rules_json)
+            .map_err(|err| coded_error(CONFIG_INVALID, format!("invalid rules: {err}")))?;
+        let rules = RuleSet::new(&configs, registry.core())
+            .map_err(|err| coded_error(CONFIG_INVALID, format!("invalid rules: {err}")))?;
         registry.add_exemplars(rules.exemplars());
         let selection = rules.selection(input.as_deref().unwrap_or("app"));
         Ok(JsLogRules { rules: RefCell::new(rules), selection })

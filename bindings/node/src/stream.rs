@@ -39,6 +39,13 @@ const MAX_AHEAD: usize = 64;
 /// not move) and joins the worker before it lets the input go. Nothing writes to it meanwhile: the
 /// stream is drained by one synchronous JavaScript call (`parseMany`), during which no other
 /// JavaScript runs.
+///
+/// CAVEAT (not enforced): that last point holds for `parseMany` / `parseManyEntries`, whose loop in
+/// `node/logs.js` runs no user code between `next()` calls, but `parseManyStream` is callable (and
+/// declared in `index.d.ts`) on its own. JavaScript that writes to a `Buffer` input between two
+/// `next()` calls races with the worker, and one that detaches its `ArrayBuffer` (`transfer()`,
+/// `postMessage` with a transfer list) can free the bytes under it. A string input is a private copy
+/// and is not affected.
 struct SharedInput {
     data: *const u8,
     len: usize,
@@ -53,6 +60,8 @@ impl SharedInput {
     /// # Safety
     /// The caller must not use the slice after the owning [`BatchStream`] joined the worker.
     unsafe fn bytes(&self) -> &'static [u8] {
+        // SAFETY: `data` and `len` were taken from one live slice (the stream's input), which stays
+        // allocated and unwritten until the caller stops using the result (this function's contract).
         unsafe { std::slice::from_raw_parts(self.data, self.len) }
     }
 }

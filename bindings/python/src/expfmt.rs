@@ -1,20 +1,18 @@
 //! Exposition formats: parsing Prometheus / OpenMetrics text into `srekit.MetricFamily` values,
 //! format names, content types and `Accept`-header negotiation, all from `srekit::expfmt`.
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use srekit::expfmt::Format;
+use srekit::ParseError;
 
-use crate::errors::exposition_error;
+use crate::errors::{exposition_error, to_py_err};
 use crate::families::families_to_py;
 use crate::input::Text;
 
-/// The core format for a Python format name, or a `ValueError` naming the allowed ones.
+/// The core format for a Python format name, or a `ConfigError` naming the allowed ones.
 pub(crate) fn format_from_name(name: &str) -> PyResult<Format> {
-    Format::from_name(name).ok_or_else(|| {
-        PyValueError::new_err(format!("unknown format {name:?}: use \"text\" or \"openmetrics\""))
-    })
+    name.parse().map_err(to_py_err)
 }
 
 /// The Python name of a core format.
@@ -28,7 +26,8 @@ fn format_name(format: Format) -> &'static str {
 /// Parses exposition text (str or bytes, text 0.0.4 or OpenMetrics) into metric families.
 #[pyfunction]
 fn parse_text<'py>(py: Python<'py>, text: Text) -> PyResult<Bound<'py, PyList>> {
-    let source = text.as_str().map_err(|err| PyValueError::new_err(err.to_string()))?;
+    let source =
+        text.as_str().map_err(|err| exposition_error(py, &ParseError::invalid_utf8(text.as_bytes(), err)))?;
     let parsed = py.detach(|| srekit::expfmt::parse_text(source));
     match parsed {
         Ok(families) => families_to_py(py, &families),

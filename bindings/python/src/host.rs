@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use srekit::host::{HostCollector, HostCollectorCache, HostConfig, HostOption, HostOptionDefault};
 
-use crate::errors::HostError;
+use crate::errors::to_py_err;
 use crate::expfmt::format_from_name;
 use crate::families::families_to_py;
 
@@ -48,12 +48,12 @@ fn host_config(
                 value.get_type().name()?
             )));
         };
-        set.map_err(|err| HostError::new_err(err.to_string()))?;
+        set.map_err(to_py_err)?;
     }
     if let Some(names) = &collectors {
         config.disable_defaults();
         for name in names {
-            config.enable(name).map_err(|err| HostError::new_err(err.to_string()))?;
+            config.enable(name).map_err(to_py_err)?;
         }
     }
     Ok(config)
@@ -61,7 +61,7 @@ fn host_config(
 
 /// The process-wide cached collector for `config` (the core's bounded cache).
 fn shared(config: &HostConfig) -> PyResult<Arc<HostCollector>> {
-    srekit::host::shared_host_collector(config).map_err(|err| HostError::new_err(err.to_string()))
+    srekit::host::shared_host_collector(config).map_err(to_py_err)
 }
 
 fn collect_families<'py>(py: Python<'py>, collector: &HostCollector) -> PyResult<Bound<'py, PyList>> {
@@ -95,7 +95,7 @@ pub(crate) struct PyHost {
 impl PyHost {
     /// This process's collector (rebuilt once in a child after `fork()`).
     fn collector(&self) -> PyResult<Arc<HostCollector>> {
-        self.started.get_or_start(&self.config).map_err(|err| HostError::new_err(err.to_string()))
+        self.started.get_or_start(&self.config).map_err(to_py_err)
     }
 }
 

@@ -5,27 +5,30 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
+use srekit::error::codes::LOG_CONFIG;
 use srekit::logs::{LineError, LogFormat, Parser, ParserOptions, Record};
 
-use crate::errors::log_parse_error;
+use crate::errors::{coded_error, log_parse_error, to_py_err};
 use crate::input::Text;
 use crate::records::DictBuilder;
 
 /// A core parser built from a format and options, or a `ValueError` with the core's message.
 fn build_parser(options: ParserOptions) -> PyResult<Parser> {
-    Parser::new(options).map_err(|err| PyValueError::new_err(err.to_string()))
+    Parser::new(options).map_err(to_py_err)
 }
 
 /// The format for a name (`logfmt`, `ltsv`, `json`, presets such as `nginx`), or a ValueError.
 fn format_from_name(name: &str) -> PyResult<LogFormat> {
     LogFormat::from_name(name).ok_or_else(|| {
-        PyValueError::new_err(format!(
-            "unknown log format {name:?}: use logfmt, ltsv, json, regex (with pattern=...), nginx, \
+        coded_error(
+            LOG_CONFIG,
+            format!(
+                "unknown log format {name:?}: use logfmt, ltsv, json, regex (with pattern=...), nginx, \
              nginx-common, apache, apache-common, syslog-rfc3164 or syslog-rfc5424"
-        ))
+            ),
+        )
     })
 }
 
@@ -137,13 +140,13 @@ impl PyParser {
     ) -> PyResult<Self> {
         let log_format = match (format, pattern) {
             ("regex", Some(pattern)) => LogFormat::Regex(pattern),
-            ("regex", None) => return Err(PyValueError::new_err("format \"regex\" needs pattern=...")),
-            (_, Some(_)) => return Err(PyValueError::new_err("pattern= is only for format \"regex\"")),
+            ("regex", None) => return Err(coded_error(LOG_CONFIG, "format \"regex\" needs pattern=...")),
+            (_, Some(_)) => return Err(coded_error(LOG_CONFIG, "pattern= is only for format \"regex\"")),
             (name, None) => format_from_name(name)?,
         };
         let mut options = ParserOptions::new(log_format);
         for (field, type_name) in types.unwrap_or_default() {
-            options.set_type(&field, &type_name).map_err(|err| PyValueError::new_err(err.to_string()))?;
+            options.set_type(&field, &type_name).map_err(to_py_err)?;
         }
         options.time_key = time_key;
         options.time_format = time_format;

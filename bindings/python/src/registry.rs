@@ -2,14 +2,14 @@
 //! counter / gauge / histogram vectors and children. Updates go straight to the core's atomics, so
 //! metrics are safe to update from many Python threads.
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use srekit::error::codes::METRIC_LABEL_MISMATCH;
 use srekit::metrics::{
     Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry, Summary, SummaryVec,
 };
 
-use crate::errors::metric_error;
+use crate::errors::to_py_err;
 use crate::expfmt::format_from_name;
 use crate::families::families_to_py;
 
@@ -42,8 +42,8 @@ impl PyRegistry {
     #[pyo3(signature = (name, help, labelnames = Vec::new()))]
     fn counter(&self, name: &str, help: &str, labelnames: Vec<String>) -> PyResult<PyCounter> {
         let names: Vec<&str> = labelnames.iter().map(String::as_str).collect();
-        let vec = self.inner.counter(name, help, &names).map_err(metric_error)?;
-        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(metric_error)?) } else { None };
+        let vec = self.inner.counter(name, help, &names).map_err(to_py_err)?;
+        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(to_py_err)?) } else { None };
         Ok(PyCounter { vec, unlabelled })
     }
 
@@ -51,8 +51,8 @@ impl PyRegistry {
     #[pyo3(signature = (name, help, labelnames = Vec::new()))]
     fn gauge(&self, name: &str, help: &str, labelnames: Vec<String>) -> PyResult<PyGauge> {
         let names: Vec<&str> = labelnames.iter().map(String::as_str).collect();
-        let vec = self.inner.gauge(name, help, &names).map_err(metric_error)?;
-        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(metric_error)?) } else { None };
+        let vec = self.inner.gauge(name, help, &names).map_err(to_py_err)?;
+        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(to_py_err)?) } else { None };
         Ok(PyGauge { vec, unlabelled })
     }
 
@@ -67,8 +67,8 @@ impl PyRegistry {
     ) -> PyResult<PyHistogram> {
         let names: Vec<&str> = labelnames.iter().map(String::as_str).collect();
         let bounds = buckets.as_deref().unwrap_or(HistogramVec::DEFAULT_BUCKETS);
-        let vec = self.inner.histogram(name, help, &names, bounds).map_err(metric_error)?;
-        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(metric_error)?) } else { None };
+        let vec = self.inner.histogram(name, help, &names, bounds).map_err(to_py_err)?;
+        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(to_py_err)?) } else { None };
         Ok(PyHistogram { vec, unlabelled })
     }
 
@@ -76,8 +76,8 @@ impl PyRegistry {
     #[pyo3(signature = (name, help, labelnames = Vec::new()))]
     fn summary(&self, name: &str, help: &str, labelnames: Vec<String>) -> PyResult<PySummary> {
         let names: Vec<&str> = labelnames.iter().map(String::as_str).collect();
-        let vec = self.inner.summary(name, help, &names).map_err(metric_error)?;
-        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(metric_error)?) } else { None };
+        let vec = self.inner.summary(name, help, &names).map_err(to_py_err)?;
+        let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(to_py_err)?) } else { None };
         Ok(PySummary { vec, labelnames, unlabelled })
     }
 
@@ -118,7 +118,8 @@ fn label_args(values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) ->
     match names {
         Some(names) if !names.is_empty() => {
             if !values.is_empty() {
-                return Err(PyValueError::new_err(
+                return Err(crate::errors::coded_error(
+                    METRIC_LABEL_MISMATCH,
                     "labels() takes positional or keyword label values, not both",
                 ));
             }
@@ -138,20 +139,23 @@ macro_rules! child_from_args {
         match label_args($values, $names)? {
             LabelArgs::Positional(values) => {
                 let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-                $vec.labels(&refs).map_err(metric_error)
+                $vec.labels(&refs).map_err(to_py_err)
             }
             LabelArgs::Named(pairs) => {
                 let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                $vec.labels_by_name(&refs).map_err(metric_error)
+                $vec.labels_by_name(&refs).map_err(to_py_err)
             }
         }
     };
 }
 
 fn needs_labels<T>(unlabelled: &Option<T>) -> PyResult<&T> {
-    unlabelled
-        .as_ref()
-        .ok_or_else(|| PyValueError::new_err("this metric has label names: call .labels(...) first"))
+    unlabelled.as_ref().ok_or_else(|| {
+        crate::errors::coded_error(
+            METRIC_LABEL_MISMATCH,
+            "this metric has label names: call .labels(...) first",
+        )
+    })
 }
 
 /// A counter family (a vector of children by label values).
@@ -190,7 +194,7 @@ fn counter_inc(counter: &Counter, amount: f64) -> PyResult<()> {
         counter.inc();
         Ok(())
     } else {
-        counter.inc_by(amount).map_err(metric_error)
+        counter.inc_by(amount).map_err(to_py_err)
     }
 }
 
@@ -362,7 +366,7 @@ impl PySummary {
             LabelArgs::Named(pairs) => self.positional(pairs)?,
         };
         let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-        Ok(PySummaryChild { inner: self.vec.labels(&refs).map_err(metric_error)? })
+        Ok(PySummaryChild { inner: self.vec.labels(&refs).map_err(to_py_err)? })
     }
 
     /// Records one observation in an unlabelled summary.
@@ -378,12 +382,15 @@ impl PySummary {
         let mut values = Vec::with_capacity(self.labelnames.len());
         for name in &self.labelnames {
             let at = pairs.iter().position(|(key, _)| key == name).ok_or_else(|| {
-                crate::errors::MetricError::new_err(format!("missing value for label {name:?}"))
+                crate::errors::coded_error(METRIC_LABEL_MISMATCH, format!("missing value for label {name:?}"))
             })?;
             values.push(pairs.swap_remove(at).1);
         }
         if let Some((extra, _)) = pairs.first() {
-            return Err(crate::errors::MetricError::new_err(format!("no label named {extra:?}")));
+            return Err(crate::errors::coded_error(
+                METRIC_LABEL_MISMATCH,
+                format!("no label named {extra:?}"),
+            ));
         }
         Ok(values)
     }

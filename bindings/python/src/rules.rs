@@ -6,15 +6,15 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use srekit::error::codes::{CONFIG_INVALID, INTERNAL_PANIC};
 use srekit::logs::config::RuleConfig;
 use srekit::logs::rules::{Exemplars, Outcome, RuleSet, Selection};
 use srekit::logs::{LineError, Record, Value};
 use srekit::metrics::Registry;
 
-use crate::errors::{log_parse_error, MetricError};
+use crate::errors::{coded_error, log_parse_error};
 use crate::expfmt::format_from_name;
 use crate::input::Text;
 use crate::logs::PyParser;
@@ -27,9 +27,9 @@ struct MetricsTables {
     metrics: Vec<RuleConfig>,
 }
 
-/// A bad rule configuration as a `MetricError` (a ValueError) with the core's message.
+/// A bad rule configuration as a `ConfigError` (a ValueError) with the core's message.
 fn config_error(message: impl std::fmt::Display) -> PyErr {
-    MetricError::new_err(format!("invalid rules: {message}"))
+    coded_error(CONFIG_INVALID, format!("invalid rules: {message}"))
 }
 
 /// The Python name of an outcome.
@@ -177,7 +177,7 @@ impl PyRules {
 
 impl PyRules {
     fn lock(&self) -> PyResult<std::sync::MutexGuard<'_, State>> {
-        self.state.lock().map_err(|_| PyValueError::new_err("rules state poisoned by an earlier panic"))
+        self.state.lock().map_err(|_| coded_error(INTERNAL_PANIC, "rules state poisoned by an earlier panic"))
     }
 }
 

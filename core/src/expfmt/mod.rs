@@ -69,3 +69,20 @@ impl Format {
         }
     }
 }
+
+/// Parses the names [`Format::from_name`] knows; anything else is an
+/// [`UnknownFormatError`](crate::error::UnknownFormatError) with the one message every binding and the
+/// exporter show.
+///
+/// ```
+/// use srekit::expfmt::Format;
+/// assert_eq!("openmetrics".parse::<Format>(), Ok(Format::OpenMetrics));
+/// assert_eq!("xml".parse::<Format>().unwrap_err().code(), "exposition.unknown_format");
+/// ```
+impl std::str::FromStr for Format {
+    type Err = crate::error::UnknownFormatError;
+
+    fn from_str(name: &str) -> Result<Format, Self::Err> {
+        Format::from_name(name).ok_or_else(|| crate::error::UnknownFormatError(name.to_string()))
+    }
+}

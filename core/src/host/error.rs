@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+use crate::error::{codes, impl_error_code};
+
 /// An invalid [`HostConfig`](crate::host::HostConfig): an unknown collector name or a bad regex.
 ///
 /// ```
@@ -102,7 +104,44 @@ pub enum CollectError {
     WorkerGone,
 }
 
+impl HostError {
+    /// The stable code: `host.unknown_collector`, `host.unknown_option`, `host.invalid_option` or
+    /// `host.io` (a worker thread could not be started).
+    ///
+    /// ```
+    /// let err = srekit::host::HostConfig::default().enable("nope").unwrap_err();
+    /// assert_eq!(err.code(), "host.unknown_collector");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            HostError::UnknownCollector(_) => codes::HOST_UNKNOWN_COLLECTOR,
+            HostError::UnknownOption(_) => codes::HOST_UNKNOWN_OPTION,
+            HostError::InvalidRegex { .. } | HostError::OptionType { .. } | HostError::ZeroTimeout => {
+                codes::HOST_INVALID_OPTION
+            }
+            HostError::Spawn { .. } => codes::HOST_IO,
+        }
+    }
+}
+
 impl CollectError {
+    /// The stable code: `host.io`, `host.parse`, `host.bus`, `host.timeout` or `internal.panic`.
+    ///
+    /// ```
+    /// use srekit::host::CollectError;
+    /// let err = CollectError::Parse { path: "/proc/loadavg".into(), reason: "too few fields" };
+    /// assert_eq!(err.code(), "host.parse");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            CollectError::Io { .. } | CollectError::Syscall { .. } => codes::HOST_IO,
+            CollectError::Parse { .. } => codes::HOST_PARSE,
+            CollectError::Bus { .. } => codes::HOST_BUS,
+            CollectError::Timeout(_) | CollectError::Stuck => codes::HOST_TIMEOUT,
+            CollectError::WorkerGone => codes::INTERNAL_PANIC,
+        }
+    }
+
     /// An [`CollectError::Io`] for `path`.
     pub(crate) fn io(path: &Path, source: std::io::Error) -> CollectError {
         CollectError::Io { path: path.to_path_buf(), source }
@@ -113,3 +152,5 @@ impl CollectError {
         CollectError::Parse { path: path.to_path_buf(), reason }
     }
 }
+
+impl_error_code!(HostError, CollectError);

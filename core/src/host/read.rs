@@ -210,8 +210,8 @@ fn is_kernel_generated(file: &File) -> bool {
     if unsafe { libc::fstatfs(file.as_raw_fd(), stat.as_mut_ptr()) } != 0 {
         return false;
     }
-    // SAFETY: fstatfs returned 0, so `stat` is initialised.
     #[allow(clippy::unnecessary_cast)] // f_type is i64 on x86_64 but not on every target
+    // SAFETY: fstatfs returned 0, so `stat` is initialised.
     let kind = unsafe { stat.assume_init() }.f_type as i64;
     kind == PROC_SUPER_MAGIC || kind == SYSFS_MAGIC
 }

@@ -1,7 +1,12 @@
 //! Errors of the log parsers: [`LineError`] for one bad line (with its byte offset), [`LogError`] for a
-//! parser that cannot be built from its options.
+//! parser that cannot be built from its options; and the stable codes of every error of [`logs`](super)
+//! (see the table in [`crate::error`]).
 
 use thiserror::Error;
+
+use super::pipeline::PipelineError;
+use super::rules::RuleError;
+use crate::error::{codes, impl_error_code};
 
 /// Why one line could not be parsed. `offset` is the 0-based byte offset in the line of the first byte
 /// that is wrong (for an unterminated quote: the opening quote; for an over-long line: the limit).
@@ -29,6 +34,15 @@ impl LineError {
     /// ```
     pub fn new(offset: usize, message: impl Into<String>) -> Self {
         LineError { offset, message: message.into() }
+    }
+
+    /// The stable code, `log.line`.
+    ///
+    /// ```
+    /// assert_eq!(srekit::logs::parse_logfmt("a=\"open").unwrap_err().code(), "log.line");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        codes::LOG_LINE
     }
 }
 
@@ -71,3 +85,69 @@ pub enum LogError {
     #[error("unknown log format {0:?} (expected logfmt, ltsv, json, nginx, nginx-common, apache, apache-common, syslog-rfc3164, syslog-rfc5424)")]
     UnknownFormat(String),
 }
+
+impl LogError {
+    /// The stable code, `log.config` for every variant (the message says which option is wrong).
+    ///
+    /// ```
+    /// use srekit::logs::{LogFormat, Parser, ParserOptions};
+    /// let err = Parser::new(ParserOptions::new(LogFormat::Regex("(".into()))).unwrap_err();
+    /// assert_eq!(err.code(), "log.config");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            LogError::InvalidRegex(_)
+            | LogError::RegexWithoutNames
+            | LogError::UnknownType { .. }
+            | LogError::InvalidTimeFormat { .. }
+            | LogError::InvalidMaxLineLength
+            | LogError::UnknownFormat(_) => codes::LOG_CONFIG,
+        }
+    }
+}
+
+impl RuleError {
+    /// The stable code, `config.invalid` for every variant (also when the registry refused the rule's
+    /// metric: the rule is what the user has to change).
+    ///
+    /// ```
+    /// use srekit::logs::{config::RuleConfig, rules::RuleSet};
+    /// let rule: RuleConfig = toml::from_str("name = \"g\"\nkind = \"gauge\"").unwrap();
+    /// let err = RuleSet::new(&[rule], &srekit::metrics::Registry::new()).unwrap_err();
+    /// assert_eq!(err.code(), "config.invalid");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            RuleError::InvalidRegex { .. }
+            | RuleError::MissingValue { .. }
+            | RuleError::Invalid { .. }
+            | RuleError::Metric { .. } => codes::CONFIG_INVALID,
+        }
+    }
+}
+
+impl PipelineError {
+    /// The stable code: the wrapped error's code for a parser, rule or metric error, `config.invalid`
+    /// for a bad input setting, `log.io` for a file or checkpoint, `internal.panic` for a dead thread.
+    ///
+    /// ```
+    /// use srekit::logs::{config::PipelineConfig, pipeline::Pipeline};
+    /// let config: PipelineConfig = toml::from_str("[[inputs]]\nname = \"a\"\npaths = []\nformat = \"xml\"").unwrap();
+    /// assert_eq!(Pipeline::new(&config).err().unwrap().code(), "log.config");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            PipelineError::Parser { source, .. } => source.code(),
+            PipelineError::Rule(source) => source.code(),
+            PipelineError::Metric(source) => source.code(),
+            PipelineError::Pattern { .. }
+            | PipelineError::InvalidInput { .. }
+            | PipelineError::DuplicateInput(_)
+            | PipelineError::UnknownInput { .. } => codes::CONFIG_INVALID,
+            PipelineError::Checkpoint { .. } | PipelineError::Read { .. } => codes::LOG_IO,
+            PipelineError::ThreadPanicked => codes::INTERNAL_PANIC,
+        }
+    }
+}
+
+impl_error_code!(LineError, LogError, RuleError, PipelineError);
