@@ -20,6 +20,7 @@
 //! ```
 
 mod error;
+mod feed;
 mod json;
 mod logfmt;
 mod ltsv;
@@ -27,6 +28,7 @@ mod parser;
 mod record;
 mod regex;
 mod scan;
+mod spec;
 mod split;
 mod time;
 mod types;
@@ -38,13 +40,15 @@ pub mod rules;
 pub mod tail;
 
 pub use error::{LineError, LogError};
+pub use feed::{Feed, FeedEvent, FeedItem, LineBlock, SkippedLine};
 pub use json::{parse_json, MAX_JSON_DEPTH};
 pub use logfmt::{encode_logfmt, parse_logfmt};
 pub use ltsv::parse_ltsv;
 pub use parser::{LogFormat, Parser, ParserOptions};
 pub use record::Record;
+pub use spec::{ParserCache, ParserSpec, FORMAT_NAMES, PARSER_CACHE_SIZE};
 pub use split::{
-    lines, text_lines, whole_lines_prefix, LineSplitter, Lines, SplitEvent, TextLines,
+    lines, text_lines, whole_lines_prefix, LineSplitter, Lines, SplitBlock, SplitEvent, TextLines,
     DEFAULT_MAX_LINE_LENGTH,
 };
 pub use time::TimeFormat;
