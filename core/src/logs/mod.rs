@@ -3,6 +3,11 @@
 //! and regexes with named groups (with nginx, Apache and syslog presets). Nothing here panics on any
 //! input: a bad line is a [`LineError`] with its byte offset, and streams go on past it.
 //!
+//! Every place that describes a parser (the exporter's `[[inputs]]` and `parse` flags, the Python and
+//! Node `Parser`s) builds it from one [`ParserSpec`], checked in one place; byte streams read in
+//! chunks go through one [`Feed`] (absolute line numbers and byte offsets, partial and over-long
+//! lines), and the bindings' one-line regex helpers share one bounded [`ParserCache`].
+//!
 //! ```
 //! use srekit::logs::{LogFormat, Parser, ParserOptions};
 //!

@@ -239,28 +239,35 @@ impl LineSplitter {
             rest = &rest[i + 1..];
             self.line_number += 1;
             let number = self.line_number;
-            if let Some(skipped) = self.skipping.take() {
-                let ends_with_cr =
-                    if piece.is_empty() { skipped.ends_with_cr } else { piece.ends_with(b"\r") };
-                let length = skipped.length + piece.len() - usize::from(ends_with_cr);
-                on_line(SplitEvent::TooLong { number, length });
-            } else if self.partial.is_empty() {
+            if self.skipping.is_none() && self.partial.is_empty() {
                 let line = piece.strip_suffix(b"\r").unwrap_or(piece);
                 report(self.max_line_length, number, line, &mut on_line);
-            } else if self.partial.len() + piece.len() <= self.max_line_length + 1 {
-                self.partial.extend_from_slice(piece);
-                let line = self.partial.strip_suffix(b"\r").unwrap_or(&self.partial);
-                report(self.max_line_length, number, line, &mut on_line);
-                self.partial.clear();
-            } else {
-                let ends_with_cr =
-                    if piece.is_empty() { self.partial.ends_with(b"\r") } else { piece.ends_with(b"\r") };
-                let length = self.partial.len() + piece.len() - usize::from(ends_with_cr);
+            } else if let Some((length, _)) = self.end_held_line(piece) {
                 on_line(SplitEvent::TooLong { number, length });
+            } else {
+                report(self.max_line_length, number, trim_line_end(&self.partial), &mut on_line);
                 self.partial.clear();
             }
         }
         self.hold(rest);
+    }
+
+    /// Ends the line held from earlier chunks (partial, or being skipped) with `piece`, its bytes
+    /// before the `\n`: `(length without the line ending, bytes in the stream)` when it is too long,
+    /// else `None` with the whole line, `\n` included, in `partial` (the caller clears it).
+    fn end_held_line(&mut self, piece: &[u8]) -> Option<(usize, usize)> {
+        let (held, held_cr) = match self.skipping.take() {
+            Some(skipped) => (skipped.length, skipped.ends_with_cr),
+            None if self.partial.len() + piece.len() <= self.max_line_length + 1 => {
+                self.partial.extend_from_slice(piece);
+                self.partial.push(b'\n');
+                return None;
+            }
+            None => (self.partial.len(), self.partial.ends_with(b"\r")),
+        };
+        self.partial.clear();
+        let ends_with_cr = if piece.is_empty() { held_cr } else { piece.ends_with(b"\r") };
+        Some((held + piece.len() - usize::from(ends_with_cr), held + piece.len() + 1))
     }
 
     /// Keeps the bytes after a chunk's last newline: as the partial line, or counted as part of an
@@ -315,27 +322,15 @@ impl LineSplitter {
             rest = &rest[i + 1..];
             self.line_number += 1;
             let number = self.line_number;
-            if let Some(skipped) = self.skipping.take() {
-                let ends_with_cr =
-                    if piece.is_empty() { skipped.ends_with_cr } else { piece.ends_with(b"\r") };
-                let length = skipped.length + piece.len() - usize::from(ends_with_cr);
-                on_block(SplitBlock::TooLong { number, length, bytes: skipped.length + piece.len() + 1 });
-            } else if self.partial.len() + piece.len() <= self.max_line_length + 1 {
-                self.partial.extend_from_slice(piece);
-                self.partial.push(b'\n');
+            if let Some((length, bytes)) = self.end_held_line(piece) {
+                on_block(SplitBlock::TooLong { number, length, bytes });
+            } else {
                 let length = trim_line_end(&self.partial).len();
                 if length > self.max_line_length {
                     on_block(SplitBlock::TooLong { number, length, bytes: self.partial.len() });
                 } else {
                     on_block(SplitBlock::Lines { first_line: number, data: &self.partial });
                 }
-                self.partial.clear();
-            } else {
-                let ends_with_cr =
-                    if piece.is_empty() { self.partial.ends_with(b"\r") } else { piece.ends_with(b"\r") };
-                let length = self.partial.len() + piece.len() - usize::from(ends_with_cr);
-                let bytes = self.partial.len() + piece.len() + 1;
-                on_block(SplitBlock::TooLong { number, length, bytes });
                 self.partial.clear();
             }
         }
