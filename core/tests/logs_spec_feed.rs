@@ -110,3 +110,44 @@ fn input_tables_take_the_parser_keys_at_their_top_level() {
     let typo = toml::from_str::<InputConfig>("name = \"a\"\npaths = []\nforamt = \"json\"").unwrap_err();
     assert!(typo.to_string().contains("foramt"), "{typo}");
 }
+
+/// What `LineSplitter::push` reports, line by line: `(number, Ok(line) | Err(length))`.
+type LineEvents = Vec<(u64, Result<Vec<u8>, usize>)>;
+
+#[test]
+fn blocks_give_the_same_lines_as_the_line_by_line_splitter() {
+    use srekit::logs::{LineSplitter, SplitBlock, SplitEvent};
+    let mut data = Vec::new();
+    for i in 0..60usize {
+        data.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, (i * 7) % 19));
+        data.extend_from_slice(if i % 3 == 0 { b"\r\n" } else { b"\n" });
+    }
+    data.extend_from_slice(b"tail\r");
+    let max = 8;
+    for size in 1..=40 {
+        let mut by_line: LineEvents = Vec::new();
+        let mut splitter = LineSplitter::new(max);
+        let mut on_line = |event: SplitEvent<'_>| match event {
+            SplitEvent::Line { number, line } => by_line.push((number, Ok(line.to_vec()))),
+            SplitEvent::TooLong { number, length } => by_line.push((number, Err(length))),
+        };
+        data.chunks(size).for_each(|chunk| splitter.push(chunk, &mut on_line));
+        splitter.finish(&mut on_line);
+
+        let mut by_block: LineEvents = Vec::new();
+        let mut splitter = LineSplitter::new(max);
+        let mut on_block = |block: SplitBlock<'_>| match block {
+            SplitBlock::Lines { first_line, data } => {
+                for (i, line) in srekit::logs::lines(data).enumerate() {
+                    let number = first_line + i as u64;
+                    by_block
+                        .push((number, if line.len() > max { Err(line.len()) } else { Ok(line.to_vec()) }));
+                }
+            }
+            SplitBlock::TooLong { number, length, .. } => by_block.push((number, Err(length))),
+        };
+        data.chunks(size).for_each(|chunk| splitter.push_blocks(chunk, &mut on_block));
+        splitter.finish_blocks(&mut on_block);
+        assert_eq!(by_block, by_line, "chunks of {size}");
+    }
+}

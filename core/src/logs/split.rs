@@ -322,16 +322,9 @@ impl LineSplitter {
             rest = &rest[i + 1..];
             self.line_number += 1;
             let number = self.line_number;
-            if let Some((length, bytes)) = self.end_held_line(piece) {
-                on_block(SplitBlock::TooLong { number, length, bytes });
-            } else {
-                let length = trim_line_end(&self.partial).len();
-                if length > self.max_line_length {
-                    on_block(SplitBlock::TooLong { number, length, bytes: self.partial.len() });
-                } else {
-                    on_block(SplitBlock::Lines { first_line: number, data: &self.partial });
-                }
-                self.partial.clear();
+            match self.end_held_line(piece) {
+                Some((length, bytes)) => on_block(SplitBlock::TooLong { number, length, bytes }),
+                None => self.report_partial_block(number, &mut on_block),
             }
         }
         if let Some(last) = memchr::memrchr(b'\n', rest) {
@@ -361,15 +354,19 @@ impl LineSplitter {
             on_block(SplitBlock::TooLong { number: self.line_number, length, bytes: skipped.length });
         } else if !self.partial.is_empty() {
             self.line_number += 1;
-            let number = self.line_number;
-            let length = trim_line_end(&self.partial).len();
-            if length > self.max_line_length {
-                on_block(SplitBlock::TooLong { number, length, bytes: self.partial.len() });
-            } else {
-                on_block(SplitBlock::Lines { first_line: number, data: &self.partial });
-            }
-            self.partial.clear();
+            self.report_partial_block(self.line_number, &mut on_block);
         }
+    }
+
+    /// Reports the completed line held in `partial` as a block (or as too long), then empties it.
+    fn report_partial_block(&mut self, number: u64, on_block: &mut impl FnMut(SplitBlock<'_>)) {
+        let length = trim_line_end(&self.partial).len();
+        if length > self.max_line_length {
+            on_block(SplitBlock::TooLong { number, length, bytes: self.partial.len() });
+        } else {
+            on_block(SplitBlock::Lines { first_line: number, data: &self.partial });
+        }
+        self.partial.clear();
     }
 
     /// Ends the stream: a trailing line without a newline is reported (or reported as too long).
