@@ -109,7 +109,7 @@ pub struct FeedItem<'a> {
 ///     r#"1@0: {"a":"1"}"#,
 ///     r#"2@5: {"b":"2"}"#,
 ///     "3@9: byte 2: unterminated quoted value",
-///     "4@18: true",
+///     "4@17: true",
 /// ]);
 /// ```
 #[derive(Debug, Clone)]
