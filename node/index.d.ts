@@ -346,7 +346,10 @@ export type LogFormat =
   | 'syslog-rfc5424'
   | 'regex'
 
-/** Parser options, as Fluent Bit's parser keys. */
+/**
+ * Parser options: the exporter's `[[inputs]]` keys and Python's `Parser(...)` keywords, in camelCase
+ * (checked by the core: e.g. `regex` with a format other than `'regex'` throws).
+ */
 export interface LogParserOptions {
   /** Field -> type (Fluent Bit `Types`), e.g. `{ status: 'int', duration: 'float' }`. */
   types?: Record<string, 'int' | 'integer' | 'float' | 'bool' | 'string'>
@@ -358,7 +361,7 @@ export interface LogParserOptions {
   lossyUtf8?: boolean
   /** Longer lines are rejected (default 1 MiB). */
   maxLineLength?: number
-  /** The pattern, with named groups `(?<name>...)`, when the format is `'regex'`. */
+  /** The pattern, with named groups `(?<name>...)`, or a preset name (`'nginx'`, ...), when the format is `'regex'`. */
   regex?: string
 }
 
@@ -393,7 +396,7 @@ export interface ParsedEntries {
 export interface ParseStreamOptions {
   /** Called for each line that did not parse (parsing goes on). */
   onError?: (error: LineErrorInfo) => void
-  /** Lines longer than this are reported and skipped without being buffered whole (1 MiB). */
+  /** Lines longer than this are reported and skipped without being buffered whole (default: the parser's `maxLineLength`). */
   maxLineLength?: number
 }
 
@@ -408,6 +411,8 @@ export declare class Parser {
   constructor(format: LogFormat, options?: LogParserOptions)
   /** The format's name. */
   readonly format: string
+  /** Lines longer than this many bytes are not parsed (reported as errors). */
+  readonly maxLineLength: number
   /** Parses one line (a trailing `\n` or `\r\n` is ignored). Throws a `LogLineError`. */
   parse(line: string | Buffer): LogRecord
   /** Parses one line into its record and timestamp (seconds since the epoch, or `null`). */
@@ -447,8 +452,8 @@ export declare function parseLogfmt(line: string | Buffer): LogRecord
 export declare function parseLtsv(line: string | Buffer): LogRecord
 /** Parses one JSON line (an object). Integers beyond 2^53 come out as bigint. */
 export declare function parseJson(line: string | Buffer): LogRecord
-/** Parses one line with a regex of named groups (parsers are cached per pattern). */
-export declare function parseRegex(line: string | Buffer, pattern: string): LogRecord
+/** Parses one line with a regex of named groups or a preset name such as `'nginx'` (parsers are cached in the core). */
+export declare function parseRegex(line: string | Buffer, patternOrPreset: string): LogRecord
 
 // ---------------------------------------------------------------------------------------------------
 // Log -> metrics rules

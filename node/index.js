@@ -8,8 +8,8 @@ const native = require('./native.js')
 const logs = require('./logs.js')
 const metrics = require('./metrics.js')
 
-logs.install(native.Parser)
-const { parseLogfmt, parseLtsv, parseJson, parseRegex } = logs.oneLineParsers(native.Parser)
+logs.install(native.Parser, native.LineFeed)
+const { parseLogfmt, parseLtsv, parseJson, parseRegex } = logs.oneLineParsers(native.Parser, native.parseRegex)
 
 metrics.install(native)
 
@@ -66,12 +66,12 @@ class LogRules {
 
   /** Applies the rules to every line of a readable stream (or async iterable); resolves to totals. */
   applyStream(parser, source, options) {
-    return logs.applyStream(this, parser, source, options)
+    return logs.applyStream(native.LineFeed, this, parser, source, options)
   }
 
   /** Applies the rules to every line of a file, read in chunks; resolves to totals. */
   applyFile(parser, path, options) {
-    return logs.applyStream(this, parser, require('node:fs').createReadStream(path), options)
+    return logs.applyStream(native.LineFeed, this, parser, require('node:fs').createReadStream(path), options)
   }
 }
 

@@ -1,14 +1,12 @@
 'use strict'
 // JavaScript side of log parsing: `parseMany` / `parseManyEntries` over the native columnar batch,
-// streaming helpers for readable streams and files, and the one-line `parseLogfmt` / `parseLtsv` /
-// `parseJson` / `parseRegex` helpers (each backed by a cached parser).
+// streaming helpers for readable streams and files (cut into lines by the core's feed), and the
+// one-line `parseLogfmt` / `parseLtsv` / `parseJson` / `parseRegex` helpers.
 
 const fs = require('node:fs')
 const { materialize, createFactoryCache } = require('./records.js')
 
 const FACTORIES = Symbol('srekit.factories')
-const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024
-const NEWLINE = 10
 
 function factoryCache(parser) {
   let cache = parser[FACTORIES]
@@ -49,7 +47,7 @@ function parseAll(parser, data, withTimestamps) {
   return { records, timestamps, errors }
 }
 
-function install(Parser) {
+function install(Parser, LineFeed) {
   Object.defineProperties(Parser.prototype, {
     parseManyEntries: {
       value: function parseManyEntries(data) {
@@ -70,14 +68,14 @@ function install(Parser) {
     },
     parseStream: {
       value: function parseStream(source, options) {
-        return parseStreamImpl(this, source, options || {})
+        return parseStreamImpl(LineFeed, this, source, options || {})
       },
       writable: true,
       configurable: true,
     },
     parseFile: {
       value: function parseFile(path, options) {
-        return parseStreamImpl(this, fs.createReadStream(path), options || {})
+        return parseStreamImpl(LineFeed, this, fs.createReadStream(path), options || {})
       },
       writable: true,
       configurable: true,
@@ -85,58 +83,32 @@ function install(Parser) {
   })
 }
 
-function countNewlines(buffer, end) {
-  let count = 0
-  let at = buffer.indexOf(NEWLINE, 0)
-  while (at !== -1 && at < end) {
-    count++
-    at = buffer.indexOf(NEWLINE, at + 1)
+// Splits `source` (any async iterable of Buffers or strings, such as a readable stream) into buffers
+// of whole lines with the core's chunked feed (native `LineFeed`), yielding `{ buffer, firstLine }`
+// (the 1-based number of the buffer's first line). The partial last line of a chunk waits for the
+// next one; a line longer than the maximum (`options.maxLineLength`, else the parser's) is reported
+// through `onError` with the core's message and skipped without being buffered whole.
+async function* wholeLines(LineFeed, parser, source, options) {
+  const onError = typeof options.onError === 'function' ? options.onError : () => {}
+  const feed = new LineFeed(options.maxLineLength || parser.maxLineLength)
+  for await (const chunk of source) {
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    yield* feedPieces(feed.push(data), data, onError)
   }
-  return count
+  yield* feedPieces(feed.finish(), null, onError)
 }
 
-// Splits `source` (any async iterable of Buffers or strings, such as a readable stream) into buffers
-// of whole lines, yielding `{ buffer, firstLine }` (the 1-based number of the buffer's first line). The
-// partial last line of a chunk waits for the next one. A line longer than `maxLineLength` (1 MiB) is
-// reported through `onError` and skipped without being buffered whole.
-async function* wholeLines(source, options) {
-  const onError = typeof options.onError === 'function' ? options.onError : () => {}
-  const maxLineLength = options.maxLineLength || DEFAULT_MAX_LINE_LENGTH
-  let pending = Buffer.alloc(0)
-  let linesBefore = 0
-  let skipping = false
-  for await (const chunk of source) {
-    let data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-    if (skipping) {
-      const end = data.indexOf(NEWLINE)
-      if (end === -1) continue
-      skipping = false
-      linesBefore++
-      data = data.subarray(end + 1)
-    }
-    const buffer = pending.length === 0 ? data : Buffer.concat([pending, data])
-    const last = buffer.lastIndexOf(NEWLINE)
-    if (last === -1) {
-      pending = buffer
-    } else {
-      pending = Buffer.from(buffer.subarray(last + 1))
-      const whole = buffer.subarray(0, last + 1)
-      yield { buffer: whole, firstLine: linesBefore + 1 }
-      linesBefore += countNewlines(whole, whole.length)
-    }
-    if (pending.length > maxLineLength) {
-      onError({ line: linesBefore + 1, offset: maxLineLength, message: `line longer than ${maxLineLength} bytes; skipped` })
-      pending = Buffer.alloc(0)
-      skipping = true
-    }
+function* feedPieces(pieces, data, onError) {
+  for (const piece of pieces) {
+    if (typeof piece.message === 'string') onError({ line: piece.line, offset: piece.offset, message: piece.message })
+    else yield { buffer: piece.buffer || data.subarray(piece.start, piece.end), firstLine: piece.line }
   }
-  if (pending.length > 0 && !skipping) yield { buffer: pending, firstLine: linesBefore + 1 }
 }
 
 // Records of `source` in order; a bad line goes to `options.onError({ line, offset, message })`.
-async function* parseStreamImpl(parser, source, options) {
+async function* parseStreamImpl(LineFeed, parser, source, options) {
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
-  for await (const { buffer, firstLine } of wholeLines(source, options)) {
+  for await (const { buffer, firstLine } of wholeLines(LineFeed, parser, source, options)) {
     const entries = parser.parseManyEntries(buffer)
     for (const error of entries.errors) onError({ ...error, line: error.line + firstLine - 1 })
     yield* entries.records
@@ -144,12 +116,12 @@ async function* parseStreamImpl(parser, source, options) {
 }
 
 // Applies log rules to every line of `source`; resolves to `{ records, errors }` totals.
-async function applyStream(rules, parser, source, options) {
+async function applyStream(LineFeed, rules, parser, source, options) {
   options = options || {}
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
   let records = 0
   let errors = 0
-  for await (const { buffer, firstLine } of wholeLines(source, options)) {
+  for await (const { buffer, firstLine } of wholeLines(LineFeed, parser, source, options)) {
     const result = rules.applyLines(parser, buffer)
     records += result.records
     errors += result.errors.length
@@ -158,7 +130,9 @@ async function applyStream(rules, parser, source, options) {
   return { records, errors }
 }
 
-function oneLineParsers(Parser) {
+// One-line helpers: a parser per built-in format, kept here; `parseRegex` is native, over the core's
+// shared parser cache (patterns and preset names alike).
+function oneLineParsers(Parser, parseRegex) {
   const byFormat = new Map()
   const parserFor = (format) => {
     let parser = byFormat.get(format)
@@ -168,20 +142,11 @@ function oneLineParsers(Parser) {
     }
     return parser
   }
-  const byPattern = new Map()
   return {
     parseLogfmt: (line) => parserFor('logfmt').parse(line),
     parseLtsv: (line) => parserFor('ltsv').parse(line),
     parseJson: (line) => parserFor('json').parse(line),
-    parseRegex: (line, pattern) => {
-      let parser = byPattern.get(pattern)
-      if (parser === undefined) {
-        parser = new Parser('regex', { regex: pattern })
-        if (byPattern.size >= 64) byPattern.delete(byPattern.keys().next().value)
-        byPattern.set(pattern, parser)
-      }
-      return parser.parse(line)
-    },
+    parseRegex,
   }
 }
 

@@ -12,6 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use srekit::expfmt::Format;
 use srekit::logs::config::{InputConfig, LabelsConfig, PipelineConfig, RuleConfig, RuleKind, StateConfig};
 use srekit::logs::pipeline::Pipeline;
+use srekit::logs::ParserSpec;
 
 const BUDGET_MB_PER_S: f64 = 300.0;
 
@@ -76,14 +77,9 @@ fn config(path: &Path) -> PipelineConfig {
         inputs: vec![InputConfig {
             name: "bench".into(),
             paths: vec![path.display().to_string()],
-            format: "logfmt".into(),
+            parser: ParserSpec::new("logfmt"),
             read_from_head: true,
-            regex: None,
-            types: Default::default(),
-            time_key: None,
-            time_format: None,
             rotate_wait: 5.0,
-            max_line_length: 1 << 20,
             max_open_files: 16,
         }],
         metrics: vec![requests, errors, bytes],

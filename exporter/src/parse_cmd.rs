@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use srekit::logs::{LineSplitter, LogFormat, Parser, ParserOptions, SplitEvent};
+use srekit::logs::{Feed, FeedItem, Parser, ParserSpec};
 
 /// Flags of the `parse` subcommand.
 #[derive(Debug, Clone, Args)]
@@ -15,7 +15,7 @@ pub struct ParseArgs {
     /// logfmt, ltsv, json, regex, nginx, nginx-common, apache, apache-common, syslog-rfc3164, syslog-rfc5424.
     #[arg(long)]
     pub format: String,
-    /// The pattern (with named groups) for `--format regex`.
+    /// The pattern (with named groups), or a preset name, for `--format regex`.
     #[arg(long)]
     pub regex: Option<String>,
     /// Field types, `field=int|float|bool|string` (repeatable).
@@ -34,23 +34,19 @@ pub struct ParseArgs {
     pub files: Vec<PathBuf>,
 }
 
+/// The parser the flags describe, built through the core's [`ParserSpec`] (which checks them).
 fn parser_for(args: &ParseArgs) -> Result<Parser, String> {
-    let format = if args.format == "regex" {
-        let pattern = args.regex.clone().ok_or("--format regex needs --regex PATTERN")?;
-        LogFormat::Regex(pattern)
-    } else {
-        LogFormat::from_name(&args.format).ok_or_else(|| format!("unknown --format {:?}", args.format))?
-    };
-    let mut options = ParserOptions::new(format);
-    for spec in &args.types {
+    let mut spec = ParserSpec::new(args.format.clone());
+    spec.regex = args.regex.clone();
+    for entry in &args.types {
         let (field, type_name) =
-            spec.split_once('=').ok_or_else(|| format!("--type {spec:?}: expected FIELD=TYPE"))?;
-        options.set_type(field, type_name).map_err(|e| format!("--type {spec:?}: {e}"))?;
+            entry.split_once('=').ok_or_else(|| format!("--type {entry:?}: expected FIELD=TYPE"))?;
+        spec.types.insert(field.to_owned(), type_name.to_owned());
     }
-    options.time_key = args.time_key.clone();
-    options.time_format = args.time_format.clone();
-    options.lossy_utf8 = args.lossy_utf8;
-    Parser::new(options).map_err(|e| e.to_string())
+    spec.time_key = args.time_key.clone();
+    spec.time_format = args.time_format.clone();
+    spec.lossy_utf8 = args.lossy_utf8;
+    spec.build().map_err(|e| e.to_string())
 }
 
 /// Runs the subcommand.
@@ -103,36 +99,27 @@ pub fn run(args: &ParseArgs) -> ExitCode {
 
 /// Parses one stream chunk by chunk; returns the number of bad lines.
 fn parse_stream(parser: &Parser, name: &str, mut reader: impl Read, out: &mut impl Write) -> io::Result<u64> {
-    let mut splitter = LineSplitter::new(parser.options().max_line_length);
+    let mut feed = Feed::for_parser(parser);
     let mut chunk = vec![0u8; 256 * 1024];
     let mut bad = 0u64;
     let mut write_error: Option<io::Error> = None;
-    let mut on_event = |event: SplitEvent<'_>| {
+    let mut on_item = |item: FeedItem<'_>| {
         if write_error.is_some() {
             return;
         }
-        let outcome = match event {
-            SplitEvent::Line { line: [], .. } => Ok(()),
-            SplitEvent::Line { number, line } => match parser.parse(line) {
-                Ok(record) => serde_json::to_writer(&mut *out, &record.to_json())
+        match item.result {
+            Ok(record) => {
+                let written = serde_json::to_writer(&mut *out, &record.to_json())
                     .map_err(io::Error::from)
-                    .and_then(|()| out.write_all(b"\n")),
-                Err(err) => {
-                    bad += 1;
-                    eprintln!("{name}: line {number}: {err}");
-                    Ok(())
+                    .and_then(|()| out.write_all(b"\n"));
+                if let Err(err) = written {
+                    write_error = Some(err);
                 }
-            },
-            SplitEvent::TooLong { number, length } => {
-                bad += 1;
-                eprintln!(
-                    "{name}: line {number}: skipped, {length} bytes is longer than the maximum line length"
-                );
-                Ok(())
             }
-        };
-        if let Err(err) = outcome {
-            write_error = Some(err);
+            Err(err) => {
+                bad += 1;
+                eprintln!("{name}: line {}: {err}", item.line);
+            }
         }
     };
     loop {
@@ -142,9 +129,9 @@ fn parse_stream(parser: &Parser, name: &str, mut reader: impl Read, out: &mut im
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(err) => return Err(err),
         };
-        splitter.push(&chunk[..read], &mut on_event);
+        feed.parse(parser, &chunk[..read], &mut on_item);
     }
-    splitter.finish(&mut on_event);
+    feed.finish_parse(parser, &mut on_item);
     match write_error {
         Some(err) => Err(err),
         None => Ok(bad),

@@ -85,3 +85,41 @@ fn usage_and_io_errors_exit_two() {
     assert_eq!(parse_cmd(&["--format", "logfmt", "--type", "x=decimal"], b"").status.code(), Some(2));
     assert_eq!(parse_cmd(&[], b"").status.code(), Some(2), "--format is required");
 }
+
+#[test]
+fn parser_flags_are_checked_by_the_core_spec() {
+    // A regex with another format was silently ignored before; now it is refused, as everywhere.
+    let out = parse_cmd(&["--format", "json", "--regex", "^(?<a>.)$"], b"{}\n");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`regex` is only used with format \"regex\" (the format is \"json\")"),
+        "{stderr}"
+    );
+    let out = parse_cmd(&["--format", "xml"], b"");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("(expected logfmt, ltsv, json, regex,"));
+    // A preset name is accepted as the regex.
+    let out = parse_cmd(
+        &["--format", "regex", "--regex", "syslog-rfc5424"],
+        b"<34>1 2003-10-11T22:14:15.003Z host su - ID47 - hello\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_lines(&out)[0]["message"], "hello");
+}
+
+#[test]
+fn over_long_lines_are_reported_with_the_core_message() {
+    let mut input = b"a=1\n".to_vec();
+    input.extend(std::iter::repeat_n(b'x', (1 << 20) + 10));
+    input.extend_from_slice(b"\nb=2\n");
+    let out = parse_cmd(&["--format", "logfmt"], &input);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_lines(&out).len(), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "<stdin>: line 2: byte 1048576: line too long (1048586 bytes, maximum 1048576); skipped"
+        ),
+        "{stderr}"
+    );
+}

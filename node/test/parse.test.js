@@ -226,7 +226,14 @@ test('presets and regexes', () => {
   assert.equal(entry.timestamp, Date.UTC(2026, 10, 25, 12) / 1000)
   assert.deepEqual(srekit.parseRegex('took 15ms', '^took (?<ms>\\d+)ms$'), { ms: '15' })
   assert.throws(() => new srekit.Parser('regex', { regex: '(' }), /invalid regex/)
-  assert.throws(() => new srekit.Parser('regex'), /needs options.regex/)
+  assert.throws(() => new srekit.Parser('regex'), /format "regex" needs `regex`/)
+  // a regex with another format was ignored before; the core refuses it, as in Python and the exporter
+  assert.throws(() => new srekit.Parser('json', { regex: '^(?<a>.)$' }), /`regex` is only used with format "regex" \(the format is "json"\)/)
+  // preset names are accepted wherever a regex is
+  assert.deepEqual(new srekit.Parser('regex', { regex: 'nginx' }).parse(line), nginx.parse(line))
+  assert.deepEqual(srekit.parseRegex(line, 'nginx'), nginx.parse(line))
+  assert.throws(() => srekit.parseRegex('x', 'no groups'), /regex has no named capture group/)
+  assert.equal(new srekit.Parser('logfmt', { maxLineLength: 99 }).maxLineLength, 99)
   assert.throws(() => new srekit.Parser('xml'), /unknown log format "xml"/)
   assert.throws(() => new srekit.Parser('logfmt', { types: { a: 'decimal' } }), /unknown field type "decimal"/)
   assert.equal(nginx.format, 'nginx')
@@ -272,6 +279,8 @@ test('parseStream skips an over-long line without buffering it', async () => {
   assert.deepEqual(records, [{ a: '1' }, { b: '2' }])
   assert.equal(errors.length, 1)
   assert.equal(errors[0].line, 2)
+  assert.equal(errors[0].offset, 1000)
+  assert.equal(errors[0].message, 'byte 1000: line too long (5000 bytes, maximum 1000); skipped')
 })
 
 test('works in worker threads, and a worker exits cleanly after parsing and collecting', async () => {

@@ -113,6 +113,47 @@ for (const file of logFiles) {
   })
 }
 
+// The shared parser vectors (tests/vectors/parser/): specs build (or fail with the core's message) as
+// in Rust and Python, and a stream cut into chunks of any size gives the same records and errors.
+const camelCase = (name) => name.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase())
+const jsOptionsOf = (spec) => Object.fromEntries(Object.entries(spec).map(([key, value]) => [camelCase(key), value]))
+
+test('parser vectors: spec.json', async (t) => {
+  for (const vector of loadVectors(path.join('parser', 'spec.json'))) {
+    await t.test(vector.name, () => {
+      const { format, ...options } = vector.spec
+      if (vector.error !== undefined) {
+        assert.throws(() => new srekit.Parser(format, jsOptionsOf(options)), (err) => err.message.includes(vector.error), vector.error)
+        return
+      }
+      assert.deepEqual(new srekit.Parser(format, jsOptionsOf(options)).parse(vector.input), vector.expect)
+    })
+  }
+})
+
+test('parser vectors: feed.json', async (t) => {
+  for (const vector of loadVectors(path.join('parser', 'feed.json'))) {
+    await t.test(vector.name, async () => {
+      const parser = new srekit.Parser(vector.format, jsOptionsOf(vector.options || {}))
+      const bytes = Buffer.from(vector.input)
+      for (const size of vector.chunk_sizes) {
+        const chunks = []
+        for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size))
+        const errors = []
+        const records = []
+        for await (const record of parser.parseStream(chunks, { onError: (e) => errors.push(e) })) records.push(record)
+        assert.deepEqual(records, vector.records, `chunks of ${size}`)
+        assert.equal(errors.length, vector.errors.length, `chunks of ${size}: ${JSON.stringify(errors)}`)
+        errors.forEach((got, i) => {
+          const want = vector.errors[i]
+          assert.deepEqual([got.line, got.offset], [want.line, want.offset], `chunks of ${size}: ${got.message}`)
+          assert.ok(got.message.includes(want.contains), `chunks of ${size}: ${got.message}`)
+        })
+      }
+    })
+  }
+})
+
 function applyOp(registry, handles, op) {
   const labels = op.labels || []
   const value = op.value === undefined ? undefined : vectorFloat(op.value)

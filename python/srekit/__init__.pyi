@@ -254,13 +254,14 @@ class Parser:
         cls,
         format: str,
         *,
-        pattern: Optional[str] = None,
+        regex: Optional[str] = None,
         types: Optional[Mapping[str, str]] = None,
         time_key: Optional[str] = None,
         time_format: Optional[str] = None,
         timestamp_field: Optional[str] = None,
         lossy_utf8: bool = False,
         max_line_length: Optional[int] = None,
+        pattern: Optional[str] = None,  # deprecated: the old name of `regex`
     ) -> Parser: ...
     @property
     def format(self) -> str: ...

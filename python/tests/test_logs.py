@@ -70,10 +70,26 @@ def test_unknown_format_and_type_are_value_errors():
         srekit.Parser("xml")
     with pytest.raises(ValueError, match="type"):
         srekit.Parser("logfmt", types={"a": "decimal"})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs `regex`"):
         srekit.Parser("regex")  # no pattern
-    with pytest.raises(ValueError):
-        srekit.Parser("regex", pattern="(unclosed")
+    with pytest.raises(ValueError, match="invalid regex"):
+        srekit.Parser("regex", regex="(unclosed")
+    with pytest.raises(ValueError, match=r"only used with format \"regex\""):
+        srekit.Parser("json", regex=r"(?P<a>.)")
+
+
+def test_pattern_is_a_deprecated_alias_of_regex():
+    with pytest.warns(DeprecationWarning, match="regex="):
+        parser = srekit.Parser("regex", pattern=r"^(?P<level>\w+): (?P<msg>.*)$")
+    assert parser.parse("warn: full") == {"level": "warn", "msg": "full"}
+    with pytest.raises(ValueError, match="regex= only"):
+        srekit.Parser("regex", regex="x", pattern="y")
+
+
+def test_a_preset_name_is_accepted_as_the_regex():
+    line = '10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 200 5 "-" "curl"'
+    assert srekit.Parser("regex", regex="nginx").parse(line) == srekit.Parser("nginx").parse(line)
+    assert srekit.parse_regex(line, "nginx")["path"] == "/a"
 
 
 def test_parse_many_returns_one_dict_per_good_line_and_reports_bad_ones():
@@ -127,6 +143,8 @@ def test_parse_file_skips_lines_longer_than_the_limit(tmp_path):
     errors = []
     assert list(parser.parse_file(path, errors=errors, chunk_size=512)) == [{"a": "1"}, {"c": "3"}]
     assert [e.line for e in errors] == [2]
+    assert [e.offset for e in errors] == [1000]
+    assert str(errors[0]) == "line 2: byte 1000: line too long (5002 bytes, maximum 1000); skipped"
 
 
 def test_parse_many_releases_the_gil():

@@ -47,7 +47,7 @@ def parser_for(case):
     options = dict(case.get("options", {}))
     kwargs = {"timestamp_field": TIMESTAMP}
     if case["format"] == "regex":
-        kwargs["pattern"] = options.pop("regex")
+        kwargs["regex"] = options.pop("regex")
     for key in ("types", "time_key", "time_format", "lossy_utf8", "max_line_length"):
         if key in options:
             kwargs[key] = options.pop(key)

@@ -30,8 +30,8 @@ use napi::sys;
 use srekit::logs::{Parser, Value};
 
 use crate::js::Js;
-use crate::logs::{value_to_js, MAX_SAFE_INTEGER};
 use crate::pool;
+use crate::values::{value_to_js, MAX_SAFE_INTEGER};
 
 /// One field of a parsed record.
 pub type Field<'a> = (Cow<'a, str>, Value<'a>);

@@ -10,7 +10,9 @@
 //! - [`expfmt`]: exposition text parsing, content types and negotiation;
 //! - [`host`]: host collection, on the calling thread or off it (napi `AsyncTask`);
 //! - [`logs`]: log parsers; `batch` hands many records to JavaScript in a few flat buffers, and
-//!   `stream` parses a large input on a worker thread while JavaScript builds the objects;
+//!   `stream` parses a large input on a worker thread while JavaScript builds the objects (`logs`
+//!   uses `stream`, `batch`, `input` and `values`; `stream` uses `batch` and `input`; `batch` uses
+//!   `values`: no module imports one that imports it);
 //! - [`rules`]: log -> metrics rules applied to parsed lines in Rust.
 //!
 //! The JavaScript half (buffered metric updates, `labels(...)`, building `parseMany`'s objects,
@@ -21,6 +23,7 @@ pub mod errors;
 pub mod expfmt;
 pub mod families;
 pub mod host;
+mod input;
 mod js;
 pub mod logs;
 pub mod names;
@@ -28,3 +31,4 @@ mod pool;
 pub mod registry;
 pub mod rules;
 mod stream;
+mod values;

@@ -1,25 +1,25 @@
 //! Log parsing for JavaScript: the native `Parser` class (`parse`, `parseEntry`, and
-//! `parseManyBatch`, which `records.js` turns into objects; see [`crate::batch`]). Records come out as
-//! their map view: one property per key, the last duplicate winning. Integers beyond
-//! `Number.MAX_SAFE_INTEGER` come out as `BigInt`; every other number as a JavaScript number.
+//! `parseManyBatch`, which `records.js` turns into objects; see [`crate::batch`]), built from the
+//! core's `ParserSpec`; `parseRegex` over the core's shared parser cache; and `LineFeed`, the core's
+//! chunked feed behind `parseStream` / `parseFile` / `applyStream`. Records come out as their map
+//! view (see [`crate::values`]).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{Buffer, Either, FromNapiValue, TypeName};
-use napi::{sys, Env};
+use napi::bindgen_prelude::{Buffer, Either};
+use napi::Env;
 use napi_derive::napi;
-use srekit::error::codes::LOG_CONFIG;
-use srekit::logs::{LineError, LogFormat, Parser, ParserOptions, Record, Value};
+use srekit::logs::{Feed, FeedEvent, LineError, Parser, ParserCache, ParserSpec};
 
 use crate::batch::RecordBatch;
-use crate::errors::{check, coded_error, throw_error, to_js_error, ErrorPosition, JsErrorCode};
-use crate::js::{Js, RawValue};
-use crate::pool;
-use crate::stream::BatchStream;
+use srekit::error::codes::INTERNAL_PANIC;
 
-/// The largest integer a JavaScript number holds exactly (2^53 - 1).
-pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+use crate::errors::{coded_error, throw_error, to_js_error, ErrorPosition, JsErrorCode};
+use crate::input::BatchInput;
+use crate::js::{Js, RawValue};
+use crate::stream::BatchStream;
+use crate::values::{record_to_js, value_to_js};
 
 /// Options of a `Parser`, as Fluent Bit's parser keys.
 #[napi(object)]
@@ -35,32 +35,24 @@ pub struct LogParserOptions {
     pub lossy_utf8: Option<bool>,
     /// Longer lines are rejected (default 1 MiB).
     pub max_line_length: Option<u32>,
-    /// The pattern, with named groups, when the format is `'regex'`.
+    /// The pattern, with named groups, or a preset name, when the format is `'regex'`.
     pub regex: Option<String>,
 }
 
-fn parser_options(format: &str, options: LogParserOptions) -> napi::Result<ParserOptions, JsErrorCode> {
-    let log_format = match (format, options.regex) {
-        ("regex", Some(pattern)) => LogFormat::Regex(pattern),
-        ("regex", None) => return Err(coded_error(LOG_CONFIG, "format 'regex' needs options.regex")),
-        (name, _) => LogFormat::from_name(name)
-            .ok_or_else(|| to_js_error(srekit::logs::LogError::UnknownFormat(name.to_string())))?,
-    };
-    let mut parsed = ParserOptions::new(log_format);
-    if let Some(types) = options.types {
-        let mut fields: Vec<_> = types.into_iter().collect();
-        fields.sort();
-        for (field, type_name) in fields {
-            parsed.set_type(&field, &type_name).map_err(to_js_error)?;
+impl LogParserOptions {
+    /// The core spec these options and `format` describe (the core checks it when it is built).
+    fn into_spec(self, format: String) -> ParserSpec {
+        let mut spec = ParserSpec::new(format);
+        spec.regex = self.regex;
+        spec.types = self.types.map(|types| types.into_iter().collect()).unwrap_or_default();
+        spec.time_key = self.time_key;
+        spec.time_format = self.time_format;
+        spec.lossy_utf8 = self.lossy_utf8.unwrap_or(false);
+        if let Some(max) = self.max_line_length {
+            spec.max_line_length = max as usize;
         }
+        spec
     }
-    parsed.time_key = options.time_key;
-    parsed.time_format = options.time_format;
-    parsed.lossy_utf8 = options.lossy_utf8.unwrap_or(false);
-    if let Some(max) = options.max_line_length {
-        parsed.max_line_length = max as usize;
-    }
-    Ok(parsed)
 }
 
 /// The bytes of a `string | Buffer` argument.
@@ -68,105 +60,6 @@ fn input_bytes(input: &Either<String, Buffer>) -> &[u8] {
     match input {
         Either::A(text) => text.as_bytes(),
         Either::B(buffer) => buffer,
-    }
-}
-
-/// A `string | Buffer` argument of the batch call. A string's UTF-8 goes into a pooled buffer rather
-/// than a fresh `String` (megabytes of new pages on every call otherwise).
-pub enum BatchInput {
-    /// A string's UTF-8 (given back to the pool on drop).
-    Text(Vec<u8>),
-    /// A Buffer's bytes, borrowed.
-    Bytes(Buffer),
-}
-
-impl BatchInput {
-    /// The input's bytes.
-    pub fn bytes(&self) -> &[u8] {
-        match self {
-            BatchInput::Text(text) => text,
-            BatchInput::Bytes(buffer) => buffer,
-        }
-    }
-}
-
-impl Drop for BatchInput {
-    fn drop(&mut self) {
-        if let BatchInput::Text(text) = self {
-            pool::give(std::mem::take(text));
-        }
-    }
-}
-
-impl FromNapiValue for BatchInput {
-    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
-        let mut kind = 0;
-        // SAFETY: napi-rs calls `from_napi_value` with the env of the running call and an argument of
-        // that call (the function's contract); `kind` is a live local.
-        check(unsafe { sys::napi_typeof(env, value, &mut kind) })?;
-        if kind != sys::ValueType::napi_string {
-            // The same error as an `Either<String, Buffer>` argument gives.
-            // SAFETY: the same env and value napi-rs gave us (see above); `Buffer` checks the type itself.
-            return unsafe { Buffer::from_napi_value(env, value) }.map(BatchInput::Bytes).map_err(|_| {
-                napi::Error::new(
-                    napi::Status::InvalidArg,
-                    "Value is none of these types `String`, `Vec<u8>`, ",
-                )
-            });
-        }
-        // One pass when the text is mostly ASCII: copy into a buffer sized from the UTF-16 length
-        // (known without reading the string), and only when that was too small ask napi for the
-        // exact UTF-8 length (a second pass over the string) and copy again.
-        let mut units = 0;
-        // SAFETY: same env and value (a string, checked above); a null buffer makes napi only write
-        // the length to the live local `units`.
-        check(unsafe { sys::napi_get_value_string_utf16(env, value, std::ptr::null_mut(), 0, &mut units) })?;
-        // (The guess, not the pooled buffer's capacity, bounds the copy, so where the second copy
-        // starts does not depend on what the pool holds.)
-        let guess = units + units / 8 + 16;
-        let mut text: Vec<u8> = pool::take(guess);
-        let mut written = copy_utf8(env, value, &mut text, guess)?;
-        // napi writes whole characters only (at most 4 bytes each) and keeps a byte for its NUL, so
-        // room left for one more character means the whole string was copied.
-        if written + 5 > guess {
-            let mut len = 0;
-            // SAFETY: as above: a null buffer makes napi only write the UTF-8 length to `len`.
-            check(unsafe { sys::napi_get_value_string_utf8(env, value, std::ptr::null_mut(), 0, &mut len) })?;
-            pool::give(text);
-            text = pool::take(len + 1);
-            written = copy_utf8(env, value, &mut text, len + 1)?.min(len);
-        }
-        // SAFETY: napi initialised the first `written` bytes (within the capacity, see copy_utf8).
-        unsafe { text.set_len(written) };
-        Ok(BatchInput::Text(text))
-    }
-}
-
-/// Copies the UTF-8 of the string `value` into the first `room` bytes of `text`'s buffer (as much as
-/// fits, whole characters only, and napi's NUL) and returns how many bytes of text napi wrote;
-/// `text`'s length is left as it was (0).
-fn copy_utf8(
-    env: sys::napi_env,
-    value: sys::napi_value,
-    text: &mut Vec<u8>,
-    room: usize,
-) -> napi::Result<usize> {
-    let room = room.min(text.capacity());
-    let mut written = 0;
-    // SAFETY: napi writes at most `room` bytes, within `text`'s capacity.
-    check(unsafe {
-        sys::napi_get_value_string_utf8(env, value, text.as_mut_ptr().cast(), room, &mut written)
-    })?;
-    Ok(written.min(room.saturating_sub(1)))
-}
-
-impl TypeName for BatchInput {
-    fn type_name() -> &'static str {
-        "string | Buffer"
-    }
-
-    fn value_type() -> napi::ValueType {
-        napi::ValueType::Unknown
     }
 }
 
@@ -194,9 +87,14 @@ impl JsParser {
     /// A parser for `format`; throws on an unknown format, type or time format, or a bad regex.
     #[napi(constructor)]
     pub fn new(format: String, options: Option<LogParserOptions>) -> napi::Result<Self, JsErrorCode> {
-        let options = parser_options(&format, options.unwrap_or_default())?;
-        let inner = Parser::new(options).map_err(to_js_error)?;
+        let inner = options.unwrap_or_default().into_spec(format).build().map_err(to_js_error)?;
         Ok(JsParser { inner: Arc::new(inner) })
+    }
+
+    /// Lines longer than this many bytes are not parsed (reported as errors).
+    #[napi(getter)]
+    pub fn max_line_length(&self) -> f64 {
+        self.inner.options().max_line_length as f64
     }
 
     /// The format's name.
@@ -272,40 +170,103 @@ impl JsParser {
     }
 }
 
-/// A record's map view as a JavaScript object.
-pub fn record_to_js(js: Js, record: &Record<'_>) -> napi::Result<sys::napi_value> {
-    members_to_js(js, &record.fields)
-}
-
-fn members_to_js(
-    js: Js,
-    members: &[(std::borrow::Cow<'_, str>, Value<'_>)],
-) -> napi::Result<sys::napi_value> {
-    let object = js.object()?;
-    for (key, value) in members {
-        js.set_own(object, key, value_to_js(js, value)?)?;
+/// Parses one line with a regex of named groups or a preset name (`nginx`, `syslog-rfc5424`, ...);
+/// parsers come from the core's shared cache, so a pattern is compiled once.
+#[napi(ts_args_type = "line: string | Buffer, patternOrPreset: string", ts_return_type = "LogRecord")]
+pub fn parse_regex(
+    env: Env,
+    line: Either<String, Buffer>,
+    pattern_or_preset: String,
+) -> napi::Result<RawValue> {
+    let parser = ParserCache::shared()
+        .get(&ParserSpec::regex(pattern_or_preset))
+        .map_err(|err| throw_error(&env, &err, ErrorPosition::default()))?;
+    match parser.parse(input_bytes(&line)) {
+        Ok(record) => Ok(RawValue(record_to_js(Js::new(&env), &record)?)),
+        Err(err) => Err(line_error(&env, &err)),
     }
-    Ok(object)
 }
 
-/// One value as a JavaScript value (BigInt beyond the safe integer range).
-pub fn value_to_js(js: Js, value: &Value<'_>) -> napi::Result<sys::napi_value> {
-    match value {
-        Value::Str(text) => js.string(text),
-        Value::Int(number) if number.unsigned_abs() <= MAX_SAFE_INTEGER => js.number(*number as f64),
-        Value::Int(number) => js.bigint_i64(*number),
-        Value::UInt(number) if *number <= MAX_SAFE_INTEGER => js.number(*number as f64),
-        Value::UInt(number) => js.bigint_u64(*number),
-        Value::Float(number) => js.number(*number),
-        Value::Bool(flag) => js.boolean(*flag),
-        Value::Null => js.null(),
-        Value::Array(items) => {
-            let array = js.array(items.len())?;
-            for (index, item) in items.iter().enumerate() {
-                js.set_index(array, index, value_to_js(js, item)?)?;
-            }
-            Ok(array)
+/// What a `LineFeed` call completed: whole lines (`start`..`end` of the chunk just pushed, or a
+/// `buffer` of their own when they began in an earlier chunk) numbered from `line`, or a line skipped
+/// as too long (`line`, `offset` in the line and the core's `message`).
+#[napi(object)]
+pub struct FeedPiece {
+    /// 1-based number of the first whole line, or of the skipped line.
+    pub line: f64,
+    /// Start of the whole lines in the pushed chunk.
+    pub start: Option<f64>,
+    /// End of the whole lines in the pushed chunk.
+    pub end: Option<f64>,
+    /// Whole lines that began in an earlier chunk.
+    pub buffer: Option<Buffer>,
+    /// A skipped line's error offset (the maximum length).
+    pub offset: Option<f64>,
+    /// A skipped line's error message.
+    pub message: Option<String>,
+}
+
+/// The core's chunked feed (`srekit::logs::Feed`) for the stream helpers in `logs.js`: push chunks,
+/// get blocks of whole lines with absolute line numbers and the over-long lines skipped.
+#[napi(js_name = "LineFeed")]
+pub struct JsLineFeed {
+    feed: Mutex<Feed>,
+}
+
+#[napi]
+impl JsLineFeed {
+    /// A feed for lines of at most `maxLineLength` bytes.
+    #[napi(constructor)]
+    pub fn new(max_line_length: u32) -> napi::Result<Self, JsErrorCode> {
+        if max_line_length == 0 {
+            return Err(to_js_error(srekit::logs::LogError::InvalidMaxLineLength));
         }
-        Value::Object(members) => members_to_js(js, members),
+        Ok(JsLineFeed { feed: Mutex::new(Feed::new(max_line_length as usize)) })
+    }
+
+    /// The pieces the next chunk completes.
+    #[napi]
+    pub fn push(&self, chunk: Buffer) -> napi::Result<Vec<FeedPiece>, JsErrorCode> {
+        let mut pieces = Vec::new();
+        let data: &[u8] = &chunk;
+        self.lock()?.push(data, |event| pieces.push(piece(data, event)));
+        Ok(pieces)
+    }
+
+    /// Ends the stream: a last line without a newline.
+    #[napi]
+    pub fn finish(&self) -> napi::Result<Vec<FeedPiece>, JsErrorCode> {
+        let mut pieces = Vec::new();
+        self.lock()?.finish(|event| pieces.push(piece(&[], event)));
+        Ok(pieces)
+    }
+}
+
+impl JsLineFeed {
+    fn lock(&self) -> napi::Result<std::sync::MutexGuard<'_, Feed>, JsErrorCode> {
+        self.feed.lock().map_err(|_| coded_error(INTERNAL_PANIC, "LineFeed: a previous call failed"))
+    }
+}
+
+/// One feed event as a piece: a range of `chunk` when the lines lie in it, else a copy.
+fn piece(chunk: &[u8], event: FeedEvent<'_>) -> FeedPiece {
+    let empty = FeedPiece { line: 0.0, start: None, end: None, buffer: None, offset: None, message: None };
+    match event {
+        FeedEvent::Lines(block) => {
+            let start = (block.data.as_ptr() as usize).wrapping_sub(chunk.as_ptr() as usize);
+            let line = block.first_line as f64;
+            if start <= chunk.len() && block.data.len() <= chunk.len() - start {
+                let end = start + block.data.len();
+                FeedPiece { line, start: Some(start as f64), end: Some(end as f64), ..empty }
+            } else {
+                FeedPiece { line, buffer: Some(block.data.to_vec().into()), ..empty }
+            }
+        }
+        FeedEvent::Skipped(skipped) => FeedPiece {
+            line: skipped.line as f64,
+            offset: Some(skipped.error.offset as f64),
+            message: Some(skipped.error.to_string()),
+            ..empty
+        },
     }
 }

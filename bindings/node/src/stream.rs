@@ -20,8 +20,8 @@ use napi_derive::napi;
 use srekit::logs::{whole_lines_prefix, Parser};
 
 use crate::batch::RecordBatch;
+use crate::input::BatchInput;
 use crate::js::{Js, RawArg, RawValue};
-use crate::logs::BatchInput;
 
 /// Inputs shorter than this are parsed in one piece on the calling thread.
 const MIN_PIPELINED_BYTES: usize = 512 << 10;

@@ -1,36 +1,21 @@
-//! Log parsing: `parse_logfmt` / `parse_ltsv` / `parse_json` / `parse_regex` for one line, and the
-//! `Parser` class whose `parse_many` tokenizes a whole buffer with the GIL released, then builds the
-//! dicts. All parsing is `srekit::logs`; this file converts arguments, results and errors.
+//! Log parsing: `parse_logfmt` / `parse_ltsv` / `parse_json` / `parse_regex` (over the core's shared
+//! parser cache) for one line; the `Parser` class, built from the core's `ParserSpec`, whose
+//! `parse_many` tokenizes a whole buffer with the GIL released, then builds the dicts; and
+//! `LineFeed`, the core's chunked feed behind `Parser.parse_file`. All parsing is `srekit::logs`;
+//! this file converts arguments, results and errors.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
 
+use pyo3::exceptions::PyDeprecationWarning;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
-use srekit::error::codes::LOG_CONFIG;
-use srekit::logs::{LineError, LogFormat, Parser, ParserOptions, Record};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use srekit::error::codes::{INTERNAL_PANIC, LOG_CONFIG};
+use srekit::logs::{Feed, FeedEvent, LineError, Parser, ParserCache, ParserSpec, Record};
 
 use crate::errors::{coded_error, log_parse_error, to_py_err};
 use crate::input::Text;
 use crate::records::DictBuilder;
-
-/// A core parser built from a format and options, or a `ValueError` with the core's message.
-fn build_parser(options: ParserOptions) -> PyResult<Parser> {
-    Parser::new(options).map_err(to_py_err)
-}
-
-/// The format for a name (`logfmt`, `ltsv`, `json`, presets such as `nginx`), or a ValueError.
-fn format_from_name(name: &str) -> PyResult<LogFormat> {
-    LogFormat::from_name(name).ok_or_else(|| {
-        coded_error(
-            LOG_CONFIG,
-            format!(
-                "unknown log format {name:?}: use logfmt, ltsv, json, regex (with pattern=...), nginx, \
-             nginx-common, apache, apache-common, syslog-rfc3164 or syslog-rfc5424"
-            ),
-        )
-    })
-}
 
 /// A line's parse error as `LogParseError` (offset from the core, line number when in a buffer).
 fn line_error(py: Python<'_>, err: &LineError, line: Option<usize>) -> PyErr {
@@ -50,11 +35,11 @@ fn parse_one<'py>(py: Python<'py>, parser: &Parser, line: &Text) -> PyResult<Bou
 }
 
 /// A lazily built parser with default options for one of the built-in formats.
-fn builtin(cell: &'static OnceLock<Parser>, format: LogFormat) -> PyResult<&'static Parser> {
+fn builtin(cell: &'static OnceLock<Parser>, format: &str) -> PyResult<&'static Parser> {
     if let Some(parser) = cell.get() {
         return Ok(parser);
     }
-    let parser = build_parser(ParserOptions::new(format))?;
+    let parser = ParserSpec::new(format).build().map_err(to_py_err)?;
     Ok(cell.get_or_init(|| parser))
 }
 
@@ -65,49 +50,27 @@ static JSON: OnceLock<Parser> = OnceLock::new();
 /// Parses one logfmt line (`key=value key2="quoted value"`) into a dict of strings.
 #[pyfunction]
 fn parse_logfmt<'py>(py: Python<'py>, line: Text) -> PyResult<Bound<'py, PyDict>> {
-    parse_one(py, builtin(&LOGFMT, LogFormat::Logfmt)?, &line)
+    parse_one(py, builtin(&LOGFMT, "logfmt")?, &line)
 }
 
 /// Parses one LTSV line (`label:value<TAB>label2:value2`) into a dict of strings.
 #[pyfunction]
 fn parse_ltsv<'py>(py: Python<'py>, line: Text) -> PyResult<Bound<'py, PyDict>> {
-    parse_one(py, builtin(&LTSV, LogFormat::Ltsv)?, &line)
+    parse_one(py, builtin(&LTSV, "ltsv")?, &line)
 }
 
 /// Parses one JSON object line into a dict (JSON types kept).
 #[pyfunction]
 fn parse_json<'py>(py: Python<'py>, line: Text) -> PyResult<Bound<'py, PyDict>> {
-    parse_one(py, builtin(&JSON, LogFormat::Json)?, &line)
-}
-
-/// Compiled regex / preset parsers by pattern, so repeated `parse_regex` calls compile once.
-static REGEX_PARSERS: OnceLock<Mutex<HashMap<String, Arc<Parser>>>> = OnceLock::new();
-const REGEX_CACHE_LIMIT: usize = 64;
-
-fn regex_parser(pattern_or_preset: &str) -> PyResult<Arc<Parser>> {
-    let cache = REGEX_PARSERS.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Ok(parsers) = cache.lock() {
-        if let Some(parser) = parsers.get(pattern_or_preset) {
-            return Ok(Arc::clone(parser));
-        }
-    }
-    let format =
-        LogFormat::from_name(pattern_or_preset).unwrap_or_else(|| LogFormat::Regex(pattern_or_preset.into()));
-    let parser = Arc::new(build_parser(ParserOptions::new(format))?);
-    if let Ok(mut parsers) = cache.lock() {
-        if parsers.len() >= REGEX_CACHE_LIMIT {
-            parsers.clear();
-        }
-        parsers.insert(pattern_or_preset.to_owned(), Arc::clone(&parser));
-    }
-    Ok(parser)
+    parse_one(py, builtin(&JSON, "json")?, &line)
 }
 
 /// Parses one line with a regex with named groups, or a preset name (`nginx`, `apache`,
 /// `syslog-rfc5424`, ...); the named groups become the dict's keys.
 #[pyfunction]
 fn parse_regex<'py>(py: Python<'py>, line: Text, pattern_or_preset: &str) -> PyResult<Bound<'py, PyDict>> {
-    let parser = regex_parser(pattern_or_preset)?;
+    // The core's shared cache: repeated calls with one pattern compile it once.
+    let parser = ParserCache::shared().get(&ParserSpec::regex(pattern_or_preset)).map_err(to_py_err)?;
     parse_one(py, &parser, &line)
 }
 
@@ -124,41 +87,45 @@ pub(crate) struct PyParser {
 #[pymethods]
 impl PyParser {
     #[new]
-    #[pyo3(signature = (format, *, pattern = None, types = None, time_key = None, time_format = None,
-                        timestamp_field = None, lossy_utf8 = false, max_line_length = None))]
+    #[pyo3(signature = (format, *, regex = None, types = None, time_key = None, time_format = None,
+                        timestamp_field = None, lossy_utf8 = false, max_line_length = None, pattern = None))]
     #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one to one
     fn new(
         py: Python<'_>,
         format: &str,
-        pattern: Option<String>,
-        types: Option<HashMap<String, String>>,
+        regex: Option<String>,
+        types: Option<BTreeMap<String, String>>,
         time_key: Option<String>,
         time_format: Option<String>,
         timestamp_field: Option<String>,
         lossy_utf8: bool,
         max_line_length: Option<usize>,
+        pattern: Option<String>,
     ) -> PyResult<Self> {
-        let log_format = match (format, pattern) {
-            ("regex", Some(pattern)) => LogFormat::Regex(pattern),
-            ("regex", None) => return Err(coded_error(LOG_CONFIG, "format \"regex\" needs pattern=...")),
-            (_, Some(_)) => return Err(coded_error(LOG_CONFIG, "pattern= is only for format \"regex\"")),
-            (name, None) => format_from_name(name)?,
+        let regex = match (regex, pattern) {
+            (Some(_), Some(_)) => {
+                return Err(coded_error(LOG_CONFIG, "give regex= only (pattern= is its old name)"))
+            }
+            (None, Some(pattern)) => {
+                let category = py.get_type::<PyDeprecationWarning>();
+                PyErr::warn(py, &category, c"Parser(pattern=...) is deprecated: use regex=...", 1)?;
+                Some(pattern)
+            }
+            (regex, None) => regex,
         };
-        let mut options = ParserOptions::new(log_format);
-        for (field, type_name) in types.unwrap_or_default() {
-            options.set_type(&field, &type_name).map_err(to_py_err)?;
-        }
-        options.time_key = time_key;
-        options.time_format = time_format;
-        options.lossy_utf8 = lossy_utf8;
+        let mut spec = ParserSpec::new(format);
+        spec.regex = regex;
+        spec.types = types.unwrap_or_default();
+        spec.time_key = time_key;
+        spec.time_format = time_format;
+        spec.lossy_utf8 = lossy_utf8;
         if let Some(limit) = max_line_length {
-            options.max_line_length = limit;
+            spec.max_line_length = limit;
         }
-        let max_line_length = options.max_line_length;
         Ok(PyParser {
-            inner: build_parser(options)?,
-            format: format.to_owned(),
-            max_line_length,
+            inner: spec.build().map_err(to_py_err)?,
+            format: spec.format,
+            max_line_length: spec.max_line_length,
             timestamp_field: timestamp_field.map(|name| PyString::intern(py, &name).unbind()),
         })
     }
@@ -256,6 +223,64 @@ impl PyParser {
     }
 }
 
+/// The core's chunked feed for `Parser.parse_file`: `push(chunk)` and `finish()` return what the
+/// bytes complete, in order: `(first_line, block)` tuples of whole lines for `parse_many`, and
+/// `LogParseError`s for lines skipped as longer than the limit (with `.line` and `.offset`).
+#[pyclass(module = "srekit._srekit", name = "LineFeed", frozen)]
+pub(crate) struct PyLineFeed {
+    feed: Mutex<Feed>,
+}
+
+#[pymethods]
+impl PyLineFeed {
+    #[new]
+    fn new(max_line_length: usize) -> Self {
+        PyLineFeed { feed: Mutex::new(Feed::new(max_line_length)) }
+    }
+
+    /// The whole lines and skipped lines the next chunk completes.
+    fn push<'py>(&self, py: Python<'py>, chunk: Text) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        let mut failed = None;
+        let mut feed = self.feed.lock().map_err(|_| coded_error(INTERNAL_PANIC, "LineFeed: poisoned"))?;
+        feed.push(chunk.as_bytes(), |event| feed_event(py, event, &out, &mut failed));
+        failed.map_or(Ok(out), Err)
+    }
+
+    /// Ends the stream: a last line without a newline.
+    fn finish<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        let mut failed = None;
+        let mut feed = self.feed.lock().map_err(|_| coded_error(INTERNAL_PANIC, "LineFeed: poisoned"))?;
+        feed.finish(|event| feed_event(py, event, &out, &mut failed));
+        failed.map_or(Ok(out), Err)
+    }
+}
+
+/// Appends one feed event to `out` (the first Python error is kept in `failed`).
+fn feed_event<'py>(
+    py: Python<'py>,
+    event: FeedEvent<'_>,
+    out: &Bound<'py, PyList>,
+    failed: &mut Option<PyErr>,
+) {
+    if failed.is_some() {
+        return;
+    }
+    let appended = match event {
+        FeedEvent::Lines(block) => (block.first_line, PyBytes::new(py, block.data))
+            .into_pyobject(py)
+            .and_then(|item| out.append(item)),
+        FeedEvent::Skipped(skipped) => {
+            let line = usize::try_from(skipped.line).unwrap_or(usize::MAX);
+            out.append(line_error(py, &skipped.error, Some(line)).into_value(py))
+        }
+    };
+    if let Err(err) = appended {
+        *failed = Some(err);
+    }
+}
+
 /// The number the core's `parse_many` gives a buffer's first line.
 const CORE_FIRST_LINE: usize = 1;
 
@@ -269,5 +294,6 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(parse_json, module)?)?;
     module.add_function(wrap_pyfunction!(parse_regex, module)?)?;
     module.add_class::<PyParser>()?;
+    module.add_class::<PyLineFeed>()?;
     Ok(())
 }

@@ -36,6 +36,8 @@ fn samples() -> Vec<(&'static str, &'static [&'static str], Box<dyn ErrorCode>)>
         LogError::InvalidTimeFormat { format: "%Q".into(), reason: "unknown".into() },
         LogError::InvalidMaxLineLength,
         LogError::UnknownFormat("xml".into()),
+        LogError::MissingRegex,
+        LogError::RegexWithoutRegexFormat("logfmt".into()),
     ];
     let rules = vec![
         RuleError::InvalidRegex { rule: "r".into(), field: "f".into(), message: "bad".into() },

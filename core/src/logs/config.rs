@@ -31,7 +31,7 @@
 //!     labels = { route = "http.route" }
 //!     exemplar = "trace_id"
 //! "#).unwrap();
-//! assert_eq!(config.inputs[0].types.get("duration_ms").map(String::as_str), Some("float"));
+//! assert_eq!(config.inputs[0].parser.types.get("duration_ms").map(String::as_str), Some("float"));
 //! assert_eq!(config.metrics[1].scale, Some(0.001));
 //! assert!(toml::from_str::<srekit::logs::config::PipelineConfig>("[[inputs]]\nnmae = \"x\"\n").is_err());
 //! ```
@@ -40,6 +40,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
+
+use super::spec::ParserSpec;
 
 /// The whole pipeline: inputs, rules and state. The exporter may embed the three parts in its own
 /// config struct instead.
@@ -67,7 +69,8 @@ pub struct PipelineConfig {
 /// ```
 /// let input: srekit::logs::config::InputConfig =
 ///     toml::from_str("name = \"web\"\npaths = [\"/var/log/nginx/access.log\"]\nformat = \"nginx\"").unwrap();
-/// assert_eq!(input.format, "nginx");
+/// assert_eq!(input.parser.format, "nginx");
+/// assert_eq!(input.parser.max_line_length, 1 << 20);
 /// assert!(!input.read_from_head);
 /// assert_eq!(input.rotate_wait, 5.0);
 /// ```
@@ -78,31 +81,17 @@ pub struct InputConfig {
     pub name: String,
     /// Paths and glob patterns (`*`, `?`, `[...]`, `**`).
     pub paths: Vec<String>,
-    /// `logfmt` (default), `ltsv`, `json`, `nginx`, `nginx-common`, `apache`, `apache-common`,
-    /// `syslog-rfc3164`, `syslog-rfc5424`, or `regex` (with `regex`).
-    #[serde(default = "default_format")]
-    pub format: String,
+    /// How lines are parsed: `format`, `regex`, `types`, `time_key`, `time_format`, `lossy_utf8` and
+    /// `max_line_length` (also the longest line the tailer reads; longer lines are skipped and
+    /// counted), as [`ParserSpec`] reads them, at the top level of the table.
+    #[serde(flatten)]
+    pub parser: ParserSpec,
     /// Read files present at the first start from their beginning instead of their end.
     #[serde(default)]
     pub read_from_head: bool,
-    /// The regex (named groups become fields) for `format = "regex"`.
-    #[serde(default)]
-    pub regex: Option<String>,
-    /// Field types: `field = "int" | "float" | "bool" | "string"` (Fluent Bit's `Types`).
-    #[serde(default)]
-    pub types: BTreeMap<String, String>,
-    /// The field holding the record's time (used as the exemplar timestamp).
-    #[serde(default)]
-    pub time_key: Option<String>,
-    /// strptime-style format of `time_key`; RFC 3339 or epoch seconds when absent.
-    #[serde(default)]
-    pub time_format: Option<String>,
     /// Seconds a rotated-away or deleted file stays open after its last new data (default 5).
     #[serde(default = "default_rotate_wait")]
     pub rotate_wait: f64,
-    /// Longest line in bytes (default 1 MiB); longer lines are skipped and counted.
-    #[serde(default = "default_max_line_length")]
-    pub max_line_length: usize,
     /// Most files this input keeps open (default 1024).
     #[serde(default = "default_max_open_files")]
     pub max_open_files: usize,
@@ -233,16 +222,8 @@ pub struct StateConfig {
     pub directory: Option<PathBuf>,
 }
 
-fn default_format() -> String {
-    "logfmt".to_owned()
-}
-
 fn default_rotate_wait() -> f64 {
     5.0
-}
-
-fn default_max_line_length() -> usize {
-    crate::logs::DEFAULT_MAX_LINE_LENGTH
 }
 
 fn default_max_open_files() -> usize {

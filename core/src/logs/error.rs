@@ -82,8 +82,14 @@ pub enum LogError {
     #[error("max_line_length must be at least 1")]
     InvalidMaxLineLength,
     /// A format name that [`LogFormat::from_name`](super::LogFormat::from_name) does not know.
-    #[error("unknown log format {0:?} (expected logfmt, ltsv, json, nginx, nginx-common, apache, apache-common, syslog-rfc3164, syslog-rfc5424)")]
+    #[error("unknown log format {0:?} (expected {formats})", formats = super::spec::FORMAT_NAMES)]
     UnknownFormat(String),
+    /// `format = "regex"` without a `regex`.
+    #[error("format \"regex\" needs `regex` (a pattern with named groups, or a preset name)")]
+    MissingRegex,
+    /// A `regex` given with a format other than `regex` (it would be ignored).
+    #[error("`regex` is only used with format \"regex\" (the format is {0:?})")]
+    RegexWithoutRegexFormat(String),
 }
 
 impl LogError {
@@ -101,7 +107,9 @@ impl LogError {
             | LogError::UnknownType { .. }
             | LogError::InvalidTimeFormat { .. }
             | LogError::InvalidMaxLineLength
-            | LogError::UnknownFormat(_) => codes::LOG_CONFIG,
+            | LogError::UnknownFormat(_)
+            | LogError::MissingRegex
+            | LogError::RegexWithoutRegexFormat(_) => codes::LOG_CONFIG,
         }
     }
 }

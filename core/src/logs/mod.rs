@@ -3,6 +3,11 @@
 //! and regexes with named groups (with nginx, Apache and syslog presets). Nothing here panics on any
 //! input: a bad line is a [`LineError`] with its byte offset, and streams go on past it.
 //!
+//! Every place that describes a parser (the exporter's `[[inputs]]` and `parse` flags, the Python and
+//! Node `Parser`s) builds it from one [`ParserSpec`], checked in one place; byte streams read in
+//! chunks go through one [`Feed`] (absolute line numbers and byte offsets, partial and over-long
+//! lines), and the bindings' one-line regex helpers share one bounded [`ParserCache`].
+//!
 //! ```
 //! use srekit::logs::{LogFormat, Parser, ParserOptions};
 //!
@@ -20,6 +25,7 @@
 //! ```
 
 mod error;
+mod feed;
 mod json;
 mod logfmt;
 mod ltsv;
@@ -27,6 +33,7 @@ mod parser;
 mod record;
 mod regex;
 mod scan;
+mod spec;
 mod split;
 mod time;
 mod types;
@@ -38,13 +45,15 @@ pub mod rules;
 pub mod tail;
 
 pub use error::{LineError, LogError};
+pub use feed::{Feed, FeedEvent, FeedItem, LineBlock, SkippedLine};
 pub use json::{parse_json, MAX_JSON_DEPTH};
 pub use logfmt::{encode_logfmt, parse_logfmt};
 pub use ltsv::parse_ltsv;
 pub use parser::{LogFormat, Parser, ParserOptions};
 pub use record::Record;
+pub use spec::{ParserCache, ParserSpec, FORMAT_NAMES, PARSER_CACHE_SIZE};
 pub use split::{
-    lines, text_lines, whole_lines_prefix, LineSplitter, Lines, SplitEvent, TextLines,
+    lines, text_lines, whole_lines_prefix, LineSplitter, Lines, SplitBlock, SplitEvent, TextLines,
     DEFAULT_MAX_LINE_LENGTH,
 };
 pub use time::TimeFormat;

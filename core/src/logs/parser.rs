@@ -479,6 +479,7 @@ fn offset_in(line: &str, part: &str) -> Option<usize> {
     (offset + part.len() <= line.len()).then_some(offset)
 }
 
-fn too_long(max: usize, length: usize) -> LineError {
+/// The error of a line over the maximum length (the same whether a parser or a feed finds it).
+pub(crate) fn too_long(max: usize, length: usize) -> LineError {
     LineError::new(max, format!("line too long ({length} bytes, maximum {max}); skipped"))
 }

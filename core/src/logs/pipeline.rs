@@ -44,7 +44,7 @@ use thiserror::Error;
 
 use super::config::{InputConfig, PipelineConfig};
 use super::error::LogError;
-use super::parser::{LogFormat, Parser, ParserOptions};
+use super::parser::Parser;
 use super::record::Record;
 use super::rules::{Exemplars, RuleError, RuleSet, Selection};
 use super::tail::{Checkpoint, TailEvent, TailOptions, Tailer};
@@ -307,7 +307,9 @@ impl Pipeline {
                 name: name.to_owned(),
                 tailer: Tailer::new(tail_options(input_config)?, checkpoint)
                     .map_err(|source| PipelineError::Pattern { input: name.to_owned(), source })?,
-                parser: Parser::new(parser_options(input_config)?)
+                parser: input_config
+                    .parser
+                    .build()
                     .map_err(|source| PipelineError::Parser { input: name.to_owned(), source })?,
                 selection: rules.selection(name),
                 checkpoint_path,
@@ -626,47 +628,14 @@ fn tail_options(config: &InputConfig) -> Result<TailOptions, PipelineError> {
     if config.max_open_files == 0 {
         return Err(invalid("max_open_files must be at least 1"));
     }
-    if config.max_line_length == 0 {
+    if config.parser.max_line_length == 0 {
         return Err(invalid("max_line_length must be at least 1"));
     }
     let mut options = TailOptions::new(&config.name, config.paths.clone());
     options.read_from_head = config.read_from_head;
     options.rotate_wait = Duration::from_secs_f64(config.rotate_wait.min(1e9));
-    options.max_line_length = config.max_line_length;
+    options.max_line_length = config.parser.max_line_length;
     options.max_open_files = config.max_open_files;
-    Ok(options)
-}
-
-fn parser_options(config: &InputConfig) -> Result<ParserOptions, PipelineError> {
-    let input = config.name.clone();
-    let format = match (config.format.as_str(), &config.regex) {
-        ("regex", Some(pattern)) => LogFormat::Regex(pattern.clone()),
-        ("regex", None) => {
-            return Err(PipelineError::InvalidInput {
-                input,
-                message: "format \"regex\" needs `regex`".to_owned(),
-            })
-        }
-        (_, Some(_)) => {
-            return Err(PipelineError::InvalidInput {
-                input,
-                message: "`regex` is only used with format = \"regex\"".to_owned(),
-            })
-        }
-        (name, None) => LogFormat::from_name(name).ok_or_else(|| PipelineError::Parser {
-            input: input.clone(),
-            source: LogError::UnknownFormat(name.to_owned()),
-        })?,
-    };
-    let mut options = ParserOptions::new(format);
-    for (field, type_name) in &config.types {
-        options
-            .set_type(field, type_name)
-            .map_err(|source| PipelineError::Parser { input: input.clone(), source })?;
-    }
-    options.time_key = config.time_key.clone();
-    options.time_format = config.time_format.clone();
-    options.max_line_length = config.max_line_length;
     Ok(options)
 }
 

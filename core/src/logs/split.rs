@@ -1,5 +1,6 @@
 //! Line splitting with memchr: [`lines`] over a complete buffer, and [`LineSplitter`] for a stream read in
-//! chunks (partial last line kept between chunks, bounded by a maximum line length, CRLF accepted).
+//! chunks (partial last line kept between chunks, bounded by a maximum line length, CRLF accepted),
+//! line by line ([`LineSplitter::push`]) or in blocks of whole lines ([`LineSplitter::push_blocks`]).
 
 /// The default maximum line length: 1 MiB.
 pub const DEFAULT_MAX_LINE_LENGTH: usize = 1 << 20;
@@ -136,6 +137,33 @@ pub enum SplitEvent<'a> {
     },
 }
 
+/// What [`LineSplitter::push_blocks`] reports.
+///
+/// ```
+/// let block = srekit::logs::SplitBlock::Lines { first_line: 3, data: b"a=1\nb=2\n" };
+/// assert!(matches!(block, srekit::logs::SplitBlock::Lines { first_line: 3, .. }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SplitBlock<'a> {
+    /// Whole lines, each ended by `\n` (the last one may lack it at the end of the stream), the
+    /// first of them numbered `first_line` (1-based, counting every line).
+    Lines {
+        /// 1-based number of the block's first line.
+        first_line: u64,
+        /// The lines, line endings included.
+        data: &'a [u8],
+    },
+    /// A line longer than the maximum was skipped.
+    TooLong {
+        /// 1-based line number in the stream.
+        number: u64,
+        /// The line's length in bytes, without its line ending.
+        length: usize,
+        /// The bytes it took in the stream, line ending included.
+        bytes: usize,
+    },
+}
+
 /// Splits a byte stream pushed in chunks into lines, keeping a partial last line (at most
 /// `max_line_length` bytes of it) for the next chunk. A longer line is dropped while it streams by and
 /// reported once as [`SplitEvent::TooLong`]; memory stays bounded by the maximum.
@@ -211,27 +239,40 @@ impl LineSplitter {
             rest = &rest[i + 1..];
             self.line_number += 1;
             let number = self.line_number;
-            if let Some(skipped) = self.skipping.take() {
-                let ends_with_cr =
-                    if piece.is_empty() { skipped.ends_with_cr } else { piece.ends_with(b"\r") };
-                let length = skipped.length + piece.len() - usize::from(ends_with_cr);
-                on_line(SplitEvent::TooLong { number, length });
-            } else if self.partial.is_empty() {
+            if self.skipping.is_none() && self.partial.is_empty() {
                 let line = piece.strip_suffix(b"\r").unwrap_or(piece);
                 report(self.max_line_length, number, line, &mut on_line);
-            } else if self.partial.len() + piece.len() <= self.max_line_length + 1 {
-                self.partial.extend_from_slice(piece);
-                let line = self.partial.strip_suffix(b"\r").unwrap_or(&self.partial);
-                report(self.max_line_length, number, line, &mut on_line);
-                self.partial.clear();
-            } else {
-                let ends_with_cr =
-                    if piece.is_empty() { self.partial.ends_with(b"\r") } else { piece.ends_with(b"\r") };
-                let length = self.partial.len() + piece.len() - usize::from(ends_with_cr);
+            } else if let Some((length, _)) = self.end_held_line(piece) {
                 on_line(SplitEvent::TooLong { number, length });
+            } else {
+                report(self.max_line_length, number, trim_line_end(&self.partial), &mut on_line);
                 self.partial.clear();
             }
         }
+        self.hold(rest);
+    }
+
+    /// Ends the line held from earlier chunks (partial, or being skipped) with `piece`, its bytes
+    /// before the `\n`: `(length without the line ending, bytes in the stream)` when it is too long,
+    /// else `None` with the whole line, `\n` included, in `partial` (the caller clears it).
+    fn end_held_line(&mut self, piece: &[u8]) -> Option<(usize, usize)> {
+        let (held, held_cr) = match self.skipping.take() {
+            Some(skipped) => (skipped.length, skipped.ends_with_cr),
+            None if self.partial.len() + piece.len() <= self.max_line_length + 1 => {
+                self.partial.extend_from_slice(piece);
+                self.partial.push(b'\n');
+                return None;
+            }
+            None => (self.partial.len(), self.partial.ends_with(b"\r")),
+        };
+        self.partial.clear();
+        let ends_with_cr = if piece.is_empty() { held_cr } else { piece.ends_with(b"\r") };
+        Some((held + piece.len() - usize::from(ends_with_cr), held + piece.len() + 1))
+    }
+
+    /// Keeps the bytes after a chunk's last newline: as the partial line, or counted as part of an
+    /// over-long line being skipped.
+    fn hold(&mut self, rest: &[u8]) {
         if rest.is_empty() {
             return;
         }
@@ -248,6 +289,84 @@ impl LineSplitter {
         } else {
             self.partial.extend_from_slice(rest);
         }
+    }
+
+    /// Like [`LineSplitter::push`], but reports runs of whole lines as one block each (at most two
+    /// per chunk: the line completing the held partial one, then every whole line of the chunk), so
+    /// a caller can hand them to a parser's buffer call. Lines over the maximum that arrive across
+    /// chunks are reported as [`SplitBlock::TooLong`]; a too-long line wholly inside a chunk stays in
+    /// its block (the parser rejects it with the same error).
+    ///
+    /// ```
+    /// use srekit::logs::{LineSplitter, SplitBlock};
+    ///
+    /// let mut splitter = LineSplitter::new(100);
+    /// let mut seen = Vec::new();
+    /// let mut on_block = |block: SplitBlock<'_>| match block {
+    ///     SplitBlock::Lines { first_line, data } => seen.push((first_line, data.to_vec())),
+    ///     SplitBlock::TooLong { .. } => unreachable!(),
+    /// };
+    /// splitter.push_blocks(b"a=1\nb=2\nc=", &mut on_block);
+    /// splitter.push_blocks(b"3\nd=4", &mut on_block);
+    /// splitter.finish_blocks(&mut on_block);
+    /// assert_eq!(seen, [(1, b"a=1\nb=2\n".to_vec()), (3, b"c=3\n".to_vec()), (4, b"d=4".to_vec())]);
+    /// ```
+    pub fn push_blocks(&mut self, chunk: &[u8], mut on_block: impl FnMut(SplitBlock<'_>)) {
+        let mut rest = chunk;
+        if self.skipping.is_some() || !self.partial.is_empty() {
+            let Some(i) = memchr::memchr(b'\n', rest) else {
+                self.hold(rest);
+                return;
+            };
+            let piece = &rest[..i];
+            rest = &rest[i + 1..];
+            self.line_number += 1;
+            let number = self.line_number;
+            match self.end_held_line(piece) {
+                Some((length, bytes)) => on_block(SplitBlock::TooLong { number, length, bytes }),
+                None => self.report_partial_block(number, &mut on_block),
+            }
+        }
+        if let Some(last) = memchr::memrchr(b'\n', rest) {
+            let data = &rest[..=last];
+            let first_line = self.line_number + 1;
+            self.line_number += memchr::memchr_iter(b'\n', data).count() as u64;
+            on_block(SplitBlock::Lines { first_line, data });
+            rest = &rest[last + 1..];
+        }
+        self.hold(rest);
+    }
+
+    /// Ends the stream for [`LineSplitter::push_blocks`]: a trailing line without a newline is
+    /// reported as a block of its own (or as too long).
+    ///
+    /// ```
+    /// let mut splitter = srekit::logs::LineSplitter::new(4);
+    /// splitter.push_blocks(b"a\ntoo long", |_| {});
+    /// let mut last = None;
+    /// splitter.finish_blocks(|block| last = Some(format!("{block:?}")));
+    /// assert_eq!(last.as_deref(), Some("TooLong { number: 2, length: 8, bytes: 8 }"));
+    /// ```
+    pub fn finish_blocks(&mut self, mut on_block: impl FnMut(SplitBlock<'_>)) {
+        if let Some(skipped) = self.skipping.take() {
+            self.line_number += 1;
+            let length = skipped.length - usize::from(skipped.ends_with_cr);
+            on_block(SplitBlock::TooLong { number: self.line_number, length, bytes: skipped.length });
+        } else if !self.partial.is_empty() {
+            self.line_number += 1;
+            self.report_partial_block(self.line_number, &mut on_block);
+        }
+    }
+
+    /// Reports the completed line held in `partial` as a block (or as too long), then empties it.
+    fn report_partial_block(&mut self, number: u64, on_block: &mut impl FnMut(SplitBlock<'_>)) {
+        let length = trim_line_end(&self.partial).len();
+        if length > self.max_line_length {
+            on_block(SplitBlock::TooLong { number, length, bytes: self.partial.len() });
+        } else {
+            on_block(SplitBlock::Lines { first_line: number, data: &self.partial });
+        }
+        self.partial.clear();
     }
 
     /// Ends the stream: a trailing line without a newline is reported (or reported as too long).

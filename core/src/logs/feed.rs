@@ -1,0 +1,260 @@
+//! [`Feed`]: a byte stream pushed in chunks of any size (a file read piece by piece, a socket, a
+//! JavaScript stream), cut into whole lines by a [`LineSplitter`] and parsed, with each record and
+//! error given its absolute 1-based line number and the byte offset of its line in the stream. The
+//! bindings' file and stream helpers are thin calls of it, so every language numbers lines, keeps
+//! partial lines and skips over-long ones the same way, with the same messages.
+
+use super::error::LineError;
+use super::parser::{too_long, Parser};
+use super::record::Record;
+use super::split::{trim_line_end, LineSplitter, SplitBlock};
+
+/// What a [`Feed`] reports for a chunk: whole lines to parse, or a line skipped for its length.
+///
+/// ```
+/// use srekit::logs::{Feed, FeedEvent};
+///
+/// let mut feed = Feed::new(4);
+/// let mut seen = Vec::new();
+/// feed.push(b"a=1\nfar too long\nb=2\n", |event| match event {
+///     FeedEvent::Lines(block) => seen.push(format!("{}@{}: {:?}", block.first_line, block.offset, block.data)),
+///     FeedEvent::Skipped(line) => seen.push(format!("{}@{}: {}", line.line, line.offset, line.error)),
+/// });
+/// // a too-long line wholly inside a chunk stays in its block: the parser rejects it.
+/// assert_eq!(seen, ["1@0: [97, 61, 49, 10, 102, 97, 114, 32, 116, 111, 111, 32, 108, 111, 110, 103, 10, 98, 61, 50, 10]"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedEvent<'a> {
+    /// A run of whole lines.
+    Lines(LineBlock<'a>),
+    /// A line over the maximum length that arrived across chunks, skipped without being buffered.
+    Skipped(SkippedLine),
+}
+
+/// Whole lines of the stream, each ended by `\n` (the last may lack it at the end of the stream).
+///
+/// ```
+/// let block = srekit::logs::LineBlock { first_line: 7, offset: 120, data: b"a=1\n" };
+/// assert_eq!(block.data.len(), 4);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineBlock<'a> {
+    /// 1-based number of the first line (every line counts, empty and skipped ones included).
+    pub first_line: u64,
+    /// Byte offset of the first line in the stream.
+    pub offset: u64,
+    /// The lines, line endings included.
+    pub data: &'a [u8],
+}
+
+/// A line skipped because it is longer than the maximum.
+///
+/// ```
+/// let mut feed = srekit::logs::Feed::new(3);
+/// feed.push(b"ok\nlong", |_| {});
+/// let mut skipped = None;
+/// feed.finish(|event| if let srekit::logs::FeedEvent::Skipped(line) = event { skipped = Some(line) });
+/// let skipped = skipped.unwrap();
+/// assert_eq!((skipped.line, skipped.offset, skipped.error.offset), (2, 3, 3));
+/// assert_eq!(skipped.error.message, "line too long (4 bytes, maximum 3); skipped");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedLine {
+    /// 1-based line number.
+    pub line: u64,
+    /// Byte offset of the line in the stream.
+    pub offset: u64,
+    /// The error a parser gives such a line (its offset is the maximum length).
+    pub error: LineError,
+}
+
+/// One parsed line of a [`Feed`]: its record, or why it failed, with where it is in the stream.
+///
+/// ```
+/// let mut feed = srekit::logs::Feed::new(1 << 20);
+/// let parser = srekit::logs::ParserSpec::new("logfmt").build().unwrap();
+/// let mut items = Vec::new();
+/// feed.parse(&parser, b"a=1\n\nb=\"x\n", |item| items.push((item.line, item.offset, item.result.is_ok())));
+/// assert_eq!(items, [(1, 0, true), (3, 5, false)]);
+/// ```
+#[derive(Debug)]
+pub struct FeedItem<'a> {
+    /// 1-based line number in the stream.
+    pub line: u64,
+    /// Byte offset of the line in the stream.
+    pub offset: u64,
+    /// The record, or the line's error (its offset within the line).
+    pub result: Result<&'a Record<'a>, &'a LineError>,
+}
+
+/// A chunked feed: push byte chunks of any size, get whole lines (or parsed records) with absolute
+/// line numbers and byte offsets. A partial last line waits for the next chunk (at most the maximum
+/// line length of it is kept), a longer line is skipped and reported once, `\r\n` is accepted, and
+/// [`Feed::finish`] ends the stream (a last line without a newline counts).
+///
+/// ```
+/// use srekit::logs::{Feed, ParserSpec};
+///
+/// let parser = ParserSpec::new("logfmt").build().unwrap();
+/// let mut feed = Feed::for_parser(&parser);
+/// let mut seen = Vec::new();
+/// for chunk in [&b"a=1\r\nb"[..], b"=2\nc=\"open\n", b"d=4"] {
+///     feed.parse(&parser, chunk, |item| seen.push(match item.result {
+///         Ok(record) => format!("{}@{}: {}", item.line, item.offset, record.to_json()),
+///         Err(err) => format!("{}@{}: {err}", item.line, item.offset),
+///     }));
+/// }
+/// feed.finish_parse(&parser, |item| seen.push(format!("{}@{}: {}", item.line, item.offset, item.result.is_ok())));
+/// assert_eq!(seen, [
+///     r#"1@0: {"a":"1"}"#,
+///     r#"2@5: {"b":"2"}"#,
+///     "3@9: byte 2: unterminated quoted value",
+///     "4@17: true",
+/// ]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Feed {
+    splitter: LineSplitter,
+    max_line_length: usize,
+    /// Byte offset of the next line's start.
+    offset: u64,
+}
+
+impl Feed {
+    /// A feed for lines of at most `max_line_length` bytes.
+    ///
+    /// ```
+    /// assert_eq!(srekit::logs::Feed::new(10).lines_seen(), 0);
+    /// ```
+    pub fn new(max_line_length: usize) -> Feed {
+        Feed { splitter: LineSplitter::new(max_line_length), max_line_length, offset: 0 }
+    }
+
+    /// A feed with `parser`'s maximum line length.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec { max_line_length: 9, ..Default::default() }.build().unwrap();
+    /// assert_eq!(srekit::logs::Feed::for_parser(&parser).max_line_length(), 9);
+    /// ```
+    pub fn for_parser(parser: &Parser) -> Feed {
+        Feed::new(parser.options().max_line_length)
+    }
+
+    /// The maximum line length.
+    ///
+    /// ```
+    /// assert_eq!(srekit::logs::Feed::new(1 << 20).max_line_length(), 1 << 20);
+    /// ```
+    pub fn max_line_length(&self) -> usize {
+        self.max_line_length
+    }
+
+    /// Lines reported so far (the number of the last one).
+    ///
+    /// ```
+    /// let mut feed = srekit::logs::Feed::new(10);
+    /// feed.push(b"a\nb\nc", |_| {});
+    /// assert_eq!(feed.lines_seen(), 2);
+    /// ```
+    pub fn lines_seen(&self) -> u64 {
+        self.splitter.lines_seen()
+    }
+
+    /// Feeds the next chunk; `on_event` gets the whole lines it completes and the lines skipped.
+    ///
+    /// ```
+    /// let mut feed = srekit::logs::Feed::new(100);
+    /// let mut blocks = 0;
+    /// feed.push(b"a\nb\nc", |_| blocks += 1);
+    /// assert_eq!(blocks, 1);
+    /// ```
+    pub fn push(&mut self, chunk: &[u8], mut on_event: impl FnMut(FeedEvent<'_>)) {
+        let (max, offset) = (self.max_line_length, &mut self.offset);
+        self.splitter.push_blocks(chunk, |block| on_event(event(max, offset, block)));
+    }
+
+    /// Ends the stream: a last line without a newline is reported.
+    ///
+    /// ```
+    /// let mut feed = srekit::logs::Feed::new(100);
+    /// feed.push(b"a\nno newline", |_| {});
+    /// let mut last = Vec::new();
+    /// feed.finish(|event| if let srekit::logs::FeedEvent::Lines(block) = event { last = block.data.to_vec() });
+    /// assert_eq!(last, b"no newline");
+    /// ```
+    pub fn finish(&mut self, mut on_event: impl FnMut(FeedEvent<'_>)) {
+        let (max, offset) = (self.max_line_length, &mut self.offset);
+        self.splitter.finish_blocks(|block| on_event(event(max, offset, block)));
+    }
+
+    /// Feeds the next chunk and parses the lines it completes with `parser`; empty lines are
+    /// skipped, every other line is reported as a record or an error.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec::new("json").build().unwrap();
+    /// let mut feed = srekit::logs::Feed::for_parser(&parser);
+    /// let mut lines = Vec::new();
+    /// feed.parse(&parser, b"{\"a\":1}\n[2]\n", |item| lines.push((item.line, item.result.is_ok())));
+    /// assert_eq!(lines, [(1, true), (2, false)]);
+    /// ```
+    pub fn parse(&mut self, parser: &Parser, chunk: &[u8], mut on_item: impl FnMut(FeedItem<'_>)) {
+        self.push(chunk, |event| parse_event(parser, event, &mut on_item));
+    }
+
+    /// Ends the stream for [`Feed::parse`]: parses a last line without a newline.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec::new("logfmt").build().unwrap();
+    /// let mut feed = srekit::logs::Feed::for_parser(&parser);
+    /// feed.parse(&parser, b"a=1", |_| unreachable!());
+    /// let mut count = 0;
+    /// feed.finish_parse(&parser, |item| count += usize::from(item.result.is_ok()));
+    /// assert_eq!(count, 1);
+    /// ```
+    pub fn finish_parse(&mut self, parser: &Parser, mut on_item: impl FnMut(FeedItem<'_>)) {
+        self.finish(|event| parse_event(parser, event, &mut on_item));
+    }
+}
+
+/// A splitter block as a feed event, advancing the stream offset past it.
+fn event<'a>(max_line_length: usize, offset: &mut u64, block: SplitBlock<'a>) -> FeedEvent<'a> {
+    let start = *offset;
+    match block {
+        SplitBlock::Lines { first_line, data } => {
+            *offset += data.len() as u64;
+            FeedEvent::Lines(LineBlock { first_line, offset: start, data })
+        }
+        SplitBlock::TooLong { number, length, bytes } => {
+            *offset += bytes as u64;
+            FeedEvent::Skipped(SkippedLine {
+                line: number,
+                offset: start,
+                error: too_long(max_line_length, length),
+            })
+        }
+    }
+}
+
+/// Parses the lines of one event, reporting each non-empty one.
+fn parse_event(parser: &Parser, event: FeedEvent<'_>, on_item: &mut impl FnMut(FeedItem<'_>)) {
+    match event {
+        FeedEvent::Skipped(skipped) => {
+            on_item(FeedItem { line: skipped.line, offset: skipped.offset, result: Err(&skipped.error) })
+        }
+        FeedEvent::Lines(block) => {
+            let mut record = Record::with_capacity(16);
+            let (mut rest, mut line, mut offset) = (block.data, block.first_line, block.offset);
+            while !rest.is_empty() {
+                let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+                let (raw, next) = rest.split_at(end);
+                if !trim_line_end(raw).is_empty() {
+                    match parser.parse_into(raw, &mut record) {
+                        Ok(()) => on_item(FeedItem { line, offset, result: Ok(&record) }),
+                        Err(err) => on_item(FeedItem { line, offset, result: Err(&err) }),
+                    }
+                }
+                (rest, line, offset) = (next, line + 1, offset + end as u64);
+            }
+        }
+    }
+}
