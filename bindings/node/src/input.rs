@@ -10,8 +10,9 @@ use crate::pool;
 /// A `string | Buffer` argument of the batch call. A string's UTF-8 goes into a pooled buffer rather
 /// than a fresh `String` (megabytes of new pages on every call otherwise).
 pub enum BatchInput {
-    /// A string's UTF-8 (given back to the pool on drop).
-    Text(Vec<u8>),
+    /// Bytes of our own: a string's UTF-8, or a Buffer's bytes copied for a parsing thread (given back
+    /// to the pool on drop).
+    Owned(Vec<u8>),
     /// A Buffer's bytes, borrowed.
     Bytes(Buffer),
 }
@@ -20,7 +21,7 @@ impl BatchInput {
     /// The input's bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
-            BatchInput::Text(text) => text,
+            BatchInput::Owned(text) => text,
             BatchInput::Bytes(buffer) => buffer,
         }
     }
@@ -28,7 +29,7 @@ impl BatchInput {
 
 impl Drop for BatchInput {
     fn drop(&mut self) {
-        if let BatchInput::Text(text) = self {
+        if let BatchInput::Owned(text) = self {
             pool::give(std::mem::take(text));
         }
     }
@@ -74,7 +75,7 @@ impl FromNapiValue for BatchInput {
         }
         // SAFETY: napi initialised the first `written` bytes (within the capacity, see copy_utf8).
         unsafe { text.set_len(written) };
-        Ok(BatchInput::Text(text))
+        Ok(BatchInput::Owned(text))
     }
 }
 
