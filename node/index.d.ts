@@ -84,8 +84,12 @@ export declare class CounterVec {
   labelValues(values: string[]): Counter
   /** The child for these `{ labelName: value }` pairs (no cache: prefer `labels`). */
   labelsByName(pairs: Record<string, string>): Counter
-  /** Number of children created so far. */
+  /** Number of children (label sets). */
   seriesCount(): number
+  /** Removes the child of these label values (positional or one object); true when it existed. */
+  remove(...values: LabelValues): boolean
+  /** Removes every child. */
+  clear(): void
   /** `labels().inc(amount)` for a counter without label names. */
   inc(amount?: number): void
   get(): number
@@ -103,7 +107,12 @@ export declare class GaugeVec {
   labels(...values: LabelValues): Gauge
   labelValues(values: string[]): Gauge
   labelsByName(pairs: Record<string, string>): Gauge
+  /** Number of children (label sets). */
   seriesCount(): number
+  /** Removes the child of these label values (positional or one object); true when it existed. */
+  remove(...values: LabelValues): boolean
+  /** Removes every child. */
+  clear(): void
   set(value: number): void
   inc(amount?: number): void
   dec(amount?: number): void
@@ -125,7 +134,12 @@ export declare class HistogramVec {
   labels(...values: LabelValues): Histogram
   labelValues(values: string[]): Histogram
   labelsByName(pairs: Record<string, string>): Histogram
+  /** Number of children (label sets). */
   seriesCount(): number
+  /** Removes the child of these label values (positional or one object); true when it existed. */
+  remove(...values: LabelValues): boolean
+  /** Removes every child. */
+  clear(): void
   observe(value: number): void
   count(): number
   sum(): number
@@ -140,10 +154,17 @@ export declare class Histogram {
   sum(): number
 }
 
-/** A summary with label names; `labels(...)` takes positional values only. */
+/** A summary with label names (see CounterVec). */
 export declare class SummaryVec {
-  labels(...values: Array<string | number>): Summary
+  labels(...values: LabelValues): Summary
   labelValues(values: string[]): Summary
+  labelsByName(pairs: Record<string, string>): Summary
+  /** Number of children (label sets). */
+  seriesCount(): number
+  /** Removes the child of these label values (positional or one object); true when it existed. */
+  remove(...values: LabelValues): boolean
+  /** Removes every child. */
+  clear(): void
   observe(value: number): void
   count(): number
   sum(): number

@@ -2,7 +2,8 @@
 // JavaScript side of the instrumentation registry:
 //   - `labels(...values)` / `labels({ name: value })` on every metric vector, with the children cached
 //     in nested Maps (one level per label value), so a hot `vec.labels('GET', '200').inc()` costs a few
-//     Map lookups and returns the same child object every time;
+//     Map lookups and returns the same child object every time; `remove(...)` and `clear()` drop
+//     series in the core and empty that cache;
 //   - updates buffered in JavaScript: a native call costs far more than an addition, so `inc`, `dec`,
 //     `set` and `observe` record the change on the child and the registry applies all pending changes
 //     to the core (one native call per changed child) before `encode()`, `gather()`, `get()`, `count()`
@@ -94,12 +95,16 @@ function install(native) {
       return initChild(this, byValues.call(this, values), init)
     })
     const byName = Vec.prototype.labelsByName
-    if (byName !== undefined) {
-      define(Vec.prototype, 'labelsByName', function labelsByName(pairs) {
-        return initChild(this, byName.call(this, pairs), init)
-      })
-    }
+    define(Vec.prototype, 'labelsByName', function labelsByName(pairs) {
+      return initChild(this, byName.call(this, pairs), init)
+    })
     define(Vec.prototype, 'labels', labels)
+    define(Vec.prototype, 'remove', remove)
+    const clear = Vec.prototype.clear
+    define(Vec.prototype, 'clear', function () {
+      clear.call(this)
+      forgetChildren(this)
+    })
   }
 
   // Counter
@@ -207,9 +212,6 @@ function install(native) {
 function labels(...values) {
   if (values.length === 1 && values[0] !== null && typeof values[0] === 'object') {
     if (Array.isArray(values[0])) return labels.apply(this, values[0])
-    if (typeof this.labelsByName !== 'function') {
-      throw new TypeError('this metric takes label values in label-name order, not an object')
-    }
     return this.labelsByName(stringValues(values[0]))
   }
   let node = this[CHILDREN]
@@ -232,6 +234,24 @@ function labels(...values) {
     node.set(LEAF, child)
   }
   return child
+}
+
+// `remove(...values)` / `remove([values])` / `remove({ name: value })`: true when the series existed.
+function remove(...values) {
+  let removed
+  if (values.length === 1 && values[0] !== null && typeof values[0] === 'object') {
+    if (Array.isArray(values[0])) return remove.apply(this, values[0])
+    removed = this.removeByName(stringValues(values[0]))
+  } else {
+    removed = this.removeLabelValues(values.map(String))
+  }
+  if (removed) forgetChildren(this)
+  return removed
+}
+
+// Empties a vector's child cache (after a removal the next `labels(...)` asks the core again).
+function forgetChildren(vec) {
+  if (vec[CHILDREN] !== undefined) vec[CHILDREN].clear()
 }
 
 module.exports = { install }

@@ -56,6 +56,14 @@ pub enum MetricError {
     /// A counter was asked to go down.
     #[error("counter {0:?} cannot be decreased (got a negative or NaN increment)")]
     NegativeIncrement(String),
+    /// An exemplar's labels break OpenMetrics' rules (a bad label name, over 128 characters).
+    #[error("invalid exemplar for metric {metric:?}: {reason}")]
+    InvalidExemplar {
+        /// The metric.
+        metric: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// An error in Prometheus / OpenMetrics exposition text, with its 1-based line and column.

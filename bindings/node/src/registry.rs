@@ -1,15 +1,15 @@
 //! The instrumentation registry for JavaScript: `Registry`, and the metric vectors and children it
 //! hands out (`CounterVec` / `Counter`, `GaugeVec` / `Gauge`, `HistogramVec` / `Histogram`,
-//! `SummaryVec` / `Summary`). The variadic `labels(...values)` and its child cache live in `index.js`
-//! over the native `labelValues(values)` / `labelsByName(object)` defined here.
+//! `SummaryVec` / `Summary`). Every vector has the same family methods, over the core's generic
+//! `Family` (`js_family!`). The variadic `labels(...values)` / `remove(...values)` and the child cache
+//! live in `node/metrics.js` over the native `labelValues(values)` / `labelsByName(object)` /
+//! `removeLabelValues(values)` / `removeByName(object)` / `clear()` defined here.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 
 use napi::Env;
 use napi_derive::napi;
 use srekit::expfmt::Format;
-use srekit::logs::rules::Exemplars;
 use srekit::metrics;
 
 use crate::errors::invalid_arg;
@@ -34,23 +34,69 @@ fn as_pairs(pairs: &HashMap<String, String>) -> Vec<(&str, &str)> {
     pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
+/// A metric vector class (`CounterVec`, ...) over a core `Family`: `labelValues`, `labelsByName`,
+/// `seriesCount`, `removeLabelValues`, `removeByName` and `clear`, the same for every metric type.
+macro_rules! js_family {
+    ($class:ident, $js_name:tt, $core:ty, $child:ident) => {
+        #[doc = concat!("A ", $js_name, " with label names; `labels(...)` gives its children.")]
+        #[napi(js_name = $js_name)]
+        pub struct $class {
+            inner: $core,
+        }
+
+        #[napi]
+        impl $class {
+            /// The child for these label values, in label-name order.
+            #[napi]
+            pub fn label_values(&self, values: Vec<String>) -> napi::Result<$child> {
+                let inner = self.inner.labels(&as_strs(&values)).map_err(invalid_arg)?;
+                Ok($child { inner })
+            }
+
+            /// The child for these `{ labelName: value }` pairs (any order).
+            #[napi]
+            pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<$child> {
+                let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(invalid_arg)?;
+                Ok($child { inner })
+            }
+
+            /// Number of children (label sets).
+            #[napi]
+            pub fn series_count(&self) -> u32 {
+                self.inner.series_count() as u32
+            }
+
+            /// Removes the child of these label values; true when it existed.
+            #[napi]
+            pub fn remove_label_values(&self, values: Vec<String>) -> napi::Result<bool> {
+                self.inner.remove(&as_strs(&values)).map_err(invalid_arg)
+            }
+
+            /// Removes the child of these `{ labelName: value }` pairs; true when it existed.
+            #[napi]
+            pub fn remove_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<bool> {
+                self.inner.remove_by_name(&as_pairs(&pairs)).map_err(invalid_arg)
+            }
+
+            /// Removes every child.
+            #[napi]
+            pub fn clear(&self) {
+                self.inner.clear();
+            }
+        }
+    };
+}
+
 /// A set of metrics encoded together as one exposition.
 #[napi(js_name = "Registry")]
 pub struct JsRegistry {
     inner: metrics::Registry,
-    /// Exemplars of log rules registered here, attached to the OpenMetrics output.
-    exemplars: RefCell<Vec<Exemplars>>,
 }
 
 impl JsRegistry {
     /// The core registry (shared: a clone sees the same metrics).
     pub fn core(&self) -> &metrics::Registry {
         &self.inner
-    }
-
-    /// Adds exemplars to attach to this registry's OpenMetrics output.
-    pub fn add_exemplars(&self, exemplars: Exemplars) {
-        self.exemplars.borrow_mut().push(exemplars);
     }
 }
 
@@ -65,7 +111,7 @@ impl JsRegistry {
     /// An empty registry.
     #[napi(constructor)]
     pub fn new() -> Self {
-        JsRegistry { inner: metrics::Registry::new(), exemplars: RefCell::new(Vec::new()) }
+        JsRegistry { inner: metrics::Registry::new() }
     }
 
     /// Registers a counter (`name` with or without `_total`) with these label names.
@@ -124,19 +170,10 @@ impl JsRegistry {
     }
 
     /// The exposition of every registered metric in `format` (`'text'` 0.0.4 by default, or
-    /// `'openmetrics'`, which carries the exemplars of log rules).
+    /// `'openmetrics'`, which carries the exemplars kept in counters and histograms, e.g. by log rules).
     #[napi]
     pub fn encode(&self, format: Option<String>) -> napi::Result<String> {
-        let format = format_from_name(format)?;
-        let exemplars = self.exemplars.borrow();
-        if format == Format::OpenMetrics && exemplars.iter().any(|e| !e.is_empty()) {
-            let mut families = self.inner.gather();
-            for set in exemplars.iter() {
-                set.attach(&mut families);
-            }
-            return Ok(srekit::expfmt::encode_to_string(&families, format));
-        }
-        Ok(self.inner.encode_to_string(format))
+        Ok(self.inner.encode_to_string(format_from_name(format)?))
     }
 
     /// The current values as metric families (`{ name, type, help, unit, samples }`).
@@ -146,34 +183,7 @@ impl JsRegistry {
     }
 }
 
-/// A counter with label names; `labels(...)` gives its children.
-#[napi(js_name = "CounterVec")]
-pub struct JsCounterVec {
-    inner: metrics::CounterVec,
-}
-
-#[napi]
-impl JsCounterVec {
-    /// The child for these label values, in label-name order.
-    #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsCounter> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(invalid_arg)?;
-        Ok(JsCounter { inner })
-    }
-
-    /// The child for these `{ labelName: value }` pairs (any order).
-    #[napi]
-    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsCounter> {
-        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(invalid_arg)?;
-        Ok(JsCounter { inner })
-    }
-
-    /// Number of children created so far.
-    #[napi]
-    pub fn series_count(&self) -> u32 {
-        self.inner.series_count() as u32
-    }
-}
+js_family!(JsCounterVec, "CounterVec", metrics::CounterVec, JsCounter);
 
 /// One counter series.
 #[napi(js_name = "Counter")]
@@ -202,34 +212,7 @@ impl JsCounter {
     }
 }
 
-/// A gauge with label names; `labels(...)` gives its children.
-#[napi(js_name = "GaugeVec")]
-pub struct JsGaugeVec {
-    inner: metrics::GaugeVec,
-}
-
-#[napi]
-impl JsGaugeVec {
-    /// The child for these label values, in label-name order.
-    #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsGauge> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(invalid_arg)?;
-        Ok(JsGauge { inner })
-    }
-
-    /// The child for these `{ labelName: value }` pairs (any order).
-    #[napi]
-    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsGauge> {
-        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(invalid_arg)?;
-        Ok(JsGauge { inner })
-    }
-
-    /// Number of children created so far.
-    #[napi]
-    pub fn series_count(&self) -> u32 {
-        self.inner.series_count() as u32
-    }
-}
+js_family!(JsGaugeVec, "GaugeVec", metrics::GaugeVec, JsGauge);
 
 /// One gauge series.
 #[napi(js_name = "Gauge")]
@@ -270,34 +253,7 @@ impl JsGauge {
     }
 }
 
-/// A histogram with label names; `labels(...)` gives its children.
-#[napi(js_name = "HistogramVec")]
-pub struct JsHistogramVec {
-    inner: metrics::HistogramVec,
-}
-
-#[napi]
-impl JsHistogramVec {
-    /// The child for these label values, in label-name order.
-    #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsHistogram> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(invalid_arg)?;
-        Ok(JsHistogram { inner })
-    }
-
-    /// The child for these `{ labelName: value }` pairs (any order).
-    #[napi]
-    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsHistogram> {
-        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(invalid_arg)?;
-        Ok(JsHistogram { inner })
-    }
-
-    /// Number of children created so far.
-    #[napi]
-    pub fn series_count(&self) -> u32 {
-        self.inner.series_count() as u32
-    }
-}
+js_family!(JsHistogramVec, "HistogramVec", metrics::HistogramVec, JsHistogram);
 
 /// One histogram series.
 #[napi(js_name = "Histogram")]
@@ -334,21 +290,7 @@ impl JsHistogram {
     }
 }
 
-/// A summary (count and sum) with label names; `labels(...)` gives its children.
-#[napi(js_name = "SummaryVec")]
-pub struct JsSummaryVec {
-    inner: metrics::SummaryVec,
-}
-
-#[napi]
-impl JsSummaryVec {
-    /// The child for these label values, in label-name order.
-    #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsSummary> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(invalid_arg)?;
-        Ok(JsSummary { inner })
-    }
-}
+js_family!(JsSummaryVec, "SummaryVec", metrics::SummaryVec, JsSummary);
 
 /// One summary series.
 #[napi(js_name = "Summary")]

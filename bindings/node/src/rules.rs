@@ -32,7 +32,6 @@ impl JsLogRules {
         let configs: Vec<RuleConfig> =
             serde_json::from_str(&rules_json).map_err(|err| invalid_arg(format!("invalid rules: {err}")))?;
         let rules = RuleSet::new(&configs, registry.core()).map_err(invalid_arg)?;
-        registry.add_exemplars(rules.exemplars());
         let selection = rules.selection(input.as_deref().unwrap_or("app"));
         Ok(JsLogRules { rules: RefCell::new(rules), selection })
     }
