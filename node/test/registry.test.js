@@ -212,3 +212,28 @@ test('registries keep their pending updates apart', () => {
   assert.match(a.encode(), /^same_total 1$/m)
   assert.match(b.encode(), /^same_total 2$/m)
 })
+
+test('summaries take labels by name, and every vector removes and clears series', () => {
+  const registry = new srekit.Registry()
+  const summary = registry.summary('sizes_bytes', 'Sizes.', ['route', 'method'])
+  summary.labels({ method: 'GET', route: '/a' }).observe(3)
+  assert.equal(summary.labels('/a', 'GET').count(), 1)
+  for (const vec of [
+    summary,
+    registry.counter('c_total', 'C.', ['route', 'method']),
+    registry.gauge('g', 'G.', ['route', 'method']),
+    registry.histogram('h_seconds', 'H.', ['route', 'method']),
+  ]) {
+    const kept = vec.labels('/a', 'GET')
+    vec.labels('/b', 'PUT')
+    assert.equal(vec.seriesCount(), 2)
+    assert.equal(vec.remove({ route: '/a', method: 'GET' }), true)
+    assert.equal(vec.remove('/a', 'GET'), false)
+    assert.equal(vec.seriesCount(), 1)
+    assert.notEqual(vec.labels('/a', 'GET'), kept, 'a removed child is not served from the cache')
+    assert.throws(() => vec.remove('/a'), /has 2 label names but 1 values were given/)
+    vec.clear()
+    assert.equal(vec.seriesCount(), 0)
+  }
+  assert.ok(!registry.encode().includes('route='))
+})

@@ -2,12 +2,11 @@
 //! kept in the cell.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use super::exemplar::{self, ExemplarSlots};
-use super::family::{atomic_add_f64, Cell, Child, Family, Metric};
+use super::family::{atomic_add_f64, default_cell, metric_handle, Family};
 use super::view::Point;
-use super::{Exemplar, MetricType};
+use super::Exemplar;
 use crate::error::MetricError;
 
 /// A counter metric with label names; [`Family::labels`] gives the [`Counter`] of one label set.
@@ -28,40 +27,19 @@ pub struct CounterCell {
     exemplar: ExemplarSlots,
 }
 
-impl Cell for CounterCell {
-    type Config = ();
-    fn new(_: &()) -> Self {
-        CounterCell::default()
-    }
-}
+default_cell!(CounterCell);
 
-/// One counter series. Clone it freely; all clones share the value.
-///
-/// ```
-/// let r = srekit::metrics::Registry::new();
-/// let c = r.counter("bytes_total", "Bytes.", &[]).unwrap().labels(&[]).unwrap();
-/// c.inc_by(1.5).unwrap();
-/// assert!(c.inc_by(-1.0).is_err());
-/// assert_eq!(c.get(), 1.5);
-/// ```
-#[derive(Clone)]
-pub struct Counter {
-    child: Arc<Child<CounterCell>>,
-}
-
-impl Metric for Counter {
-    type Cell = CounterCell;
-    const KIND: MetricType = MetricType::Counter;
-    const RESERVED_LABELS: &'static [&'static str] = &[];
-    fn from_child(child: Arc<Child<CounterCell>>) -> Self {
-        Counter { child }
-    }
-    fn child(&self) -> &Child<CounterCell> {
-        &self.child
-    }
-    fn point(cell: &CounterCell) -> Point<'_> {
-        Point::Counter(CounterPoint { cell })
-    }
+metric_handle! {
+    /// One counter series. Clone it freely; all clones share the value.
+    ///
+    /// ```
+    /// let r = srekit::metrics::Registry::new();
+    /// let c = r.counter("bytes_total", "Bytes.", &[]).unwrap().labels(&[]).unwrap();
+    /// c.inc_by(1.5).unwrap();
+    /// assert!(c.inc_by(-1.0).is_err());
+    /// assert_eq!(c.get(), 1.5);
+    /// ```
+    Counter(CounterCell): Counter, reserved &[], |cell| Point::Counter(CounterPoint { cell })
 }
 
 impl Counter {
@@ -171,11 +149,5 @@ impl CounterPoint<'_> {
     #[inline]
     pub fn with_exemplar<R>(&self, f: impl FnOnce(&Exemplar) -> R) -> Option<R> {
         self.cell.exemplar.with(0, f)
-    }
-}
-
-impl std::fmt::Debug for Counter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.child.debug("Counter", f)
     }
 }

@@ -107,6 +107,53 @@ pub trait Metric: Clone + Send + Sync + 'static {
     fn point(cell: &Self::Cell) -> Point<'_>;
 }
 
+/// Declares a metric type's series handle: the struct (one `Arc` of its child), its [`Metric`] impl
+/// and its `Debug` (the metric's name and label values, never its internals).
+macro_rules! metric_handle {
+    ($(#[$doc:meta])* $handle:ident($cell:ident): $kind:ident, reserved $reserved:expr, |$c:ident| $point:expr) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $handle {
+            child: std::sync::Arc<$crate::metrics::family::Child<$cell>>,
+        }
+
+        impl $crate::metrics::family::Metric for $handle {
+            type Cell = $cell;
+            const KIND: $crate::metrics::MetricType = $crate::metrics::MetricType::$kind;
+            const RESERVED_LABELS: &'static [&'static str] = $reserved;
+            fn from_child(child: std::sync::Arc<$crate::metrics::family::Child<$cell>>) -> Self {
+                $handle { child }
+            }
+            fn child(&self) -> &$crate::metrics::family::Child<$cell> {
+                &self.child
+            }
+            fn point($c: &$cell) -> $crate::metrics::Point<'_> {
+                $point
+            }
+        }
+
+        impl std::fmt::Debug for $handle {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.child.debug(stringify!($handle), f)
+            }
+        }
+    };
+}
+pub(crate) use metric_handle;
+
+/// The [`Cell`] impl of a cell that needs no configuration (all zero is `Default`).
+macro_rules! default_cell {
+    ($cell:ident) => {
+        impl $crate::metrics::family::Cell for $cell {
+            type Config = ();
+            fn new(_: &()) -> Self {
+                Self::default()
+            }
+        }
+    };
+}
+pub(crate) use default_cell;
+
 /// One labelled series: its metric's description, label values, creation time and cell.
 pub struct Child<C> {
     pub(crate) desc: Arc<Desc>,

@@ -1,11 +1,9 @@
 //! Gauges: [`Gauge`] (one series) and [`GaugeVec`] (`Family<Gauge>`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
-use super::family::{atomic_add_f64, Cell, Child, Family, Metric};
+use super::family::{atomic_add_f64, default_cell, metric_handle, Family};
 use super::view::Point;
-use super::MetricType;
 
 /// A gauge metric with label names; [`Family::labels`] gives the [`Gauge`] of one label set.
 ///
@@ -18,43 +16,23 @@ use super::MetricType;
 pub type GaugeVec = Family<Gauge>;
 
 /// A gauge's value, as `f64` bits.
+#[derive(Default)]
 pub struct GaugeCell {
     bits: AtomicU64,
 }
 
-impl Cell for GaugeCell {
-    type Config = ();
-    fn new(_: &()) -> Self {
-        GaugeCell { bits: AtomicU64::new(0f64.to_bits()) }
-    }
-}
+default_cell!(GaugeCell);
 
-/// One gauge series. Clone it freely; all clones share the value.
-///
-/// ```
-/// let g = srekit::metrics::Registry::new().gauge("t", "T.", &[]).unwrap().labels(&[]).unwrap();
-/// g.set(-3.5);
-/// g.sub(0.5);
-/// assert_eq!(g.get(), -4.0);
-/// ```
-#[derive(Clone)]
-pub struct Gauge {
-    child: Arc<Child<GaugeCell>>,
-}
-
-impl Metric for Gauge {
-    type Cell = GaugeCell;
-    const KIND: MetricType = MetricType::Gauge;
-    const RESERVED_LABELS: &'static [&'static str] = &[];
-    fn from_child(child: Arc<Child<GaugeCell>>) -> Self {
-        Gauge { child }
-    }
-    fn child(&self) -> &Child<GaugeCell> {
-        &self.child
-    }
-    fn point(cell: &GaugeCell) -> Point<'_> {
-        Point::Gauge(f64::from_bits(cell.bits.load(Ordering::Relaxed)))
-    }
+metric_handle! {
+    /// One gauge series. Clone it freely; all clones share the value.
+    ///
+    /// ```
+    /// let g = srekit::metrics::Registry::new().gauge("t", "T.", &[]).unwrap().labels(&[]).unwrap();
+    /// g.set(-3.5);
+    /// g.sub(0.5);
+    /// assert_eq!(g.get(), -4.0);
+    /// ```
+    Gauge(GaugeCell): Gauge, reserved &[], |cell| Point::Gauge(f64::from_bits(cell.bits.load(Ordering::Relaxed)))
 }
 
 impl Gauge {
@@ -126,11 +104,5 @@ impl Gauge {
     /// ```
     pub fn get(&self) -> f64 {
         f64::from_bits(self.child.cell.bits.load(Ordering::Relaxed))
-    }
-}
-
-impl std::fmt::Debug for Gauge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.child.debug("Gauge", f)
     }
 }

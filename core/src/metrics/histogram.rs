@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::exemplar::{self, ExemplarSlots};
-use super::family::{atomic_add_f64, Cell, Child, Family, Metric};
+use super::family::{atomic_add_f64, metric_handle, Cell, Family};
 use super::number::float_text;
 use super::view::Point;
-use super::{Exemplar, MetricType};
+use super::Exemplar;
 use crate::error::MetricError;
 
 /// A histogram metric with label names; [`Family::labels`] gives the [`Histogram`] of one label set.
@@ -80,33 +80,17 @@ impl Cell for HistogramCell {
     }
 }
 
-/// One histogram series. Clone it freely; all clones share the buckets.
-///
-/// ```
-/// let h = srekit::metrics::Registry::new().histogram("d", "D.", &[], &[1.0]).unwrap().labels(&[]).unwrap();
-/// h.observe(0.5);
-/// h.observe(3.0);
-/// assert_eq!(h.count(), 2);
-/// assert_eq!(h.sum(), 3.5);
-/// ```
-#[derive(Clone)]
-pub struct Histogram {
-    child: Arc<Child<HistogramCell>>,
-}
-
-impl Metric for Histogram {
-    type Cell = HistogramCell;
-    const KIND: MetricType = MetricType::Histogram;
-    const RESERVED_LABELS: &'static [&'static str] = &["le"];
-    fn from_child(child: Arc<Child<HistogramCell>>) -> Self {
-        Histogram { child }
-    }
-    fn child(&self) -> &Child<HistogramCell> {
-        &self.child
-    }
-    fn point(cell: &HistogramCell) -> Point<'_> {
-        Point::Histogram(HistogramPoint { cell })
-    }
+metric_handle! {
+    /// One histogram series. Clone it freely; all clones share the buckets.
+    ///
+    /// ```
+    /// let h = srekit::metrics::Registry::new().histogram("d", "D.", &[], &[1.0]).unwrap().labels(&[]).unwrap();
+    /// h.observe(0.5);
+    /// h.observe(3.0);
+    /// assert_eq!(h.count(), 2);
+    /// assert_eq!(h.sum(), 3.5);
+    /// ```
+    Histogram(HistogramCell): Histogram, reserved &["le"], |cell| Point::Histogram(HistogramPoint { cell })
 }
 
 impl Histogram {
@@ -226,11 +210,5 @@ impl<'a> HistogramPoint<'a> {
     #[inline]
     pub fn with_exemplar<R>(&self, bucket: usize, f: impl FnOnce(&Exemplar) -> R) -> Option<R> {
         self.cell.exemplars.with(bucket, f)
-    }
-}
-
-impl std::fmt::Debug for Histogram {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.child.debug("Histogram", f)
     }
 }

@@ -2,11 +2,9 @@
 //! (`Family<Summary>`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
-use super::family::{atomic_add_f64, Cell, Child, Family, Metric};
+use super::family::{atomic_add_f64, default_cell, metric_handle, Family};
 use super::view::Point;
-use super::MetricType;
 
 /// A summary metric (count and sum, no quantiles) with label names.
 ///
@@ -25,38 +23,19 @@ pub struct SummaryCell {
     sum_bits: AtomicU64,
 }
 
-impl Cell for SummaryCell {
-    type Config = ();
-    fn new(_: &()) -> Self {
-        SummaryCell::default()
-    }
-}
+default_cell!(SummaryCell);
 
-/// One summary series.
-///
-/// ```
-/// let s = srekit::metrics::Registry::new().summary("x", "X.", &[]).unwrap().labels(&[]).unwrap();
-/// s.observe(1.0);
-/// assert_eq!(s.count(), 1);
-/// ```
-#[derive(Clone)]
-pub struct Summary {
-    child: Arc<Child<SummaryCell>>,
-}
-
-impl Metric for Summary {
-    type Cell = SummaryCell;
-    const KIND: MetricType = MetricType::Summary;
-    const RESERVED_LABELS: &'static [&'static str] = &["quantile"];
-    fn from_child(child: Arc<Child<SummaryCell>>) -> Self {
-        Summary { child }
-    }
-    fn child(&self) -> &Child<SummaryCell> {
-        &self.child
-    }
-    fn point(cell: &SummaryCell) -> Point<'_> {
-        let sum = f64::from_bits(cell.sum_bits.load(Ordering::Relaxed));
-        Point::Summary { sum, count: cell.count.load(Ordering::Relaxed) }
+metric_handle! {
+    /// One summary series.
+    ///
+    /// ```
+    /// let s = srekit::metrics::Registry::new().summary("x", "X.", &[]).unwrap().labels(&[]).unwrap();
+    /// s.observe(1.0);
+    /// assert_eq!(s.count(), 1);
+    /// ```
+    Summary(SummaryCell): Summary, reserved &["quantile"], |cell| Point::Summary {
+        sum: f64::from_bits(cell.sum_bits.load(Ordering::Relaxed)),
+        count: cell.count.load(Ordering::Relaxed),
     }
 }
 
@@ -91,11 +70,5 @@ impl Summary {
     /// ```
     pub fn sum(&self) -> f64 {
         f64::from_bits(self.child.cell.sum_bits.load(Ordering::Relaxed))
-    }
-}
-
-impl std::fmt::Debug for Summary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.child.debug("Summary", f)
     }
 }
