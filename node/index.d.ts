@@ -90,15 +90,19 @@ export declare class CounterVec {
   remove(...values: LabelValues): boolean
   /** Removes every child. */
   clear(): void
-  /** `labels().inc(amount)` for a counter without label names. */
-  inc(amount?: number): void
+  /** `labels().inc(amount, exemplar)` for a counter without label names. */
+  inc(amount?: number, exemplar?: Record<string, string>): void
   get(): number
 }
 
 /** One counter series. */
 export declare class Counter {
-  /** Adds `amount` (1 by default). Throws on a negative or NaN amount. */
-  inc(amount?: number): void
+  /**
+   * Adds `amount` (1 by default). Throws on a negative or NaN amount. `exemplar` (e.g.
+   * `{ trace_id: '...' }`) becomes the counter's latest OpenMetrics exemplar; the increment counts
+   * even when the exemplar is refused (over 128 characters, a bad label name), which throws.
+   */
+  inc(amount?: number, exemplar?: Record<string, string>): void
   get(): number
 }
 
@@ -140,14 +144,15 @@ export declare class HistogramVec {
   remove(...values: LabelValues): boolean
   /** Removes every child. */
   clear(): void
-  observe(value: number): void
+  observe(value: number, exemplar?: Record<string, string>): void
   count(): number
   sum(): number
 }
 
 /** One histogram series. */
 export declare class Histogram {
-  observe(value: number): void
+  /** Records one observation; `exemplar` becomes the latest exemplar of its bucket (see Counter.inc). */
+  observe(value: number, exemplar?: Record<string, string>): void
   /** Number of observations. */
   count(): number
   /** Sum of observations. */

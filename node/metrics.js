@@ -9,7 +9,8 @@
 //     to the core (one native call per changed child) before `encode()`, `gather()`, `get()`, `count()`
 //     or `sum()`. Invalid updates (a negative counter increment, a non-number) still throw at once,
 //     with the core's message. Fractional counter increments are summed in JavaScript before they are
-//     added to the core's value, so a total can differ from a one-by-one sum in its last bit.
+//     added to the core's value, so a total can differ from a one-by-one sum in its last bit. An update
+//     with an exemplar (`inc(1, { trace_id })`, `observe(v, { trace_id })`) goes to the core at once.
 
 const CHILDREN = Symbol('srekit.children')
 const LEAF = Symbol('srekit.leaf')
@@ -116,7 +117,8 @@ function install(native) {
     this[DIRTY] = false
     if (amount !== 0) counterInc.call(this, amount)
   })
-  define(Counter.prototype, 'inc', function inc(amount) {
+  define(Counter.prototype, 'inc', function inc(amount, exemplar) {
+    if (exemplar !== undefined) return counterInc.call(this, amount, stringValues(exemplar))
     if (amount === undefined) amount = 1
     else if (typeof amount !== 'number' || !(amount >= 0) || this[PENDING_LIST] === undefined) return counterInc.call(this, amount)
     this[ADD] += amount
@@ -176,7 +178,8 @@ function install(native) {
       this[DIRTY] = false
       if (observed.length > 0) observeMany.call(this, observed)
     })
-    define(Child.prototype, 'observe', function (value) {
+    define(Child.prototype, 'observe', function (value, exemplar) {
+      if (exemplar !== undefined) return observe.call(this, value, stringValues(exemplar))
       if (typeof value !== 'number' || this[PENDING_LIST] === undefined) return observe.call(this, value)
       const observed = this[OBSERVED]
       observed.push(value)

@@ -237,3 +237,18 @@ test('summaries take labels by name, and every vector removes and clears series'
   }
   assert.ok(!registry.encode().includes('route='))
 })
+
+test('exemplars are kept in counters and buckets and written in OpenMetrics only', () => {
+  const registry = new srekit.Registry()
+  const hits = registry.counter('hits_total', 'Hits.', ['route'])
+  hits.labels('/a').inc(2) // buffered
+  hits.labels('/a').inc(1, { trace_id: 'abc' })
+  const latency = registry.histogram('latency_seconds', 'Latency.', [], [0.1, 1])
+  latency.observe(0.5, { trace_id: 'def' })
+  const om = registry.encode('openmetrics').split('\n')
+  assert.ok(om.includes('hits_total{route="/a"} 3 # {trace_id="abc"} 1'), om.join('\n'))
+  assert.ok(om.includes('latency_seconds_bucket{le="1"} 1 # {trace_id="def"} 0.5'), om.join('\n'))
+  assert.ok(!registry.encode().includes(' # {'))
+  assert.throws(() => hits.labels('/a').inc(1, { trace_id: 'x'.repeat(200) }), /at most 128/)
+  assert.equal(hits.labels('/a').get(), 4, 'the increment counts even when the exemplar is refused')
+})

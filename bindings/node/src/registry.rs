@@ -34,6 +34,13 @@ fn as_pairs(pairs: &HashMap<String, String>) -> Vec<(&str, &str)> {
     pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
+/// Exemplar labels from an object, sorted by name (an object's keys come in no fixed order here).
+fn sorted_pairs(pairs: &HashMap<String, String>) -> Vec<(&str, &str)> {
+    let mut sorted = as_pairs(pairs);
+    sorted.sort_unstable();
+    sorted
+}
+
 /// A metric vector class (`CounterVec`, ...) over a core `Family`: `labelValues`, `labelsByName`,
 /// `seriesCount`, `removeLabelValues`, `removeByName` and `clear`, the same for every metric type.
 macro_rules! js_family {
@@ -193,16 +200,21 @@ pub struct JsCounter {
 
 #[napi]
 impl JsCounter {
-    /// Adds `amount` (1 when absent); throws on a negative or NaN amount.
+    /// Adds `amount` (1 when absent); throws on a negative or NaN amount. `exemplar`
+    /// (`{ trace_id: '...' }`) becomes the counter's latest exemplar (OpenMetrics output).
     #[napi]
-    pub fn inc(&self, amount: Option<f64>) -> napi::Result<()> {
-        match amount {
-            None => {
+    pub fn inc(&self, amount: Option<f64>, exemplar: Option<HashMap<String, String>>) -> napi::Result<()> {
+        match (amount, exemplar) {
+            (None, None) => {
                 self.inner.inc();
                 Ok(())
             }
-            Some(amount) => self.inner.inc_by(amount).map_err(invalid_arg),
+            (Some(amount), None) => self.inner.inc_by(amount),
+            (amount, Some(labels)) => {
+                self.inner.inc_by_with_exemplar(amount.unwrap_or(1.0), &sorted_pairs(&labels), None)
+            }
         }
+        .map_err(invalid_arg)
     }
 
     /// The current value.
@@ -263,10 +275,19 @@ pub struct JsHistogram {
 
 #[napi]
 impl JsHistogram {
-    /// Records one observation.
+    /// Records one observation; `exemplar` (`{ trace_id: '...' }`) becomes the latest exemplar of its
+    /// bucket (OpenMetrics output).
     #[napi]
-    pub fn observe(&self, value: f64) {
-        self.inner.observe(value);
+    pub fn observe(&self, value: f64, exemplar: Option<HashMap<String, String>>) -> napi::Result<()> {
+        match exemplar {
+            None => {
+                self.inner.observe(value);
+                Ok(())
+            }
+            Some(labels) => {
+                self.inner.observe_with_exemplar(value, &sorted_pairs(&labels), None).map_err(invalid_arg)
+            }
+        }
     }
 
     /// Records several observations in one call.
