@@ -10,7 +10,7 @@ use srekit::metrics::{
 };
 
 use crate::errors::metric_error;
-use crate::expfmt::format_from_name;
+use crate::expfmt::encoded;
 use crate::families::families_to_py;
 
 /// A collection of metrics that encodes itself as Prometheus text or OpenMetrics.
@@ -84,7 +84,7 @@ impl PyRegistry {
     /// The registry's metrics as `bytes` in `format` ("text" for 0.0.4, "openmetrics" for 1.0).
     #[pyo3(signature = (format = "text"))]
     fn encode<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
-        encode_registry(py, &self.inner, format)
+        encoded(py, format, |format, buffer| self.inner.encode(format, buffer))
     }
 
     /// A snapshot of every metric as a list of `srekit.MetricFamily`.
@@ -92,21 +92,6 @@ impl PyRegistry {
         let families = py.detach(|| self.inner.gather());
         families_to_py(py, &families)
     }
-}
-
-/// `registry` encoded in the format named `format`, as `bytes` (with the GIL released).
-pub(crate) fn encode_registry<'py>(
-    py: Python<'py>,
-    registry: &Registry,
-    format: &str,
-) -> PyResult<Bound<'py, PyBytes>> {
-    let format = format_from_name(format)?;
-    let buffer = py.detach(|| {
-        let mut buffer = Vec::new();
-        registry.encode(format, &mut buffer);
-        buffer
-    });
-    Ok(PyBytes::new(py, &buffer))
 }
 
 /// Label values from `labels(*values)` or `labels(**names)` (not both), as strings (`str()` of

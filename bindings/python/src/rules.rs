@@ -160,7 +160,7 @@ impl PyRules {
     /// exemplars, kept in the registry's counters and histograms; text 0.0.4 has no exemplars.
     #[pyo3(signature = (format = "text"))]
     fn encode<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
-        crate::registry::encode_registry(py, &self.registry, format)
+        crate::expfmt::encoded(py, format, |format, buffer| self.registry.encode(format, buffer))
     }
 }
 
