@@ -71,10 +71,11 @@ impl Registry {
         name: &str,
         help: &str,
         label_names: &[&str],
-        config: <M::Cell as super::family::Cell>::Config,
+        config: impl FnOnce() -> Result<<M::Cell as super::family::Cell>::Config, MetricError>,
         wrap: fn(Family<M>) -> Registered,
     ) -> Result<Family<M>, MetricError> {
         let desc = Desc::new(name, help, M::KIND, label_names, M::RESERVED_LABELS)?;
+        let config = config()?;
         let mut metrics = self.metrics.write().unwrap_or_else(|e| e.into_inner());
         if metrics.iter().any(|m| m.name() == desc.name) {
             return Err(MetricError::Duplicate(desc.name));
@@ -94,7 +95,7 @@ impl Registry {
     /// assert!(r.counter("jobs", "Again.", &[]).is_err());
     /// ```
     pub fn counter(&self, name: &str, help: &str, label_names: &[&str]) -> Result<CounterVec, MetricError> {
-        self.register(name, help, label_names, (), Registered::Counter)
+        self.register(name, help, label_names, || Ok(()), Registered::Counter)
     }
 
     /// Creates a gauge with the given label names.
@@ -108,7 +109,7 @@ impl Registry {
     /// assert_eq!(depth.get(), 4.0);
     /// ```
     pub fn gauge(&self, name: &str, help: &str, label_names: &[&str]) -> Result<GaugeVec, MetricError> {
-        self.register(name, help, label_names, (), Registered::Gauge)
+        self.register(name, help, label_names, || Ok(()), Registered::Gauge)
     }
 
     /// Creates a histogram with the given label names and bucket upper bounds (sorted, finite; a
@@ -127,7 +128,7 @@ impl Registry {
         label_names: &[&str],
         buckets: &[f64],
     ) -> Result<HistogramVec, MetricError> {
-        let config = HistogramConfig::new(name, buckets)?;
+        let config = || HistogramConfig::new(name, buckets);
         self.register(name, help, label_names, config, Registered::Histogram)
     }
 
@@ -140,7 +141,7 @@ impl Registry {
     /// assert!(r.encode_to_string(srekit::expfmt::Format::Text).contains("payload_bytes_count 1\n"));
     /// ```
     pub fn summary(&self, name: &str, help: &str, label_names: &[&str]) -> Result<SummaryVec, MetricError> {
-        self.register(name, help, label_names, (), Registered::Summary)
+        self.register(name, help, label_names, || Ok(()), Registered::Summary)
     }
 
     /// Shows every metric, in registration order, and each of its series to `visitor` (see
@@ -192,5 +193,34 @@ impl std::fmt::Debug for Registry {
         f.debug_struct("Registry")
             .field("metrics", &metrics.iter().map(Registered::name).collect::<Vec<_>>())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Suffix;
+
+    #[test]
+    fn a_bad_name_is_reported_before_bad_buckets() {
+        let err = Registry::new().histogram("0bad", "B.", &[], &[2.0, 1.0]).unwrap_err();
+        assert_eq!(err, MetricError::InvalidMetricName("0bad".into()));
+    }
+
+    #[test]
+    fn gather_carries_the_exemplars_kept_in_the_cells() {
+        let r = Registry::new();
+        let c = r.counter("hits_total", "H.", &["k"]).expect("counter").labels(&["a"]).expect("child");
+        c.inc_by_with_exemplar(2.0, &[("trace_id", "t1")], Some(5.0)).expect("exemplar");
+        let h = r.histogram("d_seconds", "D.", &[], &[1.0]).expect("histogram").labels(&[]).expect("child");
+        h.observe_with_exemplar(3.0, &[("trace_id", "t2")], None).expect("exemplar");
+        let families = r.gather();
+        let total = &families[0].samples[0];
+        assert_eq!(total.suffix, Suffix::Total);
+        assert_eq!(total.exemplar.as_ref().map(|e| (e.value, e.timestamp)), Some((2.0, Some(5.0))));
+        let buckets: Vec<_> = families[1].samples.iter().filter(|s| s.suffix == Suffix::Bucket).collect();
+        assert!(buckets[0].exemplar.is_none());
+        assert_eq!(buckets[1].label("le"), Some("+Inf"));
+        assert_eq!(buckets[1].exemplar.as_ref().map(|e| e.labels[0].1.as_str()), Some("t2"));
     }
 }
