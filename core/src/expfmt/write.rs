@@ -1,5 +1,6 @@
-//! Low-level writers shared by the encoders: float formatting, escaping of help text
-//! and label values, and metric/label names (quoted when outside the legacy charset).
+//! Low-level writers shared by the encoders: escaping of help text and label values, metric/label
+//! names (quoted when outside the legacy charset), integers and timestamps. Float formatting is the
+//! metric model's (`le` label values use it too) and is re-exported here as [`write_float`].
 
 use bytes::BufMut;
 
