@@ -241,3 +241,15 @@ def test_exemplars_are_kept_in_counters_and_buckets_and_written_in_openmetrics_o
     with pytest.raises(srekit.MetricError, match="at most 128"):
         hits.labels("/a").inc(exemplar={"trace_id": "x" * 200})
     assert hits.labels("/a").get() == 2.0, "the increment counts even when the exemplar is refused"
+
+
+def test_remove_and_clear_are_for_labelled_metrics():
+    r = srekit.Registry()
+    c = r.counter("plain_total", "P.")
+    c.inc()
+    for call in (c.clear, c.remove):
+        with pytest.raises(srekit.MetricError, match="no label names"):
+            call()
+    c.inc()
+    assert c.get() == 2.0
+    assert "plain_total 2" in r.encode().decode()

@@ -158,12 +158,15 @@ macro_rules! family_methods {
             /// Removes the series of these label values; True when it existed.
             #[pyo3(signature = (*values, **names))]
             fn remove(&self, values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+                labelled_only(&self.unlabelled)?;
                 by_label_args!(self.vec, remove, remove_by_name, values, names)
             }
 
             /// Removes every series.
-            fn clear(&self) {
+            fn clear(&self) -> PyResult<()> {
+                labelled_only(&self.unlabelled)?;
                 self.vec.clear();
+                Ok(())
             }
 
             /// Number of series (label sets).
@@ -185,6 +188,17 @@ fn exemplar_labels(exemplar: Option<&Bound<'_, PyDict>>) -> PyResult<Option<Vec<
 
 fn as_pairs(labels: &[(String, String)]) -> Vec<(&str, &str)> {
     labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// Refuses `remove` / `clear` on a metric without label names (its one series is kept by the class,
+/// so removing it would lose later updates), as prometheus_client refuses `remove`.
+fn labelled_only<T>(unlabelled: &Option<T>) -> PyResult<()> {
+    match unlabelled {
+        Some(_) => Err(crate::errors::MetricError::new_err(
+            "this metric has no label names: remove() and clear() are for labelled metrics",
+        )),
+        None => Ok(()),
+    }
 }
 
 fn needs_labels<T>(unlabelled: &Option<T>) -> PyResult<&T> {
