@@ -54,6 +54,7 @@ export type SrekitErrorCode =
   | 'ERR_SREKIT_METRIC_LABEL_MISMATCH'
   | 'ERR_SREKIT_METRIC_INVALID_BUCKETS'
   | 'ERR_SREKIT_METRIC_INVALID_VALUE'
+  | 'ERR_SREKIT_METRIC_INVALID_EXEMPLAR'
   | 'ERR_SREKIT_EXPOSITION'
   | 'ERR_SREKIT_EXPOSITION_UNKNOWN_FORMAT'
   | 'ERR_SREKIT_LOG_LINE'
@@ -115,17 +116,25 @@ export declare class CounterVec {
   labelValues(values: string[]): Counter
   /** The child for these `{ labelName: value }` pairs (no cache: prefer `labels`). */
   labelsByName(pairs: Record<string, string>): Counter
-  /** Number of children created so far. */
+  /** Number of children (label sets). */
   seriesCount(): number
-  /** `labels().inc(amount)` for a counter without label names. */
-  inc(amount?: number): void
+  /** Removes the child of these label values (positional or one object); true when it existed. */
+  remove(...values: LabelValues): boolean
+  /** Removes every child. */
+  clear(): void
+  /** `labels().inc(amount, exemplar)` for a counter without label names. */
+  inc(amount?: number, exemplar?: Record<string, string>): void
   get(): number
 }
 
 /** One counter series. */
 export declare class Counter {
-  /** Adds `amount` (1 by default). Throws on a negative or NaN amount. */
-  inc(amount?: number): void
+  /**
+   * Adds `amount` (1 by default). Throws on a negative or NaN amount. `exemplar` (e.g.
+   * `{ trace_id: '...' }`) becomes the counter's latest OpenMetrics exemplar; the increment counts
+   * even when the exemplar is refused (over 128 characters, a bad label name), which throws.
+   */
+  inc(amount?: number, exemplar?: Record<string, string>): void
   get(): number
 }
 
@@ -134,7 +143,12 @@ export declare class GaugeVec {
   labels(...values: LabelValues): Gauge
   labelValues(values: string[]): Gauge
   labelsByName(pairs: Record<string, string>): Gauge
+  /** Number of children (label sets). */
   seriesCount(): number
+  /** Removes the child of these label values (positional or one object); true when it existed. */
+  remove(...values: LabelValues): boolean
+  /** Removes every child. */
+  clear(): void
   set(value: number): void
   inc(amount?: number): void
   dec(amount?: number): void
@@ -156,25 +170,38 @@ export declare class HistogramVec {
   labels(...values: LabelValues): Histogram
   labelValues(values: string[]): Histogram
   labelsByName(pairs: Record<string, string>): Histogram
+  /** Number of children (label sets). */
   seriesCount(): number
-  observe(value: number): void
+  /** Removes the child of these label values (positional or one object); true when it existed. */
+  remove(...values: LabelValues): boolean
+  /** Removes every child. */
+  clear(): void
+  observe(value: number, exemplar?: Record<string, string>): void
   count(): number
   sum(): number
 }
 
 /** One histogram series. */
 export declare class Histogram {
-  observe(value: number): void
+  /** Records one observation; `exemplar` becomes the latest exemplar of its bucket (see Counter.inc). */
+  observe(value: number, exemplar?: Record<string, string>): void
   /** Number of observations. */
   count(): number
   /** Sum of observations. */
   sum(): number
 }
 
-/** A summary with label names; `labels(...)` takes positional values only. */
+/** A summary with label names (see CounterVec). */
 export declare class SummaryVec {
-  labels(...values: Array<string | number>): Summary
+  labels(...values: LabelValues): Summary
   labelValues(values: string[]): Summary
+  labelsByName(pairs: Record<string, string>): Summary
+  /** Number of children (label sets). */
+  seriesCount(): number
+  /** Removes the child of these label values (positional or one object); true when it existed. */
+  remove(...values: LabelValues): boolean
+  /** Removes every child. */
+  clear(): void
   observe(value: number): void
   count(): number
   sum(): number

@@ -2,13 +2,15 @@
 // JavaScript side of the instrumentation registry:
 //   - `labels(...values)` / `labels({ name: value })` on every metric vector, with the children cached
 //     in nested Maps (one level per label value), so a hot `vec.labels('GET', '200').inc()` costs a few
-//     Map lookups and returns the same child object every time;
+//     Map lookups and returns the same child object every time; `remove(...)` and `clear()` drop
+//     series in the core and empty that cache;
 //   - updates buffered in JavaScript: a native call costs far more than an addition, so `inc`, `dec`,
 //     `set` and `observe` record the change on the child and the registry applies all pending changes
 //     to the core (one native call per changed child) before `encode()`, `gather()`, `get()`, `count()`
 //     or `sum()`. Invalid updates (a negative counter increment, a non-number) still throw at once,
 //     with the core's message. Fractional counter increments are summed in JavaScript before they are
-//     added to the core's value, so a total can differ from a one-by-one sum in its last bit.
+//     added to the core's value, so a total can differ from a one-by-one sum in its last bit. An update
+//     with an exemplar (`inc(1, { trace_id })`, `observe(v, { trace_id })`) goes to the core at once.
 
 const CHILDREN = Symbol('srekit.children')
 const LEAF = Symbol('srekit.leaf')
@@ -94,12 +96,16 @@ function install(native) {
       return initChild(this, byValues.call(this, values), init)
     })
     const byName = Vec.prototype.labelsByName
-    if (byName !== undefined) {
-      define(Vec.prototype, 'labelsByName', function labelsByName(pairs) {
-        return initChild(this, byName.call(this, pairs), init)
-      })
-    }
+    define(Vec.prototype, 'labelsByName', function labelsByName(pairs) {
+      return initChild(this, byName.call(this, pairs), init)
+    })
     define(Vec.prototype, 'labels', labels)
+    define(Vec.prototype, 'remove', remove)
+    const clear = Vec.prototype.clear
+    define(Vec.prototype, 'clear', function () {
+      clear.call(this)
+      forgetChildren(this)
+    })
   }
 
   // Counter
@@ -111,7 +117,8 @@ function install(native) {
     this[DIRTY] = false
     if (amount !== 0) counterInc.call(this, amount)
   })
-  define(Counter.prototype, 'inc', function inc(amount) {
+  define(Counter.prototype, 'inc', function inc(amount, exemplar) {
+    if (exemplar !== undefined) return counterInc.call(this, amount, stringValues(exemplar))
     if (amount === undefined) amount = 1
     else if (typeof amount !== 'number' || !(amount >= 0) || this[PENDING_LIST] === undefined) return counterInc.call(this, amount)
     this[ADD] += amount
@@ -171,7 +178,8 @@ function install(native) {
       this[DIRTY] = false
       if (observed.length > 0) observeMany.call(this, observed)
     })
-    define(Child.prototype, 'observe', function (value) {
+    define(Child.prototype, 'observe', function (value, exemplar) {
+      if (exemplar !== undefined) return observe.call(this, value, stringValues(exemplar))
       if (typeof value !== 'number' || this[PENDING_LIST] === undefined) return observe.call(this, value)
       const observed = this[OBSERVED]
       observed.push(value)
@@ -207,9 +215,6 @@ function install(native) {
 function labels(...values) {
   if (values.length === 1 && values[0] !== null && typeof values[0] === 'object') {
     if (Array.isArray(values[0])) return labels.apply(this, values[0])
-    if (typeof this.labelsByName !== 'function') {
-      throw new TypeError('this metric takes label values in label-name order, not an object')
-    }
     return this.labelsByName(stringValues(values[0]))
   }
   let node = this[CHILDREN]
@@ -232,6 +237,24 @@ function labels(...values) {
     node.set(LEAF, child)
   }
   return child
+}
+
+// `remove(...values)` / `remove([values])` / `remove({ name: value })`: true when the series existed.
+function remove(...values) {
+  let removed
+  if (values.length === 1 && values[0] !== null && typeof values[0] === 'object') {
+    if (Array.isArray(values[0])) return remove.apply(this, values[0])
+    removed = this.removeByName(stringValues(values[0]))
+  } else {
+    removed = this.removeLabelValues(values.map(String))
+  }
+  if (removed) forgetChildren(this)
+  return removed
+}
+
+// Empties a vector's child cache (after a removal the next `labels(...)` asks the core again).
+function forgetChildren(vec) {
+  if (vec[CHILDREN] !== undefined) vec[CHILDREN].clear()
 }
 
 module.exports = { install }

@@ -13,6 +13,7 @@
 //! | `metric.label_mismatch` | [`MetricError`] | label values do not fit the metric's label names |
 //! | `metric.invalid_buckets` | [`MetricError`] | histogram buckets are empty, unsorted or not finite |
 //! | `metric.invalid_value` | [`MetricError`] | a counter was asked to go down |
+//! | `metric.invalid_exemplar` | [`MetricError`] | an exemplar's labels break OpenMetrics' rules |
 //! | `exposition.parse` | [`ParseError`] | exposition text does not parse (line and column) |
 //! | `exposition.unknown_format` | [`UnknownFormatError`] | a format name other than text / openmetrics |
 //! | `log.line` | [`LineError`](crate::logs::LineError) | a log line does not parse (byte offset) |
@@ -73,7 +74,7 @@ pub(crate) use impl_error_code;
 ///
 /// ```
 /// assert_eq!(srekit::error::codes::LOG_LINE, "log.line");
-/// assert_eq!(srekit::error::codes::ALL.len(), 19);
+/// assert_eq!(srekit::error::codes::ALL.len(), 20);
 /// ```
 pub mod codes {
     /// A metric or label name is not allowed.
@@ -86,6 +87,8 @@ pub mod codes {
     pub const METRIC_INVALID_BUCKETS: &str = "metric.invalid_buckets";
     /// A counter was asked to go down (negative or NaN increment).
     pub const METRIC_INVALID_VALUE: &str = "metric.invalid_value";
+    /// An exemplar's labels break OpenMetrics' rules (a bad label name, over 128 characters).
+    pub const METRIC_INVALID_EXEMPLAR: &str = "metric.invalid_exemplar";
     /// Exposition text does not parse.
     pub const EXPOSITION_PARSE: &str = "exposition.parse";
     /// A format name other than text / openmetrics.
@@ -122,6 +125,7 @@ pub mod codes {
         METRIC_LABEL_MISMATCH,
         METRIC_INVALID_BUCKETS,
         METRIC_INVALID_VALUE,
+        METRIC_INVALID_EXEMPLAR,
         EXPOSITION_PARSE,
         EXPOSITION_UNKNOWN_FORMAT,
         LOG_LINE,
@@ -192,11 +196,19 @@ pub enum MetricError {
     /// A counter was asked to go down.
     #[error("counter {0:?} cannot be decreased (got a negative or NaN increment)")]
     NegativeIncrement(String),
+    /// An exemplar's labels break OpenMetrics' rules (a bad label name, over 128 characters).
+    #[error("invalid exemplar for metric {metric:?}: {reason}")]
+    InvalidExemplar {
+        /// The metric.
+        metric: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl MetricError {
     /// The stable code: `metric.invalid_name`, `metric.duplicate`, `metric.label_mismatch`,
-    /// `metric.invalid_buckets` or `metric.invalid_value`.
+    /// `metric.invalid_buckets`, `metric.invalid_value` or `metric.invalid_exemplar`.
     ///
     /// ```
     /// let err = srekit::metrics::Registry::new().counter("a", "x", &["l"]).unwrap().labels(&[]).unwrap_err();
@@ -211,6 +223,7 @@ impl MetricError {
             MetricError::LabelCount { .. } | MetricError::UnknownLabel { .. } => codes::METRIC_LABEL_MISMATCH,
             MetricError::InvalidBuckets { .. } => codes::METRIC_INVALID_BUCKETS,
             MetricError::NegativeIncrement(_) => codes::METRIC_INVALID_VALUE,
+            MetricError::InvalidExemplar { .. } => codes::METRIC_INVALID_EXEMPLAR,
         }
     }
 }

@@ -57,7 +57,8 @@ fn every_metric_kind_from_the_registry_is_lint_clean() {
         .unwrap()
         .labels(&["a\"b\\c\nd"])
         .unwrap()
-        .inc();
+        .inc_by_with_exemplar(1.0, &[("trace_id", "abc")], Some(1.7e9))
+        .unwrap();
     registry.gauge("queue_depth", "Queue depth.", &[]).unwrap().labels(&[]).unwrap().set(f64::NAN);
     registry
         .gauge("temperature_celsius", "Temperature.", &["room"])
@@ -70,7 +71,8 @@ fn every_metric_kind_from_the_registry_is_lint_clean() {
         .unwrap()
         .labels(&[])
         .unwrap()
-        .observe(0.5);
+        .observe_with_exemplar(0.5, &[("trace_id", "def")], None)
+        .unwrap();
     registry
         .summary("payload_size_bytes", "Payload size.", &["kind"])
         .unwrap()
@@ -78,6 +80,13 @@ fn every_metric_kind_from_the_registry_is_lint_clean() {
         .unwrap()
         .observe(3.0);
     assert_clean(&registry.encode_to_string(Format::Text));
+    // Exemplars are OpenMetrics-only: the text above has none, the OpenMetrics output carries both and
+    // parses back with them.
+    let open_metrics = registry.encode_to_string(Format::OpenMetrics);
+    let parsed = srekit::expfmt::parse(&open_metrics, Format::OpenMetrics).unwrap();
+    let exemplars: Vec<_> =
+        parsed.iter().flat_map(|f| &f.samples).filter_map(|s| s.exemplar.as_ref()).collect();
+    assert_eq!(exemplars.len(), 2, "{open_metrics}");
 }
 
 #[test]

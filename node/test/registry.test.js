@@ -208,3 +208,43 @@ test('registries keep their pending updates apart', () => {
   assert.match(a.encode(), /^same_total 1$/m)
   assert.match(b.encode(), /^same_total 2$/m)
 })
+
+test('summaries take labels by name, and every vector removes and clears series', () => {
+  const registry = new srekit.Registry()
+  const summary = registry.summary('sizes_bytes', 'Sizes.', ['route', 'method'])
+  summary.labels({ method: 'GET', route: '/a' }).observe(3)
+  assert.equal(summary.labels('/a', 'GET').count(), 1)
+  for (const vec of [
+    summary,
+    registry.counter('c_total', 'C.', ['route', 'method']),
+    registry.gauge('g', 'G.', ['route', 'method']),
+    registry.histogram('h_seconds', 'H.', ['route', 'method']),
+  ]) {
+    const kept = vec.labels('/a', 'GET')
+    vec.labels('/b', 'PUT')
+    assert.equal(vec.seriesCount(), 2)
+    assert.equal(vec.remove({ route: '/a', method: 'GET' }), true)
+    assert.equal(vec.remove('/a', 'GET'), false)
+    assert.equal(vec.seriesCount(), 1)
+    assert.notEqual(vec.labels('/a', 'GET'), kept, 'a removed child is not served from the cache')
+    assert.throws(() => vec.remove('/a'), /has 2 label names but 1 values were given/)
+    vec.clear()
+    assert.equal(vec.seriesCount(), 0)
+  }
+  assert.ok(!registry.encode().includes('route='))
+})
+
+test('exemplars are kept in counters and buckets and written in OpenMetrics only', () => {
+  const registry = new srekit.Registry()
+  const hits = registry.counter('hits_total', 'Hits.', ['route'])
+  hits.labels('/a').inc(2) // buffered
+  hits.labels('/a').inc(1, { trace_id: 'abc' })
+  const latency = registry.histogram('latency_seconds', 'Latency.', [], [0.1, 1])
+  latency.observe(0.5, { trace_id: 'def' })
+  const om = registry.encode('openmetrics').split('\n')
+  assert.ok(om.includes('hits_total{route="/a"} 3 # {trace_id="abc"} 1'), om.join('\n'))
+  assert.ok(om.includes('latency_seconds_bucket{le="1"} 1 # {trace_id="def"} 0.5'), om.join('\n'))
+  assert.ok(!registry.encode().includes(' # {'))
+  assert.throws(() => hits.labels('/a').inc(1, { trace_id: 'x'.repeat(200) }), /at most 128/)
+  assert.equal(hits.labels('/a').get(), 4, 'the increment counts even when the exemplar is refused')
+})

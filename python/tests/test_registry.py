@@ -219,3 +219,49 @@ def test_promtool_accepts_the_text_output():
     assert promtool_check(body) is None, promtool_check(body)
     # The policy really fails: a counter without _total or help draws a finding.
     assert promtool_check(b"# TYPE x counter\nx 1\n") is not None
+
+
+@pytest.mark.parametrize("kind", ["counter", "gauge", "histogram", "summary"])
+def test_every_metric_type_removes_and_clears_series(kind):
+    r = srekit.Registry()
+    metric = getattr(r, kind)("m_" + kind, "M.", ["a", "b"])
+    metric.labels("1", "2")
+    metric.labels(a="3", b="4")
+    assert metric.series_count() == 2
+    assert metric.remove(b="2", a="1") is True
+    assert metric.remove("1", "2") is False
+    assert metric.series_count() == 1
+    with pytest.raises(srekit.MetricError):
+        metric.remove("only-one")
+    metric.clear()
+    assert metric.series_count() == 0
+    assert 'a="3"' not in r.encode().decode()
+
+
+def test_exemplars_are_kept_in_counters_and_buckets_and_written_in_openmetrics_only():
+    r = srekit.Registry()
+    hits = r.counter("hits_total", "Hits.", ["route"])
+    hits.labels("/a").inc(exemplar={"trace_id": "abc"})
+    latency = r.histogram("latency_seconds", "Latency.", buckets=[0.1, 1])
+    latency.observe(0.5, exemplar={"trace_id": "def"})
+    om = r.encode("openmetrics").decode()
+    assert 'hits_total{route="/a"} 1 # {trace_id="abc"} 1' in om.splitlines()
+    assert 'latency_seconds_bucket{le="1"} 1 # {trace_id="def"} 0.5' in om.splitlines()
+    assert " # {" not in r.encode("text").decode()
+    exemplars = [s.exemplar for f in om_families(om) for s in f.samples if s.exemplar]
+    assert [e.labels for e in exemplars] == [{"trace_id": "abc"}, {"trace_id": "def"}]
+    with pytest.raises(srekit.MetricError, match="at most 128"):
+        hits.labels("/a").inc(exemplar={"trace_id": "x" * 200})
+    assert hits.labels("/a").get() == 2.0, "the increment counts even when the exemplar is refused"
+
+
+def test_remove_and_clear_are_for_labelled_metrics():
+    r = srekit.Registry()
+    c = r.counter("plain_total", "P.")
+    c.inc()
+    for call in (c.clear, c.remove):
+        with pytest.raises(srekit.MetricError, match="no label names"):
+            call()
+    c.inc()
+    assert c.get() == 2.0
+    assert "plain_total 2" in r.encode().decode()

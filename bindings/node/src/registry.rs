@@ -1,15 +1,15 @@
 //! The instrumentation registry for JavaScript: `Registry`, and the metric vectors and children it
 //! hands out (`CounterVec` / `Counter`, `GaugeVec` / `Gauge`, `HistogramVec` / `Histogram`,
-//! `SummaryVec` / `Summary`). The variadic `labels(...values)` and its child cache live in `index.js`
-//! over the native `labelValues(values)` / `labelsByName(object)` defined here.
+//! `SummaryVec` / `Summary`). Every vector has the same family methods, over the core's generic
+//! `Family` (`js_family!`). The variadic `labels(...values)` / `remove(...values)` and the child cache
+//! live in `node/metrics.js` over the native `labelValues(values)` / `labelsByName(object)` /
+//! `removeLabelValues(values)` / `removeByName(object)` / `clear()` defined here.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 
 use napi::Env;
 use napi_derive::napi;
 use srekit::expfmt::Format;
-use srekit::logs::rules::Exemplars;
 use srekit::metrics;
 
 use crate::errors::{to_js_error, JsErrorCode};
@@ -32,23 +32,79 @@ fn as_pairs(pairs: &HashMap<String, String>) -> Vec<(&str, &str)> {
     pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
+/// Exemplar labels from an object, sorted by name (an object's keys come in no fixed order here).
+fn sorted_pairs(pairs: &HashMap<String, String>) -> Vec<(&str, &str)> {
+    let mut sorted = as_pairs(pairs);
+    sorted.sort_unstable();
+    sorted
+}
+
+/// A metric vector class (`CounterVec`, ...) over a core `Family`: `labelValues`, `labelsByName`,
+/// `seriesCount`, `removeLabelValues`, `removeByName` and `clear`, the same for every metric type.
+macro_rules! js_family {
+    ($class:ident, $js_name:tt, $core:ty, $child:ident) => {
+        #[doc = concat!("A ", $js_name, " with label names; `labels(...)` gives its children.")]
+        #[napi(js_name = $js_name)]
+        pub struct $class {
+            inner: $core,
+        }
+
+        #[napi]
+        impl $class {
+            /// The child for these label values, in label-name order.
+            #[napi]
+            pub fn label_values(&self, values: Vec<String>) -> napi::Result<$child, JsErrorCode> {
+                let inner = self.inner.labels(&as_strs(&values)).map_err(to_js_error)?;
+                Ok($child { inner })
+            }
+
+            /// The child for these `{ labelName: value }` pairs (any order).
+            #[napi]
+            pub fn labels_by_name(
+                &self,
+                pairs: HashMap<String, String>,
+            ) -> napi::Result<$child, JsErrorCode> {
+                let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(to_js_error)?;
+                Ok($child { inner })
+            }
+
+            /// Number of children (label sets).
+            #[napi]
+            pub fn series_count(&self) -> u32 {
+                self.inner.series_count() as u32
+            }
+
+            /// Removes the child of these label values; true when it existed.
+            #[napi]
+            pub fn remove_label_values(&self, values: Vec<String>) -> napi::Result<bool, JsErrorCode> {
+                self.inner.remove(&as_strs(&values)).map_err(to_js_error)
+            }
+
+            /// Removes the child of these `{ labelName: value }` pairs; true when it existed.
+            #[napi]
+            pub fn remove_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<bool, JsErrorCode> {
+                self.inner.remove_by_name(&as_pairs(&pairs)).map_err(to_js_error)
+            }
+
+            /// Removes every child.
+            #[napi]
+            pub fn clear(&self) {
+                self.inner.clear();
+            }
+        }
+    };
+}
+
 /// A set of metrics encoded together as one exposition.
 #[napi(js_name = "Registry")]
 pub struct JsRegistry {
     inner: metrics::Registry,
-    /// Exemplars of log rules registered here, attached to the OpenMetrics output.
-    exemplars: RefCell<Vec<Exemplars>>,
 }
 
 impl JsRegistry {
     /// The core registry (shared: a clone sees the same metrics).
     pub fn core(&self) -> &metrics::Registry {
         &self.inner
-    }
-
-    /// Adds exemplars to attach to this registry's OpenMetrics output.
-    pub fn add_exemplars(&self, exemplars: Exemplars) {
-        self.exemplars.borrow_mut().push(exemplars);
     }
 }
 
@@ -63,7 +119,7 @@ impl JsRegistry {
     /// An empty registry.
     #[napi(constructor)]
     pub fn new() -> Self {
-        JsRegistry { inner: metrics::Registry::new(), exemplars: RefCell::new(Vec::new()) }
+        JsRegistry { inner: metrics::Registry::new() }
     }
 
     /// Registers a counter (`name` with or without `_total`) with these label names.
@@ -122,19 +178,10 @@ impl JsRegistry {
     }
 
     /// The exposition of every registered metric in `format` (`'text'` 0.0.4 by default, or
-    /// `'openmetrics'`, which carries the exemplars of log rules).
+    /// `'openmetrics'`, which carries the exemplars kept in counters and histograms, e.g. by log rules).
     #[napi]
     pub fn encode(&self, format: Option<String>) -> napi::Result<String, JsErrorCode> {
-        let format = format_from_name(format)?;
-        let exemplars = self.exemplars.borrow();
-        if format == Format::OpenMetrics && exemplars.iter().any(|e| !e.is_empty()) {
-            let mut families = self.inner.gather();
-            for set in exemplars.iter() {
-                set.attach(&mut families);
-            }
-            return Ok(srekit::expfmt::encode_to_string(&families, format));
-        }
-        Ok(self.inner.encode_to_string(format))
+        Ok(self.inner.encode_to_string(format_from_name(format)?))
     }
 
     /// The current values as metric families (`{ name, type, help, unit, samples }`).
@@ -144,34 +191,7 @@ impl JsRegistry {
     }
 }
 
-/// A counter with label names; `labels(...)` gives its children.
-#[napi(js_name = "CounterVec")]
-pub struct JsCounterVec {
-    inner: metrics::CounterVec,
-}
-
-#[napi]
-impl JsCounterVec {
-    /// The child for these label values, in label-name order.
-    #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsCounter, JsErrorCode> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(to_js_error)?;
-        Ok(JsCounter { inner })
-    }
-
-    /// The child for these `{ labelName: value }` pairs (any order).
-    #[napi]
-    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsCounter, JsErrorCode> {
-        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(to_js_error)?;
-        Ok(JsCounter { inner })
-    }
-
-    /// Number of children created so far.
-    #[napi]
-    pub fn series_count(&self) -> u32 {
-        self.inner.series_count() as u32
-    }
-}
+js_family!(JsCounterVec, "CounterVec", metrics::CounterVec, JsCounter);
 
 /// One counter series.
 #[napi(js_name = "Counter")]
@@ -181,16 +201,25 @@ pub struct JsCounter {
 
 #[napi]
 impl JsCounter {
-    /// Adds `amount` (1 when absent); throws on a negative or NaN amount.
+    /// Adds `amount` (1 when absent); throws on a negative or NaN amount. `exemplar`
+    /// (`{ trace_id: '...' }`) becomes the counter's latest exemplar (OpenMetrics output).
     #[napi]
-    pub fn inc(&self, amount: Option<f64>) -> napi::Result<(), JsErrorCode> {
-        match amount {
-            None => {
+    pub fn inc(
+        &self,
+        amount: Option<f64>,
+        exemplar: Option<HashMap<String, String>>,
+    ) -> napi::Result<(), JsErrorCode> {
+        match (amount, exemplar) {
+            (None, None) => {
                 self.inner.inc();
                 Ok(())
             }
-            Some(amount) => self.inner.inc_by(amount).map_err(to_js_error),
+            (Some(amount), None) => self.inner.inc_by(amount),
+            (amount, Some(labels)) => {
+                self.inner.inc_by_with_exemplar(amount.unwrap_or(1.0), &sorted_pairs(&labels), None)
+            }
         }
+        .map_err(to_js_error)
     }
 
     /// The current value.
@@ -200,34 +229,7 @@ impl JsCounter {
     }
 }
 
-/// A gauge with label names; `labels(...)` gives its children.
-#[napi(js_name = "GaugeVec")]
-pub struct JsGaugeVec {
-    inner: metrics::GaugeVec,
-}
-
-#[napi]
-impl JsGaugeVec {
-    /// The child for these label values, in label-name order.
-    #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsGauge, JsErrorCode> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(to_js_error)?;
-        Ok(JsGauge { inner })
-    }
-
-    /// The child for these `{ labelName: value }` pairs (any order).
-    #[napi]
-    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsGauge, JsErrorCode> {
-        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(to_js_error)?;
-        Ok(JsGauge { inner })
-    }
-
-    /// Number of children created so far.
-    #[napi]
-    pub fn series_count(&self) -> u32 {
-        self.inner.series_count() as u32
-    }
-}
+js_family!(JsGaugeVec, "GaugeVec", metrics::GaugeVec, JsGauge);
 
 /// One gauge series.
 #[napi(js_name = "Gauge")]
@@ -268,34 +270,7 @@ impl JsGauge {
     }
 }
 
-/// A histogram with label names; `labels(...)` gives its children.
-#[napi(js_name = "HistogramVec")]
-pub struct JsHistogramVec {
-    inner: metrics::HistogramVec,
-}
-
-#[napi]
-impl JsHistogramVec {
-    /// The child for these label values, in label-name order.
-    #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsHistogram, JsErrorCode> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(to_js_error)?;
-        Ok(JsHistogram { inner })
-    }
-
-    /// The child for these `{ labelName: value }` pairs (any order).
-    #[napi]
-    pub fn labels_by_name(&self, pairs: HashMap<String, String>) -> napi::Result<JsHistogram, JsErrorCode> {
-        let inner = self.inner.labels_by_name(&as_pairs(&pairs)).map_err(to_js_error)?;
-        Ok(JsHistogram { inner })
-    }
-
-    /// Number of children created so far.
-    #[napi]
-    pub fn series_count(&self) -> u32 {
-        self.inner.series_count() as u32
-    }
-}
+js_family!(JsHistogramVec, "HistogramVec", metrics::HistogramVec, JsHistogram);
 
 /// One histogram series.
 #[napi(js_name = "Histogram")]
@@ -305,10 +280,23 @@ pub struct JsHistogram {
 
 #[napi]
 impl JsHistogram {
-    /// Records one observation.
+    /// Records one observation; `exemplar` (`{ trace_id: '...' }`) becomes the latest exemplar of its
+    /// bucket (OpenMetrics output).
     #[napi]
-    pub fn observe(&self, value: f64) {
-        self.inner.observe(value);
+    pub fn observe(
+        &self,
+        value: f64,
+        exemplar: Option<HashMap<String, String>>,
+    ) -> napi::Result<(), JsErrorCode> {
+        match exemplar {
+            None => {
+                self.inner.observe(value);
+                Ok(())
+            }
+            Some(labels) => {
+                self.inner.observe_with_exemplar(value, &sorted_pairs(&labels), None).map_err(to_js_error)
+            }
+        }
     }
 
     /// Records several observations in one call.
@@ -332,21 +320,7 @@ impl JsHistogram {
     }
 }
 
-/// A summary (count and sum) with label names; `labels(...)` gives its children.
-#[napi(js_name = "SummaryVec")]
-pub struct JsSummaryVec {
-    inner: metrics::SummaryVec,
-}
-
-#[napi]
-impl JsSummaryVec {
-    /// The child for these label values, in label-name order.
-    #[napi]
-    pub fn label_values(&self, values: Vec<String>) -> napi::Result<JsSummary, JsErrorCode> {
-        let inner = self.inner.labels(&as_strs(&values)).map_err(to_js_error)?;
-        Ok(JsSummary { inner })
-    }
-}
+js_family!(JsSummaryVec, "SummaryVec", metrics::SummaryVec, JsSummary);
 
 /// One summary series.
 #[napi(js_name = "Summary")]

@@ -38,7 +38,6 @@ impl JsLogRules {
             .map_err(|err| coded_error(CONFIG_INVALID, format!("invalid rules: {err}")))?;
         let rules = RuleSet::new(&configs, registry.core())
             .map_err(|err| coded_error(CONFIG_INVALID, format!("invalid rules: {err}")))?;
-        registry.add_exemplars(rules.exemplars());
         let selection = rules.selection(input.as_deref().unwrap_or("app"));
         Ok(JsLogRules { rules: RefCell::new(rules), selection })
     }

@@ -54,3 +54,16 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(content_type, module)?)?;
     Ok(())
 }
+
+/// What `encode` writes in the format named `format`, as `bytes`; the encoding runs with the GIL
+/// released.
+pub(crate) fn encoded<'py>(
+    py: Python<'py>,
+    format: &str,
+    encode: impl FnOnce(Format, &mut Vec<u8>) + Send,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let format = format_from_name(format)?;
+    let mut buffer = Vec::new();
+    py.detach(|| encode(format, &mut buffer));
+    Ok(pyo3::types::PyBytes::new(py, &buffer))
+}

@@ -9,8 +9,8 @@ use srekit::metrics::{
     Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry, Summary, SummaryVec,
 };
 
-use crate::errors::to_py_err;
-use crate::expfmt::format_from_name;
+use crate::errors::{coded_error, to_py_err};
+use crate::expfmt::encoded;
 use crate::families::families_to_py;
 
 /// A collection of metrics that encodes itself as Prometheus text or OpenMetrics.
@@ -78,20 +78,13 @@ impl PyRegistry {
         let names: Vec<&str> = labelnames.iter().map(String::as_str).collect();
         let vec = self.inner.summary(name, help, &names).map_err(to_py_err)?;
         let unlabelled = if names.is_empty() { Some(vec.labels(&[]).map_err(to_py_err)?) } else { None };
-        Ok(PySummary { vec, labelnames, unlabelled })
+        Ok(PySummary { vec, unlabelled })
     }
 
     /// The registry's metrics as `bytes` in `format` ("text" for 0.0.4, "openmetrics" for 1.0).
     #[pyo3(signature = (format = "text"))]
     fn encode<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
-        let format = format_from_name(format)?;
-        let registry = &self.inner;
-        let buffer = py.detach(|| {
-            let mut buffer = Vec::new();
-            registry.encode(format, &mut buffer);
-            buffer
-        });
-        Ok(PyBytes::new(py, &buffer))
+        encoded(py, format, |format, buffer| self.inner.encode(format, buffer))
     }
 
     /// A snapshot of every metric as a list of `srekit.MetricFamily`.
@@ -118,7 +111,7 @@ fn label_args(values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) ->
     match names {
         Some(names) if !names.is_empty() => {
             if !values.is_empty() {
-                return Err(crate::errors::coded_error(
+                return Err(coded_error(
                     METRIC_LABEL_MISMATCH,
                     "labels() takes positional or keyword label values, not both",
                 ));
@@ -133,28 +126,86 @@ fn label_args(values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) ->
     }
 }
 
-/// Runs `positional` or `named` lookups of a vector's child from `labels()` arguments.
-macro_rules! child_from_args {
-    ($vec:expr, $values:expr, $names:expr) => {
+/// Calls the core family's `$by_values` (positional values) or `$by_names` (keyword values) with a
+/// Python method's `*values, **names`: `labels` / `labels_by_name`, `remove` / `remove_by_name`.
+macro_rules! by_label_args {
+    ($vec:expr, $by_values:ident, $by_names:ident, $values:expr, $names:expr) => {
         match label_args($values, $names)? {
             LabelArgs::Positional(values) => {
                 let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-                $vec.labels(&refs).map_err(to_py_err)
+                $vec.$by_values(&refs).map_err(to_py_err)
             }
             LabelArgs::Named(pairs) => {
                 let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                $vec.labels_by_name(&refs).map_err(to_py_err)
+                $vec.$by_names(&refs).map_err(to_py_err)
             }
         }
     };
 }
 
+/// The methods every metric family class has, over the core's generic `Family`: `labels(...)` (the
+/// child), `remove(...)` (True when the series existed), `clear()` and `series_count()`. `$extra` are
+/// the class's own methods.
+macro_rules! family_methods {
+    ($class:ident, $child:ident, { $($extra:tt)* }) => {
+        #[pymethods]
+        impl $class {
+            /// The child for these label values (`labels("GET")` or `labels(method="GET")`).
+            #[pyo3(signature = (*values, **names))]
+            fn labels(&self, values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) -> PyResult<$child> {
+                Ok($child { inner: by_label_args!(self.vec, labels, labels_by_name, values, names)? })
+            }
+
+            /// Removes the series of these label values; True when it existed.
+            #[pyo3(signature = (*values, **names))]
+            fn remove(&self, values: &Bound<'_, PyTuple>, names: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
+                labelled_only(&self.unlabelled)?;
+                by_label_args!(self.vec, remove, remove_by_name, values, names)
+            }
+
+            /// Removes every series.
+            fn clear(&self) -> PyResult<()> {
+                labelled_only(&self.unlabelled)?;
+                self.vec.clear();
+                Ok(())
+            }
+
+            /// Number of series (label sets).
+            fn series_count(&self) -> usize {
+                self.vec.series_count()
+            }
+
+            $($extra)*
+        }
+    };
+}
+
+/// Reads an optional `exemplar={"trace_id": "..."}` as label pairs.
+fn exemplar_labels(exemplar: Option<&Bound<'_, PyDict>>) -> PyResult<Option<Vec<(String, String)>>> {
+    let Some(exemplar) = exemplar else { return Ok(None) };
+    let text = |item: &Bound<'_, PyAny>| -> PyResult<String> { Ok(item.str()?.to_cow()?.into_owned()) };
+    exemplar.iter().map(|(k, v)| Ok((text(&k)?, text(&v)?))).collect::<PyResult<_>>().map(Some)
+}
+
+fn as_pairs(labels: &[(String, String)]) -> Vec<(&str, &str)> {
+    labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// Refuses `remove` / `clear` on a metric without label names (its one series is kept by the class,
+/// so removing it would lose later updates), as prometheus_client refuses `remove`.
+fn labelled_only<T>(unlabelled: &Option<T>) -> PyResult<()> {
+    match unlabelled {
+        Some(_) => Err(coded_error(
+            METRIC_LABEL_MISMATCH,
+            "this metric has no label names: remove() and clear() are for labelled metrics",
+        )),
+        None => Ok(()),
+    }
+}
+
 fn needs_labels<T>(unlabelled: &Option<T>) -> PyResult<&T> {
     unlabelled.as_ref().ok_or_else(|| {
-        crate::errors::coded_error(
-            METRIC_LABEL_MISMATCH,
-            "this metric has label names: call .labels(...) first",
-        )
+        coded_error(METRIC_LABEL_MISMATCH, "this metric has label names: call .labels(...) first")
     })
 }
 
@@ -165,37 +216,30 @@ pub(crate) struct PyCounter {
     unlabelled: Option<Counter>,
 }
 
-#[pymethods]
-impl PyCounter {
-    /// The child for these label values (`labels("GET")` or `labels(method="GET")`).
-    #[pyo3(signature = (*values, **names))]
-    fn labels(
-        &self,
-        values: &Bound<'_, PyTuple>,
-        names: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<PyCounterChild> {
-        Ok(PyCounterChild { inner: child_from_args!(self.vec, values, names)? })
-    }
-
-    /// Adds `amount` (>= 0) to an unlabelled counter.
-    #[pyo3(signature = (amount = 1.0))]
-    fn inc(&self, amount: f64) -> PyResult<()> {
-        counter_inc(needs_labels(&self.unlabelled)?, amount)
+family_methods!(PyCounter, PyCounterChild, {
+    /// Adds `amount` (>= 0) to an unlabelled counter; `exemplar` (e.g. `{"trace_id": "..."}`) becomes
+    /// its latest exemplar.
+    #[pyo3(signature = (amount = 1.0, exemplar = None))]
+    fn inc(&self, amount: f64, exemplar: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        counter_inc(needs_labels(&self.unlabelled)?, amount, exemplar)
     }
 
     /// The value of an unlabelled counter.
     fn get(&self) -> PyResult<f64> {
         Ok(needs_labels(&self.unlabelled)?.get())
     }
-}
+});
 
-fn counter_inc(counter: &Counter, amount: f64) -> PyResult<()> {
-    if amount == 1.0 {
-        counter.inc();
-        Ok(())
-    } else {
-        counter.inc_by(amount).map_err(to_py_err)
+fn counter_inc(counter: &Counter, amount: f64, exemplar: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    match exemplar_labels(exemplar)? {
+        Some(labels) => counter.inc_by_with_exemplar(amount, &as_pairs(&labels), None),
+        None if amount == 1.0 => {
+            counter.inc();
+            Ok(())
+        }
+        None => counter.inc_by(amount),
     }
+    .map_err(to_py_err)
 }
 
 /// One labelled counter; keep it to skip the label lookup on hot paths.
@@ -206,10 +250,10 @@ pub(crate) struct PyCounterChild {
 
 #[pymethods]
 impl PyCounterChild {
-    /// Adds `amount` (>= 0).
-    #[pyo3(signature = (amount = 1.0))]
-    fn inc(&self, amount: f64) -> PyResult<()> {
-        counter_inc(&self.inner, amount)
+    /// Adds `amount` (>= 0); `exemplar` (e.g. `{"trace_id": "..."}`) becomes its latest exemplar.
+    #[pyo3(signature = (amount = 1.0, exemplar = None))]
+    fn inc(&self, amount: f64, exemplar: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        counter_inc(&self.inner, amount, exemplar)
     }
 
     /// The current value.
@@ -225,18 +269,7 @@ pub(crate) struct PyGauge {
     unlabelled: Option<Gauge>,
 }
 
-#[pymethods]
-impl PyGauge {
-    /// The child for these label values.
-    #[pyo3(signature = (*values, **names))]
-    fn labels(
-        &self,
-        values: &Bound<'_, PyTuple>,
-        names: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<PyGaugeChild> {
-        Ok(PyGaugeChild { inner: child_from_args!(self.vec, values, names)? })
-    }
-
+family_methods!(PyGauge, PyGaugeChild, {
     /// Sets an unlabelled gauge.
     fn set(&self, value: f64) -> PyResult<()> {
         needs_labels(&self.unlabelled)?.set(value);
@@ -261,7 +294,7 @@ impl PyGauge {
     fn get(&self) -> PyResult<f64> {
         Ok(needs_labels(&self.unlabelled)?.get())
     }
-}
+});
 
 /// One labelled gauge.
 #[pyclass(module = "srekit", name = "GaugeChild", frozen)]
@@ -301,22 +334,26 @@ pub(crate) struct PyHistogram {
     unlabelled: Option<Histogram>,
 }
 
-#[pymethods]
-impl PyHistogram {
-    /// The child for these label values.
-    #[pyo3(signature = (*values, **names))]
-    fn labels(
-        &self,
-        values: &Bound<'_, PyTuple>,
-        names: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<PyHistogramChild> {
-        Ok(PyHistogramChild { inner: child_from_args!(self.vec, values, names)? })
+family_methods!(PyHistogram, PyHistogramChild, {
+    /// Records one observation in an unlabelled histogram; `exemplar` (e.g. `{"trace_id": "..."}`)
+    /// becomes the latest exemplar of its bucket.
+    #[pyo3(signature = (value, exemplar = None))]
+    fn observe(&self, value: f64, exemplar: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        histogram_observe(needs_labels(&self.unlabelled)?, value, exemplar)
     }
+});
 
-    /// Records one observation in an unlabelled histogram.
-    fn observe(&self, value: f64) -> PyResult<()> {
-        needs_labels(&self.unlabelled)?.observe(value);
-        Ok(())
+fn histogram_observe(
+    histogram: &Histogram,
+    value: f64,
+    exemplar: Option<&Bound<'_, PyDict>>,
+) -> PyResult<()> {
+    match exemplar_labels(exemplar)? {
+        Some(labels) => histogram.observe_with_exemplar(value, &as_pairs(&labels), None).map_err(to_py_err),
+        None => {
+            histogram.observe(value);
+            Ok(())
+        }
     }
 }
 
@@ -328,9 +365,11 @@ pub(crate) struct PyHistogramChild {
 
 #[pymethods]
 impl PyHistogramChild {
-    /// Records one observation.
-    fn observe(&self, value: f64) {
-        self.inner.observe(value);
+    /// Records one observation; `exemplar` (e.g. `{"trace_id": "..."}`) becomes the latest exemplar
+    /// of its bucket.
+    #[pyo3(signature = (value, exemplar = None))]
+    fn observe(&self, value: f64, exemplar: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        histogram_observe(&self.inner, value, exemplar)
     }
 
     /// Number of observations.
@@ -348,53 +387,16 @@ impl PyHistogramChild {
 #[pyclass(module = "srekit", name = "Summary", frozen)]
 pub(crate) struct PySummary {
     vec: SummaryVec,
-    labelnames: Vec<String>,
     unlabelled: Option<Summary>,
 }
 
-#[pymethods]
-impl PySummary {
-    /// The child for these label values.
-    #[pyo3(signature = (*values, **names))]
-    fn labels(
-        &self,
-        values: &Bound<'_, PyTuple>,
-        names: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<PySummaryChild> {
-        let values = match label_args(values, names)? {
-            LabelArgs::Positional(values) => values,
-            LabelArgs::Named(pairs) => self.positional(pairs)?,
-        };
-        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-        Ok(PySummaryChild { inner: self.vec.labels(&refs).map_err(to_py_err)? })
-    }
-
+family_methods!(PySummary, PySummaryChild, {
     /// Records one observation in an unlabelled summary.
     fn observe(&self, value: f64) -> PyResult<()> {
         needs_labels(&self.unlabelled)?.observe(value);
         Ok(())
     }
-}
-
-impl PySummary {
-    /// Keyword label values in label-name order (the core's summary takes positional values only).
-    fn positional(&self, mut pairs: Vec<(String, String)>) -> PyResult<Vec<String>> {
-        let mut values = Vec::with_capacity(self.labelnames.len());
-        for name in &self.labelnames {
-            let at = pairs.iter().position(|(key, _)| key == name).ok_or_else(|| {
-                crate::errors::coded_error(METRIC_LABEL_MISMATCH, format!("missing value for label {name:?}"))
-            })?;
-            values.push(pairs.swap_remove(at).1);
-        }
-        if let Some((extra, _)) = pairs.first() {
-            return Err(crate::errors::coded_error(
-                METRIC_LABEL_MISMATCH,
-                format!("no label named {extra:?}"),
-            ));
-        }
-        Ok(values)
-    }
-}
+});
 
 /// One labelled summary.
 #[pyclass(module = "srekit", name = "SummaryChild", frozen)]

@@ -10,12 +10,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use srekit::error::codes::{CONFIG_INVALID, INTERNAL_PANIC};
 use srekit::logs::config::RuleConfig;
-use srekit::logs::rules::{Exemplars, Outcome, RuleSet, Selection};
+use srekit::logs::rules::{Outcome, RuleSet, Selection};
 use srekit::logs::{LineError, Record, Value};
 use srekit::metrics::Registry;
 
 use crate::errors::{coded_error, log_parse_error};
-use crate::expfmt::format_from_name;
 use crate::input::Text;
 use crate::logs::PyParser;
 use crate::registry::PyRegistry;
@@ -72,7 +71,6 @@ impl State {
 pub(crate) struct PyRules {
     state: Mutex<State>,
     registry: Registry,
-    exemplars: Exemplars,
 }
 
 #[pymethods]
@@ -96,8 +94,7 @@ impl PyRules {
         }
         let registry = registry.map(|r| r.get().registry().clone()).unwrap_or_default();
         let rules = RuleSet::new(&configs, &registry).map_err(config_error)?;
-        let exemplars = rules.exemplars();
-        Ok(PyRules { state: Mutex::new(State { rules, selections: HashMap::new() }), registry, exemplars })
+        Ok(PyRules { state: Mutex::new(State { rules, selections: HashMap::new() }), registry })
     }
 
     /// The registry holding the rules' metrics (shared, not copied).
@@ -159,19 +156,11 @@ impl PyRules {
         Ok(applied)
     }
 
-    /// The registry's metrics with the rules' latest exemplars (OpenMetrics shows them; text 0.0.4
-    /// has no exemplars), as `bytes`.
+    /// The registry's metrics (`self.registry.encode(format)`): OpenMetrics shows the rules' latest
+    /// exemplars, kept in the registry's counters and histograms; text 0.0.4 has no exemplars.
     #[pyo3(signature = (format = "text"))]
     fn encode<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
-        let format = format_from_name(format)?;
-        let buffer = py.detach(|| {
-            let mut families = self.registry.gather();
-            self.exemplars.attach(&mut families);
-            let mut buffer = Vec::new();
-            srekit::expfmt::encode(&families, format, &mut buffer);
-            buffer
-        });
-        Ok(PyBytes::new(py, &buffer))
+        crate::expfmt::encoded(py, format, |format, buffer| self.registry.encode(format, buffer))
     }
 }
 

@@ -28,6 +28,7 @@ fn samples() -> Vec<(&'static str, &'static [&'static str], Box<dyn ErrorCode>)>
         MetricError::UnknownLabel { metric: "m".into(), label: "l".into() },
         MetricError::InvalidBuckets { metric: "m".into(), reason: "empty" },
         MetricError::NegativeIncrement("m".into()),
+        MetricError::InvalidExemplar { metric: "m".into(), reason: "too long".into() },
     ];
     let logs = vec![
         LogError::InvalidRegex("(".into()),

@@ -6,7 +6,7 @@ use bytes::BufMut;
 
 use super::write::{write_float, write_help, write_metadata_name, write_series, write_timestamp};
 use super::Format;
-use crate::metrics::{MetricFamily, MetricType, Sample, Suffix};
+use crate::metrics::{Exemplar, MetricFamily, MetricType, Sample, Suffix};
 
 /// Encodes `families` in `format` (with `# EOF` for OpenMetrics), appending to `buf`.
 ///
@@ -175,17 +175,22 @@ fn encode_sample<B: BufMut>(family: &MetricFamily, sample: &Sample, format: Form
     if openmetrics {
         if let Some(exemplar) = &sample.exemplar {
             if matches!(suffix, Suffix::Total | Suffix::Bucket) {
-                buf.put_slice(b" # ");
-                write_labels_only(buf, &exemplar.labels);
-                buf.put_u8(b' ');
-                write_float(buf, exemplar.value);
-                if let Some(ts) = exemplar.timestamp {
-                    write_timestamp(buf, ts, true);
-                }
+                write_exemplar(buf, exemplar);
             }
         }
     }
     buf.put_u8(b'\n');
+}
+
+/// Writes ` # {labels} value[ timestamp]`, the OpenMetrics exemplar after a sample's value.
+pub(crate) fn write_exemplar<B: BufMut>(buf: &mut B, exemplar: &Exemplar) {
+    buf.put_slice(b" # ");
+    write_labels_only(buf, &exemplar.labels);
+    buf.put_u8(b' ');
+    write_float(buf, exemplar.value);
+    if let Some(ts) = exemplar.timestamp {
+        write_timestamp(buf, ts, true);
+    }
 }
 
 /// Writes `{k="v",...}` (always with braces, as exemplars need).

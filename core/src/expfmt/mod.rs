@@ -14,13 +14,12 @@
 mod encode;
 mod negotiate;
 mod parse;
+mod registry;
 mod write;
 
-pub(crate) use encode::write_metadata;
 pub use encode::{encode, encode_body, encode_to_string, encode_to_writer, finish};
 pub use negotiate::negotiate;
 pub use parse::{parse, parse_text};
-pub(crate) use write::write_u64;
 pub use write::{write_float, write_help, write_label_value};
 
 /// The two exposition formats.

@@ -1,36 +1,11 @@
-//! Low-level writers shared by the encoders and the registry: float formatting, escaping of help text
-//! and label values, and metric/label names (quoted when outside the legacy charset).
+//! Low-level writers shared by the encoders: escaping of help text and label values, metric/label
+//! names (quoted when outside the legacy charset), integers and timestamps. Float formatting is the
+//! metric model's (`le` label values use it too) and is re-exported here as [`write_float`].
 
 use bytes::BufMut;
 
+pub use crate::metrics::number::write_float;
 use crate::metrics::{is_valid_label_name, is_valid_metric_name};
-
-/// Writes `value` as the exposition formats want it: `+Inf`, `-Inf`, `NaN`, integers without a
-/// fraction, everything else as the shortest text that parses back to the same `f64`.
-///
-/// ```
-/// let mut buf = Vec::new();
-/// srekit::expfmt::write_float(&mut buf, 0.1);
-/// buf.push(b' ');
-/// srekit::expfmt::write_float(&mut buf, f64::INFINITY);
-/// buf.push(b' ');
-/// srekit::expfmt::write_float(&mut buf, 42.0);
-/// assert_eq!(buf, b"0.1 +Inf 42");
-/// ```
-#[inline]
-pub fn write_float<B: BufMut>(buf: &mut B, value: f64) {
-    if value.is_nan() {
-        buf.put_slice(b"NaN");
-    } else if value.is_infinite() {
-        buf.put_slice(if value > 0.0 { b"+Inf" } else { b"-Inf" });
-    } else if value.fract() == 0.0 && value.abs() < 1e15 {
-        let mut ints = itoa::Buffer::new();
-        buf.put_slice(ints.format(value as i64).as_bytes());
-    } else {
-        let mut floats = ryu::Buffer::new();
-        buf.put_slice(floats.format_finite(value).as_bytes());
-    }
-}
 
 /// Writes an unsigned integer value (the fast path for counters and bucket counts).
 #[inline]

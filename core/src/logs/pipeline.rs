@@ -46,7 +46,7 @@ use super::config::{InputConfig, PipelineConfig};
 use super::error::LogError;
 use super::parser::Parser;
 use super::record::Record;
-use super::rules::{Exemplars, RuleError, RuleSet, Selection};
+use super::rules::{RuleError, RuleSet, Selection};
 use super::tail::{Checkpoint, TailEvent, TailOptions, Tailer};
 use super::value::Value;
 use crate::error::MetricError;
@@ -319,7 +319,7 @@ impl Pipeline {
                 too_long: skipped.labels(&[name, "too_long"])?,
             });
         }
-        let metrics = PipelineMetrics { registry, exemplars: rules.exemplars() };
+        let metrics = PipelineMetrics { registry };
         Ok(Pipeline {
             inputs,
             rules,
@@ -512,8 +512,8 @@ impl PipelineHandle {
     }
 }
 
-/// The metrics of a pipeline: its registry plus the rules' exemplars, which are written only in
-/// OpenMetrics output. Cheap to clone; safe to encode while the pipeline runs.
+/// The metrics of a pipeline: its registry (whose counters and histograms keep the rules' exemplars,
+/// written only in OpenMetrics output). Cheap to clone; safe to encode while the pipeline runs.
 ///
 /// ```
 /// let metrics = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().metrics();
@@ -521,16 +521,9 @@ impl PipelineHandle {
 /// metrics.encode(srekit::expfmt::Format::Text, &mut buf);
 /// assert!(String::from_utf8(buf).unwrap().contains("# TYPE srekit_log_bytes_total counter"));
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct PipelineMetrics {
     registry: Registry,
-    exemplars: Exemplars,
-}
-
-impl std::fmt::Debug for PipelineMetrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PipelineMetrics").field("exemplars", &self.exemplars).finish()
-    }
 }
 
 impl PipelineMetrics {
@@ -567,11 +560,7 @@ impl PipelineMetrics {
     /// assert!(!String::from_utf8(buf).unwrap().contains("# EOF"));
     /// ```
     pub fn encode_body<B: BufMut>(&self, format: Format, buf: &mut B) {
-        if format == Format::OpenMetrics && !self.exemplars.is_empty() {
-            expfmt::encode_body(&self.gather(), format, buf);
-        } else {
-            self.registry.encode_body(format, buf);
-        }
+        self.registry.encode_body(format, buf);
     }
 
     /// Encodes the metrics into a `String`.
@@ -593,9 +582,7 @@ impl PipelineMetrics {
     /// assert!(metrics.gather().iter().any(|f| f.name == "srekit_log_bytes"));
     /// ```
     pub fn gather(&self) -> Vec<MetricFamily> {
-        let mut families = self.registry.gather();
-        self.exemplars.attach(&mut families);
-        families
+        self.registry.gather()
     }
 }
 

@@ -2,7 +2,8 @@
 //! `match` and `exclude` regexes on fields), takes labels from fields, and counts them, sets a gauge or
 //! observes a histogram, in a [`Registry`]. A per-rule series cap bounds memory; records without a
 //! usable value and label sets over the cap are counted, never silently lost. Counters and histograms
-//! can carry the latest record's trace id as an OpenMetrics exemplar.
+//! can carry the latest record's trace id as an OpenMetrics exemplar, kept in the registry's cells
+//! (`Counter::inc_by_with_exemplar`, `Histogram::observe_with_exemplar`).
 //!
 //! ```
 //! use srekit::logs::{config::RuleConfig, parse_logfmt, rules::RuleSet};
@@ -23,8 +24,6 @@
 //! assert!(text.contains("srekit_log_records_skipped_total{metric=\"http_request_seconds\"} 1\n"));
 //! ```
 
-mod exemplars;
-
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,7 +31,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use regex::Regex;
 use thiserror::Error;
 
-pub use exemplars::{Exemplars, MAX_EXEMPLAR_LABEL_CHARS};
+pub use crate::metrics::MAX_EXEMPLAR_LABEL_CHARS;
 
 use super::config::{RuleConfig, RuleKind};
 use super::record::Record;
@@ -98,17 +97,12 @@ enum MetricVec {
     Histogram(HistogramVec),
 }
 
-/// One series of a rule: the registry handle (kept, so updates are single atomics) and its exemplar
-/// slots.
-enum SeriesHandle {
+/// One series of a rule: the registry handle (kept, so updates are single atomics; exemplars are
+/// stored in its cell).
+enum Series {
     Counter(Counter),
     Gauge(Gauge),
     Histogram(Histogram),
-}
-
-struct Series {
-    handle: SeriesHandle,
-    exemplar_slots: Option<exemplars::Slots>,
 }
 
 /// One compiled rule.
@@ -122,9 +116,7 @@ struct Rule {
     excludes: Vec<(String, Regex)>,
     value: Option<String>,
     scale: f64,
-    bounds: Vec<f64>,
     exemplar: Option<(String, String)>,
-    exemplar_table: Option<std::sync::Arc<exemplars::RuleExemplars>>,
     max_series: usize,
     metric: MetricVec,
     series_index: HashMap<String, usize, foldhash::fast::RandomState>,
@@ -172,7 +164,6 @@ pub enum Outcome {
 /// ```
 pub struct RuleSet {
     rules: Vec<Rule>,
-    exemplars: Exemplars,
     outcomes: Vec<Outcome>,
 }
 
@@ -232,20 +223,11 @@ impl RuleSet {
                 &["metric"],
             )
             .map_err(internal)?;
-        let mut rules = Vec::with_capacity(configs.len());
-        let mut exemplar_tables = Vec::new();
-        for config in configs {
-            let rule = Rule::new(config, registry, &series_dropped, &records_skipped)?;
-            if let Some(table) = &rule.exemplar_table {
-                exemplar_tables.push(table.clone());
-            }
-            rules.push(rule);
-        }
-        Ok(RuleSet {
-            outcomes: Vec::with_capacity(rules.len()),
-            rules,
-            exemplars: Exemplars { rules: std::sync::Arc::new(exemplar_tables) },
-        })
+        let rules = configs
+            .iter()
+            .map(|config| Rule::new(config, registry, &series_dropped, &records_skipped))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RuleSet { outcomes: Vec::with_capacity(rules.len()), rules })
     }
 
     /// The rules applying to records of the input called `input` (those with no `inputs` list, and those
@@ -330,16 +312,6 @@ impl RuleSet {
         }
         &self.outcomes
     }
-
-    /// The rules' exemplars, to attach to gathered families (see [`Exemplars::attach`]).
-    ///
-    /// ```
-    /// let rules = srekit::logs::rules::RuleSet::new(&[], &srekit::metrics::Registry::new()).unwrap();
-    /// assert!(rules.exemplars().is_empty());
-    /// ```
-    pub fn exemplars(&self) -> Exemplars {
-        self.exemplars.clone()
-    }
 }
 
 impl Rule {
@@ -387,7 +359,6 @@ impl Rule {
         } else {
             config.help.clone()
         };
-        let mut bounds = Vec::new();
         let metric = match config.kind {
             RuleKind::Counter => {
                 MetricVec::Counter(registry.counter(&name, &help, &label_names).map_err(metric_error)?)
@@ -403,20 +374,13 @@ impl Rule {
                     return Err(RuleError::MissingValue { rule: name.clone(), kind: "histogram" });
                 }
                 let buckets = config.buckets.as_deref().unwrap_or(HistogramVec::DEFAULT_BUCKETS);
-                let vec = registry.histogram(&name, &help, &label_names, buckets).map_err(metric_error)?;
-                bounds = buckets.iter().copied().filter(|b| b.is_finite()).collect();
-                MetricVec::Histogram(vec)
+                MetricVec::Histogram(
+                    registry.histogram(&name, &help, &label_names, buckets).map_err(metric_error)?,
+                )
             }
-        };
-        let family = match config.kind {
-            RuleKind::Counter => name.strip_suffix("_total").unwrap_or(&name).to_owned(),
-            _ => name.clone(),
         };
         let exemplar =
             config.exemplar.as_ref().map(|field| (crate::metrics::sanitize_label_name(field), field.clone()));
-        let exemplar_table = exemplar
-            .as_ref()
-            .map(|_| std::sync::Arc::new(exemplars::RuleExemplars::new(family.clone(), bounds.clone())));
         Ok(Rule {
             series_dropped: series_dropped.labels(&[&name]).map_err(metric_error)?,
             records_skipped: records_skipped.labels(&[&name]).map_err(metric_error)?,
@@ -428,9 +392,7 @@ impl Rule {
             excludes,
             value: config.value.clone(),
             scale,
-            bounds,
             exemplar,
-            exemplar_table,
             max_series: config.max_series.unwrap_or(DEFAULT_MAX_SERIES),
             metric,
             series_index: HashMap::default(),
@@ -466,35 +428,27 @@ impl Rule {
             self.series_dropped.inc();
             return Outcome::DroppedSeries;
         };
-        let series = &self.series[index];
         let observed = value.unwrap_or(1.0);
-        let slot = match &series.handle {
-            SeriesHandle::Counter(counter) => {
-                match value {
-                    Some(v) => {
-                        // v is finite and non-negative, so this cannot fail.
-                        let _ = counter.inc_by(v);
-                    }
-                    None => counter.inc(),
-                }
-                0
+        let trace_id = self.exemplar.as_ref().and_then(|(label, field)| {
+            let trace_id = field_value(record, field)?.to_label_string();
+            (!trace_id.is_empty()).then_some((label.as_str(), trace_id))
+        });
+        // Counter values are finite and non-negative, so increments cannot fail; an exemplar over
+        // OpenMetrics' 128 characters is left out (the update still counts).
+        match (&self.series[index], trace_id) {
+            (Series::Counter(counter), None) => match value {
+                Some(v) => drop(counter.inc_by(v)),
+                None => counter.inc(),
+            },
+            (Series::Counter(counter), Some((label, trace_id))) => {
+                let timestamp = record.timestamp.unwrap_or_else(now_seconds);
+                drop(counter.inc_by_with_exemplar(observed, &[(label, &trace_id)], Some(timestamp)));
             }
-            SeriesHandle::Gauge(gauge) => {
-                gauge.set(observed);
-                0
-            }
-            SeriesHandle::Histogram(histogram) => {
-                histogram.observe(observed);
-                self.bounds.partition_point(|b| *b < observed)
-            }
-        };
-        if let (Some(slots), Some((label, field))) = (&series.exemplar_slots, &self.exemplar) {
-            if let Some(trace_id) = field_value(record, field) {
-                let trace_id = trace_id.to_label_string();
-                if !trace_id.is_empty() {
-                    let timestamp = record.timestamp.unwrap_or_else(now_seconds);
-                    exemplars::record(slots, slot, label, &trace_id, observed, timestamp);
-                }
+            (Series::Gauge(gauge), _) => gauge.set(observed),
+            (Series::Histogram(histogram), None) => histogram.observe(observed),
+            (Series::Histogram(histogram), Some((label, trace_id))) => {
+                let timestamp = record.timestamp.unwrap_or_else(now_seconds);
+                drop(histogram.observe_with_exemplar(observed, &[(label, &trace_id)], Some(timestamp)));
             }
         }
         Outcome::Updated
@@ -519,17 +473,13 @@ impl Rule {
         let values: Vec<Cow<'_, str>> =
             self.labels.iter().map(|(_, field)| label_value(record, field)).collect();
         let refs: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
-        let handle = match &self.metric {
-            MetricVec::Counter(vec) => SeriesHandle::Counter(vec.labels(&refs).ok()?),
-            MetricVec::Gauge(vec) => SeriesHandle::Gauge(vec.labels(&refs).ok()?),
-            MetricVec::Histogram(vec) => SeriesHandle::Histogram(vec.labels(&refs).ok()?),
+        let series = match &self.metric {
+            MetricVec::Counter(vec) => Series::Counter(vec.labels(&refs).ok()?),
+            MetricVec::Gauge(vec) => Series::Gauge(vec.labels(&refs).ok()?),
+            MetricVec::Histogram(vec) => Series::Histogram(vec.labels(&refs).ok()?),
         };
-        let exemplar_slots = self
-            .exemplar_table
-            .as_ref()
-            .map(|table| table.add_series(refs.iter().map(|v| v.to_string()).collect()));
         let index = self.series.len();
-        self.series.push(Series { handle, exemplar_slots });
+        self.series.push(series);
         self.series_index.insert(self.key.clone(), index);
         Some(index)
     }

@@ -1,0 +1,168 @@
+//! Encoding a [`Registry`]: a [`Visitor`] that writes each metric and series as it is shown, copying
+//! each series' label text rendered on its first encoding, so nothing is allocated per sample. Also
+//! gives `Registry` its `encode`, `encode_body` and `encode_to_string` methods (defined here, so the
+//! registry does not depend on the formats).
+
+use bytes::BufMut;
+
+use super::encode::{write_exemplar, write_metadata};
+use super::write::{write_label_value, write_u64};
+use super::{finish, write_float, Format};
+use crate::metrics::{FamilyView, MetricType, Point, Registry, SeriesText, SeriesView, Visitor};
+
+impl Registry {
+    /// Encodes every metric in `format` (with `# EOF` for OpenMetrics), appending to `buf`.
+    ///
+    /// ```
+    /// let r = srekit::metrics::Registry::new();
+    /// r.counter("a_total", "A.", &[]).unwrap().labels(&[]).unwrap().inc();
+    /// let mut buf = bytes::BytesMut::new();
+    /// r.encode(srekit::expfmt::Format::Text, &mut buf);
+    /// assert_eq!(&buf[..], b"# HELP a_total A.\n# TYPE a_total counter\na_total 1\n");
+    /// ```
+    pub fn encode<B: BufMut>(&self, format: Format, buf: &mut B) {
+        self.encode_body(format, buf);
+        finish(format, buf);
+    }
+
+    /// Encodes every metric without the closing `# EOF` (see [`finish`]).
+    ///
+    /// ```
+    /// let r = srekit::metrics::Registry::new();
+    /// let mut buf = Vec::new();
+    /// r.encode_body(srekit::expfmt::Format::OpenMetrics, &mut buf);
+    /// assert!(buf.is_empty());
+    /// ```
+    pub fn encode_body<B: BufMut>(&self, format: Format, buf: &mut B) {
+        self.visit(&mut RegistryEncoder { buf, format, metadata_name: String::new() });
+    }
+
+    /// Encodes every metric into a `String`.
+    ///
+    /// ```
+    /// let r = srekit::metrics::Registry::new();
+    /// assert_eq!(r.encode_to_string(srekit::expfmt::Format::OpenMetrics), "# EOF\n");
+    /// ```
+    pub fn encode_to_string(&self, format: Format) -> String {
+        let mut buf = Vec::new();
+        self.encode(format, &mut buf);
+        String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+}
+
+struct RegistryEncoder<'b, B> {
+    buf: &'b mut B,
+    format: Format,
+    /// Scratch for a text 0.0.4 counter's `<name>_total`.
+    metadata_name: String,
+}
+
+impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
+    fn family(&mut self, family: &FamilyView<'_>) {
+        let mut name = family.name;
+        if family.kind == MetricType::Counter && self.format == Format::Text {
+            self.metadata_name.clear();
+            self.metadata_name.push_str(family.name);
+            self.metadata_name.push_str("_total");
+            name = &self.metadata_name;
+        }
+        write_metadata(self.buf, name, family.help, "", family.kind.as_str(), self.format);
+    }
+
+    fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
+        let text = series.text(|| render(family, series));
+        let openmetrics = self.format == Format::OpenMetrics;
+        let (buf, name, labels) = (&mut *self.buf, family.name, &*text.labels);
+        match &series.point {
+            Point::Gauge(value) => {
+                write_prefix(buf, name, b"", labels, None);
+                write_float(buf, *value);
+                buf.put_u8(b'\n');
+                return;
+            }
+            Point::Counter(counter) => {
+                write_prefix(buf, name, b"_total", labels, None);
+                match counter.whole() {
+                    Some(whole) => write_u64(buf, whole),
+                    None => write_float(buf, counter.value()),
+                }
+                if openmetrics {
+                    counter.with_exemplar(|exemplar| write_exemplar(buf, exemplar));
+                }
+                buf.put_u8(b'\n');
+            }
+            Point::Histogram(histogram) => {
+                let mut count = 0;
+                for (bucket, (cumulative, le)) in
+                    histogram.cumulative_counts().zip(family.bucket_labels).enumerate()
+                {
+                    write_prefix(buf, name, b"_bucket", labels, Some(le));
+                    write_u64(buf, cumulative);
+                    if openmetrics {
+                        histogram.with_exemplar(bucket, |exemplar| write_exemplar(buf, exemplar));
+                    }
+                    buf.put_u8(b'\n');
+                    count = cumulative;
+                }
+                write_sum_count(buf, name, labels, histogram.sum(), count);
+            }
+            Point::Summary { sum, count } => write_sum_count(buf, name, labels, *sum, *count),
+        }
+        if openmetrics {
+            write_prefix(buf, name, b"_created", labels, None);
+            buf.put_slice(text.created.as_bytes());
+            buf.put_u8(b'\n');
+        }
+    }
+}
+
+/// The series' label set (`a="x",b="y"`) and creation time as exposition text.
+fn render(family: &FamilyView<'_>, series: &SeriesView<'_>) -> SeriesText {
+    let mut labels = Vec::new();
+    for (i, (name, value)) in family.label_names.iter().zip(series.label_values).enumerate() {
+        if i > 0 {
+            labels.push(b',');
+        }
+        labels.extend_from_slice(name.as_bytes());
+        labels.extend_from_slice(b"=\"");
+        write_label_value(&mut labels, value);
+        labels.push(b'"');
+    }
+    let mut created = Vec::new();
+    write_float(&mut created, series.created);
+    SeriesText {
+        labels: String::from_utf8_lossy(&labels).into(),
+        created: String::from_utf8_lossy(&created).into(),
+    }
+}
+
+fn write_sum_count<B: BufMut>(buf: &mut B, name: &str, labels: &str, sum: f64, count: u64) {
+    write_prefix(buf, name, b"_sum", labels, None);
+    write_float(buf, sum);
+    buf.put_u8(b'\n');
+    write_prefix(buf, name, b"_count", labels, None);
+    write_u64(buf, count);
+    buf.put_u8(b'\n');
+}
+
+/// Writes `name<suffix>{labels[,le="<le>"]} ` — everything before the value.
+#[inline]
+fn write_prefix<B: BufMut>(buf: &mut B, name: &str, suffix: &[u8], labels: &str, le: Option<&str>) {
+    buf.put_slice(name.as_bytes());
+    buf.put_slice(suffix);
+    if labels.is_empty() && le.is_none() {
+        buf.put_u8(b' ');
+        return;
+    }
+    buf.put_u8(b'{');
+    buf.put_slice(labels.as_bytes());
+    if let Some(le) = le {
+        if !labels.is_empty() {
+            buf.put_u8(b',');
+        }
+        buf.put_slice(b"le=\"");
+        buf.put_slice(le.as_bytes());
+        buf.put_u8(b'"');
+    }
+    buf.put_slice(b"} ");
+}
