@@ -34,6 +34,10 @@ fuzz:
 fmt:
 	$(CARGO) fmt --all
 
+# fmt, clippy on everything, and the core crate with each Cargo feature alone and with none.
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p srekit --lib --no-default-features -- -D warnings
+	$(CARGO) clippy -p srekit --lib --no-default-features --features host -- -D warnings
+	$(CARGO) clippy -p srekit --lib --no-default-features --features logs -- -D warnings

@@ -68,6 +68,8 @@ macro_rules! impl_error_code {
         })*
     };
 }
+// Used by the feature-gated host and logs modules too.
+#[cfg_attr(not(any(feature = "host", feature = "logs")), allow(unused_imports))]
 pub(crate) use impl_error_code;
 
 /// Every error code, as constants (the table in the [module docs](self) says what each means).
@@ -295,5 +297,5 @@ impl UnknownFormatError {
 
 impl_error_code!(MetricError, ParseError, UnknownFormatError);
 
-#[cfg(test)]
+#[cfg(all(test, feature = "host", feature = "logs"))]
 mod tests;
