@@ -69,6 +69,7 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
         write_metadata(self.buf, name, family.help, "", family.kind.as_str(), self.format);
     }
 
+    #[inline]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
         let text = series.text(|| render(family, series));
         let openmetrics = self.format == Format::OpenMetrics;
@@ -136,6 +137,7 @@ fn render(family: &FamilyView<'_>, series: &SeriesView<'_>) -> SeriesText {
     }
 }
 
+#[inline(always)]
 fn write_sum_count<B: BufMut>(buf: &mut B, name: &str, labels: &str, sum: f64, count: u64) {
     write_prefix(buf, name, b"_sum", labels, None);
     write_float(buf, sum);
@@ -145,8 +147,9 @@ fn write_sum_count<B: BufMut>(buf: &mut B, name: &str, labels: &str, sum: f64, c
     buf.put_u8(b'\n');
 }
 
-/// Writes `name<suffix>{labels[,le="<le>"]} ` — everything before the value.
-#[inline]
+/// Writes `name<suffix>{labels[,le="<le>"]} ` — everything before the value. Always inlined: it runs
+/// for every sample, and a call per sample cost the 10k-series benchmark ~10%.
+#[inline(always)]
 fn write_prefix<B: BufMut>(buf: &mut B, name: &str, suffix: &[u8], labels: &str, le: Option<&str>) {
     buf.put_slice(name.as_bytes());
     buf.put_slice(suffix);
