@@ -49,20 +49,20 @@ pub struct WebFlags {
     #[arg(long = "web.listen-address", default_value = ":9100", global = true)]
     pub listen_address: String,
     /// Path under which metrics are served.
-    #[arg(long = "web.telemetry-path", default_value = "/metrics", global = true)]
+    #[arg(long = "web.telemetry-path", default_value = "/metrics", value_parser = crate::flag_values::url_path, global = true)]
     pub telemetry_path: String,
     /// Maximum number of scrapes collected at once; more wait for a slot (up to 10 s, then 503). 0: no limit.
-    #[arg(long = "web.max-requests", default_value_t = 40, global = true)]
-    pub max_requests: usize,
-    /// Seconds a client may take to send its request headers.
-    #[arg(long = "web.read-timeout", default_value_t = 10.0, global = true)]
-    pub read_timeout: f64,
+    #[arg(long = "web.max-requests", default_value_t = 40, value_parser = clap::value_parser!(u32).range(0..=1_000_000), global = true)]
+    pub max_requests: u32,
+    /// How long a client may take to send its request headers (`10s`, `1m30s`, `250ms`, or seconds).
+    #[arg(long = "web.read-timeout", default_value = "10s", value_parser = crate::flag_values::duration, global = true)]
+    pub read_timeout: Duration,
     /// Path to a web config file (TLS and basic auth, as Prometheus' exporter toolkit reads it).
     #[arg(long = "web.config.file", global = true)]
     pub web_config_file: Option<PathBuf>,
-    /// Seconds a whole connection may last (request and response together).
-    #[arg(long = "web.write-timeout", default_value_t = 60.0, global = true)]
-    pub write_timeout: f64,
+    /// How long a whole connection may last, request and response together (`60s`, or seconds).
+    #[arg(long = "web.write-timeout", default_value = "60s", value_parser = crate::flag_values::duration, global = true)]
+    pub write_timeout: Duration,
     /// Maximum number of open client connections; a connection beyond it is closed at once.
     #[arg(long = "web.max-connections", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
     pub max_connections: u32,
@@ -89,9 +89,9 @@ pub struct HostFlags {
     /// Disable every collector not enabled explicitly.
     #[arg(long = "collector.disable-defaults", global = true)]
     pub disable_defaults: bool,
-    /// Seconds each collector may take before it reports success 0 (srekit's addition).
-    #[arg(long = "collector.timeout", default_value_t = 5.0, global = true)]
-    pub collector_timeout: f64,
+    /// How long each collector may take before it reports success 0 (`5s`, or seconds; srekit's addition).
+    #[arg(long = "collector.timeout", default_value = "5s", value_parser = crate::flag_values::duration, global = true)]
+    pub collector_timeout: Duration,
 }
 
 /// The full command, with the generated flags: one per host option of the core's table
@@ -173,7 +173,7 @@ pub fn host_config(flags: &HostFlags, matches: &ArgMatches) -> Result<HostConfig
     config.rootfs = flags.rootfs.clone();
     config.udev_data = flags.udev_data.clone();
     config.textfile_directory = flags.textfile_directory.clone();
-    config.collector_timeout = Duration::from_secs_f64(flags.collector_timeout.max(0.001));
+    config.collector_timeout = flags.collector_timeout;
     for option in host_options() {
         match option.default {
             HostOptionDefault::Text(_) => {

@@ -4,6 +4,7 @@
 mod basic_auth;
 mod cli;
 mod config;
+mod flag_values;
 mod parse_cmd;
 mod scrape;
 mod server;
@@ -11,7 +12,6 @@ mod web_config;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use cli::Commands;
 use config::ExporterConfig;
@@ -146,10 +146,10 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
     };
     let settings = server::ServerSettings {
         telemetry_path: cli.web.telemetry_path.clone(),
-        max_requests: cli.web.max_requests,
+        max_requests: cli.web.max_requests as usize,
         max_connections: cli.web.max_connections as usize,
-        read_timeout: Duration::from_secs_f64(cli.web.read_timeout.max(0.001)),
-        write_timeout: Duration::from_secs_f64(cli.web.write_timeout.max(0.001)),
+        read_timeout: cli.web.read_timeout,
+        write_timeout: cli.web.write_timeout,
     };
     let web = match &web_config_file {
         Some(path) => match web_config::WebConfig::load(path) {
