@@ -26,6 +26,24 @@ fn fail(code: u8, message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// A root that is not what its flag says (a typo in `--path.procfs` makes every procfs collector
+/// report success 0) is said once at startup, instead of only as scrape metrics.
+fn warn_about_roots(flags: &cli::HostFlags) {
+    for (flag, root, probe) in [
+        ("--path.procfs", &flags.procfs, "stat"),
+        ("--path.sysfs", &flags.sysfs, "class"),
+        ("--path.rootfs", &flags.rootfs, ""),
+    ] {
+        if !root.join(probe).exists() {
+            let what = if probe.is_empty() { String::new() } else { format!(" (no {probe} in it)") };
+            log::warn!(
+                "{flag}={} does not look right{what}: collectors reading it will report success 0",
+                root.display()
+            );
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let (cli, matches) = cli::parse();
     env_logger::Builder::new().parse_filters(&cli.log_level).format_timestamp_millis().init();
@@ -41,6 +59,7 @@ fn main() -> ExitCode {
         },
         None => None,
     };
+    warn_about_roots(&cli.host);
     let host = match cli::host_config(&cli.host, &matches).and_then(HostCollector::new) {
         Ok(host) => host,
         Err(err) => return fail(2, err),

@@ -49,3 +49,12 @@ fn prometheus_durations_and_plain_seconds_are_accepted() {
         assert_eq!(code, Some(0), "{flag}: {stderr}");
     }
 }
+
+#[test]
+fn a_wrong_procfs_root_is_warned_about_at_startup() {
+    let (code, stderr) = collect_with("--path.procfs=/nonexistent-srekit-proc");
+    assert_eq!(code, Some(0), "collect still answers: {stderr}");
+    assert!(stderr.contains("--path.procfs=/nonexistent-srekit-proc does not look right"), "{stderr}");
+    let (_, stderr) = collect_with("--path.procfs=/proc");
+    assert!(!stderr.contains("does not look right"), "{stderr}");
+}
