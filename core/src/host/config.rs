@@ -92,6 +92,15 @@ pub struct HostConfig {
     /// node_exporter 1.5 does by default. Only used when `procfs` is `/proc` and `sysfs` is `/sys`:
     /// netlink answers for the current network namespace, not for a mounted tree.
     pub netlink: bool,
+    /// Export `node_softirqs_total{vector}` from the stat collector (`--collector.stat.softirq`).
+    pub stat_softirq: bool,
+    /// Export `node_cpu_info` and the frequency, flag and bug series from /proc/cpuinfo
+    /// (`--collector.cpu.info`).
+    pub cpu_info: bool,
+    /// CPU flags to export as `node_cpu_flag_info` (`--collector.cpu.info.flags-include`).
+    pub cpu_info_flags_include: Option<String>,
+    /// CPU bugs to export as `node_cpu_bug_info` (`--collector.cpu.info.bugs-include`).
+    pub cpu_info_bugs_include: Option<String>,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -125,6 +134,10 @@ impl HostConfig {
             systemd_unit_exclude: None,
             systemd_bus_address: None,
             netlink: false,
+            stat_softirq: false,
+            cpu_info: false,
+            cpu_info_flags_include: None,
+            cpu_info_bugs_include: None,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -252,6 +265,10 @@ impl HostConfig {
             systemd_unit_include: compile("systemd_unit_include", &anchored(&self.systemd_unit_include))?,
             systemd_unit_exclude: compile("systemd_unit_exclude", &anchored(&self.systemd_unit_exclude))?,
             systemd_bus_address: self.systemd_bus_address.clone(),
+            stat_softirq: self.stat_softirq,
+            cpu_info: self.cpu_info,
+            cpu_info_flags_include: compile("cpu_info_flags_include", &self.cpu_info_flags_include)?,
+            cpu_info_bugs_include: compile("cpu_info_bugs_include", &self.cpu_info_bugs_include)?,
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
         })
     }

@@ -295,6 +295,34 @@ static OPTIONS: &[HostOptionSpec] = &[
         help: "Read netdev and netclass from rtnetlink instead of files (only when the roots are /proc and /sys).",
         slot: |c| Slot::Switch(&mut c.netlink),
     },
+    HostOptionSpec {
+        name: "stat_softirq",
+        flag: "collector.stat.softirq",
+        default: HostOptionDefault::Switch(false),
+        help: "Export softirq calls per vector (node_softirqs_total).",
+        slot: |c| Slot::Switch(&mut c.stat_softirq),
+    },
+    HostOptionSpec {
+        name: "cpu_info",
+        flag: "collector.cpu.info",
+        default: HostOptionDefault::Switch(false),
+        help: "Export node_cpu_info and the frequency, flag and bug series of /proc/cpuinfo.",
+        slot: |c| Slot::Switch(&mut c.cpu_info),
+    },
+    HostOptionSpec {
+        name: "cpu_info_flags_include",
+        flag: "collector.cpu.info.flags-include",
+        default: HostOptionDefault::Text(None),
+        help: "Regexp of /proc/cpuinfo flags to export as node_cpu_flag_info (needs --collector.cpu.info).",
+        slot: |c| Slot::Text(&mut c.cpu_info_flags_include),
+    },
+    HostOptionSpec {
+        name: "cpu_info_bugs_include",
+        flag: "collector.cpu.info.bugs-include",
+        default: HostOptionDefault::Text(None),
+        help: "Regexp of /proc/cpuinfo bugs to export as node_cpu_bug_info (needs --collector.cpu.info).",
+        slot: |c| Slot::Text(&mut c.cpu_info_bugs_include),
+    },
 ];
 
 /// The node_exporter collector options [`HostConfig::set_option`] takes, with their flags, kinds,

@@ -33,6 +33,10 @@ pub(crate) struct Settings {
     pub(crate) systemd_unit_exclude: Option<Regex>,
     pub(crate) systemd_bus_address: Option<String>,
     pub(crate) use_netlink: bool,
+    pub(crate) stat_softirq: bool,
+    pub(crate) cpu_info: bool,
+    pub(crate) cpu_info_flags_include: Option<Regex>,
+    pub(crate) cpu_info_bugs_include: Option<Regex>,
 }
 
 impl Settings {

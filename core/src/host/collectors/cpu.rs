@@ -2,7 +2,10 @@
 //! per-CPU lines of /proc/stat (USER_HZ = 100 ticks per second, as node_exporter assumes), and the
 //! thermal throttle counters `node_cpu_core_throttles_total{core,package}` and
 //! `node_cpu_package_throttles_total{package}` from sysfs where the CPU has them. Only online CPUs
-//! have a /proc/stat line, so a hot-unplugged CPU simply has no series.
+//! have a /proc/stat line, so a hot-unplugged CPU simply has no series. With `cpu_info`
+//! (`--collector.cpu.info`): `node_cpu_info` per CPU from /proc/cpuinfo, and the first CPU's flags and
+//! bugs selected by `cpu_info_flags_include` / `cpu_info_bugs_include` as `node_cpu_flag_info{flag}`
+//! and `node_cpu_bug_info{bug}`.
 
 use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
@@ -76,6 +79,68 @@ impl Cpu {
     }
 }
 
+/// The /proc/cpuinfo keys of `node_cpu_info`'s labels, in node_exporter's label order.
+const INFO_LABELS: [(&str, &str); 10] = [
+    ("package", "physical id"),
+    ("core", "core id"),
+    ("cpu", "processor"),
+    ("vendor", "vendor_id"),
+    ("family", "cpu family"),
+    ("model", "model"),
+    ("model_name", "model name"),
+    ("microcode", "microcode"),
+    ("stepping", "stepping"),
+    ("cachesize", "cache size"),
+];
+
+/// The `key: value` pairs of /proc/cpuinfo, one map per processor (a `processor` line starts one).
+fn cpuinfo_blocks(text: &str) -> Vec<BTreeMap<&str, &str>> {
+    let mut blocks: Vec<BTreeMap<&str, &str>> = Vec::new();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(':') else { continue };
+        let (key, value) = (key.trim(), value.trim());
+        if key == "processor" || blocks.is_empty() {
+            blocks.push(BTreeMap::new());
+        }
+        if let Some(block) = blocks.last_mut() {
+            block.insert(key, value);
+        }
+    }
+    blocks
+}
+
+impl Cpu {
+    /// `node_cpu_info`, `node_cpu_flag_info` and `node_cpu_bug_info` from /proc/cpuinfo.
+    fn info(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let path = self.settings.proc("cpuinfo");
+        let text = self.reader.read_str(&path)?;
+        let blocks = cpuinfo_blocks(text);
+        for block in &blocks {
+            let pairs: Vec<(&str, &str)> = INFO_LABELS
+                .iter()
+                .map(|(label, key)| (*label, block.get(key).copied().unwrap_or("")))
+                .collect();
+            out.gauge("node_cpu_info", "CPU information from /proc/cpuinfo.", labels(&pairs), 1.0);
+        }
+        let Some(first) = blocks.first() else { return Ok(()) };
+        let lists = [
+            ("flags", "flag", "node_cpu_flag_info", &self.settings.cpu_info_flags_include),
+            ("bugs", "bug", "node_cpu_bug_info", &self.settings.cpu_info_bugs_include),
+        ];
+        for (key, label, name, include) in lists {
+            let Some(include) = include else { continue };
+            let help =
+                format!("The `{key}` field of CPU information from /proc/cpuinfo taken from the first core.");
+            for value in first.get(key).copied().unwrap_or("").split_ascii_whitespace() {
+                if include.is_match(value) {
+                    out.gauge(name, &help, labels(&[(label, value)]), 1.0);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The cpu collector's entry in the catalog.
 pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "cpu",
@@ -125,6 +190,23 @@ impl Collector for Cpu {
             return Err(CollectError::parse(&path, "no per-CPU lines"));
         }
         self.throttles(out);
+        if self.settings.cpu_info {
+            self.info(out)?;
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cpuinfo_blocks;
+
+    #[test]
+    fn cpuinfo_splits_into_processors() {
+        let blocks =
+            cpuinfo_blocks("processor\t: 0\nflags\t\t: fpu aes\n\nprocessor\t: 1\nmodel name\t: X: Y\n");
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0].get("flags"), Some(&"fpu aes"));
+        assert_eq!(blocks[1].get("model name"), Some(&"X: Y"));
     }
 }

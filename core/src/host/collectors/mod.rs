@@ -19,6 +19,7 @@ mod filefd;
 mod filesystem;
 mod hwmon;
 mod infiniband;
+mod interrupts;
 mod ipvs;
 mod loadavg;
 mod mdadm;
@@ -32,6 +33,7 @@ mod nvme;
 mod os;
 mod powersupplyclass;
 mod pressure;
+mod processes;
 mod rapl;
 mod schedstat;
 mod selinux;
@@ -68,6 +70,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     filesystem::SPEC,
     hwmon::SPEC,
     infiniband::SPEC,
+    interrupts::SPEC,
     ipvs::SPEC,
     loadavg::SPEC,
     mdadm::SPEC,
@@ -81,6 +84,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     os::SPEC,
     powersupplyclass::SPEC,
     pressure::SPEC,
+    processes::SPEC,
     rapl::SPEC,
     schedstat::SPEC,
     selinux::SPEC,

@@ -1,13 +1,18 @@
 //! stat: context switches, interrupts, forks, boot time and running/blocked processes from
 //! /proc/stat (`node_context_switches_total`, `node_intr_total`, `node_forks_total`,
-//! `node_boot_time_seconds`, `node_procs_running`, `node_procs_blocked`).
+//! `node_boot_time_seconds`, `node_procs_running`, `node_procs_blocked`), and with `stat_softirq`
+//! (`--collector.stat.softirq`) `node_softirqs_total{vector}` from the `softirq` line.
 
-use crate::host::emit::Emitter;
+use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::sync::Arc;
+
+/// The vectors of the `softirq` line after its total, in kernel order.
+const SOFTIRQ_VECTORS: [&str; 10] =
+    ["hi", "timer", "net_tx", "net_rx", "block", "block_iopoll", "tasklet", "sched", "hrtimer", "rcu"];
 
 /// The stat collector.
 pub(crate) struct Stat {
@@ -54,6 +59,20 @@ impl Collector for Stat {
                 "btime" => out.gauge("node_boot_time_seconds", "Node boot time, in unixtime.", vec![], value),
                 "procs_running" => {
                     out.gauge("node_procs_running", "Number of processes in runnable state.", vec![], value)
+                }
+                "softirq" if self.settings.stat_softirq => {
+                    // `value` is the total; the vectors follow it.
+                    for (vector, count) in SOFTIRQ_VECTORS.iter().zip(fields.by_ref()) {
+                        let count =
+                            parse_u64(count).ok_or_else(|| CollectError::parse(&path, "bad softirq"))?;
+                        out.counter(
+                            "node_softirqs_total",
+                            "Number of softirq calls.",
+                            labels(&[("vector", vector)]),
+                            count as f64,
+                        );
+                    }
+                    continue;
                 }
                 "procs_blocked" => out.gauge(
                     "node_procs_blocked",

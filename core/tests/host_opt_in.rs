@@ -1,0 +1,240 @@
+//! node_exporter 1.5's opt-in collectors and collector options, each against the real binary
+//! (Debian's `prometheus-node-exporter`) started with the same flags, on this host or on a fixture
+//! tree: the same families with the same type, help and label names; the same series and values
+//! where they cannot change between the two reads (the volatile ones are named per case).
+//!
+//! A case's flags are node_exporter's; ours are derived from them through the host option table
+//! (`--collector.<name>` enables a collector, `--collector.<option>[=value]` sets the option whose
+//! flag it is), so the table's flag names are tested too.
+
+mod common;
+
+use srekit::expfmt::parse_text;
+use srekit::host::{all_collectors, host_options, HostCollector, HostConfig, HostOption, HostOptionDefault};
+use srekit::metrics::MetricFamily;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// One comparison: node_exporter's flags (after `--collector.disable-defaults`), the tree to read
+/// (`None`: this host), and the families whose values, or whose series too, may differ between the
+/// two reads (prefixes of the family's base name: counters without `_total`).
+struct Case<'a> {
+    flags: &'a [&'a str],
+    tree: Option<PathBuf>,
+    volatile_values: &'a [&'a str],
+    volatile_series: &'a [&'a str],
+}
+
+impl<'a> Case<'a> {
+    fn host(flags: &'a [&'a str]) -> Case<'a> {
+        Case { flags, tree: None, volatile_values: &[], volatile_series: &[] }
+    }
+
+    fn tree(flags: &'a [&'a str], name: &str) -> Case<'a> {
+        let tree = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/host").join(name);
+        Case { tree: Some(tree.canonicalize().expect("fixture tree exists")), ..Case::host(flags) }
+    }
+
+    fn volatile(mut self, values: &'a [&'a str], series: &'a [&'a str]) -> Case<'a> {
+        self.volatile_values = values;
+        self.volatile_series = series;
+        self
+    }
+}
+
+/// Our configuration for node_exporter's `flags`, through the option table.
+fn config_from_flags(flags: &[&str], tree: Option<&Path>) -> HostConfig {
+    let mut config = match tree {
+        Some(tree) => HostConfig::with_roots(tree.join("proc"), tree.join("sys"), tree.join("root")),
+        None => HostConfig::default(),
+    };
+    config.disable_defaults();
+    for flag in flags {
+        let flag = flag.trim_start_matches("--");
+        let (name, value) = match flag.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (flag, None),
+        };
+        if let Some(collector) = name.strip_prefix("collector.").filter(|c| all_collectors().contains(c)) {
+            config.enable(collector).expect("a known collector");
+            continue;
+        }
+        let option =
+            host_options().iter().find(|o| o.flag == name).unwrap_or_else(|| panic!("no option {name}"));
+        let value = match (option.default, value) {
+            (HostOptionDefault::Text(_), Some(text)) => HostOption::Text(text),
+            (HostOptionDefault::Switch(_), None) => HostOption::Switch(true),
+            _ => panic!("{flag}: value does not fit the option's kind"),
+        };
+        config.set_option(option.name, value).expect("a valid option");
+    }
+    config
+}
+
+/// Host families of a scrape (no scrape, build or process families), by name.
+fn host_families(families: Vec<MetricFamily>) -> BTreeMap<String, MetricFamily> {
+    families
+        .into_iter()
+        .filter(|f| f.name.starts_with("node_") && !f.name.starts_with("node_scrape_"))
+        .filter(|f| f.name != "node_exporter_build_info" && !f.samples.is_empty())
+        .map(|f| (f.name.clone(), f))
+        .collect()
+}
+
+fn label_names(family: &MetricFamily) -> BTreeSet<String> {
+    family.samples.iter().flat_map(|s| s.labels.iter().map(|(k, _)| k.clone())).collect()
+}
+
+fn series(family: &MetricFamily) -> BTreeMap<Vec<(String, String)>, f64> {
+    family
+        .samples
+        .iter()
+        .map(|s| {
+            let mut labels = s.labels.clone();
+            labels.sort();
+            (labels, s.value)
+        })
+        .collect()
+}
+
+/// `node_scrape_collector_success` by collector.
+fn successes(families: &[MetricFamily]) -> BTreeMap<String, f64> {
+    families
+        .iter()
+        .filter(|f| f.name == "node_scrape_collector_success")
+        .flat_map(|f| f.samples.iter())
+        .filter_map(|s| s.label("collector").map(|c| (c.to_string(), s.value)))
+        .collect()
+}
+
+/// Runs both exporters for `case` and returns the differences (empty: parity), after checking that
+/// node_exporter produced something and that every collector worked in both.
+fn differences(case: &Case<'_>) -> Vec<String> {
+    let mut flags: Vec<String> = vec!["--collector.disable-defaults".into()];
+    if let Some(tree) = &case.tree {
+        for (flag, sub) in [("procfs", "proc"), ("sysfs", "sys"), ("rootfs", "root")] {
+            flags.push(format!("--path.{flag}={}", tree.join(sub).display()));
+        }
+    }
+    flags.extend(case.flags.iter().map(|f| f.to_string()));
+    let theirs =
+        parse_text(&common::node_exporter::scrape(&flags, &[])).expect("node_exporter output parses");
+    let ours =
+        HostCollector::new(config_from_flags(case.flags, case.tree.as_deref())).expect("valid").collect();
+    assert_eq!(successes(&ours), successes(&theirs), "collectors that worked, for {:?}", case.flags);
+    assert!(
+        successes(&theirs).values().all(|v| *v == 1.0),
+        "node_exporter failed a collector: {:?}",
+        case.flags
+    );
+    let (theirs, ours) = (host_families(theirs), host_families(ours));
+    assert!(!theirs.is_empty(), "node_exporter produced nothing for {:?}", case.flags);
+    let mut problems = Vec::new();
+    let names = |all: &BTreeMap<String, MetricFamily>| all.keys().cloned().collect::<BTreeSet<_>>();
+    if names(&theirs) != names(&ours) {
+        problems.push(format!("families {:?} (ours) vs {:?} (node_exporter)", names(&ours), names(&theirs)));
+    }
+    for (name, family) in &theirs {
+        let Some(mine) = ours.get(name) else { continue };
+        if (mine.kind, &mine.help) != (family.kind, &family.help) {
+            problems.push(format!(
+                "{name}: {:?} {:?} (ours) vs {:?} {:?}",
+                mine.kind, mine.help, family.kind, family.help
+            ));
+        }
+        if label_names(mine) != label_names(family) {
+            problems.push(format!(
+                "{name}: labels {:?} (ours) vs {:?}",
+                label_names(mine),
+                label_names(family)
+            ));
+        }
+        let matches = |list: &[&str]| list.iter().any(|v| name.starts_with(v));
+        if matches(case.volatile_series) {
+            continue;
+        }
+        let (expected, actual) = (series(family), series(mine));
+        if expected.keys().ne(actual.keys()) {
+            problems.push(format!("{name}: series {:?} (ours) vs {:?}", actual.keys(), expected.keys()));
+        } else if !matches(case.volatile_values) {
+            for (labels, value) in &expected {
+                if actual.get(labels) != Some(value) {
+                    problems.push(format!("{name}{labels:?}: {:?} (ours) vs {value}", actual.get(labels)));
+                }
+            }
+        }
+    }
+    problems
+}
+
+fn assert_parity(case: Case<'_>) {
+    let problems = differences(&case);
+    assert!(
+        problems.is_empty(),
+        "{:?}: {} differences:\n{}",
+        case.flags,
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn processes_on_this_host() {
+    // Processes come and go between the two reads: only the limits must agree exactly.
+    assert_parity(Case::host(&["--collector.processes"]).volatile(
+        &["node_processes_pids", "node_processes_threads"],
+        &["node_processes_state", "node_processes_threads_state"],
+    ));
+}
+
+#[test]
+fn interrupts_on_this_host() {
+    assert_parity(Case::host(&["--collector.interrupts"]).volatile(&["node_interrupts"], &[]));
+}
+
+#[test]
+fn stat_softirq_on_this_host() {
+    assert_parity(Case::host(&["--collector.stat", "--collector.stat.softirq"]).volatile(
+        &[
+            "node_softirqs",
+            "node_intr",
+            "node_context_switches",
+            "node_forks",
+            "node_procs_running",
+            "node_procs_blocked",
+        ],
+        &[],
+    ));
+}
+
+#[test]
+fn cpu_info_with_flag_and_bug_filters_on_this_host() {
+    assert_parity(
+        Case::host(&[
+            "--collector.cpu",
+            "--collector.cpu.info",
+            "--collector.cpu.info.flags-include=^(aes|avx.?|fpu)$",
+            "--collector.cpu.info.bugs-include=^(spectre_.*|mds)$",
+        ])
+        .volatile(&["node_cpu_seconds", "node_cpu_guest_seconds"], &[]),
+    );
+}
+
+/// The opt-in fixture tree: hand-written /proc files with the odd cases (a command with `)` and
+/// spaces, a thread in another state than its process, single-count interrupt rows).
+#[test]
+fn processes_interrupts_softirq_and_cpu_info_on_the_fixture_tree() {
+    assert_parity(Case::tree(
+        &[
+            "--collector.processes",
+            "--collector.interrupts",
+            "--collector.stat",
+            "--collector.stat.softirq",
+            "--collector.cpu",
+            "--collector.cpu.info",
+            "--collector.cpu.info.flags-include=^(aes|fpu)$",
+            "--collector.cpu.info.bugs-include=.",
+        ],
+        "optin",
+    ));
+}
