@@ -238,3 +238,18 @@ fn processes_interrupts_softirq_and_cpu_info_on_the_fixture_tree() {
         "optin",
     ));
 }
+
+#[test]
+fn tcpstat_on_this_host() {
+    // Connections open and close between the two reads (node_exporter's scrape is one itself).
+    assert_parity(Case::host(&["--collector.tcpstat"]).volatile(&[], &["node_tcp_connection_states"]));
+    // Our own listening socket and a connection to it are counted.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let _client = std::net::TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+    let ours =
+        HostCollector::new(config_from_flags(&["--collector.tcpstat"], None)).expect("valid").collect();
+    let states = ours.iter().find(|f| f.name == "node_tcp_connection_states").expect("tcpstat family");
+    let state = |name: &str| states.samples.iter().find(|s| s.label("state") == Some(name)).map(|s| s.value);
+    assert!(state("listen") >= Some(1.0) && state("established") >= Some(2.0), "{states:?}");
+    assert!(state("tx_queued_bytes") >= Some(128.0), "a listener's backlog limit counts as queued");
+}

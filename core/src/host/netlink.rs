@@ -2,11 +2,15 @@
 //! namespace with its flags, MTU, operstate, carrier counters and 64-bit statistics, in a few system
 //! calls instead of twenty sysfs file reads per interface. Used by netclass and netdev on the live host
 //! (roots `/proc` and `/sys`), as node_exporter 1.5 does; fixture trees go through sysfs and procfs.
+//! [`Dumper`] is the generic part (any netlink protocol and dump request), also used by tcpstat
+//! (sock_diag) and network_route (`RTM_GETROUTE`).
 
 use super::error::CollectError;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-const NETLINK_ROUTE: libc::c_int = 0;
+pub(crate) const NETLINK_ROUTE: libc::c_int = 0;
+/// `NETLINK_SOCK_DIAG` (`NETLINK_INET_DIAG`).
+pub(crate) const NETLINK_SOCK_DIAG: libc::c_int = 4;
 const RTM_NEWLINK: u16 = 16;
 const RTM_GETLINK: u16 = 18;
 const NLMSG_ERROR: u16 = 2;
@@ -67,24 +71,27 @@ pub(crate) struct Link {
 /// `rtnl_link_stats64` field count up to `rx_nohandler` (the last field netdev uses).
 pub(crate) const STATS_FIELDS: usize = 24;
 
-/// A route netlink socket kept open between collections, with its receive buffer.
-pub(crate) struct LinkDumper {
+/// A netlink socket of one protocol kept open between collections, with its receive buffer: sends
+/// a dump request and hands each answer message of the dump to a callback.
+pub(crate) struct Dumper {
+    protocol: libc::c_int,
     socket: Option<OwnedFd>,
     buf: Vec<u8>,
     seq: u32,
 }
 
-impl LinkDumper {
-    /// A dumper; the socket is opened on first use.
-    pub(crate) fn new() -> LinkDumper {
-        LinkDumper { socket: None, buf: vec![0; 64 * 1024], seq: 0 }
+impl Dumper {
+    /// A dumper for `protocol` (`NETLINK_ROUTE`, `NETLINK_SOCK_DIAG`); the socket is opened on first
+    /// use.
+    pub(crate) fn new(protocol: libc::c_int) -> Dumper {
+        Dumper { protocol, socket: None, buf: vec![0; 64 * 1024], seq: 0 }
     }
 
     fn socket(&mut self) -> Result<&OwnedFd, CollectError> {
         if self.socket.is_none() {
             // SAFETY: plain socket(2) call; the result is checked before use.
             let fd =
-                unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, NETLINK_ROUTE) };
+                unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, self.protocol) };
             if fd < 0 {
                 return Err(syscall_error("socket(AF_NETLINK)"));
             }
@@ -94,31 +101,42 @@ impl LinkDumper {
         self.socket.as_ref().ok_or(CollectError::WorkerGone)
     }
 
-    /// Dumps every link of the current network namespace.
-    pub(crate) fn dump(&mut self) -> Result<Vec<Link>, CollectError> {
-        let result = self.dump_once();
+    /// Sends a `kind` dump request with `body` and calls `each(message type, message body)` for every
+    /// message of the answer until the dump is done.
+    pub(crate) fn dump(
+        &mut self,
+        kind: u16,
+        body: &[u8],
+        each: &mut dyn FnMut(u16, &[u8]),
+    ) -> Result<(), CollectError> {
+        let result = self.dump_once(kind, body, each);
         if result.is_err() {
             self.socket = None; // a fresh socket next time, whatever state this one is in
         }
         result
     }
 
-    fn dump_once(&mut self) -> Result<Vec<Link>, CollectError> {
+    fn dump_once(
+        &mut self,
+        kind: u16,
+        body: &[u8],
+        each: &mut dyn FnMut(u16, &[u8]),
+    ) -> Result<(), CollectError> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
-        let mut request = [0u8; NLMSG_HEADER + IFINFOMSG];
-        request[0..4].copy_from_slice(&((NLMSG_HEADER + IFINFOMSG) as u32).to_ne_bytes());
-        request[4..6].copy_from_slice(&RTM_GETLINK.to_ne_bytes());
+        let mut request = vec![0u8; NLMSG_HEADER + body.len()];
+        let length = request.len() as u32;
+        request[0..4].copy_from_slice(&length.to_ne_bytes());
+        request[4..6].copy_from_slice(&kind.to_ne_bytes());
         request[6..8].copy_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
         request[8..12].copy_from_slice(&seq.to_ne_bytes());
-        request[NLMSG_HEADER] = libc::AF_UNSPEC as u8;
+        request[NLMSG_HEADER..].copy_from_slice(body);
         let fd = self.socket()?.as_raw_fd();
         // SAFETY: request is a valid buffer of the given length; fd is an open netlink socket.
         let sent = unsafe { libc::send(fd, request.as_ptr().cast(), request.len(), 0) };
         if sent < 0 {
-            return Err(syscall_error("send(RTM_GETLINK)"));
+            return Err(syscall_error("send(netlink)"));
         }
-        let mut links = Vec::new();
         loop {
             // SAFETY: buf is valid for writes of its length.
             let received = unsafe { libc::recv(fd, self.buf.as_mut_ptr().cast(), self.buf.len(), 0) };
@@ -136,10 +154,35 @@ impl LinkDumper {
                     source: std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
                 });
             }
-            if parse_messages(&self.buf[..received.min(self.buf.len())], seq, &mut links)? {
-                return Ok(links);
+            if parse_messages(&self.buf[..received.min(self.buf.len())], seq, each)? {
+                return Ok(());
             }
         }
+    }
+}
+
+/// A route netlink socket kept open between collections that dumps the links.
+pub(crate) struct LinkDumper {
+    dumper: Dumper,
+}
+
+impl LinkDumper {
+    /// A dumper; the socket is opened on first use.
+    pub(crate) fn new() -> LinkDumper {
+        LinkDumper { dumper: Dumper::new(NETLINK_ROUTE) }
+    }
+
+    /// Dumps every link of the current network namespace.
+    pub(crate) fn dump(&mut self) -> Result<Vec<Link>, CollectError> {
+        let mut links = Vec::new();
+        let mut body = [0u8; IFINFOMSG];
+        body[0] = libc::AF_UNSPEC as u8;
+        self.dumper.dump(RTM_GETLINK, &body, &mut |kind, message| {
+            if kind == RTM_NEWLINK {
+                links.extend(parse_link(message));
+            }
+        })?;
+        Ok(links)
     }
 }
 
@@ -155,8 +198,8 @@ fn u32_at(data: &[u8], at: usize) -> Option<u32> {
     data.get(at..at + 4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// Parses one datagram of netlink messages into `links`; true when the dump is complete.
-fn parse_messages(mut data: &[u8], seq: u32, links: &mut Vec<Link>) -> Result<bool, CollectError> {
+/// Hands each message of one datagram of the dump `seq` to `each`; true when the dump is complete.
+fn parse_messages(mut data: &[u8], seq: u32, each: &mut dyn FnMut(u16, &[u8])) -> Result<bool, CollectError> {
     let malformed = || CollectError::Syscall {
         call: "recv(netlink)",
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed netlink message"),
@@ -175,16 +218,11 @@ fn parse_messages(mut data: &[u8], seq: u32, links: &mut Vec<Link>) -> Result<bo
                 NLMSG_ERROR => {
                     let code = u32_at(body, 0).map(|c| c as i32).unwrap_or(-libc::EIO);
                     return Err(CollectError::Syscall {
-                        call: "RTM_GETLINK",
+                        call: "netlink dump",
                         source: std::io::Error::from_raw_os_error(-code),
                     });
                 }
-                RTM_NEWLINK => {
-                    if let Some(link) = parse_link(body) {
-                        links.push(link);
-                    }
-                }
-                _ => {}
+                _ => each(kind, body),
             }
         }
         let aligned = (length + 3) & !3;
@@ -266,9 +304,9 @@ mod tests {
         let lo = links.iter().find(|l| l.name == "lo").expect("every namespace has lo");
         assert_eq!(lo.address, "00:00:00:00:00:00");
         assert!(lo.stats.len() >= STATS_FIELDS);
-        let mut out = Vec::new();
+        let mut seen = 0;
         for junk in [&[0u8; 3][..], &[255; 40], &[16, 0, 0, 0, 16, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9, 9]] {
-            let _ = parse_messages(junk, 1, &mut out);
+            let _ = parse_messages(junk, 1, &mut |_, _| seen += 1);
             let _ = parse_link(junk);
         }
     }

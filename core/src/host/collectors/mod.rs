@@ -42,6 +42,7 @@ mod softnet;
 mod stat;
 mod systemd;
 mod tapestats;
+mod tcpstat;
 mod textfile;
 mod thermal_zone;
 mod time;
@@ -93,6 +94,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     stat::SPEC,
     systemd::SPEC,
     tapestats::SPEC,
+    tcpstat::SPEC,
     textfile::SPEC,
     thermal_zone::SPEC,
     time::SPEC,
