@@ -253,3 +253,27 @@ fn tcpstat_on_this_host() {
     assert!(state("listen") >= Some(1.0) && state("established") >= Some(2.0), "{states:?}");
     assert!(state("tx_queued_bytes") >= Some(128.0), "a listener's backlog limit counts as queued");
 }
+
+#[test]
+fn ksmd_and_buddyinfo_on_this_host() {
+    assert_parity(
+        Case::host(&["--collector.ksmd", "--collector.buddyinfo"]).volatile(&["node_buddyinfo"], &[]),
+    );
+}
+
+#[test]
+fn zoneinfo_and_meminfo_numa_on_this_host() {
+    // Page counts move between the two reads; the zones, nodes and fields must agree.
+    assert_parity(
+        Case::host(&["--collector.zoneinfo", "--collector.meminfo_numa"])
+            .volatile(&["node_zoneinfo", "node_memory_numa"], &[]),
+    );
+}
+
+#[test]
+fn ksmd_buddyinfo_zoneinfo_and_meminfo_numa_on_the_fixture_tree() {
+    assert_parity(Case::tree(
+        &["--collector.ksmd", "--collector.buddyinfo", "--collector.zoneinfo", "--collector.meminfo_numa"],
+        "optin",
+    ));
+}

@@ -7,6 +7,7 @@ mod arp;
 mod bcache;
 mod bonding;
 mod btrfs;
+mod buddyinfo;
 mod conntrack;
 mod cpu;
 mod cpufreq;
@@ -21,9 +22,11 @@ mod hwmon;
 mod infiniband;
 mod interrupts;
 mod ipvs;
+mod ksmd;
 mod loadavg;
 mod mdadm;
 mod meminfo;
+mod meminfo_numa;
 mod netclass;
 mod netdev;
 mod netstat;
@@ -52,6 +55,7 @@ mod uname;
 mod vmstat;
 mod xfs;
 mod zfs;
+mod zoneinfo;
 
 /// Every collector srekit has, sorted by name.
 pub(crate) static ALL: &[CollectorSpec] = &[
@@ -59,6 +63,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     bcache::SPEC,
     bonding::SPEC,
     btrfs::SPEC,
+    buddyinfo::SPEC,
     conntrack::SPEC,
     cpu::SPEC,
     cpufreq::SPEC,
@@ -73,9 +78,11 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     infiniband::SPEC,
     interrupts::SPEC,
     ipvs::SPEC,
+    ksmd::SPEC,
     loadavg::SPEC,
     mdadm::SPEC,
     meminfo::SPEC,
+    meminfo_numa::SPEC,
     netclass::SPEC,
     netdev::SPEC,
     netstat::SPEC,
@@ -104,6 +111,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     vmstat::SPEC,
     xfs::SPEC,
     zfs::SPEC,
+    zoneinfo::SPEC,
 ];
 
 #[cfg(test)]
