@@ -301,6 +301,18 @@ export interface HostOptions {
   systemdBusAddress?: string
   /** Read netdev and netclass from rtnetlink when the roots are `/proc` and `/sys` (on by default). */
   netlink?: boolean
+  /** Export `node_softirqs_total{vector}` from the stat collector (`--collector.stat.softirq`). */
+  statSoftirq?: boolean
+  /** Export `node_cpu_info` from /proc/cpuinfo (`--collector.cpu.info`). */
+  cpuInfo?: boolean
+  /** Regex of CPU flags to export as `node_cpu_flag_info` (`--collector.cpu.info.flags-include`). */
+  cpuInfoFlagsInclude?: string
+  /** Regex of CPU bugs to export as `node_cpu_bug_info` (`--collector.cpu.info.bugs-include`). */
+  cpuInfoBugsInclude?: string
+  /** Numeric sysctls, separated by spaces: `name` or `name:key1,key2` (`--collector.sysctl.include`). */
+  sysctlInclude?: string
+  /** String sysctls to export as `node_sysctl_info`, separated by spaces (`--collector.sysctl.include-info`). */
+  sysctlIncludeInfo?: string
 }
 
 /**

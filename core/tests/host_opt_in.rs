@@ -42,13 +42,15 @@ impl<'a> Case<'a> {
     }
 }
 
-/// Our configuration for node_exporter's `flags`, through the option table.
+/// Our configuration for node_exporter's `flags`, through the option table (a text flag given
+/// several times, like `--collector.sysctl.include`, has its values joined by spaces).
 fn config_from_flags(flags: &[&str], tree: Option<&Path>) -> HostConfig {
     let mut config = match tree {
         Some(tree) => HostConfig::with_roots(tree.join("proc"), tree.join("sys"), tree.join("root")),
         None => HostConfig::default(),
     };
     config.disable_defaults();
+    let mut texts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for flag in flags {
         let flag = flag.trim_start_matches("--");
         let (name, value) = match flag.split_once('=') {
@@ -61,12 +63,16 @@ fn config_from_flags(flags: &[&str], tree: Option<&Path>) -> HostConfig {
         }
         let option =
             host_options().iter().find(|o| o.flag == name).unwrap_or_else(|| panic!("no option {name}"));
-        let value = match (option.default, value) {
-            (HostOptionDefault::Text(_), Some(text)) => HostOption::Text(text),
-            (HostOptionDefault::Switch(_), None) => HostOption::Switch(true),
+        match (option.default, value) {
+            (HostOptionDefault::Text(_), Some(text)) => texts.entry(option.name).or_default().push(text),
+            (HostOptionDefault::Switch(_), None) => {
+                config.set_option(option.name, HostOption::Switch(true)).expect("a valid option")
+            }
             _ => panic!("{flag}: value does not fit the option's kind"),
-        };
-        config.set_option(option.name, value).expect("a valid option");
+        }
+    }
+    for (name, values) in texts {
+        config.set_option(name, HostOption::Text(&values.join(" "))).expect("a valid option");
     }
     config
 }
@@ -276,4 +282,20 @@ fn ksmd_buddyinfo_zoneinfo_and_meminfo_numa_on_the_fixture_tree() {
         &["--collector.ksmd", "--collector.buddyinfo", "--collector.zoneinfo", "--collector.meminfo_numa"],
         "optin",
     ));
+}
+
+#[test]
+fn sysctl_on_this_host() {
+    assert_parity(
+        Case::host(&[
+            "--collector.sysctl",
+            "--collector.sysctl.include=vm.swappiness",
+            "--collector.sysctl.include=kernel.threads-max",
+            "--collector.sysctl.include=fs.file-nr:allocated,unused,max",
+            "--collector.sysctl.include=net.ipv4.ip_local_port_range",
+            "--collector.sysctl.include-info=kernel.core_pattern",
+            "--collector.sysctl.include-info=net.ipv4.tcp_rmem",
+        ])
+        .volatile(&["node_sysctl_fs_file_nr"], &[]),
+    );
 }

@@ -202,6 +202,12 @@ class _HostOptions(TypedDict, total=False):
     systemd_unit_exclude: Optional[str]
     systemd_bus_address: Optional[str]
     netlink: Optional[bool]
+    stat_softirq: Optional[bool]
+    cpu_info: Optional[bool]
+    cpu_info_flags_include: Optional[str]
+    cpu_info_bugs_include: Optional[str]
+    sysctl_include: Optional[str]
+    sysctl_include_info: Optional[str]
 
 @final
 class Host:

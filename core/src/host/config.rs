@@ -101,6 +101,13 @@ pub struct HostConfig {
     pub cpu_info_flags_include: Option<String>,
     /// CPU bugs to export as `node_cpu_bug_info` (`--collector.cpu.info.bugs-include`).
     pub cpu_info_bugs_include: Option<String>,
+    /// Numeric sysctls to export (`--collector.sysctl.include`): entries separated by whitespace, each
+    /// `name` (e.g. `vm.swappiness`) or `name:key1,key2` for one metric per value of a multi-value
+    /// sysctl. node_exporter takes the flag once per entry; here the entries share one string.
+    pub sysctl_include: Option<String>,
+    /// String sysctls to export as `node_sysctl_info` (`--collector.sysctl.include-info`), entries
+    /// separated by whitespace.
+    pub sysctl_include_info: Option<String>,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -138,6 +145,8 @@ impl HostConfig {
             cpu_info: false,
             cpu_info_flags_include: None,
             cpu_info_bugs_include: None,
+            sysctl_include: None,
+            sysctl_include_info: None,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -269,6 +278,8 @@ impl HostConfig {
             cpu_info: self.cpu_info,
             cpu_info_flags_include: compile("cpu_info_flags_include", &self.cpu_info_flags_include)?,
             cpu_info_bugs_include: compile("cpu_info_bugs_include", &self.cpu_info_bugs_include)?,
+            sysctl_include: self.sysctl_include.clone(),
+            sysctl_include_info: self.sysctl_include_info.clone(),
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
         })
     }

@@ -323,6 +323,20 @@ static OPTIONS: &[HostOptionSpec] = &[
         help: "Regexp of /proc/cpuinfo bugs to export as node_cpu_bug_info (needs --collector.cpu.info).",
         slot: |c| Slot::Text(&mut c.cpu_info_bugs_include),
     },
+    HostOptionSpec {
+        name: "sysctl_include",
+        flag: "collector.sysctl.include",
+        default: HostOptionDefault::Text(None),
+        help: "Numeric sysctls to export, separated by spaces: `name` or `name:key1,key2` (one metric per value).",
+        slot: |c| Slot::Text(&mut c.sysctl_include),
+    },
+    HostOptionSpec {
+        name: "sysctl_include_info",
+        flag: "collector.sysctl.include-info",
+        default: HostOptionDefault::Text(None),
+        help: "String sysctls to export as node_sysctl_info, separated by spaces.",
+        slot: |c| Slot::Text(&mut c.sysctl_include_info),
+    },
 ];
 
 /// The node_exporter collector options [`HostConfig::set_option`] takes, with their flags, kinds,

@@ -37,6 +37,8 @@ pub(crate) struct Settings {
     pub(crate) cpu_info: bool,
     pub(crate) cpu_info_flags_include: Option<Regex>,
     pub(crate) cpu_info_bugs_include: Option<Regex>,
+    pub(crate) sysctl_include: Option<String>,
+    pub(crate) sysctl_include_info: Option<String>,
 }
 
 impl Settings {

@@ -43,6 +43,7 @@ mod selinux;
 mod sockstat;
 mod softnet;
 mod stat;
+mod sysctl;
 mod systemd;
 mod tapestats;
 mod tcpstat;
@@ -99,6 +100,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     sockstat::SPEC,
     softnet::SPEC,
     stat::SPEC,
+    sysctl::SPEC,
     systemd::SPEC,
     tapestats::SPEC,
     tcpstat::SPEC,
