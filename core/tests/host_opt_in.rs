@@ -299,3 +299,26 @@ fn sysctl_on_this_host() {
         .volatile(&["node_sysctl_fs_file_nr"], &[]),
     );
 }
+
+#[test]
+fn network_route_on_this_host() {
+    assert_parity(Case::host(&["--collector.network_route"]));
+}
+
+#[test]
+fn lnstat_slabinfo_and_cgroups_on_this_host() {
+    assert_parity(
+        Case::host(&["--collector.lnstat", "--collector.slabinfo", "--collector.cgroups"]).volatile(
+            &["node_lnstat", "node_slabinfo_active_objects", "node_slabinfo_objects", "node_cgroups_cgroups"],
+            &[],
+        ),
+    );
+}
+
+#[test]
+fn lnstat_slabinfo_and_cgroups_on_the_fixture_tree() {
+    assert_parity(Case::tree(
+        &["--collector.lnstat", "--collector.slabinfo", "--collector.cgroups"],
+        "optin",
+    ));
+}

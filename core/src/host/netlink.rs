@@ -190,11 +190,26 @@ fn syscall_error(call: &'static str) -> CollectError {
     CollectError::Syscall { call, source: std::io::Error::last_os_error() }
 }
 
-fn u16_at(data: &[u8], at: usize) -> Option<u16> {
+/// The `(type, value)` attributes (`struct rtattr`/`nlattr`) packed in `data`, up to the first
+/// malformed one.
+pub(crate) fn attributes(mut data: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        let length = u16_at(data, 0)? as usize;
+        let kind = u16_at(data, 2)? & 0x3fff;
+        if length < 4 || length > data.len() {
+            return None;
+        }
+        let value = &data[4..length];
+        data = data.get((length + 3) & !3..).unwrap_or(&[]);
+        Some((kind, value))
+    })
+}
+
+pub(crate) fn u16_at(data: &[u8], at: usize) -> Option<u16> {
     data.get(at..at + 2).map(|b| u16::from_ne_bytes([b[0], b[1]]))
 }
 
-fn u32_at(data: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn u32_at(data: &[u8], at: usize) -> Option<u32> {
     data.get(at..at + 4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
 }
 

@@ -8,6 +8,7 @@ mod bcache;
 mod bonding;
 mod btrfs;
 mod buddyinfo;
+mod cgroups;
 mod conntrack;
 mod cpu;
 mod cpufreq;
@@ -23,6 +24,7 @@ mod infiniband;
 mod interrupts;
 mod ipvs;
 mod ksmd;
+mod lnstat;
 mod loadavg;
 mod mdadm;
 mod meminfo;
@@ -30,6 +32,7 @@ mod meminfo_numa;
 mod netclass;
 mod netdev;
 mod netstat;
+mod network_route;
 mod nfs;
 mod nfsd;
 mod nvme;
@@ -40,6 +43,7 @@ mod processes;
 mod rapl;
 mod schedstat;
 mod selinux;
+mod slabinfo;
 mod sockstat;
 mod softnet;
 mod stat;
@@ -65,6 +69,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     bonding::SPEC,
     btrfs::SPEC,
     buddyinfo::SPEC,
+    cgroups::SPEC,
     conntrack::SPEC,
     cpu::SPEC,
     cpufreq::SPEC,
@@ -80,6 +85,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     interrupts::SPEC,
     ipvs::SPEC,
     ksmd::SPEC,
+    lnstat::SPEC,
     loadavg::SPEC,
     mdadm::SPEC,
     meminfo::SPEC,
@@ -87,6 +93,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     netclass::SPEC,
     netdev::SPEC,
     netstat::SPEC,
+    network_route::SPEC,
     nfs::SPEC,
     nfsd::SPEC,
     nvme::SPEC,
@@ -97,6 +104,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     rapl::SPEC,
     schedstat::SPEC,
     selinux::SPEC,
+    slabinfo::SPEC,
     sockstat::SPEC,
     softnet::SPEC,
     stat::SPEC,
