@@ -322,3 +322,8 @@ fn lnstat_slabinfo_and_cgroups_on_the_fixture_tree() {
         "optin",
     ));
 }
+
+#[test]
+fn drbd_on_the_fixture_tree() {
+    assert_parity(Case::tree(&["--collector.drbd"], "optin"));
+}

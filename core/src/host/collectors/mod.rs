@@ -14,6 +14,7 @@ mod cpu;
 mod cpufreq;
 mod diskstats;
 mod dmi;
+mod drbd;
 mod edac;
 mod entropy;
 mod fibrechannel;
@@ -75,6 +76,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     cpufreq::SPEC,
     diskstats::SPEC,
     dmi::SPEC,
+    drbd::SPEC,
     edac::SPEC,
     entropy::SPEC,
     fibrechannel::SPEC,
