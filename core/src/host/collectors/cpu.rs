@@ -5,7 +5,8 @@
 //! have a /proc/stat line, so a hot-unplugged CPU simply has no series. With `cpu_info`
 //! (`--collector.cpu.info`): `node_cpu_info` per CPU from /proc/cpuinfo, and the first CPU's flags and
 //! bugs selected by `cpu_info_flags_include` / `cpu_info_bugs_include` as `node_cpu_flag_info{flag}`
-//! and `node_cpu_bug_info{bug}`.
+//! and `node_cpu_bug_info{bug}`. `node_cpu_isolated{cpu} 1` for each CPU of the kernel's isolated list
+//! (/sys/devices/system/cpu/isolated), as node_exporter 1.5 does.
 
 use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
@@ -74,6 +75,33 @@ impl Cpu {
                 "Number of times this CPU package has been throttled.",
                 labels(&[("package", &package)]),
                 count,
+            );
+        }
+    }
+}
+
+/// The CPUs of a kernel CPU list (`0-3,8,10-11`); `None` if it is not one.
+fn cpu_list(text: &str) -> Option<Vec<u32>> {
+    let mut cpus = Vec::new();
+    for part in text.trim().split(',').filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((first, last)) => cpus.extend(first.parse::<u32>().ok()?..=last.parse::<u32>().ok()?),
+            None => cpus.push(part.parse().ok()?),
+        }
+    }
+    Some(cpus)
+}
+
+impl Cpu {
+    /// `node_cpu_isolated{cpu} 1` for each isolated CPU, if the kernel has the isolated list.
+    fn isolated(&self, out: &mut Emitter) {
+        let Ok(text) = read_trimmed(&self.settings.sys("devices/system/cpu/isolated")) else { return };
+        for cpu in cpu_list(&text).unwrap_or_default() {
+            out.gauge(
+                "node_cpu_isolated",
+                "Whether each core is isolated, information from /sys/devices/system/cpu/isolated.",
+                labels(&[("cpu", &cpu.to_string())]),
+                1.0,
             );
         }
     }
@@ -189,6 +217,7 @@ impl Collector for Cpu {
         if cpus == 0 {
             return Err(CollectError::parse(&path, "no per-CPU lines"));
         }
+        self.isolated(out);
         self.throttles(out);
         if self.settings.cpu_info {
             self.info(out)?;
@@ -208,5 +237,12 @@ mod tests {
         assert_eq!(blocks.len(), 2);
         assert_eq!(blocks[0].get("flags"), Some(&"fpu aes"));
         assert_eq!(blocks[1].get("model name"), Some(&"X: Y"));
+    }
+
+    #[test]
+    fn cpu_lists_expand_ranges() {
+        assert_eq!(super::cpu_list("0-2,5\n"), Some(vec![0, 1, 2, 5]));
+        assert_eq!(super::cpu_list(""), Some(vec![]));
+        assert_eq!(super::cpu_list("x"), None);
     }
 }

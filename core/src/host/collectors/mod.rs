@@ -11,6 +11,7 @@ mod buddyinfo;
 mod cgroups;
 mod conntrack;
 mod cpu;
+mod cpu_vulnerabilities;
 mod cpufreq;
 mod diskstats;
 mod dmi;
@@ -24,6 +25,7 @@ mod hwmon;
 mod infiniband;
 mod interrupts;
 mod ipvs;
+mod kernel_hung;
 mod ksmd;
 mod lnstat;
 mod loadavg;
@@ -59,6 +61,7 @@ mod timex;
 mod udp_queues;
 mod uname;
 mod vmstat;
+mod watchdog;
 mod xfs;
 mod zfs;
 mod zoneinfo;
@@ -73,6 +76,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     cgroups::SPEC,
     conntrack::SPEC,
     cpu::SPEC,
+    cpu_vulnerabilities::SPEC,
     cpufreq::SPEC,
     diskstats::SPEC,
     dmi::SPEC,
@@ -86,6 +90,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     infiniband::SPEC,
     interrupts::SPEC,
     ipvs::SPEC,
+    kernel_hung::SPEC,
     ksmd::SPEC,
     lnstat::SPEC,
     loadavg::SPEC,
@@ -121,6 +126,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     udp_queues::SPEC,
     uname::SPEC,
     vmstat::SPEC,
+    watchdog::SPEC,
     xfs::SPEC,
     zfs::SPEC,
     zoneinfo::SPEC,

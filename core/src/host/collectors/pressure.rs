@@ -1,5 +1,7 @@
 //! pressure: pressure stall information (PSI) totals from /proc/pressure/{cpu,io,memory} as
-//! `node_pressure_*_seconds_total`. A kernel without PSI makes the collector fail (success 0).
+//! `node_pressure_*_seconds_total`, and from /proc/pressure/irq where the kernel has it (6.1+ with
+//! CONFIG_IRQ_TIME_ACCOUNTING) `node_pressure_irq_stalled_seconds_total`, as newer node_exporter
+//! releases do. A kernel without PSI makes the collector fail (success 0).
 
 use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
@@ -42,6 +44,12 @@ const SERIES: [(&str, &str, &str, &str); 5] = [
     ),
 ];
 
+/// Microseconds to seconds as node_exporter computes it (`/ 1000.0 / 1000.0`, which rounds
+/// differently from one division by a million: 148064319 µs is 148.06431899999998 s there).
+fn microseconds_to_seconds(total: f64) -> f64 {
+    total / 1000.0 / 1000.0
+}
+
 /// The pressure collector.
 pub(crate) struct Pressure {
     settings: Arc<Settings>,
@@ -79,8 +87,18 @@ impl Collector for Pressure {
                     continue;
                 }
                 let total = total_of(text, kind).ok_or_else(|| CollectError::parse(&path, "no total="))?;
-                out.counter(name, help, vec![], total / 1_000_000.0);
+                out.counter(name, help, vec![], microseconds_to_seconds(total));
             }
+        }
+        let path = self.settings.proc("pressure/irq");
+        if let Ok(text) = self.reader.read_str(&path) {
+            let total = total_of(text, "full").ok_or_else(|| CollectError::parse(&path, "no total="))?;
+            out.counter(
+                "node_pressure_irq_stalled_seconds_total",
+                "Total time in seconds no process could make progress due to IRQ congestion",
+                vec![],
+                microseconds_to_seconds(total),
+            );
         }
         Ok(())
     }

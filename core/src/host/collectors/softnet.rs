@@ -1,5 +1,7 @@
 //! softnet: per-CPU packet processing counters from /proc/net/softnet_stat (hex columns):
-//! `node_softnet_processed_total`, `_dropped_total`, `_times_squeezed_total` by `cpu` (line index).
+//! `node_softnet_processed_total`, `_dropped_total`, `_times_squeezed_total` by `cpu` (line index),
+//! and where the kernel writes those columns (2.6.36+ / 3.11+) the newer node_exporter releases'
+//! `node_softnet_received_rps_total` and `node_softnet_flow_limit_count_total`.
 
 use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
@@ -54,9 +56,25 @@ impl Collector for Softnet {
             out.counter(
                 "node_softnet_times_squeezed_total",
                 "Number of times processing packets ran out of quota",
-                cpu,
+                cpu.clone(),
                 values[2] as f64,
             );
+            if let Some(received_rps) = values.get(9) {
+                out.counter(
+                    "node_softnet_received_rps_total",
+                    "Number of times cpu woken up received_rps",
+                    cpu.clone(),
+                    *received_rps as f64,
+                );
+            }
+            if let Some(flow_limit) = values.get(10) {
+                out.counter(
+                    "node_softnet_flow_limit_count_total",
+                    "Number of times flow limit has been reached",
+                    cpu,
+                    *flow_limit as f64,
+                );
+            }
         }
         Ok(())
     }
