@@ -398,3 +398,10 @@ fn newer_collectors_and_metrics_on_the_fixture_tree() {
     let successes = successes(&ours);
     assert!(successes.values().all(|v| *v == 1.0), "{successes:?}");
 }
+
+/// NFS v4.2 over TCP (stats 1.1) and v3 over UDP (stats 1.0), with counters beyond 2^53, next to
+/// mounts without statistics; /proc/self links to the fixture's process 1.
+#[test]
+fn mountstats_on_the_fixture_tree() {
+    assert_parity(Case::tree(&["--collector.mountstats"], "optin"));
+}

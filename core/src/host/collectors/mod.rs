@@ -32,6 +32,7 @@ mod loadavg;
 mod mdadm;
 mod meminfo;
 mod meminfo_numa;
+mod mountstats;
 mod netclass;
 mod netdev;
 mod netstat;
@@ -97,6 +98,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     mdadm::SPEC,
     meminfo::SPEC,
     meminfo_numa::SPEC,
+    mountstats::SPEC,
     netclass::SPEC,
     netdev::SPEC,
     netstat::SPEC,
