@@ -6,7 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use srekit::expfmt::{encode, Format};
-use srekit::host::{HostCollector, HostConfig};
+use srekit::host::{HostCollector, HostConfig, HostOption};
 use std::hint::black_box;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -90,5 +90,80 @@ fn host_collection(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, host_collection);
+/// A collector, whether it reads the fixture tree, and the options it is benchmarked with.
+type OptInCase = (&'static str, bool, &'static [(&'static str, HostOption<'static>)]);
+
+/// One collection by each opt-in collector alone (its cost as the README reports it): on this host
+/// where it has data, on the opt-in fixture tree (tests/fixtures/host/optin) where it does not.
+fn opt_in_collectors(c: &mut Criterion) {
+    let tree = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/host/optin");
+    let cases: [OptInCase; 24] = [
+        ("processes", false, &[]),
+        ("interrupts", false, &[]),
+        ("tcpstat", false, &[]),
+        ("stat", false, &[("stat_softirq", HostOption::Switch(true))]),
+        ("ksmd", false, &[]),
+        ("buddyinfo", false, &[]),
+        ("zoneinfo", false, &[]),
+        ("meminfo_numa", false, &[]),
+        (
+            "sysctl",
+            false,
+            &[("sysctl_include", HostOption::Text("vm.swappiness fs.file-nr:allocated,unused,max"))],
+        ),
+        ("network_route", false, &[]),
+        ("lnstat", false, &[]),
+        ("slabinfo", false, &[]),
+        ("cgroups", false, &[]),
+        ("drbd", true, &[]),
+        ("mountstats", true, &[]),
+        (
+            "cpu",
+            false,
+            &[
+                ("cpu_info", HostOption::Switch(true)),
+                ("cpu_info_flags_include", HostOption::Text("^(aes|avx2)$")),
+            ],
+        ),
+        ("cpu_vulnerabilities", false, &[]),
+        ("kernel_hung", false, &[]),
+        ("watchdog", true, &[]),
+        ("pressure", true, &[]),
+        ("softnet", false, &[]),
+        ("cpu", false, &[]),
+        ("stat", false, &[]),
+        ("processes", true, &[]),
+    ];
+    let mut group = c.benchmark_group("host_opt_in");
+    group.sample_size(20).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+    for (name, on_tree, options) in cases {
+        let mut config = if on_tree {
+            HostConfig::with_roots(tree.join("proc"), tree.join("sys"), tree.join("root"))
+        } else {
+            HostConfig::default()
+        };
+        config.disable_defaults();
+        if let Err(error) = config.enable(name) {
+            panic!("{name} is a collector: {error}");
+        }
+        let mut id = name.to_string();
+        for (option, value) in options {
+            if let Err(error) = config.set_option(option, *value) {
+                panic!("{option}: {error}");
+            }
+            id = format!("{id}+{option}");
+        }
+        if on_tree {
+            id.push_str("@fixture");
+        }
+        let collector = match HostCollector::new(config) {
+            Ok(collector) => collector,
+            Err(error) => panic!("{name}: {error}"),
+        };
+        group.bench_function(id, |b| b.iter(|| black_box(collector.collect())));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, host_collection, opt_in_collectors);
 criterion_main!(benches);
