@@ -149,6 +149,18 @@ impl HostOptionSpec {
         }
     }
 
+    /// Whether node_exporter takes the flag several times (`--collector.sysctl.include=a
+    /// --collector.sysctl.include=b`): a front end joins the values with a space, which is how the
+    /// option holds several entries.
+    ///
+    /// ```
+    /// let option = srekit::host::host_options().iter().find(|o| o.name == "sysctl_include").unwrap();
+    /// assert!(option.repeatable());
+    /// ```
+    pub fn repeatable(&self) -> bool {
+        matches!(self.name, "sysctl_include" | "sysctl_include_info")
+    }
+
     /// Sets the option to its default in `config`.
     fn reset(&self, config: &mut HostConfig) {
         match ((self.slot)(config), self.default) {
