@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::Series;
+use common::{label_names, successes, Series};
 use srekit::expfmt::parse_text;
 use srekit::host::{HostCollector, HostConfig};
 use srekit::metrics::{MetricFamily, MetricType};
@@ -24,20 +24,8 @@ const NOT_HOST_NAMES: [&str; 1] = ["node_exporter_build_info"];
 /// does not implement belong here (see the report in the host issue).
 const KNOWN_GAPS: [(&str, &str); 0] = [];
 
-fn label_names(family: &MetricFamily) -> BTreeSet<String> {
-    family.samples.iter().flat_map(|s| s.labels.iter().map(|(k, _)| k.clone())).collect()
-}
-
 fn label_sets(family: &MetricFamily) -> BTreeSet<Vec<(String, String)>> {
-    family
-        .samples
-        .iter()
-        .map(|s| {
-            let mut labels = s.labels.clone();
-            labels.sort();
-            labels
-        })
-        .collect()
+    common::family_series(family).into_keys().collect()
 }
 
 fn by_name(families: &[MetricFamily]) -> std::collections::HashMap<(String, MetricType), &MetricFamily> {
@@ -148,17 +136,9 @@ fn ours_matches_node_exporter_on_this_host() {
         }
     }
     // Every collector we share that works in node_exporter here works in ours.
-    let success = |families: &[MetricFamily]| -> BTreeMap<String, f64> {
-        families
-            .iter()
-            .filter(|f| f.name == "node_scrape_collector_success")
-            .flat_map(|f| f.samples.iter())
-            .filter_map(|s| s.label("collector").map(|c| (c.to_string(), s.value)))
-            .collect()
-    };
     // (Ours may succeed where node_exporter fails: e.g. its cpufreq needs every sysfs file.)
-    let ours_success = success(&ours);
-    for (collector, value) in success(&theirs) {
+    let ours_success = successes(&ours);
+    for (collector, value) in successes(&theirs) {
         if let Some(mine) = ours_success.get(&collector) {
             assert!(
                 value == 0.0 || *mine == 1.0,
@@ -247,15 +227,7 @@ fn fixture_tree_matches_node_exporter_on_the_same_tree() {
                 (labels, s.value)
             })
             .collect();
-        let actual: BTreeMap<Vec<(String, String)>, f64> = mine
-            .samples
-            .iter()
-            .map(|s| {
-                let mut labels = s.labels.clone();
-                labels.sort();
-                (labels, s.value)
-            })
-            .collect();
+        let actual = common::family_series(mine);
         if expected.keys().ne(actual.keys()) {
             problems.push(format!(
                 "{name}: series {:?} (ours) vs {:?} (node_exporter)",

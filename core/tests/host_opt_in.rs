@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::{family_series as series, label_names, successes};
 use srekit::expfmt::parse_text;
 use srekit::host::{all_collectors, host_options, HostCollector, HostConfig, HostOption, HostOptionDefault};
 use srekit::metrics::MetricFamily;
@@ -86,32 +87,6 @@ fn host_families(families: Vec<MetricFamily>) -> BTreeMap<String, MetricFamily> 
         .filter(|f| f.name.starts_with("node_") && !f.name.starts_with("node_scrape_"))
         .filter(|f| f.name != "node_exporter_build_info" && !f.samples.is_empty())
         .map(|f| (f.name.clone(), f))
-        .collect()
-}
-
-fn label_names(family: &MetricFamily) -> BTreeSet<String> {
-    family.samples.iter().flat_map(|s| s.labels.iter().map(|(k, _)| k.clone())).collect()
-}
-
-fn series(family: &MetricFamily) -> BTreeMap<Vec<(String, String)>, f64> {
-    family
-        .samples
-        .iter()
-        .map(|s| {
-            let mut labels = s.labels.clone();
-            labels.sort();
-            (labels, s.value)
-        })
-        .collect()
-}
-
-/// `node_scrape_collector_success` by collector.
-fn successes(families: &[MetricFamily]) -> BTreeMap<String, f64> {
-    families
-        .iter()
-        .filter(|f| f.name == "node_scrape_collector_success")
-        .flat_map(|f| f.samples.iter())
-        .filter_map(|s| s.label("collector").map(|c| (c.to_string(), s.value)))
         .collect()
 }
 

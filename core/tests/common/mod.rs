@@ -103,3 +103,31 @@ pub fn series(families: &[MetricFamily], keep: impl Fn(&MetricFamily) -> bool) -
         })
         .collect()
 }
+
+/// The label names used by any sample of `family`.
+pub fn label_names(family: &MetricFamily) -> std::collections::BTreeSet<String> {
+    family.samples.iter().flat_map(|s| s.labels.iter().map(|(k, _)| k.clone())).collect()
+}
+
+/// The samples of one family by sorted labels, with their values.
+pub fn family_series(family: &MetricFamily) -> std::collections::BTreeMap<Vec<(String, String)>, f64> {
+    family
+        .samples
+        .iter()
+        .map(|s| {
+            let mut labels = s.labels.clone();
+            labels.sort();
+            (labels, s.value)
+        })
+        .collect()
+}
+
+/// `node_scrape_collector_success` by collector.
+pub fn successes(families: &[MetricFamily]) -> std::collections::BTreeMap<String, f64> {
+    families
+        .iter()
+        .filter(|f| f.name == "node_scrape_collector_success")
+        .flat_map(|f| f.samples.iter())
+        .filter_map(|s| s.label("collector").map(|c| (c.to_string(), s.value)))
+        .collect()
+}
