@@ -509,6 +509,10 @@ export interface LogRuleConfig {
   exemplar?: string
   /** Series cap per rule (10,000): records for new label sets beyond it are dropped and counted. */
   max_series?: number
+  /** Longest label value in bytes (1024): a record with a longer one is skipped and counted (`reason="label_too_long"`). */
+  max_label_value_length?: number
+  /** Budget in bytes for the label values of the rule's live series (8 MiB): new label sets beyond it are dropped and counted (`reason="max_series_bytes"`). */
+  max_series_bytes?: number
 }
 
 /**

@@ -299,7 +299,7 @@ class Parser:
 
 # ---- log -> metrics rules ----
 
-_Outcome = Literal["updated", "not_matched", "skipped_value", "dropped_series"]
+_Outcome = Literal["updated", "not_matched", "skipped_value", "dropped_series", "skipped_label_too_long"]
 
 @final
 class Rules:
