@@ -301,6 +301,10 @@ export interface HostOptions {
   systemdBusAddress?: string
   /** Read netdev and netclass from rtnetlink when the roots are `/proc` and `/sys` (on by default). */
   netlink?: boolean
+  /** Largest `.prom` file the textfile collector reads, in bytes (64 MiB); a larger one is skipped with `node_textfile_scrape_error 1`. */
+  textfileMaxFileBytes?: number
+  /** Most bytes of `.prom` files read per collection (256 MiB); files beyond it are skipped with `node_textfile_scrape_error 1`. */
+  textfileMaxTotalBytes?: number
 }
 
 /**
@@ -341,9 +345,9 @@ export interface HostOptionInfo {
   name: string
   /** node_exporter's flag without dashes (`collector.netdev.device-exclude`). */
   flag: string
-  type: 'string' | 'boolean'
+  type: 'string' | 'boolean' | 'number'
   /** The default (`null`: no filter). */
-  default: string | boolean | null
+  default: string | boolean | number | null
   help: string
 }
 /** The node_exporter collector options `HostOptions` takes (the core's table). */

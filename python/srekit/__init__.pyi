@@ -202,6 +202,8 @@ class _HostOptions(TypedDict, total=False):
     systemd_unit_exclude: Optional[str]
     systemd_bus_address: Optional[str]
     netlink: Optional[bool]
+    textfile_max_file_bytes: Optional[int]
+    textfile_max_total_bytes: Optional[int]
 
 @final
 class Host:

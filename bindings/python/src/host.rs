@@ -42,9 +42,11 @@ fn host_config(
             config.set_option(&name, HostOption::Switch(on.is_true()))
         } else if let Ok(text) = value.extract::<String>() {
             config.set_option(&name, HostOption::Text(&text))
+        } else if let Ok(bytes) = value.extract::<u64>() {
+            config.set_option(&name, HostOption::Bytes(bytes))
         } else {
             return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                "host option {name:?} takes a str or a bool, not {}",
+                "host option {name:?} takes a str, a bool or an int (bytes), not {}",
                 value.get_type().name()?
             )));
         };
@@ -206,7 +208,7 @@ fn default_collectors() -> Vec<&'static str> {
 }
 
 /// The node_exporter collector options the keyword arguments take, from the core's table: a list
-/// of `{"name", "flag", "type" ("str" or "bool"), "default", "help"}` dicts.
+/// of `{"name", "flag", "type" ("str", "bool" or "int"), "default", "help"}` dicts.
 #[pyfunction]
 fn host_options(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
@@ -221,6 +223,10 @@ fn host_options(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
             }
             HostOptionDefault::Switch(default) => {
                 entry.set_item("type", "bool")?;
+                entry.set_item("default", default)?;
+            }
+            HostOptionDefault::Bytes(default) => {
+                entry.set_item("type", "int")?;
                 entry.set_item("default", default)?;
             }
         }

@@ -92,6 +92,12 @@ pub struct HostConfig {
     /// node_exporter 1.5 does by default. Only used when `procfs` is `/proc` and `sysfs` is `/sys`:
     /// netlink answers for the current network namespace, not for a mounted tree.
     pub netlink: bool,
+    /// Largest `.prom` file the textfile collector reads (`--collector.textfile.max-file-bytes`,
+    /// default 64 MiB); a larger one is skipped and sets `node_textfile_scrape_error` to 1.
+    pub textfile_max_file_bytes: u64,
+    /// Most bytes of `.prom` files read in one collection (`--collector.textfile.max-total-bytes`,
+    /// default 256 MiB); the files beyond it are skipped and set `node_textfile_scrape_error` to 1.
+    pub textfile_max_total_bytes: u64,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -125,6 +131,8 @@ impl HostConfig {
             systemd_unit_exclude: None,
             systemd_bus_address: None,
             netlink: false,
+            textfile_max_file_bytes: 0,
+            textfile_max_total_bytes: 0,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -212,12 +220,22 @@ impl HostConfig {
         if self.collector_timeout.is_zero() {
             return Err(HostError::ZeroTimeout);
         }
+        for (option, bytes) in [
+            ("textfile_max_file_bytes", self.textfile_max_file_bytes),
+            ("textfile_max_total_bytes", self.textfile_max_total_bytes),
+        ] {
+            if bytes == 0 {
+                return Err(HostError::ZeroBytes { option });
+            }
+        }
         Ok(Settings {
             procfs: self.procfs.clone(),
             sysfs: self.sysfs.clone(),
             rootfs: self.rootfs.clone(),
             udev_data: self.udev_data.clone(),
             textfile_directory: self.textfile_directory.clone(),
+            textfile_max_file_bytes: self.textfile_max_file_bytes,
+            textfile_max_total_bytes: self.textfile_max_total_bytes,
             collector_timeout: self.collector_timeout,
             diskstats_device_exclude: device_filter(
                 "diskstats_device_exclude",
@@ -253,6 +271,8 @@ impl HostConfig {
             systemd_unit_exclude: compile("systemd_unit_exclude", &anchored(&self.systemd_unit_exclude))?,
             systemd_bus_address: self.systemd_bus_address.clone(),
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
+            reserved_names: Default::default(),
+            textfile_report: Default::default(),
         })
     }
 }

@@ -42,6 +42,12 @@ pub enum HostError {
     /// `collector_timeout` is zero.
     #[error("collector_timeout must be greater than zero")]
     ZeroTimeout,
+    /// A size limit (e.g. `textfile_max_file_bytes`) is zero.
+    #[error("{option} must be at least 1 byte")]
+    ZeroBytes {
+        /// The option's name.
+        option: &'static str,
+    },
     /// A worker thread for a collector could not be started.
     #[error("cannot start the worker thread of collector {collector:?}: {message}")]
     Spawn {
@@ -116,9 +122,10 @@ impl HostError {
         match self {
             HostError::UnknownCollector(_) => codes::HOST_UNKNOWN_COLLECTOR,
             HostError::UnknownOption(_) => codes::HOST_UNKNOWN_OPTION,
-            HostError::InvalidRegex { .. } | HostError::OptionType { .. } | HostError::ZeroTimeout => {
-                codes::HOST_INVALID_OPTION
-            }
+            HostError::InvalidRegex { .. }
+            | HostError::OptionType { .. }
+            | HostError::ZeroTimeout
+            | HostError::ZeroBytes { .. } => codes::HOST_INVALID_OPTION,
             HostError::Spawn { .. } => codes::HOST_IO,
         }
     }

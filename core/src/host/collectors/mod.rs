@@ -40,7 +40,7 @@ mod softnet;
 mod stat;
 mod systemd;
 mod tapestats;
-mod textfile;
+pub(crate) mod textfile;
 mod thermal_zone;
 mod time;
 mod timex;
