@@ -5,6 +5,7 @@ mod basic_auth;
 mod cli;
 mod config;
 mod flag_values;
+mod host_log;
 mod parse_cmd;
 mod scrape;
 mod server;
