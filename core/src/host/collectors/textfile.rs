@@ -212,3 +212,30 @@ pub(crate) fn drop_forged(
     }
     warnings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_longer_than_its_metadata_says_is_cut_at_the_cap_and_skipped() {
+        // procfs files report length 0 yet hold more, as a file growing while read does.
+        let mut budget = 1 << 20;
+        let err = read_file(Path::new("/proc/self/status"), 10, &mut budget).unwrap_err();
+        assert_eq!(err, "grew past the 10-byte limit while read");
+        assert_eq!(budget, 1 << 20, "nothing is taken from the budget for a skipped file");
+    }
+
+    #[test]
+    fn what_a_file_reads_is_taken_from_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.prom");
+        std::fs::write(&path, "app_a 1\n").unwrap();
+        let mut budget = 20;
+        let (families, mtime) = read_file(&path, 100, &mut budget).unwrap();
+        assert_eq!((families.len(), budget), (1, 12));
+        assert!(mtime.is_some());
+        let err = read_file(&path, 100, &mut 7).unwrap_err();
+        assert!(err.contains("per-scrape limit (7 bytes)"), "{err}");
+    }
+}
