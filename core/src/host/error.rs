@@ -30,13 +30,13 @@ pub enum HostError {
     /// [`HostConfig::set_option`](crate::host::HostConfig::set_option) got a name it does not know.
     #[error("unknown host option {0:?} (known: {known})", known = crate::host::host_option_names().join(", "))]
     UnknownOption(String),
-    /// [`HostConfig::set_option`](crate::host::HostConfig::set_option) got a switch for a pattern
-    /// option, or a pattern for a switch.
+    /// [`HostConfig::set_option`](crate::host::HostConfig::set_option) got a value of the wrong kind
+    /// (a switch for a pattern option, a pattern for a switch, anything but bytes for a size).
     #[error("host option {option:?} takes {expected}")]
     OptionType {
         /// The option's name.
         option: &'static str,
-        /// What it takes: `"a string"` or `"a boolean"`.
+        /// What it takes: `"a string"`, `"a boolean"` or `"a number of bytes"`.
         expected: &'static str,
     },
     /// `collector_timeout` is zero.

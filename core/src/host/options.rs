@@ -366,10 +366,11 @@ impl Default for HostConfig {
 }
 
 impl HostConfig {
-    /// Sets a filter or switch by its field name, for bindings that take options by name:
+    /// Sets a filter, switch or size by its field name, for bindings that take options by name:
     /// `Text` for the regex options (and `systemd_bus_address`), `Switch` for
-    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label` and `netlink` (see
-    /// [`host_options`]). The pattern is checked when the collector is built
+    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label` and `netlink`, `Bytes` for
+    /// `textfile_max_file_bytes` and `textfile_max_total_bytes` (see [`host_options`]). The pattern
+    /// (and a size's being at least 1) is checked when the collector is built
     /// ([`HostCollector::new`](crate::host::HostCollector::new)).
     ///
     /// ```
