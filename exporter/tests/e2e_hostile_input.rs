@@ -31,28 +31,33 @@ fn memory_mb(pid: u32, field: &str) -> f64 {
 
 const BOUND_MB: f64 = 64.0;
 
-fn config(root: &std::path::Path) -> String {
-    format!(
+/// The exporter over `root`: logs/ (the two rules below) and textfile/ (with `files` written first),
+/// host collectors loadavg and textfile only.
+fn start(root: &std::path::Path, files: &[(&str, &str)]) -> (Process, u16) {
+    std::fs::create_dir_all(root.join("logs")).unwrap();
+    std::fs::create_dir_all(root.join("textfile")).unwrap();
+    for (name, text) in files {
+        std::fs::write(root.join("textfile").join(name), text).unwrap();
+    }
+    let config = format!(
         "[[inputs]]\nname = \"app\"\npaths = [\"{logs}/*.log\"]\nformat = \"logfmt\"\nread_from_head = true\n\n[[metrics]]\nname = \"app_by_blob_total\"\nhelp = \"By blob.\"\nkind = \"counter\"\nlabels = [\"blob\"]\n\n[[metrics]]\nname = \"app_lines_total\"\nhelp = \"Lines.\"\nkind = \"counter\"\n",
         logs = root.join("logs").display()
-    )
+    );
+    std::fs::write(root.join("srekit.toml"), config).unwrap();
+    start_exporter(&[
+        &format!("--config.file={}", root.join("srekit.toml").display()),
+        &format!("--collector.textfile.directory={}", root.join("textfile").display()),
+        "--collector.disable-defaults",
+        "--collector.loadavg",
+        "--collector.textfile",
+    ])
 }
 
 #[test]
 fn a_label_flood_and_a_136_mb_textfile_keep_memory_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::create_dir_all(root.join("logs")).unwrap();
-    std::fs::create_dir_all(root.join("textfile")).unwrap();
-    std::fs::write(root.join("textfile/ok.prom"), "app_textfile_ok 1\n").unwrap();
-    std::fs::write(root.join("srekit.toml"), config(root)).unwrap();
-    let (exporter, port) = start_exporter(&[
-        &format!("--config.file={}", root.join("srekit.toml").display()),
-        &format!("--collector.textfile.directory={}", root.join("textfile").display()),
-        "--collector.disable-defaults",
-        "--collector.loadavg",
-        "--collector.textfile",
-    ]);
+    let (exporter, port) = start(root, &[("ok.prom", "app_textfile_ok 1\n")]);
     let pid = exporter.child.id();
     for _ in 0..5 {
         assert_eq!(sample(port, "node_textfile_scrape_error"), Some(0.0));
@@ -109,22 +114,9 @@ fn a_label_flood_and_a_136_mb_textfile_keep_memory_bounded() {
 fn textfile_families_cannot_forge_the_exporters_host_or_rule_names() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::create_dir_all(root.join("logs")).unwrap();
-    std::fs::create_dir_all(root.join("textfile")).unwrap();
-    std::fs::write(root.join("srekit.toml"), config(root)).unwrap();
-    std::fs::write(
-        root.join("textfile/forged.prom"),
-        "srekit_exporter_build_info{version=\"evil\"} 1\nnode_load1 999\napp_lines_total 5\nsrekit_exporter_http_requests_total{handler=\"x\",code=\"200\"} 1\napp_fine 2\n",
-    )
-    .unwrap();
-    std::fs::write(root.join("textfile/utf8.prom"), "{\"http.server.duration\"} 1\n").unwrap();
-    let (_exporter, port) = start_exporter(&[
-        &format!("--config.file={}", root.join("srekit.toml").display()),
-        &format!("--collector.textfile.directory={}", root.join("textfile").display()),
-        "--collector.disable-defaults",
-        "--collector.loadavg",
-        "--collector.textfile",
-    ]);
+    let forged = "srekit_exporter_build_info{version=\"evil\"} 1\nnode_load1 999\napp_lines_total 5\nsrekit_exporter_http_requests_total{handler=\"x\",code=\"200\"} 1\napp_fine 2\n";
+    let utf8 = "{\"http.server.duration\"} 1\n";
+    let (_exporter, port) = start(root, &[("forged.prom", forged), ("utf8.prom", utf8)]);
     let body = http_get(port, "/metrics", &[]).unwrap().body;
     let text = String::from_utf8(body.clone()).unwrap();
     for family in
