@@ -313,6 +313,10 @@ export interface HostOptions {
   sysctlInclude?: string
   /** String sysctls to export as `node_sysctl_info`, separated by spaces (`--collector.sysctl.include-info`). */
   sysctlIncludeInfo?: string
+  /** Largest `.prom` file the textfile collector reads, in bytes (64 MiB); a larger one is skipped with `node_textfile_scrape_error 1`. */
+  textfileMaxFileBytes?: number
+  /** Most bytes of `.prom` files read per collection (256 MiB); files beyond it are skipped with `node_textfile_scrape_error 1`. */
+  textfileMaxTotalBytes?: number
 }
 
 /**
@@ -353,9 +357,9 @@ export interface HostOptionInfo {
   name: string
   /** node_exporter's flag without dashes (`collector.netdev.device-exclude`). */
   flag: string
-  type: 'string' | 'boolean'
+  type: 'string' | 'boolean' | 'number'
   /** The default (`null`: no filter). */
-  default: string | boolean | null
+  default: string | boolean | number | null
   help: string
 }
 /** The node_exporter collector options `HostOptions` takes (the core's table). */
@@ -521,6 +525,10 @@ export interface LogRuleConfig {
   exemplar?: string
   /** Series cap per rule (10,000): records for new label sets beyond it are dropped and counted. */
   max_series?: number
+  /** Longest label value in bytes (1024): a record with a longer one is skipped and counted (`reason="label_too_long"`). */
+  max_label_value_length?: number
+  /** Budget in bytes for the label values of the rule's live series (8 MiB): new label sets beyond it are dropped and counted (`reason="max_series_bytes"`). */
+  max_series_bytes?: number
 }
 
 /**

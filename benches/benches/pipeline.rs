@@ -64,6 +64,8 @@ fn counter(name: &str, labels: &[&str]) -> RuleConfig {
         buckets: None,
         exemplar: None,
         max_series: None,
+        max_label_value_length: None,
+        max_series_bytes: None,
     }
 }
 

@@ -51,7 +51,7 @@ TOML
     "$(sample $port 'srekit_log_lines_total{input="app"}')" \
     "$(sample $port 'srekit_log_lines_skipped_total{input="app",reason="too_long"}')" \
     "$(sample $port 'srekit_log_parse_errors_total{input="app"}')" \
-    "$(sample $port 'srekit_log_series_dropped_total{metric="app_events_by_id_total"}')"
+    "$(sample $port 'srekit_log_series_dropped_total{metric="app_events_by_id_total",reason="max_series"}')"
   kill $pid; wait $pid 2>/dev/null || true
 }
 

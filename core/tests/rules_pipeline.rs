@@ -87,7 +87,10 @@ fn lines_become_metrics_with_built_in_counters() {
     assert_eq!(value(&text, "srekit_log_parse_errors_total{input=\"api\"}"), Some(1.0));
     assert_eq!(value(&text, "srekit_log_lines_skipped_total{input=\"api\",reason=\"too_long\"}"), Some(1.0));
     assert_eq!(
-        value(&text, "srekit_log_records_skipped_total{metric=\"api_request_duration_seconds\"}"),
+        value(
+            &text,
+            "srekit_log_records_skipped_total{metric=\"api_request_duration_seconds\",reason=\"value\"}"
+        ),
         Some(1.0),
         "ms=fast (the over-long and the unparsable lines never reach the rules)"
     );

@@ -134,6 +134,14 @@ pub fn command() -> Command {
                         .help(format!("Turn --{} off.", option.flag)),
                 )
             }
+            HostOptionDefault::Bytes(default) => cmd.arg(
+                clap::Arg::new(option.flag)
+                    .long(option.flag)
+                    .value_name("BYTES")
+                    .value_parser(clap::value_parser!(u64).range(1..))
+                    .global(true)
+                    .help(format!("{} [default: {default}]", option.help)),
+            ),
         };
     }
     for name in all_collectors() {
@@ -186,6 +194,11 @@ pub fn host_config(flags: &HostFlags, matches: &ArgMatches) -> Result<HostConfig
                     config.set_option(option.name, HostOption::Switch(true))?;
                 } else if matches.get_flag(&format!("no-{}", option.flag)) {
                     config.set_option(option.name, HostOption::Switch(false))?;
+                }
+            }
+            HostOptionDefault::Bytes(_) => {
+                if let Some(bytes) = matches.get_one::<u64>(option.flag) {
+                    config.set_option(option.name, HostOption::Bytes(*bytes))?;
                 }
             }
         }
@@ -265,6 +278,9 @@ mod tests {
                     (vec![format!("--no-{}", option.flag)], "false".to_string())
                 }
                 HostOptionDefault::Switch(false) => (vec![format!("--{}", option.flag)], "true".to_string()),
+                HostOptionDefault::Bytes(_) => {
+                    (vec![format!("--{}=12345", option.flag)], "12345".to_string())
+                }
             };
             let matches = command()
                 .try_get_matches_from(std::iter::once("x".to_string()).chain(args))

@@ -53,13 +53,45 @@ impl ExporterConfig {
         }
     }
 
-    /// Checks everything the pipeline would check at start, without touching log files or state.
+    /// Checks everything the pipeline would check at start, without touching log files or state,
+    /// and that no rule takes a name of the host metrics (`node_*`) or the exporter's own (`srekit_*`).
     pub fn validate(&self, path: &Path) -> Result<(), String> {
         Pipeline::validate(&self.pipeline()).map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(rule) = self.metrics.iter().find(|rule| reserved_name(&rule.name)) {
+            return Err(format!(
+                "{}: [[metrics]] rule {:?}: names starting with node_ (host metrics) or srekit_ (the exporter's own) are reserved; choose another",
+                path.display(),
+                rule.name
+            ));
+        }
         if let Some(web) = &self.web.config_file {
             crate::web_config::WebConfig::load(web)
                 .map_err(|e| format!("{}: [web] config_file: {e}", path.display()))?;
         }
         Ok(())
+    }
+}
+
+/// Whether a rule's metric name is in the host's (`node_`) or the exporter's (`srekit_`) namespace.
+fn reserved_name(name: &str) -> bool {
+    name.starts_with("node_") || name.starts_with("srekit_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_named_like_host_or_exporter_metrics_are_refused() {
+        for name in ["node_load1", "node_textfile_scrape_error", "srekit_exporter_build_info"] {
+            let config: ExporterConfig =
+                toml::from_str(&format!("[[metrics]]\nname = \"{name}\"\nkind = \"counter\"\n"))
+                    .expect("toml");
+            let err = config.validate(Path::new("c.toml")).unwrap_err();
+            assert!(err.contains(name) && err.contains("reserved"), "{err}");
+        }
+        let fine: ExporterConfig =
+            toml::from_str("[[metrics]]\nname = \"app_nodes_total\"\nkind = \"counter\"\n").expect("toml");
+        assert_eq!(fine.validate(Path::new("c.toml")), Ok(()));
     }
 }

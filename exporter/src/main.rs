@@ -5,6 +5,7 @@ mod basic_auth;
 mod cli;
 mod config;
 mod flag_values;
+mod host_log;
 mod parse_cmd;
 mod scrape;
 mod server;
@@ -175,8 +176,13 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
             Ok(web) => web,
             Err(err) => return fail(2, format!("--web.config.file: {err}")),
         },
-        None => web_config::WebConfig { tls: None, auth: None },
+        None => web_config::WebConfig { tls: None, auth: None, cert_validity: None },
     };
+    if let Some(validity) = &web.cert_validity {
+        if let Err(err) = validity.register(scraper.registry()) {
+            return fail(1, err);
+        }
+    }
     let served = runtime.block_on(async {
         let listener = match server::bind(&cli.web.listen_address).await {
             Ok(listener) => listener,

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Once};
 use std::time::Instant;
 
 use flate2::write::GzEncoder;
@@ -11,7 +11,9 @@ use flate2::Compression;
 use srekit::expfmt::{self, Format};
 use srekit::host::HostCollector;
 use srekit::logs::pipeline::{PipelineError, PipelineMetrics};
-use srekit::metrics::{CounterVec, Histogram, Registry};
+use srekit::metrics::{CounterVec, Histogram, MetricFamily, MetricType, Registry, Suffix};
+
+use crate::host_log::HostLogState;
 
 /// The exporter's own metrics.
 pub struct SelfMetrics {
@@ -96,6 +98,8 @@ pub struct Scraper {
     registry: Registry,
     pub self_metrics: SelfMetrics,
     last_size: AtomicUsize,
+    host_log: Mutex<HostLogState>,
+    reserved: Once,
 }
 
 impl Scraper {
@@ -106,6 +110,8 @@ impl Scraper {
             registry,
             self_metrics,
             last_size: AtomicUsize::new(64 * 1024),
+            host_log: Mutex::new(HostLogState::default()),
+            reserved: Once::new(),
         }
     }
 
@@ -125,8 +131,14 @@ impl Scraper {
         let started = Instant::now();
         let mut body = Vec::with_capacity(self.last_size.load(Ordering::Relaxed) + 4096);
         if let Some(host) = &self.host {
-            let families = host.collect();
-            expfmt::encode_body(&families, format, &mut body);
+            // Every family is registered before the first scrape; from then on no textfile may
+            // forge one of the exporter's own or log-derived names.
+            self.reserved.call_once(|| host.reserve_names(self.own_names()));
+            let report = host.collect_report();
+            if let Ok(mut state) = self.host_log.lock() {
+                state.log(&report);
+            }
+            expfmt::encode_body(&report.families, format, &mut body);
         }
         if let Some(logs) = &self.logs {
             logs.encode_body(format, &mut body);
@@ -136,6 +148,24 @@ impl Scraper {
         self.last_size.store(body.len(), Ordering::Relaxed);
         self.self_metrics.scrape_duration.observe(started.elapsed().as_secs_f64());
         body
+    }
+}
+
+impl Scraper {
+    /// The names the exporter writes besides host metrics (a counter also under its `_total` name).
+    fn own_names(&self) -> Vec<String> {
+        let mut families = self.registry.gather();
+        if let Some(logs) = &self.logs {
+            families.extend(logs.gather());
+        }
+        families.iter().flat_map(names_of).collect()
+    }
+}
+
+fn names_of(family: &MetricFamily) -> Vec<String> {
+    match family.kind {
+        MetricType::Counter => vec![family.name.clone(), family.sample_name(Suffix::Total)],
+        _ => vec![family.name.clone()],
     }
 }
 

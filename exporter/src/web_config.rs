@@ -1,6 +1,8 @@
 //! `--web.config.file`: TLS and basic auth configured like Prometheus' exporter web config (YAML with
 //! `tls_server_config.cert_file` / `key_file` and `basic_auth_users` holding bcrypt hashes). Relative
 //! file paths are resolved against the config file's directory, as the exporter toolkit does.
+//! The server certificate's validity is read (x509-parser): an expired or not-yet-valid certificate is
+//! warned about at startup, and its end is exported as `srekit_exporter_tls_cert_not_after_seconds`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -56,6 +58,56 @@ struct TlsServerConfig {
 pub struct WebConfig {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     pub auth: Option<BasicAuth>,
+    /// The server certificate's validity, when TLS is configured.
+    pub cert_validity: Option<CertValidity>,
+}
+
+/// When the server (leaf) certificate is valid, in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CertValidity {
+    pub not_before: i64,
+    pub not_after: i64,
+}
+
+impl CertValidity {
+    /// Reads the validity of a DER certificate.
+    fn of(cert: &CertificateDer<'_>) -> Result<CertValidity, String> {
+        let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref())
+            .map_err(|e| format!("cannot parse the certificate: {e}"))?;
+        let validity = parsed.validity();
+        Ok(CertValidity {
+            not_before: validity.not_before.timestamp(),
+            not_after: validity.not_after.timestamp(),
+        })
+    }
+
+    /// A warning when the certificate is not valid at `now` (Unix seconds).
+    pub fn problem(&self, now: i64) -> Option<String> {
+        if now > self.not_after {
+            Some(format!("expired {} s ago (not after {})", now - self.not_after, self.not_after))
+        } else if now < self.not_before {
+            Some(format!(
+                "not valid for another {} s (not before {})",
+                self.not_before - now,
+                self.not_before
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Registers `srekit_exporter_tls_cert_not_after_seconds` in `registry`.
+    pub fn register(&self, registry: &srekit::metrics::Registry) -> Result<(), srekit::MetricError> {
+        registry
+            .gauge(
+                "srekit_exporter_tls_cert_not_after_seconds",
+                "When the TLS server certificate expires (Unix seconds).",
+                &[],
+            )?
+            .labels(&[])?
+            .set(self.not_after as f64);
+        Ok(())
+    }
 }
 
 impl WebConfig {
@@ -69,9 +121,13 @@ impl WebConfig {
                 .map_err(|e| WebConfigError::Parse(path.to_path_buf(), e.to_string()))?
         };
         let base = path.parent().unwrap_or(Path::new("."));
-        let tls = match file.tls_server_config {
-            Some(tls) => Some(tls_acceptor(&base.join(&tls.cert_file), &base.join(&tls.key_file))?),
-            None => None,
+        let (tls, cert_validity) = match file.tls_server_config {
+            Some(tls) => {
+                let (acceptor, validity) =
+                    tls_acceptor(&base.join(&tls.cert_file), &base.join(&tls.key_file))?;
+                (Some(acceptor), Some(validity))
+            }
+            None => (None, None),
         };
         let auth = if file.basic_auth_users.is_empty() {
             None
@@ -84,17 +140,28 @@ impl WebConfig {
             let users = file.basic_auth_users;
             Some(BasicAuth::new(users).map_err(|e| WebConfigError::BadHash(format!("(dummy hash: {e})")))?)
         };
-        Ok(WebConfig { tls, auth })
+        Ok(WebConfig { tls, auth, cert_validity })
     }
 }
 
-fn tls_acceptor(cert_file: &Path, key_file: &Path) -> Result<tokio_rustls::TlsAcceptor, WebConfigError> {
+fn tls_acceptor(
+    cert_file: &Path,
+    key_file: &Path,
+) -> Result<(tokio_rustls::TlsAcceptor, CertValidity), WebConfigError> {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(cert_file).and_then(|iter| iter.collect()).map_err(|e| {
             WebConfigError::Tls(cert_file.to_path_buf(), format!("cannot read certificates: {e}"))
         })?;
     if certs.is_empty() {
         return Err(WebConfigError::Tls(cert_file.to_path_buf(), "no certificate found".into()));
+    }
+    let validity =
+        CertValidity::of(&certs[0]).map_err(|e| WebConfigError::Tls(cert_file.to_path_buf(), e))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    if let Some(problem) = validity.problem(now) {
+        log::warn!("TLS certificate {}: {problem}; clients will refuse it", cert_file.display());
     }
     let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| {
         WebConfigError::Tls(key_file.to_path_buf(), format!("cannot read the private key: {e}"))
@@ -104,7 +171,7 @@ fn tls_acceptor(cert_file: &Path, key_file: &Path) -> Result<tokio_rustls::TlsAc
         .with_safe_default_protocol_versions()
         .and_then(|builder| builder.with_no_client_auth().with_single_cert(certs, key))
         .map_err(|e| WebConfigError::Tls(cert_file.to_path_buf(), e.to_string()))?;
-    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+    Ok((tokio_rustls::TlsAcceptor::from(Arc::new(config)), validity))
 }
 
 #[cfg(test)]
@@ -125,5 +192,30 @@ mod tests {
             .expect("write");
         let err = WebConfig::load(&path).err().expect("missing cert").to_string();
         assert!(err.contains("missing.crt"), "{err}");
+    }
+
+    #[test]
+    fn an_expired_certificate_loads_with_its_validity_and_a_problem() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = params.self_signed(&key).expect("cert");
+        std::fs::write(dir.path().join("old.crt"), cert.pem()).expect("write");
+        std::fs::write(dir.path().join("old.key"), key.serialize_pem()).expect("write");
+        let path = dir.path().join("web.yml");
+        std::fs::write(&path, "tls_server_config:\n  cert_file: old.crt\n  key_file: old.key\n")
+            .expect("write");
+        let web = WebConfig::load(&path).expect("an expired certificate still loads");
+        let validity = web.cert_validity.expect("validity");
+        assert_eq!(validity, CertValidity { not_before: 946_684_800, not_after: 978_307_200 });
+        assert!(validity.problem(2_000_000_000).expect("expired").starts_with("expired"));
+        assert!(validity.problem(900_000_000).expect("not yet").starts_with("not valid for another"));
+        assert_eq!(validity.problem(960_000_000), None);
+        let registry = srekit::metrics::Registry::new();
+        validity.register(&registry).expect("gauge");
+        let text = registry.encode_to_string(srekit::expfmt::Format::Text);
+        assert!(text.contains("srekit_exporter_tls_cert_not_after_seconds 978307200\n"), "{text}");
     }
 }

@@ -132,7 +132,7 @@ fn prometheus_sees_exact_counts_from_three_log_formats() {
     exact("c_requests_total{code=\"404\"}", 2.0);
     exact("c_requests_total{code=\"200\"}", 1.0);
     exact("c_bytes_total", 150.0);
-    exact("srekit_log_records_skipped_total{metric=\"c_bytes_total\"}", 1.0);
+    exact("srekit_log_records_skipped_total{metric=\"c_bytes_total\",reason=\"value\"}", 1.0);
     exact("srekit_log_parse_errors_total{input=\"a\"}", 1.0);
     exact("srekit_log_parse_errors_total{input=\"b\"}", 1.0);
     exact("srekit_log_parse_errors_total{input=\"c\"}", 2.0);

@@ -70,7 +70,9 @@ fn a_100_mb_line_and_a_series_cap_breach_keep_memory_bounded() {
     assert_eq!(sample(port, "srekit_log_lines_skipped_total{input=\"app\",reason=\"too_long\"}"), Some(1.0));
     assert_eq!(sample(port, "app_events_total{kind=\"id\"}"), Some(200_000.0));
     // 1,000 series kept, the 2 lines of huge.log (id=0) fall in an existing or a new one.
-    let dropped = sample(port, "srekit_log_series_dropped_total{metric=\"app_by_id_total\"}").unwrap();
+    let dropped =
+        sample(port, "srekit_log_series_dropped_total{metric=\"app_by_id_total\",reason=\"max_series\"}")
+            .unwrap();
     assert!((198_999.0..=199_001.0).contains(&dropped), "dropped {dropped}");
     let text = http_get(port, "/metrics", &[]).unwrap().text();
     let kept = text.lines().filter(|l| l.starts_with("app_by_id_total{")).count();

@@ -27,7 +27,7 @@ test('rules count, observe and set from parsed lines, with inputs and filters', 
   assert.match(text, /^# TYPE queue_depth gauge$/m)
   assert.doesNotMatch(text, /^queue_depth /m)
   // a missing value is counted, not lost
-  assert.match(text, /^srekit_log_records_skipped_total\{metric="api_seconds"\} 1$/m)
+  assert.match(text, /^srekit_log_records_skipped_total\{metric="api_seconds",reason="value"\} 1$/m)
 })
 
 test('the series cap drops and counts new label sets', () => {
@@ -37,7 +37,7 @@ test('the series cap drops and counts new label sets', () => {
   const text = registry.encode()
   assert.match(text, /^users_total\{user="a"\} 2$/m)
   assert.doesNotMatch(text, /user="c"/)
-  assert.match(text, /^srekit_log_series_dropped_total\{metric="users_total"\} 1$/m)
+  assert.match(text, /^srekit_log_series_dropped_total\{metric="users_total",reason="max_series"\} 1$/m)
 })
 
 test('bad lines are reported and the rest applied; invalid rules throw', () => {

@@ -208,6 +208,8 @@ class _HostOptions(TypedDict, total=False):
     cpu_info_bugs_include: Optional[str]
     sysctl_include: Optional[str]
     sysctl_include_info: Optional[str]
+    textfile_max_file_bytes: Optional[int]
+    textfile_max_total_bytes: Optional[int]
 
 @final
 class Host:
@@ -305,7 +307,7 @@ class Parser:
 
 # ---- log -> metrics rules ----
 
-_Outcome = Literal["updated", "not_matched", "skipped_value", "dropped_series"]
+_Outcome = Literal["updated", "not_matched", "skipped_value", "dropped_series", "skipped_label_too_long"]
 
 @final
 class Rules:

@@ -139,7 +139,7 @@ def test_the_stub_types_every_host_option_of_the_core_table():
 def test_every_host_option_is_a_keyword_and_checks_its_kind():
     for option in srekit.host_options():
         assert option["flag"].startswith("collector.") and option["help"]
-        good = "^x$" if option["type"] == "str" else (not option["default"])
+        good = {"str": "^x$", "int": 1024}.get(option["type"], not option["default"])
         host = srekit.Host(collectors=["loadavg"], **{option["name"]: good})
         assert host.collectors == ["loadavg"]
         bad = True if option["type"] == "str" else "^x$"

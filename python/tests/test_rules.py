@@ -80,7 +80,7 @@ def test_toml_config_as_the_exporter_reads_it_and_input_selection():
     assert 'api_requests_total{status="500"} 1\n' in text
     assert 'api_request_seconds_bucket{le="0.1"} 1\n' in text
     assert "api_request_seconds_count 2\n" in text
-    assert 'srekit_log_records_skipped_total{metric="api_request_seconds"} 1\n' in text
+    assert 'srekit_log_records_skipped_total{metric="api_request_seconds",reason="value"} 1\n' in text
 
 
 def test_dict_records_of_any_python_values():
@@ -100,7 +100,7 @@ def test_series_cap_drops_and_counts():
     rules = srekit.Rules([{"name": "users_total", "kind": "counter", "labels": ["user"], "max_series": 2}])
     outcomes = [rules.apply({"user": u})[0] for u in ["a", "b", "c", "a"]]
     assert outcomes == ["updated", "updated", "dropped_series", "updated"]
-    assert 'srekit_log_series_dropped_total{metric="users_total"} 1\n' in rules.encode().decode()
+    assert 'srekit_log_series_dropped_total{metric="users_total",reason="max_series"} 1\n' in rules.encode().decode()
 
 
 def test_apply_lines_reports_bad_lines():

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{AsyncTask, Either, FromNapiValue, Object, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Either3, FromNapiValue, Object, Unknown};
 use napi::{Env, Task};
 use napi_derive::napi;
 use srekit::expfmt::{encode_to_string, Format};
@@ -112,6 +112,19 @@ pub fn host_config(options: Option<Object>) -> napi::Result<HostConfig, JsErrorC
                     config.set_option(option.name, HostOption::Switch(on)).map_err(to_js_error)?;
                 }
             }
+            HostOptionKind::Bytes => {
+                if let Some(bytes) = field::<f64>(&options, &key)? {
+                    let whole = (bytes.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&bytes))
+                        .then_some(bytes as u64)
+                        .ok_or_else(|| {
+                            coded_error(
+                                codes::HOST_INVALID_OPTION,
+                                format!("host option {key}: must be a whole number of bytes, got {bytes}"),
+                            )
+                        })?;
+                    config.set_option(option.name, HostOption::Bytes(whole)).map_err(to_js_error)?;
+                }
+            }
         }
     }
     if field::<bool>(&options, "disableDefaults")?.unwrap_or(false) {
@@ -133,12 +146,12 @@ pub struct HostOptionInfo {
     pub name: String,
     /// node_exporter's flag, without dashes (`collector.netdev.device-exclude`).
     pub flag: String,
-    /// `'string'` or `'boolean'`.
-    #[napi(js_name = "type", ts_type = "'string' | 'boolean'")]
+    /// `'string'`, `'boolean'` or `'number'` (a size in bytes).
+    #[napi(js_name = "type", ts_type = "'string' | 'boolean' | 'number'")]
     pub kind: String,
     /// The default (`null`: no filter).
-    #[napi(ts_type = "string | boolean | null")]
-    pub default: Option<Either<String, bool>>,
+    #[napi(ts_type = "string | boolean | number | null")]
+    pub default: Option<Either3<String, bool, f64>>,
     /// One line of help.
     pub help: String,
 }
@@ -150,8 +163,9 @@ pub fn host_options() -> Vec<HostOptionInfo> {
         .iter()
         .map(|option| {
             let (kind, default) = match option.default {
-                HostOptionDefault::Text(text) => ("string", text.map(|text| Either::A(text.to_string()))),
-                HostOptionDefault::Switch(on) => ("boolean", Some(Either::B(on))),
+                HostOptionDefault::Text(text) => ("string", text.map(|text| Either3::A(text.to_string()))),
+                HostOptionDefault::Switch(on) => ("boolean", Some(Either3::B(on))),
+                HostOptionDefault::Bytes(bytes) => ("number", Some(Either3::C(bytes as f64))),
             };
             HostOptionInfo {
                 name: camel_case(option.name),

@@ -27,7 +27,7 @@ impl JsLogRules {
     /// Registers the rules' metrics (and srekit's per-rule drop / skip counters) in `registry`.
     /// `rulesJson` is the JSON text of an array of rule tables with the exporter's config keys
     /// (`name`, `help`, `kind`, `inputs`, `labels`, `match`, `exclude`, `value`, `scale`, `buckets`,
-    /// `exemplar`, `max_series`); `input` names the input the lines come from (for `inputs`).
+    /// `exemplar`, `max_series`, `max_label_value_length`, `max_series_bytes`); `input` names the input the lines come from (for `inputs`).
     #[napi(constructor)]
     pub fn new(
         registry: &JsRegistry,

@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use srekit::host::{HostCollector, HostCollectorCache, HostConfig, HostOption, HostOptionDefault};
+use srekit::host::{
+    HostCollector, HostCollectorCache, HostConfig, HostOption, HostOptionDefault, HostOptionKind,
+};
 
 use crate::errors::to_py_err;
 use crate::expfmt::format_from_name;
@@ -42,9 +44,11 @@ fn host_config(
             config.set_option(&name, HostOption::Switch(on.is_true()))
         } else if let Ok(text) = value.extract::<String>() {
             config.set_option(&name, HostOption::Text(&text))
+        } else if let Some(bytes) = value.extract::<u64>().ok().filter(|_| takes_bytes(&name)) {
+            config.set_option(&name, HostOption::Bytes(bytes))
         } else {
             return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                "host option {name:?} takes a str or a bool, not {}",
+                "host option {name:?} takes a str or a bool (the *_bytes sizes: an int), not {}",
                 value.get_type().name()?
             )));
         };
@@ -205,8 +209,13 @@ fn default_collectors() -> Vec<&'static str> {
     srekit::host::default_collectors().to_vec()
 }
 
+/// Whether the option `name` is a size in bytes (an int).
+fn takes_bytes(name: &str) -> bool {
+    srekit::host::host_options().iter().any(|o| o.name == name && o.kind() == HostOptionKind::Bytes)
+}
+
 /// The node_exporter collector options the keyword arguments take, from the core's table: a list
-/// of `{"name", "flag", "type" ("str" or "bool"), "default", "help"}` dicts.
+/// of `{"name", "flag", "type" ("str", "bool" or "int"), "default", "help"}` dicts.
 #[pyfunction]
 fn host_options(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
@@ -221,6 +230,10 @@ fn host_options(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
             }
             HostOptionDefault::Switch(default) => {
                 entry.set_item("type", "bool")?;
+                entry.set_item("default", default)?;
+            }
+            HostOptionDefault::Bytes(default) => {
+                entry.set_item("type", "int")?;
                 entry.set_item("default", default)?;
             }
         }

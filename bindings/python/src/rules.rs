@@ -38,6 +38,7 @@ fn outcome_name(outcome: Outcome) -> &'static str {
         Outcome::Updated => "updated",
         Outcome::SkippedValue => "skipped_value",
         Outcome::DroppedSeries => "dropped_series",
+        Outcome::SkippedLabelTooLong => "skipped_label_too_long",
     }
 }
 
@@ -105,8 +106,8 @@ impl PyRules {
 
     /// Applies the rules to one record (a dict, e.g. from `Parser.parse`); `input` selects the rules
     /// whose `inputs` name it (None: every rule); `timestamp` (Unix seconds) dates its exemplars.
-    /// Returns each applied rule's outcome: "updated", "not_matched", "skipped_value" or
-    /// "dropped_series".
+    /// Returns each applied rule's outcome: "updated", "not_matched", "skipped_value",
+    /// "skipped_label_too_long" or "dropped_series".
     #[pyo3(signature = (record, input = None, timestamp = None))]
     fn apply(
         &self,

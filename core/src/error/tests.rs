@@ -65,6 +65,7 @@ fn samples() -> Vec<(&'static str, &'static [&'static str], Box<dyn ErrorCode>)>
         HostError::UnknownOption("x".into()),
         HostError::OptionType { option: "o", expected: "a boolean" },
         HostError::ZeroTimeout,
+        HostError::ZeroBytes { option: "textfile_max_file_bytes" },
         HostError::Spawn { collector: "c", message: "no threads".into() },
     ];
     let collect = vec![

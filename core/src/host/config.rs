@@ -108,6 +108,12 @@ pub struct HostConfig {
     /// String sysctls to export as `node_sysctl_info` (`--collector.sysctl.include-info`), entries
     /// separated by whitespace.
     pub sysctl_include_info: Option<String>,
+    /// Largest `.prom` file the textfile collector reads (`--collector.textfile.max-file-bytes`,
+    /// default 64 MiB); a larger one is skipped and sets `node_textfile_scrape_error` to 1.
+    pub textfile_max_file_bytes: u64,
+    /// Most bytes of `.prom` files read in one collection (`--collector.textfile.max-total-bytes`,
+    /// default 256 MiB); the files beyond it are skipped and set `node_textfile_scrape_error` to 1.
+    pub textfile_max_total_bytes: u64,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -147,6 +153,8 @@ impl HostConfig {
             cpu_info_bugs_include: None,
             sysctl_include: None,
             sysctl_include_info: None,
+            textfile_max_file_bytes: 0,
+            textfile_max_total_bytes: 0,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -234,12 +242,22 @@ impl HostConfig {
         if self.collector_timeout.is_zero() {
             return Err(HostError::ZeroTimeout);
         }
+        for (option, bytes) in [
+            ("textfile_max_file_bytes", self.textfile_max_file_bytes),
+            ("textfile_max_total_bytes", self.textfile_max_total_bytes),
+        ] {
+            if bytes == 0 {
+                return Err(HostError::ZeroBytes { option });
+            }
+        }
         Ok(Settings {
             procfs: self.procfs.clone(),
             sysfs: self.sysfs.clone(),
             rootfs: self.rootfs.clone(),
             udev_data: self.udev_data.clone(),
             textfile_directory: self.textfile_directory.clone(),
+            textfile_max_file_bytes: self.textfile_max_file_bytes,
+            textfile_max_total_bytes: self.textfile_max_total_bytes,
             collector_timeout: self.collector_timeout,
             diskstats_device_exclude: device_filter(
                 "diskstats_device_exclude",
@@ -281,6 +299,8 @@ impl HostConfig {
             sysctl_include: self.sysctl_include.clone(),
             sysctl_include_info: self.sysctl_include_info.clone(),
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
+            reserved_names: Default::default(),
+            textfile_report: Default::default(),
         })
     }
 }

@@ -30,18 +30,24 @@ pub enum HostError {
     /// [`HostConfig::set_option`](crate::host::HostConfig::set_option) got a name it does not know.
     #[error("unknown host option {0:?} (known: {known})", known = crate::host::host_option_names().join(", "))]
     UnknownOption(String),
-    /// [`HostConfig::set_option`](crate::host::HostConfig::set_option) got a switch for a pattern
-    /// option, or a pattern for a switch.
+    /// [`HostConfig::set_option`](crate::host::HostConfig::set_option) got a value of the wrong kind
+    /// (a switch for a pattern option, a pattern for a switch, anything but bytes for a size).
     #[error("host option {option:?} takes {expected}")]
     OptionType {
         /// The option's name.
         option: &'static str,
-        /// What it takes: `"a string"` or `"a boolean"`.
+        /// What it takes: `"a string"`, `"a boolean"` or `"a number of bytes"`.
         expected: &'static str,
     },
     /// `collector_timeout` is zero.
     #[error("collector_timeout must be greater than zero")]
     ZeroTimeout,
+    /// A size limit (e.g. `textfile_max_file_bytes`) is zero.
+    #[error("{option} must be at least 1 byte")]
+    ZeroBytes {
+        /// The option's name.
+        option: &'static str,
+    },
     /// A worker thread for a collector could not be started.
     #[error("cannot start the worker thread of collector {collector:?}: {message}")]
     Spawn {
@@ -116,9 +122,10 @@ impl HostError {
         match self {
             HostError::UnknownCollector(_) => codes::HOST_UNKNOWN_COLLECTOR,
             HostError::UnknownOption(_) => codes::HOST_UNKNOWN_OPTION,
-            HostError::InvalidRegex { .. } | HostError::OptionType { .. } | HostError::ZeroTimeout => {
-                codes::HOST_INVALID_OPTION
-            }
+            HostError::InvalidRegex { .. }
+            | HostError::OptionType { .. }
+            | HostError::ZeroTimeout
+            | HostError::ZeroBytes { .. } => codes::HOST_INVALID_OPTION,
             HostError::Spawn { .. } => codes::HOST_IO,
         }
     }

@@ -42,7 +42,8 @@ pub use options::{
     host_option_names, host_options, HostOption, HostOptionDefault, HostOptionKind, HostOptionSpec,
     DEFAULT_DISKSTATS_DEVICE_EXCLUDE, DEFAULT_FILESYSTEM_FS_TYPES_EXCLUDE,
     DEFAULT_FILESYSTEM_MOUNT_POINTS_EXCLUDE, DEFAULT_NETDEV_DEVICE_EXCLUDE, DEFAULT_NETSTAT_FIELDS,
-    DEFAULT_SYSTEMD_UNIT_EXCLUDE, DEFAULT_SYSTEMD_UNIT_INCLUDE, DEFAULT_VMSTAT_FIELDS,
+    DEFAULT_SYSTEMD_UNIT_EXCLUDE, DEFAULT_SYSTEMD_UNIT_INCLUDE, DEFAULT_TEXTFILE_MAX_FILE_BYTES,
+    DEFAULT_TEXTFILE_MAX_TOTAL_BYTES, DEFAULT_VMSTAT_FIELDS,
 };
 
 use crate::metrics::MetricFamily;
@@ -68,6 +69,7 @@ use std::sync::Arc;
 /// ```
 pub struct HostCollector {
     runner: runner::Runner,
+    settings: Arc<settings::Settings>,
 }
 
 impl std::fmt::Debug for HostCollector {
@@ -93,6 +95,10 @@ pub struct CollectionReport {
     pub families: Vec<MetricFamily>,
     /// `(collector, error)` for each collector that reported success 0.
     pub failures: Vec<(&'static str, CollectError)>,
+    /// Problems that did not fail a collector but dropped data, each naming its file: a textfile
+    /// skipped (too large, unparsable, a name 0.0.4 cannot carry) or a textfile family dropped
+    /// because its name belongs to another collector or is reserved.
+    pub warnings: Vec<String>,
 }
 
 impl HostCollector {
@@ -111,7 +117,36 @@ impl HostCollector {
             collectors.push((spec.name, spec.placement, (spec.build)(Arc::clone(&settings))));
         }
         let runner = runner::Runner::start(collectors, settings.collector_timeout)?;
-        Ok(HostCollector { runner })
+        Ok(HostCollector { runner, settings })
+    }
+
+    /// Reserves metric names for the caller's own families (an exporter's self metrics, its
+    /// log-derived metrics): a textfile family with one of these names is dropped with
+    /// `node_textfile_scrape_error 1`, so the output never holds two families of one name.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("forged.prom"), "srekit_exporter_build_info 1\nok_metric 2\n").unwrap();
+    /// let mut config = srekit::host::HostConfig::default();
+    /// config.disable_defaults();
+    /// config.enable("textfile")?;
+    /// config.textfile_directory = Some(dir.path().to_path_buf());
+    /// let collector = srekit::host::HostCollector::new(config)?;
+    /// collector.reserve_names(["srekit_exporter_build_info"]);
+    /// let report = collector.collect_report();
+    /// let names: Vec<&str> = report.families.iter().map(|f| f.name.as_str()).collect();
+    /// assert!(names.contains(&"ok_metric") && !names.contains(&"srekit_exporter_build_info"));
+    /// assert!(report.warnings[0].contains("forged.prom"));
+    /// # Ok::<(), srekit::host::HostError>(())
+    /// ```
+    pub fn reserve_names<I, S>(&self, names: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        if let Ok(mut reserved) = self.settings.reserved_names.write() {
+            reserved.extend(names.into_iter().map(Into::into));
+        }
     }
 
     /// The enabled collectors' names, sorted.
@@ -154,6 +189,7 @@ impl HostCollector {
         let mut scrape = Emitter::new();
         let mut families = Vec::new();
         let mut failures = Vec::new();
+        let mut textfile = Vec::new();
         for (name, outcome) in self.runner.names().zip(outcomes) {
             let collector = labels(&[("collector", name)]);
             scrape.gauge(
@@ -170,11 +206,23 @@ impl HostCollector {
                 success,
             );
             match outcome.result {
+                Ok(()) if name == "textfile" => textfile = outcome.families,
                 Ok(()) => families.extend(outcome.families),
                 Err(error) => failures.push((name, error)),
             }
         }
         families.extend(scrape.into_families());
-        CollectionReport { families: emit::finish(families), failures }
+        let warnings = self.drop_forged_textfile_families(&mut textfile, &families);
+        families.extend(textfile);
+        CollectionReport { families: emit::finish(families), failures, warnings }
+    }
+
+    /// Drops textfile families named like another collector's family or a reserved name.
+    fn drop_forged_textfile_families(
+        &self,
+        textfile: &mut Vec<MetricFamily>,
+        others: &[MetricFamily],
+    ) -> Vec<String> {
+        collectors::textfile::drop_forged(textfile, others, &self.settings)
     }
 }

@@ -65,14 +65,29 @@ pub const DEFAULT_SYSTEMD_UNIT_INCLUDE: &str = ".+";
 pub const DEFAULT_SYSTEMD_UNIT_EXCLUDE: &str = r".+\.(automount|device|mount|scope|slice|target)";
 
 /// A value for [`HostConfig::set_option`]: text for the patterns (and the bus address), a switch for
-/// the on/off options.
+/// the on/off options, a number of bytes for the size limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostOption<'a> {
     /// A regex (or, for `systemd_bus_address`, a D-Bus address).
     Text(&'a str),
     /// On or off.
     Switch(bool),
+    /// A size in bytes (at least 1).
+    Bytes(u64),
 }
+
+/// The textfile collector's default cap on one `.prom` file (64 MiB).
+///
+/// ```
+/// assert_eq!(srekit::host::DEFAULT_TEXTFILE_MAX_FILE_BYTES, 64 << 20);
+/// ```
+pub const DEFAULT_TEXTFILE_MAX_FILE_BYTES: u64 = 64 << 20;
+/// The textfile collector's default cap on all `.prom` files read in one collection (256 MiB).
+///
+/// ```
+/// assert_eq!(srekit::host::DEFAULT_TEXTFILE_MAX_TOTAL_BYTES, 256 << 20);
+/// ```
+pub const DEFAULT_TEXTFILE_MAX_TOTAL_BYTES: u64 = 256 << 20;
 
 /// The kind of value a host option takes.
 ///
@@ -87,6 +102,8 @@ pub enum HostOptionKind {
     Text,
     /// A boolean.
     Switch,
+    /// A whole number of bytes.
+    Bytes,
 }
 
 /// A host option's default.
@@ -96,12 +113,15 @@ pub enum HostOptionDefault {
     Text(Option<&'static str>),
     /// A switch's default.
     Switch(bool),
+    /// A size's default, in bytes.
+    Bytes(u64),
 }
 
 /// Where [`HostConfig::set_option`] puts a value.
 enum Slot<'c> {
     Text(&'c mut Option<String>),
     Switch(&'c mut bool),
+    Bytes(&'c mut u64),
 }
 
 /// One node_exporter collector option, as every front end shows it.
@@ -146,6 +166,7 @@ impl HostOptionSpec {
         match self.default {
             HostOptionDefault::Text(_) => HostOptionKind::Text,
             HostOptionDefault::Switch(_) => HostOptionKind::Switch,
+            HostOptionDefault::Bytes(_) => HostOptionKind::Bytes,
         }
     }
 
@@ -166,6 +187,7 @@ impl HostOptionSpec {
         match ((self.slot)(config), self.default) {
             (Slot::Text(field), HostOptionDefault::Text(text)) => *field = text.map(str::to_string),
             (Slot::Switch(field), HostOptionDefault::Switch(on)) => *field = on,
+            (Slot::Bytes(field), HostOptionDefault::Bytes(bytes)) => *field = bytes,
             // The table below pairs each slot with a default of its kind (a test checks it).
             _ => {}
         }
@@ -349,6 +371,20 @@ static OPTIONS: &[HostOptionSpec] = &[
         help: "String sysctls to export as node_sysctl_info, separated by spaces.",
         slot: |c| Slot::Text(&mut c.sysctl_include_info),
     },
+    HostOptionSpec {
+        name: "textfile_max_file_bytes",
+        flag: "collector.textfile.max-file-bytes",
+        default: HostOptionDefault::Bytes(DEFAULT_TEXTFILE_MAX_FILE_BYTES),
+        help: "Largest .prom file the textfile collector reads, in bytes; a larger one is skipped with node_textfile_scrape_error 1 (srekit's addition).",
+        slot: |c| Slot::Bytes(&mut c.textfile_max_file_bytes),
+    },
+    HostOptionSpec {
+        name: "textfile_max_total_bytes",
+        flag: "collector.textfile.max-total-bytes",
+        default: HostOptionDefault::Bytes(DEFAULT_TEXTFILE_MAX_TOTAL_BYTES),
+        help: "Most bytes of .prom files the textfile collector reads per collection; files beyond it are skipped with node_textfile_scrape_error 1 (srekit's addition).",
+        slot: |c| Slot::Bytes(&mut c.textfile_max_total_bytes),
+    },
 ];
 
 /// The node_exporter collector options [`HostConfig::set_option`] takes, with their flags, kinds,
@@ -384,10 +420,11 @@ impl Default for HostConfig {
 }
 
 impl HostConfig {
-    /// Sets a filter or switch by its field name, for bindings that take options by name:
+    /// Sets a filter, switch or size by its field name, for bindings that take options by name:
     /// `Text` for the regex options (and `systemd_bus_address`), `Switch` for
-    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label` and `netlink` (see
-    /// [`host_options`]). The pattern is checked when the collector is built
+    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label` and `netlink`, `Bytes` for
+    /// `textfile_max_file_bytes` and `textfile_max_total_bytes` (see [`host_options`]). The pattern
+    /// (and a size's being at least 1) is checked when the collector is built
     /// ([`HostCollector::new`](crate::host::HostCollector::new)).
     ///
     /// ```
@@ -408,11 +445,15 @@ impl HostConfig {
         match ((option.slot)(self), value) {
             (Slot::Text(field), HostOption::Text(text)) => *field = Some(text.to_string()),
             (Slot::Switch(field), HostOption::Switch(on)) => *field = on,
-            (Slot::Text(_), HostOption::Switch(_)) => {
+            (Slot::Bytes(field), HostOption::Bytes(bytes)) => *field = bytes,
+            (Slot::Text(_), _) => {
                 return Err(HostError::OptionType { option: option.name, expected: "a string" })
             }
-            (Slot::Switch(_), HostOption::Text(_)) => {
+            (Slot::Switch(_), _) => {
                 return Err(HostError::OptionType { option: option.name, expected: "a boolean" })
+            }
+            (Slot::Bytes(_), _) => {
+                return Err(HostError::OptionType { option: option.name, expected: "a number of bytes" })
             }
         }
         Ok(())
@@ -437,7 +478,9 @@ mod tests {
             let turned_on = old.ends_with(": false");
             let text = config.set_option(name, HostOption::Text("^x$"));
             let switch = config.set_option(name, HostOption::Switch(turned_on));
-            assert!(text.is_ok() != switch.is_ok(), "{name} takes exactly one kind of value");
+            let bytes = config.set_option(name, HostOption::Bytes(12345));
+            let kinds = [text.is_ok(), switch.is_ok(), bytes.is_ok()];
+            assert_eq!(kinds.iter().filter(|ok| **ok).count(), 1, "{name} takes exactly one kind of value");
             let new = field(&config, name).unwrap_or_default();
             assert_ne!(old, new, "{name} set its field");
             assert_eq!(format!("{config:?}").replace(&new, &old), before, "{name} set only its field");
@@ -453,7 +496,9 @@ mod tests {
             let mut config = HostConfig::without_options();
             let kinds_agree = matches!(
                 ((option.slot)(&mut config), option.default),
-                (Slot::Text(_), HostOptionDefault::Text(_)) | (Slot::Switch(_), HostOptionDefault::Switch(_))
+                (Slot::Text(_), HostOptionDefault::Text(_))
+                    | (Slot::Switch(_), HostOptionDefault::Switch(_))
+                    | (Slot::Bytes(_), HostOptionDefault::Bytes(_))
             );
             assert!(kinds_agree, "{}: the default's kind is the field's", option.name);
         }
@@ -466,5 +511,7 @@ mod tests {
         assert_eq!(config.diskstats_device_exclude.as_deref(), Some(DEFAULT_DISKSTATS_DEVICE_EXCLUDE));
         assert!(config.cpu_guest && config.netlink && !config.rapl_zone_label);
         assert!(config.netclass_device_exclude.is_none() && config.systemd_bus_address.is_none());
+        assert_eq!(config.textfile_max_file_bytes, 64 << 20);
+        assert_eq!(config.textfile_max_total_bytes, 256 << 20);
     }
 }

@@ -13,6 +13,8 @@ pub(crate) struct Settings {
     pub(crate) rootfs: PathBuf,
     pub(crate) udev_data: PathBuf,
     pub(crate) textfile_directory: Option<PathBuf>,
+    pub(crate) textfile_max_file_bytes: u64,
+    pub(crate) textfile_max_total_bytes: u64,
     pub(crate) collector_timeout: Duration,
     pub(crate) diskstats_device_exclude: Option<Regex>,
     pub(crate) diskstats_device_include: Option<Regex>,
@@ -39,6 +41,11 @@ pub(crate) struct Settings {
     pub(crate) cpu_info_bugs_include: Option<Regex>,
     pub(crate) sysctl_include: Option<String>,
     pub(crate) sysctl_include_info: Option<String>,
+    /// Names no textfile family may take (the exporter's own), set through
+    /// [`HostCollector::reserve_names`](crate::host::HostCollector::reserve_names).
+    pub(crate) reserved_names: std::sync::RwLock<std::collections::HashSet<String>>,
+    /// What the textfile collector's last collection found (file of each family, problems).
+    pub(crate) textfile_report: std::sync::Mutex<crate::host::collectors::textfile::TextfileReport>,
 }
 
 impl Settings {

@@ -206,6 +206,14 @@ pub struct RuleConfig {
     /// Most label sets this metric keeps (default 10,000); new ones beyond it are dropped and counted.
     #[serde(default)]
     pub max_series: Option<usize>,
+    /// Longest label value (bytes) a record may carry into this rule (default 1024); a record with a
+    /// longer one is skipped and counted (`reason="label_too_long"`).
+    #[serde(default)]
+    pub max_label_value_length: Option<usize>,
+    /// Budget (bytes) for the label values of this rule's live series (default 8 MiB); new label sets
+    /// beyond it are dropped and counted (`reason="max_series_bytes"`).
+    #[serde(default)]
+    pub max_series_bytes: Option<usize>,
 }
 
 /// `[state]`: where checkpoints are kept.

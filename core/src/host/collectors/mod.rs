@@ -55,7 +55,7 @@ mod sysctl;
 mod systemd;
 mod tapestats;
 mod tcpstat;
-mod textfile;
+pub(crate) mod textfile;
 mod thermal_zone;
 mod time;
 mod timex;

@@ -2,14 +2,38 @@
 //! `node_textfile_mtime_seconds{file}` for each file read, and `node_textfile_scrape_error` (1 when a
 //! file could not be read or parsed, or carries sample timestamps, which node_exporter rejects too; the
 //! other files are still exported).
+//!
+//! Hostile files are bounded and cannot forge or break the output: a file over
+//! `textfile_max_file_bytes` (checked on its metadata, and again while reading, so a file growing
+//! while read is cut at the cap), or past `textfile_max_total_bytes` for the whole collection, is
+//! skipped; so is a file with a metric or label name the text format 0.0.4 cannot carry (a Prometheus
+//! 3 UTF-8 name such as `{"http.server.duration"}`), or a family named like the collector's own. A
+//! family clashing with another collector's or a reserved (exporter) name is dropped afterwards by
+//! [`drop_forged`]. Each problem sets the error metric and is reported with the file's path in
+//! [`TextfileReport::warnings`].
 
 use crate::expfmt::parse_text;
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{exposition_name, labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::metrics::{is_valid_label_name, is_valid_metric_name, MetricFamily};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
+
+const SCRAPE_ERROR: &str = "node_textfile_scrape_error";
+const MTIME: &str = "node_textfile_mtime_seconds";
+
+/// What the last collection learnt that the collector's output cannot say: which file each family
+/// came from (to name it when the family is dropped later) and the problems found, as warnings.
+#[derive(Debug, Default)]
+pub(crate) struct TextfileReport {
+    sources: HashMap<String, PathBuf>,
+    pub(crate) warnings: Vec<String>,
+}
 
 /// The textfile collector.
 pub(crate) struct Textfile {
@@ -32,67 +56,186 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 
 impl Collector for Textfile {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let mut error = false;
+        let mut report = TextfileReport::default();
         if let Some(directory) = &self.settings.textfile_directory {
-            let mut files: Vec<std::path::PathBuf> = match std::fs::read_dir(directory) {
+            let mut files: Vec<PathBuf> = match std::fs::read_dir(directory) {
                 Ok(entries) => entries
                     .filter_map(|e| e.ok())
                     .map(|e| e.path())
                     .filter(|p| p.extension().is_some_and(|x| x == "prom"))
                     .collect(),
-                Err(_) => {
-                    error = true;
+                Err(err) => {
+                    report
+                        .warnings
+                        .push(format!("textfile: cannot read directory {}: {err}", directory.display()));
                     Vec::new()
                 }
             };
             files.sort();
+            let mut budget = self.settings.textfile_max_total_bytes;
             for path in files {
-                // Only regular files: reading a FIFO or device named `*.prom` could block the scrape.
-                if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-                    error = true;
-                    continue;
-                }
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    error = true;
-                    continue;
-                };
-                let Ok(families) = parse_text(&text) else {
-                    error = true;
-                    continue;
-                };
-                // As node_exporter: client-side timestamps are not supported; the whole file is skipped.
-                if families.iter().any(|f| f.samples.iter().any(|s| s.timestamp.is_some())) {
-                    error = true;
-                    continue;
-                }
-                let shown = path.to_string_lossy();
-                for mut family in families {
-                    if family.help.is_empty() {
-                        family.help = format!("Metric read from {shown}");
+                let shown = path.to_string_lossy().into_owned();
+                match read_file(&path, self.settings.textfile_max_file_bytes, &mut budget) {
+                    Ok((families, mtime)) => {
+                        for mut family in families {
+                            if family.help.is_empty() {
+                                family.help = format!("Metric read from {shown}");
+                            }
+                            report.sources.insert(family.name.clone(), path.clone());
+                            out.add_family(family);
+                        }
+                        if let Some(mtime) = mtime {
+                            out.gauge(
+                                MTIME,
+                                "Unixtime mtime of textfiles successfully read.",
+                                labels(&[("file", &shown)]),
+                                mtime,
+                            );
+                        }
                     }
-                    out.add_family(family);
-                }
-                let mtime = std::fs::metadata(&path)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                    .map(|d| d.as_secs_f64().floor());
-                if let Some(mtime) = mtime {
-                    out.gauge(
-                        "node_textfile_mtime_seconds",
-                        "Unixtime mtime of textfiles successfully read.",
-                        labels(&[("file", &shown)]),
-                        mtime,
-                    );
+                    Err(problem) => report.warnings.push(format!("textfile: skipped {shown}: {problem}")),
                 }
             }
         }
         out.gauge(
-            "node_textfile_scrape_error",
+            SCRAPE_ERROR,
             "1 if there was an error opening or reading a file, 0 otherwise",
             vec![],
-            if error { 1.0 } else { 0.0 },
+            if report.warnings.is_empty() { 0.0 } else { 1.0 },
         );
+        if let Ok(mut shared) = self.settings.textfile_report.lock() {
+            *shared = report;
+        }
         Ok(())
+    }
+}
+
+/// Reads and checks one file within the caps, taking its bytes from `budget`; the families and the
+/// file's mtime, or why the file is skipped.
+fn read_file(
+    path: &Path,
+    max_bytes: u64,
+    budget: &mut u64,
+) -> Result<(Vec<MetricFamily>, Option<f64>), String> {
+    // Only regular files: reading a FIFO or device named `*.prom` could block the scrape.
+    let metadata = std::fs::metadata(path).map_err(|err| err.to_string())?;
+    if !metadata.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    if metadata.len() > max_bytes {
+        return Err(format!("{} bytes, over the {max_bytes}-byte file limit", metadata.len()));
+    }
+    if metadata.len() > *budget {
+        return Err(format!(
+            "{} bytes, over what is left of the per-scrape limit ({budget} bytes)",
+            metadata.len()
+        ));
+    }
+    let limit = max_bytes.min(*budget);
+    let file = std::fs::File::open(path).map_err(|err| err.to_string())?;
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    // One byte past the limit tells a file that grew while read from one exactly at it.
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|err| err.to_string())?;
+    let read = bytes.len() as u64;
+    if read > limit {
+        return Err(format!("grew past the {limit}-byte limit while read"));
+    }
+    *budget -= read;
+    let text = String::from_utf8(bytes).map_err(|err| format!("not UTF-8: {err}"))?;
+    let families = parse_text(&text).map_err(|err| err.to_string())?;
+    drop(text);
+    // As node_exporter: client-side timestamps are not supported; the whole file is skipped.
+    if families.iter().any(|f| f.samples.iter().any(|s| s.timestamp.is_some())) {
+        return Err("samples carry timestamps, which the textfile collector does not support".to_owned());
+    }
+    for family in &families {
+        if !is_valid_metric_name(&family.name) {
+            return Err(format!("metric name {:?} cannot be written in the text format 0.0.4", family.name));
+        }
+        let label =
+            family.samples.iter().flat_map(|s| &s.labels).find(|(name, _)| !is_valid_label_name(name));
+        if let Some((label, _)) = label {
+            return Err(format!(
+                "label name {label:?} of {} cannot be written in the text format 0.0.4",
+                family.name
+            ));
+        }
+        if family.name == SCRAPE_ERROR || family.name == MTIME {
+            return Err(format!("family {} is the textfile collector's own", family.name));
+        }
+    }
+    let mtime = metadata
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_secs_f64().floor());
+    Ok((families, mtime))
+}
+
+/// Drops the textfile `families` whose name (or exposition name) is one of `others` (the other
+/// collectors' families) or reserved, as node_exporter does, setting `node_textfile_scrape_error` to
+/// 1; returns the collection's textfile warnings plus one per dropped family, naming its file.
+pub(crate) fn drop_forged(
+    families: &mut Vec<MetricFamily>,
+    others: &[MetricFamily],
+    settings: &Settings,
+) -> Vec<String> {
+    let Ok(mut report) = settings.textfile_report.lock() else { return Vec::new() };
+    let mut warnings = std::mem::take(&mut report.warnings);
+    if families.iter().all(|f| f.name == SCRAPE_ERROR || f.name == MTIME) {
+        return warnings;
+    }
+    let mut taken: HashSet<String> =
+        others.iter().flat_map(|f| [f.name.clone(), exposition_name(f)]).collect();
+    if let Ok(reserved) = settings.reserved_names.read() {
+        taken.extend(reserved.iter().cloned());
+    }
+    let before = warnings.len();
+    families.retain(|family| {
+        let clash = family.name != SCRAPE_ERROR
+            && family.name != MTIME
+            && (taken.contains(&family.name) || taken.contains(&exposition_name(family)));
+        if clash {
+            let file = report.sources.get(&family.name).map_or_else(|| "?".to_owned(), |p| p.display().to_string());
+            warnings.push(format!(
+                "textfile: dropped family {} from {file}: the name belongs to another collector or the exporter",
+                family.name
+            ));
+        }
+        !clash
+    });
+    if warnings.len() > before {
+        let error = families.iter_mut().find(|f| f.name == SCRAPE_ERROR);
+        for sample in error.into_iter().flat_map(|f| f.samples.iter_mut()) {
+            sample.value = 1.0;
+        }
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_longer_than_its_metadata_says_is_cut_at_the_cap_and_skipped() {
+        // procfs files report length 0 yet hold more, as a file growing while read does.
+        let mut budget = 1 << 20;
+        let err = read_file(Path::new("/proc/self/status"), 10, &mut budget).unwrap_err();
+        assert_eq!(err, "grew past the 10-byte limit while read");
+        assert_eq!(budget, 1 << 20, "nothing is taken from the budget for a skipped file");
+    }
+
+    #[test]
+    fn what_a_file_reads_is_taken_from_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.prom");
+        std::fs::write(&path, "app_a 1\n").unwrap();
+        let mut budget = 20;
+        let (families, mtime) = read_file(&path, 100, &mut budget).unwrap();
+        assert_eq!((families.len(), budget), (1, 12));
+        assert!(mtime.is_some());
+        let err = read_file(&path, 100, &mut 7).unwrap_err();
+        assert!(err.contains("per-scrape limit (7 bytes)"), "{err}");
     }
 }

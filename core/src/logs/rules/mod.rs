@@ -1,7 +1,8 @@
 //! Log -> metrics rules, as Fluent Bit's `log_to_metrics` filter: each rule selects records (by input,
 //! `match` and `exclude` regexes on fields), takes labels from fields, and counts them, sets a gauge or
-//! observes a histogram, in a [`Registry`]. A per-rule series cap bounds memory; records without a
-//! usable value and label sets over the cap are counted, never silently lost. Counters and histograms
+//! observes a histogram, in a [`Registry`]. Per-rule bounds (series count, label value length, label
+//! bytes; see `limits.rs`) keep memory bounded; records without a usable value, with a label value over
+//! the length bound, and new label sets over a bound are counted by reason, never silently lost. Counters and histograms
 //! can carry the latest record's trace id as an OpenMetrics exemplar, kept in the registry's cells
 //! (`Counter::inc_by_with_exemplar`, `Histogram::observe_with_exemplar`).
 //!
@@ -21,7 +22,7 @@
 //! let text = registry.encode_to_string(srekit::expfmt::Format::Text);
 //! assert!(text.contains("http_requests_total{status=\"200\"} 2\n"));
 //! assert!(text.contains("http_request_seconds_bucket{le=\"0.1\"} 1\n"));
-//! assert!(text.contains("srekit_log_records_skipped_total{metric=\"http_request_seconds\"} 1\n"));
+//! assert!(text.contains("srekit_log_records_skipped_total{metric=\"http_request_seconds\",reason=\"value\"} 1\n"));
 //! ```
 
 use std::borrow::Cow;
@@ -39,8 +40,9 @@ use super::value::Value;
 use crate::error::MetricError;
 use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry};
 
-/// The default series cap per rule.
-pub const DEFAULT_MAX_SERIES: usize = 10_000;
+mod limits;
+use limits::{Refusal, RefusalCounters, SeriesLimits};
+pub use limits::{DEFAULT_MAX_LABEL_VALUE_LENGTH, DEFAULT_MAX_SERIES, DEFAULT_MAX_SERIES_BYTES};
 
 /// Why a rule could not be built.
 ///
@@ -117,13 +119,12 @@ struct Rule {
     value: Option<String>,
     scale: f64,
     exemplar: Option<(String, String)>,
-    max_series: usize,
+    limits: SeriesLimits,
     metric: MetricVec,
     series_index: HashMap<String, usize, foldhash::fast::RandomState>,
     series: Vec<Series>,
     key: String,
-    series_dropped: Counter,
-    records_skipped: Counter,
+    refusals: RefusalCounters,
 }
 
 /// What applying one rule to one record did.
@@ -135,8 +136,11 @@ pub enum Outcome {
     Updated,
     /// The record matched but its value field is missing or not a usable number.
     SkippedValue,
-    /// The record's label set is new and the rule is at its series cap.
+    /// The record's label set is new and the rule is at its series cap (`max_series`) or its label
+    /// bytes budget (`max_series_bytes`).
     DroppedSeries,
+    /// The record matched but a label value is longer than the rule's `max_label_value_length`.
+    SkippedLabelTooLong,
 }
 
 /// Compiled rules over one registry. Apply them to every record; the registry holds the results.
@@ -198,8 +202,9 @@ impl Selection {
 }
 
 impl RuleSet {
-    /// Compiles `configs` and registers their metrics, plus `srekit_log_series_dropped_total{metric}`
-    /// and `srekit_log_records_skipped_total{metric}`, in `registry`.
+    /// Compiles `configs` and registers their metrics, plus
+    /// `srekit_log_series_dropped_total{metric,reason}` and
+    /// `srekit_log_records_skipped_total{metric,reason}`, in `registry`.
     ///
     /// ```
     /// use srekit::logs::config::RuleConfig;
@@ -212,15 +217,15 @@ impl RuleSet {
         let series_dropped = registry
             .counter(
                 "srekit_log_series_dropped_total",
-                "Records not counted because their rule reached its series limit.",
-                &["metric"],
+                "Records not counted because their label set was new and their rule reached a series limit (reason: max_series or max_series_bytes).",
+                &["metric", "reason"],
             )
             .map_err(internal)?;
         let records_skipped = registry
             .counter(
                 "srekit_log_records_skipped_total",
-                "Records a rule matched but skipped because the value field was missing or not a number.",
-                &["metric"],
+                "Records a rule matched but skipped (reason: value, the value field was missing or not a number; label_too_long, a label value over max_label_value_length).",
+                &["metric", "reason"],
             )
             .map_err(internal)?;
         let rules = configs
@@ -351,9 +356,7 @@ impl Rule {
                 "`exemplar` is only for counters and histograms (OpenMetrics allows no gauge exemplars)",
             ));
         }
-        if config.max_series == Some(0) {
-            return Err(invalid("`max_series` must be at least 1"));
-        }
+        let limits = SeriesLimits::new(config)?;
         let help = if config.help.is_empty() {
             format!("Derived from logs by rule {name}.")
         } else {
@@ -382,8 +385,7 @@ impl Rule {
         let exemplar =
             config.exemplar.as_ref().map(|field| (crate::metrics::sanitize_label_name(field), field.clone()));
         Ok(Rule {
-            series_dropped: series_dropped.labels(&[&name]).map_err(metric_error)?,
-            records_skipped: records_skipped.labels(&[&name]).map_err(metric_error)?,
+            refusals: RefusalCounters::new(&name, records_skipped, series_dropped).map_err(metric_error)?,
             name,
             kind: config.kind,
             inputs: config.inputs.clone(),
@@ -393,7 +395,7 @@ impl Rule {
             value: config.value.clone(),
             scale,
             exemplar,
-            max_series: config.max_series.unwrap_or(DEFAULT_MAX_SERIES),
+            limits,
             metric,
             series_index: HashMap::default(),
             series: Vec::new(),
@@ -417,16 +419,23 @@ impl Rule {
                 match field_value(record, field).and_then(|v| v.as_f64()).map(|v| v * self.scale) {
                     Some(v) if v.is_finite() && (self.kind != RuleKind::Counter || v >= 0.0) => Some(v),
                     _ => {
-                        self.records_skipped.inc();
+                        self.refusals.count(Refusal::Value);
                         return Outcome::SkippedValue;
                     }
                 }
             }
             None => None,
         };
-        let Some(index) = self.series_for(record) else {
-            self.series_dropped.inc();
-            return Outcome::DroppedSeries;
+        let index = match self.series_for(record) {
+            Ok(index) => index,
+            Err(refusal) => {
+                self.refusals.count(refusal);
+                return if refusal == Refusal::LabelTooLong {
+                    Outcome::SkippedLabelTooLong
+                } else {
+                    Outcome::DroppedSeries
+                };
+            }
         };
         let observed = value.unwrap_or(1.0);
         let trace_id = self.exemplar.as_ref().and_then(|(label, field)| {
@@ -454,34 +463,42 @@ impl Rule {
         Outcome::Updated
     }
 
-    /// The series of the record's label set, created if new and under the cap.
-    fn series_for(&mut self, record: &Record<'_>) -> Option<usize> {
+    /// The series of the record's label set, created if new and within the rule's limits.
+    fn series_for(&mut self, record: &Record<'_>) -> Result<usize, Refusal> {
         self.key.clear();
+        let mut label_bytes = 0usize;
         for (_, field) in &self.labels {
             let value = label_value(record, field);
+            if !self.limits.label_fits(value.len()) {
+                return Err(Refusal::LabelTooLong);
+            }
+            label_bytes += value.len();
             // Length-prefixed, so no value can forge another label set's key.
             self.key.push_str(itoa::Buffer::new().format(value.len()));
             self.key.push(':');
             self.key.push_str(&value);
         }
         if let Some(&index) = self.series_index.get(self.key.as_str()) {
-            return Some(index);
+            return Ok(index);
         }
-        if self.series.len() >= self.max_series {
-            return None;
-        }
+        self.limits.admit(self.series.len(), label_bytes)?;
         let values: Vec<Cow<'_, str>> =
             self.labels.iter().map(|(_, field)| label_value(record, field)).collect();
         let refs: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
         let series = match &self.metric {
-            MetricVec::Counter(vec) => Series::Counter(vec.labels(&refs).ok()?),
-            MetricVec::Gauge(vec) => Series::Gauge(vec.labels(&refs).ok()?),
-            MetricVec::Histogram(vec) => Series::Histogram(vec.labels(&refs).ok()?),
+            MetricVec::Counter(vec) => vec.labels(&refs).map(Series::Counter),
+            MetricVec::Gauge(vec) => vec.labels(&refs).map(Series::Gauge),
+            MetricVec::Histogram(vec) => vec.labels(&refs).map(Series::Histogram),
+        };
+        // The label count is the family's, so this cannot fail; were it to, the record is dropped.
+        let Ok(series) = series else {
+            self.limits.release(label_bytes);
+            return Err(Refusal::MaxSeries);
         };
         let index = self.series.len();
         self.series.push(series);
         self.series_index.insert(self.key.clone(), index);
-        Some(index)
+        Ok(index)
     }
 }
 

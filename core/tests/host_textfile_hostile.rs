@@ -1,0 +1,125 @@
+//! The textfile collector against hostile files (issue 17 §2 and §4): size caps per file and per
+//! collection checked before reading, names the text format 0.0.4 cannot carry, and families forging
+//! another collector's or a reserved name. Each is skipped or dropped with
+//! `node_textfile_scrape_error 1` and a warning naming the file; the output never holds two families
+//! of one name.
+
+use srekit::expfmt::{encode_to_string, Format};
+use srekit::host::{HostCollector, HostConfig, HostOption};
+use srekit::metrics::MetricFamily;
+use std::path::Path;
+
+#[path = "../../tests/support/support.rs"]
+mod support;
+
+/// loadavg and textfile over `dir`, with the given caps.
+fn collector(dir: &Path, max_file: u64, max_total: u64) -> HostCollector {
+    let mut config = HostConfig::default();
+    config.disable_defaults();
+    config.enable("loadavg").expect("known").enable("textfile").expect("known");
+    config.textfile_directory = Some(dir.to_path_buf());
+    config.set_option("textfile_max_file_bytes", HostOption::Bytes(max_file)).expect("option");
+    config.set_option("textfile_max_total_bytes", HostOption::Bytes(max_total)).expect("option");
+    HostCollector::new(config).expect("valid config")
+}
+
+fn value(families: &[MetricFamily], name: &str) -> Option<f64> {
+    families.iter().find(|f| f.name == name)?.samples.first().map(|s| s.value)
+}
+
+fn names(families: &[MetricFamily]) -> Vec<&str> {
+    families.iter().map(|f| f.name.as_str()).collect()
+}
+
+#[test]
+fn a_file_over_the_size_cap_is_skipped_by_its_metadata_and_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a_small.prom"), "app_small 1\n").expect("write");
+    std::fs::write(dir.path().join("big.prom"), format!("app_big 1\n# {}\n", "x".repeat(200)))
+        .expect("write");
+    let report = collector(dir.path(), 100, 1 << 20).collect_report();
+    assert_eq!(value(&report.families, "app_small"), Some(1.0));
+    assert_eq!(value(&report.families, "app_big"), None);
+    assert_eq!(value(&report.families, "node_textfile_scrape_error"), Some(1.0));
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(report.warnings[0].contains("big.prom") && report.warnings[0].contains("100-byte file limit"));
+}
+
+#[test]
+fn files_past_the_per_collection_total_are_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["a", "b", "c"] {
+        std::fs::write(dir.path().join(format!("{name}.prom")), format!("app_{name} 1\n")).expect("write");
+    }
+    // Each file is 8 bytes; 20 bytes in total admit the first two.
+    let report = collector(dir.path(), 100, 20).collect_report();
+    assert_eq!(value(&report.families, "app_a"), Some(1.0));
+    assert_eq!(value(&report.families, "app_b"), Some(1.0));
+    assert_eq!(value(&report.families, "app_c"), None);
+    assert_eq!(value(&report.families, "node_textfile_scrape_error"), Some(1.0));
+    assert!(report.warnings.iter().any(|w| w.contains("c.prom") && w.contains("per-scrape limit")));
+}
+
+#[test]
+fn default_caps_are_64_and_256_mib_and_zero_is_refused() {
+    let config = HostConfig::default();
+    assert_eq!((config.textfile_max_file_bytes, config.textfile_max_total_bytes), (64 << 20, 256 << 20));
+    let mut zero = HostConfig::default();
+    zero.set_option("textfile_max_file_bytes", HostOption::Bytes(0)).expect("option");
+    let err = HostCollector::new(zero).unwrap_err();
+    assert_eq!(err.to_string(), "textfile_max_file_bytes must be at least 1 byte");
+}
+
+#[test]
+fn families_forging_a_collectors_or_a_reserved_name_are_dropped_and_the_output_stays_valid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("forged.prom"),
+        "# TYPE node_load1 gauge\nnode_load1 999\n# TYPE srekit_exporter_build_info gauge\nsrekit_exporter_build_info{version=\"evil\"} 1\nnode_scrape_collector_success{collector=\"x\"} 1\napp_ok 3\n",
+    )
+    .expect("write");
+    let collector = collector(dir.path(), 1 << 20, 1 << 20);
+    collector.reserve_names(["srekit_exporter_build_info"]);
+    let report = collector.collect_report();
+    let all = names(&report.families);
+    assert_eq!(all.iter().filter(|n| **n == "node_load1").count(), 1);
+    assert_ne!(value(&report.families, "node_load1"), Some(999.0));
+    assert!(!all.contains(&"srekit_exporter_build_info"));
+    assert_eq!(value(&report.families, "app_ok"), Some(3.0));
+    assert_eq!(value(&report.families, "node_textfile_scrape_error"), Some(1.0));
+    assert_eq!(report.warnings.len(), 3, "{:?}", report.warnings);
+    assert!(report.warnings.iter().all(|w| w.contains("forged.prom")));
+    let success = report.families.iter().find(|f| f.name == "node_scrape_collector_success").expect("family");
+    assert!(success.samples.iter().all(|s| s.label("collector") != Some("x")));
+    support::assert_promtool(
+        encode_to_string(&report.families, Format::Text).as_bytes(),
+        support::Lint::Host,
+    );
+}
+
+#[test]
+fn a_file_naming_the_collectors_own_metrics_is_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("own.prom"), "node_textfile_scrape_error 0\n").expect("write");
+    let report = collector(dir.path(), 1 << 20, 1 << 20).collect_report();
+    assert_eq!(value(&report.families, "node_textfile_scrape_error"), Some(1.0));
+    let error = report.families.iter().find(|f| f.name == "node_textfile_scrape_error").expect("family");
+    assert_eq!(error.samples.len(), 1);
+    assert!(report.warnings[0].contains("own.prom"));
+}
+
+#[test]
+fn utf8_names_the_text_format_cannot_carry_reject_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("name.prom"), "{\"http.server.duration\"} 1\n").expect("write");
+    std::fs::write(dir.path().join("label.prom"), "app_requests{\"k8s.pod\"=\"a\"} 1\n").expect("write");
+    std::fs::write(dir.path().join("ok.prom"), "app_ok 1\n").expect("write");
+    let report = collector(dir.path(), 1 << 20, 1 << 20).collect_report();
+    let text = encode_to_string(&report.families, Format::Text);
+    assert!(!text.contains("http.server.duration") && !text.contains("k8s.pod"), "{text}");
+    assert_eq!(value(&report.families, "app_ok"), Some(1.0));
+    assert_eq!(value(&report.families, "node_textfile_scrape_error"), Some(1.0));
+    assert!(report.warnings.iter().any(|w| w.contains("name.prom") && w.contains("0.0.4")));
+    assert!(report.warnings.iter().any(|w| w.contains("label.prom") && w.contains("0.0.4")));
+    support::assert_promtool(text.as_bytes(), support::Lint::Host);
+}
