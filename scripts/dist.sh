@@ -9,7 +9,7 @@
 # Native code is linked with zig (cargo-zigbuild / maturin --zig) against glibc 2.17, so the binaries run
 # on any glibc Linux of the last ten years. Targets: DIST_TARGETS (default x86_64 and aarch64 Linux gnu);
 # a target whose Rust standard library is not installed is skipped with a message (nothing is downloaded).
-# Reuses target/<triple>/release between runs. The tools come from scripts/install-dist-tools.sh.
+# Reuses target/dist/ and target/dist-wheel/ between runs. The tools come from scripts/install-dist-tools.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,6 +20,13 @@ targets=${DIST_TARGETS:-x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu}
 scripts/install-dist-tools.sh
 # zig comes from the venv's ziglang (cargo-zigbuild and maturin run `python3 -m ziglang`).
 export PATH="$root/.venv/bin:$PATH"
+# Builds linked through zig get target directories of their own: cargo-zigbuild sets the linker of the
+# host triple, which would otherwise rebuild the proc macros and build scripts that target/release
+# shares with the development builds, and maturin's embedded zigbuild uses another linker wrapper than
+# cargo-zigbuild (sharing one directory, each would rebuild everything after the other).
+zig_target_dir="$root/target/dist"
+wheel_target_dir="$root/target/dist-wheel"
+export CARGO_TARGET_DIR="$zig_target_dir"
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 node_version=$(node -p 'require("./node/package.json").version')
 
@@ -34,7 +41,7 @@ napi_platform() { case $1 in x86_64-unknown-linux-gnu) echo linux-x64-gnu ;; aar
 python_wheel() {
   local target=$1
   echo "dist: Python wheel for $target (maturin --zig, manylinux 2.17; a release build, minutes)"
-  (cd python && maturin build --release --zig --compatibility manylinux2014 --target "$target" \
+  (cd python && CARGO_TARGET_DIR="$wheel_target_dir" maturin build --release --zig --compatibility manylinux2014 --target "$target" \
     --interpreter python3 --out "$dist" --quiet)
 }
 
@@ -45,7 +52,7 @@ exporter() {
   cargo zigbuild --release --quiet --target "$target.$glibc" -p srekit-exporter
   local name="srekit-exporter-$version.linux-$arch"
   mkdir -p "$dist/$name"
-  cp "target/$target/release/srekit-exporter" packaging/srekit-exporter.toml "$dist/$name/"
+  cp "$zig_target_dir/$target/release/srekit-exporter" packaging/srekit-exporter.toml "$dist/$name/"
   cp packaging/debian/srekit-exporter.service "$dist/$name/"
   tar -C "$dist" -czf "$dist/$name.tar.gz" "$name"
   rm -rf "${dist:?}/$name"

@@ -13,20 +13,6 @@ passed=0
 failed=0
 skipped=0
 
-check() {
-  local name=$1
-  shift
-  local out
-  if out=$("$@" 2>&1); then
-    passed=$((passed + 1))
-    echo "ok   $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name"
-    echo "$out" | tail -40 | sed 's/^/     /'
-  fi
-}
-
 skip() {
   skipped=$((skipped + 1))
   echo "skip $1: $2"
@@ -147,7 +133,7 @@ use_npm() {
     assert.ok(require.resolve("srekit").startsWith(process.cwd()))
     const parser = new srekit.Parser("logfmt", { types: { status: "int" } })
     assert.deepEqual(parser.parseMany("status=200\nstatus=503\n").map((r) => r.status), [200, 503])
-    srekit.collectHostAsync({ collectors: ["loadavg"] }).then((families) => {
+    srekit.collectHostAsync({ disableDefaults: true, enable: ["loadavg"] }).then((families) => {
       assert.ok(families.some((f) => f.name === "node_load1"), JSON.stringify(families.map((f) => f.name)))
       console.log("require, parseMany and collectHostAsync work")
     })')
@@ -209,6 +195,7 @@ deb_contents() {
   grep -q 'adduser --system' "$scratch/control/postinst" || { echo "postinst creates no system user"; return 1; }
   grep -q '/var/lib/srekit' "$scratch/control/postinst" || { echo "postinst creates no state directory"; return 1; }
   grep -q 'deb-systemd-helper' "$scratch/control/postinst" || { echo "postinst does not enable the unit"; return 1; }
+  sh -n "$scratch/control/postinst" && sh -n "$scratch/control/postrm" || return 1
   dpkg-deb -f "$deb" Depends | grep -q adduser
 }
 check "exporter .deb: binary, unit, conffile config, postinst with system user + state dir" deb_contents
