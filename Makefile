@@ -2,7 +2,7 @@
 # Each suite has its own script under scripts/ so the suites can grow without touching this file.
 CARGO ?= cargo
 
-.PHONY: test test-rust test-python test-node test-e2e test-fuzz bench fuzz fmt lint
+.PHONY: test test-rust test-python test-node test-e2e test-dist test-fuzz dist bench fuzz fmt lint
 
 # Every suite, each run even when an earlier one failed, ending with one overall count line.
 test:
@@ -19,6 +19,15 @@ test-node:
 
 test-e2e:
 	scripts/test-e2e.sh
+
+# Builds dist/ (`make dist`), then installs each artifact where no cargo or rustc is on PATH and uses it.
+test-dist:
+	scripts/test-dist.sh
+
+# Packages that install without Rust, into dist/: the Python wheel (manylinux 2.17) and sdist, the npm
+# main and platform packages, the exporter's release tarball and .deb.
+dist:
+	scripts/dist.sh
 
 # Every fuzz target briefly (seconds), replaying fuzz/regressions/ first; `make fuzz` runs longer.
 test-fuzz:

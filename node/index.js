@@ -4,7 +4,7 @@
 // logs.js / records.js: parseMany's object building and streaming). Logic lives in the Rust
 // core; this file only re-exports and adapts. Types: index.d.ts.
 
-const native = require('./native.js')
+const native = require('./platform.js').loadNative()
 const logs = require('./logs.js')
 const metrics = require('./metrics.js')
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need on a fresh Debian machine: Prometheus (with promtool),
-# the real node_exporter for the compatibility tests, dbus-daemon and btrfs-progs. Idempotent; skips what is present.
+# the real node_exporter for the compatibility tests, dbus-daemon, btrfs-progs, binutils and systemd. Idempotent; skips what is present.
 set -euo pipefail
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
@@ -10,6 +10,11 @@ command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-ex
 [ -x /usr/bin/dbus-daemon ] || need+=(dbus-daemon)
 # mkfs.btrfs for the btrfs collector's test on a loop-mounted image (core/tests/host_btrfs.rs).
 [ -x /usr/sbin/mkfs.btrfs ] || need+=(btrfs-progs)
+# The dist suite (scripts/test-dist.sh): objdump reads the binaries' glibc symbol versions, systemd-analyze
+# verifies the .deb's unit. Its build tools (cargo-zigbuild, cargo-deb, zig, auditwheel) come from
+# scripts/install-dist-tools.sh, which scripts/dist.sh runs.
+command -v objdump >/dev/null 2>&1 || need+=(binutils)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: every suite (Rust, Python, Node, end-to-end, fuzz smoke), each run even when an earlier
+# `make test`: every suite (Rust, Python, Node, dist packages, end-to-end, fuzz smoke), each run even when an earlier
 # one failed, then one overall line `srekit: N passed, N failed, N skipped` summed from the suites' own
 # counts. With SREKIT_TEST_STRICT=1 (CI) a skipped test fails the run: on CI every test must run.
 set -uo pipefail
@@ -22,6 +22,7 @@ run_suite() {
 run_suite test-rust scripts/test-rust.sh
 run_suite test-python scripts/test-python.sh
 run_suite test-node scripts/test-node.sh
+run_suite test-dist scripts/test-dist.sh
 run_suite test-e2e scripts/test-e2e.sh
 run_suite fuzz scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-5}"
 echo "== summary"

@@ -9,20 +9,6 @@ stack=examples/sre-stack
 passed=0
 failed=0
 
-check() {
-  local name=$1
-  shift
-  local out
-  if out=$("$@" 2>&1); then
-    passed=$((passed + 1))
-    echo "ok   $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name"
-    echo "$out" | sed 's/^/     /'
-  fi
-}
-
 dashboard_queries() {
   python3 - "$stack/grafana-dashboard.json" <<'PY'
 import json, sys

@@ -10,7 +10,12 @@ use srekit::host::{all_collectors, host_options, HostConfig, HostError, HostOpti
 
 /// srekit-exporter: host metrics with node_exporter's names, plus metrics derived from log files.
 #[derive(Debug, Parser)]
-#[command(name = "srekit-exporter", version, about, args_conflicts_with_subcommands = false)]
+#[command(
+    name = "srekit-exporter",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("SREKIT_GIT_COMMIT"), ")"),
+    about,
+    args_conflicts_with_subcommands = false
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Commands>,

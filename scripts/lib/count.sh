@@ -20,3 +20,20 @@ sum_cargo_results() {
          }
        } END { printf "%d %d %d\n", p, f, s }' "$1"
 }
+
+# check NAME COMMAND...: one counted check of a suite that counts its own (test-e2e, test-dist). Runs
+# COMMAND, prints `ok   NAME`, or `FAIL NAME` with the command's output indented, and adds one to the
+# caller's `passed` or `failed`.
+check() {
+  local name=$1
+  shift
+  local out
+  if out=$("$@" 2>&1); then
+    passed=$((passed + 1))
+    echo "ok   $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name"
+    echo "$out" | sed 's/^/     /'
+  fi
+}
