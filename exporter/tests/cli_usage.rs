@@ -8,24 +8,10 @@
 
 mod common;
 
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::{exporter_binary, free_port, http_get, wait_until, Process};
-
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(exporter_binary())
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
+use common::{exporter_binary, free_port, http_get, run_exporter, wait_until, Process};
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -53,7 +39,7 @@ fn write_config(dir: &std::path::Path, state: &std::path::Path, format: &str) ->
 #[test]
 fn parse_and_check_help_list_only_their_own_options() {
     for (sub, own) in [("parse", "--format"), ("check", "--config.file")] {
-        let out = run(&[sub, "--help"], b"");
+        let out = run_exporter(&[sub, "--help"], b"");
         assert_eq!(out.status.code(), Some(0), "{sub}: {}", stderr(&out));
         let help = stdout(&out);
         assert!(help.contains(own), "{sub} --help shows {own}: {help}");
@@ -64,18 +50,18 @@ fn parse_and_check_help_list_only_their_own_options() {
         }
         assert!(help.lines().count() < 30, "{sub} --help is short: {help}");
     }
-    assert!(!stdout(&run(&["parse", "--help"], b"")).contains("--config.file"));
+    assert!(!stdout(&run_exporter(&["parse", "--help"], b"")).contains("--config.file"));
     // The serving commands keep them.
-    let help = stdout(&run(&["collect", "--help"], b""));
+    let help = stdout(&run_exporter(&["collect", "--help"], b""));
     assert!(help.contains("--path.procfs") && help.contains("--collector.cpu"), "{help}");
 }
 
 #[test]
 fn a_host_flag_given_to_parse_or_check_is_a_usage_error() {
-    let out = run(&["parse", "--format", "logfmt", "--path.procfs=/host/proc"], b"a=1\n");
+    let out = run_exporter(&["parse", "--format", "logfmt", "--path.procfs=/host/proc"], b"a=1\n");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--path.procfs does not apply to `parse`"), "{}", stderr(&out));
-    let out = run(&["check", "--no-collector.hwmon", "x.toml"], b"");
+    let out = run_exporter(&["check", "--no-collector.hwmon", "x.toml"], b"");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--no-collector.hwmon does not apply to `check`"), "{}", stderr(&out));
 }
@@ -90,33 +76,33 @@ fn check_takes_the_file_as_an_argument_or_a_flag() {
         vec!["check", "--config.file", config],
         vec!["--config.file", config, "check"],
     ] {
-        let out = run(&args, b"");
+        let out = run_exporter(&args, b"");
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         assert!(stdout(&out).contains("ok (1 inputs, 0 metrics)"), "{args:?}: {}", stdout(&out));
     }
-    let out = run(&["check"], b"");
+    let out = run_exporter(&["check"], b"");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("check FILE"), "{}", stderr(&out));
-    let out = run(&["check", config, "--config.file", "/elsewhere.toml"], b"");
+    let out = run_exporter(&["check", config, "--config.file", "/elsewhere.toml"], b"");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not both"), "{}", stderr(&out));
 }
 
 #[test]
 fn bad_formats_list_the_valid_ones_regex_included() {
-    let out = run(&["parse", "--format", "xml"], b"");
+    let out = run_exporter(&["parse", "--format", "xml"], b"");
     assert_eq!(out.status.code(), Some(2));
     let message = stderr(&out);
     for name in ["logfmt", "ltsv", "json", "regex", "nginx", "syslog-rfc5424"] {
         assert!(message.contains(name), "{message}");
     }
-    let out = run(&["collect", "--format", "xml"], b"");
+    let out = run_exporter(&["collect", "--format", "xml"], b"");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("\"text\" or \"openmetrics\""), "{}", stderr(&out));
 
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), dir.path(), "xml");
-    let out = run(&["check", config.to_str().unwrap()], b"");
+    let out = run_exporter(&["check", config.to_str().unwrap()], b"");
     assert_eq!(out.status.code(), Some(1));
     let message = stderr(&out);
     assert!(message.contains("unknown log format \"xml\""), "{message}");
@@ -125,7 +111,8 @@ fn bad_formats_list_the_valid_ones_regex_included() {
 
 #[test]
 fn json_errors_read_as_sentences() {
-    let out = run(&["parse", "--format", "json"], b"{\"a\":1,}\n{\"a\" 1}\nstatus=abc\n{\"ok\":true}\n");
+    let out =
+        run_exporter(&["parse", "--format", "json"], b"{\"a\":1,}\n{\"a\" 1}\nstatus=abc\n{\"ok\":true}\n");
     assert_eq!(out.status.code(), Some(1));
     let message = stderr(&out);
     assert!(
@@ -142,7 +129,7 @@ fn json_errors_read_as_sentences() {
 
 #[test]
 fn a_failed_type_conversion_is_warned_about_once_per_field_with_its_line() {
-    let out = run(
+    let out = run_exporter(
         &["parse", "--format", "logfmt", "--type", "status=int", "--type", "ms=float"],
         b"status=200 ms=1.5\nstatus=abc ms=2\nstatus=def ms=slow\nstatus=ghi\n",
     );
@@ -168,7 +155,7 @@ fn the_line_limit_is_in_the_too_long_message() {
     let mut input = b"a=".to_vec();
     input.extend(std::iter::repeat_n(b'x', (1 << 20) + 10));
     input.extend_from_slice(b"\nb=1\n");
-    let out = run(&["parse", "--format", "logfmt"], &input);
+    let out = run_exporter(&["parse", "--format", "logfmt"], &input);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("line 1: byte 1048576: line too long (1048588 bytes, maximum 1048576)"),
@@ -183,7 +170,7 @@ fn a_missing_state_directory_is_warned_about_by_check_and_created_by_the_exporte
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state/srekit");
     let config = write_config(dir.path(), &state, "logfmt");
-    let out = run(&["check", config.to_str().unwrap()], b"");
+    let out = run_exporter(&["check", config.to_str().unwrap()], b"");
     assert_eq!(out.status.code(), Some(0), "a missing directory is not an error: {}", stderr(&out));
     assert!(
         stderr(&out).contains(&format!("[state] directory {} does not exist", state.display())),
@@ -212,7 +199,7 @@ fn a_missing_state_directory_is_warned_about_by_check_and_created_by_the_exporte
     std::io::Read::read_to_string(&mut exporter.child.stderr.take().unwrap(), &mut log).unwrap();
     assert!(log.contains(&format!("creating the [state] directory {}", state.display())), "{log}");
 
-    let out = run(&["check", config.to_str().unwrap()], b"");
+    let out = run_exporter(&["check", config.to_str().unwrap()], b"");
     assert!(!stderr(&out).contains("does not exist"), "{}", stderr(&out));
 }
 
