@@ -83,4 +83,9 @@ pub mod host;
 pub mod logs;
 pub mod metrics;
 
+/// README.md's Rust blocks, run as doc tests (tests/readme/README.md says how every README block runs).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme_doctests {}
+
 pub use error::{ErrorCode, MetricError, ParseError, UnknownFormatError};

@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
 use clap::{ArgAction, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 use srekit::host::{all_collectors, host_options, HostConfig, HostError, HostOption, HostOptionDefault};
 
@@ -43,9 +45,22 @@ pub enum Commands {
     },
     /// Parse log lines (files or stdin) into NDJSON on stdout; bad lines go to stderr with their line number.
     Parse(crate::parse_cmd::ParseArgs),
-    /// Validate `--config.file` and exit: 0 when valid, 1 with a message naming the bad key otherwise.
-    Check,
+    /// Validate a config file (`check FILE` or `check --config.file FILE`) and exit: 0 when valid, 1
+    /// with a message naming the bad key otherwise.
+    Check(CheckArgs),
 }
+
+/// Arguments of the `check` subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The config file to validate (the same as `--config.file FILE`).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// Subcommands that read none of the host and web flags, with the other global flags they ignore:
+/// their `--help` lists only their own options, and such a flag given to them is a usage error.
+const SUBCOMMANDS_WITHOUT_HOST_FLAGS: [(&str, &[&str]); 2] = [("parse", &["config_file"]), ("check", &[])];
 
 /// Flags of the HTTP server.
 #[derive(Debug, Clone, Args)]
@@ -166,16 +181,84 @@ pub fn command() -> Command {
                     .help(format!("Disable the {name} collector.")),
             );
     }
+    hide_host_flags_in_subcommands_without_them(cmd)
+}
+
+/// The ids of the flags that configure the host collectors and the web server (the derived ones and
+/// the generated ones).
+fn host_and_web_flag_ids(cmd: &Command) -> Vec<String> {
+    let own: Vec<String> = Command::new("own")
+        .args(<HostFlags as Args>::augment_args(Command::new("host")).get_arguments().cloned())
+        .args(<WebFlags as Args>::augment_args(Command::new("web")).get_arguments().cloned())
+        .get_arguments()
+        .map(|arg| arg.get_id().to_string())
+        .collect();
+    let generated = host_options()
+        .iter()
+        .flat_map(|option| match option.default {
+            HostOptionDefault::Text(_) => vec![option.flag.to_string()],
+            HostOptionDefault::Switch(_) => vec![option.flag.to_string(), format!("no-{}", option.flag)],
+        })
+        .chain(
+            all_collectors()
+                .iter()
+                .flat_map(|name| [format!("collector.{name}"), format!("no-collector.{name}")]),
+        );
+    own.into_iter().chain(generated).filter(|id| cmd.get_arguments().any(|arg| arg.get_id() == id)).collect()
+}
+
+/// clap gives a global flag to every subcommand, unless the subcommand has a flag with its id
+/// already: `parse` and `check` get hidden copies of the host and web flags, so their `--help` lists
+/// only their own options (and [`refuse_flags_a_subcommand_ignores`] refuses the copies when given).
+fn hide_host_flags_in_subcommands_without_them(mut cmd: Command) -> Command {
+    let ids = host_and_web_flag_ids(&cmd);
+    for (name, also) in SUBCOMMANDS_WITHOUT_HOST_FLAGS {
+        let hidden: Vec<clap::Arg> = cmd
+            .get_arguments()
+            .filter(|arg| {
+                let id = arg.get_id().as_str();
+                ids.iter().any(|hidden| hidden == id) || also.contains(&id)
+            })
+            .map(|arg| arg.clone().hide(true))
+            .collect();
+        cmd = cmd.mut_subcommand(name, |sub| sub.args(hidden));
+    }
     cmd
+}
+
+/// A host or web flag given to `parse` or `check` would do nothing: it is a usage error instead.
+fn refuse_flags_a_subcommand_ignores(cmd: &mut Command, matches: &ArgMatches) -> Result<(), clap::Error> {
+    let Some((name, sub_matches)) = matches.subcommand() else { return Ok(()) };
+    let Some((_, also)) = SUBCOMMANDS_WITHOUT_HOST_FLAGS.iter().find(|(sub, _)| *sub == name) else {
+        return Ok(());
+    };
+    let ids = host_and_web_flag_ids(cmd);
+    let given = ids
+        .iter()
+        .map(String::as_str)
+        .chain(also.iter().copied())
+        .find(|id| sub_matches.value_source(id) == Some(ValueSource::CommandLine));
+    let Some(id) = given else { return Ok(()) };
+    let flag =
+        cmd.get_arguments().find(|arg| arg.get_id() == id).and_then(|arg| arg.get_long()).unwrap_or(id);
+    Err(cmd.error(ErrorKind::ArgumentConflict, format!("--{flag} does not apply to `{name}`")))
+}
+
+/// Parses `args` as the exporter's command line (the first item is the program name).
+pub fn try_parse_from<I, T>(args: I) -> Result<(Cli, ArgMatches), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut cmd = command();
+    let matches = cmd.try_get_matches_from_mut(args)?;
+    refuse_flags_a_subcommand_ignores(&mut cmd, &matches)?;
+    Ok((Cli::from_arg_matches(&matches)?, matches))
 }
 
 /// Parses the process arguments (exits with clap's message and status 2 on bad usage).
 pub fn parse() -> (Cli, ArgMatches) {
-    let matches = command().get_matches();
-    match Cli::from_arg_matches(&matches) {
-        Ok(cli) => (cli, matches),
-        Err(err) => err.exit(),
-    }
+    try_parse_from(std::env::args_os()).unwrap_or_else(|err| err.exit())
 }
 
 /// Turns the host flags into the core's configuration.
@@ -227,8 +310,7 @@ mod tests {
     use super::*;
 
     fn parse_args(args: &[&str]) -> (Cli, ArgMatches) {
-        let matches = command().try_get_matches_from(args).expect("valid arguments");
-        (Cli::from_arg_matches(&matches).expect("valid"), matches)
+        try_parse_from(args).expect("valid arguments")
     }
 
     #[test]

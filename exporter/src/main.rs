@@ -50,7 +50,7 @@ fn main() -> ExitCode {
     env_logger::Builder::new().parse_filters(&cli.log_level).format_timestamp_millis().init();
     match &cli.command {
         Some(Commands::Parse(args)) => return parse_cmd::run(args),
-        Some(Commands::Check) => return check(&cli),
+        Some(Commands::Check(args)) => return check(&cli, args),
         _ => {}
     }
     let config = match &cli.config_file {
@@ -88,10 +88,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// `check --config.file F`: validate and report.
-fn check(cli: &cli::Cli) -> ExitCode {
-    let Some(path) = &cli.config_file else {
-        return fail(2, "check needs --config.file");
+/// `check FILE` or `check --config.file FILE`: validate and report.
+fn check(cli: &cli::Cli, args: &cli::CheckArgs) -> ExitCode {
+    let path = match (&args.file, &cli.config_file) {
+        (Some(file), Some(flag)) if file != flag => {
+            return fail(2, "check takes one config file: FILE or --config.file FILE, not both")
+        }
+        (Some(path), _) | (None, Some(path)) => path,
+        (None, None) => return fail(2, "check needs a config file: check FILE (or --config.file FILE)"),
     };
     let config = match ExporterConfig::load(path) {
         Ok(config) => config,
@@ -99,6 +103,13 @@ fn check(cli: &cli::Cli) -> ExitCode {
     };
     match config.validate(path) {
         Ok(()) => {
+            if let Some(dir) = config.state.directory.as_ref().filter(|dir| !dir.exists()) {
+                log::warn!(
+                    "{}: [state] directory {} does not exist; the exporter will create it at start",
+                    path.display(),
+                    dir.display()
+                );
+            }
             println!(
                 "{}: ok ({} inputs, {} metrics)",
                 path.display(),
@@ -128,15 +139,47 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
     raise_open_file_limit();
     let web_config_file =
         cli.web.web_config_file.clone().or_else(|| config.as_ref()?.web.config_file.clone());
+    let web = match &web_config_file {
+        Some(path) => match web_config::WebConfig::load(path) {
+            Ok(web) => web,
+            Err(err) => return fail(2, format!("--web.config.file: {err}")),
+        },
+        None => web_config::WebConfig { tls: None, auth: None, cert_validity: None },
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(4)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return fail(1, format!("cannot start the runtime: {err}")),
+    };
+    // Bound before anything starts: a port in use (or any bind error) ends the process with that
+    // message alone, as nothing ran that would need shutting down.
+    let listener = match runtime.block_on(server::bind(&cli.web.listen_address)) {
+        Ok(listener) => listener,
+        Err(err) => return fail(1, format!("cannot listen on {}: {err}", cli.web.listen_address)),
+    };
     let pipeline = match &config {
         Some(config) if !config.inputs.is_empty() || !config.metrics.is_empty() => {
+            match &config.state.directory {
+                None => log::warn!("no [state] directory: log offsets are not remembered across restarts"),
+                Some(dir) if !dir.exists() => {
+                    log::info!("creating the [state] directory {}", dir.display());
+                    if let Err(err) = std::fs::create_dir_all(dir) {
+                        return fail(
+                            1,
+                            format!("cannot create the [state] directory {}: {err}", dir.display()),
+                        );
+                    }
+                }
+                Some(_) => {}
+            }
             let pipeline = match Pipeline::new(&config.pipeline()) {
                 Ok(pipeline) => pipeline,
                 Err(err) => return fail(2, format!("--config.file: {err}")),
             };
-            if config.state.directory.is_none() {
-                log::warn!("no [state] directory: log offsets are not remembered across restarts");
-            }
             let mut reporter = match scrape::PipelineErrorReporter::register(scraper.registry()) {
                 Ok(reporter) => reporter,
                 Err(err) => return fail(1, err),
@@ -151,19 +194,6 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
         }
         _ => None,
     };
-    let scraper = Arc::new(scraper);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("srekit-exporter: cannot start the runtime: {err}");
-            return ExitCode::from(1);
-        }
-    };
     let settings = server::ServerSettings {
         telemetry_path: cli.web.telemetry_path.clone(),
         max_requests: cli.web.max_requests as usize,
@@ -171,32 +201,15 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
         read_timeout: cli.web.read_timeout,
         write_timeout: cli.web.write_timeout,
     };
-    let web = match &web_config_file {
-        Some(path) => match web_config::WebConfig::load(path) {
-            Ok(web) => web,
-            Err(err) => return fail(2, format!("--web.config.file: {err}")),
-        },
-        None => web_config::WebConfig { tls: None, auth: None, cert_validity: None },
-    };
     if let Some(validity) = &web.cert_validity {
         if let Err(err) = validity.register(scraper.registry()) {
             return fail(1, err);
         }
     }
-    let served = runtime.block_on(async {
-        let listener = match server::bind(&cli.web.listen_address).await {
-            Ok(listener) => listener,
-            Err(err) => {
-                eprintln!("srekit-exporter: cannot listen on {}: {err}", cli.web.listen_address);
-                return ExitCode::from(1);
-            }
-        };
-        if let Ok(address) = listener.local_addr() {
-            log::info!("listening on {address}, metrics at {}", settings.telemetry_path);
-        }
-        server::serve(listener, scraper, settings, web, server::shutdown_signal()).await;
-        ExitCode::SUCCESS
-    });
+    if let Ok(address) = listener.local_addr() {
+        log::info!("listening on {address}, metrics at {}", settings.telemetry_path);
+    }
+    runtime.block_on(server::serve(listener, Arc::new(scraper), settings, web, server::shutdown_signal()));
     // The last poll and the tail checkpoint are written before the process exits.
     if let Some(handle) = pipeline {
         if let Err(err) = handle.shutdown() {
@@ -205,5 +218,5 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
         }
     }
     log::info!("shut down");
-    served
+    ExitCode::SUCCESS
 }

@@ -1,13 +1,16 @@
 //! `srekit-exporter parse`: log lines (files or stdin) to NDJSON on stdout, one object per good line;
 //! each bad line is reported on stderr with its file and line number, and the good lines around it are
-//! still printed. Exit status: 0 when every line parsed, 1 when some did not, 2 on usage or I/O errors.
+//! still printed. A `--type` conversion that fails (`status=int` on `status=abc`) keeps the text, as in
+//! Fluent Bit, and is warned about on stderr once per field, with the first line where it happened.
+//! Exit status: 0 when every line parsed, 1 when some did not, 2 on usage or I/O errors.
 
+use std::collections::BTreeSet;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use srekit::logs::{Feed, FeedItem, Parser, ParserSpec};
+use srekit::logs::{Feed, FeedItem, FieldType, Parser, ParserSpec, Record, Value};
 
 /// Flags of the `parse` subcommand.
 #[derive(Debug, Clone, Args)]
@@ -61,6 +64,7 @@ pub fn run(args: &ParseArgs) -> ExitCode {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(256 * 1024, stdout.lock());
     let mut bad_lines = 0u64;
+    let mut type_warnings = TypeWarnings::default();
     let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
     if args.files.is_empty() {
         inputs.push(("<stdin>".to_string(), Box::new(io::stdin())));
@@ -75,7 +79,7 @@ pub fn run(args: &ParseArgs) -> ExitCode {
         }
     }
     for (name, reader) in inputs {
-        match parse_stream(&parser, &name, reader, &mut out) {
+        match parse_stream(&parser, &name, reader, &mut out, &mut type_warnings) {
             Ok(bad) => bad_lines += bad,
             Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
             Err(err) => {
@@ -97,8 +101,60 @@ pub fn run(args: &ParseArgs) -> ExitCode {
     }
 }
 
+/// The fields whose `--type` conversion already failed once (each is warned about once per run).
+#[derive(Default)]
+struct TypeWarnings {
+    warned: BTreeSet<String>,
+}
+
+impl TypeWarnings {
+    /// Warns about each typed field of `record` whose value did not convert, the first time only.
+    fn check(&mut self, parser: &Parser, record: &Record<'_>, name: &str, line: u64) {
+        for (field, field_type) in &parser.options().types {
+            if self.warned.contains(field) {
+                continue;
+            }
+            let failed = record.fields.iter().rev().find(|(key, _)| key == field).map(|(_, value)| value);
+            if let Some(value) = failed.filter(|value| !has_type(*field_type, value)) {
+                eprintln!(
+                    "{name}: line {line}: warning: field {field:?} = {:?} is not {}; kept as it is \
+                     (said once per field)",
+                    value.to_label_string(),
+                    article(*field_type),
+                );
+                self.warned.insert(field.clone());
+            }
+        }
+    }
+}
+
+/// Whether `value` is what a conversion to `field_type` produces.
+fn has_type(field_type: FieldType, value: &Value<'_>) -> bool {
+    matches!(
+        (field_type, value),
+        (FieldType::Int, Value::Int(_) | Value::UInt(_))
+            | (FieldType::Float, Value::Float(_))
+            | (FieldType::Bool, Value::Bool(_))
+            | (FieldType::String, _)
+    )
+}
+
+/// The type's name with its article: "an int", "a float".
+fn article(field_type: FieldType) -> String {
+    match field_type {
+        FieldType::Int => "an int".to_owned(),
+        other => format!("a {}", other.name()),
+    }
+}
+
 /// Parses one stream chunk by chunk; returns the number of bad lines.
-fn parse_stream(parser: &Parser, name: &str, mut reader: impl Read, out: &mut impl Write) -> io::Result<u64> {
+fn parse_stream(
+    parser: &Parser,
+    name: &str,
+    mut reader: impl Read,
+    out: &mut impl Write,
+    type_warnings: &mut TypeWarnings,
+) -> io::Result<u64> {
     let mut feed = Feed::for_parser(parser);
     let mut chunk = vec![0u8; 256 * 1024];
     let mut bad = 0u64;
@@ -109,6 +165,7 @@ fn parse_stream(parser: &Parser, name: &str, mut reader: impl Read, out: &mut im
         }
         match item.result {
             Ok(record) => {
+                type_warnings.check(parser, record, name, item.line);
                 let written = serde_json::to_writer(&mut *out, &record.to_json())
                     .map_err(io::Error::from)
                     .and_then(|()| out.write_all(b"\n"));

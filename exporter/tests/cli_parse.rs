@@ -4,22 +4,12 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-use common::exporter_binary;
+use common::run_exporter;
 
 fn parse_cmd(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(exporter_binary())
-        .arg("parse")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    run_exporter(&[&["parse"], args].concat(), stdin)
 }
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {

@@ -64,9 +64,97 @@ fn json_error(line: &str, e: &simd_json::Error) -> LineError {
         simd_json::ErrorType::DepthLimitExceeded => {
             format!("JSON nested deeper than {MAX_JSON_DEPTH} levels")
         }
-        kind => format!("invalid JSON: {kind:?}"),
+        kind => format!("invalid JSON: {}", describe(kind, line, offset)),
     };
     LineError::new(offset, message)
+}
+
+/// simd-json's error kind as a sentence a user can act on (the bindings show the same words).
+/// simd-json's structural kinds are coarse, so the sentence also looks at the line: where the error
+/// is, the character before it, and whether the line's brackets close.
+///
+/// ```
+/// let err = srekit::logs::parse_json("{\"a\":1,}").unwrap_err();
+/// assert_eq!(err.message, "invalid JSON: expected a quoted key after '{' or ',', found '}'");
+/// ```
+fn describe(kind: &simd_json::ErrorType, line: &str, offset: usize) -> String {
+    use simd_json::ErrorType as E;
+    let found = match line.get(offset..).and_then(|rest| rest.chars().next()) {
+        Some(c) => format!("{c:?}"),
+        None if offset >= line.len() => "the end of the line".to_owned(),
+        None => "a byte that does not start a character".to_owned(),
+    };
+    let before = line.get(..offset).and_then(|b| b.trim_end().chars().last());
+    let sentence = match kind {
+        E::ExpectedObjectKey | E::KeyMustBeAString | E::BadKeyType => {
+            "expected a quoted key after '{' or ','"
+        }
+        E::ExpectedObjectContent if matches!(before, Some('{' | ',')) => {
+            "expected a quoted key after '{' or ','"
+        }
+        E::ExpectedObjectColon => "expected ':' after an object key",
+        E::ExpectedMapComma | E::ExpectedMapEnd | E::ExpectedObjectContent => {
+            "expected ',' or '}' after an object member"
+        }
+        E::ExpectedArrayContent if matches!(before, Some('[' | ',')) => "expected a value after '[' or ','",
+        E::ExpectedArrayComma | E::ExpectedArrayContent => "expected ',' or ']' after an array element",
+        E::UnterminatedString => return "a string is not closed by '\"'".to_owned(),
+        E::InvalidEscape => return "invalid escape sequence in a string".to_owned(),
+        E::InvalidUnicodeEscape => return "invalid \\u escape in a string".to_owned(),
+        E::InvalidUnicodeCodepoint => return "invalid \\u escape in a string".to_owned(),
+        E::InvalidUtf8 => return "invalid UTF-8".to_owned(),
+        E::InvalidNumber => return "invalid number (or one out of range)".to_owned(),
+        E::InvalidExponent => return "invalid exponent in a number".to_owned(),
+        E::ExpectedNull | E::ExpectedTrue | E::ExpectedFalse | E::ExpectedBoolean => {
+            return "invalid literal (JSON has only true, false and null)".to_owned()
+        }
+        E::TrailingData => return "more text after the JSON value".to_owned(),
+        _ => match shape(line) {
+            Shape::Unclosed => {
+                return "the line ends inside an object or array (a '}' or ']' is missing)".to_owned()
+            }
+            Shape::Trailing => return "more text after the JSON value".to_owned(),
+            Shape::Closed if line.get(..offset).is_some_and(|b| b.trim().is_empty()) => {
+                return "a JSON value starts with '{', '[', '\"', a digit, true, false or null".to_owned()
+            }
+            Shape::Closed if matches!(before, Some(':' | ',' | '[')) => "expected a value",
+            Shape::Closed => "unexpected character",
+        },
+    };
+    format!("{sentence}, found {found}")
+}
+
+/// Whether a line's brackets (outside strings) close, and whether text follows the first value.
+enum Shape {
+    Unclosed,
+    Trailing,
+    Closed,
+}
+
+fn shape(line: &str) -> Shape {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (at, byte) in line.bytes().enumerate() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            _ if in_string => {}
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    let rest = line.get(at + 1..).unwrap_or("");
+                    return if rest.trim().is_empty() { Shape::Closed } else { Shape::Trailing };
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth > 0 || in_string {
+        Shape::Unclosed
+    } else {
+        Shape::Closed
+    }
 }
 
 /// Turns tape nodes into [`Value`]s, borrowing strings from `line` when simd-json left them unchanged.
@@ -222,4 +310,37 @@ pub fn parse_json(line: &str) -> Result<Record<'_>, LineError> {
     let mut record = Record::default();
     parse_into(line, &mut record)?;
     Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_json;
+
+    /// Every error reads as a sentence (no simd-json kind names such as `ExpectedObjectKey`).
+    #[test]
+    fn json_errors_read_as_prose() {
+        for (line, expected) in [
+            ("{\"a\":1,}", "expected a quoted key after '{' or ',', found '}'"),
+            ("{\"a\" 1}", "expected ':' after an object key, found '1'"),
+            ("{\"a\":1 \"b\":2}", "expected ',' or '}' after an object member, found '\"'"),
+            ("{\"a\":[1 2]}", "expected ',' or ']' after an array element"),
+            ("{'a':1}", "expected a quoted key after '{' or ',', found '\\''"),
+            ("{\"a\":\"x", "the line ends inside an object or array"),
+            ("{\"a\":tru}", "invalid literal"),
+            ("{\"a\":1} x", "more text after the JSON value"),
+            ("status=abc", "a JSON value starts with"),
+            ("{\"a\":1", "the line ends inside an object or array"),
+            ("{\"a\":1,", "the line ends inside an object or array"),
+            ("{\"n\":1e400}", "invalid number"),
+            ("{\"a\":}", "expected a value, found '}'"),
+            ("{\"a\":NaN}", "invalid JSON: "),
+            ("{\"a\":\"\\q\"}", "invalid escape sequence"),
+        ] {
+            let err = parse_json(line).expect_err(line);
+            assert!(err.message.starts_with("invalid JSON: "), "{line}: {}", err.message);
+            assert!(err.message.contains(expected), "{line}: {}", err.message);
+            let words = err.message.trim_start_matches("invalid JSON: ");
+            assert!(words.contains(' '), "{line}: a sentence, not a kind name: {}", err.message);
+        }
+    }
 }

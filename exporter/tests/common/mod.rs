@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A free TCP port on 127.0.0.1.
@@ -45,6 +45,20 @@ impl Drop for Process {
 /// The exporter binary built by cargo for this test.
 pub fn exporter_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_srekit-exporter"))
+}
+
+/// Runs the exporter to its end with `args`, `stdin` written to it; its status and output.
+pub fn run_exporter(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(exporter_binary())
+        .args(args)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start srekit-exporter");
+    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+    child.wait_with_output().expect("srekit-exporter output")
 }
 
 /// Starts the exporter on a free port with extra arguments (does not wait for it).
