@@ -37,7 +37,10 @@ use super::config::{RuleConfig, RuleKind};
 use super::record::Record;
 use super::value::Value;
 use crate::error::MetricError;
+
+mod state;
 use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry};
+pub use state::{DiscardedState, RuleState, SeriesState};
 
 /// The default series cap per rule.
 pub const DEFAULT_MAX_SERIES: usize = 10_000;
@@ -124,6 +127,8 @@ struct Rule {
     key: String,
     series_dropped: Counter,
     records_skipped: Counter,
+    /// Hash of the definition, so saved state is restored only into the same rule (see `state`).
+    fingerprint: String,
 }
 
 /// What applying one rule to one record did.
@@ -382,6 +387,7 @@ impl Rule {
         let exemplar =
             config.exemplar.as_ref().map(|field| (crate::metrics::sanitize_label_name(field), field.clone()));
         Ok(Rule {
+            fingerprint: state::definition_fingerprint(config),
             series_dropped: series_dropped.labels(&[&name]).map_err(metric_error)?,
             records_skipped: records_skipped.labels(&[&name]).map_err(metric_error)?,
             name,
@@ -458,11 +464,7 @@ impl Rule {
     fn series_for(&mut self, record: &Record<'_>) -> Option<usize> {
         self.key.clear();
         for (_, field) in &self.labels {
-            let value = label_value(record, field);
-            // Length-prefixed, so no value can forge another label set's key.
-            self.key.push_str(itoa::Buffer::new().format(value.len()));
-            self.key.push(':');
-            self.key.push_str(&value);
+            push_key_part(&mut self.key, &label_value(record, field));
         }
         if let Some(&index) = self.series_index.get(self.key.as_str()) {
             return Some(index);
@@ -473,16 +475,30 @@ impl Rule {
         let values: Vec<Cow<'_, str>> =
             self.labels.iter().map(|(_, field)| label_value(record, field)).collect();
         let refs: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
+        self.create_series(&refs)
+    }
+
+    /// Creates the series of label `values`, whose key `self.key` holds.
+    fn create_series(&mut self, values: &[&str]) -> Option<usize> {
         let series = match &self.metric {
-            MetricVec::Counter(vec) => Series::Counter(vec.labels(&refs).ok()?),
-            MetricVec::Gauge(vec) => Series::Gauge(vec.labels(&refs).ok()?),
-            MetricVec::Histogram(vec) => Series::Histogram(vec.labels(&refs).ok()?),
+            MetricVec::Counter(vec) => Series::Counter(vec.labels(values).ok()?),
+            MetricVec::Gauge(vec) => Series::Gauge(vec.labels(values).ok()?),
+            MetricVec::Histogram(vec) => Series::Histogram(vec.labels(values).ok()?),
         };
         let index = self.series.len();
         self.series.push(series);
         self.series_index.insert(self.key.clone(), index);
         Some(index)
     }
+}
+
+/// Appends one label value to a series key, length-prefixed so no value can forge another label set's
+/// key.
+#[inline]
+fn push_key_part(key: &mut String, value: &str) {
+    key.push_str(itoa::Buffer::new().format(value.len()));
+    key.push(':');
+    key.push_str(value);
 }
 
 /// A label's value from the record: the field as label text, or empty when the field is missing.

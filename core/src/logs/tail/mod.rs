@@ -36,8 +36,12 @@ use std::os::unix::fs::{DirEntryExt, FileExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use checkpoint::{Checkpoint, CheckpointEntry, CHECKPOINT_VERSION};
+pub use checkpoint::{
+    check_version, move_aside, write_atomically, Checkpoint, CheckpointEntry, CHECKPOINT_VERSION,
+    OLDEST_CHECKPOINT_VERSION,
+};
 pub use discover::{Patterns, Scan, MAX_SCAN_ENTRIES};
+pub(crate) use identity::fnv1a;
 pub use identity::{Fingerprint, Inode, FINGERPRINT_BYTES};
 
 use super::split::{LineSplitter, SplitEvent, DEFAULT_MAX_LINE_LENGTH};
