@@ -729,6 +729,7 @@ fn tail_options(config: &InputConfig) -> Result<TailOptions, PipelineError> {
     options.rotate_wait = Duration::from_secs_f64(config.rotate_wait.min(1e9));
     options.max_line_length = config.parser.max_line_length;
     options.max_open_files = config.max_open_files;
+    options.rotated_paths = config.rotated_paths.clone();
     Ok(options)
 }
 

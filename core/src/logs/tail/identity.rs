@@ -54,15 +54,7 @@ impl Fingerprint {
     pub fn read(file: &File, length: u64) -> io::Result<Fingerprint> {
         let mut buf = [0u8; FINGERPRINT_BYTES];
         let want = (length as usize).min(FINGERPRINT_BYTES);
-        let mut filled = 0;
-        while filled < want {
-            match file.read_at(&mut buf[filled..want], filled as u64) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let filled = read_prefix(file, &mut buf[..want])?;
         Ok(Fingerprint::of(&buf[..filled]))
     }
 
@@ -79,6 +71,20 @@ impl Fingerprint {
     pub fn matches(&self, file: &File) -> io::Result<bool> {
         Ok(Fingerprint::read(file, self.length)? == *self)
     }
+}
+
+/// Reads up to `buf.len()` leading bytes of `file` (fewer when it is shorter); returns how many.
+pub(super) fn read_prefix(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read_at(&mut buf[filled..], filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// The FNV-1a 64-bit hash of `bytes` (stable across versions and platforms: it is stored in
