@@ -34,7 +34,7 @@
 
 use std::borrow::Cow;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -45,10 +45,12 @@ use thiserror::Error;
 use super::config::{InputConfig, PipelineConfig};
 use super::error::LogError;
 use super::parser::Parser;
-use super::pipeline_state::{load_or_move_aside, InputState, Loaded, PipelineState, STATE_FILE_NAME};
+use super::pipeline_state::{
+    checkpoint_path, load_legacy, load_state, InputState, PipelineState, STATE_FILE_NAME,
+};
 use super::record::Record;
 use super::rules::{DiscardedState, RuleError, RuleSet, Selection};
-use super::tail::{Checkpoint, TailEvent, TailOptions, Tailer, CHECKPOINT_VERSION};
+use super::tail::{TailEvent, TailOptions, Tailer, CHECKPOINT_VERSION};
 use super::value::Value;
 use crate::error::MetricError;
 use crate::expfmt::{self, Format};
@@ -312,16 +314,7 @@ impl Pipeline {
             config.state.directory.as_deref().filter(|_| use_state).map(|d| d.join(STATE_FILE_NAME));
         let mut pending = Vec::new();
         let mut saved = match &state_path {
-            Some(path) => match load_or_move_aside(path, PipelineState::load)
-                .map_err(|source| PipelineError::Checkpoint { path: path.clone(), source })?
-            {
-                Loaded::Valid(state) => Some(state),
-                Loaded::Missing => None,
-                Loaded::Corrupt { reason, moved_to } => {
-                    pending.push(PipelineError::CorruptCheckpoint { path: path.clone(), moved_to, reason });
-                    Some(PipelineState::default())
-                }
-            },
+            Some(path) => load_state(path, &mut pending)?,
             None => None,
         };
         if let Some(state) = saved.as_mut() {
@@ -682,29 +675,6 @@ fn add(counter: &Counter, amount: u64) {
     if amount > 0 {
         let _ = counter.inc_by(amount as f64);
     }
-}
-
-/// Loads a version-1 per-input checkpoint; a corrupt one is moved aside and reported.
-fn load_legacy(path: &Path, pending: &mut Vec<PipelineError>) -> Result<Option<Checkpoint>, PipelineError> {
-    match load_or_move_aside(path, Checkpoint::load)
-        .map_err(|source| PipelineError::Checkpoint { path: path.to_path_buf(), source })?
-    {
-        Loaded::Valid(checkpoint) => Ok(Some(checkpoint)),
-        Loaded::Missing => Ok(None),
-        Loaded::Corrupt { reason, moved_to } => {
-            pending.push(PipelineError::CorruptCheckpoint { path: path.to_path_buf(), moved_to, reason });
-            Ok(None)
-        }
-    }
-}
-
-/// `<dir>/tail-<input>.json` (version-1 checkpoints), the input name made safe for a file name.
-fn checkpoint_path(dir: &Path, input: &str) -> PathBuf {
-    let safe: String = input
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
-        .collect();
-    dir.join(format!("tail-{safe}.json"))
 }
 
 fn tail_options(config: &InputConfig) -> Result<TailOptions, PipelineError> {

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::pipeline::PipelineError;
 use super::rules::RuleState;
 use super::tail::{self, Checkpoint, CheckpointEntry, CHECKPOINT_VERSION};
 
@@ -140,7 +141,7 @@ impl PipelineState {
 
 /// What loading a checkpoint found.
 #[derive(Debug)]
-pub(crate) enum Loaded<T> {
+enum Loaded<T> {
     /// A valid checkpoint.
     Valid(T),
     /// No checkpoint.
@@ -151,7 +152,7 @@ pub(crate) enum Loaded<T> {
 
 /// Loads a checkpoint with `load`; a corrupt one is moved aside. Other I/O errors (permission denied)
 /// are returned: the file may be fine and must not be moved.
-pub(crate) fn load_or_move_aside<T>(
+fn load_or_move_aside<T>(
     path: &Path,
     load: impl FnOnce(&Path) -> io::Result<Option<T>>,
 ) -> io::Result<Loaded<T>> {
@@ -163,4 +164,48 @@ pub(crate) fn load_or_move_aside<T>(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Loads the pipeline's state file. A corrupt one is moved aside and reported in `pending`, and an
+/// empty state returned: the inputs then start by their start policy, not from version-1 files.
+pub(crate) fn load_state(
+    path: &Path,
+    pending: &mut Vec<PipelineError>,
+) -> Result<Option<PipelineState>, PipelineError> {
+    match load_or_move_aside(path, PipelineState::load)
+        .map_err(|source| PipelineError::Checkpoint { path: path.to_path_buf(), source })?
+    {
+        Loaded::Valid(state) => Ok(Some(state)),
+        Loaded::Missing => Ok(None),
+        Loaded::Corrupt { reason, moved_to } => {
+            pending.push(PipelineError::CorruptCheckpoint { path: path.to_path_buf(), moved_to, reason });
+            Ok(Some(PipelineState::default()))
+        }
+    }
+}
+
+/// Loads a version-1 per-input checkpoint; a corrupt one is moved aside and reported.
+pub(crate) fn load_legacy(
+    path: &Path,
+    pending: &mut Vec<PipelineError>,
+) -> Result<Option<Checkpoint>, PipelineError> {
+    match load_or_move_aside(path, Checkpoint::load)
+        .map_err(|source| PipelineError::Checkpoint { path: path.to_path_buf(), source })?
+    {
+        Loaded::Valid(checkpoint) => Ok(Some(checkpoint)),
+        Loaded::Missing => Ok(None),
+        Loaded::Corrupt { reason, moved_to } => {
+            pending.push(PipelineError::CorruptCheckpoint { path: path.to_path_buf(), moved_to, reason });
+            Ok(None)
+        }
+    }
+}
+
+/// `<dir>/tail-<input>.json` (version-1 checkpoints), the input name made safe for a file name.
+pub(crate) fn checkpoint_path(dir: &Path, input: &str) -> PathBuf {
+    let safe: String = input
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .collect();
+    dir.join(format!("tail-{safe}.json"))
 }
