@@ -194,3 +194,25 @@ fn a_checkpoint_that_cannot_be_read_is_an_error_and_is_left_in_place() {
     assert!(matches!(err, PipelineError::Checkpoint { .. }), "{err}");
     assert!(state_file(dir.path()).is_dir());
 }
+
+#[test]
+fn an_unchanged_checkpoint_is_not_written_again() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("app.log");
+    append(&log, &lines(0, 10));
+    let mut pipeline = Pipeline::new(&config(dir.path(), true, RULES)).expect("pipeline");
+    pipeline.poll();
+    pipeline.store_checkpoints().expect("store");
+    let inode = || std::fs::metadata(state_file(dir.path())).expect("stat").ino();
+    let first = inode();
+    pipeline.poll();
+    pipeline.store_checkpoints().expect("store");
+    assert_eq!(inode(), first, "nothing moved: not replaced");
+    append(&log, "n=10 code=200 ms=1\n");
+    pipeline.poll();
+    pipeline.store_checkpoints().expect("store");
+    assert_ne!(inode(), first, "a line was counted: replaced");
+    let text = std::fs::read_to_string(state_file(dir.path())).expect("read");
+    assert!(!text.contains('\n'), "compact JSON");
+}

@@ -206,6 +206,8 @@ pub struct Pipeline {
     rules: RuleSet,
     metrics: PipelineMetrics,
     last_checkpoint: Instant,
+    /// Hash of the checkpoint last written: an unchanged one is not written again.
+    last_stored: Option<u64>,
     poll_interval: Duration,
     /// The (empty) field buffer records are parsed into, kept between lines.
     spare_fields: Vec<Field<'static>>,
@@ -379,6 +381,7 @@ impl Pipeline {
             rules,
             metrics,
             last_checkpoint: Instant::now(),
+            last_stored: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
             spare_fields: Vec::with_capacity(32),
             state_path,
@@ -461,7 +464,8 @@ impl Pipeline {
     }
 
     /// Stores the checkpoint now: every input's offsets and built-in counters and every rule's state,
-    /// in one atomic write (a no-op without a state directory).
+    /// in one atomic write, as compact JSON. A no-op without a state directory, or when nothing moved
+    /// since the last write (idle inputs cost no disk writes).
     ///
     /// ```
     /// let mut p = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
@@ -470,9 +474,14 @@ impl Pipeline {
     pub fn store_checkpoints(&mut self) -> Result<(), PipelineError> {
         self.last_checkpoint = Instant::now();
         let Some(path) = &self.state_path else { return Ok(()) };
-        self.state()
-            .store(path)
-            .map_err(|source| PipelineError::Checkpoint { path: path.clone(), source })?;
+        let error = |source| PipelineError::Checkpoint { path: path.clone(), source };
+        let text = self.state().to_json().map_err(error)?;
+        let hash = super::tail::fnv1a(&text);
+        if self.last_stored == Some(hash) {
+            return Ok(());
+        }
+        super::tail::write_atomically(path, &text).map_err(error)?;
+        self.last_stored = Some(hash);
         for legacy in self.legacy_paths.drain(..) {
             // The state file supersedes them; a stale one left behind is ignored while it exists.
             let _ = std::fs::remove_file(legacy);

@@ -134,8 +134,17 @@ impl PipelineState {
     /// srekit::logs::pipeline_state::PipelineState::default().store(&dir.path().join("c.json")).unwrap();
     /// ```
     pub fn store(&self, path: &Path) -> io::Result<()> {
-        let text = serde_json::to_vec(self).map_err(io::Error::other)?;
-        tail::write_atomically(path, &text)
+        tail::write_atomically(path, &self.to_json()?)
+    }
+
+    /// The state file's contents: compact JSON.
+    ///
+    /// ```
+    /// let text = srekit::logs::pipeline_state::PipelineState::default().to_json().unwrap();
+    /// assert_eq!(text, br#"{"version":2,"inputs":[],"rules":[]}"#);
+    /// ```
+    pub fn to_json(&self) -> io::Result<Vec<u8>> {
+        serde_json::to_vec(self).map_err(io::Error::other)
     }
 }
 
