@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tail_support::{line, Harness};
+use tail_support::{append, append_lines, line, Harness};
 
 const LINES_PER_BATCH: u64 = 500;
 const BATCH_EVERY: Duration = Duration::from_millis(10);
@@ -142,4 +142,36 @@ fn copytruncate_without_a_visible_copy_loses_only_what_was_unread_at_the_truncat
         let first_lost = lost.iter().position(|l| *l).unwrap_or(lost.len());
         assert!(lost[first_lost..].iter().all(|l| *l), "copy {k}: only a tail is lost");
     }
+}
+
+/// Copy-truncated while the tailer was stopped: the copy (under `rotated_paths`) is finished from the
+/// checkpoint's offset, then the truncated file is read from its start.
+#[test]
+fn copytruncate_while_stopped_finishes_the_visible_copy() {
+    let mut h = Harness::new("app.log");
+    h.options.rotated_paths = vec![format!("{}/app.log.*", h.dir.path().display())];
+    let log = h.path("app.log");
+    let next = append_lines(&log, 0, 100);
+    assert_eq!(h.poll(), 100);
+    h.store();
+    h.tailer = None; // stopped
+    let next = append_lines(&log, next, 20);
+    fs::copy(&log, h.path("app.log.1")).expect("copy");
+    OpenOptions::new().write(true).open(&log).expect("open").set_len(0).expect("truncate");
+    let next = append_lines(&log, next, 5);
+    h.start();
+    assert_eq!(h.poll(), 25);
+    h.assert_exactly_once(next);
+}
+
+/// A new file that starts with the whole content of a small followed file (a shared header) is not
+/// taken for a copy in progress: it is read.
+#[test]
+fn a_new_file_starting_like_a_small_followed_file_is_read() {
+    let mut h = Harness::new("*.csv");
+    let header = "timestamp,level,service,region,endpoint,status,duration_ms,bytes_in,bytes_out\n";
+    append(&h.path("a.csv"), header.as_bytes());
+    assert_eq!(h.poll(), 1);
+    append(&h.path("b.csv"), format!("{header}2026-12-03,info,api,eu,/x,200,5,10,20\n").as_bytes());
+    assert_eq!(h.poll(), 2, "b.csv is read from its start");
 }

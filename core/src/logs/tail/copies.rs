@@ -2,9 +2,8 @@
 //! offset reached are remembered for a while; a new file (matching `paths`, or the input's
 //! `rotated_paths`) that starts with the same bytes is the rotated copy, and is read from that offset
 //! to its end, so the lines written between our last read and the truncation are not lost. A new file
-//! that repeats at least the first 64 bytes of a file still followed (and not truncated) is a copy in
-//! progress: it is not read from its start (that would count its lines twice) but looked at again at
-//! the next poll.
+//! that repeats the first 1 KiB of a file still followed (and not truncated) is a copy in progress: it
+//! is not read from its start (that would count its lines twice) but looked at again at the next poll.
 //!
 //! ```
 //! use std::io::Write;
@@ -39,9 +38,10 @@ use super::identity::{read_prefix, Fingerprint, FINGERPRINT_BYTES};
 /// longer).
 const COPY_WAIT: Duration = Duration::from_secs(10);
 
-/// A new file counts as a copy in progress only when it repeats at least this many leading bytes of a
-/// followed file: small files with the same first line (`started\n`) are not taken for copies.
-const MIN_COPY_PREFIX: u64 = 64;
+/// A new file counts as a copy in progress only when it repeats a followed file's whole fingerprint of
+/// this many leading bytes: a new file starting with all of a small followed file (a CSV header, a
+/// banner) is not held back. A copy of a file shorter than this is read from its start.
+const MIN_COPY_PREFIX: u64 = FINGERPRINT_BYTES as u64;
 
 /// A followed file found truncated: what its copy would start with, and where we had got to.
 #[derive(Debug, Clone, Copy)]

@@ -351,12 +351,17 @@ impl Tailer {
                 .find(|(_, inode)| *inode == entry.inode)
                 .map(|(path, _)| (path.clone(), false))
                 .or_else(|| find_inode(&entry.path, entry.inode).map(|path| (path, true)));
-            let Some((path, rotated)) = candidate else { continue };
-            let Ok(file) = File::open(&path) else { continue };
-            let Ok(meta) = file.metadata() else { continue };
-            if Inode::of(&meta) != entry.inode || !entry.fingerprint.matches(&file).unwrap_or(false) {
-                continue; // inode reused by another file: discovery treats it as new
-            }
+            let same = candidate.and_then(|(path, rotated)| {
+                let file = File::open(&path).ok()?;
+                let meta = file.metadata().ok()?;
+                let same =
+                    Inode::of(&meta) == entry.inode && entry.fingerprint.matches(&file).unwrap_or(false);
+                same.then_some((path, file, meta, rotated))
+            });
+            // Otherwise the inode is gone or holds other content (discovery treats it as new); if it was
+            // copy-truncated while we were stopped, its visible copy is finished from the offset reached.
+            let copy = || self.find_copy(entry, &matching);
+            let Some((path, file, meta, rotated)) = same.or_else(copy) else { continue };
             let start = if meta.len() < entry.offset { Start::Head } else { Start::At(entry.offset) };
             if let Ok(mut followed) = self.follow(path, file, start) {
                 followed.rotated = rotated;
@@ -364,6 +369,28 @@ impl Tailer {
                 stats.opened += 1;
             }
         }
+    }
+
+    /// A file under `paths` or `rotated_paths`, not followed, other than the entry's inode, that starts
+    /// with the entry's first bytes and reaches its offset: the copy of a file copy-truncated while we
+    /// were stopped. Returns it with whether it is outside `paths`.
+    fn find_copy(
+        &self,
+        entry: &CheckpointEntry,
+        matching: &[(PathBuf, Inode)],
+    ) -> Option<(PathBuf, File, std::fs::Metadata, bool)> {
+        if entry.fingerprint.length == 0 {
+            return None;
+        }
+        let followed: HashSet<Inode> = self.files.iter().map(|f| f.inode).chain([entry.inode]).collect();
+        let rotated = self.rotated_patterns.matching_files();
+        let candidates = matching.iter().map(|m| (m, false)).chain(rotated.iter().map(|m| (m, true)));
+        candidates.filter(|((_, inode), _)| !followed.contains(inode)).find_map(|((path, _), rotated)| {
+            let file = File::open(path).ok()?;
+            let meta = file.metadata().ok()?;
+            let copy = meta.len() >= entry.offset && entry.fingerprint.matches(&file).ok()?;
+            copy.then(|| (path.clone(), file, meta, rotated))
+        })
     }
 
     /// Opens matching files not followed yet; marks followed files no matching path leads to as rotated.
