@@ -38,6 +38,14 @@ fn lines(from: u64, to: u64) -> String {
     (from..to).map(|n| format!("n={n} code={} ms={}\n", 200 + n % 2, n % 150)).collect()
 }
 
+/// A temporary directory with `app.log` holding lines `0..count`.
+fn with_lines(count: u64) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("app.log");
+    append(&log, &lines(0, count));
+    (dir, log)
+}
+
 fn state_file(dir: &Path) -> PathBuf {
     dir.join("state/checkpoint.json")
 }
@@ -54,9 +62,7 @@ fn moved_aside(dir: &Path) -> Vec<String> {
 
 #[test]
 fn counts_survive_a_crash_between_checkpoints_exactly() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("app.log");
-    append(&log, &lines(0, 100));
+    let (dir, log) = with_lines(100);
     let mut first = Pipeline::new(&config(dir.path(), true, RULES)).expect("pipeline");
     first.poll();
     first.store_checkpoints().expect("store");
@@ -88,9 +94,7 @@ fn counts_survive_a_crash_between_checkpoints_exactly() {
 
 #[test]
 fn a_changed_rule_starts_from_zero_and_says_so_while_the_others_keep_their_counts() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("app.log");
-    append(&log, &lines(0, 10));
+    let (dir, _log) = with_lines(10);
     let mut first = Pipeline::new(&config(dir.path(), true, RULES)).expect("pipeline");
     first.poll();
     first.shutdown().expect("shutdown");
@@ -115,9 +119,7 @@ fn a_changed_rule_starts_from_zero_and_says_so_while_the_others_keep_their_count
 
 #[test]
 fn a_version_1_checkpoint_still_loads_and_is_replaced_by_the_state_file() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("app.log");
-    append(&log, &lines(0, 10));
+    let (dir, log) = with_lines(10);
     // What version 1 wrote: one file per input, offsets only.
     let mut first = Pipeline::new(&config(dir.path(), true, RULES)).expect("pipeline");
     first.poll();
@@ -146,9 +148,7 @@ fn a_version_1_checkpoint_still_loads_and_is_replaced_by_the_state_file() {
 
 /// Writes `contents` as the checkpoint, starts the pipeline and checks the corruption is handled.
 fn check_corrupt(file: &str, contents: &[u8], read_from_head: bool) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("app.log");
-    append(&log, &lines(0, 10));
+    let (dir, log) = with_lines(10);
     std::fs::create_dir_all(dir.path().join("state")).expect("mkdir");
     std::fs::write(dir.path().join("state").join(file), contents).expect("write");
     let mut pipeline = Pipeline::new(&config(dir.path(), read_from_head, RULES)).expect("not fatal");
@@ -198,9 +198,7 @@ fn a_checkpoint_that_cannot_be_read_is_an_error_and_is_left_in_place() {
 #[test]
 fn an_unchanged_checkpoint_is_not_written_again() {
     use std::os::unix::fs::MetadataExt;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("app.log");
-    append(&log, &lines(0, 10));
+    let (dir, log) = with_lines(10);
     let mut pipeline = Pipeline::new(&config(dir.path(), true, RULES)).expect("pipeline");
     pipeline.poll();
     pipeline.store_checkpoints().expect("store");

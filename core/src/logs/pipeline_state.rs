@@ -117,14 +117,7 @@ impl PipelineState {
     /// assert_eq!(srekit::logs::pipeline_state::PipelineState::load(&path).unwrap(), None);
     /// ```
     pub fn load(path: &Path) -> io::Result<Option<PipelineState>> {
-        let text = match std::fs::read(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        PipelineState::from_slice(&text)
-            .map(Some)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))
+        tail::read_checkpoint_file(path, PipelineState::from_slice)
     }
 
     /// Writes the state file atomically, as compact JSON.
@@ -148,49 +141,13 @@ impl PipelineState {
     }
 }
 
-/// What loading a checkpoint found.
-#[derive(Debug)]
-enum Loaded<T> {
-    /// A valid checkpoint.
-    Valid(T),
-    /// No checkpoint.
-    Missing,
-    /// A corrupt checkpoint, moved to `moved_to` (or left in place when even that failed).
-    Corrupt { reason: String, moved_to: Option<PathBuf> },
-}
-
-/// Loads a checkpoint with `load`; a corrupt one is moved aside. Other I/O errors (permission denied)
-/// are returned: the file may be fine and must not be moved.
-fn load_or_move_aside<T>(
-    path: &Path,
-    load: impl FnOnce(&Path) -> io::Result<Option<T>>,
-) -> io::Result<Loaded<T>> {
-    match load(path) {
-        Ok(Some(value)) => Ok(Loaded::Valid(value)),
-        Ok(None) => Ok(Loaded::Missing),
-        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-            Ok(Loaded::Corrupt { reason: e.to_string(), moved_to: tail::move_aside(path).ok() })
-        }
-        Err(e) => Err(e),
-    }
-}
-
 /// Loads the pipeline's state file. A corrupt one is moved aside and reported in `pending`, and an
 /// empty state returned: the inputs then start by their start policy, not from version-1 files.
 pub(crate) fn load_state(
     path: &Path,
     pending: &mut Vec<PipelineError>,
 ) -> Result<Option<PipelineState>, PipelineError> {
-    match load_or_move_aside(path, PipelineState::load)
-        .map_err(|source| PipelineError::Checkpoint { path: path.to_path_buf(), source })?
-    {
-        Loaded::Valid(state) => Ok(Some(state)),
-        Loaded::Missing => Ok(None),
-        Loaded::Corrupt { reason, moved_to } => {
-            pending.push(PipelineError::CorruptCheckpoint { path: path.to_path_buf(), moved_to, reason });
-            Ok(Some(PipelineState::default()))
-        }
-    }
+    load_reported(path, PipelineState::load, pending, Some(PipelineState::default()))
 }
 
 /// Loads a version-1 per-input checkpoint; a corrupt one is moved aside and reported.
@@ -198,15 +155,30 @@ pub(crate) fn load_legacy(
     path: &Path,
     pending: &mut Vec<PipelineError>,
 ) -> Result<Option<Checkpoint>, PipelineError> {
-    match load_or_move_aside(path, Checkpoint::load)
-        .map_err(|source| PipelineError::Checkpoint { path: path.to_path_buf(), source })?
-    {
-        Loaded::Valid(checkpoint) => Ok(Some(checkpoint)),
-        Loaded::Missing => Ok(None),
-        Loaded::Corrupt { reason, moved_to } => {
-            pending.push(PipelineError::CorruptCheckpoint { path: path.to_path_buf(), moved_to, reason });
-            Ok(None)
+    load_reported(path, Checkpoint::load, pending, None)
+}
+
+/// Loads a checkpoint with `load`. A corrupt one (`InvalidData`) is moved aside, reported in `pending`,
+/// and `if_corrupt` returned. Other I/O errors (permission denied) are errors: the file may be fine
+/// and is not moved.
+fn load_reported<T>(
+    path: &Path,
+    load: impl FnOnce(&Path) -> io::Result<Option<T>>,
+    pending: &mut Vec<PipelineError>,
+    if_corrupt: Option<T>,
+) -> Result<Option<T>, PipelineError> {
+    match load(path) {
+        Ok(loaded) => Ok(loaded),
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            let moved_to = tail::move_aside(path).ok();
+            pending.push(PipelineError::CorruptCheckpoint {
+                path: path.to_path_buf(),
+                moved_to,
+                reason: e.to_string(),
+            });
+            Ok(if_corrupt)
         }
+        Err(source) => Err(PipelineError::Checkpoint { path: path.to_path_buf(), source }),
     }
 }
 

@@ -87,14 +87,7 @@ impl Checkpoint {
     /// assert_eq!(srekit::logs::tail::Checkpoint::load(&path).unwrap_err().kind(), std::io::ErrorKind::InvalidData);
     /// ```
     pub fn load(path: &Path) -> io::Result<Option<Checkpoint>> {
-        let text = match fs::read(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        Checkpoint::from_slice(&text)
-            .map(Some)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))
+        read_checkpoint_file(path, Checkpoint::from_slice)
     }
 
     /// Parses a checkpoint from its JSON text (any supported version); the error says what is wrong.
@@ -125,6 +118,22 @@ impl Checkpoint {
         text.push(b'\n');
         write_atomically(path, &text)
     }
+}
+
+/// Reads a checkpoint file and parses it with `parse`: `Ok(None)` when it does not exist, an error of
+/// kind `InvalidData` naming the file when `parse` refuses it.
+pub(crate) fn read_checkpoint_file<T>(
+    path: &Path,
+    parse: impl FnOnce(&[u8]) -> Result<T, String>,
+) -> io::Result<Option<T>> {
+    let text = match fs::read(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    parse(&text)
+        .map(Some)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))
 }
 
 /// Refuses a format version this build cannot read.

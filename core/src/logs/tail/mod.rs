@@ -39,6 +39,7 @@ use std::os::unix::fs::{DirEntryExt, FileExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+pub(crate) use checkpoint::read_checkpoint_file;
 pub use checkpoint::{
     check_version, move_aside, write_atomically, Checkpoint, CheckpointEntry, CHECKPOINT_VERSION,
     OLDEST_CHECKPOINT_VERSION,
