@@ -83,6 +83,7 @@ fn config(path: &Path) -> PipelineConfig {
             read_from_head: true,
             rotate_wait: 5.0,
             max_open_files: 16,
+            rotated_paths: Vec::new(),
         }],
         metrics: vec![requests, errors, bytes],
         state: StateConfig { directory: None },

@@ -1,6 +1,6 @@
 //! A real crash: a child process runs the pipeline (checkpoint every second) and is killed with SIGKILL
 //! at an arbitrary moment; the restarted pipeline must resume from a valid checkpoint at a line
-//! boundary, repeating at most what was processed since it, skipping nothing.
+//! boundary with the counts it had at that checkpoint, so every line is counted exactly once.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use srekit::expfmt::Format;
 use srekit::logs::config::PipelineConfig;
 use srekit::logs::pipeline::Pipeline;
-use srekit::logs::tail::Checkpoint;
+use srekit::logs::pipeline_state::PipelineState;
 
 const CHILD_ENV: &str = "SREKIT_TAIL_KILL_CHILD_DIR";
 
@@ -85,23 +85,25 @@ fn killed_between_checkpoints_resumes_without_skipping() {
     process.kill().expect("SIGKILL");
     process.wait().expect("reaped");
 
-    let checkpoint =
-        Checkpoint::load(&dir.path().join("state/tail-app.json")).expect("valid").expect("exists");
-    let offset = checkpoint.files[0].offset as usize;
+    let state =
+        PipelineState::load(&dir.path().join("state/checkpoint.json")).expect("valid").expect("exists");
+    let offset = state.inputs[0].files[0].offset as usize;
     let content = std::fs::read(&log).expect("read log");
     assert!(offset <= content.len());
     assert!(offset == 0 || content[offset - 1] == b'\n', "the checkpoint is at a line boundary");
     let lines_before_offset = content[..offset].iter().filter(|b| **b == b'\n').count() as u64;
     assert!(lines_before_offset >= 5000, "the checkpoint taken after the first 5000 lines was kept");
+    assert_eq!(state.inputs[0].lines, lines_before_offset, "the counts stored are those of the offsets");
+    assert_eq!(state.rules[0].series[0].value, Some(lines_before_offset as f64));
 
     append_lines(&log, 8000, 8100);
     let mut restarted = Pipeline::new(&config(dir.path())).expect("pipeline");
     restarted.poll();
-    // The child counted 0..8000; the restart counts everything after the checkpoint: together every
-    // line at least once, and only lines after the checkpoint twice.
-    assert_eq!(counted(&restarted), 8100 - lines_before_offset);
+    // The restart goes on from the checkpoint's counts and reads everything after its offsets: every
+    // line counted exactly once, and the counter did not reset.
+    assert_eq!(counted(&restarted), 8100);
     restarted.shutdown().expect("shutdown");
     let mut again = Pipeline::new(&config(dir.path())).expect("pipeline");
     again.poll();
-    assert_eq!(counted(&again), 0, "after a clean shutdown nothing is repeated");
+    assert_eq!(counted(&again), 8100, "after a clean shutdown nothing is repeated or lost");
 }

@@ -178,6 +178,10 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
             }
             let pipeline = match Pipeline::new(&config.pipeline()) {
                 Ok(pipeline) => pipeline,
+                // The state directory or a checkpoint could not be read (not a config mistake).
+                Err(err @ srekit::logs::pipeline::PipelineError::Checkpoint { .. }) => {
+                    return fail(1, format!("log pipeline state: {err}"))
+                }
                 Err(err) => return fail(2, format!("--config.file: {err}")),
             };
             let mut reporter = match scrape::PipelineErrorReporter::register(scraper.registry()) {

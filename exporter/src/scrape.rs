@@ -59,10 +59,10 @@ impl PipelineErrorReporter {
     pub fn register(registry: &Registry) -> Result<PipelineErrorReporter, srekit::MetricError> {
         let errors = registry.counter(
             "srekit_log_errors_total",
-            "Errors reading log files (kind=read) or writing tail checkpoints (kind=checkpoint).",
+            "Errors reading log files (kind=read), writing tail checkpoints (kind=checkpoint) or reading a corrupt checkpoint, moved aside (kind=checkpoint_corrupt).",
             &["kind"],
         )?;
-        for kind in ["read", "checkpoint"] {
+        for kind in ["read", "checkpoint", "checkpoint_corrupt"] {
             errors.labels(&[kind])?;
         }
         Ok(PipelineErrorReporter { errors, last_logged: std::collections::HashMap::new() })
@@ -70,11 +70,14 @@ impl PipelineErrorReporter {
 
     pub fn report(&mut self, err: &PipelineError) {
         let kind = match err {
-            PipelineError::Read { .. } => "read",
-            PipelineError::Checkpoint { .. } => "checkpoint",
-            _ => "other",
+            PipelineError::Read { .. } => Some("read"),
+            PipelineError::Checkpoint { .. } => Some("checkpoint"),
+            PipelineError::CorruptCheckpoint { .. } => Some("checkpoint_corrupt"),
+            // A rule changed since its state was saved: worth a log line, not an error.
+            PipelineError::StateDiscarded(_) => None,
+            _ => Some("other"),
         };
-        if let Ok(counter) = self.errors.labels(&[kind]) {
+        if let Some(counter) = kind.and_then(|kind| self.errors.labels(&[kind]).ok()) {
             counter.inc();
         }
         let message = err.to_string();

@@ -258,7 +258,8 @@ fn disk_full_while_writing_the_checkpoint() {
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(sample(port, "srekit_log_errors_total{kind=\"checkpoint\"}"), Some(settled));
 
-    // A restart resumes at the checkpoint: only lines written after it are counted.
+    // A restart resumes at the checkpoint: its counts are restored and only lines written after it are
+    // added.
     assert_eq!(exporter.terminate(Duration::from_secs(10)), Some(0));
     append(&log, "kind=c\n");
     let (_again, port) = start(root);
@@ -267,13 +268,13 @@ fn disk_full_while_writing_the_checkpoint() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(
         sample(port, "app_events_total{kind=\"a\"}"),
-        None,
-        "nothing before the checkpoint is counted again"
+        Some(1.0),
+        "restored from the checkpoint, nothing counted again"
     );
     assert_eq!(
         sample(port, "app_events_total{kind=\"b\"}"),
-        None,
-        "nothing before the checkpoint is counted again"
+        Some(2.0),
+        "restored from the checkpoint, nothing counted again"
     );
 }
 

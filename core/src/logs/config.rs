@@ -95,6 +95,12 @@ pub struct InputConfig {
     /// Most files this input keeps open (default 1024).
     #[serde(default = "default_max_open_files")]
     pub max_open_files: usize,
+    /// Globs where copytruncate's rotated copies go, when `paths` does not match them (e.g.
+    /// `["/var/log/app.log.*"]`): a copy of a file found truncated is recognised by its first bytes
+    /// and read from the offset the file had reached, so nothing written before the truncation is
+    /// lost. Such files are never read for themselves.
+    #[serde(default)]
+    pub rotated_paths: Vec<String>,
 }
 
 /// The kind of metric a rule makes.

@@ -152,7 +152,10 @@ impl PipelineError {
             | PipelineError::InvalidInput { .. }
             | PipelineError::DuplicateInput(_)
             | PipelineError::UnknownInput { .. } => codes::CONFIG_INVALID,
-            PipelineError::Checkpoint { .. } | PipelineError::Read { .. } => codes::LOG_IO,
+            PipelineError::Checkpoint { .. }
+            | PipelineError::CorruptCheckpoint { .. }
+            | PipelineError::StateDiscarded(_)
+            | PipelineError::Read { .. } => codes::LOG_IO,
             PipelineError::ThreadPanicked => codes::INTERNAL_PANIC,
         }
     }

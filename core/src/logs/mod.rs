@@ -41,6 +41,7 @@ mod value;
 
 pub mod config;
 pub mod pipeline;
+pub mod pipeline_state;
 pub mod rules;
 pub mod tail;
 

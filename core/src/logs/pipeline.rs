@@ -28,13 +28,13 @@
 //! let text = pipeline.metrics().encode_to_string(srekit::expfmt::Format::Text);
 //! assert!(text.contains("app_requests_total{status=\"200\"} 2\n"));
 //! assert!(text.contains("srekit_log_lines_total{input=\"app\"} 3\n"));
-//! pipeline.shutdown().unwrap(); // writes the checkpoint
-//! assert!(dir.path().join("tail-app.json").exists());
+//! pipeline.shutdown().unwrap(); // writes the checkpoint: offsets and counts, in one atomic write
+//! assert!(dir.path().join("checkpoint.json").exists());
 //! ```
 
 use std::borrow::Cow;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -45,9 +45,12 @@ use thiserror::Error;
 use super::config::{InputConfig, PipelineConfig};
 use super::error::LogError;
 use super::parser::Parser;
+use super::pipeline_state::{
+    checkpoint_path, load_legacy, load_state, InputState, PipelineState, STATE_FILE_NAME,
+};
 use super::record::Record;
-use super::rules::{RuleError, RuleSet, Selection};
-use super::tail::{Checkpoint, TailEvent, TailOptions, Tailer};
+use super::rules::{DiscardedState, RuleError, RuleSet, Selection};
+use super::tail::{TailEvent, TailOptions, Tailer, CHECKPOINT_VERSION};
 use super::value::Value;
 use crate::error::MetricError;
 use crate::expfmt::{self, Format};
@@ -118,6 +121,23 @@ pub enum PipelineError {
         /// The I/O error.
         source: io::Error,
     },
+    /// A checkpoint file was not a valid checkpoint (truncated, garbage, unknown version): it was moved
+    /// aside and the inputs it covered started by their start policy.
+    #[error("corrupt checkpoint {path} ({reason}); {}", match moved_to {
+        Some(to) => format!("moved to {}; the inputs start afresh", to.display()),
+        None => "it could not be moved aside; the inputs start afresh".to_owned(),
+    })]
+    CorruptCheckpoint {
+        /// The file.
+        path: PathBuf,
+        /// Where it was moved.
+        moved_to: Option<PathBuf>,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A rule's saved state was not restored (the rule changed or is gone); it starts from zero.
+    #[error("{0}")]
+    StateDiscarded(DiscardedState),
     /// Reading one of an input's files failed (other files and inputs go on).
     #[error("input {input:?}: {path}: {source}")]
     Read {
@@ -174,18 +194,30 @@ pub struct PollSummary {
 /// `too_long`), and per rule `srekit_log_series_dropped_total{metric}` and
 /// `srekit_log_records_skipped_total{metric}`.
 ///
-/// Guarantees: after [`Pipeline::shutdown`] (or [`PipelineHandle::shutdown`]) and a restart with the
-/// same state directory, no line is skipped or counted twice; after a crash, lines processed since the
-/// last checkpoint (at most about a second's worth) are counted again, none are skipped. A partial last
-/// line is never counted until its newline arrives (or, for a rotated file, until the file is let go).
+/// Guarantees: the checkpoint (`<state directory>/checkpoint.json`) holds the offsets together with
+/// what the rules and built-in counters had counted up to them, in one atomic write (every second and
+/// at shutdown). After a clean shutdown, or a crash at any moment (kill -9), a restart with the same
+/// state directory restores both: no line is skipped or counted twice and the counters go on from their
+/// checkpointed values. After a crash the exposed values step back to the last checkpoint (at most
+/// about a second's increments, which are then counted again from the log). A partial last line is
+/// never counted until its newline arrives (or, for a rotated file, until the file is let go).
 pub struct Pipeline {
     inputs: Vec<Input>,
     rules: RuleSet,
     metrics: PipelineMetrics,
     last_checkpoint: Instant,
+    /// Hash of the checkpoint last written: an unchanged one is not written again.
+    last_stored: Option<u64>,
     poll_interval: Duration,
     /// The (empty) field buffer records are parsed into, kept between lines.
     spare_fields: Vec<Field<'static>>,
+    /// `<state directory>/checkpoint.json`.
+    state_path: Option<PathBuf>,
+    /// Version-1 per-input checkpoints still on disk: removed once the state file is written.
+    legacy_paths: Vec<PathBuf>,
+    /// Problems found while building (corrupt checkpoints, discarded rule state), reported by the
+    /// first poll.
+    pending: Vec<PipelineError>,
 }
 
 /// One field of a record.
@@ -254,7 +286,7 @@ impl Pipeline {
         registry: Registry,
         use_state: bool,
     ) -> Result<Pipeline, PipelineError> {
-        let rules = RuleSet::new(&config.metrics, &registry)?;
+        let mut rules = RuleSet::new(&config.metrics, &registry)?;
         for (rule, input) in rules.referenced_inputs() {
             if !config.inputs.iter().any(|i| i.name == input) {
                 return Err(PipelineError::UnknownInput { rule: rule.to_owned(), input: input.to_owned() });
@@ -280,6 +312,18 @@ impl Pipeline {
             std::fs::create_dir_all(dir)
                 .map_err(|source| PipelineError::Checkpoint { path: dir.clone(), source })?;
         }
+        let state_path =
+            config.state.directory.as_deref().filter(|_| use_state).map(|d| d.join(STATE_FILE_NAME));
+        let mut pending = Vec::new();
+        let mut saved = match &state_path {
+            Some(path) => load_state(path, &mut pending)?,
+            None => None,
+        };
+        if let Some(state) = saved.as_mut() {
+            let discarded = rules.restore_state(std::mem::take(&mut state.rules));
+            pending.extend(discarded.into_iter().map(PipelineError::StateDiscarded));
+        }
+        let mut legacy_paths = Vec::new();
         let mut inputs: Vec<Input> = Vec::with_capacity(config.inputs.len());
         for input_config in &config.inputs {
             if inputs.iter().any(|i| i.name == input_config.name) {
@@ -298,10 +342,16 @@ impl Pipeline {
                     ),
                 });
             }
-            let checkpoint = match checkpoint_path.as_ref().filter(|_| use_state) {
-                Some(path) => Checkpoint::load(path)
-                    .map_err(|source| PipelineError::Checkpoint { path: path.clone(), source })?,
-                None => None,
+            let (checkpoint, counted) = match (&saved, checkpoint_path.as_ref().filter(|_| use_state)) {
+                (Some(state), _) => match state.inputs.iter().find(|i| i.input == name) {
+                    Some(input) => (Some(input.checkpoint()), Some(input)),
+                    None => (None, None),
+                },
+                (None, Some(path)) => {
+                    legacy_paths.push(path.clone());
+                    (load_legacy(path, &mut pending)?, None)
+                }
+                (None, None) => (None, None),
             };
             inputs.push(Input {
                 name: name.to_owned(),
@@ -318,6 +368,12 @@ impl Pipeline {
                 parse_errors: parse_errors.labels(&[name])?,
                 too_long: skipped.labels(&[name, "too_long"])?,
             });
+            if let (Some(input), Some(counted)) = (inputs.last(), counted) {
+                add(&input.lines, counted.lines);
+                add(&input.bytes, counted.bytes);
+                add(&input.parse_errors, counted.parse_errors);
+                add(&input.too_long, counted.too_long);
+            }
         }
         let metrics = PipelineMetrics { registry };
         Ok(Pipeline {
@@ -325,8 +381,12 @@ impl Pipeline {
             rules,
             metrics,
             last_checkpoint: Instant::now(),
+            last_stored: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
             spare_fields: Vec::with_capacity(32),
+            state_path,
+            legacy_paths,
+            pending,
         })
     }
 
@@ -360,7 +420,7 @@ impl Pipeline {
     /// assert_eq!(p.poll().lines, 0);
     /// ```
     pub fn poll(&mut self) -> PollSummary {
-        let mut summary = PollSummary::default();
+        let mut summary = PollSummary { errors: std::mem::take(&mut self.pending), ..Default::default() };
         for input in &mut self.inputs {
             let Input { name, tailer, parser, selection, lines, bytes, parse_errors, too_long, .. } = input;
             let rules = &mut self.rules;
@@ -403,7 +463,9 @@ impl Pipeline {
         summary
     }
 
-    /// Stores every input's checkpoint now (atomically; a no-op without a state directory).
+    /// Stores the checkpoint now: every input's offsets and built-in counters and every rule's state,
+    /// in one atomic write, as compact JSON. A no-op without a state directory, or when nothing moved
+    /// since the last write (idle inputs cost no disk writes).
     ///
     /// ```
     /// let mut p = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
@@ -411,15 +473,47 @@ impl Pipeline {
     /// ```
     pub fn store_checkpoints(&mut self) -> Result<(), PipelineError> {
         self.last_checkpoint = Instant::now();
-        let mut first_error = None;
-        for input in &self.inputs {
-            if let Some(path) = &input.checkpoint_path {
-                if let Err(source) = input.tailer.checkpoint().store(path) {
-                    first_error.get_or_insert(PipelineError::Checkpoint { path: path.clone(), source });
-                }
-            }
+        let Some(path) = &self.state_path else { return Ok(()) };
+        let error = |source| PipelineError::Checkpoint { path: path.clone(), source };
+        let text = self.state().to_json().map_err(error)?;
+        let hash = super::tail::fnv1a(&text);
+        if self.last_stored == Some(hash) {
+            return Ok(());
         }
-        first_error.map_or(Ok(()), Err)
+        super::tail::write_atomically(path, &text).map_err(error)?;
+        self.last_stored = Some(hash);
+        for legacy in self.legacy_paths.drain(..) {
+            // The state file supersedes them; a stale one left behind is ignored while it exists.
+            let _ = std::fs::remove_file(legacy);
+        }
+        Ok(())
+    }
+
+    /// What [`Pipeline::store_checkpoints`] writes: offsets, built-in counters and rule state as of
+    /// now (consistent with each other between polls).
+    ///
+    /// ```
+    /// let p = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
+    /// assert!(p.state().inputs.is_empty());
+    /// ```
+    pub fn state(&self) -> PipelineState {
+        let whole = |counter: &Counter| counter.get() as u64;
+        PipelineState {
+            version: CHECKPOINT_VERSION,
+            inputs: self
+                .inputs
+                .iter()
+                .map(|input| InputState {
+                    input: input.name.clone(),
+                    files: input.tailer.checkpoint().files,
+                    lines: whole(&input.lines),
+                    bytes: whole(&input.bytes),
+                    parse_errors: whole(&input.parse_errors),
+                    too_long: whole(&input.too_long),
+                })
+                .collect(),
+            rules: self.rules.save_state(),
+        }
     }
 
     /// Ends the pipeline cleanly: a last poll (so lines written just before are counted), then the
@@ -592,15 +686,6 @@ fn add(counter: &Counter, amount: u64) {
     }
 }
 
-/// `<dir>/tail-<input>.json`, the input name made safe for a file name.
-fn checkpoint_path(dir: &Path, input: &str) -> PathBuf {
-    let safe: String = input
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
-        .collect();
-    dir.join(format!("tail-{safe}.json"))
-}
-
 fn tail_options(config: &InputConfig) -> Result<TailOptions, PipelineError> {
     let invalid = |message: &str| PipelineError::InvalidInput {
         input: config.name.clone(),
@@ -623,6 +708,7 @@ fn tail_options(config: &InputConfig) -> Result<TailOptions, PipelineError> {
     options.rotate_wait = Duration::from_secs_f64(config.rotate_wait.min(1e9));
     options.max_line_length = config.parser.max_line_length;
     options.max_open_files = config.max_open_files;
+    options.rotated_paths = config.rotated_paths.clone();
     Ok(options)
 }
 

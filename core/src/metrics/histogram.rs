@@ -168,6 +168,47 @@ impl Histogram {
         f64::from_bits(self.child.cell.sum_bits.load(Ordering::Relaxed))
     }
 
+    /// Per-bucket (not cumulative) counts, `+Inf` last: with [`Histogram::sum`], what
+    /// [`Histogram::add_counts`] takes to rebuild the histogram (e.g. from a checkpoint).
+    ///
+    /// ```
+    /// let h = srekit::metrics::Registry::new().histogram("d", "D.", &[], &[1.0]).unwrap().labels(&[]).unwrap();
+    /// h.observe(0.5);
+    /// h.observe(3.0);
+    /// h.observe(4.0);
+    /// assert_eq!(h.bucket_counts(), vec![1, 2]);
+    /// ```
+    pub fn bucket_counts(&self) -> Vec<u64> {
+        self.child.cell.buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect()
+    }
+
+    /// Adds per-bucket counts (`+Inf` last, as [`Histogram::bucket_counts`] gives them) and their
+    /// sum, as if those observations had been made. Refused when the number of buckets differs.
+    ///
+    /// ```
+    /// let h = srekit::metrics::Registry::new().histogram("d", "D.", &[], &[1.0]).unwrap().labels(&[]).unwrap();
+    /// h.add_counts(&[1, 2], 7.5).unwrap();
+    /// assert_eq!((h.count(), h.sum()), (3, 7.5));
+    /// assert!(h.add_counts(&[1], 1.0).is_err());
+    /// ```
+    pub fn add_counts(&self, buckets: &[u64], sum: f64) -> Result<(), MetricError> {
+        let cell = &self.child.cell;
+        if buckets.len() != cell.buckets.len() {
+            return Err(MetricError::InvalidBuckets {
+                metric: self.child.metric_name().to_string(),
+                reason: "the number of buckets differs from the histogram's",
+            });
+        }
+        let mut count = 0u64;
+        for (bucket, &n) in cell.buckets.iter().zip(buckets) {
+            bucket.fetch_add(n, Ordering::Relaxed);
+            count = count.saturating_add(n);
+        }
+        atomic_add_f64(&cell.sum_bits, sum);
+        cell.count.fetch_add(count, Ordering::Relaxed);
+        Ok(())
+    }
+
     #[inline]
     fn bucket_of(&self, value: f64) -> usize {
         let bounds = &self.child.cell.bounds;

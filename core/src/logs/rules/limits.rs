@@ -131,6 +131,31 @@ impl RefusalCounters {
         })
     }
 
+    /// Each counter's value by its `reason` label, for a checkpoint.
+    pub(super) fn snapshot(&self) -> std::collections::BTreeMap<String, f64> {
+        self.by_reason().map(|(reason, counter)| (reason.to_owned(), counter.get())).collect()
+    }
+
+    /// Adds the saved counts of `saved` (from [`snapshot`](Self::snapshot)); unknown reasons and
+    /// values that are not finite and non-negative are ignored.
+    pub(super) fn restore(&self, saved: &std::collections::BTreeMap<String, f64>) {
+        for (reason, counter) in self.by_reason() {
+            if let Some(&value) = saved.get(reason).filter(|v| v.is_finite() && **v >= 0.0) {
+                let _ = counter.inc_by(value);
+            }
+        }
+    }
+
+    fn by_reason(&self) -> impl Iterator<Item = (&'static str, &Counter)> {
+        [
+            ("value", &self.value),
+            ("label_too_long", &self.label_too_long),
+            ("max_series", &self.max_series),
+            ("max_series_bytes", &self.max_series_bytes),
+        ]
+        .into_iter()
+    }
+
     /// Counts one refused record.
     pub(super) fn count(&self, refusal: Refusal) {
         match refusal {

@@ -38,7 +38,10 @@ use super::config::{RuleConfig, RuleKind};
 use super::record::Record;
 use super::value::Value;
 use crate::error::MetricError;
+
+mod state;
 use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry};
+pub use state::{DiscardedState, RuleState, SeriesState};
 
 mod limits;
 use limits::{Refusal, RefusalCounters, SeriesLimits};
@@ -125,6 +128,8 @@ struct Rule {
     series: Vec<Series>,
     key: String,
     refusals: RefusalCounters,
+    /// Hash of the definition, so saved state is restored only into the same rule (see `state`).
+    fingerprint: String,
 }
 
 /// What applying one rule to one record did.
@@ -386,6 +391,7 @@ impl Rule {
             config.exemplar.as_ref().map(|field| (crate::metrics::sanitize_label_name(field), field.clone()));
         Ok(Rule {
             refusals: RefusalCounters::new(&name, records_skipped, series_dropped).map_err(metric_error)?,
+            fingerprint: state::definition_fingerprint(config),
             name,
             kind: config.kind,
             inputs: config.inputs.clone(),
@@ -473,10 +479,7 @@ impl Rule {
                 return Err(Refusal::LabelTooLong);
             }
             label_bytes += value.len();
-            // Length-prefixed, so no value can forge another label set's key.
-            self.key.push_str(itoa::Buffer::new().format(value.len()));
-            self.key.push(':');
-            self.key.push_str(&value);
+            push_key_part(&mut self.key, &value);
         }
         if let Some(&index) = self.series_index.get(self.key.as_str()) {
             return Ok(index);
@@ -485,10 +488,16 @@ impl Rule {
         let values: Vec<Cow<'_, str>> =
             self.labels.iter().map(|(_, field)| label_value(record, field)).collect();
         let refs: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
+        self.create_series(&refs, label_bytes)
+    }
+
+    /// Creates the series of label `values`, whose key `self.key` holds and whose `label_bytes` the
+    /// limits already admitted.
+    fn create_series(&mut self, values: &[&str], label_bytes: usize) -> Result<usize, Refusal> {
         let series = match &self.metric {
-            MetricVec::Counter(vec) => vec.labels(&refs).map(Series::Counter),
-            MetricVec::Gauge(vec) => vec.labels(&refs).map(Series::Gauge),
-            MetricVec::Histogram(vec) => vec.labels(&refs).map(Series::Histogram),
+            MetricVec::Counter(vec) => vec.labels(values).map(Series::Counter),
+            MetricVec::Gauge(vec) => vec.labels(values).map(Series::Gauge),
+            MetricVec::Histogram(vec) => vec.labels(values).map(Series::Histogram),
         };
         // The label count is the family's, so this cannot fail; were it to, the record is dropped.
         let Ok(series) = series else {
@@ -500,6 +509,15 @@ impl Rule {
         self.series_index.insert(self.key.clone(), index);
         Ok(index)
     }
+}
+
+/// Appends one label value to a series key, length-prefixed so no value can forge another label set's
+/// key.
+#[inline]
+fn push_key_part(key: &mut String, value: &str) {
+    key.push_str(itoa::Buffer::new().format(value.len()));
+    key.push(':');
+    key.push_str(value);
 }
 
 /// A label's value from the record: the field as label text, or empty when the field is missing.

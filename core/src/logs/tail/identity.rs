@@ -39,12 +39,7 @@ impl Fingerprint {
     /// ```
     pub fn of(prefix: &[u8]) -> Fingerprint {
         let prefix = &prefix[..prefix.len().min(FINGERPRINT_BYTES)];
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for &byte in prefix {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        Fingerprint { length: prefix.len() as u64, hash }
+        Fingerprint { length: prefix.len() as u64, hash: fnv1a(prefix) }
     }
 
     /// Reads the first `length` bytes of `file` (fewer if it is shorter) and fingerprints them.
@@ -59,15 +54,7 @@ impl Fingerprint {
     pub fn read(file: &File, length: u64) -> io::Result<Fingerprint> {
         let mut buf = [0u8; FINGERPRINT_BYTES];
         let want = (length as usize).min(FINGERPRINT_BYTES);
-        let mut filled = 0;
-        while filled < want {
-            match file.read_at(&mut buf[filled..want], filled as u64) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let filled = read_prefix(file, &mut buf[..want])?;
         Ok(Fingerprint::of(&buf[..filled]))
     }
 
@@ -84,6 +71,31 @@ impl Fingerprint {
     pub fn matches(&self, file: &File) -> io::Result<bool> {
         Ok(Fingerprint::read(file, self.length)? == *self)
     }
+}
+
+/// Reads up to `buf.len()` leading bytes of `file` (fewer when it is shorter); returns how many.
+pub(super) fn read_prefix(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read_at(&mut buf[filled..], filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The FNV-1a 64-bit hash of `bytes` (stable across versions and platforms: it is stored in
+/// checkpoints).
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// The `(device, inode)` of a file: stable across renames, different for a deleted and re-created file

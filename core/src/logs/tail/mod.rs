@@ -1,7 +1,9 @@
 //! Following files by path or glob, as Fluent Bit's `tail` input does, with stronger guarantees: a
 //! [`Tailer`] polls the filesystem (stat + read; no inotify), survives rename rotation (the renamed file
 //! is drained, late writes included, until it has been idle for `rotate_wait`), copytruncate and
-//! truncation (restart at 0), deletion and re-creation (a new file), and reports only complete lines.
+//! truncation (restart at 0; when the rotated copy is visible, through `paths` or `rotated_paths`, it
+//! is recognised by its first bytes and finished from the offset reached), deletion and re-creation (a
+//! new file), and reports only complete lines.
 //! Its [`Checkpoint`] records, per file, the offset just past the last line handed out, so a restart
 //! resumes exactly there: nothing is skipped, nothing repeated.
 //!
@@ -26,6 +28,7 @@
 //! ```
 
 mod checkpoint;
+mod copies;
 mod discover;
 mod identity;
 
@@ -36,11 +39,17 @@ use std::os::unix::fs::{DirEntryExt, FileExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use checkpoint::{Checkpoint, CheckpointEntry, CHECKPOINT_VERSION};
+pub(crate) use checkpoint::read_checkpoint_file;
+pub use checkpoint::{
+    check_version, move_aside, write_atomically, Checkpoint, CheckpointEntry, CHECKPOINT_VERSION,
+    OLDEST_CHECKPOINT_VERSION,
+};
 pub use discover::{Patterns, Scan, MAX_SCAN_ENTRIES};
+pub(crate) use identity::fnv1a;
 pub use identity::{Fingerprint, Inode, FINGERPRINT_BYTES};
 
 use super::split::{LineSplitter, SplitEvent, DEFAULT_MAX_LINE_LENGTH};
+use copies::{Copies, NewFile};
 
 /// Bytes read per `read` call.
 const CHUNK_SIZE: usize = 256 * 1024;
@@ -74,6 +83,10 @@ pub struct TailOptions {
     pub max_line_length: usize,
     /// Most files open at once for this input (default 1024); further files wait for a free slot.
     pub max_open_files: usize,
+    /// Where copytruncate's rotated copies go when `paths` does not match them (e.g.
+    /// `/var/log/app.log.*`): such a file is never read for itself, only as the copy of a file found
+    /// truncated, from the offset that file had reached (default: none).
+    pub rotated_paths: Vec<String>,
 }
 
 impl TailOptions {
@@ -91,6 +104,7 @@ impl TailOptions {
             rotate_wait: Duration::from_secs(5),
             max_line_length: DEFAULT_MAX_LINE_LENGTH,
             max_open_files: 1024,
+            rotated_paths: Vec::new(),
         }
     }
 }
@@ -130,6 +144,9 @@ pub struct PollStats {
     pub truncated: u64,
     /// Matching files not opened because `max_open_files` were already open.
     pub over_open_limit: u64,
+    /// Rotated copies of truncated files recognised by their first bytes and read from the offset
+    /// the truncated file had reached.
+    pub copies: u64,
     /// Some file has more data than one poll reads: poll again without waiting.
     pub more: bool,
     /// Files that could not be read (the others were read; the failing ones are retried next poll,
@@ -191,6 +208,10 @@ pub struct Tailer {
     buf: Vec<u8>,
     /// Matching paths that could not be opened (reported once).
     unreadable: HashSet<PathBuf>,
+    /// Where rotated copies may be besides `paths`.
+    rotated_patterns: Patterns,
+    /// Truncated files waiting for their copy.
+    copies: Copies,
 }
 
 impl Tailer {
@@ -205,7 +226,10 @@ impl Tailer {
     /// ```
     pub fn new(options: TailOptions, checkpoint: Option<Checkpoint>) -> Result<Tailer, glob::PatternError> {
         let patterns = Patterns::new(&options.paths)?;
+        let rotated_patterns = Patterns::new(&options.rotated_paths)?;
         Ok(Tailer {
+            rotated_patterns,
+            copies: Copies::default(),
             options,
             patterns,
             files: Vec::new(),
@@ -265,13 +289,14 @@ impl Tailer {
         let mut index = 0;
         while index < self.files.len() {
             let followed = &mut self.files[index];
-            let at_eof = match read_new_data(followed, &mut self.buf, &mut stats, &mut on_event) {
-                Ok(at_eof) => at_eof,
-                Err(e) => {
-                    stats.errors.push((followed.path.clone(), e));
-                    true
-                }
-            };
+            let at_eof =
+                match read_new_data(followed, &mut self.buf, &mut self.copies, &mut stats, &mut on_event) {
+                    Ok(at_eof) => at_eof,
+                    Err(e) => {
+                        stats.errors.push((followed.path.clone(), e));
+                        true
+                    }
+                };
             if followed.rotated && at_eof && followed.last_activity.elapsed() >= rotate_wait {
                 let before = stats.lines;
                 followed.splitter.finish(|event| emit(event, &mut stats, &mut on_event));
@@ -327,12 +352,17 @@ impl Tailer {
                 .find(|(_, inode)| *inode == entry.inode)
                 .map(|(path, _)| (path.clone(), false))
                 .or_else(|| find_inode(&entry.path, entry.inode).map(|path| (path, true)));
-            let Some((path, rotated)) = candidate else { continue };
-            let Ok(file) = File::open(&path) else { continue };
-            let Ok(meta) = file.metadata() else { continue };
-            if Inode::of(&meta) != entry.inode || !entry.fingerprint.matches(&file).unwrap_or(false) {
-                continue; // inode reused by another file: discovery treats it as new
-            }
+            let same = candidate.and_then(|(path, rotated)| {
+                let file = File::open(&path).ok()?;
+                let meta = file.metadata().ok()?;
+                let same =
+                    Inode::of(&meta) == entry.inode && entry.fingerprint.matches(&file).unwrap_or(false);
+                same.then_some((path, file, meta, rotated))
+            });
+            // Otherwise the inode is gone or holds other content (discovery treats it as new); if it was
+            // copy-truncated while we were stopped, its visible copy is finished from the offset reached.
+            let copy = || self.find_copy(entry, &matching);
+            let Some((path, file, meta, rotated)) = same.or_else(copy) else { continue };
             let start = if meta.len() < entry.offset { Start::Head } else { Start::At(entry.offset) };
             if let Ok(mut followed) = self.follow(path, file, start) {
                 followed.rotated = rotated;
@@ -340,6 +370,28 @@ impl Tailer {
                 stats.opened += 1;
             }
         }
+    }
+
+    /// A file under `paths` or `rotated_paths`, not followed, other than the entry's inode, that starts
+    /// with the entry's first bytes and reaches its offset: the copy of a file copy-truncated while we
+    /// were stopped. Returns it with whether it is outside `paths`.
+    fn find_copy(
+        &self,
+        entry: &CheckpointEntry,
+        matching: &[(PathBuf, Inode)],
+    ) -> Option<(PathBuf, File, std::fs::Metadata, bool)> {
+        if entry.fingerprint.length == 0 {
+            return None;
+        }
+        let followed: HashSet<Inode> = self.files.iter().map(|f| f.inode).chain([entry.inode]).collect();
+        let rotated = self.rotated_patterns.matching_files();
+        let candidates = matching.iter().map(|m| (m, false)).chain(rotated.iter().map(|m| (m, true)));
+        candidates.filter(|((_, inode), _)| !followed.contains(inode)).find_map(|((path, _), rotated)| {
+            let file = File::open(path).ok()?;
+            let meta = file.metadata().ok()?;
+            let copy = meta.len() >= entry.offset && entry.fingerprint.matches(&file).ok()?;
+            copy.then(|| (path.clone(), file, meta, rotated))
+        })
     }
 
     /// Opens matching files not followed yet; marks followed files no matching path leads to as rotated.
@@ -375,7 +427,18 @@ impl Tailer {
             }
         }
         let mut followed: HashSet<Inode> = self.files.iter().map(|f| f.inode).collect();
-        for (path, inode) in matching {
+        let copies_waiting = self.copies.waiting(self.options.rotate_wait);
+        let rotated_candidates = if copies_waiting {
+            let in_paths: HashSet<Inode> = matching.iter().map(|(_, inode)| *inode).collect();
+            let mut candidates = self.rotated_patterns.matching_files();
+            candidates.retain(|(_, inode)| !in_paths.contains(inode));
+            candidates
+        } else {
+            Vec::new()
+        };
+        let candidates =
+            matching.into_iter().map(|m| (m, true)).chain(rotated_candidates.into_iter().map(|m| (m, false)));
+        for ((path, inode), in_paths) in candidates {
             if followed.contains(&inode) {
                 continue;
             }
@@ -400,7 +463,17 @@ impl Tailer {
                 Ok(meta) if Inode::of(&meta) == inode => {}
                 _ => continue, // replaced between glob and open: the next poll sees the new one
             }
-            if let Ok(new_file) = self.follow(path, file, start) {
+            let start = match self.copies.classify(&file, self.files.iter().map(|f| &f.fingerprint)) {
+                NewFile::CopyOf { committed } => {
+                    stats.copies += 1;
+                    Start::At(committed)
+                }
+                NewFile::CopyInProgress => continue,
+                NewFile::New if in_paths => start,
+                NewFile::New => continue, // a rotated file that is no copy of ours
+            };
+            if let Ok(mut new_file) = self.follow(path, file, start) {
+                new_file.rotated = !in_paths;
                 followed.insert(new_file.inode);
                 self.files.push(new_file);
                 stats.opened += 1;
@@ -484,13 +557,16 @@ fn emit(event: SplitEvent<'_>, stats: &mut PollStats, on_event: &mut impl FnMut(
 fn read_new_data(
     followed: &mut Followed,
     buf: &mut [u8],
+    copies: &mut Copies,
     stats: &mut PollStats,
     on_event: &mut impl FnMut(TailEvent<'_>),
 ) -> io::Result<bool> {
     let size = followed.file.metadata()?.len();
     let same_start = followed.fingerprint.length == 0 || followed.fingerprint.matches(&followed.file)?;
     if size < followed.read_pos || !same_start {
-        // Truncated or copy-truncated (and maybe already rewritten): start over.
+        // Truncated or copy-truncated (and maybe already rewritten): start over. Its copy, if one
+        // shows up, is read from where we were.
+        copies.truncated(followed.fingerprint, followed.committed);
         followed.read_pos = 0;
         followed.committed = 0;
         followed.splitter = LineSplitter::new(followed.max_line_length);
