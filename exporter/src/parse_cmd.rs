@@ -12,7 +12,7 @@ use srekit::logs::{Feed, FeedItem, Parser, ParserSpec};
 /// Flags of the `parse` subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct ParseArgs {
-    /// logfmt, ltsv, json, regex, nginx, nginx-common, apache, apache-common, syslog-rfc3164, syslog-rfc5424.
+    /// logfmt, ltsv, json, regex, nginx, nginx-common, apache, apache-common, syslog-rfc3164, syslog-rfc5424, raw.
     #[arg(long)]
     pub format: String,
     /// The pattern (with named groups), or a preset name, for `--format regex`.
