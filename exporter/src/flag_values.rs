@@ -4,7 +4,6 @@
 //! flag's name (exit 2), never a panic and never a silent change of meaning.
 use std::time::Duration;
 
-
 /// A positive duration of at most a year (see [`srekit::duration::parse`]).
 pub fn duration(text: &str) -> Result<Duration, String> {
     srekit::duration::parse(text)

@@ -316,7 +316,9 @@ pub(crate) fn parse_framed(parser: &Parser, framed: Framed<'_>, on_item: &mut im
                 Err(err) => on_item(FeedItem { line, offset, result: Err(&err) }),
             }
         }
-        Framed::Error { line, offset, error } => on_item(FeedItem { line, offset, result: Err(&error) }),
+        Framed::Error { line, offset, error } | Framed::TooLong { line, offset, error } => {
+            on_item(FeedItem { line, offset, result: Err(&error) })
+        }
     }
 }
 

@@ -79,7 +79,16 @@ pub struct Message<'a> {
 pub enum Framed<'a> {
     /// A whole message.
     Message(Message<'a>),
-    /// A bad envelope, or a joined message over the maximum length (skipped).
+    /// A joined message (pieces or a multi-line event) over the maximum length, skipped.
+    TooLong {
+        /// Line number of its first line.
+        line: u64,
+        /// Byte offset.
+        offset: u64,
+        /// The over-long line error.
+        error: LineError,
+    },
+    /// A line whose envelope cannot be read.
     Error {
         /// Line number (of the first piece or line).
         line: u64,
@@ -219,7 +228,7 @@ fn route(
 ) {
     let max = framing.max_length;
     match (joined, &framing.multiline) {
-        (Err(e), _) => on_framed(Framed::Error { line: e.line, offset: e.offset, error: e.line_error() }),
+        (Err(e), _) => on_framed(Framed::TooLong { line: e.line, offset: e.offset, error: e.line_error() }),
         (Ok(joined), None) => on_framed(Framed::Message(Message {
             line: joined.line,
             offset: joined.offset,
@@ -267,7 +276,7 @@ fn emit_event(
             text: event.text,
         })),
         Err((line, offset, length)) => {
-            on_framed(Framed::Error { line, offset, error: too_long(max, length) })
+            on_framed(Framed::TooLong { line, offset, error: too_long(max, length) })
         }
     }
 }
