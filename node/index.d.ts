@@ -372,6 +372,7 @@ export type LogFormat =
   | 'syslog-rfc3164'
   | 'syslog-rfc5424'
   | 'regex'
+  | 'raw'
 
 /**
  * Parser options: the exporter's `[[inputs]]` keys and Python's `Parser(...)` keywords, in camelCase
@@ -390,6 +391,25 @@ export interface LogParserOptions {
   maxLineLength?: number
   /** The pattern, with named groups `(?<name>...)`, or a preset name (`'nginx'`, ...), when the format is `'regex'`. */
   regex?: string
+  /**
+   * The container runtime's envelope to unwrap first: CRI, docker json-file, or `'auto'` (decided from the
+   * first line). Partial pieces are joined per stream; records get `stream` and `time`.
+   */
+  container?: 'cri' | 'docker' | 'auto'
+  /** Multi-line events (after the envelope), joined across one `parseMany` call. */
+  multiline?: MultilineOptions
+}
+
+/** How lines are grouped into one event: give `start` or `preset`. */
+export interface MultilineOptions {
+  /** A line matching this regex starts a new event; other lines continue the current one. */
+  start?: string
+  /** Stack traces as these runtimes print them continue the event before. */
+  preset?: 'java' | 'python' | 'go'
+  /** Most lines in one event (default 1000). */
+  maxLines?: number
+  /** An event with no new line for this long is emitted (default `'1s'`). */
+  timeout?: string
 }
 
 /** A line that did not parse, in a batch or stream. */

@@ -274,6 +274,8 @@ class Parser:
         lossy_utf8: bool = False,
         max_line_length: Optional[int] = None,
         pattern: Optional[str] = None,  # deprecated: the old name of `regex`
+        container: Optional[str] = None,
+        multiline: Optional[Mapping[str, Union[str, int]]] = None,
     ) -> Parser: ...
     @property
     def format(self) -> str: ...

@@ -235,18 +235,24 @@ impl RuleSet {
                 &["metric"],
             )
             .map_err(internal)?;
-        let series_expired = registry
-            .counter(
-                "srekit_log_series_expired_total",
-                "Series removed because no record updated them for the rule's expire_after.",
-                &["metric"],
-            )
-            .map_err(internal)?;
+        // Registered only when a rule can expire series (outputs without expiry stay as they were).
+        let series_expired = match configs.iter().any(|c| c.expire_after.is_some()) {
+            true => Some(
+                registry
+                    .counter(
+                        "srekit_log_series_expired_total",
+                        "Series removed because no record updated them for the rule's expire_after.",
+                        &["metric"],
+                    )
+                    .map_err(internal)?,
+            ),
+            false => None,
+        };
         let rules = configs
             .iter()
             .map(|config| {
                 let mut rule = Rule::new(config, registry, &series_dropped, &records_skipped)?;
-                rule.add_options(config, &series_expired)?;
+                rule.add_options(config, series_expired.as_ref())?;
                 Ok(rule)
             })
             .collect::<Result<Vec<_>, RuleError>>()?;

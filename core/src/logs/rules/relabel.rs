@@ -207,14 +207,14 @@ impl Rule {
     pub(super) fn add_options(
         &mut self,
         config: &RuleConfig,
-        series_expired: &super::CounterVec,
+        series_expired: Option<&super::CounterVec>,
     ) -> Result<(), RuleError> {
         let invalid = |message: String| RuleError::Invalid { rule: self.name.clone(), message };
         if !config.relabel.is_empty() {
             self.relabel = Some(Relabeler::new(&config.relabel).map_err(invalid)?);
         }
         self.const_labels = config.const_labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        if let Some(after) = &config.expire_after {
+        if let (Some(after), Some(series_expired)) = (&config.expire_after, series_expired) {
             let after = crate::duration::parse(after).map_err(|e| invalid(format!("expire_after: {e}")))?;
             let counter: Counter = series_expired
                 .labels(&[&self.name])
