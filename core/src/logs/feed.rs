@@ -304,7 +304,7 @@ fn frame_event(
 }
 
 /// Parses one framed message (or reports its error).
-pub(crate) fn parse_framed(parser: &Parser, framed: Framed<'_>, on_item: &mut impl FnMut(FeedItem<'_>)) {
+fn parse_framed(parser: &Parser, framed: Framed<'_>, on_item: &mut impl FnMut(FeedItem<'_>)) {
     match framed {
         // An empty message is skipped, as an empty line is.
         Framed::Message(message) if message.text.is_empty() => {}

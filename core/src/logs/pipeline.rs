@@ -192,13 +192,13 @@ pub struct Pipeline {
 }
 
 /// One field of a record.
-type Field<'a> = (Cow<'a, str>, Value<'a>);
+pub(crate) type Field<'a> = (Cow<'a, str>, Value<'a>);
 
 /// Empties `fields` and hands its allocation on with another lifetime (an in-place collect of an
 /// empty iterator reuses the buffer).
 // `filter_map` (not `filter`) is what changes the element type while keeping in-place collection.
 #[allow(clippy::unnecessary_filter_map)]
-fn recycle<'a, 'b>(mut fields: Vec<Field<'a>>) -> Vec<Field<'b>> {
+pub(crate) fn recycle<'a, 'b>(mut fields: Vec<Field<'a>>) -> Vec<Field<'b>> {
     fields.clear();
     fields.into_iter().filter_map(|_| None).collect()
 }

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::config::InputConfig;
-use super::feed::FeedItem;
 use super::framing::{Framed, Framer};
 use super::kubernetes::PodInfo;
 use super::parser::Parser;
+use super::pipeline::{recycle, Field};
 use super::record::Record;
 use super::value::Value;
 
@@ -63,6 +63,8 @@ pub struct FileContexts {
     path_field: Option<String>,
     constants: Vec<(String, String)>,
     files: HashMap<PathBuf, FileContext>,
+    /// The (empty) field buffer records are parsed into, kept between lines.
+    spare: Vec<Field<'static>>,
 }
 
 #[derive(Debug)]
@@ -84,6 +86,7 @@ impl FileContexts {
             path_field: input.path_field.clone(),
             constants: input.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             files: HashMap::new(),
+            spare: Vec::with_capacity(32),
         }
     }
 
@@ -126,26 +129,18 @@ impl FileContexts {
         now: Instant,
         mut on_item: impl FnMut(SourceItem<'_, '_>),
     ) {
-        let context = self.context(parser, path);
-        let FileContext { framer, fields } = context;
+        let mut spare = std::mem::take(&mut self.spare);
+        let FileContext { framer, fields } = self.context(parser, path);
         match (framer, parser.framing()) {
             (Some(framer), Some(framing)) => framer.push_line(framing, 0, 0, line, now, |framed| {
-                framed_item(parser, fields, framed, &mut on_item)
+                framed_item(parser, fields, &mut spare, framed, &mut on_item)
             }),
+            _ if line.is_empty() => {}
             _ => {
-                if line.is_empty() {
-                    return;
-                }
-                let mut record = Record::with_capacity(16);
-                match parser.parse_into(line, &mut record) {
-                    Ok(()) => {
-                        add_fields(&mut record, fields);
-                        on_item(SourceItem::Record(&record));
-                    }
-                    Err(_) => on_item(SourceItem::ParseError),
-                }
+                parse_with_fields(&mut spare, fields, &mut on_item, |record| parser.parse_into(line, record))
             }
         }
+        self.spare = spare;
     }
 
     /// Emits the multi-line events that had no new line for their timeout by `now`, and forgets files
@@ -166,7 +161,10 @@ impl FileContexts {
         for context in self.files.values_mut() {
             let FileContext { framer, fields } = context;
             if let Some(framer) = framer {
-                framer.flush_idle(framing, now, |framed| framed_item(parser, fields, framed, &mut on_item));
+                let spare = &mut self.spare;
+                framer.flush_idle(framing, now, |framed| {
+                    framed_item(parser, fields, spare, framed, &mut on_item)
+                });
             }
         }
         if self.files.len() > open.len() {
@@ -182,7 +180,8 @@ impl FileContexts {
         for context in self.files.values_mut() {
             let FileContext { framer, fields } = context;
             if let Some(framer) = framer {
-                framer.finish(framing, |framed| framed_item(parser, fields, framed, &mut on_item));
+                let spare = &mut self.spare;
+                framer.finish(framing, |framed| framed_item(parser, fields, spare, framed, &mut on_item));
             }
         }
     }
@@ -191,20 +190,37 @@ impl FileContexts {
 fn framed_item(
     parser: &Parser,
     fields: &[(Cow<'static, str>, String)],
+    spare: &mut Vec<Field<'static>>,
     framed: Framed<'_>,
     on_item: &mut impl FnMut(SourceItem<'_, '_>),
 ) {
     match framed {
         Framed::TooLong { .. } => on_item(SourceItem::TooLong),
-        other => super::feed::parse_framed(parser, other, &mut |item: FeedItem<'_>| match item.result {
-            Ok(record) => {
-                let mut record = record.clone();
-                add_fields(&mut record, fields);
-                on_item(SourceItem::Record(&record));
-            }
-            Err(_) => on_item(SourceItem::ParseError),
-        }),
+        Framed::Error { .. } => on_item(SourceItem::ParseError),
+        // An empty message is skipped, as an empty line is.
+        Framed::Message(message) if message.text.is_empty() => {}
+        Framed::Message(message) => {
+            parse_with_fields(spare, fields, on_item, |record| parser.parse_message_into(&message, record))
+        }
     }
+}
+
+/// Parses into a record reusing `spare`'s buffer, adds the file's fields and hands it on.
+fn parse_with_fields<'a>(
+    spare: &mut Vec<Field<'static>>,
+    fields: &'a [(Cow<'static, str>, String)],
+    on_item: &mut impl FnMut(SourceItem<'_, '_>),
+    parse: impl FnOnce(&mut Record<'a>) -> Result<(), super::LineError>,
+) {
+    let mut record = Record { fields: recycle(std::mem::take(spare)), timestamp: None };
+    match parse(&mut record) {
+        Ok(()) => {
+            add_fields(&mut record, fields);
+            on_item(SourceItem::Record(&record));
+        }
+        Err(_) => on_item(SourceItem::ParseError),
+    }
+    *spare = recycle(record.fields);
 }
 
 fn add_fields<'a>(record: &mut Record<'a>, fields: &'a [(Cow<'static, str>, String)]) {
