@@ -529,6 +529,40 @@ export interface LogRuleConfig {
   exemplar?: string
   /** Series cap per rule (10,000): records for new label sets beyond it are dropped and counted. */
   max_series?: number
+  /** Prometheus-style relabel steps on the record's fields, before matching and labels. */
+  relabel?: Array<{
+    source_fields?: string[]
+    separator?: string
+    /** Fully anchored. */
+    regex?: string
+    target?: string
+    /** `$1`, `${name}` (default `$1`). */
+    replacement?: string
+    action?: 'replace' | 'keep' | 'drop' | 'lowercase' | 'uppercase'
+  }>
+  /** A series no record updated for this long (`'5m'`) is removed and frees its slot. */
+  expire_after?: string
+  /** Constant labels on every series. */
+  const_labels?: Record<string, string>
+}
+
+/**
+ * The exporter's log pipeline in-process: `inputs`, `metrics` and `state` with the exporter's config
+ * keys (snake_case, as in its TOML); its metrics go to `registry`.
+ * @example
+ * const pipeline = new Pipeline(registry, { inputs: [{ name: 'k8s', paths: ['/var/log/containers/*.log'], container: 'auto', kubernetes: true, format: 'json' }], metrics: [...] }).start()
+ * process.on('SIGTERM', () => pipeline.stop())
+ */
+export declare class Pipeline {
+  constructor(registry: Registry, config: { inputs?: object[]; metrics?: LogRuleConfig[]; state?: { directory?: string } })
+  /** Reads what is new once (not while started). */
+  poll(): { lines: number; bytes: number; parseErrors: number }
+  /** Runs the pipeline on a background thread (new lines show up within a second). */
+  start(): this
+  /** Stops it: a last read, then the checkpoints are written. Safe to call again. */
+  stop(): void
+  /** Read and checkpoint errors of the background thread (the latest 100). */
+  errors(): string[]
 }
 
 /**

@@ -21,6 +21,7 @@ __all__ = [
     "MetricError",
     "MetricFamily",
     "Parser",
+    "Pipeline",
     "Registry",
     "Rules",
     "Sample",
@@ -302,6 +303,20 @@ class Parser:
 # ---- log -> metrics rules ----
 
 _Outcome = Literal["updated", "not_matched", "skipped_value", "dropped_series"]
+
+@final
+class Pipeline:
+    """The exporter's log pipeline (TOML `[[inputs]]`, `[[metrics]]`, `[state]`) run in-process."""
+
+    def __new__(cls, toml: str, *, registry: Optional[Registry] = None) -> Pipeline: ...
+    @property
+    def registry(self) -> Registry: ...
+    def poll(self) -> Dict[str, int]: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def errors(self) -> List[str]: ...
+    def __enter__(self) -> Pipeline: ...
+    def __exit__(self, *args: Any) -> bool: ...
 
 @final
 class Rules:
