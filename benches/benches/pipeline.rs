@@ -64,6 +64,9 @@ fn counter(name: &str, labels: &[&str]) -> RuleConfig {
         buckets: None,
         exemplar: None,
         max_series: None,
+        relabel: Vec::new(),
+        expire_after: None,
+        const_labels: Default::default(),
     }
 }
 
@@ -81,6 +84,11 @@ fn config(path: &Path) -> PipelineConfig {
             read_from_head: true,
             rotate_wait: 5.0,
             max_open_files: 16,
+            kubernetes: false,
+            fields: Default::default(),
+            path_field: None,
+            exclude_paths: Vec::new(),
+            ignore_older: None,
         }],
         metrics: vec![requests, errors, bytes],
         state: StateConfig { directory: None },
