@@ -1,40 +1,23 @@
 //! `srekit.Pipeline`: the exporter's log pipeline (`[[inputs]]`, `[[metrics]]`, `[state]` as TOML)
-//! run in-process over `srekit::logs::pipeline::Pipeline`, feeding a `srekit.Registry` the application
-//! already serves. `start()` runs it on a background thread, `stop()` ends it and writes the
-//! checkpoints; `poll()` drives it by hand instead.
-
-use std::sync::{Arc, Mutex};
+//! run in-process by the core's `PipelineRunner`, feeding a `srekit.Registry` the application already
+//! serves. `start()` runs it on a background thread, `stop()` ends it and writes the checkpoints;
+//! `poll()` drives it by hand instead.
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use srekit::error::codes::{CONFIG_INVALID, INTERNAL_PANIC};
+use srekit::error::codes::CONFIG_INVALID;
 use srekit::logs::config::PipelineConfig;
-use srekit::logs::pipeline::{Pipeline, PipelineHandle};
+use srekit::logs::pipeline::Pipeline;
+use srekit::logs::runner::PipelineRunner;
 use srekit::metrics::Registry;
 
 use crate::errors::{coded_error, to_py_err};
 use crate::registry::PyRegistry;
 
-/// Errors from the background thread kept for `errors()` (the oldest go first).
-const KEPT_ERRORS: usize = 100;
-
-enum State {
-    Ready(Box<Pipeline>),
-    Running(PipelineHandle),
-    Stopped,
-}
-
 #[pyclass(module = "srekit", name = "Pipeline", frozen)]
 pub(crate) struct PyPipeline {
-    state: Mutex<State>,
+    runner: PipelineRunner,
     registry: Registry,
-    errors: Arc<Mutex<Vec<String>>>,
-}
-
-impl PyPipeline {
-    fn state(&self) -> PyResult<std::sync::MutexGuard<'_, State>> {
-        self.state.lock().map_err(|_| coded_error(INTERNAL_PANIC, "Pipeline: poisoned"))
-    }
 }
 
 #[pymethods]
@@ -48,11 +31,7 @@ impl PyPipeline {
             .map_err(|e| coded_error(CONFIG_INVALID, format!("invalid pipeline config: {e}")))?;
         let registry = registry.map_or_else(Registry::new, |r| r.registry().clone());
         let pipeline = Pipeline::with_registry(&config, registry.clone()).map_err(to_py_err)?;
-        Ok(PyPipeline {
-            state: Mutex::new(State::Ready(Box::new(pipeline))),
-            registry,
-            errors: Arc::new(Mutex::new(Vec::new())),
-        })
+        Ok(PyPipeline { runner: PipelineRunner::new(pipeline), registry })
     }
 
     /// The registry holding the pipeline's metrics.
@@ -61,17 +40,9 @@ impl PyPipeline {
         PyRegistry::from_core(self.registry.clone())
     }
 
-    /// Reads what is new once (not while started); returns `{"lines", "bytes", "parse_errors"}` and
-    /// raises the first read or checkpoint error, if any.
+    /// Reads what is new once (not while started); returns `{"lines", "bytes", "parse_errors"}`.
     fn poll<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let mut state = self.state()?;
-        let State::Ready(pipeline) = &mut *state else {
-            return Err(coded_error(CONFIG_INVALID, "Pipeline.poll: the pipeline is started or stopped"));
-        };
-        let summary = py.detach(|| pipeline.poll());
-        if let Some(err) = summary.errors.into_iter().next() {
-            return Err(to_py_err(err));
-        }
+        let summary = py.detach(|| self.runner.poll()).map_err(to_py_err)?;
         let out = PyDict::new(py);
         out.set_item("lines", summary.lines)?;
         out.set_item("bytes", summary.bytes)?;
@@ -81,45 +52,21 @@ impl PyPipeline {
 
     /// Runs the pipeline on a background thread (new lines show up within a second).
     fn start(&self) -> PyResult<()> {
-        let mut state = self.state()?;
-        let State::Ready(_) = &*state else {
-            return Err(coded_error(CONFIG_INVALID, "Pipeline.start: already started or stopped"));
-        };
-        let State::Ready(pipeline) = std::mem::replace(&mut *state, State::Stopped) else { unreachable!() };
-        let errors = Arc::clone(&self.errors);
-        let handle = pipeline
-            .spawn(move |err| {
-                if let Ok(mut kept) = errors.lock() {
-                    if kept.len() >= KEPT_ERRORS {
-                        kept.remove(0);
-                    }
-                    kept.push(err.to_string());
-                }
-            })
-            .map_err(|e| coded_error(INTERNAL_PANIC, format!("Pipeline.start: {e}")))?;
-        *state = State::Running(handle);
-        Ok(())
+        self.runner.start().map_err(to_py_err)
     }
 
-    /// Stops the pipeline (a last read, then the checkpoints are written); a stopped pipeline stays
-    /// stopped. Safe to call more than once.
+    /// Stops the pipeline (a last read, then the checkpoints are written); safe to call again.
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        let taken = std::mem::replace(&mut *self.state()?, State::Stopped);
-        match taken {
-            State::Running(handle) => py.detach(|| handle.shutdown()).map_err(to_py_err),
-            State::Ready(pipeline) => py.detach(|| pipeline.shutdown()).map_err(to_py_err),
-            State::Stopped => Ok(()),
-        }
+        py.detach(|| self.runner.stop()).map_err(to_py_err)
     }
 
     /// Read and checkpoint errors of the background thread (the latest 100).
     fn errors(&self) -> Vec<String> {
-        self.errors.lock().map(|kept| kept.clone()).unwrap_or_default()
+        self.runner.errors()
     }
 
-    fn __enter__(slf: Py<Self>, py: Python<'_>) -> PyResult<Py<Self>> {
+    fn __enter__(slf: Py<Self>) -> PyResult<Py<Self>> {
         slf.get().start()?;
-        let _ = py;
         Ok(slf)
     }
 

@@ -46,6 +46,7 @@ mod value;
 pub mod config;
 pub mod pipeline;
 pub mod rules;
+pub mod runner;
 pub mod sources;
 pub mod tail;
 
