@@ -460,6 +460,8 @@ export declare class Parser {
   readonly format: string
   /** Lines longer than this many bytes are not parsed (reported as errors). */
   readonly maxLineLength: number
+  /** Whether the parser joins lines (`container` or `multiline`): `parseStream` / `parseFile` then parse the whole input in one call. */
+  readonly framed: boolean
   /** Parses one line (a trailing `\n` or `\r\n` is ignored). Throws a `LogLineError`. */
   parse(line: string | Buffer): LogRecord
   /** Parses one line into its record and timestamp (seconds since the epoch, or `null`). */

@@ -43,3 +43,13 @@ test('bad container and multiline options throw the core message', () => {
   assert.throws(() => new srekit.Parser('raw', { container: 'podman' }), /unknown container format/)
   assert.throws(() => new srekit.Parser('raw', { multiline: { maxLines: 3 } }), /either `start` or `preset`/)
 })
+
+test('parseStream joins pieces split across chunks', async () => {
+  const parser = new srekit.Parser('raw', { container: 'cri' })
+  assert.equal(parser.framed, true)
+  assert.equal(new srekit.Parser('raw').framed, false)
+  const chunks = ['2024-05-01T10:00:00Z stdout P ab', 'c\n2024-05-01T10:00:00Z std', 'out F d\n']
+  const records = []
+  for await (const record of parser.parseStream(chunks)) records.push(record)
+  assert.deepEqual(records, [{ message: 'abcd', stream: 'stdout', time: '2024-05-01T10:00:00Z' }])
+})

@@ -51,6 +51,11 @@ class Parser(_srekit.Parser):  # type: ignore[misc]  # the native base is typed 
         Bad lines are handled as in :meth:`parse_many` (skipped; reported in ``errors`` when a list
         is given; raised with ``strict=True``), with line numbers counted from the file's start.
         """
+        if self.framed:
+            # A container envelope or multi-line events join lines across chunks: one call.
+            with open(path, "rb") as f:
+                yield from self.parse_many(f.read(), errors=errors, strict=strict)
+            return
         feed = _srekit.LineFeed(self.max_line_length)
         with open(path, "rb") as f:
             while True:

@@ -45,3 +45,12 @@ def test_single_line_parse_unwraps_the_envelope():
     parser = srekit.Parser("logfmt", container="auto")
     line = '{"log":"a=1\\n","stream":"stderr","time":"2024-05-01T10:00:00Z"}'
     assert parser.parse(line) == {"a": "1", "stream": "stderr", "time": "2024-05-01T10:00:00Z"}
+
+
+def test_parse_file_joins_pieces_across_chunks(tmp_path):
+    path = tmp_path / "0.log"
+    path.write_bytes(b"2024-05-01T10:00:00Z stdout P " + b"a" * 5000 + b"\n2024-05-01T10:00:00Z stdout F b\n")
+    parser = srekit.Parser("raw", container="cri")
+    assert parser.framed and not srekit.Parser("raw").framed
+    records = list(parser.parse_file(path, chunk_size=1024))
+    assert [r["message"] for r in records] == ["a" * 5000 + "b"]

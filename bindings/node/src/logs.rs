@@ -126,6 +126,13 @@ impl JsParser {
         self.inner.options().max_line_length as f64
     }
 
+    /// Whether the parser joins lines (a container envelope or multi-line events): its streams are
+    /// parsed in one call.
+    #[napi(getter)]
+    pub fn framed(&self) -> bool {
+        self.inner.framing().is_some()
+    }
+
     /// The format's name.
     #[napi(getter)]
     pub fn format(&self) -> &'static str {

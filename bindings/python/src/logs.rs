@@ -149,6 +149,12 @@ impl PyParser {
         self.max_line_length
     }
 
+    /// Whether the parser joins lines (a container envelope or multi-line events).
+    #[getter]
+    fn framed(&self) -> bool {
+        self.inner.framing().is_some()
+    }
+
     /// Parses one line into a dict; raises `LogParseError` (a ValueError) with `.offset`.
     fn parse<'py>(&self, py: Python<'py>, line: Text) -> PyResult<Bound<'py, PyDict>> {
         match self.inner.parse(line.as_bytes()) {
