@@ -388,6 +388,7 @@ export type LogFormat =
   | 'syslog-rfc3164'
   | 'syslog-rfc5424'
   | 'regex'
+  | 'raw'
 
 /**
  * Parser options: the exporter's `[[inputs]]` keys and Python's `Parser(...)` keywords, in camelCase
@@ -406,6 +407,25 @@ export interface LogParserOptions {
   maxLineLength?: number
   /** The pattern, with named groups `(?<name>...)`, or a preset name (`'nginx'`, ...), when the format is `'regex'`. */
   regex?: string
+  /**
+   * The container runtime's envelope to unwrap first: CRI, docker json-file, or `'auto'` (decided from the
+   * first line). Partial pieces are joined per stream; records get `stream` and `time`.
+   */
+  container?: 'cri' | 'docker' | 'auto'
+  /** Multi-line events (after the envelope), joined across one `parseMany` call. */
+  multiline?: MultilineOptions
+}
+
+/** How lines are grouped into one event: give `start` or `preset`. */
+export interface MultilineOptions {
+  /** A line matching this regex starts a new event; other lines continue the current one. */
+  start?: string
+  /** Stack traces as these runtimes print them continue the event before. */
+  preset?: 'java' | 'python' | 'go'
+  /** Most lines in one event (default 1000). */
+  maxLines?: number
+  /** An event with no new line for this long is emitted (default `'1s'`). */
+  timeout?: string
 }
 
 /** A line that did not parse, in a batch or stream. */
@@ -456,6 +476,8 @@ export declare class Parser {
   readonly format: string
   /** Lines longer than this many bytes are not parsed (reported as errors). */
   readonly maxLineLength: number
+  /** Whether the parser joins lines (`container` or `multiline`): `parseStream` / `parseFile` then parse the whole input in one call. */
+  readonly framed: boolean
   /** Parses one line (a trailing `\n` or `\r\n` is ignored). Throws a `LogLineError`. */
   parse(line: string | Buffer): LogRecord
   /** Parses one line into its record and timestamp (seconds since the epoch, or `null`). */
@@ -529,6 +551,40 @@ export interface LogRuleConfig {
   max_label_value_length?: number
   /** Budget in bytes for the label values of the rule's live series (8 MiB): new label sets beyond it are dropped and counted (`reason="max_series_bytes"`). */
   max_series_bytes?: number
+  /** Prometheus-style relabel steps on the record's fields, before matching and labels. */
+  relabel?: Array<{
+    source_fields?: string[]
+    separator?: string
+    /** Fully anchored. */
+    regex?: string
+    target?: string
+    /** `$1`, `${name}` (default `$1`). */
+    replacement?: string
+    action?: 'replace' | 'keep' | 'drop' | 'lowercase' | 'uppercase'
+  }>
+  /** A series no record updated for this long (`'5m'`) is removed and frees its slot. */
+  expire_after?: string
+  /** Constant labels on every series. */
+  const_labels?: Record<string, string>
+}
+
+/**
+ * The exporter's log pipeline in-process: `inputs`, `metrics` and `state` with the exporter's config
+ * keys (snake_case, as in its TOML); its metrics go to `registry`.
+ * @example
+ * const pipeline = new Pipeline(registry, { inputs: [{ name: 'k8s', paths: ['/var/log/containers/*.log'], container: 'auto', kubernetes: true, format: 'json' }], metrics: [...] }).start()
+ * process.on('SIGTERM', () => pipeline.stop())
+ */
+export declare class Pipeline {
+  constructor(registry: Registry, config: { inputs?: object[]; metrics?: LogRuleConfig[]; state?: { directory?: string } })
+  /** Reads what is new once (not while started). */
+  poll(): { lines: number; bytes: number; parseErrors: number }
+  /** Runs the pipeline on a background thread (new lines show up within a second). */
+  start(): this
+  /** Stops it: a last read, then the checkpoints are written. Safe to call again. */
+  stop(): void
+  /** Read and checkpoint errors of the background thread (the latest 100). */
+  errors(): string[]
 }
 
 /**

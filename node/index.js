@@ -75,9 +75,43 @@ class LogRules {
   }
 }
 
+/**
+ * The exporter's log pipeline in-process: `config` has the exporter's keys (`inputs`, `metrics`,
+ * `state`, snake_case as in its TOML); its metrics go to `registry`. `start()` / `stop()` run it on a
+ * background thread; `poll()` drives it by hand.
+ */
+class Pipeline {
+  constructor(registry, config) {
+    if (config === null || typeof config !== 'object') throw new TypeError('config must be an object')
+    Object.defineProperty(this, 'native', { value: new native.Pipeline(registry, JSON.stringify(config)) })
+  }
+
+  /** Reads what is new once: `{ lines, bytes, parseErrors }`. */
+  poll() {
+    return this.native.poll()
+  }
+
+  /** Runs the pipeline on a background thread. */
+  start() {
+    this.native.start()
+    return this
+  }
+
+  /** Stops it: a last read, then the checkpoints are written. */
+  stop() {
+    this.native.stop()
+  }
+
+  /** Read and checkpoint errors of the background thread (the latest 100). */
+  errors() {
+    return this.native.errors()
+  }
+}
+
 module.exports = {
   // log -> metrics rules
   LogRules,
+  Pipeline,
   // logs
   Parser: native.Parser,
   parseLogfmt,

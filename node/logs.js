@@ -89,6 +89,13 @@ function install(Parser, LineFeed) {
 // next one; a line longer than the maximum (`options.maxLineLength`, else the parser's) is reported
 // through `onError` with the core's message and skipped without being buffered whole.
 async function* wholeLines(LineFeed, parser, source, options) {
+  if (parser.framed) {
+    // A framed parser (container envelope, multi-line) joins lines across buffers: one buffer, one call.
+    const chunks = []
+    for await (const chunk of source) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+    yield { buffer: Buffer.concat(chunks), firstLine: 1 }
+    return
+  }
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
   const feed = new LineFeed(options.maxLineLength || parser.maxLineLength)
   for await (const chunk of source) {

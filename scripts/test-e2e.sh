@@ -20,6 +20,7 @@ PY
 }
 
 check "promtool check rules $stack/alerts.yml" promtool check rules "$stack/alerts.yml"
+check "promtool test rules $stack/alerts_test.yml" sh -c "cd '$stack' && promtool test rules alerts_test.yml"
 check "promtool check config $stack/prometheus.yml" promtool check config "$stack/prometheus.yml"
 check "grafana-dashboard.json is JSON with >= 8 queries" dashboard_queries
 record_counts test-e2e "$passed" "$failed" 0

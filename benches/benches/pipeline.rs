@@ -66,6 +66,9 @@ fn counter(name: &str, labels: &[&str]) -> RuleConfig {
         max_series: None,
         max_label_value_length: None,
         max_series_bytes: None,
+        relabel: Vec::new(),
+        expire_after: None,
+        const_labels: Default::default(),
     }
 }
 
@@ -84,6 +87,11 @@ fn config(path: &Path) -> PipelineConfig {
             rotate_wait: 5.0,
             max_open_files: 16,
             rotated_paths: Vec::new(),
+            kubernetes: false,
+            fields: Default::default(),
+            path_field: None,
+            exclude_paths: Vec::new(),
+            ignore_older: None,
         }],
         metrics: vec![requests, errors, bytes],
         state: StateConfig { directory: None },

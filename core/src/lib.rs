@@ -75,6 +75,7 @@
 //! # }
 //! ```
 
+pub mod duration;
 pub mod error;
 pub mod expfmt;
 #[cfg(feature = "host")]

@@ -10,12 +10,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use srekit::logs::{Feed, FeedItem, FieldType, Parser, ParserSpec, Record, Value};
+use srekit::logs::{Feed, FeedItem, FieldType, MultilineSpec, Parser, ParserSpec, Record, Value};
 
 /// Flags of the `parse` subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct ParseArgs {
-    /// logfmt, ltsv, json, regex, nginx, nginx-common, apache, apache-common, syslog-rfc3164, syslog-rfc5424.
+    /// logfmt, ltsv, json, regex, nginx, nginx-common, apache, apache-common, syslog-rfc3164, syslog-rfc5424, raw.
     #[arg(long)]
     pub format: String,
     /// The pattern (with named groups), or a preset name, for `--format regex`.
@@ -33,6 +33,16 @@ pub struct ParseArgs {
     /// Replace invalid UTF-8 instead of reporting the line.
     #[arg(long)]
     pub lossy_utf8: bool,
+    /// Unwrap the container runtime's envelope first: cri, docker or auto (records get `stream` and
+    /// `time`; split lines are joined).
+    #[arg(long)]
+    pub container: Option<String>,
+    /// Multi-line events: a line matching this regex starts a new event.
+    #[arg(long, conflicts_with = "multiline_preset")]
+    pub multiline_start: Option<String>,
+    /// Multi-line events: java, python or go stack traces.
+    #[arg(long)]
+    pub multiline_preset: Option<String>,
     /// Files to read; standard input when none.
     pub files: Vec<PathBuf>,
 }
@@ -49,6 +59,14 @@ fn parser_for(args: &ParseArgs) -> Result<Parser, String> {
     spec.time_key = args.time_key.clone();
     spec.time_format = args.time_format.clone();
     spec.lossy_utf8 = args.lossy_utf8;
+    spec.container = args.container.clone();
+    if args.multiline_start.is_some() || args.multiline_preset.is_some() {
+        spec.multiline = Some(MultilineSpec {
+            start: args.multiline_start.clone(),
+            preset: args.multiline_preset.clone(),
+            ..MultilineSpec::default()
+        });
+    }
     spec.build().map_err(|e| e.to_string())
 }
 

@@ -113,3 +113,25 @@ fn over_long_lines_are_reported_with_the_core_message() {
         "{stderr}"
     );
 }
+
+#[test]
+fn container_envelopes_and_multiline_events() {
+    let cri = b"2024-05-01T10:00:00Z stdout P {\"a\":\n2024-05-01T10:00:00Z stderr F Traceback (most recent call last):\n2024-05-01T10:00:01Z stdout F 1}\n2024-05-01T10:00:01Z stderr F   File \"x.py\", line 1\n2024-05-01T10:00:01Z stderr F KeyError: 'id'\nnot cri\n";
+    let out = parse_cmd(&["--format", "raw", "--container", "cri", "--multiline-preset", "python"], cri);
+    assert_eq!(out.status.code(), Some(1), "the bad envelope makes exit 1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 6: byte 0: CRI log line"), "{stderr}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"message": "{\"a\":1}", "stream": "stdout", "time": "2024-05-01T10:00:00Z"})
+    );
+    assert_eq!(
+        lines[1]["message"],
+        "Traceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'id'"
+    );
+    let out = parse_cmd(&["--format", "json", "--container", "podman"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown container format"));
+}

@@ -21,6 +21,7 @@ __all__ = [
     "MetricError",
     "MetricFamily",
     "Parser",
+    "Pipeline",
     "Registry",
     "Rules",
     "Sample",
@@ -282,11 +283,15 @@ class Parser:
         lossy_utf8: bool = False,
         max_line_length: Optional[int] = None,
         pattern: Optional[str] = None,  # deprecated: the old name of `regex`
+        container: Optional[str] = None,
+        multiline: Optional[Mapping[str, Union[str, int]]] = None,
     ) -> Parser: ...
     @property
     def format(self) -> str: ...
     @property
     def max_line_length(self) -> int: ...
+    @property
+    def framed(self) -> bool: ...
     def parse(self, line: _TextInput) -> _Record: ...
     def parse_many(
         self,
@@ -308,6 +313,20 @@ class Parser:
 # ---- log -> metrics rules ----
 
 _Outcome = Literal["updated", "not_matched", "skipped_value", "dropped_series", "skipped_label_too_long"]
+
+@final
+class Pipeline:
+    """The exporter's log pipeline (TOML `[[inputs]]`, `[[metrics]]`, `[state]`) run in-process."""
+
+    def __new__(cls, toml: str, *, registry: Optional[Registry] = None) -> Pipeline: ...
+    @property
+    def registry(self) -> Registry: ...
+    def poll(self) -> Dict[str, int]: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def errors(self) -> List[str]: ...
+    def __enter__(self) -> Pipeline: ...
+    def __exit__(self, *args: Any) -> bool: ...
 
 @final
 class Rules:

@@ -24,8 +24,13 @@ class Parser(_srekit.Parser):  # type: ignore[misc]  # the native base is typed 
     ``int``/``float``/``bool``/``string``, as Fluent Bit's Types), ``time_key`` and
     ``time_format`` (strptime subset; RFC 3339 or epoch seconds when omitted), ``lossy_utf8``
     (replace invalid UTF-8 instead of rejecting the line) and ``max_line_length`` (bytes, default
-    1 MiB; longer lines are errors); and ``timestamp_field`` (a key under which each dict gets the
-    parsed time as float seconds, or None).
+    1 MiB; longer lines are errors); ``container`` (``cri``, ``docker`` or ``auto``: unwrap the
+    container runtime's envelope, join partial pieces per stream, add ``stream`` and ``time``) and
+    ``multiline`` (``{"start": regex}`` or ``{"preset": "java"|"python"|"go"}``, with
+    ``max_lines`` and ``timeout``); and ``timestamp_field`` (a key under which each dict gets the
+    parsed time as float seconds, or None). Format ``raw`` gives each line (or event) as
+    ``{"message": ...}``. A parser with ``container`` or ``multiline`` joins lines across one
+    ``parse_many`` call (pieces still open at its end are emitted as they are).
 
     ``parse(line)`` returns one dict or raises :class:`srekit.LogParseError` (a ValueError with
     ``.offset``). ``parse_many(data)`` parses a whole ``str``/``bytes`` buffer in one call with the
@@ -46,6 +51,11 @@ class Parser(_srekit.Parser):  # type: ignore[misc]  # the native base is typed 
         Bad lines are handled as in :meth:`parse_many` (skipped; reported in ``errors`` when a list
         is given; raised with ``strict=True``), with line numbers counted from the file's start.
         """
+        if self.framed:
+            # A container envelope or multi-line events join lines across chunks: one call.
+            with open(path, "rb") as f:
+                yield from self.parse_many(f.read(), errors=errors, strict=strict)
+            return
         feed = _srekit.LineFeed(self.max_line_length)
         with open(path, "rb") as f:
             while True:

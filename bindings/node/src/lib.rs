@@ -27,6 +27,7 @@ mod input;
 mod js;
 pub mod logs;
 pub mod names;
+pub mod pipeline;
 mod pool;
 pub mod registry;
 pub mod rules;

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::{Buffer, Either};
 use napi::Env;
 use napi_derive::napi;
-use srekit::logs::{Feed, FeedEvent, LineError, Parser, ParserCache, ParserSpec};
+use srekit::logs::{Feed, FeedEvent, LineError, MultilineSpec, Parser, ParserCache, ParserSpec};
 
 use crate::batch::RecordBatch;
 use srekit::error::codes::INTERNAL_PANIC;
@@ -37,6 +37,25 @@ pub struct LogParserOptions {
     pub max_line_length: Option<u32>,
     /// The pattern, with named groups, or a preset name, when the format is `'regex'`.
     pub regex: Option<String>,
+    /// The container runtime's envelope to unwrap: `'cri' | 'docker' | 'auto'` (records get `stream`
+    /// and `time`; partial pieces are joined per stream).
+    pub container: Option<String>,
+    /// Multi-line events: `{ start }` (a regex) or `{ preset: 'java' | 'python' | 'go' }`.
+    pub multiline: Option<MultilineOptions>,
+}
+
+/// How lines are grouped into multi-line events (the core's `MultilineSpec`).
+#[napi(object)]
+#[derive(Default)]
+pub struct MultilineOptions {
+    /// A line matching this regex starts a new event.
+    pub start: Option<String>,
+    /// `'java' | 'python' | 'go'`: stack traces as those runtimes print them.
+    pub preset: Option<String>,
+    /// Most lines in one event (default 1000).
+    pub max_lines: Option<u32>,
+    /// An event with no new line for this long is emitted (default `'1s'`).
+    pub timeout: Option<String>,
 }
 
 impl LogParserOptions {
@@ -51,6 +70,16 @@ impl LogParserOptions {
         if let Some(max) = self.max_line_length {
             spec.max_line_length = max as usize;
         }
+        spec.container = self.container;
+        spec.multiline = self.multiline.map(|m| {
+            let defaults = MultilineSpec::default();
+            MultilineSpec {
+                start: m.start,
+                preset: m.preset,
+                max_lines: m.max_lines.map_or(defaults.max_lines, |n| n as usize),
+                timeout: m.timeout.unwrap_or(defaults.timeout),
+            }
+        });
         spec
     }
 }
@@ -95,6 +124,13 @@ impl JsParser {
     #[napi(getter)]
     pub fn max_line_length(&self) -> f64 {
         self.inner.options().max_line_length as f64
+    }
+
+    /// Whether the parser joins lines (a container envelope or multi-line events): its streams are
+    /// parsed in one call.
+    #[napi(getter)]
+    pub fn framed(&self) -> bool {
+        self.inner.framing().is_some()
     }
 
     /// The format's name.

@@ -237,7 +237,8 @@ impl BatchStream {
     pub fn start(parser: Arc<Parser>, input: BatchInput) -> BatchStream {
         let len = input.bytes().len();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if len < MIN_PIPELINED_BYTES || cores < 2 {
+        // A framed parser (container envelope, multi-line) joins lines across pieces: one batch.
+        if len < MIN_PIPELINED_BYTES || cores < 2 || parser.framing().is_some() {
             return BatchStream { state: State::Inline(parser), input: Some(input) };
         }
         // The worker reads the bytes while JavaScript runs: it gets a private copy (see SharedInput).

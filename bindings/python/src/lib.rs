@@ -10,6 +10,7 @@ mod host;
 mod input;
 mod logs;
 mod names;
+mod pipeline;
 mod records;
 mod registry;
 mod rules;
@@ -25,5 +26,6 @@ fn _srekit(module: &Bound<'_, PyModule>) -> PyResult<()> {
     host::register(module)?;
     logs::register(module)?;
     rules::register(module)?;
+    pipeline::register(module)?;
     Ok(())
 }

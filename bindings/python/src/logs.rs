@@ -11,7 +11,7 @@ use pyo3::exceptions::PyDeprecationWarning;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use srekit::error::codes::{INTERNAL_PANIC, LOG_CONFIG};
-use srekit::logs::{Feed, FeedEvent, LineError, Parser, ParserCache, ParserSpec, Record};
+use srekit::logs::{Feed, FeedEvent, LineError, MultilineSpec, Parser, ParserCache, ParserSpec, Record};
 
 use crate::errors::{coded_error, log_parse_error, to_py_err};
 use crate::input::Text;
@@ -88,7 +88,8 @@ pub(crate) struct PyParser {
 impl PyParser {
     #[new]
     #[pyo3(signature = (format, *, regex = None, types = None, time_key = None, time_format = None,
-                        timestamp_field = None, lossy_utf8 = false, max_line_length = None, pattern = None))]
+                        timestamp_field = None, lossy_utf8 = false, max_line_length = None, pattern = None,
+                        container = None, multiline = None))]
     #[allow(clippy::too_many_arguments)] // the Python keyword arguments, one to one
     fn new(
         py: Python<'_>,
@@ -101,6 +102,8 @@ impl PyParser {
         lossy_utf8: bool,
         max_line_length: Option<usize>,
         pattern: Option<String>,
+        container: Option<String>,
+        multiline: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let regex = match (regex, pattern) {
             (Some(_), Some(_)) => {
@@ -122,6 +125,10 @@ impl PyParser {
         if let Some(limit) = max_line_length {
             spec.max_line_length = limit;
         }
+        spec.container = container;
+        if let Some(multiline) = multiline {
+            spec.multiline = Some(multiline_spec(multiline)?);
+        }
         Ok(PyParser {
             inner: spec.build().map_err(to_py_err)?,
             format: spec.format,
@@ -140,6 +147,12 @@ impl PyParser {
     #[getter]
     fn max_line_length(&self) -> usize {
         self.max_line_length
+    }
+
+    /// Whether the parser joins lines (a container envelope or multi-line events).
+    #[getter]
+    fn framed(&self) -> bool {
+        self.inner.framing().is_some()
     }
 
     /// Parses one line into a dict; raises `LogParseError` (a ValueError) with `.offset`.
@@ -176,7 +189,9 @@ impl PyParser {
         let mut start = 0;
         let mut chunk_first_line = first_line;
         while start < bytes.len() {
-            let end = start + srekit::logs::whole_lines_prefix(&bytes[start..], CHUNK_BYTES);
+            // A framed parser (container envelope, multi-line) keeps state across lines: one call.
+            let limit = if parser.framing().is_some() { usize::MAX } else { CHUNK_BYTES };
+            let end = start + srekit::logs::whole_lines_prefix(&bytes[start..], limit);
             let chunk = &bytes[start..end];
             start = end;
             py.detach(|| parser.parse_many(chunk, |line_no, result| parsed.push((line_no, result))));
@@ -279,6 +294,25 @@ fn feed_event<'py>(
     if let Err(err) = appended {
         *failed = Some(err);
     }
+}
+
+/// `multiline={"start": ..., "preset": ..., "max_lines": ..., "timeout": ...}` as the core's spec
+/// (which refuses unknown keys and checks the values).
+fn multiline_spec(dict: &Bound<'_, PyDict>) -> PyResult<MultilineSpec> {
+    let mut object = serde_json::Map::new();
+    for (key, value) in dict.iter() {
+        let key: String = key.extract()?;
+        let value = if let Ok(text) = value.extract::<String>() {
+            serde_json::Value::from(text)
+        } else if let Ok(number) = value.extract::<u64>() {
+            serde_json::Value::from(number)
+        } else {
+            return Err(coded_error(LOG_CONFIG, format!("multiline: {key} must be a string or an integer")));
+        };
+        object.insert(key, value);
+    }
+    serde_json::from_value(serde_json::Value::Object(object))
+        .map_err(|e| coded_error(LOG_CONFIG, format!("multiline: {e}")))
 }
 
 /// The number the core's `parse_many` gives a buffer's first line.

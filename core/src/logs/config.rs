@@ -101,6 +101,22 @@ pub struct InputConfig {
     /// lost. Such files are never read for themselves.
     #[serde(default)]
     pub rotated_paths: Vec<String>,
+    /// Take `kubernetes.namespace`, `kubernetes.pod`, `kubernetes.container` and
+    /// `kubernetes.container_id` from kubelet's log file names (see [`PodInfo`](super::PodInfo)).
+    #[serde(default)]
+    pub kubernetes: bool,
+    /// Constant fields added to every record (`fields = { cluster = "prod" }`).
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// Adds the file's path as this field.
+    #[serde(default)]
+    pub path_field: Option<String>,
+    /// Glob patterns of paths not to follow, though `paths` match them.
+    #[serde(default)]
+    pub exclude_paths: Vec<String>,
+    /// Files not modified for longer than this (`24h`, `30m`) are not opened.
+    #[serde(default)]
+    pub ignore_older: Option<String>,
 }
 
 /// The kind of metric a rule makes.
@@ -220,6 +236,16 @@ pub struct RuleConfig {
     /// beyond it are dropped and counted (`reason="max_series_bytes"`).
     #[serde(default)]
     pub max_series_bytes: Option<usize>,
+    /// Prometheus-style relabel steps run on the record's fields before the rule matches and takes
+    /// its labels (see [`RelabelConfig`](super::rules::RelabelConfig)).
+    #[serde(default)]
+    pub relabel: Vec<super::rules::RelabelConfig>,
+    /// A series no record updated for this long (`5m`) is removed and frees its `max_series` slot.
+    #[serde(default)]
+    pub expire_after: Option<String>,
+    /// Constant labels on every series (`const_labels = { team = "payments" }`).
+    #[serde(default)]
+    pub const_labels: BTreeMap<String, String>,
 }
 
 /// `[state]`: where checkpoints are kept.

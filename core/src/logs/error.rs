@@ -90,6 +90,12 @@ pub enum LogError {
     /// A `regex` given with a format other than `regex` (it would be ignored).
     #[error("`regex` is only used with format \"regex\" (the format is {0:?})")]
     RegexWithoutRegexFormat(String),
+    /// A `container` name that is not `cri`, `docker` or `auto`.
+    #[error("unknown container format {0:?} (expected {names})", names = super::container::CONTAINER_NAMES)]
+    UnknownContainer(String),
+    /// The `multiline` settings are inconsistent or invalid.
+    #[error("multiline: {0}")]
+    InvalidMultiline(String),
 }
 
 impl LogError {
@@ -109,7 +115,9 @@ impl LogError {
             | LogError::InvalidMaxLineLength
             | LogError::UnknownFormat(_)
             | LogError::MissingRegex
-            | LogError::RegexWithoutRegexFormat(_) => codes::LOG_CONFIG,
+            | LogError::RegexWithoutRegexFormat(_)
+            | LogError::UnknownContainer(_)
+            | LogError::InvalidMultiline(_) => codes::LOG_CONFIG,
         }
     }
 }

@@ -4,7 +4,10 @@
 //! bindings' file and stream helpers are thin calls of it, so every language numbers lines, keeps
 //! partial lines and skips over-long ones the same way, with the same messages.
 
+use std::time::Instant;
+
 use super::error::LineError;
+use super::framing::{Framed, Framer, Framing};
 use super::parser::{too_long, Parser};
 use super::record::Record;
 use super::split::{trim_line_end, LineSplitter, SplitBlock};
@@ -118,6 +121,8 @@ pub struct Feed {
     max_line_length: usize,
     /// Byte offset of the next line's start.
     offset: u64,
+    /// The stream's framing state, made on first use by a framed parser.
+    framer: Option<Framer>,
 }
 
 impl Feed {
@@ -127,7 +132,7 @@ impl Feed {
     /// assert_eq!(srekit::logs::Feed::new(10).lines_seen(), 0);
     /// ```
     pub fn new(max_line_length: usize) -> Feed {
-        Feed { splitter: LineSplitter::new(max_line_length), max_line_length, offset: 0 }
+        Feed { splitter: LineSplitter::new(max_line_length), max_line_length, offset: 0, framer: None }
     }
 
     /// A feed with `parser`'s maximum line length.
@@ -198,7 +203,15 @@ impl Feed {
     /// assert_eq!(lines, [(1, true), (2, false)]);
     /// ```
     pub fn parse(&mut self, parser: &Parser, chunk: &[u8], mut on_item: impl FnMut(FeedItem<'_>)) {
-        self.push(chunk, |event| parse_event(parser, event, &mut on_item));
+        let Some(framing) = parser.framing() else {
+            return self.push(chunk, |event| parse_event(parser, event, &mut on_item));
+        };
+        let framer = self.framer.get_or_insert_with(|| framing.framer());
+        let (max, offset) = (self.max_line_length, &mut self.offset);
+        let now = Instant::now();
+        self.splitter.push_blocks(chunk, |block| {
+            frame_event(parser, framing, framer, event(max, offset, block), now, &mut on_item)
+        });
     }
 
     /// Ends the stream for [`Feed::parse`]: parses a last line without a newline.
@@ -212,7 +225,35 @@ impl Feed {
     /// assert_eq!(count, 1);
     /// ```
     pub fn finish_parse(&mut self, parser: &Parser, mut on_item: impl FnMut(FeedItem<'_>)) {
-        self.finish(|event| parse_event(parser, event, &mut on_item));
+        let Some(framing) = parser.framing() else {
+            return self.finish(|event| parse_event(parser, event, &mut on_item));
+        };
+        let framer = self.framer.get_or_insert_with(|| framing.framer());
+        let (max, offset) = (self.max_line_length, &mut self.offset);
+        let now = Instant::now();
+        self.splitter.finish_blocks(|block| {
+            frame_event(parser, framing, framer, event(max, offset, block), now, &mut on_item)
+        });
+        framer.finish(framing, |framed| parse_framed(parser, framed, &mut on_item));
+    }
+
+    /// For a framed parser (see [`Parser::framing`]): parses the multi-line events that had no new line
+    /// for their timeout by `now` (a caller reading a live stream calls this while it waits).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let spec = srekit::logs::MultilineSpec { start: Some("^S".into()), ..Default::default() };
+    /// let parser = srekit::logs::ParserSpec { multiline: Some(spec), ..srekit::logs::ParserSpec::new("raw") }.build().unwrap();
+    /// let mut feed = srekit::logs::Feed::for_parser(&parser);
+    /// feed.parse(&parser, b"S a\n more\n", |_| unreachable!());
+    /// let mut events = Vec::new();
+    /// feed.flush_idle(&parser, Instant::now() + Duration::from_secs(5), |item| events.push(item.result.unwrap().to_json()));
+    /// assert_eq!(events, [serde_json::json!({"message": "S a\n more"})]);
+    /// ```
+    pub fn flush_idle(&mut self, parser: &Parser, now: Instant, mut on_item: impl FnMut(FeedItem<'_>)) {
+        if let (Some(framing), Some(framer)) = (parser.framing(), self.framer.as_mut()) {
+            framer.flush_idle(framing, now, |framed| parse_framed(parser, framed, &mut on_item));
+        }
     }
 }
 
@@ -231,6 +272,52 @@ fn event<'a>(max_line_length: usize, offset: &mut u64, block: SplitBlock<'a>) ->
                 offset: start,
                 error: too_long(max_line_length, length),
             })
+        }
+    }
+}
+
+/// Frames the lines of one event and parses the messages they complete.
+fn frame_event(
+    parser: &Parser,
+    framing: &Framing,
+    framer: &mut Framer,
+    event: FeedEvent<'_>,
+    now: Instant,
+    on_item: &mut impl FnMut(FeedItem<'_>),
+) {
+    match event {
+        FeedEvent::Skipped(skipped) => {
+            on_item(FeedItem { line: skipped.line, offset: skipped.offset, result: Err(&skipped.error) })
+        }
+        FeedEvent::Lines(block) => {
+            let (mut rest, mut line, mut offset) = (block.data, block.first_line, block.offset);
+            while !rest.is_empty() {
+                let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+                let (raw, next) = rest.split_at(end);
+                framer.push_line(framing, line, offset, raw, now, |framed| {
+                    parse_framed(parser, framed, on_item)
+                });
+                (rest, line, offset) = (next, line + 1, offset + end as u64);
+            }
+        }
+    }
+}
+
+/// Parses one framed message (or reports its error).
+fn parse_framed(parser: &Parser, framed: Framed<'_>, on_item: &mut impl FnMut(FeedItem<'_>)) {
+    match framed {
+        // An empty message is skipped, as an empty line is.
+        Framed::Message(message) if message.text.is_empty() => {}
+        Framed::Message(message) => {
+            let mut record = Record::with_capacity(16);
+            let (line, offset) = (message.line, message.offset);
+            match parser.parse_message_into(&message, &mut record) {
+                Ok(()) => on_item(FeedItem { line, offset, result: Ok(&record) }),
+                Err(err) => on_item(FeedItem { line, offset, result: Err(&err) }),
+            }
+        }
+        Framed::Error { line, offset, error } | Framed::TooLong { line, offset, error } => {
+            on_item(FeedItem { line, offset, result: Err(&error) })
         }
     }
 }

@@ -24,11 +24,15 @@
 //! assert_eq!(statuses, [Some(200.0), Some(503.0)]);
 //! ```
 
+mod container;
 mod error;
 mod feed;
+mod framing;
 mod json;
+mod kubernetes;
 mod logfmt;
 mod ltsv;
+mod multiline;
 mod parser;
 mod record;
 mod regex;
@@ -43,13 +47,19 @@ pub mod config;
 pub mod pipeline;
 pub mod pipeline_state;
 pub mod rules;
+pub mod runner;
+pub mod sources;
 pub mod tail;
 
+pub use container::{ContainerFormat, JoinError, Joined, Joiner, Piece, Stream, CONTAINER_NAMES};
 pub use error::{LineError, LogError};
 pub use feed::{Feed, FeedEvent, FeedItem, LineBlock, SkippedLine};
+pub use framing::{Framed, Framer, Framing, Message};
 pub use json::{parse_json, MAX_JSON_DEPTH};
+pub use kubernetes::PodInfo;
 pub use logfmt::{encode_logfmt, parse_logfmt};
 pub use ltsv::parse_ltsv;
+pub use multiline::{GroupedEvent, Grouper, Multiline, MultilineSpec, TooLongEvent, DEFAULT_MAX_LINES};
 pub use parser::{LogFormat, Parser, ParserOptions};
 pub use record::Record;
 pub use spec::{ParserCache, ParserSpec, FORMAT_NAMES, PARSER_CACHE_SIZE};

@@ -1,12 +1,18 @@
 //! [`Parser`]: a log format plus options (field types, time key and format, UTF-8 policy, maximum line
 //! length) applied to one line ([`Parser::parse`]) or a whole buffer ([`Parser::parse_many`]).
 
+use std::borrow::Cow;
+
+use super::container::{ContainerFormat, Piece};
 use super::error::{LineError, LogError};
+use super::framing::{Framing, Message};
+use super::multiline::MultilineSpec;
 use super::record::Record;
 use super::regex::{self as presets, RegexParser};
 use super::split::{lines, text_lines, trim_line_end, DEFAULT_MAX_LINE_LENGTH};
 use super::time::TimeFormat;
 use super::types::FieldType;
+use super::value::Value;
 use super::{json, logfmt, ltsv};
 
 /// A log line format.
@@ -42,6 +48,8 @@ pub enum LogFormat {
     SyslogRfc5424,
     /// A user regex whose named groups become fields.
     Regex(String),
+    /// No parsing: the whole line (or container message, or multi-line event) is the field `message`.
+    Raw,
 }
 
 impl LogFormat {
@@ -63,6 +71,7 @@ impl LogFormat {
             "apache-common" => LogFormat::ApacheCommon,
             "syslog-rfc3164" => LogFormat::SyslogRfc3164,
             "syslog-rfc5424" => LogFormat::SyslogRfc5424,
+            "raw" => LogFormat::Raw,
             _ => return None,
         })
     }
@@ -84,6 +93,7 @@ impl LogFormat {
             LogFormat::SyslogRfc3164 => "syslog-rfc3164",
             LogFormat::SyslogRfc5424 => "syslog-rfc5424",
             LogFormat::Regex(_) => "regex",
+            LogFormat::Raw => "raw",
         }
     }
 
@@ -94,7 +104,7 @@ impl LogFormat {
     /// ```
     pub fn pattern(&self) -> Option<&str> {
         match self {
-            LogFormat::Logfmt | LogFormat::Ltsv | LogFormat::Json => None,
+            LogFormat::Logfmt | LogFormat::Ltsv | LogFormat::Json | LogFormat::Raw => None,
             LogFormat::Nginx => Some(presets::NGINX_COMBINED),
             LogFormat::NginxCommon => Some(presets::NGINX_COMMON),
             LogFormat::Apache => Some(presets::APACHE_COMBINED),
@@ -151,8 +161,13 @@ pub struct ParserOptions {
     pub time_format: Option<String>,
     /// Replace invalid UTF-8 with U+FFFD instead of rejecting the line.
     pub lossy_utf8: bool,
-    /// Longest line accepted, in bytes (default 1 MiB); longer lines are errors.
+    /// Longest line accepted, in bytes (default 1 MiB); longer lines are errors. With a container
+    /// envelope or multi-line grouping, also the longest joined message.
     pub max_line_length: usize,
+    /// The container runtime's envelope to unwrap first (see [`Parser::framing`]).
+    pub container: Option<ContainerFormat>,
+    /// How lines are grouped into multi-line events.
+    pub multiline: Option<MultilineSpec>,
 }
 
 impl ParserOptions {
@@ -170,6 +185,8 @@ impl ParserOptions {
             time_format: None,
             lossy_utf8: false,
             max_line_length: DEFAULT_MAX_LINE_LENGTH,
+            container: None,
+            multiline: None,
         }
     }
 
@@ -196,6 +213,7 @@ enum Kind {
     Logfmt,
     Ltsv,
     Json,
+    Raw,
     Regex(Box<RegexParser>),
 }
 
@@ -229,6 +247,7 @@ pub struct Parser {
     kind: Kind,
     time_key: Option<String>,
     time_format: TimeFormat,
+    framing: Option<Framing>,
 }
 
 impl Parser {
@@ -248,6 +267,7 @@ impl Parser {
             LogFormat::Logfmt => Kind::Logfmt,
             LogFormat::Ltsv => Kind::Ltsv,
             LogFormat::Json => Kind::Json,
+            LogFormat::Raw => Kind::Raw,
             other => Kind::Regex(Box::new(RegexParser::new(other.pattern().unwrap_or_default())?)),
         };
         let (time_key, time_format) = match (&options.time_key, options.format.default_time()) {
@@ -258,7 +278,82 @@ impl Parser {
             (None, None) => (None, None),
         };
         let time_format = TimeFormat::new(time_format.as_deref())?;
-        Ok(Parser { options, kind, time_key, time_format })
+        let framing = match (&options.container, &options.multiline) {
+            (None, None) => None,
+            (container, multiline) => Some(Framing {
+                container: *container,
+                multiline: multiline.as_ref().map(MultilineSpec::compile).transpose()?,
+                max_length: options.max_line_length,
+            }),
+        };
+        Ok(Parser { options, kind, time_key, time_format, framing })
+    }
+
+    /// The parser's framing (container envelope, multi-line grouping), if it has any. Lines of a
+    /// framed parser are read through a [`Framer`](super::Framer) per stream: [`Feed::parse`],
+    /// [`Parser::parse_many`] and the pipeline do this; [`Parser::parse`] reads one line as one whole
+    /// message (its envelope unwrapped, a partial piece parsed as it is).
+    ///
+    /// [`Feed::parse`]: super::Feed::parse
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec { container: Some("cri".into()), ..srekit::logs::ParserSpec::new("json") }.build().unwrap();
+    /// let record = parser.parse(b"2024-05-01T10:00:00Z stderr F {\"level\":\"error\"}").unwrap();
+    /// assert_eq!(record.to_json(), serde_json::json!({"level": "error", "stream": "stderr", "time": "2024-05-01T10:00:00Z"}));
+    /// ```
+    pub fn framing(&self) -> Option<&Framing> {
+        self.framing.as_ref()
+    }
+
+    /// Parses a framed message: its text with the format, then the envelope's `stream` and `time`
+    /// fields (when the payload has no field of that name).
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec::new("raw").build().unwrap();
+    /// let message = srekit::logs::Message { line: 1, offset: 0, stream: Some(srekit::logs::Stream::Stdout), time: Some("t"), text: b"hello" };
+    /// let mut record = srekit::logs::Record::default();
+    /// parser.parse_message_into(&message, &mut record).unwrap();
+    /// assert_eq!(record.to_json(), serde_json::json!({"message": "hello", "stream": "stdout", "time": "t"}));
+    /// ```
+    pub fn parse_message_into<'a>(
+        &self,
+        message: &Message<'a>,
+        record: &mut Record<'a>,
+    ) -> Result<(), LineError> {
+        self.parse_unframed_into(message.text, record)?;
+        if let Some(stream) = message.stream {
+            if record.get("stream").is_none() {
+                record.fields.push((Cow::Borrowed("stream"), Value::Str(Cow::Borrowed(stream.as_str()))));
+            }
+        }
+        if let Some(time) = message.time {
+            if record.get("time").is_none() {
+                record.fields.push((Cow::Borrowed("time"), Value::Str(Cow::Borrowed(time))));
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses one line of a framed parser without stream state (see [`Parser::framing`]).
+    fn parse_framed_line<'a>(
+        &self,
+        framing: &Framing,
+        line: &'a [u8],
+        record: &mut Record<'a>,
+    ) -> Result<(), LineError> {
+        let line = trim_line_end(line);
+        let Some(container) = framing.container else { return self.parse_unframed_into(line, record) };
+        let piece = Piece::parse(container.resolve(line), line)?;
+        let stream = Some(piece.stream);
+        if let (Cow::Borrowed(text), Cow::Borrowed(time)) = (&piece.message, &piece.time) {
+            let message = Message { line: 1, offset: 0, stream, time: Some(time), text };
+            return self.parse_message_into(&message, record);
+        }
+        let message = Message { line: 1, offset: 0, stream, time: Some(&piece.time), text: &piece.message };
+        let mut owned = Record::default();
+        self.parse_message_into(&message, &mut owned)?;
+        *record = owned.into_owned();
+        Ok(())
     }
 
     /// The options this parser was built from.
@@ -304,6 +399,14 @@ impl Parser {
     /// assert_eq!(total, 3);
     /// ```
     pub fn parse_into<'a>(&self, line: &'a [u8], record: &mut Record<'a>) -> Result<(), LineError> {
+        match &self.framing {
+            Some(framing) => self.parse_framed_line(framing, line, record),
+            None => self.parse_unframed_into(line, record),
+        }
+    }
+
+    /// [`Parser::parse_into`] of the payload alone (no envelope).
+    fn parse_unframed_into<'a>(&self, line: &'a [u8], record: &mut Record<'a>) -> Result<(), LineError> {
         record.fields.clear();
         record.timestamp = None;
         let line = trim_line_end(line);
@@ -357,6 +460,10 @@ impl Parser {
             Kind::Logfmt => logfmt::parse_into(line, record)?,
             Kind::Ltsv => ltsv::parse_into(line, record)?,
             Kind::Json => json::parse_into(line, record)?,
+            Kind::Raw => {
+                record.fields.clear();
+                record.fields.push((Cow::Borrowed("message"), Value::Str(Cow::Borrowed(line))));
+            }
             Kind::Regex(regex) => regex.parse_into(line, record)?,
         }
         if !self.options.types.is_empty() {
@@ -385,6 +492,11 @@ impl Parser {
         data: &'d [u8],
         mut on_line: impl FnMut(usize, Result<Record<'d>, LineError>),
     ) {
+        if self.framing.is_some() {
+            return self.parse_many_framed(data, |line_no, result| {
+                on_line(line_no, result.map(|r| r.clone().into_owned()).map_err(LineError::clone))
+            });
+        }
         // One UTF-8 check of the whole buffer (fast in bulk) spares one per line; a buffer with an
         // invalid byte somewhere goes line by line so that only the bad line is an error.
         if let Ok(text) = simdutf8::basic::from_utf8(data) {
@@ -424,6 +536,13 @@ impl Parser {
         data: &'d [u8],
         mut on_line: impl FnMut(usize, Result<&Record<'d>, &LineError>),
     ) {
+        if self.framing.is_some() {
+            // Framed records borrow the feed's buffers: each is lent as an owned copy.
+            return self.parse_many_framed(data, |line_no, result| match result {
+                Ok(record) => on_line(line_no, Ok(&record.clone().into_owned())),
+                Err(err) => on_line(line_no, Err(err)),
+            });
+        }
         let mut record = Record::with_capacity(16);
         let mut report = |line_no: usize, result: Result<(), LineError>, record: &Record<'d>| match result {
             Ok(()) => on_line(line_no, Ok(record)),
@@ -444,6 +563,21 @@ impl Parser {
                 report(index + 1, result, &record);
             }
         }
+    }
+
+    /// `parse_many` of a framed parser: one [`Feed`](super::Feed) over the whole buffer (pieces joined,
+    /// events grouped, the last ones emitted at its end); records are numbered by their first line.
+    fn parse_many_framed(
+        &self,
+        data: &[u8],
+        mut on_line: impl FnMut(usize, Result<&Record<'_>, &LineError>),
+    ) {
+        let mut feed = super::Feed::for_parser(self);
+        let mut report = |item: super::FeedItem<'_>| {
+            on_line(usize::try_from(item.line).unwrap_or(usize::MAX), item.result)
+        };
+        feed.parse(self, data, &mut report);
+        feed.finish_parse(self, &mut report);
     }
 
     fn apply_types(&self, record: &mut Record<'_>) {

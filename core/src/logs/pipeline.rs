@@ -50,6 +50,7 @@ use super::pipeline_state::{
 };
 use super::record::Record;
 use super::rules::{DiscardedState, RuleError, RuleSet, Selection};
+use super::sources::{FileContexts, SourceItem};
 use super::tail::{TailEvent, TailOptions, Tailer, CHECKPOINT_VERSION};
 use super::value::Value;
 use crate::error::MetricError;
@@ -164,6 +165,8 @@ struct Input {
     bytes: Counter,
     parse_errors: Counter,
     too_long: Counter,
+    /// Per-file framing state and fields (container envelopes, multi-line, Kubernetes metadata).
+    contexts: FileContexts,
 }
 
 /// What one [`Pipeline::poll`] did.
@@ -221,13 +224,13 @@ pub struct Pipeline {
 }
 
 /// One field of a record.
-type Field<'a> = (Cow<'a, str>, Value<'a>);
+pub(crate) type Field<'a> = (Cow<'a, str>, Value<'a>);
 
 /// Empties `fields` and hands its allocation on with another lifetime (an in-place collect of an
 /// empty iterator reuses the buffer).
 // `filter_map` (not `filter`) is what changes the element type while keeping in-place collection.
 #[allow(clippy::unnecessary_filter_map)]
-fn recycle<'a, 'b>(mut fields: Vec<Field<'a>>) -> Vec<Field<'b>> {
+pub(crate) fn recycle<'a, 'b>(mut fields: Vec<Field<'a>>) -> Vec<Field<'b>> {
     fields.clear();
     fields.into_iter().filter_map(|_| None).collect()
 }
@@ -367,6 +370,7 @@ impl Pipeline {
                 bytes: bytes.labels(&[name])?,
                 parse_errors: parse_errors.labels(&[name])?,
                 too_long: skipped.labels(&[name, "too_long"])?,
+                contexts: FileContexts::new(input_config),
             });
             if let (Some(input), Some(counted)) = (inputs.last(), counted) {
                 add(&input.lines, counted.lines);
@@ -422,11 +426,19 @@ impl Pipeline {
     pub fn poll(&mut self) -> PollSummary {
         let mut summary = PollSummary { errors: std::mem::take(&mut self.pending), ..Default::default() };
         for input in &mut self.inputs {
-            let Input { name, tailer, parser, selection, lines, bytes, parse_errors, too_long, .. } = input;
+            let Input {
+                name, tailer, parser, selection, lines, bytes, parse_errors, too_long, contexts, ..
+            } = input;
             let rules = &mut self.rules;
             let spare = &mut self.spare_fields;
             let (mut errors, mut long) = (0u64, 0u64);
-            let mut stats = tailer.poll(|event| match event {
+            // Framed parsers and inputs adding fields go through their per-file contexts.
+            let plain = contexts.is_plain() && parser.framing().is_none();
+            let now = Instant::now();
+            let mut stats = tailer.poll_files(|path, event| match event {
+                TailEvent::Line(line) if !plain => contexts.line(parser, path, line, now, |item| {
+                    source_item(item, rules, selection, &mut errors, &mut long)
+                }),
                 TailEvent::Line(line) => {
                     if line.is_empty() {
                         return;
@@ -443,6 +455,11 @@ impl Pipeline {
                 }
                 TailEvent::TooLong(_) => long += 1,
             });
+            if !plain {
+                contexts.flush_idle(parser, now, &tailer.open_files(), |item| {
+                    source_item(item, rules, selection, &mut errors, &mut long)
+                });
+            }
             for (path, source) in std::mem::take(&mut stats.errors) {
                 summary.errors.push(PipelineError::Read { input: name.clone(), path, source });
             }
@@ -455,6 +472,7 @@ impl Pipeline {
             summary.parse_errors += errors;
             summary.more |= stats.more;
         }
+        self.rules.expire_idle(Instant::now());
         if self.last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
             if let Err(e) = self.store_checkpoints() {
                 summary.errors.push(e);
@@ -527,6 +545,14 @@ impl Pipeline {
         let mut summary = self.poll();
         while summary.more {
             summary = self.poll();
+        }
+        for input in &mut self.inputs {
+            let Input { parser, contexts, selection, parse_errors, too_long, .. } = input;
+            let (mut errors, mut long) = (0u64, 0u64);
+            contexts
+                .finish(parser, |item| source_item(item, &mut self.rules, selection, &mut errors, &mut long));
+            add(parse_errors, errors);
+            add(too_long, long);
         }
         self.store_checkpoints()
     }
@@ -680,6 +706,23 @@ impl PipelineMetrics {
     }
 }
 
+/// Applies the rules to a record of a file context, or counts why there is none.
+fn source_item(
+    item: SourceItem<'_, '_>,
+    rules: &mut RuleSet,
+    selection: &Selection,
+    errors: &mut u64,
+    long: &mut u64,
+) {
+    match item {
+        SourceItem::Record(record) => {
+            rules.apply(selection, record);
+        }
+        SourceItem::ParseError => *errors += 1,
+        SourceItem::TooLong => *long += 1,
+    }
+}
+
 fn add(counter: &Counter, amount: u64) {
     if amount > 0 {
         let _ = counter.inc_by(amount as f64);
@@ -709,6 +752,11 @@ fn tail_options(config: &InputConfig) -> Result<TailOptions, PipelineError> {
     options.max_line_length = config.parser.max_line_length;
     options.max_open_files = config.max_open_files;
     options.rotated_paths = config.rotated_paths.clone();
+    options.exclude_paths = config.exclude_paths.clone();
+    if let Some(text) = &config.ignore_older {
+        let age = crate::duration::parse(text).map_err(|e| invalid(&format!("ignore_older: {e}")))?;
+        options.ignore_older = Some(age);
+    }
     Ok(options)
 }
 

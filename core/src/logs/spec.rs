@@ -8,13 +8,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
+use super::container::ContainerFormat;
 use super::error::LogError;
+use super::multiline::MultilineSpec;
 use super::parser::{LogFormat, Parser, ParserOptions};
 use super::split::DEFAULT_MAX_LINE_LENGTH;
 
 /// Every format name a spec accepts, as error messages list them.
 pub const FORMAT_NAMES: &str =
-    "logfmt, ltsv, json, regex, nginx, nginx-common, apache, apache-common, syslog-rfc3164, syslog-rfc5424";
+    "logfmt, ltsv, json, regex, nginx, nginx-common, apache, apache-common, syslog-rfc3164, syslog-rfc5424, raw";
 
 /// A parser as users write it: a format name plus options, with the same names in TOML, Python
 /// (keyword arguments) and Node (the camelCase of each name). Unknown keys are refused.
@@ -58,6 +60,13 @@ pub struct ParserSpec {
     /// Longest line in bytes (default 1 MiB); longer lines are skipped and reported.
     #[serde(default = "default_max_line_length")]
     pub max_line_length: usize,
+    /// The container runtime's envelope: `cri`, `docker` or `auto` (decided per file from its first
+    /// line). Records get the fields `stream` and `time` besides the payload's.
+    #[serde(default)]
+    pub container: Option<String>,
+    /// Multi-line grouping (TOML `[inputs.multiline]`), after the envelope is unwrapped.
+    #[serde(default)]
+    pub multiline: Option<MultilineSpec>,
 }
 
 impl Default for ParserSpec {
@@ -82,6 +91,8 @@ impl ParserSpec {
             time_format: None,
             lossy_utf8: false,
             max_line_length: DEFAULT_MAX_LINE_LENGTH,
+            container: None,
+            multiline: None,
         }
     }
 
@@ -139,6 +150,13 @@ impl ParserSpec {
         options.time_format = self.time_format.clone();
         options.lossy_utf8 = self.lossy_utf8;
         options.max_line_length = self.max_line_length;
+        options.container = match &self.container {
+            Some(name) => Some(
+                ContainerFormat::from_name(name).ok_or_else(|| LogError::UnknownContainer(name.clone()))?,
+            ),
+            None => None,
+        };
+        options.multiline = self.multiline.clone();
         Ok(options)
     }
 

@@ -25,14 +25,19 @@
 //! assert!(text.contains("srekit_log_records_skipped_total{metric=\"http_request_seconds\",reason=\"value\"} 1\n"));
 //! ```
 
+mod expire;
+mod relabel;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
 use thiserror::Error;
 
 pub use crate::metrics::MAX_EXEMPLAR_LABEL_CHARS;
+pub use expire::Expiry;
+pub use relabel::{RelabelAction, RelabelConfig, Relabeler};
 
 use super::config::{RuleConfig, RuleKind};
 use super::record::Record;
@@ -130,6 +135,13 @@ struct Rule {
     refusals: RefusalCounters,
     /// Hash of the definition, so saved state is restored only into the same rule (see `state`).
     fingerprint: String,
+    /// `relabel` steps and the fields they wrote for the current record.
+    relabel: Option<Relabeler>,
+    overlay: Vec<(String, String)>,
+    /// `const_labels`, after the labels taken from fields.
+    const_labels: Vec<(String, String)>,
+    /// `expire_after`, and the counter of expired series.
+    expiry: Option<(Expiry, Counter)>,
 }
 
 /// What applying one rule to one record did.
@@ -233,10 +245,27 @@ impl RuleSet {
                 &["metric", "reason"],
             )
             .map_err(internal)?;
+        // Registered only when a rule can expire series (outputs without expiry stay as they were).
+        let series_expired = match configs.iter().any(|c| c.expire_after.is_some()) {
+            true => Some(
+                registry
+                    .counter(
+                        "srekit_log_series_expired_total",
+                        "Series removed because no record updated them for the rule's expire_after.",
+                        &["metric"],
+                    )
+                    .map_err(internal)?,
+            ),
+            false => None,
+        };
         let rules = configs
             .iter()
-            .map(|config| Rule::new(config, registry, &series_dropped, &records_skipped))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|config| {
+                let mut rule = Rule::new(config, registry, &series_dropped, &records_skipped)?;
+                rule.add_options(config, series_expired.as_ref())?;
+                Ok(rule)
+            })
+            .collect::<Result<Vec<_>, RuleError>>()?;
         Ok(RuleSet { outcomes: Vec::with_capacity(rules.len()), rules })
     }
 
@@ -307,6 +336,25 @@ impl RuleSet {
         &self.outcomes
     }
 
+    /// Removes the series of rules with `expire_after` that no record updated for that long by `now`
+    /// (the pipeline calls this at every poll; [`RuleSet::apply`] also does, at most once a second).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use srekit::logs::{config::RuleConfig, parse_logfmt, rules::RuleSet};
+    /// let rule: RuleConfig = toml::from_str("name = \"hits_total\"\nkind = \"counter\"\nlabels = [\"user\"]\nexpire_after = \"5m\"").unwrap();
+    /// let registry = srekit::metrics::Registry::new();
+    /// let mut rules = RuleSet::new(&[rule], &registry).unwrap();
+    /// rules.apply_all(&parse_logfmt("user=ann").unwrap());
+    /// assert_eq!(rules.expire_idle(Instant::now() + Duration::from_secs(301)), 1);
+    /// let text = registry.encode_to_string(srekit::expfmt::Format::Text);
+    /// assert!(!text.contains("user=\"ann\""));
+    /// assert!(text.contains("srekit_log_series_expired_total{metric=\"hits_total\"} 1"));
+    /// ```
+    pub fn expire_idle(&mut self, now: Instant) -> usize {
+        self.rules.iter_mut().map(|rule| rule.expire_idle(now)).sum()
+    }
+
     /// Applies every rule to `record`, whatever its `inputs`.
     ///
     /// ```
@@ -347,7 +395,8 @@ impl Rule {
         let matches = compile(&config.match_fields)?;
         let excludes = compile(&config.exclude)?;
         let labels = config.labels.pairs();
-        let label_names: Vec<&str> = labels.iter().map(|(l, _)| l.as_str()).collect();
+        let mut label_names: Vec<&str> = labels.iter().map(|(l, _)| l.as_str()).collect();
+        label_names.extend(config.const_labels.keys().map(String::as_str));
         let metric_error = |source| RuleError::Metric { rule: name.clone(), source };
         let scale = config.scale.unwrap_or(1.0);
         if !scale.is_finite() {
@@ -406,30 +455,36 @@ impl Rule {
             series_index: HashMap::default(),
             series: Vec::new(),
             key: String::new(),
+            relabel: None,
+            overlay: Vec::new(),
+            const_labels: Vec::new(),
+            expiry: None,
         })
     }
 
     fn selects(&self, record: &Record<'_>) -> bool {
+        let overlay = &self.overlay;
         let field_matches = |(field, re): &(String, Regex)| {
-            field_value(record, field).is_some_and(|value| re.is_match(&value.to_label_string()))
+            field_text(overlay, record, field).is_some_and(|value| re.is_match(&value))
         };
         self.matches.iter().all(field_matches) && !self.excludes.iter().any(field_matches)
     }
 
     fn apply(&mut self, record: &Record<'_>) -> Outcome {
+        if !self.relabelled(record) {
+            return Outcome::NotMatched;
+        }
         if !self.selects(record) {
             return Outcome::NotMatched;
         }
         let value = match &self.value {
-            Some(field) => {
-                match field_value(record, field).and_then(|v| v.as_f64()).map(|v| v * self.scale) {
-                    Some(v) if v.is_finite() && (self.kind != RuleKind::Counter || v >= 0.0) => Some(v),
-                    _ => {
-                        self.refusals.count(Refusal::Value);
-                        return Outcome::SkippedValue;
-                    }
+            Some(field) => match field_number(&self.overlay, record, field).map(|v| v * self.scale) {
+                Some(v) if v.is_finite() && (self.kind != RuleKind::Counter || v >= 0.0) => Some(v),
+                _ => {
+                    self.refusals.count(Refusal::Value);
+                    return Outcome::SkippedValue;
                 }
-            }
+            },
             None => None,
         };
         let index = match self.series_for(record) {
@@ -443,9 +498,10 @@ impl Rule {
                 };
             }
         };
+        let index = self.touch(index);
         let observed = value.unwrap_or(1.0);
         let trace_id = self.exemplar.as_ref().and_then(|(label, field)| {
-            let trace_id = field_value(record, field)?.to_label_string();
+            let trace_id = field_text(&self.overlay, record, field)?;
             (!trace_id.is_empty()).then_some((label.as_str(), trace_id))
         });
         // Counter values are finite and non-negative, so increments cannot fail; an exemplar over
@@ -474,7 +530,7 @@ impl Rule {
         self.key.clear();
         let mut label_bytes = 0usize;
         for (_, field) in &self.labels {
-            let value = label_value(record, field);
+            let value = label_value(&self.overlay, record, field);
             if !self.limits.label_fits(value.len()) {
                 return Err(Refusal::LabelTooLong);
             }
@@ -486,14 +542,18 @@ impl Rule {
         }
         self.limits.admit(self.series.len(), label_bytes)?;
         let values: Vec<Cow<'_, str>> =
-            self.labels.iter().map(|(_, field)| label_value(record, field)).collect();
+            self.labels.iter().map(|(_, field)| label_value(&self.overlay, record, field)).collect();
         let refs: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
         self.create_series(&refs, label_bytes)
     }
 
     /// Creates the series of label `values`, whose key `self.key` holds and whose `label_bytes` the
     /// limits already admitted.
-    fn create_series(&mut self, values: &[&str], label_bytes: usize) -> Result<usize, Refusal> {
+    fn create_series(&mut self, field_values: &[&str], label_bytes: usize) -> Result<usize, Refusal> {
+        let mut values: Vec<&str> = Vec::with_capacity(field_values.len() + self.const_labels.len());
+        values.extend_from_slice(field_values);
+        values.extend(self.const_labels.iter().map(|(_, value)| value.as_str()));
+        let values = values.as_slice();
         let series = match &self.metric {
             MetricVec::Counter(vec) => vec.labels(values).map(Series::Counter),
             MetricVec::Gauge(vec) => vec.labels(values).map(Series::Gauge),
@@ -507,6 +567,10 @@ impl Rule {
         let index = self.series.len();
         self.series.push(series);
         self.series_index.insert(self.key.clone(), index);
+        if let Some((expiry, _)) = &mut self.expiry {
+            let values = values.iter().map(|v| v.to_string()).collect();
+            expiry.created(index, self.key.clone(), values, Instant::now());
+        }
         Ok(index)
     }
 }
@@ -519,10 +583,29 @@ fn push_key_part(key: &mut String, value: &str) {
     key.push(':');
     key.push_str(value);
 }
+/// A label's value: the field (a relabel target first) as label text, or empty when it is missing.
+fn label_value<'r>(overlay: &'r [(String, String)], record: &'r Record<'_>, field: &str) -> Cow<'r, str> {
+    field_text(overlay, record, field).unwrap_or(Cow::Borrowed(""))
+}
 
-/// A label's value from the record: the field as label text, or empty when the field is missing.
-fn label_value<'r>(record: &'r Record<'_>, field: &str) -> Cow<'r, str> {
-    field_value(record, field).map_or(Cow::Borrowed(""), |v| v.to_label_string())
+/// A field as text: a relabel target of that name (the last one), or the record's field.
+fn field_text<'r>(
+    overlay: &'r [(String, String)],
+    record: &'r Record<'_>,
+    field: &str,
+) -> Option<Cow<'r, str>> {
+    if let Some((_, value)) = overlay.iter().rev().find(|(name, _)| name == field) {
+        return Some(Cow::Borrowed(value.as_str()));
+    }
+    field_value(record, field).map(|v| v.to_label_string())
+}
+
+/// A field as a number (a relabel target is parsed).
+fn field_number(overlay: &[(String, String)], record: &Record<'_>, field: &str) -> Option<f64> {
+    if let Some((_, value)) = overlay.iter().rev().find(|(name, _)| name == field) {
+        return value.trim().parse().ok();
+    }
+    field_value(record, field).and_then(|v| v.as_f64())
 }
 
 /// [`Record::get`] with a fast path for top-level fields (the common case): a reverse scan comparing

@@ -87,6 +87,10 @@ pub struct TailOptions {
     /// `/var/log/app.log.*`): such a file is never read for itself, only as the copy of a file found
     /// truncated, from the offset that file had reached (default: none).
     pub rotated_paths: Vec<String>,
+    /// Glob patterns of paths not to follow, though `paths` match them.
+    pub exclude_paths: Vec<String>,
+    /// Files not modified for longer than this are not opened (until they are written again).
+    pub ignore_older: Option<Duration>,
 }
 
 impl TailOptions {
@@ -105,6 +109,8 @@ impl TailOptions {
             max_line_length: DEFAULT_MAX_LINE_LENGTH,
             max_open_files: 1024,
             rotated_paths: Vec::new(),
+            exclude_paths: Vec::new(),
+            ignore_older: None,
         }
     }
 }
@@ -212,6 +218,8 @@ pub struct Tailer {
     rotated_patterns: Patterns,
     /// Truncated files waiting for their copy.
     copies: Copies,
+    /// `exclude_paths`, compiled.
+    exclude: Vec<glob::Pattern>,
 }
 
 impl Tailer {
@@ -227,9 +235,12 @@ impl Tailer {
     pub fn new(options: TailOptions, checkpoint: Option<Checkpoint>) -> Result<Tailer, glob::PatternError> {
         let patterns = Patterns::new(&options.paths)?;
         let rotated_patterns = Patterns::new(&options.rotated_paths)?;
+        let exclude =
+            options.exclude_paths.iter().map(|p| glob::Pattern::new(p)).collect::<Result<Vec<_>, _>>()?;
         Ok(Tailer {
             rotated_patterns,
             copies: Copies::default(),
+            exclude,
             options,
             patterns,
             files: Vec::new(),
@@ -268,6 +279,17 @@ impl Tailer {
     /// assert_eq!(t.poll(|_| {}).lines, 0);
     /// ```
     pub fn poll(&mut self, mut on_event: impl FnMut(TailEvent<'_>)) -> PollStats {
+        self.poll_files(|_, event| on_event(event))
+    }
+
+    /// [`Tailer::poll`], telling `on_event` which file each line comes from (the path it was found
+    /// under; a rotated file keeps the path it had, so state kept per path carries across a rotation).
+    ///
+    /// ```
+    /// let mut t = srekit::logs::tail::Tailer::new(srekit::logs::tail::TailOptions::new("a", vec![]), None).unwrap();
+    /// assert_eq!(t.poll_files(|_path, _event| {}).lines, 0);
+    /// ```
+    pub fn poll_files(&mut self, mut on_event: impl FnMut(&Path, TailEvent<'_>)) -> PollStats {
         let mut stats = PollStats::default();
         if !self.started {
             self.started = true;
@@ -299,7 +321,8 @@ impl Tailer {
                 };
             if followed.rotated && at_eof && followed.last_activity.elapsed() >= rotate_wait {
                 let before = stats.lines;
-                followed.splitter.finish(|event| emit(event, &mut stats, &mut on_event));
+                let path = &followed.path;
+                followed.splitter.finish(|event| emit(path, event, &mut stats, &mut on_event));
                 if stats.lines > before {
                     stats.bytes += followed.read_pos - followed.committed;
                 }
@@ -442,6 +465,9 @@ impl Tailer {
             if followed.contains(&inode) {
                 continue;
             }
+            if self.exclude.iter().any(|pattern| pattern.matches_path(&path)) {
+                continue;
+            }
             if self.files.len() >= self.options.max_open_files {
                 stats.over_open_limit += 1;
                 continue;
@@ -460,8 +486,8 @@ impl Tailer {
                 }
             };
             match file.metadata() {
-                Ok(meta) if Inode::of(&meta) == inode => {}
-                _ => continue, // replaced between glob and open: the next poll sees the new one
+                Ok(meta) if Inode::of(&meta) == inode && !self.too_old(&meta) => {}
+                _ => continue, // replaced between glob and open (the next poll sees the new one), or idle
             }
             let start = match self.copies.classify(&file, self.files.iter().map(|f| &f.fingerprint)) {
                 NewFile::CopyOf { committed } => {
@@ -479,6 +505,12 @@ impl Tailer {
                 stats.opened += 1;
             }
         }
+    }
+
+    /// Whether the file was last modified longer ago than `ignore_older`.
+    fn too_old(&self, meta: &std::fs::Metadata) -> bool {
+        let (Some(limit), Ok(modified)) = (self.options.ignore_older, meta.modified()) else { return false };
+        modified.elapsed().is_ok_and(|age| age > limit)
     }
 
     fn follow(&self, path: PathBuf, file: File, start: Start) -> io::Result<Followed> {
@@ -544,11 +576,16 @@ fn find_inode(path: &Path, inode: Inode) -> Option<PathBuf> {
         .find(|candidate| std::fs::metadata(candidate).is_ok_and(|m| Inode::of(&m) == inode))
 }
 
-fn emit(event: SplitEvent<'_>, stats: &mut PollStats, on_event: &mut impl FnMut(TailEvent<'_>)) {
+fn emit(
+    path: &Path,
+    event: SplitEvent<'_>,
+    stats: &mut PollStats,
+    on_event: &mut impl FnMut(&Path, TailEvent<'_>),
+) {
     stats.lines += 1;
     match event {
-        SplitEvent::Line { line, .. } => on_event(TailEvent::Line(line)),
-        SplitEvent::TooLong { length, .. } => on_event(TailEvent::TooLong(length)),
+        SplitEvent::Line { line, .. } => on_event(path, TailEvent::Line(line)),
+        SplitEvent::TooLong { length, .. } => on_event(path, TailEvent::TooLong(length)),
     }
 }
 
@@ -559,7 +596,7 @@ fn read_new_data(
     buf: &mut [u8],
     copies: &mut Copies,
     stats: &mut PollStats,
-    on_event: &mut impl FnMut(TailEvent<'_>),
+    on_event: &mut impl FnMut(&Path, TailEvent<'_>),
 ) -> io::Result<bool> {
     let size = followed.file.metadata()?.len();
     let same_start = followed.fingerprint.length == 0 || followed.fingerprint.matches(&followed.file)?;
@@ -602,7 +639,8 @@ fn read_new_data(
             data_start += i as u64 + 1;
             followed.committed = data_start;
         }
-        followed.splitter.push(data, |event| emit(event, stats, on_event));
+        let path = &followed.path;
+        followed.splitter.push(data, |event| emit(path, event, stats, on_event));
         if let Some(i) = memchr::memrchr(b'\n', data) {
             let committed = data_start + i as u64 + 1;
             stats.bytes += committed - followed.committed;

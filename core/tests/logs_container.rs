@@ -1,0 +1,117 @@
+//! Runs the shared container-envelope and multi-line vectors (tests/vectors/container/cases.json, also
+//! run by the Python and Node tests): every case fed through `Feed` whole, byte by byte and in 7-byte
+//! chunks, and through `Parser::parse_many`; the records (with the line number of their first line)
+//! and the errors must be the same every way.
+#![allow(clippy::unwrap_used)] // in tests a panic is the failure report
+
+use std::path::Path;
+
+use serde_json::Value as Json;
+use srekit::logs::{Feed, FeedItem, ParserSpec};
+
+fn cases() -> Vec<Json> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/container/cases.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The case's lines as the bytes of a file (each line ended by `\n`).
+fn input(case: &Json) -> Vec<u8> {
+    let mut data = Vec::new();
+    for line in case["lines"].as_array().unwrap() {
+        match line {
+            Json::String(text) => data.extend_from_slice(text.as_bytes()),
+            other => {
+                let hex = other["hex"].as_str().unwrap();
+                data.extend(
+                    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()),
+                );
+            }
+        }
+        data.push(b'\n');
+    }
+    data
+}
+
+type Outcome = (Vec<(u64, Json)>, Vec<(u64, String)>);
+
+fn expected(case: &Json) -> Outcome {
+    let records = case["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["fields"].clone()))
+        .collect();
+    let errors = case["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["contains"].as_str().unwrap().to_owned()))
+        .collect();
+    (records, errors)
+}
+
+fn check(name: &str, how: &str, got: &Outcome, case: &Json) {
+    let (records, errors) = expected(case);
+    assert_eq!(got.0, records, "{name} ({how}): records");
+    let lines: Vec<u64> = got.1.iter().map(|(line, _)| *line).collect();
+    let wanted: Vec<u64> = errors.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, wanted, "{name} ({how}): error lines {:?}", got.1);
+    for ((_, message), (_, text)) in got.1.iter().zip(&errors) {
+        assert!(message.contains(text.as_str()), "{name} ({how}): {message:?} lacks {text:?}");
+    }
+}
+
+#[test]
+fn container_vectors_through_the_feed_at_every_chunk_size() {
+    let cases = cases();
+    assert!(cases.len() >= 10);
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        let parser = serde_json::from_value::<ParserSpec>(case["spec"].clone()).unwrap().build().unwrap();
+        let data = input(case);
+        for size in [data.len(), 1, 7] {
+            let mut got: Outcome = (Vec::new(), Vec::new());
+            let mut on_item = |item: FeedItem<'_>| match item.result {
+                Ok(record) => got.0.push((item.line, record.to_json())),
+                Err(err) => got.1.push((item.line, err.to_string())),
+            };
+            let mut feed = Feed::for_parser(&parser);
+            for chunk in data.chunks(size) {
+                feed.parse(&parser, chunk, &mut on_item);
+            }
+            feed.finish_parse(&parser, &mut on_item);
+            check(name, &format!("chunks of {size}"), &got, case);
+        }
+    }
+}
+
+#[test]
+fn container_vectors_through_parse_many_and_parse_many_ref() {
+    for case in &cases() {
+        let name = case["name"].as_str().unwrap();
+        let parser = serde_json::from_value::<ParserSpec>(case["spec"].clone()).unwrap().build().unwrap();
+        let data = input(case);
+        let mut got: Outcome = (Vec::new(), Vec::new());
+        parser.parse_many(&data, |line, result| match result {
+            Ok(record) => got.0.push((line as u64, record.to_json())),
+            Err(err) => got.1.push((line as u64, err.to_string())),
+        });
+        check(name, "parse_many", &got, case);
+        let mut got: Outcome = (Vec::new(), Vec::new());
+        parser.parse_many_ref(&data, |line, result| match result {
+            Ok(record) => got.0.push((line as u64, record.to_json())),
+            Err(err) => got.1.push((line as u64, err.to_string())),
+        });
+        check(name, "parse_many_ref", &got, case);
+    }
+}
+
+#[test]
+fn unknown_container_and_bad_multiline_are_refused_with_their_reason() {
+    let bad = |toml: &str| toml::from_str::<ParserSpec>(toml).unwrap().build().unwrap_err().to_string();
+    assert!(bad("container = \"podman\"").contains("expected cri, docker, auto"));
+    assert!(bad("[multiline]\nstart = \"(\"").contains("multiline: invalid `start` regex"));
+    assert!(bad("[multiline]\npreset = \"java\"\ntimeout = \"0s\"").contains("more than zero"));
+    assert!(bad("[multiline]\npreset = \"java\"\nmax_lines = 0").contains("max_lines"));
+    assert!(toml::from_str::<ParserSpec>("[multiline]\npreset = \"java\"\nmax_line = 3").is_err());
+}
