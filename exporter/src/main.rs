@@ -5,6 +5,7 @@ mod basic_auth;
 mod cli;
 mod config;
 mod flag_values;
+mod outputs;
 mod parse_cmd;
 mod scrape;
 mod server;
@@ -150,6 +151,17 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
         }
         _ => None,
     };
+    let outputs = match &config {
+        Some(config) => match config.outputs() {
+            Ok(outputs) => outputs,
+            Err(message) => return fail(2, message),
+        },
+        None => Vec::new(),
+    };
+    let serve_web = config.as_ref().and_then(|c| c.web.serve).unwrap_or(true);
+    if !serve_web && outputs.is_empty() {
+        return fail(2, "--config.file: [web] serve = false needs at least one [[outputs]]");
+    }
     let scraper = Arc::new(scraper);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -178,6 +190,25 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
         None => web_config::WebConfig { tls: None, auth: None },
     };
     let served = runtime.block_on(async {
+        if !outputs.is_empty() {
+            let metrics = match srekit_push::PushMetrics::register(scraper.registry()) {
+                Ok(metrics) => metrics,
+                Err(err) => return fail(1, err),
+            };
+            for output in outputs {
+                let name = output.name.clone();
+                let source = scraper.clone();
+                let collect: srekit_push::Collect = Arc::new(move || source.families());
+                if let Err(err) = srekit_push::start(output, collect, metrics.clone()) {
+                    return fail(1, format!("output {name}: {err}"));
+                }
+            }
+        }
+        if !serve_web {
+            log::info!("push only: [web] serve = false");
+            server::shutdown_signal().await;
+            return ExitCode::SUCCESS;
+        }
         let listener = match server::bind(&cli.web.listen_address).await {
             Ok(listener) => listener,
             Err(err) => {
