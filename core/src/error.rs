@@ -15,7 +15,7 @@
 //! | `metric.invalid_value` | [`MetricError`] | a counter was asked to go down |
 //! | `metric.invalid_exemplar` | [`MetricError`] | an exemplar's labels break OpenMetrics' rules |
 //! | `exposition.parse` | [`ParseError`], [`PushError`](crate::push::PushError) | exposition text does not parse (line and column); a remote-write or OTLP body does not decode |
-//! | `exposition.unknown_format` | [`UnknownFormatError`] | a format name other than text / openmetrics |
+//! | `exposition.unknown_format` | [`UnknownFormatError`], [`PushError`](crate::push::PushError) | a format name other than text / openmetrics (remote_write / otlp for a push encoding) |
 //! | `log.line` | [`LineError`](crate::logs::LineError) | a log line does not parse (byte offset) |
 //! | `log.config` | [`LogError`](crate::logs::LogError) | a parser cannot be built from its options |
 //! | `log.io` | [`PipelineError`](crate::logs::pipeline::PipelineError) | a log file or checkpoint cannot be read or written |

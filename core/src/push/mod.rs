@@ -44,20 +44,90 @@ pub enum PushError {
     /// where the decoder says.
     #[error("push body does not decode: {0}")]
     Decode(String),
+    /// A push format name other than `remote_write` / `otlp`.
+    #[error("unknown push format {0:?} (expected \"remote_write\" or \"otlp\")")]
+    UnknownFormat(String),
 }
 
 impl PushError {
-    /// The error's stable code: `exposition.parse`.
+    /// The error's stable code: `exposition.parse` for a body that does not decode,
+    /// `exposition.unknown_format` for a format name.
     ///
     /// ```
-    /// assert_eq!(srekit::push::PushError::Decode("x".into()).code(), "exposition.parse");
+    /// use srekit::push::PushError;
+    /// assert_eq!(PushError::Decode("x".into()).code(), "exposition.parse");
+    /// assert_eq!(PushError::UnknownFormat("x".into()).code(), "exposition.unknown_format");
     /// ```
     pub fn code(&self) -> &'static str {
-        codes::EXPOSITION_PARSE
+        match self {
+            PushError::Decode(_) => codes::EXPOSITION_PARSE,
+            PushError::UnknownFormat(_) => codes::EXPOSITION_UNKNOWN_FORMAT,
+        }
     }
 }
 
 crate::error::impl_error_code!(PushError);
+
+/// The two push encodings, by the names the bindings take.
+///
+/// ```
+/// use srekit::push::PushFormat;
+/// assert_eq!("otlp".parse::<PushFormat>(), Ok(PushFormat::Otlp));
+/// assert_eq!("xml".parse::<PushFormat>().unwrap_err().code(), "exposition.unknown_format");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushFormat {
+    /// Prometheus remote write 1.0 (snappy-compressed protobuf).
+    RemoteWrite,
+    /// OTLP/HTTP protobuf (uncompressed).
+    Otlp,
+}
+
+impl std::str::FromStr for PushFormat {
+    type Err = PushError;
+
+    fn from_str(name: &str) -> Result<PushFormat, PushError> {
+        match name.to_ascii_lowercase().as_str() {
+            "remote_write" | "remote-write" | "prometheus_remote_write" => Ok(PushFormat::RemoteWrite),
+            "otlp" => Ok(PushFormat::Otlp),
+            _ => Err(PushError::UnknownFormat(name.to_owned())),
+        }
+    }
+}
+
+impl PushFormat {
+    /// Encodes `families` with default options and samples stamped `timestamp_ms` (what the
+    /// bindings' `encode("remote_write" | "otlp")` return, with the current time).
+    ///
+    /// ```
+    /// use srekit::metrics::MetricFamily;
+    /// use srekit::push::{otlp, PushFormat};
+    /// let mut up = MetricFamily::gauge("up", "Up.");
+    /// up.push(vec![], 1.0);
+    /// let body = PushFormat::Otlp.encode(&[up], 1_000);
+    /// let request = otlp::decode(&body, false).unwrap();
+    /// assert_eq!(request.resource_metrics[0].scope_metrics[0].metrics[0].name, "up");
+    /// ```
+    pub fn encode(self, families: &[crate::metrics::MetricFamily], timestamp_ms: i64) -> Vec<u8> {
+        match self {
+            PushFormat::RemoteWrite => {
+                encode_remote_write(families, &RemoteWriteOptions { timestamp_ms, ..Default::default() })
+            }
+            PushFormat::Otlp => encode_otlp(families, &OtlpOptions { timestamp_ms, ..Default::default() }),
+        }
+    }
+
+    /// [`encode`](Self::encode) with the current time.
+    ///
+    /// ```
+    /// let body = srekit::push::PushFormat::RemoteWrite.encode_now(&[]);
+    /// assert!(srekit::push::remote_write::decompress(&body).unwrap().timeseries.is_empty());
+    /// ```
+    pub fn encode_now(self, families: &[crate::metrics::MetricFamily]) -> Vec<u8> {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        self.encode(families, now.as_millis() as i64)
+    }
+}
 
 /// Unix seconds (a sample's timestamp) to milliseconds, rounded; out-of-range values saturate.
 pub(crate) fn millis(seconds: f64) -> i64 {
