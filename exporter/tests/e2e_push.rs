@@ -213,3 +213,134 @@ max_bytes = "64KiB"
     // Acknowledged-or-dropped records may linger in the segment being written, never more than a segment.
     assert!(on_disk <= 65536 + 16384, "{on_disk} bytes on disk");
 }
+
+/// A minimal HTTP/1.1 receiver (keep-alive, Content-Length bodies) answering 200 and keeping each
+/// request's headers (lower-cased) and body.
+fn start_http_receiver() -> (u16, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sender, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                loop {
+                    let mut head = String::new();
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        head.push_str(&line.to_ascii_lowercase());
+                    }
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let _ = sender.send((head, body));
+                    if stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+#[test]
+fn otlp_output_sends_sums_gauges_and_resource_attributes() {
+    use srekit::push::otlp_proto::Data;
+    let dir = tempfile::tempdir().unwrap();
+    let (receiver_port, received) = start_http_receiver();
+    let config = format!(
+        r#"[web]
+serve = false
+
+[[outputs]]
+kind = "otlp"
+url = "http://127.0.0.1:{receiver_port}/v1/metrics"
+interval = "500ms"
+external_labels = {{ cluster = "e2e" }}
+headers = {{ "X-Scope-OrgID" = "tenant-1" }}
+[outputs.queue]
+directory = "{queue}"
+"#,
+        queue = dir.path().join("queue").display()
+    );
+    let path = dir.path().join("srekit.toml");
+    std::fs::write(&path, config).unwrap();
+    let (_exporter, _) = spawn_exporter(&[&format!("--config.file={}", path.display())]);
+    let (head, body) = received.recv_timeout(Duration::from_secs(60)).expect("a push arrives");
+    assert!(head.starts_with("post /v1/metrics http/1.1"), "{head}");
+    assert!(head.contains("content-type: application/x-protobuf"), "{head}");
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(head.contains("x-scope-orgid: tenant-1"), "{head}");
+    let request = srekit::push::otlp::decode(&body, true).unwrap();
+    let resource = request.resource_metrics[0].resource.as_ref().unwrap();
+    let attribute = |key: &str| {
+        resource.attributes.iter().find(|kv| kv.key == key).and_then(|kv| kv.value.clone()?.string_value)
+    };
+    assert_eq!(attribute("service.name").as_deref(), Some("srekit-exporter"));
+    assert_eq!(attribute("cluster").as_deref(), Some("e2e"));
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_string();
+    assert_eq!(attribute("host.name"), Some(hostname));
+    let metrics = &request.resource_metrics[0].scope_metrics[0].metrics;
+    let find = |name: &str| metrics.iter().find(|m| m.name == name).unwrap_or_else(|| panic!("no {name}"));
+    let Some(Data::Sum(cpu)) = &find("node_cpu_seconds").data else {
+        panic!("node_cpu_seconds is not a sum")
+    };
+    assert!(cpu.is_monotonic && cpu.aggregation_temporality == srekit::push::otlp_proto::CUMULATIVE);
+    assert!(cpu.data_points.iter().any(|p| p.attributes.iter().any(|kv| kv.key == "mode")));
+    let Some(Data::Gauge(load)) = &find("node_load1").data else { panic!("node_load1 is not a gauge") };
+    assert!(load.data_points[0].as_double.is_some_and(|v| v >= 0.0));
+    let Some(Data::Histogram(_)) = &find("srekit_exporter_scrape_duration_seconds").data else {
+        panic!("the scrape-duration histogram is not a histogram")
+    };
+}
+
+#[test]
+fn check_names_the_output_and_key_of_a_bad_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("srekit.toml");
+    let cases = [
+        ("url = \"http:// bad\"", "url"),
+        (
+            "url = \"http://x/\"\nbasic_auth = { username = \"u\", password_file = \"/nonexistent/pw\" }",
+            "/nonexistent/pw",
+        ),
+        ("url = \"https://x/\"\ntls = { ca_file = \"/nonexistent/ca.pem\" }", "tls.ca_file"),
+    ];
+    for (body, expected) in cases {
+        let queue = dir.path().join("q");
+        std::fs::write(
+            &path,
+            format!(
+                "[[outputs]]\nkind = \"remote_write\"\n{body}\n[outputs.queue]\ndirectory = \"{}\"\n",
+                queue.display()
+            ),
+        )
+        .unwrap();
+        let output = Command::new(exporter_binary())
+            .args(["check", &format!("--config.file={}", path.display())])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{body}: {stderr}");
+        assert!(
+            stderr.contains("[[outputs]] #1 (remote_write)") && stderr.contains(expected),
+            "{body}: {stderr}"
+        );
+    }
+}
