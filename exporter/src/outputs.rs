@@ -36,6 +36,8 @@ pub struct OutputConfig {
     pub gzip: Option<bool>,
     /// Remote write: samples per request at most (default 2000).
     pub max_samples_per_request: Option<usize>,
+    /// Parallel senders, each series always through the same one (default 1).
+    pub max_shards: Option<usize>,
     #[serde(default)]
     pub queue: QueueConfig,
 }
@@ -237,6 +239,7 @@ fn build_one(config: &OutputConfig, name: &str, host: &str, state: Option<&Path>
         max_samples_per_request: config.max_samples_per_request.unwrap_or(2000).max(1),
         min_backoff: Duration::from_millis(100),
         max_backoff: Duration::from_secs(5),
+        shards: config.max_shards.unwrap_or(1).clamp(1, 64),
     })
 }
 

@@ -1,7 +1,8 @@
 //! One configured output at run time: every `interval` the metrics are collected, encoded (remote
 //! write or OTLP, in core), appended to the disk queue and the sender woken; the sender posts the
 //! oldest queued body until the receiver takes it (retrying with exponential backoff and jitter) or
-//! rejects it (dropped and counted), so each series' samples arrive in order.
+//! rejects it (dropped and counted). With several shards, series are spread over them by a hash of
+//! their labels, each shard with its own queue and sender, so each series' samples arrive in order.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -70,6 +71,9 @@ pub struct Output {
     pub min_backoff: Duration,
     /// Longest retry delay (a `Retry-After` may ask for longer).
     pub max_backoff: Duration,
+    /// Parallel senders, each with its own queue (`max_bytes` split between them); a series always
+    /// goes through the same one, so its samples stay in order.
+    pub shards: usize,
 }
 
 /// `srekit_push_*` self metrics, shared by all outputs.
@@ -188,10 +192,86 @@ fn jitter(delay: Duration, state: &mut u64) -> Duration {
     delay.mul_f64(fraction)
 }
 
-/// Opens the output's queue (replaying what a previous run left) and spawns its collect and send
-/// tasks on the current tokio runtime. Returns what opening the queue found.
+/// One shard: its own queue and sender, so shards send in parallel while each series, always
+/// hashed to the same shard, stays in order.
+struct Shard {
+    queue: Mutex<DiskQueue>,
+    wake: Notify,
+}
+
+/// The shards of one output and the output's total queued bytes.
+struct Shards {
+    shards: Vec<Shard>,
+}
+
+impl Shards {
+    fn bytes(&self) -> u64 {
+        self.shards.iter().map(|shard| lock(&shard.queue).bytes()).sum()
+    }
+}
+
+/// Shard `index`'s queue options: shard 0 uses the output's directory (so data queued before a change
+/// of `shards` is still replayed), the others `shard-<index>` below it.
+fn shard_queue(options: &QueueOptions, index: usize, shards: usize) -> QueueOptions {
+    let mut options = options.clone();
+    if index > 0 {
+        options.directory = options.directory.join(format!("shard-{index}"));
+    }
+    options.max_bytes /= shards as u64;
+    options
+}
+
+/// Splits the families' series over `shards` by a hash of each series' labels (`le` and `quantile`
+/// aside, so a histogram or summary series stays whole).
+fn partition(families: Vec<MetricFamily>, shards: usize) -> Vec<Vec<MetricFamily>> {
+    use std::hash::{Hash, Hasher};
+    if shards <= 1 {
+        return vec![families];
+    }
+    let mut parts: Vec<Vec<MetricFamily>> = vec![Vec::new(); shards];
+    for family in families {
+        let mut split: Vec<MetricFamily> = (0..shards).map(|_| description(&family)).collect();
+        for sample in family.samples {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            for (name, value) in sample.labels.iter().filter(|(k, _)| k != "le" && k != "quantile") {
+                name.hash(&mut hasher);
+                value.hash(&mut hasher);
+            }
+            split[(hasher.finish() % shards as u64) as usize].samples.push(sample);
+        }
+        for (part, family) in parts.iter_mut().zip(split) {
+            if !family.samples.is_empty() {
+                part.push(family);
+            }
+        }
+    }
+    parts
+}
+
+/// A family's description, without samples.
+fn description(family: &MetricFamily) -> MetricFamily {
+    MetricFamily {
+        name: family.name.clone(),
+        help: family.help.clone(),
+        unit: family.unit.clone(),
+        kind: family.kind,
+        samples: Vec::new(),
+    }
+}
+
+/// Opens the output's queues (replaying what a previous run left) and spawns its collect task and
+/// one send task per shard on the current tokio runtime. Returns what opening the queues found.
 pub fn start(output: Output, collect: Collect, metrics: PushMetrics) -> Result<OpenReport, QueueError> {
-    let (queue, report) = DiskQueue::open(output.queue.clone())?;
+    let count = output.shards.max(1);
+    let mut report = OpenReport::default();
+    let mut shards = Vec::with_capacity(count);
+    for index in 0..count {
+        let (queue, found) = DiskQueue::open(shard_queue(&output.queue, index, count))?;
+        report.replayed += found.replayed;
+        report.truncated_segments += found.truncated_segments;
+        report.truncated_bytes += found.truncated_bytes;
+        shards.push(Shard { queue: Mutex::new(queue), wake: Notify::new() });
+    }
     if report.replayed > 0 || report.truncated_segments > 0 {
         log::info!(
             "output {}: {} queued requests to replay, {} segment tails truncated ({} bytes)",
@@ -201,29 +281,24 @@ pub fn start(output: Output, collect: Collect, metrics: PushMetrics) -> Result<O
             report.truncated_bytes
         );
     }
-    metrics.queue_bytes(&output.name, queue.bytes());
+    let shards = Arc::new(Shards { shards });
+    metrics.queue_bytes(&output.name, shards.bytes());
     if let Ok(gauge) = metrics.last_success.labels(&[&output.name]) {
         gauge.set(0.0);
     }
     for result in ["sent", "retried", "dropped"] {
         metrics.count(&output.name, result, 0);
     }
-    let queue = Arc::new(Mutex::new(queue));
-    let wake = Arc::new(Notify::new());
     let output = Arc::new(output);
-    let endpoint = output.endpoint.clone();
-    tokio::spawn(collect_loop(output.clone(), collect, queue.clone(), wake.clone(), metrics.clone()));
-    tokio::spawn(send_loop(output, endpoint, queue, wake, metrics));
+    for index in 0..count {
+        let endpoint = output.endpoint.clone();
+        tokio::spawn(send_loop(output.clone(), endpoint, shards.clone(), index, metrics.clone()));
+    }
+    tokio::spawn(collect_loop(output, collect, shards, metrics));
     Ok(report)
 }
 
-async fn collect_loop(
-    output: Arc<Output>,
-    collect: Collect,
-    queue: Arc<Mutex<DiskQueue>>,
-    wake: Arc<Notify>,
-    metrics: PushMetrics,
-) {
+async fn collect_loop(output: Arc<Output>, collect: Collect, shards: Arc<Shards>, metrics: PushMetrics) {
     let mut ticker = tokio::time::interval(output.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -234,36 +309,40 @@ async fn collect_loop(
             continue;
         };
         let timestamp = now_ms();
-        let bodies = encode(&output, &families, timestamp);
-        let mut queue = lock(&queue);
-        for (samples, body) in bodies {
-            match queue.append(timestamp, samples, &body) {
-                Ok(dropped) => metrics.dropped(&output.name, dropped),
-                Err(err) => {
-                    log::error!("output {}: {err}; {samples} samples dropped", output.name);
-                    metrics.count(&output.name, "dropped", u64::from(samples));
+        let parts = partition(families, shards.shards.len());
+        for (shard, families) in shards.shards.iter().zip(parts) {
+            let bodies = encode(&output, &families, timestamp);
+            let mut queue = lock(&shard.queue);
+            for (samples, body) in bodies {
+                match queue.append(timestamp, samples, &body) {
+                    Ok(dropped) => metrics.dropped(&output.name, dropped),
+                    Err(err) => {
+                        log::error!("output {}: {err}; {samples} samples dropped", output.name);
+                        metrics.count(&output.name, "dropped", u64::from(samples));
+                    }
                 }
             }
+            drop(queue);
+            shard.wake.notify_one();
         }
-        metrics.queue_bytes(&output.name, queue.bytes());
-        drop(queue);
-        wake.notify_one();
+        metrics.queue_bytes(&output.name, shards.bytes());
     }
 }
 
 async fn send_loop(
     output: Arc<Output>,
     mut endpoint: Endpoint,
-    queue: Arc<Mutex<DiskQueue>>,
-    wake: Arc<Notify>,
+    shards: Arc<Shards>,
+    index: usize,
     metrics: PushMetrics,
 ) {
+    let Some(shard) = shards.shards.get(index) else { return };
     let headers = output.kind.headers(output.gzip);
     let mut backoff = output.min_backoff;
-    let mut seed = now_ms() as u64 | 1;
+    let mut seed = (now_ms() as u64).wrapping_add(index as u64 * 0x9e37_79b9) | 1;
     let name = output.name.as_str();
     loop {
-        let peeked = lock(&queue).peek(now_ms());
+        let peeked = lock(&shard.queue).peek(now_ms());
         let record = match peeked {
             Ok((record, dropped)) => {
                 metrics.dropped(name, dropped);
@@ -275,8 +354,8 @@ async fn send_loop(
             }
         };
         let Some(record) = record else {
-            let _ = lock(&queue).sync();
-            wake.notified().await;
+            let _ = lock(&shard.queue).sync();
+            shard.wake.notified().await;
             continue;
         };
         let started = Instant::now();
@@ -297,11 +376,10 @@ async fn send_loop(
                     }
                     backoff = output.min_backoff;
                 }
-                let mut queue = lock(&queue);
-                if let Err(err) = queue.ack(record.seq) {
+                if let Err(err) = lock(&shard.queue).ack(record.seq) {
                     log::error!("output {name}: {err}");
                 }
-                metrics.queue_bytes(name, queue.bytes());
+                metrics.queue_bytes(name, shards.bytes());
             }
             Outcome::Retry { after, reason } => {
                 metrics.count(name, "retried", samples);

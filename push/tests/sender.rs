@@ -123,6 +123,7 @@ fn output(address: SocketAddr, dir: &std::path::Path) -> Output {
         max_samples_per_request: 1000,
         min_backoff: Duration::from_millis(50),
         max_backoff: Duration::from_millis(200),
+        shards: 1,
     }
 }
 
@@ -192,4 +193,73 @@ async fn retry_after_is_honoured() {
     let waited = got[1].at.duration_since(got[0].at);
     assert!(waited >= Duration::from_millis(950), "retried after {waited:?}");
     assert_eq!(got[0].body, got[1].body, "the same body is retried");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_send_in_parallel_and_keep_each_series_in_order() {
+    let script: Vec<Answer> = vec![(503, None); 5];
+    let (receiver, address) = Receiver::start(&script).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let registry = Registry::new();
+    let metrics = PushMetrics::register(&registry).expect("metrics");
+    let mut settings = output(address, dir.path());
+    settings.shards = 3;
+    let n = Arc::new(Mutex::new(0.0));
+    let collect: srekit_push::Collect = Arc::new(move || {
+        let mut n = n.lock().expect("lock");
+        *n += 1.0;
+        let mut family = MetricFamily::gauge("tick", "Ticks.");
+        for series in 0..12 {
+            family.push(vec![("series".into(), series.to_string())], *n);
+        }
+        vec![family]
+    });
+    srekit_push::start(settings, collect, metrics).expect("start");
+    wait_for("all 12 series at value 5", || {
+        let got = receiver.got.lock().expect("lock");
+        let mut at_five = std::collections::BTreeSet::new();
+        for g in got.iter() {
+            for s in decompress(&g.body).expect("body").timeseries {
+                if s.samples[0].value >= 5.0 {
+                    at_five.extend(s.labels.iter().filter(|l| l.name == "series").map(|l| l.value.clone()));
+                }
+            }
+        }
+        at_five.len() == 12
+    })
+    .await;
+    let got = receiver.got.lock().expect("lock");
+    let mut last: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
+    let mut requests_per_series_set = std::collections::BTreeSet::new();
+    for (i, g) in got.iter().enumerate() {
+        let request = decompress(&g.body).expect("body");
+        let names: Vec<String> = request
+            .timeseries
+            .iter()
+            .flat_map(|s| s.labels.iter().filter(|l| l.name == "series").map(|l| l.value.clone()))
+            .collect();
+        requests_per_series_set.insert(names.len());
+        for series in request.timeseries {
+            let key = series.labels.iter().find(|l| l.name == "series").expect("label").value.clone();
+            let value = series.samples[0].value;
+            if let Some(&(previous, at)) = last.get(&key) {
+                // A retried body repeats its values; otherwise each series only goes up.
+                assert!(
+                    value > previous || (value == previous && got[at].body == g.body),
+                    "{key}: {previous} then {value}"
+                );
+            }
+            last.insert(key, (value, i));
+        }
+    }
+    assert!(
+        requests_per_series_set.iter().all(|&n| n < 12),
+        "series are spread over shards: {requests_per_series_set:?}"
+    );
+    let shard_dirs = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .count();
+    assert_eq!(shard_dirs, 2, "shards 1 and 2 queue below the output's directory");
 }
