@@ -176,7 +176,11 @@ fn encode(output: &Output, families: &[MetricFamily], timestamp_ms: i64) -> Vec<
                 gzip: output.gzip,
                 ..OtlpOptions::default()
             };
-            let samples = families.iter().map(|f| f.samples.len()).sum::<usize>() as u32;
+            let samples = families
+                .iter()
+                .flat_map(|f| &f.samples)
+                .filter(|s| s.suffix != srekit::metrics::Suffix::Created)
+                .count() as u32;
             vec![(samples, otlp::encode_otlp(families, &options))]
         }
     }

@@ -137,6 +137,15 @@ pub struct DiskQueue {
     frame: Vec<u8>,
 }
 
+impl Drop for DiskQueue {
+    /// What was appended since the last sync reaches the disk when the queue closes (shutdown).
+    fn drop(&mut self) {
+        if let Err(err) = self.sync() {
+            log::warn!("{err}");
+        }
+    }
+}
+
 fn segment_path(dir: &Path, id: u64) -> PathBuf {
     dir.join(format!("{id:020}.seg"))
 }
