@@ -7,36 +7,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use srekit::metrics::{HistogramVec, MetricFamily, Registry, Suffix};
+use srekit::metrics::{MetricFamily, Suffix};
 use srekit::push::{encode_otlp, encode_remote_write, OtlpOptions, RemoteWriteOptions};
 
 fn families() -> Vec<MetricFamily> {
-    let registry = Registry::new();
-    let requests = registry
-        .counter("http_requests_total", "HTTP requests served.", &["method", "code", "path"])
-        .expect("valid counter");
-    for i in 0..10_000usize {
-        let path = format!("/api/v1/resource/{i}");
-        let labels = [["GET", "POST", "PUT"][i % 3], ["200", "404", "500", "302"][i % 4], path.as_str()];
-        requests.labels(&labels).expect("3 labels").inc_by((i % 97) as f64).expect("non-negative");
-    }
-    for h in 0..50 {
-        let histogram = registry
-            .histogram(
-                &format!("rpc_{h}_duration_seconds"),
-                "RPC latency.",
-                &["service"],
-                HistogramVec::DEFAULT_BUCKETS,
-            )
-            .expect("valid histogram");
-        for s in 0..20 {
-            let child = histogram.labels(&[&format!("svc-{s}")]).expect("1 label");
-            for k in 0..=s {
-                child.observe((k % 37) as f64 * 0.031);
-            }
-        }
-    }
-    registry.gather()
+    srekit_benches::metrics_data::srekit_registry().gather()
 }
 
 fn push(c: &mut Criterion) {
