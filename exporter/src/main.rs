@@ -99,8 +99,12 @@ fn check(cli: &cli::Cli) -> ExitCode {
     };
     match config.validate(path) {
         Ok(()) => {
+            let outputs = match config.outputs.len() {
+                0 => String::new(),
+                n => format!(", {n} outputs"),
+            };
             println!(
-                "{}: ok ({} inputs, {} metrics)",
+                "{}: ok ({} inputs, {} metrics{outputs})",
                 path.display(),
                 config.inputs.len(),
                 config.metrics.len()

@@ -343,4 +343,16 @@ fn check_names_the_output_and_key_of_a_bad_setting() {
             "{body}: {stderr}"
         );
     }
+    let queue = dir.path().join("q");
+    let good = format!(
+        "[[outputs]]\nkind = \"otlp\"\nurl = \"http://x/v1/metrics\"\n[outputs.queue]\ndirectory = \"{}\"\n",
+        queue.display()
+    );
+    std::fs::write(&path, good).unwrap();
+    let output = Command::new(exporter_binary())
+        .args(["check", &format!("--config.file={}", path.display())])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ok (0 inputs, 0 metrics, 1 outputs)"));
 }
