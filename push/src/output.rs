@@ -298,8 +298,23 @@ pub fn start(output: Output, collect: Collect, metrics: PushMetrics) -> Result<O
         let endpoint = output.endpoint.clone();
         tokio::spawn(send_loop(output.clone(), endpoint, shards.clone(), index, metrics.clone()));
     }
+    tokio::spawn(sync_loop(output.queue.sync_interval, shards.clone()));
     tokio::spawn(collect_loop(output, collect, shards, metrics));
     Ok(report)
+}
+
+/// Fsyncs what was appended at least every `interval`, whatever the sender is doing.
+async fn sync_loop(interval: Duration, shards: Arc<Shards>) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        for shard in &shards.shards {
+            if let Err(err) = lock(&shard.queue).sync() {
+                log::error!("{err}");
+            }
+        }
+    }
 }
 
 async fn collect_loop(output: Arc<Output>, collect: Collect, shards: Arc<Shards>, metrics: PushMetrics) {
