@@ -99,6 +99,8 @@ export declare class Registry {
   summary(name: string, help: string, labelNames?: string[]): SummaryVec
   /** The exposition of every registered metric. Throws on an unknown format name. */
   encode(format?: ExpositionFormat): string
+  /** A push body of every registered metric, stamped with the current time: `'remote_write'` (snappy-compressed `WriteRequest`) or `'otlp'` (`ExportMetricsServiceRequest` protobuf). Throws on another name. */
+  encodePush(format: 'remote_write' | 'otlp'): Buffer
   /** The current values as metric families (counters include their `_created` samples). */
   gather(): MetricFamily[]
 }

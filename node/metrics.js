@@ -67,7 +67,7 @@ function install(native) {
       return vec
     })
   }
-  for (const method of ['encode', 'gather']) {
+  for (const method of ['encode', 'encodePush', 'gather']) {
     const read = Registry.prototype[method]
     define(Registry.prototype, method, function (...args) {
       applyPending(listOf(this))

@@ -12,52 +12,11 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram as PcHistogram;
 use srekit::expfmt::Format;
 use srekit::metrics::{HistogramVec, Registry};
+use srekit_benches::metrics_data::{
+    counter_labels, observation, srekit_registry, COUNTER_SERIES, HISTOGRAMS, HISTOGRAM_LABEL_SETS,
+};
 
 type Labels = Vec<(String, String)>;
-
-const COUNTER_SERIES: usize = 10_000;
-const HISTOGRAMS: usize = 50;
-const HISTOGRAM_LABEL_SETS: usize = 20;
-
-fn counter_labels(i: usize) -> [String; 3] {
-    [
-        ["GET", "POST", "PUT"][i % 3].to_string(),
-        ["200", "404", "500", "302"][i % 4].to_string(),
-        format!("/api/v1/resource/{i}"),
-    ]
-}
-
-fn observation(i: usize) -> f64 {
-    (i % 37) as f64 * 0.031
-}
-
-fn srekit_registry() -> Registry {
-    let registry = Registry::new();
-    let requests = registry
-        .counter("http_requests_total", "HTTP requests served.", &["method", "code", "path"])
-        .expect("valid counter");
-    for i in 0..COUNTER_SERIES {
-        let [m, c, p] = counter_labels(i);
-        requests.labels(&[&m, &c, &p]).expect("3 labels").inc_by((i % 97) as f64).expect("non-negative");
-    }
-    for h in 0..HISTOGRAMS {
-        let hist = registry
-            .histogram(
-                &format!("rpc_{h}_duration_seconds"),
-                "RPC latency.",
-                &["service"],
-                HistogramVec::DEFAULT_BUCKETS,
-            )
-            .expect("valid histogram");
-        for s in 0..HISTOGRAM_LABEL_SETS {
-            let child = hist.labels(&[&format!("svc-{s}")]).expect("1 label");
-            for k in 0..=s {
-                child.observe(observation(k));
-            }
-        }
-    }
-    registry
-}
 
 fn prometheus_client_registry() -> prometheus_client::registry::Registry {
     let mut registry = prometheus_client::registry::Registry::default();

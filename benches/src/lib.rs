@@ -2,3 +2,4 @@
 
 pub mod cpu_time;
 pub mod logs_corpus;
+pub mod metrics_data;

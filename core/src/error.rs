@@ -14,8 +14,8 @@
 //! | `metric.invalid_buckets` | [`MetricError`] | histogram buckets are empty, unsorted or not finite |
 //! | `metric.invalid_value` | [`MetricError`] | a counter was asked to go down |
 //! | `metric.invalid_exemplar` | [`MetricError`] | an exemplar's labels break OpenMetrics' rules |
-//! | `exposition.parse` | [`ParseError`] | exposition text does not parse (line and column) |
-//! | `exposition.unknown_format` | [`UnknownFormatError`] | a format name other than text / openmetrics |
+//! | `exposition.parse` | [`ParseError`], [`PushError`](crate::push::PushError) | exposition text does not parse (line and column); a remote-write or OTLP body does not decode |
+//! | `exposition.unknown_format` | [`UnknownFormatError`], [`PushError`](crate::push::PushError) | a format name other than text / openmetrics (remote_write / otlp for a push encoding) |
 //! | `log.line` | [`LineError`](crate::logs::LineError) | a log line does not parse (byte offset) |
 //! | `log.config` | [`LogError`](crate::logs::LogError) | a parser cannot be built from its options |
 //! | `log.io` | [`PipelineError`](crate::logs::pipeline::PipelineError) | a log file or checkpoint cannot be read or written |
@@ -69,7 +69,7 @@ macro_rules! impl_error_code {
     };
 }
 // Used by the feature-gated host and logs modules too.
-#[cfg_attr(not(any(feature = "host", feature = "logs")), allow(unused_imports))]
+#[cfg_attr(not(any(feature = "host", feature = "logs", feature = "push")), allow(unused_imports))]
 pub(crate) use impl_error_code;
 
 /// Every error code, as constants (the table in the [module docs](self) says what each means).

@@ -30,6 +30,8 @@
 //! | `host` | yes | [`host`]: the collectors (pulls in zbus for systemd, regex, libc) |
 //! | `logs` | yes | [`logs`]: parsers, rules, tail, pipeline (pulls in simd-json, serde, regex, glob) |
 //!
+//! | `push` | yes | [`push`]: remote-write and OTLP encoders, no I/O (pulls in prost, snap, flate2) |
+//!
 //! With `default-features = false` the crate is the metric model, the registry and the exposition
 //! formats only.
 //!
@@ -83,6 +85,8 @@ pub mod host;
 #[cfg(feature = "logs")]
 pub mod logs;
 pub mod metrics;
+#[cfg(feature = "push")]
+pub mod push;
 
 /// README.md's Rust blocks, run as doc tests (tests/readme/README.md says how every README block runs).
 #[cfg(doctest)]

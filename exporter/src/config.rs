@@ -20,6 +20,9 @@ pub struct ExporterConfig {
     pub metrics: Vec<RuleConfig>,
     #[serde(default)]
     pub web: WebSection,
+    /// `[[outputs]]`: remote write and OTLP pushes.
+    #[serde(default)]
+    pub outputs: Vec<crate::outputs::OutputConfig>,
 }
 
 /// `[web]`: the web config file (TLS and basic auth), as `--web.config.file` gives it.
@@ -27,6 +30,8 @@ pub struct ExporterConfig {
 #[serde(deny_unknown_fields)]
 pub struct WebSection {
     pub config_file: Option<PathBuf>,
+    /// `serve = false`: push only, no `/metrics` listener (default true).
+    pub serve: Option<bool>,
 }
 
 impl ExporterConfig {
@@ -68,7 +73,14 @@ impl ExporterConfig {
             crate::web_config::WebConfig::load(web)
                 .map_err(|e| format!("{}: [web] config_file: {e}", path.display()))?;
         }
+        self.outputs()?;
         Ok(())
+    }
+
+    /// The `[[outputs]]`, built (files read, URLs and sizes checked); errors name the output and key.
+    pub fn outputs(&self) -> Result<Vec<srekit_push::Output>, String> {
+        crate::outputs::build(&self.outputs, self.state.directory.as_deref())
+            .map_err(|e| format!("--config.file: {e}"))
     }
 }
 

@@ -6,6 +6,7 @@ mod cli;
 mod config;
 mod flag_values;
 mod host_log;
+mod outputs;
 mod parse_cmd;
 mod scrape;
 mod server;
@@ -110,8 +111,12 @@ fn check(cli: &cli::Cli, args: &cli::CheckArgs) -> ExitCode {
                     dir.display()
                 );
             }
+            let outputs = match config.outputs.len() {
+                0 => String::new(),
+                n => format!(", {n} outputs"),
+            };
             println!(
-                "{}: ok ({} inputs, {} metrics)",
+                "{}: ok ({} inputs, {} metrics{outputs})",
                 path.display(),
                 config.inputs.len(),
                 config.metrics.len()
@@ -146,6 +151,17 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
         },
         None => web_config::WebConfig { tls: None, auth: None, cert_validity: None },
     };
+    let outputs = match &config {
+        Some(config) => match config.outputs() {
+            Ok(outputs) => outputs,
+            Err(message) => return fail(2, message),
+        },
+        None => Vec::new(),
+    };
+    let serve_web = config.as_ref().and_then(|c| c.web.serve).unwrap_or(true);
+    if !serve_web && outputs.is_empty() {
+        return fail(2, "--config.file: [web] serve = false needs at least one [[outputs]]");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(4)
@@ -157,9 +173,12 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
     };
     // Bound before anything starts: a port in use (or any bind error) ends the process with that
     // message alone, as nothing ran that would need shutting down.
-    let listener = match runtime.block_on(server::bind(&cli.web.listen_address)) {
-        Ok(listener) => listener,
-        Err(err) => return fail(1, format!("cannot listen on {}: {err}", cli.web.listen_address)),
+    let listener = match serve_web {
+        false => None,
+        true => match runtime.block_on(server::bind(&cli.web.listen_address)) {
+            Ok(listener) => Some(listener),
+            Err(err) => return fail(1, format!("cannot listen on {}: {err}", cli.web.listen_address)),
+        },
     };
     let pipeline = match &config {
         Some(config) if !config.inputs.is_empty() || !config.metrics.is_empty() => {
@@ -210,10 +229,33 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
             return fail(1, err);
         }
     }
-    if let Ok(address) = listener.local_addr() {
-        log::info!("listening on {address}, metrics at {}", settings.telemetry_path);
-    }
-    runtime.block_on(server::serve(listener, Arc::new(scraper), settings, web, server::shutdown_signal()));
+    let scraper = Arc::new(scraper);
+    let served = runtime.block_on(async {
+        if !outputs.is_empty() {
+            let metrics = match srekit_push::PushMetrics::register(scraper.registry()) {
+                Ok(metrics) => metrics,
+                Err(err) => return fail(1, err),
+            };
+            for output in outputs {
+                let name = output.name.clone();
+                let source = scraper.clone();
+                let collect: srekit_push::Collect = Arc::new(move || source.families());
+                if let Err(err) = srekit_push::start(output, collect, metrics.clone()) {
+                    return fail(1, format!("output {name}: {err}"));
+                }
+            }
+        }
+        let Some(listener) = listener else {
+            log::info!("push only: [web] serve = false");
+            server::shutdown_signal().await;
+            return ExitCode::SUCCESS;
+        };
+        if let Ok(address) = listener.local_addr() {
+            log::info!("listening on {address}, metrics at {}", settings.telemetry_path);
+        }
+        server::serve(listener, scraper, settings, web, server::shutdown_signal()).await;
+        ExitCode::SUCCESS
+    });
     // The last poll and the tail checkpoint are written before the process exits.
     if let Some(handle) = pipeline {
         if let Err(err) = handle.shutdown() {
@@ -222,5 +264,5 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
         }
     }
     log::info!("shut down");
-    ExitCode::SUCCESS
+    served
 }

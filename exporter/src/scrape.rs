@@ -129,6 +129,16 @@ impl Scraper {
         self
     }
 
+    /// Collects every metric of a scrape as families (for the `[[outputs]]` pushes).
+    pub fn families(&self) -> Vec<srekit::metrics::MetricFamily> {
+        let mut families = self.host.as_ref().map(|host| host.collect()).unwrap_or_default();
+        if let Some(logs) = &self.logs {
+            families.extend(logs.gather());
+        }
+        families.extend(self.registry.gather());
+        families
+    }
+
     /// Collects and encodes one scrape.
     pub fn scrape(&self, format: Format) -> Vec<u8> {
         let started = Instant::now();

@@ -248,3 +248,24 @@ test('exemplars are kept in counters and buckets and written in OpenMetrics only
   assert.throws(() => hits.labels('/a').inc(1, { trace_id: 'x'.repeat(200) }), /at most 128/)
   assert.equal(hits.labels('/a').get(), 4, 'the increment counts even when the exemplar is refused')
 })
+
+test('encodePush gives remote-write and OTLP bodies of the current values (pending updates applied)', () => {
+  const registry = new srekit.Registry()
+  registry.counter('jobs_total', 'Jobs done.', ['queue']).labels('mail').inc(3)
+  registry.gauge('temperature_celsius', 'Temperature.', ['zone']).labels('a').set(21.5)
+  const otlp = registry.encodePush('otlp')
+  assert.ok(Buffer.isBuffer(otlp))
+  // Protobuf strings are raw UTF-8: the OTLP metric names (a counter without _total), help and labels.
+  const text = otlp.toString('latin1')
+  for (const part of ['jobs', 'Jobs done.', 'queue', 'mail', 'temperature_celsius', 'zone']) {
+    assert.ok(text.includes(part), part)
+  }
+  assert.ok(!text.includes('jobs_total'))
+  // The gauge's value 21.5 as a little-endian double (field as_double) is in the body.
+  const value = Buffer.alloc(8)
+  value.writeDoubleLE(21.5)
+  assert.ok(otlp.includes(value))
+  const rw = registry.encodePush('remote_write')
+  assert.ok(Buffer.isBuffer(rw) && rw.toString('latin1').includes('jobs_total'))
+  assert.throws(() => registry.encodePush('xml'), { code: 'ERR_SREKIT_EXPOSITION_UNKNOWN_FORMAT' })
+})

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use napi::bindgen_prelude::Buffer;
 use napi::Env;
 use napi_derive::napi;
 use srekit::expfmt::Format;
@@ -182,6 +183,14 @@ impl JsRegistry {
     #[napi]
     pub fn encode(&self, format: Option<String>) -> napi::Result<String, JsErrorCode> {
         Ok(self.inner.encode_to_string(format_from_name(format)?))
+    }
+
+    /// The registry's metrics as a push body (`Buffer`): `"remote_write"` (snappy-compressed
+    /// `WriteRequest`) or `"otlp"` (`ExportMetricsServiceRequest` protobuf), stamped with the current time.
+    #[napi(ts_args_type = "format: 'remote_write' | 'otlp'")]
+    pub fn encode_push(&self, format: String) -> napi::Result<Buffer, JsErrorCode> {
+        let push: srekit::push::PushFormat = format.parse().map_err(to_js_error)?;
+        Ok(Buffer::from(push.encode_now(&self.inner.gather())))
     }
 
     /// The current values as metric families (`{ name, type, help, unit, samples }`).

@@ -81,9 +81,15 @@ impl PyRegistry {
         Ok(PySummary { vec, unlabelled })
     }
 
-    /// The registry's metrics as `bytes` in `format` ("text" for 0.0.4, "openmetrics" for 1.0).
+    /// The registry's metrics as `bytes` in `format` ("text" for 0.0.4, "openmetrics" for 1.0), or
+    /// as a push body: "remote_write" (snappy-compressed `WriteRequest`) or "otlp"
+    /// (`ExportMetricsServiceRequest` protobuf), samples stamped with the current time.
     #[pyo3(signature = (format = "text"))]
     fn encode<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
+        if let Ok(push) = format.parse::<srekit::push::PushFormat>() {
+            let body = py.detach(|| push.encode_now(&self.inner.gather()));
+            return Ok(PyBytes::new(py, &body));
+        }
         encoded(py, format, |format, buffer| self.inner.encode(format, buffer))
     }
 

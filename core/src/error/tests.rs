@@ -85,6 +85,10 @@ fn samples() -> Vec<(&'static str, &'static [&'static str], Box<dyn ErrorCode>)>
     }
     add("ParseError", &["exposition"], Box::new(ParseError { line: 1, column: 1, message: "x".into() }));
     add("UnknownFormatError", &["exposition"], Box::new(UnknownFormatError("xml".into())));
+    #[cfg(feature = "push")]
+    add("PushError", &["exposition"], Box::new(crate::push::PushError::Decode("snappy: bad".into())));
+    #[cfg(feature = "push")]
+    add("PushError", &["exposition"], Box::new(crate::push::PushError::UnknownFormat("xml".into())));
     add("LineError", &["log"], Box::new(LineError::new(0, "x")));
     for err in logs {
         add("LogError", &["log"], Box::new(err));
@@ -146,6 +150,9 @@ fn a_code_is_shared_only_by_errors_that_mean_the_same() {
         (codes::METRIC_DUPLICATE, &["MetricError", "PipelineError"][..]),
         (codes::HOST_IO, &["CollectError", "HostError"][..]),
         (codes::INTERNAL_PANIC, &["CollectError", "PipelineError"][..]),
+        // A push body that does not decode is exposition that does not parse, in protobuf.
+        (codes::EXPOSITION_PARSE, &["ParseError", "PushError"][..]),
+        (codes::EXPOSITION_UNKNOWN_FORMAT, &["PushError", "UnknownFormatError"][..]),
     ]);
     for (code, types) in by_code {
         if types.len() > 1 {
