@@ -196,7 +196,7 @@ fn host_and_web_flag_ids(cmd: &Command) -> Vec<String> {
     let generated = host_options()
         .iter()
         .flat_map(|option| match option.default {
-            HostOptionDefault::Text(_) => vec![option.flag.to_string()],
+            HostOptionDefault::Text(_) | HostOptionDefault::Bytes(_) => vec![option.flag.to_string()],
             HostOptionDefault::Switch(_) => vec![option.flag.to_string(), format!("no-{}", option.flag)],
         })
         .chain(

@@ -541,9 +541,13 @@ impl Rule {
             return Ok(index);
         }
         self.limits.admit(self.series.len(), label_bytes)?;
-        let values: Vec<Cow<'_, str>> =
-            self.labels.iter().map(|(_, field)| label_value(&self.overlay, record, field)).collect();
-        let refs: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
+        // Owned: a value may come from the relabel overlay, which `create_series` may not borrow across.
+        let values: Vec<String> = self
+            .labels
+            .iter()
+            .map(|(_, field)| label_value(&self.overlay, record, field).into_owned())
+            .collect();
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
         self.create_series(&refs, label_bytes)
     }
 
