@@ -64,8 +64,8 @@ pub const DEFAULT_SYSTEMD_UNIT_INCLUDE: &str = ".+";
 /// ```
 pub const DEFAULT_SYSTEMD_UNIT_EXCLUDE: &str = r".+\.(automount|device|mount|scope|slice|target)";
 
-/// A value for [`HostConfig::set_option`]: text for the patterns (and the bus address), a switch for
-/// the on/off options, a number of bytes for the size limits.
+/// A value for [`HostConfig::set_option`]: text for the patterns (and the bus address and the sysctl
+/// lists), a switch for the on/off options, a number of bytes for the size limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostOption<'a> {
     /// A regex (or, for `systemd_bus_address`, a D-Bus address).
@@ -421,10 +421,10 @@ impl Default for HostConfig {
 
 impl HostConfig {
     /// Sets a filter, switch or size by its field name, for bindings that take options by name:
-    /// `Text` for the regex options (and `systemd_bus_address`), `Switch` for
-    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label` and `netlink`, `Bytes` for
-    /// `textfile_max_file_bytes` and `textfile_max_total_bytes` (see [`host_options`]). The pattern
-    /// (and a size's being at least 1) is checked when the collector is built
+    /// `Text` for the regex options (and `systemd_bus_address` and the sysctl lists), `Switch` for
+    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label`, `netlink`, `stat_softirq` and
+    /// `cpu_info`, `Bytes` for `textfile_max_file_bytes` and `textfile_max_total_bytes` (see
+    /// [`host_options`]). The pattern (and a size's being at least 1) is checked when the collector is built
     /// ([`HostCollector::new`](crate::host::HostCollector::new)).
     ///
     /// ```

@@ -25,7 +25,7 @@ impl Cgroups {
 pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "cgroups",
     enabled_by_default: false,
-    placement: Placement::Inline,
+    placement: Placement::Kernel,
     build: |settings| Box::new(Cgroups::new(settings)),
 };
 

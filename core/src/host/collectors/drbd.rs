@@ -78,7 +78,7 @@ impl Drbd {
 pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "drbd",
     enabled_by_default: false,
-    placement: Placement::Inline,
+    placement: Placement::Kernel,
     build: |settings| Box::new(Drbd::new(settings)),
 };
 

@@ -1,6 +1,7 @@
 //! slabinfo (opt-in): kernel slab caches from /proc/slabinfo (version 2.1) as
 //! `node_slabinfo_{active_objects,objects,object_size_bytes,objects_per_slab,pages_per_slab}{slab}`,
-//! as node_exporter 1.5. The file is readable by root only; elsewhere the collector fails.
+//! as node_exporter 1.5. The file is readable by root only; elsewhere the collector fails. Its
+//! generation takes the kernel's slab mutex and costs milliseconds, so it runs on the kernel lane.
 
 use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
@@ -38,7 +39,7 @@ impl SlabInfo {
 pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "slabinfo",
     enabled_by_default: false,
-    placement: Placement::Inline,
+    placement: Placement::Kernel,
     build: |settings| Box::new(SlabInfo::new(settings)),
 };
 

@@ -61,7 +61,7 @@ impl SysctlCollector {
 pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "sysctl",
     enabled_by_default: false,
-    placement: Placement::Inline,
+    placement: Placement::Kernel,
     build: |settings| Box::new(SysctlCollector::new(settings)),
 };
 
