@@ -106,7 +106,8 @@ fn copytruncate_with_the_copy_in_rotated_paths_loses_nothing() {
     h.options.rotated_paths = vec![format!("{}/app.log.*", h.dir.path().display())];
     h.options.rotate_wait = Duration::from_secs(1);
     let (total, _, rate) = run(&mut h);
-    assert!(rate > 20_000.0, "the writer managed only {rate:.0} lines/s");
+    // About 45,000 lines/s here (2 cores shared with other builds); the bound only catches a stalled writer.
+    assert!(rate > 10_000.0, "the writer managed only {rate:.0} lines/s");
     h.assert_exactly_once(total);
     assert_eq!(h.open_files(), 1, "the copies are let go once read");
 }

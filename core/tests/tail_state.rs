@@ -214,3 +214,26 @@ fn an_unchanged_checkpoint_is_not_written_again() {
     let text = std::fs::read_to_string(state_file(dir.path())).expect("read");
     assert!(!text.contains('\n'), "compact JSON");
 }
+
+#[test]
+fn a_spawned_pipeline_writes_its_checkpoints_in_the_background_and_at_shutdown() {
+    let (dir, log) = with_lines(10);
+    let handle = Pipeline::new(&config(dir.path(), true, RULES))
+        .expect("pipeline")
+        .spawn(|e| panic!("{e}"))
+        .expect("spawn");
+    let stored_lines = || {
+        srekit::logs::pipeline_state::PipelineState::load(&state_file(dir.path()))
+            .ok()
+            .flatten()
+            .map_or(0, |state| state.inputs[0].lines)
+    };
+    let started = std::time::Instant::now();
+    while stored_lines() != 10 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "no checkpoint while running");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    append(&log, &lines(10, 12));
+    handle.shutdown().expect("shutdown");
+    assert_eq!(stored_lines(), 12, "the last checkpoint is the one written at shutdown");
+}

@@ -46,7 +46,7 @@ use super::config::{InputConfig, PipelineConfig};
 use super::error::LogError;
 use super::parser::Parser;
 use super::pipeline_state::{
-    checkpoint_path, load_legacy, load_state, InputState, PipelineState, STATE_FILE_NAME,
+    checkpoint_path, load_legacy, load_state, CheckpointWriter, InputState, PipelineState, STATE_FILE_NAME,
 };
 use super::record::Record;
 use super::rules::{DiscardedState, RuleError, RuleSet, Selection};
@@ -209,8 +209,12 @@ pub struct Pipeline {
     rules: RuleSet,
     metrics: PipelineMetrics,
     last_checkpoint: Instant,
-    /// Hash of the checkpoint last written: an unchanged one is not written again.
+    /// Hash of the checkpoint last written (or handed to `writer`): an unchanged one is not written
+    /// again.
     last_stored: Option<u64>,
+    /// The background writer of [`Pipeline::spawn`]; without it checkpoints are written on the
+    /// polling thread.
+    writer: Option<CheckpointWriter>,
     poll_interval: Duration,
     /// The (empty) field buffer records are parsed into, kept between lines.
     spare_fields: Vec<Field<'static>>,
@@ -386,6 +390,7 @@ impl Pipeline {
             metrics,
             last_checkpoint: Instant::now(),
             last_stored: None,
+            writer: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
             spare_fields: Vec::with_capacity(32),
             state_path,
@@ -473,8 +478,19 @@ impl Pipeline {
             summary.more |= stats.more;
         }
         self.rules.expire_idle(Instant::now());
+        for outcome in self.writer.as_ref().map(CheckpointWriter::finished).unwrap_or_default() {
+            match outcome {
+                Ok(()) => self.legacy_paths.drain(..).for_each(|legacy| drop(std::fs::remove_file(legacy))),
+                Err(e) => {
+                    self.last_stored = None; // written again at the next interval
+                    summary.errors.push(e);
+                }
+            }
+        }
         if self.last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
-            if let Err(e) = self.store_checkpoints() {
+            let stored =
+                if self.writer.is_some() { self.offer_checkpoint() } else { self.store_checkpoints() };
+            if let Err(e) = stored {
                 summary.errors.push(e);
             }
         }
@@ -503,6 +519,22 @@ impl Pipeline {
         for legacy in self.legacy_paths.drain(..) {
             // The state file supersedes them; a stale one left behind is ignored while it exists.
             let _ = std::fs::remove_file(legacy);
+        }
+        Ok(())
+    }
+
+    /// Serialises the checkpoint and hands it to the background writer (a busy writer gets the next
+    /// one).
+    fn offer_checkpoint(&mut self) -> Result<(), PipelineError> {
+        self.last_checkpoint = Instant::now();
+        let (Some(path), Some(writer)) = (&self.state_path, &self.writer) else { return Ok(()) };
+        let text = self
+            .state()
+            .to_json()
+            .map_err(|source| PipelineError::Checkpoint { path: path.clone(), source })?;
+        let hash = super::tail::fnv1a(&text);
+        if self.last_stored != Some(hash) && writer.offer(text) {
+            self.last_stored = Some(hash);
         }
         Ok(())
     }
@@ -554,11 +586,15 @@ impl Pipeline {
             add(parse_errors, errors);
             add(too_long, long);
         }
+        // The background write in progress ends first, so the last checkpoint written is this one.
+        self.writer = None;
+        self.last_stored = None;
         self.store_checkpoints()
     }
 
     /// Runs the pipeline on a background thread: polls every `poll_interval` (at once again when a file
-    /// has more data), stores checkpoints every second; [`PipelineHandle::shutdown`] stops it cleanly.
+    /// has more data), stores checkpoints every second (serialised on that thread, written, fsynced and
+    /// renamed on another); [`PipelineHandle::shutdown`] stops it cleanly.
     /// `on_error` is called on that thread for read and checkpoint errors.
     ///
     /// ```
@@ -572,6 +608,7 @@ impl Pipeline {
         mut on_error: impl FnMut(PipelineError) + Send + 'static,
     ) -> io::Result<PipelineHandle> {
         let metrics = self.metrics();
+        self.writer = self.state_path.clone().map(CheckpointWriter::spawn).transpose()?;
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = thread::Builder::new().name("srekit-logs".to_owned()).spawn(move || {
             loop {

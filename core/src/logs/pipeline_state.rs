@@ -17,6 +17,8 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 
 use serde::{Deserialize, Serialize};
 
@@ -189,4 +191,52 @@ pub(crate) fn checkpoint_path(dir: &Path, input: &str) -> PathBuf {
         .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
         .collect();
     dir.join(format!("tail-{safe}.json"))
+}
+
+/// Writes checkpoints on a thread of its own (for [`Pipeline::spawn`](super::pipeline::Pipeline::spawn)),
+/// so the polling thread only takes the snapshot and serialises it; the write, fsync and rename happen
+/// meanwhile. One write at a time: a snapshot offered while the previous one is still being written is
+/// refused, and the next second's snapshot replaces it.
+pub(crate) struct CheckpointWriter {
+    texts: Option<mpsc::SyncSender<Vec<u8>>>,
+    outcomes: mpsc::Receiver<Result<(), PipelineError>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl CheckpointWriter {
+    /// Starts the writer thread for the state file at `path`.
+    pub(crate) fn spawn(path: PathBuf) -> io::Result<CheckpointWriter> {
+        let (texts, received) = mpsc::sync_channel::<Vec<u8>>(0);
+        let (done, outcomes) = mpsc::channel();
+        let thread = thread::Builder::new().name("srekit-checkpoint".to_owned()).spawn(move || {
+            for text in received {
+                let outcome = tail::write_atomically(&path, &text)
+                    .map_err(|source| PipelineError::Checkpoint { path: path.clone(), source });
+                if done.send(outcome).is_err() {
+                    break;
+                }
+            }
+        })?;
+        Ok(CheckpointWriter { texts: Some(texts), outcomes, thread: Some(thread) })
+    }
+
+    /// Hands `text` to the writer thread; false when it is busy with the previous one.
+    pub(crate) fn offer(&self, text: Vec<u8>) -> bool {
+        self.texts.as_ref().is_some_and(|texts| texts.try_send(text).is_ok())
+    }
+
+    /// The outcomes of the writes finished since the last call.
+    pub(crate) fn finished(&self) -> Vec<Result<(), PipelineError>> {
+        self.outcomes.try_iter().collect()
+    }
+}
+
+impl Drop for CheckpointWriter {
+    /// Lets the write in progress finish, then ends the thread.
+    fn drop(&mut self) {
+        self.texts = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }

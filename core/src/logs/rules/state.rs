@@ -37,7 +37,8 @@ use crate::logs::tail::fnv1a;
 pub struct RuleState {
     /// The rule's metric name.
     pub name: String,
-    /// Hash of the rule's definition (kind, labels, buckets, value, scale, inputs, match, exclude):
+    /// Hash of the rule's definition (kind, labels, buckets, value, scale, inputs, match, exclude,
+    /// relabel, const_labels):
     /// state saved under another definition is discarded, never restored into a different shape.
     pub fingerprint: String,
     /// The rule's series.
@@ -106,6 +107,8 @@ pub(super) fn definition_fingerprint(config: &RuleConfig) -> String {
             &config.inputs,
             &config.match_fields,
             &config.exclude,
+            &config.relabel,
+            &config.const_labels,
         )
     );
     format!("{:016x}", fnv1a(definition.as_bytes()))
