@@ -126,10 +126,14 @@ pub fn command() -> Command {
                     Some(default) => format!("{} [default: {default:?}]", option.help),
                     None => option.help.to_string(),
                 };
+                // Options node_exporter takes once per entry (the sysctl lists) may be repeated; their
+                // values are joined with spaces, the core's separator.
+                let action = if option.repeatable() { ArgAction::Append } else { ArgAction::Set };
                 cmd.arg(
                     clap::Arg::new(option.flag)
                         .long(option.flag)
                         .value_name(option.flag.to_uppercase())
+                        .action(action)
                         .global(true)
                         .help(help),
                 )
@@ -273,8 +277,10 @@ pub fn host_config(flags: &HostFlags, matches: &ArgMatches) -> Result<HostConfig
     for option in host_options() {
         match option.default {
             HostOptionDefault::Text(_) => {
-                if let Some(text) = matches.get_one::<String>(option.flag) {
-                    config.set_option(option.name, HostOption::Text(text))?;
+                let values: Vec<&str> =
+                    matches.get_many::<String>(option.flag).into_iter().flatten().map(String::as_str).collect();
+                if !values.is_empty() {
+                    config.set_option(option.name, HostOption::Text(&values.join(" ")))?;
                 }
             }
             HostOptionDefault::Switch(_) => {
@@ -319,6 +325,23 @@ mod tests {
             parse_args(&["x", "--collector.disable-defaults", "--collector.loadavg", "--no-collector.cpu"]);
         let config = host_config(&cli.host, &matches).expect("valid config");
         assert_eq!(config.enabled(), vec!["loadavg"]);
+    }
+
+    #[test]
+    fn repeated_sysctl_flags_are_joined_as_node_exporter_takes_them() {
+        let (cli, matches) = parse_args(&[
+            "x",
+            "--collector.sysctl.include=vm.swappiness",
+            "--collector.sysctl.include",
+            "kernel.threads-max",
+            "--collector.sysctl.include-info=kernel.hostname",
+        ]);
+        let config = host_config(&cli.host, &matches).expect("valid config");
+        assert_eq!(config.sysctl_include.as_deref(), Some("vm.swappiness kernel.threads-max"));
+        assert_eq!(config.sysctl_include_info.as_deref(), Some("kernel.hostname"));
+        // Other text options stay single: a second value is a usage error, not a silent override.
+        assert!(try_parse_from(["x", "--collector.diskstats.device-exclude=a", "--collector.diskstats.device-exclude=b"])
+            .is_err());
     }
 
     #[test]
