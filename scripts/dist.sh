@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make dist`: the packages a user installs without Rust, built into dist/ (gitignored):
-#   srekit-<v>-cp39-abi3-manylinux_2_17_<arch>.whl  Python wheel (maturin --zig: linked against glibc 2.17)
+#   srekit-<v>-cp39-abi3-manylinux2014_<arch>.manylinux_2_17_<arch>.whl  Python wheel (maturin --zig: linked against glibc 2.17)
 #   srekit-<v>.tar.gz                               Python sdist (builds from source: needs Rust)
 #   srekit-<v>.tgz                                  npm main package (JS + types, optionalDependencies)
 #   srekit-linux-x64-gnu-<v>.tgz                    npm platform package: the prebuilt .node (glibc 2.17)
@@ -57,7 +57,7 @@ exporter() {
   tar -C "$dist" -czf "$dist/$name.tar.gz" "$name"
   rm -rf "${dist:?}/$name"
   echo "dist: srekit-exporter .deb for $target (cargo deb)"
-  cargo deb --quiet --no-build -p srekit-exporter --target "$target" --output "$dist/"
+  cargo deb --quiet --no-build -p srekit-exporter --target "$target" --output "$dist/" >/dev/null
 }
 
 # The npm main package: the JavaScript files of node/ (as its `files` list says), the loader and types
@@ -127,7 +127,11 @@ if [ ${#platforms[@]} -eq 0 ]; then
 fi
 
 echo "dist: Python sdist (maturin sdist)"
-(cd python && maturin sdist --out "$dist" >/dev/null)
+# maturin sdist talks on stderr even when it works (cargo package's warnings): shown only on failure.
+sdist_log=$(cd python && maturin sdist --out "$dist" 2>&1) || {
+  echo "$sdist_log" >&2
+  exit 1
+}
 
 npm_stage_main "${platforms[@]}"
 for stage in "$dist"/npm/*/; do
