@@ -57,7 +57,10 @@ fn expired_series_leave_the_output_and_free_their_slot() {
         rules.apply_all(&parse_logfmt(&format!("user={user}")).unwrap());
     }
     let text = registry.encode_to_string(Format::Text);
-    assert!(text.contains("srekit_log_series_dropped_total{metric=\"user_hits_total\",reason=\"max_series\"} 1"), "{text}");
+    assert!(
+        text.contains("srekit_log_series_dropped_total{metric=\"user_hits_total\",reason=\"max_series\"} 1"),
+        "{text}"
+    );
     assert_eq!(rules.expire_idle(Instant::now() + Duration::from_secs(30)), 0);
     assert_eq!(rules.expire_idle(Instant::now() + Duration::from_secs(61)), 2);
     let text = registry.encode_to_string(Format::Text);

@@ -277,8 +277,12 @@ pub fn host_config(flags: &HostFlags, matches: &ArgMatches) -> Result<HostConfig
     for option in host_options() {
         match option.default {
             HostOptionDefault::Text(_) => {
-                let values: Vec<&str> =
-                    matches.get_many::<String>(option.flag).into_iter().flatten().map(String::as_str).collect();
+                let values: Vec<&str> = matches
+                    .get_many::<String>(option.flag)
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
                 if !values.is_empty() {
                     config.set_option(option.name, HostOption::Text(&values.join(" ")))?;
                 }
@@ -340,8 +344,12 @@ mod tests {
         assert_eq!(config.sysctl_include.as_deref(), Some("vm.swappiness kernel.threads-max"));
         assert_eq!(config.sysctl_include_info.as_deref(), Some("kernel.hostname"));
         // Other text options stay single: a second value is a usage error, not a silent override.
-        assert!(try_parse_from(["x", "--collector.diskstats.device-exclude=a", "--collector.diskstats.device-exclude=b"])
-            .is_err());
+        assert!(try_parse_from([
+            "x",
+            "--collector.diskstats.device-exclude=a",
+            "--collector.diskstats.device-exclude=b"
+        ])
+        .is_err());
     }
 
     #[test]
