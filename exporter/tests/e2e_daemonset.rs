@@ -147,6 +147,6 @@ fn the_daemonset_config_reads_a_node_log_tree() {
     assert!(!text.contains("monitoring"), "the exporter's own log was read:\n{text}");
     assert!(text.contains("srekit_log_parse_errors_total{input=\"containers\"} 0"), "{text}");
     // The state hostPath is writable: the checkpoint appears there.
-    wait_until(Duration::from_secs(5), || root.join("var/lib/srekit-exporter/tail-containers.json").exists())
+    wait_until(Duration::from_secs(5), || root.join("var/lib/srekit-exporter/checkpoint.json").exists())
         .expect("checkpoint written to the state directory");
 }

@@ -32,7 +32,7 @@ test('poll feeds the application registry and stop writes the checkpoint', () =>
   assert.equal(summary.parseErrors, 0)
   assert.ok(registry.encode('text').includes('requests_total{namespace="shop",status="200",team="shop"} 1'))
   pipeline.stop()
-  assert.ok(fs.existsSync(path.join(root, 'state', 'tail-containers.json')))
+  assert.ok(fs.existsSync(path.join(root, 'state', 'checkpoint.json')))
 })
 
 test('a started pipeline counts new lines; poll while started throws', async () => {

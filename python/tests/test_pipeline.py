@@ -45,7 +45,7 @@ def test_poll_feeds_the_applications_registry(tmp_path):
     assert 'requests_total{namespace="shop",status="200",team="shop"} 1' in text
     assert "app_started_total 1" in text
     pipeline.stop()
-    assert (tmp_path / "state" / "tail-containers.json").exists()
+    assert (tmp_path / "state" / "checkpoint.json").exists()
 
 
 def test_started_pipeline_counts_new_lines_and_stops_cleanly(tmp_path):
