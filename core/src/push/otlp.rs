@@ -140,8 +140,15 @@ fn metric(family: &MetricFamily, options: &OtlpOptions) -> Metric {
     let default_time = nanos_of_millis(options.timestamp_ms);
     let series = group(family);
     let time = |s: &Series| s.timestamp.map(nanos_of_seconds).unwrap_or(default_time);
+    // Never after the point's time (when there is one): a series created within the millisecond the
+    // collection was stamped with would otherwise start after its own point (the clock is read at two
+    // precisions).
     let start = |s: &Series| {
-        s.created.map(nanos_of_seconds).unwrap_or_else(|| nanos_of_millis(options.start_time_ms))
+        let start = s.created.map(nanos_of_seconds).unwrap_or_else(|| nanos_of_millis(options.start_time_ms));
+        match time(s) {
+            0 => start,
+            time => start.min(time),
+        }
     };
     let number_points = |with_start: bool| -> Vec<NumberDataPoint> {
         series

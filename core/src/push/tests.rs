@@ -215,3 +215,22 @@ fn a_corrupt_otlp_body_is_an_error_not_a_panic() {
     assert!(decode(&body[..body.len() / 2], true).is_err());
     assert!(decode(&body, false).is_err());
 }
+
+#[test]
+fn otlp_start_time_is_never_after_the_point_time() {
+    let registry = Registry::new();
+    registry.counter("jobs_total", "Jobs.", &[]).expect("registers").labels(&[]).expect("labels").inc();
+    let families = registry.gather();
+    let created = families[0].samples.iter().find(|s| s.suffix == crate::metrics::Suffix::Created);
+    let created_ms = (created.expect("registry counters have _created").value * 1e3).round() as i64;
+    // Stamped one millisecond before the series' (rounded) creation, as a collection in the same
+    // millisecond can be.
+    let options = OtlpOptions { timestamp_ms: created_ms - 1, ..Default::default() };
+    let request = decode(&encode_otlp(&families, &options), false).expect("decodes");
+    let Some(Data::Sum(sum)) = &request.resource_metrics[0].scope_metrics[0].metrics[0].data else {
+        panic!("sum")
+    };
+    let point = &sum.data_points[0];
+    assert_eq!(point.time_unix_nano, (created_ms - 1) as u64 * 1_000_000);
+    assert_eq!(point.start_time_unix_nano, point.time_unix_nano);
+}
