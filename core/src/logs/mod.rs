@@ -45,6 +45,7 @@ mod value;
 
 pub mod config;
 pub mod pipeline;
+mod pipeline_handle;
 pub mod pipeline_state;
 pub mod rules;
 pub mod runner;
