@@ -21,7 +21,7 @@ use hyper::{Method, Request, Response, StatusCode, Version};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 
 use crate::basic_auth::{BasicAuth, Verdict};
@@ -55,12 +55,40 @@ pub async fn bind(address: &str) -> std::io::Result<TcpListener> {
         let port: u16 = port.parse().map_err(|_| {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid port in {address:?}"))
         })?;
-        return match TcpListener::bind(SocketAddr::from(([0u16; 8], port))).await {
+        return match listen_on(SocketAddr::from(([0u16; 8], port))) {
             Ok(listener) => Ok(listener),
-            Err(_) => TcpListener::bind(SocketAddr::from(([0u8; 4], port))).await,
+            Err(_) => listen_on(SocketAddr::from(([0u8; 4], port))),
         };
     }
-    TcpListener::bind(address).await
+    let mut last_error = None;
+    for candidate in tokio::net::lookup_host(address).await? {
+        match listen_on(candidate) {
+            Ok(listener) => return Ok(listener),
+            Err(err) => last_error = Some(err),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{address:?} resolves to no address"))
+    }))
+}
+
+/// Binds one address with the kernel's full accept backlog (`net.core.somaxconn`), as Go's
+/// net package does, so a burst of connections waits in the queue to be accepted (and, beyond
+/// `--web.max-connections`, closed) instead of having its handshake dropped and retried seconds later.
+fn listen_on(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv6() { TcpSocket::new_v6()? } else { TcpSocket::new_v4()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(accept_backlog())
+}
+
+/// `net.core.somaxconn`, or 4096 where it cannot be read (the kernel caps the backlog to it anyway).
+fn accept_backlog() -> u32 {
+    std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok())
+        .filter(|&backlog| backlog > 0)
+        .map_or(4096, |backlog| backlog.min(65_535))
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish (up to the write timeout).
