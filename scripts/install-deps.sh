@@ -15,6 +15,11 @@ command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-ex
 # scripts/install-dist-tools.sh, which scripts/dist.sh runs.
 command -v objdump >/dev/null 2>&1 || need+=(binutils)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+# The README blocks that serve :9100 run in network namespaces (scripts/readme_isolated.py: `ip`,
+# `unshare`), and the example walkthrough's block uses curl.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -21,6 +21,8 @@ struct Block {
     skip: Option<String>,
     expect: Vec<String>,
     serve: Option<String>,
+    /// Run by scripts/readme_isolated.py (from scripts/test-e2e.sh) in namespaces of its own.
+    isolated: bool,
 }
 
 impl Block {
@@ -73,6 +75,7 @@ fn blocks(path: &Path) -> Vec<Block> {
             skip: None,
             expect: Vec::new(),
             serve: None,
+            isolated: false,
         };
         let mut above = start;
         while above > 0 {
@@ -85,6 +88,11 @@ fn blocks(path: &Path) -> Vec<Block> {
                 block.skip = Some(reason.to_string());
             } else if let Some(text) = directive.strip_prefix("expect ") {
                 block.expect.push(text.to_string());
+            } else if ["isolated ", "isolated-lines ", "isolated-with-next ", "with-previous"]
+                .iter()
+                .any(|kind| directive.starts_with(kind))
+            {
+                block.isolated = true;
             } else if let Some(rest) = directive.strip_prefix("serve ") {
                 let (path, text) = rest.split_once(" expect ").unwrap();
                 block.serve = Some(path.to_string());
@@ -123,6 +131,7 @@ fn every_block_has_a_runner_or_a_reason_not_to_run() {
     let lib = std::fs::read_to_string(repo().join("core/src/lib.rs")).unwrap();
     let mut skipped = Vec::new();
     let mut run = 0;
+    let mut isolated = 0;
     for block in &blocks {
         match block.lang.as_str() {
             // Output listings, not code.
@@ -141,6 +150,8 @@ fn every_block_has_a_runner_or_a_reason_not_to_run() {
             }
         }
         match &block.skip {
+            Some(_) if block.isolated => panic!("{}: skip and isolated together", block.place()),
+            None if block.isolated => isolated += 1,
             Some(reason) => {
                 assert!(block.expect.is_empty(), "{}: skip and expect together", block.place());
                 assert!(reason.len() > 10, "{}: say why it is not run", block.place());
@@ -163,7 +174,10 @@ fn every_block_has_a_runner_or_a_reason_not_to_run() {
             }
         }
     }
-    eprintln!("README blocks: {run} run, {} not run:", skipped.len());
+    eprintln!(
+        "README blocks: {run} run here, {isolated} by scripts/test-e2e.sh in namespaces of their own, {} not run:",
+        skipped.len()
+    );
     for line in &skipped {
         eprintln!("  not run: {line}");
     }
@@ -181,7 +195,7 @@ fn the_config_file_the_python_block_reads_is_the_readme_config() {
 #[test]
 fn toml_blocks_are_configs_that_check_accepts() {
     let mut checked = 0;
-    for block in all_blocks().into_iter().filter(|b| b.lang == "toml" && b.skip.is_none()) {
+    for block in all_blocks().into_iter().filter(|b| b.lang == "toml" && b.skip.is_none() && !b.isolated) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("srekit-exporter.toml");
         std::fs::write(&path, &block.text).unwrap();
@@ -197,8 +211,9 @@ fn shell_blocks_run_as_pasted() {
     let bin_dir = exporter_binary().parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     let mut ran = 0;
-    for block in
-        all_blocks().into_iter().filter(|b| b.lang == "sh" && b.skip.is_none() && !b.expect.is_empty())
+    for block in all_blocks()
+        .into_iter()
+        .filter(|b| b.lang == "sh" && b.skip.is_none() && !b.isolated && !b.expect.is_empty())
     {
         let dir = workdir(&block);
         let out = Command::new("sh")
@@ -219,4 +234,25 @@ fn shell_blocks_run_as_pasted() {
         ran += 1;
     }
     assert!(ran >= 1);
+}
+
+#[test]
+fn the_isolated_runner_finds_every_isolated_block() {
+    // scripts/readme_isolated.py parses the same comments; a block it missed would silently not run.
+    let expected: Vec<String> = all_blocks()
+        .into_iter()
+        .filter(|b| b.isolated)
+        .filter(|b| {
+            let text = std::fs::read_to_string(repo().join(&b.file)).unwrap();
+            let above = text.lines().nth(b.line - 2).unwrap_or_default().to_string();
+            !above.contains("readme-test: with-previous")
+        })
+        .map(|b| b.place())
+        .collect();
+    let out =
+        Command::new("python3").arg(repo().join("scripts/readme_isolated.py")).arg("list").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(listed, expected);
+    assert!(listed.len() >= 4, "the README blocks that serve :9100 and :9090: {listed:?}");
 }
