@@ -36,7 +36,7 @@ printf 'global:\n  scrape_interval: 1m\n' >"$work/receiver.yml"
 pids+=($!)
 
 # The exporter the agent scrapes (serving only).
-"$exporter" --web.listen-address=127.0.0.1:$scraped_port --log.level=warn &
+"$exporter" --web.listen-address=127.0.0.1:$scraped_port --log.level=error 2>"$work/scraped.log" &
 scraped=$!
 pids+=($scraped)
 
@@ -67,7 +67,8 @@ external_labels = { pusher = "srekit" }
 [outputs.queue]
 directory = "$work/queue"
 TOML
-"$exporter" --web.listen-address=127.0.0.1:$pusher_port --log.level=warn --config.file="$work/pusher.toml" &
+"$exporter" --web.listen-address=127.0.0.1:$pusher_port --log.level=error --config.file="$work/pusher.toml" \
+  2>"$work/pusher.log" &
 pusher=$!
 pids+=($pusher)
 

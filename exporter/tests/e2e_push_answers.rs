@@ -6,105 +6,39 @@
 
 mod common;
 
-use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use bytes::Bytes;
 use common::*;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use srekit::push::remote_write::decompress;
 
-/// How a scripted answer says when to come back.
-#[derive(Clone, Copy)]
-enum RetryAfter {
-    Seconds(u64),
-    /// An HTTP-date this many seconds after the answer.
-    DateIn(u64),
-}
+#[path = "../../tests/support/scripted_receiver.rs"]
+mod scripted_receiver;
 
-/// A status to answer with and an optional `Retry-After`.
-type Answer = (u16, Option<RetryAfter>);
+use scripted_receiver::{Answer, RetryAfter, ScriptedReceiver};
 
-/// One request as received.
-struct Got {
-    at: Instant,
-    authorization: String,
-    body: Bytes,
-}
-
-/// A receiver answering from a script (status and optional `Retry-After`), then 200.
-#[derive(Clone)]
+/// The scripted receiver (tests/support) and the runtime serving it.
 struct Receiver {
-    script: Arc<Mutex<VecDeque<Answer>>>,
-    got: Arc<Mutex<Vec<Got>>>,
+    scripted: ScriptedReceiver,
     port: u16,
-    _runtime: Arc<tokio::runtime::Runtime>,
+    _runtime: tokio::runtime::Runtime,
 }
 
 impl Receiver {
     fn start(script: &[Answer]) -> Receiver {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let receiver = Receiver {
-            script: Arc::new(Mutex::new(script.iter().copied().collect())),
-            got: Arc::default(),
-            port,
-            _runtime: Arc::new(runtime),
-        };
-        let shared = receiver.clone();
-        receiver._runtime.spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| shared.clone().answer(request));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        receiver
+        let (scripted, address) = runtime.block_on(ScriptedReceiver::start(script));
+        Receiver { scripted, port: address.port(), _runtime: runtime }
     }
 
-    async fn answer(self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-        let authorization = request
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let body = request.into_body().collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-        self.got.lock().unwrap().push(Got { at: Instant::now(), authorization, body });
-        let (status, retry_after) = self.script.lock().unwrap().pop_front().unwrap_or((200, None));
-        let mut response = Response::builder().status(status);
-        match retry_after {
-            Some(RetryAfter::Seconds(seconds)) => {
-                response = response.header("retry-after", seconds.to_string())
-            }
-            Some(RetryAfter::DateIn(seconds)) => {
-                let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(seconds));
-                response = response.header("retry-after", date);
-            }
-            None => {}
-        }
-        Ok(response.body(Full::new(Bytes::from_static(b"scripted"))).unwrap())
-    }
-
-    fn count(&self) -> usize {
-        self.got.lock().unwrap().len()
+    fn got(&self) -> std::sync::MutexGuard<'_, Vec<scripted_receiver::Got>> {
+        self.scripted.got()
     }
 
     fn wait_for_requests(&self, count: usize) {
-        let arrived = wait_until(Duration::from_secs(60), || self.count() >= count);
-        assert!(arrived.is_ok(), "{} of {count} requests arrived", self.count());
+        let arrived = wait_until(Duration::from_secs(60), || self.scripted.count() >= count);
+        assert!(arrived.is_ok(), "{} of {count} requests arrived", self.scripted.count());
     }
 }
 
@@ -146,7 +80,7 @@ fn a_400_is_dropped_and_counted_never_retried() {
     let (_exporter, port) = start_pushing(dir.path(), &receiver, "");
     receiver.wait_for_requests(5);
     let rejected: f64 = {
-        let got = receiver.got.lock().unwrap();
+        let got = receiver.got();
         // Each rejected body is sent once: the next request carries the next collection.
         assert!(got[0].body != got[1].body && got[1].body != got[2].body, "a rejected body was sent again");
         got[..3].iter().map(|g| series_in(&g.body)).sum()
@@ -164,7 +98,7 @@ fn retry_after_as_seconds_and_as_an_http_date_is_waited_out() {
         Receiver::start(&[(429, Some(RetryAfter::Seconds(2))), (429, Some(RetryAfter::DateIn(3)))]);
     let (_exporter, port) = start_pushing(dir.path(), &receiver, "");
     receiver.wait_for_requests(3);
-    let got = receiver.got.lock().unwrap();
+    let got = receiver.got();
     let after_seconds = got[1].at.duration_since(got[0].at);
     // The date has whole seconds: 3 s from the answer is between 2 and 3 s away.
     let after_date = got[2].at.duration_since(got[1].at);
@@ -197,19 +131,19 @@ fn a_rotated_password_file_is_used_without_a_restart() {
         format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("pusher:{password}")))
     };
     receiver.wait_for_requests(1);
-    assert_eq!(receiver.got.lock().unwrap()[0].authorization, basic("first"));
+    assert_eq!(receiver.got()[0].header("authorization"), basic("first"));
     // Rotated by rename, as secret managers do.
     let staged = dir.path().join("password.new");
     std::fs::write(&staged, "second-longer\n").unwrap();
     std::fs::rename(&staged, &password_file).unwrap();
     let rotated = wait_until(Duration::from_secs(30), || {
-        receiver.got.lock().unwrap().iter().any(|g| g.authorization == basic("second-longer"))
+        receiver.got().iter().any(|g| g.header("authorization") == basic("second-longer"))
     });
     assert!(rotated.is_ok(), "the new password is used");
-    let got = receiver.got.lock().unwrap();
-    let first_new = got.iter().position(|g| g.authorization == basic("second-longer")).unwrap();
+    let got = receiver.got();
+    let first_new = got.iter().position(|g| g.header("authorization") == basic("second-longer")).unwrap();
     assert!(
-        got[first_new..].iter().all(|g| g.authorization == basic("second-longer")),
+        got[first_new..].iter().all(|g| g.header("authorization") == basic("second-longer")),
         "never back to the old one"
     );
 }
