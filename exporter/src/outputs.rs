@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
-use srekit_push::{Endpoint, Kind, Output, QueueOptions, TlsOptions};
+use srekit_push::{Auth, Endpoint, Kind, Output, QueueOptions, TlsOptions};
 
 /// One `[[outputs]]` table, as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -170,24 +170,15 @@ pub fn build(configs: &[OutputConfig], state_directory: Option<&Path>) -> Result
 }
 
 fn build_one(config: &OutputConfig, name: &str, host: &str, state: Option<&Path>) -> Result<Output, String> {
-    let mut headers: Vec<(String, String)> = config.headers.clone().into_iter().collect();
-    match (&config.basic_auth, &config.bearer_token_file) {
+    let headers: Vec<(String, String)> = config.headers.clone().into_iter().collect();
+    let auth = match (&config.basic_auth, &config.bearer_token_file) {
         (Some(_), Some(_)) => return Err("basic_auth and bearer_token_file: use one".into()),
         (Some(auth), None) => {
-            use base64::Engine;
-            let password = srekit_push::sender::read_secret("basic_auth.password_file", &auth.password_file)
-                .map_err(|e| e.to_string())?;
-            let token =
-                base64::engine::general_purpose::STANDARD.encode(format!("{}:{password}", auth.username));
-            headers.push(("Authorization".into(), format!("Basic {token}")));
+            Some(Auth::Basic { username: auth.username.clone(), password_file: auth.password_file.clone() })
         }
-        (None, Some(path)) => {
-            let token =
-                srekit_push::sender::read_secret("bearer_token_file", path).map_err(|e| e.to_string())?;
-            headers.push(("Authorization".into(), format!("Bearer {token}")));
-        }
-        (None, None) => {}
-    }
+        (None, Some(path)) => Some(Auth::Bearer { token_file: path.clone() }),
+        (None, None) => None,
+    };
     let tls = TlsOptions {
         ca_file: config.tls.ca_file.clone(),
         cert_file: config.tls.cert_file.clone(),
@@ -195,7 +186,11 @@ fn build_one(config: &OutputConfig, name: &str, host: &str, state: Option<&Path>
         insecure_skip_verify: config.tls.insecure_skip_verify,
     };
     let timeout = duration("timeout", config.timeout.as_deref(), Duration::from_secs(10))?;
-    let endpoint = Endpoint::new(&config.url, &headers, &tls, timeout).map_err(|e| e.to_string())?;
+    let mut endpoint = Endpoint::new(&config.url, &headers, &tls, timeout).map_err(|e| e.to_string())?;
+    if let Some(auth) = auth {
+        // Read now, so `check` and start-up name a missing file; read again whenever it changes.
+        endpoint = endpoint.with_auth(auth).map_err(|e| e.to_string())?;
+    }
     let interval = duration("interval", config.interval.as_deref(), Duration::from_secs(15))?;
     let directory = match (&config.queue.directory, state) {
         (Some(dir), _) => dir.clone(),

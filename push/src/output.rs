@@ -10,7 +10,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue};
 use srekit::metrics::{CounterVec, GaugeVec, HistogramVec, Label, MetricFamily, Registry};
-use srekit::push::{otlp, remote_write, OtlpOptions, RemoteWriteOptions};
+use srekit::push::remote_write::RemoteWriteEncoder;
+use srekit::push::{otlp, OtlpOptions, RemoteWriteOptions};
 use tokio::sync::Notify;
 
 use crate::queue::{DiskQueue, Dropped, OpenReport, QueueError, QueueOptions};
@@ -154,8 +155,13 @@ fn lock(queue: &Mutex<DiskQueue>) -> MutexGuard<'_, DiskQueue> {
     queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Bodies (and their sample counts) for one collection.
-fn encode(output: &Output, families: &[MetricFamily], timestamp_ms: i64) -> Vec<(u32, Vec<u8>)> {
+/// Bodies (and their sample counts) for one collection; `encoder` keeps its buffers between calls.
+fn encode(
+    output: &Output,
+    families: &[MetricFamily],
+    timestamp_ms: i64,
+    encoder: &mut RemoteWriteEncoder,
+) -> Vec<(u32, Vec<u8>)> {
     match output.kind {
         Kind::RemoteWrite => {
             let options = RemoteWriteOptions {
@@ -163,10 +169,10 @@ fn encode(output: &Output, families: &[MetricFamily], timestamp_ms: i64) -> Vec<
                 external_labels: output.external_labels.clone(),
                 metadata: true,
             };
-            let request = remote_write::write_request(families, &options);
-            remote_write::split(request, output.max_samples_per_request)
-                .iter()
-                .map(|part| (part.timeseries.len() as u32, remote_write::compress(part)))
+            encoder
+                .encode(families, &options, output.max_samples_per_request)
+                .into_iter()
+                .map(|batch| (batch.samples, batch.body))
                 .collect()
         }
         Kind::Otlp => {
@@ -320,6 +326,7 @@ async fn sync_loop(interval: Duration, shards: Arc<Shards>) {
 async fn collect_loop(output: Arc<Output>, collect: Collect, shards: Arc<Shards>, metrics: PushMetrics) {
     let mut ticker = tokio::time::interval(output.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut encoder = RemoteWriteEncoder::new();
     loop {
         ticker.tick().await;
         let collect = collect.clone();
@@ -330,7 +337,7 @@ async fn collect_loop(output: Arc<Output>, collect: Collect, shards: Arc<Shards>
         let timestamp = now_ms();
         let parts = partition(families, shards.shards.len());
         for (shard, families) in shards.shards.iter().zip(parts) {
-            let bodies = encode(&output, &families, timestamp);
+            let bodies = encode(&output, &families, timestamp, &mut encoder);
             let mut queue = lock(&shard.queue);
             for (samples, body) in bodies {
                 match queue.append(timestamp, samples, &body) {

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -18,6 +18,8 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+
+use crate::credentials::{Auth, Credentials};
 
 /// An output whose endpoint cannot be set up; each names the setting or file at fault.
 #[derive(Debug, Error)]
@@ -65,7 +67,7 @@ pub enum Outcome {
     Sent,
     /// Worth retrying (network error, timeout, 5xx, 429), after `after` when the receiver said.
     Retry {
-        /// `Retry-After`, when given in seconds.
+        /// `Retry-After` (seconds or an HTTP-date), when the receiver gave it.
         after: Option<Duration>,
         /// Why, for the log.
         reason: String,
@@ -89,6 +91,7 @@ pub struct Endpoint {
     tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
     headers: Vec<(HeaderName, HeaderValue)>,
     timeout: Duration,
+    credentials: Option<Credentials>,
     connection: Option<SendRequest<Full<Bytes>>>,
 }
 
@@ -101,6 +104,7 @@ impl Clone for Endpoint {
             tls: self.tls.clone(),
             headers: self.headers.clone(),
             timeout: self.timeout,
+            credentials: self.credentials.clone(),
             connection: None,
         }
     }
@@ -114,24 +118,7 @@ fn read_file(what: &'static str, path: &Path) -> Result<Vec<u8>, EndpointError> 
     })
 }
 
-/// Reads a password or token file, without its trailing newline.
-///
-/// ```
-/// let dir = tempfile::tempdir().unwrap();
-/// let path = dir.path().join("pw");
-/// std::fs::write(&path, "s3cret\n").unwrap();
-/// assert_eq!(srekit_push::sender::read_secret("password_file", &path).unwrap(), "s3cret");
-/// assert!(srekit_push::sender::read_secret("password_file", &dir.path().join("none")).is_err());
-/// ```
-pub fn read_secret(what: &'static str, path: &Path) -> Result<String, EndpointError> {
-    let bytes = read_file(what, path)?;
-    let text = String::from_utf8(bytes).map_err(|_| EndpointError::File {
-        what,
-        path: path.to_path_buf(),
-        message: "not UTF-8".into(),
-    })?;
-    Ok(text.trim_end_matches(['\r', '\n']).to_owned())
-}
+pub use crate::credentials::read_secret;
 
 fn certificates(what: &'static str, path: &Path) -> Result<Vec<CertificateDer<'static>>, EndpointError> {
     let pem = read_file(what, path)?;
@@ -243,7 +230,24 @@ impl Endpoint {
                 ))
             })
             .collect::<Result<_, EndpointError>>()?;
-        Ok(Endpoint { uri, authority, tls, headers, timeout, connection: None })
+        Ok(Endpoint { uri, authority, tls, headers, timeout, credentials: None, connection: None })
+    }
+
+    /// Authenticates every request with `auth`, its file read now (an error names a missing,
+    /// unreadable or oversized file) and again whenever it changes, so a rotated secret needs no
+    /// restart.
+    ///
+    /// ```
+    /// use srekit_push::credentials::Auth;
+    /// use srekit_push::sender::{Endpoint, TlsOptions};
+    /// let endpoint = Endpoint::new("http://127.0.0.1:9/", &[], &TlsOptions::default(), std::time::Duration::from_secs(1)).unwrap();
+    /// let missing = Auth::Bearer { token_file: "/nonexistent/token".into() };
+    /// let err = endpoint.with_auth(missing).err().unwrap();
+    /// assert!(err.to_string().starts_with("bearer_token_file /nonexistent/token"), "{err}");
+    /// ```
+    pub fn with_auth(mut self, auth: Auth) -> Result<Endpoint, EndpointError> {
+        self.credentials = Some(Credentials::new(auth)?);
+        Ok(self)
     }
 
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, String> {
@@ -305,6 +309,9 @@ impl Endpoint {
         for (name, value) in self.headers.iter().chain(extra) {
             request = request.header(name, value);
         }
+        if let Some(credentials) = &mut self.credentials {
+            request = request.header(hyper::header::AUTHORIZATION, credentials.current());
+        }
         let request = match request.body(Full::new(body)) {
             Ok(request) => request,
             Err(e) => return Outcome::Rejected { status: 0, message: e.to_string() },
@@ -318,8 +325,7 @@ impl Endpoint {
             .headers()
             .get(hyper::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| retry_after(v, SystemTime::now()));
         let text = match response.into_body().collect().await {
             Ok(collected) => {
                 let bytes = collected.to_bytes();
@@ -336,6 +342,28 @@ impl Endpoint {
             Outcome::Rejected { status: status.as_u16(), message: text }
         }
     }
+}
+
+/// A `Retry-After` value as a delay from `now`: delay-seconds (`120`) or an HTTP-date
+/// (`Fri, 31 Dec 1999 23:59:59 GMT`, also the obsolete RFC 850 and asctime forms); a date in the past
+/// is no delay. None when it is neither.
+///
+/// ```
+/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+/// use srekit_push::sender::retry_after;
+/// let now = UNIX_EPOCH + Duration::from_secs(946_684_790); // 1999-12-31 23:59:50 UTC
+/// assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+/// assert_eq!(retry_after("Fri, 31 Dec 1999 23:59:59 GMT", now), Some(Duration::from_secs(9)));
+/// assert_eq!(retry_after("Fri, 31 Dec 1999 23:00:00 GMT", now), Some(Duration::ZERO));
+/// assert_eq!(retry_after("soon", now), None);
+/// ```
+pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// A certificate verifier that accepts any certificate (`insecure_skip_verify = true`).

@@ -1,84 +1,19 @@
 //! The sender and the output loop against a local HTTP receiver that answers from a script:
 //! 2xx taken, 400 dropped and not retried, 429 + Retry-After honoured, 5xx and refused retried.
 
-use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use srekit::metrics::{MetricFamily, Registry};
 use srekit::push::remote_write::decompress;
 use srekit_push::{Endpoint, Kind, Outcome, Output, PushMetrics, QueueOptions, TlsOptions};
 
-/// A request the receiver got: when, headers of interest, body.
-struct Got {
-    at: Instant,
-    encoding: String,
-    version: String,
-    org: String,
-    body: Bytes,
-}
+#[path = "../../tests/support/scripted_receiver.rs"]
+mod scripted_receiver;
 
-/// A status to answer with and an optional `Retry-After`.
-type Answer = (u16, Option<&'static str>);
-
-#[derive(Clone, Default)]
-struct Receiver {
-    /// Statuses to answer with, in order (then 200), with an optional Retry-After.
-    script: Arc<Mutex<VecDeque<Answer>>>,
-    got: Arc<Mutex<Vec<Got>>>,
-}
-
-impl Receiver {
-    async fn start(script: &[Answer]) -> (Receiver, SocketAddr) {
-        let receiver =
-            Receiver { script: Arc::new(Mutex::new(script.iter().copied().collect())), ..Default::default() };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        let shared = receiver.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| shared.clone().answer(request));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        (receiver, address)
-    }
-
-    async fn answer(self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-        let header = |name: &str| {
-            request.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
-        };
-        let (encoding, version, org) = (
-            header("content-encoding"),
-            header("x-prometheus-remote-write-version"),
-            header("x-scope-orgid"),
-        );
-        let body = request.into_body().collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-        self.got.lock().expect("lock").push(Got { at: Instant::now(), encoding, version, org, body });
-        let (status, retry_after) = self.script.lock().expect("lock").pop_front().unwrap_or((200, None));
-        let mut response = Response::builder().status(status);
-        if let Some(after) = retry_after {
-            response = response.header("retry-after", after);
-        }
-        Ok(response.body(Full::new(Bytes::from_static(b"scripted"))).expect("response"))
-    }
-
-    fn count(&self) -> usize {
-        self.got.lock().expect("lock").len()
-    }
-}
+use scripted_receiver::{Answer, RetryAfter, ScriptedReceiver as Receiver};
 
 fn endpoint(address: SocketAddr) -> Endpoint {
     let headers = [("X-Scope-OrgID".to_owned(), "tenant-1".to_owned())];
@@ -93,13 +28,25 @@ fn endpoint(address: SocketAddr) -> Endpoint {
 
 #[tokio::test]
 async fn answers_are_classified_for_the_retry_policy() {
-    let (_receiver, address) =
-        Receiver::start(&[(400, None), (429, Some("3")), (503, None), (200, None)]).await;
+    let script = [
+        (400, None),
+        (429, Some(RetryAfter::Seconds(3))),
+        (429, Some(RetryAfter::DateIn(5))),
+        (503, None),
+        (200, None),
+    ];
+    let (_receiver, address) = Receiver::start(&script).await;
     let mut endpoint = endpoint(address);
     let body = || Bytes::from_static(b"x");
     assert!(matches!(endpoint.post(body(), &[]).await, Outcome::Rejected { status: 400, .. }));
     assert!(
         matches!(endpoint.post(body(), &[]).await, Outcome::Retry { after: Some(d), .. } if d == Duration::from_secs(3))
+    );
+    // An HTTP-date 5 s on, in whole seconds: between 4 and 5 s from now.
+    let after_date = endpoint.post(body(), &[]).await;
+    assert!(
+        matches!(after_date, Outcome::Retry { after: Some(d), .. } if d > Duration::from_secs(3) && d <= Duration::from_secs(5)),
+        "{after_date:?}"
     );
     assert!(matches!(endpoint.post(body(), &[]).await, Outcome::Retry { after: None, .. }));
     assert_eq!(endpoint.post(body(), &[]).await, Outcome::Sent);
@@ -161,7 +108,7 @@ async fn an_output_retries_5xx_in_order_drops_400_and_counts_both() {
     let metrics = PushMetrics::register(&registry).expect("metrics");
     srekit_push::start(output(address, dir.path()), counting_collect(), metrics).expect("start");
     wait_for("6 requests", || receiver.count() >= 6).await;
-    let got = receiver.got.lock().expect("lock");
+    let got = receiver.got();
     let values: Vec<f64> = got
         .iter()
         .map(|g| {
@@ -174,7 +121,9 @@ async fn an_output_retries_5xx_in_order_drops_400_and_counts_both() {
     // 503, 503 are retried with the same body; the 400 body (still value 1) is dropped, not retried.
     assert_eq!(&values[..4], [1.0, 1.0, 1.0, 2.0], "got {values:?}");
     assert!(values[4..].windows(2).all(|w| w[0] < w[1]), "in order: {values:?}");
-    assert!(got.iter().all(|g| g.encoding == "snappy" && g.version == "0.1.0" && g.org == "tenant-1"));
+    assert!(got.iter().all(|g| g.header("content-encoding") == "snappy"
+        && g.header("x-prometheus-remote-write-version") == "0.1.0"
+        && g.header("x-scope-orgid") == "tenant-1"));
     drop(got);
     assert_eq!(sample_count(&registry, "retried"), 2.0);
     assert_eq!(sample_count(&registry, "dropped"), 1.0);
@@ -183,13 +132,13 @@ async fn an_output_retries_5xx_in_order_drops_400_and_counts_both() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_is_honoured() {
-    let (receiver, address) = Receiver::start(&[(429, Some("1"))]).await;
+    let (receiver, address) = Receiver::start(&[(429, Some(RetryAfter::Seconds(1)))]).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let registry = Registry::new();
     let metrics = PushMetrics::register(&registry).expect("metrics");
     srekit_push::start(output(address, dir.path()), counting_collect(), metrics).expect("start");
     wait_for("2 requests", || receiver.count() >= 2).await;
-    let got = receiver.got.lock().expect("lock");
+    let got = receiver.got();
     let waited = got[1].at.duration_since(got[0].at);
     assert!(waited >= Duration::from_millis(950), "retried after {waited:?}");
     assert_eq!(got[0].body, got[1].body, "the same body is retried");
@@ -216,7 +165,7 @@ async fn shards_send_in_parallel_and_keep_each_series_in_order() {
     });
     srekit_push::start(settings, collect, metrics).expect("start");
     wait_for("all 12 series at value 5", || {
-        let got = receiver.got.lock().expect("lock");
+        let got = receiver.got();
         let mut at_five = std::collections::BTreeSet::new();
         for g in got.iter() {
             for s in decompress(&g.body).expect("body").timeseries {
@@ -228,7 +177,7 @@ async fn shards_send_in_parallel_and_keep_each_series_in_order() {
         at_five.len() == 12
     })
     .await;
-    let got = receiver.got.lock().expect("lock");
+    let got = receiver.got();
     let mut last: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
     let mut requests_per_series_set = std::collections::BTreeSet::new();
     for (i, g) in got.iter().enumerate() {

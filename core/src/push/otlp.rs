@@ -65,33 +65,36 @@ struct Series {
 
 /// The family's samples grouped by series (labels without `le` / `quantile`), in first-seen order.
 fn group(family: &MetricFamily) -> Vec<Series> {
+    use std::hash::{Hash, Hasher};
+    let histogram = matches!(family.kind, MetricType::Histogram | MetricType::GaugeHistogram);
+    let summary = family.kind == MetricType::Summary;
+    let kept = |(k, _): &&Label| !((histogram && k == "le") || (summary && k == "quantile"));
     let mut series: Vec<Series> = Vec::new();
-    let mut index: HashMap<Vec<Label>, usize> = HashMap::new();
+    // Slots by a hash of the series' labels, consulted when a sample does not belong to the series
+    // of the sample before it (the usual layout keeps a series' samples together).
+    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
     for sample in &family.samples {
-        let mut bound = None;
-        let mut quantile = None;
-        let labels: Vec<Label> = sample
-            .labels
-            .iter()
-            .filter(|(k, v)| match k.as_str() {
-                "le" if matches!(family.kind, MetricType::Histogram | MetricType::GaugeHistogram) => {
-                    bound = Some(parse_bound(v));
-                    false
+        let find = |key: &str| sample.labels.iter().find(|(k, _)| k == key).map(|(_, v)| parse_bound(v));
+        let bound = if histogram { find("le") } else { None };
+        let quantile = if summary { find("quantile") } else { None };
+        let same = |s: &Series| s.labels.iter().eq(sample.labels.iter().filter(kept));
+        let slot = match series.last() {
+            Some(last) if same(last) => series.len() - 1,
+            _ => {
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                for label in sample.labels.iter().filter(kept) {
+                    label.hash(&mut hasher);
                 }
-                "quantile" if family.kind == MetricType::Summary => {
-                    quantile = Some(parse_bound(v));
-                    false
+                let slots = index.entry(hasher.finish()).or_default();
+                match slots.iter().copied().find(|&slot| same(&series[slot])) {
+                    Some(slot) => slot,
+                    None => {
+                        slots.push(series.len());
+                        let labels = sample.labels.iter().filter(kept).cloned().collect();
+                        series.push(Series { labels, ..Series::default() });
+                        series.len() - 1
+                    }
                 }
-                _ => true,
-            })
-            .cloned()
-            .collect();
-        let slot = match index.get(&labels) {
-            Some(&slot) => slot,
-            None => {
-                index.insert(labels.clone(), series.len());
-                series.push(Series { labels, ..Series::default() });
-                series.len() - 1
             }
         };
         let entry = &mut series[slot];
@@ -110,7 +113,6 @@ fn group(family: &MetricFamily) -> Vec<Series> {
     series
 }
 
-/// Reads an `le` / `quantile` value (`+Inf` included); an unreadable one sorts last.
 fn parse_bound(text: &str) -> f64 {
     match text {
         "+Inf" | "Inf" | "inf" => f64::INFINITY,
@@ -121,6 +123,14 @@ fn parse_bound(text: &str) -> f64 {
 
 fn attributes(labels: &[Label]) -> Vec<KeyValue> {
     labels.iter().map(|(k, v)| string_attribute(k, v)).collect()
+}
+
+/// A series' labels as attributes, its strings moved rather than copied.
+fn take_attributes(series: &mut Series) -> Vec<KeyValue> {
+    std::mem::take(&mut series.labels)
+        .into_iter()
+        .map(|(key, value)| KeyValue { key, value: Some(AnyValue { string_value: Some(value) }) })
+        .collect()
 }
 
 fn string_attribute(key: &str, value: &str) -> KeyValue {
@@ -138,7 +148,7 @@ fn nanos_of_seconds(seconds: f64) -> u64 {
 /// Converts one family into an OTLP `Metric`.
 fn metric(family: &MetricFamily, options: &OtlpOptions) -> Metric {
     let default_time = nanos_of_millis(options.timestamp_ms);
-    let series = group(family);
+    let mut series = group(family);
     let time = |s: &Series| s.timestamp.map(nanos_of_seconds).unwrap_or(default_time);
     // Never after the point's time (when there is one): a series created within the millisecond the
     // collection was stamped with would otherwise start after its own point (the clock is read at two
@@ -150,14 +160,14 @@ fn metric(family: &MetricFamily, options: &OtlpOptions) -> Metric {
             time => start.min(time),
         }
     };
-    let number_points = |with_start: bool| -> Vec<NumberDataPoint> {
+    let mut number_points = |with_start: bool| -> Vec<NumberDataPoint> {
         series
-            .iter()
+            .iter_mut()
             .map(|s| NumberDataPoint {
-                attributes: attributes(&s.labels),
                 start_time_unix_nano: if with_start { start(s) } else { 0 },
                 time_unix_nano: time(s),
                 as_double: Some(s.value),
+                attributes: take_attributes(s),
             })
             .collect()
     };
@@ -168,14 +178,19 @@ fn metric(family: &MetricFamily, options: &OtlpOptions) -> Metric {
             is_monotonic: true,
         }),
         MetricType::Histogram | MetricType::GaugeHistogram => Data::Histogram(Histogram {
-            data_points: series.iter().map(|s| histogram_point(s, time(s), start(s))).collect(),
+            data_points: series
+                .iter_mut()
+                .map(|s| {
+                    let (time, start) = (time(s), start(s));
+                    histogram_point(s, time, start)
+                })
+                .collect(),
             aggregation_temporality: CUMULATIVE,
         }),
         MetricType::Summary => Data::Summary(Summary {
             data_points: series
-                .iter()
+                .iter_mut()
                 .map(|s| SummaryDataPoint {
-                    attributes: attributes(&s.labels),
                     start_time_unix_nano: start(s),
                     time_unix_nano: time(s),
                     count: s.count as u64,
@@ -185,6 +200,7 @@ fn metric(family: &MetricFamily, options: &OtlpOptions) -> Metric {
                         .iter()
                         .map(|&(quantile, value)| ValueAtQuantile { quantile, value })
                         .collect(),
+                    attributes: take_attributes(s),
                 })
                 .collect(),
         }),
@@ -200,8 +216,8 @@ fn metric(family: &MetricFamily, options: &OtlpOptions) -> Metric {
 }
 
 /// A histogram point from cumulative `(le, count)` buckets: per-bucket counts, bounds without `+Inf`.
-fn histogram_point(series: &Series, time: u64, start: u64) -> HistogramDataPoint {
-    let mut buckets = series.buckets.clone();
+fn histogram_point(series: &mut Series, time: u64, start: u64) -> HistogramDataPoint {
+    let mut buckets = std::mem::take(&mut series.buckets);
     buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut explicit_bounds = Vec::with_capacity(buckets.len());
     let mut bucket_counts = Vec::with_capacity(buckets.len() + 1);
@@ -219,7 +235,7 @@ fn histogram_point(series: &Series, time: u64, start: u64) -> HistogramDataPoint
         bucket_counts.push((count - previous).max(0.0) as u64);
     }
     HistogramDataPoint {
-        attributes: attributes(&series.labels),
+        attributes: take_attributes(series),
         start_time_unix_nano: start,
         time_unix_nano: time,
         count: count as u64,

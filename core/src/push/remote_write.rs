@@ -10,7 +10,7 @@
 use prost::Message;
 
 use super::{millis, PushError};
-use crate::metrics::{Label as ModelLabel, MetricFamily, MetricType, Suffix};
+use crate::metrics::{Label as ModelLabel, MetricFamily, MetricType, Sample as ModelSample, Suffix};
 
 /// `prometheus.WriteRequest`: series and, optionally, metadata.
 #[derive(Clone, PartialEq, Message)]
@@ -134,42 +134,73 @@ impl Default for RemoteWriteOptions {
 /// ```
 pub fn write_request(families: &[MetricFamily], options: &RemoteWriteOptions) -> WriteRequest {
     let mut request = WriteRequest::default();
-    let mut name = String::new();
+    let mut none = Vec::new();
     for family in families {
         if options.metadata {
-            request.metadata.push(MetricMetadata {
-                r#type: metadata_type(family.kind),
-                metric_family_name: metadata_name(family),
-                help: family.help.clone(),
-                unit: family.unit.clone(),
-            });
+            request.metadata.push(family_metadata(family));
         }
-        for sample in &family.samples {
-            if sample.suffix == Suffix::Created {
-                continue;
-            }
-            name.clear();
-            name.push_str(&family.name);
-            name.push_str(sample.suffix.as_str());
-            let mut labels = Vec::with_capacity(sample.labels.len() + options.external_labels.len() + 1);
-            labels.push(Label { name: "__name__".to_owned(), value: name.clone() });
-            for (key, value) in &sample.labels {
-                labels.push(Label { name: key.clone(), value: value.clone() });
-            }
-            for (key, value) in &options.external_labels {
-                if !sample.labels.iter().any(|(k, _)| k == key) {
-                    labels.push(Label { name: key.clone(), value: value.clone() });
-                }
-            }
-            labels.sort_by(|a, b| a.name.cmp(&b.name));
-            labels.dedup_by(|a, b| a.name == b.name);
-            let timestamp = sample.timestamp.map(millis).unwrap_or(options.timestamp_ms);
-            request
-                .timeseries
-                .push(TimeSeries { labels, samples: vec![Sample { value: sample.value, timestamp }] });
+        for sample in family.samples.iter().filter(|s| s.suffix != Suffix::Created) {
+            let mut series = TimeSeries::default();
+            fill_series(&mut series, family, sample, options, &mut none);
+            request.timeseries.push(series);
         }
     }
     request
+}
+
+/// The `MetricMetadata` of a family.
+fn family_metadata(family: &MetricFamily) -> MetricMetadata {
+    MetricMetadata {
+        r#type: metadata_type(family.kind),
+        metric_family_name: metadata_name(family),
+        help: family.help.clone(),
+        unit: family.unit.clone(),
+    }
+}
+
+/// Makes `series` the series of `sample`: `__name__`, the sample's labels and the external labels it
+/// lacks, sorted by name (first of a name kept), and its one sample. The `Label` values already in
+/// `series` and in `spare` are reused (their strings overwritten), so an encoder that keeps them
+/// between series allocates nothing once warm.
+fn fill_series(
+    series: &mut TimeSeries,
+    family: &MetricFamily,
+    sample: &ModelSample,
+    options: &RemoteWriteOptions,
+    spare: &mut Vec<Label>,
+) {
+    spare.append(&mut series.labels);
+    let mut put = |name: &str, first: &str, second: &str| {
+        let mut label = spare.pop().unwrap_or_default();
+        label.name.clear();
+        label.name.push_str(name);
+        label.value.clear();
+        label.value.push_str(first);
+        label.value.push_str(second);
+        series.labels.push(label);
+    };
+    put("__name__", &family.name, sample.suffix.as_str());
+    for (key, value) in &sample.labels {
+        put(key, value, "");
+    }
+    for (key, value) in &options.external_labels {
+        if !sample.labels.iter().any(|(k, _)| k == key) {
+            put(key, value, "");
+        }
+    }
+    // Stable, so of two labels of one name the first pushed (`__name__`, then the sample's) is kept.
+    series.labels.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut index = 1;
+    while index < series.labels.len() {
+        if series.labels[index].name == series.labels[index - 1].name {
+            spare.push(series.labels.remove(index));
+        } else {
+            index += 1;
+        }
+    }
+    let timestamp = sample.timestamp.map(millis).unwrap_or(options.timestamp_ms);
+    series.samples.clear();
+    series.samples.push(Sample { value: sample.value, timestamp });
 }
 
 /// The name Prometheus gives a family in metadata: as written after `# TYPE` in text 0.0.4.
@@ -223,7 +254,117 @@ pub fn decompress(body: &[u8]) -> Result<WriteRequest, PushError> {
 /// assert_eq!(request.metadata[0].metric_family_name, "jobs_total");
 /// ```
 pub fn encode_remote_write(families: &[MetricFamily], options: &RemoteWriteOptions) -> Vec<u8> {
-    compress(&write_request(families, options))
+    let mut batches = RemoteWriteEncoder::new().encode(families, options, usize::MAX);
+    batches.pop().map(|batch| batch.body).unwrap_or_default()
+}
+
+/// One request body made by [`RemoteWriteEncoder::encode`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    /// Samples in it (one per series).
+    pub samples: u32,
+    /// The snappy-compressed `WriteRequest`, ready to POST.
+    pub body: Vec<u8>,
+}
+
+/// Encodes families straight to remote-write bodies of at most `max_samples` samples each (what
+/// [`write_request`], [`split`] and [`compress`] make, byte for byte, metadata in the first body),
+/// without building a [`WriteRequest`]: each series is filled into one reused [`TimeSeries`] whose
+/// label strings keep their buffers, encoded with prost's codec into a reused buffer, and the buffer
+/// compressed with a reused snappy encoder. Keep one encoder per push loop.
+///
+/// ```
+/// use srekit::metrics::MetricFamily;
+/// use srekit::push::remote_write::{decompress, RemoteWriteEncoder};
+/// use srekit::push::RemoteWriteOptions;
+/// let mut g = MetricFamily::gauge("g", "G.");
+/// for i in 0..5 { g.push(vec![("i".into(), i.to_string())], 1.0); }
+/// let mut encoder = RemoteWriteEncoder::new();
+/// let batches = encoder.encode(&[g], &RemoteWriteOptions::default(), 2);
+/// assert_eq!(batches.iter().map(|b| b.samples).collect::<Vec<_>>(), [2, 2, 1]);
+/// let first = decompress(&batches[0].body).unwrap();
+/// assert_eq!((first.timeseries.len(), first.metadata.len()), (2, 1));
+/// assert!(decompress(&batches[1].body).unwrap().metadata.is_empty());
+/// ```
+pub struct RemoteWriteEncoder {
+    series: TimeSeries,
+    spare: Vec<Label>,
+    metadata: Vec<u8>,
+    raw: Vec<u8>,
+    snappy: snap::raw::Encoder,
+}
+
+impl std::fmt::Debug for RemoteWriteEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteWriteEncoder").field("buffer_capacity", &self.raw.capacity()).finish()
+    }
+}
+
+impl Default for RemoteWriteEncoder {
+    fn default() -> Self {
+        RemoteWriteEncoder::new()
+    }
+}
+
+impl RemoteWriteEncoder {
+    /// An encoder with empty buffers (they grow to the largest request made).
+    pub fn new() -> RemoteWriteEncoder {
+        RemoteWriteEncoder {
+            series: TimeSeries::default(),
+            spare: Vec::new(),
+            metadata: Vec::new(),
+            raw: Vec::new(),
+            snappy: snap::raw::Encoder::new(),
+        }
+    }
+
+    /// The bodies for `families`, in order, each of at most `max_samples` samples (at least one
+    /// body, even for no samples, so metadata-only and empty requests are sent as before).
+    pub fn encode(
+        &mut self,
+        families: &[MetricFamily],
+        options: &RemoteWriteOptions,
+        max_samples: usize,
+    ) -> Vec<Batch> {
+        let max_samples = max_samples.clamp(1, u32::MAX as usize) as u32;
+        self.metadata.clear();
+        if options.metadata {
+            for family in families {
+                prost::encoding::message::encode(3, &family_metadata(family), &mut self.metadata);
+            }
+        }
+        self.raw.clear();
+        let mut batches = Vec::new();
+        let mut count = 0;
+        for family in families {
+            for sample in family.samples.iter().filter(|s| s.suffix != Suffix::Created) {
+                if count == max_samples {
+                    self.close(&mut batches, count);
+                    count = 0;
+                }
+                fill_series(&mut self.series, family, sample, options, &mut self.spare);
+                prost::encoding::message::encode(1, &self.series, &mut self.raw);
+                count += 1;
+            }
+        }
+        if count > 0 || batches.is_empty() {
+            self.close(&mut batches, count);
+        }
+        batches
+    }
+
+    /// Compresses the buffered series (and, in the first body, the metadata) into a batch.
+    fn close(&mut self, batches: &mut Vec<Batch>, samples: u32) {
+        if batches.is_empty() {
+            self.raw.extend_from_slice(&self.metadata);
+        }
+        let mut body = vec![0; snap::raw::max_compress_len(self.raw.len())];
+        // The output is `max_compress_len` long, so compressing cannot fail.
+        let length = self.snappy.compress(&self.raw, &mut body).unwrap_or(0);
+        body.truncate(length);
+        batches.push(Batch { samples, body });
+        self.raw.clear();
+    }
 }
 
 /// Splits a request into requests of at most `max_samples` samples each, series kept whole and in

@@ -119,6 +119,46 @@ fn split_bounds_samples_and_keeps_series_order() {
 }
 
 #[test]
+fn the_batch_encoder_makes_the_bytes_of_split_and_compress_and_reuses_its_buffers() {
+    let mut families = families();
+    // A series with a label named like an external one and a duplicated label name: the first wins.
+    let mut odd = MetricFamily::gauge("odd_labels", "Odd.");
+    odd.push(vec![("zone".into(), "mine".into()), ("a".into(), "1".into()), ("a".into(), "2".into())], 1.0);
+    families.push(odd);
+    let options = RemoteWriteOptions {
+        timestamp_ms: 42,
+        external_labels: vec![("zone".into(), "ext".into()), ("cluster".into(), "prod".into())],
+        metadata: true,
+    };
+    let mut encoder = remote_write::RemoteWriteEncoder::new();
+    for max in [1, 3, 5, 1000] {
+        // Twice with the same encoder: reused buffers must not leak labels from one series to the next.
+        for _ in 0..2 {
+            let batches = encoder.encode(&families, &options, max);
+            let expected: Vec<Vec<u8>> =
+                split(write_request(&families, &options), max).iter().map(remote_write::compress).collect();
+            let bodies: Vec<Vec<u8>> = batches.iter().map(|b| b.body.clone()).collect();
+            assert_eq!(bodies, expected, "max {max}");
+            let counts: Vec<u32> = batches
+                .iter()
+                .map(|b| decompress(&b.body).expect("decodes").timeseries.len() as u32)
+                .collect();
+            assert_eq!(batches.iter().map(|b| b.samples).collect::<Vec<_>>(), counts);
+        }
+    }
+    let request = decompress(&encode_remote_write(&families, &options)).expect("decodes");
+    let odd = request.timeseries.iter().find(|s| label(&s.labels, "__name__") == Some("odd_labels"));
+    let labels: Vec<(&str, &str)> =
+        odd.expect("odd series").labels.iter().map(|l| (l.name.as_str(), l.value.as_str())).collect();
+    assert_eq!(labels, [("__name__", "odd_labels"), ("a", "1"), ("cluster", "prod"), ("zone", "mine")]);
+    // No families: one body, an empty request.
+    let empty = encoder.encode(&[], &options, 10);
+    assert_eq!(empty.len(), 1);
+    assert_eq!(empty[0].samples, 0);
+    assert_eq!(decompress(&empty[0].body).expect("decodes"), remote_write::WriteRequest::default());
+}
+
+#[test]
 fn a_corrupt_remote_write_body_is_an_error_not_a_panic() {
     let body = encode_remote_write(&families(), &Default::default());
     for cut in [1, body.len() / 2, body.len() - 1] {
