@@ -83,6 +83,9 @@ pub struct WebFlags {
     /// How long a whole connection may last, request and response together (`60s`, or seconds).
     #[arg(long = "web.write-timeout", default_value = "60s", value_parser = crate::flag_values::duration, global = true)]
     pub write_timeout: Duration,
+    /// Leave out the exporter's own metrics (process_* and srekit_exporter_*), as node_exporter's flag does.
+    #[arg(long = "web.disable-exporter-metrics", global = true)]
+    pub disable_exporter_metrics: bool,
     /// Maximum number of open client connections; a connection beyond it is closed at once.
     #[arg(long = "web.max-connections", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
     pub max_connections: u32,

@@ -8,6 +8,7 @@ mod flag_values;
 mod host_log;
 mod outputs;
 mod parse_cmd;
+mod process_metrics;
 mod scrape;
 mod server;
 mod web_config;
@@ -66,12 +67,14 @@ fn main() -> ExitCode {
         Ok(host) => host,
         Err(err) => return fail(2, err),
     };
-    let registry = Registry::new();
-    let self_metrics = match scrape::SelfMetrics::register(&registry) {
+    let exporter_registry = Registry::new();
+    let self_metrics = match scrape::SelfMetrics::register(&exporter_registry) {
         Ok(metrics) => metrics,
         Err(err) => return fail(1, err),
     };
-    let scraper = scrape::Scraper::new(Some(host), registry, self_metrics);
+    let exporter_metrics = !cli.web.disable_exporter_metrics;
+    let scraper =
+        scrape::Scraper::new(Some(host), Registry::new(), exporter_registry, self_metrics, exporter_metrics);
     match &cli.command {
         Some(Commands::Collect { format }) => {
             let format = match format.parse::<Format>() {
@@ -225,7 +228,7 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
         write_timeout: cli.web.write_timeout,
     };
     if let Some(validity) = &web.cert_validity {
-        if let Err(err) = validity.register(scraper.registry()) {
+        if let Err(err) = validity.register(scraper.exporter_registry()) {
             return fail(1, err);
         }
     }

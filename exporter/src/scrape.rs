@@ -2,6 +2,7 @@
 //! the client asked for, gzipped when it allows. Every scrape collects afresh (no response cache).
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::Instant;
@@ -14,6 +15,7 @@ use srekit::logs::pipeline::{PipelineError, PipelineMetrics};
 use srekit::metrics::{CounterVec, Histogram, MetricFamily, MetricType, Registry, Suffix};
 
 use crate::host_log::HostLogState;
+use crate::process_metrics::process_families;
 
 /// The exporter's own metrics.
 pub struct SelfMetrics {
@@ -99,6 +101,11 @@ pub struct Scraper {
     host: Option<Arc<HostCollector>>,
     logs: Option<PipelineMetrics>,
     registry: Registry,
+    /// The `srekit_exporter_*` families (`SelfMetrics` and others registered in it).
+    exporter: Registry,
+    /// False with `--web.disable-exporter-metrics`: neither `exporter` nor the process metrics are
+    /// written (node_exporter's flag drops its promhttp_*, process_* and go_* families alike).
+    exporter_metrics: bool,
     pub self_metrics: SelfMetrics,
     last_size: AtomicUsize,
     host_log: Mutex<HostLogState>,
@@ -106,11 +113,21 @@ pub struct Scraper {
 }
 
 impl Scraper {
-    pub fn new(host: Option<HostCollector>, registry: Registry, self_metrics: SelfMetrics) -> Scraper {
+    /// A scraper of `host` and the metrics of `registry`, with the exporter's own metrics (`exporter`,
+    /// where `self_metrics` were registered, and the process metrics) unless `exporter_metrics` is false.
+    pub fn new(
+        host: Option<HostCollector>,
+        registry: Registry,
+        exporter: Registry,
+        self_metrics: SelfMetrics,
+        exporter_metrics: bool,
+    ) -> Scraper {
         Scraper {
             host: host.map(Arc::new),
             logs: None,
             registry,
+            exporter,
+            exporter_metrics,
             self_metrics,
             last_size: AtomicUsize::new(64 * 1024),
             host_log: Mutex::new(HostLogState::default()),
@@ -118,9 +135,24 @@ impl Scraper {
         }
     }
 
-    /// The registry of the exporter's own metrics.
+    /// The registry of the exporter's own metrics that are always served (log errors, pushes).
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The registry of the `srekit_exporter_*` families, left out with `--web.disable-exporter-metrics`.
+    pub fn exporter_registry(&self) -> &Registry {
+        &self.exporter
+    }
+
+    /// The process metrics and the `srekit_exporter_*` families, or nothing when they are disabled.
+    fn exporter_families(&self) -> Vec<MetricFamily> {
+        if !self.exporter_metrics {
+            return Vec::new();
+        }
+        let mut families = process_families(Path::new("/proc"), Path::new("/proc/self"));
+        families.extend(self.exporter.gather());
+        families
     }
 
     /// Adds the log pipeline's metrics (derived metrics and per-input counters) to every scrape.
@@ -136,6 +168,7 @@ impl Scraper {
             families.extend(logs.gather());
         }
         families.extend(self.registry.gather());
+        families.extend(self.exporter_families());
         families
     }
 
@@ -157,6 +190,14 @@ impl Scraper {
             logs.encode_body(format, &mut body);
         }
         self.registry.encode_body(format, &mut body);
+        if self.exporter_metrics {
+            expfmt::encode_body(
+                &process_families(Path::new("/proc"), Path::new("/proc/self")),
+                format,
+                &mut body,
+            );
+            self.exporter.encode_body(format, &mut body);
+        }
         expfmt::finish(format, &mut body);
         self.last_size.store(body.len(), Ordering::Relaxed);
         self.self_metrics.scrape_duration.observe(started.elapsed().as_secs_f64());
@@ -171,6 +212,9 @@ impl Scraper {
         if let Some(logs) = &self.logs {
             families.extend(logs.gather());
         }
+        // Reserved whether served or not: a textfile cannot take them when they are disabled either.
+        families.extend(process_families(Path::new("/proc"), Path::new("/proc/self")));
+        families.extend(self.exporter.gather());
         families.iter().flat_map(names_of).collect()
     }
 }
@@ -218,12 +262,26 @@ mod tests {
 
     #[test]
     fn scrape_contains_own_metrics_and_ends_openmetrics_with_eof() {
-        let registry = Registry::new();
-        let own = SelfMetrics::register(&registry).expect("valid names");
-        let scraper = Scraper::new(None, registry, own);
+        let exporter = Registry::new();
+        let own = SelfMetrics::register(&exporter).expect("valid names");
+        let scraper = Scraper::new(None, Registry::new(), exporter, own, true);
         let text = String::from_utf8(scraper.scrape(Format::OpenMetrics)).expect("utf-8");
         assert!(text.contains("srekit_exporter_build_info{version=\""));
+        assert!(text.contains("\nprocess_open_fds "));
         assert!(text.ends_with("# EOF\n"));
         assert_eq!(text.matches("# EOF").count(), 1);
+    }
+
+    #[test]
+    fn disabled_exporter_metrics_leave_out_process_and_exporter_families_only() {
+        let (registry, exporter) = (Registry::new(), Registry::new());
+        let own = SelfMetrics::register(&exporter).expect("valid names");
+        PipelineErrorReporter::register(&registry).expect("valid names");
+        let scraper = Scraper::new(None, registry, exporter, own, false);
+        let text = String::from_utf8(scraper.scrape(Format::Text)).expect("utf-8");
+        assert!(!text.contains("srekit_exporter_") && !text.contains("process_"), "{text}");
+        assert!(text.contains("srekit_log_errors_total"), "{text}");
+        let names: Vec<String> = scraper.families().into_iter().map(|f| f.name).collect();
+        assert!(names.iter().all(|n| !n.starts_with("srekit_exporter_") && !n.starts_with("process_")));
     }
 }
