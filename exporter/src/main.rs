@@ -3,6 +3,7 @@
 
 mod basic_auth;
 mod cli;
+mod collect_filter;
 mod config;
 mod flag_values;
 mod host_log;

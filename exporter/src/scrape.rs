@@ -14,6 +14,7 @@ use srekit::host::HostCollector;
 use srekit::logs::pipeline::{PipelineError, PipelineMetrics};
 use srekit::metrics::{CounterVec, Histogram, MetricFamily, MetricType, Registry, Suffix};
 
+use crate::collect_filter::Selection;
 use crate::host_log::HostLogState;
 use crate::process_metrics::process_families;
 
@@ -172,15 +173,28 @@ impl Scraper {
         families
     }
 
-    /// Collects and encodes one scrape.
+    /// The enabled host collectors (what `collect[]` may name).
+    pub fn host_collectors(&self) -> Vec<&'static str> {
+        self.host.as_ref().map(|host| host.collectors()).unwrap_or_default()
+    }
+
+    /// Collects and encodes one scrape of every enabled collector.
     pub fn scrape(&self, format: Format) -> Vec<u8> {
+        self.scrape_selected(format, &Selection::All)
+    }
+
+    /// Collects and encodes one scrape of the selected host collectors (and every other metric).
+    pub fn scrape_selected(&self, format: Format, selection: &Selection) -> Vec<u8> {
         let started = Instant::now();
         let mut body = Vec::with_capacity(self.last_size.load(Ordering::Relaxed) + 4096);
         if let Some(host) = &self.host {
             // Every family is registered before the first scrape; from then on no textfile may
             // forge one of the exporter's own or log-derived names.
             self.reserved.call_once(|| host.reserve_names(self.own_names()));
-            let report = host.collect_report();
+            let report = match selection {
+                Selection::All => host.collect_report(),
+                Selection::Only(names) => host.collect_report_of(names),
+            };
             if let Ok(mut state) = self.host_log.lock() {
                 state.log(&report);
             }

@@ -25,6 +25,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 
 use crate::basic_auth::{BasicAuth, Verdict};
+use crate::collect_filter::select;
 use crate::scrape::{accepts_gzip, gzip, Scraper};
 use crate::web_config::WebConfig;
 
@@ -274,11 +275,23 @@ async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<By
         },
         None => None,
     };
+    let selection = match select(request.uri().query(), &state.scraper.host_collectors()) {
+        Ok(selection) => selection,
+        Err(message) => {
+            log::warn!("bad collect[]/exclude[] query: {message}");
+            let mut response = Response::new(Full::new(Bytes::from(format!("{message}\n"))));
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            return response;
+        }
+    };
     let header = |name| request.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or("");
     let format = srekit::expfmt::negotiate(header(ACCEPT));
     let gzipped = accepts_gzip(header(ACCEPT_ENCODING));
     let scraper = state.scraper.clone();
-    let body = match tokio::task::spawn_blocking(move || scraper.scrape(format)).await {
+    let body = match tokio::task::spawn_blocking(move || scraper.scrape_selected(format, &selection)).await {
         Ok(body) => body,
         Err(err) => {
             log::error!("scrape failed: {err}");
