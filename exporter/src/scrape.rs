@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, Once, PoisonError, RwLock};
 use std::time::Instant;
 
 use flate2::write::GzEncoder;
@@ -100,7 +100,8 @@ impl PipelineErrorReporter {
 /// Builds scrape bodies; shared by every connection.
 pub struct Scraper {
     host: Option<Arc<HostCollector>>,
-    logs: Option<PipelineMetrics>,
+    /// The running log pipeline's metrics (replaced when a reload restarts the pipeline).
+    logs: RwLock<Option<PipelineMetrics>>,
     registry: Registry,
     /// The `srekit_exporter_*` families (`SelfMetrics` and others registered in it).
     exporter: Registry,
@@ -125,7 +126,7 @@ impl Scraper {
     ) -> Scraper {
         Scraper {
             host: host.map(Arc::new),
-            logs: None,
+            logs: RwLock::new(None),
             registry,
             exporter,
             exporter_metrics,
@@ -156,16 +157,26 @@ impl Scraper {
         families
     }
 
-    /// Adds the log pipeline's metrics (derived metrics and per-input counters) to every scrape.
-    pub fn with_logs(mut self, logs: PipelineMetrics) -> Scraper {
-        self.logs = Some(logs);
-        self
+    /// Sets (or clears) the log pipeline's metrics (derived metrics and per-input counters) served with every scrape.
+    pub fn set_logs(&self, logs: Option<PipelineMetrics>) {
+        if let (Some(host), Some(logs)) = (&self.host, &logs) {
+            // A reload may bring new rule names: reserved from now on, like those of the first scrape.
+            if self.reserved.is_completed() {
+                host.reserve_names(logs.gather().iter().flat_map(names_of));
+            }
+        }
+        *self.logs.write().unwrap_or_else(PoisonError::into_inner) = logs;
+    }
+
+    /// The log pipeline's metrics now.
+    fn logs(&self) -> Option<PipelineMetrics> {
+        self.logs.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Collects every metric of a scrape as families (for the `[[outputs]]` pushes).
     pub fn families(&self) -> Vec<srekit::metrics::MetricFamily> {
         let mut families = self.host.as_ref().map(|host| host.collect()).unwrap_or_default();
-        if let Some(logs) = &self.logs {
+        if let Some(logs) = &self.logs() {
             families.extend(logs.gather());
         }
         families.extend(self.registry.gather());
@@ -200,7 +211,7 @@ impl Scraper {
             }
             expfmt::encode_body(&report.families, format, &mut body);
         }
-        if let Some(logs) = &self.logs {
+        if let Some(logs) = &self.logs() {
             logs.encode_body(format, &mut body);
         }
         self.registry.encode_body(format, &mut body);
@@ -223,7 +234,7 @@ impl Scraper {
     /// The names the exporter writes besides host metrics (a counter also under its `_total` name).
     fn own_names(&self) -> Vec<String> {
         let mut families = self.registry.gather();
-        if let Some(logs) = &self.logs {
+        if let Some(logs) = &self.logs() {
             families.extend(logs.gather());
         }
         // Reserved whether served or not: a textfile cannot take them when they are disabled either.
