@@ -3,9 +3,9 @@
 //! does not load or validate changes nothing (the running config keeps running; the error is logged
 //! and `srekit_exporter_config_last_reload_successful` is 0). When `[state]`, `[[inputs]]` or
 //! `[[metrics]]` changed, the pipeline is stopped (which writes its checkpoint) and started from the
-//! new config, which resumes from that checkpoint: inputs keep their offsets and counters, and rules
-//! whose definition did not change keep their series. Changes to `[web]` and `[[outputs]]` take effect
-//! at the next start (said in the log).
+//! new config with the state it stopped with (in memory, so no state directory is needed): inputs
+//! keep their offsets and counters, and rules whose definition did not change keep their series.
+//! Changes to `[web]` and `[[outputs]]` take effect at the next start (said in the log).
 
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
@@ -13,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use srekit::logs::config::PipelineConfig;
 use srekit::logs::pipeline::{Pipeline, PipelineError, PipelineHandle};
+use srekit::logs::pipeline_state::PipelineState;
 use srekit::metrics::{Gauge, Registry};
 
 use crate::config::ExporterConfig;
@@ -103,13 +104,18 @@ impl Reloader {
             reporter: None,
             metrics,
         };
-        reloader.handle = reloader.start_pipeline(&reloader.pipeline_config.clone())?;
+        reloader.handle = reloader.start_pipeline(&reloader.pipeline_config.clone(), None)?;
         reloader.metrics.succeeded();
         Ok(reloader)
     }
 
-    /// Starts a pipeline for `config` (none without inputs and rules) and serves its metrics.
-    fn start_pipeline(&mut self, config: &PipelineConfig) -> Result<Option<PipelineHandle>, StartError> {
+    /// Starts a pipeline for `config` (none without inputs and rules) from `state` (or the state
+    /// directory's checkpoint) and serves its metrics.
+    fn start_pipeline(
+        &mut self,
+        config: &PipelineConfig,
+        state: Option<PipelineState>,
+    ) -> Result<Option<PipelineHandle>, StartError> {
         let system = |message: String| StartError { code: 1, message };
         if config.inputs.is_empty() && config.metrics.is_empty() {
             self.scraper.set_logs(None);
@@ -125,7 +131,11 @@ impl Reloader {
             }
             Some(_) => {}
         }
-        let pipeline = Pipeline::new(config).map_err(|err| match err {
+        let pipeline = match state {
+            Some(state) => Pipeline::resume(config, state),
+            None => Pipeline::new(config),
+        };
+        let pipeline = pipeline.map_err(|err| match err {
             // The state directory or a checkpoint could not be read (not a config mistake).
             err @ PipelineError::Checkpoint { .. } => system(format!("log pipeline state: {err}")),
             err => StartError { code: 2, message: format!("--config.file: {err}") },
@@ -177,13 +187,16 @@ impl Reloader {
         if new == self.pipeline_config {
             return Ok(());
         }
-        if let Some(handle) = self.handle.take() {
-            // Writes the checkpoint the new pipeline resumes from.
-            if let Err(err) = handle.shutdown() {
+        // The state the old pipeline stops with (also written to its checkpoint) is where the new one
+        // goes on from.
+        let state = self.handle.take().and_then(|handle| match handle.shutdown_with_state() {
+            Ok(state) => Some(state),
+            Err(err) => {
                 log::error!("log pipeline: could not store checkpoints before the reload: {err}");
+                None
             }
-        }
-        match self.start_pipeline(&new) {
+        });
+        match self.start_pipeline(&new, state.clone()) {
             Ok(handle) => {
                 self.handle = handle;
                 self.pipeline_config = new;
@@ -191,7 +204,7 @@ impl Reloader {
             }
             Err(err) => {
                 let old = self.pipeline_config.clone();
-                match self.start_pipeline(&old) {
+                match self.start_pipeline(&old, state) {
                     Ok(handle) => self.handle = handle,
                     Err(again) => {
                         log::error!("could not restart the previous log pipeline: {}", again.message)

@@ -18,12 +18,17 @@ fn append(path: &Path, text: &str) {
     file.write_all(text.as_bytes()).unwrap();
 }
 
-/// A config with one input and the rules given (TOML `[[metrics]]` tables).
+/// A config with a state directory, one input and the rules given (TOML `[[metrics]]` tables).
 fn write_config(dir: &Path, rules: &str) -> PathBuf {
+    let state = format!("[state]\ndirectory = \"{}\"\n\n", dir.join("state").display());
+    write_config_with(dir, &format!("{state}{rules}"))
+}
+
+/// A config with one input and `rest` (`[state]`, `[[metrics]]`).
+fn write_config_with(dir: &Path, rest: &str) -> PathBuf {
     let path = dir.join("exporter.toml");
     let config = format!(
-        "[state]\ndirectory = \"{state}\"\n\n[[inputs]]\nname = \"app\"\npaths = [\"{log}\"]\nread_from_head = true\n\n{rules}",
-        state = dir.join("state").display(),
+        "[[inputs]]\nname = \"app\"\npaths = [\"{log}\"]\nread_from_head = true\n\n{rest}",
         log = dir.join("app.log").display(),
     );
     std::fs::write(&path, config).unwrap();
@@ -128,4 +133,23 @@ fn the_lifecycle_endpoint_is_403_without_the_flag() {
     assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(sample(port, "srekit_exporter_config_last_reload_successful"), Some(1.0));
+}
+
+#[test]
+fn without_a_state_directory_a_reload_keeps_the_counts_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    append(&log, "status=200\nstatus=200\n");
+    let config = write_config_with(dir.path(), REQUESTS);
+    let config_flag = format!("--config.file={}", config.display());
+    let (_exporter, port) =
+        start_exporter(&["--collector.disable-defaults", "--web.enable-lifecycle", &config_flag]);
+    wait_for(port, "app_requests_total{status=\"200\"}", 2.0);
+    write_config_with(dir.path(), &format!("{REQUESTS}\n{ERRORS}"));
+    assert_eq!(reload(port).status, 200);
+    append(&log, "status=200\nstatus=502\n");
+    wait_for(port, "app_errors_total", 1.0);
+    wait_for(port, "app_requests_total{status=\"200\"}", 3.0);
+    assert_eq!(sample(port, "srekit_log_lines_total{input=\"app\"}"), Some(4.0));
+    assert!(!dir.path().join("state").exists());
 }
