@@ -102,25 +102,23 @@ fn count_entries(dir: &Path) -> Option<f64> {
 }
 
 fn clock_ticks_per_second() -> f64 {
-    // SAFETY: sysconf reads a constant of the system.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 {
-        ticks as f64
-    } else {
-        100.0
-    }
+    system_constant(libc::_SC_CLK_TCK, 100.0)
 }
 
 fn page_size() -> f64 {
-    // SAFETY: sysconf reads a constant of the system.
-    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if size > 0 {
-        size as f64
-    } else {
-        4096.0
-    }
+    system_constant(libc::_SC_PAGESIZE, 4096.0)
 }
 
+/// `sysconf(name)`, or `fallback` where the system does not say.
+fn system_constant(name: libc::c_int, fallback: f64) -> f64 {
+    // SAFETY: sysconf reads a constant of the system.
+    let value = unsafe { libc::sysconf(name) };
+    if value > 0 {
+        value as f64
+    } else {
+        fallback
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,12 @@ fn wait_for(port: u16, series: &str, value: f64) {
         .unwrap_or_else(|e| panic!("{series} == {value}: {e}; now {:?}", sample(port, series)));
 }
 
+/// The exporter (no host collectors) with `config` and `--web.enable-lifecycle`.
+fn start_with_lifecycle(config: &Path) -> (Process, u16) {
+    let config_flag = format!("--config.file={}", config.display());
+    start_exporter(&["--collector.disable-defaults", "--web.enable-lifecycle", &config_flag])
+}
+
 fn reload(port: u16) -> HttpResponse {
     http_request(port, "POST", "/-/reload", &[]).unwrap()
 }
@@ -61,9 +67,7 @@ fn post_reload_applies_a_changed_rule_and_keeps_the_unchanged_ones_state() {
     let log = dir.path().join("app.log");
     append(&log, "status=200\nstatus=500\n");
     let config = write_config(dir.path(), REQUESTS);
-    let config_flag = format!("--config.file={}", config.display());
-    let (_exporter, port) =
-        start_exporter(&["--collector.disable-defaults", "--web.enable-lifecycle", &config_flag]);
+    let (_exporter, port) = start_with_lifecycle(&config);
     wait_for(port, "app_requests_total{status=\"200\"}", 1.0);
     assert_eq!(sample(port, "srekit_exporter_config_last_reload_successful"), Some(1.0));
     assert!(sample(port, "app_errors_total").is_none());
@@ -95,9 +99,7 @@ fn a_broken_config_keeps_the_old_one_running_and_sighup_reloads_too() {
     let log = dir.path().join("app.log");
     append(&log, "status=200\n");
     let config = write_config(dir.path(), REQUESTS);
-    let config_flag = format!("--config.file={}", config.display());
-    let (exporter, port) =
-        start_exporter(&["--collector.disable-defaults", "--web.enable-lifecycle", &config_flag]);
+    let (exporter, port) = start_with_lifecycle(&config);
     wait_for(port, "app_requests_total{status=\"200\"}", 1.0);
 
     for broken in ["[[metrics]\nname = ", "[[metrics]]\nname = \"x\"\nkind = \"counter\"\nnonsense = 1\n"] {
@@ -141,9 +143,7 @@ fn without_a_state_directory_a_reload_keeps_the_counts_too() {
     let log = dir.path().join("app.log");
     append(&log, "status=200\nstatus=200\n");
     let config = write_config_with(dir.path(), REQUESTS);
-    let config_flag = format!("--config.file={}", config.display());
-    let (_exporter, port) =
-        start_exporter(&["--collector.disable-defaults", "--web.enable-lifecycle", &config_flag]);
+    let (_exporter, port) = start_with_lifecycle(&config);
     wait_for(port, "app_requests_total{status=\"200\"}", 2.0);
     write_config_with(dir.path(), &format!("{REQUESTS}\n{ERRORS}"));
     assert_eq!(reload(port).status, 200);
