@@ -61,3 +61,17 @@ fn bad_selections_are_400_with_node_exporters_messages() {
     assert_eq!(combined.status, 400);
     assert_eq!(combined.text(), "Combined collect and exclude queries are not allowed.\n");
 }
+
+#[test]
+fn prometheus_scrape_params_select_collectors() {
+    let (_exporter, port) = start_exporter(&FLAGS);
+    // As a Prometheus job sends them: `params: {collect[]: [loadavg]}`.
+    let prometheus = Prometheus::start(&[port], "    params:\n      collect[]: [loadavg]\n");
+    let limit = std::time::Duration::from_secs(60);
+    prometheus.wait_for("up{job=\"srekit\"}", limit, |v| v == 1.0);
+    prometheus.wait_for("count(node_scrape_collector_success{job=\"srekit\"})", limit, |v| v == 1.0);
+    let collectors = prometheus.query("node_scrape_collector_success{job=\"srekit\"}");
+    assert_eq!(collectors[0]["metric"]["collector"].as_str(), Some("loadavg"), "{collectors:?}");
+    assert!(prometheus.query("node_cpu_seconds_total").is_empty(), "cpu did not run");
+    assert!(prometheus.value("node_load1{job=\"srekit\"}").is_some());
+}
