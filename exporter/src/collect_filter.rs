@@ -17,10 +17,8 @@ pub enum Selection {
 /// against the `enabled` collectors. The errors are node_exporter's 400 messages: a `collect[]` name
 /// that is no collector or not enabled, or both parameters at once.
 ///
-/// ```ignore
-/// let enabled = ["cpu", "loadavg", "meminfo"];
-/// assert_eq!(select(Some("collect%5B%5D=cpu"), &enabled), Ok(Selection::Only(vec!["cpu"])));
-/// ```
+/// For example `collect%5B%5D=cpu` with cpu, loadavg and meminfo enabled selects `Only(["cpu"])`, and
+/// `exclude[]=cpu` selects `Only(["loadavg", "meminfo"])` (the tests below run these).
 pub fn select(query: Option<&str>, enabled: &[&'static str]) -> Result<Selection, String> {
     let mut collect = Vec::new();
     let mut exclude = Vec::new();
