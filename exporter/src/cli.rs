@@ -28,9 +28,12 @@ pub struct Cli {
     /// TOML file with log inputs (`[[inputs]]`), log -> metrics rules (`[[metrics]]`) and `[state]`.
     #[arg(long = "config.file", global = true)]
     pub config_file: Option<PathBuf>,
-    /// Log level: error, warn, info or debug.
-    #[arg(long = "log.level", default_value = "info", global = true)]
-    pub log_level: String,
+    /// Only log messages with the given severity or above: debug, info, warn or error.
+    #[arg(long = "log.level", value_enum, default_value = "info", global = true)]
+    pub log_level: crate::logging::LogLevel,
+    /// Output format of log messages: logfmt or json.
+    #[arg(long = "log.format", value_enum, default_value = "logfmt", global = true)]
+    pub log_format: crate::logging::LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +86,15 @@ pub struct WebFlags {
     /// How long a whole connection may last, request and response together (`60s`, or seconds).
     #[arg(long = "web.write-timeout", default_value = "60s", value_parser = crate::flag_values::duration, global = true)]
     pub write_timeout: Duration,
+    /// Serve on the listening socket systemd passes (socket activation: LISTEN_FDS, LISTEN_PID, descriptor 3) instead of --web.listen-address.
+    #[arg(long = "web.systemd-socket", global = true)]
+    pub systemd_socket: bool,
+    /// Enable `POST /-/reload` (re-read the config file, as SIGHUP does); without it the endpoint answers 403.
+    #[arg(long = "web.enable-lifecycle", global = true)]
+    pub enable_lifecycle: bool,
+    /// Leave out the exporter's own metrics (process_* and srekit_exporter_*), as node_exporter's flag does.
+    #[arg(long = "web.disable-exporter-metrics", global = true)]
+    pub disable_exporter_metrics: bool,
     /// Maximum number of open client connections; a connection beyond it is closed at once.
     #[arg(long = "web.max-connections", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
     pub max_connections: u32,

@@ -3,13 +3,18 @@
 
 mod basic_auth;
 mod cli;
+mod collect_filter;
 mod config;
 mod flag_values;
 mod host_log;
+mod logging;
 mod outputs;
 mod parse_cmd;
+mod process_metrics;
+mod reload;
 mod scrape;
 mod server;
+mod systemd_socket;
 mod web_config;
 
 use std::process::ExitCode;
@@ -19,7 +24,6 @@ use cli::Commands;
 use config::ExporterConfig;
 use srekit::expfmt::Format;
 use srekit::host::HostCollector;
-use srekit::logs::pipeline::Pipeline;
 use srekit::metrics::Registry;
 
 /// Prints `srekit-exporter: <message>` and returns `code`.
@@ -48,7 +52,7 @@ fn warn_about_roots(flags: &cli::HostFlags) {
 
 fn main() -> ExitCode {
     let (cli, matches) = cli::parse();
-    env_logger::Builder::new().parse_filters(&cli.log_level).format_timestamp_millis().init();
+    logging::init(cli.log_level, cli.log_format);
     match &cli.command {
         Some(Commands::Parse(args)) => return parse_cmd::run(args),
         Some(Commands::Check(args)) => return check(&cli, args),
@@ -66,12 +70,14 @@ fn main() -> ExitCode {
         Ok(host) => host,
         Err(err) => return fail(2, err),
     };
-    let registry = Registry::new();
-    let self_metrics = match scrape::SelfMetrics::register(&registry) {
+    let exporter_registry = Registry::new();
+    let self_metrics = match scrape::SelfMetrics::register(&exporter_registry) {
         Ok(metrics) => metrics,
         Err(err) => return fail(1, err),
     };
-    let scraper = scrape::Scraper::new(Some(host), registry, self_metrics);
+    let exporter_metrics = !cli.web.disable_exporter_metrics;
+    let scraper =
+        scrape::Scraper::new(Some(host), Registry::new(), exporter_registry, self_metrics, exporter_metrics);
     match &cli.command {
         Some(Commands::Collect { format }) => {
             let format = match format.parse::<Format>() {
@@ -140,7 +146,7 @@ fn raise_open_file_limit() {
     }
 }
 
-fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Scraper) -> ExitCode {
+fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scraper) -> ExitCode {
     raise_open_file_limit();
     let web_config_file =
         cli.web.web_config_file.clone().or_else(|| config.as_ref()?.web.config_file.clone());
@@ -175,47 +181,23 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
     // message alone, as nothing ran that would need shutting down.
     let listener = match serve_web {
         false => None,
+        true if cli.web.systemd_socket => match runtime.block_on(async { systemd_socket::listener() }) {
+            Ok(listener) => Some(listener),
+            Err(err) => return fail(1, format!("--web.systemd-socket: {err}")),
+        },
         true => match runtime.block_on(server::bind(&cli.web.listen_address)) {
             Ok(listener) => Some(listener),
             Err(err) => return fail(1, format!("cannot listen on {}: {err}", cli.web.listen_address)),
         },
     };
-    let pipeline = match &config {
-        Some(config) if !config.inputs.is_empty() || !config.metrics.is_empty() => {
-            match &config.state.directory {
-                None => log::warn!("no [state] directory: log offsets are not remembered across restarts"),
-                Some(dir) if !dir.exists() => {
-                    log::info!("creating the [state] directory {}", dir.display());
-                    if let Err(err) = std::fs::create_dir_all(dir) {
-                        return fail(
-                            1,
-                            format!("cannot create the [state] directory {}: {err}", dir.display()),
-                        );
-                    }
-                }
-                Some(_) => {}
-            }
-            let pipeline = match Pipeline::new(&config.pipeline()) {
-                Ok(pipeline) => pipeline,
-                // The state directory or a checkpoint could not be read (not a config mistake).
-                Err(err @ srekit::logs::pipeline::PipelineError::Checkpoint { .. }) => {
-                    return fail(1, format!("log pipeline state: {err}"))
-                }
-                Err(err) => return fail(2, format!("--config.file: {err}")),
-            };
-            let mut reporter = match scrape::PipelineErrorReporter::register(scraper.registry()) {
-                Ok(reporter) => reporter,
-                Err(err) => return fail(1, err),
-            };
-            match pipeline.spawn(move |err| reporter.report(&err)) {
-                Ok(handle) => {
-                    scraper = scraper.with_logs(handle.metrics());
-                    Some(handle)
-                }
-                Err(err) => return fail(1, format!("cannot start the log pipeline: {err}")),
-            }
-        }
-        _ => None,
+    let scraper = Arc::new(scraper);
+    let reloader = match reload::Reloader::start(cli.config_file.clone(), config.as_ref(), scraper.clone()) {
+        Ok(reloader) => reloader,
+        Err(err) => return fail(err.code, err.message),
+    };
+    let (reload_requests, reload_thread) = match reloader.spawn() {
+        Ok(spawned) => spawned,
+        Err(err) => return fail(1, format!("cannot start the reload thread: {err}")),
     };
     let settings = server::ServerSettings {
         telemetry_path: cli.web.telemetry_path.clone(),
@@ -223,14 +205,17 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
         max_connections: cli.web.max_connections as usize,
         read_timeout: cli.web.read_timeout,
         write_timeout: cli.web.write_timeout,
+        reload: cli.web.enable_lifecycle.then(|| reload_requests.clone()),
     };
     if let Some(validity) = &web.cert_validity {
-        if let Err(err) = validity.register(scraper.registry()) {
+        if let Err(err) = validity.register(scraper.exporter_registry()) {
             return fail(1, err);
         }
     }
-    let scraper = Arc::new(scraper);
     let served = runtime.block_on(async {
+        if let Err(err) = reload::reload_on_sighup(reload_requests.clone()) {
+            log::warn!("cannot handle SIGHUP, reload only with POST /-/reload: {err}");
+        }
         if !outputs.is_empty() {
             let metrics = match srekit_push::PushMetrics::register(scraper.registry()) {
                 Ok(metrics) => metrics,
@@ -257,9 +242,15 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, mut scraper: scrape::Sc
         ExitCode::SUCCESS
     });
     // The last poll and the tail checkpoint are written before the process exits.
-    if let Some(handle) = pipeline {
-        if let Err(err) = handle.shutdown() {
+    let _ = reload_requests.send(reload::Request::Stop);
+    match reload_thread.join() {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => {
             log::error!("log pipeline: could not store checkpoints at shutdown: {err}");
+            return ExitCode::from(1);
+        }
+        Err(_) => {
+            log::error!("log pipeline: the reload thread panicked");
             return ExitCode::from(1);
         }
     }

@@ -2,8 +2,9 @@
 //! the client asked for, gzipped when it allows. Every scrape collects afresh (no response cache).
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, Once, PoisonError, RwLock};
 use std::time::Instant;
 
 use flate2::write::GzEncoder;
@@ -13,7 +14,9 @@ use srekit::host::HostCollector;
 use srekit::logs::pipeline::{PipelineError, PipelineMetrics};
 use srekit::metrics::{CounterVec, Histogram, MetricFamily, MetricType, Registry, Suffix};
 
+use crate::collect_filter::Selection;
 use crate::host_log::HostLogState;
+use crate::process_metrics::process_families;
 
 /// The exporter's own metrics.
 pub struct SelfMetrics {
@@ -97,8 +100,14 @@ impl PipelineErrorReporter {
 /// Builds scrape bodies; shared by every connection.
 pub struct Scraper {
     host: Option<Arc<HostCollector>>,
-    logs: Option<PipelineMetrics>,
+    /// The running log pipeline's metrics (replaced when a reload restarts the pipeline).
+    logs: RwLock<Option<PipelineMetrics>>,
     registry: Registry,
+    /// The `srekit_exporter_*` families (`SelfMetrics` and others registered in it).
+    exporter: Registry,
+    /// False with `--web.disable-exporter-metrics`: neither `exporter` nor the process metrics are
+    /// written (node_exporter's flag drops its promhttp_*, process_* and go_* families alike).
+    exporter_metrics: bool,
     pub self_metrics: SelfMetrics,
     last_size: AtomicUsize,
     host_log: Mutex<HostLogState>,
@@ -106,11 +115,21 @@ pub struct Scraper {
 }
 
 impl Scraper {
-    pub fn new(host: Option<HostCollector>, registry: Registry, self_metrics: SelfMetrics) -> Scraper {
+    /// A scraper of `host` and the metrics of `registry`, with the exporter's own metrics (`exporter`,
+    /// where `self_metrics` were registered, and the process metrics) unless `exporter_metrics` is false.
+    pub fn new(
+        host: Option<HostCollector>,
+        registry: Registry,
+        exporter: Registry,
+        self_metrics: SelfMetrics,
+        exporter_metrics: bool,
+    ) -> Scraper {
         Scraper {
             host: host.map(Arc::new),
-            logs: None,
+            logs: RwLock::new(None),
             registry,
+            exporter,
+            exporter_metrics,
             self_metrics,
             last_size: AtomicUsize::new(64 * 1024),
             host_log: Mutex::new(HostLogState::default()),
@@ -118,45 +137,92 @@ impl Scraper {
         }
     }
 
-    /// The registry of the exporter's own metrics.
+    /// The registry of the exporter's own metrics that are always served (log errors, pushes).
     pub fn registry(&self) -> &Registry {
         &self.registry
     }
 
-    /// Adds the log pipeline's metrics (derived metrics and per-input counters) to every scrape.
-    pub fn with_logs(mut self, logs: PipelineMetrics) -> Scraper {
-        self.logs = Some(logs);
-        self
+    /// The registry of the `srekit_exporter_*` families, left out with `--web.disable-exporter-metrics`.
+    pub fn exporter_registry(&self) -> &Registry {
+        &self.exporter
+    }
+
+    /// The process metrics and the `srekit_exporter_*` families, or nothing when they are disabled.
+    fn exporter_families(&self) -> Vec<MetricFamily> {
+        if !self.exporter_metrics {
+            return Vec::new();
+        }
+        let mut families = process_families(Path::new("/proc"), Path::new("/proc/self"));
+        families.extend(self.exporter.gather());
+        families
+    }
+
+    /// Sets (or clears) the log pipeline's metrics (derived metrics and per-input counters) served with every scrape.
+    pub fn set_logs(&self, logs: Option<PipelineMetrics>) {
+        if let (Some(host), Some(logs)) = (&self.host, &logs) {
+            // A reload may bring new rule names: reserved from now on, like those of the first scrape.
+            if self.reserved.is_completed() {
+                host.reserve_names(logs.gather().iter().flat_map(names_of));
+            }
+        }
+        *self.logs.write().unwrap_or_else(PoisonError::into_inner) = logs;
+    }
+
+    /// The log pipeline's metrics now.
+    fn logs(&self) -> Option<PipelineMetrics> {
+        self.logs.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Collects every metric of a scrape as families (for the `[[outputs]]` pushes).
     pub fn families(&self) -> Vec<srekit::metrics::MetricFamily> {
         let mut families = self.host.as_ref().map(|host| host.collect()).unwrap_or_default();
-        if let Some(logs) = &self.logs {
+        if let Some(logs) = &self.logs() {
             families.extend(logs.gather());
         }
         families.extend(self.registry.gather());
+        families.extend(self.exporter_families());
         families
     }
 
-    /// Collects and encodes one scrape.
+    /// The enabled host collectors (what `collect[]` may name).
+    pub fn host_collectors(&self) -> Vec<&'static str> {
+        self.host.as_ref().map(|host| host.collectors()).unwrap_or_default()
+    }
+
+    /// Collects and encodes one scrape of every enabled collector.
     pub fn scrape(&self, format: Format) -> Vec<u8> {
+        self.scrape_selected(format, &Selection::All)
+    }
+
+    /// Collects and encodes one scrape of the selected host collectors (and every other metric).
+    pub fn scrape_selected(&self, format: Format, selection: &Selection) -> Vec<u8> {
         let started = Instant::now();
         let mut body = Vec::with_capacity(self.last_size.load(Ordering::Relaxed) + 4096);
         if let Some(host) = &self.host {
             // Every family is registered before the first scrape; from then on no textfile may
             // forge one of the exporter's own or log-derived names.
             self.reserved.call_once(|| host.reserve_names(self.own_names()));
-            let report = host.collect_report();
+            let report = match selection {
+                Selection::All => host.collect_report(),
+                Selection::Only(names) => host.collect_report_of(names),
+            };
             if let Ok(mut state) = self.host_log.lock() {
                 state.log(&report);
             }
             expfmt::encode_body(&report.families, format, &mut body);
         }
-        if let Some(logs) = &self.logs {
+        if let Some(logs) = &self.logs() {
             logs.encode_body(format, &mut body);
         }
         self.registry.encode_body(format, &mut body);
+        if self.exporter_metrics {
+            expfmt::encode_body(
+                &process_families(Path::new("/proc"), Path::new("/proc/self")),
+                format,
+                &mut body,
+            );
+            self.exporter.encode_body(format, &mut body);
+        }
         expfmt::finish(format, &mut body);
         self.last_size.store(body.len(), Ordering::Relaxed);
         self.self_metrics.scrape_duration.observe(started.elapsed().as_secs_f64());
@@ -168,9 +234,12 @@ impl Scraper {
     /// The names the exporter writes besides host metrics (a counter also under its `_total` name).
     fn own_names(&self) -> Vec<String> {
         let mut families = self.registry.gather();
-        if let Some(logs) = &self.logs {
+        if let Some(logs) = &self.logs() {
             families.extend(logs.gather());
         }
+        // Reserved whether served or not: a textfile cannot take them when they are disabled either.
+        families.extend(process_families(Path::new("/proc"), Path::new("/proc/self")));
+        families.extend(self.exporter.gather());
         families.iter().flat_map(names_of).collect()
     }
 }
@@ -218,12 +287,26 @@ mod tests {
 
     #[test]
     fn scrape_contains_own_metrics_and_ends_openmetrics_with_eof() {
-        let registry = Registry::new();
-        let own = SelfMetrics::register(&registry).expect("valid names");
-        let scraper = Scraper::new(None, registry, own);
+        let exporter = Registry::new();
+        let own = SelfMetrics::register(&exporter).expect("valid names");
+        let scraper = Scraper::new(None, Registry::new(), exporter, own, true);
         let text = String::from_utf8(scraper.scrape(Format::OpenMetrics)).expect("utf-8");
         assert!(text.contains("srekit_exporter_build_info{version=\""));
+        assert!(text.contains("\nprocess_open_fds "));
         assert!(text.ends_with("# EOF\n"));
         assert_eq!(text.matches("# EOF").count(), 1);
+    }
+
+    #[test]
+    fn disabled_exporter_metrics_leave_out_process_and_exporter_families_only() {
+        let (registry, exporter) = (Registry::new(), Registry::new());
+        let own = SelfMetrics::register(&exporter).expect("valid names");
+        PipelineErrorReporter::register(&registry).expect("valid names");
+        let scraper = Scraper::new(None, registry, exporter, own, false);
+        let text = String::from_utf8(scraper.scrape(Format::Text)).expect("utf-8");
+        assert!(!text.contains("srekit_exporter_") && !text.contains("process_"), "{text}");
+        assert!(text.contains("srekit_log_errors_total"), "{text}");
+        let names: Vec<String> = scraper.families().into_iter().map(|f| f.name).collect();
+        assert!(names.iter().all(|n| !n.starts_with("srekit_exporter_") && !n.starts_with("process_")));
     }
 }

@@ -25,6 +25,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 
 use crate::basic_auth::{BasicAuth, Verdict};
+use crate::collect_filter::select;
 use crate::scrape::{accepts_gzip, gzip, Scraper};
 use crate::web_config::WebConfig;
 
@@ -37,6 +38,8 @@ pub struct ServerSettings {
     pub max_connections: usize,
     pub read_timeout: Duration,
     pub write_timeout: Duration,
+    /// Where `POST /-/reload` sends its request (`--web.enable-lifecycle`); `None`: 403.
+    pub reload: Option<crate::reload::Requests>,
 }
 
 /// How long a scrape waits for one of the `--web.max-requests` collection slots before it gets 503.
@@ -242,6 +245,9 @@ async fn route(state: &State, request: &Request<Incoming>, is_metrics: bool) -> 
             }
         }
     }
+    if request.uri().path() == "/-/reload" {
+        return lifecycle_reload(state, request.method()).await;
+    }
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut response = text_response(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD are allowed\n");
         response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
@@ -260,6 +266,37 @@ async fn route(state: &State, request: &Request<Incoming>, is_metrics: bool) -> 
     }
 }
 
+/// `/-/reload` as Prometheus answers it: 403 without `--web.enable-lifecycle`, 405 for a method other
+/// than POST and PUT, 500 with the reason when the config could not be applied.
+async fn lifecycle_reload(state: &State, method: &Method) -> Response<Full<Bytes>> {
+    let Some(requests) = &state.settings.reload else {
+        return text_response(StatusCode::FORBIDDEN, "Lifecycle API is not enabled.\n");
+    };
+    if method != Method::POST && method != Method::PUT {
+        let mut response =
+            text_response(StatusCode::METHOD_NOT_ALLOWED, "Only POST or PUT requests allowed\n");
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST, PUT"));
+        return response;
+    }
+    let (reply, outcome) = tokio::sync::oneshot::channel();
+    if requests.send(crate::reload::Request::Reload(Some(reply))).is_err() {
+        return text_response(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
+    }
+    match outcome.await {
+        Ok(Ok(())) => text_response(StatusCode::OK, ""),
+        Ok(Err(message)) => {
+            let mut response =
+                Response::new(Full::new(Bytes::from(format!("failed to reload config: {message}\n"))));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            response
+        }
+        Err(_) => text_response(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
+    }
+}
+
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -274,11 +311,23 @@ async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<By
         },
         None => None,
     };
+    let selection = match select(request.uri().query(), &state.scraper.host_collectors()) {
+        Ok(selection) => selection,
+        Err(message) => {
+            log::warn!("bad collect[]/exclude[] query: {message}");
+            let mut response = Response::new(Full::new(Bytes::from(format!("{message}\n"))));
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            return response;
+        }
+    };
     let header = |name| request.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or("");
     let format = srekit::expfmt::negotiate(header(ACCEPT));
     let gzipped = accepts_gzip(header(ACCEPT_ENCODING));
     let scraper = state.scraper.clone();
-    let body = match tokio::task::spawn_blocking(move || scraper.scrape(format)).await {
+    let body = match tokio::task::spawn_blocking(move || scraper.scrape_selected(format, &selection)).await {
         Ok(body) => body,
         Err(err) => {
             log::error!("scrape failed: {err}");

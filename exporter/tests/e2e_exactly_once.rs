@@ -202,8 +202,9 @@ fn a_corrupt_checkpoint_is_moved_aside_counted_and_logged_and_host_metrics_stay_
         );
         let log = std::fs::read_to_string(root.join("exporter.log")).unwrap();
         assert!(
-            log.lines()
-                .any(|l| l.contains("WARN") && l.contains("corrupt checkpoint") && l.contains(&aside[0])),
+            log.lines().any(|l| l.contains("level=warn")
+                && l.contains("corrupt checkpoint")
+                && l.contains(&aside[0])),
             "{case}: a warning names the file: {log}"
         );
         assert!(!log.contains("--config.file"), "{case}: not reported as a config error: {log}");

@@ -124,7 +124,7 @@ fn unwritable_checkpoints_are_reported_and_recover() {
     assert_eq!(sample(port, "app_events_total{kind=\"x\"}"), Some(1.0), "lines are still counted");
     let log = exporter_log(root);
     assert!(
-        log.lines().any(|l| l.contains("WARN")
+        log.lines().any(|l| l.contains("level=warn")
             && l.contains("log pipeline")
             && l.contains(&*state.to_string_lossy())),
         "the problem is logged, naming the path: {log}"
@@ -178,7 +178,8 @@ fn permission_denied_on_a_log_file() {
     let reported = sample(port, "srekit_log_errors_total{kind=\"read\"}").unwrap();
     let log = exporter_log(root);
     assert!(
-        log.lines().any(|l| l.contains("WARN") && l.contains("secret.log") && l.contains("ermission denied")),
+        log.lines()
+            .any(|l| l.contains("level=warn") && l.contains("secret.log") && l.contains("ermission denied")),
         "the problem is logged, naming the file: {log}"
     );
     std::thread::sleep(Duration::from_millis(2000));

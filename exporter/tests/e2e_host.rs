@@ -9,7 +9,7 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::*;
@@ -125,18 +125,7 @@ fn collect_output_passes_promtool_like_node_exporter() {
 
     // The real node_exporter's output draws lint findings for its own names (camelCase meminfo names,
     // `_bits`); ours may draw those and no others.
-    let port = free_port();
-    let child = Command::new("prometheus-node-exporter")
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("prometheus-node-exporter (Debian package; scripts/install-deps.sh installs it)");
-    let _node_exporter = Process { child, name: "node_exporter" };
-    wait_until(Duration::from_secs(20), || {
-        http_get(port, "/metrics", &[]).map(|r| r.status == 200).unwrap_or(false)
-    })
-    .unwrap();
+    let (_node_exporter, port) = start_node_exporter(&[]);
     let theirs = support::promtool_findings(&http_get(port, "/metrics", &[]).unwrap().body).1;
     let extra: Vec<&String> = ours.difference(&theirs).collect();
     assert!(extra.is_empty(), "findings node_exporter does not have: {extra:?}");

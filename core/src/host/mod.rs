@@ -185,12 +185,34 @@ impl HostCollector {
     /// # Ok::<(), srekit::host::HostError>(())
     /// ```
     pub fn collect_report(&self) -> CollectionReport {
-        let outcomes = self.runner.run();
+        self.report(self.runner.run_only(None))
+    }
+
+    /// Like [`collect_report`](HostCollector::collect_report) for the enabled collectors named in
+    /// `only` (node_exporter's `collect[]` query parameters): the others do not run and have no
+    /// scrape metrics; a name that is not enabled selects nothing.
+    ///
+    /// ```
+    /// let collector = srekit::host::HostCollector::new(srekit::host::HostConfig::default())?;
+    /// let report = collector.collect_report_of(&["loadavg"]);
+    /// let success = report.families.iter().find(|f| f.name == "node_scrape_collector_success").unwrap();
+    /// assert_eq!(success.samples.len(), 1);
+    /// assert!(report.families.iter().all(|f| !f.name.starts_with("node_cpu")));
+    /// # Ok::<(), srekit::host::HostError>(())
+    /// ```
+    pub fn collect_report_of(&self, only: &[&str]) -> CollectionReport {
+        let selected: Vec<bool> = self.runner.names().map(|name| only.contains(&name)).collect();
+        self.report(self.runner.run_only(Some(&selected)))
+    }
+
+    /// Builds the report of one run: the families, scrape metrics and failures of the collectors that ran.
+    fn report(&self, outcomes: Vec<Option<runner::Outcome>>) -> CollectionReport {
         let mut scrape = Emitter::new();
         let mut families = Vec::new();
         let mut failures = Vec::new();
         let mut textfile = Vec::new();
-        for (name, outcome) in self.runner.names().zip(outcomes) {
+        let ran = self.runner.names().zip(outcomes).filter_map(|(name, outcome)| Some((name, outcome?)));
+        for (name, outcome) in ran {
             let collector = labels(&[("collector", name)]);
             scrape.gauge(
                 "node_scrape_collector_duration_seconds",

@@ -29,6 +29,8 @@ pub(crate) struct Outcome {
 
 struct Job {
     reply: mpsc::Sender<Vec<(usize, Outcome)>>,
+    /// The collectors to run, by index (`None`: all of them).
+    only: Option<Arc<[bool]>>,
 }
 
 /// One worker thread, the collectors it runs (their indexes in collection order) and its bookkeeping.
@@ -95,26 +97,40 @@ impl Runner {
     }
 
     /// Runs every collector once and waits for all of them or the deadline.
+    #[cfg(test)]
     pub(crate) fn run(&self) -> Vec<Outcome> {
+        self.run_only(None).into_iter().flatten().collect()
+    }
+
+    /// Runs the collectors `only` selects (by index; `None`: all) once and waits for them or the
+    /// deadline; the outcome of a collector not selected is `None`.
+    pub(crate) fn run_only(&self, only: Option<&[bool]>) -> Vec<Option<Outcome>> {
         let start = Instant::now();
         let deadline = start + self.timeout;
+        let selected = |index: usize| only.is_none_or(|only| only.get(index).copied().unwrap_or(false));
+        let shared_only: Option<Arc<[bool]>> = only.map(Arc::from);
         let mut outcomes: Vec<Option<Outcome>> = (0..self.names.len()).map(|_| None).collect();
         let (reply, results) = mpsc::channel();
         let mut pending = 0usize;
         for worker in &self.workers {
+            let wanted = worker.indexes.iter().filter(|&&index| selected(index)).count();
+            if wanted == 0 {
+                continue;
+            }
             let since = worker.busy_since.load(Ordering::Acquire);
             let stuck = since != 0 && self.nanos_now().saturating_sub(since) > self.timeout.as_nanos() as u64;
+            let job = Job { reply: reply.clone(), only: shared_only.clone() };
             let refused = if stuck {
                 Some(CollectError::Stuck)
-            } else if worker.jobs.send(Job { reply: reply.clone() }).is_err() {
+            } else if worker.jobs.send(job).is_err() {
                 Some(CollectError::WorkerGone)
             } else {
                 None
             };
             match refused {
-                None => pending += worker.indexes.len(),
+                None => pending += wanted,
                 Some(error) => {
-                    for &index in &worker.indexes {
+                    for &index in worker.indexes.iter().filter(|&&index| selected(index)) {
                         let error = match error {
                             CollectError::Stuck => CollectError::Stuck,
                             _ => CollectError::WorkerGone,
@@ -128,7 +144,7 @@ impl Runner {
         {
             // A collector that panicked poisons nothing of ours: its outcome already says it failed.
             let mut inline = self.inline.lock().unwrap_or_else(PoisonError::into_inner);
-            for (index, outcome) in run_each(&mut inline) {
+            for (index, outcome) in run_each(&mut inline, only) {
                 outcomes[index] = Some(outcome);
             }
         }
@@ -149,7 +165,11 @@ impl Runner {
         let waited = start.elapsed();
         outcomes
             .into_iter()
-            .map(|o| o.unwrap_or_else(|| failed(CollectError::Timeout(self.timeout), waited)))
+            .enumerate()
+            .map(|(index, outcome)| match outcome {
+                None if selected(index) => Some(failed(CollectError::Timeout(self.timeout), waited)),
+                outcome => outcome,
+            })
             .collect()
     }
 
@@ -172,19 +192,23 @@ fn work(
 ) {
     while let Ok(job) = inbox.recv() {
         busy_since.store(epoch.elapsed().as_nanos().max(1) as u64, Ordering::Release);
-        let batch = run_each(&mut collectors);
+        let batch = run_each(&mut collectors, job.only.as_deref());
         busy_since.store(0, Ordering::Release);
         // The collection may have given up on us (deadline): then nobody listens, which is fine.
         let _ = job.reply.send(batch);
     }
 }
 
-/// Runs each collector once, in turn, catching panics; their outcomes by collector index.
-fn run_each(collectors: &mut [(usize, Box<dyn Collector>)]) -> Vec<(usize, Outcome)> {
+/// Runs each collector `only` selects (all with `None`) once, in turn, catching panics; their outcomes
+/// by collector index.
+fn run_each(collectors: &mut [(usize, Box<dyn Collector>)], only: Option<&[bool]>) -> Vec<(usize, Outcome)> {
     // One clock read per collector: each one's end is the next one's start.
     let mut start = Instant::now();
     let mut batch = Vec::with_capacity(collectors.len());
     for (index, collector) in collectors {
+        if only.is_some_and(|only| !only.get(*index).copied().unwrap_or(false)) {
+            continue;
+        }
         let mut out = Emitter::new();
         let result = catch_unwind(AssertUnwindSafe(|| collector.update(&mut out)))
             .unwrap_or(Err(CollectError::WorkerGone));
@@ -287,6 +311,25 @@ mod tests {
         let lane = lane.lock().expect("test lock");
         assert_eq!(lane.len(), 1);
         assert_ne!(lane[0], caller);
+    }
+
+    #[test]
+    fn only_the_selected_collectors_run_and_report() {
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        let runner = Runner::start(
+            vec![
+                ("inline", Placement::Inline, Box::new(WhereRan(Arc::clone(&ran)))),
+                ("lane", Placement::Kernel, Box::new(Sleeper(Duration::ZERO))),
+                ("other", Placement::Hardware, Box::new(Sleeper(Duration::ZERO))),
+            ],
+            Duration::from_secs(1),
+        )
+        .expect("test setup");
+        let outcomes = runner.run_only(Some(&[false, true, false]));
+        assert!(outcomes[0].is_none() && outcomes[2].is_none());
+        assert_eq!(outcomes[1].as_ref().map(|o| o.families.len()), Some(1));
+        assert!(ran.lock().expect("test lock").is_empty(), "an unselected inline collector did not run");
+        assert!(runner.run_only(None).iter().all(Option::is_some));
     }
 
     #[test]

@@ -38,10 +38,13 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::pipeline::PipelineError;
 use super::spec::ParserSpec;
+use super::tail::TailOptions;
 
 /// The whole pipeline: inputs, rules and state. The exporter may embed the three parts in its own
 /// config struct instead.
@@ -268,4 +271,38 @@ fn default_rotate_wait() -> f64 {
 
 fn default_max_open_files() -> usize {
     1024
+}
+
+impl InputConfig {
+    /// The tailer's options of one input, checked (the errors name the input and the key).
+    pub(crate) fn tail_options(&self) -> Result<TailOptions, PipelineError> {
+        let invalid = |message: &str| PipelineError::InvalidInput {
+            input: self.name.clone(),
+            message: message.to_owned(),
+        };
+        if self.name.is_empty() {
+            return Err(invalid("the input name must not be empty"));
+        }
+        if !(self.rotate_wait.is_finite() && self.rotate_wait >= 0.0) {
+            return Err(invalid("rotate_wait must be a non-negative number of seconds"));
+        }
+        if self.max_open_files == 0 {
+            return Err(invalid("max_open_files must be at least 1"));
+        }
+        if self.parser.max_line_length == 0 {
+            return Err(invalid("max_line_length must be at least 1"));
+        }
+        let mut options = TailOptions::new(&self.name, self.paths.clone());
+        options.read_from_head = self.read_from_head;
+        options.rotate_wait = Duration::from_secs_f64(self.rotate_wait.min(1e9));
+        options.max_line_length = self.parser.max_line_length;
+        options.max_open_files = self.max_open_files;
+        options.rotated_paths = self.rotated_paths.clone();
+        options.exclude_paths = self.exclude_paths.clone();
+        if let Some(text) = &self.ignore_older {
+            let age = crate::duration::parse(text).map_err(|e| invalid(&format!("ignore_older: {e}")))?;
+            options.ignore_older = Some(age);
+        }
+        Ok(options)
+    }
 }

@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use super::config::{InputConfig, PipelineConfig};
+use super::config::PipelineConfig;
 use super::error::LogError;
 use super::parser::Parser;
 use super::pipeline_state::{
@@ -50,7 +50,7 @@ use super::pipeline_state::{
 use super::record::Record;
 use super::rules::{DiscardedState, RuleError, RuleSet, Selection};
 use super::sources::{FileContexts, SourceItem};
-use super::tail::{TailEvent, TailOptions, Tailer, CHECKPOINT_VERSION};
+use super::tail::{TailEvent, Tailer, CHECKPOINT_VERSION};
 use super::value::Value;
 use crate::error::MetricError;
 use crate::metrics::{Counter, Registry};
@@ -269,7 +269,23 @@ impl Pipeline {
     /// assert!(matches!(err, PipelineError::UnknownInput { .. }));
     /// ```
     pub fn with_registry(config: &PipelineConfig, registry: Registry) -> Result<Pipeline, PipelineError> {
-        Pipeline::build(config, registry, true)
+        Pipeline::build(config, registry, true, None)
+    }
+
+    /// Builds the pipeline from `state` (what [`PipelineHandle::shutdown_with_state`] returned for the
+    /// previous config) instead of the state directory's checkpoint: a config reload. Inputs of the same
+    /// name go on from their offsets and counts; rules whose definition did not change keep their
+    /// series (others start afresh, reported by the first poll).
+    ///
+    /// ```
+    /// use srekit::logs::pipeline::Pipeline;
+    /// let handle = Pipeline::new(&Default::default()).unwrap().spawn(|_| {}).unwrap();
+    /// let state = handle.shutdown_with_state().unwrap();
+    /// let resumed = Pipeline::resume(&Default::default(), state).unwrap();
+    /// resumed.shutdown().unwrap();
+    /// ```
+    pub fn resume(config: &PipelineConfig, state: PipelineState) -> Result<Pipeline, PipelineError> {
+        Pipeline::build(config, Registry::new(), true, Some(state))
     }
 
     /// Checks a configuration as [`Pipeline::new`] would (formats, types, time formats, regexes, globs,
@@ -284,14 +300,16 @@ impl Pipeline {
     /// assert!(Pipeline::validate(&bad).unwrap_err().to_string().contains("strictly increasing"));
     /// ```
     pub fn validate(config: &PipelineConfig) -> Result<(), PipelineError> {
-        Pipeline::build(config, Registry::new(), false).map(|_| ())
+        Pipeline::build(config, Registry::new(), false, None).map(|_| ())
     }
 
-    /// Builds the pipeline; with `use_state`, creates the state directory and loads checkpoints.
+    /// Builds the pipeline; with `use_state`, creates the state directory and loads checkpoints
+    /// (`carried`, when given, instead of the directory's).
     fn build(
         config: &PipelineConfig,
         registry: Registry,
         use_state: bool,
+        carried: Option<PipelineState>,
     ) -> Result<Pipeline, PipelineError> {
         let mut rules = RuleSet::new(&config.metrics, &registry)?;
         for (rule, input) in rules.referenced_inputs() {
@@ -322,9 +340,10 @@ impl Pipeline {
         let state_path =
             config.state.directory.as_deref().filter(|_| use_state).map(|d| d.join(STATE_FILE_NAME));
         let mut pending = Vec::new();
-        let mut saved = match &state_path {
-            Some(path) => load_state(path, &mut pending)?,
-            None => None,
+        let mut saved = match (carried, &state_path) {
+            (Some(state), _) => Some(state),
+            (None, Some(path)) => load_state(path, &mut pending)?,
+            (None, None) => None,
         };
         if let Some(state) = saved.as_mut() {
             let discarded = rules.restore_state(std::mem::take(&mut state.rules));
@@ -362,7 +381,7 @@ impl Pipeline {
             };
             inputs.push(Input {
                 name: name.to_owned(),
-                tailer: Tailer::new(tail_options(input_config)?, checkpoint)
+                tailer: Tailer::new(input_config.tail_options()?, checkpoint)
                     .map_err(|source| PipelineError::Pattern { input: name.to_owned(), source })?,
                 parser: input_config
                     .parser
@@ -573,7 +592,12 @@ impl Pipeline {
     /// ```
     /// srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().shutdown().unwrap();
     /// ```
-    pub fn shutdown(mut self) -> Result<(), PipelineError> {
+    pub fn shutdown(self) -> Result<(), PipelineError> {
+        self.finish().map(|_| ())
+    }
+
+    /// [`Pipeline::shutdown`], returning the state it stored (for [`Pipeline::resume`]).
+    pub(super) fn finish(mut self) -> Result<PipelineState, PipelineError> {
         let mut summary = self.poll();
         while summary.more {
             summary = self.poll();
@@ -589,7 +613,8 @@ impl Pipeline {
         // The background write in progress ends first, so the last checkpoint written is this one.
         self.writer = None;
         self.last_stored = None;
-        self.store_checkpoints()
+        self.store_checkpoints()?;
+        Ok(self.state())
     }
 
     /// Runs the pipeline on a background thread: polls every `poll_interval` (at once again when a file
@@ -621,7 +646,7 @@ impl Pipeline {
                     Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
-            self.shutdown()
+            self.finish()
         })?;
         Ok(PipelineHandle { stop, thread, metrics })
     }
@@ -648,37 +673,6 @@ fn add(counter: &Counter, amount: u64) {
     if amount > 0 {
         let _ = counter.inc_by(amount as f64);
     }
-}
-
-fn tail_options(config: &InputConfig) -> Result<TailOptions, PipelineError> {
-    let invalid = |message: &str| PipelineError::InvalidInput {
-        input: config.name.clone(),
-        message: message.to_owned(),
-    };
-    if config.name.is_empty() {
-        return Err(invalid("the input name must not be empty"));
-    }
-    if !(config.rotate_wait.is_finite() && config.rotate_wait >= 0.0) {
-        return Err(invalid("rotate_wait must be a non-negative number of seconds"));
-    }
-    if config.max_open_files == 0 {
-        return Err(invalid("max_open_files must be at least 1"));
-    }
-    if config.parser.max_line_length == 0 {
-        return Err(invalid("max_line_length must be at least 1"));
-    }
-    let mut options = TailOptions::new(&config.name, config.paths.clone());
-    options.read_from_head = config.read_from_head;
-    options.rotate_wait = Duration::from_secs_f64(config.rotate_wait.min(1e9));
-    options.max_line_length = config.parser.max_line_length;
-    options.max_open_files = config.max_open_files;
-    options.rotated_paths = config.rotated_paths.clone();
-    options.exclude_paths = config.exclude_paths.clone();
-    if let Some(text) = &config.ignore_older {
-        let age = crate::duration::parse(text).map_err(|e| invalid(&format!("ignore_older: {e}")))?;
-        options.ignore_older = Some(age);
-    }
-    Ok(options)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::thread;
 use bytes::BufMut;
 
 use super::pipeline::PipelineError;
+use super::pipeline_state::PipelineState;
 use crate::expfmt::{self, Format};
 use crate::metrics::{MetricFamily, Registry};
 
@@ -18,7 +19,7 @@ use crate::metrics::{MetricFamily, Registry};
 /// ```
 pub struct PipelineHandle {
     pub(super) stop: mpsc::Sender<()>,
-    pub(super) thread: thread::JoinHandle<Result<(), PipelineError>>,
+    pub(super) thread: thread::JoinHandle<Result<PipelineState, PipelineError>>,
     pub(super) metrics: PipelineMetrics,
 }
 
@@ -47,6 +48,18 @@ impl PipelineHandle {
     /// assert!(handle.shutdown().is_ok());
     /// ```
     pub fn shutdown(self) -> Result<(), PipelineError> {
+        self.shutdown_with_state().map(|_| ())
+    }
+
+    /// Like [`shutdown`](PipelineHandle::shutdown), returning the state stored: offsets, built-in
+    /// counts and rule series, for [`Pipeline::resume`](super::pipeline::Pipeline::resume) with a
+    /// changed config (it needs no state directory).
+    ///
+    /// ```
+    /// let handle = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().spawn(|_| {}).unwrap();
+    /// assert!(handle.shutdown_with_state().unwrap().inputs.is_empty());
+    /// ```
+    pub fn shutdown_with_state(self) -> Result<PipelineState, PipelineError> {
         let _ = self.stop.send(());
         self.thread.join().map_err(|_| PipelineError::ThreadPanicked)?
     }

@@ -234,3 +234,34 @@ pub fn url_encode(text: &str) -> String {
     }
     out
 }
+
+/// Starts the real node_exporter (Debian's `prometheus-node-exporter`) on a free port with `args` and
+/// waits until it serves `/metrics`.
+pub fn start_node_exporter(args: &[&str]) -> (Process, u16) {
+    let port = free_port();
+    let child = Command::new("prometheus-node-exporter")
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("prometheus-node-exporter (Debian package; scripts/install-deps.sh installs it)");
+    let process = Process { child, name: "node_exporter" };
+    wait_until(Duration::from_secs(20), || {
+        http_get(port, "/metrics", &[]).map(|r| r.status == 200).unwrap_or(false)
+    })
+    .expect("node_exporter serves /metrics");
+    (process, port)
+}
+
+/// The `# HELP` and `# TYPE` lines of a text-format body whose metric names start with `prefix`.
+pub fn metadata_lines(body: &str, prefix: &str) -> std::collections::BTreeSet<String> {
+    body.lines()
+        .filter(|line| {
+            line.strip_prefix("# HELP ")
+                .or_else(|| line.strip_prefix("# TYPE "))
+                .is_some_and(|rest| rest.starts_with(prefix))
+        })
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,172 @@
+//! The exporter's process metrics, as client_golang's process collector writes them (the same names,
+//! help texts and types node_exporter serves): CPU time, resident and virtual memory, the virtual
+//! memory limit, open and maximum file descriptors and the start time, read from `/proc/self` at each
+//! scrape. A value that cannot be read is left out (the others are still written).
+
+use std::path::Path;
+
+use srekit::metrics::MetricFamily;
+
+/// The process metric families of the process whose procfs directory is `proc_self` (`/proc/self`),
+/// sorted by name; `proc_root` (`/proc`) gives the boot time.
+///
+pub fn process_families(proc_root: &Path, proc_self: &Path) -> Vec<MetricFamily> {
+    let stat = std::fs::read_to_string(proc_self.join("stat")).ok().and_then(|text| ProcStat::parse(&text));
+    let limits = std::fs::read_to_string(proc_self.join("limits")).unwrap_or_default();
+    let boot_time = std::fs::read_to_string(proc_root.join("stat")).ok().and_then(|text| boot_time(&text));
+    let ticks = clock_ticks_per_second();
+    let cpu = MetricFamily::counter(
+        "process_cpu_seconds_total",
+        "Total user and system CPU time spent in seconds.",
+    );
+    let gauge = MetricFamily::gauge;
+    let candidates = [
+        (cpu, stat.map(|s| (s.utime + s.stime) as f64 / ticks)),
+        (
+            gauge("process_max_fds", "Maximum number of open file descriptors."),
+            soft_limit(&limits, "Max open files"),
+        ),
+        (gauge("process_open_fds", "Number of open file descriptors."), count_entries(&proc_self.join("fd"))),
+        (
+            gauge("process_resident_memory_bytes", "Resident memory size in bytes."),
+            stat.map(|s| s.rss_pages as f64 * page_size()),
+        ),
+        (
+            gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds."),
+            stat.zip(boot_time).map(|(s, boot)| boot + s.start_ticks as f64 / ticks),
+        ),
+        (
+            gauge("process_virtual_memory_bytes", "Virtual memory size in bytes."),
+            stat.map(|s| s.vsize_bytes as f64),
+        ),
+        (
+            gauge("process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes."),
+            soft_limit(&limits, "Max address space"),
+        ),
+    ];
+    candidates
+        .into_iter()
+        .filter_map(|(mut family, value)| {
+            family.push(Vec::new(), value?);
+            Some(family)
+        })
+        .collect()
+}
+
+/// The fields of `/proc/<pid>/stat` the collector reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ProcStat {
+    utime: u64,
+    stime: u64,
+    start_ticks: u64,
+    vsize_bytes: u64,
+    rss_pages: u64,
+}
+
+impl ProcStat {
+    /// Parses the line; the command name (field 2) may hold spaces and parentheses, so the fields are
+    /// counted from after its last `)`.
+    fn parse(text: &str) -> Option<ProcStat> {
+        let rest = &text[text.rfind(')')? + 1..];
+        // After the name: field 3 (state) is index 0, so field N is index N - 3.
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
+        Some(ProcStat {
+            utime: field(14)?,
+            stime: field(15)?,
+            start_ticks: field(22)?,
+            vsize_bytes: field(23)?,
+            rss_pages: field(24)?,
+        })
+    }
+}
+
+/// The soft limit of `name` in a `/proc/<pid>/limits` table; `unlimited` is the largest u64, as
+/// client_golang reports it.
+fn soft_limit(limits: &str, name: &str) -> Option<f64> {
+    let line = limits.lines().find(|line| line.starts_with(name))?;
+    let soft = line[name.len()..].split_whitespace().next()?;
+    match soft {
+        "unlimited" => Some(u64::MAX as f64),
+        number => number.parse::<u64>().ok().map(|n| n as f64),
+    }
+}
+
+/// `btime` of `/proc/stat`: the boot time in Unix seconds.
+fn boot_time(stat: &str) -> Option<f64> {
+    stat.lines().find_map(|line| line.strip_prefix("btime "))?.trim().parse::<u64>().ok().map(|s| s as f64)
+}
+
+fn count_entries(dir: &Path) -> Option<f64> {
+    Some(std::fs::read_dir(dir).ok()?.count() as f64)
+}
+
+fn clock_ticks_per_second() -> f64 {
+    system_constant(libc::_SC_CLK_TCK, 100.0)
+}
+
+fn page_size() -> f64 {
+    system_constant(libc::_SC_PAGESIZE, 4096.0)
+}
+
+/// `sysconf(name)`, or `fallback` where the system does not say.
+fn system_constant(name: libc::c_int, fallback: f64) -> f64 {
+    // SAFETY: sysconf reads a constant of the system.
+    let value = unsafe { libc::sysconf(name) };
+    if value > 0 {
+        value as f64
+    } else {
+        fallback
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_after_the_last_parenthesis() {
+        let line = "42 (a) b) (c) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 1234 10485760 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
+        let stat = ProcStat::parse(line).expect("parses");
+        assert_eq!(
+            stat,
+            ProcStat { utime: 250, stime: 50, start_ticks: 1234, vsize_bytes: 10_485_760, rss_pages: 300 }
+        );
+        assert_eq!(ProcStat::parse("42 (truncated"), None);
+        assert_eq!(ProcStat::parse("42 (x) S 1 2"), None);
+    }
+
+    #[test]
+    fn limits_read_the_soft_column_and_unlimited_is_the_largest_u64() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max open files            1024                 524288               files     \n\
+                      Max address space         unlimited            unlimited            bytes     \n";
+        let limits: String = limits.lines().map(|l| format!("{}\n", l.trim_start())).collect();
+        assert_eq!(soft_limit(&limits, "Max open files"), Some(1024.0));
+        assert_eq!(soft_limit(&limits, "Max address space"), Some(18446744073709551615.0));
+        assert_eq!(soft_limit(&limits, "Max processes"), None);
+    }
+
+    #[test]
+    fn this_process_has_every_family_with_plausible_values() {
+        let families = process_families(Path::new("/proc"), Path::new("/proc/self"));
+        let value = |name: &str| {
+            families.iter().find(|f| f.name == name).map(|f| f.samples[0].value).unwrap_or(f64::NAN)
+        };
+        assert_eq!(families.len(), 7, "{:?}", families.iter().map(|f| &f.name).collect::<Vec<_>>());
+        assert!(value("process_cpu_seconds") >= 0.0);
+        assert!(value("process_open_fds") >= 3.0);
+        assert!(value("process_max_fds") >= value("process_open_fds"));
+        assert!(value("process_resident_memory_bytes") > 1e6);
+        assert!(value("process_virtual_memory_bytes") >= value("process_resident_memory_bytes"));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let started = value("process_start_time_seconds");
+        assert!(started <= now + 1.0 && started > now - 86_400.0 * 365.0, "{started} vs {now}");
+    }
+
+    #[test]
+    fn unreadable_files_leave_their_metrics_out() {
+        assert!(process_families(Path::new("/nonexistent"), Path::new("/nonexistent/self")).is_empty());
+    }
+}

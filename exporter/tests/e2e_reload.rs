@@ -1,0 +1,155 @@
+//! End to end: config reload. `POST /-/reload` (with `--web.enable-lifecycle`) and SIGHUP re-read the
+//! config file: a changed rule shows up, an unchanged rule keeps its counts (through the checkpoint) and
+//! no line is counted twice; a broken file changes nothing (the old rules keep serving) and sets
+//! `srekit_exporter_config_last_reload_successful` to 0; without the flag the endpoint is 403.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+
+fn append(path: &Path, text: &str) {
+    let mut file = std::fs::OpenOptions::new().append(true).create(true).open(path).unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
+/// A config with a state directory, one input and the rules given (TOML `[[metrics]]` tables).
+fn write_config(dir: &Path, rules: &str) -> PathBuf {
+    let state = format!("[state]\ndirectory = \"{}\"\n\n", dir.join("state").display());
+    write_config_with(dir, &format!("{state}{rules}"))
+}
+
+/// A config with one input and `rest` (`[state]`, `[[metrics]]`).
+fn write_config_with(dir: &Path, rest: &str) -> PathBuf {
+    let path = dir.join("exporter.toml");
+    let config = format!(
+        "[[inputs]]\nname = \"app\"\npaths = [\"{log}\"]\nread_from_head = true\n\n{rest}",
+        log = dir.join("app.log").display(),
+    );
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+const REQUESTS: &str =
+    "[[metrics]]\nname = \"app_requests_total\"\nkind = \"counter\"\nlabels = [\"status\"]\n";
+const ERRORS: &str =
+    "[[metrics]]\nname = \"app_errors_total\"\nkind = \"counter\"\nmatch = { status = \"^5\" }\n";
+
+fn sample(port: u16, series: &str) -> Option<f64> {
+    let body = http_get(port, "/metrics", &[]).ok()?.text();
+    let line = body.lines().find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))?;
+    line[series.len() + 1..].parse().ok()
+}
+
+fn wait_for(port: u16, series: &str, value: f64) {
+    wait_until(Duration::from_secs(20), || sample(port, series) == Some(value))
+        .unwrap_or_else(|e| panic!("{series} == {value}: {e}; now {:?}", sample(port, series)));
+}
+
+/// The exporter (no host collectors) with `config` and `--web.enable-lifecycle`.
+fn start_with_lifecycle(config: &Path) -> (Process, u16) {
+    let config_flag = format!("--config.file={}", config.display());
+    start_exporter(&["--collector.disable-defaults", "--web.enable-lifecycle", &config_flag])
+}
+
+fn reload(port: u16) -> HttpResponse {
+    http_request(port, "POST", "/-/reload", &[]).unwrap()
+}
+
+#[test]
+fn post_reload_applies_a_changed_rule_and_keeps_the_unchanged_ones_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    append(&log, "status=200\nstatus=500\n");
+    let config = write_config(dir.path(), REQUESTS);
+    let (_exporter, port) = start_with_lifecycle(&config);
+    wait_for(port, "app_requests_total{status=\"200\"}", 1.0);
+    assert_eq!(sample(port, "srekit_exporter_config_last_reload_successful"), Some(1.0));
+    assert!(sample(port, "app_errors_total").is_none());
+
+    write_config(dir.path(), &format!("{REQUESTS}\n{ERRORS}"));
+    let response = reload(port);
+    assert_eq!(response.status, 200, "{}", response.text());
+    append(&log, "status=503\n");
+    wait_for(port, "app_errors_total", 1.0);
+    // The unchanged rule kept its counts and the lines read before were not counted again.
+    wait_for(port, "app_requests_total{status=\"503\"}", 1.0);
+    assert_eq!(sample(port, "app_requests_total{status=\"200\"}"), Some(1.0));
+    assert_eq!(sample(port, "app_requests_total{status=\"500\"}"), Some(1.0));
+    assert_eq!(sample(port, "srekit_log_lines_total{input=\"app\"}"), Some(3.0));
+    assert_eq!(sample(port, "srekit_exporter_config_last_reload_successful"), Some(1.0));
+    assert!(
+        sample(port, "srekit_exporter_config_last_reload_success_timestamp_seconds").is_some_and(|t| t > 1e9)
+    );
+
+    // Only POST and PUT.
+    let get = http_get(port, "/-/reload", &[]).unwrap();
+    assert_eq!(get.status, 405);
+    assert_eq!(get.text(), "Only POST or PUT requests allowed\n");
+}
+
+#[test]
+fn a_broken_config_keeps_the_old_one_running_and_sighup_reloads_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    append(&log, "status=200\n");
+    let config = write_config(dir.path(), REQUESTS);
+    let (exporter, port) = start_with_lifecycle(&config);
+    wait_for(port, "app_requests_total{status=\"200\"}", 1.0);
+
+    for broken in ["[[metrics]\nname = ", "[[metrics]]\nname = \"x\"\nkind = \"counter\"\nnonsense = 1\n"] {
+        std::fs::write(&config, broken).unwrap();
+        let response = reload(port);
+        assert_eq!(response.status, 500);
+        assert!(response.text().starts_with("failed to reload config: "), "{}", response.text());
+        assert!(response.text().contains("exporter.toml"), "the message names the file: {}", response.text());
+        assert_eq!(sample(port, "srekit_exporter_config_last_reload_successful"), Some(0.0));
+        // The old rules still count.
+        append(&log, "status=200\n");
+    }
+    wait_for(port, "app_requests_total{status=\"200\"}", 3.0);
+
+    // SIGHUP reloads a fixed file.
+    write_config(dir.path(), &format!("{REQUESTS}\n{ERRORS}"));
+    let pid = exporter.child.id().to_string();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    wait_for(port, "srekit_exporter_config_last_reload_successful", 1.0);
+    append(&log, "status=500\n");
+    wait_for(port, "app_errors_total", 1.0);
+    wait_for(port, "app_requests_total{status=\"200\"}", 3.0);
+}
+
+#[test]
+fn the_lifecycle_endpoint_is_403_without_the_flag() {
+    let (exporter, port) = start_exporter(&["--collector.disable-defaults"]);
+    let response = reload(port);
+    assert_eq!(response.status, 403);
+    assert_eq!(response.text(), "Lifecycle API is not enabled.\n");
+    // SIGHUP without a config file is harmless: the exporter keeps serving.
+    let pid = exporter.child.id().to_string();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sample(port, "srekit_exporter_config_last_reload_successful"), Some(1.0));
+}
+
+#[test]
+fn without_a_state_directory_a_reload_keeps_the_counts_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    append(&log, "status=200\nstatus=200\n");
+    let config = write_config_with(dir.path(), REQUESTS);
+    let (_exporter, port) = start_with_lifecycle(&config);
+    wait_for(port, "app_requests_total{status=\"200\"}", 2.0);
+    write_config_with(dir.path(), &format!("{REQUESTS}\n{ERRORS}"));
+    assert_eq!(reload(port).status, 200);
+    append(&log, "status=200\nstatus=502\n");
+    wait_for(port, "app_errors_total", 1.0);
+    wait_for(port, "app_requests_total{status=\"200\"}", 3.0);
+    assert_eq!(sample(port, "srekit_log_lines_total{input=\"app\"}"), Some(4.0));
+    assert!(!dir.path().join("state").exists());
+}
