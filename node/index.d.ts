@@ -319,6 +319,12 @@ export interface HostOptions {
   textfileMaxFileBytes?: number
   /** Most bytes of `.prom` files read per collection (256 MiB); files beyond it are skipped with `node_textfile_scrape_error 1`. */
   textfileMaxTotalBytes?: number
+  /** Regex of devices to keep in arp (`--collector.arp.device-include`). */
+  arpDeviceInclude?: string
+  /** Regex of devices to drop from arp (`--collector.arp.device-exclude`). */
+  arpDeviceExclude?: string
+  /** Export bcache's priority statistics, which walk every bucket (`--collector.bcache.priorityStats`). */
+  bcachePriorityStats?: boolean
 }
 
 /**

@@ -214,6 +214,9 @@ class _HostOptions(TypedDict, total=False):
     sysctl_include_info: Optional[str]
     textfile_max_file_bytes: Optional[int]
     textfile_max_total_bytes: Optional[int]
+    arp_device_include: Optional[str]
+    arp_device_exclude: Optional[str]
+    bcache_priority_stats: Optional[bool]
 
 @final
 class Host:

@@ -114,6 +114,14 @@ pub struct HostConfig {
     /// Most bytes of `.prom` files read in one collection (`--collector.textfile.max-total-bytes`,
     /// default 256 MiB); the files beyond it are skipped and set `node_textfile_scrape_error` to 1.
     pub textfile_max_total_bytes: u64,
+    /// Devices to keep in arp (`--collector.arp.device-include`; `Some("")`: no filter).
+    pub arp_device_include: Option<String>,
+    /// Devices to drop from arp (`--collector.arp.device-exclude`; `Some("")`: no filter).
+    pub arp_device_exclude: Option<String>,
+    /// Export bcache's priority statistics (`node_bcache_priority_stats_*`) from each cache device's
+    /// `priority_stats`, which the kernel computes by walking every bucket
+    /// (`--collector.bcache.priorityStats`).
+    pub bcache_priority_stats: bool,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -155,6 +163,9 @@ impl HostConfig {
             sysctl_include_info: None,
             textfile_max_file_bytes: 0,
             textfile_max_total_bytes: 0,
+            arp_device_include: None,
+            arp_device_exclude: None,
+            bcache_priority_stats: false,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -298,6 +309,9 @@ impl HostConfig {
             cpu_info_bugs_include: compile("cpu_info_bugs_include", &self.cpu_info_bugs_include)?,
             sysctl_include: self.sysctl_include.clone(),
             sysctl_include_info: self.sysctl_include_info.clone(),
+            arp_device_include: device_filter("arp_device_include", &self.arp_device_include)?,
+            arp_device_exclude: device_filter("arp_device_exclude", &self.arp_device_exclude)?,
+            bcache_priority_stats: self.bcache_priority_stats,
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
             reserved_names: Default::default(),
             textfile_report: Default::default(),

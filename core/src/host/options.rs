@@ -385,6 +385,27 @@ static OPTIONS: &[HostOptionSpec] = &[
         help: "Most bytes of .prom files the textfile collector reads per collection; files beyond it are skipped with node_textfile_scrape_error 1 (srekit's addition).",
         slot: |c| Slot::Bytes(&mut c.textfile_max_total_bytes),
     },
+    HostOptionSpec {
+        name: "arp_device_include",
+        flag: "collector.arp.device-include",
+        default: HostOptionDefault::Text(None),
+        help: "Regexp of arp devices to include (mutually exclusive to device-exclude).",
+        slot: |c| Slot::Text(&mut c.arp_device_include),
+    },
+    HostOptionSpec {
+        name: "arp_device_exclude",
+        flag: "collector.arp.device-exclude",
+        default: HostOptionDefault::Text(None),
+        help: "Regexp of arp devices to exclude (mutually exclusive to device-include).",
+        slot: |c| Slot::Text(&mut c.arp_device_exclude),
+    },
+    HostOptionSpec {
+        name: "bcache_priority_stats",
+        flag: "collector.bcache.priorityStats",
+        default: HostOptionDefault::Switch(false),
+        help: "Expose expensive priority stats (node_bcache_priority_stats_*).",
+        slot: |c| Slot::Switch(&mut c.bcache_priority_stats),
+    },
 ];
 
 /// The node_exporter collector options [`HostConfig::set_option`] takes, with their flags, kinds,
@@ -422,8 +443,8 @@ impl Default for HostConfig {
 impl HostConfig {
     /// Sets a filter, switch or size by its field name, for bindings that take options by name:
     /// `Text` for the regex options (and `systemd_bus_address` and the sysctl lists), `Switch` for
-    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label`, `netlink`, `stat_softirq` and
-    /// `cpu_info`, `Bytes` for `textfile_max_file_bytes` and `textfile_max_total_bytes` (see
+    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label`, `netlink`, `stat_softirq`,
+    /// `cpu_info` and `bcache_priority_stats`, `Bytes` for `textfile_max_file_bytes` and `textfile_max_total_bytes` (see
     /// [`host_options`]). The pattern (and a size's being at least 1) is checked when the collector is built
     /// ([`HostCollector::new`](crate::host::HostCollector::new)).
     ///

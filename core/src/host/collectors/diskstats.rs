@@ -1,6 +1,7 @@
 //! diskstats: per-device I/O counters from /proc/diskstats (`node_disk_*`, sectors turned into bytes,
-//! milliseconds into seconds; discards and flushes where the kernel has them) and `node_disk_info` with
-//! udev's model/serial/path/wwn/revision. Devices are filtered with node_exporter's default exclusion
+//! milliseconds into seconds; discards and flushes where the kernel has them) and, from udev's database
+//! (`--path.udev.data`), `node_disk_info` with model/serial/path/wwn/revision, `node_disk_filesystem_info`
+//! (`ID_FS_*`), `node_disk_ata_*` and `node_disk_device_mapper_info`. Devices are filtered with node_exporter's default exclusion
 //! (partitions, ram, loop, fd).
 
 use crate::host::emit::{labels, Emitter};
@@ -119,10 +120,25 @@ const ATA_GAUGES: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// `node_disk_ata_*` (for ATA disks, `ID_ATA=1`) and `node_disk_device_mapper_info` (when udev
-/// names a device-mapper device) from udev properties.
+/// `node_disk_filesystem_info` (when udev found a filesystem, `ID_FS_TYPE`), `node_disk_ata_*` (for
+/// ATA disks, `ID_ATA=1`) and `node_disk_device_mapper_info` (when udev names a device-mapper
+/// device) from udev properties.
 fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &[(String, String)]) {
     let get = |key: &str| udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    if let Some(fs_type) = get("ID_FS_TYPE").filter(|t| !t.is_empty()) {
+        out.gauge(
+            "node_disk_filesystem_info",
+            "Info about disk filesystem.",
+            labels(&[
+                ("device", device),
+                ("type", fs_type),
+                ("usage", get("ID_FS_USAGE").unwrap_or("")),
+                ("uuid", get("ID_FS_UUID").unwrap_or("")),
+                ("version", get("ID_FS_VERSION").unwrap_or("")),
+            ]),
+            1.0,
+        );
+    }
     let ata = get("ID_ATA") == Some("1");
     for (key, name, help) in ATA_GAUGES.iter().filter(|_| ata) {
         if let Some(value) = get(key).and_then(|v| v.parse::<f64>().ok()) {

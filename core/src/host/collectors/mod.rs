@@ -49,6 +49,7 @@ mod schedstat;
 mod selinux;
 mod slabinfo;
 mod sockstat;
+mod softirqs;
 mod softnet;
 mod stat;
 mod sysctl;
@@ -63,6 +64,7 @@ mod udp_queues;
 mod uname;
 mod vmstat;
 mod watchdog;
+mod xfrm;
 mod xfs;
 mod zfs;
 mod zoneinfo;
@@ -115,6 +117,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     selinux::SPEC,
     slabinfo::SPEC,
     sockstat::SPEC,
+    softirqs::SPEC,
     softnet::SPEC,
     stat::SPEC,
     sysctl::SPEC,
@@ -129,6 +132,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     uname::SPEC,
     vmstat::SPEC,
     watchdog::SPEC,
+    xfrm::SPEC,
     xfs::SPEC,
     zfs::SPEC,
     zoneinfo::SPEC,
