@@ -325,6 +325,12 @@ export interface HostOptions {
   arpDeviceExclude?: string
   /** Export bcache's priority statistics, which walk every bucket (`--collector.bcache.priorityStats`). */
   bcachePriorityStats?: boolean
+  /** Export `node_systemd_unit_tasks_{current,max}` for services (`--collector.systemd.enable-task-metrics`). */
+  systemdEnableTaskMetrics?: boolean
+  /** Export `node_systemd_service_restart_total` (`--collector.systemd.enable-restarts-metrics`). */
+  systemdEnableRestartsMetrics?: boolean
+  /** Export `node_systemd_unit_start_time_seconds` (`--collector.systemd.enable-start-time-metrics`). */
+  systemdEnableStartTimeMetrics?: boolean
 }
 
 /**

@@ -217,6 +217,9 @@ class _HostOptions(TypedDict, total=False):
     arp_device_include: Optional[str]
     arp_device_exclude: Optional[str]
     bcache_priority_stats: Optional[bool]
+    systemd_enable_task_metrics: Optional[bool]
+    systemd_enable_restarts_metrics: Optional[bool]
+    systemd_enable_start_time_metrics: Optional[bool]
 
 @final
 class Host:

@@ -122,6 +122,15 @@ pub struct HostConfig {
     /// `priority_stats`, which the kernel computes by walking every bucket
     /// (`--collector.bcache.priorityStats`).
     pub bcache_priority_stats: bool,
+    /// Export `node_systemd_unit_tasks_current` and `node_systemd_unit_tasks_max` for services
+    /// (`--collector.systemd.enable-task-metrics`).
+    pub systemd_enable_task_metrics: bool,
+    /// Export `node_systemd_service_restart_total` for services
+    /// (`--collector.systemd.enable-restarts-metrics`).
+    pub systemd_enable_restarts_metrics: bool,
+    /// Export `node_systemd_unit_start_time_seconds` for every selected unit
+    /// (`--collector.systemd.enable-start-time-metrics`).
+    pub systemd_enable_start_time_metrics: bool,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -166,6 +175,9 @@ impl HostConfig {
             arp_device_include: None,
             arp_device_exclude: None,
             bcache_priority_stats: false,
+            systemd_enable_task_metrics: false,
+            systemd_enable_restarts_metrics: false,
+            systemd_enable_start_time_metrics: false,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -312,6 +324,9 @@ impl HostConfig {
             arp_device_include: device_filter("arp_device_include", &self.arp_device_include)?,
             arp_device_exclude: device_filter("arp_device_exclude", &self.arp_device_exclude)?,
             bcache_priority_stats: self.bcache_priority_stats,
+            systemd_enable_task_metrics: self.systemd_enable_task_metrics,
+            systemd_enable_restarts_metrics: self.systemd_enable_restarts_metrics,
+            systemd_enable_start_time_metrics: self.systemd_enable_start_time_metrics,
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
             reserved_names: Default::default(),
             textfile_report: Default::default(),

@@ -323,6 +323,27 @@ static OPTIONS: &[HostOptionSpec] = &[
         slot: |c| Slot::Text(&mut c.systemd_bus_address),
     },
     HostOptionSpec {
+        name: "systemd_enable_task_metrics",
+        flag: "collector.systemd.enable-task-metrics",
+        default: HostOptionDefault::Switch(false),
+        help: "Enables service unit tasks metrics unit_tasks_current and unit_tasks_max",
+        slot: |c| Slot::Switch(&mut c.systemd_enable_task_metrics),
+    },
+    HostOptionSpec {
+        name: "systemd_enable_restarts_metrics",
+        flag: "collector.systemd.enable-restarts-metrics",
+        default: HostOptionDefault::Switch(false),
+        help: "Enables service unit metric service_restart_total",
+        slot: |c| Slot::Switch(&mut c.systemd_enable_restarts_metrics),
+    },
+    HostOptionSpec {
+        name: "systemd_enable_start_time_metrics",
+        flag: "collector.systemd.enable-start-time-metrics",
+        default: HostOptionDefault::Switch(false),
+        help: "Enables service unit metric unit_start_time_seconds",
+        slot: |c| Slot::Switch(&mut c.systemd_enable_start_time_metrics),
+    },
+    HostOptionSpec {
         name: "netlink",
         flag: "collector.netdev.netlink",
         default: HostOptionDefault::Switch(true),
@@ -444,7 +465,7 @@ impl HostConfig {
     /// Sets a filter, switch or size by its field name, for bindings that take options by name:
     /// `Text` for the regex options (and `systemd_bus_address` and the sysctl lists), `Switch` for
     /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label`, `netlink`, `stat_softirq`,
-    /// `cpu_info` and `bcache_priority_stats`, `Bytes` for `textfile_max_file_bytes` and `textfile_max_total_bytes` (see
+    /// `cpu_info`, `bcache_priority_stats` and the `systemd_enable_*` switches, `Bytes` for `textfile_max_file_bytes` and `textfile_max_total_bytes` (see
     /// [`host_options`]). The pattern (and a size's being at least 1) is checked when the collector is built
     /// ([`HostCollector::new`](crate::host::HostCollector::new)).
     ///

@@ -2,8 +2,11 @@
 //! system is running and systemd's version, asked of systemd's manager (`org.freedesktop.systemd1`)
 //! over D-Bus, as node_exporter 1.5 does with its default flags (`node_systemd_unit_state`,
 //! `node_systemd_units`, `node_systemd_timer_last_trigger_seconds`, `node_systemd_socket_*`,
-//! `node_systemd_system_running`, `node_systemd_version`). node_exporter's opt-in metrics (restarts,
-//! start times, tasks) are not implemented.
+//! `node_systemd_system_running`, `node_systemd_version`), and its opt-in ones:
+//! `node_systemd_service_restart_total` (`--collector.systemd.enable-restarts-metrics`),
+//! `node_systemd_unit_start_time_seconds` (`enable-start-time-metrics`; 0 for a unit that is not
+//! active) and `node_systemd_unit_tasks_{current,max}` (`enable-task-metrics`; none when systemd
+//! reports no limit or count, `u64::MAX`).
 //!
 //! The bus: [`HostConfig::systemd_bus_address`](crate::host::HostConfig) if set, else the
 //! `DBUS_SYSTEM_BUS_ADDRESS` environment variable (as node_exporter), else the system bus socket under
@@ -300,6 +303,7 @@ fn collect(connection: &Connection, settings: &Settings, out: &mut Emitter) -> R
                 if state == active_state { 1.0 } else { 0.0 },
             );
         }
+        collect_opt_in(connection, settings, unit, out);
         if with_timers && name.ends_with(".timer") {
             if let Some(usec) =
                 unsigned_property(connection, path, "org.freedesktop.systemd1.Timer", "LastTriggerUSec")
@@ -329,6 +333,58 @@ fn collect(connection: &Connection, settings: &Settings, out: &mut Emitter) -> R
         );
     }
     Ok(())
+}
+
+/// The opt-in series of one selected unit: restarts and tasks of a service, start time of any unit.
+fn collect_opt_in(connection: &Connection, settings: &Settings, unit: &UnitStatus, out: &mut Emitter) {
+    const SERVICE: &str = "org.freedesktop.systemd1.Service";
+    let (name, active_state, path) = (unit.0.as_str(), unit.3.as_str(), unit.6.as_str());
+    let service = name.ends_with(".service");
+    if settings.systemd_enable_restarts_metrics && service {
+        // NRestarts is systemd 235's; older ones have no series, as in node_exporter.
+        if let Some(restarts) = unsigned_property(connection, path, SERVICE, "NRestarts") {
+            out.counter(
+                "node_systemd_service_restart_total",
+                "Service unit count of Restart triggers",
+                labels(&[("name", name)]),
+                restarts,
+            );
+        }
+    }
+    if settings.systemd_enable_start_time_metrics {
+        let start_usec = if active_state == "active" {
+            u64_property(connection, path, "org.freedesktop.systemd1.Unit", "ActiveEnterTimestamp")
+        } else {
+            Some(0)
+        };
+        if let Some(usec) = start_usec {
+            out.gauge(
+                "node_systemd_unit_start_time_seconds",
+                "Start time of the unit since unix epoch in seconds.",
+                labels(&[("name", name)]),
+                usec as f64 / 1e6,
+            );
+        }
+    }
+    if settings.systemd_enable_task_metrics && service {
+        for (property, metric, help) in [
+            ("TasksCurrent", "node_systemd_unit_tasks_current", "Current number of tasks per Systemd unit"),
+            ("TasksMax", "node_systemd_unit_tasks_max", "Maximum number of tasks per Systemd unit"),
+        ] {
+            match u64_property(connection, path, SERVICE, property) {
+                Some(u64::MAX) | None => {}
+                Some(tasks) => out.gauge(metric, help, labels(&[("name", name)]), tasks as f64),
+            }
+        }
+    }
+}
+
+/// A `u64` property (`t`), or None if it is missing or of another type.
+fn u64_property(connection: &Connection, path: &str, interface: &str, name: &str) -> Option<u64> {
+    match &*property(connection, path, interface, name).ok()? {
+        Value::U64(n) => Some(*n),
+        _ => None,
+    }
 }
 
 /// A socket unit's counters; like node_exporter, stops at the first of NAccepted and NConnections
