@@ -331,6 +331,8 @@ export interface HostOptions {
   systemdEnableRestartsMetrics?: boolean
   /** Export `node_systemd_unit_start_time_seconds` (`--collector.systemd.enable-start-time-metrics`). */
   systemdEnableStartTimeMetrics?: boolean
+  /** Directory of node_exporter's qdisc test fixture (`results.json`) read instead of the kernel (`--collector.qdisc.fixtures`). */
+  qdiscFixtures?: string
 }
 
 /**

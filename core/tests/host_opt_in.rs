@@ -472,3 +472,37 @@ fn softirqs_and_xfrm_on_the_fixture_tree_and_this_host() {
     print_cost(&flags[..1], None);
     print_cost(&flags[1..], None);
 }
+
+/// A fixture directory's absolute path (for the `--collector.*.fixtures` flags).
+fn fixture_dir(name: &str) -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/host").join(name);
+    dir.canonicalize().expect("fixture directory exists").display().to_string()
+}
+
+#[test]
+fn qdisc_from_node_exporters_fixture_format() {
+    let fixtures = format!("--collector.qdisc.fixtures={}", fixture_dir("qdisc"));
+    let flags = ["--collector.qdisc", fixtures.as_str()];
+    assert_parity(Case::host(&flags));
+    let ours = HostCollector::new(config_from_flags(&flags, None)).expect("valid").collect();
+    let eth0 = [("device", "eth0"), ("kind", "pfifo_fast")];
+    assert_eq!(value_of(&ours, "node_qdisc_bytes", &eth0), Some(8.3e12));
+    assert_eq!(value_of(&ours, "node_qdisc_backlog", &eth0), Some(4500.0));
+    assert_eq!(value_of(&ours, "node_qdisc_packets", &[("device", "eth1")]), None, "a child qdisc");
+    assert_eq!(value_of(&ours, "node_qdisc_bytes", &[("device", "bond0"), ("kind", "noqueue")]), Some(0.0));
+    print_cost(&flags, None);
+}
+
+/// The kernel's qdiscs over rtnetlink (loopback's noqueue and the NIC's root qdisc here); byte and
+/// packet counters move between the two reads.
+#[test]
+fn qdisc_on_this_host() {
+    let flags = ["--collector.qdisc"];
+    assert_parity(Case::host(&flags).volatile(&["node_qdisc_bytes", "node_qdisc_packets"], &[]));
+    let ours = HostCollector::new(config_from_flags(&flags, None)).expect("valid").collect();
+    assert!(
+        value_of(&ours, "node_qdisc_bytes", &[("device", "lo")]).is_some(),
+        "loopback's root qdisc is reported"
+    );
+    print_cost(&flags, None);
+}

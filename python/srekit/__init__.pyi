@@ -220,6 +220,7 @@ class _HostOptions(TypedDict, total=False):
     systemd_enable_task_metrics: Optional[bool]
     systemd_enable_restarts_metrics: Optional[bool]
     systemd_enable_start_time_metrics: Optional[bool]
+    qdisc_fixtures: Optional[str]
 
 @final
 class Host:

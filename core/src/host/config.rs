@@ -131,6 +131,9 @@ pub struct HostConfig {
     /// Export `node_systemd_unit_start_time_seconds` for every selected unit
     /// (`--collector.systemd.enable-start-time-metrics`).
     pub systemd_enable_start_time_metrics: bool,
+    /// A directory whose `results.json` (node_exporter's test fixture format) the qdisc collector reads
+    /// instead of asking the kernel (`--collector.qdisc.fixtures`; `None` or empty: the kernel).
+    pub qdisc_fixtures: Option<String>,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -178,6 +181,7 @@ impl HostConfig {
             systemd_enable_task_metrics: false,
             systemd_enable_restarts_metrics: false,
             systemd_enable_start_time_metrics: false,
+            qdisc_fixtures: None,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -327,11 +331,17 @@ impl HostConfig {
             systemd_enable_task_metrics: self.systemd_enable_task_metrics,
             systemd_enable_restarts_metrics: self.systemd_enable_restarts_metrics,
             systemd_enable_start_time_metrics: self.systemd_enable_start_time_metrics,
+            qdisc_fixtures: fixtures_dir(&self.qdisc_fixtures),
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
             reserved_names: Default::default(),
             textfile_report: Default::default(),
         })
     }
+}
+
+/// A fixtures directory option: node_exporter's empty default is no fixtures.
+fn fixtures_dir(option: &Option<String>) -> Option<PathBuf> {
+    option.as_deref().filter(|dir| !dir.is_empty()).map(PathBuf::from)
 }
 
 /// `pattern` matched against the whole name, as node_exporter's systemd unit filters are.

@@ -427,6 +427,13 @@ static OPTIONS: &[HostOptionSpec] = &[
         help: "Expose expensive priority stats (node_bcache_priority_stats_*).",
         slot: |c| Slot::Switch(&mut c.bcache_priority_stats),
     },
+    HostOptionSpec {
+        name: "qdisc_fixtures",
+        flag: "collector.qdisc.fixtures",
+        default: HostOptionDefault::Text(None),
+        help: "test fixtures to use for qdisc collector end-to-end testing (a directory with node_exporter's results.json)",
+        slot: |c| Slot::Text(&mut c.qdisc_fixtures),
+    },
 ];
 
 /// The node_exporter collector options [`HostConfig::set_option`] takes, with their flags, kinds,

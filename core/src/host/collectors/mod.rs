@@ -44,6 +44,7 @@ mod os;
 mod powersupplyclass;
 mod pressure;
 mod processes;
+mod qdisc;
 mod rapl;
 mod schedstat;
 mod selinux;
@@ -112,6 +113,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     powersupplyclass::SPEC,
     pressure::SPEC,
     processes::SPEC,
+    qdisc::SPEC,
     rapl::SPEC,
     schedstat::SPEC,
     selinux::SPEC,
