@@ -333,6 +333,8 @@ export interface HostOptions {
   systemdEnableStartTimeMetrics?: boolean
   /** Directory of node_exporter's qdisc test fixture (`results.json`) read instead of the kernel (`--collector.qdisc.fixtures`). */
   qdiscFixtures?: string
+  /** Directory in node_exporter's wifi test fixture format, read by the wifi collector (`--collector.wifi.fixtures`). */
+  wifiFixtures?: string
 }
 
 /**

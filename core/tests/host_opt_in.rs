@@ -506,3 +506,34 @@ fn qdisc_on_this_host() {
     );
     print_cost(&flags, None);
 }
+
+#[test]
+fn wifi_from_node_exporters_fixture_format() {
+    let fixtures = format!("--collector.wifi.fixtures={}", fixture_dir("wifi"));
+    let flags = ["--collector.wifi", fixtures.as_str()];
+    assert_parity(Case::host(&flags));
+    let ours = HostCollector::new(config_from_flags(&flags, None)).expect("valid").collect();
+    let station = [("device", "wlan0"), ("mac_address", "01:02:03:04:05:06")];
+    assert_eq!(value_of(&ours, "node_wifi_station_connected_seconds", &station), Some(60.000000001));
+    assert_eq!(value_of(&ours, "node_wifi_station_signal_dbm", &station), Some(-26.0));
+    assert_eq!(value_of(&ours, "node_wifi_interface_frequency_hertz", &[("device", "wlan1")]), Some(5.18e9));
+    let info = [
+        ("device", "wlan0"),
+        ("bssid", "00:11:22:33:44:55"),
+        ("ssid", "Example \"net\""),
+        ("mode", "client"),
+    ];
+    assert_eq!(value_of(&ours, "node_wifi_station_info", &info), Some(1.0));
+    print_cost(&flags, None);
+
+    // Without fixtures: no nl80211 here (and srekit does not read it): success 0 in both.
+    let theirs = parse_text(&common::node_exporter::scrape(
+        &["--collector.disable-defaults".to_string(), "--collector.wifi".to_string()],
+        &[],
+    ))
+    .expect("node_exporter output parses");
+    let ours = HostCollector::new(config_from_flags(&["--collector.wifi"], None)).expect("valid").collect();
+    assert_eq!(successes(&theirs).get("wifi"), Some(&0.0), "this host has no WiFi");
+    assert_eq!(successes(&ours).get("wifi"), Some(&0.0));
+    assert!(!ours.iter().any(|f| f.name.starts_with("node_wifi_")));
+}

@@ -221,6 +221,7 @@ class _HostOptions(TypedDict, total=False):
     systemd_enable_restarts_metrics: Optional[bool]
     systemd_enable_start_time_metrics: Optional[bool]
     qdisc_fixtures: Optional[str]
+    wifi_fixtures: Optional[str]
 
 @final
 class Host:

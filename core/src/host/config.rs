@@ -134,6 +134,9 @@ pub struct HostConfig {
     /// A directory whose `results.json` (node_exporter's test fixture format) the qdisc collector reads
     /// instead of asking the kernel (`--collector.qdisc.fixtures`; `None` or empty: the kernel).
     pub qdisc_fixtures: Option<String>,
+    /// A directory in node_exporter's wifi test fixture format (`interfaces.json`, `<device>/bss.json`,
+    /// `<device>/stationinfo.json`) the wifi collector reads (`--collector.wifi.fixtures`).
+    pub wifi_fixtures: Option<String>,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -182,6 +185,7 @@ impl HostConfig {
             systemd_enable_restarts_metrics: false,
             systemd_enable_start_time_metrics: false,
             qdisc_fixtures: None,
+            wifi_fixtures: None,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -332,6 +336,7 @@ impl HostConfig {
             systemd_enable_restarts_metrics: self.systemd_enable_restarts_metrics,
             systemd_enable_start_time_metrics: self.systemd_enable_start_time_metrics,
             qdisc_fixtures: fixtures_dir(&self.qdisc_fixtures),
+            wifi_fixtures: fixtures_dir(&self.wifi_fixtures),
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
             reserved_names: Default::default(),
             textfile_report: Default::default(),

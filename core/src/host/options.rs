@@ -434,6 +434,13 @@ static OPTIONS: &[HostOptionSpec] = &[
         help: "test fixtures to use for qdisc collector end-to-end testing (a directory with node_exporter's results.json)",
         slot: |c| Slot::Text(&mut c.qdisc_fixtures),
     },
+    HostOptionSpec {
+        name: "wifi_fixtures",
+        flag: "collector.wifi.fixtures",
+        default: HostOptionDefault::Text(None),
+        help: "test fixtures to use for wifi collector metrics (a directory in node_exporter's format)",
+        slot: |c| Slot::Text(&mut c.wifi_fixtures),
+    },
 ];
 
 /// The node_exporter collector options [`HostConfig::set_option`] takes, with their flags, kinds,

@@ -48,6 +48,7 @@ pub(crate) struct Settings {
     pub(crate) systemd_enable_restarts_metrics: bool,
     pub(crate) systemd_enable_start_time_metrics: bool,
     pub(crate) qdisc_fixtures: Option<PathBuf>,
+    pub(crate) wifi_fixtures: Option<PathBuf>,
     /// Names no textfile family may take (the exporter's own), set through
     /// [`HostCollector::reserve_names`](crate::host::HostCollector::reserve_names).
     pub(crate) reserved_names: std::sync::RwLock<std::collections::HashSet<String>>,

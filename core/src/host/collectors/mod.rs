@@ -65,6 +65,7 @@ mod udp_queues;
 mod uname;
 mod vmstat;
 mod watchdog;
+mod wifi;
 mod xfrm;
 mod xfs;
 mod zfs;
@@ -134,6 +135,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     uname::SPEC,
     vmstat::SPEC,
     watchdog::SPEC,
+    wifi::SPEC,
     xfrm::SPEC,
     xfs::SPEC,
     zfs::SPEC,
