@@ -10,86 +10,15 @@
 
 mod common;
 
+use common::dbus::{start_bus, start_bus_in, Bus};
 use srekit::expfmt::parse_text;
 use srekit::host::{HostCollector, HostConfig, HostOption};
 use srekit::metrics::{MetricFamily, MetricType};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use zbus::zvariant::OwnedObjectPath;
-
-/// Kills the child process when the test ends, pass or fail.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A private bus: the daemon and its address.
-struct Bus {
-    _daemon: Process,
-    _dir: tempfile::TempDir,
-    address: String,
-}
-
-fn start_bus() -> Bus {
-    start_bus_in(tempfile::tempdir().expect("tempdir"))
-}
-
-/// A bus listening on `bus` in `dir`.
-fn start_bus_in(dir: tempfile::TempDir) -> Bus {
-    let binary = Path::new("/usr/bin/dbus-daemon");
-    assert!(
-        binary.exists(),
-        "dbus-daemon is not installed: this test needs Debian's dbus-daemon package \
-         (run scripts/install-deps.sh or `apt-get install dbus-daemon`)"
-    );
-    let _ = std::fs::remove_file(dir.path().join("bus"));
-    let config = dir.path().join("bus.conf");
-    let socket = dir.path().join("bus");
-    std::fs::write(
-        &config,
-        format!(
-            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-"#,
-            socket.display()
-        ),
-    )
-    .expect("write bus config");
-    let mut child = Command::new(binary)
-        .arg(format!("--config-file={}", config.display()))
-        .args(["--print-address", "--nofork", "--nopidfile"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start dbus-daemon");
-    let stdout = child.stdout.take().expect("dbus-daemon stdout");
-    let daemon = Process(child);
-    let mut address = String::new();
-    BufReader::new(stdout).read_line(&mut address).expect("read the bus address");
-    let address = address.trim().to_string();
-    assert!(address.starts_with("unix:"), "dbus-daemon printed no address: {address:?}");
-    Bus { _daemon: daemon, _dir: dir, address }
-}
 
 /// systemd's object path of a unit: `/org/freedesktop/systemd1/unit/` and the name with bytes other
 /// than ASCII letters and digits (and a leading digit) written `_xx`.

@@ -29,6 +29,7 @@ mod kernel_hung;
 mod ksmd;
 mod lnstat;
 mod loadavg;
+mod logind;
 mod mdadm;
 mod meminfo;
 mod meminfo_numa;
@@ -99,6 +100,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     ksmd::SPEC,
     lnstat::SPEC,
     loadavg::SPEC,
+    logind::SPEC,
     mdadm::SPEC,
     meminfo::SPEC,
     meminfo_numa::SPEC,
