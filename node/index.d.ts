@@ -335,6 +335,12 @@ export interface HostOptions {
   qdiscFixtures?: string
   /** Directory in node_exporter's wifi test fixture format, read by the wifi collector (`--collector.wifi.fixtures`). */
   wifiFixtures?: string
+  /** Regex of devices to keep in ethtool (`--collector.ethtool.device-include`). */
+  ethtoolDeviceInclude?: string
+  /** Regex of devices to drop from ethtool (`--collector.ethtool.device-exclude`). */
+  ethtoolDeviceExclude?: string
+  /** Regex of ethtool statistics to export (`--collector.ethtool.metrics-include`, default `.*`). */
+  ethtoolMetricsInclude?: string
 }
 
 /**

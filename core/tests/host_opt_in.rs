@@ -537,3 +537,29 @@ fn wifi_from_node_exporters_fixture_format() {
     assert_eq!(successes(&ours).get("wifi"), Some(&0.0));
     assert!(!ours.iter().any(|f| f.name.starts_with("node_wifi_")));
 }
+
+/// ethtool over SIOCETHTOOL on this host's devices (a virtio NIC, ifb devices, loopback, which
+/// answers nothing): driver info, driver statistics (queue counters move between the two reads) and
+/// the link modes' pause and autonegotiation bits; then the device and statistic filters.
+#[test]
+fn ethtool_on_this_host() {
+    let volatile = ["node_ethtool_"];
+    assert_parity(Case::host(&["--collector.ethtool"]).volatile(&volatile, &[]));
+    let ours =
+        HostCollector::new(config_from_flags(&["--collector.ethtool"], None)).expect("valid").collect();
+    let info = ours.iter().find(|f| f.name == "node_ethtool_info").expect("node_ethtool_info");
+    assert!(info.samples.iter().all(|s| s.label("device") != Some("lo")), "loopback has no driver info");
+    print_cost(&["--collector.ethtool"], None);
+
+    let filtered = [
+        "--collector.ethtool",
+        "--collector.ethtool.device-exclude=^ifb",
+        "--collector.ethtool.metrics-include=^(rx|tx)_",
+    ];
+    assert_parity(Case::host(&filtered).volatile(&volatile, &[]));
+    let ours = HostCollector::new(config_from_flags(&filtered, None)).expect("valid").collect();
+    assert!(ours
+        .iter()
+        .flat_map(|f| &f.samples)
+        .all(|s| s.label("device").is_none_or(|d| !d.starts_with("ifb"))));
+}

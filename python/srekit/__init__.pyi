@@ -222,6 +222,9 @@ class _HostOptions(TypedDict, total=False):
     systemd_enable_start_time_metrics: Optional[bool]
     qdisc_fixtures: Optional[str]
     wifi_fixtures: Optional[str]
+    ethtool_device_include: Optional[str]
+    ethtool_device_exclude: Optional[str]
+    ethtool_metrics_include: Optional[str]
 
 @final
 class Host:

@@ -137,6 +137,13 @@ pub struct HostConfig {
     /// A directory in node_exporter's wifi test fixture format (`interfaces.json`, `<device>/bss.json`,
     /// `<device>/stationinfo.json`) the wifi collector reads (`--collector.wifi.fixtures`).
     pub wifi_fixtures: Option<String>,
+    /// Devices to keep in ethtool (`--collector.ethtool.device-include`; `Some("")`: no filter).
+    pub ethtool_device_include: Option<String>,
+    /// Devices to drop from ethtool (`--collector.ethtool.device-exclude`; `Some("")`: no filter).
+    pub ethtool_device_exclude: Option<String>,
+    /// Driver statistics to export (`--collector.ethtool.metrics-include`, default `.*`; matched
+    /// against the sanitised statistic name).
+    pub ethtool_metrics_include: Option<String>,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -186,6 +193,9 @@ impl HostConfig {
             systemd_enable_start_time_metrics: false,
             qdisc_fixtures: None,
             wifi_fixtures: None,
+            ethtool_device_include: None,
+            ethtool_device_exclude: None,
+            ethtool_metrics_include: None,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -337,6 +347,9 @@ impl HostConfig {
             systemd_enable_start_time_metrics: self.systemd_enable_start_time_metrics,
             qdisc_fixtures: fixtures_dir(&self.qdisc_fixtures),
             wifi_fixtures: fixtures_dir(&self.wifi_fixtures),
+            ethtool_device_include: device_filter("ethtool_device_include", &self.ethtool_device_include)?,
+            ethtool_device_exclude: device_filter("ethtool_device_exclude", &self.ethtool_device_exclude)?,
+            ethtool_metrics_include: compile("ethtool_metrics_include", &self.ethtool_metrics_include)?,
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
             reserved_names: Default::default(),
             textfile_report: Default::default(),

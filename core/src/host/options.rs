@@ -441,6 +441,27 @@ static OPTIONS: &[HostOptionSpec] = &[
         help: "test fixtures to use for wifi collector metrics (a directory in node_exporter's format)",
         slot: |c| Slot::Text(&mut c.wifi_fixtures),
     },
+    HostOptionSpec {
+        name: "ethtool_device_include",
+        flag: "collector.ethtool.device-include",
+        default: HostOptionDefault::Text(None),
+        help: "Regexp of ethtool devices to include (mutually exclusive to device-exclude).",
+        slot: |c| Slot::Text(&mut c.ethtool_device_include),
+    },
+    HostOptionSpec {
+        name: "ethtool_device_exclude",
+        flag: "collector.ethtool.device-exclude",
+        default: HostOptionDefault::Text(None),
+        help: "Regexp of ethtool devices to exclude (mutually exclusive to device-include).",
+        slot: |c| Slot::Text(&mut c.ethtool_device_exclude),
+    },
+    HostOptionSpec {
+        name: "ethtool_metrics_include",
+        flag: "collector.ethtool.metrics-include",
+        default: HostOptionDefault::Text(Some(".*")),
+        help: "Regexp of ethtool stats to include.",
+        slot: |c| Slot::Text(&mut c.ethtool_metrics_include),
+    },
 ];
 
 /// The node_exporter collector options [`HostConfig::set_option`] takes, with their flags, kinds,

@@ -18,6 +18,7 @@ mod dmi;
 mod drbd;
 mod edac;
 mod entropy;
+mod ethtool;
 mod fibrechannel;
 mod filefd;
 mod filesystem;
@@ -89,6 +90,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     drbd::SPEC,
     edac::SPEC,
     entropy::SPEC,
+    ethtool::SPEC,
     fibrechannel::SPEC,
     filefd::SPEC,
     filesystem::SPEC,
