@@ -213,13 +213,9 @@ impl Collector for DiskStats {
             let udev = self.udev_properties(major, minor);
             let mut info = labels(&[("device", device), ("major", major), ("minor", minor)]);
             for (key, label) in UDEV_LABELS {
-                let lookup = |key: &str| udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-                // node_exporter prefers SCSI_IDENT_SERIAL for the serial.
-                let value = match key {
-                    "ID_SERIAL_SHORT" => lookup("SCSI_IDENT_SERIAL").or_else(|| lookup(key)),
-                    _ => lookup(key),
-                }
-                .unwrap_or("");
+                // The serial is ID_SERIAL_SHORT, as in node_exporter 1.5 (later releases prefer
+                // SCSI_IDENT_SERIAL when udev has it).
+                let value = udev.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str());
                 info.push((label.to_string(), value.to_string()));
             }
             out.gauge("node_disk_info", "Info of /sys/block/<block_device>.", info, 1.0);
