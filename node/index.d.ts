@@ -319,6 +319,28 @@ export interface HostOptions {
   textfileMaxFileBytes?: number
   /** Most bytes of `.prom` files read per collection (256 MiB); files beyond it are skipped with `node_textfile_scrape_error 1`. */
   textfileMaxTotalBytes?: number
+  /** Regex of devices to keep in arp (`--collector.arp.device-include`). */
+  arpDeviceInclude?: string
+  /** Regex of devices to drop from arp (`--collector.arp.device-exclude`). */
+  arpDeviceExclude?: string
+  /** Export bcache's priority statistics, which walk every bucket (`--collector.bcache.priorityStats`). */
+  bcachePriorityStats?: boolean
+  /** Export `node_systemd_unit_tasks_{current,max}` for services (`--collector.systemd.enable-task-metrics`). */
+  systemdEnableTaskMetrics?: boolean
+  /** Export `node_systemd_service_restart_total` (`--collector.systemd.enable-restarts-metrics`). */
+  systemdEnableRestartsMetrics?: boolean
+  /** Export `node_systemd_unit_start_time_seconds` (`--collector.systemd.enable-start-time-metrics`). */
+  systemdEnableStartTimeMetrics?: boolean
+  /** Directory of node_exporter's qdisc test fixture (`results.json`) read instead of the kernel (`--collector.qdisc.fixtures`). */
+  qdiscFixtures?: string
+  /** Directory in node_exporter's wifi test fixture format, read by the wifi collector (`--collector.wifi.fixtures`). */
+  wifiFixtures?: string
+  /** Regex of devices to keep in ethtool (`--collector.ethtool.device-include`). */
+  ethtoolDeviceInclude?: string
+  /** Regex of devices to drop from ethtool (`--collector.ethtool.device-exclude`). */
+  ethtoolDeviceExclude?: string
+  /** Regex of ethtool statistics to export (`--collector.ethtool.metrics-include`, default `.*`). */
+  ethtoolMetricsInclude?: string
 }
 
 /**

@@ -97,7 +97,7 @@ type OptInCase = (&'static str, bool, &'static [(&'static str, HostOption<'stati
 /// where it has data, on the opt-in fixture tree (tests/fixtures/host/optin) where it does not.
 fn opt_in_collectors(c: &mut Criterion) {
     let tree = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/host/optin");
-    let cases: [OptInCase; 24] = [
+    let cases: [OptInCase; 30] = [
         ("processes", false, &[]),
         ("interrupts", false, &[]),
         ("tcpstat", false, &[]),
@@ -133,6 +133,12 @@ fn opt_in_collectors(c: &mut Criterion) {
         ("cpu", false, &[]),
         ("stat", false, &[]),
         ("processes", true, &[]),
+        ("softirqs", false, &[]),
+        ("xfrm", false, &[]),
+        ("qdisc", false, &[]),
+        ("arp", true, &[("arp_device_include", HostOption::Text("^eth"))]),
+        ("softirqs", true, &[]),
+        ("ethtool", false, &[]),
     ];
     let mut group = c.benchmark_group("host_opt_in");
     group.sample_size(20).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));

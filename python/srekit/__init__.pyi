@@ -214,6 +214,17 @@ class _HostOptions(TypedDict, total=False):
     sysctl_include_info: Optional[str]
     textfile_max_file_bytes: Optional[int]
     textfile_max_total_bytes: Optional[int]
+    arp_device_include: Optional[str]
+    arp_device_exclude: Optional[str]
+    bcache_priority_stats: Optional[bool]
+    systemd_enable_task_metrics: Optional[bool]
+    systemd_enable_restarts_metrics: Optional[bool]
+    systemd_enable_start_time_metrics: Optional[bool]
+    qdisc_fixtures: Optional[str]
+    wifi_fixtures: Optional[str]
+    ethtool_device_include: Optional[str]
+    ethtool_device_exclude: Optional[str]
+    ethtool_metrics_include: Optional[str]
 
 @final
 class Host:

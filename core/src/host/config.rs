@@ -114,6 +114,36 @@ pub struct HostConfig {
     /// Most bytes of `.prom` files read in one collection (`--collector.textfile.max-total-bytes`,
     /// default 256 MiB); the files beyond it are skipped and set `node_textfile_scrape_error` to 1.
     pub textfile_max_total_bytes: u64,
+    /// Devices to keep in arp (`--collector.arp.device-include`; `Some("")`: no filter).
+    pub arp_device_include: Option<String>,
+    /// Devices to drop from arp (`--collector.arp.device-exclude`; `Some("")`: no filter).
+    pub arp_device_exclude: Option<String>,
+    /// Export bcache's priority statistics (`node_bcache_priority_stats_*`) from each cache device's
+    /// `priority_stats`, which the kernel computes by walking every bucket
+    /// (`--collector.bcache.priorityStats`).
+    pub bcache_priority_stats: bool,
+    /// Export `node_systemd_unit_tasks_current` and `node_systemd_unit_tasks_max` for services
+    /// (`--collector.systemd.enable-task-metrics`).
+    pub systemd_enable_task_metrics: bool,
+    /// Export `node_systemd_service_restart_total` for services
+    /// (`--collector.systemd.enable-restarts-metrics`).
+    pub systemd_enable_restarts_metrics: bool,
+    /// Export `node_systemd_unit_start_time_seconds` for every selected unit
+    /// (`--collector.systemd.enable-start-time-metrics`).
+    pub systemd_enable_start_time_metrics: bool,
+    /// A directory whose `results.json` (node_exporter's test fixture format) the qdisc collector reads
+    /// instead of asking the kernel (`--collector.qdisc.fixtures`; `None` or empty: the kernel).
+    pub qdisc_fixtures: Option<String>,
+    /// A directory in node_exporter's wifi test fixture format (`interfaces.json`, `<device>/bss.json`,
+    /// `<device>/stationinfo.json`) the wifi collector reads (`--collector.wifi.fixtures`).
+    pub wifi_fixtures: Option<String>,
+    /// Devices to keep in ethtool (`--collector.ethtool.device-include`; `Some("")`: no filter).
+    pub ethtool_device_include: Option<String>,
+    /// Devices to drop from ethtool (`--collector.ethtool.device-exclude`; `Some("")`: no filter).
+    pub ethtool_device_exclude: Option<String>,
+    /// Driver statistics to export (`--collector.ethtool.metrics-include`, default `.*`; matched
+    /// against the sanitised statistic name).
+    pub ethtool_metrics_include: Option<String>,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -155,6 +185,17 @@ impl HostConfig {
             sysctl_include_info: None,
             textfile_max_file_bytes: 0,
             textfile_max_total_bytes: 0,
+            arp_device_include: None,
+            arp_device_exclude: None,
+            bcache_priority_stats: false,
+            systemd_enable_task_metrics: false,
+            systemd_enable_restarts_metrics: false,
+            systemd_enable_start_time_metrics: false,
+            qdisc_fixtures: None,
+            wifi_fixtures: None,
+            ethtool_device_include: None,
+            ethtool_device_exclude: None,
+            ethtool_metrics_include: None,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -298,11 +339,27 @@ impl HostConfig {
             cpu_info_bugs_include: compile("cpu_info_bugs_include", &self.cpu_info_bugs_include)?,
             sysctl_include: self.sysctl_include.clone(),
             sysctl_include_info: self.sysctl_include_info.clone(),
+            arp_device_include: device_filter("arp_device_include", &self.arp_device_include)?,
+            arp_device_exclude: device_filter("arp_device_exclude", &self.arp_device_exclude)?,
+            bcache_priority_stats: self.bcache_priority_stats,
+            systemd_enable_task_metrics: self.systemd_enable_task_metrics,
+            systemd_enable_restarts_metrics: self.systemd_enable_restarts_metrics,
+            systemd_enable_start_time_metrics: self.systemd_enable_start_time_metrics,
+            qdisc_fixtures: fixtures_dir(&self.qdisc_fixtures),
+            wifi_fixtures: fixtures_dir(&self.wifi_fixtures),
+            ethtool_device_include: device_filter("ethtool_device_include", &self.ethtool_device_include)?,
+            ethtool_device_exclude: device_filter("ethtool_device_exclude", &self.ethtool_device_exclude)?,
+            ethtool_metrics_include: compile("ethtool_metrics_include", &self.ethtool_metrics_include)?,
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
             reserved_names: Default::default(),
             textfile_report: Default::default(),
         })
     }
+}
+
+/// A fixtures directory option: node_exporter's empty default is no fixtures.
+fn fixtures_dir(option: &Option<String>) -> Option<PathBuf> {
+    option.as_deref().filter(|dir| !dir.is_empty()).map(PathBuf::from)
 }
 
 /// `pattern` matched against the whole name, as node_exporter's systemd unit filters are.

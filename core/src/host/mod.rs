@@ -33,6 +33,7 @@ mod read;
 mod runner;
 mod settings;
 mod spec;
+mod system_bus;
 
 pub use cache::{shared_host_collector, HostCollectorCache, SHARED_HOST_COLLECTORS};
 pub use catalog::{all_collectors, default_collectors};

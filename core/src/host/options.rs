@@ -323,6 +323,27 @@ static OPTIONS: &[HostOptionSpec] = &[
         slot: |c| Slot::Text(&mut c.systemd_bus_address),
     },
     HostOptionSpec {
+        name: "systemd_enable_task_metrics",
+        flag: "collector.systemd.enable-task-metrics",
+        default: HostOptionDefault::Switch(false),
+        help: "Enables service unit tasks metrics unit_tasks_current and unit_tasks_max",
+        slot: |c| Slot::Switch(&mut c.systemd_enable_task_metrics),
+    },
+    HostOptionSpec {
+        name: "systemd_enable_restarts_metrics",
+        flag: "collector.systemd.enable-restarts-metrics",
+        default: HostOptionDefault::Switch(false),
+        help: "Enables service unit metric service_restart_total",
+        slot: |c| Slot::Switch(&mut c.systemd_enable_restarts_metrics),
+    },
+    HostOptionSpec {
+        name: "systemd_enable_start_time_metrics",
+        flag: "collector.systemd.enable-start-time-metrics",
+        default: HostOptionDefault::Switch(false),
+        help: "Enables service unit metric unit_start_time_seconds",
+        slot: |c| Slot::Switch(&mut c.systemd_enable_start_time_metrics),
+    },
+    HostOptionSpec {
         name: "netlink",
         flag: "collector.netdev.netlink",
         default: HostOptionDefault::Switch(true),
@@ -385,6 +406,62 @@ static OPTIONS: &[HostOptionSpec] = &[
         help: "Most bytes of .prom files the textfile collector reads per collection; files beyond it are skipped with node_textfile_scrape_error 1 (srekit's addition).",
         slot: |c| Slot::Bytes(&mut c.textfile_max_total_bytes),
     },
+    HostOptionSpec {
+        name: "arp_device_include",
+        flag: "collector.arp.device-include",
+        default: HostOptionDefault::Text(None),
+        help: "Regexp of arp devices to include (mutually exclusive to device-exclude).",
+        slot: |c| Slot::Text(&mut c.arp_device_include),
+    },
+    HostOptionSpec {
+        name: "arp_device_exclude",
+        flag: "collector.arp.device-exclude",
+        default: HostOptionDefault::Text(None),
+        help: "Regexp of arp devices to exclude (mutually exclusive to device-include).",
+        slot: |c| Slot::Text(&mut c.arp_device_exclude),
+    },
+    HostOptionSpec {
+        name: "bcache_priority_stats",
+        flag: "collector.bcache.priorityStats",
+        default: HostOptionDefault::Switch(false),
+        help: "Expose expensive priority stats (node_bcache_priority_stats_*).",
+        slot: |c| Slot::Switch(&mut c.bcache_priority_stats),
+    },
+    HostOptionSpec {
+        name: "qdisc_fixtures",
+        flag: "collector.qdisc.fixtures",
+        default: HostOptionDefault::Text(None),
+        help: "test fixtures to use for qdisc collector end-to-end testing (a directory with node_exporter's results.json)",
+        slot: |c| Slot::Text(&mut c.qdisc_fixtures),
+    },
+    HostOptionSpec {
+        name: "wifi_fixtures",
+        flag: "collector.wifi.fixtures",
+        default: HostOptionDefault::Text(None),
+        help: "test fixtures to use for wifi collector metrics (a directory in node_exporter's format)",
+        slot: |c| Slot::Text(&mut c.wifi_fixtures),
+    },
+    HostOptionSpec {
+        name: "ethtool_device_include",
+        flag: "collector.ethtool.device-include",
+        default: HostOptionDefault::Text(None),
+        help: "Regexp of ethtool devices to include (mutually exclusive to device-exclude).",
+        slot: |c| Slot::Text(&mut c.ethtool_device_include),
+    },
+    HostOptionSpec {
+        name: "ethtool_device_exclude",
+        flag: "collector.ethtool.device-exclude",
+        default: HostOptionDefault::Text(None),
+        help: "Regexp of ethtool devices to exclude (mutually exclusive to device-include).",
+        slot: |c| Slot::Text(&mut c.ethtool_device_exclude),
+    },
+    HostOptionSpec {
+        name: "ethtool_metrics_include",
+        flag: "collector.ethtool.metrics-include",
+        default: HostOptionDefault::Text(Some(".*")),
+        help: "Regexp of ethtool stats to include.",
+        slot: |c| Slot::Text(&mut c.ethtool_metrics_include),
+    },
 ];
 
 /// The node_exporter collector options [`HostConfig::set_option`] takes, with their flags, kinds,
@@ -422,8 +499,8 @@ impl Default for HostConfig {
 impl HostConfig {
     /// Sets a filter, switch or size by its field name, for bindings that take options by name:
     /// `Text` for the regex options (and `systemd_bus_address` and the sysctl lists), `Switch` for
-    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label`, `netlink`, `stat_softirq` and
-    /// `cpu_info`, `Bytes` for `textfile_max_file_bytes` and `textfile_max_total_bytes` (see
+    /// `netclass_ignore_invalid_speed`, `cpu_guest`, `rapl_zone_label`, `netlink`, `stat_softirq`,
+    /// `cpu_info`, `bcache_priority_stats` and the `systemd_enable_*` switches, `Bytes` for `textfile_max_file_bytes` and `textfile_max_total_bytes` (see
     /// [`host_options`]). The pattern (and a size's being at least 1) is checked when the collector is built
     /// ([`HostCollector::new`](crate::host::HostCollector::new)).
     ///

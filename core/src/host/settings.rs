@@ -41,6 +41,17 @@ pub(crate) struct Settings {
     pub(crate) cpu_info_bugs_include: Option<Regex>,
     pub(crate) sysctl_include: Option<String>,
     pub(crate) sysctl_include_info: Option<String>,
+    pub(crate) arp_device_include: Option<Regex>,
+    pub(crate) arp_device_exclude: Option<Regex>,
+    pub(crate) bcache_priority_stats: bool,
+    pub(crate) systemd_enable_task_metrics: bool,
+    pub(crate) systemd_enable_restarts_metrics: bool,
+    pub(crate) systemd_enable_start_time_metrics: bool,
+    pub(crate) qdisc_fixtures: Option<PathBuf>,
+    pub(crate) wifi_fixtures: Option<PathBuf>,
+    pub(crate) ethtool_device_include: Option<Regex>,
+    pub(crate) ethtool_device_exclude: Option<Regex>,
+    pub(crate) ethtool_metrics_include: Option<Regex>,
     /// Names no textfile family may take (the exporter's own), set through
     /// [`HostCollector::reserve_names`](crate::host::HostCollector::reserve_names).
     pub(crate) reserved_names: std::sync::RwLock<std::collections::HashSet<String>>,

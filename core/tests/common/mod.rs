@@ -2,6 +2,7 @@
 //! binding-level family shape that Python and Node return too.
 #![allow(dead_code)]
 
+pub mod dbus;
 pub mod node_exporter;
 
 use std::path::PathBuf;

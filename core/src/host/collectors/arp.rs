@@ -1,9 +1,10 @@
-//! arp: `node_arp_entries{device}`, the number of ARP table entries per device in /proc/net/arp.
+//! arp: `node_arp_entries{device}`, the number of ARP table entries per device in /proc/net/arp,
+//! for the devices `--collector.arp.device-include` / `device-exclude` select.
 
 use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
-use crate::host::settings::Settings;
+use crate::host::settings::{device_selected, Settings};
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,7 +39,10 @@ impl Collector for Arp {
                 *per_device.entry(device).or_insert(0) += 1;
             }
         }
-        for (device, count) in per_device {
+        let (include, exclude) = (&self.settings.arp_device_include, &self.settings.arp_device_exclude);
+        for (device, count) in
+            per_device.into_iter().filter(|(device, _)| device_selected(device, include, exclude))
+        {
             out.gauge(
                 "node_arp_entries",
                 "ARP entries by device",

@@ -1,13 +1,14 @@
 //! bcache: block-cache statistics from /sys/fs/bcache/<uuid>/ (cache sets), as node_exporter's bcache
-//! collector reports them (without its opt-in "priority stats"): `node_bcache_*{uuid}` for the set,
-//! `{uuid,backing_device}` for each `bdevN` (dirty data, writeback controller, hit/miss totals) and
-//! `{uuid,cache_device}` for each `cacheN` (io errors, bytes written). bcache prints sizes the way its
+//! collector reports them: `node_bcache_*{uuid}` for the set, `{uuid,backing_device}` for each
+//! `bdevN` (dirty data, writeback controller, hit/miss totals) and `{uuid,cache_device}` for each
+//! `cacheN` (io errors, bytes written, and with `--collector.bcache.priorityStats` the unused and
+//! metadata percentages of its `priority_stats`, which the kernel computes by walking every bucket). bcache prints sizes the way its
 //! `bch_hprint` does (`20.4G`, `427.5k`, with a fraction in 1/1024ths); they are read back exactly as
 //! node_exporter reads them. A host without bcache has no cache sets: success with nothing to report.
 
 use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, list_dir_if_present};
+use crate::host::read::{list_dir, list_dir_if_present, parse_u64};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::path::Path;
@@ -63,7 +64,7 @@ impl Collector for Bcache {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let root = self.settings.sys("fs/bcache");
         for uuid in list_dir_if_present(&root)?.into_iter().filter(|n| n.contains('-')) {
-            collect_cache_set(&root.join(&uuid), &uuid, out)?;
+            collect_cache_set(&root.join(&uuid), &uuid, self.settings.bcache_priority_stats, out)?;
         }
         Ok(())
     }
@@ -71,7 +72,12 @@ impl Collector for Bcache {
 
 /// Emits one cache set. Any unreadable file fails the collector, and the runner then drops what was
 /// emitted, as node_exporter reports nothing from a failed collector.
-fn collect_cache_set(dir: &Path, uuid: &str, out: &mut Emitter) -> Result<(), CollectError> {
+fn collect_cache_set(
+    dir: &Path,
+    uuid: &str,
+    priority_stats: bool,
+    out: &mut Emitter,
+) -> Result<(), CollectError> {
     let value = |relative: &str| read_value(&dir.join(relative));
     let set = labels(&[("uuid", uuid)]);
     let gauges = [
@@ -187,11 +193,46 @@ fn collect_cache_set(dir: &Path, uuid: &str, out: &mut Emitter) -> Result<(), Co
         out.counter(
             "node_bcache_written_bytes_total",
             "Sum of all data that has been written to the cache.",
-            pairs,
+            pairs.clone(),
             read_value(&cache.join("written"))?,
         );
+        if priority_stats {
+            let (unused, metadata) = read_priority_stats(&cache.join("priority_stats"))?;
+            out.gauge(
+                "node_bcache_priority_stats_unused_percent",
+                "The percentage of the cache that doesn't contain any data.",
+                pairs.clone(),
+                unused,
+            );
+            out.gauge(
+                "node_bcache_priority_stats_metadata_percent",
+                "Bcache's metadata overhead.",
+                pairs,
+                metadata,
+            );
+        }
     }
     Ok(())
+}
+
+/// The `Unused:` and `Metadata:` percentages of a cache device's `priority_stats` (0 when absent,
+/// as node_exporter reads them).
+fn read_priority_stats(path: &Path) -> Result<(f64, f64), CollectError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CollectError::io(path, e))?;
+    let (mut unused, mut metadata) = (0.0, 0.0);
+    for line in text.lines() {
+        let slot = if line.starts_with("Unused:") {
+            &mut unused
+        } else if line.starts_with("Metadata:") {
+            &mut metadata
+        } else {
+            continue;
+        };
+        let value = line.split_ascii_whitespace().last().unwrap_or("").trim_end_matches('%');
+        *slot =
+            parse_u64(value).ok_or_else(|| CollectError::parse(path, "a percentage is not a number"))? as f64;
+    }
+    Ok((unused, metadata))
 }
 
 /// The controller terms of a backing device's `writeback_rate_debug`.
@@ -260,7 +301,19 @@ fn dehumanize(text: &str) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::dehumanize;
+    use super::{dehumanize, read_priority_stats};
+
+    #[test]
+    fn priority_stats_percentages() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("priority_stats");
+        std::fs::write(&path, "Unused:\t\t37%\nClean:\t\t60%\nMetadata:\t3%\nAverage:\t10473\n")
+            .expect("write");
+        assert_eq!(read_priority_stats(&path).ok(), Some((37.0, 3.0)));
+        std::fs::write(&path, "Unused:\t\tmany%\n").expect("write");
+        assert!(read_priority_stats(&path).is_err(), "a bad percentage fails the collection");
+        assert!(read_priority_stats(&dir.path().join("missing")).is_err());
+    }
 
     #[test]
     fn bch_hprint_numbers() {

@@ -1,6 +1,7 @@
 //! diskstats: per-device I/O counters from /proc/diskstats (`node_disk_*`, sectors turned into bytes,
-//! milliseconds into seconds; discards and flushes where the kernel has them) and `node_disk_info` with
-//! udev's model/serial/path/wwn/revision. Devices are filtered with node_exporter's default exclusion
+//! milliseconds into seconds; discards and flushes where the kernel has them) and, from udev's database
+//! (`--path.udev.data`), `node_disk_info` with model/serial/path/wwn/revision, `node_disk_filesystem_info`
+//! (`ID_FS_*`), `node_disk_ata_*` and `node_disk_device_mapper_info`. Devices are filtered with node_exporter's default exclusion
 //! (partitions, ram, loop, fd).
 
 use crate::host::emit::{labels, Emitter};
@@ -119,10 +120,25 @@ const ATA_GAUGES: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// `node_disk_ata_*` (for ATA disks, `ID_ATA=1`) and `node_disk_device_mapper_info` (when udev
-/// names a device-mapper device) from udev properties.
+/// `node_disk_filesystem_info` (when udev found a filesystem, `ID_FS_TYPE`), `node_disk_ata_*` (for
+/// ATA disks, `ID_ATA=1`) and `node_disk_device_mapper_info` (when udev names a device-mapper
+/// device) from udev properties.
 fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &[(String, String)]) {
     let get = |key: &str| udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    if let Some(fs_type) = get("ID_FS_TYPE").filter(|t| !t.is_empty()) {
+        out.gauge(
+            "node_disk_filesystem_info",
+            "Info about disk filesystem.",
+            labels(&[
+                ("device", device),
+                ("type", fs_type),
+                ("usage", get("ID_FS_USAGE").unwrap_or("")),
+                ("uuid", get("ID_FS_UUID").unwrap_or("")),
+                ("version", get("ID_FS_VERSION").unwrap_or("")),
+            ]),
+            1.0,
+        );
+    }
     let ata = get("ID_ATA") == Some("1");
     for (key, name, help) in ATA_GAUGES.iter().filter(|_| ata) {
         if let Some(value) = get(key).and_then(|v| v.parse::<f64>().ok()) {
@@ -197,13 +213,9 @@ impl Collector for DiskStats {
             let udev = self.udev_properties(major, minor);
             let mut info = labels(&[("device", device), ("major", major), ("minor", minor)]);
             for (key, label) in UDEV_LABELS {
-                let lookup = |key: &str| udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-                // node_exporter prefers SCSI_IDENT_SERIAL for the serial.
-                let value = match key {
-                    "ID_SERIAL_SHORT" => lookup("SCSI_IDENT_SERIAL").or_else(|| lookup(key)),
-                    _ => lookup(key),
-                }
-                .unwrap_or("");
+                // The serial is ID_SERIAL_SHORT, as in node_exporter 1.5 (later releases prefer
+                // SCSI_IDENT_SERIAL when udev has it).
+                let value = udev.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str());
                 info.push((label.to_string(), value.to_string()));
             }
             out.gauge("node_disk_info", "Info of /sys/block/<block_device>.", info, 1.0);

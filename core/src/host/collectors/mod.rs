@@ -18,6 +18,7 @@ mod dmi;
 mod drbd;
 mod edac;
 mod entropy;
+mod ethtool;
 mod fibrechannel;
 mod filefd;
 mod filesystem;
@@ -29,6 +30,7 @@ mod kernel_hung;
 mod ksmd;
 mod lnstat;
 mod loadavg;
+mod logind;
 mod mdadm;
 mod meminfo;
 mod meminfo_numa;
@@ -44,11 +46,13 @@ mod os;
 mod powersupplyclass;
 mod pressure;
 mod processes;
+mod qdisc;
 mod rapl;
 mod schedstat;
 mod selinux;
 mod slabinfo;
 mod sockstat;
+mod softirqs;
 mod softnet;
 mod stat;
 mod sysctl;
@@ -63,6 +67,8 @@ mod udp_queues;
 mod uname;
 mod vmstat;
 mod watchdog;
+mod wifi;
+mod xfrm;
 mod xfs;
 mod zfs;
 mod zoneinfo;
@@ -84,6 +90,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     drbd::SPEC,
     edac::SPEC,
     entropy::SPEC,
+    ethtool::SPEC,
     fibrechannel::SPEC,
     filefd::SPEC,
     filesystem::SPEC,
@@ -95,6 +102,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     ksmd::SPEC,
     lnstat::SPEC,
     loadavg::SPEC,
+    logind::SPEC,
     mdadm::SPEC,
     meminfo::SPEC,
     meminfo_numa::SPEC,
@@ -110,11 +118,13 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     powersupplyclass::SPEC,
     pressure::SPEC,
     processes::SPEC,
+    qdisc::SPEC,
     rapl::SPEC,
     schedstat::SPEC,
     selinux::SPEC,
     slabinfo::SPEC,
     sockstat::SPEC,
+    softirqs::SPEC,
     softnet::SPEC,
     stat::SPEC,
     sysctl::SPEC,
@@ -129,6 +139,8 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     uname::SPEC,
     vmstat::SPEC,
     watchdog::SPEC,
+    wifi::SPEC,
+    xfrm::SPEC,
     xfs::SPEC,
     zfs::SPEC,
     zoneinfo::SPEC,
