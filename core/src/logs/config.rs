@@ -38,10 +38,13 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::pipeline::PipelineError;
 use super::spec::ParserSpec;
+use super::tail::TailOptions;
 
 /// The whole pipeline: inputs, rules and state. The exporter may embed the three parts in its own
 /// config struct instead.
@@ -268,4 +271,36 @@ fn default_rotate_wait() -> f64 {
 
 fn default_max_open_files() -> usize {
     1024
+}
+
+/// The tail options of an input, checked.
+pub(crate) fn tail_options(config: &InputConfig) -> Result<TailOptions, PipelineError> {
+    let invalid = |message: &str| PipelineError::InvalidInput {
+        input: config.name.clone(),
+        message: message.to_owned(),
+    };
+    if config.name.is_empty() {
+        return Err(invalid("the input name must not be empty"));
+    }
+    if !(config.rotate_wait.is_finite() && config.rotate_wait >= 0.0) {
+        return Err(invalid("rotate_wait must be a non-negative number of seconds"));
+    }
+    if config.max_open_files == 0 {
+        return Err(invalid("max_open_files must be at least 1"));
+    }
+    if config.parser.max_line_length == 0 {
+        return Err(invalid("max_line_length must be at least 1"));
+    }
+    let mut options = TailOptions::new(&config.name, config.paths.clone());
+    options.read_from_head = config.read_from_head;
+    options.rotate_wait = Duration::from_secs_f64(config.rotate_wait.min(1e9));
+    options.max_line_length = config.parser.max_line_length;
+    options.max_open_files = config.max_open_files;
+    options.rotated_paths = config.rotated_paths.clone();
+    options.exclude_paths = config.exclude_paths.clone();
+    if let Some(text) = &config.ignore_older {
+        let age = crate::duration::parse(text).map_err(|e| invalid(&format!("ignore_older: {e}")))?;
+        options.ignore_older = Some(age);
+    }
+    Ok(options)
 }

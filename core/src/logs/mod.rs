@@ -46,6 +46,7 @@ mod value;
 pub mod config;
 pub mod pipeline;
 mod pipeline_handle;
+mod pipeline_run;
 pub mod pipeline_state;
 pub mod rules;
 pub mod runner;

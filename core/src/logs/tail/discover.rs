@@ -40,6 +40,8 @@ pub struct Scan {
     pub files: Vec<(PathBuf, Inode)>,
     /// True when the scan stopped at its bound on directory entries: some files may be missing.
     pub truncated: bool,
+    /// The directories the scan looked into (where new matching files would appear).
+    pub dirs: Vec<PathBuf>,
 }
 
 impl Patterns {
@@ -105,7 +107,8 @@ impl Patterns {
     /// assert!(!scan.truncated);
     /// ```
     pub fn scan(&self) -> Scan {
-        let mut walk = Walk { budget: self.max_entries, truncated: false, seen_files: HashSet::new() };
+        let mut walk =
+            Walk { budget: self.max_entries, truncated: false, seen_files: HashSet::new(), dirs: Vec::new() };
         let mut files = Vec::new();
         for pattern in &self.patterns {
             let (start, parts) = split_pattern(pattern);
@@ -115,7 +118,26 @@ impl Patterns {
                 break;
             }
         }
-        Scan { files, truncated: walk.truncated }
+        Scan { files, truncated: walk.truncated, dirs: walk.dirs }
+    }
+
+    /// The directory each pattern starts from (its literal prefix; for a plain path, the directory it
+    /// is in), whether it exists or not.
+    ///
+    /// ```
+    /// let p = srekit::logs::tail::Patterns::new(&["/var/log/pods/*/*/*.log".to_owned(), "/srv/app.log".to_owned()]).unwrap();
+    /// assert_eq!(p.roots(), [std::path::PathBuf::from("/var/log/pods"), "/srv".into()]);
+    /// ```
+    pub fn roots(&self) -> Vec<PathBuf> {
+        let root = |pattern: &String| {
+            let (start, parts) = split_pattern(pattern);
+            if parts.is_empty() {
+                start.parent().map(Path::to_path_buf).unwrap_or(start)
+            } else {
+                start
+            }
+        };
+        self.patterns.iter().map(root).collect()
     }
 }
 
@@ -160,6 +182,7 @@ struct Walk {
     budget: usize,
     truncated: bool,
     seen_files: HashSet<Inode>,
+    dirs: Vec<PathBuf>,
 }
 
 impl Walk {
@@ -230,7 +253,13 @@ impl Walk {
     fn enter(&mut self, dir: &Path, parts_left: usize, entered: &mut HashSet<(Inode, usize)>) -> bool {
         let meta = std::fs::metadata(if dir.as_os_str().is_empty() { Path::new(".") } else { dir });
         match meta {
-            Ok(meta) if meta.is_dir() => entered.insert((Inode::of(&meta), parts_left)),
+            Ok(meta) if meta.is_dir() => {
+                let first_time = entered.insert((Inode::of(&meta), parts_left));
+                if first_time {
+                    self.dirs.push(dir.to_path_buf());
+                }
+                first_time
+            }
             _ => false,
         }
     }
