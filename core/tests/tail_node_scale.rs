@@ -190,3 +190,29 @@ fn a_spawned_pipeline_wakes_on_inotify_within_a_second() {
     handle.shutdown().unwrap();
     eprintln!("new line counted after {took:?}");
 }
+
+#[test]
+fn a_partial_cri_line_survives_its_file_waiting_for_a_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    append(&a, "2024-05-01T10:00:00.000000001Z stdout P file=a part=\n");
+    append(&b, "2024-05-01T10:00:00.000000001Z stdout F file=b\n");
+    let glob = format!("{}/*.log", dir.path().display());
+    let mut config = config(&glob, &dir.path().join("state"), 1);
+    config.inputs[0].parser.container = Some("cri".into());
+    let mut pipeline = Pipeline::new(&config).unwrap();
+    let metrics = pipeline.metrics();
+    for n in 0..6 {
+        // Both files have news at every poll, so each gives its slot up in turn.
+        append(&b, &format!("2024-05-01T10:00:00.000000001Z stdout F file=b n={n}\n"));
+        pipeline.poll();
+    }
+    append(&a, "2024-05-01T10:00:00.000000001Z stdout F one\n");
+    for _ in 0..4 {
+        append(&b, "2024-05-01T10:00:00.000000001Z stdout F file=b\n");
+        pipeline.poll();
+    }
+    assert_eq!(sample(&metrics, "events_total{file=\"a\"}"), Some(1.0), "P + F joined: one record");
+    assert_eq!(sample(&metrics, "events_total{file=\"b\"}"), Some(11.0));
+    assert_eq!(sample(&metrics, "srekit_log_parse_errors_total{input=\"node\"}"), Some(0.0));
+}

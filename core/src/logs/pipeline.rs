@@ -520,7 +520,7 @@ impl Pipeline {
             });
             let mut flushed = 0u64;
             if !plain {
-                contexts.flush_idle(parser, now, &tailer.open_files(), |item| {
+                contexts.flush_idle(parser, now, &tailer.followed_files(), |item| {
                     flushed += 1;
                     source_item(item, rules, selection, &mut errors, &mut long)
                 });

@@ -144,7 +144,8 @@ impl FileContexts {
     }
 
     /// Emits the multi-line events that had no new line for their timeout by `now`, and forgets files
-    /// that are no longer open and wait for nothing.
+    /// that are no longer followed (`open`: the paths followed, open or waiting for their turn) and wait
+    /// for nothing.
     pub fn flush_idle(
         &mut self,
         parser: &Parser,
@@ -154,7 +155,8 @@ impl FileContexts {
     ) {
         let Some(framing) = parser.framing() else {
             if self.files.len() > open.len() {
-                self.files.retain(|path, _| open.contains(&path.as_path()));
+                let open: std::collections::HashSet<&Path> = open.iter().copied().collect();
+                self.files.retain(|path, _| open.contains(path.as_path()));
             }
             return;
         };
@@ -168,8 +170,9 @@ impl FileContexts {
             }
         }
         if self.files.len() > open.len() {
+            let open: std::collections::HashSet<&Path> = open.iter().copied().collect();
             self.files.retain(|path, context| {
-                open.contains(&path.as_path()) || context.framer.as_ref().is_some_and(Framer::has_pending)
+                open.contains(path.as_path()) || context.framer.as_ref().is_some_and(Framer::has_pending)
             });
         }
     }

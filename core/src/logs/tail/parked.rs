@@ -154,6 +154,17 @@ impl Tailer {
         }
     }
 
+    /// The paths of every file followed, open or waiting for its turn.
+    ///
+    /// ```
+    /// let t = srekit::logs::tail::Tailer::new(srekit::logs::tail::TailOptions::new("a", vec![]), None).unwrap();
+    /// assert!(t.followed_files().is_empty());
+    /// ```
+    pub fn followed_files(&self) -> Vec<&Path> {
+        let open = self.files.iter().map(|f| f.path.as_path());
+        open.chain(self.parked.iter().map(|f| f.path.as_path())).collect()
+    }
+
     /// How many files are followed but closed, waiting for a turn (more than `max_open_files` match).
     ///
     /// ```
