@@ -458,7 +458,7 @@ impl Pipeline {
     }
 
     /// Sets how often the background runner polls when every directory is watched and nothing
-    /// changed (default 5 s; a safety net for changes inotify does not see).
+    /// changed (default 10 s; a safety net for changes inotify does not see).
     ///
     /// ```
     /// let mut p = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();

@@ -1,6 +1,6 @@
 //! Running a [`Pipeline`] on a background thread ([`Pipeline::spawn`]), and how that thread waits
 //! between polls: where inotify watches every directory the inputs' files are in (see
-//! [`DirWatcher`]), it sleeps until one changes (polling anyway every idle interval, 5 s by default, as
+//! [`DirWatcher`]), it sleeps until one changes (polling anyway every idle interval, 10 s by default, as
 //! a safety net), so thousands of idle files cost next to nothing and a new line is still read at once;
 //! otherwise (no inotify, or `fs.inotify.max_user_watches` reached: reported once as
 //! [`PipelineError::Watch`]) it polls every `poll_interval`, as before. Polls woken by changes are at
@@ -18,7 +18,7 @@ use super::tail::DirWatcher;
 use crate::metrics::Gauge;
 
 /// How often a pipeline whose directories are all watched polls when nothing changed.
-pub const DEFAULT_IDLE_POLL_INTERVAL: Duration = Duration::from_secs(5);
+pub const DEFAULT_IDLE_POLL_INTERVAL: Duration = Duration::from_secs(10);
 /// Longest wait for changes between two looks for a stop request.
 const STOP_CHECK: Duration = Duration::from_millis(200);
 

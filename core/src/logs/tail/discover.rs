@@ -7,10 +7,11 @@
 //! beyond that the scan stops and says so ([`Scan::truncated`]). Symlinked files are followed
 //! (Kubernetes' `/var/log/containers` are symlinks), and so are symlinked directories, once each.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use super::identity::Inode;
+use super::{stamp, FileStamp};
 
 /// Directory entries one scan of an input's patterns visits at most.
 pub const MAX_SCAN_ENTRIES: usize = 100_000;
@@ -42,6 +43,8 @@ pub struct Scan {
     pub truncated: bool,
     /// The directories the scan looked into (where new matching files would appear).
     pub dirs: Vec<PathBuf>,
+    /// Each file's size and modification time, as the scan saw them.
+    pub(super) stamps: HashMap<Inode, FileStamp>,
 }
 
 impl Patterns {
@@ -107,8 +110,13 @@ impl Patterns {
     /// assert!(!scan.truncated);
     /// ```
     pub fn scan(&self) -> Scan {
-        let mut walk =
-            Walk { budget: self.max_entries, truncated: false, seen_files: HashSet::new(), dirs: Vec::new() };
+        let mut walk = Walk {
+            budget: self.max_entries,
+            truncated: false,
+            seen_files: HashSet::new(),
+            dirs: Vec::new(),
+            stamps: HashMap::new(),
+        };
         let mut files = Vec::new();
         for pattern in &self.patterns {
             let (start, parts) = split_pattern(pattern);
@@ -118,7 +126,7 @@ impl Patterns {
                 break;
             }
         }
-        Scan { files, truncated: walk.truncated, dirs: walk.dirs }
+        Scan { files, truncated: walk.truncated, dirs: walk.dirs, stamps: walk.stamps }
     }
 
     /// The directory each pattern starts from (its literal prefix; for a plain path, the directory it
@@ -183,6 +191,7 @@ struct Walk {
     truncated: bool,
     seen_files: HashSet<Inode>,
     dirs: Vec<PathBuf>,
+    stamps: HashMap<Inode, FileStamp>,
 }
 
 impl Walk {
@@ -289,6 +298,7 @@ impl Walk {
         let inode = Inode::of(&meta);
         if self.seen_files.insert(inode) {
             out.push((path.to_path_buf(), inode));
+            self.stamps.insert(inode, stamp(&meta));
         }
     }
 }

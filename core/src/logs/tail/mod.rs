@@ -326,19 +326,21 @@ impl Tailer {
     /// ```
     pub fn poll_files(&mut self, mut on_event: impl FnMut(&Path, TailEvent<'_>)) -> PollStats {
         let mut stats = PollStats::default();
+        let poll_started = Instant::now();
+        let stamps;
         if !self.started {
             self.started = true;
             match self.restore.take() {
                 Some(checkpoint) => {
                     self.resume(&checkpoint, &mut stats);
-                    self.discover(Start::Head, &mut stats);
+                    stamps = self.discover(Start::Head, &mut stats);
                 }
-                None if self.options.read_from_head => self.discover(Start::Head, &mut stats),
-                None => self.discover(Start::End, &mut stats),
+                None if self.options.read_from_head => stamps = self.discover(Start::Head, &mut stats),
+                None => stamps = self.discover(Start::End, &mut stats),
             }
         } else {
-            self.take_turns(&mut stats);
-            self.discover(Start::Head, &mut stats);
+            stamps = self.discover(Start::Head, &mut stats);
+            self.take_turns(&stamps, poll_started, &mut stats);
         }
         if self.buf.len() < CHUNK_SIZE {
             self.buf = vec![0; CHUNK_SIZE];
@@ -348,14 +350,21 @@ impl Tailer {
         while index < self.files.len() {
             let followed = &mut self.files[index];
             followed.busy = false;
-            let at_eof =
-                match read_new_data(followed, &mut self.buf, &mut self.copies, &mut stats, &mut on_event) {
-                    Ok(at_eof) => at_eof,
-                    Err(e) => {
-                        stats.errors.push((followed.path.clone(), e));
-                        true
-                    }
-                };
+            let seen = stamps.get(&followed.inode).filter(|_| !followed.rotated);
+            let unchanged = seen.is_some() && seen == followed.idle_at.as_ref();
+            // As the scan saw it a moment ago, and as it was when last read to its end: no fstat either.
+            let outcome = if unchanged {
+                Ok(true)
+            } else {
+                read_new_data(followed, &mut self.buf, &mut self.copies, &mut stats, &mut on_event)
+            };
+            let at_eof = match outcome {
+                Ok(at_eof) => at_eof,
+                Err(e) => {
+                    stats.errors.push((followed.path.clone(), e));
+                    true
+                }
+            };
             if followed.rotated && at_eof && followed.last_activity.elapsed() >= rotate_wait {
                 let before = stats.lines;
                 let path = &followed.path;
@@ -460,8 +469,9 @@ impl Tailer {
     }
 
     /// Opens matching files not followed yet; marks followed files no matching path leads to as rotated.
-    fn discover(&mut self, start: Start, stats: &mut PollStats) {
-        let scan = self.patterns.scan();
+    /// Returns the size and modification time of every matching file, by inode.
+    fn discover(&mut self, start: Start, stats: &mut PollStats) -> HashMap<Inode, FileStamp> {
+        let mut scan = self.patterns.scan();
         if scan.truncated {
             let first = self.options.paths.first().cloned().unwrap_or_default();
             stats.errors.push((
@@ -476,6 +486,7 @@ impl Tailer {
             self.scan_dirs = scan.dirs;
             self.watch_version += 1;
         }
+        let stamps = std::mem::take(&mut scan.stamps);
         let matching = scan.files;
         let by_inode: HashMap<Inode, &PathBuf> =
             matching.iter().map(|(path, inode)| (*inode, path)).collect();
@@ -553,6 +564,7 @@ impl Tailer {
                 self.add_followed(new_file, stats);
             }
         }
+        stamps
     }
 
     /// Whether the file was last modified longer ago than `ignore_older`.

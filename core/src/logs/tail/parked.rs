@@ -26,13 +26,14 @@
 //! assert_eq!(tailer.checkpoint().files.len(), 3);
 //! ```
 
+use std::collections::HashMap;
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use super::identity::{Fingerprint, Inode};
-use super::{find_inode, Followed, PollStats, Tailer};
+use super::{find_inode, stamp, FileStamp, Followed, PollStats, Tailer};
 use crate::logs::split::LineSplitter;
 
 /// A followed file closed to stay within `max_open_files`.
@@ -44,7 +45,7 @@ pub(super) struct Parked {
     /// Offset just past the last complete line handed out: where its next turn starts.
     pub(super) committed: u64,
     /// Size and modification time when it was closed at its end; `None` when it has more to read.
-    seen: Option<(u64, Option<SystemTime>)>,
+    seen: Option<FileStamp>,
     discard_to_newline: bool,
     /// Since when no matching path leads to it (renamed away or deleted).
     rotated_since: Option<Instant>,
@@ -67,7 +68,7 @@ impl Parked {
     pub(super) fn park(followed: Followed) -> Parked {
         let at_end = followed.file.metadata().ok().filter(|meta| followed.read_pos >= meta.len());
         Parked {
-            seen: at_end.map(|meta| (meta.len(), meta.modified().ok())),
+            seen: at_end.map(|meta| stamp(&meta)),
             discard_to_newline: followed.discard_to_newline,
             rotated_since: followed.rotated.then_some(followed.last_activity),
             path: followed.path,
@@ -83,8 +84,14 @@ impl Parked {
         self.unserved || self.seen.is_none()
     }
 
-    /// Looks at the file (one `stat`, or a directory listing when it was renamed away).
-    fn turn(mut self, rotate_wait: std::time::Duration) -> Turn {
+    /// Looks at the file: as the scan saw it at a matching path (`scanned`), else with a `stat` (or a
+    /// directory listing when it was renamed away).
+    fn turn(mut self, scanned: Option<&FileStamp>, rotate_wait: std::time::Duration) -> Turn {
+        if let Some(scanned) = scanned {
+            self.rotated_since = None;
+            self.unserved = false;
+            return if self.seen.as_ref() == Some(scanned) { Turn::Wait(self) } else { Turn::Due(self) };
+        }
         let meta = match fs::metadata(&self.path) {
             Ok(meta) if Inode::of(&meta) == self.inode => Some(meta),
             _ => match find_inode(&self.path, self.inode) {
@@ -98,7 +105,7 @@ impl Parked {
         };
         let Some(meta) = meta else { return Turn::Drop };
         self.unserved = false;
-        if self.seen != Some((meta.len(), meta.modified().ok())) {
+        if self.seen != Some(stamp(&meta)) {
             return Turn::Due(self);
         }
         match self.rotated_since {
@@ -206,7 +213,14 @@ impl Tailer {
     }
 
     /// Gives the parked files with something new a turn, parking open ones to free their slots.
-    pub(super) fn take_turns(&mut self, stats: &mut PollStats) {
+    /// `stamps`: the matching files as this poll's scan saw them; files opened since `poll_started`
+    /// (not read yet) keep their slots.
+    pub(super) fn take_turns(
+        &mut self,
+        stamps: &HashMap<Inode, FileStamp>,
+        poll_started: Instant,
+        stats: &mut PollStats,
+    ) {
         if self.parked.is_empty() {
             return;
         }
@@ -214,14 +228,16 @@ impl Tailer {
         let mut due = Vec::new();
         let mut waiting = VecDeque::with_capacity(self.parked.len());
         for parked in self.parked.drain(..) {
-            match parked.turn(rotate_wait) {
+            let scanned = stamps.get(&parked.inode);
+            match parked.turn(scanned, rotate_wait) {
                 Turn::Wait(parked) => waiting.push_back(parked),
                 Turn::Due(parked) => due.push(parked),
                 Turn::Drop => stats.closed += 1,
             }
         }
         let free = self.options.max_open_files.saturating_sub(self.files.len());
-        let mut evict: Vec<usize> = (0..self.files.len()).filter(|&i| !self.files[i].rotated).collect();
+        let evictable = |f: &Followed| !f.rotated && f.opened_at < poll_started;
+        let mut evict: Vec<usize> = (0..self.files.len()).filter(|&i| evictable(&self.files[i])).collect();
         // Idle files first, then the ones open longest.
         evict.sort_by_key(|&i| (self.files[i].busy, self.files[i].opened_at));
         evict.truncate(due.len().saturating_sub(free));
@@ -241,6 +257,17 @@ impl Tailer {
                     stats.opened += 1;
                 }
                 // Replaced between the stat and the open: discovery finds whatever is there now.
+                None => stats.closed += 1,
+            }
+        }
+        // Slots left free (files let go) take waiting files back: parked only while needed.
+        while self.files.len() < self.options.max_open_files && unserved.is_empty() {
+            let Some(parked) = waiting.pop_front() else { break };
+            match parked.reopen(self.options.max_line_length) {
+                Some(followed) => {
+                    self.files.push(followed);
+                    stats.opened += 1;
+                }
                 None => stats.closed += 1,
             }
         }
