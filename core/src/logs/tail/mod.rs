@@ -1,5 +1,7 @@
 //! Following files by path or glob, as Fluent Bit's `tail` input does, with stronger guarantees: a
-//! [`Tailer`] polls the filesystem (stat + read; no inotify), survives rename rotation (the renamed file
+//! [`Tailer`] polls the filesystem (one stat per idle file; a [`DirWatcher`] on the directories of
+//! [`Tailer::watch_dirs`] says when a poll is worth it), reads more files than `max_open_files` in turn
+//! (see `parked`), survives rename rotation (the renamed file
 //! is drained, late writes included, until it has been idle for `rotate_wait`), copytruncate and
 //! truncation (restart at 0; when the rotated copy is visible, through `paths` or `rotated_paths`, it
 //! is recognised by its first bytes and finished from the offset reached), deletion and re-creation (a
@@ -32,12 +34,13 @@ mod copies;
 mod discover;
 mod identity;
 mod parked;
+mod read;
 mod watch;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::{DirEntryExt, FileExt};
+use std::os::unix::fs::DirEntryExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -51,9 +54,10 @@ pub(crate) use identity::fnv1a;
 pub use identity::{Fingerprint, Inode, FINGERPRINT_BYTES};
 pub use watch::DirWatcher;
 
-use super::split::{LineSplitter, SplitEvent, DEFAULT_MAX_LINE_LENGTH};
+use super::split::{LineSplitter, DEFAULT_MAX_LINE_LENGTH};
 use copies::{Copies, NewFile};
 use parked::Parked;
+use read::{emit, read_new_data, start_at_end};
 
 /// Bytes read per `read` call.
 const CHUNK_SIZE: usize = 256 * 1024;
@@ -601,30 +605,6 @@ impl Tailer {
     }
 }
 
-/// Where a first start begins in a file of `size` bytes: just after its last newline, so a line being
-/// written is read once complete. A last line longer than the look-back window is skipped.
-fn start_at_end(file: &File, size: u64) -> io::Result<(u64, bool)> {
-    if size == 0 {
-        return Ok((0, false));
-    }
-    let window_start = size.saturating_sub(START_AT_END_WINDOW);
-    let mut window = vec![0; (size - window_start) as usize];
-    let mut filled = 0;
-    while filled < window.len() {
-        match file.read_at(&mut window[filled..], window_start + filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(match memchr::memrchr(b'\n', &window[..filled]) {
-        Some(i) => (window_start + i as u64 + 1, false),
-        None if window_start == 0 => (0, false),
-        None => (size, true),
-    })
-}
-
 /// Finds the file with `inode`: at `path`, or under another name in its directory.
 fn find_inode(path: &Path, inode: Inode) -> Option<PathBuf> {
     if std::fs::metadata(path).is_ok_and(|m| Inode::of(&m) == inode) {
@@ -637,87 +617,4 @@ fn find_inode(path: &Path, inode: Inode) -> Option<PathBuf> {
         .filter(|entry| entry.ino() == inode.inode)
         .map(|entry| entry.path())
         .find(|candidate| std::fs::metadata(candidate).is_ok_and(|m| Inode::of(&m) == inode))
-}
-
-fn emit(
-    path: &Path,
-    event: SplitEvent<'_>,
-    stats: &mut PollStats,
-    on_event: &mut impl FnMut(&Path, TailEvent<'_>),
-) {
-    stats.lines += 1;
-    match event {
-        SplitEvent::Line { line, .. } => on_event(path, TailEvent::Line(line)),
-        SplitEvent::TooLong { length, .. } => on_event(path, TailEvent::TooLong(length)),
-    }
-}
-
-/// Checks for truncation, then reads what is new (up to the per-poll limit). Returns whether the end of
-/// the file was reached.
-fn read_new_data(
-    followed: &mut Followed,
-    buf: &mut [u8],
-    copies: &mut Copies,
-    stats: &mut PollStats,
-    on_event: &mut impl FnMut(&Path, TailEvent<'_>),
-) -> io::Result<bool> {
-    let meta = followed.file.metadata()?;
-    let size = meta.len();
-    let now_stamp = stamp(&meta);
-    if followed.idle_at == Some(now_stamp) && followed.read_pos >= size {
-        return Ok(true);
-    }
-    followed.idle_at = None;
-    let same_start = followed.fingerprint.length == 0 || followed.fingerprint.matches(&followed.file)?;
-    if size < followed.read_pos || !same_start {
-        // Truncated or copy-truncated (and maybe already rewritten): start over. Its copy, if one
-        // shows up, is read from where we were.
-        copies.truncated(followed.fingerprint, followed.committed);
-        followed.read_pos = 0;
-        followed.committed = 0;
-        followed.splitter = LineSplitter::new(followed.max_line_length);
-        followed.discard_to_newline = false;
-        followed.fingerprint = Fingerprint::read(&followed.file, FINGERPRINT_BYTES as u64)?;
-        stats.truncated += 1;
-    } else if (followed.fingerprint.length as usize) < FINGERPRINT_BYTES && size > followed.fingerprint.length
-    {
-        followed.fingerprint = Fingerprint::read(&followed.file, FINGERPRINT_BYTES as u64)?;
-    }
-    let mut budget = MAX_BYTES_PER_POLL;
-    loop {
-        if budget == 0 {
-            return Ok(false);
-        }
-        let want = buf.len().min(budget as usize);
-        let n = match followed.file.read_at(&mut buf[..want], followed.read_pos) {
-            Ok(0) => {
-                followed.idle_at = Some(now_stamp);
-                return Ok(true);
-            }
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        budget -= n as u64;
-        let chunk_start = followed.read_pos;
-        followed.read_pos += n as u64;
-        followed.last_activity = Instant::now();
-        followed.busy = true;
-        let mut data = &buf[..n];
-        let mut data_start = chunk_start;
-        if followed.discard_to_newline {
-            let Some(i) = memchr::memchr(b'\n', data) else { continue };
-            followed.discard_to_newline = false;
-            data = &data[i + 1..];
-            data_start += i as u64 + 1;
-            followed.committed = data_start;
-        }
-        let path = &followed.path;
-        followed.splitter.push(data, |event| emit(path, event, stats, on_event));
-        if let Some(i) = memchr::memrchr(b'\n', data) {
-            let committed = data_start + i as u64 + 1;
-            stats.bytes += committed - followed.committed;
-            followed.committed = committed;
-        }
-    }
 }

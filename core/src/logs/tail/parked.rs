@@ -251,28 +251,27 @@ impl Tailer {
                 unserved.push_back(Parked { unserved: true, ..parked });
                 continue;
             }
-            match parked.reopen(self.options.max_line_length) {
-                Some(followed) => {
-                    self.files.push(followed);
-                    stats.opened += 1;
-                }
-                // Replaced between the stat and the open: discovery finds whatever is there now.
-                None => stats.closed += 1,
-            }
+            self.reopen(&parked, stats);
         }
         // Slots left free (files let go) take waiting files back: parked only while needed.
         while self.files.len() < self.options.max_open_files && unserved.is_empty() {
             let Some(parked) = waiting.pop_front() else { break };
-            match parked.reopen(self.options.max_line_length) {
-                Some(followed) => {
-                    self.files.push(followed);
-                    stats.opened += 1;
-                }
-                None => stats.closed += 1,
-            }
+            self.reopen(&parked, stats);
         }
         // The files that found no slot go first next time.
         unserved.append(&mut waiting);
         self.parked = unserved;
+    }
+
+    /// Opens a parked file again where it was left. One replaced between the look and the open is let
+    /// go (discovery finds whatever is there now).
+    fn reopen(&mut self, parked: &Parked, stats: &mut PollStats) {
+        match parked.reopen(self.options.max_line_length) {
+            Some(followed) => {
+                self.files.push(followed);
+                stats.opened += 1;
+            }
+            None => stats.closed += 1,
+        }
     }
 }
