@@ -524,6 +524,16 @@ impl Pipeline {
         }
     }
 
+    /// When the next poll is due whatever the files do: a changed checkpoint waiting to be stored, or a
+    /// multi-line event or piece waiting for its timeout (`None`: nothing pending).
+    pub(super) fn due(&self) -> Option<Instant> {
+        let checkpoint = self.state_path.as_ref().filter(|_| self.dirty || self.last_stored.is_none());
+        let checkpoint = checkpoint.map(|_| self.last_checkpoint + CHECKPOINT_INTERVAL);
+        let pending = self.inputs.iter().any(|input| input.contexts.has_pending());
+        let framing = pending.then(|| Instant::now() + self.poll_interval);
+        checkpoint.into_iter().chain(framing).min()
+    }
+
     /// The directories to watch for changes to the inputs' files.
     pub(super) fn watch_dirs(&self) -> std::collections::BTreeSet<PathBuf> {
         self.inputs.iter().flat_map(|input| input.tailer.watch_dirs()).collect()

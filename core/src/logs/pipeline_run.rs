@@ -63,7 +63,7 @@ impl Pipeline {
                     on_error(err);
                 }
                 let idle = if waiting { self.poll_interval } else { self.idle_poll_interval };
-                if !waiter.wait(started, more, self.poll_interval, idle, &stopped) {
+                if !waiter.wait(started, more, self.poll_interval, idle, self.due(), &stopped) {
                     break;
                 }
             }
@@ -117,6 +117,7 @@ impl Waiter {
         more: bool,
         poll_interval: Duration,
         idle_interval: Duration,
+        due: Option<Instant>,
         stopped: &mpsc::Receiver<()>,
     ) -> bool {
         if more {
@@ -125,7 +126,8 @@ impl Waiter {
         if !self.watcher.is_complete() {
             return matches!(stopped.recv_timeout(poll_interval), Err(RecvTimeoutError::Timeout));
         }
-        let mut deadline = started + idle_interval.max(poll_interval);
+        let idle = started + idle_interval.max(poll_interval);
+        let mut deadline = due.map_or(idle, |due| due.min(idle));
         loop {
             if !matches!(stopped.try_recv(), Err(TryRecvError::Empty)) {
                 return false;

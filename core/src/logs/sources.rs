@@ -143,6 +143,12 @@ impl FileContexts {
         self.spare = spare;
     }
 
+    /// Whether some file has a piece or an event not emitted yet (a multi-line event waits for its
+    /// timeout: the caller must poll again soon).
+    pub fn has_pending(&self) -> bool {
+        self.files.values().any(|context| context.framer.as_ref().is_some_and(Framer::has_pending))
+    }
+
     /// Emits the multi-line events that had no new line for their timeout by `now`, and forgets files
     /// that are no longer followed (`open`: the paths followed, open or waiting for their turn) and wait
     /// for nothing.
