@@ -78,6 +78,8 @@ impl PipelineErrorReporter {
             PipelineError::CorruptCheckpoint { .. } => Some("checkpoint_corrupt"),
             // A rule changed since its state was saved: worth a log line, not an error.
             PipelineError::StateDiscarded(_) => None,
+            // More files than max_open_files: they are read in turn; a warning.
+            PipelineError::FilesWaiting { .. } | PipelineError::Watch { .. } => None,
             _ => Some("other"),
         };
         if let Some(counter) = kind.and_then(|kind| self.errors.labels(&[kind]).ok()) {

@@ -163,6 +163,8 @@ impl PipelineError {
             PipelineError::Checkpoint { .. }
             | PipelineError::CorruptCheckpoint { .. }
             | PipelineError::StateDiscarded(_)
+            | PipelineError::FilesWaiting { .. }
+            | PipelineError::Watch { .. }
             | PipelineError::Read { .. } => codes::LOG_IO,
             PipelineError::ThreadPanicked => codes::INTERNAL_PANIC,
         }

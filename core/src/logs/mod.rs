@@ -45,7 +45,9 @@ mod value;
 
 pub mod config;
 pub mod pipeline;
+mod pipeline_error;
 mod pipeline_handle;
+mod pipeline_run;
 pub mod pipeline_state;
 pub mod rules;
 pub mod runner;

@@ -33,126 +33,34 @@
 //! ```
 
 use std::borrow::Cow;
-use std::io;
 use std::path::PathBuf;
-use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
 
-use thiserror::Error;
-
 use super::config::PipelineConfig;
-use super::error::LogError;
 use super::parser::Parser;
 use super::pipeline_state::{
     checkpoint_path, load_legacy, load_state, CheckpointWriter, InputState, PipelineState, STATE_FILE_NAME,
 };
 use super::record::Record;
-use super::rules::{DiscardedState, RuleError, RuleSet, Selection};
+use super::rules::{RuleSet, Selection};
 use super::sources::{FileContexts, SourceItem};
 use super::tail::{TailEvent, Tailer, CHECKPOINT_VERSION};
 use super::value::Value;
-use crate::error::MetricError;
-use crate::metrics::{Counter, Registry};
+use crate::metrics::{Counter, Gauge, Registry};
 
+pub use super::pipeline_error::PipelineError;
 pub use super::pipeline_handle::{PipelineHandle, PipelineMetrics};
+pub use super::pipeline_run::DEFAULT_IDLE_POLL_INTERVAL;
 
 /// How often the background runner polls when there is nothing new.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
-/// How often checkpoints are stored.
+/// How often [`PipelineError::FilesWaiting`] is reported at most while files wait.
+pub const WAITING_REPORT_INTERVAL: Duration = Duration::from_secs(60);
+/// How often checkpoints are stored (when something changed).
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
-
-/// Why the pipeline could not be built, or what went wrong while running it.
-///
-/// ```
-/// use srekit::logs::{config::PipelineConfig, pipeline::{Pipeline, PipelineError}};
-/// let config: PipelineConfig = toml::from_str("[[inputs]]\nname = \"a\"\npaths = []\nformat = \"xml\"").unwrap();
-/// let err = Pipeline::new(&config).err().unwrap();
-/// assert!(matches!(err, PipelineError::Parser { .. }));
-/// assert!(err.to_string().starts_with("input \"a\": unknown log format \"xml\""));
-/// ```
-#[derive(Debug, Error)]
-pub enum PipelineError {
-    /// The input's parser options are invalid.
-    #[error("input {input:?}: {source}")]
-    Parser {
-        /// The input's name.
-        input: String,
-        /// What is wrong.
-        source: LogError,
-    },
-    /// A path pattern is not a valid glob.
-    #[error("input {input:?}: invalid path pattern: {source}")]
-    Pattern {
-        /// The input's name.
-        input: String,
-        /// The glob crate's error.
-        source: glob::PatternError,
-    },
-    /// An input setting is out of range or inconsistent.
-    #[error("input {input:?}: {message}")]
-    InvalidInput {
-        /// The input's name.
-        input: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// Two inputs have the same name.
-    #[error("two inputs are named {0:?}")]
-    DuplicateInput(String),
-    /// A rule names an input that does not exist.
-    #[error("rule {rule:?} refers to unknown input {input:?}")]
-    UnknownInput {
-        /// The rule's metric name.
-        rule: String,
-        /// The unknown input name.
-        input: String,
-    },
-    /// A rule is invalid.
-    #[error(transparent)]
-    Rule(#[from] RuleError),
-    /// A built-in metric could not be registered (its name is taken in the registry).
-    #[error("built-in metric: {0}")]
-    Metric(#[from] MetricError),
-    /// The state directory or a checkpoint file could not be read or written.
-    #[error("checkpoint {path}: {source}")]
-    Checkpoint {
-        /// The file or directory.
-        path: PathBuf,
-        /// The I/O error.
-        source: io::Error,
-    },
-    /// A checkpoint file was not a valid checkpoint (truncated, garbage, unknown version): it was moved
-    /// aside and the inputs it covered started by their start policy.
-    #[error("corrupt checkpoint {path} ({reason}); {}", match moved_to {
-        Some(to) => format!("moved to {}; the inputs start afresh", to.display()),
-        None => "it could not be moved aside; the inputs start afresh".to_owned(),
-    })]
-    CorruptCheckpoint {
-        /// The file.
-        path: PathBuf,
-        /// Where it was moved.
-        moved_to: Option<PathBuf>,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A rule's saved state was not restored (the rule changed or is gone); it starts from zero.
-    #[error("{0}")]
-    StateDiscarded(DiscardedState),
-    /// Reading one of an input's files failed (other files and inputs go on).
-    #[error("input {input:?}: {path}: {source}")]
-    Read {
-        /// The input's name.
-        input: String,
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: io::Error,
-    },
-    /// The background thread panicked.
-    #[error("the pipeline thread panicked")]
-    ThreadPanicked,
-}
+/// How often the checkpoint is serialised and compared with the one stored even when no poll saw a
+/// change (a safety net: it is written only if it differs).
+const CHECKPOINT_REFRESH: Duration = Duration::from_secs(60);
 
 /// One input: its tailer, parser, the rules applying to it and its built-in metrics.
 struct Input {
@@ -165,6 +73,10 @@ struct Input {
     bytes: Counter,
     parse_errors: Counter,
     too_long: Counter,
+    files_open: Gauge,
+    files_waiting: Gauge,
+    /// When waiting files were last reported (`None`: none wait).
+    waiting_reported: Option<Instant>,
     /// Per-file framing state and fields (container envelopes, multi-line, Kubernetes metadata).
     contexts: FileContexts,
 }
@@ -186,6 +98,9 @@ pub struct PollSummary {
     pub parse_errors: u64,
     /// Some file has more data than one poll reads: poll again without waiting.
     pub more: bool,
+    /// Some file with something to read waits for its turn (more files than `max_open_files`): poll
+    /// again after the poll interval.
+    pub waiting_for_turn: bool,
     /// Read or checkpoint errors (the pipeline went on).
     pub errors: Vec<PipelineError>,
 }
@@ -209,17 +124,23 @@ pub struct Pipeline {
     rules: RuleSet,
     metrics: PipelineMetrics,
     last_checkpoint: Instant,
+    /// Something a checkpoint holds may have changed since it was last serialised (lines read, files
+    /// opened or let go, records flushed, series expired): idle polls serialise nothing.
+    dirty: bool,
+    /// When the checkpoint was last serialised.
+    last_serialised: Instant,
     /// Hash of the checkpoint last written (or handed to `writer`): an unchanged one is not written
     /// again.
     last_stored: Option<u64>,
     /// The background writer of [`Pipeline::spawn`]; without it checkpoints are written on the
     /// polling thread.
-    writer: Option<CheckpointWriter>,
-    poll_interval: Duration,
+    pub(super) writer: Option<CheckpointWriter>,
+    pub(super) poll_interval: Duration,
+    pub(super) idle_poll_interval: Duration,
     /// The (empty) field buffer records are parsed into, kept between lines.
     spare_fields: Vec<Field<'static>>,
     /// `<state directory>/checkpoint.json`.
-    state_path: Option<PathBuf>,
+    pub(super) state_path: Option<PathBuf>,
     /// Version-1 per-input checkpoints still on disk: removed once the state file is written.
     legacy_paths: Vec<PathBuf>,
     /// Problems found while building (corrupt checkpoints, discarded rule state), reported by the
@@ -333,6 +254,12 @@ impl Pipeline {
             "Lines skipped without parsing, by reason.",
             &["input", "reason"],
         )?;
+        let files_open = registry.gauge("srekit_log_files_open", "Log files open.", &["input"])?;
+        let files_waiting = registry.gauge(
+            "srekit_log_files_waiting",
+            "Log files followed but closed, read in turn, because more match than max_open_files.",
+            &["input"],
+        )?;
         if let Some(dir) = config.state.directory.as_ref().filter(|_| use_state) {
             std::fs::create_dir_all(dir)
                 .map_err(|source| PipelineError::Checkpoint { path: dir.clone(), source })?;
@@ -393,6 +320,9 @@ impl Pipeline {
                 bytes: bytes.labels(&[name])?,
                 parse_errors: parse_errors.labels(&[name])?,
                 too_long: skipped.labels(&[name, "too_long"])?,
+                files_open: files_open.labels(&[name])?,
+                files_waiting: files_waiting.labels(&[name])?,
+                waiting_reported: None,
                 contexts: FileContexts::new(input_config),
             });
             if let (Some(input), Some(counted)) = (inputs.last(), counted) {
@@ -408,9 +338,12 @@ impl Pipeline {
             rules,
             metrics,
             last_checkpoint: Instant::now(),
+            dirty: true,
+            last_serialised: Instant::now(),
             last_stored: None,
             writer: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
+            idle_poll_interval: super::pipeline_run::DEFAULT_IDLE_POLL_INTERVAL,
             spare_fields: Vec::with_capacity(32),
             state_path,
             legacy_paths,
@@ -427,6 +360,17 @@ impl Pipeline {
     /// ```
     pub fn set_poll_interval(&mut self, interval: Duration) {
         self.poll_interval = interval;
+    }
+
+    /// Sets how often the background runner polls when every directory is watched and nothing
+    /// changed (default 10 s; a safety net for changes inotify does not see).
+    ///
+    /// ```
+    /// let mut p = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
+    /// p.set_idle_poll_interval(std::time::Duration::from_secs(10));
+    /// ```
+    pub fn set_idle_poll_interval(&mut self, interval: Duration) {
+        self.idle_poll_interval = interval;
     }
 
     /// The pipeline's metrics (shareable with an HTTP handler on another thread).
@@ -479,11 +423,15 @@ impl Pipeline {
                 }
                 TailEvent::TooLong(_) => long += 1,
             });
+            let mut flushed = 0u64;
             if !plain {
-                contexts.flush_idle(parser, now, &tailer.open_files(), |item| {
+                contexts.flush_idle(parser, now, &tailer.followed_files(), |item| {
+                    flushed += 1;
                     source_item(item, rules, selection, &mut errors, &mut long)
                 });
             }
+            self.dirty |=
+                stats.lines + stats.opened + stats.closed + stats.truncated + stats.copies + flushed > 0;
             for (path, source) in std::mem::take(&mut stats.errors) {
                 summary.errors.push(PipelineError::Read { input: name.clone(), path, source });
             }
@@ -491,12 +439,16 @@ impl Pipeline {
             add(bytes, stats.bytes);
             add(parse_errors, errors);
             add(too_long, long);
+            input.files_open.set(tailer.open_files().len() as f64);
+            input.files_waiting.set(tailer.waiting_files() as f64);
+            summary.errors.extend(report_waiting(name, tailer, &mut input.waiting_reported));
             summary.lines += stats.lines;
             summary.bytes += stats.bytes;
             summary.parse_errors += errors;
             summary.more |= stats.more;
+            summary.waiting_for_turn |= stats.waiting_for_turn > 0;
         }
-        self.rules.expire_idle(Instant::now());
+        self.dirty |= self.rules.expire_idle(Instant::now()) > 0;
         for outcome in self.writer.as_ref().map(CheckpointWriter::finished).unwrap_or_default() {
             match outcome {
                 Ok(()) => self.legacy_paths.drain(..).for_each(|legacy| drop(std::fs::remove_file(legacy))),
@@ -506,7 +458,9 @@ impl Pipeline {
                 }
             }
         }
-        if self.last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
+        let changed =
+            self.dirty || self.last_stored.is_none() || self.last_serialised.elapsed() >= CHECKPOINT_REFRESH;
+        if changed && self.last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL {
             let stored =
                 if self.writer.is_some() { self.offer_checkpoint() } else { self.store_checkpoints() };
             if let Err(e) = stored {
@@ -529,6 +483,7 @@ impl Pipeline {
         let Some(path) = &self.state_path else { return Ok(()) };
         let error = |source| PipelineError::Checkpoint { path: path.clone(), source };
         let text = self.state().to_json().map_err(error)?;
+        (self.dirty, self.last_serialised) = (false, Instant::now());
         let hash = super::tail::fnv1a(&text);
         if self.last_stored == Some(hash) {
             return Ok(());
@@ -551,9 +506,12 @@ impl Pipeline {
             .state()
             .to_json()
             .map_err(|source| PipelineError::Checkpoint { path: path.clone(), source })?;
+        self.last_serialised = Instant::now();
         let hash = super::tail::fnv1a(&text);
-        if self.last_stored != Some(hash) && writer.offer(text) {
-            self.last_stored = Some(hash);
+        if self.last_stored == Some(hash) {
+            self.dirty = false;
+        } else if writer.offer(text) {
+            (self.last_stored, self.dirty) = (Some(hash), false);
         }
         Ok(())
     }
@@ -583,6 +541,26 @@ impl Pipeline {
                 .collect(),
             rules: self.rules.save_state(),
         }
+    }
+
+    /// When the next poll is due whatever the files do: a changed checkpoint waiting to be stored, or a
+    /// multi-line event or piece waiting for its timeout (`None`: nothing pending).
+    pub(super) fn due(&self) -> Option<Instant> {
+        let checkpoint = self.state_path.as_ref().filter(|_| self.dirty || self.last_stored.is_none());
+        let checkpoint = checkpoint.map(|_| self.last_checkpoint + CHECKPOINT_INTERVAL);
+        let pending = self.inputs.iter().any(|input| input.contexts.has_pending());
+        let framing = pending.then(|| Instant::now() + self.poll_interval);
+        checkpoint.into_iter().chain(framing).min()
+    }
+
+    /// The directories to watch for changes to the inputs' files.
+    pub(super) fn watch_dirs(&self) -> std::collections::BTreeSet<PathBuf> {
+        self.inputs.iter().flat_map(|input| input.tailer.watch_dirs()).collect()
+    }
+
+    /// Changes when [`Pipeline::watch_dirs`] may have.
+    pub(super) fn watch_version(&self) -> u64 {
+        self.inputs.iter().fold(0, |sum, input| sum.wrapping_add(input.tailer.watch_version()))
     }
 
     /// Ends the pipeline cleanly: a last poll (so lines written just before are counted), then the
@@ -616,40 +594,6 @@ impl Pipeline {
         self.store_checkpoints()?;
         Ok(self.state())
     }
-
-    /// Runs the pipeline on a background thread: polls every `poll_interval` (at once again when a file
-    /// has more data), stores checkpoints every second (serialised on that thread, written, fsynced and
-    /// renamed on another); [`PipelineHandle::shutdown`] stops it cleanly.
-    /// `on_error` is called on that thread for read and checkpoint errors.
-    ///
-    /// ```
-    /// let pipeline = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap();
-    /// let handle = pipeline.spawn(|err| eprintln!("srekit: {err}")).unwrap();
-    /// let _text = handle.metrics().encode_to_string(srekit::expfmt::Format::Text);
-    /// handle.shutdown().unwrap();
-    /// ```
-    pub fn spawn(
-        mut self,
-        mut on_error: impl FnMut(PipelineError) + Send + 'static,
-    ) -> io::Result<PipelineHandle> {
-        let metrics = self.metrics();
-        self.writer = self.state_path.clone().map(CheckpointWriter::spawn).transpose()?;
-        let (stop, stopped) = mpsc::channel::<()>();
-        let thread = thread::Builder::new().name("srekit-logs".to_owned()).spawn(move || {
-            loop {
-                let summary = self.poll();
-                let more = summary.more;
-                summary.errors.into_iter().for_each(&mut on_error);
-                let wait = if more { Duration::ZERO } else { self.poll_interval };
-                match stopped.recv_timeout(wait) {
-                    Err(mpsc::RecvTimeoutError::Timeout) => {}
-                    Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                }
-            }
-            self.finish()
-        })?;
-        Ok(PipelineHandle { stop, thread, metrics })
-    }
 }
 
 /// Applies the rules to a record of a file context, or counts why there is none.
@@ -667,6 +611,21 @@ fn source_item(
         SourceItem::ParseError => *errors += 1,
         SourceItem::TooLong => *long += 1,
     }
+}
+
+/// [`PipelineError::FilesWaiting`] when files wait and it is time to say so.
+fn report_waiting(input: &str, tailer: &Tailer, reported: &mut Option<Instant>) -> Option<PipelineError> {
+    let waiting = tailer.waiting_files();
+    if waiting == 0 {
+        *reported = None;
+        return None;
+    }
+    if reported.is_some_and(|at| at.elapsed() < WAITING_REPORT_INTERVAL) {
+        return None;
+    }
+    *reported = Some(Instant::now());
+    let max_open_files = tailer.options().max_open_files;
+    Some(PipelineError::FilesWaiting { input: input.to_owned(), waiting, max_open_files })
 }
 
 fn add(counter: &Counter, amount: u64) {

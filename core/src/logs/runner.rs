@@ -98,6 +98,8 @@ impl PipelineRunner {
         let mut state = self.state();
         let State::Ready(pipeline) = &mut *state else { return Err(RunnerError::NotReady("poll")) };
         let mut summary = pipeline.poll();
+        // Waiting files are a warning (the background thread keeps it with the errors), not a failure.
+        summary.errors.retain(|e| !matches!(e, PipelineError::FilesWaiting { .. }));
         if summary.errors.is_empty() {
             return Ok(summary);
         }

@@ -143,8 +143,15 @@ impl FileContexts {
         self.spare = spare;
     }
 
+    /// Whether some file has a piece or an event not emitted yet (a multi-line event waits for its
+    /// timeout: the caller must poll again soon).
+    pub fn has_pending(&self) -> bool {
+        self.files.values().any(|context| context.framer.as_ref().is_some_and(Framer::has_pending))
+    }
+
     /// Emits the multi-line events that had no new line for their timeout by `now`, and forgets files
-    /// that are no longer open and wait for nothing.
+    /// that are no longer followed (`open`: the paths followed, open or waiting for their turn) and wait
+    /// for nothing.
     pub fn flush_idle(
         &mut self,
         parser: &Parser,
@@ -154,7 +161,8 @@ impl FileContexts {
     ) {
         let Some(framing) = parser.framing() else {
             if self.files.len() > open.len() {
-                self.files.retain(|path, _| open.contains(&path.as_path()));
+                let open: std::collections::HashSet<&Path> = open.iter().copied().collect();
+                self.files.retain(|path, _| open.contains(path.as_path()));
             }
             return;
         };
@@ -168,8 +176,9 @@ impl FileContexts {
             }
         }
         if self.files.len() > open.len() {
+            let open: std::collections::HashSet<&Path> = open.iter().copied().collect();
             self.files.retain(|path, context| {
-                open.contains(&path.as_path()) || context.framer.as_ref().is_some_and(Framer::has_pending)
+                open.contains(path.as_path()) || context.framer.as_ref().is_some_and(Framer::has_pending)
             });
         }
     }

@@ -7,10 +7,11 @@
 //! beyond that the scan stops and says so ([`Scan::truncated`]). Symlinked files are followed
 //! (Kubernetes' `/var/log/containers` are symlinks), and so are symlinked directories, once each.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use super::identity::Inode;
+use super::{stamp, FileStamp};
 
 /// Directory entries one scan of an input's patterns visits at most.
 pub const MAX_SCAN_ENTRIES: usize = 100_000;
@@ -40,6 +41,10 @@ pub struct Scan {
     pub files: Vec<(PathBuf, Inode)>,
     /// True when the scan stopped at its bound on directory entries: some files may be missing.
     pub truncated: bool,
+    /// The directories the scan looked into (where new matching files would appear).
+    pub dirs: Vec<PathBuf>,
+    /// Each file's size and modification time, as the scan saw them.
+    pub(super) stamps: HashMap<Inode, FileStamp>,
 }
 
 impl Patterns {
@@ -105,7 +110,13 @@ impl Patterns {
     /// assert!(!scan.truncated);
     /// ```
     pub fn scan(&self) -> Scan {
-        let mut walk = Walk { budget: self.max_entries, truncated: false, seen_files: HashSet::new() };
+        let mut walk = Walk {
+            budget: self.max_entries,
+            truncated: false,
+            seen_files: HashSet::new(),
+            dirs: Vec::new(),
+            stamps: HashMap::new(),
+        };
         let mut files = Vec::new();
         for pattern in &self.patterns {
             let (start, parts) = split_pattern(pattern);
@@ -115,7 +126,26 @@ impl Patterns {
                 break;
             }
         }
-        Scan { files, truncated: walk.truncated }
+        Scan { files, truncated: walk.truncated, dirs: walk.dirs, stamps: walk.stamps }
+    }
+
+    /// The directory each pattern starts from (its literal prefix; for a plain path, the directory it
+    /// is in), whether it exists or not.
+    ///
+    /// ```
+    /// let p = srekit::logs::tail::Patterns::new(&["/var/log/pods/*/*/*.log".to_owned(), "/srv/app.log".to_owned()]).unwrap();
+    /// assert_eq!(p.roots(), [std::path::PathBuf::from("/var/log/pods"), "/srv".into()]);
+    /// ```
+    pub fn roots(&self) -> Vec<PathBuf> {
+        let root = |pattern: &String| {
+            let (start, parts) = split_pattern(pattern);
+            if parts.is_empty() {
+                start.parent().map(Path::to_path_buf).unwrap_or(start)
+            } else {
+                start
+            }
+        };
+        self.patterns.iter().map(root).collect()
     }
 }
 
@@ -160,6 +190,8 @@ struct Walk {
     budget: usize,
     truncated: bool,
     seen_files: HashSet<Inode>,
+    dirs: Vec<PathBuf>,
+    stamps: HashMap<Inode, FileStamp>,
 }
 
 impl Walk {
@@ -230,7 +262,13 @@ impl Walk {
     fn enter(&mut self, dir: &Path, parts_left: usize, entered: &mut HashSet<(Inode, usize)>) -> bool {
         let meta = std::fs::metadata(if dir.as_os_str().is_empty() { Path::new(".") } else { dir });
         match meta {
-            Ok(meta) if meta.is_dir() => entered.insert((Inode::of(&meta), parts_left)),
+            Ok(meta) if meta.is_dir() => {
+                let first_time = entered.insert((Inode::of(&meta), parts_left));
+                if first_time {
+                    self.dirs.push(dir.to_path_buf());
+                }
+                first_time
+            }
             _ => false,
         }
     }
@@ -260,6 +298,7 @@ impl Walk {
         let inode = Inode::of(&meta);
         if self.seen_files.insert(inode) {
             out.push((path.to_path_buf(), inode));
+            self.stamps.insert(inode, stamp(&meta));
         }
     }
 }

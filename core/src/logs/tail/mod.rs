@@ -1,5 +1,7 @@
 //! Following files by path or glob, as Fluent Bit's `tail` input does, with stronger guarantees: a
-//! [`Tailer`] polls the filesystem (stat + read; no inotify), survives rename rotation (the renamed file
+//! [`Tailer`] polls the filesystem (one stat per idle file; a [`DirWatcher`] on the directories of
+//! [`Tailer::watch_dirs`] says when a poll is worth it), reads more files than `max_open_files` in turn
+//! (see `parked`), survives rename rotation (the renamed file
 //! is drained, late writes included, until it has been idle for `rotate_wait`), copytruncate and
 //! truncation (restart at 0; when the rotated copy is visible, through `paths` or `rotated_paths`, it
 //! is recognised by its first bytes and finished from the offset reached), deletion and re-creation (a
@@ -31,11 +33,14 @@ mod checkpoint;
 mod copies;
 mod discover;
 mod identity;
+mod parked;
+mod read;
+mod watch;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::{DirEntryExt, FileExt};
+use std::os::unix::fs::DirEntryExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -47,9 +52,12 @@ pub use checkpoint::{
 pub use discover::{Patterns, Scan, MAX_SCAN_ENTRIES};
 pub(crate) use identity::fnv1a;
 pub use identity::{Fingerprint, Inode, FINGERPRINT_BYTES};
+pub use watch::DirWatcher;
 
-use super::split::{LineSplitter, SplitEvent, DEFAULT_MAX_LINE_LENGTH};
+use super::split::{LineSplitter, DEFAULT_MAX_LINE_LENGTH};
 use copies::{Copies, NewFile};
+use parked::Parked;
+use read::{emit, read_new_data, start_at_end};
 
 /// Bytes read per `read` call.
 const CHUNK_SIZE: usize = 256 * 1024;
@@ -81,7 +89,8 @@ pub struct TailOptions {
     /// Longest line, in bytes (default 1 MiB); longer lines are skipped and reported as
     /// [`TailEvent::TooLong`].
     pub max_line_length: usize,
-    /// Most files open at once for this input (default 1024); further files wait for a free slot.
+    /// Most files open at once for this input (default 1024). When more match, they are read in turn:
+    /// a file with new data waits for a slot, is opened, read and closed again when another needs it.
     pub max_open_files: usize,
     /// Where copytruncate's rotated copies go when `paths` does not match them (e.g.
     /// `/var/log/app.log.*`): such a file is never read for itself, only as the copy of a file found
@@ -148,13 +157,17 @@ pub struct PollStats {
     pub closed: u64,
     /// Files found truncated (or copy-truncated) and restarted at offset 0.
     pub truncated: u64,
-    /// Matching files not opened because `max_open_files` were already open.
+    /// Files followed but closed after this poll, waiting for their turn, because more than
+    /// `max_open_files` match.
     pub over_open_limit: u64,
     /// Rotated copies of truncated files recognised by their first bytes and read from the offset
     /// the truncated file had reached.
     pub copies: u64,
     /// Some file has more data than one poll reads: poll again without waiting.
     pub more: bool,
+    /// Files with something to read wait for a slot (more than `max_open_files` match): poll again
+    /// after the poll interval, even when their directories are watched.
+    pub waiting_for_turn: u64,
     /// Files that could not be read (the others were read; the failing ones are retried next poll,
     /// or let go if they are rotated away and idle).
     pub errors: Vec<(PathBuf, io::Error)>,
@@ -178,6 +191,21 @@ struct Followed {
     /// No matching path leads to this file any more (renamed away or deleted).
     rotated: bool,
     last_activity: Instant,
+    /// When it was (re)opened: when files wait for a slot, the one open longest gives its slot up.
+    opened_at: Instant,
+    /// New data was read at the last poll.
+    busy: bool,
+    /// Size and modification time at the last poll that found nothing more to read: while they stay
+    /// the same, a poll costs one `fstat` (no fingerprint re-read).
+    idle_at: Option<FileStamp>,
+}
+
+/// A file's size and modification time (seconds, nanoseconds).
+type FileStamp = (u64, i64, i64);
+
+fn stamp(meta: &std::fs::Metadata) -> FileStamp {
+    use std::os::unix::fs::MetadataExt;
+    (meta.len(), meta.mtime(), meta.mtime_nsec())
 }
 
 /// Where a newly opened file starts.
@@ -208,6 +236,8 @@ pub struct Tailer {
     options: TailOptions,
     patterns: Patterns,
     files: Vec<Followed>,
+    /// Followed files closed to stay within `max_open_files`, in the order they wait.
+    parked: VecDeque<Parked>,
     /// The checkpoint to resume from, until the first poll uses it.
     restore: Option<Checkpoint>,
     started: bool,
@@ -220,6 +250,11 @@ pub struct Tailer {
     copies: Copies,
     /// `exclude_paths`, compiled.
     exclude: Vec<glob::Pattern>,
+    /// Where to watch for changes: the directories the last scan looked into, and the directories of
+    /// the followed files' symlink targets (by inode); `watch_version` changes with them.
+    scan_dirs: Vec<PathBuf>,
+    target_dirs: HashMap<Inode, PathBuf>,
+    watch_version: u64,
 }
 
 impl Tailer {
@@ -244,10 +279,14 @@ impl Tailer {
             options,
             patterns,
             files: Vec::new(),
+            parked: VecDeque::new(),
             restore: checkpoint,
             started: false,
             buf: Vec::new(),
             unreadable: HashSet::new(),
+            scan_dirs: Vec::new(),
+            target_dirs: HashMap::new(),
+            watch_version: 0,
         })
     }
 
@@ -291,18 +330,21 @@ impl Tailer {
     /// ```
     pub fn poll_files(&mut self, mut on_event: impl FnMut(&Path, TailEvent<'_>)) -> PollStats {
         let mut stats = PollStats::default();
+        let poll_started = Instant::now();
+        let stamps;
         if !self.started {
             self.started = true;
             match self.restore.take() {
                 Some(checkpoint) => {
                     self.resume(&checkpoint, &mut stats);
-                    self.discover(Start::Head, &mut stats);
+                    stamps = self.discover(Start::Head, &mut stats);
                 }
-                None if self.options.read_from_head => self.discover(Start::Head, &mut stats),
-                None => self.discover(Start::End, &mut stats),
+                None if self.options.read_from_head => stamps = self.discover(Start::Head, &mut stats),
+                None => stamps = self.discover(Start::End, &mut stats),
             }
         } else {
-            self.discover(Start::Head, &mut stats);
+            stamps = self.discover(Start::Head, &mut stats);
+            self.take_turns(&stamps, poll_started, &mut stats);
         }
         if self.buf.len() < CHUNK_SIZE {
             self.buf = vec![0; CHUNK_SIZE];
@@ -311,14 +353,22 @@ impl Tailer {
         let mut index = 0;
         while index < self.files.len() {
             let followed = &mut self.files[index];
-            let at_eof =
-                match read_new_data(followed, &mut self.buf, &mut self.copies, &mut stats, &mut on_event) {
-                    Ok(at_eof) => at_eof,
-                    Err(e) => {
-                        stats.errors.push((followed.path.clone(), e));
-                        true
-                    }
-                };
+            followed.busy = false;
+            let seen = stamps.get(&followed.inode).filter(|_| !followed.rotated);
+            let unchanged = seen.is_some() && seen == followed.idle_at.as_ref();
+            // As the scan saw it a moment ago, and as it was when last read to its end: no fstat either.
+            let outcome = if unchanged {
+                Ok(true)
+            } else {
+                read_new_data(followed, &mut self.buf, &mut self.copies, &mut stats, &mut on_event)
+            };
+            let at_eof = match outcome {
+                Ok(at_eof) => at_eof,
+                Err(e) => {
+                    stats.errors.push((followed.path.clone(), e));
+                    true
+                }
+            };
             if followed.rotated && at_eof && followed.last_activity.elapsed() >= rotate_wait {
                 let before = stats.lines;
                 let path = &followed.path;
@@ -332,6 +382,13 @@ impl Tailer {
             }
             stats.more |= !at_eof;
             index += 1;
+        }
+        stats.over_open_limit = self.parked.len() as u64;
+        stats.waiting_for_turn = self.parked.iter().filter(|p| p.needs_turn()).count() as u64;
+        if stats.closed > 0 {
+            let followed: HashSet<Inode> =
+                self.files.iter().map(|f| f.inode).chain(self.parked.iter().map(|f| f.inode)).collect();
+            self.target_dirs.retain(|inode, _| followed.contains(inode));
         }
         stats
     }
@@ -348,14 +405,15 @@ impl Tailer {
             (Some(restore), false) => return restore.clone(),
             _ => Checkpoint::new(&self.options.name),
         };
-        checkpoint.files = self
-            .files
-            .iter()
-            .map(|f| CheckpointEntry {
-                path: f.path.clone(),
-                inode: f.inode,
-                fingerprint: f.fingerprint,
-                offset: f.committed,
+        let open = self.files.iter().map(|f| (&f.path, f.inode, f.fingerprint, f.committed));
+        let parked = self.parked.iter().map(|f| (&f.path, f.inode, f.fingerprint, f.committed));
+        checkpoint.files = open
+            .chain(parked)
+            .map(|(path, inode, fingerprint, offset)| CheckpointEntry {
+                path: path.clone(),
+                inode,
+                fingerprint,
+                offset,
             })
             .collect();
         checkpoint
@@ -366,10 +424,6 @@ impl Tailer {
     fn resume(&mut self, checkpoint: &Checkpoint, stats: &mut PollStats) {
         let matching = self.patterns.matching_files();
         for entry in &checkpoint.files {
-            if self.files.len() >= self.options.max_open_files {
-                stats.over_open_limit += 1;
-                continue;
-            }
             let candidate = matching
                 .iter()
                 .find(|(_, inode)| *inode == entry.inode)
@@ -389,8 +443,7 @@ impl Tailer {
             let start = if meta.len() < entry.offset { Start::Head } else { Start::At(entry.offset) };
             if let Ok(mut followed) = self.follow(path, file, start) {
                 followed.rotated = rotated;
-                self.files.push(followed);
-                stats.opened += 1;
+                self.add_followed(followed, stats);
             }
         }
     }
@@ -406,7 +459,9 @@ impl Tailer {
         if entry.fingerprint.length == 0 {
             return None;
         }
-        let followed: HashSet<Inode> = self.files.iter().map(|f| f.inode).chain([entry.inode]).collect();
+        let parked = self.parked.iter().map(|f| f.inode);
+        let followed: HashSet<Inode> =
+            self.files.iter().map(|f| f.inode).chain(parked).chain([entry.inode]).collect();
         let rotated = self.rotated_patterns.matching_files();
         let candidates = matching.iter().map(|m| (m, false)).chain(rotated.iter().map(|m| (m, true)));
         candidates.filter(|((_, inode), _)| !followed.contains(inode)).find_map(|((path, _), rotated)| {
@@ -418,8 +473,9 @@ impl Tailer {
     }
 
     /// Opens matching files not followed yet; marks followed files no matching path leads to as rotated.
-    fn discover(&mut self, start: Start, stats: &mut PollStats) {
-        let scan = self.patterns.scan();
+    /// Returns the size and modification time of every matching file, by inode.
+    fn discover(&mut self, start: Start, stats: &mut PollStats) -> HashMap<Inode, FileStamp> {
+        let mut scan = self.patterns.scan();
         if scan.truncated {
             let first = self.options.paths.first().cloned().unwrap_or_default();
             stats.errors.push((
@@ -430,6 +486,11 @@ impl Tailer {
                 )),
             ));
         }
+        if scan.dirs != self.scan_dirs {
+            self.scan_dirs = scan.dirs;
+            self.watch_version += 1;
+        }
+        let stamps = std::mem::take(&mut scan.stamps);
         let matching = scan.files;
         let by_inode: HashMap<Inode, &PathBuf> =
             matching.iter().map(|(path, inode)| (*inode, path)).collect();
@@ -449,7 +510,14 @@ impl Tailer {
                 }
             }
         }
-        let mut followed: HashSet<Inode> = self.files.iter().map(|f| f.inode).collect();
+        for parked in &mut self.parked {
+            // A parked file renamed away is found by its next turn.
+            if let Some(path) = by_inode.get(&parked.inode).filter(|path| parked.path != ***path) {
+                parked.path = (*path).clone();
+            }
+        }
+        let parked = self.parked.iter().map(|f| f.inode);
+        let mut followed: HashSet<Inode> = self.files.iter().map(|f| f.inode).chain(parked).collect();
         let copies_waiting = self.copies.waiting(self.options.rotate_wait);
         let rotated_candidates = if copies_waiting {
             let in_paths: HashSet<Inode> = matching.iter().map(|(_, inode)| *inode).collect();
@@ -466,10 +534,6 @@ impl Tailer {
                 continue;
             }
             if self.exclude.iter().any(|pattern| pattern.matches_path(&path)) {
-                continue;
-            }
-            if self.files.len() >= self.options.max_open_files {
-                stats.over_open_limit += 1;
                 continue;
             }
             let file = match File::open(&path) {
@@ -501,10 +565,10 @@ impl Tailer {
             if let Ok(mut new_file) = self.follow(path, file, start) {
                 new_file.rotated = !in_paths;
                 followed.insert(new_file.inode);
-                self.files.push(new_file);
-                stats.opened += 1;
+                self.add_followed(new_file, stats);
             }
         }
+        stamps
     }
 
     /// Whether the file was last modified longer ago than `ignore_older`.
@@ -534,32 +598,11 @@ impl Tailer {
             discard_to_newline,
             rotated: false,
             last_activity: Instant::now(),
+            opened_at: Instant::now(),
+            busy: false,
+            idle_at: None,
         })
     }
-}
-
-/// Where a first start begins in a file of `size` bytes: just after its last newline, so a line being
-/// written is read once complete. A last line longer than the look-back window is skipped.
-fn start_at_end(file: &File, size: u64) -> io::Result<(u64, bool)> {
-    if size == 0 {
-        return Ok((0, false));
-    }
-    let window_start = size.saturating_sub(START_AT_END_WINDOW);
-    let mut window = vec![0; (size - window_start) as usize];
-    let mut filled = 0;
-    while filled < window.len() {
-        match file.read_at(&mut window[filled..], window_start + filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(match memchr::memrchr(b'\n', &window[..filled]) {
-        Some(i) => (window_start + i as u64 + 1, false),
-        None if window_start == 0 => (0, false),
-        None => (size, true),
-    })
 }
 
 /// Finds the file with `inode`: at `path`, or under another name in its directory.
@@ -574,77 +617,4 @@ fn find_inode(path: &Path, inode: Inode) -> Option<PathBuf> {
         .filter(|entry| entry.ino() == inode.inode)
         .map(|entry| entry.path())
         .find(|candidate| std::fs::metadata(candidate).is_ok_and(|m| Inode::of(&m) == inode))
-}
-
-fn emit(
-    path: &Path,
-    event: SplitEvent<'_>,
-    stats: &mut PollStats,
-    on_event: &mut impl FnMut(&Path, TailEvent<'_>),
-) {
-    stats.lines += 1;
-    match event {
-        SplitEvent::Line { line, .. } => on_event(path, TailEvent::Line(line)),
-        SplitEvent::TooLong { length, .. } => on_event(path, TailEvent::TooLong(length)),
-    }
-}
-
-/// Checks for truncation, then reads what is new (up to the per-poll limit). Returns whether the end of
-/// the file was reached.
-fn read_new_data(
-    followed: &mut Followed,
-    buf: &mut [u8],
-    copies: &mut Copies,
-    stats: &mut PollStats,
-    on_event: &mut impl FnMut(&Path, TailEvent<'_>),
-) -> io::Result<bool> {
-    let size = followed.file.metadata()?.len();
-    let same_start = followed.fingerprint.length == 0 || followed.fingerprint.matches(&followed.file)?;
-    if size < followed.read_pos || !same_start {
-        // Truncated or copy-truncated (and maybe already rewritten): start over. Its copy, if one
-        // shows up, is read from where we were.
-        copies.truncated(followed.fingerprint, followed.committed);
-        followed.read_pos = 0;
-        followed.committed = 0;
-        followed.splitter = LineSplitter::new(followed.max_line_length);
-        followed.discard_to_newline = false;
-        followed.fingerprint = Fingerprint::read(&followed.file, FINGERPRINT_BYTES as u64)?;
-        stats.truncated += 1;
-    } else if (followed.fingerprint.length as usize) < FINGERPRINT_BYTES && size > followed.fingerprint.length
-    {
-        followed.fingerprint = Fingerprint::read(&followed.file, FINGERPRINT_BYTES as u64)?;
-    }
-    let mut budget = MAX_BYTES_PER_POLL;
-    loop {
-        if budget == 0 {
-            return Ok(false);
-        }
-        let want = buf.len().min(budget as usize);
-        let n = match followed.file.read_at(&mut buf[..want], followed.read_pos) {
-            Ok(0) => return Ok(true),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        budget -= n as u64;
-        let chunk_start = followed.read_pos;
-        followed.read_pos += n as u64;
-        followed.last_activity = Instant::now();
-        let mut data = &buf[..n];
-        let mut data_start = chunk_start;
-        if followed.discard_to_newline {
-            let Some(i) = memchr::memchr(b'\n', data) else { continue };
-            followed.discard_to_newline = false;
-            data = &data[i + 1..];
-            data_start += i as u64 + 1;
-            followed.committed = data_start;
-        }
-        let path = &followed.path;
-        followed.splitter.push(data, |event| emit(path, event, stats, on_event));
-        if let Some(i) = memchr::memrchr(b'\n', data) {
-            let committed = data_start + i as u64 + 1;
-            stats.bytes += committed - followed.committed;
-            followed.committed = committed;
-        }
-    }
 }

@@ -1,0 +1,121 @@
+//! Reading one followed file: where a first start begins (just after the last complete line), and
+//! what a poll reads (truncation checked first, then the new data, bounded per poll), handed out as
+//! complete lines.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::time::Instant;
+
+use super::copies::Copies;
+use super::identity::{Fingerprint, FINGERPRINT_BYTES};
+use super::{stamp, Followed, PollStats, TailEvent, MAX_BYTES_PER_POLL, START_AT_END_WINDOW};
+use crate::logs::split::{LineSplitter, SplitEvent};
+
+/// Where a first start begins in a file of `size` bytes: just after its last newline, so a line being
+/// written is read once complete. A last line longer than the look-back window is skipped.
+pub(super) fn start_at_end(file: &File, size: u64) -> io::Result<(u64, bool)> {
+    if size == 0 {
+        return Ok((0, false));
+    }
+    let window_start = size.saturating_sub(START_AT_END_WINDOW);
+    let mut window = vec![0; (size - window_start) as usize];
+    let mut filled = 0;
+    while filled < window.len() {
+        match file.read_at(&mut window[filled..], window_start + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(match memchr::memrchr(b'\n', &window[..filled]) {
+        Some(i) => (window_start + i as u64 + 1, false),
+        None if window_start == 0 => (0, false),
+        None => (size, true),
+    })
+}
+
+pub(super) fn emit(
+    path: &Path,
+    event: SplitEvent<'_>,
+    stats: &mut PollStats,
+    on_event: &mut impl FnMut(&Path, TailEvent<'_>),
+) {
+    stats.lines += 1;
+    match event {
+        SplitEvent::Line { line, .. } => on_event(path, TailEvent::Line(line)),
+        SplitEvent::TooLong { length, .. } => on_event(path, TailEvent::TooLong(length)),
+    }
+}
+
+/// Checks for truncation, then reads what is new (up to the per-poll limit). Returns whether the end of
+/// the file was reached.
+pub(super) fn read_new_data(
+    followed: &mut Followed,
+    buf: &mut [u8],
+    copies: &mut Copies,
+    stats: &mut PollStats,
+    on_event: &mut impl FnMut(&Path, TailEvent<'_>),
+) -> io::Result<bool> {
+    let meta = followed.file.metadata()?;
+    let size = meta.len();
+    let now_stamp = stamp(&meta);
+    if followed.idle_at == Some(now_stamp) && followed.read_pos >= size {
+        return Ok(true);
+    }
+    followed.idle_at = None;
+    let same_start = followed.fingerprint.length == 0 || followed.fingerprint.matches(&followed.file)?;
+    if size < followed.read_pos || !same_start {
+        // Truncated or copy-truncated (and maybe already rewritten): start over. Its copy, if one
+        // shows up, is read from where we were.
+        copies.truncated(followed.fingerprint, followed.committed);
+        followed.read_pos = 0;
+        followed.committed = 0;
+        followed.splitter = LineSplitter::new(followed.max_line_length);
+        followed.discard_to_newline = false;
+        followed.fingerprint = Fingerprint::read(&followed.file, FINGERPRINT_BYTES as u64)?;
+        stats.truncated += 1;
+    } else if (followed.fingerprint.length as usize) < FINGERPRINT_BYTES && size > followed.fingerprint.length
+    {
+        followed.fingerprint = Fingerprint::read(&followed.file, FINGERPRINT_BYTES as u64)?;
+    }
+    let mut budget = MAX_BYTES_PER_POLL;
+    loop {
+        if budget == 0 {
+            return Ok(false);
+        }
+        let want = buf.len().min(budget as usize);
+        let n = match followed.file.read_at(&mut buf[..want], followed.read_pos) {
+            Ok(0) => {
+                followed.idle_at = Some(now_stamp);
+                return Ok(true);
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        budget -= n as u64;
+        let chunk_start = followed.read_pos;
+        followed.read_pos += n as u64;
+        followed.last_activity = Instant::now();
+        followed.busy = true;
+        let mut data = &buf[..n];
+        let mut data_start = chunk_start;
+        if followed.discard_to_newline {
+            let Some(i) = memchr::memchr(b'\n', data) else { continue };
+            followed.discard_to_newline = false;
+            data = &data[i + 1..];
+            data_start += i as u64 + 1;
+            followed.committed = data_start;
+        }
+        let path = &followed.path;
+        followed.splitter.push(data, |event| emit(path, event, stats, on_event));
+        if let Some(i) = memchr::memrchr(b'\n', data) {
+            let committed = data_start + i as u64 + 1;
+            stats.bytes += committed - followed.committed;
+            followed.committed = committed;
+        }
+    }
+}
