@@ -479,6 +479,18 @@ export interface ParsedEntries {
   errors: LineErrorInfo[]
 }
 
+/** Options of `parseColumns`. */
+export interface ColumnsOptions {
+  /** Only these fields, as columns in this order (a column of nulls for a field no record has); by default every field, by first appearance. */
+  fields?: string[]
+  /** The number of the data's first line (default 1). */
+  firstLine?: number
+  /** The name of the line-number column (default `'line'`; prefixed with `_` if a field has that name), or `false` for none. */
+  lineColumn?: string | false
+  /** The name of a column of the records' timestamps (float64 seconds since the epoch, from `timeKey`); none by default. */
+  timestampColumn?: string
+}
+
 /** Options of the streaming helpers. */
 export interface ParseStreamOptions {
   /** Called for each line that did not parse (parsing goes on). */
@@ -511,9 +523,20 @@ export declare class Parser {
    * This is the fast path: use it for whole buffers or files.
    */
   parseMany(data: string | Buffer): LogRecord[]
+  /**
+   * Parses every line of `data` in one call into Arrow columns, returned as Arrow IPC stream bytes
+   * (read them with `tableFromIPC` from `apache-arrow`). Columns: `line` (int64), then one per field
+   * typed by `types` / JSON (int64, float64, bool, utf8; ints and floats make float64, other mixes
+   * utf8), null where a record lacks the field. Bad lines are skipped and listed in `lastErrors`.
+   * @example
+   * const table = require('apache-arrow').tableFromIPC(parser.parseColumns(fs.readFileSync('app.log')))
+   */
+  parseColumns(data: string | Buffer, options?: ColumnsOptions): Buffer
+  /** Internal: what parseColumns is built on (`ipc`: the bytes, `rows`, `errors`). */
+  parseColumnsIpc(data: string | Buffer, options?: ColumnsOptions): { ipc: Buffer; rows: number; errors: LineErrorInfo[] }
   /** Like parseMany, with timestamps and errors returned. */
   parseManyEntries(data: string | Buffer): ParsedEntries
-  /** The errors of the last parseMany call. */
+  /** The errors of the last parseMany or parseColumns call. */
   lastErrors?: LineErrorInfo[]
   /** Records from a readable stream (or any async iterable of Buffers / strings), in order. */
   parseStream(source: AsyncIterable<Buffer | string>, options?: ParseStreamOptions): AsyncGenerator<LogRecord, void, undefined>

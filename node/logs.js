@@ -1,5 +1,6 @@
 'use strict'
 // JavaScript side of log parsing: `parseMany` / `parseManyEntries` over the native columnar batch,
+// `parseColumns` (Arrow IPC bytes, errors in `lastErrors`),
 // streaming helpers for readable streams and files (cut into lines by the core's feed), and the
 // one-line `parseLogfmt` / `parseLtsv` / `parseJson` / `parseRegex` helpers.
 
@@ -62,6 +63,17 @@ function install(Parser, LineFeed) {
         const { records, errors } = parseAll(this, data, false)
         this.lastErrors = errors
         return records
+      },
+      writable: true,
+      configurable: true,
+    },
+    parseColumns: {
+      // Arrow IPC stream bytes of every parsed line (core: srekit::logs::columnar); the lines that
+      // did not parse go to lastErrors, as with parseMany.
+      value: function parseColumns(data, options) {
+        const { ipc, errors } = this.parseColumnsIpc(data, options)
+        this.lastErrors = errors
+        return ipc
       },
       writable: true,
       configurable: true,

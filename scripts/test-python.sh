@@ -12,8 +12,9 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 py="$venv/bin/python"
-echo "test-python: installing maturin, pytest, prometheus_client, mypy and opentelemetry-proto into .venv"
-"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.9.4" "pytest>=7" prometheus_client mypy opentelemetry-proto
+echo "test-python: installing maturin, pytest, prometheus_client, mypy, opentelemetry-proto, pyarrow and polars into .venv"
+# pyarrow and polars read Parser.parse_arrow's columns in the tests (test dependencies only).
+"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.9.4" "pytest>=7" prometheus_client mypy opentelemetry-proto pyarrow polars
 # A user's install: pip builds the wheel with maturin (release profile) and installs it.
 echo "test-python: building and installing the srekit wheel (pip install ./python; a release build, minutes)"
 "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python

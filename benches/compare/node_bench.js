@@ -1,6 +1,8 @@
 'use strict'
 // Peer comparison for the npm package `srekit`, all in one run on the same data:
 //   - logfmt: srekit Parser('logfmt').parseMany(whole buffer) vs npm `logfmt` parse() line by line
+//   - columns: srekit parseColumns(whole buffer) read by apache-arrow's tableFromIPC vs npm `logfmt`
+//     building objects line by line
 //   - LTSV:   srekit Parser('ltsv').parseMany vs npm `ltsv` parse() line by line
 //   - JSON:   srekit Parser('json').parseMany vs JSON.parse per line
 //   - encode 10,000 labelled series: srekit Registry.encode() vs prom-client register.metrics()
@@ -277,11 +279,33 @@ async function benchHost() {
 }
 
 // SREKIT_BENCH_ONLY=logs,rules,encode,host picks sections (all by default). bench_node.sh runs the
+// Columnar output: logfmt parsed into Arrow IPC bytes and opened as an apache-arrow Table (budget 30x
+// npm logfmt building one object per line).
+function benchColumns(records) {
+  if (typeof srekit.Parser !== 'function') return
+  const { tableFromIPC } = peer('apache-arrow')
+  const lines = records.map(toLogfmt)
+  const buffer = Buffer.from(lines.join('\n') + '\n')
+  const parser = new srekit.Parser('logfmt')
+  const logfmt = peer('logfmt')
+  const check = tableFromIPC(parser.parseColumns(buffer))
+  if (check.numRows !== lines.length) throw new Error(`columns: ${check.numRows} of ${lines.length} rows`)
+  const [theirs, ours] = measureInterleaved([
+    () => {
+      const out = new Array(lines.length)
+      for (let i = 0; i < lines.length; i++) out[i] = logfmt.parse(lines[i])
+      return out
+    },
+    () => tableFromIPC(parser.parseColumns(buffer)),
+  ])
+  report('logfmt_columns', 'logfmt parseColumns(Buffer) + tableFromIPC vs npm logfmt per line (budget 30x)', ours, theirs, 'npm logfmt', buffer.length)
+}
+
 // log sections a second time pinned to one CPU (taskset), where neither side gets a second core: not
 // srekit's parsing thread, not V8's GC helpers.
 async function main() {
   const os = require('node:os')
-  const only = new Set((process.env.SREKIT_BENCH_ONLY || 'logs,rules,encode,host').split(','))
+  const only = new Set((process.env.SREKIT_BENCH_ONLY || 'logs,columns,rules,encode,host').split(','))
   const usable = os.availableParallelism()
   console.log(
     `node ${process.version}, ${os.cpus().length} CPUs (${usable} usable by this process), load average ` +
@@ -289,6 +313,7 @@ async function main() {
   )
   const records = makeRecords(LINES)
   if (only.has('logs')) benchLogs(records)
+  if (only.has('columns')) benchColumns(records)
   if (only.has('rules') && typeof srekit.LogRules === 'function') benchRules(records)
   if (only.has('encode')) await benchEncode()
   if (only.has('host')) await benchHost()

@@ -11,6 +11,7 @@ Data sets (generated here, deterministic):
   * this host's /proc and /sys for host collection.
 
 Peers: logfmt (logfmt.parse_line), ltsv (ltsv.DictReader), orjson.loads and json.loads per line,
+polars.read_ndjson (against Parser.parse_arrow; pyarrow reads the logfmt columns),
 prometheus_client (generate_latest, labels().inc()), psutil (cpu, memory, swap, disks, filesystems,
 network, load). Run through benches/compare/python_bench.sh, which installs them.
 """
@@ -150,6 +151,42 @@ def bench_logs(args):
         print("# orjson not installed")
     theirs, _ = best_of(lambda: [json.loads(l) for l in lines_b], args.repeat)
     report("json parse_many", ours, "json.loads per line", theirs, len(buf))
+
+
+def bench_arrow(args):
+    """Columnar output: Parser.parse_arrow into a pyarrow Table (logfmt, against the logfmt package
+    building dicts: budget 40x) and into a polars DataFrame (JSON lines, against polars.read_ndjson on
+    the same bytes: budget 1x). Needs pyarrow and polars (python_bench.sh installs them)."""
+    try:
+        import io
+
+        import polars
+        import pyarrow
+    except ImportError:
+        print("# pyarrow or polars not installed: Arrow benchmarks skipped")
+        return
+    recs = list(records(args.lines))
+    text_logfmt = "\n".join(logfmt_line(r) for r in recs) + "\n"
+    buf = text_logfmt.encode()
+    parser = srekit.Parser("logfmt")
+    ours, table = best_of(lambda: pyarrow.table(parser.parse_arrow(buf)), args.repeat)
+    assert table.num_rows == args.lines and table.column("method")[0].as_py() == recs[0]["method"]
+    try:
+        import logfmt
+
+        lines = text_logfmt.splitlines()
+        theirs, peer = best_of(lambda: [logfmt.parse_line(l) for l in lines], max(1, args.repeat // 3))
+        assert peer[0]["path"] == table.column("path")[0].as_py()
+        report("logfmt parse_arrow -> pyarrow.table", ours, "logfmt.parse_line (dicts)", theirs, len(buf), target=40)
+    except ImportError:
+        print("# logfmt package not installed")
+
+    buf = ("\n".join(json.dumps(r, separators=(",", ":")) for r in recs) + "\n").encode()
+    parser = srekit.Parser("json")
+    ours, frame = best_of(lambda: polars.DataFrame(parser.parse_arrow(buf, line_column=None)), args.repeat)
+    theirs, peer = best_of(lambda: polars.read_ndjson(io.BytesIO(buf)), args.repeat)
+    assert frame.shape == peer.shape and frame.row(7) == peer.row(7)
+    report("json parse_arrow -> polars.DataFrame", ours, "polars.read_ndjson", theirs, len(buf), target=1)
 
 
 def bench_rules(args, buf, lines, recs):
@@ -323,7 +360,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=LINES)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--only", choices=["logs", "registry", "host"])
+    parser.add_argument("--only", choices=["logs", "arrow", "registry", "host"])
     parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
                         help="cpu: process CPU time (default, steady on a loaded machine); wall: perf_counter")
     args = parser.parse_args()
@@ -333,6 +370,8 @@ def main():
         srekit.__version__, sys.version.split()[0], args.clock, " ".join("%.2f" % x for x in os.getloadavg())))
     if args.only in (None, "logs"):
         bench_logs(args)
+    if args.only in (None, "arrow"):
+        bench_arrow(args)
     if args.only in (None, "registry"):
         bench_registry(args)
     if args.only in (None, "host"):

@@ -1,7 +1,7 @@
 """Type stubs for srekit (the native module srekit._srekit plus the pure-Python model types)."""
 
 import os
-from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, TypedDict, Union, final
+from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
 
 from typing_extensions import Unpack
 
@@ -17,6 +17,7 @@ __all__ = [
     "HostError",
     "Histogram",
     "HistogramChild",
+    "LogColumns",
     "LogParseError",
     "MetricError",
     "MetricFamily",
@@ -315,6 +316,15 @@ class Parser:
         strict: bool = False,
         first_line: int = 1,
     ) -> List[_Record]: ...
+    def parse_arrow(
+        self,
+        data: _TextInput,
+        *,
+        fields: Optional[Sequence[str]] = None,
+        strict: bool = False,
+        first_line: int = 1,
+        line_column: Optional[str] = "line",
+    ) -> LogColumns: ...
     def parse_file(
         self,
         path: _PathArg,
@@ -323,6 +333,22 @@ class Parser:
         strict: bool = False,
         chunk_size: int = 1048576,
     ) -> Iterator[_Record]: ...
+
+@final
+class LogColumns:
+    """Parsed lines as Arrow columns (``Parser.parse_arrow``): pass it to ``pyarrow.table``,
+    ``polars.DataFrame`` or any consumer of the Arrow PyCapsule interface."""
+
+    @property
+    def errors(self) -> List[LogParseError]: ...
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def column_names(self) -> List[str]: ...
+    def __len__(self) -> int: ...
+    def __arrow_c_schema__(self) -> object: ...
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+    def __arrow_c_array__(self, requested_schema: Optional[object] = None) -> Tuple[object, object]: ...
 
 # ---- log -> metrics rules ----
 

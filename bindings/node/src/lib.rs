@@ -13,12 +13,14 @@
 //!   `stream` parses a large input on a worker thread while JavaScript builds the objects (`logs`
 //!   uses `stream`, `batch`, `input` and `values`; `stream` uses `batch` and `input`; `batch` uses
 //!   `values`: no module imports one that imports it);
+//! - [`columns`]: `parseColumns`, the core's Arrow columns as IPC stream bytes;
 //! - [`rules`]: log -> metrics rules applied to parsed lines in Rust.
 //!
 //! The JavaScript half (buffered metric updates, `labels(...)`, building `parseMany`'s objects,
 //! streaming, the prom-client bridge) is in `node/`.
 
 mod batch;
+pub mod columns;
 pub mod errors;
 pub mod expfmt;
 pub mod families;

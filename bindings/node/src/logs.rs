@@ -13,6 +13,7 @@ use napi_derive::napi;
 use srekit::logs::{Feed, FeedEvent, LineError, MultilineSpec, Parser, ParserCache, ParserSpec};
 
 use crate::batch::RecordBatch;
+use crate::columns::{parse_to_ipc, ColumnsOptions, ParsedColumns};
 use srekit::error::codes::INTERNAL_PANIC;
 
 use crate::errors::{coded_error, throw_error, to_js_error, ErrorPosition, JsErrorCode};
@@ -195,6 +196,18 @@ impl JsParser {
     pub fn parse_many_batch(&self, env: Env, data: BatchInput) -> napi::Result<RawValue> {
         let mut batch = RecordBatch::parse(&self.inner, data.bytes(), 0);
         Ok(RawValue(batch.finish(Js::new(&env), None)?))
+    }
+
+    /// Parses every line of `data` into Arrow columns: `{ ipc, rows, errors }`, `ipc` the Arrow IPC
+    /// stream bytes. `parseColumns` (in `logs.js`) returns the bytes and keeps the errors in
+    /// `lastErrors`.
+    #[napi(ts_args_type = "data: string | Buffer, options?: ColumnsOptions")]
+    pub fn parse_columns_ipc(
+        &self,
+        data: BatchInput,
+        options: Option<ColumnsOptions>,
+    ) -> napi::Result<ParsedColumns, JsErrorCode> {
+        parse_to_ipc(&self.inner, data.bytes(), options)
     }
 
     /// Starts parsing every line of `data` into a sequence of columnar batches: a large input is

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod columns;
 mod errors;
 mod expfmt;
 mod families;
@@ -25,6 +26,7 @@ fn _srekit(module: &Bound<'_, PyModule>) -> PyResult<()> {
     expfmt::register(module)?;
     host::register(module)?;
     logs::register(module)?;
+    columns::register(module)?;
     rules::register(module)?;
     pipeline::register(module)?;
     Ok(())

@@ -13,6 +13,9 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use srekit::error::codes::{INTERNAL_PANIC, LOG_CONFIG};
 use srekit::logs::{Feed, FeedEvent, LineError, MultilineSpec, Parser, ParserCache, ParserSpec, Record};
 
+use srekit::logs::columnar::{parse_columns, ColumnarOptions};
+
+use crate::columns::PyLogColumns;
 use crate::errors::{coded_error, log_parse_error, to_py_err};
 use crate::input::Text;
 use crate::records::DictBuilder;
@@ -210,6 +213,47 @@ impl PyParser {
             chunk_first_line = chunk_first_line.saturating_add(memchr::memchr_iter(b'\n', chunk).count());
         }
         Ok(out)
+    }
+
+    /// Parses a whole buffer of lines (str or bytes) into Arrow columns, with the GIL released: a
+    /// `LogColumns` that `pyarrow.table(...)`, `polars.DataFrame(...)` and other Arrow consumers take
+    /// through the Arrow PyCapsule interface. Columns: `line` (the line number), then one per field
+    /// (those in `fields` only, in that order, when given), typed by `types` / JSON (int64, float64,
+    /// bool, utf8; ints and floats make float64, other mixes utf8), null where a record lacks the
+    /// field; and the timestamps under `timestamp_field` when the parser has one. Bad lines are in
+    /// `.errors` (`LogParseError`s with `.line` and `.offset`); `strict=True` raises the first.
+    #[pyo3(signature = (data, *, fields = None, strict = false, first_line = 1, line_column = Some("line".to_owned())),
+           text_signature = "(self, /, data, *, fields=None, strict=False, first_line=1, line_column='line')")]
+    fn parse_arrow(
+        &self,
+        py: Python<'_>,
+        data: Text,
+        fields: Option<Vec<String>>,
+        strict: bool,
+        first_line: u64,
+        line_column: Option<String>,
+    ) -> PyResult<PyLogColumns> {
+        let options = ColumnarOptions {
+            fields,
+            line_column,
+            timestamp_column: match &self.timestamp_field {
+                Some(name) => Some(name.bind(py).to_cow()?.into_owned()),
+                None => None,
+            },
+            first_line,
+        };
+        let parsed =
+            py.detach(|| parse_columns(&self.inner, data.as_bytes(), &options)).map_err(to_py_err)?;
+        let errors = PyList::empty(py);
+        for failure in &parsed.errors {
+            let line = Some(usize::try_from(failure.line).unwrap_or(usize::MAX));
+            let error = line_error(py, &failure.error, line);
+            if strict {
+                return Err(error);
+            }
+            errors.append(error.into_value(py))?;
+        }
+        Ok(PyLogColumns::new(parsed.batch, errors.unbind()))
     }
 
     fn __repr__(&self) -> String {

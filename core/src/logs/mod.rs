@@ -43,6 +43,8 @@ mod time;
 mod types;
 mod value;
 
+#[cfg(feature = "arrow")]
+pub mod columnar;
 pub mod config;
 pub mod pipeline;
 mod pipeline_error;

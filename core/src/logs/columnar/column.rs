@@ -1,0 +1,248 @@
+//! [`Column`]: the values of one field across the rows of a batch, in the layout an Arrow array takes
+//! (a values vector or string offsets + bytes, and a validity bitmap), typed by the values it is given:
+//! int64, uint64, float64, bool or utf8. A column given ints and floats becomes float64; any other mix
+//! falls back to utf8 (the values written as text, as `Value::to_label_string` writes them).
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, UInt64Array};
+use arrow_array::{LargeStringArray, StringArray};
+use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::DataType;
+
+use crate::logs::{FieldType, Value};
+
+/// What a column holds so far.
+#[derive(Debug)]
+enum Data {
+    /// Only nulls.
+    Null,
+    Int(Vec<i64>),
+    UInt(Vec<u64>),
+    Float(Vec<f64>),
+    Bool(BooleanBufferBuilder),
+    /// `offsets[i]..offsets[i + 1]` of `bytes` is row `i` (`offsets` starts with 0).
+    Str {
+        offsets: Vec<i64>,
+        bytes: Vec<u8>,
+    },
+}
+
+/// The Arrow type a value asks for (`None`: a null, which fits any column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Int,
+    UInt,
+    Float,
+    Bool,
+    Str,
+}
+
+fn kind(value: &Value<'_>) -> Option<Kind> {
+    Some(match value {
+        Value::Int(_) => Kind::Int,
+        Value::UInt(_) => Kind::UInt,
+        Value::Float(_) => Kind::Float,
+        Value::Bool(_) => Kind::Bool,
+        Value::Null => return None,
+        Value::Str(_) | Value::Array(_) | Value::Object(_) => Kind::Str,
+    })
+}
+
+/// One field's values, row by row (see the module comment).
+#[derive(Debug)]
+pub(super) struct Column {
+    pub(super) name: String,
+    /// The type the parser's `types` option gives the field: a column of nulls only takes it.
+    declared: Option<FieldType>,
+    data: Data,
+    validity: BooleanBufferBuilder,
+    len: usize,
+}
+
+impl Column {
+    pub(super) fn new(name: String, declared: Option<FieldType>) -> Column {
+        Column { name, declared, data: Data::Null, validity: BooleanBufferBuilder::new(0), len: 0 }
+    }
+
+    /// Sets row `row` (rows before it that this column has no value for become null). A second value
+    /// for the same row (a duplicate key in one record) replaces the first, as the record's map view.
+    pub(super) fn set(&mut self, row: usize, value: &Value<'_>) {
+        if self.len == row + 1 {
+            self.pop();
+        }
+        self.pad_to(row);
+        self.push(value);
+    }
+
+    /// Appends nulls up to `rows` rows.
+    pub(super) fn pad_to(&mut self, rows: usize) {
+        while self.len < rows {
+            self.push_null();
+        }
+    }
+
+    fn push_null(&mut self) {
+        match &mut self.data {
+            Data::Null => {}
+            Data::Int(values) => values.push(0),
+            Data::UInt(values) => values.push(0),
+            Data::Float(values) => values.push(0.0),
+            Data::Bool(values) => values.append(false),
+            Data::Str { offsets, bytes } => offsets.push(bytes.len() as i64),
+        }
+        self.validity.append(false);
+        self.len += 1;
+    }
+
+    fn push(&mut self, value: &Value<'_>) {
+        let Some(kind) = kind(value) else { return self.push_null() };
+        self.make_fit(kind);
+        match (&mut self.data, value) {
+            (Data::Int(values), Value::Int(i)) => values.push(*i),
+            (Data::UInt(values), Value::UInt(u)) => values.push(*u),
+            (Data::Float(values), value) => values.push(value.as_f64().unwrap_or(f64::NAN)),
+            (Data::Bool(values), Value::Bool(b)) => values.append(*b),
+            (Data::Str { offsets, bytes }, Value::Str(text)) => {
+                bytes.extend_from_slice(text.as_bytes());
+                offsets.push(bytes.len() as i64);
+            }
+            (Data::Str { offsets, bytes }, other) => {
+                bytes.extend_from_slice(other.to_label_string().as_bytes());
+                offsets.push(bytes.len() as i64);
+            }
+            // make_fit left a column that takes `kind`: no other pair is reachable.
+            (_, other) => {
+                self.fall_back_to_strings();
+                return self.push(other);
+            }
+        }
+        self.validity.append(true);
+        self.len += 1;
+    }
+
+    /// Removes the last row.
+    fn pop(&mut self) {
+        let Some(last) = self.len.checked_sub(1) else { return };
+        match &mut self.data {
+            Data::Null => {}
+            Data::Int(values) => values.truncate(last),
+            Data::UInt(values) => values.truncate(last),
+            Data::Float(values) => values.truncate(last),
+            Data::Bool(values) => values.truncate(last),
+            Data::Str { offsets, bytes } => {
+                offsets.truncate(last + 1);
+                bytes.truncate(offsets.last().map_or(0, |end| *end as usize));
+            }
+        }
+        self.validity.truncate(last);
+        self.len = last;
+    }
+
+    /// Changes the column's type so that it takes a value of `kind`.
+    fn make_fit(&mut self, kind: Kind) {
+        let len = self.len;
+        match (&self.data, kind) {
+            (Data::Null, Kind::Int) => self.data = Data::Int(vec![0; len]),
+            (Data::Null, Kind::UInt) => self.data = Data::UInt(vec![0; len]),
+            (Data::Null, Kind::Float) => self.data = Data::Float(vec![0.0; len]),
+            (Data::Null, Kind::Bool) => {
+                let mut values = BooleanBufferBuilder::new(len);
+                values.append_n(len, false);
+                self.data = Data::Bool(values);
+            }
+            (Data::Null, Kind::Str) => self.data = Data::Str { offsets: vec![0; len + 1], bytes: Vec::new() },
+            (Data::Int(_), Kind::Int)
+            | (Data::UInt(_), Kind::UInt)
+            | (Data::Float(_), Kind::Float | Kind::Int | Kind::UInt)
+            | (Data::Bool(_), Kind::Bool)
+            | (Data::Str { .. }, _) => {}
+            (Data::Int(values), Kind::Float) => {
+                self.data = Data::Float(values.iter().map(|i| *i as f64).collect())
+            }
+            (Data::UInt(values), Kind::Float) => {
+                self.data = Data::Float(values.iter().map(|u| *u as f64).collect())
+            }
+            _ => self.fall_back_to_strings(),
+        }
+    }
+
+    /// Turns the column into utf8, writing its values as text.
+    fn fall_back_to_strings(&mut self) {
+        let text = |row: usize| -> Option<String> {
+            let value = match &self.data {
+                Data::Null | Data::Str { .. } => return None,
+                Data::Int(values) => Value::Int(values[row]),
+                Data::UInt(values) => Value::UInt(values[row]),
+                Data::Float(values) => Value::Float(values[row]),
+                Data::Bool(values) => Value::Bool(values.get_bit(row)),
+            };
+            Some(value.to_label_string().into_owned())
+        };
+        if matches!(self.data, Data::Str { .. }) {
+            return;
+        }
+        let mut offsets = Vec::with_capacity(self.len + 1);
+        let mut bytes = Vec::new();
+        offsets.push(0);
+        for row in 0..self.len {
+            if self.validity.get_bit(row) {
+                if let Some(text) = text(row) {
+                    bytes.extend_from_slice(text.as_bytes());
+                }
+            }
+            offsets.push(bytes.len() as i64);
+        }
+        self.data = Data::Str { offsets, bytes };
+    }
+
+    /// The column's name and values as an Arrow array of `rows` rows (nulls after its last value).
+    pub(super) fn finish(mut self, rows: usize) -> (String, ArrayRef) {
+        self.pad_to(rows);
+        let nulls = NullBuffer::new(self.validity.finish());
+        let nulls = (nulls.null_count() > 0).then_some(nulls);
+        let array: ArrayRef = match self.data {
+            Data::Null => match self.declared {
+                Some(field_type) => arrow_array::new_null_array(&declared_type(field_type), rows),
+                None => Arc::new(NullArray::new(rows)),
+            },
+            Data::Int(values) => Arc::new(Int64Array::new(ScalarBuffer::from(values), nulls)),
+            Data::UInt(values) => Arc::new(UInt64Array::new(ScalarBuffer::from(values), nulls)),
+            Data::Float(values) => Arc::new(Float64Array::new(ScalarBuffer::from(values), nulls)),
+            Data::Bool(mut values) => Arc::new(BooleanArray::new(values.finish(), nulls)),
+            Data::Str { offsets, bytes } => strings(offsets, bytes, nulls),
+        };
+        (self.name, array)
+    }
+}
+
+/// The Arrow type of a column of a declared type.
+fn declared_type(field_type: FieldType) -> DataType {
+    match field_type {
+        FieldType::Int => DataType::Int64,
+        FieldType::Float => DataType::Float64,
+        FieldType::Bool => DataType::Boolean,
+        FieldType::String => DataType::Utf8,
+    }
+}
+
+/// A utf8 array (large utf8 when its bytes pass 2 GiB).
+fn strings(offsets: Vec<i64>, bytes: Vec<u8>, nulls: Option<NullBuffer>) -> ArrayRef {
+    let values = Buffer::from_vec(bytes);
+    if let Ok(narrow) = offsets.iter().map(|o| i32::try_from(*o)).collect::<Result<Vec<i32>, _>>() {
+        // SAFETY: the offsets start at 0, never decrease and end at `values.len()` (each is the length
+        // of `bytes` after a whole `&str` was appended), so every slice is valid UTF-8 and in bounds;
+        // `nulls`, when given, has one bit per row as the offsets do.
+        return Arc::new(unsafe {
+            StringArray::new_unchecked(OffsetBuffer::new_unchecked(ScalarBuffer::from(narrow)), values, nulls)
+        });
+    }
+    // SAFETY: as above.
+    Arc::new(unsafe {
+        LargeStringArray::new_unchecked(
+            OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)),
+            values,
+            nulls,
+        )
+    })
+}

@@ -1,0 +1,316 @@
+//! Columnar output of the log parsers (feature `arrow`): a batch of whole lines parsed straight into an
+//! Arrow [`RecordBatch`], one column per field, for the Python (`Parser.parse_arrow`, Arrow PyCapsule)
+//! and Node (`parser.parseColumns`, Arrow IPC stream bytes) bindings and for Rust users.
+//!
+//! - Columns: one per field, in order of first appearance (or the fields asked for, in that order),
+//!   after a `line` column (int64, the line's 1-based number) and, when asked, a timestamp column
+//!   (float64 seconds since the epoch, from the parser's time key).
+//! - Types: the values' (the parser's `types` option, or JSON's): int64, uint64 (integers above
+//!   `i64::MAX`), float64, bool, utf8. A field with ints and floats is float64; any other mix falls back
+//!   to utf8, values written as `Value::to_label_string` writes them (JSON arrays and objects always are
+//!   utf8 compact JSON). A field that is only ever null is of its declared type, or Arrow's null type.
+//! - A record without a field is null in its column; a key repeated in one record keeps its last value
+//!   (the record's map view, as `parse_many`'s dicts and objects).
+//! - Lines that do not parse are not rows: they are collected, with their line number, as
+//!   `parse_many` reports them.
+//!
+//! The parsing itself is [`Parser::parse_many_ref`]: this module only lays its records out.
+
+mod column;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, RecordBatchOptions};
+use arrow_schema::{ArrowError, Field, Schema};
+use thiserror::Error;
+
+use super::{FieldType, LineError, Parser, Record};
+use crate::error::{codes, impl_error_code};
+use column::Column;
+
+/// What a columnar parse puts in its batch besides the fields.
+///
+/// ```
+/// let options = srekit::logs::columnar::ColumnarOptions::default();
+/// assert_eq!(options.line_column.as_deref(), Some("line"));
+/// assert_eq!((options.fields, options.timestamp_column, options.first_line), (None, None, 1));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnarOptions {
+    /// Only these fields, as columns in this order (a column of nulls for a field no record has);
+    /// `None`: every field, in order of first appearance.
+    pub fields: Option<Vec<String>>,
+    /// The name of the line-number column (default `line`); `None` for no such column. When a field
+    /// has the same name, the line column's name gets `_` in front until it is unique.
+    pub line_column: Option<String>,
+    /// The name of a column of the records' timestamps (float64 seconds, null where a record has
+    /// none); `None` (the default) for no such column. Renamed as `line_column` on a clash.
+    pub timestamp_column: Option<String>,
+    /// The number of the first line of the data (default 1), for a file read in chunks.
+    pub first_line: u64,
+}
+
+impl Default for ColumnarOptions {
+    fn default() -> Self {
+        ColumnarOptions {
+            fields: None,
+            line_column: Some("line".to_owned()),
+            timestamp_column: None,
+            first_line: 1,
+        }
+    }
+}
+
+/// A line that did not parse: its number and the parser's error (as `parse_many` reports it).
+///
+/// ```
+/// let parser = srekit::logs::ParserSpec::new("logfmt").build().unwrap();
+/// let batch = srekit::logs::columnar::parse_columns(&parser, b"a=1\na=\"open\n", &Default::default()).unwrap();
+/// assert_eq!(batch.errors[0].to_string(), "line 2: byte 2: unterminated quoted value");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("line {line}: {error}")]
+pub struct LineFailure {
+    /// The 1-based line number.
+    pub line: u64,
+    /// Why it did not parse (with the byte offset in the line).
+    pub error: LineError,
+}
+
+/// Why a columnar batch could not be encoded.
+///
+/// ```
+/// let err = srekit::logs::columnar::ColumnarError::from(arrow_schema::ArrowError::MemoryError("full".into()));
+/// assert_eq!(err.code(), "log.io");
+/// ```
+#[derive(Debug, Error)]
+pub enum ColumnarError {
+    /// Arrow refused the batch or could not write it.
+    #[error("arrow: {0}")]
+    Arrow(#[from] ArrowError),
+}
+
+impl ColumnarError {
+    /// The stable code, `log.io` (writing the batch out failed).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ColumnarError::Arrow(_) => codes::LOG_IO,
+        }
+    }
+}
+
+impl_error_code!(ColumnarError);
+
+/// The parsed lines as one Arrow record batch, and the lines that did not parse.
+///
+/// ```
+/// use arrow_array::cast::AsArray;
+/// use arrow_array::types::Int64Type;
+///
+/// let parser = srekit::logs::ParserSpec { types: [("status".into(), "int".into())].into(), ..srekit::logs::ParserSpec::new("logfmt") }.build().unwrap();
+/// let columns = srekit::logs::columnar::parse_columns(&parser, b"status=200 path=/\nstatus=503\n", &Default::default()).unwrap();
+/// let batch = &columns.batch;
+/// assert_eq!(batch.schema().fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>(), ["line", "status", "path"]);
+/// assert_eq!(batch.column(1).as_primitive::<Int64Type>().values().as_ref(), [200, 503]);
+/// assert!(batch.column(2).is_null(1));
+/// assert!(!columns.to_ipc().unwrap().is_empty());
+/// ```
+#[derive(Debug, Clone)]
+pub struct ColumnarBatch {
+    /// One row per parsed line.
+    pub batch: RecordBatch,
+    /// The lines that did not parse, in order.
+    pub errors: Vec<LineFailure>,
+}
+
+impl ColumnarBatch {
+    /// The batch as Arrow IPC stream bytes (schema, the batch, end of stream), as `apache-arrow`'s
+    /// `tableFromIPC` or pyarrow's `ipc.open_stream` read them.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec::new("json").build().unwrap();
+    /// let bytes = srekit::logs::columnar::parse_columns(&parser, b"{\"a\":1}\n", &Default::default()).unwrap().to_ipc().unwrap();
+    /// let batches: Vec<_> = arrow_ipc::reader::StreamReader::try_new(&bytes[..], None).unwrap().collect();
+    /// assert_eq!(batches[0].as_ref().unwrap().num_rows(), 1);
+    /// ```
+    pub fn to_ipc(&self) -> Result<Vec<u8>, ColumnarError> {
+        let mut out = Vec::with_capacity(self.batch.get_array_memory_size() + 1024);
+        let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut out, &self.batch.schema())?;
+        writer.write(&self.batch)?;
+        writer.finish()?;
+        drop(writer);
+        Ok(out)
+    }
+}
+
+/// Parses every line of `data` (as [`Parser::parse_many`] splits it) into columns.
+///
+/// ```
+/// let parser = srekit::logs::ParserSpec::new("json").build().unwrap();
+/// let columns = srekit::logs::columnar::parse_columns(&parser, b"{\"a\":1}\n[]\n{\"a\":0.5,\"b\":true}\n", &Default::default()).unwrap();
+/// assert_eq!(columns.batch.num_rows(), 2);
+/// assert_eq!(columns.batch.schema().field(1).data_type(), &arrow_schema::DataType::Float64);
+/// assert_eq!(columns.errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2]);
+/// ```
+pub fn parse_columns(
+    parser: &Parser,
+    data: &[u8],
+    options: &ColumnarOptions,
+) -> Result<ColumnarBatch, ColumnarError> {
+    let mut builder = ColumnBuilder::new(parser, options.clone());
+    let first = options.first_line.saturating_sub(1);
+    parser.parse_many_ref(data, |line_no, result| {
+        let line = first.saturating_add(line_no as u64);
+        match result {
+            Ok(record) => builder.push(line, record),
+            Err(error) => builder.fail(line, error.clone()),
+        }
+    });
+    builder.finish()
+}
+
+/// Builds a columnar batch record by record (what [`parse_columns`] does over a buffer), for callers
+/// with records from elsewhere (a feed, a file read in chunks).
+///
+/// ```
+/// let parser = srekit::logs::ParserSpec::new("ltsv").build().unwrap();
+/// let mut builder = srekit::logs::columnar::ColumnBuilder::new(&parser, Default::default());
+/// builder.push(7, &parser.parse(b"a:x\ta:y").unwrap());
+/// let batch = builder.finish().unwrap().batch;
+/// assert_eq!(batch.num_columns(), 2);
+/// assert_eq!(arrow_array::cast::AsArray::as_string::<i32>(batch.column(1)).value(0), "y");
+/// ```
+#[derive(Debug)]
+pub struct ColumnBuilder {
+    options: ColumnarOptions,
+    /// Field name -> its column (`None`: a field not asked for).
+    index: HashMap<String, Option<usize>, foldhash::fast::RandomState>,
+    columns: Vec<Column>,
+    /// The previous record's field names by position and their columns: lines of one log mostly
+    /// repeat their keys in order, so a name is compared instead of hashed.
+    previous: Vec<(Box<str>, Option<usize>)>,
+    lines: Vec<i64>,
+    timestamps: Vec<Option<f64>>,
+    errors: Vec<LineFailure>,
+    types: Vec<(String, FieldType)>,
+}
+
+impl ColumnBuilder {
+    /// A builder for records of `parser` (its `types` give a column of nulls only its type).
+    pub fn new(parser: &Parser, options: ColumnarOptions) -> ColumnBuilder {
+        let types = parser.options().types.clone();
+        let mut builder = ColumnBuilder {
+            options,
+            index: HashMap::default(),
+            columns: Vec::new(),
+            previous: Vec::new(),
+            lines: Vec::new(),
+            timestamps: Vec::new(),
+            errors: Vec::new(),
+            types,
+        };
+        for name in builder.options.fields.clone().unwrap_or_default() {
+            if !builder.index.contains_key(&name) {
+                builder.add_column(&name);
+            }
+        }
+        builder
+    }
+
+    /// Adds `record`, the parse of line `line`, as the next row.
+    pub fn push(&mut self, line: u64, record: &Record<'_>) {
+        let row = self.lines.len();
+        self.lines.push(i64::try_from(line).unwrap_or(i64::MAX));
+        if self.options.timestamp_column.is_some() {
+            self.timestamps.push(record.timestamp);
+        }
+        for (position, (name, value)) in record.fields.iter().enumerate() {
+            let column = match self.previous.get(position) {
+                Some((previous, column)) if **previous == **name => *column,
+                _ => {
+                    let column = self.column_of(name);
+                    let slot = (Box::from(name.as_ref()), column);
+                    match self.previous.get_mut(position) {
+                        Some(previous) => *previous = slot,
+                        None => self.previous.push(slot),
+                    }
+                    column
+                }
+            };
+            if let Some(column) = column.and_then(|c| self.columns.get_mut(c)) {
+                column.set(row, value);
+            }
+        }
+    }
+
+    /// Records that line `line` did not parse.
+    pub fn fail(&mut self, line: u64, error: LineError) {
+        self.errors.push(LineFailure { line, error });
+    }
+
+    /// Rows so far.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec::new("logfmt").build().unwrap();
+    /// assert_eq!(srekit::logs::columnar::ColumnBuilder::new(&parser, Default::default()).rows(), 0);
+    /// ```
+    pub fn rows(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The column of field `name`, added on first sight unless only some fields are asked for.
+    fn column_of(&mut self, name: &str) -> Option<usize> {
+        if let Some(column) = self.index.get(name) {
+            return *column;
+        }
+        if self.options.fields.is_some() {
+            self.index.insert(name.to_owned(), None);
+            return None;
+        }
+        Some(self.add_column(name))
+    }
+
+    fn add_column(&mut self, name: &str) -> usize {
+        let declared = self.types.iter().find(|(field, _)| field == name).map(|(_, t)| *t);
+        self.columns.push(Column::new(name.to_owned(), declared));
+        let column = self.columns.len() - 1;
+        self.index.insert(name.to_owned(), Some(column));
+        column
+    }
+
+    /// The batch and the errors. Fails only if Arrow refuses the arrays (it does not for the arrays
+    /// this builder makes).
+    pub fn finish(self) -> Result<ColumnarBatch, ColumnarError> {
+        let rows = self.lines.len();
+        let mut fields = Vec::with_capacity(self.columns.len() + 2);
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.columns.len() + 2);
+        let taken = |name: &str| self.index.get(name).is_some_and(Option::is_some);
+        if let Some(name) = &self.options.line_column {
+            fields.push(Field::new(unique_name(name, &taken), arrow_schema::DataType::Int64, false));
+            arrays.push(Arc::new(Int64Array::from(self.lines)));
+        }
+        for column in self.columns {
+            let (name, array) = column.finish(rows);
+            fields.push(Field::new(name, array.data_type().clone(), true));
+            arrays.push(array);
+        }
+        if let Some(name) = &self.options.timestamp_column {
+            fields.push(Field::new(unique_name(name, &taken), arrow_schema::DataType::Float64, true));
+            arrays.push(Arc::new(Float64Array::from(self.timestamps)));
+        }
+        let schema = Arc::new(Schema::new(fields));
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        let batch = RecordBatch::try_new_with_options(schema, arrays, &options)?;
+        Ok(ColumnarBatch { batch, errors: self.errors })
+    }
+}
+
+/// `name`, with `_` in front until no field column has it.
+fn unique_name(name: &str, taken: &impl Fn(&str) -> bool) -> String {
+    let mut name = name.to_owned();
+    while taken(&name) {
+        name.insert(0, '_');
+    }
+    name
+}
