@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use proptest::prelude::*;
 use srekit::logs::{
-    encode_logfmt, lines, parse_json, parse_logfmt, parse_ltsv, FieldType, LineSplitter, LogFormat, Parser,
-    ParserOptions, SplitEvent, Value,
+    encode_logfmt, lines, parse_json, parse_logfmt, parse_ltsv, text_lines, FieldType, LineError,
+    LineSplitter, LogFormat, Parser, ParserOptions, SplitEvent, Value,
 };
 
 fn all_parsers() -> &'static [Parser] {
@@ -106,14 +106,27 @@ proptest! {
     }
 
     /// `parse_many` (which walks a valid UTF-8 buffer whole for logfmt and LTSV) reports exactly what
-    /// parsing each line with `parse` reports: same numbers, records, errors and offsets.
+    /// parsing each of its lines (split by `text_lines`) with `parse_str` reports, after the length
+    /// check: same numbers, records, errors and offsets.
     #[test]
     fn parse_many_agrees_with_parsing_line_by_line(data in loggy_bytes()) {
+        let Ok(text) = std::str::from_utf8(&data) else { return Ok(()) };
         for parser in all_parsers() {
-            let expected: Vec<_> = lines(&data)
+            let max = parser.options().max_line_length;
+            let expected: Vec<_> = text_lines(text)
                 .enumerate()
                 .filter(|(_, line)| !line.is_empty())
-                .map(|(index, line)| (index + 1, parser.parse(line).map(|r| r.into_owned())))
+                .map(|(index, line)| {
+                    let result = if line.len() > max {
+                        Err(LineError {
+                            offset: max,
+                            message: format!("line too long ({} bytes, maximum {max}); skipped", line.len()),
+                        })
+                    } else {
+                        parser.parse_str(line).map(|r| r.into_owned())
+                    };
+                    (index + 1, result)
+                })
                 .collect();
             let mut got = Vec::new();
             parser.parse_many(&data, |line_no, result| got.push((line_no, result.map(|r| r.into_owned()))));

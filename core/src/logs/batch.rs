@@ -60,8 +60,7 @@ pub(crate) fn parse_lines<'d, W: LineWalker<'d>>(
             }
             _ => {}
         }
-        record.fields.clear();
-        record.timestamp = None;
+        record.clear();
         let parsed = walker.parse_line(start, record);
         let end = match &parsed {
             Ok(end) => *end,

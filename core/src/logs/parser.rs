@@ -408,8 +408,7 @@ impl Parser {
 
     /// [`Parser::parse_into`] of the payload alone (no envelope).
     fn parse_unframed_into<'a>(&self, line: &'a [u8], record: &mut Record<'a>) -> Result<(), LineError> {
-        record.fields.clear();
-        record.timestamp = None;
+        record.clear();
         let line = trim_line_end(line);
         if line.len() > self.options.max_line_length {
             return Err(too_long(self.options.max_line_length, line.len()));
@@ -448,8 +447,7 @@ impl Parser {
 
     /// [`Parser::parse_into`] for a line already known to be UTF-8 (from a validated buffer).
     fn parse_valid_into<'a>(&self, line: &'a str, record: &mut Record<'a>) -> Result<(), LineError> {
-        record.fields.clear();
-        record.timestamp = None;
+        record.clear();
         if line.len() > self.options.max_line_length {
             return Err(too_long(self.options.max_line_length, line.len()));
         }

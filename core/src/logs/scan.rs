@@ -1,5 +1,5 @@
-//! Structural-byte bitmaps for the parsers' hot loops: for each 64-byte block of a line or buffer, which bytes
-//! are separators (SSE2 on x86_64, a plain loop elsewhere). Walking the bitmaps finds "the next tab" or
+//! Structural-byte bitmaps for the parsers' hot loops: for each 64-byte block of a line or buffer,
+//! which bytes are separators (SSE2 on x86_64, a plain loop elsewhere). Walking the bitmaps finds "the next tab" or
 //! "the end of this key" with a few bit operations instead of a scan or a call into memchr.
 
 /// LTSV's tab.
@@ -87,7 +87,8 @@ fn block_mask<const CLASS: u8>(rest: &[u8]) -> u64 {
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
     };
 
     use super::{contains, LOGFMT_TOKEN_END, LTSV_COLON, LTSV_TAB, LTSV_TAB_OR_NEWLINE};
@@ -95,10 +96,8 @@ mod sse2 {
     #[target_feature(enable = "sse2")]
     #[inline]
     fn load(chunk: &[u8; 16]) -> __m128i {
-        let (lo, hi) = chunk.split_at(8);
-        let lo = lo.first_chunk::<8>().map_or(0, |b| u64::from_le_bytes(*b));
-        let hi = hi.first_chunk::<8>().map_or(0, |b| u64::from_le_bytes(*b));
-        _mm_set_epi64x(hi as i64, lo as i64)
+        // SAFETY: `chunk` is 16 readable bytes, and an unaligned load has no alignment requirement.
+        unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) }
     }
 
     #[target_feature(enable = "sse2")]
@@ -122,6 +121,14 @@ mod sse2 {
     /// 16 bytes at a time with SSE2, the last partial chunk byte by byte.
     #[target_feature(enable = "sse2")]
     pub(super) fn block_mask<const CLASS: u8>(rest: &[u8]) -> u64 {
+        if let Some(block) = rest.first_chunk::<64>() {
+            // A whole block (all but a text's last): four chunks, no bounds to look at.
+            let (chunks, _) = block.as_chunks::<16>();
+            return chunks
+                .iter()
+                .enumerate()
+                .fold(0, |mask, (i, chunk)| mask | chunk_mask::<CLASS>(chunk) << (16 * i));
+        }
         let len = rest.len().min(64);
         let mut mask = 0;
         let mut i = 0;
