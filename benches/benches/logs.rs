@@ -1,12 +1,15 @@
 //! Log-parsing throughput on the same generated records in logfmt, LTSV and JSON (about 200 bytes a
 //! line), all in one run: the memchr newline scan (the floor), srekit's parsers through
-//! `Parser::parse_many` (and `parse_many_ref`, which reuses one record buffer), and `serde_json::from_slice::<Value>` per line as the JSON peer.
+//! `Parser::parse_many` (and `parse_many_ref`, which reuses one record buffer), and the JSON peers
+//! per line: `serde_json::Value`, simd-json's owned and borrowed values (buffers reused) and
+//! `sonic_rs::Value`.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::measurement::Measurement;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sonic_rs::JsonContainerTrait as _;
 use srekit::logs::{LogFormat, Parser, ParserOptions};
 use srekit_benches::cpu_time::CpuTime;
 use srekit_benches::logs_corpus::{corpus, json_line, logfmt_line, ltsv_line};
@@ -81,7 +84,55 @@ fn bench_logs<M: Measurement>(c: &mut Criterion<M>, group_name: &str) {
             fields
         })
     });
+    // simd-json with its buffers and a padded input copy reused across lines, as it recommends.
+    group.bench_function("simd_json_owned_value/json", |b| {
+        simd_json_lines(b, &json, |line, buffers| {
+            match simd_json::to_owned_value_with_buffers(line, buffers) {
+                Ok(simd_json::OwnedValue::Object(map)) => map.len(),
+                _ => 0,
+            }
+        })
+    });
+    group.bench_function("simd_json_borrowed_value/json", |b| {
+        simd_json_lines(b, &json, |line, buffers| {
+            match simd_json::to_borrowed_value_with_buffers(line, buffers) {
+                Ok(simd_json::BorrowedValue::Object(map)) => map.len(),
+                _ => 0,
+            }
+        })
+    });
+    group.bench_function("sonic_rs_value/json", |b| {
+        b.iter(|| {
+            let mut fields = 0;
+            for line in srekit::logs::lines(black_box(&json)) {
+                if let Ok(value) = sonic_rs::from_slice::<sonic_rs::Value>(line) {
+                    fields += value.as_object().map_or(0, |map| map.len());
+                }
+            }
+            fields
+        })
+    });
     group.finish();
+}
+
+/// Times `parse` (a line's field count) over every line of `data`, each copied into one reused
+/// scratch buffer, with one set of simd-json buffers reused across lines.
+fn simd_json_lines<M: Measurement>(
+    b: &mut criterion::Bencher<'_, M>,
+    data: &[u8],
+    mut parse: impl FnMut(&mut Vec<u8>, &mut simd_json::Buffers) -> usize,
+) {
+    let mut buffers = simd_json::Buffers::default();
+    let mut scratch = Vec::new();
+    b.iter(|| {
+        let mut fields = 0;
+        for line in srekit::logs::lines(black_box(data)) {
+            scratch.clear();
+            scratch.extend_from_slice(line);
+            fields += parse(&mut scratch, &mut buffers);
+        }
+        fields
+    })
 }
 
 fn memchr_count(data: &[u8]) -> usize {

@@ -1,13 +1,13 @@
-//! Property tests for the log parsers: no panic on any bytes in any format, logfmt and LTSV encode ->
-//! parse round trips, JSON agreeing with serde_json on generated documents, and the streaming splitter
+//! Property tests for the log parsers: no panic on any bytes in any format, `parse_many` agreeing with
+//! `parse` line by line, logfmt and LTSV encode -> parse round trips, JSON agreeing with serde_json on generated documents, and the streaming splitter
 //! giving the same lines however the stream is cut into chunks.
 
 use std::borrow::Cow;
 
 use proptest::prelude::*;
 use srekit::logs::{
-    encode_logfmt, lines, parse_json, parse_logfmt, parse_ltsv, FieldType, LineSplitter, LogFormat, Parser,
-    ParserOptions, SplitEvent, Value,
+    encode_logfmt, lines, parse_json, parse_logfmt, parse_ltsv, text_lines, FieldType, LineError,
+    LineSplitter, LogFormat, Parser, ParserOptions, SplitEvent, Value,
 };
 
 fn all_parsers() -> &'static [Parser] {
@@ -64,6 +64,9 @@ fn loggy_bytes() -> impl Strategy<Value = Vec<u8>> {
         Just(b"\"k\":".to_vec()),
         Just(b"\n".to_vec()),
         Just(b"\r".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just(b"b=\"x y\" ".to_vec()),
+        Just(b"key:value\t".to_vec()),
         Just(b"<34>".to_vec()),
         Just(b"[10/Oct/2000:13:55:36 -0700]".to_vec()),
         Just(b"2023-11-14T22:13:20Z".to_vec()),
@@ -99,6 +102,40 @@ proptest! {
             let _ = parse_logfmt(text);
             let _ = parse_ltsv(text);
             let _ = parse_json(text);
+        }
+    }
+
+    /// `parse_many` (which walks a valid UTF-8 buffer whole for logfmt and LTSV) reports exactly what
+    /// parsing each of its lines (split by `text_lines`) with `parse_str` reports, after the length
+    /// check: same numbers, records, errors and offsets.
+    #[test]
+    fn parse_many_agrees_with_parsing_line_by_line(data in loggy_bytes()) {
+        let Ok(text) = std::str::from_utf8(&data) else { return Ok(()) };
+        for parser in all_parsers() {
+            let max = parser.options().max_line_length;
+            let expected: Vec<_> = text_lines(text)
+                .enumerate()
+                .filter(|(_, line)| !line.is_empty())
+                .map(|(index, line)| {
+                    let result = if line.len() > max {
+                        Err(LineError {
+                            offset: max,
+                            message: format!("line too long ({} bytes, maximum {max}); skipped", line.len()),
+                        })
+                    } else {
+                        parser.parse_str(line).map(|r| r.into_owned())
+                    };
+                    (index + 1, result)
+                })
+                .collect();
+            let mut got = Vec::new();
+            parser.parse_many(&data, |line_no, result| got.push((line_no, result.map(|r| r.into_owned()))));
+            prop_assert_eq!(&got, &expected, "{:?} on {:?}", parser.options().format, String::from_utf8_lossy(&data));
+            let mut lent = Vec::new();
+            parser.parse_many_ref(&data, |line_no, result| {
+                lent.push((line_no, result.map(|r| r.clone().into_owned()).map_err(Clone::clone)))
+            });
+            prop_assert_eq!(&lent, &expected);
         }
     }
 

@@ -6,98 +6,140 @@ use std::borrow::Cow;
 
 use super::error::LineError;
 use super::record::Record;
-use super::scan::{Stops, LOGFMT_QUOTE_OR_BACKSLASH, LOGFMT_TOKEN_END};
+use super::scan::{Stops, LOGFMT_QUOTE_BACKSLASH_NEWLINE, LOGFMT_TOKEN_END};
 use super::value::Value;
 
 /// Parses one logfmt line into `record.fields` (appending, duplicates kept, in order).
 pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(), LineError> {
-    let bytes = line.as_bytes();
-    let len = bytes.len();
-    let mut token_ends = Stops::<LOGFMT_TOKEN_END>::new(bytes);
-    let mut quotes = Stops::<LOGFMT_QUOTE_OR_BACKSLASH>::new(bytes);
-    let mut pos = 0;
-    loop {
-        while pos < len && bytes[pos] <= b' ' {
-            pos += 1;
-        }
-        if pos >= len {
-            return Ok(());
-        }
-        let key_start = pos;
-        pos = token_ends.next_from(pos);
-        let stop = bytes.get(pos).copied();
-        if pos == key_start {
-            return Err(match stop {
-                Some(b'=') => LineError::new(pos, "empty key before '='"),
-                _ => LineError::new(pos, "unexpected '\"' in key"),
-            });
-        }
-        let key = &line[key_start..pos];
-        match stop {
-            Some(b'=') => {}
-            Some(b'"') => return Err(LineError::new(pos, "unexpected '\"' in key")),
-            _ => {
-                // A bare key (at a blank or the end of the line) means true.
-                record.fields.push((Cow::Borrowed(key), Value::Bool(true)));
-                continue;
-            }
-        }
-        pos += 1; // past '='
-        match bytes.get(pos) {
-            None => {
-                record.push_borrowed(key, "");
-                return Ok(());
-            }
-            Some(&b) if b <= b' ' => record.push_borrowed(key, ""),
-            Some(b'"') => {
-                let content_start = pos + 1;
-                let (end, has_escape) = closing_quote(&mut quotes, bytes, pos)?;
-                let raw = &line[content_start..end];
-                if has_escape {
-                    let value = unescape(raw, content_start)?;
-                    record.fields.push((Cow::Borrowed(key), Value::Str(Cow::Owned(value))));
-                } else {
-                    record.push_borrowed(key, raw);
-                }
-                pos = end + 1;
-            }
-            Some(_) => {
-                let value_start = pos;
-                pos = token_ends.next_from(pos);
+    LogfmtWalker::new(line).parse_line::<false>(0, record).map(drop)
+}
+
+/// The structural-byte walkers of one text (a line, or a whole buffer of lines): kept across the lines
+/// of a buffer, so that each 64-byte block is classified once.
+#[derive(Debug)]
+pub(crate) struct LogfmtWalker<'a> {
+    text: &'a str,
+    token_ends: Stops<'a, LOGFMT_TOKEN_END>,
+    quotes: Stops<'a, LOGFMT_QUOTE_BACKSLASH_NEWLINE>,
+}
+
+impl<'a> LogfmtWalker<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        LogfmtWalker { text, token_ends: Stops::new(bytes), quotes: Stops::new(bytes) }
+    }
+
+    /// Parses the line starting at `start` into `record.fields`; returns where the line ends. With
+    /// `NEWLINE_ENDS` a `\n` ends the line (the text is a buffer of lines); without, the line runs to the
+    /// end of the text and a `\n` in it is a blank, as any byte up to the space. Error offsets are from
+    /// `start`.
+    #[inline(always)]
+    pub(crate) fn parse_line<const NEWLINE_ENDS: bool>(
+        &mut self,
+        start: usize,
+        record: &mut Record<'a>,
+    ) -> Result<usize, LineError> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let len = bytes.len();
+        let at = |pos: usize, message: &'static str| LineError::new(pos - start, message);
+        let mut pos = start;
+        loop {
+            loop {
                 match bytes.get(pos) {
-                    Some(b'=') => return Err(LineError::new(pos, "unexpected '=' in unquoted value")),
-                    Some(b'"') => return Err(LineError::new(pos, "unexpected '\"' in unquoted value")),
-                    _ => record.push_borrowed(key, &line[value_start..pos]),
+                    None => return Ok(len),
+                    Some(b'\n') if NEWLINE_ENDS => return Ok(pos),
+                    Some(&b) if b <= b' ' => pos += 1,
+                    Some(_) => break,
+                }
+            }
+            let key_start = pos;
+            pos = self.token_ends.next_from(pos);
+            let stop = bytes.get(pos).copied();
+            if pos == key_start {
+                return Err(match stop {
+                    Some(b'=') => at(pos, "empty key before '='"),
+                    _ => at(pos, "unexpected '\"' in key"),
+                });
+            }
+            let key = slice(text, key_start, pos);
+            match stop {
+                Some(b'=') => {}
+                Some(b'"') => return Err(at(pos, "unexpected '\"' in key")),
+                _ => {
+                    // A bare key (at a blank or the end of the line) means true.
+                    record.push_with(|| (Cow::Borrowed(key), Value::Bool(true)));
+                    continue;
+                }
+            }
+            pos += 1; // past '='
+            match bytes.get(pos) {
+                None => {
+                    record.push_borrowed(key, "");
+                    return Ok(len);
+                }
+                Some(&b) if b <= b' ' => record.push_borrowed(key, ""),
+                Some(b'"') => {
+                    let content_start = pos + 1;
+                    let (end, has_escape) = self
+                        .closing_quote::<NEWLINE_ENDS>(pos)
+                        .map_err(|()| at(pos, "unterminated quoted value"))?;
+                    let raw = slice(text, content_start, end);
+                    if has_escape {
+                        let value = unescape(raw, content_start - start)?;
+                        record.push_with(|| (Cow::Borrowed(key), Value::Str(Cow::Owned(value))));
+                    } else {
+                        record.push_borrowed(key, raw);
+                    }
+                    pos = end + 1;
+                }
+                Some(_) => {
+                    let value_start = pos;
+                    pos = self.token_ends.next_from(pos);
+                    match bytes.get(pos) {
+                        Some(b'=') => return Err(at(pos, "unexpected '=' in unquoted value")),
+                        Some(b'"') => return Err(at(pos, "unexpected '\"' in unquoted value")),
+                        _ => record.push_borrowed(key, slice(text, value_start, pos)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Finds the closing quote of the quoted value opening at `quote`: its offset, and whether the
+    /// value has escapes; `Err` when the line ends first.
+    #[inline(always)]
+    fn closing_quote<const NEWLINE_ENDS: bool>(&mut self, quote: usize) -> Result<(usize, bool), ()> {
+        let bytes = self.text.as_bytes();
+        let mut pos = quote + 1;
+        let mut has_escape = false;
+        loop {
+            let next = self.quotes.next_from(pos);
+            match bytes.get(next) {
+                None => return Err(()),
+                Some(b'"') => return Ok((next, has_escape)),
+                Some(b'\n') if NEWLINE_ENDS => return Err(()),
+                Some(b'\n') => pos = next + 1,
+                _ => {
+                    // A backslash: it escapes the next byte, which must be in the line.
+                    has_escape = true;
+                    pos = next + 2;
+                    if pos > bytes.len() || (NEWLINE_ENDS && bytes.get(next + 1) == Some(&b'\n')) {
+                        return Err(());
+                    }
                 }
             }
         }
     }
 }
 
-/// Finds the closing quote of the quoted value opening at `quote`: its offset, and whether the value
-/// has escapes.
+/// `text[start..end]`, both offsets known to be at an ASCII separator or an end of the text.
 #[inline(always)]
-fn closing_quote(
-    quotes: &mut Stops<'_, LOGFMT_QUOTE_OR_BACKSLASH>,
-    bytes: &[u8],
-    quote: usize,
-) -> Result<(usize, bool), LineError> {
-    let mut pos = quote + 1;
-    let mut has_escape = false;
-    loop {
-        let next = quotes.next_from(pos);
-        match bytes.get(next) {
-            None => return Err(LineError::new(quote, "unterminated quoted value")),
-            Some(b'"') => return Ok((next, has_escape)),
-            _ => {
-                has_escape = true;
-                pos = next + 2;
-                if pos > bytes.len() {
-                    return Err(LineError::new(quote, "unterminated quoted value"));
-                }
-            }
-        }
-    }
+pub(crate) fn slice(text: &str, start: usize, end: usize) -> &str {
+    debug_assert!(start <= end && text.is_char_boundary(start) && text.is_char_boundary(end));
+    // SAFETY: the parser only cuts before or after ASCII bytes (separators, quotes) or at the ends of
+    // the text, which are character boundaries, and never past its end (checked above in debug builds).
+    unsafe { text.get_unchecked(start..end) }
 }
 
 /// Resolves the escapes of a quoted logfmt value (the JSON ones, plus `\'` as go-logfmt accepts);

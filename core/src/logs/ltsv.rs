@@ -2,33 +2,72 @@
 //! verbatim (colons, spaces and quotes included) and always borrowed from the line.
 
 use super::error::LineError;
+use super::logfmt::slice;
 use super::record::Record;
-use super::scan::{Stops, LTSV_COLON, LTSV_TAB};
+use super::scan::{Stops, LTSV_COLON, LTSV_TAB, LTSV_TAB_OR_NEWLINE};
 
 /// Parses one LTSV line into `record.fields` (appending, duplicates kept, in order). Empty fields are
 /// skipped; a trailing CR is stripped; a field without a colon or with an empty label is an error.
 pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(), LineError> {
-    let line = line.strip_suffix('\r').unwrap_or(line);
-    let bytes = line.as_bytes();
-    let len = bytes.len();
-    let mut tabs = Stops::<LTSV_TAB>::new(bytes);
-    let mut colons = Stops::<LTSV_COLON>::new(bytes);
-    let mut start = 0;
-    while start < len {
-        let end = tabs.next_from(start);
-        if end > start {
-            let colon = colons.next_from(start);
-            if colon >= end {
-                return Err(LineError::new(start, "field without ':' between label and value"));
-            }
-            if colon == start {
-                return Err(LineError::new(start, "empty label before ':'"));
-            }
-            record.push_borrowed(&line[start..colon], &line[colon + 1..end]);
-        }
-        start = end + 1;
+    LtsvWalker::<LTSV_TAB>::new(line).parse_line(0, record).map(drop)
+}
+
+/// The structural-byte walkers of one text: a line (fields end at a tab, `ENDS` = [`LTSV_TAB`]) or a
+/// whole buffer of lines (at a tab or a newline, `ENDS` = [`LTSV_TAB_OR_NEWLINE`]), kept across the
+/// lines of a buffer so that each 64-byte block is classified once.
+#[derive(Debug)]
+pub(crate) struct LtsvWalker<'a, const ENDS: u8> {
+    text: &'a str,
+    field_ends: Stops<'a, ENDS>,
+    colons: Stops<'a, LTSV_COLON>,
+}
+
+impl<'a, const ENDS: u8> LtsvWalker<'a, ENDS> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        LtsvWalker { text, field_ends: Stops::new(bytes), colons: Stops::new(bytes) }
     }
-    Ok(())
+
+    /// Parses the line starting at `start` into `record.fields`; returns where the line ends (its `\n`
+    /// in a buffer, else the end of the text). The line's trailing CR is not part of the last value: in
+    /// a buffer, up to two (the `\r\n` line ending's, then the line's own, as [`parse_into`] strips one
+    /// from a line that had its line ending trimmed). Error offsets are from `start`.
+    #[inline(always)]
+    pub(crate) fn parse_line(&mut self, start: usize, record: &mut Record<'a>) -> Result<usize, LineError> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let trailing_crs = if ENDS == LTSV_TAB_OR_NEWLINE { 2 } else { 1 };
+        let mut field_start = start;
+        loop {
+            let end = self.field_ends.next_from(field_start);
+            let last = bytes.get(end).is_none_or(|&b| b == b'\n');
+            let mut field_end = end;
+            if last {
+                for _ in 0..trailing_crs {
+                    if field_end > field_start && bytes.get(field_end - 1) == Some(&b'\r') {
+                        field_end -= 1;
+                    }
+                }
+            }
+            if field_end > field_start {
+                let colon = self.colons.next_from(field_start);
+                if colon >= field_end {
+                    return Err(LineError::new(
+                        field_start - start,
+                        "field without ':' between label and value",
+                    ));
+                }
+                if colon == field_start {
+                    return Err(LineError::new(field_start - start, "empty label before ':'"));
+                }
+                record.push_borrowed(slice(text, field_start, colon), slice(text, colon + 1, field_end));
+            }
+            if last {
+                return Ok(end);
+            }
+            field_start = end + 1;
+        }
+    }
 }
 
 /// Parses one LTSV line.

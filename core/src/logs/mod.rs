@@ -24,6 +24,7 @@
 //! assert_eq!(statuses, [Some(200.0), Some(503.0)]);
 //! ```
 
+mod batch;
 mod container;
 mod error;
 mod feed;

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use super::batch::{self, BufferFormat};
 use super::container::{ContainerFormat, Piece};
 use super::error::{LineError, LogError};
 use super::framing::{Framing, Message};
@@ -407,8 +408,7 @@ impl Parser {
 
     /// [`Parser::parse_into`] of the payload alone (no envelope).
     fn parse_unframed_into<'a>(&self, line: &'a [u8], record: &mut Record<'a>) -> Result<(), LineError> {
-        record.fields.clear();
-        record.timestamp = None;
+        record.clear();
         let line = trim_line_end(line);
         if line.len() > self.options.max_line_length {
             return Err(too_long(self.options.max_line_length, line.len()));
@@ -447,8 +447,7 @@ impl Parser {
 
     /// [`Parser::parse_into`] for a line already known to be UTF-8 (from a validated buffer).
     fn parse_valid_into<'a>(&self, line: &'a str, record: &mut Record<'a>) -> Result<(), LineError> {
-        record.fields.clear();
-        record.timestamp = None;
+        record.clear();
         if line.len() > self.options.max_line_length {
             return Err(too_long(self.options.max_line_length, line.len()));
         }
@@ -466,6 +465,12 @@ impl Parser {
             }
             Kind::Regex(regex) => regex.parse_into(line, record)?,
         }
+        self.finish_record(line, record)
+    }
+
+    /// Applies the types and reads the timestamp of a record just parsed from `line`.
+    #[inline]
+    pub(super) fn finish_record<'a>(&self, line: &'a str, record: &mut Record<'a>) -> Result<(), LineError> {
         if !self.options.types.is_empty() {
             self.apply_types(record);
         }
@@ -473,6 +478,15 @@ impl Parser {
             record.timestamp = self.timestamp(line, record, key)?;
         }
         Ok(())
+    }
+
+    /// The format's buffer walker, if it has one (see [`batch`]).
+    pub(super) fn buffer_format(&self) -> Option<BufferFormat> {
+        match self.kind {
+            Kind::Logfmt => Some(BufferFormat::Logfmt),
+            Kind::Ltsv => Some(BufferFormat::Ltsv),
+            _ => None,
+        }
     }
 
     /// Parses every line of `data` (split at `\n`, a trailing `\r` removed, a last line without a
@@ -500,6 +514,14 @@ impl Parser {
         // One UTF-8 check of the whole buffer (fast in bulk) spares one per line; a buffer with an
         // invalid byte somewhere goes line by line so that only the bad line is an error.
         if let Ok(text) = simdutf8::basic::from_utf8(data) {
+            let mut record = Record::with_capacity(16);
+            let walked = batch::try_parse_lines(self, text, &mut record, |line_no, result, record| {
+                let record = std::mem::replace(record, Record::with_capacity(16));
+                on_line(line_no, result.map(|()| record));
+            });
+            if walked {
+                return;
+            }
             for (index, line) in text_lines(text).enumerate() {
                 if !line.is_empty() {
                     let mut record = Record::with_capacity(16);
@@ -549,6 +571,12 @@ impl Parser {
             Err(err) => on_line(line_no, Err(&err)),
         };
         if let Ok(text) = simdutf8::basic::from_utf8(data) {
+            let walked = batch::try_parse_lines(self, text, &mut record, |line_no, result, record| {
+                report(line_no, result, record)
+            });
+            if walked {
+                return;
+            }
             for (index, line) in text_lines(text).enumerate() {
                 if !line.is_empty() {
                     let result = self.parse_valid_into(line, &mut record);

@@ -156,7 +156,7 @@ pub(crate) type Field<'a> = (Cow<'a, str>, Value<'a>);
 // `filter_map` (not `filter`) is what changes the element type while keeping in-place collection.
 #[allow(clippy::unnecessary_filter_map)]
 pub(crate) fn recycle<'a, 'b>(mut fields: Vec<Field<'a>>) -> Vec<Field<'b>> {
-    fields.clear();
+    super::record::clear_fields(&mut fields);
     fields.into_iter().filter_map(|_| None).collect()
 }
 

@@ -79,6 +79,13 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// Empties the record for the next line, keeping its buffer (see [`clear_fields`]).
+    #[inline(always)]
+    pub(crate) fn clear(&mut self) {
+        clear_fields(&mut self.fields);
+        self.timestamp = None;
+    }
+
     /// Detaches the record from the line it borrows from.
     ///
     /// ```
@@ -97,5 +104,52 @@ impl<'a> Record<'a> {
                 .collect(),
             timestamp: self.timestamp,
         }
+    }
+}
+
+/// Empties `fields`, keeping the buffer. Fields borrowed from a line own nothing, so only owned keys and
+/// values are dropped: clearing borrowed fields costs no call per field (a plain `clear` calls the
+/// values' drop for each, which showed as a tenth of LTSV's parse time).
+#[inline(always)]
+pub(crate) fn clear_fields(fields: &mut Vec<(Cow<'_, str>, Value<'_>)>) {
+    for (key, value) in fields.iter_mut() {
+        let borrowed = matches!(key, Cow::Borrowed(_))
+            && matches!(
+                value,
+                Value::Str(Cow::Borrowed(_))
+                    | Value::Int(_)
+                    | Value::UInt(_)
+                    | Value::Float(_)
+                    | Value::Bool(_)
+                    | Value::Null
+            );
+        if !borrowed {
+            *key = Cow::Borrowed("");
+            *value = Value::Null;
+        }
+    }
+    // SAFETY: length 0 is within the capacity, and no field left owns anything (what was owned was
+    // replaced, and so dropped, above): not dropping them leaks nothing.
+    unsafe { fields.set_len(0) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clear_drops_owned_fields_and_keeps_the_buffer() {
+        let line = String::from("a=1");
+        let mut record = Record::with_capacity(4);
+        record.push_borrowed(&line[..1], &line[2..]);
+        record.fields.push((Cow::Owned("k".into()), Value::Str(Cow::Owned("v".into()))));
+        record.fields.push((Cow::Borrowed("n"), Value::Array(vec![Value::Str(Cow::Owned("x".into()))])));
+        record.timestamp = Some(1.0);
+        let capacity = record.fields.capacity();
+        record.clear();
+        assert!(record.fields.is_empty() && record.timestamp.is_none());
+        assert_eq!(record.fields.capacity(), capacity);
+        record.push_borrowed("b", "2");
+        assert_eq!(record.to_json(), serde_json::json!({"b": "2"}));
     }
 }

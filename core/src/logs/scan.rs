@@ -1,5 +1,5 @@
-//! Structural-byte bitmaps for the parsers' hot loops: for each 64-byte block of a line, which bytes
-//! are separators (SSE2 on x86_64, a plain loop elsewhere). Walking the bitmaps finds "the next tab" or
+//! Structural-byte bitmaps for the parsers' hot loops: for each 64-byte block of a line or buffer,
+//! which bytes are separators (SSE2 on x86_64, a plain loop elsewhere). Walking the bitmaps finds "the next tab" or
 //! "the end of this key" with a few bit operations instead of a scan or a call into memchr.
 
 /// LTSV's tab.
@@ -8,8 +8,10 @@ pub(crate) const LTSV_TAB: u8 = 0;
 pub(crate) const LTSV_COLON: u8 = 1;
 /// What ends a logfmt key or unquoted value: any byte `<= b' '`, `=` and `"`.
 pub(crate) const LOGFMT_TOKEN_END: u8 = 2;
-/// What matters inside logfmt quotes: `"` and `\`.
-pub(crate) const LOGFMT_QUOTE_OR_BACKSLASH: u8 = 3;
+/// What matters inside logfmt quotes: `"` and `\`, and `\n`, which ends a line of a buffer.
+pub(crate) const LOGFMT_QUOTE_BACKSLASH_NEWLINE: u8 = 3;
+/// What ends an LTSV field in a buffer of lines: a tab or a newline.
+pub(crate) const LTSV_TAB_OR_NEWLINE: u8 = 4;
 
 /// Whether `byte` is in byte class `CLASS` (one of the constants above).
 #[inline(always)]
@@ -18,7 +20,8 @@ fn contains<const CLASS: u8>(byte: u8) -> bool {
         LTSV_TAB => byte == b'\t',
         LTSV_COLON => byte == b':',
         LOGFMT_TOKEN_END => byte <= b' ' || byte == b'=' || byte == b'"',
-        _ => byte == b'"' || byte == b'\\',
+        LTSV_TAB_OR_NEWLINE => byte == b'\t' || byte == b'\n',
+        _ => byte == b'"' || byte == b'\\' || byte == b'\n',
     }
 }
 
@@ -40,10 +43,14 @@ impl<'b, const CLASS: u8> Stops<'b, CLASS> {
         Stops { bytes, base: 0, mask: block_mask::<CLASS>(bytes) }
     }
 
-    /// The first byte of the class at or after `from`, or `bytes.len()`. Walks only go forward: `from`
-    /// must not lie before the block of an earlier answer.
+    /// The first byte of the class at or after `from`, or `bytes.len()`. Walks are fastest forward;
+    /// a `from` before the current block (a walker that ran ahead on a bad line) starts over there.
     #[inline(always)]
     pub(crate) fn next_from(&mut self, from: usize) -> usize {
+        if from < self.base {
+            self.base = from & !63;
+            self.mask = block_mask::<CLASS>(self.bytes.get(self.base..).unwrap_or_default());
+        }
         loop {
             let shift = from.saturating_sub(self.base);
             if shift < 64 {
@@ -80,18 +87,17 @@ fn block_mask<const CLASS: u8>(rest: &[u8]) -> u64 {
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
     };
 
-    use super::{contains, LOGFMT_TOKEN_END, LTSV_COLON, LTSV_TAB};
+    use super::{contains, LOGFMT_TOKEN_END, LTSV_COLON, LTSV_TAB, LTSV_TAB_OR_NEWLINE};
 
     #[target_feature(enable = "sse2")]
     #[inline]
     fn load(chunk: &[u8; 16]) -> __m128i {
-        let (lo, hi) = chunk.split_at(8);
-        let lo = lo.first_chunk::<8>().map_or(0, |b| u64::from_le_bytes(*b));
-        let hi = hi.first_chunk::<8>().map_or(0, |b| u64::from_le_bytes(*b));
-        _mm_set_epi64x(hi as i64, lo as i64)
+        // SAFETY: `chunk` is 16 readable bytes, and an unaligned load has no alignment requirement.
+        unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) }
     }
 
     #[target_feature(enable = "sse2")]
@@ -106,7 +112,8 @@ mod sse2 {
                 let blank = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(b' ' as i8)), x);
                 _mm_or_si128(_mm_or_si128(blank, eq(b'=')), eq(b'"'))
             }
-            _ => _mm_or_si128(eq(b'"'), eq(b'\\')),
+            LTSV_TAB_OR_NEWLINE => _mm_or_si128(eq(b'\t'), eq(b'\n')),
+            _ => _mm_or_si128(_mm_or_si128(eq(b'"'), eq(b'\\')), eq(b'\n')),
         };
         u64::from(_mm_movemask_epi8(hits) as u16)
     }
@@ -114,6 +121,14 @@ mod sse2 {
     /// 16 bytes at a time with SSE2, the last partial chunk byte by byte.
     #[target_feature(enable = "sse2")]
     pub(super) fn block_mask<const CLASS: u8>(rest: &[u8]) -> u64 {
+        if let Some(block) = rest.first_chunk::<64>() {
+            // A whole block (all but a text's last): four chunks, no bounds to look at.
+            let (chunks, _) = block.as_chunks::<16>();
+            return chunks
+                .iter()
+                .enumerate()
+                .fold(0, |mask, (i, chunk)| mask | chunk_mask::<CLASS>(chunk) << (16 * i));
+        }
         let len = rest.len().min(64);
         let mut mask = 0;
         let mut i = 0;
@@ -171,12 +186,13 @@ mod tests {
         #[test]
         fn stops_visit_every_structural_byte_in_order(
             bytes in proptest::collection::vec(prop_oneof![Just(b'\t'), Just(b':'), Just(b' '), Just(b'='),
-                Just(b'"'), Just(b'\\'), Just(0x80u8), Just(0xffu8), Just(0u8), Just(b'a')], 0..300),
+                Just(b'"'), Just(b'\\'), Just(b'\n'), Just(0x80u8), Just(0xffu8), Just(0u8), Just(b'a')], 0..300),
         ) {
             prop_assert_eq!(walk::<LTSV_TAB>(&bytes), naive::<LTSV_TAB>(&bytes));
             prop_assert_eq!(walk::<LTSV_COLON>(&bytes), naive::<LTSV_COLON>(&bytes));
             prop_assert_eq!(walk::<LOGFMT_TOKEN_END>(&bytes), naive::<LOGFMT_TOKEN_END>(&bytes));
-            prop_assert_eq!(walk::<LOGFMT_QUOTE_OR_BACKSLASH>(&bytes), naive::<LOGFMT_QUOTE_OR_BACKSLASH>(&bytes));
+            prop_assert_eq!(walk::<LOGFMT_QUOTE_BACKSLASH_NEWLINE>(&bytes), naive::<LOGFMT_QUOTE_BACKSLASH_NEWLINE>(&bytes));
+            prop_assert_eq!(walk::<LTSV_TAB_OR_NEWLINE>(&bytes), naive::<LTSV_TAB_OR_NEWLINE>(&bytes));
         }
     }
 
@@ -191,6 +207,9 @@ mod tests {
         assert_eq!(tabs.next_from(150), 200);
         assert_eq!(tabs.next_from(201), 299);
         assert_eq!(tabs.next_from(300), 300);
+        // Back to an earlier block (after a walker ran ahead on a bad line): found again.
+        assert_eq!(tabs.next_from(5), 10);
+        assert_eq!(tabs.next_from(11), 200);
     }
 
     #[test]

@@ -1,0 +1,109 @@
+//! Whole-buffer parsing for logfmt and LTSV: one walk over a buffer validated as UTF-8 once, in which
+//! the parser finds each line's end itself (no newline scan per line) and every 64-byte block is
+//! classified once for all the lines in it. What it reports is what parsing the buffer's lines one by
+//! one reports ([`Parser::parse_many`](super::Parser::parse_many)): same records, errors and numbers.
+
+use super::error::LineError;
+use super::logfmt::{slice, LogfmtWalker};
+use super::ltsv::LtsvWalker;
+use super::parser::{too_long, Parser};
+use super::record::Record;
+use super::scan::LTSV_TAB_OR_NEWLINE;
+
+/// A format whose parser can walk a buffer of lines.
+pub(crate) trait LineWalker<'d> {
+    /// Parses the line starting at `start` into `record` (empty); returns the offset of its `\n` (or
+    /// the end of the buffer). Error offsets are from `start`.
+    fn parse_line(&mut self, start: usize, record: &mut Record<'d>) -> Result<usize, LineError>;
+}
+
+impl<'d> LineWalker<'d> for LogfmtWalker<'d> {
+    #[inline(always)]
+    fn parse_line(&mut self, start: usize, record: &mut Record<'d>) -> Result<usize, LineError> {
+        LogfmtWalker::parse_line::<true>(self, start, record)
+    }
+}
+
+impl<'d> LineWalker<'d> for LtsvWalker<'d, LTSV_TAB_OR_NEWLINE> {
+    #[inline(always)]
+    fn parse_line(&mut self, start: usize, record: &mut Record<'d>) -> Result<usize, LineError> {
+        LtsvWalker::parse_line(self, start, record)
+    }
+}
+
+/// Parses every line of `text` with `walker` into `record` (cleared for each line), calling `on_line`
+/// with its 1-based number and result; empty lines (a lone `\r` included) are skipped but counted.
+/// Lines over the parser's maximum length are errors, as the line-by-line path reports them.
+#[inline(always)]
+pub(crate) fn parse_lines<'d, W: LineWalker<'d>>(
+    parser: &Parser,
+    text: &'d str,
+    mut walker: W,
+    record: &mut Record<'d>,
+    mut on_line: impl FnMut(usize, Result<(), LineError>, &mut Record<'d>),
+) {
+    let bytes = text.as_bytes();
+    let len = bytes.len();
+    let max = parser.options().max_line_length;
+    let mut start = 0;
+    let mut line_no = 0;
+    while start < len {
+        line_no += 1;
+        match bytes.get(start) {
+            Some(b'\n') => {
+                start += 1;
+                continue;
+            }
+            Some(b'\r') if matches!(bytes.get(start + 1), None | Some(b'\n')) => {
+                start += 2;
+                continue;
+            }
+            _ => {}
+        }
+        record.clear();
+        let parsed = walker.parse_line(start, record);
+        let end = match &parsed {
+            Ok(end) => *end,
+            Err(err) => {
+                let from = start + err.offset;
+                memchr::memchr(b'\n', bytes.get(from..).unwrap_or_default()).map_or(len, |i| from + i)
+            }
+        };
+        let line = slice(text, start, end);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let result = if line.len() > max {
+            record.fields.clear();
+            Err(too_long(max, line.len()))
+        } else {
+            parsed.and_then(|_| parser.finish_record(line, record))
+        };
+        on_line(line_no, result, record);
+        start = end + 1;
+    }
+}
+
+/// Walks `text` with the parser's format when it has a buffer walker (logfmt, LTSV); `false` when it
+/// has none and the caller goes line by line.
+#[inline(always)]
+pub(crate) fn try_parse_lines<'d>(
+    parser: &Parser,
+    text: &'d str,
+    record: &mut Record<'d>,
+    on_line: impl FnMut(usize, Result<(), LineError>, &mut Record<'d>),
+) -> bool {
+    match parser.buffer_format() {
+        Some(BufferFormat::Logfmt) => parse_lines(parser, text, LogfmtWalker::new(text), record, on_line),
+        Some(BufferFormat::Ltsv) => {
+            parse_lines(parser, text, LtsvWalker::<LTSV_TAB_OR_NEWLINE>::new(text), record, on_line)
+        }
+        None => return false,
+    }
+    true
+}
+
+/// The formats [`try_parse_lines`] walks buffers of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BufferFormat {
+    Logfmt,
+    Ltsv,
+}
