@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need on a fresh Debian machine: Prometheus (with promtool),
-# the real node_exporter for the compatibility tests, dbus-daemon, btrfs-progs, binutils and systemd. Idempotent; skips what is present.
+# the real node_exporter for the compatibility tests, dbus-daemon, btrfs-progs, binutils, systemd and Go. Idempotent; skips what is present.
 set -euo pipefail
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
@@ -15,6 +15,8 @@ command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-ex
 # scripts/install-dist-tools.sh, which scripts/dist.sh runs.
 command -v objdump >/dev/null 2>&1 || need+=(binutils)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+# Go, test-only: the number-formatting test (core/tests/expfmt_go_float.rs) compares with real Go output.
+command -v go >/dev/null 2>&1 || need+=(golang-go)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use srekit::expfmt::{self, Format};
+use srekit::expfmt::{self, Format, NameEscaping};
 use srekit::host::HostCollector;
 use srekit::logs::pipeline::{PipelineError, PipelineMetrics};
 use srekit::metrics::{CounterVec, Histogram, MetricFamily, MetricType, Registry, Suffix};
@@ -139,8 +139,14 @@ impl Scraper {
         families
     }
 
-    /// Collects and encodes one scrape.
+    /// Collects and encodes one scrape, with names outside the legacy charset escaped by underscores.
     pub fn scrape(&self, format: Format) -> Vec<u8> {
+        self.scrape_escaped(format, NameEscaping::default())
+    }
+
+    /// Collects and encodes one scrape; names outside the legacy charset (UTF-8 textfile names) are
+    /// written as the scraper's `escaping` says: quoted only when it allows UTF-8.
+    pub fn scrape_escaped(&self, format: Format, escaping: NameEscaping) -> Vec<u8> {
         let started = Instant::now();
         let mut body = Vec::with_capacity(self.last_size.load(Ordering::Relaxed) + 4096);
         if let Some(host) = &self.host {
@@ -151,7 +157,7 @@ impl Scraper {
             if let Ok(mut state) = self.host_log.lock() {
                 state.log(&report);
             }
-            expfmt::encode_body(&report.families, format, &mut body);
+            expfmt::encode_body_with(&report.families, format, escaping, &mut body);
         }
         if let Some(logs) = &self.logs {
             logs.encode_body(format, &mut body);
