@@ -34,7 +34,7 @@ impl Registry {
     /// assert!(buf.is_empty());
     /// ```
     pub fn encode_body<B: BufMut>(&self, format: Format, buf: &mut B) {
-        self.visit(&mut RegistryEncoder { buf, format, metadata_name: String::new() });
+        self.visit_in_place(&mut RegistryEncoder { buf, format, metadata_name: String::new() });
     }
 
     /// Encodes every metric into a `String`.
