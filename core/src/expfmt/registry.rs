@@ -6,7 +6,7 @@
 use bytes::BufMut;
 
 use super::encode::{write_exemplar, write_metadata};
-use super::write::{write_count, write_label_value, write_value};
+use super::write::{write_count, write_label_value, write_value, write_whole};
 use super::{finish, write_openmetrics_float, Format, NameEscaping};
 use crate::metrics::{FamilyView, MetricType, Point, Registry, SeriesText, SeriesView, Visitor};
 
@@ -94,7 +94,7 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
                 write_prefix(buf, name, b"_total", labels, None);
                 // client_golang writes a counter as a float in both formats (`3`, `3.0`, `1.2e+07`).
                 match counter.whole() {
-                    Some(whole) => write_value(buf, whole as f64, openmetrics),
+                    Some(whole) => write_whole(buf, whole, openmetrics),
                     None => write_value(buf, counter.value(), openmetrics),
                 }
                 if openmetrics {

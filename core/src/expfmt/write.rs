@@ -6,7 +6,7 @@
 use bytes::BufMut;
 
 use super::NameEscaping;
-pub(crate) use crate::metrics::number::write_count;
+pub(crate) use crate::metrics::number::{write_count, write_whole};
 pub use crate::metrics::number::{write_float, write_openmetrics_float};
 use crate::metrics::{is_valid_label_name, is_valid_metric_name};
 

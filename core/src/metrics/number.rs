@@ -57,7 +57,22 @@ pub(crate) fn write_count<B: BufMut>(buf: &mut B, count: u64, openmetrics: bool)
     }
 }
 
-#[inline]
+/// Writes a whole counter value as client_golang writes the float it converts it to (`3`, `3.0` in
+/// OpenMetrics, `1.2e+07`), without the float round trip below 10^6.
+#[inline(always)]
+pub(crate) fn write_whole<B: BufMut>(buf: &mut B, whole: u64, openmetrics: bool) {
+    if whole < PLAIN_INTEGER_LIMIT as u64 {
+        let mut ints = itoa::Buffer::new();
+        buf.put_slice(ints.format(whole).as_bytes());
+        if openmetrics {
+            buf.put_slice(b".0");
+        }
+    } else {
+        write_go_float(buf, whole as f64, openmetrics);
+    }
+}
+
+#[inline(always)]
 fn write_go_float<B: BufMut>(buf: &mut B, value: f64, openmetrics: bool) {
     if value.fract() == 0.0 && value.abs() < PLAIN_INTEGER_LIMIT {
         // Covers 0, -0, 1 and -1 too: their special cases are what `itoa` writes.
@@ -66,7 +81,15 @@ fn write_go_float<B: BufMut>(buf: &mut B, value: f64, openmetrics: bool) {
         if openmetrics {
             buf.put_slice(b".0");
         }
-    } else if value.is_nan() {
+    } else {
+        write_go_float_slow(buf, value, openmetrics);
+    }
+}
+
+/// Everything but small integers: specials, and ryu's digits laid out Go's way.
+#[inline(never)]
+fn write_go_float_slow<B: BufMut>(buf: &mut B, value: f64, openmetrics: bool) {
+    if value.is_nan() {
         buf.put_slice(b"NaN");
     } else if value.is_infinite() {
         buf.put_slice(if value > 0.0 { b"+Inf" } else { b"-Inf" });
@@ -258,6 +281,13 @@ mod tests {
         assert_eq!(count(999_999, false), "999999");
         assert_eq!(count(12_000_000, false), "1.2e+07");
         assert_eq!(count(12_000_000, true), "12000000");
+        let whole = |w: u64, om: bool| {
+            let mut buf = Vec::new();
+            write_whole(&mut buf, w, om);
+            String::from_utf8(buf).unwrap()
+        };
+        assert_eq!((whole(3, false), whole(3, true)), ("3".to_string(), "3.0".to_string()));
+        assert_eq!(whole(2_095_104, true), "2.095104e+06");
     }
 
     #[test]
