@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need on a fresh Debian machine: Prometheus (with promtool),
-# the real node_exporter for the compatibility tests, dbus-daemon, btrfs-progs, binutils and systemd. Idempotent; skips what is present.
+# the real node_exporter for the compatibility tests, dbus-daemon, btrfs-progs, binutils, systemd and Go. Idempotent; skips what is present.
 set -euo pipefail
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
@@ -20,6 +20,8 @@ command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# Go, test-only: the number-formatting test (core/tests/expfmt_go_float.rs) compares with real Go output.
+command -v go >/dev/null 2>&1 || need+=(golang-go)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"

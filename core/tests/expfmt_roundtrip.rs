@@ -4,8 +4,16 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use proptest::prelude::*;
-use srekit::expfmt::{encode_to_string, parse, parse_text, Format};
+use srekit::expfmt::{encode_body_with, finish, parse, parse_text, Format, NameEscaping};
 use srekit::metrics::{Exemplar, MetricFamily, MetricType, Sample, Suffix};
+
+/// The exposition a scraper allowing UTF-8 names gets: the one that carries every name as it is.
+fn utf8_exposition(families: &[MetricFamily], format: Format) -> String {
+    let mut buf = Vec::new();
+    encode_body_with(families, format, NameEscaping::AllowUtf8, &mut buf);
+    finish(format, &mut buf);
+    String::from_utf8(buf).unwrap()
+}
 
 fn float() -> impl Strategy<Value = f64> {
     prop_oneof![
@@ -146,14 +154,14 @@ proptest! {
 
     #[test]
     fn text_round_trip(families in families(Format::Text)) {
-        let text = encode_to_string(&families, Format::Text);
+        let text = utf8_exposition(&families, Format::Text);
         let parsed = parse(&text, Format::Text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert!(same(&parsed, &families), "text:\n{}\nparsed: {:?}\nwanted: {:?}", text, parsed, families);
     }
 
     #[test]
     fn openmetrics_round_trip(families in families(Format::OpenMetrics)) {
-        let text = encode_to_string(&families, Format::OpenMetrics);
+        let text = utf8_exposition(&families, Format::OpenMetrics);
         let parsed = parse_text(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert!(same(&parsed, &families), "text:\n{}\nparsed: {:?}\nwanted: {:?}", text, parsed, families);
     }

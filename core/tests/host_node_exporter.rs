@@ -250,6 +250,21 @@ fn fixture_tree_matches_node_exporter_on_the_same_tree() {
     }
     assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
     assert!(compared > 300, "only {compared} values compared");
+    // Where the values agree, the text does too: numbers are written as client_golang writes them.
+    let our_texts =
+        common::value_texts(&srekit::expfmt::encode_to_string(&ours, srekit::expfmt::Format::Text));
+    let mut same_text = 0;
+    for (key, (their_text, their_value)) in common::value_texts(&text) {
+        let Some((our_text, our_value)) = our_texts.get(&key) else { continue };
+        if our_value == &their_value || (our_value.is_nan() && their_value.is_nan()) {
+            same_text += 1;
+            if our_text != &their_text {
+                problems.push(format!("{key:?}: {our_text} (ours) vs {their_text} (node_exporter)"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} values written differently:\n{}", problems.len(), problems.join("\n"));
+    assert!(same_text > 300, "only {same_text} value texts compared");
     // And nothing of ours that node_exporter lacks, but for the documented nohandler series and the
     // metrics newer node_exporter releases added to default collectors.
     let theirs_names: BTreeSet<&str> = theirs.iter().map(|f| f.name.as_str()).collect();

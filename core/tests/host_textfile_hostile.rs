@@ -109,17 +109,34 @@ fn a_file_naming_the_collectors_own_metrics_is_skipped() {
 }
 
 #[test]
-fn utf8_names_the_text_format_cannot_carry_reject_the_file() {
+fn utf8_names_are_taken_and_escaped_for_scrapers_that_do_not_allow_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("name.prom"), "{\"http.server.duration\"} 1\n").expect("write");
     std::fs::write(dir.path().join("label.prom"), "app_requests{\"k8s.pod\"=\"a\"} 1\n").expect("write");
     std::fs::write(dir.path().join("ok.prom"), "app_ok 1\n").expect("write");
     let report = collector(dir.path(), 1 << 20, 1 << 20).collect_report();
-    let text = encode_to_string(&report.families, Format::Text);
-    assert!(!text.contains("http.server.duration") && !text.contains("k8s.pod"), "{text}");
     assert_eq!(value(&report.families, "app_ok"), Some(1.0));
-    assert_eq!(value(&report.families, "node_textfile_scrape_error"), Some(1.0));
-    assert!(report.warnings.iter().any(|w| w.contains("name.prom") && w.contains("0.0.4")));
-    assert!(report.warnings.iter().any(|w| w.contains("label.prom") && w.contains("0.0.4")));
+    assert_eq!(value(&report.families, "http.server.duration"), Some(1.0));
+    assert_eq!(value(&report.families, "node_textfile_scrape_error"), Some(0.0), "{:?}", report.warnings);
+    let text = encode_to_string(&report.families, Format::Text);
+    assert!(
+        text.contains("\nhttp_server_duration 1\n") && text.contains("\napp_requests{k8s_pod=\"a\"} 1\n"),
+        "{text}"
+    );
+    assert!(!text.contains("http.server.duration") && !text.contains("k8s.pod"), "{text}");
     support::assert_promtool(text.as_bytes(), support::Lint::Host);
+    let mut utf8 = Vec::new();
+    srekit::expfmt::encode_body_with(
+        &report.families,
+        Format::Text,
+        srekit::expfmt::NameEscaping::AllowUtf8,
+        &mut utf8,
+    );
+    let utf8 = String::from_utf8(utf8).expect("UTF-8");
+    assert!(
+        utf8.contains("\n{\"http.server.duration\"} 1\n")
+            && utf8.contains("app_requests{\"k8s.pod\"=\"a\"} 1\n"),
+        "{utf8}"
+    );
+    assert_eq!(srekit::expfmt::parse_text(&utf8).expect("parses").len(), report.families.len());
 }

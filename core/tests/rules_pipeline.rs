@@ -95,9 +95,10 @@ fn lines_become_metrics_with_built_in_counters() {
         "ms=fast (the over-long and the unparsable lines never reach the rules)"
     );
     let open_metrics = pipeline.metrics().encode_to_string(Format::OpenMetrics);
-    assert!(open_metrics.contains("api_requests_total{status=\"200\"} 2 # {trace_id=\"t1\"} 1 1700000000\n"));
+    // Numbers as client_golang writes OpenMetrics: floats with `.0` or an exponent, counts as integers.
+    assert!(open_metrics.contains("api_requests_total{status=\"200\"} 2.0 # {trace_id=\"t1\"} 1.0 1.7e+09\n"));
     assert!(open_metrics
-        .contains("api_request_duration_seconds_bucket{le=\"0.1\"} 1 # {trace_id=\"t1\"} 0.02 1700000000\n"));
+        .contains("api_request_duration_seconds_bucket{le=\"0.1\"} 1 # {trace_id=\"t1\"} 0.02 1.7e+09\n"));
     assert!(open_metrics.ends_with("# EOF\n"));
     srekit::expfmt::parse(&open_metrics, Format::OpenMetrics).expect("OpenMetrics output parses");
 }

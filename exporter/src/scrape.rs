@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use srekit::expfmt::{self, Format};
+use srekit::expfmt::{self, Format, NameEscaping};
 use srekit::host::HostCollector;
 use srekit::logs::pipeline::{PipelineError, PipelineMetrics};
 use srekit::metrics::{CounterVec, Histogram, MetricFamily, MetricType, Registry, Suffix};
@@ -191,13 +191,16 @@ impl Scraper {
         self.host.as_ref().map(|host| host.collectors()).unwrap_or_default()
     }
 
-    /// Collects and encodes one scrape of every enabled collector.
+    /// Collects and encodes one scrape of every enabled collector, with names outside the legacy
+    /// charset escaped by underscores.
     pub fn scrape(&self, format: Format) -> Vec<u8> {
-        self.scrape_selected(format, &Selection::All)
+        self.scrape_selected(format, NameEscaping::default(), &Selection::All)
     }
 
-    /// Collects and encodes one scrape of the selected host collectors (and every other metric).
-    pub fn scrape_selected(&self, format: Format, selection: &Selection) -> Vec<u8> {
+    /// Collects and encodes one scrape of the selected host collectors (and every other metric); names
+    /// outside the legacy charset (UTF-8 textfile names) are written as the scraper's `escaping` says:
+    /// quoted only when it allows UTF-8.
+    pub fn scrape_selected(&self, format: Format, escaping: NameEscaping, selection: &Selection) -> Vec<u8> {
         let started = Instant::now();
         let mut body = Vec::with_capacity(self.last_size.load(Ordering::Relaxed) + 4096);
         if let Some(host) = &self.host {
@@ -211,7 +214,7 @@ impl Scraper {
             if let Ok(mut state) = self.host_log.lock() {
                 state.log(&report);
             }
-            expfmt::encode_body(&report.families, format, &mut body);
+            expfmt::encode_body_with(&report.families, format, escaping, &mut body);
         }
         if let Some(logs) = &self.logs() {
             logs.encode_body(format, &mut body);

@@ -324,10 +324,15 @@ async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<By
         }
     };
     let header = |name| request.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).unwrap_or("");
-    let format = srekit::expfmt::negotiate(header(ACCEPT));
+    // The format, and how to write UTF-8 names (quoted only for a scraper that allows them).
+    let exposition = srekit::expfmt::negotiate_exposition(header(ACCEPT));
     let gzipped = accepts_gzip(header(ACCEPT_ENCODING));
     let scraper = state.scraper.clone();
-    let body = match tokio::task::spawn_blocking(move || scraper.scrape_selected(format, &selection)).await {
+    let body = match tokio::task::spawn_blocking(move || {
+        scraper.scrape_selected(exposition.format, exposition.escaping, &selection)
+    })
+    .await
+    {
         Ok(body) => body,
         Err(err) => {
             log::error!("scrape failed: {err}");
@@ -343,7 +348,9 @@ async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<By
         (body, None)
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    let content_type = HeaderValue::from_str(&exposition.content_type())
+        .unwrap_or_else(|_| HeaderValue::from_static(exposition.format.content_type()));
+    response.headers_mut().insert(CONTENT_TYPE, content_type);
     if let Some(encoding) = encoding {
         response.headers_mut().insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }

@@ -216,6 +216,6 @@ mod tests {
         let registry = srekit::metrics::Registry::new();
         validity.register(&registry).expect("gauge");
         let text = registry.encode_to_string(srekit::expfmt::Format::Text);
-        assert!(text.contains("srekit_exporter_tls_cert_not_after_seconds 978307200\n"), "{text}");
+        assert!(text.contains("srekit_exporter_tls_cert_not_after_seconds 9.783072e+08\n"), "{text}");
     }
 }

@@ -4,8 +4,8 @@ use std::io;
 
 use bytes::BufMut;
 
-use super::write::{write_float, write_help, write_metadata_name, write_series, write_timestamp};
-use super::Format;
+use super::write::{write_help, write_metadata_name, write_series, write_timestamp, write_value};
+use super::{Format, NameEscaping};
 use crate::metrics::{Exemplar, MetricFamily, MetricType, Sample, Suffix};
 
 /// Encodes `families` in `format` (with `# EOF` for OpenMetrics), appending to `buf`.
@@ -38,8 +38,33 @@ pub fn encode<B: BufMut>(families: &[MetricFamily], format: Format, buf: &mut B)
 /// assert_eq!(buf, b"# EOF\n");
 /// ```
 pub fn encode_body<B: BufMut>(families: &[MetricFamily], format: Format, buf: &mut B) {
+    encode_body_with(families, format, NameEscaping::default(), buf);
+}
+
+/// As [`encode_body`], with names outside the legacy charset written as `escaping` says: quoted for a
+/// scraper that allows UTF-8 names ([`NameEscaping::AllowUtf8`]), escaped otherwise ([`encode_body`]
+/// escapes them with underscores). Take `escaping` from [`negotiate_exposition`](super::negotiate_exposition).
+///
+/// ```
+/// use srekit::expfmt::{encode_body_with, Format, NameEscaping};
+/// use srekit::metrics::MetricFamily;
+/// let mut fam = MetricFamily::gauge("http.server.active", "Active requests.");
+/// fam.push(vec![("url.scheme".into(), "https".into())], 2.0);
+/// let mut utf8 = Vec::new();
+/// encode_body_with(&[fam.clone()], Format::Text, NameEscaping::AllowUtf8, &mut utf8);
+/// assert!(String::from_utf8(utf8).unwrap().ends_with("{\"http.server.active\",\"url.scheme\"=\"https\"} 2\n"));
+/// let mut escaped = Vec::new();
+/// encode_body_with(&[fam], Format::Text, NameEscaping::Underscores, &mut escaped);
+/// assert!(String::from_utf8(escaped).unwrap().ends_with("\nhttp_server_active{url_scheme=\"https\"} 2\n"));
+/// ```
+pub fn encode_body_with<B: BufMut>(
+    families: &[MetricFamily],
+    format: Format,
+    escaping: NameEscaping,
+    buf: &mut B,
+) {
     for family in families {
-        encode_family(family, format, buf);
+        encode_family(family, format, escaping, buf);
     }
 }
 
@@ -123,84 +148,103 @@ pub(crate) fn write_metadata<B: BufMut>(
     unit: &str,
     type_name: &str,
     format: Format,
+    escaping: NameEscaping,
 ) {
     let openmetrics = format == Format::OpenMetrics;
     if !help.is_empty() {
         buf.put_slice(b"# HELP ");
-        write_metadata_name(buf, name);
+        write_metadata_name(buf, name, escaping);
         buf.put_u8(b' ');
         write_help(buf, help, openmetrics);
         buf.put_u8(b'\n');
     }
     buf.put_slice(b"# TYPE ");
-    write_metadata_name(buf, name);
+    write_metadata_name(buf, name, escaping);
     buf.put_u8(b' ');
     buf.put_slice(type_name.as_bytes());
     buf.put_u8(b'\n');
     // OpenMetrics requires the unit to be a suffix of the name; a unit that is not is left out.
     if openmetrics && !unit.is_empty() && name.strip_suffix(unit).is_some_and(|rest| rest.ends_with('_')) {
         buf.put_slice(b"# UNIT ");
-        write_metadata_name(buf, name);
+        write_metadata_name(buf, name, escaping);
         buf.put_u8(b' ');
         buf.put_slice(unit.as_bytes());
         buf.put_u8(b'\n');
     }
 }
 
-fn encode_family<B: BufMut>(family: &MetricFamily, format: Format, buf: &mut B) {
+fn encode_family<B: BufMut>(family: &MetricFamily, format: Format, escaping: NameEscaping, buf: &mut B) {
     let openmetrics = format == Format::OpenMetrics;
     let name = metadata_name(family, format);
-    write_metadata(buf, &name, &family.help, &family.unit, type_text(family.kind, format), format);
+    let type_name = type_text(family.kind, format);
+    write_metadata(buf, &name, &family.help, &family.unit, type_name, format, escaping);
     for sample in &family.samples {
         if !openmetrics && sample.suffix == Suffix::Created {
             continue;
         }
-        encode_sample(family, sample, format, buf);
+        encode_sample(family, sample, format, escaping, buf);
     }
 }
 
-fn encode_sample<B: BufMut>(family: &MetricFamily, sample: &Sample, format: Format, buf: &mut B) {
+fn encode_sample<B: BufMut>(
+    family: &MetricFamily,
+    sample: &Sample,
+    format: Format,
+    escaping: NameEscaping,
+    buf: &mut B,
+) {
     let openmetrics = format == Format::OpenMetrics;
     let suffix = match (openmetrics, family.kind, sample.suffix) {
         // OpenMetrics counters always carry `_total`.
         (true, MetricType::Counter, Suffix::None) => Suffix::Total,
         _ => sample.suffix,
     };
-    write_series(buf, &family.name, suffix.as_str(), &sample.labels, None);
+    write_series(buf, &family.name, suffix.as_str(), &sample.labels, escaping);
     buf.put_u8(b' ');
-    write_float(buf, sample.value);
+    write_sample_value(buf, sample.value, suffix, openmetrics);
     if let Some(ts) = sample.timestamp {
         write_timestamp(buf, ts, openmetrics);
     }
     if openmetrics {
         if let Some(exemplar) = &sample.exemplar {
             if matches!(suffix, Suffix::Total | Suffix::Bucket) {
-                write_exemplar(buf, exemplar);
+                write_exemplar(buf, exemplar, escaping);
             }
         }
     }
     buf.put_u8(b'\n');
 }
 
+/// Writes a sample's value: OpenMetrics writes counts (`_bucket`, `_count`, `_gcount`) as integers and
+/// other values as floats with a `.0` or exponent; text 0.0.4 writes all as Go's `%g`.
+fn write_sample_value<B: BufMut>(buf: &mut B, value: f64, suffix: Suffix, openmetrics: bool) {
+    let count = matches!(suffix, Suffix::Bucket | Suffix::Count | Suffix::Gcount);
+    if openmetrics && count && value.fract() == 0.0 && (0.0..1.8e19).contains(&value) {
+        super::write::write_count(buf, value as u64, true);
+    } else {
+        write_value(buf, value, openmetrics);
+    }
+}
+
 /// Writes ` # {labels} value[ timestamp]`, the OpenMetrics exemplar after a sample's value.
-pub(crate) fn write_exemplar<B: BufMut>(buf: &mut B, exemplar: &Exemplar) {
+pub(crate) fn write_exemplar<B: BufMut>(buf: &mut B, exemplar: &Exemplar, escaping: NameEscaping) {
     buf.put_slice(b" # ");
-    write_labels_only(buf, &exemplar.labels);
+    write_labels_only(buf, &exemplar.labels, escaping);
     buf.put_u8(b' ');
-    write_float(buf, exemplar.value);
+    write_value(buf, exemplar.value, true);
     if let Some(ts) = exemplar.timestamp {
         write_timestamp(buf, ts, true);
     }
 }
 
 /// Writes `{k="v",...}` (always with braces, as exemplars need).
-pub(crate) fn write_labels_only<B: BufMut>(buf: &mut B, labels: &[(String, String)]) {
+pub(crate) fn write_labels_only<B: BufMut>(buf: &mut B, labels: &[(String, String)], escaping: NameEscaping) {
     buf.put_u8(b'{');
     for (i, (k, v)) in labels.iter().enumerate() {
         if i > 0 {
             buf.put_u8(b',');
         }
-        super::write::write_label_name(buf, k);
+        super::write::write_label_name(buf, k, escaping);
         buf.put_slice(b"=\"");
         super::write::write_label_value(buf, v);
         buf.put_u8(b'"');

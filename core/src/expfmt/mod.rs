@@ -1,4 +1,5 @@
-//! Prometheus text format 0.0.4 and OpenMetrics 1.0: encoding, parsing and content negotiation.
+//! Prometheus text format 0.0.4 and OpenMetrics 1.0: encoding (numbers as client_golang writes them,
+//! names escaped for scrapers that do not allow UTF-8), parsing and content negotiation.
 //!
 //! ```
 //! use srekit::expfmt::{encode_to_string, parse_text, Format};
@@ -12,15 +13,17 @@
 //! ```
 
 mod encode;
+mod escaping;
 mod negotiate;
 mod parse;
 mod registry;
 mod write;
 
-pub use encode::{encode, encode_body, encode_to_string, encode_to_writer, finish};
-pub use negotiate::negotiate;
+pub use encode::{encode, encode_body, encode_body_with, encode_to_string, encode_to_writer, finish};
+pub use escaping::NameEscaping;
+pub use negotiate::{negotiate, negotiate_exposition, Exposition};
 pub use parse::{parse, parse_text};
-pub use write::{write_float, write_help, write_label_value};
+pub use write::{write_float, write_help, write_label_value, write_openmetrics_float};
 
 /// The two exposition formats.
 ///

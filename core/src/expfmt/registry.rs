@@ -6,8 +6,8 @@
 use bytes::BufMut;
 
 use super::encode::{write_exemplar, write_metadata};
-use super::write::{write_label_value, write_u64};
-use super::{finish, write_float, Format};
+use super::write::{write_count, write_label_value, write_value, write_whole};
+use super::{finish, write_openmetrics_float, Format, NameEscaping};
 use crate::metrics::{FamilyView, MetricType, Point, Registry, SeriesText, SeriesView, Visitor};
 
 impl Registry {
@@ -34,7 +34,12 @@ impl Registry {
     /// assert!(buf.is_empty());
     /// ```
     pub fn encode_body<B: BufMut>(&self, format: Format, buf: &mut B) {
-        self.visit(&mut RegistryEncoder { buf, format, metadata_name: String::new() });
+        self.visit_in_place(&mut RegistryEncoder {
+            buf,
+            format,
+            metadata_name: String::new(),
+            bucket_prefix: Vec::new(),
+        });
     }
 
     /// Encodes every metric into a `String`.
@@ -55,6 +60,9 @@ struct RegistryEncoder<'b, B> {
     format: Format,
     /// Scratch for a text 0.0.4 counter's `<name>_total`.
     metadata_name: String,
+    /// A histogram series' `<name>_bucket{<labels>,` (`<name>_bucket{` without labels), written once
+    /// per series and copied before each bucket's `le="<bound>"} ` (fewer small copies per line).
+    bucket_prefix: Vec<u8>,
 }
 
 impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
@@ -66,7 +74,16 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
             self.metadata_name.push_str("_total");
             name = &self.metadata_name;
         }
-        write_metadata(self.buf, name, family.help, "", family.kind.as_str(), self.format);
+        // Registry names are legacy names (checked when registered): no escaping changes them.
+        write_metadata(
+            self.buf,
+            name,
+            family.help,
+            "",
+            family.kind.as_str(),
+            self.format,
+            NameEscaping::default(),
+        );
     }
 
     #[inline]
@@ -76,48 +93,63 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
         let (buf, name, labels) = (&mut *self.buf, family.name, &*text.labels);
         match &series.point {
             Point::Gauge(value) => {
-                write_prefix(buf, name, b"", labels, None);
-                write_float(buf, *value);
+                write_prefix(buf, name, b"", labels);
+                write_value(buf, *value, openmetrics);
                 buf.put_u8(b'\n');
                 return;
             }
             Point::Counter(counter) => {
-                write_prefix(buf, name, b"_total", labels, None);
+                write_prefix(buf, name, b"_total", labels);
+                // client_golang writes a counter as a float in both formats (`3`, `3.0`, `1.2e+07`).
                 match counter.whole() {
-                    Some(whole) => write_u64(buf, whole),
-                    None => write_float(buf, counter.value()),
+                    Some(whole) => write_whole(buf, whole, openmetrics),
+                    None => write_value(buf, counter.value(), openmetrics),
                 }
                 if openmetrics {
-                    counter.with_exemplar(|exemplar| write_exemplar(buf, exemplar));
+                    counter.with_exemplar(|exemplar| write_exemplar(buf, exemplar, NameEscaping::default()));
                 }
                 buf.put_u8(b'\n');
             }
             Point::Histogram(histogram) => {
+                let prefix = &mut self.bucket_prefix;
+                prefix.clear();
+                prefix.extend_from_slice(name.as_bytes());
+                prefix.extend_from_slice(b"_bucket{");
+                if !labels.is_empty() {
+                    prefix.extend_from_slice(labels.as_bytes());
+                    prefix.push(b',');
+                }
                 let mut count = 0;
                 for (bucket, (cumulative, le)) in
                     histogram.cumulative_counts().zip(family.bucket_labels).enumerate()
                 {
-                    write_prefix(buf, name, b"_bucket", labels, Some(le));
-                    write_u64(buf, cumulative);
+                    buf.put_slice(prefix);
+                    buf.put_slice(b"le=\"");
+                    buf.put_slice(le.as_bytes());
+                    buf.put_slice(b"\"} ");
+                    write_count(buf, cumulative, openmetrics);
                     if openmetrics {
-                        histogram.with_exemplar(bucket, |exemplar| write_exemplar(buf, exemplar));
+                        histogram.with_exemplar(bucket, |exemplar| {
+                            write_exemplar(buf, exemplar, NameEscaping::default())
+                        });
                     }
                     buf.put_u8(b'\n');
                     count = cumulative;
                 }
-                write_sum_count(buf, name, labels, histogram.sum(), count);
+                write_sum_count(buf, name, labels, histogram.sum(), count, openmetrics);
             }
-            Point::Summary { sum, count } => write_sum_count(buf, name, labels, *sum, *count),
+            Point::Summary { sum, count } => write_sum_count(buf, name, labels, *sum, *count, openmetrics),
         }
         if openmetrics {
-            write_prefix(buf, name, b"_created", labels, None);
+            write_prefix(buf, name, b"_created", labels);
             buf.put_slice(text.created.as_bytes());
             buf.put_u8(b'\n');
         }
     }
 }
 
-/// The series' label set (`a="x",b="y"`) and creation time as exposition text.
+/// The series' label set (`a="x",b="y"`) and creation time as OpenMetrics text (the only format with
+/// `_created`).
 fn render(family: &FamilyView<'_>, series: &SeriesView<'_>) -> SeriesText {
     let mut labels = Vec::new();
     for (i, (name, value)) in family.label_names.iter().zip(series.label_values).enumerate() {
@@ -130,7 +162,7 @@ fn render(family: &FamilyView<'_>, series: &SeriesView<'_>) -> SeriesText {
         labels.push(b'"');
     }
     let mut created = Vec::new();
-    write_float(&mut created, series.created);
+    write_openmetrics_float(&mut created, series.created);
     SeriesText {
         labels: String::from_utf8_lossy(&labels).into(),
         created: String::from_utf8_lossy(&created).into(),
@@ -138,34 +170,36 @@ fn render(family: &FamilyView<'_>, series: &SeriesView<'_>) -> SeriesText {
 }
 
 #[inline(always)]
-fn write_sum_count<B: BufMut>(buf: &mut B, name: &str, labels: &str, sum: f64, count: u64) {
-    write_prefix(buf, name, b"_sum", labels, None);
-    write_float(buf, sum);
+fn write_sum_count<B: BufMut>(
+    buf: &mut B,
+    name: &str,
+    labels: &str,
+    sum: f64,
+    count: u64,
+    openmetrics: bool,
+) {
+    write_prefix(buf, name, b"_sum", labels);
+    write_value(buf, sum, openmetrics);
     buf.put_u8(b'\n');
-    write_prefix(buf, name, b"_count", labels, None);
-    write_u64(buf, count);
+    write_prefix(buf, name, b"_count", labels);
+    write_count(buf, count, openmetrics);
     buf.put_u8(b'\n');
 }
 
-/// Writes `name<suffix>{labels[,le="<le>"]} ` — everything before the value. Always inlined: it runs
-/// for every sample, and a call per sample cost the 10k-series benchmark ~10%.
+/// Writes `name<suffix>{labels} ` — everything before the value (bucket lines use the encoder's
+/// `bucket_prefix`; `le` is the same text in both formats, `1`, not client_golang's OpenMetrics `1.0`:
+/// Prometheus 2 keeps label text as sent, so `1.0` would be a new series and break queries on
+/// `le="1"`). Always inlined: it runs for every sample, and a call per sample cost the 10k-series
+/// benchmark ~10%.
 #[inline(always)]
-fn write_prefix<B: BufMut>(buf: &mut B, name: &str, suffix: &[u8], labels: &str, le: Option<&str>) {
+fn write_prefix<B: BufMut>(buf: &mut B, name: &str, suffix: &[u8], labels: &str) {
     buf.put_slice(name.as_bytes());
     buf.put_slice(suffix);
-    if labels.is_empty() && le.is_none() {
+    if labels.is_empty() {
         buf.put_u8(b' ');
         return;
     }
     buf.put_u8(b'{');
     buf.put_slice(labels.as_bytes());
-    if let Some(le) = le {
-        if !labels.is_empty() {
-            buf.put_u8(b',');
-        }
-        buf.put_slice(b"le=\"");
-        buf.put_slice(le.as_bytes());
-        buf.put_u8(b'"');
-    }
     buf.put_slice(b"} ");
 }

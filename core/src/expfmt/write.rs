@@ -1,17 +1,24 @@
 //! Low-level writers shared by the encoders: escaping of help text and label values, metric/label
 //! names (quoted when outside the legacy charset), integers and timestamps. Float formatting is the
-//! metric model's (`le` label values use it too) and is re-exported here as [`write_float`].
+//! metric model's (`le` label values use it too) and is re-exported here as [`write_float`] and
+//! [`write_openmetrics_float`].
 
 use bytes::BufMut;
 
-pub use crate::metrics::number::write_float;
+use super::NameEscaping;
+pub(crate) use crate::metrics::number::{write_count, write_whole};
+pub use crate::metrics::number::{write_float, write_openmetrics_float};
 use crate::metrics::{is_valid_label_name, is_valid_metric_name};
 
-/// Writes an unsigned integer value (the fast path for counters and bucket counts).
+/// Writes a sample value in the format's number form (client_golang's `writeFloat` or
+/// `writeOpenMetricsFloat`).
 #[inline]
-pub(crate) fn write_u64<B: BufMut>(buf: &mut B, value: u64) {
-    let mut ints = itoa::Buffer::new();
-    buf.put_slice(ints.format(value).as_bytes());
+pub(crate) fn write_value<B: BufMut>(buf: &mut B, value: f64, openmetrics: bool) {
+    if openmetrics {
+        write_openmetrics_float(buf, value);
+    } else {
+        write_float(buf, value);
+    }
 }
 
 /// Writes a label value with `\\`, `\"` and `\n` escaped (the same rule in both text formats).
@@ -54,39 +61,53 @@ fn write_escaped<B: BufMut>(buf: &mut B, bytes: &[u8], escape_quote: bool) {
     buf.put_slice(&bytes[start..]);
 }
 
-/// Writes a metric name in a metadata line (`# TYPE <name> ...`): bare when it is a legacy name,
-/// quoted and escaped otherwise (Prometheus 3 UTF-8 names).
-pub(crate) fn write_metadata_name<B: BufMut>(buf: &mut B, name: &str) {
-    if is_valid_metric_name(name) {
+/// Writes a metric name in a metadata line (`# TYPE <name> ...`): bare when it is a legacy name (or
+/// `escaping` makes it one), quoted and escaped otherwise (Prometheus 3 UTF-8 names).
+pub(crate) fn write_metadata_name<B: BufMut>(buf: &mut B, name: &str, escaping: NameEscaping) {
+    let name = escaping.escape_metric_name(name);
+    if is_valid_metric_name(&name) {
         buf.put_slice(name.as_bytes());
     } else {
         buf.put_u8(b'"');
-        write_label_value(buf, name);
+        write_label_value(buf, &name);
         buf.put_u8(b'"');
     }
 }
 
-/// Writes a label name, quoted when it is outside the legacy charset.
-pub(crate) fn write_label_name<B: BufMut>(buf: &mut B, name: &str) {
+/// Writes a label name: bare when it is a legacy name (or `escaping` makes it one), quoted otherwise.
+pub(crate) fn write_label_name<B: BufMut>(buf: &mut B, name: &str, escaping: NameEscaping) {
     if is_valid_label_name(name) {
         buf.put_slice(name.as_bytes());
+        return;
+    }
+    let name = escaping.escape_label_name(name);
+    if is_valid_label_name(&name) {
+        buf.put_slice(name.as_bytes());
     } else {
         buf.put_u8(b'"');
-        write_label_value(buf, name);
+        write_label_value(buf, &name);
         buf.put_u8(b'"');
     }
 }
 
-/// Writes `name{l1="v1",...}` (or `{"name",l1="v1"}` for a UTF-8 name). `extra` is one more label
-/// written last (`le` for buckets).
+/// Writes `name{l1="v1",...}` (or `{"name",l1="v1"}` for a UTF-8 name the scraper allows; names it does
+/// not allow are escaped by `escaping`). Label values are written as they are: `le` and `quantile`
+/// keep their text in OpenMetrics too (see the registry encoder's `write_prefix`).
 pub(crate) fn write_series<B: BufMut>(
     buf: &mut B,
     name: &str,
     suffix: &str,
     labels: &[(String, String)],
-    extra: Option<(&str, &str)>,
+    escaping: NameEscaping,
 ) {
-    let legacy = is_valid_metric_name(name);
+    let mut legacy = is_valid_metric_name(name);
+    let escaped;
+    let mut name = name;
+    if !legacy {
+        escaped = escaping.escape_metric_name(name);
+        name = &escaped;
+        legacy = is_valid_metric_name(name);
+    }
     let mut first = true;
     if legacy {
         buf.put_slice(name.as_bytes());
@@ -98,21 +119,20 @@ pub(crate) fn write_series<B: BufMut>(
         buf.put_u8(b'"');
         first = false;
     }
-    let has_labels = !labels.is_empty() || extra.is_some();
-    if legacy && has_labels {
+    if legacy && !labels.is_empty() {
         buf.put_u8(b'{');
     }
-    for (k, v) in labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain(extra) {
+    for (k, v) in labels {
         if !first {
             buf.put_u8(b',');
         }
         first = false;
-        write_label_name(buf, k);
+        write_label_name(buf, k, escaping);
         buf.put_slice(b"=\"");
         write_label_value(buf, v);
         buf.put_u8(b'"');
     }
-    if !legacy || has_labels {
+    if !legacy || !labels.is_empty() {
         buf.put_u8(b'}');
     }
 }
@@ -122,7 +142,7 @@ pub(crate) fn write_series<B: BufMut>(
 pub(crate) fn write_timestamp<B: BufMut>(buf: &mut B, seconds: f64, openmetrics: bool) {
     buf.put_u8(b' ');
     if openmetrics {
-        write_float(buf, seconds);
+        write_openmetrics_float(buf, seconds);
     } else {
         let millis = (seconds * 1000.0).round();
         if millis.is_finite() && millis.abs() < 9.0e15 {

@@ -87,7 +87,7 @@ impl Counter {
     /// let c = r.counter("hits_total", "Hits.", &[]).unwrap().labels(&[]).unwrap();
     /// c.inc_by_with_exemplar(1.0, &[("trace_id", "abc")], Some(1700000000.5)).unwrap();
     /// let text = r.encode_to_string(srekit::expfmt::Format::OpenMetrics);
-    /// assert!(text.contains("hits_total 1 # {trace_id=\"abc\"} 1 1700000000.5\n"));
+    /// assert!(text.contains("hits_total 1.0 # {trace_id=\"abc\"} 1.0 1.7000000005e+09\n"));
     /// assert!(c.inc_by_with_exemplar(1.0, &[("trace_id", &"x".repeat(200))], None).is_err());
     /// assert_eq!(c.get(), 2.0);
     /// ```

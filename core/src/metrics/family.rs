@@ -388,8 +388,20 @@ impl<M: Metric> Family<M> {
     /// Shows the family and each series to `visitor` (a snapshot: series added meanwhile wait for the
     /// next visit).
     pub(crate) fn visit<V: Visitor>(&self, visitor: &mut V) {
-        let shared = &*self.shared;
         let children = self.read().list.clone();
+        self.show(&children, visitor);
+    }
+
+    /// As [`visit`](Self::visit), but under the read lock instead of on a copy of the series list (the
+    /// copy and its drop were ~20% of encoding 10k series): for the crate's encoders, which never touch
+    /// the registry from the visitor. A series created meanwhile waits for the visit to end.
+    pub(crate) fn visit_in_place<V: Visitor>(&self, visitor: &mut V) {
+        let children = self.read();
+        self.show(&children.list, visitor);
+    }
+
+    fn show<V: Visitor>(&self, children: &[Arc<Child<M::Cell>>], visitor: &mut V) {
+        let shared = &*self.shared;
         let family = FamilyView {
             name: &shared.desc.name,
             help: &shared.desc.help,
@@ -398,7 +410,7 @@ impl<M: Metric> Family<M> {
             bucket_labels: M::Cell::bucket_labels(&shared.config),
         };
         visitor.family(&family);
-        for child in &children {
+        for child in children {
             let series = SeriesView {
                 label_values: &child.values,
                 created: child.created,

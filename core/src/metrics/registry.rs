@@ -46,12 +46,16 @@ impl Registered {
         }
     }
 
-    fn visit<V: Visitor>(&self, visitor: &mut V) {
-        match self {
-            Registered::Counter(family) => family.visit(visitor),
-            Registered::Gauge(family) => family.visit(visitor),
-            Registered::Histogram(family) => family.visit(visitor),
-            Registered::Summary(family) => family.visit(visitor),
+    fn visit<V: Visitor>(&self, visitor: &mut V, in_place: bool) {
+        match (self, in_place) {
+            (Registered::Counter(family), false) => family.visit(visitor),
+            (Registered::Counter(family), true) => family.visit_in_place(visitor),
+            (Registered::Gauge(family), false) => family.visit(visitor),
+            (Registered::Gauge(family), true) => family.visit_in_place(visitor),
+            (Registered::Histogram(family), false) => family.visit(visitor),
+            (Registered::Histogram(family), true) => family.visit_in_place(visitor),
+            (Registered::Summary(family), false) => family.visit(visitor),
+            (Registered::Summary(family), true) => family.visit_in_place(visitor),
         }
     }
 }
@@ -167,7 +171,16 @@ impl Registry {
     pub fn visit<V: Visitor>(&self, visitor: &mut V) {
         let metrics = self.metrics.read().unwrap_or_else(|e| e.into_inner()).clone();
         for metric in &metrics {
-            metric.visit(visitor);
+            metric.visit(visitor, false);
+        }
+    }
+
+    /// As [`visit`](Self::visit), holding the registry's and each family's read lock instead of
+    /// copying their lists: for the crate's encoders, whose visitors never touch the registry.
+    pub(crate) fn visit_in_place<V: Visitor>(&self, visitor: &mut V) {
+        let metrics = self.metrics.read().unwrap_or_else(|e| e.into_inner());
+        for metric in metrics.iter() {
+            metric.visit(visitor, true);
         }
     }
 

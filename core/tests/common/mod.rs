@@ -132,3 +132,26 @@ pub fn successes(families: &[MetricFamily]) -> std::collections::BTreeMap<String
         .filter_map(|s| s.label("collector").map(|c| (c.to_string(), s.value)))
         .collect()
 }
+
+/// Sample lines by sample name and sorted labels, with their value text and the value it parses to.
+pub type ValueTexts = std::collections::BTreeMap<(String, Vec<(String, String)>), (String, f64)>;
+
+/// Each sample line's value text in a text 0.0.4 exposition, by sample name and sorted labels (so two
+/// exporters' outputs compare whatever their label order), with the value it parses to.
+pub fn value_texts(exposition: &str) -> ValueTexts {
+    let mut texts = std::collections::BTreeMap::new();
+    for line in exposition.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let series_end = line.rfind('}').map_or_else(|| line.find(' ').unwrap_or(line.len()), |i| i + 1);
+        let value_text = line[series_end..].split_whitespace().next().unwrap_or_default();
+        let Ok(families) = srekit::expfmt::parse_text(&format!("{line}\n")) else { continue };
+        for family in families {
+            for sample in family.samples {
+                let mut labels = sample.labels.clone();
+                labels.sort();
+                let name = format!("{}{}", family.name, sample.suffix.as_str());
+                texts.insert((name, labels), (value_text.to_string(), sample.value));
+            }
+        }
+    }
+    texts
+}

@@ -13,11 +13,12 @@
 //! [`TextfileReport::warnings`].
 
 use crate::expfmt::parse_text;
+use crate::expfmt::NameEscaping;
 use crate::host::emit::{exposition_name, labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
-use crate::metrics::{is_valid_label_name, is_valid_metric_name, MetricFamily};
+use crate::metrics::MetricFamily;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -148,18 +149,9 @@ fn read_file(
     if families.iter().any(|f| f.samples.iter().any(|s| s.timestamp.is_some())) {
         return Err("samples carry timestamps, which the textfile collector does not support".to_owned());
     }
+    // UTF-8 names (Prometheus 3) are taken: the exporter writes them quoted only to a scraper that
+    // allows them and escapes them for every other one.
     for family in &families {
-        if !is_valid_metric_name(&family.name) {
-            return Err(format!("metric name {:?} cannot be written in the text format 0.0.4", family.name));
-        }
-        let label =
-            family.samples.iter().flat_map(|s| &s.labels).find(|(name, _)| !is_valid_label_name(name));
-        if let Some((label, _)) = label {
-            return Err(format!(
-                "label name {label:?} of {} cannot be written in the text format 0.0.4",
-                family.name
-            ));
-        }
         if family.name == SCRAPE_ERROR || family.name == MTIME {
             return Err(format!("family {} is the textfile collector's own", family.name));
         }
@@ -194,7 +186,9 @@ pub(crate) fn drop_forged(
     families.retain(|family| {
         let clash = family.name != SCRAPE_ERROR
             && family.name != MTIME
-            && (taken.contains(&family.name) || taken.contains(&exposition_name(family)));
+            && (taken.contains(&family.name)
+                || taken.contains(&exposition_name(family))
+                || taken.contains(NameEscaping::Underscores.escape_metric_name(&family.name).as_ref()));
         if clash {
             let file = report.sources.get(&family.name).map_or_else(|| "?".to_owned(), |p| p.display().to_string());
             warnings.push(format!(

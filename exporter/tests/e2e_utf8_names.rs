@@ -1,0 +1,76 @@
+//! End to end: Prometheus 3 (UTF-8) names from a textfile are written quoted only to a scraper whose
+//! `Accept` header allows them (`escaping=allow-utf-8`, as Prometheus 3 sends), escaped by the
+//! negotiated scheme otherwise (underscores by default), so Debian's Prometheus 2.42 scrapes the
+//! target (up) and queries the escaped name.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod common;
+#[path = "../../tests/support/support.rs"]
+mod support;
+
+use std::time::Duration;
+
+use common::*;
+
+const UTF8_TEXTFILE: &str =
+    "# HELP \"http.server.duration\" Seconds.\n# TYPE \"http.server.duration\" gauge\n{\"http.server.duration\",\"url.scheme\"=\"https\"} 3\n";
+
+fn start_with_utf8_textfile(dir: &std::path::Path) -> (Process, u16) {
+    std::fs::write(dir.join("utf8.prom"), UTF8_TEXTFILE).unwrap();
+    start_exporter(&[
+        &format!("--collector.textfile.directory={}", dir.display()),
+        "--collector.disable-defaults",
+        "--collector.textfile",
+    ])
+}
+
+#[test]
+fn utf8_names_are_quoted_only_for_scrapers_that_allow_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_exporter, port) = start_with_utf8_textfile(dir.path());
+
+    let accept = "text/plain;version=1.0.0;escaping=allow-utf-8;q=0.6,*/*;q=0.5";
+    let utf8 = http_get(port, "/metrics", &[("Accept", accept)]).unwrap();
+    assert_eq!(
+        utf8.header("content-type"),
+        Some("text/plain; version=1.0.0; charset=utf-8; escaping=allow-utf-8")
+    );
+    let text = utf8.text();
+    assert!(text.contains("\n{\"http.server.duration\",\"url.scheme\"=\"https\"} 3\n"), "{text}");
+    assert!(text.contains("node_textfile_scrape_error 0\n"), "{text}");
+    let families = srekit::expfmt::parse_text(&text).unwrap();
+    assert!(families.iter().any(|f| f.name == "http.server.duration"));
+
+    // Prometheus 3's default header prefers OpenMetrics.
+    let accept = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+    let om = http_get(port, "/metrics", &[("Accept", accept)]).unwrap().text();
+    assert!(
+        om.contains("\n{\"http.server.duration\",\"url.scheme\"=\"https\"} 3.0\n") && om.ends_with("# EOF\n"),
+        "{om}"
+    );
+
+    let dots = http_get(port, "/metrics", &[("Accept", "text/plain;version=1.0.0;escaping=dots")]).unwrap();
+    let text = dots.text();
+    assert!(text.contains("\nhttp_dot_server_dot_duration{url_dot_scheme=\"https\"} 3\n"), "{text}");
+
+    let plain = http_get(port, "/metrics", &[]).unwrap();
+    assert_eq!(plain.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    let text = plain.text();
+    assert!(
+        text.contains("# TYPE http_server_duration gauge\nhttp_server_duration{url_scheme=\"https\"} 3\n"),
+        "{text}"
+    );
+    assert!(!text.contains("http.server"), "{text}");
+    support::assert_promtool(&plain.body, support::Lint::Host);
+}
+
+#[test]
+fn prometheus_2_scrapes_the_escaped_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_exporter, port) = start_with_utf8_textfile(dir.path());
+    let prometheus = Prometheus::start(&[port], "");
+    let limit = Duration::from_secs(60);
+    prometheus.wait_for("up{job=\"srekit\"}", limit, |v| v == 1.0);
+    let value = prometheus.wait_for("http_server_duration{url_scheme=\"https\"}", limit, |v| v == 3.0);
+    assert_eq!(value, 3.0);
+}
