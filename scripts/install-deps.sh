@@ -20,6 +20,8 @@ command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# The units' ExecReload= runs /bin/kill; the dist suite's systemd-analyze verify resolves it.
+[ -x /bin/kill ] || need+=(procps)
 # Go, test-only: the number-formatting test (core/tests/expfmt_go_float.rs) compares with real Go output.
 command -v go >/dev/null 2>&1 || need+=(golang-go)
 if [ ${#need[@]} -gt 0 ]; then

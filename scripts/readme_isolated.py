@@ -11,7 +11,7 @@ The blocks carry one of these comments (tests/readme/README.md documents them):
 usage: readme_isolated.py list            one block id (FILE:LINE) per line
        readme_isolated.py run FILE:LINE   runs it; exit 0 when every expectation held
 
-A block runs with a /tmp of its own. An `isolated` block runs in a scratch directory with links to the
+Each /tmp/NAME a block names is a fresh tmpfs of its own. An `isolated` block runs in a scratch directory with links to the
 repository's top-level entries (it names their paths; what it writes stays in the scratch directory);
 `isolated-with-next` runs in the repository itself, and so does an `isolated-lines` line that starts
 with `cargo`; any other line runs in a scratch directory holding the files of tests/readme/files it names
@@ -154,8 +154,32 @@ def serve_and_check(text, cwd, url, expect, env):
 def inner(spec):
     """Inside the namespaces: loopback up, then the block."""
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    # A /tmp of its own: what the block leaves there (e.g. /tmp/walk) goes with the namespace.
-    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/tmp"], check=True)
+    made = private_tmp_dirs(spec["text"])
+    try:
+        return run_block(spec)
+    finally:
+        for path in made:
+            subprocess.run(["umount", path], check=False)
+            os.rmdir(path)
+
+
+def private_tmp_dirs(text):
+    """Each `/tmp/NAME` the block names gets a fresh tmpfs (the mount namespace's own), so what an
+    earlier run left there (e.g. /tmp/walk) is not seen and nothing stays behind. Only those: the rest
+    of /tmp, which may hold the repository itself, stays as it is. Returns the directories this made."""
+    made = []
+    for name in sorted(set(re.findall(r"/tmp/([A-Za-z0-9._-]+)", text))):
+        path = os.path.join("/tmp", name)
+        if os.path.commonpath([path, REPO]) == path:
+            continue
+        if not os.path.isdir(path):
+            os.mkdir(path)
+            made.append(path)
+        subprocess.run(["mount", "-t", "tmpfs", "tmpfs", path], check=True)
+    return made
+
+
+def run_block(spec):
     env = dict(os.environ)
     env["PATH"] = os.path.join(REPO, "target", "release") + os.pathsep + env.get("PATH", "")
     if spec["kind"] == "isolated":

@@ -211,7 +211,7 @@ deb_config_check() {
 }
 check "exporter .deb: the default config passes check" deb_config_check
 # systemd-analyze verify, under --root of the unpacked package, resolves ExecStart= (the binary at
-# /usr/bin) and the unit's dependencies (the host's target units, copied in). Warnings fail it too.
+# /usr/bin) and the unit's dependencies (the host's target units and /bin/kill, copied in). Warnings fail it too.
 verify_unit() {
   local unit out
   for unit in usr/lib/systemd/system/srekit-exporter.service lib/systemd/system/srekit-exporter.service ""; do
@@ -219,6 +219,8 @@ verify_unit() {
   done
   [ -n "$unit" ] || { echo "no unit in the .deb"; return 1; }
   mkdir -p "$deb_root/etc/systemd/system" && cp /usr/lib/systemd/system/*.target "$deb_root/etc/systemd/system/" || return 1
+  # ExecReload= runs the host's /bin/kill (procps, priority important): copied in like the targets.
+  mkdir -p "$deb_root/bin" && cp "$(readlink -f /bin/kill)" "$deb_root/bin/kill" || return 1
   out=$(systemd-analyze verify --root="$deb_root" "/$unit" 2>&1) || { echo "$out"; return 1; }
   echo "$out"
   [ -z "$out" ]
