@@ -99,10 +99,27 @@ export declare class Registry {
   summary(name: string, help: string, labelNames?: string[]): SummaryVec
   /** The exposition of every registered metric. Throws on an unknown format name. */
   encode(format?: ExpositionFormat): string
+  /**
+   * Answers a scrape: the body and Content-Type for the request's Accept header (absent when it had
+   * none), format and name escaping (`escaping=underscores|dots|values|allow-utf-8`) negotiated as
+   * srekit-exporter negotiates them.
+   * @example
+   * const { body, contentType } = registry.expose(req.headers.accept)
+   * res.writeHead(200, { 'Content-Type': contentType }); res.end(body)
+   */
+  expose(accept?: string): Exposed
   /** A push body of every registered metric, stamped with the current time: `'remote_write'` (snappy-compressed `WriteRequest`) or `'otlp'` (`ExportMetricsServiceRequest` protobuf). Throws on another name. */
   encodePush(format: 'remote_write' | 'otlp'): Buffer
   /** The current values as metric families (counters include their `_created` samples). */
   gather(): MetricFamily[]
+}
+
+/** What `Registry.expose` answers a scrape with. */
+export interface Exposed {
+  /** The exposition text in the negotiated format. */
+  body: string
+  /** The response's Content-Type, e.g. `application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8`. */
+  contentType: string
 }
 
 /** Label values: positional (label-name order; numbers are turned into strings) or one `{ name: value }` object. */

@@ -67,7 +67,7 @@ function install(native) {
       return vec
     })
   }
-  for (const method of ['encode', 'encodePush', 'gather']) {
+  for (const method of ['encode', 'encodePush', 'expose', 'gather']) {
     const read = Registry.prototype[method]
     define(Registry.prototype, method, function (...args) {
       applyPending(listOf(this))

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use common::{family_to_vector, load_vectors, normalise, vector_float, without_created};
 use serde_json::Value;
-use srekit::expfmt::{parse_text, Format};
+use srekit::expfmt::{negotiate_exposition, parse_text, Format};
 use srekit::metrics::{CounterVec, GaugeVec, HistogramVec, Registry, SummaryVec};
 
 enum Handle {
@@ -164,4 +164,29 @@ fn registry_output_round_trips_through_the_parser() {
         family.samples.retain(|s| s.suffix != srekit::metrics::Suffix::Created);
     }
     assert_eq!(text, expected);
+}
+
+/// The negotiation vectors: an `Accept` header gives the format, escaping and `Content-Type` the
+/// exporter answers with, and `Registry::expose` answers with that `Content-Type` and the body
+/// `encode` writes in that format.
+#[test]
+fn negotiate_vectors() {
+    let cases = load_vectors("expfmt/negotiate.json");
+    assert!(cases.len() >= 10);
+    let registry = Registry::new();
+    let requests = registry.counter("requests_total", "Requests.", &["code"]).unwrap();
+    requests.labels(&["200"]).unwrap().inc();
+    for case in cases {
+        let name = case["name"].as_str().unwrap_or_default();
+        let accept = case["accept"].as_str().unwrap_or("");
+        let format: Format = case["format"].as_str().unwrap().parse().unwrap();
+        let exposition = negotiate_exposition(accept);
+        assert_eq!(exposition.format, format, "{name}: format");
+        assert_eq!(exposition.escaping.as_str(), case["escaping"].as_str().unwrap(), "{name}: escaping");
+        let (body, content_type) = registry.expose(accept);
+        assert_eq!(content_type, case["content_type"].as_str().unwrap(), "{name}: content type");
+        let mut expected = Vec::new();
+        registry.encode(format, &mut expected);
+        assert_eq!(body, expected, "{name}: body");
+    }
 }

@@ -205,6 +205,20 @@ test('expfmt vectors: registry.json', async (t) => {
   }
 })
 
+test('expfmt vectors: negotiate.json', async (t) => {
+  for (const vector of loadVectors(path.join('expfmt', 'negotiate.json'))) {
+    await t.test(vector.name, () => {
+      const registry = new srekit.Registry()
+      registry.counter('requests_total', 'Requests.', ['code']).labels('200').inc()
+      const { body, contentType } = registry.expose(vector.accept === null ? undefined : vector.accept)
+      assert.equal(contentType, vector.content_type)
+      assert.equal(body, registry.encode(vector.format))
+      assert.equal(body.includes('requests_total{code="200"} 1'), true)
+      assert.equal(srekit.negotiate(vector.accept || ''), vector.format)
+    })
+  }
+})
+
 function normaliseFamilies(families) {
   return families.map((family) => ({
     ...family,

@@ -171,6 +171,10 @@ class Registry:
         """The exposition ("text", "openmetrics") or a push body: "remote_write" (snappy-compressed
         WriteRequest) or "otlp" (ExportMetricsServiceRequest protobuf), stamped with the current time."""
         ...
+    def expose(self, accept: Optional[str] = None) -> Tuple[bytes, str]:
+        """Answers a scrape: (body, content_type) for the request's Accept header (None when it had
+        none), format and name escaping negotiated as srekit-exporter negotiates them."""
+        ...
     def collect(self) -> List[MetricFamily]: ...
 
 # ---- exposition formats ----

@@ -33,6 +33,9 @@ def test_typical_usage_type_checks_strictly(tmp_path):
         child: srekit.CounterChild = requests.labels("200")
         child.inc(2)
         body: bytes = registry.encode("openmetrics")
+        exposed, content_type = registry.expose(None)
+        scraped: bytes = exposed
+        served_as: str = content_type
         families: List[srekit.MetricFamily] = srekit.parse_text(body)
         first: srekit.Sample = families[0].samples[0]
         labels: Dict[str, str] = first.labels

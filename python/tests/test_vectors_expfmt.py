@@ -8,6 +8,7 @@ from helpers import json_float, load_vectors
 
 REGISTRY_CASES = load_vectors("expfmt/registry.json")
 PARSE_CASES = load_vectors("expfmt/parse.json")
+NEGOTIATE_CASES = load_vectors("expfmt/negotiate.json")
 
 
 def number(value):
@@ -65,3 +66,15 @@ def test_parse_vector(case):
             sample["value"] = json_float(sample["value"])
         got.append(d)
     assert got == case["families"]
+
+
+@pytest.mark.parametrize("case", NEGOTIATE_CASES, ids=[c["name"] for c in NEGOTIATE_CASES])
+def test_negotiate_vector(case):
+    """expose(accept) answers with the exporter's Content-Type and the negotiated format's body."""
+    registry = srekit.Registry()
+    registry.counter("requests_total", "Requests.", ["code"]).labels("200").inc()
+    body, content_type = registry.expose(case["accept"])
+    assert content_type == case["content_type"]
+    assert isinstance(body, bytes)
+    assert body == registry.encode(case["format"])
+    assert srekit.negotiate(case["accept"] or "") == case["format"]

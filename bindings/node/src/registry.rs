@@ -185,6 +185,18 @@ impl JsRegistry {
         Ok(self.inner.encode_to_string(format_from_name(format)?))
     }
 
+    /// Answers a scrape: the body and `Content-Type` for the request's `Accept` header (absent or
+    /// empty when it had none), with the format and name escaping negotiated as srekit-exporter
+    /// negotiates them.
+    #[napi]
+    pub fn expose(&self, accept: Option<String>) -> Exposed {
+        let (body, content_type) = self.inner.expose(accept.as_deref().unwrap_or(""));
+        // The encoder writes only UTF-8 (names and values come from strings).
+        let body =
+            String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Exposed { body, content_type }
+    }
+
     /// The registry's metrics as a push body (`Buffer`): `"remote_write"` (snappy-compressed
     /// `WriteRequest`) or `"otlp"` (`ExportMetricsServiceRequest` protobuf), stamped with the current time.
     #[napi(ts_args_type = "format: 'remote_write' | 'otlp'")]
@@ -198,6 +210,15 @@ impl JsRegistry {
     pub fn gather(&self, env: Env) -> napi::Result<RawValue> {
         Ok(RawValue(families_to_js(Js::new(&env), &self.inner.gather())?))
     }
+}
+
+/// What `Registry.expose` answers a scrape with.
+#[napi(object)]
+pub struct Exposed {
+    /// The exposition text in the negotiated format.
+    pub body: String,
+    /// The response's `Content-Type` (format, version, charset and the escaping the scraper named).
+    pub content_type: String,
 }
 
 js_family!(JsCounterVec, "CounterVec", metrics::CounterVec, JsCounter);

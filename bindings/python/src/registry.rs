@@ -93,6 +93,15 @@ impl PyRegistry {
         encoded(py, format, |format, buffer| self.inner.encode(format, buffer))
     }
 
+    /// Answers a scrape: `(body, content_type)` for the request's `Accept` header (`None` when it had
+    /// none), with the format and name escaping negotiated as srekit-exporter negotiates them.
+    #[pyo3(signature = (accept = None))]
+    fn expose<'py>(&self, py: Python<'py>, accept: Option<&str>) -> (Bound<'py, PyBytes>, String) {
+        let accept = accept.unwrap_or("");
+        let (body, content_type) = py.detach(|| self.inner.expose(accept));
+        (PyBytes::new(py, &body), content_type)
+    }
+
     /// A snapshot of every metric as a list of `srekit.MetricFamily`.
     fn collect<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let families = py.detach(|| self.inner.gather());

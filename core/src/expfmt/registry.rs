@@ -1,7 +1,8 @@
 //! Encoding a [`Registry`]: a [`Visitor`] that writes each metric and series as it is shown, copying
 //! each series' label text rendered on its first encoding, so nothing is allocated per sample. Also
-//! gives `Registry` its `encode`, `encode_body` and `encode_to_string` methods (defined here, so the
-//! registry does not depend on the formats).
+//! gives `Registry` its `encode`, `encode_body`, `expose` (a scrape's body and `Content-Type` for an
+//! `Accept` header) and `encode_to_string` methods (defined here, so the registry does not depend on
+//! the formats).
 
 use bytes::BufMut;
 
@@ -40,6 +41,29 @@ impl Registry {
             metadata_name: String::new(),
             bucket_prefix: Vec::new(),
         });
+    }
+
+    /// Answers a scrape: the body and `Content-Type` for an HTTP `Accept` header (empty when the
+    /// request had none), with the format and name escaping negotiated as the exporter negotiates
+    /// them ([`negotiate_exposition`](super::negotiate_exposition)). Registry names are in the legacy
+    /// charset, which every escaping scheme leaves unchanged, so the escaping shows only in the
+    /// `Content-Type` (named there when the scraper named one).
+    ///
+    /// ```
+    /// let r = srekit::metrics::Registry::new();
+    /// r.gauge("queue_depth", "Jobs waiting.", &[]).unwrap().labels(&[]).unwrap().set(3.0);
+    /// let (body, content_type) = r.expose("text/plain;version=1.0.0;escaping=underscores");
+    /// assert_eq!(body, b"# HELP queue_depth Jobs waiting.\n# TYPE queue_depth gauge\nqueue_depth 3\n");
+    /// assert_eq!(content_type, "text/plain; version=1.0.0; charset=utf-8; escaping=underscores");
+    /// let (body, content_type) = r.expose("");
+    /// assert_eq!(content_type, "text/plain; version=0.0.4; charset=utf-8");
+    /// assert!(body.ends_with(b"queue_depth 3\n"));
+    /// ```
+    pub fn expose(&self, accept: &str) -> (Vec<u8>, String) {
+        let exposition = super::negotiate_exposition(accept);
+        let mut body = Vec::new();
+        self.encode(exposition.format, &mut body);
+        (body, exposition.content_type())
     }
 
     /// Encodes every metric into a `String`.

@@ -27,6 +27,7 @@ requests.labels({ method: 'POST', code: '500' }).inc(2)
 const latency = registry.histogram('http_request_duration_seconds', 'Latency.', ['route'], [0.1, 0.5, 1])
 latency.labels('/api').observe(0.2)
 const text: string = registry.encode('openmetrics')
+const exposed: { body: string, contentType: string } = registry.expose('text/plain;version=1.0.0;escaping=dots')
 const type: string = contentType(negotiate('application/openmetrics-text'))
 const families: MetricFamily[] = parseText(registry.encode())
 
