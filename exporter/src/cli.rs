@@ -86,7 +86,7 @@ pub struct WebFlags {
     /// How long a whole connection may last, request and response together (`60s`, or seconds).
     #[arg(long = "web.write-timeout", default_value = "60s", value_parser = crate::flag_values::duration, global = true)]
     pub write_timeout: Duration,
-    /// Serve on the listening socket systemd passes (socket activation: LISTEN_FDS, LISTEN_PID, descriptor 3) instead of --web.listen-address.
+    /// Serve on every listening socket systemd passes (socket activation: LISTEN_FDS, LISTEN_PID, descriptors 3...) instead of --web.listen-address.
     #[arg(long = "web.systemd-socket", global = true)]
     pub systemd_socket: bool,
     /// Enable `POST /-/reload` (re-read the config file, as SIGHUP does); without it the endpoint answers 403.

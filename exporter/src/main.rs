@@ -179,14 +179,14 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
     };
     // Bound before anything starts: a port in use (or any bind error) ends the process with that
     // message alone, as nothing ran that would need shutting down.
-    let listener = match serve_web {
+    let listeners = match serve_web {
         false => None,
-        true if cli.web.systemd_socket => match runtime.block_on(async { systemd_socket::listener() }) {
-            Ok(listener) => Some(listener),
+        true if cli.web.systemd_socket => match runtime.block_on(async { systemd_socket::listeners() }) {
+            Ok(listeners) => Some(listeners),
             Err(err) => return fail(1, format!("--web.systemd-socket: {err}")),
         },
         true => match runtime.block_on(server::bind(&cli.web.listen_address)) {
-            Ok(listener) => Some(listener),
+            Ok(listener) => Some(vec![listener]),
             Err(err) => return fail(1, format!("cannot listen on {}: {err}", cli.web.listen_address)),
         },
     };
@@ -230,15 +230,15 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
                 }
             }
         }
-        let Some(listener) = listener else {
+        let Some(listeners) = listeners else {
             log::info!("push only: [web] serve = false");
             server::shutdown_signal().await;
             return ExitCode::SUCCESS;
         };
-        if let Ok(address) = listener.local_addr() {
+        for address in listeners.iter().filter_map(|listener| listener.local_addr().ok()) {
             log::info!("listening on {address}, metrics at {}", settings.telemetry_path);
         }
-        server::serve(listener, scraper, settings, web, server::shutdown_signal()).await;
+        server::serve(listeners, scraper, settings, web, server::shutdown_signal()).await;
         ExitCode::SUCCESS
     });
     // The last poll and the tail checkpoint are written before the process exits.

@@ -94,9 +94,29 @@ fn accept_backlog() -> u32 {
         .map_or(4096, |backlog| backlog.min(65_535))
 }
 
-/// Serves until `shutdown` resolves, then lets in-flight requests finish (up to the write timeout).
+/// Accepts the next connection on any of `listeners` (all of systemd's sockets, or the one bound
+/// address), starting the search at a rotating index so a busy socket cannot starve the others.
+async fn accept_any(
+    listeners: &[TcpListener],
+    next: &mut usize,
+) -> std::io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    std::future::poll_fn(|cx| {
+        for offset in 0..listeners.len() {
+            let index = (*next + offset) % listeners.len();
+            if let std::task::Poll::Ready(accepted) = listeners[index].poll_accept(cx) {
+                *next = index + 1;
+                return std::task::Poll::Ready(accepted);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+/// Serves on every listener until `shutdown` resolves, then lets in-flight requests finish (up to
+/// the write timeout). With no listener it only waits for `shutdown`.
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     scraper: Arc<Scraper>,
     settings: ServerSettings,
     web: WebConfig,
@@ -113,9 +133,10 @@ pub async fn serve(
     let mut refused_since_warning = 0u64;
     let mut last_warning: Option<tokio::time::Instant> = None;
     tokio::pin!(shutdown);
+    let mut next_listener = 0;
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
+            accepted = accept_any(&listeners, &mut next_listener), if !listeners.is_empty() => {
                 let stream = match accepted {
                     Ok((stream, _)) => stream,
                     Err(err) => {
@@ -160,7 +181,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         }
     }
-    drop(listener);
+    drop(listeners);
     let limit = state.settings.write_timeout;
     let Ok(graceful) = Arc::try_unwrap(graceful) else {
         // Connections still being set up hold a handle; give them the write timeout to finish.
