@@ -155,7 +155,7 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
             Ok(web) => web,
             Err(err) => return fail(2, format!("--web.config.file: {err}")),
         },
-        None => web_config::WebConfig { tls: None, auth: None, cert_validity: None },
+        None => web_config::WebConfig::none(),
     };
     let outputs = match &config {
         Some(config) => match config.outputs() {
@@ -191,7 +191,17 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
         },
     };
     let scraper = Arc::new(scraper);
-    let reloader = match reload::Reloader::start(cli.config_file.clone(), config.as_ref(), scraper.clone()) {
+    let web = match web_config::LiveWeb::new(web, scraper.exporter_registry()) {
+        Ok(web) => Arc::new(web),
+        Err(err) => return fail(1, err),
+    };
+    let reloader = match reload::Reloader::start(
+        cli.config_file.clone(),
+        config.as_ref(),
+        scraper.clone(),
+        cli.web.web_config_file.clone(),
+        web.clone(),
+    ) {
         Ok(reloader) => reloader,
         Err(err) => return fail(err.code, err.message),
     };
@@ -207,11 +217,6 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
         write_timeout: cli.web.write_timeout,
         reload: cli.web.enable_lifecycle.then(|| reload_requests.clone()),
     };
-    if let Some(validity) = &web.cert_validity {
-        if let Err(err) = validity.register(scraper.exporter_registry()) {
-            return fail(1, err);
-        }
-    }
     let served = runtime.block_on(async {
         if let Err(err) = reload::reload_on_sighup(reload_requests.clone()) {
             log::warn!("cannot handle SIGHUP, reload only with POST /-/reload: {err}");

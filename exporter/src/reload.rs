@@ -5,7 +5,12 @@
 //! `[[metrics]]` changed, the pipeline is stopped (which writes its checkpoint) and started from the
 //! new config with the state it stopped with (in memory, so no state directory is needed): inputs
 //! keep their offsets and counters, and rules whose definition did not change keep their series.
-//! Changes to `[web]` and `[[outputs]]` take effect at the next start (said in the log).
+//! Every reload also re-reads the web config file (`--web.config.file`, else `[web] config_file`) and
+//! puts it in force once everything else applied: changed basic-auth users and passwords, and TLS
+//! certificates renewed on disk, hold from the next request and connection, as exporter-toolkit
+//! re-reads its file. A web config that does not load fails the reload like a bad config file.
+//! `[web] serve` and `[[outputs]]` take effect at the next start (said in the log): the pushers have
+//! no way to be stopped and restarted with their queues yet.
 
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
@@ -18,6 +23,7 @@ use srekit::metrics::{Gauge, Registry};
 
 use crate::config::ExporterConfig;
 use crate::scrape::{PipelineErrorReporter, Scraper};
+use crate::web_config::{LiveWeb, WebConfig};
 
 /// What the reload thread is asked to do.
 #[derive(Debug)]
@@ -76,8 +82,12 @@ impl ReloadMetrics {
 pub struct Reloader {
     path: Option<PathBuf>,
     pipeline_config: PipelineConfig,
-    /// `[web]` and `[[outputs]]` as started (Debug text), to say when a reload changed them.
+    /// `[web] serve` and `[[outputs]]` as started (Debug text), to say when a reload changed them.
     restart_only: String,
+    /// `--web.config.file`, which wins over the config file's `[web] config_file`.
+    web_flag: Option<PathBuf>,
+    /// The web config in force, replaced by every successful reload.
+    web: Arc<LiveWeb>,
     handle: Option<PipelineHandle>,
     scraper: Arc<Scraper>,
     reporter: Option<Arc<Mutex<PipelineErrorReporter>>>,
@@ -86,11 +96,14 @@ pub struct Reloader {
 
 impl Reloader {
     /// Starts the pipeline of `config` (read from `path`), if it has inputs or rules, serving its
-    /// metrics through `scraper`.
+    /// metrics through `scraper`; reloads re-read the web config file (`web_flag`, else the config's)
+    /// into `web`.
     pub fn start(
         path: Option<PathBuf>,
         config: Option<&ExporterConfig>,
         scraper: Arc<Scraper>,
+        web_flag: Option<PathBuf>,
+        web: Arc<LiveWeb>,
     ) -> Result<Reloader, StartError> {
         let system = |message: String| StartError { code: 1, message };
         let metrics =
@@ -99,6 +112,8 @@ impl Reloader {
             path,
             pipeline_config: config.map(ExporterConfig::pipeline).unwrap_or_default(),
             restart_only: config.map(restart_only).unwrap_or_default(),
+            web_flag,
+            web,
             handle: None,
             scraper,
             reporter: None,
@@ -174,16 +189,39 @@ impl Reloader {
     }
 
     fn try_reload(&mut self) -> Result<(), String> {
-        let Some(path) = self.path.clone() else {
-            log::info!("reload: no --config.file to re-read");
-            return Ok(());
+        let config = match &self.path {
+            Some(path) => {
+                let config = ExporterConfig::load(path)?;
+                config.validate(path)?;
+                if restart_only(&config) != self.restart_only {
+                    log::warn!(
+                        "{}: changes to [web] serve and [[outputs]] take effect at the next start",
+                        path.display()
+                    );
+                }
+                Some(config)
+            }
+            None => None,
         };
-        let config = ExporterConfig::load(&path)?;
-        config.validate(&path)?;
-        if restart_only(&config) != self.restart_only {
-            log::warn!("{}: changes to [web] and [[outputs]] take effect at the next start", path.display());
+        // Read and checked before anything changes; put in force after the pipeline applied.
+        let web_path = self.web_flag.clone().or_else(|| config.as_ref()?.web.config_file.clone());
+        let web = match &web_path {
+            Some(path) => WebConfig::load(path).map_err(|err| format!("web config: {err}"))?,
+            None => WebConfig::none(),
+        };
+        if let Some(config) = &config {
+            self.apply_pipeline(config.pipeline())?;
         }
-        let new = config.pipeline();
+        self.web.replace(web).map_err(|err| format!("web config: {err}"))?;
+        if let Some(path) = &web_path {
+            log::info!("web config {} re-read", path.display());
+        }
+        Ok(())
+    }
+
+    /// Restarts the log pipeline for `new` with the state the old one stops with, unless it did not
+    /// change; on error the old pipeline is started again.
+    fn apply_pipeline(&mut self, new: PipelineConfig) -> Result<(), String> {
         if new == self.pipeline_config {
             return Ok(());
         }
@@ -241,7 +279,7 @@ impl Reloader {
 
 /// The parts of the config a reload does not apply.
 fn restart_only(config: &ExporterConfig) -> String {
-    format!("{:?} {:?}", config.web, config.outputs)
+    format!("{:?} {:?}", config.web.serve, config.outputs)
 }
 
 /// Sends a reload request on every SIGHUP (registered now, so a SIGHUP from now on is not fatal).

@@ -24,10 +24,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 
-use crate::basic_auth::{BasicAuth, Verdict};
+use crate::basic_auth::Verdict;
 use crate::collect_filter::select;
 use crate::scrape::{accepts_gzip, gzip, Scraper};
-use crate::web_config::WebConfig;
+use crate::web_config::LiveWeb;
 
 /// Settings of the server.
 #[derive(Debug, Clone)]
@@ -49,7 +49,8 @@ struct State {
     scraper: Arc<Scraper>,
     settings: ServerSettings,
     scrape_slots: Option<Semaphore>,
-    auth: Option<BasicAuth>,
+    /// TLS and basic auth in force (a reload replaces them).
+    web: Arc<LiveWeb>,
 }
 
 /// Resolves node_exporter-style addresses: `:9100` means every interface (IPv6 and IPv4).
@@ -119,14 +120,14 @@ pub async fn serve(
     listeners: Vec<TcpListener>,
     scraper: Arc<Scraper>,
     settings: ServerSettings,
-    web: WebConfig,
+    web: Arc<LiveWeb>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let state = Arc::new(State {
         scrape_slots: (settings.max_requests > 0).then(|| Semaphore::new(settings.max_requests)),
         scraper,
         settings,
-        auth: web.auth,
+        web,
     });
     let graceful = Arc::new(GracefulShutdown::new());
     let connection_slots = Arc::new(Semaphore::new(state.settings.max_connections.max(1)));
@@ -162,7 +163,8 @@ pub async fn serve(
                 };
                 let state = state.clone();
                 let graceful = graceful.clone();
-                let tls = web.tls.clone();
+                // The TLS config in force when the connection came in (a reload changes later ones).
+                let tls = state.web.current().tls.clone();
                 tokio::spawn(async move {
                     let _slot = slot;
                     match tls {
@@ -244,7 +246,8 @@ async fn route(state: &State, request: &Request<Incoming>, is_metrics: bool) -> 
     if request.version() == Version::HTTP_11 && !request.headers().contains_key(HOST) {
         return text_response(StatusCode::BAD_REQUEST, "HTTP/1.1 request without a Host header\n");
     }
-    if let Some(auth) = &state.auth {
+    let web = state.web.current();
+    if let Some(auth) = &web.auth {
         let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
         // /healthz stays open so liveness probes need no credentials.
         if request.uri().path() != "/healthz" {

@@ -2,15 +2,19 @@
 //! `tls_server_config.cert_file` / `key_file` and `basic_auth_users` holding bcrypt hashes). Relative
 //! file paths are resolved against the config file's directory, as the exporter toolkit does.
 //! The server certificate's validity is read (x509-parser): an expired or not-yet-valid certificate is
-//! warned about at startup, and its end is exported as `srekit_exporter_tls_cert_not_after_seconds`.
+//! warned about when loaded, and its end is exported as `srekit_exporter_tls_cert_not_after_seconds`.
+//! [`LiveWeb`] holds the config in force: a reload (SIGHUP, `POST /-/reload`) re-reads the file and
+//! swaps it, so new users, passwords and certificates apply to the next request and connection.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
+
+use srekit::metrics::{GaugeVec, Registry};
 
 use crate::basic_auth::BasicAuth;
 
@@ -55,6 +59,7 @@ struct TlsServerConfig {
 }
 
 /// The loaded web configuration: an optional TLS acceptor and basic-auth users.
+#[derive(Clone)]
 pub struct WebConfig {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     pub auth: Option<BasicAuth>,
@@ -95,22 +100,69 @@ impl CertValidity {
             None
         }
     }
+}
 
-    /// Registers `srekit_exporter_tls_cert_not_after_seconds` in `registry`.
-    pub fn register(&self, registry: &srekit::metrics::Registry) -> Result<(), srekit::MetricError> {
-        registry
-            .gauge(
-                "srekit_exporter_tls_cert_not_after_seconds",
-                "When the TLS server certificate expires (Unix seconds).",
-                &[],
-            )?
-            .labels(&[])?
-            .set(self.not_after as f64);
+/// The web config in force, read by the server for every connection (TLS) and request (basic auth)
+/// and replaced by a reload; `srekit_exporter_tls_cert_not_after_seconds` follows the certificate
+/// (registered with the first certificate; no series while TLS is off).
+pub struct LiveWeb {
+    current: RwLock<Arc<WebConfig>>,
+    registry: Registry,
+    cert_not_after: Mutex<Option<GaugeVec>>,
+}
+
+impl LiveWeb {
+    /// Puts `web` in force, its certificate's end in `registry`.
+    pub fn new(web: WebConfig, registry: &Registry) -> Result<LiveWeb, srekit::MetricError> {
+        let live = LiveWeb {
+            current: RwLock::new(Arc::new(WebConfig::none())),
+            registry: registry.clone(),
+            cert_not_after: Mutex::new(None),
+        };
+        live.replace(web)?;
+        Ok(live)
+    }
+
+    /// The config in force now.
+    pub fn current(&self) -> Arc<WebConfig> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Puts `web` in force from the next connection and request on (connections already open keep
+    /// their TLS session). Fails only when the certificate gauge cannot be registered (its name is
+    /// taken), and then changes nothing.
+    pub fn replace(&self, web: WebConfig) -> Result<(), srekit::MetricError> {
+        let mut gauge = self.cert_not_after.lock().unwrap_or_else(PoisonError::into_inner);
+        match web.cert_validity {
+            Some(validity) => {
+                if gauge.is_none() {
+                    *gauge = Some(self.registry.gauge(
+                        "srekit_exporter_tls_cert_not_after_seconds",
+                        "When the TLS server certificate expires (Unix seconds).",
+                        &[],
+                    )?);
+                }
+                if let Some(vec) = &*gauge {
+                    vec.labels(&[])?.set(validity.not_after as f64);
+                }
+            }
+            None => {
+                if let Some(vec) = &*gauge {
+                    vec.clear();
+                }
+            }
+        }
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(web);
         Ok(())
     }
 }
 
 impl WebConfig {
+    /// No TLS and no basic auth (no web config file).
+    pub fn none() -> WebConfig {
+        WebConfig { tls: None, auth: None, cert_validity: None }
+    }
+
     /// Loads and checks a web config file (certificates are read and parsed now, not at first use).
     pub fn load(path: &Path) -> Result<WebConfig, WebConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| WebConfigError::Read(path.to_path_buf(), e))?;
@@ -214,8 +266,16 @@ mod tests {
         assert!(validity.problem(900_000_000).expect("not yet").starts_with("not valid for another"));
         assert_eq!(validity.problem(960_000_000), None);
         let registry = srekit::metrics::Registry::new();
-        validity.register(&registry).expect("gauge");
+        let live = LiveWeb::new(web, &registry).expect("gauge");
         let text = registry.encode_to_string(srekit::expfmt::Format::Text);
         assert!(text.contains("srekit_exporter_tls_cert_not_after_seconds 9.783072e+08\n"), "{text}");
+        // A reload without TLS: no certificate, no series.
+        live.replace(WebConfig::none()).expect("replace");
+        assert!(live.current().tls.is_none());
+        let text = registry.encode_to_string(srekit::expfmt::Format::Text);
+        assert!(
+            !text.lines().any(|l| l.starts_with("srekit_exporter_tls_cert_not_after_seconds ")),
+            "{text}"
+        );
     }
 }

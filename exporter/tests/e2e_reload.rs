@@ -153,3 +153,71 @@ fn without_a_state_directory_a_reload_keeps_the_counts_too() {
     assert_eq!(sample(port, "srekit_log_lines_total{input=\"app\"}"), Some(4.0));
     assert!(!dir.path().join("state").exists());
 }
+
+fn basic_auth(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
+
+fn web_users(path: &Path, users: &[(&str, &str)]) {
+    let mut yaml = String::from("basic_auth_users:\n");
+    for (user, password) in users {
+        yaml.push_str(&format!("  {user}: {}\n", bcrypt::hash(password, 4).unwrap()));
+    }
+    std::fs::write(path, yaml).unwrap();
+}
+
+fn status_as(port: u16, method: &str, path: &str, user: &str, password: &str) -> u16 {
+    http_request(port, method, path, &[("Authorization", &basic_auth(user, password))]).unwrap().status
+}
+
+/// A reload re-reads the web config file: a changed password holds at once, the old one is refused,
+/// a new user gets in; a web config that does not load fails the reload and the old users stay.
+#[test]
+fn reload_applies_a_changed_web_config_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = dir.path().join("web.yml");
+    web_users(&web, &[("prometheus", "s3cret")]);
+    let web_flag = format!("--web.config.file={}", web.display());
+    let (mut exporter, port) = start_exporter(&[
+        "--collector.disable-defaults",
+        "--collector.loadavg",
+        "--web.enable-lifecycle",
+        &web_flag,
+    ]);
+    assert_eq!(status_as(port, "GET", "/metrics", "prometheus", "s3cret"), 200);
+    assert_eq!(status_as(port, "GET", "/metrics", "prometheus", "n3w"), 401);
+
+    web_users(&web, &[("prometheus", "n3w"), ("grafana", "g0")]);
+    // Before the reload the file on disk is not in force yet.
+    assert_eq!(status_as(port, "GET", "/metrics", "prometheus", "s3cret"), 200);
+    assert_eq!(status_as(port, "POST", "/-/reload", "prometheus", "s3cret"), 200);
+    assert_eq!(
+        status_as(port, "GET", "/metrics", "prometheus", "s3cret"),
+        401,
+        "the old password is refused"
+    );
+    assert_eq!(status_as(port, "GET", "/metrics", "prometheus", "n3w"), 200);
+    assert_eq!(status_as(port, "GET", "/metrics", "grafana", "g0"), 200);
+
+    // A broken web config: the reload fails, is counted, and the users in force stay.
+    std::fs::write(&web, "basic_auth_users:\n  prometheus: plaintext\n").unwrap();
+    let response =
+        http_request(port, "POST", "/-/reload", &[("Authorization", &basic_auth("prometheus", "n3w"))])
+            .unwrap();
+    assert_eq!(response.status, 500, "{}", response.text());
+    assert!(response.text().contains("basic_auth_users.prometheus"), "{}", response.text());
+    assert_eq!(status_as(port, "GET", "/metrics", "prometheus", "n3w"), 200);
+    let body =
+        http_get(port, "/metrics", &[("Authorization", &basic_auth("prometheus", "n3w"))]).unwrap().text();
+    assert!(body.contains("\nsrekit_exporter_config_last_reload_successful 0\n"), "{body}");
+
+    // SIGHUP re-reads it too.
+    web_users(&web, &[("prometheus", "th1rd")]);
+    let pid = exporter.child.id().to_string();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    wait_until(Duration::from_secs(20), || status_as(port, "GET", "/metrics", "prometheus", "th1rd") == 200)
+        .unwrap_or_else(|e| panic!("SIGHUP applies the new password: {e}"));
+    assert_eq!(status_as(port, "GET", "/metrics", "prometheus", "n3w"), 401);
+    assert_eq!(exporter.terminate(Duration::from_secs(10)), Some(0));
+}

@@ -125,3 +125,52 @@ fn prometheus_scrapes_over_tls_with_basic_auth() {
     prometheus.wait_for("up{job=\"srekit\"}", Duration::from_secs(60), |v| v == 1.0);
     prometheus.wait_for("count(node_cpu_seconds_total)", Duration::from_secs(30), |v| v > 0.0);
 }
+
+/// A certificate renewed on disk is served after SIGHUP (the web config file is re-read), as
+/// exporter-toolkit reloads its certificates; a client trusting only the old one is refused then.
+#[test]
+fn a_reload_serves_the_renewed_certificate() {
+    let setup = tls_setup();
+    let web = setup.dir.path().join("web.yml");
+    let (mut exporter, port) = spawn_exporter(&[
+        "--collector.disable-defaults",
+        "--collector.loadavg",
+        &format!("--web.config.file={}", web.display()),
+    ]);
+    wait_until(Duration::from_secs(20), || {
+        https_get(port, &setup.cert_pem, "/healthz", None).map(|(s, _)| s == 200).unwrap_or(false)
+    })
+    .expect("exporter answers /healthz over TLS");
+    let auth = Some(("prometheus", "s3cret"));
+    let (status, body) = https_get(port, &setup.cert_pem, "/metrics", auth).unwrap();
+    assert_eq!(status, 200);
+    let not_after = |body: &str| {
+        body.lines().find(|l| l.starts_with("srekit_exporter_tls_cert_not_after_seconds ")).map(str::to_owned)
+    };
+    let before = not_after(&body).expect("the certificate's end is exported");
+
+    // Renew: a new key and certificate (valid for another span) written over the old files.
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.not_after = rcgen::date_time_ymd(2099, 1, 1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let renewed = params.self_signed(&key).unwrap();
+    std::fs::write(setup.dir.path().join("server.crt"), renewed.pem()).unwrap();
+    std::fs::write(setup.dir.path().join("server.key"), key.serialize_pem()).unwrap();
+    // Not in force before the reload.
+    assert_eq!(https_get(port, &setup.cert_pem, "/healthz", None).unwrap().0, 200);
+
+    let pid = exporter.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    wait_until(Duration::from_secs(20), || {
+        https_get(port, &renewed.pem(), "/healthz", None).map(|(s, _)| s == 200).unwrap_or(false)
+    })
+    .unwrap_or_else(|e| panic!("the renewed certificate is served after SIGHUP: {e}"));
+    let old = https_get(port, &setup.cert_pem, "/healthz", None);
+    assert!(old.map(|(s, _)| s != 200).unwrap_or(true), "the old certificate is no longer served");
+    let (status, body) = https_get(port, &renewed.pem(), "/metrics", auth).unwrap();
+    assert_eq!(status, 200);
+    let after = not_after(&body).expect("still exported");
+    assert_ne!(before, after);
+    assert!(after.ends_with(" 4.0709088e+09"), "{after}");
+    assert_eq!(exporter.terminate(Duration::from_secs(10)), Some(0));
+}
