@@ -1,7 +1,7 @@
 //! End to end: Prometheus 3 (UTF-8) names from a textfile are written quoted only to a scraper whose
 //! `Accept` header allows them (`escaping=allow-utf-8`, as Prometheus 3 sends), escaped by the
 //! negotiated scheme otherwise (underscores by default), so Debian's Prometheus 2.42 scrapes the
-//! target (up) and queries the escaped name.
+//! target (up) and queries the escaped name. Every shared negotiation vector gets its `Content-Type`.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
@@ -73,4 +73,30 @@ fn prometheus_2_scrapes_the_escaped_names() {
     prometheus.wait_for("up{job=\"srekit\"}", limit, |v| v == 1.0);
     let value = prometheus.wait_for("http_server_duration{url_scheme=\"https\"}", limit, |v| v == 3.0);
     assert_eq!(value, 3.0);
+}
+
+/// The shared negotiation vectors (tests/vectors/expfmt/negotiate.json, which the bindings'
+/// `Registry.expose` answers the same way): each `Accept` header gets the vector's `Content-Type`, and
+/// the UTF-8 textfile name is quoted only where the vector's escaping is `allow-utf-8`.
+#[test]
+fn every_negotiation_vector_gets_its_content_type() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/expfmt/negotiate.json");
+    let cases: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(cases.len() >= 10);
+    let dir = tempfile::tempdir().unwrap();
+    let (_exporter, port) = start_with_utf8_textfile(dir.path());
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let headers: Vec<(&str, &str)> =
+            case["accept"].as_str().map(|a| vec![("Accept", a)]).unwrap_or_default();
+        let response = http_get(port, "/metrics", &headers).unwrap();
+        assert_eq!(response.status, 200, "{name}");
+        assert_eq!(response.header("content-type"), case["content_type"].as_str(), "{name}");
+        let body = response.text();
+        let quoted = body.contains("\n{\"http.server.duration\",\"url.scheme\"=\"https\"} 3");
+        assert_eq!(quoted, case["escaping"] == "allow-utf-8", "{name}: {body}");
+        assert_eq!(body.ends_with("# EOF\n"), case["format"] == "openmetrics", "{name}");
+    }
 }
