@@ -141,8 +141,22 @@ impl Feed {
     /// let parser = srekit::logs::ParserSpec { max_line_length: 9, ..Default::default() }.build().unwrap();
     /// assert_eq!(srekit::logs::Feed::for_parser(&parser).max_line_length(), 9);
     /// ```
+    ///
+    /// A framed parser's feed (see [`Parser::framing`]) cuts raw lines up to
+    /// [`Framing::line_limit`](super::Framing::line_limit) (the envelope around a message of the
+    /// maximum length), so the framer decides by the message; a longer raw line is skipped on its
+    /// own, whether it arrived in one chunk or across many, with the same error.
     pub fn for_parser(parser: &Parser) -> Feed {
-        Feed::new(parser.options().max_line_length)
+        let max = parser.options().max_line_length;
+        match parser.framing() {
+            Some(framing) => Feed {
+                splitter: LineSplitter::new(framing.line_limit()),
+                max_line_length: max,
+                offset: 0,
+                framer: None,
+            },
+            None => Feed::new(max),
+        }
     }
 
     /// The maximum line length.
@@ -212,6 +226,34 @@ impl Feed {
         self.splitter.push_blocks(chunk, |block| {
             frame_event(parser, framing, framer, event(max, offset, block), now, &mut on_item)
         });
+    }
+
+    /// [`Feed::parse`] of `Some(chunk)`, or [`Feed::finish_parse`] for `None`: one call for a
+    /// binding that hands over a stream's chunks and then its end.
+    ///
+    /// ```
+    /// use srekit::logs::{Feed, MultilineSpec, ParserSpec};
+    ///
+    /// let spec = MultilineSpec { preset: Some("java".into()), ..Default::default() };
+    /// let parser = ParserSpec { container: Some("cri".into()), multiline: Some(spec), ..ParserSpec::new("raw") }.build().unwrap();
+    /// let mut feed = Feed::for_parser(&parser);
+    /// let mut events = Vec::new();
+    /// let log = b"2024-05-01T10:00:00Z stderr F Exception in thread \"main\" java.lang.Error: x\n\
+    ///             2024-05-01T10:00:00Z stderr P \tat A.main(A.ja\n\
+    ///             2024-05-01T10:00:00Z stderr F va:1)\n";
+    /// // a piece and the event it belongs to straddle every chunk boundary: state carries across
+    /// for chunk in log.chunks(5).map(Some).chain([None]) {
+    ///     feed.parse_chunk(&parser, chunk, |item| events.push((item.line, item.result.unwrap().to_json())));
+    /// }
+    /// assert_eq!(events, [(1, serde_json::json!({
+    ///     "message": "Exception in thread \"main\" java.lang.Error: x\n\tat A.main(A.java:1)",
+    ///     "stream": "stderr", "time": "2024-05-01T10:00:00Z"}))]);
+    /// ```
+    pub fn parse_chunk(&mut self, parser: &Parser, chunk: Option<&[u8]>, on_item: impl FnMut(FeedItem<'_>)) {
+        match chunk {
+            Some(chunk) => self.parse(parser, chunk, on_item),
+            None => self.finish_parse(parser, on_item),
+        }
     }
 
     /// Ends the stream for [`Feed::parse`]: parses a last line without a newline.
@@ -291,12 +333,20 @@ fn frame_event(
         }
         FeedEvent::Lines(block) => {
             let (mut rest, mut line, mut offset) = (block.data, block.first_line, block.offset);
+            let limit = framing.line_limit();
             while !rest.is_empty() {
                 let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
                 let (raw, next) = rest.split_at(end);
-                framer.push_line(framing, line, offset, raw, now, |framed| {
-                    parse_framed(parser, framed, on_item)
-                });
+                let length = trim_line_end(raw).len();
+                if length > limit {
+                    // As the splitter skips such a line arriving across chunks: the same whatever the cut.
+                    let error = too_long(parser.options().max_line_length, length);
+                    on_item(FeedItem { line, offset, result: Err(&error) });
+                } else {
+                    framer.push_line(framing, line, offset, raw, now, |framed| {
+                        parse_framed(parser, framed, on_item)
+                    });
+                }
                 (rest, line, offset) = (next, line + 1, offset + end as u64);
             }
         }
