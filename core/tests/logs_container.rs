@@ -116,3 +116,65 @@ fn unknown_container_and_bad_multiline_are_refused_with_their_reason() {
     assert!(bad("[multiline]\npreset = \"java\"\nmax_lines = 0").contains("max_lines"));
     assert!(toml::from_str::<ParserSpec>("[multiline]\npreset = \"java\"\nmax_line = 3").is_err());
 }
+
+/// Everything a feed reports for `data` cut into chunks of `size` bytes.
+fn feed_in_chunks(parser: &srekit::logs::Parser, data: &[u8], size: usize) -> Outcome {
+    let mut got: Outcome = (Vec::new(), Vec::new());
+    let mut feed = Feed::for_parser(parser);
+    for chunk in data.chunks(size).map(Some).chain([None]) {
+        for (line, result) in feed.parse_owned(parser, chunk) {
+            match result {
+                Ok(record) => got.0.push((line, record.to_json())),
+                Err(err) => got.1.push((line, err.to_string())),
+            }
+        }
+    }
+    got
+}
+
+#[test]
+fn a_generated_cri_log_with_java_traces_parses_the_same_at_every_chunk_size() {
+    // Both streams interleaved, partial pieces of varying length, Java traces split into pieces, bad
+    // envelopes and over-long joined messages: every chunk size from 1 to 300 bytes gives the result
+    // of one chunk, and memory never holds more than a line and the event being joined.
+    let spec = srekit::logs::MultilineSpec { preset: Some("java".into()), ..Default::default() };
+    let parser = ParserSpec {
+        container: Some("cri".into()),
+        multiline: Some(spec),
+        max_line_length: 200,
+        ..ParserSpec::new("raw")
+    }
+    .build()
+    .unwrap();
+    let mut data = Vec::new();
+    for i in 0..120usize {
+        let (stream, other) = if i % 3 == 0 { ("stderr", "stdout") } else { ("stdout", "stderr") };
+        let time = format!("2024-05-01T10:00:{:02}.{:09}Z", i % 60, i);
+        let text = format!("Exception in thread \"main\" java.lang.IllegalStateException: case {i} é");
+        let cut = (i * 7) % text.len();
+        let cut = (0..=cut).rev().find(|&c| text.is_char_boundary(c)).unwrap_or(0);
+        data.extend(format!("{time} {stream} P {}\n", &text[..cut]).bytes());
+        data.extend(format!("{time} {other} F info {i}\n").bytes());
+        data.extend(format!("{time} {stream} F {}\n", &text[cut..]).bytes());
+        data.extend(format!("{time} {stream} F \tat com.example.App.run(App.java:{i})\n").bytes());
+        if i % 17 == 0 {
+            data.extend(format!("{time} {stream} F \tat {}\n", "x".repeat(250)).bytes());
+        }
+        if i % 29 == 0 {
+            data.extend(b"not an envelope\n");
+        }
+    }
+    let whole = feed_in_chunks(&parser, &data, data.len());
+    assert!(whole.0.len() > 200 && !whole.1.is_empty(), "{} records, {:?}", whole.0.len(), whole.1);
+    assert!(whole.1.iter().any(|(_, e)| e.contains("line too long")));
+    assert!(whole.1.iter().any(|(_, e)| e.contains("CRI log line")));
+    let mut many: Outcome = (Vec::new(), Vec::new());
+    parser.parse_many(&data, |line, result| match result {
+        Ok(record) => many.0.push((line as u64, record.to_json())),
+        Err(err) => many.1.push((line as u64, err.to_string())),
+    });
+    assert_eq!(many, whole, "parse_many");
+    for size in 1..=300 {
+        assert_eq!(feed_in_chunks(&parser, &data, size), whole, "chunks of {size}");
+    }
+}

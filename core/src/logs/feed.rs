@@ -90,6 +90,9 @@ pub struct FeedItem<'a> {
     pub result: Result<&'a Record<'a>, &'a LineError>,
 }
 
+/// A parsed line of a [`Feed`], owned: its 1-based line number and its record or error.
+pub type OwnedFeedItem = (u64, Result<Record<'static>, LineError>);
+
 /// A chunked feed: push byte chunks of any size, get whole lines (or parsed records) with absolute
 /// line numbers and byte offsets. A partial last line waits for the next chunk (at most the maximum
 /// line length of it is kept), a longer line is skipped and reported once, `\r\n` is accepted, and
@@ -277,6 +280,27 @@ impl Feed {
             frame_event(parser, framing, framer, event(max, offset, block), now, &mut on_item)
         });
         framer.finish(framing, |framed| parse_framed(parser, framed, &mut on_item));
+    }
+
+    /// [`Feed::parse_chunk`] with each result owned, in order, with its line number: for a binding
+    /// that parses without its runtime's lock (the GIL) and converts the records after.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec { container: Some("cri".into()), ..srekit::logs::ParserSpec::new("logfmt") }.build().unwrap();
+    /// let mut feed = srekit::logs::Feed::for_parser(&parser);
+    /// assert!(feed.parse_owned(&parser, Some(b"2024-05-01T10:00:00Z stdout P a")).is_empty());
+    /// let items = feed.parse_owned(&parser, Some(b"=\n2024-05-01T10:00:00Z stdout F 1 b=2\nbroken\n"));
+    /// assert_eq!(items.len(), 2);
+    /// assert_eq!(items[0].1.as_ref().unwrap().get("a").and_then(|v| v.as_str()), Some("1"));
+    /// assert_eq!((items[1].0, items[1].1.is_err()), (3, true)); // "broken" is line 3
+    /// assert!(feed.parse_owned(&parser, None).is_empty());
+    /// ```
+    pub fn parse_owned(&mut self, parser: &Parser, chunk: Option<&[u8]>) -> Vec<OwnedFeedItem> {
+        let mut items = Vec::new();
+        self.parse_chunk(parser, chunk, |item| {
+            items.push((item.line, item.result.map(|r| r.clone().into_owned()).map_err(LineError::clone)))
+        });
+        items
     }
 
     /// For a framed parser (see [`Parser::framing`]): parses the multi-line events that had no new line
