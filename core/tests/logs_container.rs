@@ -178,3 +178,28 @@ fn a_generated_cri_log_with_java_traces_parses_the_same_at_every_chunk_size() {
         assert_eq!(feed_in_chunks(&parser, &data, size), whole, "chunks of {size}");
     }
 }
+
+#[test]
+fn a_slow_reader_does_not_cut_events_by_timeout_only_a_live_tail_does() {
+    // `timeout` is for live tails (`Feed::flush_idle`); parsing a stream chunk by chunk, however long
+    // between chunks, gives the events of one chunk, and the end of the stream emits the open one.
+    let spec =
+        srekit::logs::MultilineSpec { start: Some("^S".into()), timeout: "1ms".into(), ..Default::default() };
+    let parser = ParserSpec { multiline: Some(spec), ..ParserSpec::new("raw") }.build().unwrap();
+    let data = b"S one\n more\nS two\n more\n and more\n";
+    for size in [1, 4, 9] {
+        let mut got = Vec::new();
+        let mut feed = Feed::for_parser(&parser);
+        for chunk in data.chunks(size).map(Some).chain([None]) {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            for (line, result) in feed.parse_owned(&parser, chunk) {
+                got.push((line, result.unwrap().to_json()["message"].as_str().unwrap().to_owned()));
+            }
+        }
+        assert_eq!(
+            got,
+            [(1, "S one\n more".to_owned()), (3, "S two\n more\n and more".to_owned())],
+            "{size}"
+        );
+    }
+}

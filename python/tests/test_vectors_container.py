@@ -129,3 +129,18 @@ def test_parse_file_of_a_framed_parser_streams_a_large_file_in_bounded_memory(tm
     assert length == count * len("event " + "x" * 900 + "y" * 900 + "\n  continued")
     # The whole file read at once would need its 200 MB and more; the feed needs a few chunks.
     assert growth_kib * 1024 < size // 8, f"peak RSS grew {growth_kib} KiB for a {size}-byte file"
+
+
+def test_a_slow_reader_of_parse_file_gets_whole_multiline_events(tmp_path):
+    # `timeout` only matters to live tails: a consumer pausing between records (and chunks) still gets
+    # each event whole, and the end of the file emits the last one.
+    import time
+
+    path = tmp_path / "0.log"
+    path.write_bytes(b"S one\n more\nS two\n more\n and more\n")
+    parser = srekit.Parser("raw", multiline={"start": "^S", "timeout": "1ms"})
+    messages = []
+    for record in parser.parse_file(path, chunk_size=4):
+        time.sleep(0.01)
+        messages.append(record["message"])
+    assert messages == ["S one\n more", "S two\n more\n and more"]

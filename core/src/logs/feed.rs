@@ -91,6 +91,11 @@ pub struct FeedItem<'a> {
 }
 
 /// A parsed line of a [`Feed`], owned: its 1-based line number and its record or error.
+///
+/// ```
+/// let item: srekit::logs::OwnedFeedItem = (3, Err(srekit::logs::LineError::new(0, "bad")));
+/// assert_eq!(item.0, 3);
+/// ```
 pub type OwnedFeedItem = (u64, Result<Record<'static>, LineError>);
 
 /// A chunked feed: push byte chunks of any size, get whole lines (or parsed records) with absolute
