@@ -194,7 +194,8 @@ impl PyParser {
         })
         .skip(1)
         .map(|(start, end)| &bytes[start..end]);
-        let shift = first_line.saturating_sub(CORE_FIRST_LINE);
+        // The core numbers a buffer's lines from CORE_FIRST_LINE; the caller's first is `first_line`.
+        let number = |core_line: usize| first_line.saturating_add(core_line.saturating_sub(CORE_FIRST_LINE));
         if parser.framing().is_some() {
             // A framed parser (container envelope, multi-line) carries its partial pieces and open
             // event from chunk to chunk through one core feed, numbering lines from the buffer's start.
@@ -202,18 +203,18 @@ impl PyParser {
             for chunk in chunks.map(Some).chain([None]) {
                 let parsed = py.detach(|| feed.parse_owned(parser, chunk));
                 for (line, result) in parsed {
-                    let line = usize::try_from(line).unwrap_or(usize::MAX).saturating_add(shift);
+                    let line = number(usize::try_from(line).unwrap_or(usize::MAX));
                     self.deliver(py, line, result, &mut sink)?;
                 }
             }
             return Ok(out);
         }
         let mut parsed: Vec<(usize, Result<Record<'_>, LineError>)> = Vec::new();
-        let mut lines_before = shift;
+        let mut lines_before = 0usize;
         for chunk in chunks {
             py.detach(|| parser.parse_many(chunk, |line_no, result| parsed.push((line_no, result))));
             for (line_no, result) in parsed.drain(..) {
-                self.deliver(py, lines_before.saturating_add(line_no), result, &mut sink)?;
+                self.deliver(py, number(lines_before.saturating_add(line_no)), result, &mut sink)?;
             }
             lines_before = lines_before.saturating_add(memchr::memchr_iter(b'\n', chunk).count());
         }
@@ -351,9 +352,13 @@ impl PyRecordFeed {
         chunk: Option<&[u8]>,
     ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
         let parser = self.parser.get();
-        let mut feed = self.feed.lock().map_err(|_| coded_error(INTERNAL_PANIC, "RecordFeed: poisoned"))?;
-        let feed = &mut *feed;
-        let parsed = py.detach(|| feed.parse_owned(parser.core(), chunk));
+        // The lock is taken and released without the GIL: a thread waiting for it holds no GIL that
+        // the thread inside would need to convert its records.
+        let parsed = py
+            .detach(|| {
+                self.feed.lock().map(|mut feed| feed.parse_owned(parser.core(), chunk)).map_err(|_| ())
+            })
+            .map_err(|_| coded_error(INTERNAL_PANIC, "RecordFeed: poisoned"))?;
         let (out, errors) = (PyList::empty(py), PyList::empty(py));
         let mut sink =
             Sink { out: &out, errors: Some(&errors), strict: false, builder: DictBuilder::default() };
