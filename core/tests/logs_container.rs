@@ -1,7 +1,8 @@
 //! Runs the shared container-envelope and multi-line vectors (tests/vectors/container/cases.json, also
 //! run by the Python and Node tests): every case fed through `Feed` in chunks of every size from one
-//! byte to the whole input, and through `Parser::parse_many`; the records (with the line number of their first line)
-//! and the errors must be the same every way.
+//! byte to the whole input, and through `Parser::parse_many`; the records (with the line number of
+//! their first line) and the errors must be the same every way. Also a generated CRI log with Java
+//! traces at every chunk size up to 300 bytes, and a slow reader (timeouts are for live tails only).
 #![allow(clippy::unwrap_used)] // in tests a panic is the failure report
 
 use std::path::Path;

@@ -1,8 +1,9 @@
 //! Log parsing: `parse_logfmt` / `parse_ltsv` / `parse_json` / `parse_regex` (over the core's shared
 //! parser cache) for one line; the `Parser` class, built from the core's `ParserSpec`, whose
 //! `parse_many` tokenizes a whole buffer with the GIL released, then builds the dicts; and
-//! `LineFeed` and `RecordFeed` (for framed parsers), the core's chunked feed behind `Parser.parse_file`. All parsing is `srekit::logs`;
-//! this file converts arguments, results and errors.
+//! `LineFeed` and `RecordFeed` (for framed parsers), the core's chunked feed behind
+//! `Parser.parse_file`. All parsing is `srekit::logs`; this file converts arguments, results and
+//! errors.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
