@@ -512,7 +512,7 @@ export interface ColumnsOptions {
 export interface ParseStreamOptions {
   /** Called for each line that did not parse (parsing goes on). */
   onError?: (error: LineErrorInfo) => void
-  /** Lines longer than this are reported and skipped without being buffered whole (default: the parser's `maxLineLength`). */
+  /** Lines longer than this are reported and skipped without being buffered whole (default: the parser's `maxLineLength`; a framed parser always uses its own, which bounds the joined message). */
   maxLineLength?: number
 }
 
@@ -529,7 +529,11 @@ export declare class Parser {
   readonly format: string
   /** Lines longer than this many bytes are not parsed (reported as errors). */
   readonly maxLineLength: number
-  /** Whether the parser joins lines (`container` or `multiline`): `parseStream` / `parseFile` then parse the whole input in one call. */
+  /**
+   * Whether the parser joins lines (`container` or `multiline`): `parseStream` / `parseFile` then keep
+   * the partial pieces and the open multi-line event from chunk to chunk (memory stays bounded by a
+   * chunk and `maxLineLength`; the records are those of one `parseMany` over the whole input).
+   */
   readonly framed: boolean
   /** Parses one line (a trailing `\n` or `\r\n` is ignored). Throws a `LogLineError`. */
   parse(line: string | Buffer): LogRecord

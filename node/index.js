@@ -8,7 +8,8 @@ const native = require('./platform.js').loadNative()
 const logs = require('./logs.js')
 const metrics = require('./metrics.js')
 
-logs.install(native.Parser, native.LineFeed)
+const feeds = { LineFeed: native.LineFeed, RecordFeed: native.RecordFeed }
+logs.install(native.Parser, feeds)
 const { parseLogfmt, parseLtsv, parseJson, parseRegex } = logs.oneLineParsers(native.Parser, native.parseRegex)
 
 metrics.install(native)
@@ -66,12 +67,12 @@ class LogRules {
 
   /** Applies the rules to every line of a readable stream (or async iterable); resolves to totals. */
   applyStream(parser, source, options) {
-    return logs.applyStream(native.LineFeed, this, parser, source, options)
+    return logs.applyStream(feeds, this, parser, source, options)
   }
 
   /** Applies the rules to every line of a file, read in chunks; resolves to totals. */
   applyFile(parser, path, options) {
-    return logs.applyStream(native.LineFeed, this, parser, require('node:fs').createReadStream(path), options)
+    return logs.applyStream(feeds, this, parser, require('node:fs').createReadStream(path), options)
   }
 }
 

@@ -48,7 +48,9 @@ function parseAll(parser, data, withTimestamps) {
   return { records, timestamps, errors }
 }
 
-function install(Parser, LineFeed) {
+// `feeds`: the native `LineFeed` (cuts a stream into whole lines) and `RecordFeed` (parses a framed
+// parser's stream as it goes, keeping the lines being joined between chunks).
+function install(Parser, feeds) {
   Object.defineProperties(Parser.prototype, {
     parseManyEntries: {
       value: function parseManyEntries(data) {
@@ -80,14 +82,14 @@ function install(Parser, LineFeed) {
     },
     parseStream: {
       value: function parseStream(source, options) {
-        return parseStreamImpl(LineFeed, this, source, options || {})
+        return parseStreamImpl(feeds, this, source, options || {})
       },
       writable: true,
       configurable: true,
     },
     parseFile: {
       value: function parseFile(path, options) {
-        return parseStreamImpl(LineFeed, this, fs.createReadStream(path), options || {})
+        return parseStreamImpl(feeds, this, fs.createReadStream(path), options || {})
       },
       writable: true,
       configurable: true,
@@ -101,20 +103,36 @@ function install(Parser, LineFeed) {
 // next one; a line longer than the maximum (`options.maxLineLength`, else the parser's) is reported
 // through `onError` with the core's message and skipped without being buffered whole.
 async function* wholeLines(LineFeed, parser, source, options) {
-  if (parser.framed) {
-    // A framed parser (container envelope, multi-line) joins lines across buffers: one buffer, one call.
-    const chunks = []
-    for await (const chunk of source) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
-    yield { buffer: Buffer.concat(chunks), firstLine: 1 }
-    return
-  }
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
   const feed = new LineFeed(options.maxLineLength || parser.maxLineLength)
   for await (const chunk of source) {
-    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    const data = asBuffer(chunk)
     yield* feedPieces(feed.push(data), data, onError)
   }
   yield* feedPieces(feed.finish(), null, onError)
+}
+
+function asBuffer(chunk) {
+  return typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+}
+
+// A framed parser's (container envelope, multi-line events) results of `source`, chunk by chunk: the
+// native `RecordFeed` parses each chunk as it comes and keeps partial pieces and the open event for the
+// next, so memory stays bounded by a chunk and the message being joined. Yields `step(chunk)` for each
+// chunk, then `step(null)` (the end of the stream).
+async function* framedChunks(source, step) {
+  for await (const chunk of source) yield step(asBuffer(chunk))
+  yield step(null)
+}
+
+// The records of one `RecordFeed` batch (errors, their lines counted from the stream's start, to
+// `onError`); the batch's scratch memory goes back to the parser's cache for the next batch.
+function batchRecords(batch, cache, onError) {
+  const records = []
+  materialize(batch, cache, records)
+  cache.scratch = batch.scratch
+  for (const error of batch.errors) onError({ ...error })
+  return records
 }
 
 function* feedPieces(pieces, data, onError) {
@@ -125,9 +143,16 @@ function* feedPieces(pieces, data, onError) {
 }
 
 // Records of `source` in order; a bad line goes to `options.onError({ line, offset, message })`.
-async function* parseStreamImpl(LineFeed, parser, source, options) {
+async function* parseStreamImpl(feeds, parser, source, options) {
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
-  for await (const { buffer, firstLine } of wholeLines(LineFeed, parser, source, options)) {
+  if (parser.framed) {
+    const feed = new feeds.RecordFeed(parser)
+    const cache = factoryCache(parser)
+    const step = (chunk) => (chunk === null ? feed.finish(cache.scratch) : feed.push(chunk, cache.scratch))
+    for await (const batch of framedChunks(source, step)) yield* batchRecords(batch, cache, onError)
+    return
+  }
+  for await (const { buffer, firstLine } of wholeLines(feeds.LineFeed, parser, source, options)) {
     const entries = parser.parseManyEntries(buffer)
     for (const error of entries.errors) onError({ ...error, line: error.line + firstLine - 1 })
     yield* entries.records
@@ -135,12 +160,21 @@ async function* parseStreamImpl(LineFeed, parser, source, options) {
 }
 
 // Applies log rules to every line of `source`; resolves to `{ records, errors }` totals.
-async function applyStream(LineFeed, rules, parser, source, options) {
+async function applyStream(feeds, rules, parser, source, options) {
   options = options || {}
   const onError = typeof options.onError === 'function' ? options.onError : () => {}
   let records = 0
   let errors = 0
-  for await (const { buffer, firstLine } of wholeLines(LineFeed, parser, source, options)) {
+  if (parser.framed) {
+    const feed = new feeds.RecordFeed(parser)
+    for await (const result of framedChunks(source, (chunk) => rules.native.applyFeed(feed, chunk))) {
+      records += result.records
+      errors += result.errors.length
+      for (const error of result.errors) onError({ ...error })
+    }
+    return { records, errors }
+  }
+  for await (const { buffer, firstLine } of wholeLines(feeds.LineFeed, parser, source, options)) {
     const result = rules.applyLines(parser, buffer)
     records += result.records
     errors += result.errors.length

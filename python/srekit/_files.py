@@ -2,7 +2,9 @@
 (``_srekit.LineFeed``) cuts the bytes into blocks of whole lines, numbered from the file's start,
 which go to the native ``parse_many`` (one call per block, GIL released while tokenizing); a partial
 last line waits for the next chunk, and a line longer than the parser's ``max_line_length`` is
-skipped and reported, never buffered without bound."""
+skipped and reported, never buffered without bound. A framed parser (``container``, ``multiline``)
+reads through ``_srekit.RecordFeed``, the same feed parsing as it goes, which carries partial pieces
+and the open multi-line event from chunk to chunk."""
 
 import os
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Union
@@ -30,7 +32,9 @@ class Parser(_srekit.Parser):  # type: ignore[misc]  # the native base is typed 
     ``max_lines`` and ``timeout``); and ``timestamp_field`` (a key under which each dict gets the
     parsed time as float seconds, or None). Format ``raw`` gives each line (or event) as
     ``{"message": ...}``. A parser with ``container`` or ``multiline`` joins lines across one
-    ``parse_many`` call (pieces still open at its end are emitted as they are).
+    ``parse_many`` call, or across the chunks of ``parse_file`` (pieces still open at the end are
+    emitted as they are; ``timeout`` only matters to live tails). A joined message is bounded by
+    ``max_line_length`` (the envelope not counted).
 
     ``parse(line)`` returns one dict or raises :class:`srekit.LogParseError` (a ValueError with
     ``.offset``). ``parse_many(data)`` parses a whole ``str``/``bytes`` buffer in one call with the
@@ -52,9 +56,7 @@ class Parser(_srekit.Parser):  # type: ignore[misc]  # the native base is typed 
         is given; raised with ``strict=True``), with line numbers counted from the file's start.
         """
         if self.framed:
-            # A container envelope or multi-line events join lines across chunks: one call.
-            with open(path, "rb") as f:
-                yield from self.parse_many(f.read(), errors=errors, strict=strict)
+            yield from self._parse_framed_file(path, errors, strict, chunk_size)
             return
         feed = _srekit.LineFeed(self.max_line_length)
         with open(path, "rb") as f:
@@ -64,6 +66,26 @@ class Parser(_srekit.Parser):  # type: ignore[misc]  # the native base is typed 
                     break
                 yield from self._parse_pieces(feed.push(chunk), errors, strict)
         yield from self._parse_pieces(feed.finish(), errors, strict)
+
+    def _parse_framed_file(
+        self, path: PathLike, errors: Optional[List[Any]], strict: bool, chunk_size: int
+    ) -> Iterator[Dict[str, Any]]:
+        # A container envelope or multi-line events join lines across chunks: the native feed keeps
+        # the partial pieces and the open event between chunks, so memory stays bounded by the chunk
+        # and max_line_length, and the results are those of one parse_many call over the whole file.
+        feed = _srekit.RecordFeed(self)
+        with open(path, "rb") as f:
+            while True:
+                chunk = f.read(chunk_size)
+                records, bad = feed.push(chunk) if chunk else feed.finish()
+                if bad:
+                    if strict:
+                        raise bad[0]
+                    if errors is not None:
+                        errors.extend(bad)
+                yield from records
+                if not chunk:
+                    return
 
     def _parse_pieces(
         self, pieces: Iterable[Any], errors: Optional[List[Any]], strict: bool

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use napi::bindgen_prelude::{Buffer, Either};
 use napi::Env;
 use napi_derive::napi;
-use srekit::logs::{Feed, FeedEvent, LineError, MultilineSpec, Parser, ParserCache, ParserSpec};
+use srekit::logs::{
+    Feed, FeedEvent, LineError, MultilineSpec, OwnedFeedItem, Parser, ParserCache, ParserSpec,
+};
 
 use crate::batch::RecordBatch;
 use crate::columns::{parse_to_ipc, ColumnsOptions, ParsedColumns};
@@ -18,7 +20,7 @@ use srekit::error::codes::INTERNAL_PANIC;
 
 use crate::errors::{coded_error, throw_error, to_js_error, ErrorPosition, JsErrorCode};
 use crate::input::BatchInput;
-use crate::js::{Js, RawValue};
+use crate::js::{Js, RawArg, RawValue};
 use crate::stream::BatchStream;
 use crate::values::{record_to_js, value_to_js};
 
@@ -128,7 +130,7 @@ impl JsParser {
     }
 
     /// Whether the parser joins lines (a container envelope or multi-line events): its streams are
-    /// parsed in one call.
+    /// parsed through a `RecordFeed`, which keeps the lines being joined between chunks.
     #[napi(getter)]
     pub fn framed(&self) -> bool {
         self.inner.framing().is_some()
@@ -317,5 +319,62 @@ fn piece(chunk: &[u8], event: FeedEvent<'_>) -> FeedPiece {
             message: Some(skipped.error.to_string()),
             ..empty
         },
+    }
+}
+
+/// The columnar batch of a feed's parsed lines (see [`crate::batch`]); errors keep the feed's line
+/// numbers (counted from the stream's start).
+pub(crate) fn feed_batch(items: &[OwnedFeedItem]) -> RecordBatch<'static> {
+    let mut batch = RecordBatch::with_capacity(items.len() * 64);
+    for (line, result) in items {
+        match result {
+            Ok(record) => batch.push_record(&record.fields, record.timestamp),
+            Err(err) => {
+                batch.push_error(usize::try_from(*line).unwrap_or(usize::MAX), err.offset, err.to_string())
+            }
+        }
+    }
+    batch
+}
+
+/// The core's chunked feed parsing with a framed parser (`srekit::logs::Feed::parse`), for the stream
+/// helpers in `logs.js`: `push(chunk)` returns the batch of records (and errors) the chunk completes,
+/// `finish()` the rest (pieces without their final piece, the open event). Memory stays bounded by a
+/// chunk plus the message being joined (at most the parser's `maxLineLength`).
+#[napi(js_name = "RecordFeed")]
+pub struct JsRecordFeed {
+    parser: Arc<Parser>,
+    feed: Mutex<Feed>,
+}
+
+#[napi]
+impl JsRecordFeed {
+    /// A feed for `parser`'s streams.
+    #[napi(constructor)]
+    pub fn new(parser: &JsParser) -> Self {
+        JsRecordFeed { parser: parser.inner.clone(), feed: Mutex::new(Feed::for_parser(&parser.inner)) }
+    }
+
+    /// The batch of the records the next chunk completes; `scratch` as in `parseManyStream`'s `next`.
+    #[napi(ts_args_type = "chunk: Buffer, scratch?: Uint32Array | null", ts_return_type = "unknown")]
+    pub fn push(&self, env: Env, chunk: Buffer, scratch: Option<RawArg>) -> napi::Result<RawValue> {
+        let items = self.parse_owned(Some(&chunk))?;
+        Ok(RawValue(feed_batch(&items).finish(Js::new(&env), scratch.map(|arg| arg.0))?))
+    }
+
+    /// Ends the stream: the batch of the last records.
+    #[napi(ts_args_type = "scratch?: Uint32Array | null", ts_return_type = "unknown")]
+    pub fn finish(&self, env: Env, scratch: Option<RawArg>) -> napi::Result<RawValue> {
+        let items = self.parse_owned(None)?;
+        Ok(RawValue(feed_batch(&items).finish(Js::new(&env), scratch.map(|arg| arg.0))?))
+    }
+}
+
+impl JsRecordFeed {
+    /// The parsed lines of `chunk` (`None`: the end of the stream), for this binding's callers.
+    pub(crate) fn parse_owned(&self, chunk: Option<&[u8]>) -> napi::Result<Vec<OwnedFeedItem>> {
+        let mut feed =
+            self.feed.lock().map_err(|_| napi::Error::from_reason("RecordFeed: a previous call failed"))?;
+        Ok(feed.parse_owned(&self.parser, chunk))
     }
 }

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 
 use crate::errors::{coded_error, invalid_arg, JsErrorCode};
 use crate::js::{Js, RawValue};
-use crate::logs::JsParser;
+use crate::logs::{JsParser, JsRecordFeed};
 use crate::registry::JsRegistry;
 
 /// Log -> metrics rules bound to a registry.
@@ -73,19 +73,56 @@ impl JsLogRules {
             }
             Err(err) => errors.push((line_no, err.offset, err.to_string())),
         });
-        let out = js.object()?;
-        js.set(out, js.string("records")?, js.number(records as f64)?)?;
-        let list = js.array(errors.len())?;
-        let (line_key, offset_key, message_key) =
-            (js.string("line")?, js.string("offset")?, js.string("message")?);
-        for (index, (line, offset, message)) in errors.iter().enumerate() {
-            let error = js.object()?;
-            js.set(error, line_key, js.number(*line as f64)?)?;
-            js.set(error, offset_key, js.number(*offset as f64)?)?;
-            js.set(error, message_key, js.string(message)?)?;
-            js.set_index(list, index, error)?;
-        }
-        js.set(out, js.string("errors")?, list)?;
-        Ok(RawValue(out))
+        applied(js, records, &errors)
     }
+
+    /// Parses the next `chunk` of a stream through `feed` (a framed parser's `RecordFeed`, which keeps
+    /// the lines being joined between chunks; `null` ends the stream) and applies the rules to each
+    /// record. Returns `{ records, errors }` as `applyLines`, error lines counted from the stream's start.
+    #[napi(
+        ts_args_type = "feed: RecordFeed, chunk: Buffer | null",
+        ts_return_type = "{ records: number; errors: LineErrorInfo[] }"
+    )]
+    pub fn apply_feed(
+        &self,
+        env: Env,
+        feed: ClassInstance<JsRecordFeed>,
+        chunk: Option<Buffer>,
+    ) -> napi::Result<RawValue> {
+        let mut rules =
+            self.rules.try_borrow_mut().map_err(|_| invalid_arg("LogRules is already applying lines"))?;
+        let items = feed.parse_owned(chunk.as_deref())?;
+        let mut records = 0u64;
+        let mut errors = Vec::new();
+        for (line, result) in &items {
+            match result {
+                Ok(record) => {
+                    rules.apply(&self.selection, record);
+                    records += 1;
+                }
+                Err(err) => {
+                    errors.push((usize::try_from(*line).unwrap_or(usize::MAX), err.offset, err.to_string()))
+                }
+            }
+        }
+        applied(Js::new(&env), records, &errors)
+    }
+}
+
+/// `{ records, errors }`: the records applied, and `{ line, offset, message }` of each bad line.
+fn applied(js: Js, records: u64, errors: &[(usize, usize, String)]) -> napi::Result<RawValue> {
+    let out = js.object()?;
+    js.set(out, js.string("records")?, js.number(records as f64)?)?;
+    let list = js.array(errors.len())?;
+    let (line_key, offset_key, message_key) =
+        (js.string("line")?, js.string("offset")?, js.string("message")?);
+    for (index, (line, offset, message)) in errors.iter().enumerate() {
+        let error = js.object()?;
+        js.set(error, line_key, js.number(*line as f64)?)?;
+        js.set(error, offset_key, js.number(*offset as f64)?)?;
+        js.set(error, message_key, js.string(message)?)?;
+        js.set_index(list, index, error)?;
+    }
+    js.set(out, js.string("errors")?, list)?;
+    Ok(RawValue(out))
 }

@@ -9,6 +9,11 @@
 //! or `null` at the end, and `close()` stops the worker. The records, and the line numbers of errors,
 //! are those of one `parseManyBatch` call over the whole input.
 //!
+//! A framed parser (container envelope, multi-line events) joins lines across pieces, so its pieces
+//! are parsed in order by the worker alone, through one core `Feed` that carries the partial pieces and
+//! the open event from piece to piece; JavaScript only builds objects. Its error lines come from the
+//! feed, already counted from the input's start.
+//!
 //! Small inputs, and machines with one core, get no thread: the first `next()` parses everything.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,7 +22,7 @@ use std::thread::JoinHandle;
 
 use napi::Env;
 use napi_derive::napi;
-use srekit::logs::{whole_lines_prefix, Parser};
+use srekit::logs::{whole_lines_prefix, Feed, Parser};
 
 use crate::batch::RecordBatch;
 use crate::input::BatchInput;
@@ -108,6 +113,19 @@ impl Shared {
         (piece < count).then_some(piece)
     }
 
+    /// Waits until `piece` is at most `MAX_AHEAD` pieces ahead of JavaScript; false when the stream
+    /// stops (or the lock is poisoned) instead.
+    fn wait_for_room(&self, piece: usize) -> bool {
+        let Some(mut slots) = self.lock() else { return false };
+        while piece >= slots.consumed + MAX_AHEAD && !self.stop.load(Ordering::Relaxed) {
+            match self.changed.wait(slots) {
+                Ok(guard) => slots = guard,
+                Err(_) => return false,
+            }
+        }
+        !self.stop.load(Ordering::Relaxed)
+    }
+
     fn store(&self, piece: usize, batch: RecordBatch<'static>) {
         if let Some(mut slots) = self.lock() {
             slots.batches[piece] = Some(batch);
@@ -131,20 +149,27 @@ impl Drop for WorkerDone {
 fn run_worker(parser: &Parser, data: &'static [u8], ranges: &[(usize, usize)], shared: &Shared) {
     while !shared.stop.load(Ordering::Relaxed) {
         let Some(piece) = shared.claim(ranges.len()) else { return };
-        // Stay at most MAX_AHEAD pieces ahead of JavaScript.
-        if let Some(mut slots) = shared.lock() {
-            while piece >= slots.consumed + MAX_AHEAD && !shared.stop.load(Ordering::Relaxed) {
-                match shared.changed.wait(slots) {
-                    Ok(guard) => slots = guard,
-                    Err(_) => return,
-                }
-            }
-        }
-        if shared.stop.load(Ordering::Relaxed) {
+        if !shared.wait_for_room(piece) {
             return;
         }
         let (start, end) = ranges[piece];
         shared.store(piece, RecordBatch::parse(parser, &data[start..end], 0));
+    }
+}
+
+/// The worker of a framed parser: every piece in order through one feed (the last with the stream's
+/// end), never more than `MAX_AHEAD` pieces ahead of JavaScript.
+fn run_framed_worker(parser: &Parser, data: &[u8], ranges: &[(usize, usize)], shared: &Shared) {
+    let mut feed = Feed::for_parser(parser);
+    for (piece, &(start, end)) in ranges.iter().enumerate() {
+        if !shared.wait_for_room(piece) {
+            return;
+        }
+        let mut items = feed.parse_owned(parser, Some(&data[start..end]));
+        if piece + 1 == ranges.len() {
+            items.extend(feed.parse_owned(parser, None));
+        }
+        shared.store(piece, crate::logs::feed_batch(&items));
     }
 }
 
@@ -156,6 +181,8 @@ struct Pipeline {
     worker: Option<JoinHandle<()>>,
     /// Newlines before byte `.0` of the input are `.1` (counted only when a batch has errors).
     lines_before: (usize, usize),
+    /// A framed parser's pieces are the worker's alone, and their error lines already absolute.
+    framed: bool,
 }
 
 impl Pipeline {
@@ -173,13 +200,14 @@ impl Pipeline {
                 slots.consumed = piece + 1;
                 drop(slots);
                 self.shared.changed.notify_all();
-                if batch.has_errors() {
+                if batch.has_errors() && !self.framed {
                     batch.shift_error_lines(self.lines_before_piece(data, piece));
                 }
                 return Ok(Some(batch));
             }
             drop(slots);
-            if let Some(other) = self.shared.claim(self.ranges.len()) {
+            let claimed = if self.framed { None } else { self.shared.claim(self.ranges.len()) };
+            if let Some(other) = claimed {
                 let (start, end) = self.ranges[other];
                 self.shared.store(other, RecordBatch::parse(&self.parser, &data[start..end], 0));
                 continue;
@@ -237,8 +265,7 @@ impl BatchStream {
     pub fn start(parser: Arc<Parser>, input: BatchInput) -> BatchStream {
         let len = input.bytes().len();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        // A framed parser (container envelope, multi-line) joins lines across pieces: one batch.
-        if len < MIN_PIPELINED_BYTES || cores < 2 || parser.framing().is_some() {
+        if len < MIN_PIPELINED_BYTES || cores < 2 {
             return BatchStream { state: State::Inline(parser), input: Some(input) };
         }
         // The worker reads the bytes while JavaScript runs: it gets a private copy (see SharedInput).
@@ -264,14 +291,25 @@ impl BatchStream {
         let shared_input = SharedInput { data: input.bytes().as_ptr(), len };
         let (worker_parser, worker_shared, worker_ranges) =
             (Arc::clone(&parser), Arc::clone(&shared), ranges.clone());
+        let framed = parser.framing().is_some();
+        if framed {
+            // Only the worker parses a framed parser's pieces (in order, through one feed).
+            shared.next_piece.store(ranges.len(), Ordering::Relaxed);
+        }
         let spawned = std::thread::Builder::new().name("srekit-parse".into()).spawn(move || {
             let done = WorkerDone(worker_shared);
             // SAFETY: the stream joins this thread before it releases the input (see SharedInput).
             let data = unsafe { shared_input.bytes() };
-            run_worker(&worker_parser, data, &worker_ranges, &done.0);
+            if framed {
+                run_framed_worker(&worker_parser, data, &worker_ranges, &done.0);
+            } else {
+                run_worker(&worker_parser, data, &worker_ranges, &done.0);
+            }
         });
         let worker = match spawned {
             Ok(worker) => Some(worker),
+            // No thread for a framed parser's feed: one batch on the calling thread.
+            Err(_) if framed => return BatchStream { state: State::Inline(parser), input: Some(input) },
             // No thread to be had: the JavaScript thread parses every piece itself.
             Err(_) => {
                 if let Some(mut slots) = shared.lock() {
@@ -280,7 +318,7 @@ impl BatchStream {
                 None
             }
         };
-        let pipeline = Pipeline { parser, shared, ranges, worker, lines_before: (0, 0) };
+        let pipeline = Pipeline { parser, shared, ranges, worker, lines_before: (0, 0), framed };
         BatchStream { state: State::Pipelined(pipeline), input: Some(input) }
     }
 }

@@ -1,8 +1,9 @@
 //! Log parsing: `parse_logfmt` / `parse_ltsv` / `parse_json` / `parse_regex` (over the core's shared
 //! parser cache) for one line; the `Parser` class, built from the core's `ParserSpec`, whose
 //! `parse_many` tokenizes a whole buffer with the GIL released, then builds the dicts; and
-//! `LineFeed`, the core's chunked feed behind `Parser.parse_file`. All parsing is `srekit::logs`;
-//! this file converts arguments, results and errors.
+//! `LineFeed` and `RecordFeed` (for framed parsers), the core's chunked feed behind
+//! `Parser.parse_file`. All parsing is `srekit::logs`; this file converts arguments, results and
+//! errors.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
@@ -185,32 +186,38 @@ impl PyParser {
         let parser = &self.inner;
         let bytes = data.as_bytes();
         let out = PyList::empty(py);
-        let mut builder = DictBuilder::default();
+        let mut sink = Sink { out: &out, errors, strict, builder: DictBuilder::default() };
         // Chunk by chunk: the core tokenizes a chunk with the GIL released, then its records become
         // dicts. Small chunks keep the borrowed records cache-hot and the memory they need bounded.
-        let mut parsed: Vec<(usize, Result<Record<'_>, LineError>)> = Vec::new();
-        let mut start = 0;
-        let mut chunk_first_line = first_line;
-        while start < bytes.len() {
-            // A framed parser (container envelope, multi-line) keeps state across lines: one call.
-            let limit = if parser.framing().is_some() { usize::MAX } else { CHUNK_BYTES };
-            let end = start + srekit::logs::whole_lines_prefix(&bytes[start..], limit);
-            let chunk = &bytes[start..end];
-            start = end;
-            py.detach(|| parser.parse_many(chunk, |line_no, result| parsed.push((line_no, result))));
-            for (line_no, result) in parsed.drain(..) {
-                let line = Some(chunk_first_line.saturating_add(line_no.saturating_sub(CORE_FIRST_LINE)));
-                match result {
-                    Ok(record) => out.append(self.to_dict(py, &record, &mut builder)?)?,
-                    Err(err) if strict => return Err(line_error(py, &err, line)),
-                    Err(err) => {
-                        if let Some(errors) = errors {
-                            errors.append(line_error(py, &err, line).into_value(py))?;
-                        }
-                    }
+        let chunks = std::iter::successors(Some((0, 0)), |&(_, end)| {
+            (end < bytes.len())
+                .then(|| (end, end + srekit::logs::whole_lines_prefix(&bytes[end..], CHUNK_BYTES)))
+        })
+        .skip(1)
+        .map(|(start, end)| &bytes[start..end]);
+        // The core numbers a buffer's lines from CORE_FIRST_LINE; the caller's first is `first_line`.
+        let number = |core_line: usize| first_line.saturating_add(core_line.saturating_sub(CORE_FIRST_LINE));
+        if parser.framing().is_some() {
+            // A framed parser (container envelope, multi-line) carries its partial pieces and open
+            // event from chunk to chunk through one core feed, numbering lines from the buffer's start.
+            let mut feed = Feed::for_parser(parser);
+            for chunk in chunks.map(Some).chain([None]) {
+                let parsed = py.detach(|| feed.parse_owned(parser, chunk));
+                for (line, result) in parsed {
+                    let line = number(usize::try_from(line).unwrap_or(usize::MAX));
+                    self.deliver(py, line, result, &mut sink)?;
                 }
             }
-            chunk_first_line = chunk_first_line.saturating_add(memchr::memchr_iter(b'\n', chunk).count());
+            return Ok(out);
+        }
+        let mut parsed: Vec<(usize, Result<Record<'_>, LineError>)> = Vec::new();
+        let mut lines_before = 0usize;
+        for chunk in chunks {
+            py.detach(|| parser.parse_many(chunk, |line_no, result| parsed.push((line_no, result))));
+            for (line_no, result) in parsed.drain(..) {
+                self.deliver(py, number(lines_before.saturating_add(line_no)), result, &mut sink)?;
+            }
+            lines_before = lines_before.saturating_add(memchr::memchr_iter(b'\n', chunk).count());
         }
         Ok(out)
     }
@@ -267,6 +274,25 @@ impl PyParser {
         &self.inner
     }
 
+    /// One parsed line (`line` 1-based, in the caller's numbering) into `sink`: a dict appended to
+    /// its output, or the line's error raised (strict) or appended to its error list.
+    fn deliver<'py>(
+        &self,
+        py: Python<'py>,
+        line: usize,
+        result: Result<Record<'_>, LineError>,
+        sink: &mut Sink<'_, 'py>,
+    ) -> PyResult<()> {
+        match result {
+            Ok(record) => sink.out.append(self.to_dict(py, &record, &mut sink.builder)?),
+            Err(err) if sink.strict => Err(line_error(py, &err, Some(line))),
+            Err(err) => match sink.errors {
+                Some(errors) => errors.append(line_error(py, &err, Some(line)).into_value(py)),
+                None => Ok(()),
+            },
+        }
+    }
+
     /// A record as a dict, with its timestamp under `timestamp_field` when one is configured.
     fn to_dict<'py>(
         &self,
@@ -279,6 +305,68 @@ impl PyParser {
             dict.set_item(field.bind(py), record.timestamp)?;
         }
         Ok(dict)
+    }
+}
+
+/// Where `parse_many` and `RecordFeed` put parsed lines: dicts in `out`, errors in `errors` (when
+/// given) or raised (`strict`).
+struct Sink<'a, 'py> {
+    out: &'a Bound<'py, PyList>,
+    errors: Option<&'a Bound<'py, PyList>>,
+    strict: bool,
+    builder: DictBuilder<'py>,
+}
+
+/// The core's chunked feed with a framed parser (container envelope, multi-line events) for
+/// `Parser.parse_file`: `push(chunk)` and `finish()` parse what the bytes complete, the GIL released,
+/// carrying partial pieces and the open event from chunk to chunk, and return `(records, errors)`:
+/// the dicts, and the `LogParseError`s (with `.line`, from the stream's start, and `.offset`).
+#[pyclass(module = "srekit._srekit", name = "RecordFeed", frozen)]
+pub(crate) struct PyRecordFeed {
+    parser: Py<PyParser>,
+    feed: Mutex<Feed>,
+}
+
+#[pymethods]
+impl PyRecordFeed {
+    #[new]
+    fn new(parser: Bound<'_, PyParser>) -> Self {
+        let feed = Feed::for_parser(parser.get().core());
+        PyRecordFeed { parser: parser.unbind(), feed: Mutex::new(feed) }
+    }
+
+    /// The records and errors the next chunk completes.
+    fn push<'py>(&self, py: Python<'py>, chunk: Text) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        self.parse(py, Some(chunk.as_bytes()))
+    }
+
+    /// Ends the stream: the last line, pieces without their final piece and the open event.
+    fn finish<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        self.parse(py, None)
+    }
+}
+
+impl PyRecordFeed {
+    fn parse<'py>(
+        &self,
+        py: Python<'py>,
+        chunk: Option<&[u8]>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+        let parser = self.parser.get();
+        // The lock is taken and released without the GIL: a thread waiting for it holds no GIL that
+        // the thread inside would need to convert its records.
+        let parsed = py
+            .detach(|| {
+                self.feed.lock().map(|mut feed| feed.parse_owned(parser.core(), chunk)).map_err(|_| ())
+            })
+            .map_err(|_| coded_error(INTERNAL_PANIC, "RecordFeed: poisoned"))?;
+        let (out, errors) = (PyList::empty(py), PyList::empty(py));
+        let mut sink =
+            Sink { out: &out, errors: Some(&errors), strict: false, builder: DictBuilder::default() };
+        for (line, result) in parsed {
+            parser.deliver(py, usize::try_from(line).unwrap_or(usize::MAX), result, &mut sink)?;
+        }
+        Ok((out, errors))
     }
 }
 
@@ -373,5 +461,6 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(parse_regex, module)?)?;
     module.add_class::<PyParser>()?;
     module.add_class::<PyLineFeed>()?;
+    module.add_class::<PyRecordFeed>()?;
     Ok(())
 }

@@ -90,6 +90,14 @@ pub struct FeedItem<'a> {
     pub result: Result<&'a Record<'a>, &'a LineError>,
 }
 
+/// A parsed line of a [`Feed`], owned: its 1-based line number and its record or error.
+///
+/// ```
+/// let item: srekit::logs::OwnedFeedItem = (3, Err(srekit::logs::LineError::new(0, "bad")));
+/// assert_eq!(item.0, 3);
+/// ```
+pub type OwnedFeedItem = (u64, Result<Record<'static>, LineError>);
+
 /// A chunked feed: push byte chunks of any size, get whole lines (or parsed records) with absolute
 /// line numbers and byte offsets. A partial last line waits for the next chunk (at most the maximum
 /// line length of it is kept), a longer line is skipped and reported once, `\r\n` is accepted, and
@@ -141,8 +149,22 @@ impl Feed {
     /// let parser = srekit::logs::ParserSpec { max_line_length: 9, ..Default::default() }.build().unwrap();
     /// assert_eq!(srekit::logs::Feed::for_parser(&parser).max_line_length(), 9);
     /// ```
+    ///
+    /// A framed parser's feed (see [`Parser::framing`]) cuts raw lines up to
+    /// [`Framing::line_limit`](super::Framing::line_limit) (the envelope around a message of the
+    /// maximum length), so the framer decides by the message; a longer raw line is skipped on its
+    /// own, whether it arrived in one chunk or across many, with the same error.
     pub fn for_parser(parser: &Parser) -> Feed {
-        Feed::new(parser.options().max_line_length)
+        let max = parser.options().max_line_length;
+        match parser.framing() {
+            Some(framing) => Feed {
+                splitter: LineSplitter::new(framing.line_limit()),
+                max_line_length: max,
+                offset: 0,
+                framer: None,
+            },
+            None => Feed::new(max),
+        }
     }
 
     /// The maximum line length.
@@ -214,6 +236,34 @@ impl Feed {
         });
     }
 
+    /// [`Feed::parse`] of `Some(chunk)`, or [`Feed::finish_parse`] for `None`: one call for a
+    /// binding that hands over a stream's chunks and then its end.
+    ///
+    /// ```
+    /// use srekit::logs::{Feed, MultilineSpec, ParserSpec};
+    ///
+    /// let spec = MultilineSpec { preset: Some("java".into()), ..Default::default() };
+    /// let parser = ParserSpec { container: Some("cri".into()), multiline: Some(spec), ..ParserSpec::new("raw") }.build().unwrap();
+    /// let mut feed = Feed::for_parser(&parser);
+    /// let mut events = Vec::new();
+    /// let log = b"2024-05-01T10:00:00Z stderr F Exception in thread \"main\" java.lang.Error: x\n\
+    ///             2024-05-01T10:00:00Z stderr P \tat A.main(A.ja\n\
+    ///             2024-05-01T10:00:00Z stderr F va:1)\n";
+    /// // a piece and the event it belongs to straddle every chunk boundary: state carries across
+    /// for chunk in log.chunks(5).map(Some).chain([None]) {
+    ///     feed.parse_chunk(&parser, chunk, |item| events.push((item.line, item.result.unwrap().to_json())));
+    /// }
+    /// assert_eq!(events, [(1, serde_json::json!({
+    ///     "message": "Exception in thread \"main\" java.lang.Error: x\n\tat A.main(A.java:1)",
+    ///     "stream": "stderr", "time": "2024-05-01T10:00:00Z"}))]);
+    /// ```
+    pub fn parse_chunk(&mut self, parser: &Parser, chunk: Option<&[u8]>, on_item: impl FnMut(FeedItem<'_>)) {
+        match chunk {
+            Some(chunk) => self.parse(parser, chunk, on_item),
+            None => self.finish_parse(parser, on_item),
+        }
+    }
+
     /// Ends the stream for [`Feed::parse`]: parses a last line without a newline.
     ///
     /// ```
@@ -235,6 +285,27 @@ impl Feed {
             frame_event(parser, framing, framer, event(max, offset, block), now, &mut on_item)
         });
         framer.finish(framing, |framed| parse_framed(parser, framed, &mut on_item));
+    }
+
+    /// [`Feed::parse_chunk`] with each result owned, in order, with its line number: for a binding
+    /// that parses without its runtime's lock (the GIL) and converts the records after.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec { container: Some("cri".into()), ..srekit::logs::ParserSpec::new("logfmt") }.build().unwrap();
+    /// let mut feed = srekit::logs::Feed::for_parser(&parser);
+    /// assert!(feed.parse_owned(&parser, Some(b"2024-05-01T10:00:00Z stdout P a")).is_empty());
+    /// let items = feed.parse_owned(&parser, Some(b"=\n2024-05-01T10:00:00Z stdout F 1 b=2\nbroken\n"));
+    /// assert_eq!(items.len(), 2);
+    /// assert_eq!(items[0].1.as_ref().unwrap().get("a").and_then(|v| v.as_str()), Some("1"));
+    /// assert_eq!((items[1].0, items[1].1.is_err()), (3, true)); // "broken" is line 3
+    /// assert!(feed.parse_owned(&parser, None).is_empty());
+    /// ```
+    pub fn parse_owned(&mut self, parser: &Parser, chunk: Option<&[u8]>) -> Vec<OwnedFeedItem> {
+        let mut items = Vec::new();
+        self.parse_chunk(parser, chunk, |item| {
+            items.push((item.line, item.result.map(|r| r.clone().into_owned()).map_err(LineError::clone)))
+        });
+        items
     }
 
     /// For a framed parser (see [`Parser::framing`]): parses the multi-line events that had no new line
@@ -291,12 +362,20 @@ fn frame_event(
         }
         FeedEvent::Lines(block) => {
             let (mut rest, mut line, mut offset) = (block.data, block.first_line, block.offset);
+            let limit = framing.line_limit();
             while !rest.is_empty() {
                 let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
                 let (raw, next) = rest.split_at(end);
-                framer.push_line(framing, line, offset, raw, now, |framed| {
-                    parse_framed(parser, framed, on_item)
-                });
+                let length = trim_line_end(raw).len();
+                if length > limit {
+                    // As the splitter skips such a line arriving across chunks: the same whatever the cut.
+                    let error = too_long(parser.options().max_line_length, length);
+                    on_item(FeedItem { line, offset, result: Err(&error) });
+                } else {
+                    framer.push_line(framing, line, offset, raw, now, |framed| {
+                        parse_framed(parser, framed, on_item)
+                    });
+                }
                 (rest, line, offset) = (next, line + 1, offset + end as u64);
             }
         }

@@ -38,6 +38,19 @@ impl Framing {
         self.container
     }
 
+    /// The longest raw line a framed stream reads, envelope included: room around a message of the
+    /// maximum length for the envelope (a docker `log` string may take six bytes per byte, `\u0001`),
+    /// so that whether a message fits is decided by the message, not its line. A longer line is
+    /// skipped on its own, wherever chunks of the stream were cut (see [`Feed`](super::Feed)).
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec { container: Some("cri".into()), max_line_length: 100, ..Default::default() }.build().unwrap();
+    /// assert_eq!(parser.framing().unwrap().line_limit(), 6 * 100 + 4096);
+    /// ```
+    pub fn line_limit(&self) -> usize {
+        self.max_length.saturating_mul(6).saturating_add(4096)
+    }
+
     /// A new stream's state.
     ///
     /// ```

@@ -59,7 +59,7 @@ pub mod tail;
 
 pub use container::{ContainerFormat, JoinError, Joined, Joiner, Piece, Stream, CONTAINER_NAMES};
 pub use error::{LineError, LogError};
-pub use feed::{Feed, FeedEvent, FeedItem, LineBlock, SkippedLine};
+pub use feed::{Feed, FeedEvent, FeedItem, LineBlock, OwnedFeedItem, SkippedLine};
 pub use framing::{Framed, Framer, Framing, Message};
 pub use json::{parse_json, MAX_JSON_DEPTH};
 pub use kubernetes::PodInfo;

@@ -196,6 +196,32 @@ case(
     [(1, "line too long (13 bytes, maximum 10)")],
 )
 
+case(
+    "CRI: the envelope does not count against max_line_length: lines longer than it whose message fits are kept",
+    {"format": "raw", "container": "cri", "max_line_length": 12},
+    [cri(T1, "stdout", "F", "x" * 12), cri(T2, "stdout", "P", "abcdef"), cri(T2, "stderr", "F", "e" * 13),
+     cri(T3, "stdout", "F", "ghijkl")],
+    [(1, {"message": "x" * 12, "stream": "stdout", "time": T1}),
+     (2, {"message": "abcdefghijkl", "stream": "stdout", "time": T2})],
+    [(3, "line too long (13 bytes, maximum 12)")],
+)
+
+case(
+    "multiline: a line over max_line_length inside an event skips the event; the next event is kept",
+    {"format": "raw", "multiline": {"start": "^S"}, "max_line_length": 10},
+    ["S a", " " + "b" * 20, " c", "S next", " d"],
+    [(4, {"message": "S next\n d"})],
+    [(1, "line too long (28 bytes, maximum 10)")],
+)
+
+case(
+    "a raw line longer than the framed limit (6 x max_line_length + 4096) is skipped on its own",
+    {"format": "raw", "multiline": {"start": "^S"}, "max_line_length": 6},
+    ["S a", "S " + "z" * 4200, "S b", " c"],
+    [(1, {"message": "S a"}), (3, {"message": "S b\n c"})],
+    [(2, "line too long (4202 bytes, maximum 6)")],
+)
+
 out = pathlib.Path(__file__).with_name("cases.json")
 out.write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n")
 print(f"{len(cases)} cases -> {out}")
