@@ -165,3 +165,25 @@ fn ignore_older_skips_idle_files() {
     assert!(text.contains(r#"pod="web-1""#) && !text.contains(r#"pod="api-1""#), "{text}");
     drop(web);
 }
+
+#[test]
+fn max_line_length_bounds_the_unwrapped_message_not_the_envelope() {
+    // The tailer decides as the bindings' feeds do: a CRI line whose envelope takes it past
+    // max_line_length is kept when its message fits; a message beyond it is skipped and counted.
+    let dir = tempfile::tempdir().unwrap();
+    let [web, _api] = node(dir.path());
+    let mut pipeline = Pipeline::new(&config(dir.path(), "max_line_length = 40")).unwrap();
+    pipeline.poll();
+    let fits = "msg=request status=202"; // 22 bytes; 53 with the envelope
+    let too_long = format!("msg=request status=203 pad={}", "x".repeat(40));
+    append(&web, &cri("stdout", "F", fits));
+    append(&web, &cri("stdout", "F", &too_long));
+    append(&web, &cri("stdout", "F", "msg=request status=204"));
+    pipeline.poll();
+    let text = pipeline.metrics().encode_to_string(Format::Text);
+    assert!(text.contains(r#"pod="web-1",status="202",stream="stdout"} 1"#), "{text}");
+    assert!(text.contains(r#"pod="web-1",status="204",stream="stdout"} 1"#), "{text}");
+    assert!(!text.contains(r#"status="203""#), "{text}");
+    let skipped = r#"srekit_log_lines_skipped_total{input="containers",reason="too_long"} 1"#;
+    assert!(text.contains(skipped), "{text}");
+}

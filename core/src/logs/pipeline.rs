@@ -306,14 +306,21 @@ impl Pipeline {
                 }
                 (None, None) => (None, None),
             };
+            let mut tail_options = input_config.tail_options()?;
+            let parser = input_config
+                .parser
+                .build()
+                .map_err(|source| PipelineError::Parser { input: name.to_owned(), source })?;
+            if let Some(framing) = parser.framing() {
+                // A framed input's raw lines carry the envelope: whether a message fits is decided
+                // on the unwrapped message, as the bindings' and `parse`'s feeds decide it.
+                tail_options.max_line_length = framing.line_limit();
+            }
             inputs.push(Input {
                 name: name.to_owned(),
-                tailer: Tailer::new(input_config.tail_options()?, checkpoint)
+                tailer: Tailer::new(tail_options, checkpoint)
                     .map_err(|source| PipelineError::Pattern { input: name.to_owned(), source })?,
-                parser: input_config
-                    .parser
-                    .build()
-                    .map_err(|source| PipelineError::Parser { input: name.to_owned(), source })?,
+                parser,
                 selection: rules.selection(name),
                 checkpoint_path,
                 lines: lines.labels(&[name])?,
