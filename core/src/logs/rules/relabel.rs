@@ -146,13 +146,21 @@ impl Overlay<'_> {
 
 /// A step's effects by joined input. A step is a pure function of its joined input and most records
 /// repeat a few values, so its regex runs once per distinct value. Bounded by [`MEMO_MAX_ENTRIES`] and
-/// [`MEMO_MAX_BYTES`]: when an effect does not fit, the memo starts over, so a log of ever-new values
-/// costs a regex run per record, as without it, and never more memory.
+/// [`MEMO_MAX_BYTES`]: when an effect does not fit, the memo starts over. When it filled up with fewer
+/// hits than entries (ever-new values, as a hostile log writes them), it is not used for the next
+/// [`MEMO_BYPASS_RECORDS`] records, so such a log costs little more than a regex run per record.
 #[derive(Debug, Clone, Default)]
 struct Memo {
     effects: HashMap<Box<str>, Effect, foldhash::fast::RandomState>,
     bytes: usize,
+    /// Lookups answered since the memo last started over.
+    hits: usize,
+    /// Records left to run without the memo.
+    bypass: usize,
 }
+
+/// Records run without the memo after it filled up mostly unused.
+const MEMO_BYPASS_RECORDS: usize = 8 * MEMO_MAX_ENTRIES;
 
 impl Memo {
     fn remember(&mut self, input: &str, effect: Effect) {
@@ -161,8 +169,14 @@ impl Memo {
             return;
         }
         if self.effects.len() >= MEMO_MAX_ENTRIES || self.bytes + bytes > MEMO_MAX_BYTES {
+            if self.hits < self.effects.len() {
+                self.bypass = MEMO_BYPASS_RECORDS;
+            }
             self.effects.clear();
-            self.bytes = 0;
+            (self.bytes, self.hits) = (0, 0);
+            if self.bypass > 0 {
+                return;
+            }
         }
         self.bytes += bytes;
         self.effects.insert(input.into(), effect);
@@ -172,7 +186,12 @@ impl Memo {
 impl Step {
     /// Runs the step on its joined input, writing its target into `overlay`; false drops the record.
     fn run(&mut self, joined: &str, overlay: &mut Overlay<'_>) -> bool {
+        if self.memo.bypass > 0 {
+            self.memo.bypass -= 1;
+            return overlay.apply(&self.compute(joined), &self.target);
+        }
         if let Some(effect) = self.memo.effects.get(joined) {
+            self.memo.hits += 1;
             return overlay.apply(effect, &self.target);
         }
         let effect = self.compute(joined);
@@ -423,38 +442,78 @@ mod tests {
         assert!(bad(r#"relabel = [{ action = "keep" }]"#).contains("source_fields"));
     }
 
-    #[test]
-    fn memo_is_bounded_and_gives_the_same_results() {
-        let mut relabeler = steps(
+    fn first_digit() -> Relabeler {
+        steps(
             r#"relabel = [{ source_fields = ["v"], regex = '(\d)\d*', target = "first", replacement = "${1}x" }]"#,
-        );
+        )
+    }
+
+    fn run_on(relabeler: &mut Relabeler, value: &str, out: &mut Vec<(String, String)>) -> bool {
+        relabeler.run(|_| Some(Cow::Borrowed(value)), out)
+    }
+
+    #[test]
+    fn memo_is_bounded_by_entries_and_bytes() {
         let mut out = Vec::new();
-        // Ever-new values (a hostile log): the memo never holds more than its bounds.
+        // Ever-new values (a hostile log): never more than the bounds, results unchanged.
+        let mut relabeler = first_digit();
         for n in 0..(3 * MEMO_MAX_ENTRIES as u64) {
             let value = format!("{n}");
-            assert!(relabeler.run(|_| Some(Cow::Borrowed(value.as_str())), &mut out));
+            assert!(run_on(&mut relabeler, &value, &mut out));
             assert_eq!(out, [("first".to_owned(), format!("{}x", &value[..1]))]);
             let memo = &relabeler.steps[0].memo;
             assert!(memo.effects.len() <= MEMO_MAX_ENTRIES && memo.bytes <= MEMO_MAX_BYTES);
         }
+        assert!(relabeler.steps[0].memo.bypass > 0, "a memo that filled up unused is set aside");
         // Long values: bounded by bytes long before the entry count is reached.
-        let long = |n: usize| format!("{n}{}", "0".repeat(1000));
+        let mut relabeler = first_digit();
+        let mut most = 0;
         for n in 0..200 {
-            let value = long(n);
-            assert!(relabeler.run(|_| Some(Cow::Borrowed(value.as_str())), &mut out));
+            let value = format!("{n}{}", "0".repeat(1000));
+            assert!(run_on(&mut relabeler, &value, &mut out));
             let memo = &relabeler.steps[0].memo;
-            assert!(memo.effects.len() < 70 && memo.bytes <= MEMO_MAX_BYTES, "{}", memo.effects.len());
+            assert!(memo.bytes <= MEMO_MAX_BYTES);
+            most = most.max(memo.effects.len());
         }
+        assert!((60..70).contains(&most), "{most}");
         // A value larger than the whole budget is not remembered, but still relabelled.
+        let mut relabeler = first_digit();
         let huge = "7".repeat(MEMO_MAX_BYTES + 1);
-        assert!(relabeler.run(|_| Some(Cow::Borrowed(huge.as_str())), &mut out));
+        assert!(run_on(&mut relabeler, &huge, &mut out));
         assert_eq!(out, [("first".to_owned(), "7x".to_owned())]);
-        assert!(!relabeler.steps[0].memo.effects.contains_key(huge.as_str()));
+        assert!(relabeler.steps[0].memo.effects.is_empty());
         // A remembered non-match writes nothing, as the first time.
         for _ in 0..2 {
-            assert!(relabeler.run(|_| Some(Cow::Borrowed("abc")), &mut out));
+            assert!(run_on(&mut relabeler, "abc", &mut out));
             assert!(out.is_empty());
         }
+    }
+
+    #[test]
+    fn memo_answers_repeated_values_and_comes_back_after_a_flood() {
+        let mut out = Vec::new();
+        let mut relabeler = first_digit();
+        for round in 0..1000 {
+            let value = format!("{}00", round % 10);
+            assert!(run_on(&mut relabeler, &value, &mut out));
+            assert_eq!(out, [("first".to_owned(), format!("{}x", round % 10))]);
+        }
+        let memo = &relabeler.steps[0].memo;
+        assert_eq!((memo.effects.len(), memo.hits, memo.bypass), (10, 990, 0));
+        // A flood of new values: once the memo is full of them, it is set aside.
+        let mut flood = 0;
+        while relabeler.steps[0].memo.bypass == 0 {
+            run_on(&mut relabeler, &format!("9{flood}"), &mut out);
+            flood += 1;
+        }
+        assert_eq!((flood, relabeler.steps[0].memo.bypass), (MEMO_MAX_ENTRIES - 10 + 1, MEMO_BYPASS_RECORDS));
+        // ... and used again afterwards.
+        for _ in 0..=MEMO_BYPASS_RECORDS {
+            assert!(run_on(&mut relabeler, "500", &mut out));
+            assert_eq!(out, [("first".to_owned(), "5x".to_owned())]);
+        }
+        let memo = &relabeler.steps[0].memo;
+        assert_eq!((memo.bypass, memo.effects.len()), (0, 1));
     }
 
     #[test]
