@@ -143,13 +143,25 @@ impl Multiline {
         self.timeout
     }
 
-    /// Whether `line` starts a new event (given the trace state, which it updates).
-    fn starts_event(&self, state: &mut TraceState, line: &str) -> bool {
-        let indented = line.starts_with([' ', '\t']);
+    /// Whether `line` starts a new event (given the trace state, which it updates). Lines are
+    /// classified by their valid UTF-8 prefix (the bytes are kept as they are).
+    fn starts_event(&self, state: &mut TraceState, line: &[u8]) -> bool {
         match &self.mode {
-            Mode::Start(regex) => regex.is_match(line),
-            Mode::Java(presets) => !(indented || line.is_empty() || presets.java_exception.is_match(line)),
+            Mode::Start(regex) => regex.is_match(valid_prefix(line)),
+            Mode::Java(presets) => match line.first() {
+                // Decided by the first byte, without a UTF-8 check or a regex: an indented line (a
+                // frame) continues the event; a line starting with an ASCII byte that cannot begin an
+                // exception's name, `Caused by: ` or `... n more` (a timestamp, say) starts one.
+                Some(b' ' | b'\t') | None => false,
+                Some(&first) if first.is_ascii() && !may_start_java_exception(first) => true,
+                Some(_) => {
+                    let text = valid_prefix(line);
+                    !(text.is_empty() || presets.java_exception.is_match(text))
+                }
+            },
             Mode::Python(presets) => {
+                let line = valid_prefix(line);
+                let indented = line.starts_with([' ', '\t']);
                 if line.starts_with("Traceback (most recent call last):") {
                     *state = TraceState::InTrace;
                     return false;
@@ -170,6 +182,8 @@ impl Multiline {
                 true
             }
             Mode::Go(presets) => {
+                let line = valid_prefix(line);
+                let indented = line.starts_with([' ', '\t']);
                 if line.starts_with("panic: ") || line.starts_with("fatal error: ") {
                     *state = TraceState::InTrace;
                     return true;
@@ -184,6 +198,23 @@ impl Multiline {
                 true
             }
         }
+    }
+}
+
+/// Whether a line starting with the ASCII byte `first` can match the Java preset's exception regex
+/// (every alternative starts with a letter, `_`, `$` or `.`).
+fn may_start_java_exception(first: u8) -> bool {
+    first.is_ascii_alphabetic() || matches!(first, b'_' | b'$' | b'.')
+}
+
+/// The longest valid UTF-8 prefix of `line` (all of it, checked fast, in the common case).
+fn valid_prefix(line: &[u8]) -> &str {
+    if let Ok(text) = simdutf8::basic::from_utf8(line) {
+        return text;
+    }
+    match std::str::from_utf8(line) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&line[..e.valid_up_to()]).unwrap_or_default(),
     }
 }
 
@@ -275,11 +306,7 @@ impl Grouper {
         now: Instant,
         mut on_event: impl FnMut(Result<GroupedEvent<'_>, TooLongEvent>),
     ) {
-        let as_text = std::str::from_utf8(text).unwrap_or_else(|e| {
-            // Classify by the valid prefix; the bytes are kept as they are.
-            std::str::from_utf8(&text[..e.valid_up_to()]).unwrap_or_default()
-        });
-        let starts = multiline.starts_event(&mut self.state, as_text);
+        let starts = multiline.starts_event(&mut self.state, text);
         if self.open && starts {
             self.emit(max_length, &mut on_event);
         }
@@ -377,6 +404,32 @@ mod tests {
         }
         grouper.finish(usize::MAX, |e| out.push(String::from_utf8_lossy(e.unwrap().text).into_owned()));
         out
+    }
+
+    #[test]
+    fn java_lines_decided_by_their_first_byte_or_the_regex() {
+        let multiline =
+            MultilineSpec { preset: Some("java".into()), ..Default::default() }.compile().unwrap();
+        let starts = |line: &[u8]| multiline.starts_event(&mut TraceState::Outside, line);
+        for line in [&b"2024-05-01 ERROR x"[..], b"[main] INFO", b"ERROR boom", "é not a class".as_bytes()] {
+            assert!(starts(line), "{}", String::from_utf8_lossy(line));
+        }
+        for line in [
+            &b""[..],
+            b"\tat A.b(A.java:1)",
+            b"  at A.b",
+            b"java.lang.IllegalStateException: x",
+            b"com.example.FooError",
+            b"$Proxy.BarException: y",
+            b"_x.Throwable: z",
+            b"Caused by: java.io.IOException",
+            b"Suppressed: a.B",
+            b"... 12 more",
+            b"\xff\xfe invalid from the first byte",
+            b"java.lang.Exception\xff the valid prefix decides",
+        ] {
+            assert!(!starts(line), "{}", String::from_utf8_lossy(line));
+        }
     }
 
     #[test]

@@ -322,15 +322,20 @@ impl Parser {
         record: &mut Record<'a>,
     ) -> Result<(), LineError> {
         self.parse_unframed_into(message.text, record)?;
-        if let Some(stream) = message.stream {
-            if record.get("stream").is_none() {
-                record.fields.push((Cow::Borrowed("stream"), Value::Str(Cow::Borrowed(stream.as_str()))));
-            }
+        if message.stream.is_none() && message.time.is_none() {
+            return Ok(());
         }
-        if let Some(time) = message.time {
-            if record.get("time").is_none() {
-                record.fields.push((Cow::Borrowed("time"), Value::Str(Cow::Borrowed(time))));
-            }
+        // One pass over the top-level keys (the names have no dots, so this is `record.get`).
+        let (mut has_stream, mut has_time) = (false, false);
+        for (key, _) in &record.fields {
+            has_stream |= key == "stream";
+            has_time |= key == "time";
+        }
+        if let (Some(stream), false) = (message.stream, has_stream) {
+            record.push_borrowed("stream", stream.as_str());
+        }
+        if let (Some(time), false) = (message.time, has_time) {
+            record.push_borrowed("time", time);
         }
         Ok(())
     }
