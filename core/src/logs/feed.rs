@@ -9,6 +9,7 @@ use std::time::Instant;
 use super::error::LineError;
 use super::framing::{Framed, Framer, Framing};
 use super::parser::{too_long, Parser};
+use super::pipeline::{recycle, Field};
 use super::record::Record;
 use super::split::{trim_line_end, LineSplitter, SplitBlock};
 
@@ -131,6 +132,9 @@ pub struct Feed {
     offset: u64,
     /// The stream's framing state, made on first use by a framed parser.
     framer: Option<Framer>,
+    /// The fields vector of the last framed record, cleared, for the next one (no allocation per
+    /// message).
+    spare_fields: Vec<Field<'static>>,
 }
 
 impl Feed {
@@ -140,7 +144,7 @@ impl Feed {
     /// assert_eq!(srekit::logs::Feed::new(10).lines_seen(), 0);
     /// ```
     pub fn new(max_line_length: usize) -> Feed {
-        Feed { splitter: LineSplitter::new(max_line_length), max_line_length, offset: 0, framer: None }
+        Feed { splitter: LineSplitter::new(max_line_length), max_line_length, offset: 0, framer: None, spare_fields: Vec::new() }
     }
 
     /// A feed with `parser`'s maximum line length.
@@ -162,6 +166,7 @@ impl Feed {
                 max_line_length: max,
                 offset: 0,
                 framer: None,
+                spare_fields: Vec::new(),
             },
             None => Feed::new(max),
         }
@@ -229,10 +234,10 @@ impl Feed {
             return self.push(chunk, |event| parse_event(parser, event, &mut on_item));
         };
         let framer = self.framer.get_or_insert_with(|| framing.framer());
-        let (max, offset) = (self.max_line_length, &mut self.offset);
+        let (max, offset, spare) = (self.max_line_length, &mut self.offset, &mut self.spare_fields);
         let now = Instant::now();
         self.splitter.push_blocks(chunk, |block| {
-            frame_event(parser, framing, framer, event(max, offset, block), now, &mut on_item)
+            frame_event(parser, framing, framer, event(max, offset, block), now, spare, &mut on_item)
         });
     }
 
@@ -279,12 +284,12 @@ impl Feed {
             return self.finish(|event| parse_event(parser, event, &mut on_item));
         };
         let framer = self.framer.get_or_insert_with(|| framing.framer());
-        let (max, offset) = (self.max_line_length, &mut self.offset);
+        let (max, offset, spare) = (self.max_line_length, &mut self.offset, &mut self.spare_fields);
         let now = Instant::now();
         self.splitter.finish_blocks(|block| {
-            frame_event(parser, framing, framer, event(max, offset, block), now, &mut on_item)
+            frame_event(parser, framing, framer, event(max, offset, block), now, spare, &mut on_item)
         });
-        framer.finish(framing, |framed| parse_framed(parser, framed, &mut on_item));
+        framer.finish(framing, |framed| parse_framed(parser, framed, spare, &mut on_item));
     }
 
     /// [`Feed::parse_chunk`] with each result owned, in order, with its line number: for a binding
@@ -323,7 +328,8 @@ impl Feed {
     /// ```
     pub fn flush_idle(&mut self, parser: &Parser, now: Instant, mut on_item: impl FnMut(FeedItem<'_>)) {
         if let (Some(framing), Some(framer)) = (parser.framing(), self.framer.as_mut()) {
-            framer.flush_idle(framing, now, |framed| parse_framed(parser, framed, &mut on_item));
+            let spare = &mut self.spare_fields;
+            framer.flush_idle(framing, now, |framed| parse_framed(parser, framed, spare, &mut on_item));
         }
     }
 }
@@ -354,6 +360,7 @@ fn frame_event(
     framer: &mut Framer,
     event: FeedEvent<'_>,
     now: Instant,
+    spare: &mut Vec<Field<'static>>,
     on_item: &mut impl FnMut(FeedItem<'_>),
 ) {
     match event {
@@ -373,7 +380,7 @@ fn frame_event(
                     on_item(FeedItem { line, offset, result: Err(&error) });
                 } else {
                     framer.push_line(framing, line, offset, raw, now, |framed| {
-                        parse_framed(parser, framed, on_item)
+                        parse_framed(parser, framed, spare, on_item)
                     });
                 }
                 (rest, line, offset) = (next, line + 1, offset + end as u64);
@@ -382,18 +389,25 @@ fn frame_event(
     }
 }
 
-/// Parses one framed message (or reports its error).
-fn parse_framed(parser: &Parser, framed: Framed<'_>, on_item: &mut impl FnMut(FeedItem<'_>)) {
+/// Parses one framed message (or reports its error), into the fields vector `spare` keeps between
+/// messages.
+fn parse_framed(
+    parser: &Parser,
+    framed: Framed<'_>,
+    spare: &mut Vec<Field<'static>>,
+    on_item: &mut impl FnMut(FeedItem<'_>),
+) {
     match framed {
         // An empty message is skipped, as an empty line is.
         Framed::Message(message) if message.text.is_empty() => {}
         Framed::Message(message) => {
-            let mut record = Record::with_capacity(16);
+            let mut record = Record { fields: recycle(std::mem::take(spare)), timestamp: None };
             let (line, offset) = (message.line, message.offset);
             match parser.parse_message_into(&message, &mut record) {
                 Ok(()) => on_item(FeedItem { line, offset, result: Ok(&record) }),
                 Err(err) => on_item(FeedItem { line, offset, result: Err(&err) }),
             }
+            *spare = recycle(record.fields);
         }
         Framed::Error { line, offset, error } | Framed::TooLong { line, offset, error } => {
             on_item(FeedItem { line, offset, result: Err(&error) })
