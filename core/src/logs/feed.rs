@@ -144,7 +144,13 @@ impl Feed {
     /// assert_eq!(srekit::logs::Feed::new(10).lines_seen(), 0);
     /// ```
     pub fn new(max_line_length: usize) -> Feed {
-        Feed { splitter: LineSplitter::new(max_line_length), max_line_length, offset: 0, framer: None, spare_fields: Vec::new() }
+        Feed {
+            splitter: LineSplitter::new(max_line_length),
+            max_line_length,
+            offset: 0,
+            framer: None,
+            spare_fields: Vec::new(),
+        }
     }
 
     /// A feed with `parser`'s maximum line length.

@@ -62,7 +62,8 @@ pub struct FileContexts {
     kubernetes: bool,
     path_field: Option<String>,
     constants: Vec<(String, String)>,
-    files: HashMap<PathBuf, FileContext>,
+    /// Per file, looked up on every line: a fast (seeded) hasher, the path hashed once per lookup.
+    files: HashMap<PathBuf, FileContext, foldhash::fast::RandomState>,
     /// The (empty) field buffer records are parsed into, kept between lines.
     spare: Vec<Field<'static>>,
 }
@@ -85,7 +86,7 @@ impl FileContexts {
             kubernetes: input.kubernetes,
             path_field: input.path_field.clone(),
             constants: input.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            files: HashMap::new(),
+            files: HashMap::default(),
             spare: Vec::with_capacity(32),
         }
     }
