@@ -173,3 +173,24 @@ impl Rule {
         expired.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_past_half_the_u32_range_move_time_zero_and_keep_recent_series() {
+        let start = Instant::now();
+        let mut expiry = Expiry::new(Duration::from_secs(1));
+        expiry.created(0, start);
+        // 30 days of milliseconds is past 2^31: time zero moves forward.
+        let later = start + Duration::from_secs(30 * 86_400);
+        expiry.created(1, later);
+        expiry.created(2, later + Duration::from_millis(500));
+        assert_eq!(expiry.expired(later + Duration::from_millis(900)), [0]);
+        assert_eq!(expiry.expired(later + Duration::from_millis(1_200)), [1, 0]);
+        assert_eq!(expiry.expired(later + Duration::from_millis(1_600)), [2, 1, 0]);
+        expiry.touch(0, later + Duration::from_millis(1_500));
+        assert_eq!(expiry.expired(later + Duration::from_millis(2_000)), [2, 1]);
+    }
+}
