@@ -1,5 +1,6 @@
 //! Encoding a [`Registry`]: a [`Visitor`] that writes each metric and series as it is shown, copying
-//! each series' label text rendered on its first encoding, so nothing is allocated per sample. Also
+//! each series' label text (kept with the series) and writing `_created` from its stored time, so
+//! nothing is allocated per sample or per series. Also
 //! gives `Registry` its `encode`, `encode_body`, `expose` (a scrape's body and `Content-Type` for an
 //! `Accept` header) and `encode_to_string` methods (defined here, so the registry does not depend on
 //! the formats).
@@ -7,9 +8,9 @@
 use bytes::BufMut;
 
 use super::encode::{write_exemplar, write_metadata};
-use super::write::{write_count, write_label_value, write_value, write_whole};
+use super::write::{write_count, write_value, write_whole};
 use super::{finish, write_openmetrics_float, Format, NameEscaping};
-use crate::metrics::{FamilyView, MetricType, Point, Registry, SeriesText, SeriesView, Visitor};
+use crate::metrics::{FamilyView, MetricType, Point, Registry, SeriesView, Visitor};
 
 impl Registry {
     /// Encodes every metric in `format` (with `# EOF` for OpenMetrics), appending to `buf`.
@@ -112,9 +113,8 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
 
     #[inline]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
-        let text = series.text(|| render(family, series));
         let openmetrics = self.format == Format::OpenMetrics;
-        let (buf, name, labels) = (&mut *self.buf, family.name, &*text.labels);
+        let (buf, name, labels) = (&mut *self.buf, family.name, series.labels);
         match &series.point {
             Point::Gauge(value) => {
                 write_prefix(buf, name, b"", labels);
@@ -166,30 +166,9 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
         }
         if openmetrics {
             write_prefix(buf, name, b"_created", labels);
-            buf.put_slice(text.created.as_bytes());
+            write_openmetrics_float(buf, series.created);
             buf.put_u8(b'\n');
         }
-    }
-}
-
-/// The series' label set (`a="x",b="y"`) and creation time as OpenMetrics text (the only format with
-/// `_created`).
-fn render(family: &FamilyView<'_>, series: &SeriesView<'_>) -> SeriesText {
-    let mut labels = Vec::new();
-    for (i, (name, value)) in family.label_names.iter().zip(series.label_values).enumerate() {
-        if i > 0 {
-            labels.push(b',');
-        }
-        labels.extend_from_slice(name.as_bytes());
-        labels.extend_from_slice(b"=\"");
-        write_label_value(&mut labels, value);
-        labels.push(b'"');
-    }
-    let mut created = Vec::new();
-    write_openmetrics_float(&mut created, series.created);
-    SeriesText {
-        labels: String::from_utf8_lossy(&labels).into(),
-        created: String::from_utf8_lossy(&created).into(),
     }
 }
 

@@ -32,9 +32,14 @@ pub(crate) fn check_labels(metric: &str, labels: &[(&str, &str)]) -> Result<(), 
 }
 
 /// The latest exemplar of each of a series' slots (one for a counter, one per bucket for a histogram).
+/// One latest exemplar per slot.
+type Slots = [Mutex<Option<Exemplar>>];
+
+/// Boxed twice, so a series that never gets an exemplar pays 16 bytes for it, not 24.
 #[derive(Default)]
 pub(crate) struct ExemplarSlots {
-    slots: OnceLock<Box<[Mutex<Option<Exemplar>>]>>,
+    #[allow(clippy::redundant_allocation)]
+    slots: OnceLock<Box<Box<Slots>>>,
 }
 
 impl ExemplarSlots {
@@ -48,7 +53,7 @@ impl ExemplarSlots {
         value: f64,
         timestamp: Option<f64>,
     ) {
-        let slots = self.slots.get_or_init(|| (0..len).map(|_| Mutex::new(None)).collect());
+        let slots = self.slots.get_or_init(|| Box::new((0..len).map(|_| Mutex::new(None)).collect()));
         let Some(slot) = slots.get(index) else { return };
         let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
         match &mut *slot {

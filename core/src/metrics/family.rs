@@ -7,14 +7,14 @@
 //! `labels(values)` finds or creates a child (one hash of the values under a read lock) and returns a
 //! handle that can be kept: updates on a kept handle are single atomic operations on its cell.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::label_text::{label_values, labels_match, render_labels, SeriesIndex};
 use super::names::{is_valid_label_name, is_valid_metric_name};
-use super::view::{FamilyView, Point, SeriesText, SeriesView, Visitor};
+use super::view::{FamilyView, Point, SeriesView, Visitor};
 use super::MetricType;
 use crate::error::MetricError;
 
@@ -154,43 +154,27 @@ macro_rules! default_cell {
 }
 pub(crate) use default_cell;
 
-/// One labelled series: its metric's description, label values, creation time and cell.
+/// One labelled series: its metric's description, label set, creation time and cell.
 pub struct Child<C> {
     pub(crate) desc: Arc<Desc>,
-    pub(crate) values: Box<[String]>,
+    /// The label set as exposition text (`a="x",b="y"`, see `label_text`): the only copy of the
+    /// series' label values, copied as is by encoders.
+    pub(crate) labels: Box<str>,
+    /// Unix seconds, written as `_created` at encode time.
     pub(crate) created: f64,
-    /// Text an encoder rendered once for this series (label set and creation time never change).
-    text: OnceLock<SeriesText>,
     pub(crate) cell: C,
-}
-
-/// A hasher for keys that are already hashes.
-#[derive(Default)]
-struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
 }
 
 /// The children in creation order (the order they are encoded in), indexed by the hash of their values.
 struct Children<C> {
-    by_hash: HashMap<u64, Vec<usize>, BuildHasherDefault<IdentityHasher>>,
+    index: SeriesIndex,
     list: Vec<Arc<Child<C>>>,
 }
 
 impl<C> Children<C> {
-    fn find(&self, hash: u64, same: impl Fn(&Child<C>) -> bool) -> Option<usize> {
-        self.by_hash.get(&hash)?.iter().copied().find(|&i| same(&self.list[i]))
+    fn find(&self, hash: u64, names: &[String], values: &[&str]) -> Option<usize> {
+        self.index
+            .find(hash, |i| self.list.get(i).is_some_and(|child| labels_match(&child.labels, names, values)))
     }
 }
 
@@ -247,7 +231,7 @@ pub(crate) fn atomic_add_f64(bits: &AtomicU64, delta: f64) {
 
 impl<M: Metric> Family<M> {
     pub(crate) fn new(desc: Desc, config: <M::Cell as Cell>::Config) -> Family<M> {
-        let children = Children { by_hash: HashMap::default(), list: Vec::new() };
+        let children = Children { index: SeriesIndex::default(), list: Vec::new() };
         Family {
             shared: Arc::new(Shared {
                 desc: Arc::new(desc),
@@ -280,27 +264,28 @@ impl<M: Metric> Family<M> {
         self.check_count(values.len())?;
         let shared = &*self.shared;
         let hash = self.hash_values(values);
-        let same = |child: &Child<M::Cell>| child.values.iter().zip(values).all(|(a, b)| a == b);
+        let names = &shared.desc.label_names;
         {
             let children = self.read();
-            if let Some(found) = children.find(hash, same) {
+            if let Some(found) = children.find(hash, names, values) {
                 return Ok(M::from_child(children.list[found].clone()));
             }
         }
         let mut children = shared.children.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(found) = children.find(hash, same) {
+        if let Some(found) = children.find(hash, names, values) {
             return Ok(M::from_child(children.list[found].clone()));
         }
         let child = Arc::new(Child {
             desc: shared.desc.clone(),
-            values: values.iter().map(|v| v.to_string()).collect(),
+            labels: render_labels(names, values.iter().copied()),
             created: now_seconds(),
-            text: OnceLock::new(),
             cell: M::Cell::new(&shared.config),
         });
         let index = children.list.len();
-        children.list.push(child.clone());
-        children.by_hash.entry(hash).or_default().push(index);
+        // Past 2^32 series (hundreds of gigabytes) a child is handed out but not kept.
+        if children.index.insert(hash, index) {
+            children.list.push(child.clone());
+        }
         Ok(M::from_child(child))
     }
 
@@ -344,15 +329,13 @@ impl<M: Metric> Family<M> {
         self.check_count(values.len())?;
         let hash = self.hash_values(values);
         let mut children = self.shared.children.write().unwrap_or_else(|e| e.into_inner());
-        let same = |child: &Child<M::Cell>| child.values.iter().zip(values).all(|(a, b)| a == b);
-        let Some(index) = children.find(hash, same) else { return Ok(false) };
+        let Some(index) = children.find(hash, &self.shared.desc.label_names, values) else {
+            return Ok(false);
+        };
         children.list.remove(index);
         // Keep creation order: every later child moves down by one.
-        children.by_hash.retain(|_, indexes| {
-            indexes.retain(|&i| i != index);
-            indexes.iter_mut().filter(|i| **i > index).for_each(|i| *i -= 1);
-            !indexes.is_empty()
-        });
+        children.index.remove(hash, index);
+        children.index.shift_down_after(index);
         Ok(true)
     }
 
@@ -382,7 +365,7 @@ impl<M: Metric> Family<M> {
     pub fn clear(&self) {
         let mut children = self.shared.children.write().unwrap_or_else(|e| e.into_inner());
         children.list.clear();
-        children.by_hash.clear();
+        children.index.clear();
     }
 
     /// Shows the family and each series to `visitor` (a snapshot: series added meanwhile wait for the
@@ -411,12 +394,8 @@ impl<M: Metric> Family<M> {
         };
         visitor.family(&family);
         for child in children {
-            let series = SeriesView {
-                label_values: &child.values,
-                created: child.created,
-                point: M::point(&child.cell),
-                text: &child.text,
-            };
+            let series =
+                SeriesView { labels: &child.labels, created: child.created, point: M::point(&child.cell) };
             visitor.series(&family, &series);
         }
     }
@@ -466,7 +445,10 @@ impl<C> Child<C> {
 
     /// `Debug` of a handle: its metric's name and label values, never its internals.
     pub(crate) fn debug(&self, handle: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct(handle).field("name", &self.desc.name).field("labels", &self.values).finish()
+        f.debug_struct(handle)
+            .field("name", &self.desc.name)
+            .field("labels", &label_values(&self.labels))
+            .finish()
     }
 }
 

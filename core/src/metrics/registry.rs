@@ -198,6 +198,28 @@ impl Registry {
         self.visit(&mut gatherer);
         gatherer.families
     }
+
+    /// The names each metric is exposed under, in registration order: a counter's base name and
+    /// `<name>_total`, any other metric's name. Reads no series (where [`gather`](Self::gather)
+    /// copies every one), so it stays cheap at any series count: for reserving names.
+    ///
+    /// ```
+    /// let r = srekit::metrics::Registry::new();
+    /// r.counter("hits_total", "Hits.", &["k"]).unwrap().labels(&["a"]).unwrap().inc();
+    /// r.gauge("depth", "Depth.", &[]).unwrap();
+    /// assert_eq!(r.exposed_names(), ["hits", "hits_total", "depth"]);
+    /// ```
+    pub fn exposed_names(&self) -> Vec<String> {
+        let metrics = self.metrics.read().unwrap_or_else(|e| e.into_inner());
+        let mut names = Vec::with_capacity(metrics.len() * 2);
+        for metric in metrics.iter() {
+            names.push(metric.name().to_owned());
+            if let Registered::Counter(_) = metric {
+                names.push(format!("{}_total", metric.name()));
+            }
+        }
+        names
+    }
 }
 
 impl std::fmt::Debug for Registry {

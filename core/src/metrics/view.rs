@@ -4,8 +4,6 @@
 //! are visitors, so the registry knows nothing of exposition formats and nothing is allocated per
 //! sample to encode.
 
-use std::sync::OnceLock;
-
 use super::{CounterPoint, HistogramPoint, Label, MetricFamily, MetricType, Sample, Suffix};
 
 /// Receives a registry's metrics: `family` once per metric, then `series` once per label set.
@@ -45,49 +43,39 @@ pub struct FamilyView<'a> {
     pub bucket_labels: &'a [Box<str>],
 }
 
-/// One series: label values, creation time and current values, borrowed.
+/// One series: label set, creation time and current values, borrowed.
 pub struct SeriesView<'a> {
-    /// Label values, in the order of [`FamilyView::label_names`].
-    pub label_values: &'a [String],
+    /// The label set as exposition text, `a="x",b="y"` (values escaped; empty without labels), in the
+    /// order of [`FamilyView::label_names`]. Kept with the series, so encoders copy it as is.
+    pub labels: &'a str,
     /// When the series was created (Unix seconds), for `_created`.
     pub created: f64,
     /// The current values.
     pub point: Point<'a>,
-    pub(crate) text: &'a OnceLock<SeriesText>,
 }
 
 impl<'a> SeriesView<'a> {
-    /// The series' text as an encoder renders it, made by `render` on the first call for this series
-    /// and kept with the series (its labels and creation time never change), so later encodings copy it.
+    /// The label values, unescaped, in the order of [`FamilyView::label_names`].
     ///
     /// ```
-    /// use srekit::metrics::{FamilyView, Registry, SeriesText, SeriesView, Visitor};
-    /// struct Render(usize);
-    /// impl Visitor for Render {
+    /// use srekit::metrics::{FamilyView, Registry, SeriesView, Visitor};
+    /// struct Values(Vec<String>);
+    /// impl Visitor for Values {
     ///     fn family(&mut self, _: &FamilyView<'_>) {}
     ///     fn series(&mut self, _: &FamilyView<'_>, series: &SeriesView<'_>) {
-    ///         series.text(|| { self.0 += 1; SeriesText { labels: "k=\"v\"".into(), created: "0".into() } });
+    ///         assert_eq!(series.labels, r#"k="a\"b",n="1""#);
+    ///         self.0.extend(series.label_values().into_iter().map(String::from));
     ///     }
     /// }
     /// let r = Registry::new();
-    /// r.gauge("g", "G.", &["k"]).unwrap().labels(&["v"]).unwrap();
-    /// let mut render = Render(0);
-    /// r.visit(&mut render);
-    /// r.visit(&mut render);
-    /// assert_eq!(render.0, 1);
+    /// r.gauge("g", "G.", &["k", "n"]).unwrap().labels(&["a\"b", "1"]).unwrap();
+    /// let mut values = Values(Vec::new());
+    /// r.visit(&mut values);
+    /// assert_eq!(values.0, ["a\"b", "1"]);
     /// ```
-    pub fn text(&self, render: impl FnOnce() -> SeriesText) -> &'a SeriesText {
-        self.text.get_or_init(render)
+    pub fn label_values(&self) -> Vec<std::borrow::Cow<'a, str>> {
+        super::label_text::label_values(self.labels)
     }
-}
-
-/// Text an encoder renders once per series.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeriesText {
-    /// The label set as written between braces (`a="x",b="y"`, escaped; empty without labels).
-    pub labels: Box<str>,
-    /// The creation time as written after `_created`.
-    pub created: Box<str>,
 }
 
 /// A series' current values.
@@ -126,8 +114,12 @@ impl Visitor for Gatherer {
 
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
         let Some(out) = self.families.last_mut() else { return };
-        let labels: Vec<Label> =
-            family.label_names.iter().cloned().zip(series.label_values.iter().cloned()).collect();
+        let labels: Vec<Label> = family
+            .label_names
+            .iter()
+            .cloned()
+            .zip(series.label_values().into_iter().map(String::from))
+            .collect();
         let samples = &mut out.samples;
         let count = match &series.point {
             Point::Gauge(value) => {

@@ -2,9 +2,11 @@
 //! for longer than the limit, so the rule can remove them from its metric and free their slots under
 //! `max_series` (Promtail's `max_idle_duration`).
 
+use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 use super::{MetricVec, Rule};
+use crate::metrics::label_text::label_values;
 
 /// The last update of every series of one rule, by series index.
 ///
@@ -14,26 +16,24 @@ use super::{MetricVec, Rule};
 ///
 /// let start = Instant::now();
 /// let mut expiry = Expiry::new(Duration::from_secs(60));
-/// expiry.created(0, "k0".into(), vec!["200".into()], start);
-/// expiry.created(1, "k1".into(), vec!["500".into()], start);
+/// expiry.created(0, start);
+/// expiry.created(1, start);
 /// expiry.touch(1, start + Duration::from_secs(50));
 /// assert_eq!(expiry.expired(start + Duration::from_secs(61)), [0]);
-/// let (key, values) = expiry.swap_remove(0);
-/// assert_eq!((key.as_str(), values), ("k0", vec!["200".to_owned()]));
-/// assert_eq!(expiry.key(0), Some("k1"));
+/// expiry.swap_remove(0);
+/// assert!(expiry.expired(start + Duration::from_secs(61)).is_empty());
 /// ```
 #[derive(Debug, Clone)]
 pub struct Expiry {
     after: Duration,
-    entries: Vec<Entry>,
+    /// The clock's resolution: a millisecond, or a millionth of `after` when that is longer (so
+    /// stamps stay far from the end of `u32`).
+    tick: Duration,
+    /// Time zero of the ticks (moved forward before they would overflow).
+    base: Option<Instant>,
+    /// The last update of each series, in ticks since `base` (4 bytes a series, not an `Instant`'s 16).
+    entries: Vec<u32>,
     last_sweep: Option<Instant>,
-}
-
-#[derive(Debug, Clone)]
-struct Entry {
-    key: String,
-    values: Vec<String>,
-    last: Instant,
 }
 
 impl Expiry {
@@ -43,7 +43,30 @@ impl Expiry {
     /// assert_eq!(srekit::logs::rules::Expiry::new(std::time::Duration::from_secs(1)).after().as_secs(), 1);
     /// ```
     pub fn new(after: Duration) -> Expiry {
-        Expiry { after, entries: Vec::new(), last_sweep: None }
+        let tick = (after / (1 << 20)).max(Duration::from_millis(1));
+        Expiry { after, tick, base: None, entries: Vec::new(), last_sweep: None }
+    }
+
+    /// Whole ticks from `base` to `now` (0 before it).
+    fn ticks_at(&self, base: Instant, now: Instant) -> u128 {
+        now.saturating_duration_since(base).as_nanos() / self.tick.as_nanos().max(1)
+    }
+
+    /// `now` as a stored tick count; when the count nears the end of `u32`, time zero moves forward
+    /// (stamps older than twice the limit, long expired, become 0).
+    fn stamp(&mut self, now: Instant) -> u32 {
+        let base = *self.base.get_or_insert(now);
+        let ticks = self.ticks_at(base, now);
+        if ticks < u128::from(u32::MAX / 2) {
+            return ticks as u32;
+        }
+        let keep = (self.ticks_at(base, base + self.after) as u32).saturating_mul(2).saturating_add(1);
+        let shift = (ticks as u32).saturating_sub(keep);
+        for entry in &mut self.entries {
+            *entry = entry.saturating_sub(shift);
+        }
+        self.base = Some(base + self.tick * shift);
+        (ticks as u32).saturating_sub(shift)
     }
 
     /// The idle limit.
@@ -51,19 +74,20 @@ impl Expiry {
         self.after
     }
 
-    /// Records a new series at `index` (the next index), with its key and label values.
-    pub fn created(&mut self, index: usize, key: String, values: Vec<String>, now: Instant) {
-        let entry = Entry { key, values, last: now };
+    /// Records a new series at `index` (the next index).
+    pub fn created(&mut self, index: usize, now: Instant) {
+        let now = self.stamp(now);
         match self.entries.get_mut(index) {
-            Some(slot) => *slot = entry,
-            None => self.entries.push(entry),
+            Some(slot) => *slot = now,
+            None => self.entries.push(now),
         }
     }
 
     /// Marks the series at `index` as updated at `now`.
     pub fn touch(&mut self, index: usize, now: Instant) {
-        if let Some(entry) = self.entries.get_mut(index) {
-            entry.last = now;
+        let now = self.stamp(now);
+        if let Some(last) = self.entries.get_mut(index) {
+            *last = now;
         }
     }
 
@@ -87,27 +111,25 @@ impl Expiry {
     /// Indexes of the series idle for longer than the limit at `now`, highest first (so they can be
     /// swap-removed in order).
     pub fn expired(&self, now: Instant) -> Vec<usize> {
+        let Some(base) = self.base else { return Vec::new() };
+        let (now, after) = (self.ticks_at(base, now), self.ticks_at(base, base + self.after));
         let mut expired: Vec<usize> = (0..self.entries.len())
-            .filter(|&i| now.saturating_duration_since(self.entries[i].last) > self.after)
+            .filter(|&i| now.saturating_sub(u128::from(self.entries[i])) > after)
             .collect();
         expired.reverse();
         expired
     }
 
-    /// Removes the series at `index` (the last one takes its place); returns its key and label values.
-    pub fn swap_remove(&mut self, index: usize) -> (String, Vec<String>) {
-        let entry = self.entries.swap_remove(index);
-        (entry.key, entry.values)
-    }
-
-    /// The key of the series at `index`.
-    pub fn key(&self, index: usize) -> Option<&str> {
-        self.entries.get(index).map(|e| e.key.as_str())
+    /// Removes the series at `index` (the last one takes its place).
+    pub fn swap_remove(&mut self, index: usize) {
+        if index < self.entries.len() {
+            self.entries.swap_remove(index);
+        }
     }
 }
 
 impl Rule {
-    /// Marks the series at `index` (whose key `self.key` holds) as updated now (a no-op without
+    /// Marks the series at `index` (whose label text `self.key` holds) as updated now (a no-op without
     /// `expire_after`), and sweeps idle series when a sweep is due. Returns the series' index after
     /// the sweep: removing others moves series, but never this one out of the index, as it was just
     /// touched.
@@ -116,7 +138,7 @@ impl Rule {
         let now = Instant::now();
         expiry.touch(index, now);
         if expiry.sweep_due(now) && self.expire_idle(now) > 0 {
-            return self.series_index.get(self.key.as_str()).copied().unwrap_or(index);
+            return self.find_current().unwrap_or(index);
         }
         index
     }
@@ -126,24 +148,49 @@ impl Rule {
         let Some((expiry, counter)) = &mut self.expiry else { return 0 };
         let expired = expiry.expired(now);
         for &index in &expired {
-            let (key, values) = expiry.swap_remove(index);
+            expiry.swap_remove(index);
+            if index >= self.series.len() {
+                continue;
+            }
+            let series = self.series.swap_remove(index);
+            let hash = self.hasher.hash_one(series.labels().as_bytes());
+            self.series_index.remove(hash, index);
+            if let Some(moved) = self.series.get(index) {
+                let moved_hash = self.hasher.hash_one(moved.labels().as_bytes());
+                self.series_index.moved(moved_hash, self.series.len(), index);
+            }
+            let values = label_values(series.labels());
             // The bytes the limits admitted: the values taken from fields, not the const labels.
-            self.limits.release(values.iter().take(self.labels.len()).map(String::len).sum());
-            let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+            self.limits.release(values.iter().take(self.labels.len()).map(|v| v.len()).sum());
+            let refs: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
             let _ = match &self.metric {
                 MetricVec::Counter(vec) => vec.remove(&refs),
                 MetricVec::Gauge(vec) => vec.remove(&refs),
                 MetricVec::Histogram(vec) => vec.remove(&refs),
             };
-            self.series_index.remove(&key);
-            self.series.swap_remove(index);
-            if let Some(moved) = expiry.key(index) {
-                if let Some(slot) = self.series_index.get_mut(moved) {
-                    *slot = index;
-                }
-            }
             counter.inc();
         }
         expired.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_past_half_the_u32_range_move_time_zero_and_keep_recent_series() {
+        let start = Instant::now();
+        let mut expiry = Expiry::new(Duration::from_secs(1));
+        expiry.created(0, start);
+        // 30 days of milliseconds is past 2^31: time zero moves forward.
+        let later = start + Duration::from_secs(30 * 86_400);
+        expiry.created(1, later);
+        expiry.created(2, later + Duration::from_millis(500));
+        assert_eq!(expiry.expired(later + Duration::from_millis(900)), [0]);
+        assert_eq!(expiry.expired(later + Duration::from_millis(1_200)), [1, 0]);
+        assert_eq!(expiry.expired(later + Duration::from_millis(1_600)), [2, 1, 0]);
+        expiry.touch(0, later + Duration::from_millis(1_500));
+        assert_eq!(expiry.expired(later + Duration::from_millis(2_000)), [2, 1]);
     }
 }

@@ -29,7 +29,7 @@ mod expire;
 mod relabel;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
@@ -45,7 +45,8 @@ use super::value::Value;
 use crate::error::MetricError;
 
 mod state;
-use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Registry};
+use crate::metrics::label_text::{push_label, SeriesIndex};
+use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Metric, Registry};
 pub use state::{DiscardedState, RuleState, SeriesState};
 
 mod limits;
@@ -108,11 +109,23 @@ enum MetricVec {
 }
 
 /// One series of a rule: the registry handle (kept, so updates are single atomics; exemplars are
-/// stored in its cell).
+/// stored in its cell). Its label set lives in the registry's child, as exposition text: the rule's
+/// index compares against that, so a series' label values are stored once.
 enum Series {
     Counter(Counter),
     Gauge(Gauge),
     Histogram(Histogram),
+}
+
+impl Series {
+    /// The series' label set as exposition text (`a="x",b="y"`), field labels then const labels.
+    fn labels(&self) -> &str {
+        match self {
+            Series::Counter(counter) => &counter.child().labels,
+            Series::Gauge(gauge) => &gauge.child().labels,
+            Series::Histogram(histogram) => &histogram.child().labels,
+        }
+    }
 }
 
 /// One compiled rule.
@@ -129,9 +142,12 @@ struct Rule {
     exemplar: Option<(String, String)>,
     limits: SeriesLimits,
     metric: MetricVec,
-    series_index: HashMap<String, usize, foldhash::fast::RandomState>,
+    /// Positions in `series` by the hash of their label text (no key stored: see [`Series::labels`]).
+    series_index: SeriesIndex,
+    hasher: foldhash::fast::RandomState,
     series: Vec<Series>,
-    key: String,
+    /// Scratch: the current record's label text, as the registry writes it.
+    key: Vec<u8>,
     refusals: RefusalCounters,
     /// Hash of the definition, so saved state is restored only into the same rule (see `state`).
     fingerprint: String,
@@ -452,9 +468,10 @@ impl Rule {
             exemplar,
             limits,
             metric,
-            series_index: HashMap::default(),
+            series_index: SeriesIndex::default(),
+            hasher: foldhash::fast::RandomState::default(),
             series: Vec::new(),
-            key: String::new(),
+            key: Vec::new(),
             relabel: None,
             overlay: Vec::new(),
             const_labels: Vec::new(),
@@ -529,15 +546,15 @@ impl Rule {
     fn series_for(&mut self, record: &Record<'_>) -> Result<usize, Refusal> {
         self.key.clear();
         let mut label_bytes = 0usize;
-        for (_, field) in &self.labels {
+        for (name, field) in &self.labels {
             let value = label_value(&self.overlay, record, field);
             if !self.limits.label_fits(value.len()) {
                 return Err(Refusal::LabelTooLong);
             }
             label_bytes += value.len();
-            push_key_part(&mut self.key, &value);
+            push_label(&mut self.key, name, &value);
         }
-        if let Some(&index) = self.series_index.get(self.key.as_str()) {
+        if let Some(index) = self.find_key() {
             return Ok(index);
         }
         self.limits.admit(self.series.len(), label_bytes)?;
@@ -551,8 +568,27 @@ impl Rule {
         self.create_series(&refs, label_bytes)
     }
 
-    /// Creates the series of label `values`, whose key `self.key` holds and whose `label_bytes` the
-    /// limits already admitted.
+    /// Completes `self.key` (the field labels' text) with the const labels and finds its series.
+    fn find_key(&mut self) -> Option<usize> {
+        for (name, value) in &self.const_labels {
+            push_label(&mut self.key, name, value);
+        }
+        self.find_current()
+    }
+
+    /// The series whose label text `self.key` holds (complete).
+    fn find_current(&self) -> Option<usize> {
+        let (series, key) = (&self.series, self.key.as_slice());
+        let hash = self.hasher.hash_one(key);
+        self.series_index.find(hash, |i| series.get(i).is_some_and(|s| s.labels().as_bytes() == key))
+    }
+
+    /// The index hash of a series.
+    fn hash_of(&self, series: &Series) -> u64 {
+        self.hasher.hash_one(series.labels().as_bytes())
+    }
+
+    /// Creates the series of label `values`, whose `label_bytes` the limits already admitted.
     fn create_series(&mut self, field_values: &[&str], label_bytes: usize) -> Result<usize, Refusal> {
         let mut values: Vec<&str> = Vec::with_capacity(field_values.len() + self.const_labels.len());
         values.extend_from_slice(field_values);
@@ -563,30 +599,25 @@ impl Rule {
             MetricVec::Gauge(vec) => vec.labels(values).map(Series::Gauge),
             MetricVec::Histogram(vec) => vec.labels(values).map(Series::Histogram),
         };
-        // The label count is the family's, so this cannot fail; were it to, the record is dropped.
-        let Ok(series) = series else {
+        let index = self.series.len();
+        // The label count is the family's, so this cannot fail, nor can 2^32 series fit in memory;
+        // were either to happen, the record is dropped.
+        let indexed = series.ok().filter(|series| {
+            let hash = self.hash_of(series);
+            self.series_index.insert(hash, index)
+        });
+        let Some(series) = indexed else {
             self.limits.release(label_bytes);
             return Err(Refusal::MaxSeries);
         };
-        let index = self.series.len();
         self.series.push(series);
-        self.series_index.insert(self.key.clone(), index);
         if let Some((expiry, _)) = &mut self.expiry {
-            let values = values.iter().map(|v| v.to_string()).collect();
-            expiry.created(index, self.key.clone(), values, Instant::now());
+            expiry.created(index, Instant::now());
         }
         Ok(index)
     }
 }
 
-/// Appends one label value to a series key, length-prefixed so no value can forge another label set's
-/// key.
-#[inline]
-fn push_key_part(key: &mut String, value: &str) {
-    key.push_str(itoa::Buffer::new().format(value.len()));
-    key.push(':');
-    key.push_str(value);
-}
 /// A label's value: the field (a relabel target first) as label text, or empty when it is missing.
 fn label_value<'r>(overlay: &'r [(String, String)], record: &'r Record<'_>, field: &str) -> Cow<'r, str> {
     field_text(overlay, record, field).unwrap_or(Cow::Borrowed(""))

@@ -21,9 +21,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{push_key_part, Rule, RuleSet, Series};
+use super::{Rule, RuleSet, Series};
 use crate::logs::config::RuleConfig;
 use crate::logs::tail::fnv1a;
+use crate::metrics::label_text::{label_values, push_label};
 
 /// The saved state of one rule.
 ///
@@ -163,11 +164,10 @@ impl RuleSet {
 impl Rule {
     fn save_state(&self) -> RuleState {
         let mut series = Vec::with_capacity(self.series.len());
-        for (key, &index) in &self.series_index {
-            let (Some(labels), Some(cell)) = (split_key(key, self.labels.len()), self.series.get(index))
-            else {
-                continue;
-            };
+        for cell in &self.series {
+            // The values taken from fields (the const labels follow them).
+            let labels: Vec<String> =
+                label_values(cell.labels()).into_iter().take(self.labels.len()).map(String::from).collect();
             let state = match cell {
                 Series::Counter(counter) => SeriesState::value(labels, counter.get()),
                 Series::Gauge(gauge) => SeriesState::value(labels, gauge.get()),
@@ -223,11 +223,11 @@ impl Rule {
         self.refusals.restore(&state.refusals);
         for series in &state.series {
             self.key.clear();
-            for value in &series.labels {
-                push_key_part(&mut self.key, value);
+            for ((name, _), value) in self.labels.iter().zip(&series.labels) {
+                push_label(&mut self.key, name, value);
             }
-            let index = match self.series_index.get(self.key.as_str()) {
-                Some(&index) => index,
+            let index = match self.find_key() {
+                Some(index) => index,
                 None => {
                     let refs: Vec<&str> = series.labels.iter().map(String::as_str).collect();
                     let label_bytes = refs.iter().map(|value| value.len()).sum();
@@ -258,35 +258,5 @@ impl Rule {
 impl SeriesState {
     fn value(labels: Vec<String>, value: f64) -> SeriesState {
         SeriesState { labels, value: Some(value), buckets: None, sum: None }
-    }
-}
-
-/// Splits a series key (length-prefixed label values, see `push_key_part`) back into `count` values.
-fn split_key(key: &str, count: usize) -> Option<Vec<String>> {
-    let mut values = Vec::with_capacity(count);
-    let mut rest = key;
-    while !rest.is_empty() {
-        let (length, tail) = rest.split_once(':')?;
-        let length: usize = length.parse().ok()?;
-        values.push(tail.get(..length)?.to_owned());
-        rest = tail.get(length..)?;
-    }
-    (values.len() == count).then_some(values)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_split_back_into_their_values() {
-        let mut key = String::new();
-        for value in ["a:b", "", "12:x", "ü"] {
-            push_key_part(&mut key, value);
-        }
-        assert_eq!(split_key(&key, 4), Some(vec!["a:b".into(), "".into(), "12:x".into(), "ü".into()]));
-        assert_eq!(split_key(&key, 3), None);
-        assert_eq!(split_key("", 0), Some(vec![]));
-        assert_eq!(split_key("5:ab", 1), None);
     }
 }
