@@ -8,7 +8,7 @@
 //! and `node_cpu_bug_info{bug}`. `node_cpu_isolated{cpu} 1` for each CPU of the kernel's isolated list
 //! (/sys/devices/system/cpu/isolated), as node_exporter 1.5 does.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_u64, read_f64, read_trimmed, FileReader};
 use crate::host::settings::Settings;
@@ -65,7 +65,7 @@ impl Cpu {
             out.counter(
                 "node_cpu_core_throttles_total",
                 "Number of times this CPU core has been throttled.",
-                labels(&[("core", &core), ("package", &package)]),
+                pairs(&[("core", &core), ("package", &package)]),
                 count,
             );
         }
@@ -73,7 +73,7 @@ impl Cpu {
             out.counter(
                 "node_cpu_package_throttles_total",
                 "Number of times this CPU package has been throttled.",
-                labels(&[("package", &package)]),
+                pairs(&[("package", &package)]),
                 count,
             );
         }
@@ -100,7 +100,7 @@ impl Cpu {
             out.gauge(
                 "node_cpu_isolated",
                 "Whether each core is isolated, information from /sys/devices/system/cpu/isolated.",
-                labels(&[("cpu", &cpu.to_string())]),
+                pairs(&[("cpu", &cpu.to_string())]),
                 1.0,
             );
         }
@@ -161,7 +161,7 @@ impl Cpu {
                 format!("The `{key}` field of CPU information from /proc/cpuinfo taken from the first core.");
             for value in first.get(key).copied().unwrap_or("").split_ascii_whitespace() {
                 if include.is_match(value) {
-                    out.gauge(name, &help, labels(&[(label, value)]), 1.0);
+                    out.gauge(name, &help, pairs(&[(label, value)]), 1.0);
                 }
             }
         }
@@ -198,7 +198,7 @@ impl Collector for Cpu {
                 out.counter(
                     "node_cpu_seconds_total",
                     "Seconds the CPUs spent in each mode.",
-                    labels(&[("cpu", cpu), ("mode", mode)]),
+                    pairs(&[("cpu", cpu), ("mode", mode)]),
                     *value,
                 );
             }
@@ -208,7 +208,7 @@ impl Collector for Cpu {
                     out.counter(
                         "node_cpu_guest_seconds_total",
                         "Seconds the CPUs spent in guests (VMs) for each mode.",
-                        labels(&[("cpu", cpu), ("mode", mode)]),
+                        pairs(&[("cpu", cpu), ("mode", mode)]),
                         value.copied().unwrap_or(0.0),
                     );
                 }

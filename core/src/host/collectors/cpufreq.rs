@@ -2,7 +2,7 @@
 //! `node_cpu_frequency_*hertz` and `node_cpu_scaling_frequency_*hertz`, as node_exporter 1.5 has them.
 //! A host without cpufreq reports nothing, successfully.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, FileReader};
 use crate::host::settings::Settings;
@@ -61,7 +61,7 @@ impl Collector for CpuFreq {
             }
             for (file, name, help) in FREQUENCIES {
                 if let Ok(khz) = self.reader.read_f64(&dir.join(file)) {
-                    out.gauge(name, help, labels(&[("cpu", cpu)]), khz * 1000.0);
+                    out.gauge(name, help, pairs(&[("cpu", cpu)]), khz * 1000.0);
                 }
             }
         }

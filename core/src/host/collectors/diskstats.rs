@@ -4,7 +4,7 @@
 //! (`ID_FS_*`), `node_disk_ata_*` and `node_disk_device_mapper_info`. Devices are filtered with node_exporter's default exclusion
 //! (partitions, ram, loop, fd).
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, FileReader};
 use crate::host::settings::{device_selected, Settings};
@@ -129,7 +129,7 @@ fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &[(String, String)]) 
         out.gauge(
             "node_disk_filesystem_info",
             "Info about disk filesystem.",
-            labels(&[
+            pairs(&[
                 ("device", device),
                 ("type", fs_type),
                 ("usage", get("ID_FS_USAGE").unwrap_or("")),
@@ -142,14 +142,14 @@ fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &[(String, String)]) 
     let ata = get("ID_ATA") == Some("1");
     for (key, name, help) in ATA_GAUGES.iter().filter(|_| ata) {
         if let Some(value) = get(key).and_then(|v| v.parse::<f64>().ok()) {
-            out.gauge(name, help, labels(&[("device", device)]), value);
+            out.gauge(name, help, pairs(&[("device", device)]), value);
         }
     }
     if let Some(dm_name) = get("DM_NAME") {
         out.gauge(
             "node_disk_device_mapper_info",
             "Info about disk device mapper.",
-            labels(&[
+            pairs(&[
                 ("device", device),
                 ("lv_layer", get("DM_LV_LAYER").unwrap_or("")),
                 ("lv_name", get("DM_LV_NAME").unwrap_or("")),
@@ -222,7 +222,7 @@ impl Collector for DiskStats {
             emit_udev_extras(out, device, &udev);
             for ((name, help, kind, scale), value) in COLUMNS.iter().zip(&fields[3..]) {
                 let Some(value) = parse_u64(value) else { continue };
-                out.family(name, help, *kind).push(labels(&[("device", device)]), value as f64 * scale);
+                out.sample(name, help, *kind, pairs(&[("device", device)]), value as f64 * scale);
             }
         }
         Ok(())

@@ -3,7 +3,7 @@
 //! plus the six attributes only sysfs has. A property the kernel refuses to give (e.g. `carrier` of a
 //! down interface) is left out, as node_exporter does; both sources give the same output.
 
-use crate::host::emit::{labels, Emitter, FastMap};
+use crate::host::emit::{pairs, Emitter, FastMap};
 use crate::host::error::CollectError;
 use crate::host::netlink::{Link, LinkDumper, IFF_DORMANT, IFF_UP};
 use crate::host::read::{list_dir, parse_f64, parse_hex, Dir, KeptFile};
@@ -216,13 +216,13 @@ impl NetClass {
         out.gauge(
             "node_network_up",
             "Value is 1 if operstate is 'up', 0 otherwise.",
-            labels(&[("device", name)]),
+            pairs(&[("device", name)]),
             if device.operstate == "up" { 1.0 } else { 0.0 },
         );
         out.gauge(
             "node_network_info",
             "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
-            labels(&[
+            pairs(&[
                 ("address", &device.address),
                 ("broadcast", &device.broadcast),
                 ("device", name),
@@ -236,7 +236,7 @@ impl NetClass {
             device.properties.iter().zip(PROPERTIES.iter()).zip(&self.names)
         {
             if let Some(value) = value {
-                out.family(metric, help, *kind).push(labels(&[("device", name)]), *value);
+                out.sample(metric, help, *kind, pairs(&[("device", name)]), *value);
             }
         }
         if let Some(speed) = device.speed {
@@ -244,7 +244,7 @@ impl NetClass {
                 out.gauge(
                     "node_network_speed_bytes",
                     "Network device property: speed_bytes",
-                    labels(&[("device", name)]),
+                    pairs(&[("device", name)]),
                     speed * 1000.0 * 1000.0 / 8.0,
                 );
             }

@@ -3,7 +3,7 @@
 //! /proc/net/dev plus sysfs `rx_nohandler` for a mounted procfs; node_exporter's default `^lo$`
 //! device exclusion and a user include/exclude regex (e.g. to drop `veth.*` churn).
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::netlink::{Link, LinkDumper, STATS_FIELDS};
 use crate::host::read::{parse_u64, FileReader};
@@ -89,7 +89,7 @@ impl NetDev {
         for link in links.iter().filter(|l| self.selected(&l.name)) {
             let Some(counters) = netlink_counters(link) else { continue };
             for ((name, help), value) in self.names.iter().zip(counters) {
-                out.counter(name, help, labels(&[("device", &link.name)]), value as f64);
+                out.counter(name, help, pairs(&[("device", &link.name)]), value as f64);
             }
         }
         Ok(())
@@ -123,12 +123,12 @@ impl Collector for NetDev {
                 return Err(CollectError::parse(&path, "fewer than 16 counters"));
             }
             for ((name, help), value) in self.names.iter().zip(&values) {
-                out.counter(name, help, labels(&[("device", device)]), *value as f64);
+                out.counter(name, help, pairs(&[("device", device)]), *value as f64);
             }
             let nohandler = self.settings.sys(&format!("class/net/{device}/statistics/rx_nohandler"));
             let nohandler = self.reader.read_str(&nohandler).ok().and_then(|t| parse_u64(t.trim()));
             if let (Some(value), Some((name, help))) = (nohandler, self.names.last()) {
-                out.counter(name, help, labels(&[("device", device)]), value as f64);
+                out.counter(name, help, pairs(&[("device", device)]), value as f64);
             }
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! os: `node_os_info{id,name,version,...}` and `node_os_version{id,id_like,name}` from os-release
 //! (`<rootfs>/etc/os-release`, falling back to `<rootfs>/usr/lib/os-release`).
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -102,13 +102,13 @@ impl Collector for Os {
         out.gauge(
             "node_os_info",
             "A metric with a constant '1' value labeled by build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, version_codename, version_id.",
-            labels(&info),
+            pairs(&info),
             1.0,
         );
         out.gauge(
             "node_os_version",
             "Metric containing the major.minor part of the OS version.",
-            labels(&[("id", get("ID")), ("id_like", get("ID_LIKE")), ("name", get("NAME"))]),
+            pairs(&[("id", get("ID")), ("id_like", get("ID_LIKE")), ("name", get("NAME"))]),
             major_minor(get("VERSION_ID")),
         );
         Ok(())

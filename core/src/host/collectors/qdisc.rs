@@ -96,7 +96,7 @@ impl Collector for Qdisc {
             ];
             for ((name, help, kind), value) in FAMILIES.iter().zip(values) {
                 let pairs = labels(&[("device", &qdisc.device), ("kind", &qdisc.kind)]);
-                out.family(name, help, *kind).push(pairs, value);
+                out.sample(name, help, *kind, pairs, value);
             }
         }
         Ok(())

@@ -2,7 +2,7 @@
 //! system call (a gauge of value 1, as node_exporter has it). Not rooted: it always describes the
 //! running kernel, like node_exporter.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -46,7 +46,7 @@ impl Collector for Uname {
         out.gauge(
             "node_uname_info",
             "Labeled system information as provided by the uname system call.",
-            labels(&[
+            pairs(&[
                 ("domainname", &field(&uts.domainname)),
                 ("machine", &field(&uts.machine)),
                 ("nodename", &field(&uts.nodename)),
