@@ -18,6 +18,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if COUNTING.load(Ordering::Relaxed) {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            trace(layout.size());
         }
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.alloc(layout) }
@@ -45,8 +46,29 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+static TRACING: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    static IN_TRACE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// With `SREKIT_ALLOC_TRACE=<collector>`, prints where each allocation of that collector comes from.
+fn trace(size: usize) {
+    if !TRACING.load(Ordering::Relaxed) || IN_TRACE.with(|t| t.replace(true)) {
+        return;
+    }
+    let backtrace = std::backtrace::Backtrace::force_capture().to_string();
+    let frames: Vec<&str> = backtrace
+        .lines()
+        .filter(|l| l.contains("srekit::") && !l.contains("host_allocations"))
+        .take(4)
+        .collect();
+    eprintln!("alloc {size}: {}", frames.join(" <- "));
+    IN_TRACE.with(|t| t.set(false));
+}
+
 /// The bound this test holds the default collection to (allocations and reallocations together).
-const MAX_ALLOCATIONS_PER_COLLECTION: u64 = 900;
+const MAX_ALLOCATIONS_PER_COLLECTION: u64 = 550;
 
 /// Counts the allocations `f` makes (on any thread).
 fn count<T>(f: impl FnOnce() -> T) -> (u64, T) {
@@ -67,7 +89,10 @@ fn by_collector() -> Vec<String> {
             config.enable(name).ok()?;
             let collector = HostCollector::new(config).ok()?;
             collector.recycle(collector.collect());
+            let traced = std::env::var("SREKIT_ALLOC_TRACE").is_ok_and(|traced| traced == name);
+            TRACING.store(traced, Ordering::SeqCst);
             let (allocations, ()) = count(|| collector.recycle(collector.collect()));
+            TRACING.store(false, Ordering::SeqCst);
             Some(format!("{name} {allocations}"))
         })
         .collect()

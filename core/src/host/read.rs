@@ -54,6 +54,15 @@ impl FileReader {
         std::str::from_utf8(bytes).map_err(|_| CollectError::parse(path, "not UTF-8"))
     }
 
+    /// Reads the whole file at `path` as text into `text` (its allocation reused), for a collector that
+    /// reads other files while it walks this one.
+    pub(crate) fn read_to(&mut self, path: &Path, text: &mut String) -> Result<(), CollectError> {
+        let read = self.read_str(path)?;
+        text.clear();
+        text.push_str(read);
+        Ok(())
+    }
+
     /// Reads the whole file at `path` as text without its trailing newline and spaces, like
     /// [`read_trimmed`].
     pub(crate) fn read_trimmed(&mut self, path: &Path) -> Result<&str, CollectError> {
@@ -71,6 +80,17 @@ impl FileReader {
     pub(crate) fn kept_open(&self) -> usize {
         self.kept.files.len()
     }
+}
+
+/// `root` joined with `parts` in `buf` (its allocation reused): a collector's per-device paths
+/// without a new `PathBuf` each.
+pub(crate) fn path_in<'a>(buf: &'a mut PathBuf, root: &Path, parts: &[&str]) -> &'a Path {
+    buf.as_mut_os_string().clear();
+    buf.push(root);
+    for part in parts {
+        buf.push(part);
+    }
+    buf
 }
 
 /// Where a read starts: a freshly opened file is read from where it is (`read(2)`, which works for

@@ -135,7 +135,7 @@ fn route_hops(message: &[u8]) -> Vec<Hop> {
 impl Collector for NetworkRoute {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let names: BTreeMap<u32, String> =
-            self.links.dump()?.into_iter().map(|link| (link.index as u32, link.name)).collect();
+            self.links.dump()?.iter().map(|link| (link.index as u32, link.name.clone())).collect();
         let mut hops = Vec::new();
         let request = [0u8; RTMSG];
         self.routes.dump(RTM_GETROUTE, &request, &mut |kind, message| {
