@@ -10,10 +10,11 @@
 
 use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, parse_u64, read_f64, read_trimmed, FileReader};
+use crate::host::read::{parse_u64, path_in, read_f64, read_trimmed, DirLister, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Ticks per second in /proc/stat.
@@ -25,17 +26,27 @@ const MODES: [&str; 8] = ["user", "nice", "system", "idle", "iowait", "irq", "so
 pub(crate) struct Cpu {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// Reused between collections.
+    lister: DirLister,
+    base: PathBuf,
+    path: PathBuf,
 }
 
 impl Cpu {
     pub(crate) fn new(settings: Arc<Settings>) -> Cpu {
-        Cpu { settings, reader: FileReader::new() }
+        Cpu {
+            settings,
+            reader: FileReader::new(),
+            lister: DirLister::default(),
+            base: PathBuf::new(),
+            path: PathBuf::new(),
+        }
     }
 
     /// Thermal throttle counts per core and per package (x86 `thermal_throttle` sysfs directories).
-    fn throttles(&self, out: &mut Emitter) {
-        let base = self.settings.sys("devices/system/cpu");
-        let Ok(entries) = list_dir(&base) else { return };
+    fn throttles(&mut self, out: &mut Emitter) {
+        let base = path_in(&mut self.base, &self.settings.sysfs, &["devices/system/cpu"]);
+        let Ok(entries) = self.lister.list(base) else { return };
         let mut cores: BTreeMap<(String, String), f64> = BTreeMap::new();
         let mut packages: BTreeMap<String, f64> = BTreeMap::new();
         for entry in entries {
@@ -43,11 +54,11 @@ impl Cpu {
             if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
-            let dir = base.join(&entry);
-            let throttle = dir.join("thermal_throttle");
-            if !throttle.is_dir() {
+            if !path_in(&mut self.path, base, &[entry, "thermal_throttle"]).is_dir() {
                 continue;
             }
+            let dir = base.join(entry);
+            let throttle = dir.join("thermal_throttle");
             let (Ok(package), Ok(core)) = (
                 read_trimmed(&dir.join("topology/physical_package_id")),
                 read_trimmed(&dir.join("topology/core_id")),
