@@ -17,13 +17,19 @@ pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::
 #[derive(Debug, Default)]
 pub(crate) struct Emitter {
     families: Vec<MetricFamily>,
-    /// How many samples of each family this collection wrote (the rest are last collection's).
+    /// How many samples of each family this collection wrote (the rest are last collection's);
+    /// [`UNTOUCHED`] for a family taken from the pool before this collection asked for it.
     filled: Vec<usize>,
+    /// The families (base name, type) of the last collection, taken from the pool in one go.
+    last: Vec<(String, MetricType)>,
     /// Hash of the name a family was asked for -> its position (checked against the name).
     index: FastMap<u64, usize>,
     names: foldhash::fast::FixedState,
     pool: Option<(Arc<FamilyPool>, usize)>,
 }
+
+/// `filled` of a family taken from the pool at [`Emitter::begin`] that this collection has not written.
+const UNTOUCHED: usize = usize::MAX;
 
 /// Label pairs an emitter copies into a sample: borrowed pairs (`&[("cpu", "0")]`, which allocate
 /// nothing when a reused sample has the room) or an owned `Vec<Label>`.
@@ -112,15 +118,49 @@ impl Emitter {
         Emitter { pool: Some((pool, index)), ..Emitter::default() }
     }
 
-    /// Starts a collection: takes the list kept for this collector, when there is one.
+    /// Starts a collection: takes the list kept for this collector and, in one go, the families it
+    /// wrote last time, when they were handed back.
     pub(crate) fn begin(&mut self) {
         self.index.clear();
         self.filled.clear();
-        if let Some((pool, index)) = &self.pool {
-            if self.families.capacity() == 0 {
-                self.families = pool.list(*index);
+        let Some((pool, index)) = &self.pool else { return };
+        if self.families.capacity() == 0 {
+            self.families = pool.list(*index);
+        }
+        self.families.clear();
+        pool.take_all(&self.last, &mut self.families);
+        for position in 0..self.families.len() {
+            let key = self.key(&self.families[position].name, self.families[position].kind);
+            self.index.entry(key).or_insert(position);
+            self.filled.push(UNTOUCHED);
+        }
+    }
+
+    /// Ends a collection: drops the families taken at [`begin`](Emitter::begin) that it did not
+    /// write, truncates the others to what it wrote and remembers their names for the next one.
+    fn end(&mut self) {
+        let mut position = 0;
+        let filled = &self.filled;
+        self.families.retain(|_| {
+            position += 1;
+            filled[position - 1] != UNTOUCHED
+        });
+        self.filled.retain(|&filled| filled != UNTOUCHED);
+        for (family, &filled) in self.families.iter_mut().zip(&self.filled) {
+            family.samples.truncate(filled);
+        }
+        self.last.truncate(self.families.len());
+        for (i, family) in self.families.iter().enumerate() {
+            match self.last.get_mut(i) {
+                Some((name, kind)) => {
+                    assign(name, &family.name);
+                    *kind = family.kind;
+                }
+                None => self.last.push((family.name.clone(), family.kind)),
             }
         }
+        self.filled.clear();
+        self.index.clear();
     }
 
     /// The key of the family of base name `base` and type `kind` in `index`: the hash of its
@@ -149,6 +189,11 @@ impl Emitter {
         let base = base_name(name, kind);
         let key = self.key(base, kind);
         if let Some(i) = self.find(key, base, kind) {
+            if self.filled[i] == UNTOUCHED {
+                self.filled[i] = 0;
+                assign(&mut self.families[i].help, help);
+                self.families[i].unit.clear();
+            }
             return i;
         }
         let family = match self.pool.as_ref().and_then(|(pool, _)| pool.take(base, kind)) {
@@ -217,6 +262,10 @@ impl Emitter {
     pub(crate) fn add_family(&mut self, family: MetricFamily) {
         let key = self.key(&family.name, family.kind);
         match self.find(key, &family.name, family.kind) {
+            Some(i) if self.filled[i] == UNTOUCHED => {
+                self.families[i] = family;
+                self.filled[i] = self.families[i].samples.len();
+            }
             Some(i) => {
                 self.families[i].samples.truncate(self.filled[i]);
                 self.families[i].samples.extend(family.samples);
@@ -232,21 +281,13 @@ impl Emitter {
 
     /// The families gathered in this collection (the emitter keeps its bookkeeping for the next).
     pub(crate) fn take_families(&mut self) -> Vec<MetricFamily> {
-        for (family, &filled) in self.families.iter_mut().zip(&self.filled) {
-            family.samples.truncate(filled);
-        }
-        self.filled.clear();
-        self.index.clear();
+        self.end();
         std::mem::take(&mut self.families)
     }
 
     /// Moves the families gathered in this collection to the end of `target`, keeping the list.
     pub(crate) fn drain_into(&mut self, target: &mut Vec<MetricFamily>) {
-        for (family, &filled) in self.families.iter_mut().zip(&self.filled) {
-            family.samples.truncate(filled);
-        }
-        self.filled.clear();
-        self.index.clear();
+        self.end();
         target.append(&mut self.families);
     }
 

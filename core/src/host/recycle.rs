@@ -46,6 +46,21 @@ impl FamilyPool {
         }
     }
 
+    /// Moves the kept families named in `wanted` (base name and type) to `into`, under one lock.
+    pub(crate) fn take_all(&self, wanted: &[(String, MetricType)], into: &mut Vec<MetricFamily>) {
+        if wanted.is_empty() {
+            return;
+        }
+        let mut inner = self.lock();
+        for (base, kind) in wanted {
+            let Some(&slot) = inner.index.get(base.as_str()) else { continue };
+            let Some(family) = inner.families.get_mut(slot) else { continue };
+            if family.as_ref().is_some_and(|family| family.kind == *kind) {
+                into.extend(family.take());
+            }
+        }
+    }
+
     /// An empty list for collector `index`'s families (the one it filled last time, when handed back).
     pub(crate) fn list(&self, index: usize) -> Vec<MetricFamily> {
         self.lock().lists.get_mut(index).map(std::mem::take).unwrap_or_default()
