@@ -7,8 +7,9 @@
 //! placement, constructor) next to its code; `collectors/mod.rs` is the one list of them. The
 //! machinery imports no collector: `spec` (the `Collector` trait and spec types), `catalog` (lookups
 //! over the list), `options` (the node_exporter option table: [`host_options`]), `config`
-//! ([`HostConfig`]), `settings` (what collectors read), `runner`, `read`, `emit`, `netlink`, `error`
-//! and `cache` ([`HostCollectorCache`] for the bindings' one-shot functions).
+//! ([`HostConfig`]), `settings` (what collectors read), `runner`, `read`, `emit`, `netlink`, `error`,
+//! `recycle` (the families handed back with [`HostCollector::recycle`], filled in place by the next
+//! collection) and `cache` ([`HostCollectorCache`] for the bindings' one-shot functions).
 //!
 //! ```no_run
 //! use srekit::host::{HostCollector, HostConfig};
