@@ -604,3 +604,22 @@ mod random_contents {
         }
     }
 }
+
+#[test]
+fn recycled_families_give_the_same_output_as_fresh_ones() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(&fixture(), dir.path());
+    let net_dev = dir.path().join("proc/net/dev");
+    let full = std::fs::read_to_string(&net_dev).expect("fixture net/dev");
+    // Fewer devices, other devices, then all of them again: samples are dropped, relabelled and added.
+    let fewer: String = full.lines().take(3).map(|line| format!("{line}\n")).collect();
+    let renamed = full.replace("ifb", "tun");
+    let recycling = HostCollector::new(fixture_config(dir.path())).expect("valid config");
+    for (round, net) in [&full, &fewer, &renamed, &full].into_iter().enumerate() {
+        std::fs::write(&net_dev, net).expect("write net/dev");
+        let fresh = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
+        let recycled = recycling.collect();
+        assert_eq!(masked_text(&recycled), masked_text(&fresh), "round {round}");
+        recycling.recycle(recycled);
+    }
+}

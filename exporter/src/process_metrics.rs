@@ -12,8 +12,16 @@ use srekit::metrics::MetricFamily;
 ///
 pub fn process_families(proc_root: &Path, proc_self: &Path) -> Vec<MetricFamily> {
     let stat = std::fs::read_to_string(proc_self.join("stat")).ok().and_then(|text| ProcStat::parse(&text));
-    let limits = std::fs::read_to_string(proc_self.join("limits")).unwrap_or_default();
-    let boot_time = std::fs::read_to_string(proc_root.join("stat")).ok().and_then(|text| boot_time(&text));
+    // Our own limits come from getrlimit(2): generating /proc/self/limits costs tens of microseconds.
+    let own = proc_self == Path::new("/proc/self");
+    let limits = if own {
+        String::new()
+    } else {
+        std::fs::read_to_string(proc_self.join("limits")).unwrap_or_default()
+    };
+    let limit = |name: &str, which| if own { own_soft_limit(which) } else { soft_limit(&limits, name) };
+    let boot_time =
+        if proc_root == Path::new("/proc") { host_boot_time() } else { read_boot_time(proc_root) };
     let ticks = clock_ticks_per_second();
     let cpu = MetricFamily::counter(
         "process_cpu_seconds_total",
@@ -24,7 +32,7 @@ pub fn process_families(proc_root: &Path, proc_self: &Path) -> Vec<MetricFamily>
         (cpu, stat.map(|s| (s.utime + s.stime) as f64 / ticks)),
         (
             gauge("process_max_fds", "Maximum number of open file descriptors."),
-            soft_limit(&limits, "Max open files"),
+            limit("Max open files", Limit::OpenFiles),
         ),
         (gauge("process_open_fds", "Number of open file descriptors."), count_entries(&proc_self.join("fd"))),
         (
@@ -41,7 +49,7 @@ pub fn process_families(proc_root: &Path, proc_self: &Path) -> Vec<MetricFamily>
         ),
         (
             gauge("process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes."),
-            soft_limit(&limits, "Max address space"),
+            limit("Max address space", Limit::AddressSpace),
         ),
     ];
     candidates
@@ -90,6 +98,40 @@ fn soft_limit(limits: &str, name: &str) -> Option<f64> {
         "unlimited" => Some(u64::MAX as f64),
         number => number.parse::<u64>().ok().map(|n| n as f64),
     }
+}
+
+/// The resource limits the process metrics report.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    OpenFiles,
+    AddressSpace,
+}
+
+/// The soft limit `which` of this process (`RLIM_INFINITY` as the largest u64, like `unlimited`).
+fn own_soft_limit(which: Limit) -> Option<f64> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes one rlimit into the valid, writable struct it is given.
+    let answer = unsafe {
+        match which {
+            Limit::OpenFiles => libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit),
+            Limit::AddressSpace => libc::getrlimit(libc::RLIMIT_AS, &mut limit),
+        }
+    };
+    if answer != 0 {
+        return None;
+    }
+    Some(if limit.rlim_cur == libc::RLIM_INFINITY { u64::MAX as f64 } else { limit.rlim_cur as f64 })
+}
+
+/// This host's boot time, read from /proc/stat once (it does not change while we run).
+fn host_boot_time() -> Option<f64> {
+    static BOOT_TIME: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
+    *BOOT_TIME.get_or_init(|| read_boot_time(Path::new("/proc")))
+}
+
+/// The boot time in `proc_root`'s `stat`.
+fn read_boot_time(proc_root: &Path) -> Option<f64> {
+    std::fs::read_to_string(proc_root.join("stat")).ok().and_then(|text| boot_time(&text))
 }
 
 /// `btime` of `/proc/stat`: the boot time in Unix seconds.
@@ -144,6 +186,14 @@ mod tests {
         assert_eq!(soft_limit(&limits, "Max open files"), Some(1024.0));
         assert_eq!(soft_limit(&limits, "Max address space"), Some(18446744073709551615.0));
         assert_eq!(soft_limit(&limits, "Max processes"), None);
+    }
+
+    #[test]
+    fn own_limits_from_getrlimit_equal_those_of_proc_self_limits() {
+        let limits = std::fs::read_to_string("/proc/self/limits").expect("procfs");
+        assert_eq!(own_soft_limit(Limit::OpenFiles), soft_limit(&limits, "Max open files"));
+        assert_eq!(own_soft_limit(Limit::AddressSpace), soft_limit(&limits, "Max address space"));
+        assert_eq!(host_boot_time(), read_boot_time(Path::new("/proc")));
     }
 
     #[test]

@@ -215,6 +215,8 @@ impl Scraper {
                 state.log(&report);
             }
             expfmt::encode_body_with(&report.families, format, escaping, &mut body);
+            // The next scrape fills these families in place instead of allocating them again.
+            host.recycle(report.families);
         }
         if let Some(logs) = &self.logs() {
             logs.encode_body(format, &mut body);

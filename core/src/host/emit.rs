@@ -1,16 +1,110 @@
 //! The output side of a collector: an [`Emitter`] gathers samples into metric families by name, and
 //! [`finish`] puts families in node_exporter's order (by name, samples by label values).
 
+use super::recycle::FamilyPool;
 use crate::metrics::{Label, MetricFamily, MetricType, Sample, Suffix};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 
 /// A hash map with a fast (non-DoS-resistant) hasher: keys are metric names the kernel gives us.
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Collects the families one collector produces; a family is created on its first sample.
+///
+/// An emitter with a [`FamilyPool`] lives as long as its collector: each collection takes the families
+/// handed back after the previous one and overwrites their samples and label strings in place, so a
+/// collection that writes what the previous one wrote allocates nothing.
 #[derive(Debug, Default)]
 pub(crate) struct Emitter {
     families: Vec<MetricFamily>,
-    index: FastMap<String, usize>,
+    /// How many samples of each family this collection wrote (the rest are last collection's);
+    /// [`UNTOUCHED`] for a family taken from the pool before this collection asked for it.
+    filled: Vec<usize>,
+    /// The families (base name, type) of the last collection, taken from the pool in one go.
+    last: Vec<(String, MetricType)>,
+    /// Hash of the name a family was asked for -> its position (checked against the name).
+    index: FastMap<u64, usize>,
+    names: foldhash::fast::FixedState,
+    pool: Option<(Arc<FamilyPool>, usize)>,
+}
+
+/// `filled` of a family taken from the pool at [`Emitter::begin`] that this collection has not written.
+const UNTOUCHED: usize = usize::MAX;
+
+/// Label pairs an emitter copies into a sample: borrowed pairs (`&[("cpu", "0")]`, which allocate
+/// nothing when a reused sample has the room) or an owned `Vec<Label>`.
+pub(crate) trait LabelPairs {
+    /// Overwrites `target` with these pairs, reusing its strings.
+    fn write_into(self, target: &mut Vec<Label>);
+    /// The pairs as a new vector.
+    fn into_labels(self) -> Vec<Label>;
+}
+
+impl LabelPairs for Vec<Label> {
+    fn write_into(self, target: &mut Vec<Label>) {
+        if target.capacity() == 0 {
+            *target = self;
+            return;
+        }
+        overwrite(target, self.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
+    fn into_labels(self) -> Vec<Label> {
+        self
+    }
+}
+
+impl LabelPairs for &[(&str, &str)] {
+    fn write_into(self, target: &mut Vec<Label>) {
+        overwrite(target, self.iter().copied());
+    }
+    fn into_labels(self) -> Vec<Label> {
+        labels(self)
+    }
+}
+
+impl<const N: usize> LabelPairs for &[(&str, &str); N] {
+    fn write_into(self, target: &mut Vec<Label>) {
+        overwrite(target, self.iter().copied());
+    }
+    fn into_labels(self) -> Vec<Label> {
+        labels(self)
+    }
+}
+
+/// Overwrites `target` with `pairs`, reusing the strings it holds.
+fn overwrite<'a>(target: &mut Vec<Label>, pairs: impl ExactSizeIterator<Item = (&'a str, &'a str)>) {
+    target.truncate(pairs.len());
+    for (i, (name, value)) in pairs.enumerate() {
+        match target.get_mut(i) {
+            Some((n, v)) => {
+                assign(n, name);
+                assign(v, value);
+            }
+            None => target.push((name.to_string(), value.to_string())),
+        }
+    }
+}
+
+/// Sets `target` to `text`, keeping its allocation.
+fn assign(target: &mut String, text: &str) {
+    if target != text {
+        target.clear();
+        target.push_str(text);
+    }
+}
+
+/// The suffix of a family's main samples (`_total` for counters, `_info` for info metrics).
+fn main_suffix(kind: MetricType) -> Suffix {
+    match kind {
+        MetricType::Counter => Suffix::Total,
+        MetricType::Info => Suffix::Info,
+        _ => Suffix::None,
+    }
+}
+
+/// The base name of a family whose main samples are named `name`.
+fn base_name(name: &str, kind: MetricType) -> &str {
+    name.strip_suffix(main_suffix(kind).as_str()).unwrap_or(name)
 }
 
 impl Emitter {
@@ -19,50 +113,194 @@ impl Emitter {
         Emitter::default()
     }
 
-    /// The family named `name` (exposition name, e.g. `node_cpu_seconds_total`), created if needed.
-    pub(crate) fn family(&mut self, name: &str, help: &str, kind: MetricType) -> &mut MetricFamily {
-        let position = match self.index.get(name) {
-            Some(&i) => i,
-            None => {
-                self.families.push(MetricFamily::new(name, help, kind));
-                self.index.insert(name.to_string(), self.families.len() - 1);
-                self.families.len() - 1
+    /// An emitter for collector `index` that reuses the families handed back to `pool`.
+    pub(crate) fn recycling(pool: Arc<FamilyPool>, index: usize) -> Emitter {
+        Emitter { pool: Some((pool, index)), ..Emitter::default() }
+    }
+
+    /// Starts a collection: takes the list kept for this collector and, in one go, the families it
+    /// wrote last time, when they were handed back.
+    pub(crate) fn begin(&mut self) {
+        self.index.clear();
+        self.filled.clear();
+        let Some((pool, index)) = &self.pool else { return };
+        if self.families.capacity() == 0 {
+            self.families = pool.list(*index);
+        }
+        self.families.clear();
+        pool.take_all(&self.last, &mut self.families);
+        for position in 0..self.families.len() {
+            let key = self.key(&self.families[position].name, self.families[position].kind);
+            self.index.entry(key).or_insert(position);
+            self.filled.push(UNTOUCHED);
+        }
+    }
+
+    /// Ends a collection: drops the families taken at [`begin`](Emitter::begin) that it did not
+    /// write, truncates the others to what it wrote and remembers their names for the next one.
+    fn end(&mut self) {
+        let mut position = 0;
+        let filled = &self.filled;
+        self.families.retain(|_| {
+            position += 1;
+            filled[position - 1] != UNTOUCHED
+        });
+        self.filled.retain(|&filled| filled != UNTOUCHED);
+        for (family, &filled) in self.families.iter_mut().zip(&self.filled) {
+            family.samples.truncate(filled);
+        }
+        self.last.truncate(self.families.len());
+        for (i, family) in self.families.iter().enumerate() {
+            match self.last.get_mut(i) {
+                Some((name, kind)) => {
+                    assign(name, &family.name);
+                    *kind = family.kind;
+                }
+                None => self.last.push((family.name.clone(), family.kind)),
             }
+        }
+        self.filled.clear();
+        self.index.clear();
+    }
+
+    /// The key of the family of base name `base` and type `kind` in `index`: the hash of its
+    /// exposition name.
+    fn key(&self, base: &str, kind: MetricType) -> u64 {
+        let mut hasher = self.names.build_hasher();
+        hasher.write(base.as_bytes());
+        hasher.write(main_suffix(kind).as_str().as_bytes());
+        hasher.finish()
+    }
+
+    /// The position of the family of base name `base` and type `kind` with key `key`, if present.
+    fn find(&self, key: u64, base: &str, kind: MetricType) -> Option<usize> {
+        let &i = self.index.get(&key)?;
+        let same = |f: &MetricFamily| f.name == base && main_suffix(f.kind) == main_suffix(kind);
+        if same(&self.families[i]) {
+            Some(i)
+        } else {
+            self.families.iter().position(same)
+        }
+    }
+
+    /// The position of the family named `name` (exposition name, e.g. `node_cpu_seconds_total`),
+    /// created (or taken from the pool) if needed.
+    fn position(&mut self, name: &str, help: &str, kind: MetricType) -> usize {
+        let base = base_name(name, kind);
+        let key = self.key(base, kind);
+        if let Some(i) = self.find(key, base, kind) {
+            if self.filled[i] == UNTOUCHED {
+                self.filled[i] = 0;
+                assign(&mut self.families[i].help, help);
+                self.families[i].unit.clear();
+            }
+            return i;
+        }
+        let family = match self.pool.as_ref().and_then(|(pool, _)| pool.take(base, kind)) {
+            Some(mut family) => {
+                assign(&mut family.help, help);
+                family.unit.clear();
+                family
+            }
+            None => MetricFamily {
+                name: base.to_string(),
+                help: help.to_string(),
+                unit: String::new(),
+                kind,
+                samples: Vec::new(),
+            },
         };
-        &mut self.families[position]
+        self.families.push(family);
+        self.filled.push(0);
+        let position = self.families.len() - 1;
+        self.index.entry(key).or_insert(position);
+        position
+    }
+
+    /// Adds a sample with `kind`'s main suffix to the family named `name`, created if needed.
+    pub(crate) fn sample(
+        &mut self,
+        name: &str,
+        help: &str,
+        kind: MetricType,
+        labels: impl LabelPairs,
+        value: f64,
+    ) {
+        let position = self.position(name, help, kind);
+        let suffix = main_suffix(kind);
+        let family = &mut self.families[position];
+        let filled = &mut self.filled[position];
+        match family.samples.get_mut(*filled) {
+            Some(sample) => {
+                sample.suffix = suffix;
+                sample.value = value;
+                sample.timestamp = None;
+                sample.exemplar = None;
+                labels.write_into(&mut sample.labels);
+            }
+            None => family.samples.push(Sample::new(suffix, labels.into_labels(), value)),
+        }
+        *filled += 1;
     }
 
     /// Adds a gauge sample.
-    pub(crate) fn gauge(&mut self, name: &str, help: &str, labels: Vec<Label>, value: f64) {
-        self.family(name, help, MetricType::Gauge).push(labels, value);
+    pub(crate) fn gauge(&mut self, name: &str, help: &str, labels: impl LabelPairs, value: f64) {
+        self.sample(name, help, MetricType::Gauge, labels, value);
     }
 
     /// Adds a counter sample (`name` ends in `_total`).
-    pub(crate) fn counter(&mut self, name: &str, help: &str, labels: Vec<Label>, value: f64) {
-        self.family(name, help, MetricType::Counter).push(labels, value);
+    pub(crate) fn counter(&mut self, name: &str, help: &str, labels: impl LabelPairs, value: f64) {
+        self.sample(name, help, MetricType::Counter, labels, value);
     }
 
     /// Adds an untyped sample.
-    pub(crate) fn untyped(&mut self, name: &str, help: &str, labels: Vec<Label>, value: f64) {
-        self.family(name, help, MetricType::Unknown).push(labels, value);
+    pub(crate) fn untyped(&mut self, name: &str, help: &str, labels: impl LabelPairs, value: f64) {
+        self.sample(name, help, MetricType::Unknown, labels, value);
     }
 
     /// Adds a whole family (from the textfile collector), merging samples into one of the same name.
     pub(crate) fn add_family(&mut self, family: MetricFamily) {
-        let key = exposition_name(&family);
-        match self.index.get(&key) {
-            Some(&i) => self.families[i].samples.extend(family.samples),
+        let key = self.key(&family.name, family.kind);
+        match self.find(key, &family.name, family.kind) {
+            Some(i) if self.filled[i] == UNTOUCHED => {
+                self.families[i] = family;
+                self.filled[i] = self.families[i].samples.len();
+            }
+            Some(i) => {
+                self.families[i].samples.truncate(self.filled[i]);
+                self.families[i].samples.extend(family.samples);
+                self.filled[i] = self.families[i].samples.len();
+            }
             None => {
+                self.filled.push(family.samples.len());
                 self.families.push(family);
-                self.index.insert(key, self.families.len() - 1);
+                self.index.entry(key).or_insert(self.families.len() - 1);
             }
         }
     }
 
-    /// The families gathered so far.
-    pub(crate) fn into_families(self) -> Vec<MetricFamily> {
-        self.families
+    /// The families gathered in this collection (the emitter keeps its bookkeeping for the next).
+    pub(crate) fn take_families(&mut self) -> Vec<MetricFamily> {
+        self.end();
+        std::mem::take(&mut self.families)
     }
+
+    /// Moves the families gathered in this collection to the end of `target`, keeping the list.
+    pub(crate) fn drain_into(&mut self, target: &mut Vec<MetricFamily>) {
+        self.end();
+        target.append(&mut self.families);
+    }
+
+    /// The families gathered so far.
+    pub(crate) fn into_families(mut self) -> Vec<MetricFamily> {
+        self.take_families()
+    }
+}
+
+/// Borrowed label pairs for an emitter (which copies them into reused strings), typed so that
+/// `&String` values coerce: `out.gauge(name, help, pairs(&[("device", &device)]), 1.0)`.
+pub(crate) fn pairs<'a, 'b>(pairs: &'a [(&'b str, &'b str)]) -> &'a [(&'b str, &'b str)] {
+    pairs
 }
 
 /// Label pairs from `(&str, &str)` tuples.
@@ -82,16 +320,18 @@ pub(crate) fn exposition_name(family: &MetricFamily) -> String {
 /// Merges families of the same name, then sorts families by exposition name and each family's samples
 /// by label values, as node_exporter (client_golang) writes them.
 pub(crate) fn finish(mut families: Vec<MetricFamily>) -> Vec<MetricFamily> {
-    families.sort_by(compare_exposition_names);
-    let mut merged: Vec<MetricFamily> = Vec::with_capacity(families.len());
-    for family in families {
-        match merged.last_mut() {
-            Some(previous) if compare_exposition_names(previous, &family).is_eq() => {
-                previous.samples.extend(family.samples)
-            }
-            _ => merged.push(family),
-        }
+    if !families.is_sorted_by(|a, b| compare_exposition_names(a, b).is_le()) {
+        families.sort_by(compare_exposition_names);
     }
+    // `dedup_by` hands the later family first: its samples go to the end of the earlier one's.
+    families.dedup_by(|later, earlier| {
+        let same = compare_exposition_names(earlier, later).is_eq();
+        if same {
+            earlier.samples.append(&mut later.samples);
+        }
+        same
+    });
+    let mut merged = families;
     for family in &mut merged {
         for sample in &mut family.samples {
             if !sample.labels.windows(2).all(|w| w[0].0 <= w[1].0) {

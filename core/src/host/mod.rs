@@ -7,8 +7,9 @@
 //! placement, constructor) next to its code; `collectors/mod.rs` is the one list of them. The
 //! machinery imports no collector: `spec` (the `Collector` trait and spec types), `catalog` (lookups
 //! over the list), `options` (the node_exporter option table: [`host_options`]), `config`
-//! ([`HostConfig`]), `settings` (what collectors read), `runner`, `read`, `emit`, `netlink`, `error`
-//! and `cache` ([`HostCollectorCache`] for the bindings' one-shot functions).
+//! ([`HostConfig`]), `settings` (what collectors read), `runner`, `read`, `emit`, `netlink`, `error`,
+//! `recycle` (the families handed back with [`HostCollector::recycle`], filled in place by the next
+//! collection) and `cache` ([`HostCollectorCache`] for the bindings' one-shot functions).
 //!
 //! ```no_run
 //! use srekit::host::{HostCollector, HostConfig};
@@ -30,6 +31,7 @@ mod error;
 mod netlink;
 mod options;
 mod read;
+mod recycle;
 mod runner;
 mod settings;
 mod spec;
@@ -48,8 +50,9 @@ pub use options::{
 };
 
 use crate::metrics::MetricFamily;
-use emit::{labels, Emitter};
-use std::sync::Arc;
+use emit::Emitter;
+use recycle::FamilyPool;
+use std::sync::{Arc, Mutex};
 
 /// Gathers host metrics like node_exporter's default Linux collectors.
 ///
@@ -71,6 +74,10 @@ use std::sync::Arc;
 pub struct HostCollector {
     runner: runner::Runner,
     settings: Arc<settings::Settings>,
+    /// Families handed back with [`recycle`](HostCollector::recycle), reused by the next collection.
+    pool: Arc<FamilyPool>,
+    /// The emitter of the scrape metrics (a concurrent collection that finds it busy uses its own).
+    scrape: Mutex<Emitter>,
 }
 
 impl std::fmt::Debug for HostCollector {
@@ -117,8 +124,10 @@ impl HostCollector {
             let spec = catalog::lookup(name).ok_or_else(|| HostError::UnknownCollector(name.to_string()))?;
             collectors.push((spec.name, spec.placement, (spec.build)(Arc::clone(&settings))));
         }
-        let runner = runner::Runner::start(collectors, settings.collector_timeout)?;
-        Ok(HostCollector { runner, settings })
+        let pool = Arc::new(FamilyPool::default());
+        let runner = runner::Runner::start(collectors, settings.collector_timeout, &pool)?;
+        let scrape = Mutex::new(Emitter::recycling(Arc::clone(&pool), usize::MAX));
+        Ok(HostCollector { runner, settings, pool, scrape })
     }
 
     /// Reserves metric names for the caller's own families (an exporter's self metrics, its
@@ -206,19 +215,42 @@ impl HostCollector {
         self.report(self.runner.run_only(Some(&selected)))
     }
 
+    /// Hands back the families of a collection once they are encoded, so the next collection fills
+    /// them in place instead of allocating them again (an exporter scrapes the same families every
+    /// time). Optional: families that are not handed back are simply dropped.
+    ///
+    /// ```
+    /// let collector = srekit::host::HostCollector::new(srekit::host::HostConfig::default())?;
+    /// let families = collector.collect();
+    /// let count = families.len();
+    /// collector.recycle(families);
+    /// assert_eq!(collector.collect().len(), count);
+    /// # Ok::<(), srekit::host::HostError>(())
+    /// ```
+    pub fn recycle(&self, families: Vec<MetricFamily>) {
+        self.pool.keep(families);
+    }
+
     /// Builds the report of one run: the families, scrape metrics and failures of the collectors that ran.
     fn report(&self, outcomes: Vec<Option<runner::Outcome>>) -> CollectionReport {
-        let mut scrape = Emitter::new();
-        let mut families = Vec::new();
+        let mut kept = self.scrape.try_lock().ok();
+        let mut own = None;
+        let scrape = match kept.as_deref_mut() {
+            Some(scrape) => scrape,
+            None => own.insert(Emitter::new()),
+        };
+        scrape.begin();
+        let mut families = self.pool.report_list();
         let mut failures = Vec::new();
         let mut textfile = Vec::new();
-        let ran = self.runner.names().zip(outcomes).filter_map(|(name, outcome)| Some((name, outcome?)));
-        for (name, outcome) in ran {
-            let collector = labels(&[("collector", name)]);
+        let ran = self.runner.names().zip(outcomes).enumerate();
+        let ran = ran.filter_map(|(index, (name, outcome))| Some((index, name, outcome?)));
+        for (index, name, mut outcome) in ran {
+            let collector: &[(&str, &str)] = &[("collector", name)];
             scrape.gauge(
                 "node_scrape_collector_duration_seconds",
                 "node_exporter: Duration of a collector scrape.",
-                collector.clone(),
+                collector,
                 outcome.duration.as_secs_f64(),
             );
             let success = if outcome.result.is_ok() { 1.0 } else { 0.0 };
@@ -230,11 +262,14 @@ impl HostCollector {
             );
             match outcome.result {
                 Ok(()) if name == "textfile" => textfile = outcome.families,
-                Ok(()) => families.extend(outcome.families),
+                Ok(()) => {
+                    families.append(&mut outcome.families);
+                    self.pool.keep_list(index, outcome.families);
+                }
                 Err(error) => failures.push((name, error)),
             }
         }
-        families.extend(scrape.into_families());
+        scrape.drain_into(&mut families);
         let warnings = self.drop_forged_textfile_families(&mut textfile, &families);
         families.extend(textfile);
         CollectionReport { families: emit::finish(families), failures, warnings }

@@ -6,6 +6,7 @@
 //! (sock_diag) and network_route (`RTM_GETROUTE`).
 
 use super::error::CollectError;
+use std::fmt::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 pub(crate) const NETLINK_ROUTE: libc::c_int = 0;
@@ -164,25 +165,34 @@ impl Dumper {
 /// A route netlink socket kept open between collections that dumps the links.
 pub(crate) struct LinkDumper {
     dumper: Dumper,
+    /// The links of the last dump, overwritten in place by the next one.
+    links: Vec<Link>,
 }
 
 impl LinkDumper {
     /// A dumper; the socket is opened on first use.
     pub(crate) fn new() -> LinkDumper {
-        LinkDumper { dumper: Dumper::new(NETLINK_ROUTE) }
+        LinkDumper { dumper: Dumper::new(NETLINK_ROUTE), links: Vec::new() }
     }
 
-    /// Dumps every link of the current network namespace.
-    pub(crate) fn dump(&mut self) -> Result<Vec<Link>, CollectError> {
-        let mut links = Vec::new();
+    /// Dumps every link of the current network namespace (into the links of the last dump, so a
+    /// dump of the same links allocates nothing).
+    pub(crate) fn dump(&mut self) -> Result<&mut [Link], CollectError> {
+        let mut used = 0;
+        let links = &mut self.links;
         let mut body = [0u8; IFINFOMSG];
         body[0] = libc::AF_UNSPEC as u8;
         self.dumper.dump(RTM_GETLINK, &body, &mut |kind, message| {
             if kind == RTM_NEWLINK {
-                links.extend(parse_link(message));
+                if used == links.len() {
+                    links.push(Link::default());
+                }
+                if parse_link_into(message, &mut links[used]) {
+                    used += 1;
+                }
             }
         })?;
-        Ok(links)
+        Ok(&mut self.links[..used])
     }
 }
 
@@ -247,41 +257,58 @@ fn parse_messages(mut data: &[u8], seq: u32, each: &mut dyn FnMut(u16, &[u8])) -
 }
 
 /// Formats a hardware address as sysfs does (`aa:bb:...`, lowercase).
-fn format_mac(bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(bytes.len() * 3);
+fn format_mac(bytes: &[u8], text: &mut String) {
+    text.clear();
     for (i, byte) in bytes.iter().enumerate() {
         if i > 0 {
             text.push(':');
         }
-        text.push_str(&format!("{byte:02x}"));
+        let _ = write!(text, "{byte:02x}");
     }
-    text
 }
 
 /// Parses an `ifinfomsg` and its attributes.
+#[cfg(test)]
 fn parse_link(body: &[u8]) -> Option<Link> {
-    let mut link = Link {
-        kind: u16_at(body, 2)?,
-        index: u32_at(body, 4)? as i32,
-        flags: u32_at(body, 8)?,
-        operstate: OPERSTATES[0],
-        ..Link::default()
+    let mut link = Link::default();
+    parse_link_into(body, &mut link).then_some(link)
+}
+
+/// Parses an `ifinfomsg` and its attributes into `link` (its strings reused); false when the message
+/// is truncated or names no interface.
+fn parse_link_into(body: &[u8], link: &mut Link) -> bool {
+    let (Some(kind), Some(index), Some(flags)) = (u16_at(body, 2), u32_at(body, 4), u32_at(body, 8)) else {
+        return false;
     };
-    let mut attrs = body.get(IFINFOMSG..)?;
+    link.kind = kind;
+    link.index = index as i32;
+    link.flags = flags;
+    link.operstate = OPERSTATES[0];
+    for text in [&mut link.name, &mut link.address, &mut link.broadcast, &mut link.ifalias] {
+        text.clear();
+    }
+    link.stats.clear();
+    (link.mtu, link.link, link.txqlen, link.group) = (None, None, None, None);
+    (link.carrier_changes, link.carrier_up, link.carrier_down) = (None, None, None);
+    (link.link_mode, link.carrier) = (None, None);
+    let mut attrs = body.get(IFINFOMSG..).unwrap_or(&[]);
     while attrs.len() >= 4 {
-        let length = u16_at(attrs, 0)? as usize;
-        let kind = u16_at(attrs, 2)? & 0x3fff;
+        let (Some(length), Some(kind)) = (u16_at(attrs, 0), u16_at(attrs, 2)) else { break };
+        let (length, kind) = (length as usize, kind & 0x3fff);
         if length < 4 || length > attrs.len() {
             break;
         }
         let value = &attrs[4..length];
         let as_u32 = || u32_at(value, 0);
-        let as_text = || String::from_utf8_lossy(value.split(|b| *b == 0).next().unwrap_or(&[])).into_owned();
+        let set_text = |text: &mut String| {
+            text.clear();
+            text.push_str(&String::from_utf8_lossy(value.split(|b| *b == 0).next().unwrap_or(&[])));
+        };
         match kind {
-            IFLA_IFNAME => link.name = as_text(),
-            IFLA_ADDRESS => link.address = format_mac(value),
-            IFLA_BROADCAST => link.broadcast = format_mac(value),
-            IFLA_IFALIAS => link.ifalias = as_text(),
+            IFLA_IFNAME => set_text(&mut link.name),
+            IFLA_ADDRESS => format_mac(value, &mut link.address),
+            IFLA_BROADCAST => format_mac(value, &mut link.broadcast),
+            IFLA_IFALIAS => set_text(&mut link.ifalias),
             IFLA_MTU => link.mtu = as_u32(),
             IFLA_LINK => link.link = as_u32(),
             IFLA_TXQLEN => link.txqlen = as_u32(),
@@ -295,18 +322,17 @@ fn parse_link(body: &[u8]) -> Option<Link> {
                 link.operstate =
                     value.first().and_then(|s| OPERSTATES.get(*s as usize)).copied().unwrap_or("unknown")
             }
-            IFLA_STATS64 => {
-                link.stats = value
+            IFLA_STATS64 => link.stats.extend(
+                value
                     .chunks_exact(8)
-                    .map(|c| u64::from_ne_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-                    .collect()
-            }
+                    .map(|c| u64::from_ne_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])),
+            ),
             _ => {}
         }
         let aligned = (length + 3) & !3;
         attrs = attrs.get(aligned..).unwrap_or(&[]);
     }
-    (!link.name.is_empty()).then_some(link)
+    !link.name.is_empty()
 }
 
 #[cfg(test)]
@@ -315,7 +341,8 @@ mod tests {
 
     #[test]
     fn dump_lists_loopback_and_garbage_never_panics() {
-        let links = LinkDumper::new().dump().expect("netlink dump works on Linux");
+        let mut dumper = LinkDumper::new();
+        let links = dumper.dump().expect("netlink dump works on Linux");
         let lo = links.iter().find(|l| l.name == "lo").expect("every namespace has lo");
         assert_eq!(lo.address, "00:00:00:00:00:00");
         assert!(lo.stats.len() >= STATS_FIELDS);

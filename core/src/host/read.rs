@@ -54,6 +54,15 @@ impl FileReader {
         std::str::from_utf8(bytes).map_err(|_| CollectError::parse(path, "not UTF-8"))
     }
 
+    /// Reads the whole file at `path` as text into `text` (its allocation reused), for a collector that
+    /// reads other files while it walks this one.
+    pub(crate) fn read_to(&mut self, path: &Path, text: &mut String) -> Result<(), CollectError> {
+        let read = self.read_str(path)?;
+        text.clear();
+        text.push_str(read);
+        Ok(())
+    }
+
     /// Reads the whole file at `path` as text without its trailing newline and spaces, like
     /// [`read_trimmed`].
     pub(crate) fn read_trimmed(&mut self, path: &Path) -> Result<&str, CollectError> {
@@ -71,6 +80,17 @@ impl FileReader {
     pub(crate) fn kept_open(&self) -> usize {
         self.kept.files.len()
     }
+}
+
+/// `root` joined with `parts` in `buf` (its allocation reused): a collector's per-device paths
+/// without a new `PathBuf` each.
+pub(crate) fn path_in<'a>(buf: &'a mut PathBuf, root: &Path, parts: &[&str]) -> &'a Path {
+    buf.as_mut_os_string().clear();
+    buf.push(root);
+    for part in parts {
+        buf.push(part);
+    }
+    buf
 }
 
 /// Where a read starts: a freshly opened file is read from where it is (`read(2)`, which works for
@@ -359,6 +379,78 @@ pub(crate) fn parse_int_prefixed(text: &str) -> Option<i64> {
     }
 }
 
+/// Lists directories like [`list_dir`] into storage kept between collections (`getdents64(2)` into
+/// a reused buffer, names into reused strings), so listing the same directory again allocates nothing.
+#[derive(Debug, Default)]
+pub(crate) struct DirLister {
+    names: Vec<String>,
+    path: Vec<u8>,
+    buf: Vec<u8>,
+}
+
+impl DirLister {
+    /// The entries of the directory at `path`, sorted (`.`, `..` and names that are not UTF-8 left out).
+    pub(crate) fn list(&mut self, path: &Path) -> Result<&[String], CollectError> {
+        self.path.clear();
+        self.path.extend_from_slice(path.as_os_str().as_bytes());
+        if self.path.contains(&0) {
+            return Err(CollectError::parse(path, "path contains a NUL byte"));
+        }
+        self.path.push(0);
+        // SAFETY: `self.path` is NUL-terminated; the flags ask for a read-only directory descriptor.
+        let fd = unsafe {
+            libc::open(self.path.as_ptr().cast(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC)
+        };
+        if fd < 0 {
+            return Err(CollectError::io(path, std::io::Error::last_os_error()));
+        }
+        // SAFETY: fd is a freshly opened descriptor that nothing else owns.
+        let dir = unsafe { OwnedFd::from_raw_fd(fd) };
+        if self.buf.len() < 8192 {
+            self.buf.resize(8192, 0);
+        }
+        let mut used = 0;
+        loop {
+            // SAFETY: the descriptor is open and the buffer is writable for its whole length.
+            let n = unsafe {
+                libc::syscall(libc::SYS_getdents64, dir.as_raw_fd(), self.buf.as_mut_ptr(), self.buf.len())
+            };
+            if n < 0 {
+                let error = std::io::Error::last_os_error();
+                if error.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(CollectError::io(path, error));
+            }
+            if n == 0 {
+                break;
+            }
+            let mut records = &self.buf[..n as usize];
+            // struct linux_dirent64: u64 d_ino, i64 d_off, u16 d_reclen, u8 d_type, NUL-terminated name.
+            while records.len() >= 19 {
+                let length = u16::from_ne_bytes([records[16], records[17]]) as usize;
+                let Some(record) = records.get(19..length) else { break };
+                let name = record.split(|&b| b == 0).next().unwrap_or(&[]);
+                records = &records[length..];
+                let Ok(name) = std::str::from_utf8(name) else { continue };
+                if name == "." || name == ".." {
+                    continue;
+                }
+                match self.names.get_mut(used) {
+                    Some(kept) => {
+                        kept.clear();
+                        kept.push_str(name);
+                    }
+                    None => self.names.push(name.to_string()),
+                }
+                used += 1;
+            }
+        }
+        self.names[..used].sort_unstable();
+        Ok(&self.names[..used])
+    }
+}
+
 /// Lists the entries of a directory as names (entries whose name is not UTF-8 are skipped).
 pub(crate) fn list_dir(path: &Path) -> Result<Vec<String>, CollectError> {
     let entries = std::fs::read_dir(path).map_err(|e| CollectError::io(path, e))?;
@@ -371,6 +463,26 @@ pub(crate) fn list_dir(path: &Path) -> Result<Vec<String>, CollectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dir_lister_lists_like_list_dir() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let mut lister = DirLister::default();
+        assert!(lister.list(dir.path()).expect("empty dir").is_empty());
+        for name in ["b", "a", "c.d", "long-name-that-is-longer-than-the-others"] {
+            std::fs::write(dir.path().join(name), "").expect("test setup");
+        }
+        let listed = lister.list(dir.path()).expect("listed").to_vec();
+        assert_eq!(listed, list_dir(dir.path()).expect("listed"));
+        std::fs::remove_file(dir.path().join("a")).expect("test setup");
+        assert_eq!(lister.list(dir.path()).expect("listed"), list_dir(dir.path()).expect("listed"));
+        assert!(lister.list(&dir.path().join("missing")).is_err());
+        // /proc takes more than one getdents64 buffer; processes may come and go between the listings.
+        let many = list_dir(Path::new("/proc")).expect("procfs");
+        let listed = lister.list(Path::new("/proc")).expect("procfs");
+        assert!(listed.len().abs_diff(many.len()) < 8, "{} vs {}", listed.len(), many.len());
+        assert!(listed.windows(2).all(|w| w[0] < w[1]), "sorted");
+    }
 
     #[test]
     fn numbers_parse_or_return_none() {

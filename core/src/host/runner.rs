@@ -9,6 +9,7 @@
 
 use super::emit::Emitter;
 use super::error::{CollectError, HostError};
+use super::recycle::FamilyPool;
 use super::spec::{Collector, Placement};
 use crate::metrics::MetricFamily;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -25,6 +26,13 @@ pub(crate) struct Outcome {
     pub(crate) result: Result<(), CollectError>,
     /// Time the collector took (or waited, when it timed out).
     pub(crate) duration: Duration,
+}
+
+/// One collector with its index (collection order) and its emitter, kept between collections.
+struct Slot {
+    index: usize,
+    collector: Box<dyn Collector>,
+    out: Emitter,
 }
 
 struct Job {
@@ -45,7 +53,7 @@ struct Worker {
 pub(crate) struct Runner {
     names: Vec<&'static str>,
     /// Collectors run on the collecting thread (locked: concurrent collections take turns).
-    inline: Mutex<Vec<(usize, Box<dyn Collector>)>>,
+    inline: Mutex<Vec<Slot>>,
     workers: Vec<Worker>,
     epoch: Instant,
     timeout: Duration,
@@ -53,30 +61,32 @@ pub(crate) struct Runner {
 
 impl Runner {
     /// Starts one worker per lane. `collectors` gives each collector's name, its lane, and the
-    /// collector.
+    /// collector; their emitters reuse the families handed back to `pool`.
     pub(crate) fn start(
         collectors: Vec<(&'static str, Placement, Box<dyn Collector>)>,
         timeout: Duration,
+        pool: &Arc<FamilyPool>,
     ) -> Result<Runner, HostError> {
         let epoch = Instant::now();
         let names: Vec<&'static str> = collectors.iter().map(|(name, _, _)| *name).collect();
         let mut inline = Vec::new();
-        let mut lanes: Vec<Vec<(usize, Box<dyn Collector>)>> = Vec::new();
+        let mut lanes: Vec<Vec<Slot>> = Vec::new();
         for (index, (_, placement, collector)) in collectors.into_iter().enumerate() {
+            let slot = Slot { index, collector, out: Emitter::recycling(Arc::clone(pool), index) };
             match placement.lane() {
-                None => inline.push((index, collector)),
+                None => inline.push(slot),
                 Some(lane) => {
                     if lanes.len() <= lane {
                         lanes.resize_with(lane + 1, Vec::new);
                     }
-                    lanes[lane].push((index, collector));
+                    lanes[lane].push(slot);
                 }
             }
         }
         let groups: Vec<_> = lanes.into_iter().filter(|lane| !lane.is_empty()).collect();
         let mut workers = Vec::with_capacity(groups.len());
         for group in groups {
-            let indexes: Vec<usize> = group.iter().map(|(i, _)| *i).collect();
+            let indexes: Vec<usize> = group.iter().map(|slot| slot.index).collect();
             let first = indexes.first().and_then(|i| names.get(*i)).copied().unwrap_or("lane");
             let (jobs, inbox) = mpsc::channel::<Job>();
             let busy_since = Arc::new(AtomicU64::new(0));
@@ -184,12 +194,7 @@ fn failed(error: CollectError, duration: Duration) -> Outcome {
 
 /// The worker loop: one job at a time until the [`Runner`] is dropped; each job runs every collector
 /// of the worker in turn and reports them together (one wake-up of the collecting thread per worker).
-fn work(
-    mut collectors: Vec<(usize, Box<dyn Collector>)>,
-    inbox: mpsc::Receiver<Job>,
-    busy_since: Arc<AtomicU64>,
-    epoch: Instant,
-) {
+fn work(mut collectors: Vec<Slot>, inbox: mpsc::Receiver<Job>, busy_since: Arc<AtomicU64>, epoch: Instant) {
     while let Ok(job) = inbox.recv() {
         busy_since.store(epoch.elapsed().as_nanos().max(1) as u64, Ordering::Release);
         let batch = run_each(&mut collectors, job.only.as_deref());
@@ -201,18 +206,21 @@ fn work(
 
 /// Runs each collector `only` selects (all with `None`) once, in turn, catching panics; their outcomes
 /// by collector index.
-fn run_each(collectors: &mut [(usize, Box<dyn Collector>)], only: Option<&[bool]>) -> Vec<(usize, Outcome)> {
+fn run_each(collectors: &mut [Slot], only: Option<&[bool]>) -> Vec<(usize, Outcome)> {
     // One clock read per collector: each one's end is the next one's start.
     let mut start = Instant::now();
     let mut batch = Vec::with_capacity(collectors.len());
-    for (index, collector) in collectors {
+    for Slot { index, collector, out } in collectors {
         if only.is_some_and(|only| !only.get(*index).copied().unwrap_or(false)) {
             continue;
         }
-        let mut out = Emitter::new();
-        let result = catch_unwind(AssertUnwindSafe(|| collector.update(&mut out)))
-            .unwrap_or(Err(CollectError::WorkerGone));
-        let families = if result.is_ok() { out.into_families() } else { Vec::new() };
+        out.begin();
+        let result =
+            catch_unwind(AssertUnwindSafe(|| collector.update(out))).unwrap_or(Err(CollectError::WorkerGone));
+        let mut families = out.take_families();
+        if result.is_err() {
+            families.clear();
+        }
         let end = Instant::now();
         batch.push((*index, Outcome { families, result, duration: end.duration_since(start) }));
         start = end;
@@ -248,6 +256,7 @@ mod tests {
                 ("fast", Placement::Kernel, Box::new(Sleeper(Duration::ZERO))),
             ],
             Duration::from_millis(100),
+            &Arc::default(),
         )
         .expect("test setup");
         let started = Instant::now();
@@ -273,6 +282,7 @@ mod tests {
                     ("good", placement, Box::new(Sleeper(Duration::ZERO))),
                 ],
                 Duration::from_secs(1),
+                &Arc::default(),
             )
             .expect("test setup");
             for _ in 0..2 {
@@ -302,6 +312,7 @@ mod tests {
                 ("lane", Placement::Kernel, Box::new(WhereRan(Arc::clone(&lane)))),
             ],
             Duration::from_secs(1),
+            &Arc::default(),
         )
         .expect("test setup");
         let outcomes = runner.run();
@@ -323,6 +334,7 @@ mod tests {
                 ("other", Placement::Hardware, Box::new(Sleeper(Duration::ZERO))),
             ],
             Duration::from_secs(1),
+            &Arc::default(),
         )
         .expect("test setup");
         let outcomes = runner.run_only(Some(&[false, true, false]));
@@ -339,6 +351,7 @@ mod tests {
             Runner::start(
                 vec![("inline", Placement::Inline, Box::new(WhereRan(Arc::clone(&ran))))],
                 Duration::from_secs(1),
+                &Arc::default(),
             )
             .expect("test setup"),
         );

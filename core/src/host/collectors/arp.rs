@@ -1,7 +1,7 @@
 //! arp: `node_arp_entries{device}`, the number of ARP table entries per device in /proc/net/arp,
 //! for the devices `--collector.arp.device-include` / `device-exclude` select.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::{device_selected, Settings};
@@ -46,7 +46,7 @@ impl Collector for Arp {
             out.gauge(
                 "node_arp_entries",
                 "ARP entries by device",
-                labels(&[("device", device)]),
+                pairs(&[("device", device)]),
                 count as f64,
             );
         }

@@ -12,7 +12,7 @@
 //! directories: success with nothing to report.
 
 use super::filesystem::parse_mounts;
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, list_dir_if_present};
 use crate::host::settings::Settings;
@@ -77,11 +77,11 @@ fn collect_filesystem(
     let uuid = read_text(&dir.join("metadata_uuid"))?.filter(|u| !u.is_empty()).unwrap_or(name);
     let uuid = uuid.as_str();
     let label = read_text(&dir.join("label"))?.unwrap_or_default();
-    out.gauge("node_btrfs_info", "Filesystem information", labels(&[("uuid", uuid), ("label", &label)]), 1.0);
+    out.gauge("node_btrfs_info", "Filesystem information", pairs(&[("uuid", uuid), ("label", &label)]), 1.0);
     out.gauge(
         "node_btrfs_global_rsv_size_bytes",
         "Size of global reserve.",
-        labels(&[("uuid", uuid)]),
+        pairs(&[("uuid", uuid)]),
         read_number(&dir.join("allocation/global_rsv_size"))?,
     );
     for group in BLOCK_GROUP_TYPES {
@@ -89,7 +89,7 @@ fn collect_filesystem(
         out.gauge(
             "node_btrfs_reserved_bytes",
             "Amount of space reserved for a data type",
-            labels(&[("uuid", uuid), ("block_group_type", group)]),
+            pairs(&[("uuid", uuid), ("block_group_type", group)]),
             read_number(&group_dir.join("bytes_reserved"))?,
         );
         for mode in list_dir(&group_dir)? {
@@ -125,7 +125,7 @@ fn collect_filesystem(
                 out.gauge(
                     "node_btrfs_device_size_bytes",
                     "Size of a device that is part of the filesystem.",
-                    labels(&[("uuid", uuid), ("device", device)]),
+                    pairs(&[("uuid", uuid), ("device", device)]),
                     *size,
                 );
             }

@@ -1,7 +1,7 @@
 //! buddyinfo (opt-in): free memory blocks per NUMA node, zone and order from /proc/buddyinfo as
 //! `node_buddyinfo_blocks{node,zone,size}`, as node_exporter 1.5.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
@@ -50,7 +50,7 @@ impl Collector for BuddyInfo {
                 out.gauge(
                     "node_buddyinfo_blocks",
                     "Count of free blocks according to size.",
-                    labels(&[("node", node), ("zone", zone), ("size", &size)]),
+                    pairs(&[("node", node), ("zone", zone), ("size", &size)]),
                     count,
                 );
             }

@@ -8,12 +8,13 @@
 //! and `node_cpu_bug_info{bug}`. `node_cpu_isolated{cpu} 1` for each CPU of the kernel's isolated list
 //! (/sys/devices/system/cpu/isolated), as node_exporter 1.5 does.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, parse_u64, read_f64, read_trimmed, FileReader};
+use crate::host::read::{parse_u64, path_in, read_f64, read_trimmed, DirLister, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Ticks per second in /proc/stat.
@@ -25,17 +26,27 @@ const MODES: [&str; 8] = ["user", "nice", "system", "idle", "iowait", "irq", "so
 pub(crate) struct Cpu {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// Reused between collections.
+    lister: DirLister,
+    base: PathBuf,
+    path: PathBuf,
 }
 
 impl Cpu {
     pub(crate) fn new(settings: Arc<Settings>) -> Cpu {
-        Cpu { settings, reader: FileReader::new() }
+        Cpu {
+            settings,
+            reader: FileReader::new(),
+            lister: DirLister::default(),
+            base: PathBuf::new(),
+            path: PathBuf::new(),
+        }
     }
 
     /// Thermal throttle counts per core and per package (x86 `thermal_throttle` sysfs directories).
-    fn throttles(&self, out: &mut Emitter) {
-        let base = self.settings.sys("devices/system/cpu");
-        let Ok(entries) = list_dir(&base) else { return };
+    fn throttles(&mut self, out: &mut Emitter) {
+        let base = path_in(&mut self.base, &self.settings.sysfs, &["devices/system/cpu"]);
+        let Ok(entries) = self.lister.list(base) else { return };
         let mut cores: BTreeMap<(String, String), f64> = BTreeMap::new();
         let mut packages: BTreeMap<String, f64> = BTreeMap::new();
         for entry in entries {
@@ -43,11 +54,11 @@ impl Cpu {
             if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
-            let dir = base.join(&entry);
-            let throttle = dir.join("thermal_throttle");
-            if !throttle.is_dir() {
+            if !path_in(&mut self.path, base, &[entry, "thermal_throttle"]).is_dir() {
                 continue;
             }
+            let dir = base.join(entry);
+            let throttle = dir.join("thermal_throttle");
             let (Ok(package), Ok(core)) = (
                 read_trimmed(&dir.join("topology/physical_package_id")),
                 read_trimmed(&dir.join("topology/core_id")),
@@ -65,7 +76,7 @@ impl Cpu {
             out.counter(
                 "node_cpu_core_throttles_total",
                 "Number of times this CPU core has been throttled.",
-                labels(&[("core", &core), ("package", &package)]),
+                pairs(&[("core", &core), ("package", &package)]),
                 count,
             );
         }
@@ -73,7 +84,7 @@ impl Cpu {
             out.counter(
                 "node_cpu_package_throttles_total",
                 "Number of times this CPU package has been throttled.",
-                labels(&[("package", &package)]),
+                pairs(&[("package", &package)]),
                 count,
             );
         }
@@ -100,7 +111,7 @@ impl Cpu {
             out.gauge(
                 "node_cpu_isolated",
                 "Whether each core is isolated, information from /sys/devices/system/cpu/isolated.",
-                labels(&[("cpu", &cpu.to_string())]),
+                pairs(&[("cpu", &cpu.to_string())]),
                 1.0,
             );
         }
@@ -161,7 +172,7 @@ impl Cpu {
                 format!("The `{key}` field of CPU information from /proc/cpuinfo taken from the first core.");
             for value in first.get(key).copied().unwrap_or("").split_ascii_whitespace() {
                 if include.is_match(value) {
-                    out.gauge(name, &help, labels(&[(label, value)]), 1.0);
+                    out.gauge(name, &help, pairs(&[(label, value)]), 1.0);
                 }
             }
         }
@@ -198,7 +209,7 @@ impl Collector for Cpu {
                 out.counter(
                     "node_cpu_seconds_total",
                     "Seconds the CPUs spent in each mode.",
-                    labels(&[("cpu", cpu), ("mode", mode)]),
+                    pairs(&[("cpu", cpu), ("mode", mode)]),
                     *value,
                 );
             }
@@ -208,7 +219,7 @@ impl Collector for Cpu {
                     out.counter(
                         "node_cpu_guest_seconds_total",
                         "Seconds the CPUs spent in guests (VMs) for each mode.",
-                        labels(&[("cpu", cpu), ("mode", mode)]),
+                        pairs(&[("cpu", cpu), ("mode", mode)]),
                         value.copied().unwrap_or(0.0),
                     );
                 }

@@ -3,7 +3,7 @@
 //! /sys/devices/system/cpu/vulnerabilities, `state` being `not affected`, `vulnerable`, `mitigation`
 //! or (for text the kernel may add later) `unknown` with the whole text as `mitigation`.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, read_trimmed};
 use crate::host::settings::Settings;
@@ -49,7 +49,7 @@ impl Collector for CpuVulnerabilities {
             out.gauge(
                 "node_cpu_vulnerabilities_info",
                 "Details of each CPU vulnerability reported by sysfs. The value of the series is an int encoded state of the vulnerability. The same state is stored as a string in the label",
-                labels(&[("codename", &codename), ("state", state), ("mitigation", mitigation)]),
+                pairs(&[("codename", &codename), ("state", state), ("mitigation", mitigation)]),
                 1.0,
             );
         }

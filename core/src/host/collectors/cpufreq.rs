@@ -2,11 +2,12 @@
 //! `node_cpu_frequency_*hertz` and `node_cpu_scaling_frequency_*hertz`, as node_exporter 1.5 has them.
 //! A host without cpufreq reports nothing, successfully.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, FileReader};
+use crate::host::read::{path_in, DirLister, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// `(file, metric, help)`; values are kHz.
@@ -31,11 +32,21 @@ const FREQUENCIES: [(&str, &str, &str); 6] = [
 pub(crate) struct CpuFreq {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// Reused between collections.
+    lister: DirLister,
+    base: PathBuf,
+    path: PathBuf,
 }
 
 impl CpuFreq {
     pub(crate) fn new(settings: Arc<Settings>) -> CpuFreq {
-        CpuFreq { settings, reader: FileReader::new() }
+        CpuFreq {
+            settings,
+            reader: FileReader::new(),
+            lister: DirLister::default(),
+            base: PathBuf::new(),
+            path: PathBuf::new(),
+        }
     }
 }
 
@@ -49,19 +60,20 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 
 impl Collector for CpuFreq {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let base = self.settings.sys("devices/system/cpu");
-        for entry in list_dir(&base)? {
+        let base = path_in(&mut self.base, &self.settings.sysfs, &["devices/system/cpu"]);
+        for entry in self.lister.list(base)? {
             let Some(cpu) = entry.strip_prefix("cpu") else { continue };
             if cpu.is_empty() || !cpu.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
-            let dir = base.join(&entry).join("cpufreq");
-            if !dir.is_dir() {
+            if !path_in(&mut self.path, base, &[entry, "cpufreq"]).is_dir() {
                 continue;
             }
             for (file, name, help) in FREQUENCIES {
-                if let Ok(khz) = self.reader.read_f64(&dir.join(file)) {
-                    out.gauge(name, help, labels(&[("cpu", cpu)]), khz * 1000.0);
+                if let Ok(khz) =
+                    self.reader.read_f64(path_in(&mut self.path, base, &[entry, "cpufreq", file]))
+                {
+                    out.gauge(name, help, pairs(&[("cpu", cpu)]), khz * 1000.0);
                 }
             }
         }

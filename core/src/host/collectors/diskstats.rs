@@ -4,12 +4,14 @@
 //! (`ID_FS_*`), `node_disk_ata_*` and `node_disk_device_mapper_info`. Devices are filtered with node_exporter's default exclusion
 //! (partitions, ram, loop, fd).
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{parse_u64, FileReader};
+use crate::host::read::{parse_u64, path_in, FileReader};
 use crate::host::settings::{device_selected, Settings};
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use crate::metrics::MetricType;
+use std::fmt::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Bytes per /proc/diskstats sector (always 512, whatever the device's sector size).
@@ -123,13 +125,13 @@ const ATA_GAUGES: [(&str, &str, &str); 3] = [
 /// `node_disk_filesystem_info` (when udev found a filesystem, `ID_FS_TYPE`), `node_disk_ata_*` (for
 /// ATA disks, `ID_ATA=1`) and `node_disk_device_mapper_info` (when udev names a device-mapper
 /// device) from udev properties.
-fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &[(String, String)]) {
-    let get = |key: &str| udev.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &str) {
+    let get = |key: &str| udev_property(udev, key);
     if let Some(fs_type) = get("ID_FS_TYPE").filter(|t| !t.is_empty()) {
         out.gauge(
             "node_disk_filesystem_info",
             "Info about disk filesystem.",
-            labels(&[
+            pairs(&[
                 ("device", device),
                 ("type", fs_type),
                 ("usage", get("ID_FS_USAGE").unwrap_or("")),
@@ -142,14 +144,14 @@ fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &[(String, String)]) 
     let ata = get("ID_ATA") == Some("1");
     for (key, name, help) in ATA_GAUGES.iter().filter(|_| ata) {
         if let Some(value) = get(key).and_then(|v| v.parse::<f64>().ok()) {
-            out.gauge(name, help, labels(&[("device", device)]), value);
+            out.gauge(name, help, pairs(&[("device", device)]), value);
         }
     }
     if let Some(dm_name) = get("DM_NAME") {
         out.gauge(
             "node_disk_device_mapper_info",
             "Info about disk device mapper.",
-            labels(&[
+            pairs(&[
                 ("device", device),
                 ("lv_layer", get("DM_LV_LAYER").unwrap_or("")),
                 ("lv_name", get("DM_LV_NAME").unwrap_or("")),
@@ -162,26 +164,35 @@ fn emit_udev_extras(out: &mut Emitter, device: &str, udev: &[(String, String)]) 
     }
 }
 
+/// The value of `E:key=value` in a udev database entry, if it has one.
+fn udev_property<'a>(udev: &'a str, key: &str) -> Option<&'a str> {
+    udev.lines().find_map(|line| line.strip_prefix("E:")?.strip_prefix(key)?.strip_prefix('='))
+}
+
 /// The diskstats collector.
 pub(crate) struct DiskStats {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// Reads udev's database (kept apart: its text is used while /proc/diskstats' is walked).
+    udev: FileReader,
+    /// Reused between collections: /proc/diskstats' text and the paths read.
+    text: String,
+    path: PathBuf,
+    udev_path: PathBuf,
+    udev_name: String,
 }
 
 impl DiskStats {
     pub(crate) fn new(settings: Arc<Settings>) -> DiskStats {
-        DiskStats { settings, reader: FileReader::new() }
-    }
-
-    /// `E:KEY=value` properties of a block device in udev's database; empty when it has none.
-    fn udev_properties(&self, major: &str, minor: &str) -> Vec<(String, String)> {
-        let path = self.settings.udev_data.join(format!("b{major}:{minor}"));
-        let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
-        text.lines()
-            .filter_map(|l| l.strip_prefix("E:"))
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        DiskStats {
+            settings,
+            reader: FileReader::new(),
+            udev: FileReader::new(),
+            text: String::new(),
+            path: PathBuf::new(),
+            udev_path: PathBuf::new(),
+            udev_name: String::new(),
+        }
     }
 }
 
@@ -195,11 +206,16 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 
 impl Collector for DiskStats {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let path = self.settings.proc("diskstats");
-        let text = self.reader.read_str(&path)?.to_string();
-        for line in text.lines() {
-            let fields: Vec<&str> = line.split_ascii_whitespace().collect();
-            if fields.len() < 14 {
+        let path = path_in(&mut self.path, &self.settings.procfs, &["diskstats"]);
+        self.reader.read_to(path, &mut self.text)?;
+        for line in self.text.lines() {
+            let mut fields = [""; 3 + COLUMNS.len()];
+            let mut found = 0;
+            for (slot, field) in fields.iter_mut().zip(line.split_ascii_whitespace()) {
+                *slot = field;
+                found += 1;
+            }
+            if found < 14 {
                 continue;
             }
             let (major, minor, device) = (fields[0], fields[1], fields[2]);
@@ -210,19 +226,30 @@ impl Collector for DiskStats {
             ) {
                 continue;
             }
-            let udev = self.udev_properties(major, minor);
-            let mut info = labels(&[("device", device), ("major", major), ("minor", minor)]);
-            for (key, label) in UDEV_LABELS {
-                // The serial is ID_SERIAL_SHORT, as in node_exporter 1.5 (later releases prefer
-                // SCSI_IDENT_SERIAL when udev has it).
-                let value = udev.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str());
-                info.push((label.to_string(), value.to_string()));
-            }
-            out.gauge("node_disk_info", "Info of /sys/block/<block_device>.", info, 1.0);
-            emit_udev_extras(out, device, &udev);
-            for ((name, help, kind, scale), value) in COLUMNS.iter().zip(&fields[3..]) {
+            self.udev_name.clear();
+            let _ = write!(self.udev_name, "b{major}:{minor}");
+            let udev_path = path_in(&mut self.udev_path, &self.settings.udev_data, &[&self.udev_name]);
+            // A device udev knows nothing about has no entry: empty properties.
+            let udev = self.udev.read_str(udev_path).unwrap_or("");
+            // The serial is ID_SERIAL_SHORT, as in node_exporter 1.5 (later releases prefer
+            // SCSI_IDENT_SERIAL when udev has it).
+            let udev_label = |key| udev_property(udev, key).unwrap_or("");
+            let [model, path, revision, serial, wwn] = UDEV_LABELS.map(|(key, _)| udev_label(key));
+            let info = [
+                ("device", device),
+                ("major", major),
+                ("minor", minor),
+                (UDEV_LABELS[0].1, model),
+                (UDEV_LABELS[1].1, path),
+                (UDEV_LABELS[2].1, revision),
+                (UDEV_LABELS[3].1, serial),
+                (UDEV_LABELS[4].1, wwn),
+            ];
+            out.gauge("node_disk_info", "Info of /sys/block/<block_device>.", &info, 1.0);
+            emit_udev_extras(out, device, udev);
+            for ((name, help, kind, scale), value) in COLUMNS.iter().zip(&fields[3..found]) {
                 let Some(value) = parse_u64(value) else { continue };
-                out.family(name, help, *kind).push(labels(&[("device", device)]), value as f64 * scale);
+                out.sample(name, help, *kind, pairs(&[("device", device)]), value as f64 * scale);
             }
         }
         Ok(())

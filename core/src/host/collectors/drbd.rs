@@ -4,7 +4,7 @@
 //! `cs`, and the local/remote role and disk state from `ro` and `ds`. No /proc/drbd (no DRBD module)
 //! fails the collector, as node_exporter reports it.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
@@ -112,7 +112,7 @@ impl Collector for Drbd {
                     out.gauge(
                         name,
                         help,
-                        labels(&[("device", &device), ("node", node)]),
+                        pairs(&[("device", &device), ("node", node)]),
                         f64::from(u8::from(yes)),
                     );
                 }
@@ -121,7 +121,7 @@ impl Collector for Drbd {
                 out.gauge(
                     "node_drbd_connected",
                     "Whether DRBD is connected to the peer.",
-                    labels(&[("device", &device)]),
+                    pairs(&[("device", &device)]),
                     connected,
                 );
             }

@@ -12,7 +12,7 @@
 //! `node_network_advertised_speed_bytes` and `node_network_supported_port_info` (link speeds and
 //! port types; the virtual NICs the tests run on report none).
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::list_dir;
 use crate::host::settings::{device_selected, Settings};
@@ -84,7 +84,7 @@ impl Collector for Ethtool {
             out.gauge(
                 "node_ethtool_info",
                 "A metric with a constant '1' value labeled by bus_info, device, driver, expansion_rom_version, firmware_version, version.",
-                labels(&[
+                pairs(&[
                     ("bus_info", &text(100)),
                     ("device", device),
                     ("driver", &text(4)),
@@ -199,10 +199,10 @@ fn emit_stats(out: &mut Emitter, device: &str, stats: &BTreeMap<String, u64>, in
         let value = stats[stat] as f64;
         match PRESET.iter().find(|(preset, _, _)| *preset == stat) {
             Some((_, preset_name, help)) => {
-                out.untyped(preset_name, help, labels(&[("device", device)]), value)
+                out.untyped(preset_name, help, pairs(&[("device", device)]), value)
             }
             None => {
-                out.untyped(&name, &format!("Network interface {stat}"), labels(&[("device", device)]), value)
+                out.untyped(&name, &format!("Network interface {stat}"), pairs(&[("device", device)]), value)
             }
         }
     }
@@ -263,13 +263,13 @@ fn emit_link_modes(out: &mut Emitter, device: &str, cmd: &[u8]) {
             ),
         ];
         for (what, value, help) in series {
-            out.gauge(&format!("node_network_{what}_{prefix}"), &help, labels(&[("device", device)]), value);
+            out.gauge(&format!("node_network_{what}_{prefix}"), &help, pairs(&[("device", device)]), value);
         }
     }
     out.gauge(
         "node_network_autonegotiate",
         "If this port is using autonegotiate",
-        labels(&[("device", device)]),
+        pairs(&[("device", device)]),
         f64::from(cmd[18]),
     );
 }

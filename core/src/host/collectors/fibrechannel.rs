@@ -6,7 +6,7 @@
 //! 0xffffffffffffffff (not implemented by the HBA firmware) is left out. A host without the class
 //! reports success 0. (Where node_exporter 1.5 crashes on an unparsable counter, ours fails.)
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_uint_prefixed, read_attribute};
 use crate::host::settings::Settings;
@@ -143,7 +143,7 @@ impl Collector for FibreChannel {
                     out.counter(
                         &format!("node_fibrechannel_{metric}"),
                         help,
-                        labels(&[("fc_host", &host)]),
+                        pairs(&[("fc_host", &host)]),
                         value as f64,
                     );
                 }

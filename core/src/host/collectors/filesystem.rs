@@ -7,7 +7,7 @@
 //! mounts"), so stuck threads never pile up. Local filesystems are statted inline (fast), still under
 //! the collector's own deadline.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::Settings;
@@ -47,6 +47,22 @@ pub(crate) struct Filesystem {
     statfs: fn(&Path) -> Option<Usage>,
     /// Mount points whose statfs has not returned yet (stuck since an earlier collection).
     in_flight: Arc<Mutex<HashSet<PathBuf>>>,
+    /// The mount table last read and the mounts it selects, parsed again only when it changes.
+    table: String,
+    targets: Vec<Target>,
+    /// Reused between collections: the statfs results of the selected mounts, in order.
+    statted: Vec<Statted>,
+}
+
+/// A mount that passes the exclusions, once per (device, mount point), with what statfs needs.
+struct Target {
+    mount: Mount,
+    /// The mount point as labelled (rootfs prefix stripped).
+    mount_point: String,
+    /// Where to statfs it.
+    path: PathBuf,
+    read_only: bool,
+    may_hang: bool,
 }
 
 impl Filesystem {
@@ -56,16 +72,49 @@ impl Filesystem {
             reader: FileReader::new(),
             statfs,
             in_flight: Arc::new(Mutex::new(HashSet::new())),
+            table: String::new(),
+            targets: Vec::new(),
+            statted: Vec::new(),
         }
     }
 
-    fn mounts(&mut self) -> Result<Vec<Mount>, CollectError> {
+    /// Reads the mount table and, when it changed since the last collection, selects the mounts to
+    /// report again.
+    fn refresh_targets(&mut self) -> Result<(), CollectError> {
         let primary = self.settings.proc("1/mounts");
         let text = match self.reader.read_str(&primary) {
             Ok(text) => text,
             Err(_) => self.reader.read_str(&self.settings.proc("mounts"))?,
         };
-        Ok(parse_mounts(text))
+        if text == self.table {
+            return Ok(());
+        }
+        self.table = text.to_string();
+        let mounts = parse_mounts(&self.table);
+        let mut seen = HashSet::new();
+        let mut targets = Vec::new();
+        for mount in mounts {
+            let mount_point = self.strip_rootfs(&mount.mount_point);
+            if let Some(exclude) = &self.settings.filesystem_mount_points_exclude {
+                if exclude.is_match(&mount_point) {
+                    continue;
+                }
+            }
+            if let Some(exclude) = &self.settings.filesystem_fs_types_exclude {
+                if exclude.is_match(&mount.fs_type) {
+                    continue;
+                }
+            }
+            if !seen.insert((mount.device.clone(), mount_point.clone())) {
+                continue;
+            }
+            let path = self.settings.root(&mount_point);
+            let read_only = mount.options.split(',').any(|o| o == "ro");
+            let may_hang = may_hang(&mount);
+            targets.push(Target { mount, mount_point, path, read_only, may_hang });
+        }
+        self.targets = targets;
+        Ok(())
     }
 
     /// The label for a mount point: the rootfs prefix removed when present (node_exporter's
@@ -112,33 +161,21 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Filesystem {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let deadline = Instant::now() + self.settings.collector_timeout.mul_f64(0.8);
-        let mounts = self.mounts()?;
-        let mut seen = HashSet::new();
-        let mut pending = Vec::new();
-        for mount in mounts {
-            let mount_point = self.strip_rootfs(&mount.mount_point);
-            if let Some(exclude) = &self.settings.filesystem_mount_points_exclude {
-                if exclude.is_match(&mount_point) {
-                    continue;
-                }
-            }
-            if let Some(exclude) = &self.settings.filesystem_fs_types_exclude {
-                if exclude.is_match(&mount.fs_type) {
-                    continue;
-                }
-            }
-            if !seen.insert((mount.device.clone(), mount_point.clone())) {
-                continue;
-            }
-            let path = self.settings.root(&mount_point);
-            let statted = if may_hang(&mount) {
-                Statted::Pending(self.start_statfs(path))
-            } else {
-                Statted::Done((self.statfs)(&path))
-            };
-            pending.push((mount, mount_point, statted));
+        if let Err(error) = self.refresh_targets() {
+            self.table.clear();
+            self.targets.clear();
+            return Err(error);
         }
-        for (mount, mount_point, statted) in pending {
+        let mut statted = std::mem::take(&mut self.statted);
+        statted.clear();
+        for target in &self.targets {
+            statted.push(if target.may_hang {
+                Statted::Pending(self.start_statfs(target.path.clone()))
+            } else {
+                Statted::Done((self.statfs)(&target.path))
+            });
+        }
+        for (target, statted) in self.targets.iter().zip(statted.drain(..)) {
             let usage = match statted {
                 Statted::Done(usage) => usage,
                 Statted::Pending(receiver) => receiver.and_then(|rx| {
@@ -147,37 +184,29 @@ impl Collector for Filesystem {
                     rx.recv_timeout(left).ok().flatten()
                 }),
             };
-            let series = labels(&[
-                ("device", &mount.device),
-                ("fstype", &mount.fs_type),
-                ("mountpoint", &mount_point),
-            ]);
+            let (mount, read_only) = (&target.mount, target.read_only);
+            let series: &[(&str, &str)] =
+                &[("device", &mount.device), ("fstype", &mount.fs_type), ("mountpoint", &target.mount_point)];
             out.gauge(
                 "node_filesystem_device_error",
                 "Whether an error occurred while getting statistics for the given device.",
-                series.clone(),
+                series,
                 if usage.is_some() { 0.0 } else { 1.0 },
             );
             let Some(usage) = usage else { continue };
-            let read_only = mount.options.split(',').any(|o| o == "ro");
-            out.gauge("node_filesystem_size_bytes", "Filesystem size in bytes.", series.clone(), usage.size);
-            out.gauge(
-                "node_filesystem_free_bytes",
-                "Filesystem free space in bytes.",
-                series.clone(),
-                usage.free,
-            );
+            out.gauge("node_filesystem_size_bytes", "Filesystem size in bytes.", series, usage.size);
+            out.gauge("node_filesystem_free_bytes", "Filesystem free space in bytes.", series, usage.free);
             out.gauge(
                 "node_filesystem_avail_bytes",
                 "Filesystem space available to non-root users in bytes.",
-                series.clone(),
+                series,
                 usage.avail,
             );
-            out.gauge("node_filesystem_files", "Filesystem total file nodes.", series.clone(), usage.files);
+            out.gauge("node_filesystem_files", "Filesystem total file nodes.", series, usage.files);
             out.gauge(
                 "node_filesystem_files_free",
                 "Filesystem total free file nodes.",
-                series.clone(),
+                series,
                 usage.files_free,
             );
             out.gauge(
@@ -187,6 +216,7 @@ impl Collector for Filesystem {
                 if read_only { 1.0 } else { 0.0 },
             );
         }
+        self.statted = statted;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@
 //! label is `<bus>_<device>` of the `device` link (e.g. `platform_coretemp_0`), else the `name` file,
 //! else the hwmon directory name, all lowercased with characters outside `[a-z0-9:_]` made `_`.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, read_trimmed};
 use crate::host::settings::Settings;
@@ -182,7 +182,7 @@ impl Hwmon {
             out.gauge(
                 "node_hwmon_chip_names",
                 "Annotation metric for human-readable chip names",
-                labels(&[("chip", &chip), ("chip_name", &clean(&name))]),
+                pairs(&[("chip", &chip), ("chip_name", &clean(&name))]),
                 1.0,
             );
         }
@@ -200,7 +200,7 @@ impl Hwmon {
                 out.gauge(
                     "node_hwmon_sensor_label",
                     "Label for given chip and sensor",
-                    labels(&[("chip", &chip), ("label", label), ("sensor", sensor)]),
+                    pairs(&[("chip", &chip), ("label", label), ("sensor", sensor)]),
                     1.0,
                 );
             }
@@ -242,7 +242,7 @@ impl Hwmon {
                 let Ok(value) = raw.trim().parse::<f64>() else { continue };
                 let (name, help, kind_of_metric, value) =
                     element_metric(kind, element, bare.is_some(), value);
-                out.family(&name, &help, kind_of_metric).push(series.clone(), value);
+                out.sample(&name, &help, kind_of_metric, series.clone(), value);
             }
         }
         Ok(())

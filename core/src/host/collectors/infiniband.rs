@@ -6,7 +6,7 @@
 //! `counters/` are required (else the collector fails), `N/A (no PMA)` counters are left out, and a
 //! host without the class reports success 0.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_uint_prefixed, read_attribute};
 use crate::host::settings::Settings;
@@ -164,7 +164,7 @@ impl Collector for InfiniBand {
             out.gauge(
                 "node_infiniband_info",
                 "Non-numeric data from /sys/class/infiniband/<device>, value is always 1.",
-                labels(&[
+                pairs(&[
                     ("board_id", &board),
                     ("device", &device),
                     ("firmware_version", &firmware),

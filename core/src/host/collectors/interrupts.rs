@@ -4,7 +4,7 @@
 //! count (`ERR`, `MIS`) are skipped. (The row name ends at its colon; node_exporter 1.5 splits at
 //! whitespace instead and fails on an aarch64 row like `11:1 2 GICv3`, which we read.)
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
@@ -57,7 +57,7 @@ impl Collector for Interrupts {
                 out.counter(
                     "node_interrupts_total",
                     "Interrupt details.",
-                    labels(&[("cpu", cpu), ("type", name), ("info", &info), ("devices", &devices)]),
+                    pairs(&[("cpu", cpu), ("type", name), ("info", &info), ("devices", &devices)]),
                     value,
                 );
             }

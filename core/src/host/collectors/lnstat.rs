@@ -2,7 +2,7 @@
 //! header line, then one line of hex numbers per CPU) as `node_lnstat_<column>_total{subsystem,cpu}`,
 //! as node_exporter 1.5.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_hex, FileReader};
 use crate::host::settings::Settings;
@@ -53,7 +53,7 @@ impl Collector for LnStat {
                     out.counter(
                         name,
                         "linux network cache stats",
-                        labels(&[("subsystem", &subsystem), ("cpu", &cpu)]),
+                        pairs(&[("subsystem", &subsystem), ("cpu", &cpu)]),
                         value as f64,
                     );
                 }

@@ -5,7 +5,7 @@
 //! matches. A session whose properties cannot be read is not counted. The bus is the systemd
 //! collector's (`system_bus`); without one the collector reports success 0, as node_exporter does.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -88,7 +88,7 @@ fn collect(connection: &Connection, _settings: &Settings, out: &mut Emitter) -> 
                     out.gauge(
                         "node_logind_sessions",
                         "Number of sessions registered in logind.",
-                        labels(&[("seat", seat), ("remote", remote), ("type", kind), ("class", class)]),
+                        pairs(&[("seat", seat), ("remote", remote), ("type", kind), ("class", class)]),
                         count,
                     );
                 }

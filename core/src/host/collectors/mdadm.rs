@@ -3,7 +3,7 @@
 //! `node_md_blocks` and `node_md_blocks_synced`. A host without md (no /proc/mdstat) reports
 //! success 0, as node_exporter does.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::Settings;
@@ -155,7 +155,7 @@ impl Collector for Mdadm {
             out.gauge(
                 "node_md_disks_required",
                 "Total number of disks of device.",
-                labels(&[("device", device)]),
+                pairs(&[("device", device)]),
                 md.disks_total as f64,
             );
             for (state, count) in
@@ -164,7 +164,7 @@ impl Collector for Mdadm {
                 out.gauge(
                     "node_md_disks",
                     "Number of active/failed/spare disks of device.",
-                    labels(&[("device", device), ("state", state)]),
+                    pairs(&[("device", device), ("state", state)]),
                     count as f64,
                 );
             }
@@ -178,20 +178,20 @@ impl Collector for Mdadm {
                 out.gauge(
                     "node_md_state",
                     "Indicates the state of md-device.",
-                    labels(&[("device", device), ("state", state)]),
+                    pairs(&[("device", device), ("state", state)]),
                     if md.activity == activity { 1.0 } else { 0.0 },
                 );
             }
             out.gauge(
                 "node_md_blocks",
                 "Total number of blocks on device.",
-                labels(&[("device", device)]),
+                pairs(&[("device", device)]),
                 md.blocks_total as f64,
             );
             out.gauge(
                 "node_md_blocks_synced",
                 "Number of blocks synced on device.",
-                labels(&[("device", device)]),
+                pairs(&[("device", device)]),
                 md.blocks_synced as f64,
             );
         }

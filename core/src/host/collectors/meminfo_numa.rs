@@ -2,7 +2,7 @@
 //! (`node_memory_numa_<Field>{node}`, bytes for kB fields, `Active(anon)` as `Active_anon`) and
 //! numastat (`node_memory_numa_<field>_total{node}` counters), as node_exporter 1.5.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_f64, FileReader};
 use crate::host::settings::Settings;
@@ -65,7 +65,7 @@ impl Collector for MeminfoNuma {
                 out.gauge(
                     &format!("node_memory_numa_{field}"),
                     &format!("Memory information field {field}."),
-                    labels(&[("node", parts[1])]),
+                    pairs(&[("node", parts[1])]),
                     value,
                 );
             }
@@ -79,7 +79,7 @@ impl Collector for MeminfoNuma {
                 out.counter(
                     &format!("node_memory_numa_{}_total", parts[0]),
                     &format!("Memory information field {}_total.", parts[0]),
-                    labels(&[("node", node)]),
+                    pairs(&[("node", node)]),
                     value,
                 );
             }

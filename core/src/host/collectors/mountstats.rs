@@ -5,7 +5,7 @@
 //! export, protocol and address is skipped. Millisecond totals and idle times are taken modulo 2^53
 //! as node_exporter does, so they stay exact in a float.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, parse_u64, FileReader};
 use crate::host::settings::Settings;
@@ -348,16 +348,16 @@ impl Collector for MountStats {
                 ("protocol", stats.protocol.as_str()),
                 ("mountaddr", address),
             ];
-            let series = labels(&base);
+            let series = pairs(&base);
             let name = |suffix: &str| format!("node_mountstats_nfs_{suffix}");
             out.counter(
                 &name("age_seconds_total"),
                 "The age of the NFS mount in seconds.",
-                series.clone(),
+                series,
                 stats.age,
             );
             for ((suffix, help), value) in BYTES.iter().zip(&stats.bytes) {
-                out.counter(&name(suffix), help, series.clone(), *value as f64);
+                out.counter(&name(suffix), help, series, *value as f64);
             }
             for (column, suffix, help, counter) in TRANSPORT {
                 let mut value = stats.transport[column];
@@ -365,9 +365,9 @@ impl Collector for MountStats {
                     value %= MANTISSA;
                 }
                 if counter {
-                    out.counter(&name(suffix), help, series.clone(), value as f64);
+                    out.counter(&name(suffix), help, series, value as f64);
                 } else {
-                    out.gauge(&name(suffix), help, series.clone(), value as f64);
+                    out.gauge(&name(suffix), help, series, value as f64);
                 }
             }
             for (operation, values) in &stats.operations {
@@ -384,7 +384,7 @@ impl Collector for MountStats {
                 }
             }
             for (column, suffix, help) in EVENTS {
-                out.counter(&name(suffix), help, series.clone(), stats.events[column] as f64);
+                out.counter(&name(suffix), help, series, stats.events[column] as f64);
             }
         }
         Ok(())

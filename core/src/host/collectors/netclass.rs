@@ -3,14 +3,15 @@
 //! plus the six attributes only sysfs has. A property the kernel refuses to give (e.g. `carrier` of a
 //! down interface) is left out, as node_exporter does; both sources give the same output.
 
-use crate::host::emit::{labels, Emitter, FastMap};
+use crate::host::emit::{pairs, Emitter, FastMap};
 use crate::host::error::CollectError;
 use crate::host::netlink::{Link, LinkDumper, IFF_DORMANT, IFF_UP};
-use crate::host::read::{list_dir, parse_f64, parse_hex, Dir, KeptFile};
+use crate::host::read::{list_dir, parse_f64, parse_hex, path_in, Dir, KeptFile};
 use crate::host::settings::{device_selected, Settings};
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use crate::metrics::MetricType;
 use std::ffi::CStr;
+use std::fmt::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -35,8 +36,9 @@ const TYPE: usize = 15;
 /// Properties that never change for a given interface name, index and address.
 const FIXED: [usize; 3] = [ADDR_ASSIGN_TYPE, DEV_ID, NAME_ASSIGN_TYPE];
 
-/// Cache key of what is known about an interface: its name, index and hardware address.
-type DeviceKey = (String, i32, String);
+/// Cache key of what is known about an interface: its name, index and hardware address, written
+/// `name/index/address` (a `/` cannot be in an interface name).
+type DeviceKey = String;
 
 /// The sysfs attributes read on every scrape of the live host, which netlink does not give (`flags`
 /// as set, not as netlink reports them).
@@ -51,6 +53,8 @@ const SPEED_FILE: usize = 2;
 /// attribute files, kept open (reading a kept sysfs file again costs a third of opening it).
 #[derive(Debug)]
 struct KnownDevice {
+    /// Whether the interface was there in the current collection (the others are forgotten).
+    seen: bool,
     fixed: [Option<f64>; 3],
     /// `None` where the file could not be kept (absent, or the process's budget of kept files is
     /// spent): then it is opened through the directory on each scrape.
@@ -83,7 +87,7 @@ impl KnownDevice {
             *slot = dir.attribute(PROPERTIES[index].0, buf).and_then(parse_value);
         }
         let live = LIVE.map(|name| dir.open_file(name).and_then(|file| KeptFile::keep(file).ok()));
-        KnownDevice { fixed, live }
+        KnownDevice { seen: true, fixed, live }
     }
 }
 
@@ -124,9 +128,13 @@ pub(crate) struct NetClass {
     settings: Arc<Settings>,
     buf: Box<[u8; 4096]>,
     names: Vec<(String, String)>,
-    netlink: LinkDumper,
+    /// `None` only while a collection borrows it.
+    netlink: Option<LinkDumper>,
     known: FastMap<DeviceKey, KnownDevice>,
-    seen: Vec<DeviceKey>,
+    /// Reused between collections: the key looked up, the device read, the class directory.
+    key: DeviceKey,
+    device: Device,
+    class: std::path::PathBuf,
 }
 
 impl NetClass {
@@ -141,9 +149,11 @@ impl NetClass {
             settings,
             buf: Box::new([0; 4096]),
             names,
-            netlink: LinkDumper::new(),
+            netlink: Some(LinkDumper::new()),
             known: FastMap::default(),
-            seen: Vec::new(),
+            key: String::new(),
+            device: Device::default(),
+            class: std::path::PathBuf::new(),
         }
     }
 
@@ -166,17 +176,19 @@ impl NetClass {
         device
     }
 
-    /// Netlink's values, plus the attributes only sysfs has (speed, duplex, flags as set, ...).
-    fn read_netlink(&mut self, link: &Link, class: &Path) -> Device {
-        let mut device = Device {
-            operstate: link.operstate.to_string(),
-            address: link.address.clone(),
-            broadcast: link.broadcast.clone(),
-            ifalias: link.ifalias.clone(),
-            ..Device::default()
-        };
+    /// Netlink's values, plus the attributes only sysfs has (speed, duplex, flags as set, ...), into
+    /// `self.device`.
+    fn read_netlink(&mut self, link: &Link, class: &Path) {
+        let device = &mut self.device;
+        assign(&mut device.operstate, link.operstate);
+        assign(&mut device.address, &link.address);
+        assign(&mut device.broadcast, &link.broadcast);
+        assign(&mut device.ifalias, &link.ifalias);
+        device.duplex.clear();
+        device.speed = None;
         let up = link.flags & IFF_UP != 0;
         let p = &mut device.properties;
+        *p = [None; 16];
         p[CARRIER] = link.carrier.filter(|_| up).map(f64::from);
         p[CARRIER_CHANGES] = link.carrier_changes.map(f64::from);
         p[CARRIER_UP] = link.carrier_up.map(f64::from);
@@ -191,12 +203,14 @@ impl NetClass {
         p[TYPE] = Some(f64::from(link.kind));
         // dev_id, name_assign_type and addr_assign_type are fixed for an interface's life (the last
         // until its MAC address is set): read once per (name, ifindex, address).
-        let key = (link.name.clone(), link.index, link.address.clone());
-        if !self.known.contains_key(&key) {
-            let Ok(dir) = Dir::open(&class.join(&link.name)) else { return device };
-            self.known.insert(key.clone(), KnownDevice::open(&dir, &mut self.buf));
+        self.key.clear();
+        let _ = write!(self.key, "{}/{}/{}", link.name, link.index, link.address);
+        if !self.known.contains_key(self.key.as_str()) {
+            let Ok(dir) = Dir::open(&class.join(&link.name)) else { return };
+            self.known.insert(self.key.clone(), KnownDevice::open(&dir, &mut self.buf));
         }
-        let Some(known) = self.known.get(&key) else { return device };
+        let Some(known) = self.known.get_mut(self.key.as_str()) else { return };
+        known.seen = true;
         for (value, index) in known.fixed.into_iter().zip(FIXED) {
             device.properties[index] = value;
         }
@@ -205,24 +219,22 @@ impl NetClass {
         let (name, buf) = (link.name.as_str(), &mut self.buf);
         device.properties[FLAGS] =
             live_attribute(known, FLAGS_FILE, &mut dir, class, name, buf).and_then(parse_value);
-        device.duplex =
-            live_attribute(known, DUPLEX_FILE, &mut dir, class, name, buf).unwrap_or_default().to_string();
+        let duplex = live_attribute(known, DUPLEX_FILE, &mut dir, class, name, buf).unwrap_or_default();
+        device.duplex.push_str(duplex);
         device.speed = live_attribute(known, SPEED_FILE, &mut dir, class, name, buf).and_then(parse_value);
-        self.seen.push(key);
-        device
     }
 
     fn emit(&self, out: &mut Emitter, name: &str, device: &Device) {
         out.gauge(
             "node_network_up",
             "Value is 1 if operstate is 'up', 0 otherwise.",
-            labels(&[("device", name)]),
+            pairs(&[("device", name)]),
             if device.operstate == "up" { 1.0 } else { 0.0 },
         );
         out.gauge(
             "node_network_info",
             "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
-            labels(&[
+            pairs(&[
                 ("address", &device.address),
                 ("broadcast", &device.broadcast),
                 ("device", name),
@@ -236,7 +248,7 @@ impl NetClass {
             device.properties.iter().zip(PROPERTIES.iter()).zip(&self.names)
         {
             if let Some(value) = value {
-                out.family(metric, help, *kind).push(labels(&[("device", name)]), *value);
+                out.sample(metric, help, *kind, pairs(&[("device", name)]), *value);
             }
         }
         if let Some(speed) = device.speed {
@@ -244,11 +256,36 @@ impl NetClass {
                 out.gauge(
                     "node_network_speed_bytes",
                     "Network device property: speed_bytes",
-                    labels(&[("device", name)]),
+                    pairs(&[("device", name)]),
                     speed * 1000.0 * 1000.0 / 8.0,
                 );
             }
         }
+    }
+
+    fn update_from_netlink(
+        &mut self,
+        out: &mut Emitter,
+        netlink: &mut LinkDumper,
+    ) -> Result<(), CollectError> {
+        let links = netlink.dump()?;
+        links.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut class = std::mem::take(&mut self.class);
+        let class_path = path_in(&mut class, &self.settings.sysfs, &["class/net"]);
+        for known in self.known.values_mut() {
+            known.seen = false;
+        }
+        for link in links.iter() {
+            if !self.selected(&link.name) {
+                continue;
+            }
+            self.read_netlink(link, class_path);
+            self.emit(out, &link.name, &self.device);
+        }
+        self.class = class;
+        // Forget interfaces that are gone (veth churn must not grow the cache).
+        self.known.retain(|_, known| known.seen);
+        Ok(())
     }
 
     fn selected(&self, device: &str) -> bool {
@@ -258,6 +295,12 @@ impl NetClass {
             &self.settings.netclass_device_exclude,
         )
     }
+}
+
+/// Sets `target` to `text`, keeping its allocation.
+fn assign(target: &mut String, text: &str) {
+    target.clear();
+    target.push_str(text);
 }
 
 /// A numeric sysfs value: decimal, negative, or `0x` hex (flags).
@@ -278,22 +321,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 
 impl Collector for NetClass {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let class = self.settings.sys("class/net");
         if self.settings.use_netlink {
-            let mut links = self.netlink.dump()?;
-            links.sort_by(|a, b| a.name.cmp(&b.name));
-            links.retain(|l| self.selected(&l.name));
-            self.seen.clear();
-            for link in &links {
-                let device = self.read_netlink(link, &class);
-                self.emit(out, &link.name, &device);
-            }
-            // Forget interfaces that are gone (veth churn must not grow the cache).
-            let seen = std::mem::take(&mut self.seen);
-            self.known.retain(|key, _| seen.contains(key));
-            self.seen = seen;
-            return Ok(());
+            let mut netlink = self.netlink.take().unwrap_or_else(LinkDumper::new);
+            let result = self.update_from_netlink(out, &mut netlink);
+            self.netlink = Some(netlink);
+            return result;
         }
+        let class = self.settings.sys("class/net");
         for name in list_dir(&class)? {
             if !self.selected(&name) {
                 continue;

@@ -3,12 +3,13 @@
 //! /proc/net/dev plus sysfs `rx_nohandler` for a mounted procfs; node_exporter's default `^lo$`
 //! device exclusion and a user include/exclude regex (e.g. to drop `veth.*` churn).
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::netlink::{Link, LinkDumper, STATS_FIELDS};
-use crate::host::read::{parse_u64, FileReader};
+use crate::host::read::{parse_u64, path_in, FileReader};
 use crate::host::settings::{device_selected, Settings};
 use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// /proc/net/dev columns after the interface name, in order.
@@ -37,6 +38,10 @@ pub(crate) struct NetDev {
     reader: FileReader,
     names: Vec<(String, String)>,
     netlink: LinkDumper,
+    /// Reused between collections: /proc/net/dev's text and the paths read.
+    text: String,
+    path: PathBuf,
+    nohandler: PathBuf,
 }
 
 impl NetDev {
@@ -46,7 +51,15 @@ impl NetDev {
             .chain(std::iter::once(&"receive_nohandler"))
             .map(|c| (format!("node_network_{c}_total"), format!("Network device statistic {c}.")))
             .collect();
-        NetDev { settings, reader: FileReader::new(), names, netlink: LinkDumper::new() }
+        NetDev {
+            settings,
+            reader: FileReader::new(),
+            names,
+            netlink: LinkDumper::new(),
+            text: String::new(),
+            path: PathBuf::new(),
+            nohandler: PathBuf::new(),
+        }
     }
 }
 
@@ -79,17 +92,14 @@ fn netlink_counters(link: &Link) -> Option<[u64; 17]> {
 }
 
 impl NetDev {
-    fn selected(&self, device: &str) -> bool {
-        device_selected(device, &self.settings.netdev_device_include, &self.settings.netdev_device_exclude)
-    }
-
     fn update_from_netlink(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let mut links = self.netlink.dump()?;
+        let (include, exclude) = (&self.settings.netdev_device_include, &self.settings.netdev_device_exclude);
+        let links = self.netlink.dump()?;
         links.sort_by(|a, b| a.name.cmp(&b.name));
-        for link in links.iter().filter(|l| self.selected(&l.name)) {
+        for link in links.iter().filter(|l| device_selected(&l.name, include, exclude)) {
             let Some(counters) = netlink_counters(link) else { continue };
             for ((name, help), value) in self.names.iter().zip(counters) {
-                out.counter(name, help, labels(&[("device", &link.name)]), value as f64);
+                out.counter(name, help, pairs(&[("device", &link.name)]), value as f64);
             }
         }
         Ok(())
@@ -109,26 +119,35 @@ impl Collector for NetDev {
         if self.settings.use_netlink {
             return self.update_from_netlink(out);
         }
-        let path = self.settings.proc("net/dev");
-        let text = self.reader.read_str(&path)?.to_string();
-        for line in text.lines().skip(2) {
+        let path = path_in(&mut self.path, &self.settings.procfs, &["net/dev"]);
+        self.reader.read_to(path, &mut self.text)?;
+        for line in self.text.lines().skip(2) {
             let Some((device, values)) = line.split_once(':') else { continue };
             let device = device.trim();
-            if !self.selected(device) {
+            if !device_selected(
+                device,
+                &self.settings.netdev_device_include,
+                &self.settings.netdev_device_exclude,
+            ) {
                 continue;
             }
-            let values: Vec<u64> =
-                values.split_ascii_whitespace().map(|v| parse_u64(v).unwrap_or(0)).collect();
-            if values.len() < COLUMNS.len() {
-                return Err(CollectError::parse(&path, "fewer than 16 counters"));
+            let mut counters = [0u64; COLUMNS.len()];
+            let mut found = 0;
+            for (slot, value) in counters.iter_mut().zip(values.split_ascii_whitespace()) {
+                *slot = parse_u64(value).unwrap_or(0);
+                found += 1;
             }
-            for ((name, help), value) in self.names.iter().zip(&values) {
-                out.counter(name, help, labels(&[("device", device)]), *value as f64);
+            if found < COLUMNS.len() {
+                return Err(CollectError::parse(&self.path, "fewer than 16 counters"));
             }
-            let nohandler = self.settings.sys(&format!("class/net/{device}/statistics/rx_nohandler"));
-            let nohandler = self.reader.read_str(&nohandler).ok().and_then(|t| parse_u64(t.trim()));
+            for ((name, help), value) in self.names.iter().zip(counters) {
+                out.counter(name, help, pairs(&[("device", device)]), value as f64);
+            }
+            let statistic = ["class/net", device, "statistics/rx_nohandler"];
+            let nohandler = path_in(&mut self.nohandler, &self.settings.sysfs, &statistic);
+            let nohandler = self.reader.read_str(nohandler).ok().and_then(|t| parse_u64(t.trim()));
             if let (Some(value), Some((name, help))) = (nohandler, self.names.last()) {
-                out.counter(name, help, labels(&[("device", device)]), value as f64);
+                out.counter(name, help, pairs(&[("device", device)]), value as f64);
             }
         }
         Ok(())

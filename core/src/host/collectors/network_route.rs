@@ -3,7 +3,7 @@
 //! per next hop of a multipath route, `weight` = hops + 1) and `node_network_routes{device}`. Like
 //! node_exporter, it answers for the network namespace the process runs in.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::netlink::{attributes, u16_at, u32_at, Dumper, LinkDumper, NETLINK_ROUTE};
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -135,7 +135,7 @@ fn route_hops(message: &[u8]) -> Vec<Hop> {
 impl Collector for NetworkRoute {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let names: BTreeMap<u32, String> =
-            self.links.dump()?.into_iter().map(|link| (link.index as u32, link.name)).collect();
+            self.links.dump()?.iter().map(|link| (link.index as u32, link.name.clone())).collect();
         let mut hops = Vec::new();
         let request = [0u8; RTMSG];
         self.routes.dump(RTM_GETROUTE, &request, &mut |kind, message| {
@@ -162,7 +162,7 @@ impl Collector for NetworkRoute {
             out.gauge(
                 "node_network_routes",
                 "network routes by interface",
-                labels(&[("device", &device)]),
+                pairs(&[("device", &device)]),
                 count,
             );
         }

@@ -5,7 +5,7 @@
 //! line is absent; a short v4 line is padded with zeros), an unknown or malformed line fails the
 //! collector, and a host without the NFS client module (no file) reports success 0.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::Settings;
@@ -209,13 +209,13 @@ impl Collector for Nfs {
         out.counter(
             "node_nfs_packets_total",
             packets,
-            labels(&[("protocol", "udp")]),
+            pairs(&[("protocol", "udp")]),
             stats.network[1] as f64,
         );
         out.counter(
             "node_nfs_packets_total",
             packets,
-            labels(&[("protocol", "tcp")]),
+            pairs(&[("protocol", "tcp")]),
             stats.network[2] as f64,
         );
         out.counter(
@@ -244,7 +244,7 @@ impl Collector for Nfs {
                 out.counter(
                     "node_nfs_requests_total",
                     "Number of NFS procedures invoked.",
-                    labels(&[("method", method), ("proto", proto)]),
+                    pairs(&[("method", method), ("proto", proto)]),
                     *value as f64,
                 );
             }

@@ -5,7 +5,7 @@
 //! line fails the collector, and a host without the NFS server (no file) reports success 0.
 
 use super::nfs::{exactly, label_and_fields, numbers, procedures, V2, V3};
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::Settings;
@@ -184,8 +184,8 @@ impl Collector for Nfsd {
             s.read_ahead[11] as f64,
         );
         let packets = "Total NFSd network packets (sent+received) by protocol type.";
-        out.counter("node_nfsd_packets_total", packets, labels(&[("proto", "udp")]), s.network[1] as f64);
-        out.counter("node_nfsd_packets_total", packets, labels(&[("proto", "tcp")]), s.network[2] as f64);
+        out.counter("node_nfsd_packets_total", packets, pairs(&[("proto", "udp")]), s.network[1] as f64);
+        out.counter("node_nfsd_packets_total", packets, pairs(&[("proto", "tcp")]), s.network[2] as f64);
         out.counter(
             "node_nfsd_connections_total",
             "Total number of NFSd TCP connections.",
@@ -194,7 +194,7 @@ impl Collector for Nfsd {
         );
         let errors = "Total number of NFSd RPC errors by error type.";
         for (error, value) in [("fmt", s.rpc[2]), ("auth", s.rpc[3]), ("cInt", s.rpc[4])] {
-            out.counter("node_nfsd_rpc_errors_total", errors, labels(&[("error", error)]), value as f64);
+            out.counter("node_nfsd_rpc_errors_total", errors, pairs(&[("error", error)]), value as f64);
         }
         out.counter("node_nfsd_server_rpcs_total", "Total number of NFSd RPCs.", none(), s.rpc[0] as f64);
         let help = "Total number NFSd Requests by method and protocol.";
@@ -202,7 +202,7 @@ impl Collector for Nfsd {
             out.counter(
                 "node_nfsd_requests_total",
                 help,
-                labels(&[("method", method), ("proto", proto)]),
+                pairs(&[("method", method), ("proto", proto)]),
                 value as f64,
             )
         };

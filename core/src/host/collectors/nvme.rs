@@ -1,7 +1,7 @@
 //! nvme: `node_nvme_info{device,firmware_revision,model,serial,state}` (value 1) for each NVMe
 //! controller in /sys/class/nvme. A host without NVMe reports success 0, as node_exporter does.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, read_trimmed};
 use crate::host::settings::Settings;
@@ -38,7 +38,7 @@ impl Collector for Nvme {
             out.gauge(
                 "node_nvme_info",
                 "Non-numeric data from /sys/class/nvme/<device>, value is always 1.",
-                labels(&[
+                pairs(&[
                     ("device", &device),
                     ("firmware_revision", &firmware),
                     ("model", &model),

@@ -1,8 +1,9 @@
 //! os: `node_os_info{id,name,version,...}` and `node_os_version{id,id_like,name}` from os-release
 //! (`<rootfs>/etc/os-release`, falling back to `<rootfs>/usr/lib/os-release`).
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
+use crate::host::read::FileReader;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::HashMap;
@@ -27,11 +28,15 @@ const INFO_LABELS: [(&str, &str); 12] = [
 /// The os collector.
 pub(crate) struct Os {
     settings: Arc<Settings>,
+    reader: FileReader,
+    /// The os-release text last read and its values, parsed again only when the text changes.
+    text: String,
+    release: HashMap<String, String>,
 }
 
 impl Os {
     pub(crate) fn new(settings: Arc<Settings>) -> Os {
-        Os { settings }
+        Os { settings, reader: FileReader::new(), text: String::new(), release: HashMap::new() }
     }
 }
 
@@ -89,26 +94,26 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Os {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let primary = self.settings.root("etc/os-release");
-        let text = match std::fs::read_to_string(&primary) {
+        let text = match self.reader.read(&primary) {
             Ok(text) => text,
-            Err(_) => {
-                let fallback = self.settings.root("usr/lib/os-release");
-                std::fs::read_to_string(&fallback).map_err(|e| CollectError::io(&fallback, e))?
-            }
+            Err(_) => self.reader.read(&self.settings.root("usr/lib/os-release"))?,
         };
-        let release = parse_os_release(&text);
-        let get = |key: &str| release.get(key).map(String::as_str).unwrap_or("");
-        let info: Vec<(&str, &str)> = INFO_LABELS.iter().map(|(key, label)| (*label, get(key))).collect();
+        if text != self.text.as_bytes() {
+            self.text = String::from_utf8_lossy(text).into_owned();
+            self.release = parse_os_release(&self.text);
+        }
+        let get = |key: &str| self.release.get(key).map(String::as_str).unwrap_or("");
+        let info = INFO_LABELS.map(|(key, label)| (label, get(key)));
         out.gauge(
             "node_os_info",
             "A metric with a constant '1' value labeled by build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, version_codename, version_id.",
-            labels(&info),
+            pairs(&info),
             1.0,
         );
         out.gauge(
             "node_os_version",
             "Metric containing the major.minor part of the OS version.",
-            labels(&[("id", get("ID")), ("id_like", get("ID_LIKE")), ("name", get("NAME"))]),
+            pairs(&[("id", get("ID")), ("id_like", get("ID_LIKE")), ("name", get("NAME"))]),
             major_minor(get("VERSION_ID")),
         );
         Ok(())

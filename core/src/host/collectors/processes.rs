@@ -4,7 +4,7 @@
 //! `node_processes_threads_state{thread_state}`, as node_exporter 1.5. A process or thread that
 //! exits while it is read is skipped.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, FileReader};
 use crate::host::settings::Settings;
@@ -115,7 +115,7 @@ impl Collector for Processes {
             out.gauge(
                 "node_processes_state",
                 "Number of processes in each state.",
-                labels(&[("state", &state)]),
+                pairs(&[("state", &state)]),
                 count as f64,
             );
         }
@@ -123,7 +123,7 @@ impl Collector for Processes {
             out.gauge(
                 "node_processes_threads_state",
                 "Number of threads in each state.",
-                labels(&[("thread_state", &state)]),
+                pairs(&[("thread_state", &state)]),
                 count as f64,
             );
         }

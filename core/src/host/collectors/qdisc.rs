@@ -96,7 +96,7 @@ impl Collector for Qdisc {
             ];
             for ((name, help, kind), value) in FAMILIES.iter().zip(values) {
                 let pairs = labels(&[("device", &qdisc.device), ("kind", &qdisc.kind)]);
-                out.family(name, help, *kind).push(pairs, value);
+                out.sample(name, help, *kind, pairs, value);
             }
         }
         Ok(())
@@ -107,7 +107,7 @@ impl Qdisc {
     /// Every qdisc of the current network namespace, named by its interface.
     fn dump(&mut self) -> Result<Vec<QdiscInfo>, CollectError> {
         let names: HashMap<u32, String> =
-            self.links.dump()?.into_iter().map(|link| (link.index as u32, link.name)).collect();
+            self.links.dump()?.iter().map(|link| (link.index as u32, link.name.clone())).collect();
         let mut qdiscs = Vec::new();
         self.qdiscs.dump(RTM_GETQDISC, &[0u8; TCMSG], &mut |kind, message| {
             if kind == RTM_NEWQDISC {

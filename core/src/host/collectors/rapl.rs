@@ -7,7 +7,7 @@
 //! unreadable energy or range file fails the collector, as in node_exporter (recent kernels make
 //! `energy_uj` readable by root only). A host without powercap reports success 0.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_u64, read_trimmed};
 use crate::host::settings::Settings;
@@ -102,14 +102,14 @@ impl Collector for Rapl {
                 out.counter(
                     "node_rapl_joules_total",
                     "Current RAPL value in joules",
-                    labels(&[("index", &index), ("path", &path), ("rapl_zone", &name)]),
+                    pairs(&[("index", &index), ("path", &path), ("rapl_zone", &name)]),
                     microjoules as f64 / 1e6,
                 );
             } else {
                 out.counter(
                     &format!("node_rapl_{}", sanitize(&format!("{name}_joules_total"))),
                     &format!("Current RAPL {name} value in joules"),
-                    labels(&[("index", &index), ("path", &path)]),
+                    pairs(&[("index", &index), ("path", &path)]),
                     microjoules as f64 / 1e6,
                 );
             }

@@ -3,9 +3,10 @@
 
 use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
-use crate::host::read::{parse_f64, FileReader};
+use crate::host::read::{parse_f64, path_in, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::fmt::Write;
 use std::sync::Arc;
 
 /// The sockstat collector.
@@ -13,6 +14,10 @@ pub(crate) struct SockStat {
     settings: Arc<Settings>,
     reader: FileReader,
     page_size: f64,
+    /// Reused between collections: the path read, and names and help texts as they are built.
+    path: std::path::PathBuf,
+    name: String,
+    help: String,
 }
 
 impl SockStat {
@@ -20,30 +25,42 @@ impl SockStat {
         // SAFETY: sysconf has no preconditions; it returns -1 on error, handled below.
         let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
         let page_size = if page_size > 0 { page_size as f64 } else { 4096.0 };
-        SockStat { settings, reader: FileReader::new(), page_size }
+        SockStat {
+            settings,
+            reader: FileReader::new(),
+            page_size,
+            path: std::path::PathBuf::new(),
+            name: String::new(),
+            help: String::new(),
+        }
     }
 
     fn parse(&mut self, name: &str, out: &mut Emitter) -> Result<(), CollectError> {
         let page_size = self.page_size;
-        let path = self.settings.proc("net").join(name);
-        let text = self.reader.read_str(&path)?;
+        let path = path_in(&mut self.path, &self.settings.procfs, &["net", name]);
+        let text = self.reader.read_str(path)?;
+        let (name, help) = (&mut self.name, &mut self.help);
         for line in text.lines() {
             let mut fields = line.split_ascii_whitespace();
             let Some(protocol) = fields.next().and_then(|p| p.strip_suffix(':')) else { continue };
             while let (Some(state), Some(value)) = (fields.next(), fields.next()) {
                 let Some(value) = parse_f64(value) else { continue };
+                name.clear();
                 if protocol == "sockets" {
-                    let name = format!("node_sockstat_sockets_{state}");
-                    out.gauge(&name, "Number of IPv4 sockets in use.", vec![], value);
+                    let _ = write!(name, "node_sockstat_sockets_{state}");
+                    out.gauge(name, "Number of IPv4 sockets in use.", vec![], value);
                     continue;
                 }
-                let name = format!("node_sockstat_{protocol}_{state}");
-                let help = format!("Number of {protocol} sockets in state {state}.");
-                out.gauge(&name, &help, vec![], value);
+                let _ = write!(name, "node_sockstat_{protocol}_{state}");
+                help.clear();
+                let _ = write!(help, "Number of {protocol} sockets in state {state}.");
+                out.gauge(name, help, vec![], value);
                 if state == "mem" {
-                    let name = format!("node_sockstat_{protocol}_mem_bytes");
-                    let help = format!("Number of {protocol} sockets in state mem_bytes.");
-                    out.gauge(&name, &help, vec![], value * page_size);
+                    name.clear();
+                    let _ = write!(name, "node_sockstat_{protocol}_mem_bytes");
+                    help.clear();
+                    let _ = write!(help, "Number of {protocol} sockets in state mem_bytes.");
+                    out.gauge(name, help, vec![], value * page_size);
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! labels. Only the ten types node_exporter knows are exported (`HI` ... `RCU`); `cpu` is the
 //! column's position. (1.5's `--collector.stat.softirq` gives totals per vector instead.)
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, FileReader};
 use crate::host::settings::Settings;
@@ -49,7 +49,7 @@ impl Collector for Softirqs {
                 out.counter(
                     "node_softirqs_functions_total",
                     "Softirq counts per CPU.",
-                    labels(&[("cpu", &self.cpu_names[cpu]), ("type", kind)]),
+                    pairs(&[("cpu", &self.cpu_names[cpu]), ("type", kind)]),
                     count as f64,
                 );
             }

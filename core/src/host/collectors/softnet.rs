@@ -3,7 +3,7 @@
 //! and where the kernel writes those columns (2.6.36+ / 3.11+) the newer node_exporter releases'
 //! `node_softnet_received_rps_total` and `node_softnet_flow_limit_count_total`.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::{parse_hex, FileReader};
 use crate::host::settings::Settings;
@@ -35,35 +35,31 @@ impl Collector for Softnet {
         let path = self.settings.proc("net/softnet_stat");
         let text = self.reader.read_str(&path)?;
         for (cpu, line) in text.lines().enumerate() {
-            let values: Vec<u64> = line.split_ascii_whitespace().map(|v| parse_hex(v).unwrap_or(0)).collect();
+            let mut columns = [0u64; 11];
+            let mut found = 0;
+            for (slot, value) in columns.iter_mut().zip(line.split_ascii_whitespace()) {
+                *slot = parse_hex(value).unwrap_or(0);
+                found += 1;
+            }
+            let values = &columns[..found];
             if values.len() < 3 {
                 return Err(CollectError::parse(&path, "fewer than 3 columns"));
             }
-            let cpu = cpu.to_string();
-            let cpu = labels(&[("cpu", &cpu)]);
-            out.counter(
-                "node_softnet_processed_total",
-                "Number of processed packets",
-                cpu.clone(),
-                values[0] as f64,
-            );
-            out.counter(
-                "node_softnet_dropped_total",
-                "Number of dropped packets",
-                cpu.clone(),
-                values[1] as f64,
-            );
+            let mut number = itoa::Buffer::new();
+            let cpu: &[(&str, &str)] = &[("cpu", number.format(cpu))];
+            out.counter("node_softnet_processed_total", "Number of processed packets", cpu, values[0] as f64);
+            out.counter("node_softnet_dropped_total", "Number of dropped packets", cpu, values[1] as f64);
             out.counter(
                 "node_softnet_times_squeezed_total",
                 "Number of times processing packets ran out of quota",
-                cpu.clone(),
+                cpu,
                 values[2] as f64,
             );
             if let Some(received_rps) = values.get(9) {
                 out.counter(
                     "node_softnet_received_rps_total",
                     "Number of times cpu woken up received_rps",
-                    cpu.clone(),
+                    cpu,
                     *received_rps as f64,
                 );
             }

@@ -3,7 +3,7 @@
 //! `node_boot_time_seconds`, `node_procs_running`, `node_procs_blocked`), and with `stat_softirq`
 //! (`--collector.stat.softirq`) `node_softirqs_total{vector}` from the `softirq` line.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, FileReader};
 use crate::host::settings::Settings;
@@ -68,7 +68,7 @@ impl Collector for Stat {
                         out.counter(
                             "node_softirqs_total",
                             "Number of softirq calls.",
-                            labels(&[("vector", vector)]),
+                            pairs(&[("vector", vector)]),
                             count as f64,
                         );
                     }

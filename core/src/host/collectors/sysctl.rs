@@ -4,7 +4,7 @@
 //! `<procfs>/sys/<name with dots as slashes>` as node_exporter 1.5 does (one read of at most 128
 //! bytes, split at whitespace).
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_int_prefixed, read_attribute};
 use crate::host::settings::Settings;
@@ -101,7 +101,7 @@ impl Collector for SysctlCollector {
                 (1, _) => out.untyped(&sysctl.metric, &help, vec![], numbers[0]),
                 (_, true) => {
                     for (index, number) in numbers.iter().enumerate() {
-                        out.untyped(&sysctl.metric, &help, labels(&[("index", &index.to_string())]), *number);
+                        out.untyped(&sysctl.metric, &help, pairs(&[("index", &index.to_string())]), *number);
                     }
                 }
                 (_, false) => {

@@ -15,7 +15,7 @@
 //! user namespace, usually). With no bus at all (a container, a host without systemd) the collector
 //! reports success 0, as node_exporter does.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -124,7 +124,7 @@ fn collect(connection: &Connection, settings: &Settings, out: &mut Emitter) -> R
     out.gauge(
         "node_systemd_version",
         "Detected systemd version",
-        labels(&[("version", &version_label)]),
+        pairs(&[("version", &version_label)]),
         version,
     );
 
@@ -141,10 +141,10 @@ fn collect(connection: &Connection, settings: &Settings, out: &mut Emitter) -> R
     }
     for state in UNIT_STATES {
         let count = summary.remove(state).unwrap_or(0.0);
-        out.gauge("node_systemd_units", "Summary of systemd unit states", labels(&[("state", state)]), count);
+        out.gauge("node_systemd_units", "Summary of systemd unit states", pairs(&[("state", state)]), count);
     }
     for (state, count) in summary {
-        out.gauge("node_systemd_units", "Summary of systemd unit states", labels(&[("state", state)]), count);
+        out.gauge("node_systemd_units", "Summary of systemd unit states", pairs(&[("state", state)]), count);
     }
 
     let selected = units.iter().filter(|unit| {
@@ -165,7 +165,7 @@ fn collect(connection: &Connection, settings: &Settings, out: &mut Emitter) -> R
             out.gauge(
                 "node_systemd_unit_state",
                 "Systemd unit",
-                labels(&[("name", name), ("state", state), ("type", &unit_type)]),
+                pairs(&[("name", name), ("state", state), ("type", &unit_type)]),
                 if state == active_state { 1.0 } else { 0.0 },
             );
         }
@@ -177,7 +177,7 @@ fn collect(connection: &Connection, settings: &Settings, out: &mut Emitter) -> R
                 out.gauge(
                     "node_systemd_timer_last_trigger_seconds",
                     "Seconds since epoch of last trigger.",
-                    labels(&[("name", name)]),
+                    pairs(&[("name", name)]),
                     usec / 1e6,
                 );
             }
@@ -212,7 +212,7 @@ fn collect_opt_in(connection: &Connection, settings: &Settings, unit: &UnitStatu
             out.counter(
                 "node_systemd_service_restart_total",
                 "Service unit count of Restart triggers",
-                labels(&[("name", name)]),
+                pairs(&[("name", name)]),
                 restarts,
             );
         }
@@ -227,7 +227,7 @@ fn collect_opt_in(connection: &Connection, settings: &Settings, unit: &UnitStatu
             out.gauge(
                 "node_systemd_unit_start_time_seconds",
                 "Start time of the unit since unix epoch in seconds.",
-                labels(&[("name", name)]),
+                pairs(&[("name", name)]),
                 usec as f64 / 1e6,
             );
         }
@@ -239,7 +239,7 @@ fn collect_opt_in(connection: &Connection, settings: &Settings, unit: &UnitStatu
         ] {
             match u64_property(connection, path, SERVICE, property) {
                 Some(u64::MAX) | None => {}
-                Some(tasks) => out.gauge(metric, help, labels(&[("name", name)]), tasks as f64),
+                Some(tasks) => out.gauge(metric, help, pairs(&[("name", name)]), tasks as f64),
             }
         }
     }
@@ -261,21 +261,21 @@ fn collect_socket(connection: &Connection, name: &str, path: &str, out: &mut Emi
     out.counter(
         "node_systemd_socket_accepted_connections_total",
         "Total number of accepted socket connections",
-        labels(&[("name", name)]),
+        pairs(&[("name", name)]),
         accepted,
     );
     let Some(current) = unsigned_property(connection, path, SOCKET, "NConnections") else { return };
     out.gauge(
         "node_systemd_socket_current_connections",
         "Current number of socket connections",
-        labels(&[("name", name)]),
+        pairs(&[("name", name)]),
         current,
     );
     if let Some(refused) = unsigned_property(connection, path, SOCKET, "NRefused") {
         out.gauge(
             "node_systemd_socket_refused_connections_total",
             "Total number of refused socket connections",
-            labels(&[("name", name)]),
+            pairs(&[("name", name)]),
             refused,
         );
     }

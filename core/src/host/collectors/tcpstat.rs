@@ -4,7 +4,7 @@
 //! node_exporter, it answers for the network namespace the process runs in, whatever the procfs
 //! root; for a listening socket the kernel reports the accept backlog and its limit as the queues.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::netlink::{Dumper, NETLINK_SOCK_DIAG};
 use crate::host::settings::Settings;
@@ -109,7 +109,7 @@ impl Collector for TcpStat {
                 out.gauge(
                     "node_tcp_connection_states",
                     "Number of connection states.",
-                    labels(&[("state", state)]),
+                    pairs(&[("state", state)]),
                     sum,
                 );
             }

@@ -14,7 +14,7 @@
 
 use crate::expfmt::parse_text;
 use crate::expfmt::NameEscaping;
-use crate::host::emit::{exposition_name, labels, Emitter};
+use crate::host::emit::{exposition_name, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -89,7 +89,7 @@ impl Collector for Textfile {
                             out.gauge(
                                 MTIME,
                                 "Unixtime mtime of textfiles successfully read.",
-                                labels(&[("file", &shown)]),
+                                pairs(&[("file", &shown)]),
                                 mtime,
                             );
                         }

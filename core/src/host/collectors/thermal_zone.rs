@@ -1,7 +1,7 @@
 //! thermal_zone: `node_thermal_zone_temp{zone,type}` (Celsius) from /sys/class/thermal/thermal_zoneN
 //! and `node_cooling_device_{cur,max}_state{name,type}` from /sys/class/thermal/cooling_deviceN.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, read_f64, read_trimmed};
 use crate::host::settings::Settings;
@@ -41,7 +41,7 @@ impl Collector for ThermalZone {
                 out.gauge(
                     "node_thermal_zone_temp",
                     "Zone temperature in Celsius",
-                    labels(&[("type", &kind), ("zone", zone)]),
+                    pairs(&[("type", &kind), ("zone", zone)]),
                     temp / 1000.0,
                 );
             } else if let Some(name) = entry.strip_prefix("cooling_device") {
@@ -50,7 +50,7 @@ impl Collector for ThermalZone {
                     out.gauge(
                         "node_cooling_device_cur_state",
                         "Current throttle state of the cooling device",
-                        labels(&[("name", name), ("type", &kind)]),
+                        pairs(&[("name", name), ("type", &kind)]),
                         current,
                     );
                 }
@@ -58,7 +58,7 @@ impl Collector for ThermalZone {
                     out.gauge(
                         "node_cooling_device_max_state",
                         "Maximum throttle state of the cooling device",
-                        labels(&[("name", name), ("type", &kind)]),
+                        pairs(&[("name", name), ("type", &kind)]),
                         max,
                     );
                 }

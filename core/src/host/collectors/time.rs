@@ -2,7 +2,7 @@
 //! localtime_r) and the clocksources in /sys/devices/system/clocksource
 //! (`node_time_clocksource_available_info`, `node_time_clocksource_current_info`).
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, FileReader};
 use crate::host::settings::Settings;
@@ -59,7 +59,7 @@ impl Collector for Time {
             out.gauge(
                 "node_time_zone_offset_seconds",
                 "System time zone offset in seconds.",
-                labels(&[("time_zone", &zone)]),
+                pairs(&[("time_zone", &zone)]),
                 offset,
             );
         }
@@ -72,7 +72,7 @@ impl Collector for Time {
                 out.gauge(
                     "node_time_clocksource_available_info",
                     "Available clocksources read from '/sys/devices/system/clocksource'.",
-                    labels(&[("clocksource", source), ("device", device)]),
+                    pairs(&[("clocksource", source), ("device", device)]),
                     1.0,
                 );
             }
@@ -80,7 +80,7 @@ impl Collector for Time {
             out.gauge(
                 "node_time_clocksource_current_info",
                 "Current clocksource read from '/sys/devices/system/clocksource'.",
-                labels(&[("clocksource", current.trim()), ("device", device)]),
+                pairs(&[("clocksource", current.trim()), ("device", device)]),
                 1.0,
             );
         }

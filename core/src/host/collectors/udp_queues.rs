@@ -1,7 +1,7 @@
 //! udp_queues: `node_udp_queues{ip,queue}`, the bytes queued in UDP sockets' send and receive queues,
 //! summed from /proc/net/udp and /proc/net/udp6.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_hex, FileReader};
 use crate::host::settings::Settings;
@@ -49,12 +49,12 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for UdpQueues {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let (tx, rx) = self.sums("udp")?;
-        out.gauge("node_udp_queues", HELP, labels(&[("ip", "v4"), ("queue", "tx")]), tx as f64);
-        out.gauge("node_udp_queues", HELP, labels(&[("ip", "v4"), ("queue", "rx")]), rx as f64);
+        out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "tx")]), tx as f64);
+        out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "rx")]), rx as f64);
         match self.sums("udp6") {
             Ok((tx, rx)) => {
-                out.gauge("node_udp_queues", HELP, labels(&[("ip", "v6"), ("queue", "tx")]), tx as f64);
-                out.gauge("node_udp_queues", HELP, labels(&[("ip", "v6"), ("queue", "rx")]), rx as f64);
+                out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v6"), ("queue", "tx")]), tx as f64);
+                out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v6"), ("queue", "rx")]), rx as f64);
                 Ok(())
             }
             Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),

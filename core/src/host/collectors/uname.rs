@@ -2,7 +2,7 @@
 //! system call (a gauge of value 1, as node_exporter has it). Not rooted: it always describes the
 //! running kernel, like node_exporter.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -19,10 +19,15 @@ impl Uname {
     }
 }
 
-/// A NUL-terminated utsname field as a String (lossy on invalid UTF-8).
-fn field(raw: &[libc::c_char]) -> String {
-    let bytes: Vec<u8> = raw.iter().take_while(|c| **c != 0).map(|c| *c as u8).collect();
-    String::from_utf8_lossy(&bytes).into_owned()
+/// A NUL-terminated utsname field (65 bytes on Linux) copied into `buf`, as text (lossy on invalid
+/// UTF-8, which is the only case that allocates).
+fn field<'b>(raw: &[libc::c_char], buf: &'b mut [u8; 65]) -> std::borrow::Cow<'b, str> {
+    let mut len = 0;
+    for (slot, &c) in buf.iter_mut().zip(raw.iter().take_while(|c| **c != 0)) {
+        *slot = c as u8;
+        len += 1;
+    }
+    String::from_utf8_lossy(&buf[..len])
 }
 
 /// The uname collector's entry in the catalog.
@@ -43,16 +48,18 @@ impl Collector for Uname {
         }
         // SAFETY: uname returned 0 and the buffer was zeroed, so every field is NUL-terminated.
         let uts = unsafe { uts.assume_init() };
+        let mut bufs = [[0u8; 65]; 6];
+        let [b0, b1, b2, b3, b4, b5] = &mut bufs;
         out.gauge(
             "node_uname_info",
             "Labeled system information as provided by the uname system call.",
-            labels(&[
-                ("domainname", &field(&uts.domainname)),
-                ("machine", &field(&uts.machine)),
-                ("nodename", &field(&uts.nodename)),
-                ("release", &field(&uts.release)),
-                ("sysname", &field(&uts.sysname)),
-                ("version", &field(&uts.version)),
+            pairs(&[
+                ("domainname", &field(&uts.domainname, b0)),
+                ("machine", &field(&uts.machine, b1)),
+                ("nodename", &field(&uts.nodename, b2)),
+                ("release", &field(&uts.release, b3)),
+                ("sysname", &field(&uts.sysname, b4)),
+                ("version", &field(&uts.version, b5)),
             ]),
             1.0,
         );

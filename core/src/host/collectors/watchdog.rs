@@ -4,7 +4,7 @@
 //! `node_watchdog_info{name,options,identity,state,status,pretimeout_governor}`. No watchdog class
 //! (no driver loaded) means nothing to report, successfully.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir_if_present, read_attribute};
 use crate::host::settings::Settings;
@@ -58,7 +58,7 @@ impl Collector for Watchdog {
                 if let Some(text) = attribute(&path)? {
                     let value: i64 =
                         text.parse().map_err(|_| CollectError::parse(&path, "not an integer"))?;
-                    out.gauge(metric, help, labels(&[("name", &name)]), value as f64);
+                    out.gauge(metric, help, pairs(&[("name", &name)]), value as f64);
                 }
             }
             let mut texts = Vec::with_capacity(TEXTS.len());

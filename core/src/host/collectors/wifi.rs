@@ -9,7 +9,7 @@
 //! Without fixtures node_exporter asks the kernel's nl80211; srekit does not read nl80211 yet, so the
 //! collector then reports success 0, as node_exporter 1.5 does on a host without WiFi.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -117,7 +117,7 @@ impl Collector for Wifi {
             out.gauge(
                 "node_wifi_interface_frequency_hertz",
                 "The current frequency a WiFi interface is operating at, in hertz.",
-                labels(&[("device", &name)]),
+                pairs(&[("device", &name)]),
                 frequency as f64 * 1000.0 * 1000.0,
             );
             let bss_path = dir.join(&name).join("bss.json");
@@ -133,7 +133,7 @@ impl Collector for Wifi {
                 out.gauge(
                     "node_wifi_station_info",
                     "Labeled WiFi interface station information as provided by the operating system.",
-                    labels(&[
+                    pairs(&[
                         ("device", &name),
                         ("bssid", &mac_field(bss, "bssid", &bss_path)?),
                         ("ssid", &string_field(bss, "ssid", &bss_path)?),

@@ -4,7 +4,7 @@
 //! block mapping, directory and inode-cache operations, read/write calls, vnodes). A host without XFS mounts has no
 //! such files: the collector succeeds with nothing to report, as node_exporter's does.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir_if_present, FileReader};
 use crate::host::settings::Settings;
@@ -111,7 +111,7 @@ impl Collector for Xfs {
             }
             let values = parse_stats(self.reader.read_str(&path)?, &path)?;
             for (field, value) in FIELDS.iter().zip(values) {
-                out.counter(field.name, field.help, labels(&[("device", &device)]), value as f64);
+                out.counter(field.name, field.help, pairs(&[("device", &device)]), value as f64);
             }
         }
         Ok(())

@@ -6,7 +6,7 @@
 //! removed, unavail). Help strings are the kstat paths, as in node_exporter. Without the ZFS
 //! module loaded the directory is absent and the collector fails (success 0), as node_exporter's does.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::list_dir;
 use crate::host::settings::Settings;
@@ -80,7 +80,7 @@ impl Collector for Zfs {
                     out.untyped(
                         &metric,
                         &format!("kstat.zfs.misc.io.{column}"),
-                        labels(&[("zpool", pool)]),
+                        pairs(&[("zpool", pool)]),
                         value,
                     );
                 }
@@ -93,7 +93,7 @@ impl Collector for Zfs {
                     out.untyped(
                         &format!("node_zfs_zpool_dataset_{}", name.replace('-', "_")),
                         &format!("kstat.zfs.misc.objset.{name}"),
-                        labels(&[("zpool", pool), ("dataset", &dataset)]),
+                        pairs(&[("zpool", pool), ("dataset", &dataset)]),
                         value,
                     );
                 }
@@ -105,7 +105,7 @@ impl Collector for Zfs {
                     out.gauge(
                         "node_zfs_zpool_state",
                         "kstat.zfs.misc.state",
-                        labels(&[("zpool", pool), ("state", state)]),
+                        pairs(&[("zpool", pool), ("state", state)]),
                         if current == state { 1.0 } else { 0.0 },
                     );
                 }

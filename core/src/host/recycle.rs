@@ -1,0 +1,124 @@
+//! [`FamilyPool`]: the families of a finished collection, handed back with
+//! [`HostCollector::recycle`](super::HostCollector::recycle), kept by name so the next collection
+//! fills the same families, samples and label strings in place instead of allocating them again.
+//! Also keeps the emptied family lists (one per collector, one for the report) for the same reason.
+
+use super::emit::FastMap;
+use crate::metrics::{MetricFamily, MetricType};
+use std::sync::{Mutex, PoisonError};
+
+/// How many distinct family names the pool remembers before it starts over (textfile names may come
+/// and go without bound; node_exporter's default collectors write a few hundred).
+const MAX_NAMES: usize = 20_000;
+
+/// Families kept for reuse, shared by a collector's workers (locked briefly per family).
+#[derive(Debug, Default)]
+pub(crate) struct FamilyPool {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Base name -> slot in `families` (slots are never removed, only emptied, until the pool is full).
+    index: FastMap<String, usize>,
+    families: Vec<Option<MetricFamily>>,
+    /// Emptied family lists by collector index.
+    lists: Vec<Vec<MetricFamily>>,
+    /// The emptied list of a report.
+    report: Vec<MetricFamily>,
+}
+
+impl FamilyPool {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // The pool holds no invariant a panic could break: at worst a family is missing.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The kept family of base name `base` and type `kind`, if one was handed back.
+    pub(crate) fn take(&self, base: &str, kind: MetricType) -> Option<MetricFamily> {
+        let mut inner = self.lock();
+        let slot = *inner.index.get(base)?;
+        let family = inner.families.get_mut(slot)?;
+        if family.as_ref().is_some_and(|family| family.kind == kind) {
+            family.take()
+        } else {
+            None
+        }
+    }
+
+    /// Moves the kept families named in `wanted` (base name and type) to `into`, under one lock.
+    pub(crate) fn take_all(&self, wanted: &[(String, MetricType)], into: &mut Vec<MetricFamily>) {
+        if wanted.is_empty() {
+            return;
+        }
+        let mut inner = self.lock();
+        for (base, kind) in wanted {
+            let Some(&slot) = inner.index.get(base.as_str()) else { continue };
+            let Some(family) = inner.families.get_mut(slot) else { continue };
+            if family.as_ref().is_some_and(|family| family.kind == *kind) {
+                into.extend(family.take());
+            }
+        }
+    }
+
+    /// An empty list for collector `index`'s families (the one it filled last time, when handed back).
+    pub(crate) fn list(&self, index: usize) -> Vec<MetricFamily> {
+        self.lock().lists.get_mut(index).map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Keeps the emptied list of collector `index`.
+    pub(crate) fn keep_list(&self, index: usize, list: Vec<MetricFamily>) {
+        debug_assert!(list.is_empty());
+        let mut inner = self.lock();
+        if inner.lists.len() <= index {
+            inner.lists.resize_with(index + 1, Vec::new);
+        }
+        inner.lists[index] = list;
+    }
+
+    /// An empty list for a report's families.
+    pub(crate) fn report_list(&self) -> Vec<MetricFamily> {
+        std::mem::take(&mut self.lock().report)
+    }
+
+    /// Keeps `families` (and their list) for the next collection.
+    pub(crate) fn keep(&self, mut families: Vec<MetricFamily>) {
+        let mut inner = self.lock();
+        if inner.index.len() + families.len() > MAX_NAMES {
+            inner.index.clear();
+            inner.families.clear();
+        }
+        for family in families.drain(..) {
+            match inner.index.get(family.name.as_str()) {
+                Some(&slot) => inner.families[slot] = Some(family),
+                None => {
+                    let slot = inner.families.len();
+                    inner.index.insert(family.name.clone(), slot);
+                    inner.families.push(Some(family));
+                }
+            }
+        }
+        if families.capacity() > inner.report.capacity() {
+            inner.report = families;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_family_comes_back_by_name_and_type_once() {
+        let pool = FamilyPool::default();
+        let mut family = MetricFamily::gauge("node_load1", "1m load average.");
+        family.push(vec![], 0.5);
+        pool.keep(vec![family, MetricFamily::counter("node_intr_total", "Interrupts.")]);
+        assert!(pool.take("node_load1", MetricType::Counter).is_none(), "another type is not reused");
+        let again = pool.take("node_load1", MetricType::Gauge).expect("kept");
+        assert_eq!(again.samples.len(), 1);
+        assert!(pool.take("node_load1", MetricType::Gauge).is_none(), "taken once");
+        assert!(pool.take("node_intr", MetricType::Counter).is_some(), "kept under its base name");
+        assert!(pool.report_list().capacity() >= 2, "the list comes back too");
+    }
+}

@@ -1,0 +1,128 @@
+//! Heap allocations of one default host collection on this host's /proc and /sys (issue 22 goal 4:
+//! <= 300 per collection). A counting global allocator lives in this test binary only; the binary holds
+//! one test so nothing else allocates while it counts (the collector's worker threads are counted: they
+//! do the collection's work).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use srekit::host::{HostCollector, HostConfig};
+
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; counting touches no memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+            trace(layout.size());
+        }
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+static TRACING: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    static IN_TRACE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// With `SREKIT_ALLOC_TRACE=<collector>`, prints where each allocation of that collector comes from.
+fn trace(size: usize) {
+    if !TRACING.load(Ordering::Relaxed) || IN_TRACE.with(|t| t.replace(true)) {
+        return;
+    }
+    let backtrace = std::backtrace::Backtrace::force_capture().to_string();
+    let frames: Vec<&str> = backtrace
+        .lines()
+        .filter(|l| l.contains("srekit::") && !l.contains("host_allocations"))
+        .take(4)
+        .collect();
+    eprintln!("alloc {size}: {}", frames.join(" <- "));
+    IN_TRACE.with(|t| t.set(false));
+}
+
+/// The bound this test holds the default collection to (allocations and reallocations together).
+const MAX_ALLOCATIONS_PER_COLLECTION: u64 = 300;
+
+/// Counts the allocations `f` makes (on any thread).
+fn count<T>(f: impl FnOnce() -> T) -> (u64, T) {
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    let value = f();
+    COUNTING.store(false, Ordering::SeqCst);
+    (ALLOCATIONS.load(Ordering::SeqCst), value)
+}
+
+/// Each default collector's allocations when it runs alone (after a warm-up), to show where they are.
+fn by_collector() -> Vec<String> {
+    srekit::host::default_collectors()
+        .iter()
+        .filter_map(|&name| {
+            let mut config = HostConfig::default();
+            config.disable_defaults();
+            config.enable(name).ok()?;
+            let collector = HostCollector::new(config).ok()?;
+            collector.recycle(collector.collect());
+            let traced = std::env::var("SREKIT_ALLOC_TRACE").is_ok_and(|traced| traced == name);
+            TRACING.store(traced, Ordering::SeqCst);
+            let (allocations, ()) = count(|| collector.recycle(collector.collect()));
+            TRACING.store(false, Ordering::SeqCst);
+            Some(format!("{name} {allocations}"))
+        })
+        .collect()
+}
+
+#[test]
+fn one_default_collection_stays_within_the_allocation_budget() {
+    // The exporter's default: node_exporter's default collectors on this host's /proc, /sys and /.
+    let collector = HostCollector::new(HostConfig::default()).expect("default config");
+    let warm_up = collector.collect();
+    let samples: usize = warm_up.iter().map(|f| f.samples.len()).sum();
+    collector.recycle(warm_up);
+    // The least of three: a collection's count varies a little with what the host does meanwhile.
+    let mut counts = Vec::new();
+    for _ in 0..3 {
+        // What a scrape does: collect, use the families, hand them back for the next collection.
+        let (allocations, found) = count(|| {
+            let families = collector.collect();
+            let found = families.iter().any(|f| f.name == "node_scrape_collector_success");
+            collector.recycle(families);
+            found
+        });
+        assert!(found, "the scrape metrics are there");
+        counts.push(allocations);
+    }
+    let least = counts.iter().copied().min().unwrap_or(u64::MAX);
+    println!("allocations per default collection: {counts:?} ({samples} samples)");
+    println!("by collector (each alone, scrape metrics included): {}", by_collector().join(", "));
+    assert!(
+        least <= MAX_ALLOCATIONS_PER_COLLECTION,
+        "{least} allocations in one default collection of {samples} samples (budget {MAX_ALLOCATIONS_PER_COLLECTION}): {counts:?}"
+    );
+}
