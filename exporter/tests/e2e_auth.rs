@@ -93,21 +93,32 @@ fn wrong_user_and_wrong_password_take_the_same_time() {
     let (_exporter, port) = start_with_auth(dir.path());
     let wrong_password = basic("prometheus", "wrong");
     let wrong_user = basic("mallory", "s3cret");
-    let (mut by_password, mut by_user) = (Vec::new(), Vec::new());
-    // Interleaved, so load on the shared machine falls on both alike.
-    for _ in 0..15 {
-        let (status, took) = timed_get(port, "/metrics", &[("Authorization", &wrong_password)]);
-        assert_eq!(status, 401);
-        by_password.push(took);
-        let (status, took) = timed_get(port, "/metrics", &[("Authorization", &wrong_user)]);
-        assert_eq!(status, 401);
-        by_user.push(took);
+    // Interleaved, so load on the shared machine falls on both alike. A burst of load can still skew
+    // one round of 15 by more than the 20% budget, so up to three rounds are measured and the first
+    // within it passes; the defect this guards against (no hash for an unknown user) is a ratio
+    // near 0.001 in every round.
+    let mut rounds = Vec::new();
+    for _round in 0..3 {
+        let (mut by_password, mut by_user) = (Vec::new(), Vec::new());
+        for _ in 0..15 {
+            let (status, took) = timed_get(port, "/metrics", &[("Authorization", &wrong_password)]);
+            assert_eq!(status, 401);
+            by_password.push(took);
+            let (status, took) = timed_get(port, "/metrics", &[("Authorization", &wrong_user)]);
+            assert_eq!(status, 401);
+            by_user.push(took);
+        }
+        let (password_median, user_median) = (percentile(by_password, 0.5), percentile(by_user, 0.5));
+        let ratio = user_median.as_secs_f64() / password_median.as_secs_f64();
+        rounds.push((ratio, user_median, password_median));
+        if (0.8..=1.25).contains(&ratio) {
+            break;
+        }
     }
-    let (password_median, user_median) = (percentile(by_password, 0.5), percentile(by_user, 0.5));
-    let ratio = user_median.as_secs_f64() / password_median.as_secs_f64();
+    let &(ratio, user_median, password_median) = rounds.last().unwrap();
     assert!(
         (0.8..=1.25).contains(&ratio),
-        "wrong user {user_median:?} vs wrong password {password_median:?}: ratio {ratio:.2}"
+        "wrong user vs wrong password medians outside 20% in every round: {rounds:?} (ratio, user, password); last {ratio:.2}"
     );
     // Both really pay bcrypt (cost 10 is milliseconds, a map lookup is microseconds).
     assert!(user_median >= Duration::from_millis(5), "wrong user answered in {user_median:?}");
