@@ -115,7 +115,7 @@ fn wrong_user_and_wrong_password_take_the_same_time() {
             break;
         }
     }
-    let &(ratio, user_median, password_median) = rounds.last().unwrap();
+    let &(ratio, user_median, _) = rounds.last().unwrap();
     assert!(
         (0.8..=1.25).contains(&ratio),
         "wrong user vs wrong password medians outside 20% in every round: {rounds:?} (ratio, user, password); last {ratio:.2}"
