@@ -164,7 +164,7 @@ impl Scraper {
         if let (Some(host), Some(logs)) = (&self.host, &logs) {
             // A reload may bring new rule names: reserved from now on, like those of the first scrape.
             if self.reserved.is_completed() {
-                host.reserve_names(logs.gather().iter().flat_map(names_of));
+                host.reserve_names(logs.registry().exposed_names());
             }
         }
         *self.logs.write().unwrap_or_else(PoisonError::into_inner) = logs;
@@ -240,14 +240,15 @@ impl Scraper {
 impl Scraper {
     /// The names the exporter writes besides host metrics (a counter also under its `_total` name).
     fn own_names(&self) -> Vec<String> {
-        let mut families = self.registry.gather();
+        // Names only: no copy of the series (a log-derived registry may hold a million).
+        let mut names = self.registry.exposed_names();
         if let Some(logs) = &self.logs() {
-            families.extend(logs.gather());
+            names.extend(logs.registry().exposed_names());
         }
         // Reserved whether served or not: a textfile cannot take them when they are disabled either.
-        families.extend(process_families(Path::new("/proc"), Path::new("/proc/self")));
-        families.extend(self.exporter.gather());
-        families.iter().flat_map(names_of).collect()
+        names.extend(process_families(Path::new("/proc"), Path::new("/proc/self")).iter().flat_map(names_of));
+        names.extend(self.exporter.exposed_names());
+        names
     }
 }
 
