@@ -32,7 +32,7 @@
 //! ```
 //! use srekit::error::{codes, ErrorCode};
 //!
-//! let err = srekit::metrics::Registry::new().counter("1bad", "x", &[]).unwrap_err();
+//! let err = srekit::metrics::Registry::new().counter("", "x", &[]).unwrap_err();
 //! assert_eq!(err.code(), codes::METRIC_INVALID_NAME);
 //! assert_eq!(err.code(), "metric.invalid_name");
 //! assert!(codes::ALL.contains(&err.code()));
@@ -148,15 +148,17 @@ pub mod codes {
 /// Errors from the instrumentation registry: bad names, wrong label counts, clashing registrations.
 ///
 /// ```
-/// let err = srekit::metrics::Registry::new().counter("1bad", "x", &[]).unwrap_err();
-/// assert!(err.to_string().contains("1bad"));
+/// let err = srekit::metrics::Registry::new().counter("", "x", &[]).unwrap_err();
+/// assert_eq!(err.to_string(), "invalid metric name \"\": must not be empty");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MetricError {
-    /// The metric name is outside `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-    #[error("invalid metric name {0:?}: must match [a-zA-Z_:][a-zA-Z0-9_:]*")]
+    /// The metric name is empty (any other UTF-8 name is a Prometheus 3 name; see
+    /// [`NameEscaping`](crate::expfmt::NameEscaping) for how it is written).
+    #[error("invalid metric name {0:?}: must not be empty")]
     InvalidMetricName(String),
-    /// A label name is outside `[a-zA-Z_][a-zA-Z0-9_]*`, starts with `__`, or is reserved (`le`, `quantile`).
+    /// A label name is empty, starts with `__`, is reserved (`le`, `quantile`), is given twice, or escapes
+    /// to the same name as another of the metric's label names.
     #[error("invalid label name {label:?} for metric {metric:?}: {reason}")]
     InvalidLabelName {
         /// The metric being registered.
@@ -169,6 +171,17 @@ pub enum MetricError {
     /// A metric of this name is already registered.
     #[error("metric {0:?} is already registered")]
     Duplicate(String),
+    /// Another metric's name escapes to the same name for scrapers that do not allow UTF-8 names
+    /// (`http.requests` and `http_requests`), so one exposition would hold the family twice.
+    #[error("metric {name:?} is written as {escaped:?} for scrapers without UTF-8 names, as the registered {existing:?} is")]
+    EscapesAlike {
+        /// The metric being registered.
+        name: String,
+        /// The registered metric it collides with.
+        existing: String,
+        /// The name both are written as.
+        escaped: String,
+    },
     /// `labels(...)` got a different number of values than the metric has label names.
     #[error("metric {metric:?} has {expected} label names but {got} values were given")]
     LabelCount {
@@ -221,7 +234,7 @@ impl MetricError {
             MetricError::InvalidMetricName(_) | MetricError::InvalidLabelName { .. } => {
                 codes::METRIC_INVALID_NAME
             }
-            MetricError::Duplicate(_) => codes::METRIC_DUPLICATE,
+            MetricError::Duplicate(_) | MetricError::EscapesAlike { .. } => codes::METRIC_DUPLICATE,
             MetricError::LabelCount { .. } | MetricError::UnknownLabel { .. } => codes::METRIC_LABEL_MISMATCH,
             MetricError::InvalidBuckets { .. } => codes::METRIC_INVALID_BUCKETS,
             MetricError::NegativeIncrement(_) => codes::METRIC_INVALID_VALUE,

@@ -116,6 +116,13 @@ fn registry_vectors() {
                 "{name}: openmetrics"
             );
         }
+        for expose in case["expose"].as_array().into_iter().flatten() {
+            let accept = expose["accept"].as_str().unwrap_or("");
+            let (body, content_type) = registry.expose(accept);
+            assert_eq!(content_type, expose["content_type"].as_str().unwrap(), "{name}: {accept}");
+            let body = without_created(&String::from_utf8(body).unwrap());
+            assert_eq!(body, expose["body"].as_str().unwrap(), "{name}: expose({accept:?})");
+        }
     }
 }
 

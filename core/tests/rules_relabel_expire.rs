@@ -106,6 +106,6 @@ fn bad_options_are_refused_naming_the_rule() {
     assert!(err.starts_with("rule \"a_total\": expire_after:"), "{err}");
     let err = bad("name = \"a_total\"\nkind = \"counter\"\nrelabel = [{ source_fields = [\"x\"], regex = \"(\" , target = \"y\" }]");
     assert!(err.contains("relabel step 1: invalid regex"), "{err}");
-    let err = bad("name = \"a_total\"\nkind = \"counter\"\nconst_labels = { \"bad-name\" = \"x\" }");
+    let err = bad("name = \"a_total\"\nkind = \"counter\"\nconst_labels = { \"__reserved\" = \"x\" }");
     assert!(err.starts_with("rule \"a_total\""), "{err}");
 }

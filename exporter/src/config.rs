@@ -64,7 +64,7 @@ impl ExporterConfig {
         Pipeline::validate(&self.pipeline()).map_err(|e| format!("{}: {e}", path.display()))?;
         if let Some(rule) = self.metrics.iter().find(|rule| reserved_name(&rule.name)) {
             return Err(format!(
-                "{}: [[metrics]] rule {:?}: names starting with node_ (host metrics) or srekit_ (the exporter's own) are reserved; choose another",
+                "{}: [[metrics]] rule {:?}: names starting with node_ (host metrics) or srekit_ (the exporter's own), also once escaped for scrapers without UTF-8 names (`node.x` is written `node_x`), are reserved; choose another",
                 path.display(),
                 rule.name
             ));
@@ -84,9 +84,11 @@ impl ExporterConfig {
     }
 }
 
-/// Whether a rule's metric name is in the host's (`node_`) or the exporter's (`srekit_`) namespace.
+/// Whether a rule's metric name is in the host's (`node_`) or the exporter's (`srekit_`) namespace,
+/// also once escaped for a scraper without UTF-8 names (`node.load1` is written `node_load1`).
 fn reserved_name(name: &str) -> bool {
-    name.starts_with("node_") || name.starts_with("srekit_")
+    let escaped = srekit::expfmt::NameEscaping::Underscores.escape_metric_name(name);
+    escaped.starts_with("node_") || escaped.starts_with("srekit_")
 }
 
 #[cfg(test)]
@@ -95,7 +97,13 @@ mod tests {
 
     #[test]
     fn rules_named_like_host_or_exporter_metrics_are_refused() {
-        for name in ["node_load1", "node_textfile_scrape_error", "srekit_exporter_build_info"] {
+        for name in [
+            "node_load1",
+            "node_textfile_scrape_error",
+            "srekit_exporter_build_info",
+            "node.load1",
+            "srekit-x",
+        ] {
             let config: ExporterConfig =
                 toml::from_str(&format!("[[metrics]]\nname = \"{name}\"\nkind = \"counter\"\n"))
                     .expect("toml");
@@ -105,5 +113,10 @@ mod tests {
         let fine: ExporterConfig =
             toml::from_str("[[metrics]]\nname = \"app_nodes_total\"\nkind = \"counter\"\n").expect("toml");
         assert_eq!(fine.validate(Path::new("c.toml")), Ok(()));
+        let utf8: ExporterConfig = toml::from_str(
+            "[[metrics]]\nname = \"app.requests\"\nkind = \"counter\"\nlabels = { \"service.name\" = \"svc\" }\n",
+        )
+        .expect("toml");
+        assert_eq!(utf8.validate(Path::new("c.toml")), Ok(()));
     }
 }

@@ -11,7 +11,7 @@ const VECTORS = path.join(__dirname, '..', '..', 'tests', 'vectors', 'errors', '
 const CASES = JSON.parse(fs.readFileSync(VECTORS, 'utf8')).cases
 
 const THROW = {
-  metric_invalid_name: () => new srekit.Registry().counter('1bad', 'x'),
+  metric_invalid_name: () => new srekit.Registry().counter('', 'x'),
   metric_duplicate: () => {
     const registry = new srekit.Registry()
     registry.counter('dup_total', 'x', ['a'])
@@ -61,7 +61,7 @@ test('positions stay properties', () => {
 
 test('rule errors carry the rules code, also when the registry refused the metric', () => {
   assert.throws(
-    () => new srekit.LogRules(new srekit.Registry(), [{ name: '1bad', kind: 'counter' }]),
+    () => new srekit.LogRules(new srekit.Registry(), [{ name: '', kind: 'counter' }]),
     (err) => err.code === 'ERR_SREKIT_CONFIG_INVALID' && err.message.startsWith('invalid rules: '),
   )
 })

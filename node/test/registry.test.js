@@ -90,7 +90,7 @@ test('negotiate picks OpenMetrics only when the Accept header asks for it', () =
 
 test('core errors are thrown with the core message', () => {
   const registry = new srekit.Registry()
-  assert.throws(() => registry.counter('1bad', 'x'), /invalid metric name "1bad"/)
+  assert.throws(() => registry.counter('', 'x'), /invalid metric name "": must not be empty/)
   const vec = registry.counter('c_total', 'C.', ['a'])
   assert.throws(() => registry.counter('c_total', 'again'), /already registered/)
   assert.throws(() => vec.labels('x', 'y'), /has 1 label names but 2 values were given/)

@@ -201,6 +201,11 @@ test('expfmt vectors: registry.json', async (t) => {
       }
       if (vector.text !== undefined) assert.equal(registry.encode('text'), vector.text)
       if (vector.openmetrics !== undefined) assert.equal(withoutCreated(registry.encode('openmetrics')), vector.openmetrics)
+      for (const expose of vector.expose || []) {
+        const { body, contentType } = registry.expose(expose.accept === null ? undefined : expose.accept)
+        assert.equal(contentType, expose.content_type)
+        assert.equal(withoutCreated(body), expose.body)
+      }
     })
   }
 })

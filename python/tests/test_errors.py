@@ -24,7 +24,7 @@ def _duplicate():
 
 
 RAISE = {
-    "metric_invalid_name": lambda: srekit.Registry().counter("1bad", "x"),
+    "metric_invalid_name": lambda: srekit.Registry().counter("", "x"),
     "metric_duplicate": _duplicate,
     "metric_label_mismatch": _label_mismatch,
     "metric_invalid_buckets": lambda: srekit.Registry().histogram("h", "x", buckets=[1, 0.5]),
@@ -69,7 +69,7 @@ def test_positions_stay_attributes():
 def test_rule_errors_are_config_errors_not_metric_errors():
     # The registry refusing a rule's metric is still a mistake in the rules.
     with pytest.raises(srekit.ConfigError) as info:
-        srekit.Rules([{"name": "1bad", "kind": "counter"}])
+        srekit.Rules([{"name": "", "kind": "counter"}])
     assert not isinstance(info.value, srekit.MetricError)
     assert info.value.code == "config.invalid"
     assert str(info.value).startswith("invalid rules: ")

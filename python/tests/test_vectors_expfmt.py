@@ -48,6 +48,10 @@ def test_registry_vector(case):
         assert registry.encode("text").decode() == case["text"]
     if "openmetrics" in case:
         assert without_created(registry.encode("openmetrics").decode()) == without_created(case["openmetrics"])
+    for expose in case.get("expose", []):
+        body, content_type = registry.expose(expose["accept"])
+        assert content_type == expose["content_type"]
+        assert without_created(body.decode()) == expose["body"]
 
 
 @pytest.mark.parametrize("case", PARSE_CASES, ids=[c["name"] for c in PARSE_CASES])

@@ -24,6 +24,7 @@ fn samples() -> Vec<(&'static str, &'static [&'static str], Box<dyn ErrorCode>)>
         MetricError::InvalidMetricName("1x".into()),
         MetricError::InvalidLabelName { metric: "m".into(), label: "__x".into(), reason: "reserved" },
         metric(),
+        MetricError::EscapesAlike { name: "a.b".into(), existing: "a_b".into(), escaped: "a_b".into() },
         MetricError::LabelCount { metric: "m".into(), expected: 1, got: 0 },
         MetricError::UnknownLabel { metric: "m".into(), label: "l".into() },
         MetricError::InvalidBuckets { metric: "m".into(), reason: "empty" },

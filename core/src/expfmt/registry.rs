@@ -1,16 +1,23 @@
 //! Encoding a [`Registry`]: a [`Visitor`] that writes each metric and series as it is shown, copying
 //! each series' label text (kept with the series) and writing `_created` from its stored time, so
-//! nothing is allocated per sample or per series. Also
-//! gives `Registry` its `encode`, `encode_body`, `expose` (a scrape's body and `Content-Type` for an
-//! `Accept` header) and `encode_to_string` methods (defined here, so the registry does not depend on
-//! the formats).
+//! nothing is allocated per sample or per series. Also gives `Registry` its `encode`, `encode_body`,
+//! `encode_body_with`, `expose` (a scrape's body and `Content-Type` for an `Accept` header) and
+//! `encode_to_string` methods (defined here, so the registry does not depend on the formats).
+//!
+//! Prometheus 3 (UTF-8) names are written as the negotiated [`NameEscaping`] says, by the escaping
+//! code every encoder shares: quoted (`{"http.requests_total","service.name"="api"}`) only for a
+//! scraper that allows UTF-8, escaped otherwise. A family whose names are all legacy keeps the fast
+//! path (the series' own label text, the same under every scheme); the others render their labels
+//! per scrape.
 
 use bytes::BufMut;
 
 use super::encode::{write_exemplar, write_metadata};
-use super::write::{write_count, write_value, write_whole};
+use super::write::{write_count, write_label_name, write_label_value, write_value, write_whole};
 use super::{finish, write_openmetrics_float, Format, NameEscaping};
-use crate::metrics::{FamilyView, MetricType, Point, Registry, SeriesView, Visitor};
+use crate::metrics::{
+    is_valid_label_name, is_valid_metric_name, FamilyView, MetricType, Point, Registry, SeriesView, Visitor,
+};
 
 impl Registry {
     /// Encodes every metric in `format` (with `# EOF` for OpenMetrics), appending to `buf`.
@@ -36,19 +43,44 @@ impl Registry {
     /// assert!(buf.is_empty());
     /// ```
     pub fn encode_body<B: BufMut>(&self, format: Format, buf: &mut B) {
+        self.encode_body_with(format, NameEscaping::default(), buf);
+    }
+
+    /// As [`encode_body`](Self::encode_body), with names outside the legacy charset written as
+    /// `escaping` says: quoted for a scraper that allows UTF-8 ([`NameEscaping::AllowUtf8`]), escaped
+    /// otherwise ([`encode_body`](Self::encode_body) escapes with underscores). Take `escaping` from
+    /// [`negotiate_exposition`](super::negotiate_exposition).
+    ///
+    /// ```
+    /// use srekit::expfmt::{Format, NameEscaping};
+    /// let r = srekit::metrics::Registry::new();
+    /// r.counter("http.requests", "Requests.", &["service.name"]).unwrap().labels(&["api"]).unwrap().inc();
+    /// let mut utf8 = Vec::new();
+    /// r.encode_body_with(Format::Text, NameEscaping::AllowUtf8, &mut utf8);
+    /// assert!(String::from_utf8(utf8).unwrap().ends_with("\n{\"http.requests_total\",\"service.name\"=\"api\"} 1\n"));
+    /// let mut escaped = Vec::new();
+    /// r.encode_body_with(Format::Text, NameEscaping::Underscores, &mut escaped);
+    /// assert!(String::from_utf8(escaped).unwrap().ends_with("\nhttp_requests_total{service_name=\"api\"} 1\n"));
+    /// ```
+    pub fn encode_body_with<B: BufMut>(&self, format: Format, escaping: NameEscaping, buf: &mut B) {
         self.visit_in_place(&mut RegistryEncoder {
             buf,
             format,
+            escaping,
+            legacy: true,
+            quoted: false,
+            name: String::new(),
             metadata_name: String::new(),
             bucket_prefix: Vec::new(),
+            labels: Vec::new(),
         });
     }
 
     /// Answers a scrape: the body and `Content-Type` for an HTTP `Accept` header (empty when the
     /// request had none), with the format and name escaping negotiated as the exporter negotiates
-    /// them ([`negotiate_exposition`](super::negotiate_exposition)). Registry names are in the legacy
-    /// charset, which every escaping scheme leaves unchanged, so the escaping shows only in the
-    /// `Content-Type` (named there when the scraper named one).
+    /// them ([`negotiate_exposition`](super::negotiate_exposition)): names outside the legacy charset
+    /// are quoted only when the scraper allows UTF-8 and escaped by its scheme otherwise (legacy names
+    /// are the same under every scheme). The `Content-Type` names the escaping when the scraper named one.
     ///
     /// ```
     /// let r = srekit::metrics::Registry::new();
@@ -63,7 +95,8 @@ impl Registry {
     pub fn expose(&self, accept: &str) -> (Vec<u8>, String) {
         let exposition = super::negotiate_exposition(accept);
         let mut body = Vec::new();
-        self.encode(exposition.format, &mut body);
+        self.encode_body_with(exposition.format, exposition.escaping, &mut body);
+        finish(exposition.format, &mut body);
         (body, exposition.content_type())
     }
 
@@ -83,64 +116,89 @@ impl Registry {
 struct RegistryEncoder<'b, B> {
     buf: &'b mut B,
     format: Format,
+    escaping: NameEscaping,
+    /// Whether the current family's name and label names are all legacy (the cached label text holds).
+    legacy: bool,
+    /// Whether the current family's name is written quoted inside the braces (UTF-8 allowed).
+    quoted: bool,
+    /// The current family's name as written (escaped by `escaping`).
+    name: String,
     /// Scratch for a text 0.0.4 counter's `<name>_total`.
     metadata_name: String,
     /// A histogram series' `<name>_bucket{<labels>,` (`<name>_bucket{` without labels), written once
     /// per series and copied before each bucket's `le="<bound>"} ` (fewer small copies per line).
     bucket_prefix: Vec<u8>,
+    /// Scratch for the labels of a series of a family with UTF-8 names.
+    labels: Vec<u8>,
 }
 
 impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
     fn family(&mut self, family: &FamilyView<'_>) {
-        let mut name = family.name;
+        self.legacy =
+            is_valid_metric_name(family.name) && family.label_names.iter().all(|l| is_valid_label_name(l));
+        self.name.clear();
+        self.name.push_str(&self.escaping.escape_metric_name(family.name));
+        self.quoted = !is_valid_metric_name(&self.name);
+        self.metadata_name.clear();
+        self.metadata_name.push_str(&self.name);
+        // The suffix follows the escaped base name, in the metadata as in every sample line.
         if family.kind == MetricType::Counter && self.format == Format::Text {
-            self.metadata_name.clear();
-            self.metadata_name.push_str(family.name);
             self.metadata_name.push_str("_total");
-            name = &self.metadata_name;
         }
-        // Registry names are legacy names (checked when registered): no escaping changes them.
         write_metadata(
             self.buf,
-            name,
+            &self.metadata_name,
             family.help,
             "",
             family.kind.as_str(),
             self.format,
-            NameEscaping::default(),
+            self.escaping,
         );
     }
 
     #[inline]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
+        let labels: &[u8] = if self.legacy {
+            series.labels.as_bytes()
+        } else {
+            self.labels.clear();
+            render_labels(&mut self.labels, family, series, self.escaping);
+            &self.labels
+        };
         let openmetrics = self.format == Format::OpenMetrics;
-        let (buf, name, labels) = (&mut *self.buf, family.name, series.labels);
+        let (buf, name, quoted) = (&mut *self.buf, self.name.as_str(), self.quoted);
         match &series.point {
             Point::Gauge(value) => {
-                write_prefix(buf, name, b"", labels);
+                write_prefix(buf, name, b"", labels, quoted);
                 write_value(buf, *value, openmetrics);
                 buf.put_u8(b'\n');
                 return;
             }
             Point::Counter(counter) => {
-                write_prefix(buf, name, b"_total", labels);
+                write_prefix(buf, name, b"_total", labels, quoted);
                 // client_golang writes a counter as a float in both formats (`3`, `3.0`, `1.2e+07`).
                 match counter.whole() {
                     Some(whole) => write_whole(buf, whole, openmetrics),
                     None => write_value(buf, counter.value(), openmetrics),
                 }
                 if openmetrics {
-                    counter.with_exemplar(|exemplar| write_exemplar(buf, exemplar, NameEscaping::default()));
+                    counter.with_exemplar(|exemplar| write_exemplar(buf, exemplar, self.escaping));
                 }
                 buf.put_u8(b'\n');
             }
             Point::Histogram(histogram) => {
                 let prefix = &mut self.bucket_prefix;
                 prefix.clear();
-                prefix.extend_from_slice(name.as_bytes());
-                prefix.extend_from_slice(b"_bucket{");
+                if quoted {
+                    prefix.extend_from_slice(b"{\"");
+                    write_label_value(prefix, name);
+                    prefix.extend_from_slice(b"_bucket\",");
+                } else {
+                    prefix.extend_from_slice(name.as_bytes());
+                    prefix.extend_from_slice(b"_bucket{");
+                }
                 if !labels.is_empty() {
-                    prefix.extend_from_slice(labels.as_bytes());
+                    prefix.extend_from_slice(labels);
                     prefix.push(b',');
                 }
                 let mut count = 0;
@@ -153,49 +211,80 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
                     buf.put_slice(b"\"} ");
                     write_count(buf, cumulative, openmetrics);
                     if openmetrics {
-                        histogram.with_exemplar(bucket, |exemplar| {
-                            write_exemplar(buf, exemplar, NameEscaping::default())
-                        });
+                        histogram
+                            .with_exemplar(bucket, |exemplar| write_exemplar(buf, exemplar, self.escaping));
                     }
                     buf.put_u8(b'\n');
                     count = cumulative;
                 }
-                write_sum_count(buf, name, labels, histogram.sum(), count, openmetrics);
+                write_sum_count(buf, (name, labels, quoted), histogram.sum(), count, openmetrics);
             }
-            Point::Summary { sum, count } => write_sum_count(buf, name, labels, *sum, *count, openmetrics),
+            Point::Summary { sum, count } => {
+                write_sum_count(buf, (name, labels, quoted), *sum, *count, openmetrics)
+            }
         }
         if openmetrics {
-            write_prefix(buf, name, b"_created", labels);
+            write_prefix(buf, name, b"_created", labels, quoted);
             write_openmetrics_float(buf, series.created);
             buf.put_u8(b'\n');
         }
     }
 }
 
+/// Writes the series' label set (`a="x",b="y"`), names as `escaping` says.
+fn render_labels(
+    out: &mut Vec<u8>,
+    family: &FamilyView<'_>,
+    series: &SeriesView<'_>,
+    escaping: NameEscaping,
+) {
+    for (i, (name, value)) in family.label_names.iter().zip(series.label_values()).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_label_name(out, name, escaping);
+        out.extend_from_slice(b"=\"");
+        write_label_value(out, &value);
+        out.push(b'"');
+    }
+}
+
 #[inline(always)]
 fn write_sum_count<B: BufMut>(
     buf: &mut B,
-    name: &str,
-    labels: &str,
+    (name, labels, quoted): (&str, &[u8], bool),
     sum: f64,
     count: u64,
     openmetrics: bool,
 ) {
-    write_prefix(buf, name, b"_sum", labels);
+    write_prefix(buf, name, b"_sum", labels, quoted);
     write_value(buf, sum, openmetrics);
     buf.put_u8(b'\n');
-    write_prefix(buf, name, b"_count", labels);
+    write_prefix(buf, name, b"_count", labels, quoted);
     write_count(buf, count, openmetrics);
     buf.put_u8(b'\n');
 }
 
-/// Writes `name<suffix>{labels} ` — everything before the value (bucket lines use the encoder's
+/// Writes `name<suffix>{labels} ` (`{"name<suffix>",labels} ` when `quoted`: a UTF-8 name for a
+/// scraper that allows it) — everything before the value (bucket lines use the encoder's
 /// `bucket_prefix`; `le` is the same text in both formats, `1`, not client_golang's OpenMetrics `1.0`:
 /// Prometheus 2 keeps label text as sent, so `1.0` would be a new series and break queries on
 /// `le="1"`). Always inlined: it runs for every sample, and a call per sample cost the 10k-series
 /// benchmark ~10%.
 #[inline(always)]
-fn write_prefix<B: BufMut>(buf: &mut B, name: &str, suffix: &[u8], labels: &str) {
+fn write_prefix<B: BufMut>(buf: &mut B, name: &str, suffix: &[u8], labels: &[u8], quoted: bool) {
+    if quoted {
+        buf.put_slice(b"{\"");
+        write_label_value(buf, name);
+        buf.put_slice(suffix);
+        buf.put_u8(b'"');
+        if !labels.is_empty() {
+            buf.put_u8(b',');
+            buf.put_slice(labels);
+        }
+        buf.put_slice(b"} ");
+        return;
+    }
     buf.put_slice(name.as_bytes());
     buf.put_slice(suffix);
     if labels.is_empty() {
@@ -203,6 +292,6 @@ fn write_prefix<B: BufMut>(buf: &mut B, name: &str, suffix: &[u8], labels: &str)
         return;
     }
     buf.put_u8(b'{');
-    buf.put_slice(labels.as_bytes());
+    buf.put_slice(labels);
     buf.put_slice(b"} ");
 }

@@ -116,6 +116,19 @@ impl PipelineMetrics {
         self.registry.encode_body(format, buf);
     }
 
+    /// As [`encode_body`](Self::encode_body), with UTF-8 (Prometheus 3) rule names written as the
+    /// scraper's negotiated `escaping` says (see [`Registry::encode_body_with`]).
+    ///
+    /// ```
+    /// let metrics = srekit::logs::pipeline::Pipeline::new(&Default::default()).unwrap().metrics();
+    /// let mut buf = Vec::new();
+    /// metrics.encode_body_with(srekit::expfmt::Format::Text, srekit::expfmt::NameEscaping::AllowUtf8, &mut buf);
+    /// assert!(String::from_utf8(buf).unwrap().contains("srekit_log_parse_errors_total"));
+    /// ```
+    pub fn encode_body_with<B: BufMut>(&self, format: Format, escaping: expfmt::NameEscaping, buf: &mut B) {
+        self.registry.encode_body_with(format, escaping, buf);
+    }
+
     /// Encodes the metrics into a `String`.
     ///
     /// ```

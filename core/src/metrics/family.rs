@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::label_text::{label_values, labels_match, render_labels, SeriesIndex};
-use super::names::{is_valid_label_name, is_valid_metric_name};
+use super::names::legacy_label_name;
 use super::view::{FamilyView, Point, SeriesView, Visitor};
 use super::MetricType;
 use crate::error::MetricError;
@@ -36,18 +36,24 @@ impl Desc {
         label_names: &[&str],
         reserved: &[&'static str],
     ) -> Result<Desc, MetricError> {
-        if !is_valid_metric_name(name) {
+        if name.is_empty() {
             return Err(MetricError::InvalidMetricName(name.to_string()));
         }
         for (i, label) in label_names.iter().enumerate() {
-            let reason = if !is_valid_label_name(label) {
-                Some("must match [a-zA-Z_][a-zA-Z0-9_]*")
+            // Prometheus 3 names: any non-empty UTF-8 label name, written as it is to scrapers that
+            // allow UTF-8 and escaped (by default with underscores) for the others, where two names
+            // must not become one.
+            let escaped = legacy_label_name(label);
+            let reason = if label.is_empty() {
+                Some("must not be empty")
             } else if label.starts_with("__") {
                 Some("names starting with __ are reserved")
             } else if reserved.contains(label) {
                 Some("reserved for this metric type")
             } else if label_names[..i].contains(label) {
                 Some("given twice")
+            } else if label_names[..i].iter().any(|l| legacy_label_name(l) == escaped) {
+                Some("another label name of this metric escapes to the same name (UTF-8 names become `_`-escaped for scrapers that do not allow UTF-8)")
             } else {
                 None
             };

@@ -1,5 +1,10 @@
-//! Metric and label name rules: validation of the legacy charset and sanitizing of arbitrary text
-//! (log field names, device names) into valid names.
+//! Metric and label name rules: validation of the legacy charset, the legacy form of a Prometheus 3
+//! (UTF-8) name as scrapers without UTF-8 see it by default, and sanitizing of arbitrary text (log
+//! field names, device names) into valid names.
+
+use std::borrow::Cow;
+
+use crate::expfmt::NameEscaping;
 
 /// True when `name` matches `[a-zA-Z_:][a-zA-Z0-9_:]*`, the classic Prometheus metric name charset.
 ///
@@ -33,6 +38,17 @@ pub fn is_valid_label_name(name: &str) -> bool {
         _ => return false,
     }
     bytes[1..].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
+/// The metric name a scraper that does not allow UTF-8 sees by default (underscores escaping):
+/// where two registered names must not meet.
+pub(crate) fn legacy_metric_name(name: &str) -> Cow<'_, str> {
+    NameEscaping::Underscores.escape_metric_name(name)
+}
+
+/// The label name a scraper that does not allow UTF-8 sees by default (underscores escaping).
+pub(crate) fn legacy_label_name(name: &str) -> Cow<'_, str> {
+    NameEscaping::Underscores.escape_label_name(name)
 }
 
 fn sanitize(name: &str, allow_colon: bool) -> String {
