@@ -219,9 +219,9 @@ impl Scraper {
             host.recycle(report.families);
         }
         if let Some(logs) = &self.logs() {
-            logs.encode_body(format, &mut body);
+            logs.encode_body_with(format, escaping, &mut body);
         }
-        self.registry.encode_body(format, &mut body);
+        self.registry.encode_body_with(format, escaping, &mut body);
         if self.exporter_metrics {
             expfmt::encode_body(
                 &process_families(Path::new("/proc"), Path::new("/proc/self")),

@@ -100,3 +100,38 @@ fn every_negotiation_vector_gets_its_content_type() {
         assert_eq!(body.ends_with("# EOF\n"), case["format"] == "openmetrics", "{name}");
     }
 }
+
+#[test]
+fn log_rule_utf8_names_follow_the_negotiated_escaping() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("app.log");
+    std::fs::write(&logs, "msg=request service=api\nmsg=request service=api\n").unwrap();
+    let config = format!(
+        "[[inputs]]\nname = \"app\"\npaths = [\"{}\"]\nformat = \"logfmt\"\nread_from_head = true\n\n[[metrics]]\nname = \"http.requests\"\nhelp = \"Requests.\"\nkind = \"counter\"\nlabels = {{ \"service.name\" = \"service\" }}\n",
+        logs.display()
+    );
+    std::fs::write(dir.path().join("srekit.toml"), config).unwrap();
+    let (_exporter, port) = start_exporter(&[
+        &format!("--config.file={}", dir.path().join("srekit.toml").display()),
+        "--collector.disable-defaults",
+        "--collector.loadavg",
+    ]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let accept = "text/plain;version=1.0.0;escaping=allow-utf-8";
+    loop {
+        let text = http_get(port, "/metrics", &[("Accept", accept)]).unwrap().text();
+        if text.contains("{\"http.requests_total\",\"service.name\"=\"api\"} 2\n") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no quoted rule series:\n{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let dots = http_get(port, "/metrics", &[("Accept", "text/plain;version=1.0.0;escaping=dots")]).unwrap().text();
+    assert!(dots.contains("\nhttp_dot_requests_total{service_dot_name=\"api\"} 2\n"), "{dots}");
+    let plain = http_get(port, "/metrics", &[]).unwrap();
+    let text = plain.text();
+    assert!(text.contains("\nhttp_requests_total{service_name=\"api\"} 2\n"), "{text}");
+    // (the rule's name stays a label value of the srekit_log_* series, which is fine)
+    assert!(!text.contains("{\"http.requests") && !text.contains("service.name"), "{text}");
+    support::assert_promtool(&plain.body, support::Lint::Host);
+}
