@@ -126,7 +126,8 @@ fn log_rule_utf8_names_follow_the_negotiated_escaping() {
         assert!(std::time::Instant::now() < deadline, "no quoted rule series:\n{text}");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let dots = http_get(port, "/metrics", &[("Accept", "text/plain;version=1.0.0;escaping=dots")]).unwrap().text();
+    let dots =
+        http_get(port, "/metrics", &[("Accept", "text/plain;version=1.0.0;escaping=dots")]).unwrap().text();
     assert!(dots.contains("\nhttp_dot_requests_total{service_dot_name=\"api\"} 2\n"), "{dots}");
     let plain = http_get(port, "/metrics", &[]).unwrap();
     let text = plain.text();
