@@ -2,7 +2,7 @@
 //! 127.0.0.1 inside the test) stand for the old and the new remote-write endpoint: after a reload
 //! that moves an output to the new URL with new external labels, the new receiver gets the new labels
 //! and the old one gets nothing more, no request reaches both, and an unchanged output is not
-//! restarted; a bad `[[outputs]]` table fails the reload (500, last_reload_successful 0) and the
+//! restarted, and SIGTERM stops both; a bad `[[outputs]]` table fails the reload (500, last_reload_successful 0) and the
 //! running output keeps pushing.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -111,7 +111,7 @@ fn reload_moves_an_output_to_a_new_url_and_labels_and_keeps_the_unchanged_one_ru
     std::fs::write(&config, format!("{kept_table}{}", output("moving", old_port, "one", &moving_queue)))
         .unwrap();
     let log = dir.path().join("exporter.log");
-    let (_exporter, port) = start(&config, &log);
+    let (mut exporter, port) = start(&config, &log);
     wait_for_label(&old, "one");
     wait_for_label(&kept, "steady");
 
@@ -131,6 +131,10 @@ fn reload_moves_an_output_to_a_new_url_and_labels_and_keeps_the_unchanged_one_ru
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("output moving: stopping"), "{text}");
     assert!(!text.contains("output kept: stopping"), "the unchanged output was restarted: {text}");
+    // SIGTERM stops (and flushes) both before the process exits.
+    assert_eq!(exporter.terminate(Duration::from_secs(15)), Some(0));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("output kept stopped") && text.contains("output moving stopped"), "{text}");
 }
 
 #[test]
