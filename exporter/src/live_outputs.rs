@@ -88,9 +88,22 @@ impl LiveOutputs {
         Ok(())
     }
 
-    fn stop(&self, running: Running) {
-        log::info!("output {}: stopping", running.output.name());
-        self.runtime.block_on(running.output.stop(FLUSH));
+    /// Stops `outputs` side by side, so each has the whole [`FLUSH`] and together no longer.
+    fn stop(&self, outputs: Vec<Running>) {
+        let stops: Vec<_> = outputs
+            .into_iter()
+            .map(|running| {
+                log::info!("output {}: stopping", running.output.name());
+                self.runtime.spawn(running.output.stop(FLUSH))
+            })
+            .collect();
+        self.runtime.block_on(async {
+            for stop in stops {
+                if let Err(err) = stop.await {
+                    log::error!("stopping an output failed: {err}");
+                }
+            }
+        });
     }
 
     /// Applies `config`'s `[[outputs]]` (already validated): see the module header. When an output
@@ -104,9 +117,7 @@ impl LiveOutputs {
             std::mem::take(&mut self.running).into_iter().partition(|r| wanted.contains(&r.fingerprint));
         self.running = kept;
         // Stopped first, so a changed output's queue is closed before it opens again.
-        for running in gone {
-            self.stop(running);
-        }
+        self.stop(gone);
         let mut failed = None;
         for (fingerprint, output) in wanted.into_iter().zip(built) {
             if self.running.iter().any(|r| r.fingerprint == fingerprint) {
@@ -150,8 +161,7 @@ impl LiveOutputs {
 
     /// Stops every output (flushing within [`FLUSH`]).
     pub fn shutdown(&mut self) {
-        for running in std::mem::take(&mut self.running) {
-            self.stop(running);
-        }
+        let running = std::mem::take(&mut self.running);
+        self.stop(running);
     }
 }

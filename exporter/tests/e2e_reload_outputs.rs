@@ -2,7 +2,7 @@
 //! 127.0.0.1 inside the test) stand for the old and the new remote-write endpoint: after a reload
 //! that moves an output to the new URL with new external labels, the new receiver gets the new labels
 //! and the old one gets nothing more, no request reaches both, and an unchanged output is not
-//! restarted, and SIGTERM stops both; a bad `[[outputs]]` table fails the reload (500, last_reload_successful 0) and the
+//! restarted; a removed output stops and an added one starts; SIGTERM stops them; a bad `[[outputs]]` table fails the reload (500, last_reload_successful 0) and the
 //! running output keeps pushing.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -99,7 +99,7 @@ fn wait_for_label(receiver: &ScriptedReceiver, value: &str) {
 }
 
 #[test]
-fn reload_moves_an_output_to_a_new_url_and_labels_and_keeps_the_unchanged_one_running() {
+fn reload_restarts_a_changed_output_keeps_an_unchanged_one_stops_a_removed_one_starts_an_added_one() {
     let dir = tempfile::tempdir().unwrap();
     let receivers = Receivers::new();
     let (old, old_port) = receivers.start();
@@ -131,10 +131,24 @@ fn reload_moves_an_output_to_a_new_url_and_labels_and_keeps_the_unchanged_one_ru
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("output moving: stopping"), "{text}");
     assert!(!text.contains("output kept: stopping"), "the unchanged output was restarted: {text}");
-    // SIGTERM stops (and flushes) both before the process exits.
+
+    // Removed: "kept" stops; added: "added" starts (pushing to the old URL again).
+    let moving_table = output("moving", new_port, "two", &moving_queue);
+    let added_table = output("added", old_port, "three", &dir.path().join("queue-added"));
+    std::fs::write(&config, format!("{moving_table}{added_table}")).unwrap();
+    let response = http_request(port, "POST", "/-/reload", &[]).unwrap();
+    assert_eq!(response.status, 200, "{}", response.text());
+    let kept_count = kept.count();
+    wait_for_label(&old, "three");
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(kept.count(), kept_count, "a removed output pushes no more");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("output kept: stopping"), "{text}");
+    assert_eq!(text.matches("output moving: stopping").count(), 1, "unchanged this time: {text}");
+    // SIGTERM stops (and flushes) the outputs before the process exits.
     assert_eq!(exporter.terminate(Duration::from_secs(15)), Some(0));
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.contains("output kept stopped") && text.contains("output moving stopped"), "{text}");
+    assert!(text.contains("output added stopped") && text.contains("output moving stopped"), "{text}");
 }
 
 #[test]

@@ -76,14 +76,7 @@ fn output(address: SocketAddr, dir: &std::path::Path) -> Output {
 
 /// A counter that goes up by one per collection, so the order of arrival shows.
 fn counting_collect() -> srekit_push::Collect {
-    let n = Arc::new(Mutex::new(0.0));
-    Arc::new(move || {
-        let mut n = n.lock().expect("lock");
-        *n += 1.0;
-        let mut family = MetricFamily::counter("ticks_total", "Ticks.");
-        family.push(vec![], *n);
-        vec![family]
-    })
+    counting_from(0.0)
 }
 
 fn sample_count(registry: &Registry, result: &str) -> f64 {
@@ -225,7 +218,7 @@ fn values(receiver: &Receiver) -> Vec<f64> {
         .collect()
 }
 
-/// A collect counting up from `from`.
+/// A counter counting up from `from` (1 more per collection).
 fn counting_from(from: f64) -> srekit_push::Collect {
     let n = Arc::new(Mutex::new(from));
     Arc::new(move || {
