@@ -1,7 +1,8 @@
 //! The running `[[outputs]]` and how a reload changes them: each output is started from its built
 //! settings ([`crate::outputs`]) with `srekit_push::start` on the exporter's runtime, and a reload
 //! compares each output's table (and the state directory its queue defaults to) by name: unchanged
-//! outputs keep running untouched, removed ones stop, added ones start, changed ones stop and start
+//! outputs keep running untouched, removed ones stop (and their `srekit_push_*` series go), added
+//! ones start, changed ones stop and start
 //! again on the same queue directory (what the old one did not get acknowledged is sent by the new
 //! one; nothing acknowledged is sent again). Stopping posts what is queued within [`FLUSH`].
 
@@ -117,7 +118,15 @@ impl LiveOutputs {
             std::mem::take(&mut self.running).into_iter().partition(|r| wanted.contains(&r.fingerprint));
         self.running = kept;
         // Stopped first, so a changed output's queue is closed before it opens again.
+        let removed: Vec<String> = gone
+            .iter()
+            .map(|r| r.output.name().to_owned())
+            .filter(|name| !built.iter().any(|output| &output.name == name))
+            .collect();
         self.stop(gone);
+        if let Some(metrics) = &self.metrics {
+            removed.iter().for_each(|name| metrics.forget(name));
+        }
         let mut failed = None;
         for (fingerprint, output) in wanted.into_iter().zip(built) {
             if self.running.iter().any(|r| r.fingerprint == fingerprint) {

@@ -86,11 +86,14 @@ fn start(config: &Path, log: &Path) -> (Process, u16) {
     (process, port)
 }
 
-fn reload_successful(port: u16) -> Option<String> {
+/// The value of `series` on the exporter's `/metrics`.
+fn metric(port: u16, series: &str) -> Option<f64> {
     let text = http_get(port, "/metrics", &[]).ok()?.text();
-    text.lines()
-        .find_map(|l| l.strip_prefix("srekit_exporter_config_last_reload_successful "))
-        .map(str::to_owned)
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+fn reload_successful(port: u16) -> Option<f64> {
+    metric(port, "srekit_exporter_config_last_reload_successful")
 }
 
 fn wait_for_label(receiver: &ScriptedReceiver, value: &str) {
@@ -120,6 +123,11 @@ fn reload_restarts_a_changed_output_keeps_an_unchanged_one_stops_a_removed_one_s
     let response = http_request(port, "POST", "/-/reload", &[]).unwrap();
     assert_eq!(response.status, 200, "{}", response.text());
     let old_count = old.count();
+    let last_success = metric(port, "srekit_push_last_success_timestamp_seconds{output=\"moving\"}");
+    assert!(
+        last_success.is_some_and(|v| v > 0.0),
+        "a restarted output keeps its last success: {last_success:?}"
+    );
     wait_for_label(&new, "two");
     std::thread::sleep(Duration::from_millis(1200));
     assert_eq!(old.count(), old_count, "the old URL gets nothing after the reload");
@@ -142,6 +150,9 @@ fn reload_restarts_a_changed_output_keeps_an_unchanged_one_stops_a_removed_one_s
     wait_for_label(&old, "three");
     std::thread::sleep(Duration::from_millis(1200));
     assert_eq!(kept.count(), kept_count, "a removed output pushes no more");
+    let body = http_get(port, "/metrics", &[]).unwrap().text();
+    assert!(!body.contains("output=\"kept\""), "a removed output's series go");
+    assert!(body.contains("srekit_push_queue_bytes{output=\"added\"}"));
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("output kept: stopping"), "{text}");
     assert_eq!(text.matches("output moving: stopping").count(), 1, "unchanged this time: {text}");
@@ -167,7 +178,7 @@ fn a_bad_outputs_table_fails_the_reload_and_the_old_output_keeps_pushing() {
     let response = http_request(port, "POST", "/-/reload", &[]).unwrap();
     assert_eq!(response.status, 500);
     assert!(response.text().contains("[[outputs]] #1 (main)"), "{}", response.text());
-    assert_eq!(reload_successful(port).as_deref(), Some("0"));
+    assert_eq!(reload_successful(port), Some(0.0));
     let count = receiver.count();
     wait_until(Duration::from_secs(10), || receiver.count() > count + 2)
         .expect("the old output keeps pushing");
@@ -177,6 +188,6 @@ fn a_bad_outputs_table_fails_the_reload_and_the_old_output_keeps_pushing() {
     std::fs::write(&config, output("main", receiver_port, "two", &queue)).unwrap();
     let response = http_request(port, "POST", "/-/reload", &[]).unwrap();
     assert_eq!(response.status, 200, "{}", response.text());
-    assert_eq!(reload_successful(port).as_deref(), Some("1"));
+    assert_eq!(reload_successful(port), Some(1.0));
     wait_for_label(&receiver, "two");
 }

@@ -77,6 +77,9 @@ pub struct Output {
     pub shards: usize,
 }
 
+/// The `result` label values of `srekit_push_samples_total`.
+const RESULTS: [&str; 3] = ["sent", "retried", "dropped"];
+
 /// `srekit_push_*` self metrics, shared by all outputs.
 #[derive(Clone)]
 pub struct PushMetrics {
@@ -118,6 +121,23 @@ impl PushMetrics {
                 &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
             )?,
         })
+    }
+
+    /// Removes `output`'s series (an output a reload removed).
+    ///
+    /// ```
+    /// let registry = srekit::metrics::Registry::new();
+    /// let metrics = srekit_push::PushMetrics::register(&registry).unwrap();
+    /// metrics.forget("gone");
+    /// assert!(!registry.encode_to_string(srekit::expfmt::Format::Text).contains("gone"));
+    /// ```
+    pub fn forget(&self, output: &str) {
+        for result in RESULTS {
+            let _ = self.samples.remove(&[output, result]);
+        }
+        let _ = self.queue_bytes.remove(&[output]);
+        let _ = self.last_success.remove(&[output]);
+        let _ = self.duration.remove(&[output]);
     }
 
     fn count(&self, output: &str, result: &str, samples: u64) {
@@ -404,10 +424,9 @@ pub fn start(output: Output, collect: Collect, metrics: PushMetrics) -> Result<R
     }
     let shards = Arc::new(Shards { shards });
     metrics.queue_bytes(&output.name, shards.bytes());
-    if let Ok(gauge) = metrics.last_success.labels(&[&output.name]) {
-        gauge.set(0.0);
-    }
-    for result in ["sent", "retried", "dropped"] {
+    // 0 until the first success; an output started again (reload) keeps its last success.
+    let _ = metrics.last_success.labels(&[&output.name]);
+    for result in RESULTS {
         metrics.count(&output.name, result, 0);
     }
     let (stop, signal) = tokio::sync::watch::channel(None);
