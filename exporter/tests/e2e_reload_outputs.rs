@@ -3,7 +3,8 @@
 //! that moves an output to the new URL with new external labels, the new receiver gets the new labels
 //! and the old one gets nothing more, no request reaches both, and an unchanged output is not
 //! restarted; a removed output stops and an added one starts; SIGTERM stops them; a bad `[[outputs]]` table fails the reload (500, last_reload_successful 0) and the
-//! running output keeps pushing.
+//! running output keeps pushing; an output added to a config that had none starts, with its self
+//! metrics.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
@@ -190,4 +191,24 @@ fn a_bad_outputs_table_fails_the_reload_and_the_old_output_keeps_pushing() {
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(reload_successful(port), Some(1.0));
     wait_for_label(&receiver, "two");
+}
+
+#[test]
+fn an_output_added_to_a_config_without_outputs_starts_with_its_self_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let receivers = Receivers::new();
+    let (receiver, receiver_port) = receivers.start();
+    let config = dir.path().join("srekit.toml");
+    std::fs::write(&config, "").unwrap();
+    let (_exporter, port) = start(&config, &dir.path().join("exporter.log"));
+    assert!(!http_get(port, "/metrics", &[]).unwrap().text().contains("srekit_push_"));
+
+    std::fs::write(&config, output("first", receiver_port, "one", &dir.path().join("queue"))).unwrap();
+    let response = http_request(port, "POST", "/-/reload", &[]).unwrap();
+    assert_eq!(response.status, 200, "{}", response.text());
+    wait_for_label(&receiver, "one");
+    let sent = wait_until(Duration::from_secs(10), || {
+        metric(port, "srekit_push_samples_total{output=\"first\",result=\"sent\"}").is_some_and(|v| v > 0.0)
+    });
+    assert!(sent.is_ok(), "the added output counts what it sends");
 }
