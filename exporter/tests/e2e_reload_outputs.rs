@@ -1,10 +1,10 @@
-//! End to end: a reload applies `[[outputs]]` changes. Two scripted receivers (hyper servers on
+//! End to end: a reload applies `[[outputs]]` changes. Scripted receivers (hyper servers on
 //! 127.0.0.1 inside the test) stand for the old and the new remote-write endpoint: after a reload
 //! that moves an output to the new URL with new external labels, the new receiver gets the new labels
 //! and the old one gets nothing more, no request reaches both, and an unchanged output is not
-//! restarted; a removed output stops and an added one starts; SIGTERM stops them; a bad `[[outputs]]` table fails the reload (500, last_reload_successful 0) and the
-//! running output keeps pushing; an output added to a config that had none starts, with its self
-//! metrics.
+//! restarted; a removed output stops and an added one starts; SIGTERM stops them. A bad
+//! `[[outputs]]` table fails the reload (500, last_reload_successful 0) and the running output keeps
+//! pushing. An output added to a config that had none starts, with its self metrics.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod common;
