@@ -7,6 +7,7 @@ mod collect_filter;
 mod config;
 mod flag_values;
 mod host_log;
+mod live_outputs;
 mod logging;
 mod outputs;
 mod parse_cmd;
@@ -199,8 +200,8 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
         cli.config_file.clone(),
         config.as_ref(),
         scraper.clone(),
-        cli.web.web_config_file.clone(),
-        web.clone(),
+        (cli.web.web_config_file.clone(), web.clone()),
+        (runtime.handle().clone(), outputs),
     ) {
         Ok(reloader) => reloader,
         Err(err) => return fail(err.code, err.message),
@@ -220,20 +221,6 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
     let served = runtime.block_on(async {
         if let Err(err) = reload::reload_on_sighup(reload_requests.clone()) {
             log::warn!("cannot handle SIGHUP, reload only with POST /-/reload: {err}");
-        }
-        if !outputs.is_empty() {
-            let metrics = match srekit_push::PushMetrics::register(scraper.registry()) {
-                Ok(metrics) => metrics,
-                Err(err) => return fail(1, err),
-            };
-            for output in outputs {
-                let name = output.name.clone();
-                let source = scraper.clone();
-                let collect: srekit_push::Collect = Arc::new(move || source.families());
-                if let Err(err) = srekit_push::start(output, collect, metrics.clone()) {
-                    return fail(1, format!("output {name}: {err}"));
-                }
-            }
         }
         let Some(listeners) = listeners else {
             log::info!("push only: [web] serve = false");

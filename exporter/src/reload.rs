@@ -9,8 +9,10 @@
 //! puts it in force once everything else applied: changed basic-auth users and passwords, and TLS
 //! certificates renewed on disk, hold from the next request and connection, as exporter-toolkit
 //! re-reads its file. A web config that does not load fails the reload like a bad config file.
-//! `[web] serve` and `[[outputs]]` take effect at the next start (said in the log): the pushers have
-//! no way to be stopped and restarted with their queues yet.
+//! Changed `[[outputs]]` apply too ([`crate::live_outputs`]: unchanged ones keep running, removed ones
+//! stop, added ones start, changed ones restart on their queue); a bad `[[outputs]]` table fails the
+//! reload and the old outputs keep pushing. `[web] serve` takes effect at the next start (said in
+//! the log).
 
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
@@ -22,6 +24,7 @@ use srekit::logs::pipeline_state::PipelineState;
 use srekit::metrics::{Gauge, Registry};
 
 use crate::config::ExporterConfig;
+use crate::live_outputs::LiveOutputs;
 use crate::scrape::{PipelineErrorReporter, Scraper};
 use crate::web_config::{LiveWeb, WebConfig};
 
@@ -82,8 +85,10 @@ impl ReloadMetrics {
 pub struct Reloader {
     path: Option<PathBuf>,
     pipeline_config: PipelineConfig,
-    /// `[web] serve` and `[[outputs]]` as started (Debug text), to say when a reload changed them.
+    /// `[web] serve` as started (Debug text), to say when a reload changed it.
     restart_only: String,
+    /// The `[[outputs]]` pushing.
+    outputs: LiveOutputs,
     /// `--web.config.file`, which wins over the config file's `[web] config_file`.
     web_flag: Option<PathBuf>,
     /// The web config in force, replaced by every successful reload.
@@ -96,22 +101,24 @@ pub struct Reloader {
 
 impl Reloader {
     /// Starts the pipeline of `config` (read from `path`), if it has inputs or rules, serving its
-    /// metrics through `scraper`; reloads re-read the web config file (`web_flag`, else the config's)
-    /// into `web`.
+    /// metrics through `scraper`, and its `outputs` (built from `config`) on `runtime`; reloads
+    /// re-read the web config file (`web_flag`, else the config's) into `web`.
     pub fn start(
         path: Option<PathBuf>,
         config: Option<&ExporterConfig>,
         scraper: Arc<Scraper>,
-        web_flag: Option<PathBuf>,
-        web: Arc<LiveWeb>,
+        (web_flag, web): (Option<PathBuf>, Arc<LiveWeb>),
+        (runtime, outputs): (tokio::runtime::Handle, Vec<srekit_push::Output>),
     ) -> Result<Reloader, StartError> {
         let system = |message: String| StartError { code: 1, message };
         let metrics =
             ReloadMetrics::register(scraper.exporter_registry()).map_err(|e| system(e.to_string()))?;
+        let outputs = LiveOutputs::start(runtime, scraper.clone(), config, outputs).map_err(system)?;
         let mut reloader = Reloader {
             path,
             pipeline_config: config.map(ExporterConfig::pipeline).unwrap_or_default(),
             restart_only: config.map(restart_only).unwrap_or_default(),
+            outputs,
             web_flag,
             web,
             handle: None,
@@ -193,11 +200,14 @@ impl Reloader {
             Some(path) => {
                 let config = ExporterConfig::load(path)?;
                 config.validate(path)?;
-                if restart_only(&config) != self.restart_only {
-                    log::warn!(
-                        "{}: changes to [web] serve and [[outputs]] take effect at the next start",
+                if config.web.serve == Some(false) && config.outputs.is_empty() {
+                    return Err(format!(
+                        "{}: [web] serve = false needs at least one [[outputs]]",
                         path.display()
-                    );
+                    ));
+                }
+                if restart_only(&config) != self.restart_only {
+                    log::warn!("{}: a change to [web] serve takes effect at the next start", path.display());
                 }
                 Some(config)
             }
@@ -211,6 +221,7 @@ impl Reloader {
         };
         if let Some(config) = &config {
             self.apply_pipeline(config.pipeline())?;
+            self.outputs.apply(config)?;
         }
         self.web.replace(web).map_err(|err| format!("web config: {err}"))?;
         if let Some(path) = &web_path {
@@ -253,8 +264,10 @@ impl Reloader {
         }
     }
 
-    /// Stops the pipeline, writing its checkpoint.
+    /// Stops the outputs (flushing their queues within a bound) and the pipeline, writing its
+    /// checkpoint.
     pub fn shutdown(mut self) -> Result<(), PipelineError> {
+        self.outputs.shutdown();
         self.handle.take().map_or(Ok(()), PipelineHandle::shutdown)
     }
 
@@ -277,9 +290,9 @@ impl Reloader {
     }
 }
 
-/// The parts of the config a reload does not apply.
+/// The part of the config a reload does not apply.
 fn restart_only(config: &ExporterConfig) -> String {
-    format!("{:?} {:?}", config.web.serve, config.outputs)
+    format!("{:?}", config.web.serve)
 }
 
 /// Sends a reload request on every SIGHUP (registered now, so a SIGHUP from now on is not fatal).

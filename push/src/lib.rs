@@ -18,6 +18,6 @@ pub mod segment;
 pub mod sender;
 
 pub use credentials::{Auth, Credentials};
-pub use output::{start, Collect, Kind, Output, PushMetrics};
+pub use output::{start, Collect, Kind, Output, PushMetrics, RunningOutput};
 pub use queue::{DiskQueue, Dropped, OpenReport, QueueError, QueueOptions, Record};
 pub use sender::{Endpoint, EndpointError, Outcome, TlsOptions};

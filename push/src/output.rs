@@ -77,6 +77,9 @@ pub struct Output {
     pub shards: usize,
 }
 
+/// The `result` label values of `srekit_push_samples_total`.
+const RESULTS: [&str; 3] = ["sent", "retried", "dropped"];
+
 /// `srekit_push_*` self metrics, shared by all outputs.
 #[derive(Clone)]
 pub struct PushMetrics {
@@ -118,6 +121,23 @@ impl PushMetrics {
                 &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
             )?,
         })
+    }
+
+    /// Removes `output`'s series (an output a reload removed).
+    ///
+    /// ```
+    /// let registry = srekit::metrics::Registry::new();
+    /// let metrics = srekit_push::PushMetrics::register(&registry).unwrap();
+    /// metrics.forget("gone");
+    /// assert!(!registry.encode_to_string(srekit::expfmt::Format::Text).contains("gone"));
+    /// ```
+    pub fn forget(&self, output: &str) {
+        for result in RESULTS {
+            let _ = self.samples.remove(&[output, result]);
+        }
+        let _ = self.queue_bytes.remove(&[output]);
+        let _ = self.last_success.remove(&[output]);
+        let _ = self.duration.remove(&[output]);
     }
 
     fn count(&self, output: &str, result: &str, samples: u64) {
@@ -269,9 +289,120 @@ fn description(family: &MetricFamily) -> MetricFamily {
     }
 }
 
+/// Stop requests: `None` while running, then the instant by which stopping must be done.
+type StopSignal = tokio::sync::watch::Receiver<Option<Instant>>;
+
+/// A running output, as [`start`] returns it: [`RunningOutput::stop`] stops it. Dropping it without
+/// `stop` stops its tasks at once (nothing flushed, the queue kept on disk).
+pub struct RunningOutput {
+    name: String,
+    report: OpenReport,
+    stop: tokio::sync::watch::Sender<Option<Instant>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    shards: Arc<Shards>,
+}
+
+impl RunningOutput {
+    /// The output's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What opening its queues found.
+    pub fn report(&self) -> &OpenReport {
+        &self.report
+    }
+
+    /// Stops the output: it collects no more, posts what is queued (the request in flight included)
+    /// until the queue is empty or `flush` has passed, and closes its queues once every task ended.
+    /// Acknowledged requests are never sent again; what was not acknowledged stays in the queue
+    /// directory, for the next [`start`] on it (a request cut off by the bound may have reached the
+    /// receiver and is sent again then).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use std::{sync::Arc, time::Duration};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let registry = srekit::metrics::Registry::new();
+    /// let metrics = srekit_push::PushMetrics::register(&registry).unwrap();
+    /// let endpoint = srekit_push::Endpoint::new(
+    ///     "http://127.0.0.1:9/api/v1/write", &[], &Default::default(), Duration::from_secs(1)).unwrap();
+    /// let output = srekit_push::Output {
+    ///     name: "rw".into(), kind: srekit_push::Kind::RemoteWrite, endpoint,
+    ///     interval: Duration::from_secs(60), external_labels: vec![], resource: vec![], gzip: false,
+    ///     queue: srekit_push::QueueOptions::new(dir.path().into()), max_samples_per_request: 100,
+    ///     min_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(100), shards: 1,
+    /// };
+    /// let collect: srekit_push::Collect = Arc::new(Vec::new);
+    /// let running = srekit_push::start(output, collect, metrics).unwrap();
+    /// running.stop(Duration::from_millis(200)).await;
+    /// // The queue is closed: it opens again on the same directory.
+    /// srekit_push::DiskQueue::open(srekit_push::QueueOptions::new(dir.path().into())).unwrap();
+    /// # });
+    /// ```
+    pub async fn stop(mut self, flush: Duration) {
+        let _ = self.stop.send(Some(Instant::now() + flush));
+        for task in std::mem::take(&mut self.tasks) {
+            if let Err(err) = task.await {
+                log::error!("output {}: a task ended abnormally: {err}", self.name);
+            }
+        }
+        for shard in &self.shards.shards {
+            if let Err(err) = lock(&shard.queue).sync() {
+                log::error!("output {}: {err}", self.name);
+            }
+        }
+        log::info!("output {} stopped ({} bytes left queued)", self.name, self.shards.bytes());
+    }
+}
+
+impl Drop for RunningOutput {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Runs `future` to its end while no stop was asked; once one is, until the stop's deadline at most
+/// (`None`: cut off).
+async fn until_stopped<F: std::future::Future>(future: F, stop: &mut StopSignal) -> Option<F::Output> {
+    tokio::pin!(future);
+    loop {
+        let deadline = *stop.borrow_and_update();
+        if let Some(deadline) = deadline {
+            return tokio::time::timeout_at(deadline.into(), &mut future).await.ok();
+        }
+        tokio::select! {
+            output = &mut future => return Some(output),
+            changed = stop.changed() => {
+                if changed.is_err() {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Runs `future` until a stop is asked (`None` then).
+async fn unless_stopped<F: std::future::Future>(future: F, stop: &mut StopSignal) -> Option<F::Output> {
+    if stopping(stop) {
+        return None;
+    }
+    tokio::select! {
+        output = future => Some(output),
+        _ = stop.changed() => None,
+    }
+}
+
+/// Whether a stop was asked (or the [`RunningOutput`] is gone).
+fn stopping(stop: &StopSignal) -> bool {
+    stop.borrow().is_some() || stop.has_changed().is_err()
+}
+
 /// Opens the output's queues (replaying what a previous run left) and spawns its collect task and
-/// one send task per shard on the current tokio runtime. Returns what opening the queues found.
-pub fn start(output: Output, collect: Collect, metrics: PushMetrics) -> Result<OpenReport, QueueError> {
+/// one send task per shard on the current tokio runtime; the returned [`RunningOutput`] stops them.
+pub fn start(output: Output, collect: Collect, metrics: PushMetrics) -> Result<RunningOutput, QueueError> {
     let count = output.shards.max(1);
     let mut report = OpenReport::default();
     let mut shards = Vec::with_capacity(count);
@@ -293,28 +424,31 @@ pub fn start(output: Output, collect: Collect, metrics: PushMetrics) -> Result<O
     }
     let shards = Arc::new(Shards { shards });
     metrics.queue_bytes(&output.name, shards.bytes());
-    if let Ok(gauge) = metrics.last_success.labels(&[&output.name]) {
-        gauge.set(0.0);
-    }
-    for result in ["sent", "retried", "dropped"] {
+    // 0 until the first success; an output started again (reload) keeps its last success.
+    let _ = metrics.last_success.labels(&[&output.name]);
+    for result in RESULTS {
         metrics.count(&output.name, result, 0);
     }
+    let (stop, signal) = tokio::sync::watch::channel(None);
+    let name = output.name.clone();
     let output = Arc::new(output);
+    let mut tasks = Vec::with_capacity(count + 2);
     for index in 0..count {
         let endpoint = output.endpoint.clone();
-        tokio::spawn(send_loop(output.clone(), endpoint, shards.clone(), index, metrics.clone()));
+        let send =
+            send_loop(output.clone(), endpoint, shards.clone(), index, metrics.clone(), signal.clone());
+        tasks.push(tokio::spawn(send));
     }
-    tokio::spawn(sync_loop(output.queue.sync_interval, shards.clone()));
-    tokio::spawn(collect_loop(output, collect, shards, metrics));
-    Ok(report)
+    tasks.push(tokio::spawn(sync_loop(output.queue.sync_interval, shards.clone(), signal.clone())));
+    tasks.push(tokio::spawn(collect_loop(output, collect, shards.clone(), metrics, signal)));
+    Ok(RunningOutput { name, report, stop, tasks, shards })
 }
 
-/// Fsyncs what was appended at least every `interval`, whatever the sender is doing.
-async fn sync_loop(interval: Duration, shards: Arc<Shards>) {
+/// Fsyncs what was appended at least every `interval`, whatever the sender is doing, until stopped.
+async fn sync_loop(interval: Duration, shards: Arc<Shards>, mut stop: StopSignal) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
+    while unless_stopped(ticker.tick(), &mut stop).await.is_some() {
         for shard in &shards.shards {
             if let Err(err) = lock(&shard.queue).sync() {
                 log::error!("{err}");
@@ -323,14 +457,25 @@ async fn sync_loop(interval: Duration, shards: Arc<Shards>) {
     }
 }
 
-async fn collect_loop(output: Arc<Output>, collect: Collect, shards: Arc<Shards>, metrics: PushMetrics) {
+async fn collect_loop(
+    output: Arc<Output>,
+    collect: Collect,
+    shards: Arc<Shards>,
+    metrics: PushMetrics,
+    mut stop: StopSignal,
+) {
     let mut ticker = tokio::time::interval(output.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut encoder = RemoteWriteEncoder::new();
     loop {
-        ticker.tick().await;
+        if unless_stopped(ticker.tick(), &mut stop).await.is_none() {
+            return;
+        }
         let collect = collect.clone();
-        let Ok(families) = tokio::task::spawn_blocking(move || collect()).await else {
+        let collected = until_stopped(tokio::task::spawn_blocking(move || collect()), &mut stop).await;
+        // Cut off by the stop's deadline: nothing more is queued.
+        let Some(collected) = collected else { return };
+        let Ok(families) = collected else {
             log::error!("output {}: collecting metrics panicked", output.name);
             continue;
         };
@@ -355,12 +500,15 @@ async fn collect_loop(output: Arc<Output>, collect: Collect, shards: Arc<Shards>
     }
 }
 
+/// Posts the shard's oldest queued request until the receiver takes or rejects it, then the next;
+/// once stopped, until the queue is empty or the stop's deadline passed.
 async fn send_loop(
     output: Arc<Output>,
     mut endpoint: Endpoint,
     shards: Arc<Shards>,
     index: usize,
     metrics: PushMetrics,
+    mut stop: StopSignal,
 ) {
     let Some(shard) = shards.shards.get(index) else { return };
     let headers = output.kind.headers(output.gzip);
@@ -381,11 +529,16 @@ async fn send_loop(
         };
         let Some(record) = record else {
             let _ = lock(&shard.queue).sync();
-            shard.wake.notified().await;
+            // Stopping: flushed (what is queued from now on waits for the next start).
+            if unless_stopped(shard.wake.notified(), &mut stop).await.is_none() {
+                return;
+            }
             continue;
         };
         let started = Instant::now();
-        let outcome = endpoint.post(Bytes::from(record.body), &headers).await;
+        let posted = until_stopped(endpoint.post(Bytes::from(record.body), &headers), &mut stop).await;
+        // Cut off by the stop's deadline: the request stays queued, unacknowledged.
+        let Some(outcome) = posted else { return };
         if let Ok(histogram) = metrics.duration.labels(&[name]) {
             histogram.observe(started.elapsed().as_secs_f64());
         }
@@ -411,7 +564,9 @@ async fn send_loop(
                 metrics.count(name, "retried", samples);
                 let delay = after.unwrap_or_else(|| jitter(backoff, &mut seed));
                 log::warn!("output {name}: {reason}; retrying in {delay:?}");
-                tokio::time::sleep(delay).await;
+                if until_stopped(tokio::time::sleep(delay), &mut stop).await.is_none() {
+                    return;
+                }
                 backoff = (backoff * 2).min(output.max_backoff);
             }
         }

@@ -76,14 +76,7 @@ fn output(address: SocketAddr, dir: &std::path::Path) -> Output {
 
 /// A counter that goes up by one per collection, so the order of arrival shows.
 fn counting_collect() -> srekit_push::Collect {
-    let n = Arc::new(Mutex::new(0.0));
-    Arc::new(move || {
-        let mut n = n.lock().expect("lock");
-        *n += 1.0;
-        let mut family = MetricFamily::counter("ticks_total", "Ticks.");
-        family.push(vec![], *n);
-        vec![family]
-    })
+    counting_from(0.0)
 }
 
 fn sample_count(registry: &Registry, result: &str) -> f64 {
@@ -106,7 +99,8 @@ async fn an_output_retries_5xx_in_order_drops_400_and_counts_both() {
     let dir = tempfile::tempdir().expect("tempdir");
     let registry = Registry::new();
     let metrics = PushMetrics::register(&registry).expect("metrics");
-    srekit_push::start(output(address, dir.path()), counting_collect(), metrics).expect("start");
+    let _running =
+        srekit_push::start(output(address, dir.path()), counting_collect(), metrics).expect("start");
     wait_for("6 requests", || receiver.count() >= 6).await;
     let got = receiver.got();
     let values: Vec<f64> = got
@@ -136,7 +130,8 @@ async fn retry_after_is_honoured() {
     let dir = tempfile::tempdir().expect("tempdir");
     let registry = Registry::new();
     let metrics = PushMetrics::register(&registry).expect("metrics");
-    srekit_push::start(output(address, dir.path()), counting_collect(), metrics).expect("start");
+    let _running =
+        srekit_push::start(output(address, dir.path()), counting_collect(), metrics).expect("start");
     wait_for("2 requests", || receiver.count() >= 2).await;
     let got = receiver.got();
     let waited = got[1].at.duration_since(got[0].at);
@@ -163,7 +158,7 @@ async fn shards_send_in_parallel_and_keep_each_series_in_order() {
         }
         vec![family]
     });
-    srekit_push::start(settings, collect, metrics).expect("start");
+    let _running = srekit_push::start(settings, collect, metrics).expect("start");
     wait_for("all 12 series at value 5", || {
         let got = receiver.got();
         let mut at_five = std::collections::BTreeSet::new();
@@ -211,4 +206,74 @@ async fn shards_send_in_parallel_and_keep_each_series_in_order() {
         .filter(|e| e.path().is_dir())
         .count();
     assert_eq!(shard_dirs, 2, "shards 1 and 2 queue below the output's directory");
+}
+
+/// The counter values of every request `receiver` got, in order of arrival.
+fn values(receiver: &Receiver) -> Vec<f64> {
+    receiver
+        .got()
+        .iter()
+        .flat_map(|g| decompress(&g.body).expect("a remote-write body").timeseries)
+        .map(|series| series.samples[0].value)
+        .collect()
+}
+
+/// A counter counting up from `from` (1 more per collection).
+fn counting_from(from: f64) -> srekit_push::Collect {
+    let n = Arc::new(Mutex::new(from));
+    Arc::new(move || {
+        let mut n = n.lock().expect("lock");
+        *n += 1.0;
+        let mut family = MetricFamily::counter("ticks_total", "Ticks.");
+        family.push(vec![], *n);
+        vec![family]
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_output_pushes_no_more_and_a_restart_on_its_queue_sends_nothing_twice() {
+    let (receiver, address) = Receiver::start(&[]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let registry = Registry::new();
+    let metrics = PushMetrics::register(&registry).expect("metrics");
+    let running =
+        srekit_push::start(output(address, dir.path()), counting_from(0.0), metrics.clone()).expect("start");
+    wait_for("3 requests", || receiver.count() >= 3).await;
+    let started = Instant::now();
+    running.stop(Duration::from_secs(5)).await;
+    assert!(started.elapsed() < Duration::from_secs(2), "a healthy output stops at once");
+    let before = values(&receiver);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(values(&receiver), before, "nothing is pushed after the stop");
+    // Everything was acknowledged: a restart on the same queue sends only new collections.
+    let again = srekit_push::start(output(address, dir.path()), counting_from(1000.0), metrics)
+        .expect("restart on the same queue");
+    assert_eq!(again.report().replayed, 0, "the stop flushed the queue");
+    wait_for("new requests", || values(&receiver).iter().any(|&v| v > 1000.0)).await;
+    again.stop(Duration::from_secs(5)).await;
+    let after = values(&receiver);
+    assert_eq!(after[..before.len()], before[..]);
+    assert!(after[before.len()..].iter().all(|&v| v > 1000.0), "sent twice: {after:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_is_bounded_and_unacknowledged_requests_stay_queued() {
+    // Every request fails: the stop gives up at its bound and keeps the requests for the next start.
+    let (receiver, address) = Receiver::start(&[(503, None); 1000]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let registry = Registry::new();
+    let metrics = PushMetrics::register(&registry).expect("metrics");
+    let running =
+        srekit_push::start(output(address, dir.path()), counting_from(0.0), metrics.clone()).expect("start");
+    wait_for("2 requests", || receiver.count() >= 2).await;
+    let started = Instant::now();
+    running.stop(Duration::from_millis(300)).await;
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(250) && took < Duration::from_secs(2), "stopped in {took:?}");
+    let count = receiver.count();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(receiver.count(), count, "no retry after the stop");
+    let (_queue, report) = srekit_push::DiskQueue::open(QueueOptions::new(dir.path().to_path_buf()))
+        .expect("the queue was closed and opens again");
+    assert!(report.replayed >= 1, "unacknowledged requests stay queued: {report:?}");
 }
