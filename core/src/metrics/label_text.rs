@@ -150,7 +150,8 @@ impl SeriesIndex {
         }
     }
 
-    /// The series at `from` (key hash `hash`) moved to `to`.
+    /// The series at `from` (key hash `hash`) moved to `to` (series expiry, in the log rules).
+    #[cfg_attr(not(feature = "logs"), allow(dead_code))]
     pub(crate) fn moved(&mut self, hash: u64, from: usize, to: usize) {
         let hash = fold(hash);
         let (Ok(to), Some(slot)) = (
