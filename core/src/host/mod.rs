@@ -270,7 +270,10 @@ impl HostCollector {
             }
         }
         scrape.drain_into(&mut families);
-        let warnings = self.drop_forged_textfile_families(&mut textfile, &families);
+        let mut warnings = self.drop_forged_textfile_families(&mut textfile, &families);
+        if let Ok(unavailable) = self.settings.perf.unavailable.lock() {
+            warnings.extend(unavailable.iter().cloned());
+        }
         families.extend(textfile);
         CollectionReport { families: emit::finish(families), failures, warnings }
     }
