@@ -103,6 +103,15 @@ fn software_counters_grow_between_collections() {
         assert!(total(&second, name) > total(&first, name), "{name} did not grow");
     }
     assert!(!second.contains_key("node_perf_cpucycles"), "hardware profilers are disabled");
+    let mut costs: Vec<std::time::Duration> = (0..50)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            collector.collect();
+            start.elapsed()
+        })
+        .collect();
+    costs.sort();
+    eprintln!("perf (software events): median collection {:?}", costs[25]);
 }
 
 #[test]
@@ -149,5 +158,11 @@ fn perf_flags_reach_the_option_table_and_bad_values_are_rejected() {
         };
         assert_eq!(error.code(), "host.invalid_option");
         assert!(error.to_string().contains(expected), "{error}");
+        // As in node_exporter, the perf options are read only when perf is enabled.
+        let mut config = HostConfig::default();
+        config.disable_defaults();
+        config.enable("loadavg").expect("a collector");
+        config.set_option(option, HostOption::Text(value)).expect("a text option");
+        assert!(HostCollector::new(config).is_ok(), "{option}={value:?} without perf");
     }
 }

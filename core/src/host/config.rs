@@ -377,16 +377,21 @@ impl HostConfig {
             ethtool_device_include: device_filter("ethtool_device_include", &self.ethtool_device_include)?,
             ethtool_device_exclude: device_filter("ethtool_device_exclude", &self.ethtool_device_exclude)?,
             ethtool_metrics_include: compile("ethtool_metrics_include", &self.ethtool_metrics_include)?,
-            perf: PerfSettings::compile(&PerfOptions {
-                cpus: self.perf_cpus.as_deref(),
-                tracepoint: self.perf_tracepoint.as_deref(),
-                disable_hardware: self.perf_disable_hardware_profilers,
-                disable_software: self.perf_disable_software_profilers,
-                disable_cache: self.perf_disable_cache_profilers,
-                hardware: self.perf_hardware_profilers.as_deref(),
-                software: self.perf_software_profilers.as_deref(),
-                cache: self.perf_cache_profilers.as_deref(),
-            })?,
+            // Checked only when perf is enabled, as node_exporter reads them only then.
+            perf: if !self.is_enabled("perf") {
+                PerfSettings::default()
+            } else {
+                PerfSettings::compile(&PerfOptions {
+                    cpus: self.perf_cpus.as_deref(),
+                    tracepoint: self.perf_tracepoint.as_deref(),
+                    disable_hardware: self.perf_disable_hardware_profilers,
+                    disable_software: self.perf_disable_software_profilers,
+                    disable_cache: self.perf_disable_cache_profilers,
+                    hardware: self.perf_hardware_profilers.as_deref(),
+                    software: self.perf_software_profilers.as_deref(),
+                    cache: self.perf_cache_profilers.as_deref(),
+                })?
+            },
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
             reserved_names: Default::default(),
             textfile_report: Default::default(),
