@@ -426,17 +426,20 @@ impl Perf {
         let cpus = perf.cpus.clone().unwrap_or_else(default_cpus);
         let (mut counters, mut refused, mut unavailable) = (Vec::new(), None, Vec::new());
         for event in &perf.events {
+            let (mut missing, mut first_error) = (Vec::new(), None);
             for &cpu in &cpus {
                 match open(event, cpu) {
                     Ok(file) => counters.push(Counter { event, cpu: cpu.to_string(), file }),
                     Err(error) => {
-                        unavailable.push(format!(
-                            "perf: {} ({}) unavailable on cpu {cpu}: {error}",
-                            event.metric, event.name
-                        ));
+                        missing.push(cpu.to_string());
+                        first_error.get_or_insert_with(|| error.to_string());
                         refused.get_or_insert(error);
                     }
                 }
+            }
+            if let Some(error) = first_error {
+                let (metric, name, cpus) = (event.metric, event.name, missing.join(","));
+                unavailable.push(format!("perf: {metric} ({name}) unavailable on cpu {cpus}: {error}"));
             }
         }
         if let Ok(mut list) = perf.unavailable.lock() {
