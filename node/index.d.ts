@@ -358,6 +358,22 @@ export interface HostOptions {
   ethtoolDeviceExclude?: string
   /** Regex of ethtool statistics to export (`--collector.ethtool.metrics-include`, default `.*`). */
   ethtoolMetricsInclude?: string
+  /** CPUs the perf collector counts on (`--collector.perf.cpus`, e.g. `0,2-4,8-16:4`; default: all). */
+  perfCpus?: string
+  /** perf tracepoints (`--collector.perf.tracepoint`): not supported, setting one is an error. */
+  perfTracepoint?: string
+  /** Open no hardware events (`--collector.perf.disable-hardware-profilers`). */
+  perfDisableHardwareProfilers?: boolean
+  /** Open no software events (`--collector.perf.disable-software-profilers`). */
+  perfDisableSoftwareProfilers?: boolean
+  /** Open no hardware cache events (`--collector.perf.disable-cache-profilers`). */
+  perfDisableCacheProfilers?: boolean
+  /** Hardware events to open, perf-utils' names separated by spaces (`--collector.perf.hardware-profilers`). */
+  perfHardwareProfilers?: string
+  /** Software events to open, e.g. `PageFault ContextSwitch` (`--collector.perf.software-profilers`). */
+  perfSoftwareProfilers?: string
+  /** Hardware cache events to open, e.g. `L1DataReadHit LLReadMiss` (`--collector.perf.cache-profilers`). */
+  perfCacheProfilers?: string
 }
 
 /**

@@ -17,6 +17,7 @@ if [ "$(id -u)" -eq 0 ] || [ -n "${SREKIT_TEST_STRICT:-}" ]; then
   : >"$log"
   echo "test-rust: running the tests that need root (--ignored)"
   $CARGO test -p srekit --test host_btrfs --no-fail-fast -- --ignored 2>&1 | tee -a "$log" || status=1
+  $CARGO test -p srekit --test host_perf --no-fail-fast -- --ignored 2>&1 | tee -a "$log" || status=1
   $CARGO test -p srekit-exporter --test e2e_faults --no-fail-fast -- --ignored 2>&1 | tee -a "$log" || status=1
   $CARGO test -p srekit-exporter --test e2e_daemonset --no-fail-fast -- --ignored 2>&1 | tee -a "$log" || status=1
   read -r p2 f2 _ < <(sum_cargo_results "$log")

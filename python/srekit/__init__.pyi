@@ -230,6 +230,14 @@ class _HostOptions(TypedDict, total=False):
     ethtool_device_include: Optional[str]
     ethtool_device_exclude: Optional[str]
     ethtool_metrics_include: Optional[str]
+    perf_cpus: Optional[str]
+    perf_tracepoint: Optional[str]
+    perf_disable_hardware_profilers: Optional[bool]
+    perf_disable_software_profilers: Optional[bool]
+    perf_disable_cache_profilers: Optional[bool]
+    perf_hardware_profilers: Optional[str]
+    perf_software_profilers: Optional[str]
+    perf_cache_profilers: Optional[str]
 
 @final
 class Host:

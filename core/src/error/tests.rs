@@ -63,6 +63,7 @@ fn samples() -> Vec<(&'static str, &'static [&'static str], Box<dyn ErrorCode>)>
     let host = vec![
         HostError::UnknownCollector("x".into()),
         HostError::InvalidRegex { option: "o", message: "bad".into() },
+        HostError::InvalidValue { option: "perf_cpus", message: "bad".into() },
         HostError::UnknownOption("x".into()),
         HostError::OptionType { option: "o", expected: "a boolean" },
         HostError::ZeroTimeout,

@@ -3,6 +3,7 @@
 //! into the collectors' [`Settings`].
 
 use super::catalog;
+use super::collectors::perf::{PerfOptions, PerfSettings};
 use super::error::HostError;
 use super::settings::Settings;
 use regex::Regex;
@@ -144,6 +145,24 @@ pub struct HostConfig {
     /// Driver statistics to export (`--collector.ethtool.metrics-include`, default `.*`; matched
     /// against the sanitised statistic name).
     pub ethtool_metrics_include: Option<String>,
+    /// CPUs the perf collector counts on (`--collector.perf.cpus`: `0,2-4,8-16:4`; `None` or
+    /// empty: every CPU).
+    pub perf_cpus: Option<String>,
+    /// perf tracepoints (`--collector.perf.tracepoint`): not supported, setting one is an error.
+    pub perf_tracepoint: Option<String>,
+    /// Open no hardware events (`--collector.perf.disable-hardware-profilers`).
+    pub perf_disable_hardware_profilers: bool,
+    /// Open no software events (`--collector.perf.disable-software-profilers`).
+    pub perf_disable_software_profilers: bool,
+    /// Open no hardware cache events (`--collector.perf.disable-cache-profilers`).
+    pub perf_disable_cache_profilers: bool,
+    /// The hardware events to open, perf-utils' names separated by spaces (`CpuCycles CpuInstr`;
+    /// `--collector.perf.hardware-profilers`; `None`: node_exporter 1.5's).
+    pub perf_hardware_profilers: Option<String>,
+    /// The software events to open (`PageFault ContextSwitch`; `--collector.perf.software-profilers`).
+    pub perf_software_profilers: Option<String>,
+    /// The hardware cache events to open (`L1DataReadHit LLReadMiss`; `--collector.perf.cache-profilers`).
+    pub perf_cache_profilers: Option<String>,
     enabled: BTreeSet<&'static str>,
 }
 
@@ -196,6 +215,14 @@ impl HostConfig {
             ethtool_device_include: None,
             ethtool_device_exclude: None,
             ethtool_metrics_include: None,
+            perf_cpus: None,
+            perf_tracepoint: None,
+            perf_disable_hardware_profilers: false,
+            perf_disable_software_profilers: false,
+            perf_disable_cache_profilers: false,
+            perf_hardware_profilers: None,
+            perf_software_profilers: None,
+            perf_cache_profilers: None,
             enabled: catalog::default_collectors().iter().copied().collect(),
         }
     }
@@ -350,6 +377,21 @@ impl HostConfig {
             ethtool_device_include: device_filter("ethtool_device_include", &self.ethtool_device_include)?,
             ethtool_device_exclude: device_filter("ethtool_device_exclude", &self.ethtool_device_exclude)?,
             ethtool_metrics_include: compile("ethtool_metrics_include", &self.ethtool_metrics_include)?,
+            // Checked only when perf is enabled, as node_exporter reads them only then.
+            perf: if !self.is_enabled("perf") {
+                PerfSettings::default()
+            } else {
+                PerfSettings::compile(&PerfOptions {
+                    cpus: self.perf_cpus.as_deref(),
+                    tracepoint: self.perf_tracepoint.as_deref(),
+                    disable_hardware: self.perf_disable_hardware_profilers,
+                    disable_software: self.perf_disable_software_profilers,
+                    disable_cache: self.perf_disable_cache_profilers,
+                    hardware: self.perf_hardware_profilers.as_deref(),
+                    software: self.perf_software_profilers.as_deref(),
+                    cache: self.perf_cache_profilers.as_deref(),
+                })?
+            },
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
             reserved_names: Default::default(),
             textfile_report: Default::default(),

@@ -27,6 +27,14 @@ pub enum HostError {
         /// The regex compiler's message.
         message: String,
     },
+    /// An option's value is malformed (not a regex): e.g. a CPU list that is not numbers.
+    #[error("invalid value for {option}: {message}")]
+    InvalidValue {
+        /// The configuration field, e.g. `perf_cpus`.
+        option: &'static str,
+        /// What is wrong, naming the bad part.
+        message: String,
+    },
     /// [`HostConfig::set_option`](crate::host::HostConfig::set_option) got a name it does not know.
     #[error("unknown host option {0:?} (known: {known})", known = crate::host::host_option_names().join(", "))]
     UnknownOption(String),
@@ -123,6 +131,7 @@ impl HostError {
             HostError::UnknownCollector(_) => codes::HOST_UNKNOWN_COLLECTOR,
             HostError::UnknownOption(_) => codes::HOST_UNKNOWN_OPTION,
             HostError::InvalidRegex { .. }
+            | HostError::InvalidValue { .. }
             | HostError::OptionType { .. }
             | HostError::ZeroTimeout
             | HostError::ZeroBytes { .. } => codes::HOST_INVALID_OPTION,

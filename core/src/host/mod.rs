@@ -105,7 +105,8 @@ pub struct CollectionReport {
     pub failures: Vec<(&'static str, CollectError)>,
     /// Problems that did not fail a collector but dropped data, each naming its file: a textfile
     /// skipped (too large, unparsable, a name 0.0.4 cannot carry) or a textfile family dropped
-    /// because its name belongs to another collector or is reserved.
+    /// because its name belongs to another collector or is reserved; a perf event the kernel
+    /// refused on a CPU (its series left out).
     pub warnings: Vec<String>,
 }
 
@@ -270,7 +271,10 @@ impl HostCollector {
             }
         }
         scrape.drain_into(&mut families);
-        let warnings = self.drop_forged_textfile_families(&mut textfile, &families);
+        let mut warnings = self.drop_forged_textfile_families(&mut textfile, &families);
+        if let Ok(unavailable) = self.settings.perf.unavailable.lock() {
+            warnings.extend(unavailable.iter().cloned());
+        }
         families.extend(textfile);
         CollectionReport { families: emit::finish(families), failures, warnings }
     }

@@ -179,7 +179,15 @@ impl HostOptionSpec {
     /// assert!(option.repeatable());
     /// ```
     pub fn repeatable(&self) -> bool {
-        matches!(self.name, "sysctl_include" | "sysctl_include_info")
+        matches!(
+            self.name,
+            "sysctl_include"
+                | "sysctl_include_info"
+                | "perf_tracepoint"
+                | "perf_hardware_profilers"
+                | "perf_software_profilers"
+                | "perf_cache_profilers"
+        )
     }
 
     /// Sets the option to its default in `config`.
@@ -461,6 +469,62 @@ static OPTIONS: &[HostOptionSpec] = &[
         default: HostOptionDefault::Text(Some(".*")),
         help: "Regexp of ethtool stats to include.",
         slot: |c| Slot::Text(&mut c.ethtool_metrics_include),
+    },
+    HostOptionSpec {
+        name: "perf_cpus",
+        flag: "collector.perf.cpus",
+        default: HostOptionDefault::Text(None),
+        help: "List of CPUs from which perf metrics should be collected (e.g. `0,2-4,8-16:4`; empty: all).",
+        slot: |c| Slot::Text(&mut c.perf_cpus),
+    },
+    HostOptionSpec {
+        name: "perf_tracepoint",
+        flag: "collector.perf.tracepoint",
+        default: HostOptionDefault::Text(None),
+        help: "perf tracepoint that should be collected (not supported by srekit: setting one is an error).",
+        slot: |c| Slot::Text(&mut c.perf_tracepoint),
+    },
+    HostOptionSpec {
+        name: "perf_disable_hardware_profilers",
+        flag: "collector.perf.disable-hardware-profilers",
+        default: HostOptionDefault::Switch(false),
+        help: "disable perf hardware profilers",
+        slot: |c| Slot::Switch(&mut c.perf_disable_hardware_profilers),
+    },
+    HostOptionSpec {
+        name: "perf_hardware_profilers",
+        flag: "collector.perf.hardware-profilers",
+        default: HostOptionDefault::Text(None),
+        help: "perf hardware profilers that should be collected (CpuCycles CpuInstr BranchInstr BranchMisses CacheRef CacheMisses RefCpuCycles StalledCyclesBackend StalledCyclesFrontend).",
+        slot: |c| Slot::Text(&mut c.perf_hardware_profilers),
+    },
+    HostOptionSpec {
+        name: "perf_disable_software_profilers",
+        flag: "collector.perf.disable-software-profilers",
+        default: HostOptionDefault::Switch(false),
+        help: "disable perf software profilers",
+        slot: |c| Slot::Switch(&mut c.perf_disable_software_profilers),
+    },
+    HostOptionSpec {
+        name: "perf_software_profilers",
+        flag: "collector.perf.software-profilers",
+        default: HostOptionDefault::Text(None),
+        help: "perf software profilers that should be collected (PageFault ContextSwitch CpuMigration MinorFault MajorFault).",
+        slot: |c| Slot::Text(&mut c.perf_software_profilers),
+    },
+    HostOptionSpec {
+        name: "perf_disable_cache_profilers",
+        flag: "collector.perf.disable-cache-profilers",
+        default: HostOptionDefault::Switch(false),
+        help: "disable perf cache profilers",
+        slot: |c| Slot::Switch(&mut c.perf_disable_cache_profilers),
+    },
+    HostOptionSpec {
+        name: "perf_cache_profilers",
+        flag: "collector.perf.cache-profilers",
+        default: HostOptionDefault::Text(None),
+        help: "perf cache profilers that should be collected (L1DataReadHit L1DataReadMiss L1DataWriteHit L1InstrReadMiss InstrTLBReadHit InstrTLBReadMiss DataTLBReadHit DataTLBReadMiss DataTLBWriteHit DataTLBWriteMiss LLReadHit LLReadMiss LLWriteHit LLWriteMiss BPUReadHit BPUReadMiss).",
+        slot: |c| Slot::Text(&mut c.perf_cache_profilers),
     },
 ];
 

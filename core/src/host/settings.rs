@@ -52,6 +52,8 @@ pub(crate) struct Settings {
     pub(crate) ethtool_device_include: Option<Regex>,
     pub(crate) ethtool_device_exclude: Option<Regex>,
     pub(crate) ethtool_metrics_include: Option<Regex>,
+    /// The perf collector's CPUs and events, and what the kernel refused.
+    pub(crate) perf: crate::host::collectors::perf::PerfSettings,
     /// Names no textfile family may take (the exporter's own), set through
     /// [`HostCollector::reserve_names`](crate::host::HostCollector::reserve_names).
     pub(crate) reserved_names: std::sync::RwLock<std::collections::HashSet<String>>,

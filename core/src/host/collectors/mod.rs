@@ -43,6 +43,7 @@ mod nfs;
 mod nfsd;
 mod nvme;
 mod os;
+pub(crate) mod perf;
 mod powersupplyclass;
 mod pressure;
 mod processes;
@@ -115,6 +116,7 @@ pub(crate) static ALL: &[CollectorSpec] = &[
     nfsd::SPEC,
     nvme::SPEC,
     os::SPEC,
+    perf::SPEC,
     powersupplyclass::SPEC,
     pressure::SPEC,
     processes::SPEC,
