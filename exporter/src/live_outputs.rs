@@ -6,7 +6,7 @@
 //! again on the same queue directory (what the old one did not get acknowledged is sent by the new
 //! one; nothing acknowledged is sent again). Stopping posts what is queued within [`FLUSH`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,13 +38,67 @@ pub struct LiveOutputs {
     state: Option<PathBuf>,
 }
 
-/// The fingerprints of `config`'s outputs, in the order `ExporterConfig::outputs` builds them.
+/// The fingerprints of `config`'s outputs, in the order `ExporterConfig::outputs` builds them: the
+/// table, the name, the state directory and what the TLS files held when they were read (a renewed
+/// CA or client certificate behind an unchanged path restarts the output; the password and token
+/// files are read again by the running output whenever they change, so they are not in it).
 fn fingerprints(configs: &[OutputConfig], state: Option<&PathBuf>, built: &[Output]) -> Vec<String> {
     configs
         .iter()
         .zip(built)
-        .map(|(config, output)| format!("{} {config:?} {state:?}", output.name))
+        .map(|(config, output)| {
+            format!("{} {config:?} {state:?} tls:{:016x}", output.name, tls_digest(config))
+        })
         .collect()
+}
+
+/// A digest of the TLS files `config` names (their bytes, bounded as the output reads them; an
+/// unreadable file digests its error, which fails the output's build anyway).
+fn tls_digest(config: &OutputConfig) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for path in [&config.tls.ca_file, &config.tls.cert_file, &config.tls.key_file].into_iter().flatten() {
+        match srekit_push::sender::read_bounded(path) {
+            Ok(bytes) => bytes.hash(&mut hasher),
+            Err(err) => err.to_string().hash(&mut hasher),
+        }
+    }
+    hasher.finish()
+}
+
+/// Queue directories under `<state>/queue/` that no output of `built` uses and that still hold
+/// unacknowledged data (an output renamed or removed before its queue drained), with their bytes.
+/// At most [`ORPHAN_SCAN_LIMIT`] entries are looked at.
+fn orphaned_queues(state: &Path, built: &[Output]) -> Vec<(PathBuf, u64)> {
+    let root = state.join("queue");
+    let Ok(entries) = std::fs::read_dir(&root) else { return Vec::new() };
+    entries
+        .take(ORPHAN_SCAN_LIMIT)
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|dir| dir.is_dir() && !built.iter().any(|output| &output.queue.directory == dir))
+        .filter_map(|dir| match srekit_push::queue::unsent_bytes(&dir) {
+            Ok(0) => None,
+            Ok(bytes) => Some((dir, bytes)),
+            Err(err) => {
+                log::warn!("{err}");
+                None
+            }
+        })
+        .collect()
+}
+
+/// How many entries of `<state>/queue/` [`orphaned_queues`] looks at.
+const ORPHAN_SCAN_LIMIT: usize = 1024;
+
+/// Warns about each queue directory left with unsent data by an output that is no longer configured.
+fn warn_orphaned_queues(state: Option<&Path>, built: &[Output]) {
+    for (dir, bytes) in state.map(|state| orphaned_queues(state, built)).unwrap_or_default() {
+        log::warn!(
+            "push queue {}: {bytes} bytes were not sent and no configured output uses this directory any more (an output renamed or removed); give the output its old name (or set queue.directory to it) to send them, or delete the directory",
+            dir.display()
+        );
+    }
 }
 
 impl LiveOutputs {
@@ -65,6 +119,7 @@ impl LiveOutputs {
             state: config.and_then(|c| c.state.directory.clone()),
         };
         let fingerprints = fingerprints(&live.configs, live.state.as_ref(), &built);
+        warn_orphaned_queues(live.state.as_deref(), &built);
         for (fingerprint, output) in fingerprints.into_iter().zip(built) {
             live.launch(fingerprint, output)?;
         }
@@ -127,6 +182,7 @@ impl LiveOutputs {
         if let Some(metrics) = &self.metrics {
             removed.iter().for_each(|name| metrics.forget(name));
         }
+        warn_orphaned_queues(state.as_deref(), &built);
         let mut failed = None;
         for (fingerprint, output) in wanted.into_iter().zip(built) {
             if self.running.iter().any(|r| r.fingerprint == fingerprint) {
@@ -172,5 +228,76 @@ impl LiveOutputs {
     pub fn shutdown(&mut self) {
         let running = std::mem::take(&mut self.running);
         self.stop(running);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configs(text: &str) -> Vec<OutputConfig> {
+        #[derive(serde::Deserialize)]
+        struct File {
+            outputs: Vec<OutputConfig>,
+        }
+        toml::from_str::<File>(text).expect("parses").outputs
+    }
+
+    fn self_signed_pem() -> String {
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("certificate");
+        certified.cert.pem()
+    }
+
+    #[test]
+    fn a_renewed_ca_behind_the_same_path_changes_the_fingerprint() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, self_signed_pem()).expect("write");
+        let text = format!(
+            "[[outputs]]\nkind = \"remote_write\"\nurl = \"https://127.0.0.1:1/api/v1/write\"\ntls = {{ ca_file = \"{}\" }}\n",
+            ca.display()
+        );
+        let configs = configs(&text);
+        let state = dir.path().to_path_buf();
+        let fingerprint = || {
+            let built = crate::outputs::build(&configs, Some(&state)).expect("builds");
+            fingerprints(&configs, Some(&state), &built)
+        };
+        let before = fingerprint();
+        assert_eq!(before, fingerprint(), "the same files give the same fingerprint");
+        std::fs::write(&ca, self_signed_pem()).expect("renew");
+        assert_ne!(before, fingerprint(), "a renewed CA must restart the output on reload");
+    }
+
+    #[test]
+    fn queues_left_with_unsent_data_by_a_renamed_output_are_found() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let configs = configs(
+            "[[outputs]]\nname = \"new\"\nkind = \"otlp\"\nurl = \"http://127.0.0.1:1/v1/metrics\"\n",
+        );
+        let built = crate::outputs::build(&configs, Some(dir.path())).expect("builds");
+        let queue = |name: &str, body: &[u8], acked: bool| {
+            let options = srekit_push::QueueOptions::new(dir.path().join("queue").join(name));
+            let (mut queue, _) = srekit_push::DiskQueue::open(options).expect("opens");
+            queue.append(0, 1, body).expect("appends");
+            if acked {
+                let record = queue.peek(0).expect("peeks").0.expect("a record");
+                queue.ack(record.seq).expect("acks");
+            }
+            queue.sync().expect("syncs");
+        };
+        queue("new", b"in use", false);
+        queue("old", b"never sent", false);
+        queue("drained", b"sent", true);
+        let orphans = orphaned_queues(dir.path(), &built);
+        assert_eq!(orphans.len(), 1, "{orphans:?}");
+        assert_eq!(orphans[0].0, dir.path().join("queue/old"));
+        assert!(orphans[0].1 >= b"never sent".len() as u64, "{orphans:?}");
+    }
+
+    #[test]
+    fn tls_files_are_read_with_a_bound() {
+        let err = srekit_push::sender::read_bounded(Path::new("/dev/zero")).expect_err("endless");
+        assert!(err.to_string().contains("larger than"), "{err}");
     }
 }

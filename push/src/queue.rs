@@ -174,6 +174,36 @@ fn read_ack(dir: &Path) -> (u64, u64) {
     }
 }
 
+/// The bytes of queued records not yet acknowledged in the queue directory `dir`, read from file
+/// sizes and the `ack` file without opening the queue (so a directory no output uses any more can
+/// be reported). A directory that does not exist holds nothing.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// assert_eq!(srekit_push::queue::unsent_bytes(&dir.path().join("none")).unwrap(), 0);
+/// let options = srekit_push::QueueOptions::new(dir.path().to_path_buf());
+/// let (mut queue, _) = srekit_push::DiskQueue::open(options).unwrap();
+/// queue.append(0, 1, b"body").unwrap();
+/// queue.sync().unwrap();
+/// assert!(srekit_push::queue::unsent_bytes(dir.path()).unwrap() >= 4);
+/// ```
+pub fn unsent_bytes(dir: &Path) -> Result<u64, QueueError> {
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let (ack_segment, ack_offset) = read_ack(dir);
+    let mut bytes = 0u64;
+    for id in segment_ids(dir)? {
+        if id < ack_segment {
+            continue;
+        }
+        let path = segment_path(dir, id);
+        let len = fs::metadata(&path).map_err(io_error(&path))?.len();
+        bytes += if id == ack_segment { len.saturating_sub(ack_offset) } else { len };
+    }
+    Ok(bytes)
+}
+
 impl DiskQueue {
     /// Opens (or creates) the queue in `options.directory`, replaying what was not acknowledged and
     /// truncating torn or corrupt segment tails.

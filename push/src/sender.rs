@@ -110,8 +110,34 @@ impl Clone for Endpoint {
     }
 }
 
+/// The most a CA, certificate or key file may hold (a bundle of every public CA is ~250 KiB).
+pub const MAX_TLS_FILE_BYTES: u64 = 4 << 20;
+
+/// Reads a TLS file (CA, certificate, key) of at most [`MAX_TLS_FILE_BYTES`]: a path pointing at
+/// something endless (`/dev/zero`, a FIFO fed forever) is an error, not an unbounded read.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("ca.pem");
+/// std::fs::write(&path, "pem").unwrap();
+/// assert_eq!(srekit_push::sender::read_bounded(&path).unwrap(), b"pem");
+/// assert!(srekit_push::sender::read_bounded(std::path::Path::new("/dev/zero")).is_err());
+/// ```
+pub fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_TLS_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_TLS_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_TLS_FILE_BYTES} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
 fn read_file(what: &'static str, path: &Path) -> Result<Vec<u8>, EndpointError> {
-    std::fs::read(path).map_err(|e| EndpointError::File {
+    read_bounded(path).map_err(|e| EndpointError::File {
         what,
         path: path.to_path_buf(),
         message: e.to_string(),
