@@ -1,7 +1,8 @@
 //! The perf collector (`--collector.perf`), live on this host: parity with the real node_exporter
 //! 1.5 (the same families, types, help, label names and `cpu` series for what both expose; values
 //! are counters that move, so only their monotonicity is compared), software counters that grow
-//! between two collections, and the perf flags through the host option table.
+//! between two collections, tracepoints (`--collector.perf.tracepoint`, against node_exporter too,
+//! with debugfs mounted as node_exporter needs it), and the perf flags through the host option table.
 //!
 //! perf_event_open for every process on a CPU needs root (or `perf_event_paranoid` <= 0): the live
 //! tests are `#[ignore]`d, counted as skipped, and scripts/test-rust.sh runs them with --ignored as
@@ -140,6 +141,64 @@ fn cpus_and_software_profilers_select_series() {
     assert_eq!(cpus, vec![&vec![("cpu".to_string(), "0".to_string())]]);
 }
 
+/// Makes sure node_exporter's tracepoint directory exists: mounts debugfs (which shows tracefs as
+/// `tracing/`) on /sys/kernel/debug when it is not mounted, as an operator enabling tracepoints does.
+fn mount_debugfs() {
+    let events = std::path::Path::new("/sys/kernel/debug/tracing/events");
+    if !events.is_dir() {
+        let status = std::process::Command::new("mount")
+            .args(["-t", "debugfs", "none", "/sys/kernel/debug"])
+            .status()
+            .expect("runs mount");
+        assert!(status.success(), "mounting debugfs on /sys/kernel/debug failed: {status}");
+    }
+    assert!(events.is_dir(), "{} is missing after mounting debugfs", events.display());
+}
+
+#[test]
+#[ignore = "needs root for system-wide perf_event_open and to mount debugfs: scripts/test-rust.sh runs it with --ignored when root"]
+fn tracepoints_match_node_exporter_and_count_what_happens() {
+    mount_debugfs();
+    let tracepoints = ["sched:sched_switch", "syscalls:sys_enter_getpid"];
+    let ours = perf_collector(&[
+        ("perf_tracepoint", HostOption::Text(&tracepoints.join(" "))),
+        ("perf_disable_hardware_profilers", HostOption::Switch(true)),
+        ("perf_disable_software_profilers", HostOption::Switch(true)),
+        ("perf_disable_cache_profilers", HostOption::Switch(true)),
+    ])
+    .expect("valid configuration");
+    let before = perf_families(&ours);
+    // getpid(2) called here 1000 times must show in the syscall's tracepoint.
+    for _ in 0..1000 {
+        // SAFETY: getpid has no preconditions.
+        unsafe { libc::getpid() };
+    }
+    let after = perf_families(&ours);
+    let getpid = "node_perf_syscalls_sys_enter_getpid";
+    assert!(
+        total(&after, getpid) - total(&before, getpid) >= 1000.0,
+        "{getpid}: {} -> {}",
+        total(&before, getpid),
+        total(&after, getpid)
+    );
+    let mut flags = vec!["--collector.disable-defaults".to_string(), "--collector.perf".to_string()];
+    flags.extend(tracepoints.iter().map(|t| format!("--collector.perf.tracepoint={t}")));
+    let theirs =
+        parse_text(&common::node_exporter::scrape(&flags, &[])).expect("node_exporter output parses");
+    assert_eq!(successes(&theirs).get("perf"), Some(&1.0), "node_exporter's perf collector worked");
+    for name in ["node_perf_sched_sched_switch", getpid] {
+        let family =
+            theirs.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("node_exporter has no {name}"));
+        let mine = &after[name];
+        assert_eq!((mine.kind, &mine.help), (family.kind, &family.help), "{name}: type and help");
+        assert_eq!(label_names(mine), label_names(family), "{name}: label names");
+        let cpus = |f: &MetricFamily| family_series(f).into_keys().collect::<BTreeSet<_>>();
+        assert_eq!(cpus(mine), cpus(family), "{name}: series");
+    }
+    let ours: BTreeSet<&String> = after.keys().collect();
+    assert_eq!(ours.len(), 2, "only the tracepoints: {ours:?}");
+}
+
 #[test]
 fn perf_flags_reach_the_option_table_and_bad_values_are_rejected() {
     let flags: BTreeSet<&str> = srekit::host::host_options().iter().map(|o| o.flag).collect();
@@ -160,7 +219,8 @@ fn perf_flags_reach_the_option_table_and_bad_values_are_rejected() {
     for (option, value, expected) in [
         ("perf_cpus", "0-x", "perf_cpus"),
         ("perf_hardware_profilers", "CpuCycles Bogus", "Bogus"),
-        ("perf_tracepoint", "sched:sched_switch", "not supported"),
+        ("perf_tracepoint", "nosuchsubsystem:nosuchevent", "not found"),
+        ("perf_tracepoint", "sched_switch", "subsystem:event"),
     ] {
         let Err(error) = perf_collector(&[(option, HostOption::Text(value))]) else {
             panic!("{option}={value:?} was accepted");

@@ -148,7 +148,8 @@ pub struct HostConfig {
     /// CPUs the perf collector counts on (`--collector.perf.cpus`: `0,2-4,8-16:4`; `None` or
     /// empty: every CPU).
     pub perf_cpus: Option<String>,
-    /// perf tracepoints (`--collector.perf.tracepoint`): not supported, setting one is an error.
+    /// perf tracepoints (`--collector.perf.tracepoint`): `subsystem:event` entries separated by
+    /// whitespace (the flag is repeated), each counted per CPU as `node_perf_<subsystem>_<event>`.
     pub perf_tracepoint: Option<String>,
     /// Open no hardware events (`--collector.perf.disable-hardware-profilers`).
     pub perf_disable_hardware_profilers: bool,
@@ -382,6 +383,7 @@ impl HostConfig {
                 PerfSettings::default()
             } else {
                 PerfSettings::compile(&PerfOptions {
+                    sysfs: &self.sysfs,
                     cpus: self.perf_cpus.as_deref(),
                     tracepoint: self.perf_tracepoint.as_deref(),
                     disable_hardware: self.perf_disable_hardware_profilers,

@@ -481,7 +481,7 @@ static OPTIONS: &[HostOptionSpec] = &[
         name: "perf_tracepoint",
         flag: "collector.perf.tracepoint",
         default: HostOptionDefault::Text(None),
-        help: "perf tracepoint that should be collected (not supported by srekit: setting one is an error).",
+        help: "perf tracepoint that should be collected (subsystem:event, e.g. sched:sched_switch; repeat the flag for more).",
         slot: |c| Slot::Text(&mut c.perf_tracepoint),
     },
     HostOptionSpec {

@@ -44,6 +44,7 @@ mod nfsd;
 mod nvme;
 mod os;
 pub(crate) mod perf;
+pub(crate) mod perf_tracepoint;
 mod powersupplyclass;
 mod pressure;
 mod processes;

@@ -9,8 +9,10 @@
 //! pick the profilers (`--collector.perf.{hardware,software,cache}-profilers` with perf-utils'
 //! names, `--collector.perf.disable-{hardware,software,cache}-profilers`) are accepted; by default
 //! the events of node_exporter 1.5 are opened (stalled cycles and the data TLB ones only when
-//! named). Tracepoints (`--collector.perf.tracepoint`) are not supported: setting one is an error.
+//! named). Tracepoints (`--collector.perf.tracepoint subsystem:event`) are counted the same way, as
+//! `node_perf_<subsystem>_<event>{cpu}` ([`super::perf_tracepoint`]).
 
+use super::perf_tracepoint::{self, Tracepoint};
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::{CollectError, HostError};
 use crate::host::settings::Settings;
@@ -18,12 +20,15 @@ use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// perf_event_attr.type of a generalized hardware event.
 const TYPE_HARDWARE: u32 = 0;
 /// perf_event_attr.type of a software event.
 const TYPE_SOFTWARE: u32 = 1;
+/// perf_event_attr.type of a tracepoint (its config is the tracepoint's id).
+const TYPE_TRACEPOINT: u32 = 2;
 /// perf_event_attr.type of a hardware cache event.
 const TYPE_HW_CACHE: u32 = 3;
 /// perf_event_attr flag bit `exclude_hv` (as perf-utils, which node_exporter uses, sets it).
@@ -246,6 +251,8 @@ static CACHE: [PerfEvent; 16] = [
 
 /// The perf options as the host configuration gives them (text as set, switches).
 pub(crate) struct PerfOptions<'a> {
+    /// `--path.sysfs`, under which tracefs is looked for.
+    pub(crate) sysfs: &'a Path,
     pub(crate) cpus: Option<&'a str>,
     pub(crate) tracepoint: Option<&'a str>,
     pub(crate) disable_hardware: bool,
@@ -263,6 +270,8 @@ pub(crate) struct PerfSettings {
     cpus: Option<Vec<usize>>,
     /// The events to open, in node_exporter's order.
     events: Vec<&'static PerfEvent>,
+    /// The tracepoints to open, after the events.
+    tracepoints: Vec<Tracepoint>,
     /// The events the kernel refused when the collector was built, as warnings.
     pub(crate) unavailable: Mutex<Vec<String>>,
 }
@@ -270,14 +279,8 @@ pub(crate) struct PerfSettings {
 impl PerfSettings {
     /// Checks and compiles the options; an error names the option and the bad part.
     pub(crate) fn compile(options: &PerfOptions<'_>) -> Result<PerfSettings, HostError> {
-        if options.tracepoint.is_some_and(|t| !t.trim().is_empty()) {
-            return Err(HostError::InvalidValue {
-                option: "perf_tracepoint",
-                message:
-                    "perf tracepoints are not supported by srekit (only hardware, software and cache events)"
-                        .into(),
-            });
-        }
+        let tracepoints = perf_tracepoint::resolve(options.tracepoint.unwrap_or(""), options.sysfs)
+            .map_err(|message| HostError::InvalidValue { option: "perf_tracepoint", message })?;
         let cpus = match options.cpus.filter(|c| !c.is_empty()) {
             Some(list) => Some(
                 parse_cpus(list)
@@ -297,7 +300,7 @@ impl PerfSettings {
                 events.extend(chosen);
             }
         }
-        Ok(PerfSettings { cpus, events, unavailable: Mutex::default() })
+        Ok(PerfSettings { cpus, events, tracepoints, unavailable: Mutex::default() })
     }
 }
 
@@ -375,12 +378,12 @@ struct PerfEventAttr {
     config1: u64,
 }
 
-/// Opens a counting event for every process on `cpu`, started at once.
-fn open(event: &PerfEvent, cpu: usize) -> std::io::Result<File> {
+/// Opens a counting event (`kind`, `config`) for every process on `cpu`, started at once.
+fn open((kind, config): (u32, u64), cpu: usize) -> std::io::Result<File> {
     let attr = PerfEventAttr {
-        kind: event.kind,
+        kind,
         size: std::mem::size_of::<PerfEventAttr>() as u32,
-        config: event.config,
+        config,
         flags: EXCLUDE_HV,
         ..PerfEventAttr::default()
     };
@@ -397,9 +400,46 @@ fn open(event: &PerfEvent, cpu: usize) -> std::io::Result<File> {
     Ok(File::from(unsafe { OwnedFd::from_raw_fd(fd as RawFd) }))
 }
 
+/// What a counter counts: an event of the tables or a tracepoint.
+enum Counted {
+    Event(&'static PerfEvent),
+    Tracepoint(Arc<Tracepoint>),
+}
+
+impl Counted {
+    fn attr(&self) -> (u32, u64) {
+        match self {
+            Counted::Event(event) => (event.kind, event.config),
+            Counted::Tracepoint(tracepoint) => (TYPE_TRACEPOINT, tracepoint.id),
+        }
+    }
+
+    /// The metric and perf-utils' (or the tracepoint's) name.
+    fn names(&self) -> (&str, &str) {
+        match self {
+            Counted::Event(event) => (event.metric, event.name),
+            Counted::Tracepoint(tracepoint) => (&tracepoint.metric, &tracepoint.name),
+        }
+    }
+
+    fn help(&self) -> &str {
+        match self {
+            Counted::Event(event) => event.help,
+            Counted::Tracepoint(tracepoint) => &tracepoint.help,
+        }
+    }
+
+    fn share(&self) -> Counted {
+        match self {
+            Counted::Event(event) => Counted::Event(event),
+            Counted::Tracepoint(tracepoint) => Counted::Tracepoint(Arc::clone(tracepoint)),
+        }
+    }
+}
+
 /// One open event on one CPU.
 struct Counter {
-    event: &'static PerfEvent,
+    counted: Counted,
     cpu: String,
     file: File,
 }
@@ -425,11 +465,15 @@ impl Perf {
         let perf = &settings.perf;
         let cpus = perf.cpus.clone().unwrap_or_else(default_cpus);
         let (mut counters, mut refused, mut unavailable) = (Vec::new(), None, Vec::new());
-        for event in &perf.events {
+        let events = perf.events.iter().map(|event| Counted::Event(event));
+        let tracepoints = perf.tracepoints.iter().map(|t| Counted::Tracepoint(Arc::new(t.clone())));
+        for counted in events.chain(tracepoints) {
             let (mut missing, mut first_error) = (Vec::new(), None);
             for &cpu in &cpus {
-                match open(event, cpu) {
-                    Ok(file) => counters.push(Counter { event, cpu: cpu.to_string(), file }),
+                match open(counted.attr(), cpu) {
+                    Ok(file) => {
+                        counters.push(Counter { counted: counted.share(), cpu: cpu.to_string(), file })
+                    }
                     Err(error) => {
                         missing.push(cpu.to_string());
                         first_error.get_or_insert_with(|| error.to_string());
@@ -438,7 +482,7 @@ impl Perf {
                 }
             }
             if let Some(error) = first_error {
-                let (metric, name, cpus) = (event.metric, event.name, missing.join(","));
+                let ((metric, name), cpus) = (counted.names(), missing.join(","));
                 unavailable.push(format!("perf: {metric} ({name}) unavailable on cpu {cpus}: {error}"));
             }
         }
@@ -465,8 +509,8 @@ impl Collector for Perf {
                 .map_err(|source| CollectError::Syscall { call: "read(perf event)", source })?;
             let value = u64::from_ne_bytes(buffer);
             out.counter(
-                counter.event.metric,
-                counter.event.help,
+                counter.counted.names().0,
+                counter.counted.help(),
                 pairs(&[("cpu", &counter.cpu)]),
                 value as f64,
             );
@@ -481,6 +525,7 @@ mod tests {
 
     fn options() -> PerfOptions<'static> {
         PerfOptions {
+            sysfs: Path::new("/nonexistent"),
             cpus: None,
             tracepoint: None,
             disable_hardware: false,
@@ -546,6 +591,7 @@ mod tests {
             (PerfOptions { cpus: Some("x"), ..options() }, "perf_cpus"),
             (PerfOptions { cache: Some("L1Bogus"), ..options() }, "perf_cache_profilers"),
             (PerfOptions { tracepoint: Some("sched:sched_switch"), ..options() }, "perf_tracepoint"),
+            (PerfOptions { tracepoint: Some("sched_switch"), ..options() }, "perf_tracepoint"),
         ] {
             match PerfSettings::compile(&bad) {
                 Err(HostError::InvalidValue { option: named, .. }) => assert_eq!(named, option),
