@@ -18,7 +18,7 @@ use crate::host::emit::{exposition_name, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
-use crate::metrics::MetricFamily;
+use crate::metrics::{is_valid_metric_name, MetricFamily};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -230,10 +230,14 @@ pub(crate) fn drop_forged(
 const SCHEMES: [NameEscaping; 4] =
     [NameEscaping::AllowUtf8, NameEscaping::Underscores, NameEscaping::Dots, NameEscaping::Values];
 
-/// The names a scrape writes, per escaping scheme, each with the textfile family that took it
-/// (None: another collector, the collector's own or a reserved name).
+/// The names a scrape writes, each with the textfile family that took it (None: another collector,
+/// the collector's own or a reserved name). A legacy name is written alike under every scheme and
+/// kept once (the host families: no escaping work per scrape); other names per scheme.
 #[derive(Default)]
-struct WrittenNames(HashMap<(NameEscaping, String), Option<String>>);
+struct WrittenNames {
+    legacy: HashMap<String, Option<String>>,
+    escaped: HashMap<(NameEscaping, String), Option<String>>,
+}
 
 impl WrittenNames {
     /// Every way `base`, exposed as `exposed` (`base` or `base` plus a `_total` / `_info` suffix), can
@@ -251,17 +255,27 @@ impl WrittenNames {
         forms
     }
 
-    fn insert_family(&mut self, family: &MetricFamily, owner: Option<&str>) {
-        for form in Self::forms(&family.name, &exposition_name(family)) {
-            self.0.entry(form).or_insert_with(|| owner.map(str::to_owned));
+    fn insert(&mut self, base: &str, exposed: &str, owner: Option<&str>) {
+        if is_valid_metric_name(base) && is_valid_metric_name(exposed) {
+            for name in [base, exposed] {
+                self.legacy.entry(name.to_owned()).or_insert_with(|| owner.map(str::to_owned));
+            }
+            return;
         }
+        for form in Self::forms(base, exposed) {
+            self.escaped.entry(form).or_insert_with(|| owner.map(str::to_owned));
+        }
+    }
+
+    fn insert_family(&mut self, family: &MetricFamily, owner: Option<&str>) {
+        self.insert(&family.name, &exposition_name(family), owner);
     }
 
     /// A reserved name, which may be a counter's `<base>_total` or an info metric's `<base>_info`.
     fn insert_name(&mut self, name: &str) {
-        let base = name.strip_suffix("_total").or_else(|| name.strip_suffix("_info")).unwrap_or(name);
-        for form in Self::forms(name, name).into_iter().chain(Self::forms(base, name)) {
-            self.0.entry(form).or_insert(None);
+        self.insert(name, name, None);
+        if let Some(base) = name.strip_suffix("_total").or_else(|| name.strip_suffix("_info")) {
+            self.insert(base, name, None);
         }
     }
 
@@ -269,8 +283,8 @@ impl WrittenNames {
     /// reserved name, Some(Some(name)) for an earlier textfile family of another name; None if nobody.
     fn clash(&self, family: &MetricFamily) -> Option<Option<String>> {
         Self::forms(&family.name, &exposition_name(family))
-            .iter()
-            .filter_map(|form| self.0.get(form))
+            .into_iter()
+            .filter_map(|(scheme, form)| self.legacy.get(&form).or_else(|| self.escaped.get(&(scheme, form))))
             .find(|owner| owner.as_deref() != Some(family.name.as_str()))
             .cloned()
     }
