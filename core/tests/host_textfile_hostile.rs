@@ -140,3 +140,68 @@ fn utf8_names_are_taken_and_escaped_for_scrapers_that_do_not_allow_them() {
     );
     assert_eq!(srekit::expfmt::parse_text(&utf8).expect("parses").len(), report.families.len());
 }
+
+/// The `# TYPE` names of `families` written for a scraper asking for `escaping`, with those written
+/// more than once.
+fn written_twice(families: &[MetricFamily], escaping: srekit::expfmt::NameEscaping) -> Vec<String> {
+    let mut text = Vec::new();
+    srekit::expfmt::encode_body_with(families, Format::Text, escaping, &mut text);
+    let text = String::from_utf8(text).expect("UTF-8");
+    let mut seen = std::collections::HashSet::new();
+    text.lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.rsplit_once(' ').map(|(name, _)| name.to_owned()))
+        .filter(|name| !seen.insert(name.clone()))
+        .collect()
+}
+
+/// A textfile family written like a host family, a reserved (log rule) name or another textfile's
+/// family once a scrape escapes names (underscores, dots or values) is dropped and named, so no
+/// scheme ever writes one name twice; the first of two textfile families wins.
+#[test]
+fn families_written_alike_once_escaped_are_dropped_under_every_scheme() {
+    use srekit::expfmt::NameEscaping;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("a.prom"),
+        concat!(
+            "{\"node.load1\"} 999\n", // node_load1 once escaped with underscores
+            "{\"app-rule\"} 1\n",     // the log rule app.rule, underscores
+            "U__app_2e_values 2\n",   // the log rule app.values, values
+            "app_dot_dots 3\n",       // the log rule app.dots, dots
+            "# TYPE \"app.hits\" counter\n{\"app.hits_total\"} 4\n", // the rule gauge app_hits_total
+            "{\"web.requests\"} 5\n", // kept: first of two textfile families
+            "{\"node.textfile.scrape_error\"} 0\n", // the collector's own, once escaped
+            "app_ok 6\n",
+        ),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("b.prom"), "web_requests 7\n").expect("write");
+    let collector = collector(dir.path(), 1 << 20, 1 << 20);
+    collector.reserve_names(["app.rule", "app.values", "app.dots", "app_hits_total"]);
+    let report = collector.collect_report();
+    let all = names(&report.families);
+    for dropped in ["node.load1", "app-rule", "U__app_2e_values", "app_dot_dots", "app.hits", "web_requests"]
+    {
+        assert!(!all.contains(&dropped), "{dropped} kept: {all:?}");
+        assert!(
+            report.warnings.iter().any(|w| w.contains(&format!("dropped family {dropped} "))),
+            "{dropped}: {:?}",
+            report.warnings
+        );
+    }
+    assert!(!all.contains(&"node.textfile.scrape_error"), "{all:?}");
+    assert_eq!(value(&report.families, "web.requests"), Some(5.0));
+    assert_eq!(value(&report.families, "app_ok"), Some(6.0));
+    assert_ne!(value(&report.families, "node_load1"), Some(999.0));
+    assert_eq!(value(&report.families, "node_textfile_scrape_error"), Some(1.0));
+    assert!(report
+        .warnings
+        .iter()
+        .any(|w| w.contains("b.prom") && w.contains("textfile family web.requests")));
+    for scheme in
+        [NameEscaping::AllowUtf8, NameEscaping::Underscores, NameEscaping::Dots, NameEscaping::Values]
+    {
+        assert_eq!(written_twice(&report.families, scheme), Vec::<String>::new(), "{scheme:?}");
+    }
+}

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use srekit::expfmt::NameEscaping;
 use srekit::logs::config::{InputConfig, PipelineConfig, RuleConfig, StateConfig};
 use srekit::logs::pipeline::Pipeline;
 
@@ -59,12 +60,20 @@ impl ExporterConfig {
     }
 
     /// Checks everything the pipeline would check at start, without touching log files or state,
-    /// and that no rule takes a name of the host metrics (`node_*`) or the exporter's own (`srekit_*`).
+    /// and that no rule takes a name of the host metrics (`node_*`) or the exporter's own (`srekit_*`,
+    /// `process_*`).
     pub fn validate(&self, path: &Path) -> Result<(), String> {
         Pipeline::validate(&self.pipeline()).map_err(|e| format!("{}: {e}", path.display()))?;
-        if let Some(rule) = self.metrics.iter().find(|rule| reserved_name(&rule.name)) {
+        let process: Vec<String> =
+            crate::process_metrics::process_families(Path::new("/proc"), Path::new("/proc/self"))
+                .into_iter()
+                .map(|family| family.name)
+                .collect();
+        if let Some((rule, why)) =
+            self.metrics.iter().find_map(|rule| Some((rule, reserved_name(&rule.name, &process)?)))
+        {
             return Err(format!(
-                "{}: [[metrics]] rule {:?}: names starting with node_ (host metrics) or srekit_ (the exporter's own), also once escaped for scrapers without UTF-8 names (`node.x` is written `node_x`), are reserved; choose another",
+                "{}: [[metrics]] rule {:?}: {why}, also once escaped for scrapers without UTF-8 names (`node.x` is written `node_x`), are reserved; choose another",
                 path.display(),
                 rule.name
             ));
@@ -84,11 +93,26 @@ impl ExporterConfig {
     }
 }
 
-/// Whether a rule's metric name is in the host's (`node_`) or the exporter's (`srekit_`) namespace,
-/// also once escaped for a scraper without UTF-8 names (`node.load1` is written `node_load1`).
-fn reserved_name(name: &str) -> bool {
-    let escaped = srekit::expfmt::NameEscaping::Underscores.escape_metric_name(name);
-    escaped.starts_with("node_") || escaped.starts_with("srekit_")
+/// Why a rule's metric name is reserved, if it is: in the host's (`node_`) or the exporter's
+/// (`srekit_`) namespace, or one of the exporter's `process` family names (`process_open_fds`; a
+/// counter's `_total` aside), under any escaping a scraper may ask for. Underscores decide the
+/// namespaces (`node.x` is `node_x`): a dots-escaped name starting `node_` is `node` and then a
+/// character both schemes write starting with `_`; a values-escaped one starts `U__`. Every scheme
+/// is checked all the same.
+fn reserved_name(name: &str, process: &[String]) -> Option<&'static str> {
+    let schemes =
+        [NameEscaping::AllowUtf8, NameEscaping::Underscores, NameEscaping::Dots, NameEscaping::Values];
+    schemes.into_iter().find_map(|scheme| {
+        let escaped = scheme.escape_metric_name(name);
+        let base = escaped.strip_suffix("_total").unwrap_or(&escaped);
+        if escaped.starts_with("node_") || escaped.starts_with("srekit_") {
+            Some("names starting with node_ (host metrics) or srekit_ (the exporter's own)")
+        } else if process.iter().any(|family| family == base || *family == escaped) {
+            Some("the exporter's process metrics (process_cpu_seconds_total, process_open_fds, ...)")
+        } else {
+            None
+        }
+    })
 }
 
 #[cfg(test)]
@@ -103,6 +127,9 @@ mod tests {
             "srekit_exporter_build_info",
             "node.load1",
             "srekit-x",
+            "process_open_fds",
+            "process_cpu_seconds_total",
+            "process.resident.memory.bytes",
         ] {
             let config: ExporterConfig =
                 toml::from_str(&format!("[[metrics]]\nname = \"{name}\"\nkind = \"counter\"\n"))
@@ -110,9 +137,12 @@ mod tests {
             let err = config.validate(Path::new("c.toml")).unwrap_err();
             assert!(err.contains(name) && err.contains("reserved"), "{err}");
         }
-        let fine: ExporterConfig =
-            toml::from_str("[[metrics]]\nname = \"app_nodes_total\"\nkind = \"counter\"\n").expect("toml");
-        assert_eq!(fine.validate(Path::new("c.toml")), Ok(()));
+        for fine in ["app_nodes_total", "U__node_x", "process_jobs_total", "nodes.x"] {
+            let config: ExporterConfig =
+                toml::from_str(&format!("[[metrics]]\nname = \"{fine}\"\nkind = \"counter\"\n"))
+                    .expect("toml");
+            assert_eq!(config.validate(Path::new("c.toml")), Ok(()), "{fine}");
+        }
         let utf8: ExporterConfig = toml::from_str(
             "[[metrics]]\nname = \"app.requests\"\nkind = \"counter\"\nlabels = { \"service.name\" = \"svc\" }\n",
         )

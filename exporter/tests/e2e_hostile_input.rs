@@ -1,7 +1,8 @@
 //! Hostile input the exporter must survive with bounded memory and valid output (issue 17 §2, §4):
 //! a flood of 2,000 distinct 100 KB label values from logs (skipped by the rule's label length
 //! limit), a 136 MB textfile (skipped on its size before reading), and textfile families forging the
-//! exporter's own, a host collector's or a log rule's name (dropped; promtool still passes). Peak
+//! exporter's own, a host collector's or a log rule's name, also once escaped (dropped; promtool
+//! still passes). Peak
 //! resident memory stays under 64 MB and returns to within 2x of idle.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -31,7 +32,7 @@ fn memory_mb(pid: u32, field: &str) -> f64 {
 
 const BOUND_MB: f64 = 64.0;
 
-/// The exporter over `root`: logs/ (the two rules below) and textfile/ (with `files` written first),
+/// The exporter over `root`: logs/ (the three rules below) and textfile/ (with `files` written first),
 /// host collectors loadavg and textfile only.
 fn start(root: &std::path::Path, files: &[(&str, &str)]) -> (Process, u16) {
     std::fs::create_dir_all(root.join("logs")).unwrap();
@@ -40,7 +41,7 @@ fn start(root: &std::path::Path, files: &[(&str, &str)]) -> (Process, u16) {
         std::fs::write(root.join("textfile").join(name), text).unwrap();
     }
     let config = format!(
-        "[[inputs]]\nname = \"app\"\npaths = [\"{logs}/*.log\"]\nformat = \"logfmt\"\nread_from_head = true\n\n[[metrics]]\nname = \"app_by_blob_total\"\nhelp = \"By blob.\"\nkind = \"counter\"\nlabels = [\"blob\"]\n\n[[metrics]]\nname = \"app_lines_total\"\nhelp = \"Lines.\"\nkind = \"counter\"\n",
+        "[[inputs]]\nname = \"app\"\npaths = [\"{logs}/*.log\"]\nformat = \"logfmt\"\nread_from_head = true\n\n[[metrics]]\nname = \"app_by_blob_total\"\nhelp = \"By blob.\"\nkind = \"counter\"\nlabels = [\"blob\"]\n\n[[metrics]]\nname = \"app_lines_total\"\nhelp = \"Lines.\"\nkind = \"counter\"\n\n[[metrics]]\nname = \"app.dotted_total\"\nhelp = \"Lines, under a UTF-8 name.\"\nkind = \"counter\"\n",
         logs = root.join("logs").display()
     );
     std::fs::write(root.join("srekit.toml"), config).unwrap();
@@ -114,18 +115,24 @@ fn a_label_flood_and_a_136_mb_textfile_keep_memory_bounded() {
 fn textfile_families_cannot_forge_the_exporters_host_or_rule_names() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let forged = "srekit_exporter_build_info{version=\"evil\"} 1\nnode_load1 999\napp_lines_total 5\nsrekit_exporter_http_requests_total{handler=\"x\",code=\"200\"} 1\napp_fine 2\n";
+    let forged = "srekit_exporter_build_info{version=\"evil\"} 1\nnode_load1 999\napp_lines_total 5\nsrekit_exporter_http_requests_total{handler=\"x\",code=\"200\"} 1\napp_fine 2\napp_dotted_total 5\n";
     let utf8 = "{\"http.server.duration\"} 1\n";
     let (_exporter, port) = start(root, &[("forged.prom", forged), ("utf8.prom", utf8)]);
     let body = http_get(port, "/metrics", &[]).unwrap().body;
     let text = String::from_utf8(body.clone()).unwrap();
-    for family in
-        ["srekit_exporter_build_info", "node_load1", "app_lines_total", "srekit_exporter_http_requests_total"]
-    {
+    // app_dotted_total: the rule app.dotted_total as a scraper without UTF-8 names sees it.
+    for family in [
+        "srekit_exporter_build_info",
+        "node_load1",
+        "app_lines_total",
+        "srekit_exporter_http_requests_total",
+        "app_dotted_total",
+    ] {
         let types = text.lines().filter(|l| l.starts_with(&format!("# TYPE {family} "))).count();
         assert_eq!(types, 1, "{family} once:\n{text}");
     }
     assert!(!text.contains("evil") && !text.contains("node_load1 999") && !text.contains("http.server"));
+    assert!(!text.contains("app_dotted_total 5"), "{text}");
     assert!(text.contains("app_fine 2\n") && text.contains("node_textfile_scrape_error 1\n"));
     support::assert_promtool(&body, support::Lint::Host);
 }

@@ -3,15 +3,13 @@
 //! (`ETHTOOL_GDRVINFO`), every driver statistic (`ETHTOOL_GSTRINGS` and `ETHTOOL_GSTATS`) as an
 //! untyped `node_ethtool_<name>` (the name sanitised, lower-cased, `rx`/`tx` words spelled `received`
 //! / `transmitted`; seven common ones keep node_exporter's `_total` names and help; statistics whose
-//! names collide are all dropped, as there), and the pause and autonegotiation bits of the link modes
-//! (`ETHTOOL_GSET`) as `node_network_{pause,asymmetricpause,autonegotiate}_{supported,advertised}` and
-//! `node_network_autonegotiate`. Devices come from /sys/class/net and are filtered by
-//! `--collector.ethtool.device-include` / `device-exclude`, statistics by
+//! names collide are all dropped, as there), and the link modes (`ETHTOOL_GSET`: speeds, port
+//! types, pause and autonegotiation; see `ethtool_link.rs`). Devices come from /sys/class/net
+//! and are filtered by `--collector.ethtool.device-include` / `device-exclude`, statistics by
 //! `--collector.ethtool.metrics-include`. A device that does not answer a request (loopback, say)
-//! just lacks those series. Not implemented: node_exporter's `node_network_supported_speed_bytes`,
-//! `node_network_advertised_speed_bytes` and `node_network_supported_port_info` (link speeds and
-//! port types; the virtual NICs the tests run on report none).
+//! just lacks those series.
 
+use super::ethtool_link::{emit_link_modes, u32_at};
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::list_dir;
@@ -35,10 +33,6 @@ const MAX_STATS: usize = 32768;
 /// `struct ethtool_drvinfo` and `struct ethtool_cmd` sizes.
 const DRVINFO_LEN: usize = 196;
 const CMD_LEN: usize = 44;
-/// Link mode bits of `struct ethtool_cmd`'s `supported` / `advertising`.
-const AUTONEG_BIT: u32 = 6;
-const PAUSE_BIT: u32 = 13;
-const ASYM_PAUSE_BIT: u32 = 14;
 
 /// Driver statistics node_exporter names itself: `(statistic, metric, help)`.
 const PRESET: [(&str, &str, &str); 7] = [
@@ -232,50 +226,6 @@ fn sanitize(stat: &str) -> String {
         Some(re) => re.replace_all(stat, "_").into_owned(),
         None => stat.to_string(),
     }
-}
-
-/// The pause, asymmetric pause and autonegotiation bits of the supported and advertised link modes,
-/// and whether autonegotiation is on.
-fn emit_link_modes(out: &mut Emitter, device: &str, cmd: &[u8]) {
-    let bit = |mask: u32, bit: u32| if mask & (1 << bit) != 0 { 1.0 } else { 0.0 };
-    for (prefix, verb, mask) in
-        [("supported", "supports", u32_at(cmd, 4)), ("advertised", "offers", u32_at(cmd, 8))]
-    {
-        let series = [
-            ("autonegotiate", bit(mask, AUTONEG_BIT), format!("If this port device {verb} autonegotiate")),
-            (
-                "pause",
-                bit(mask, PAUSE_BIT),
-                if prefix == "supported" {
-                    "If this port device supports pause frames".to_string()
-                } else {
-                    "If this port device offers pause capability".to_string()
-                },
-            ),
-            (
-                "asymmetricpause",
-                bit(mask, ASYM_PAUSE_BIT),
-                if prefix == "supported" {
-                    "If this port device supports asymmetric pause frames".to_string()
-                } else {
-                    "If this port device offers asymmetric pause capability".to_string()
-                },
-            ),
-        ];
-        for (what, value, help) in series {
-            out.gauge(&format!("node_network_{what}_{prefix}"), &help, pairs(&[("device", device)]), value);
-        }
-    }
-    out.gauge(
-        "node_network_autonegotiate",
-        "If this port is using autonegotiate",
-        pairs(&[("device", device)]),
-        f64::from(cmd[18]),
-    );
-}
-
-fn u32_at(data: &[u8], at: usize) -> u32 {
-    data.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_ne_bytes)
 }
 
 /// The text before the first NUL of a fixed-size field.

@@ -19,6 +19,7 @@ mod drbd;
 mod edac;
 mod entropy;
 mod ethtool;
+mod ethtool_link;
 mod fibrechannel;
 mod filefd;
 mod filesystem;

@@ -18,8 +18,8 @@ use crate::host::emit::{exposition_name, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
-use crate::metrics::MetricFamily;
-use std::collections::{HashMap, HashSet};
+use crate::metrics::{is_valid_metric_name, MetricFamily};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -164,9 +164,12 @@ fn read_file(
     Ok((families, mtime))
 }
 
-/// Drops the textfile `families` whose name (or exposition name) is one of `others` (the other
-/// collectors' families) or reserved, as node_exporter does, setting `node_textfile_scrape_error` to
-/// 1; returns the collection's textfile warnings plus one per dropped family, naming its file.
+/// Drops the textfile `families` that a scrape would write like one of `others` (the other
+/// collectors' families), a reserved name, the collector's own two families or an earlier textfile
+/// family of another name, under any escaping a scraper may ask for (`node.load1` is `node_load1` to
+/// one that does not allow UTF-8 names), setting `node_textfile_scrape_error` to 1; as node_exporter
+/// drops a family it cannot register. Returns the collection's textfile warnings plus one per
+/// dropped family, naming its file.
 pub(crate) fn drop_forged(
     families: &mut Vec<MetricFamily>,
     others: &[MetricFamily],
@@ -177,26 +180,42 @@ pub(crate) fn drop_forged(
     if families.iter().all(|f| f.name == SCRAPE_ERROR || f.name == MTIME) {
         return warnings;
     }
-    let mut taken: HashSet<String> =
-        others.iter().flat_map(|f| [f.name.clone(), exposition_name(f)]).collect();
+    let mut taken = WrittenNames::default();
+    for family in others {
+        taken.insert_family(family, None);
+    }
+    for own in [SCRAPE_ERROR, MTIME] {
+        taken.insert_name(own);
+    }
     if let Ok(reserved) = settings.reserved_names.read() {
-        taken.extend(reserved.iter().cloned());
+        for name in reserved.iter() {
+            taken.insert_name(name);
+        }
     }
     let before = warnings.len();
     families.retain(|family| {
-        let clash = family.name != SCRAPE_ERROR
-            && family.name != MTIME
-            && (taken.contains(&family.name)
-                || taken.contains(&exposition_name(family))
-                || taken.contains(NameEscaping::Underscores.escape_metric_name(&family.name).as_ref()));
-        if clash {
-            let file = report.sources.get(&family.name).map_or_else(|| "?".to_owned(), |p| p.display().to_string());
-            warnings.push(format!(
-                "textfile: dropped family {} from {file}: the name belongs to another collector or the exporter",
-                family.name
-            ));
+        if family.name == SCRAPE_ERROR || family.name == MTIME {
+            return true;
         }
-        !clash
+        let clash = taken.clash(family);
+        match &clash {
+            None => taken.insert_family(family, Some(&family.name)),
+            Some(owner) => {
+                let file = report
+                    .sources
+                    .get(&family.name)
+                    .map_or_else(|| "?".to_owned(), |p| p.display().to_string());
+                let whose = match owner {
+                    Some(textfile) => format!("textfile family {textfile} (written alike once escaped)"),
+                    None => "another collector or the exporter".to_owned(),
+                };
+                warnings.push(format!(
+                    "textfile: dropped family {} from {file}: the name belongs to {whose}",
+                    family.name
+                ));
+            }
+        }
+        clash.is_none()
     });
     if warnings.len() > before {
         let error = families.iter_mut().find(|f| f.name == SCRAPE_ERROR);
@@ -205,6 +224,70 @@ pub(crate) fn drop_forged(
         }
     }
     warnings
+}
+
+/// Every scheme a scraper may ask names to be written in.
+const SCHEMES: [NameEscaping; 4] =
+    [NameEscaping::AllowUtf8, NameEscaping::Underscores, NameEscaping::Dots, NameEscaping::Values];
+
+/// The names a scrape writes, each with the textfile family that took it (None: another collector,
+/// the collector's own or a reserved name). A legacy name is written alike under every scheme and
+/// kept once (the host families: no escaping work per scrape); other names per scheme.
+#[derive(Default)]
+struct WrittenNames {
+    legacy: HashMap<String, Option<String>>,
+    escaped: HashMap<(NameEscaping, String), Option<String>>,
+}
+
+impl WrittenNames {
+    /// Every way `base`, exposed as `exposed` (`base` or `base` plus a `_total` / `_info` suffix), can
+    /// be written: per scheme the escaped base, the escaped exposition name and the escaped base with
+    /// the suffix after it (how sample lines are written).
+    fn forms(base: &str, exposed: &str) -> Vec<(NameEscaping, String)> {
+        let suffix = exposed.strip_prefix(base).unwrap_or("");
+        let mut forms = Vec::with_capacity(SCHEMES.len() * 3);
+        for scheme in SCHEMES {
+            let escaped = scheme.escape_metric_name(base);
+            forms.push((scheme, format!("{escaped}{suffix}")));
+            forms.push((scheme, escaped.into_owned()));
+            forms.push((scheme, scheme.escape_metric_name(exposed).into_owned()));
+        }
+        forms
+    }
+
+    fn insert(&mut self, base: &str, exposed: &str, owner: Option<&str>) {
+        if is_valid_metric_name(base) && is_valid_metric_name(exposed) {
+            for name in [base, exposed] {
+                self.legacy.entry(name.to_owned()).or_insert_with(|| owner.map(str::to_owned));
+            }
+            return;
+        }
+        for form in Self::forms(base, exposed) {
+            self.escaped.entry(form).or_insert_with(|| owner.map(str::to_owned));
+        }
+    }
+
+    fn insert_family(&mut self, family: &MetricFamily, owner: Option<&str>) {
+        self.insert(&family.name, &exposition_name(family), owner);
+    }
+
+    /// A reserved name, which may be a counter's `<base>_total` or an info metric's `<base>_info`.
+    fn insert_name(&mut self, name: &str) {
+        self.insert(name, name, None);
+        if let Some(base) = name.strip_suffix("_total").or_else(|| name.strip_suffix("_info")) {
+            self.insert(base, name, None);
+        }
+    }
+
+    /// Who already writes a name `family` would be written as: Some(None) for another collector or a
+    /// reserved name, Some(Some(name)) for an earlier textfile family of another name; None if nobody.
+    fn clash(&self, family: &MetricFamily) -> Option<Option<String>> {
+        Self::forms(&family.name, &exposition_name(family))
+            .into_iter()
+            .filter_map(|(scheme, form)| self.legacy.get(&form).or_else(|| self.escaped.get(&(scheme, form))))
+            .find(|owner| owner.as_deref() != Some(family.name.as_str()))
+            .cloned()
+    }
 }
 
 #[cfg(test)]
