@@ -153,3 +153,82 @@ pub(crate) fn write_timestamp<B: BufMut>(buf: &mut B, seconds: f64, openmetrics:
         }
     }
 }
+
+/// The longest tail [`write_count_tail`] writes: `} `, 20 digits, `.0`, `\n`.
+const TAIL_CAPACITY: usize = 32;
+
+/// Appends `bytes[..len]` with one copy of the whole fixed-size array when the buffer has room for it
+/// (a constant-size copy the compiler inlines, where a `put_slice` of a short, variable length is a
+/// `memmove` call: a third of encoding time went to those), with `put_slice` otherwise.
+#[inline(always)]
+fn put_fixed<B: BufMut, const N: usize>(buf: &mut B, bytes: &[u8; N], len: usize) {
+    debug_assert!(len <= N);
+    let chunk = buf.chunk_mut();
+    if chunk.len() >= N {
+        chunk[..N].copy_from_slice(bytes);
+        // SAFETY: the first N >= len bytes of the chunk were initialised just above, and
+        // `advance_mut` asks no more than that.
+        unsafe { buf.advance_mut(len) }
+    } else {
+        buf.put_slice(&bytes[..len]);
+    }
+}
+
+/// Appends the end of a sample line holding a whole count: `open` (`} ` or ` `, at most 2 bytes), the
+/// count's digits, `.0` when `point` (an OpenMetrics float that is whole), and `\n` when `newline` (an
+/// exemplar may follow the value otherwise) — built on the stack and appended with one fixed-size
+/// copy. (`itoa` only writes into its own buffer, whose text would then be copied again.)
+#[inline(always)]
+pub(crate) fn write_count_tail<B: BufMut>(buf: &mut B, open: &[u8], count: u64, point: bool, newline: bool) {
+    let mut tail = [0u8; TAIL_CAPACITY];
+    let open = &open[..open.len().min(2)];
+    tail[..open.len()].copy_from_slice(open);
+    let digits = count.checked_ilog10().unwrap_or(0) as usize + 1;
+    let mut rest = count;
+    for slot in tail[open.len()..open.len() + digits].iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    let mut len = open.len() + digits;
+    if point {
+        tail[len..len + 2].copy_from_slice(b".0");
+        len += 2;
+    }
+    if newline {
+        tail[len] = b'\n';
+        len += 1;
+    }
+    put_fixed(buf, &tail, len);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_tails_are_what_itoa_and_put_slice_write() {
+        for count in [0u64, 7, 10, 99, 100, 999_999, 1_000_000, 12_345_678_901, u64::MAX] {
+            for (open, point, newline) in
+                [(&b"} "[..], false, true), (b" ", true, false), (b"", false, false)]
+            {
+                let mut expected = open.to_vec();
+                expected.extend_from_slice(itoa::Buffer::new().format(count).as_bytes());
+                if point {
+                    expected.extend_from_slice(b".0");
+                }
+                if newline {
+                    expected.push(b'\n');
+                }
+                let mut vec = b"x".to_vec();
+                write_count_tail(&mut vec, open, count, point, newline);
+                assert_eq!(vec[1..], expected[..], "{count}");
+                // A buffer without room for the whole array takes the `put_slice` path.
+                let mut small = [0u8; 26];
+                let mut window = &mut small[..expected.len()];
+                write_count_tail(&mut window, open, count, point, newline);
+                assert!(window.is_empty(), "{count}: wrote exactly the tail");
+                assert_eq!(small[..expected.len()], expected[..], "{count}");
+            }
+        }
+    }
+}
