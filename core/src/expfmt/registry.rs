@@ -13,9 +13,7 @@
 use bytes::BufMut;
 
 use super::encode::{write_exemplar, write_metadata};
-use super::write::{
-    write_count, write_count_tail, write_label_name, write_label_value, write_value, write_whole,
-};
+use super::write::{write_count, write_label_name, write_label_value, write_value, write_whole};
 use super::{finish, write_openmetrics_float, Format, NameEscaping};
 use crate::metrics::{
     is_valid_label_name, is_valid_metric_name, FamilyView, MetricType, Point, Registry, SeriesView, Visitor,
@@ -75,8 +73,6 @@ impl Registry {
             metadata_name: String::new(),
             bucket_prefix: Vec::new(),
             labels: Vec::new(),
-            bucket_label_text: Vec::new(),
-            bucket_label_ends: Vec::new(),
         });
     }
 
@@ -134,10 +130,6 @@ struct RegistryEncoder<'b, B> {
     bucket_prefix: Vec<u8>,
     /// Scratch for the labels of a series of a family with UTF-8 names.
     labels: Vec<u8>,
-    /// A histogram's bucket labels as written, `le="<bound>"} ` one after another (once per family).
-    bucket_label_text: Vec<u8>,
-    /// Where each bucket's text ends in `bucket_label_text`.
-    bucket_label_ends: Vec<usize>,
 }
 
 impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
@@ -152,14 +144,6 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
         // The suffix follows the escaped base name, in the metadata as in every sample line.
         if family.kind == MetricType::Counter && self.format == Format::Text {
             self.metadata_name.push_str("_total");
-        }
-        self.bucket_label_text.clear();
-        self.bucket_label_ends.clear();
-        for le in family.bucket_labels {
-            self.bucket_label_text.extend_from_slice(b"le=\"");
-            self.bucket_label_text.extend_from_slice(le.as_bytes());
-            self.bucket_label_text.extend_from_slice(b"\"} ");
-            self.bucket_label_ends.push(self.bucket_label_text.len());
         }
         write_metadata(
             self.buf,
@@ -183,36 +167,24 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
         };
         let openmetrics = self.format == Format::OpenMetrics;
         let (buf, name, quoted) = (&mut *self.buf, self.name.as_str(), self.quoted);
-        // What separates the name (and labels) from the value: `write_prefix` leaves it to the value.
-        let open: &[u8] = if labels.is_empty() && !quoted { b" " } else { b"} " };
         match &series.point {
             Point::Gauge(value) => {
                 write_prefix(buf, name, b"", labels, quoted);
-                write_float_line(buf, open, *value, openmetrics);
+                write_value(buf, *value, openmetrics);
+                buf.put_u8(b'\n');
                 return;
             }
             Point::Counter(counter) => {
                 write_prefix(buf, name, b"_total", labels, quoted);
                 // client_golang writes a counter as a float in both formats (`3`, `3.0`, `1.2e+07`).
                 match counter.whole() {
-                    Some(whole) if whole < WHOLE_AS_INTEGER => {
-                        write_count_tail(buf, open, whole, openmetrics, !openmetrics)
-                    }
-                    whole => {
-                        buf.put_slice(open);
-                        match whole {
-                            Some(whole) => write_whole(buf, whole, openmetrics),
-                            None => write_value(buf, counter.value(), openmetrics),
-                        }
-                        if !openmetrics {
-                            buf.put_u8(b'\n');
-                        }
-                    }
+                    Some(whole) => write_whole(buf, whole, openmetrics),
+                    None => write_value(buf, counter.value(), openmetrics),
                 }
                 if openmetrics {
                     counter.with_exemplar(|exemplar| write_exemplar(buf, exemplar, self.escaping));
-                    buf.put_u8(b'\n');
                 }
+                buf.put_u8(b'\n');
             }
             Point::Histogram(histogram) => {
                 let prefix = &mut self.bucket_prefix;
@@ -230,58 +202,30 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
                     prefix.push(b',');
                 }
                 let mut count = 0;
-                let mut start = 0;
-                for (bucket, (cumulative, &end)) in
-                    histogram.cumulative_counts().zip(&self.bucket_label_ends).enumerate()
+                for (bucket, (cumulative, le)) in
+                    histogram.cumulative_counts().zip(family.bucket_labels).enumerate()
                 {
                     buf.put_slice(prefix);
-                    // `le="<bound>"} `
-                    buf.put_slice(&self.bucket_label_text[start..end]);
-                    start = end;
-                    write_count_line(buf, b"", cumulative, openmetrics, !openmetrics);
+                    buf.put_slice(b"le=\"");
+                    buf.put_slice(le.as_bytes());
+                    buf.put_slice(b"\"} ");
+                    write_count(buf, cumulative, openmetrics);
                     if openmetrics {
                         histogram
                             .with_exemplar(bucket, |exemplar| write_exemplar(buf, exemplar, self.escaping));
-                        buf.put_u8(b'\n');
                     }
+                    buf.put_u8(b'\n');
                     count = cumulative;
                 }
-                write_sum_count(buf, (name, labels, quoted, open), histogram.sum(), count, openmetrics);
+                write_sum_count(buf, (name, labels, quoted), histogram.sum(), count, openmetrics);
             }
             Point::Summary { sum, count } => {
-                write_sum_count(buf, (name, labels, quoted, open), *sum, *count, openmetrics)
+                write_sum_count(buf, (name, labels, quoted), *sum, *count, openmetrics)
             }
         }
         if openmetrics {
             write_prefix(buf, name, b"_created", labels, quoted);
-            buf.put_slice(open);
             write_openmetrics_float(buf, series.created);
-            buf.put_u8(b'\n');
-        }
-    }
-}
-
-/// Whole numbers below this are written as integers in both formats (Go's `%g` writes them so too).
-const WHOLE_AS_INTEGER: u64 = 1_000_000;
-
-/// Writes `open`, a float value in the format's number form, and `\n`.
-#[inline(always)]
-fn write_float_line<B: BufMut>(buf: &mut B, open: &[u8], value: f64, openmetrics: bool) {
-    buf.put_slice(open);
-    write_value(buf, value, openmetrics);
-    buf.put_u8(b'\n');
-}
-
-/// Writes `open` and a count (an integer in OpenMetrics, Go's `%g` of the float in text 0.0.4), and
-/// `\n` when `newline`.
-#[inline(always)]
-fn write_count_line<B: BufMut>(buf: &mut B, open: &[u8], count: u64, openmetrics: bool, newline: bool) {
-    if openmetrics || count < WHOLE_AS_INTEGER {
-        write_count_tail(buf, open, count, false, newline);
-    } else {
-        buf.put_slice(open);
-        write_count(buf, count, openmetrics);
-        if newline {
             buf.put_u8(b'\n');
         }
     }
@@ -308,23 +252,25 @@ fn render_labels(
 #[inline(always)]
 fn write_sum_count<B: BufMut>(
     buf: &mut B,
-    (name, labels, quoted, open): (&str, &[u8], bool, &[u8]),
+    (name, labels, quoted): (&str, &[u8], bool),
     sum: f64,
     count: u64,
     openmetrics: bool,
 ) {
     write_prefix(buf, name, b"_sum", labels, quoted);
-    write_float_line(buf, open, sum, openmetrics);
+    write_value(buf, sum, openmetrics);
+    buf.put_u8(b'\n');
     write_prefix(buf, name, b"_count", labels, quoted);
-    write_count_line(buf, open, count, openmetrics, true);
+    write_count(buf, count, openmetrics);
+    buf.put_u8(b'\n');
 }
 
-/// Writes `name<suffix>{labels` (`{"name<suffix>",labels` when `quoted`: a UTF-8 name for a scraper
-/// that allows it; just `name<suffix>` without labels) — everything before the `} ` or ` ` the value
-/// writer puts before the value (bucket lines use the encoder's `bucket_prefix`; `le` is the same text
-/// in both formats, `1`, not client_golang's OpenMetrics `1.0`: Prometheus 2 keeps label text as sent,
-/// so `1.0` would be a new series and break queries on `le="1"`). Always inlined: it runs for every
-/// sample, and a call per sample cost the 10k-series benchmark ~10%.
+/// Writes `name<suffix>{labels} ` (`{"name<suffix>",labels} ` when `quoted`: a UTF-8 name for a
+/// scraper that allows it) — everything before the value (bucket lines use the encoder's
+/// `bucket_prefix`; `le` is the same text in both formats, `1`, not client_golang's OpenMetrics `1.0`:
+/// Prometheus 2 keeps label text as sent, so `1.0` would be a new series and break queries on
+/// `le="1"`). Always inlined: it runs for every sample, and a call per sample cost the 10k-series
+/// benchmark ~10%.
 #[inline(always)]
 fn write_prefix<B: BufMut>(buf: &mut B, name: &str, suffix: &[u8], labels: &[u8], quoted: bool) {
     if quoted {
@@ -336,12 +282,16 @@ fn write_prefix<B: BufMut>(buf: &mut B, name: &str, suffix: &[u8], labels: &[u8]
             buf.put_u8(b',');
             buf.put_slice(labels);
         }
+        buf.put_slice(b"} ");
         return;
     }
     buf.put_slice(name.as_bytes());
     buf.put_slice(suffix);
-    if !labels.is_empty() {
-        buf.put_u8(b'{');
-        buf.put_slice(labels);
+    if labels.is_empty() {
+        buf.put_u8(b' ');
+        return;
     }
+    buf.put_u8(b'{');
+    buf.put_slice(labels);
+    buf.put_slice(b"} ");
 }
