@@ -199,3 +199,29 @@ fn rules_take_utf8_metric_and_label_names() {
     rules.apply_all(&parse_logfmt("http.method=GET").unwrap());
     assert!(registry.encode_to_string(Format::Text).contains("hits_total{http_method=\"GET\"} 1\n"));
 }
+
+/// The `MetricFamily` encoder (textfile collector, parsed input) names a UTF-8 counter in its
+/// metadata exactly as its samples under every escaping scheme: the escaped base name, then `_total`.
+#[test]
+fn family_encoder_metadata_names_the_sample_family_under_every_scheme() {
+    use srekit::expfmt::encode_body_with;
+    use srekit::metrics::{MetricFamily, Sample, Suffix};
+    let mut requests = MetricFamily::counter("http.requests", "Requests.");
+    requests.samples.push(Sample::new(Suffix::Total, vec![("service.name".into(), "api".into())], 2.0));
+    for (escaping, expected) in [
+        (NameEscaping::Underscores, "http_requests"),
+        (NameEscaping::Dots, "http_dot_requests"),
+        (NameEscaping::Values, "U__http_2e_requests"),
+    ] {
+        let mut body = Vec::new();
+        encode_body_with(std::slice::from_ref(&requests), Format::Text, escaping, &mut body);
+        support::assert_promtool(&body, Lint::Clean);
+        let text = String::from_utf8(body).unwrap();
+        let families = parse_text(&text).unwrap();
+        assert_eq!(families.len(), 1, "{escaping:?}: TYPE and samples name one family:\n{text}");
+        assert_eq!(families[0].name, expected, "{escaping:?}");
+        assert_eq!(families[0].kind, srekit::metrics::MetricType::Counter, "{escaping:?}");
+        assert_eq!(families[0].samples.len(), 1, "{escaping:?}");
+        assert_eq!(families[0].samples[0].suffix, Suffix::Total, "{escaping:?}");
+    }
+}

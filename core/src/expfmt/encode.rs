@@ -111,20 +111,26 @@ pub fn encode_to_writer<W: io::Write>(
     writer.write_all(&buf)
 }
 
-/// The name written in a family's metadata lines.
-fn metadata_name(family: &MetricFamily, format: Format) -> String {
-    match (format, family.kind) {
+/// The name written in a family's metadata lines: the family's base name escaped by `escaping`
+/// (prometheus/common's `model.EscapeName`), then the suffix text 0.0.4 names a counter or info family
+/// by, so it names exactly what the sample lines write (escaped base name, then suffix): under `dots`,
+/// `http.requests` is `http_dot_requests_total` in both, not `http_dot_requests__total` in one.
+fn metadata_name(family: &MetricFamily, format: Format, escaping: NameEscaping) -> String {
+    let suffix = match (format, family.kind) {
         (Format::Text, MetricType::Counter) => {
             let bare = !family.samples.is_empty() && family.samples.iter().all(|s| s.suffix == Suffix::None);
             if bare {
-                family.name.clone()
+                Suffix::None
             } else {
-                family.sample_name(Suffix::Total)
+                Suffix::Total
             }
         }
-        (Format::Text, MetricType::Info) => family.sample_name(Suffix::Info),
-        _ => family.name.clone(),
-    }
+        (Format::Text, MetricType::Info) => Suffix::Info,
+        _ => Suffix::None,
+    };
+    let mut name = escaping.escape_metric_name(&family.name).into_owned();
+    name.push_str(suffix.as_str());
+    name
 }
 
 fn type_text(kind: MetricType, format: Format) -> &'static str {
@@ -175,7 +181,7 @@ pub(crate) fn write_metadata<B: BufMut>(
 
 fn encode_family<B: BufMut>(family: &MetricFamily, format: Format, escaping: NameEscaping, buf: &mut B) {
     let openmetrics = format == Format::OpenMetrics;
-    let name = metadata_name(family, format);
+    let name = metadata_name(family, format, escaping);
     let type_name = type_text(family.kind, format);
     write_metadata(buf, &name, &family.help, &family.unit, type_name, format, escaping);
     for sample in &family.samples {
@@ -250,4 +256,40 @@ pub(crate) fn write_labels_only<B: BufMut>(buf: &mut B, labels: &[(String, Strin
         buf.put_u8(b'"');
     }
     buf.put_u8(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf8_families() -> Vec<MetricFamily> {
+        let mut requests = MetricFamily::counter("http.requests", "Requests.");
+        requests.samples.push(Sample::new(Suffix::Total, vec![("service.name".into(), "api".into())], 1.0));
+        let mut build = MetricFamily::new("build.version", "Build.", MetricType::Info);
+        build.samples.push(Sample::new(Suffix::Info, vec![("v".into(), "1".into())], 1.0));
+        vec![requests, build]
+    }
+
+    #[test]
+    fn metadata_names_the_escaped_base_name_then_the_suffix_as_the_samples_do() {
+        let cases = [
+            (NameEscaping::Underscores, "http_requests_total", "build_version_info"),
+            (NameEscaping::Dots, "http_dot_requests_total", "build_dot_version_info"),
+            (NameEscaping::Values, "U__http_2e_requests_total", "U__build_2e_version_info"),
+        ];
+        for (escaping, counter, info) in cases {
+            let mut buf = Vec::new();
+            encode_body_with(&utf8_families(), Format::Text, escaping, &mut buf);
+            let text = String::from_utf8(buf).unwrap();
+            assert!(
+                text.contains(&format!("# HELP {counter} Requests.\n# TYPE {counter} counter\n{counter}{{")),
+                "{escaping:?}:\n{text}"
+            );
+            assert!(text.contains(&format!("# TYPE {info} gauge\n{info}{{")), "{escaping:?}:\n{text}");
+        }
+        let mut buf = Vec::new();
+        encode_body_with(&utf8_families(), Format::Text, NameEscaping::AllowUtf8, &mut buf);
+        let text = String::from_utf8(buf).unwrap();
+        assert!(text.contains("# TYPE \"http.requests_total\" counter\n{\"http.requests_total\","), "{text}");
+    }
 }
