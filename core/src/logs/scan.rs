@@ -46,12 +46,29 @@ pub(crate) struct Stops<'b, const FIRST: u8, const SECOND: u8> {
     first: [u64; WORDS],
     /// The same for class `SECOND`.
     second: [u64; WORDS],
+    /// Where a walk of class `FIRST` resumes without a bitmap lookup: one past the stop it returned
+    /// last (`usize::MAX` when the window moved since). Parsers mostly look for the next stop right
+    /// after the last one, and this keeps that walk off the position -> word -> mask chain.
+    resume_at: usize,
+    /// The word of `first` the walk resumes in.
+    resume_word: usize,
+    /// That word's bits not yet returned.
+    resume_bits: u64,
 }
 
 impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
     #[inline(always)]
     pub(crate) fn new(bytes: &'b [u8]) -> Self {
-        let mut stops = Stops { bytes, base: 0, filled: 0, first: [0; WORDS], second: [0; WORDS] };
+        let mut stops = Stops {
+            bytes,
+            base: 0,
+            filled: 0,
+            first: [0; WORDS],
+            second: [0; WORDS],
+            resume_at: usize::MAX,
+            resume_word: 0,
+            resume_bits: 0,
+        };
         stops.fill(0);
         stops
     }
@@ -59,7 +76,26 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
     /// The first byte of class `FIRST` at or after `from`, or `bytes.len()`.
     #[inline(always)]
     pub(crate) fn next_first(&mut self, from: usize) -> usize {
-        self.next::<false>(from)
+        if from != self.resume_at {
+            return self.next::<false>(from);
+        }
+        let mut word = self.resume_word;
+        let mut bits = self.resume_bits;
+        loop {
+            if bits != 0 {
+                let stop = self.base + 64 * word + bits.trailing_zeros() as usize;
+                self.resume_at = stop + 1;
+                self.resume_word = word;
+                self.resume_bits = bits & (bits - 1);
+                return stop;
+            }
+            word += 1;
+            if word >= self.filled {
+                // The window's end: on by position (which moves the window).
+                return self.next::<false>(from);
+            }
+            bits = self.first.get(word).copied().unwrap_or_default();
+        }
     }
 
     /// The first byte of class `SECOND` at or after `from`, or `bytes.len()`.
@@ -82,7 +118,13 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
         let mut bits = self.word::<SECOND_CLASS>(word) & (u64::MAX << (rel % 64));
         loop {
             if bits != 0 {
-                return self.base + 64 * word + bits.trailing_zeros() as usize;
+                let stop = self.base + 64 * word + bits.trailing_zeros() as usize;
+                if !SECOND_CLASS {
+                    self.resume_at = stop + 1;
+                    self.resume_word = word;
+                    self.resume_bits = bits & (bits - 1);
+                }
+                return stop;
             }
             word += 1;
             if word >= self.filled {
@@ -107,6 +149,7 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
     #[inline(never)]
     fn fill(&mut self, base: usize) {
         self.base = base;
+        self.resume_at = usize::MAX;
         let rest = self.bytes.get(base..).unwrap_or_default();
         let window = &rest[..rest.len().min(WINDOW)];
         self.filled = window.len().div_ceil(64);
