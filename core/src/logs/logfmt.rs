@@ -20,12 +20,14 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
 pub(crate) struct LogfmtWalker<'a> {
     text: &'a str,
     stops: Stops<'a, LOGFMT_TOKEN_END, LOGFMT_QUOTE_BACKSLASH_NEWLINE>,
+    /// Whether a value with escapes (an owned string) was pushed since [`LogfmtWalker::take_owned`].
+    owned: bool,
 }
 
 impl<'a> LogfmtWalker<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         let bytes = text.as_bytes();
-        LogfmtWalker { text, stops: Stops::new(bytes) }
+        LogfmtWalker { text, stops: Stops::new(bytes), owned: false }
     }
 
     /// Parses the line starting at `start` into `record.fields`; returns where the line ends. With
@@ -86,6 +88,7 @@ impl<'a> LogfmtWalker<'a> {
                     let raw = slice(text, content_start, end);
                     if has_escape {
                         let value = unescape(raw, content_start - start)?;
+                        self.owned = true;
                         record.push_with(|| (Cow::Borrowed(key), Value::Str(Cow::Owned(value))));
                     } else {
                         record.push_borrowed(key, raw);
@@ -103,6 +106,12 @@ impl<'a> LogfmtWalker<'a> {
                 }
             }
         }
+    }
+
+    /// Whether the lines parsed since the last call pushed an owned value (one with escapes); resets.
+    #[inline(always)]
+    pub(crate) fn take_owned(&mut self) -> bool {
+        std::mem::take(&mut self.owned)
     }
 
     /// Finds the closing quote of the quoted value opening at `quote`: its offset, and whether the
