@@ -83,11 +83,7 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
         let mut bits = self.resume_bits;
         loop {
             if bits != 0 {
-                let stop = self.base + 64 * word + bits.trailing_zeros() as usize;
-                self.resume_at = stop + 1;
-                self.resume_word = word;
-                self.resume_bits = bits & (bits - 1);
-                return stop;
+                return self.stop_at::<false>(word, bits);
             }
             word += 1;
             if word >= self.filled {
@@ -104,6 +100,19 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
         self.next::<true>(from)
     }
 
+    /// The stop at the lowest of `bits` (not zero) in window word `word`; for class `FIRST`, where its
+    /// walk resumes.
+    #[inline(always)]
+    fn stop_at<const SECOND_CLASS: bool>(&mut self, word: usize, bits: u64) -> usize {
+        let stop = self.base + 64 * word + bits.trailing_zeros() as usize;
+        if !SECOND_CLASS {
+            self.resume_at = stop + 1;
+            self.resume_word = word;
+            self.resume_bits = bits & (bits - 1);
+        }
+        stop
+    }
+
     #[inline(always)]
     fn next<const SECOND_CLASS: bool>(&mut self, from: usize) -> usize {
         let mut rel = from.wrapping_sub(self.base);
@@ -118,13 +127,7 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
         let mut bits = self.word::<SECOND_CLASS>(word) & (u64::MAX << (rel % 64));
         loop {
             if bits != 0 {
-                let stop = self.base + 64 * word + bits.trailing_zeros() as usize;
-                if !SECOND_CLASS {
-                    self.resume_at = stop + 1;
-                    self.resume_word = word;
-                    self.resume_bits = bits & (bits - 1);
-                }
-                return stop;
+                return self.stop_at::<SECOND_CLASS>(word, bits);
             }
             word += 1;
             if word >= self.filled {
@@ -208,77 +211,78 @@ mod x86 {
 
     use super::{LOGFMT_TOKEN_END, LTSV_COLON, LTSV_TAB, LTSV_TAB_OR_NEWLINE, WORDS};
 
-    /// Both bitmaps of every block, 32 bytes at a time.
-    #[target_feature(enable = "avx2")]
-    pub(super) fn fill_avx2<const FIRST: u8, const SECOND: u8>(
-        blocks: &[[u8; 64]],
-        first: &mut [u64; WORDS],
-        second: &mut [u64; WORDS],
-    ) {
-        for ((block, first), second) in blocks.iter().zip(first.iter_mut()).zip(second.iter_mut()) {
-            let (halves, _) = block.as_chunks::<32>();
-            let (mut a, mut b) = (0u64, 0u64);
-            for (i, half) in halves.iter().enumerate() {
-                // SAFETY: `half` is 32 readable bytes, and an unaligned load has no alignment requirement.
-                let x = unsafe { _mm256_loadu_si256(half.as_ptr().cast()) };
-                a |= u64::from(_mm256_movemask_epi8(hits256::<FIRST>(x)) as u32) << (32 * i);
-                b |= u64::from(_mm256_movemask_epi8(hits256::<SECOND>(x)) as u32) << (32 * i);
+    /// One classifier per vector width: `$fill` writes both bitmaps of every block, `$width` bytes
+    /// at a time, with `$hits` (a class's matching bytes in one vector).
+    macro_rules! classifier {
+        ($fill:ident, $hits:ident, $feature:literal, $width:literal, $vector:ty, $bits:ty,
+         $load:ident, $cmpeq:ident, $set1:ident, $min:ident, $or:ident, $movemask:ident) => {
+            /// Both bitmaps of every block.
+            #[target_feature(enable = $feature)]
+            pub(super) fn $fill<const FIRST: u8, const SECOND: u8>(
+                blocks: &[[u8; 64]],
+                first: &mut [u64; WORDS],
+                second: &mut [u64; WORDS],
+            ) {
+                for ((block, first), second) in blocks.iter().zip(first.iter_mut()).zip(second.iter_mut()) {
+                    let (chunks, _) = block.as_chunks::<$width>();
+                    let (mut a, mut b) = (0u64, 0u64);
+                    for (i, chunk) in chunks.iter().enumerate() {
+                        // SAFETY: `chunk` is `$width` readable bytes, and an unaligned load has no
+                        // alignment requirement.
+                        let x = unsafe { $load(chunk.as_ptr().cast()) };
+                        a |= u64::from($movemask($hits::<FIRST>(x)) as $bits) << ($width * i);
+                        b |= u64::from($movemask($hits::<SECOND>(x)) as $bits) << ($width * i);
+                    }
+                    (*first, *second) = (a, b);
+                }
             }
-            (*first, *second) = (a, b);
-        }
+
+            #[target_feature(enable = $feature)]
+            #[inline]
+            fn $hits<const CLASS: u8>(x: $vector) -> $vector {
+                let eq = |byte: u8| $cmpeq(x, $set1(byte as i8));
+                match CLASS {
+                    LTSV_TAB => eq(b'\t'),
+                    LTSV_COLON => eq(b':'),
+                    LOGFMT_TOKEN_END => {
+                        let blank = $cmpeq($min(x, $set1(b' ' as i8)), x);
+                        $or($or(blank, eq(b'=')), eq(b'"'))
+                    }
+                    LTSV_TAB_OR_NEWLINE => $or(eq(b'\t'), eq(b'\n')),
+                    _ => $or($or(eq(b'"'), eq(b'\\')), eq(b'\n')),
+                }
+            }
+        };
     }
 
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn hits256<const CLASS: u8>(x: __m256i) -> __m256i {
-        let eq = |byte: u8| _mm256_cmpeq_epi8(x, _mm256_set1_epi8(byte as i8));
-        match CLASS {
-            LTSV_TAB => eq(b'\t'),
-            LTSV_COLON => eq(b':'),
-            LOGFMT_TOKEN_END => {
-                let blank = _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(b' ' as i8)), x);
-                _mm256_or_si256(_mm256_or_si256(blank, eq(b'=')), eq(b'"'))
-            }
-            LTSV_TAB_OR_NEWLINE => _mm256_or_si256(eq(b'\t'), eq(b'\n')),
-            _ => _mm256_or_si256(_mm256_or_si256(eq(b'"'), eq(b'\\')), eq(b'\n')),
-        }
-    }
-
-    /// Both bitmaps of every block, 16 bytes at a time.
-    #[target_feature(enable = "sse2")]
-    pub(super) fn fill_sse2<const FIRST: u8, const SECOND: u8>(
-        blocks: &[[u8; 64]],
-        first: &mut [u64; WORDS],
-        second: &mut [u64; WORDS],
-    ) {
-        for ((block, first), second) in blocks.iter().zip(first.iter_mut()).zip(second.iter_mut()) {
-            let (chunks, _) = block.as_chunks::<16>();
-            let (mut a, mut b) = (0u64, 0u64);
-            for (i, chunk) in chunks.iter().enumerate() {
-                // SAFETY: `chunk` is 16 readable bytes, and an unaligned load has no alignment requirement.
-                let x = unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) };
-                a |= u64::from(_mm_movemask_epi8(hits128::<FIRST>(x)) as u16) << (16 * i);
-                b |= u64::from(_mm_movemask_epi8(hits128::<SECOND>(x)) as u16) << (16 * i);
-            }
-            (*first, *second) = (a, b);
-        }
-    }
-
-    #[target_feature(enable = "sse2")]
-    #[inline]
-    fn hits128<const CLASS: u8>(x: __m128i) -> __m128i {
-        let eq = |byte: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(byte as i8));
-        match CLASS {
-            LTSV_TAB => eq(b'\t'),
-            LTSV_COLON => eq(b':'),
-            LOGFMT_TOKEN_END => {
-                let blank = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(b' ' as i8)), x);
-                _mm_or_si128(_mm_or_si128(blank, eq(b'=')), eq(b'"'))
-            }
-            LTSV_TAB_OR_NEWLINE => _mm_or_si128(eq(b'\t'), eq(b'\n')),
-            _ => _mm_or_si128(_mm_or_si128(eq(b'"'), eq(b'\\')), eq(b'\n')),
-        }
-    }
+    classifier!(
+        fill_avx2,
+        hits256,
+        "avx2",
+        32,
+        __m256i,
+        u32,
+        _mm256_loadu_si256,
+        _mm256_cmpeq_epi8,
+        _mm256_set1_epi8,
+        _mm256_min_epu8,
+        _mm256_or_si256,
+        _mm256_movemask_epi8
+    );
+    classifier!(
+        fill_sse2,
+        hits128,
+        "sse2",
+        16,
+        __m128i,
+        u16,
+        _mm_loadu_si128,
+        _mm_cmpeq_epi8,
+        _mm_set1_epi8,
+        _mm_min_epu8,
+        _mm_or_si128,
+        _mm_movemask_epi8
+    );
 }
 
 #[cfg(test)]
