@@ -14,19 +14,20 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
     LogfmtWalker::new(line).parse_line::<false>(0, record).map(drop)
 }
 
-/// The structural-byte walkers of one text (a line, or a whole buffer of lines): kept across the lines
-/// of a buffer, so that each 64-byte block is classified once.
+/// The structural-byte walker of one text (a line, or a whole buffer of lines): token ends, and what
+/// matters inside quotes. Kept across the lines of a buffer, so that each byte is classified once.
 #[derive(Debug)]
 pub(crate) struct LogfmtWalker<'a> {
     text: &'a str,
-    token_ends: Stops<'a, LOGFMT_TOKEN_END>,
-    quotes: Stops<'a, LOGFMT_QUOTE_BACKSLASH_NEWLINE>,
+    stops: Stops<'a, LOGFMT_TOKEN_END, LOGFMT_QUOTE_BACKSLASH_NEWLINE>,
+    /// Whether a value with escapes (an owned string) was pushed since [`LogfmtWalker::take_owned`].
+    owned: bool,
 }
 
 impl<'a> LogfmtWalker<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         let bytes = text.as_bytes();
-        LogfmtWalker { text, token_ends: Stops::new(bytes), quotes: Stops::new(bytes) }
+        LogfmtWalker { text, stops: Stops::new(bytes), owned: false }
     }
 
     /// Parses the line starting at `start` into `record.fields`; returns where the line ends. With
@@ -54,7 +55,7 @@ impl<'a> LogfmtWalker<'a> {
                 }
             }
             let key_start = pos;
-            pos = self.token_ends.next_from(pos);
+            pos = self.stops.next_first(pos);
             let stop = bytes.get(pos).copied();
             if pos == key_start {
                 return Err(match stop {
@@ -87,6 +88,7 @@ impl<'a> LogfmtWalker<'a> {
                     let raw = slice(text, content_start, end);
                     if has_escape {
                         let value = unescape(raw, content_start - start)?;
+                        self.owned = true;
                         record.push_with(|| (Cow::Borrowed(key), Value::Str(Cow::Owned(value))));
                     } else {
                         record.push_borrowed(key, raw);
@@ -95,7 +97,7 @@ impl<'a> LogfmtWalker<'a> {
                 }
                 Some(_) => {
                     let value_start = pos;
-                    pos = self.token_ends.next_from(pos);
+                    pos = self.stops.next_first(pos);
                     match bytes.get(pos) {
                         Some(b'=') => return Err(at(pos, "unexpected '=' in unquoted value")),
                         Some(b'"') => return Err(at(pos, "unexpected '\"' in unquoted value")),
@@ -106,6 +108,12 @@ impl<'a> LogfmtWalker<'a> {
         }
     }
 
+    /// Whether the lines parsed since the last call pushed an owned value (one with escapes); resets.
+    #[inline(always)]
+    pub(crate) fn take_owned(&mut self) -> bool {
+        std::mem::take(&mut self.owned)
+    }
+
     /// Finds the closing quote of the quoted value opening at `quote`: its offset, and whether the
     /// value has escapes; `Err` when the line ends first.
     #[inline(always)]
@@ -114,7 +122,7 @@ impl<'a> LogfmtWalker<'a> {
         let mut pos = quote + 1;
         let mut has_escape = false;
         loop {
-            let next = self.quotes.next_from(pos);
+            let next = self.stops.next_second(pos);
             match bytes.get(next) {
                 None => return Err(()),
                 Some(b'"') => return Ok((next, has_escape)),

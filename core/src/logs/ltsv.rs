@@ -12,20 +12,19 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
     LtsvWalker::<LTSV_TAB>::new(line).parse_line(0, record).map(drop)
 }
 
-/// The structural-byte walkers of one text: a line (fields end at a tab, `ENDS` = [`LTSV_TAB`]) or a
-/// whole buffer of lines (at a tab or a newline, `ENDS` = [`LTSV_TAB_OR_NEWLINE`]), kept across the
-/// lines of a buffer so that each 64-byte block is classified once.
+/// The structural-byte walker of one text (field ends and colons): a line (fields end at a tab, `ENDS`
+/// = [`LTSV_TAB`]) or a whole buffer of lines (at a tab or a newline, `ENDS` = [`LTSV_TAB_OR_NEWLINE`]),
+/// kept across the lines of a buffer so that each byte is classified once.
 #[derive(Debug)]
 pub(crate) struct LtsvWalker<'a, const ENDS: u8> {
     text: &'a str,
-    field_ends: Stops<'a, ENDS>,
-    colons: Stops<'a, LTSV_COLON>,
+    stops: Stops<'a, ENDS, LTSV_COLON>,
 }
 
 impl<'a, const ENDS: u8> LtsvWalker<'a, ENDS> {
     pub(crate) fn new(text: &'a str) -> Self {
         let bytes = text.as_bytes();
-        LtsvWalker { text, field_ends: Stops::new(bytes), colons: Stops::new(bytes) }
+        LtsvWalker { text, stops: Stops::new(bytes) }
     }
 
     /// Parses the line starting at `start` into `record.fields`; returns where the line ends (its `\n`
@@ -39,7 +38,7 @@ impl<'a, const ENDS: u8> LtsvWalker<'a, ENDS> {
         let trailing_crs = if ENDS == LTSV_TAB_OR_NEWLINE { 2 } else { 1 };
         let mut field_start = start;
         loop {
-            let end = self.field_ends.next_from(field_start);
+            let end = self.stops.next_first(field_start);
             let last = bytes.get(end).is_none_or(|&b| b == b'\n');
             let mut field_end = end;
             if last {
@@ -50,7 +49,7 @@ impl<'a, const ENDS: u8> LtsvWalker<'a, ENDS> {
                 }
             }
             if field_end > field_start {
-                let colon = self.colons.next_from(field_start);
+                let colon = self.stops.next_second(field_start);
                 if colon >= field_end {
                     return Err(LineError::new(
                         field_start - start,

@@ -1,6 +1,7 @@
-//! Structural-byte bitmaps for the parsers' hot loops: for each 64-byte block of a line or buffer,
-//! which bytes are separators (SSE2 on x86_64, a plain loop elsewhere). Walking the bitmaps finds "the next tab" or
-//! "the end of this key" with a few bit operations instead of a scan or a call into memchr.
+//! Structural-byte bitmaps for the parsers' hot loops. A [`Stops`] walker classifies a window of a
+//! line or buffer (up to 2 KiB) into two bitmaps at once, one bit per byte (AVX2 when the CPU has it,
+//! SSE2 otherwise on x86_64, a plain loop elsewhere), in a tight loop of its own; then finding "the next
+//! tab" or "the end of this key" is a few bit operations on a word of the bitmap instead of a scan.
 
 /// LTSV's tab.
 pub(crate) const LTSV_TAB: u8 = 0;
@@ -12,6 +13,11 @@ pub(crate) const LOGFMT_TOKEN_END: u8 = 2;
 pub(crate) const LOGFMT_QUOTE_BACKSLASH_NEWLINE: u8 = 3;
 /// What ends an LTSV field in a buffer of lines: a tab or a newline.
 pub(crate) const LTSV_TAB_OR_NEWLINE: u8 = 4;
+
+/// 64-bit words in a window: a window covers `64 * WORDS` bytes.
+const WORDS: usize = 32;
+/// Bytes in a window.
+const WINDOW: usize = 64 * WORDS;
 
 /// Whether `byte` is in byte class `CLASS` (one of the constants above).
 #[inline(always)]
@@ -25,138 +31,258 @@ fn contains<const CLASS: u8>(byte: u8) -> bool {
     }
 }
 
-/// Walks the positions of one class of a line's structural bytes in order, from a bitmap computed 64
-/// bytes at a time (SSE2 on x86_64): finding the next separator costs a few bit operations instead of
-/// a scan. Each class gets its own walker, so that one running ahead never hides bytes from another.
+/// Walks the positions of two classes of a text's structural bytes (`FIRST` and `SECOND`, two of the
+/// constants above), each in order, from bitmaps computed a window at a time. Both classes share the
+/// window: walks are fastest forward, and a position before the window (a walk that ran ahead on a bad
+/// line) starts the window over there.
 #[derive(Debug)]
-pub(crate) struct Stops<'b, const CLASS: u8> {
+pub(crate) struct Stops<'b, const FIRST: u8, const SECOND: u8> {
     bytes: &'b [u8],
-    /// Offset of the 64-byte block `mask` describes.
+    /// Offset of the window (a multiple of 64).
     base: usize,
-    /// Bit i set when `bytes[base + i]` is in the class.
-    mask: u64,
+    /// Words of the bitmaps filled for this window; bytes past the text have no bit set.
+    filled: usize,
+    /// Bit `i` of word `w` set when `bytes[base + 64 * w + i]` is in class `FIRST`.
+    first: [u64; WORDS],
+    /// The same for class `SECOND`.
+    second: [u64; WORDS],
+    /// Where a walk of class `FIRST` resumes without a bitmap lookup: one past the stop it returned
+    /// last (`usize::MAX` when the window moved since). Parsers mostly look for the next stop right
+    /// after the last one, and this keeps that walk off the position -> word -> mask chain.
+    resume_at: usize,
+    /// The word of `first` the walk resumes in.
+    resume_word: usize,
+    /// That word's bits not yet returned.
+    resume_bits: u64,
 }
 
-impl<'b, const CLASS: u8> Stops<'b, CLASS> {
+impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
     #[inline(always)]
     pub(crate) fn new(bytes: &'b [u8]) -> Self {
-        Stops { bytes, base: 0, mask: block_mask::<CLASS>(bytes) }
+        let mut stops = Stops {
+            bytes,
+            base: 0,
+            filled: 0,
+            first: [0; WORDS],
+            second: [0; WORDS],
+            resume_at: usize::MAX,
+            resume_word: 0,
+            resume_bits: 0,
+        };
+        stops.fill(0);
+        stops
     }
 
-    /// The first byte of the class at or after `from`, or `bytes.len()`. Walks are fastest forward;
-    /// a `from` before the current block (a walker that ran ahead on a bad line) starts over there.
+    /// The first byte of class `FIRST` at or after `from`, or `bytes.len()`.
     #[inline(always)]
-    pub(crate) fn next_from(&mut self, from: usize) -> usize {
-        if from < self.base {
-            self.base = from & !63;
-            self.mask = block_mask::<CLASS>(self.bytes.get(self.base..).unwrap_or_default());
+    pub(crate) fn next_first(&mut self, from: usize) -> usize {
+        if from != self.resume_at {
+            return self.next::<false>(from);
         }
+        let mut word = self.resume_word;
+        let mut bits = self.resume_bits;
         loop {
-            let shift = from.saturating_sub(self.base);
-            if shift < 64 {
-                let remaining = self.mask & (u64::MAX << shift);
-                if remaining != 0 {
-                    return self.base + remaining.trailing_zeros() as usize;
-                }
+            if bits != 0 {
+                return self.stop_at::<false>(word, bits);
             }
-            let next_base = (self.base + 64).max(from & !63);
-            if next_base >= self.bytes.len() {
+            word += 1;
+            if word >= self.filled {
+                // The window's end: on by position (which moves the window).
+                return self.next::<false>(from);
+            }
+            bits = self.first.get(word).copied().unwrap_or_default();
+        }
+    }
+
+    /// The first byte of class `SECOND` at or after `from`, or `bytes.len()`.
+    #[inline(always)]
+    pub(crate) fn next_second(&mut self, from: usize) -> usize {
+        self.next::<true>(from)
+    }
+
+    /// The stop at the lowest of `bits` (not zero) in window word `word`; for class `FIRST`, where its
+    /// walk resumes.
+    #[inline(always)]
+    fn stop_at<const SECOND_CLASS: bool>(&mut self, word: usize, bits: u64) -> usize {
+        let stop = self.base + 64 * word + bits.trailing_zeros() as usize;
+        if !SECOND_CLASS {
+            self.resume_at = stop + 1;
+            self.resume_word = word;
+            self.resume_bits = bits & (bits - 1);
+        }
+        stop
+    }
+
+    #[inline(always)]
+    fn next<const SECOND_CLASS: bool>(&mut self, from: usize) -> usize {
+        let mut rel = from.wrapping_sub(self.base);
+        if rel >= 64 * self.filled {
+            if from >= self.bytes.len() {
                 return self.bytes.len();
             }
-            self.base = next_base;
-            self.mask = block_mask::<CLASS>(self.bytes.get(next_base..).unwrap_or_default());
+            self.fill(from & !63);
+            rel = from - self.base;
+        }
+        let mut word = rel / 64;
+        let mut bits = self.word::<SECOND_CLASS>(word) & (u64::MAX << (rel % 64));
+        loop {
+            if bits != 0 {
+                return self.stop_at::<SECOND_CLASS>(word, bits);
+            }
+            word += 1;
+            if word >= self.filled {
+                let next_base = self.base + 64 * self.filled;
+                if next_base >= self.bytes.len() {
+                    return self.bytes.len();
+                }
+                self.fill(next_base);
+                word = 0;
+            }
+            bits = self.word::<SECOND_CLASS>(word);
+        }
+    }
+
+    #[inline(always)]
+    fn word<const SECOND_CLASS: bool>(&self, word: usize) -> u64 {
+        let words = if SECOND_CLASS { &self.second } else { &self.first };
+        words.get(word).copied().unwrap_or_default()
+    }
+
+    /// Classifies the window starting at `base` (a multiple of 64).
+    #[inline(never)]
+    fn fill(&mut self, base: usize) {
+        self.base = base;
+        self.resume_at = usize::MAX;
+        let rest = self.bytes.get(base..).unwrap_or_default();
+        let window = &rest[..rest.len().min(WINDOW)];
+        self.filled = window.len().div_ceil(64);
+        let (blocks, tail) = window.as_chunks::<64>();
+        fill_blocks::<FIRST, SECOND>(blocks, &mut self.first, &mut self.second);
+        if !tail.is_empty() {
+            // The last partial block: padded with a byte in no class, its padding bits cleared.
+            let mut block = [b'a'; 64];
+            block[..tail.len()].copy_from_slice(tail);
+            let keep = u64::MAX >> (64 - tail.len());
+            let (first, second) = classify_portable::<FIRST, SECOND>(&block);
+            self.first[blocks.len()] = first & keep;
+            self.second[blocks.len()] = second & keep;
         }
     }
 }
 
-/// The bitmap of class bytes among the first 64 bytes of `rest`.
-#[cfg(target_arch = "x86_64")]
+/// The bitmaps of both classes for each 64-byte block, into `first` and `second`.
 #[inline(always)]
-fn block_mask<const CLASS: u8>(rest: &[u8]) -> u64 {
-    // SAFETY: SSE2 is part of the x86_64 baseline, so the target feature is always available.
-    unsafe { sse2::block_mask::<CLASS>(rest) }
+fn fill_blocks<const FIRST: u8, const SECOND: u8>(
+    blocks: &[[u8; 64]],
+    first: &mut [u64; WORDS],
+    second: &mut [u64; WORDS],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            unsafe { x86::fill_avx2::<FIRST, SECOND>(blocks, first, second) };
+        } else {
+            // SAFETY: SSE2 is part of the x86_64 baseline.
+            unsafe { x86::fill_sse2::<FIRST, SECOND>(blocks, first, second) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for ((block, first), second) in blocks.iter().zip(first.iter_mut()).zip(second.iter_mut()) {
+        (*first, *second) = classify_portable::<FIRST, SECOND>(block);
+    }
 }
 
-/// The bitmap of class bytes among the first 64 bytes of `rest`.
-#[cfg(not(target_arch = "x86_64"))]
+/// The two classes' bitmaps of one block, a byte at a time.
 #[inline(always)]
-fn block_mask<const CLASS: u8>(rest: &[u8]) -> u64 {
-    rest.iter().take(64).enumerate().fold(0, |mask, (i, &b)| mask | (u64::from(contains::<CLASS>(b)) << i))
+fn classify_portable<const FIRST: u8, const SECOND: u8>(block: &[u8; 64]) -> (u64, u64) {
+    block.iter().enumerate().fold((0, 0), |(first, second), (i, &b)| {
+        (first | u64::from(contains::<FIRST>(b)) << i, second | u64::from(contains::<SECOND>(b)) << i)
+    })
 }
 
 #[cfg(target_arch = "x86_64")]
-mod sse2 {
+mod x86 {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
+        __m128i, __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
+        _mm_or_si128, _mm_set1_epi8,
     };
 
-    use super::{contains, LOGFMT_TOKEN_END, LTSV_COLON, LTSV_TAB, LTSV_TAB_OR_NEWLINE};
+    use super::{LOGFMT_TOKEN_END, LTSV_COLON, LTSV_TAB, LTSV_TAB_OR_NEWLINE, WORDS};
 
-    #[target_feature(enable = "sse2")]
-    #[inline]
-    fn load(chunk: &[u8; 16]) -> __m128i {
-        // SAFETY: `chunk` is 16 readable bytes, and an unaligned load has no alignment requirement.
-        unsafe { _mm_loadu_si128(chunk.as_ptr().cast()) }
-    }
-
-    #[target_feature(enable = "sse2")]
-    #[inline]
-    fn chunk_mask<const CLASS: u8>(chunk: &[u8; 16]) -> u64 {
-        let x = load(chunk);
-        let eq = |byte: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(byte as i8));
-        let hits = match CLASS {
-            LTSV_TAB => eq(b'\t'),
-            LTSV_COLON => eq(b':'),
-            LOGFMT_TOKEN_END => {
-                let blank = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(b' ' as i8)), x);
-                _mm_or_si128(_mm_or_si128(blank, eq(b'=')), eq(b'"'))
-            }
-            LTSV_TAB_OR_NEWLINE => _mm_or_si128(eq(b'\t'), eq(b'\n')),
-            _ => _mm_or_si128(_mm_or_si128(eq(b'"'), eq(b'\\')), eq(b'\n')),
-        };
-        u64::from(_mm_movemask_epi8(hits) as u16)
-    }
-
-    /// 16 bytes at a time with SSE2, the last partial chunk byte by byte.
-    #[target_feature(enable = "sse2")]
-    pub(super) fn block_mask<const CLASS: u8>(rest: &[u8]) -> u64 {
-        if let Some(block) = rest.first_chunk::<64>() {
-            // A whole block (all but a text's last): four chunks, no bounds to look at.
-            let (chunks, _) = block.as_chunks::<16>();
-            return chunks
-                .iter()
-                .enumerate()
-                .fold(0, |mask, (i, chunk)| mask | chunk_mask::<CLASS>(chunk) << (16 * i));
-        }
-        let len = rest.len().min(64);
-        let mut mask = 0;
-        let mut i = 0;
-        while i + 16 <= len {
-            if let Some(chunk) = rest.get(i..).and_then(<[u8]>::first_chunk::<16>) {
-                mask |= chunk_mask::<CLASS>(chunk) << i;
-            }
-            i += 16;
-        }
-        if i < len {
-            // The last partial chunk: re-read the final 16 bytes (overlapping what is done) and keep
-            // the new part; only a line shorter than 16 bytes goes byte by byte.
-            let tail = len - i;
-            match len
-                .checked_sub(16)
-                .and_then(|start| rest.get(start..len))
-                .and_then(<[u8]>::first_chunk::<16>)
-            {
-                Some(last) => mask |= (chunk_mask::<CLASS>(last) >> (16 - tail)) << i,
-                None => {
-                    for (j, &b) in rest.iter().enumerate().take(len).skip(i) {
-                        mask |= u64::from(contains::<CLASS>(b)) << j;
+    /// One classifier per vector width: `$fill` writes both bitmaps of every block, `$width` bytes
+    /// at a time, with `$hits` (a class's matching bytes in one vector).
+    macro_rules! classifier {
+        ($fill:ident, $hits:ident, $feature:literal, $width:literal, $vector:ty, $bits:ty,
+         $load:ident, $cmpeq:ident, $set1:ident, $min:ident, $or:ident, $movemask:ident) => {
+            /// Both bitmaps of every block.
+            #[target_feature(enable = $feature)]
+            pub(super) fn $fill<const FIRST: u8, const SECOND: u8>(
+                blocks: &[[u8; 64]],
+                first: &mut [u64; WORDS],
+                second: &mut [u64; WORDS],
+            ) {
+                for ((block, first), second) in blocks.iter().zip(first.iter_mut()).zip(second.iter_mut()) {
+                    let (chunks, _) = block.as_chunks::<$width>();
+                    let (mut a, mut b) = (0u64, 0u64);
+                    for (i, chunk) in chunks.iter().enumerate() {
+                        // SAFETY: `chunk` is `$width` readable bytes, and an unaligned load has no
+                        // alignment requirement.
+                        let x = unsafe { $load(chunk.as_ptr().cast()) };
+                        a |= u64::from($movemask($hits::<FIRST>(x)) as $bits) << ($width * i);
+                        b |= u64::from($movemask($hits::<SECOND>(x)) as $bits) << ($width * i);
                     }
+                    (*first, *second) = (a, b);
                 }
             }
-        }
-        mask
+
+            #[target_feature(enable = $feature)]
+            #[inline]
+            fn $hits<const CLASS: u8>(x: $vector) -> $vector {
+                let eq = |byte: u8| $cmpeq(x, $set1(byte as i8));
+                match CLASS {
+                    LTSV_TAB => eq(b'\t'),
+                    LTSV_COLON => eq(b':'),
+                    LOGFMT_TOKEN_END => {
+                        let blank = $cmpeq($min(x, $set1(b' ' as i8)), x);
+                        $or($or(blank, eq(b'=')), eq(b'"'))
+                    }
+                    LTSV_TAB_OR_NEWLINE => $or(eq(b'\t'), eq(b'\n')),
+                    _ => $or($or(eq(b'"'), eq(b'\\')), eq(b'\n')),
+                }
+            }
+        };
     }
+
+    classifier!(
+        fill_avx2,
+        hits256,
+        "avx2",
+        32,
+        __m256i,
+        u32,
+        _mm256_loadu_si256,
+        _mm256_cmpeq_epi8,
+        _mm256_set1_epi8,
+        _mm256_min_epu8,
+        _mm256_or_si256,
+        _mm256_movemask_epi8
+    );
+    classifier!(
+        fill_sse2,
+        hits128,
+        "sse2",
+        16,
+        __m128i,
+        u16,
+        _mm_loadu_si128,
+        _mm_cmpeq_epi8,
+        _mm_set1_epi8,
+        _mm_min_epu8,
+        _mm_or_si128,
+        _mm_movemask_epi8
+    );
 }
 
 #[cfg(test)]
@@ -168,56 +294,79 @@ mod tests {
         (0..bytes.len()).filter(|&i| contains::<CLASS>(bytes[i])).collect()
     }
 
-    fn walk<const CLASS: u8>(bytes: &[u8]) -> Vec<usize> {
-        let mut stops = Stops::<CLASS>::new(bytes);
-        let mut got = Vec::new();
-        let mut pos = 0;
-        loop {
-            let next = stops.next_from(pos);
-            if next >= bytes.len() {
-                return got;
+    /// Every stop of both classes, walking the two interleaved (as the parsers do).
+    fn walk<const FIRST: u8, const SECOND: u8>(bytes: &[u8]) -> (Vec<usize>, Vec<usize>) {
+        let mut stops = Stops::<FIRST, SECOND>::new(bytes);
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        let (mut a, mut b) = (0, 0);
+        while a < bytes.len() || b < bytes.len() {
+            if a < bytes.len() {
+                a = stops.next_first(a);
+                if a < bytes.len() {
+                    first.push(a);
+                    a += 1;
+                }
             }
-            got.push(next);
-            pos = next + 1;
+            if b < bytes.len() && b <= a {
+                b = stops.next_second(b);
+                if b < bytes.len() {
+                    second.push(b);
+                    b += 1;
+                }
+            }
         }
+        (first, second)
+    }
+
+    fn check<const FIRST: u8, const SECOND: u8>(bytes: &[u8]) -> Result<(), TestCaseError> {
+        let (first, second) = walk::<FIRST, SECOND>(bytes);
+        prop_assert_eq!(first, naive::<FIRST>(bytes));
+        prop_assert_eq!(second, naive::<SECOND>(bytes));
+        Ok(())
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
         fn stops_visit_every_structural_byte_in_order(
             bytes in proptest::collection::vec(prop_oneof![Just(b'\t'), Just(b':'), Just(b' '), Just(b'='),
-                Just(b'"'), Just(b'\\'), Just(b'\n'), Just(0x80u8), Just(0xffu8), Just(0u8), Just(b'a')], 0..300),
+                Just(b'"'), Just(b'\\'), Just(b'\n'), Just(0x80u8), Just(0xffu8), Just(0u8), Just(b'a'),
+                Just(b'a'), Just(b'a'), Just(b'a'), Just(b'a'), Just(b'a')], 0..2200),
         ) {
-            prop_assert_eq!(walk::<LTSV_TAB>(&bytes), naive::<LTSV_TAB>(&bytes));
-            prop_assert_eq!(walk::<LTSV_COLON>(&bytes), naive::<LTSV_COLON>(&bytes));
-            prop_assert_eq!(walk::<LOGFMT_TOKEN_END>(&bytes), naive::<LOGFMT_TOKEN_END>(&bytes));
-            prop_assert_eq!(walk::<LOGFMT_QUOTE_BACKSLASH_NEWLINE>(&bytes), naive::<LOGFMT_QUOTE_BACKSLASH_NEWLINE>(&bytes));
-            prop_assert_eq!(walk::<LTSV_TAB_OR_NEWLINE>(&bytes), naive::<LTSV_TAB_OR_NEWLINE>(&bytes));
+            check::<LTSV_TAB, LTSV_COLON>(&bytes)?;
+            check::<LTSV_TAB_OR_NEWLINE, LTSV_COLON>(&bytes)?;
+            check::<LOGFMT_TOKEN_END, LOGFMT_QUOTE_BACKSLASH_NEWLINE>(&bytes)?;
         }
     }
 
     #[test]
-    fn jumps_ahead_across_blocks() {
-        let mut line = vec![b'a'; 300];
-        line[10] = b'\t';
-        line[200] = b'\t';
-        line[299] = b'\t';
-        let mut tabs = Stops::<LTSV_TAB>::new(&line);
-        assert_eq!(tabs.next_from(0), 10);
-        assert_eq!(tabs.next_from(150), 200);
-        assert_eq!(tabs.next_from(201), 299);
-        assert_eq!(tabs.next_from(300), 300);
-        // Back to an earlier block (after a walker ran ahead on a bad line): found again.
-        assert_eq!(tabs.next_from(5), 10);
-        assert_eq!(tabs.next_from(11), 200);
+    fn jumps_ahead_across_blocks_and_windows() {
+        let mut line = vec![b'a'; 5000];
+        for at in [10, 200, 2047, 2048, 4999] {
+            line[at] = b'\t';
+        }
+        line[3000] = b':';
+        let mut stops = Stops::<LTSV_TAB, LTSV_COLON>::new(&line);
+        assert_eq!(stops.next_first(0), 10);
+        assert_eq!(stops.next_first(150), 200);
+        assert_eq!(stops.next_first(201), 2047);
+        assert_eq!(stops.next_first(2048), 2048);
+        assert_eq!(stops.next_second(2049), 3000);
+        assert_eq!(stops.next_first(2049), 4999);
+        assert_eq!(stops.next_first(5000), 5000);
+        assert_eq!(stops.next_second(3001), 5000);
+        // Back to an earlier window (after a walk ran ahead on a bad line): found again.
+        assert_eq!(stops.next_first(5), 10);
+        assert_eq!(stops.next_first(11), 200);
+        assert_eq!(stops.next_second(0), 3000);
     }
 
     #[test]
     fn bytes_above_0x7f_are_not_blanks() {
         let line = "é\u{1}=x\"\u{7f}\u{80}ÿ\\".as_bytes();
-        let mut ends = Stops::<LOGFMT_TOKEN_END>::new(line);
+        let mut ends = Stops::<LOGFMT_TOKEN_END, LOGFMT_QUOTE_BACKSLASH_NEWLINE>::new(line);
         let found: Vec<usize> =
-            std::iter::successors(Some(ends.next_from(0)), |&p| Some(ends.next_from(p + 1)))
+            std::iter::successors(Some(ends.next_first(0)), |&p| Some(ends.next_first(p + 1)))
                 .take_while(|&p| p < line.len())
                 .collect();
         assert_eq!(found, [2, 3, 5]);
