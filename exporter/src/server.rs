@@ -351,24 +351,25 @@ async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<By
     // The format, and how to write UTF-8 names (quoted only for a scraper that allows them).
     let exposition = srekit::expfmt::negotiate_exposition(header(ACCEPT));
     let gzipped = accepts_gzip(header(ACCEPT_ENCODING));
-    let scrape = {
-        let scraper = state.scraper.clone();
-        move || {
-            let body = scraper.scrape_selected(exposition.format, exposition.escaping, &selection);
-            if gzipped {
-                if let Ok(compressed) = gzip(&body) {
-                    return (compressed, Some("gzip"));
-                }
-            }
-            (body, None)
-        }
-    };
-    let (body, encoding) = match run_blocking(scrape).await {
-        Ok(scraped) => scraped,
+    let scraper = state.scraper.clone();
+    let body = match tokio::task::spawn_blocking(move || {
+        scraper.scrape_selected(exposition.format, exposition.escaping, &selection)
+    })
+    .await
+    {
+        Ok(body) => body,
         Err(err) => {
             log::error!("scrape failed: {err}");
             return text_response(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n");
         }
+    };
+    let (body, encoding) = if gzipped {
+        match gzip(&body) {
+            Ok(compressed) => (compressed, Some("gzip")),
+            Err(_) => (body, None),
+        }
+    } else {
+        (body, None)
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     let content_type = HeaderValue::from_str(&exposition.content_type())
@@ -378,21 +379,6 @@ async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<By
         response.headers_mut().insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
     response
-}
-
-/// Runs `work` (a collection: it may block until the collectors' deadline) without stalling the
-/// runtime. On the multi-threaded runtime it runs right here on the current thread, which hands its
-/// other tasks to another worker first (`block_in_place`): no hand-off to a blocking thread and back,
-/// each a thread wake-up of tens of microseconds on a virtual machine. Elsewhere (a current-thread
-/// runtime) it goes to the blocking pool. A panic in `work` is an error either way, not a crash.
-async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
-        let caught =
-            tokio::task::block_in_place(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)));
-        return caught.map_err(|_| "the scrape panicked".to_string());
-    }
-    tokio::task::spawn_blocking(work).await.map_err(|err| err.to_string())
 }
 
 /// Resolves on SIGTERM or SIGINT.
