@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Times HTTP scrapes of srekit-exporter and of the real node_exporter (Debian's
-# prometheus-node-exporter) with default collectors, systemd off in both (Debian enables node_exporter's) with the same client in the
-# same run, interleaved (one scrape of each in turn, a fresh connection per scrape, uncompressed
-# text), and prints median, p10 and p90 wall times in ms, the ratios, the CPU time per scrape and
-# node_exporter's own per-collector sum. Compare the in-process collection with
-# `cargo bench -p srekit-benches --bench host` (host/collect_default) run in the same session.
+# prometheus-node-exporter), default collectors with systemd off in both (Debian enables
+# node_exporter's), with the same client in the same run, interleaved (one scrape of each in turn, a
+# fresh connection per scrape, uncompressed text). Prints median, p10 and p90 wall times in ms, the
+# ratios, the CPU time per scrape and node_exporter's own per-collector sum. Compare the in-process
+# collection with `cargo bench -p srekit-benches --bench host` (host/collect_default), same session.
 #   SCRAPES=200 benches/compare/node_exporter_scrape.sh
-#   SREKIT_EXPORTER=path/to/srekit-exporter (default: target/release/srekit-exporter, built if missing)
+#   SREKIT_EXPORTER=path/to/srekit-exporter (default: target/release/srekit-exporter, built first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scrapes="${SCRAPES:-200}"
