@@ -1,8 +1,10 @@
 //! host benchmarks: one full default collection on this host (every default collector, as
 //! `HostCollector::collect` runs them for a scrape), the same followed by text encoding (what an
 //! exporter scrape costs), and — as the peer, in the same run — one scrape of the real node_exporter
-//! (Debian's `prometheus-node-exporter`, default collectors) started on a free 127.0.0.1 port.
-//! benches/compare/node_exporter_scrape.sh times node_exporter alone, with its CPU time.
+//! (Debian's `prometheus-node-exporter`, default collectors) started on a free 127.0.0.1 port. The
+//! systemd collector is off on both sides (Debian enables node_exporter's; its D-Bus round trips
+//! would flatter the ratio). benches/compare/node_exporter_scrape.sh times both exporters' HTTP
+//! scrapes with the same client, with their CPU time.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use srekit::expfmt::{encode, Format};
@@ -48,6 +50,7 @@ fn start_node_exporter() -> Option<NodeExporter> {
     let child = Command::new(NODE_EXPORTER)
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .arg(format!("--collector.textfile.directory={}", textfile_dir.path().display()))
+        .arg("--no-collector.systemd")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -64,7 +67,11 @@ fn start_node_exporter() -> Option<NodeExporter> {
 }
 
 fn host_collection(c: &mut Criterion) {
-    let collector = match HostCollector::new(HostConfig::default()) {
+    let mut config = HostConfig::default();
+    if let Err(error) = config.disable("systemd") {
+        panic!("systemd is a known collector: {error}");
+    }
+    let collector = match HostCollector::new(config) {
         Ok(collector) => collector,
         Err(error) => panic!("default host configuration must be valid: {error}"),
     };

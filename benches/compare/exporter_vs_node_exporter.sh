@@ -2,6 +2,8 @@
 # Exporter throughput and memory vs the real node_exporter, side by side in the same run:
 # `wrk -t2 -cN` against each /metrics (every request collects afresh in both), then resident memory.
 # Socket errors and non-2xx answers are printed when there are any (the load test wants none).
+# Default collectors with systemd off in both (Debian enables node_exporter's). Budgets (issue 22):
+# requests/s >= 10x node_exporter's, RSS under load <= 0.35x node_exporter's.
 # Usage: benches/compare/exporter_vs_node_exporter.sh [seconds per run, default 15] [connections, default 16]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,9 +15,9 @@ cargo build --release -q -p srekit-exporter
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 ours_port=$(free_port); theirs_port=$(free_port)
-target/release/srekit-exporter --web.listen-address=127.0.0.1:$ours_port --log.level=warn &
+target/release/srekit-exporter --web.listen-address=127.0.0.1:$ours_port --no-collector.systemd --log.level=warn &
 ours=$!
-prometheus-node-exporter --web.listen-address=127.0.0.1:$theirs_port --log.level=warn 2>/dev/null &
+prometheus-node-exporter --web.listen-address=127.0.0.1:$theirs_port --no-collector.systemd --log.level=warn 2>/dev/null &
 theirs=$!
 trap 'kill $ours $theirs 2>/dev/null || true' EXIT
 for p in $ours_port $theirs_port; do
@@ -32,6 +34,7 @@ run() { # name port pid
   errors=$(awk '/Socket errors|Non-2xx/ {print}' <<<"$out")
   printf '%-16s %10s req/s   p99 %-9s  RSS %6s kB (peak %s kB) %s\n' "$1" "$rps" "$p99" "$(rss_kb $3)" "$(hwm_kb $3)" "$errors"
   echo "$rps" > "/tmp/srekit-bench-$1.rps"
+  rss_kb $3 > "/tmp/srekit-bench-$1.rss"
 }
 echo "wrk -t2 -c$conns -d${secs}s"
 echo "idle RSS: srekit-exporter $(rss_kb $ours) kB, node_exporter $(rss_kb $theirs) kB"
@@ -39,5 +42,7 @@ run srekit-exporter $ours_port $ours
 run node_exporter $theirs_port $theirs
 python3 - <<PY
 ours=float(open("/tmp/srekit-bench-srekit-exporter.rps").read()); theirs=float(open("/tmp/srekit-bench-node_exporter.rps").read())
-print(f"ratio: srekit-exporter serves {ours/theirs:.1f}x node_exporter's requests/s (budget >= 3x)")
+print(f"ratio: srekit-exporter serves {ours/theirs:.1f}x node_exporter's requests/s (budget >= 10x)")
+ours_rss=float(open("/tmp/srekit-bench-srekit-exporter.rss").read()); theirs_rss=float(open("/tmp/srekit-bench-node_exporter.rss").read())
+print(f"RSS after the load: srekit-exporter {ours_rss/theirs_rss:.2f}x node_exporter's (budget <= 0.35x)")
 PY
