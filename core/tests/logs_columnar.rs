@@ -209,30 +209,3 @@ fn a_buffer_with_no_good_line_is_an_empty_batch_with_errors() {
     assert_eq!((columns.batch.num_rows(), columns.batch.num_columns(), columns.errors.len()), (0, 1, 2));
     assert!(!columns.to_ipc().unwrap().is_empty());
 }
-
-/// `into_ipc` keeps the columns' buffers for the next batch on the thread: batches built in recycled
-/// buffers (of every column type, and of other sizes) write the same bytes as fresh ones.
-#[test]
-fn batches_built_in_recycled_buffers_match_fresh_ones() {
-    let typed = parser(json!({"format": "logfmt", "types": {"n": "int", "f": "float"}}));
-    let inputs: [&[u8]; 3] = [
-        b"n=1 f=0.5 s=alpha u=18446744073709551615\nn=2 s=beta\nbad=\"open\n",
-        b"s=gamma n=3\nf=2 n=4 s=\"a longer value than before\"\n",
-        b"n=5\n",
-    ];
-    // to_ipc keeps nothing: these are built in fresh buffers.
-    let expected: Vec<_> = inputs
-        .iter()
-        .map(|data| parse_columns(&typed, data, &ColumnarOptions::default()).unwrap().to_ipc().unwrap())
-        .collect();
-    for _ in 0..3 {
-        for (data, expected) in inputs.iter().zip(&expected) {
-            let (bytes, _) =
-                parse_columns(&typed, data, &ColumnarOptions::default()).unwrap().into_ipc().unwrap();
-            assert_eq!(&bytes, expected);
-        }
-    }
-    let (_, errors) =
-        parse_columns(&typed, inputs[0], &ColumnarOptions::default()).unwrap().into_ipc().unwrap();
-    assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [3]);
-}

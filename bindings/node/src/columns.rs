@@ -71,10 +71,9 @@ pub fn parse_to_ipc(
 ) -> napi::Result<ParsedColumns, JsErrorCode> {
     let options = options.unwrap_or_default().into_core();
     let columns = parse_columns(parser, data, &options).map_err(to_js_error)?;
-    let rows = columns.batch.num_rows() as f64;
-    // into_ipc keeps the columns' buffers for this thread's next call.
-    let (ipc, errors) = columns.into_ipc().map_err(to_js_error)?;
-    let errors = errors
+    let ipc = columns.to_ipc().map_err(to_js_error)?;
+    let errors = columns
+        .errors
         .iter()
         .map(|failure| ColumnsLineError {
             line: failure.line as f64,
@@ -82,5 +81,5 @@ pub fn parse_to_ipc(
             message: failure.error.to_string(),
         })
         .collect();
-    Ok(ParsedColumns { ipc: ipc.into(), rows, errors })
+    Ok(ParsedColumns { ipc: ipc.into(), rows: columns.batch.num_rows() as f64, errors })
 }

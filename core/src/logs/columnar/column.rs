@@ -3,7 +3,6 @@
 //! int64, uint64, float64, bool or utf8. A column given ints and floats becomes float64; any other mix
 //! falls back to utf8 (the values written as text, as `Value::to_label_string` writes them).
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, NullArray, UInt64Array};
@@ -22,14 +21,8 @@ enum Data {
     UInt(Vec<u64>),
     Float(Vec<f64>),
     Bool(BooleanBufferBuilder),
-    /// `offsets[i]..offsets[i + 1]` of `bytes` is row `i` (`offsets` starts with 0): i32 offsets,
-    /// Arrow's utf8 layout as is, until the bytes pass `i32::MAX` (then [`Data::LargeStr`]).
+    /// `offsets[i]..offsets[i + 1]` of `bytes` is row `i` (`offsets` starts with 0).
     Str {
-        offsets: Vec<i32>,
-        bytes: Vec<u8>,
-    },
-    /// As `Str` with i64 offsets (Arrow's large utf8).
-    LargeStr {
         offsets: Vec<i64>,
         bytes: Vec<u8>,
     },
@@ -65,27 +58,11 @@ pub(super) struct Column {
     data: Data,
     validity: BooleanBufferBuilder,
     len: usize,
-    /// The rows the batch is expected to have (a hint for reserving, never a limit).
-    pub(super) expected_rows: usize,
 }
 
 impl Column {
-    /// An empty column; `expected_rows` sizes its buffers up front (the batch's rows, when known), so
-    /// they are not grown and copied value by value.
-    pub(super) fn new(name: String, declared: Option<FieldType>, expected_rows: usize) -> Column {
-        let validity = BooleanBufferBuilder::new(expected_rows);
-        Column { name, declared, data: Data::Null, validity, len: 0, expected_rows }
-    }
-
-    /// Room for the values of the rows expected: the rows so far tell how many bytes a row takes.
-    fn reserve_bytes(bytes: &mut Vec<u8>, rows: usize, expected_rows: usize) {
-        let per_row = bytes.len() / rows.max(1) + 1;
-        let wanted = per_row.saturating_mul(expected_rows.saturating_sub(rows)) + per_row * 8;
-        let wanted = wanted.saturating_add(wanted / 8);
-        if bytes.capacity() == 0 {
-            *bytes = super::spare::take(wanted);
-        }
-        bytes.reserve(wanted);
+    pub(super) fn new(name: String, declared: Option<FieldType>) -> Column {
+        Column { name, declared, data: Data::Null, validity: BooleanBufferBuilder::new(0), len: 0 }
     }
 
     /// Sets row `row` (rows before it that this column has no value for become null). A second value
@@ -112,8 +89,7 @@ impl Column {
             Data::UInt(values) => values.push(0),
             Data::Float(values) => values.push(0.0),
             Data::Bool(values) => values.append(false),
-            Data::Str { offsets, .. } => offsets.push(offsets.last().copied().unwrap_or(0)),
-            Data::LargeStr { offsets, bytes } => offsets.push(bytes.len() as i64),
+            Data::Str { offsets, bytes } => offsets.push(bytes.len() as i64),
         }
         self.validity.append(false);
         self.len += 1;
@@ -127,26 +103,12 @@ impl Column {
             (Data::UInt(values), Value::UInt(u)) => values.push(*u),
             (Data::Float(values), value) => values.push(value.as_f64().unwrap_or(f64::NAN)),
             (Data::Bool(values), Value::Bool(b)) => values.append(*b),
-            (Data::Str { offsets, bytes }, value) => {
-                let text = match value {
-                    Value::Str(text) => Cow::Borrowed(text.as_bytes()),
-                    other => Cow::Owned(other.to_label_string().into_owned().into_bytes()),
-                };
-                if bytes.capacity() - bytes.len() < text.len() {
-                    Column::reserve_bytes(bytes, self.len, self.expected_rows);
-                }
-                bytes.extend_from_slice(&text);
-                match i32::try_from(bytes.len()) {
-                    Ok(end) => offsets.push(end),
-                    Err(_) => {
-                        let offsets = std::mem::take(offsets).into_iter().map(i64::from).collect();
-                        self.data = Data::LargeStr { offsets, bytes: std::mem::take(bytes) };
-                        self.widen_last();
-                    }
-                }
+            (Data::Str { offsets, bytes }, Value::Str(text)) => {
+                bytes.extend_from_slice(text.as_bytes());
+                offsets.push(bytes.len() as i64);
             }
-            (Data::LargeStr { offsets, bytes }, value) => {
-                bytes.extend_from_slice(value.to_label_string().as_bytes());
+            (Data::Str { offsets, bytes }, other) => {
+                bytes.extend_from_slice(other.to_label_string().as_bytes());
                 offsets.push(bytes.len() as i64);
             }
             // make_fit left a column that takes `kind`: no other pair is reachable.
@@ -157,13 +119,6 @@ impl Column {
         }
         self.validity.append(true);
         self.len += 1;
-    }
-
-    /// After a switch to `LargeStr` in the middle of a push: the offset of the bytes just added.
-    fn widen_last(&mut self) {
-        if let Data::LargeStr { offsets, bytes } = &mut self.data {
-            offsets.push(bytes.len() as i64);
-        }
     }
 
     /// Removes the last row.
@@ -179,10 +134,6 @@ impl Column {
                 offsets.truncate(last + 1);
                 bytes.truncate(offsets.last().map_or(0, |end| *end as usize));
             }
-            Data::LargeStr { offsets, bytes } => {
-                offsets.truncate(last + 1);
-                bytes.truncate(offsets.last().map_or(0, |end| *end as usize));
-            }
         }
         self.validity.truncate(last);
         self.len = last;
@@ -191,24 +142,21 @@ impl Column {
     /// Changes the column's type so that it takes a value of `kind`.
     fn make_fit(&mut self, kind: Kind) {
         let len = self.len;
-        let room = self.expected_rows.max(len + 1);
         match (&self.data, kind) {
-            (Data::Null, Kind::Int) => self.data = Data::Int(zeros(len, room, 0)),
-            (Data::Null, Kind::UInt) => self.data = Data::UInt(zeros(len, room, 0)),
-            (Data::Null, Kind::Float) => self.data = Data::Float(zeros(len, room, 0.0)),
+            (Data::Null, Kind::Int) => self.data = Data::Int(vec![0; len]),
+            (Data::Null, Kind::UInt) => self.data = Data::UInt(vec![0; len]),
+            (Data::Null, Kind::Float) => self.data = Data::Float(vec![0.0; len]),
             (Data::Null, Kind::Bool) => {
-                let mut values = BooleanBufferBuilder::new(room);
+                let mut values = BooleanBufferBuilder::new(len);
                 values.append_n(len, false);
                 self.data = Data::Bool(values);
             }
-            (Data::Null, Kind::Str) => {
-                self.data = Data::Str { offsets: zeros(len + 1, room + 1, 0), bytes: Vec::new() }
-            }
+            (Data::Null, Kind::Str) => self.data = Data::Str { offsets: vec![0; len + 1], bytes: Vec::new() },
             (Data::Int(_), Kind::Int)
             | (Data::UInt(_), Kind::UInt)
             | (Data::Float(_), Kind::Float | Kind::Int | Kind::UInt)
             | (Data::Bool(_), Kind::Bool)
-            | (Data::Str { .. } | Data::LargeStr { .. }, _) => {}
+            | (Data::Str { .. }, _) => {}
             (Data::Int(values), Kind::Float) => {
                 self.data = Data::Float(values.iter().map(|i| *i as f64).collect())
             }
@@ -223,7 +171,7 @@ impl Column {
     fn fall_back_to_strings(&mut self) {
         let text = |row: usize| -> Option<String> {
             let value = match &self.data {
-                Data::Null | Data::Str { .. } | Data::LargeStr { .. } => return None,
+                Data::Null | Data::Str { .. } => return None,
                 Data::Int(values) => Value::Int(values[row]),
                 Data::UInt(values) => Value::UInt(values[row]),
                 Data::Float(values) => Value::Float(values[row]),
@@ -231,11 +179,10 @@ impl Column {
             };
             Some(value.to_label_string().into_owned())
         };
-        if matches!(self.data, Data::Str { .. } | Data::LargeStr { .. }) {
+        if matches!(self.data, Data::Str { .. }) {
             return;
         }
-        // Numbers and booleans written as text: far below i32::MAX bytes for any batch that fits.
-        let mut offsets = Vec::with_capacity(self.expected_rows.max(self.len) + 1);
+        let mut offsets = Vec::with_capacity(self.len + 1);
         let mut bytes = Vec::new();
         offsets.push(0);
         for row in 0..self.len {
@@ -246,10 +193,7 @@ impl Column {
             }
             offsets.push(bytes.len() as i64);
         }
-        self.data = match offsets.iter().map(|o| i32::try_from(*o)).collect::<Result<Vec<i32>, _>>() {
-            Ok(offsets) => Data::Str { offsets, bytes },
-            Err(_) => Data::LargeStr { offsets, bytes },
-        };
+        self.data = Data::Str { offsets, bytes };
     }
 
     /// The column's name and values as an Arrow array of `rows` rows (nulls after its last value).
@@ -266,8 +210,7 @@ impl Column {
             Data::UInt(values) => Arc::new(UInt64Array::new(ScalarBuffer::from(values), nulls)),
             Data::Float(values) => Arc::new(Float64Array::new(ScalarBuffer::from(values), nulls)),
             Data::Bool(mut values) => Arc::new(BooleanArray::new(values.finish(), nulls)),
-            Data::Str { offsets, bytes } => utf8(offsets, bytes, nulls),
-            Data::LargeStr { offsets, bytes } => large_utf8(offsets, bytes, nulls),
+            Data::Str { offsets, bytes } => strings(offsets, bytes, nulls),
         };
         (self.name, array)
     }
@@ -283,25 +226,23 @@ fn declared_type(field_type: FieldType) -> DataType {
     }
 }
 
-/// `len` zeros in a vector with room for `room`.
-fn zeros<T: super::spare::Spare>(len: usize, room: usize, zero: T) -> Vec<T> {
-    let mut values = super::spare::take(room.max(len));
-    values.resize(len, zero);
-    values
-}
-
-/// A utf8 array of a column's offsets and bytes.
-fn utf8(offsets: Vec<i32>, bytes: Vec<u8>, nulls: Option<NullBuffer>) -> ArrayRef {
-    let (offsets, values) = (ScalarBuffer::from(offsets), Buffer::from_vec(bytes));
-    // SAFETY: the offsets start at 0, never decrease and end at `values.len()` (each is the length
-    // of the bytes after a whole `&str` was appended), so every slice is valid UTF-8 and in bounds;
-    // `nulls`, when given, has one bit per row as the offsets do.
-    Arc::new(unsafe { StringArray::new_unchecked(OffsetBuffer::new_unchecked(offsets), values, nulls) })
-}
-
-/// A large utf8 array (bytes past 2 GiB) of a column's offsets and bytes.
-fn large_utf8(offsets: Vec<i64>, bytes: Vec<u8>, nulls: Option<NullBuffer>) -> ArrayRef {
-    let (offsets, values) = (ScalarBuffer::from(offsets), Buffer::from_vec(bytes));
-    // SAFETY: as in `utf8`.
-    Arc::new(unsafe { LargeStringArray::new_unchecked(OffsetBuffer::new_unchecked(offsets), values, nulls) })
+/// A utf8 array (large utf8 when its bytes pass 2 GiB).
+fn strings(offsets: Vec<i64>, bytes: Vec<u8>, nulls: Option<NullBuffer>) -> ArrayRef {
+    let values = Buffer::from_vec(bytes);
+    if let Ok(narrow) = offsets.iter().map(|o| i32::try_from(*o)).collect::<Result<Vec<i32>, _>>() {
+        // SAFETY: the offsets start at 0, never decrease and end at `values.len()` (each is the length
+        // of `bytes` after a whole `&str` was appended), so every slice is valid UTF-8 and in bounds;
+        // `nulls`, when given, has one bit per row as the offsets do.
+        return Arc::new(unsafe {
+            StringArray::new_unchecked(OffsetBuffer::new_unchecked(ScalarBuffer::from(narrow)), values, nulls)
+        });
+    }
+    // SAFETY: as above.
+    Arc::new(unsafe {
+        LargeStringArray::new_unchecked(
+            OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)),
+            values,
+            nulls,
+        )
+    })
 }

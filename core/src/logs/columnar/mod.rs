@@ -17,7 +17,6 @@
 //! The parsing itself is [`Parser::parse_many_ref`]: this module only lays its records out.
 
 mod column;
-mod spare;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -136,25 +135,6 @@ impl ColumnarBatch {
     /// assert_eq!(batches[0].as_ref().unwrap().num_rows(), 1);
     /// ```
     pub fn to_ipc(&self) -> Result<Vec<u8>, ColumnarError> {
-        self.write_ipc()
-    }
-
-    /// [`ColumnarBatch::to_ipc`], consuming the batch: its column buffers are kept for the next batch
-    /// built on this thread (no fresh pages to fault in), and the errors are returned.
-    ///
-    /// ```
-    /// let parser = srekit::logs::ParserSpec::new("logfmt").build().unwrap();
-    /// let (bytes, errors) = srekit::logs::columnar::parse_columns(&parser, b"a=1\na=\"\n", &Default::default()).unwrap().into_ipc().unwrap();
-    /// let batches: Vec<_> = arrow_ipc::reader::StreamReader::try_new(&bytes[..], None).unwrap().collect();
-    /// assert_eq!((batches[0].as_ref().unwrap().num_rows(), errors.len()), (1, 1));
-    /// ```
-    pub fn into_ipc(self) -> Result<(Vec<u8>, Vec<LineFailure>), ColumnarError> {
-        let bytes = self.write_ipc()?;
-        spare::give_batch(self.batch);
-        Ok((bytes, self.errors))
-    }
-
-    fn write_ipc(&self) -> Result<Vec<u8>, ColumnarError> {
         let mut out = Vec::with_capacity(self.batch.get_array_memory_size() + 1024);
         let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut out, &self.batch.schema())?;
         writer.write(&self.batch)?;
@@ -179,8 +159,6 @@ pub fn parse_columns(
     options: &ColumnarOptions,
 ) -> Result<ColumnarBatch, ColumnarError> {
     let mut builder = ColumnBuilder::new(parser, options.clone());
-    // At most one row per line: the columns are sized once instead of grown value by value.
-    builder.expect_rows(data.iter().filter(|&&byte| byte == b'\n').count() + 1);
     let first = options.first_line.saturating_sub(1);
     parser.parse_many_ref(data, |line_no, result| {
         let line = first.saturating_add(line_no as u64);
@@ -216,8 +194,6 @@ pub struct ColumnBuilder {
     timestamps: Vec<Option<f64>>,
     errors: Vec<LineFailure>,
     types: Vec<(String, FieldType)>,
-    /// The rows expected (see [`ColumnBuilder::expect_rows`]).
-    expected_rows: usize,
 }
 
 impl ColumnBuilder {
@@ -233,7 +209,6 @@ impl ColumnBuilder {
             timestamps: Vec::new(),
             errors: Vec::new(),
             types,
-            expected_rows: 0,
         };
         for name in builder.options.fields.clone().unwrap_or_default() {
             if !builder.index.contains_key(&name) {
@@ -269,30 +244,6 @@ impl ColumnBuilder {
         }
     }
 
-    /// Sizes the buffers of the columns made from now on (and the line and timestamp columns) for
-    /// about `rows` rows, a hint: pushing more or fewer is fine.
-    ///
-    /// ```
-    /// let parser = srekit::logs::ParserSpec::new("logfmt").build().unwrap();
-    /// let mut builder = srekit::logs::columnar::ColumnBuilder::new(&parser, Default::default());
-    /// builder.expect_rows(2);
-    /// builder.push(1, &parser.parse(b"a=x").unwrap());
-    /// assert_eq!(builder.finish().unwrap().batch.num_rows(), 1);
-    /// ```
-    pub fn expect_rows(&mut self, rows: usize) {
-        self.expected_rows = rows;
-        for column in &mut self.columns {
-            column.expected_rows = rows;
-        }
-        if self.lines.capacity() == 0 {
-            self.lines = spare::take(rows);
-        }
-        self.lines.reserve(rows);
-        if self.options.timestamp_column.is_some() {
-            self.timestamps.reserve(rows);
-        }
-    }
-
     /// Records that line `line` did not parse.
     pub fn fail(&mut self, line: u64, error: LineError) {
         self.errors.push(LineFailure { line, error });
@@ -322,7 +273,7 @@ impl ColumnBuilder {
 
     fn add_column(&mut self, name: &str) -> usize {
         let declared = self.types.iter().find(|(field, _)| field == name).map(|(_, t)| *t);
-        self.columns.push(Column::new(name.to_owned(), declared, self.expected_rows));
+        self.columns.push(Column::new(name.to_owned(), declared));
         let column = self.columns.len() - 1;
         self.index.insert(name.to_owned(), Some(column));
         column
