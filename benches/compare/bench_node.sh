@@ -27,14 +27,16 @@ npm install --prefix "$peers" --no-audit --no-fund --loglevel=error \
 # (each run a fresh process pinned with `taskset -c 1`: one warm-up, one timed call on the same 100,000
 # logfmt lines; the side that goes first alternates), each side's median and the ratio of the medians.
 pinned() {
-  local runs="${SREKIT_BENCH_PINNED_RUNS:-7}" cpu="${SREKIT_BENCH_CPU:-1}" round side order
+  local runs="${SREKIT_BENCH_PINNED_RUNS:-7}" cpu="${SREKIT_BENCH_CPU:-1}" round side order wall
   local -a ours=() theirs=()
   for ((round = 0; round < runs; round++)); do
     order="srekit logfmt"
     ((round % 2)) && order="logfmt srekit"
     for side in $order; do
+      wall=""
       read -r _ _ wall _ < <(SREKIT_BENCH_PEERS="$peers" SREKIT_BENCH_SINGLE="$side" \
         taskset -c "$cpu" node "$root/benches/compare/node_bench.js")
+      [ -n "${wall:-}" ] || { echo "bench_node.sh: the pinned $side run printed no time" >&2; exit 1; }
       if [ "$side" = srekit ]; then ours+=("$wall"); else theirs+=("$wall"); fi
     done
   done
