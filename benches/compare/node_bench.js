@@ -278,7 +278,6 @@ async function benchHost() {
   report('host', 'collectHostAsync() vs systeminformation (load, mem, fsSize, disksIO, networkStats)', mine, theirs, 'systeminformation', 0)
 }
 
-// SREKIT_BENCH_ONLY=logs,rules,encode,host picks sections (all by default). bench_node.sh runs the
 // Columnar output: logfmt parsed into Arrow IPC bytes and opened as an apache-arrow Table (budget 30x
 // npm logfmt building one object per line).
 function benchColumns(records) {
@@ -301,9 +300,43 @@ function benchColumns(records) {
   report('logfmt_columns', 'logfmt parseColumns(Buffer) + tableFromIPC vs npm logfmt per line (budget 30x)', ours, theirs, 'npm logfmt', buffer.length)
 }
 
-// log sections a second time pinned to one CPU (taskset), where neither side gets a second core: not
-// srekit's parsing thread, not V8's GC helpers.
+// One timed run of one side in this process, for bench_node.sh's pinned runs (issue 22: parseMany
+// >= 10x npm logfmt as the median of 7 interleaved runs on one CPU, both sides measured the same
+// way): SREKIT_BENCH_SINGLE=srekit (parseMany of the whole logfmt buffer) or =logfmt (npm logfmt
+// parse() per line, building the same array of objects). Both warm up once on the same data, then
+// time one call; prints `single <side> <wall ms> <cpu ms>`.
+function benchSingle(side, records) {
+  const lines = records.map(toLogfmt)
+  const buffer = Buffer.from(lines.join('\n') + '\n')
+  let run
+  if (side === 'srekit') {
+    const parser = new srekit.Parser('logfmt')
+    run = () => parser.parseMany(buffer)
+  } else if (side === 'logfmt') {
+    const logfmt = peer('logfmt')
+    run = () => {
+      const out = new Array(lines.length)
+      for (let i = 0; i < lines.length; i++) out[i] = logfmt.parse(lines[i])
+      return out
+    }
+  } else {
+    throw new Error(`SREKIT_BENCH_SINGLE: expected srekit or logfmt, not ${side}`)
+  }
+  if (run().length !== lines.length) throw new Error(`${side}: wrong number of records`)
+  const walls = []
+  const cpus = []
+  timeOnce(run, walls, cpus)
+  console.log(`single ${side} ${walls[0].toFixed(3)} ${cpus[0].toFixed(3)}`)
+}
+
+// SREKIT_BENCH_ONLY=logs,columns,rules,encode,host picks sections (all by default). bench_node.sh
+// runs the log sections a second time pinned to one CPU (taskset), where neither side gets a second
+// core: not srekit's parsing thread, not V8's GC helpers.
 async function main() {
+  if (process.env.SREKIT_BENCH_SINGLE) {
+    benchSingle(process.env.SREKIT_BENCH_SINGLE, makeRecords(LINES))
+    return
+  }
   const os = require('node:os')
   const only = new Set((process.env.SREKIT_BENCH_ONLY || 'logs,columns,rules,encode,host').split(','))
   const usable = os.availableParallelism()
