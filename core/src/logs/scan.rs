@@ -19,7 +19,9 @@ const WORDS: usize = 32;
 /// Bytes in a window.
 const WINDOW: usize = 64 * WORDS;
 
-/// Whether `byte` is in byte class `CLASS` (one of the constants above).
+/// Whether `byte` is in byte class `CLASS` (one of the constants above): the portable classifier
+/// and the tests' reference.
+#[cfg(any(not(target_arch = "x86_64"), test))]
 #[inline(always)]
 fn contains<const CLASS: u8>(byte: u8) -> bool {
     match CLASS {
@@ -162,10 +164,14 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
             // The last partial block: padded with a byte in no class, its padding bits cleared.
             let mut block = [b'a'; 64];
             block[..tail.len()].copy_from_slice(tail);
+            // Classified with the same vector code as the full blocks: a line shorter than the
+            // window (the tailer's case: one line per call) would otherwise spend most of its scan
+            // in the byte-at-a-time loop.
             let keep = u64::MAX >> (64 - tail.len());
-            let (first, second) = classify_portable::<FIRST, SECOND>(&block);
-            self.first[blocks.len()] = first & keep;
-            self.second[blocks.len()] = second & keep;
+            let (mut first, mut second) = ([0u64; WORDS], [0u64; WORDS]);
+            fill_blocks::<FIRST, SECOND>(std::slice::from_ref(&block), &mut first, &mut second);
+            self.first[blocks.len()] = first[0] & keep;
+            self.second[blocks.len()] = second[0] & keep;
         }
     }
 }
@@ -194,6 +200,7 @@ fn fill_blocks<const FIRST: u8, const SECOND: u8>(
 }
 
 /// The two classes' bitmaps of one block, a byte at a time.
+#[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn classify_portable<const FIRST: u8, const SECOND: u8>(block: &[u8; 64]) -> (u64, u64) {
     block.iter().enumerate().fold((0, 0), |(first, second), (i, &b)| {
