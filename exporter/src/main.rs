@@ -9,6 +9,7 @@ mod flag_values;
 mod host_log;
 mod live_outputs;
 mod logging;
+mod memory;
 mod outputs;
 mod parse_cmd;
 mod process_metrics;
@@ -59,6 +60,8 @@ fn main() -> ExitCode {
         Some(Commands::Check(args)) => return check(&cli, args),
         _ => {}
     }
+    // Before the host collector starts its threads: they take their malloc arenas at once.
+    memory::tune_malloc();
     let config = match &cli.config_file {
         Some(path) => match ExporterConfig::load(path) {
             Ok(config) => Some(config),
@@ -171,7 +174,7 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
-        .max_blocking_threads(4)
+        .max_blocking_threads(memory::scrape_threads())
         .enable_all()
         .build()
     {
