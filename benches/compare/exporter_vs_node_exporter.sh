@@ -26,13 +26,16 @@ done
 
 rss_kb() { awk '/^VmRSS/ {print $2}' /proc/$1/status; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' /proc/$1/status; }
+# Where the resident memory is: anonymous (heap, arenas, stacks) vs file-backed (the binary's text
+# and read-only data, shared libraries), and the thread count.
+split_kb() { awk '/^RssAnon/ {a=$2} /^RssFile/ {f=$2} /^Threads/ {t=$2} END {printf "anon %s kB, file %s kB, %s threads", a, f, t}' /proc/$1/status; }
 run() { # name port pid
   local out rps p99
   out=$(wrk -t2 -c$conns -d${secs}s --latency "http://127.0.0.1:$2/metrics")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errors=$(awk '/Socket errors|Non-2xx/ {print}' <<<"$out")
-  printf '%-16s %10s req/s   p99 %-9s  RSS %6s kB (peak %s kB) %s\n' "$1" "$rps" "$p99" "$(rss_kb $3)" "$(hwm_kb $3)" "$errors"
+  printf '%-16s %10s req/s   p99 %-9s  RSS %6s kB (peak %s kB; %s) %s\n' "$1" "$rps" "$p99" "$(rss_kb $3)" "$(hwm_kb $3)" "$(split_kb $3)" "$errors"
   echo "$rps" > "/tmp/srekit-bench-$1.rps"
   rss_kb $3 > "/tmp/srekit-bench-$1.rss"
 }

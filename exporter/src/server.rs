@@ -326,6 +326,8 @@ fn html_escape(text: &str) -> String {
 }
 
 async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<Bytes>> {
+    // Counted from arrival, so that only the last of a queue of scrapes trims the heap.
+    let _scraping = crate::memory::Scraping::start();
     // At most `max_requests` collections run at once; a scrape beyond that waits for a slot (a burst
     // of scrapers is served, not refused) and gets 503 only when none frees up in time.
     let _slot = match &state.scrape_slots {
