@@ -84,7 +84,7 @@ mod tests {
     #[test]
     fn tuned_malloc_still_allocates_small_and_large_blocks() {
         tune_malloc();
-        let small = vec![1u8; 100];
+        let small = Box::new([1u8; 100]);
         let large = vec![2u8; 1 << 20];
         assert_eq!(small.iter().map(|&b| b as usize).sum::<usize>(), 100);
         assert_eq!(large.len(), 1 << 20);
