@@ -183,6 +183,10 @@ fn host_collection(c: &mut Criterion) {
     let mut group = c.benchmark_group("host");
     group.sample_size(50).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
     group.bench_function("collect_default", |b| b.iter(|| black_box(collector.collect())));
+    // As the exporter scrapes: the families are handed back once encoded, and the next collection
+    // fills them in place.
+    group
+        .bench_function("collect_recycled", |b| b.iter(|| collector.recycle(black_box(collector.collect()))));
     let files = floor_files();
     eprintln!("read floor: {} files", files.len());
     let mut floor_buf = vec![0u8; 8192];
@@ -239,6 +243,15 @@ fn host_collection(c: &mut Criterion) {
             let start = process_cpu();
             for _ in 0..iters {
                 black_box(collector.collect());
+            }
+            process_cpu().saturating_sub(start)
+        })
+    });
+    group.bench_function("collect_recycled", |b| {
+        b.iter_custom(|iters| {
+            let start = process_cpu();
+            for _ in 0..iters {
+                collector.recycle(black_box(collector.collect()));
             }
             process_cpu().saturating_sub(start)
         })
