@@ -90,7 +90,8 @@ pub struct HostConfig {
     /// that one exists.
     pub systemd_bus_address: Option<String>,
     /// Read netdev and netclass from rtnetlink (one dump instead of a file per attribute), as
-    /// node_exporter 1.5 does by default. Only used when `procfs` is `/proc` and `sysfs` is `/sys`:
+    /// node_exporter 1.5 does by default, and udp_queues from sock_diag (the same sums as
+    /// /proc/net/udp{,6}, for half the kernel's work). Only used when `procfs` is `/proc` and `sysfs` is `/sys`:
     /// netlink answers for the current network namespace, not for a mounted tree.
     pub netlink: bool,
     /// Export `node_softirqs_total{vector}` from the stat collector (`--collector.stat.softirq`).

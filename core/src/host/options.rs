@@ -355,7 +355,7 @@ static OPTIONS: &[HostOptionSpec] = &[
         name: "netlink",
         flag: "collector.netdev.netlink",
         default: HostOptionDefault::Switch(true),
-        help: "Read netdev and netclass from rtnetlink instead of files (only when the roots are /proc and /sys).",
+        help: "Read netdev and netclass from rtnetlink and udp_queues from sock_diag instead of files (only when the roots are /proc and /sys).",
         slot: |c| Slot::Switch(&mut c.netlink),
     },
     HostOptionSpec {

@@ -1,8 +1,13 @@
 //! udp_queues: `node_udp_queues{ip,queue}`, the bytes queued in UDP sockets' send and receive queues,
-//! summed from /proc/net/udp and /proc/net/udp6.
+//! summed from /proc/net/udp and /proc/net/udp6, or on the live host from one sock_diag netlink dump
+//! per address family. Both give the same sums (the kernel fills /proc's `tx_queue:rx_queue` and
+//! sock_diag's `idiag_wqueue`/`idiag_rqueue` from the same `sk_wmem_alloc_get`/`udp_rqueue_get`),
+//! but reading a /proc file walks the whole UDP hash table twice (once for the text, once more for
+//! the read that finds its end) where a dump walks it once.
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
+use crate::host::netlink::{Dumper, NETLINK_SOCK_DIAG};
 use crate::host::read::{parse_hex, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -10,15 +15,66 @@ use std::sync::Arc;
 
 const HELP: &str = "Number of allocated memory in the kernel for UDP datagrams in bytes.";
 
+/// `SOCK_DIAG_BY_FAMILY`, the request and answer message type.
+const SOCK_DIAG_BY_FAMILY: u16 = 20;
+
+/// `struct inet_diag_req_v2` for every UDP socket of `family`, in any state (as /proc lists them).
+fn request(family: u8) -> [u8; 56] {
+    let mut body = [0u8; 56];
+    body[0] = family;
+    body[1] = libc::IPPROTO_UDP as u8;
+    body[4..8].copy_from_slice(&u32::MAX.to_ne_bytes());
+    body
+}
+
+/// Adds one `struct inet_diag_msg`'s `idiag_wqueue` and `idiag_rqueue` to `(tx, rx)`; `false` if the
+/// message is too short.
+fn add_queues(message: &[u8], sums: &mut (u64, u64)) -> bool {
+    let u32_at = |at: usize| message.get(at..at + 4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+    let (Some(rqueue), Some(wqueue)) = (u32_at(56), u32_at(60)) else { return false };
+    sums.0 = sums.0.wrapping_add(u64::from(wqueue));
+    sums.1 = sums.1.wrapping_add(u64::from(rqueue));
+    true
+}
+
 /// The udp_queues collector.
 pub(crate) struct UdpQueues {
     settings: Arc<Settings>,
     reader: FileReader,
+    dumper: Dumper,
 }
 
 impl UdpQueues {
     pub(crate) fn new(settings: Arc<Settings>) -> UdpQueues {
-        UdpQueues { settings, reader: FileReader::new() }
+        UdpQueues { settings, reader: FileReader::new(), dumper: Dumper::new(NETLINK_SOCK_DIAG) }
+    }
+
+    /// `(tx, rx)` queue sums of the sockets of `family`, from a sock_diag dump (the live host).
+    fn dumped_sums(&mut self, family: libc::c_int) -> Result<(u64, u64), CollectError> {
+        let mut sums = (0u64, 0u64);
+        let mut short = false;
+        self.dumper.dump(SOCK_DIAG_BY_FAMILY, &request(family as u8), &mut |kind, message| {
+            if kind == SOCK_DIAG_BY_FAMILY && !add_queues(message, &mut sums) {
+                short = true;
+            }
+        })?;
+        if short {
+            return Err(CollectError::parse(std::path::Path::new("sock_diag"), "short inet_diag_msg"));
+        }
+        Ok(sums)
+    }
+
+    /// From sock_diag dumps; IPv6 only where /proc/net/udp6 exists, as from the files.
+    fn update_from_netlink(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let (tx, rx) = self.dumped_sums(libc::AF_INET)?;
+        out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "tx")]), tx as f64);
+        out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "rx")]), rx as f64);
+        if self.settings.proc("net/udp6").exists() {
+            let (tx, rx) = self.dumped_sums(libc::AF_INET6)?;
+            out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v6"), ("queue", "tx")]), tx as f64);
+            out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v6"), ("queue", "rx")]), rx as f64);
+        }
+        Ok(())
     }
 
     /// `(tx, rx)` queue sums of one file.
@@ -48,6 +104,9 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 
 impl Collector for UdpQueues {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        if self.settings.use_netlink {
+            return self.update_from_netlink(out);
+        }
         let (tx, rx) = self.sums("udp")?;
         out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "tx")]), tx as f64);
         out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "rx")]), rx as f64);
@@ -60,5 +119,62 @@ impl Collector for UdpQueues {
             Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::{HostCollector, HostConfig};
+
+    /// The `node_udp_queues` samples of one collection by udp_queues alone, by `(ip, queue)`.
+    fn queues(netlink: bool) -> Vec<(String, f64)> {
+        let mut config = HostConfig::default();
+        config.disable_defaults();
+        config.enable("udp_queues").expect("udp_queues is a collector");
+        config.netlink = netlink;
+        let collector = HostCollector::new(config).expect("valid config");
+        let families = collector.collect();
+        let family = families.iter().find(|f| f.name == "node_udp_queues").expect("node_udp_queues");
+        let mut samples: Vec<(String, f64)> = family
+            .samples
+            .iter()
+            .map(|s| (format!("{}/{}", s.label("ip").unwrap_or(""), s.label("queue").unwrap_or("")), s.value))
+            .collect();
+        samples.sort_by(|a, b| a.0.cmp(&b.0));
+        samples
+    }
+
+    #[test]
+    fn sock_diag_sums_are_the_proc_files_sums() {
+        // Datagrams queued unread on a socket of ours, so the receive sums are not all zero.
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let to = socket.local_addr().expect("local address");
+        for _ in 0..3 {
+            socket.send_to(&[7u8; 1000], to).expect("send to ourselves");
+        }
+        // Other sockets of the host may change in between: the same in 3 tries is enough.
+        let same = (0..3).any(|_| {
+            let (files, dumped) = (queues(false), queues(true));
+            assert!(files.iter().any(|(key, value)| key == "v4/rx" && *value > 0.0), "{files:?}");
+            files == dumped
+        });
+        assert!(
+            same,
+            "sock_diag and /proc/net/udp{{,6}} disagree: {:?} vs {:?}",
+            queues(false),
+            queues(true)
+        );
+    }
+
+    #[test]
+    fn short_messages_are_refused() {
+        let mut sums = (0, 0);
+        assert!(!add_queues(&[0u8; 60], &mut sums));
+        let mut message = [0u8; 72];
+        message[56..60].copy_from_slice(&5u32.to_ne_bytes());
+        message[60..64].copy_from_slice(&9u32.to_ne_bytes());
+        assert!(add_queues(&message, &mut sums));
+        assert_eq!(sums, (9, 5));
     }
 }
