@@ -42,11 +42,18 @@ pub(crate) struct UdpQueues {
     settings: Arc<Settings>,
     reader: FileReader,
     dumper: Dumper,
+    /// Set once a sock_diag dump failed: the files are read from then on.
+    diag_refused: bool,
 }
 
 impl UdpQueues {
     pub(crate) fn new(settings: Arc<Settings>) -> UdpQueues {
-        UdpQueues { settings, reader: FileReader::new(), dumper: Dumper::new(NETLINK_SOCK_DIAG) }
+        UdpQueues {
+            settings,
+            reader: FileReader::new(),
+            dumper: Dumper::new(NETLINK_SOCK_DIAG),
+            diag_refused: false,
+        }
     }
 
     /// `(tx, rx)` queue sums of the sockets of `family`, from a sock_diag dump (the live host).
@@ -64,13 +71,18 @@ impl UdpQueues {
         Ok(sums)
     }
 
-    /// From sock_diag dumps; IPv6 only where /proc/net/udp6 exists, as from the files.
+    /// From sock_diag dumps; IPv6 only where /proc/net/udp6 exists, as from the files. Nothing is
+    /// written unless every dump succeeds, so the caller can fall back to the files.
     fn update_from_netlink(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let (tx, rx) = self.dumped_sums(libc::AF_INET)?;
-        out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "tx")]), tx as f64);
-        out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "rx")]), rx as f64);
-        if self.settings.proc("net/udp6").exists() {
-            let (tx, rx) = self.dumped_sums(libc::AF_INET6)?;
+        let v4 = self.dumped_sums(libc::AF_INET)?;
+        let v6 = if self.settings.proc("net/udp6").exists() {
+            Some(self.dumped_sums(libc::AF_INET6)?)
+        } else {
+            None
+        };
+        out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "tx")]), v4.0 as f64);
+        out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "rx")]), v4.1 as f64);
+        if let Some((tx, rx)) = v6 {
             out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v6"), ("queue", "tx")]), tx as f64);
             out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v6"), ("queue", "rx")]), rx as f64);
         }
@@ -104,8 +116,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 
 impl Collector for UdpQueues {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        if self.settings.use_netlink {
-            return self.update_from_netlink(out);
+        // A kernel without UDP sock_diag (`udp_diag` not built or not loadable in a container)
+        // refuses the dump: from then on the files are read, which give the same sums.
+        if self.settings.use_netlink && !self.diag_refused {
+            match self.update_from_netlink(out) {
+                Ok(()) => return Ok(()),
+                Err(_) => self.diag_refused = true,
+            }
         }
         let (tx, rx) = self.sums("udp")?;
         out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "tx")]), tx as f64);
