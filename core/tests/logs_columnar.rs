@@ -228,3 +228,31 @@ fn the_null_bitmap_appears_with_the_first_null_and_duplicates_replace_values_bef
     let rows: Vec<_> = (0..5).map(|row| f.is_valid(row).then(|| f.value(row))).collect();
     assert_eq!(rows, [Some(0.5), Some(1.0), None, Some(2.5), None]);
 }
+
+#[test]
+fn columns_sized_from_the_first_rows_still_take_every_later_row() {
+    // Past 1024 rows the columns reserve room from an estimate; later rows may be longer, missing,
+    // of another type or of a new field.
+    let parser = parser(json!({"format": "logfmt", "types": {"a": "int"}}));
+    let mut data = String::new();
+    for i in 0..3000 {
+        let a = if i < 2000 { i.to_string() } else { format!("s{i}") };
+        let b = if i % 7 == 0 { String::new() } else { format!(" b={}", "x".repeat(i / 100)) };
+        let c = if i >= 1500 && i % 500 == 0 { " c=yes" } else { "" };
+        data.push_str(&format!("a={a}{b}{c}\n"));
+    }
+    let batch = parse_columns(&parser, data.as_bytes(), &ColumnarOptions::default()).unwrap().batch;
+    assert_eq!(batch.num_rows(), 3000);
+    let a = batch.column(1).as_string::<i32>(); // ints, then strings: utf8
+    let b = batch.column(2).as_string::<i32>();
+    let c = batch.column(3).as_string::<i32>();
+    for i in 0..3000 {
+        let expected_a = if i < 2000 { i.to_string() } else { format!("s{i}") };
+        assert_eq!(a.value(i), expected_a);
+        assert_eq!(b.is_null(i), i % 7 == 0, "row {i}");
+        if i % 7 != 0 {
+            assert_eq!(b.value(i), "x".repeat(i / 100));
+        }
+        assert_eq!(c.is_valid(i), i >= 1500 && i % 500 == 0, "row {i}");
+    }
+}

@@ -90,6 +90,23 @@ impl Column {
         self.push(value);
     }
 
+    /// Reserves room for `rows` rows, `now` rows in (string bytes extrapolated from their length so
+    /// far, plus a tenth).
+    pub(super) fn reserve(&mut self, now: usize, rows: usize) {
+        let more = rows.saturating_sub(self.len);
+        match &mut self.data {
+            Data::Null | Data::Bool(_) => {}
+            Data::Int(values) => values.reserve(more),
+            Data::UInt(values) => values.reserve(more),
+            Data::Float(values) => values.reserve(more),
+            Data::Str { offsets, bytes } => {
+                offsets.reserve(more);
+                let per_row = bytes.len() / now.max(1) + 1;
+                bytes.reserve(per_row.saturating_mul(more).saturating_add(per_row.saturating_mul(more) / 10));
+            }
+        }
+    }
+
     /// Appends nulls up to `rows` rows.
     pub(super) fn pad_to(&mut self, rows: usize) {
         while self.len < rows {
