@@ -209,3 +209,50 @@ fn a_buffer_with_no_good_line_is_an_empty_batch_with_errors() {
     assert_eq!((columns.batch.num_rows(), columns.batch.num_columns(), columns.errors.len()), (0, 1, 2));
     assert!(!columns.to_ipc().unwrap().is_empty());
 }
+
+#[test]
+fn the_null_bitmap_appears_with_the_first_null_and_duplicates_replace_values_before_and_after_it() {
+    // A validity bitmap is built only once a column gets its first null (rows before it valid).
+    let parser = parser(json!({"format": "logfmt", "types": {"n": "int", "f": "float"}}));
+    let data = b"s=a n=1 f=0.5\ns=b n=2 n=3 f=1\ns=c\ns=d s=e n=4 f=2.5\nn=5 s=\n";
+    let batch = parse_columns(&parser, data, &ColumnarOptions::default()).unwrap().batch;
+    let s = batch.column(1).as_string::<i32>();
+    let rows: Vec<_> = (0..5).map(|row| s.is_valid(row).then(|| s.value(row))).collect();
+    assert_eq!(rows, [Some("a"), Some("b"), Some("c"), Some("e"), Some("")]);
+    assert_eq!(s.null_count(), 0);
+    assert!(s.nulls().is_none());
+    let n = batch.column(2).as_primitive::<Int64Type>();
+    let rows: Vec<_> = (0..5).map(|row| n.is_valid(row).then(|| n.value(row))).collect();
+    assert_eq!(rows, [Some(1), Some(3), None, Some(4), Some(5)]);
+    let f = batch.column(3).as_primitive::<Float64Type>();
+    let rows: Vec<_> = (0..5).map(|row| f.is_valid(row).then(|| f.value(row))).collect();
+    assert_eq!(rows, [Some(0.5), Some(1.0), None, Some(2.5), None]);
+}
+
+#[test]
+fn columns_sized_from_the_first_rows_still_take_every_later_row() {
+    // Past 1024 rows the columns reserve room from an estimate; later rows may be longer, missing,
+    // of another type or of a new field.
+    let parser = parser(json!({"format": "logfmt", "types": {"a": "int"}}));
+    let mut data = String::new();
+    for i in 0..3000 {
+        let a = if i < 2000 { i.to_string() } else { format!("s{i}") };
+        let b = if i % 7 == 0 { String::new() } else { format!(" b={}", "x".repeat(i / 100)) };
+        let c = if i >= 1500 && i % 500 == 0 { " c=yes" } else { "" };
+        data.push_str(&format!("a={a}{b}{c}\n"));
+    }
+    let batch = parse_columns(&parser, data.as_bytes(), &ColumnarOptions::default()).unwrap().batch;
+    assert_eq!(batch.num_rows(), 3000);
+    let a = batch.column(1).as_string::<i32>(); // ints, then strings: utf8
+    let b = batch.column(2).as_string::<i32>();
+    let c = batch.column(3).as_string::<i32>();
+    for i in 0..3000 {
+        let expected_a = if i < 2000 { i.to_string() } else { format!("s{i}") };
+        assert_eq!(a.value(i), expected_a);
+        assert_eq!(b.is_null(i), i % 7 == 0, "row {i}");
+        if i % 7 != 0 {
+            assert_eq!(b.value(i), "x".repeat(i / 100));
+        }
+        assert_eq!(c.is_valid(i), i >= 1500 && i % 500 == 0, "row {i}");
+    }
+}

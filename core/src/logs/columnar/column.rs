@@ -56,23 +56,55 @@ pub(super) struct Column {
     /// The type the parser's `types` option gives the field: a column of nulls only takes it.
     declared: Option<FieldType>,
     data: Data,
-    validity: BooleanBufferBuilder,
+    /// One bit per row; `None` while every row so far has a value (the common case: no bitmap is
+    /// built at all).
+    validity: Option<BooleanBufferBuilder>,
     len: usize,
 }
 
 impl Column {
     pub(super) fn new(name: String, declared: Option<FieldType>) -> Column {
-        Column { name, declared, data: Data::Null, validity: BooleanBufferBuilder::new(0), len: 0 }
+        Column { name, declared, data: Data::Null, validity: None, len: 0 }
     }
 
     /// Sets row `row` (rows before it that this column has no value for become null). A second value
     /// for the same row (a duplicate key in one record) replaces the first, as the record's map view.
     pub(super) fn set(&mut self, row: usize, value: &Value<'_>) {
+        // Fast path: the next row, of the column's own type (most values of a log).
+        if self.len == row {
+            match (&mut self.data, value) {
+                (Data::Str { offsets, bytes }, Value::Str(text)) => {
+                    bytes.extend_from_slice(text.as_bytes());
+                    offsets.push(bytes.len() as i64);
+                }
+                (Data::Int(values), Value::Int(i)) => values.push(*i),
+                (Data::Float(values), Value::Float(f)) => values.push(*f),
+                _ => return self.push(value),
+            }
+            return self.pushed_valid();
+        }
         if self.len == row + 1 {
             self.pop();
         }
         self.pad_to(row);
         self.push(value);
+    }
+
+    /// Reserves room for `rows` rows, `now` rows in (string bytes extrapolated from their length so
+    /// far, plus a tenth).
+    pub(super) fn reserve(&mut self, now: usize, rows: usize) {
+        let more = rows.saturating_sub(self.len);
+        match &mut self.data {
+            Data::Null | Data::Bool(_) => {}
+            Data::Int(values) => values.reserve(more),
+            Data::UInt(values) => values.reserve(more),
+            Data::Float(values) => values.reserve(more),
+            Data::Str { offsets, bytes } => {
+                offsets.reserve(more);
+                let per_row = bytes.len() / now.max(1) + 1;
+                bytes.reserve(per_row.saturating_mul(more).saturating_add(per_row.saturating_mul(more) / 10));
+            }
+        }
     }
 
     /// Appends nulls up to `rows` rows.
@@ -91,8 +123,29 @@ impl Column {
             Data::Bool(values) => values.append(false),
             Data::Str { offsets, bytes } => offsets.push(bytes.len() as i64),
         }
-        self.validity.append(false);
+        let len = self.len;
+        self.validity
+            .get_or_insert_with(|| {
+                let mut bits = BooleanBufferBuilder::new(len.max(64));
+                bits.append_n(len, true);
+                bits
+            })
+            .append(false);
         self.len += 1;
+    }
+
+    /// Counts a row just given a value.
+    #[inline]
+    fn pushed_valid(&mut self) {
+        if let Some(bits) = &mut self.validity {
+            bits.append(true);
+        }
+        self.len += 1;
+    }
+
+    /// Whether row `row` has a value.
+    fn is_valid(&self, row: usize) -> bool {
+        self.validity.as_ref().is_none_or(|bits| bits.get_bit(row))
     }
 
     fn push(&mut self, value: &Value<'_>) {
@@ -117,8 +170,7 @@ impl Column {
                 return self.push(other);
             }
         }
-        self.validity.append(true);
-        self.len += 1;
+        self.pushed_valid();
     }
 
     /// Removes the last row.
@@ -135,7 +187,9 @@ impl Column {
                 bytes.truncate(offsets.last().map_or(0, |end| *end as usize));
             }
         }
-        self.validity.truncate(last);
+        if let Some(bits) = &mut self.validity {
+            bits.truncate(last);
+        }
         self.len = last;
     }
 
@@ -186,7 +240,7 @@ impl Column {
         let mut bytes = Vec::new();
         offsets.push(0);
         for row in 0..self.len {
-            if self.validity.get_bit(row) {
+            if self.is_valid(row) {
                 if let Some(text) = text(row) {
                     bytes.extend_from_slice(text.as_bytes());
                 }
@@ -199,8 +253,8 @@ impl Column {
     /// The column's name and values as an Arrow array of `rows` rows (nulls after its last value).
     pub(super) fn finish(mut self, rows: usize) -> (String, ArrayRef) {
         self.pad_to(rows);
-        let nulls = NullBuffer::new(self.validity.finish());
-        let nulls = (nulls.null_count() > 0).then_some(nulls);
+        let nulls = self.validity.take().map(|mut bits| NullBuffer::new(bits.finish()));
+        let nulls = nulls.filter(|nulls| nulls.null_count() > 0);
         let array: ArrayRef = match self.data {
             Data::Null => match self.declared {
                 Some(field_type) => arrow_array::new_null_array(&declared_type(field_type), rows),
