@@ -125,9 +125,16 @@ impl<'a> LogfmtWalker<'a> {
     #[inline(always)]
     pub(crate) fn recycle(&mut self, record: &mut Record<'a>) {
         if record.fields.is_empty() {
+            // A record taken by the callback (replaced by an empty one): nothing to keep.
             record.timestamp = None;
-            return;
+        } else {
+            self.recycle_fields(record);
         }
+    }
+
+    /// [`LogfmtWalker::recycle`] of a record with fields, out of line (cold for `parse_many`).
+    #[inline(never)]
+    fn recycle_fields(&mut self, record: &mut Record<'a>) {
         for (_, value) in record.fields.iter_mut() {
             if let Value::Str(Cow::Owned(string)) = value {
                 if self.pool.len() < POOL_MAX {
