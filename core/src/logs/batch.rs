@@ -18,6 +18,12 @@ pub(crate) trait LineWalker<'d> {
 
     /// Whether the lines parsed since the last call pushed a field that owns memory; resets.
     fn take_owned(&mut self) -> bool;
+
+    /// Empties a record that may own memory, for the next line (the walker may keep its buffers).
+    #[inline(always)]
+    fn clear(&mut self, record: &mut Record<'d>) {
+        record.clear();
+    }
 }
 
 impl<'d> LineWalker<'d> for LogfmtWalker<'d> {
@@ -29,6 +35,11 @@ impl<'d> LineWalker<'d> for LogfmtWalker<'d> {
     #[inline(always)]
     fn take_owned(&mut self) -> bool {
         LogfmtWalker::take_owned(self)
+    }
+
+    #[inline(always)]
+    fn clear(&mut self, record: &mut Record<'d>) {
+        self.recycle(record);
     }
 }
 
@@ -83,7 +94,7 @@ pub(crate) fn parse_lines<'d, W: LineWalker<'d>>(
             _ => {}
         }
         if may_own {
-            record.clear();
+            walker.clear(record);
         } else {
             record.clear_borrowed();
         }

@@ -22,12 +22,17 @@ pub(crate) struct LogfmtWalker<'a> {
     stops: Stops<'a, LOGFMT_TOKEN_END, LOGFMT_QUOTE_BACKSLASH_NEWLINE>,
     /// Whether a value with escapes (an owned string) was pushed since [`LogfmtWalker::take_owned`].
     owned: bool,
+    /// Emptied strings whose buffers the next escaped values reuse (see [`LogfmtWalker::recycle`]).
+    pool: Vec<String>,
 }
+
+/// Most strings [`LogfmtWalker::recycle`] keeps (a line rarely has more escaped values).
+const POOL_MAX: usize = 32;
 
 impl<'a> LogfmtWalker<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         let bytes = text.as_bytes();
-        LogfmtWalker { text, stops: Stops::new(bytes), owned: false }
+        LogfmtWalker { text, stops: Stops::new(bytes), owned: false, pool: Vec::new() }
     }
 
     /// Parses the line starting at `start` into `record.fields`; returns where the line ends. With
@@ -87,7 +92,7 @@ impl<'a> LogfmtWalker<'a> {
                         .map_err(|()| at(pos, "unterminated quoted value"))?;
                     let raw = slice(text, content_start, end);
                     if has_escape {
-                        let value = unescape(raw, content_start - start)?;
+                        let value = self.unescape(content_start, end, content_start - start)?;
                         self.owned = true;
                         record.push_with(|| (Cow::Borrowed(key), Value::Str(Cow::Owned(value))));
                     } else {
@@ -112,6 +117,90 @@ impl<'a> LogfmtWalker<'a> {
     #[inline(always)]
     pub(crate) fn take_owned(&mut self) -> bool {
         std::mem::take(&mut self.owned)
+    }
+
+    /// Empties `record` (as [`Record::clear`]), keeping the buffers of its owned string values for
+    /// the next escaped values: a caller that lends each record and then parses the next line into it
+    /// pays no allocation per escaped value.
+    #[inline(always)]
+    pub(crate) fn recycle(&mut self, record: &mut Record<'a>) {
+        if record.fields.is_empty() {
+            // A record taken by the callback (replaced by an empty one): nothing to keep.
+            record.timestamp = None;
+        } else {
+            self.recycle_fields(record);
+        }
+    }
+
+    /// [`LogfmtWalker::recycle`] of a record with fields, out of line (cold for `parse_many`).
+    #[inline(never)]
+    fn recycle_fields(&mut self, record: &mut Record<'a>) {
+        for (_, value) in record.fields.iter_mut() {
+            if let Value::Str(Cow::Owned(string)) = value {
+                if self.pool.len() < POOL_MAX {
+                    let mut string = std::mem::take(string);
+                    string.clear();
+                    self.pool.push(string);
+                }
+            }
+        }
+        record.clear();
+    }
+
+    /// Resolves the escapes of the quoted value `text[from..end]` (its escapes checked to be complete
+    /// by [`LogfmtWalker::closing_quote`]): the JSON ones, plus `\\'` as go-logfmt accepts. The
+    /// backslashes are found with the walker's bitmap (already computed: cheaper than a search call
+    /// per escape), and the output reuses a pooled buffer when there is one. `base` is the offset of
+    /// `from` in the line, for errors.
+    #[inline(never)]
+    fn unescape(&mut self, from: usize, end: usize, base: usize) -> Result<String, LineError> {
+        let text = self.text;
+        let bytes = text.as_bytes().get(..end).unwrap_or_default();
+        let mut out = match self.pool.pop() {
+            Some(mut pooled) => {
+                pooled.reserve(end - from);
+                pooled
+            }
+            None => String::with_capacity(end - from),
+        };
+        let mut copied = from;
+        let mut pos = from;
+        loop {
+            let backslash = self.stops.next_second(pos);
+            if backslash >= end {
+                break;
+            }
+            if bytes.get(backslash) != Some(&b'\\') {
+                // A raw newline of a one-line value (a quote here is escaped, so skipped over below).
+                pos = backslash + 1;
+                continue;
+            }
+            out.push_str(slice(text, copied, backslash));
+            let mut next = backslash + 2;
+            match bytes.get(backslash + 1).copied() {
+                Some(b'"') => out.push('"'),
+                Some(b'\\') => out.push('\\'),
+                Some(b'/') => out.push('/'),
+                Some(b'\'') => out.push('\''),
+                Some(b'b') => out.push('\u{8}'),
+                Some(b'f') => out.push('\u{c}'),
+                Some(b'n') => out.push('\n'),
+                Some(b'r') => out.push('\r'),
+                Some(b't') => out.push('\t'),
+                Some(b'u') => {
+                    let (ch, after) = unicode_escape(bytes, backslash).ok_or_else(|| {
+                        LineError::new(base + backslash - from, "invalid \\u escape (expected 4 hex digits)")
+                    })?;
+                    next = after;
+                    out.push(ch);
+                }
+                _ => return Err(LineError::new(base + backslash - from, "invalid escape in quoted value")),
+            }
+            pos = next;
+            copied = next;
+        }
+        out.push_str(slice(text, copied, end));
+        Ok(out)
     }
 
     /// Finds the closing quote of the quoted value opening at `quote`: its offset, and whether the
@@ -150,60 +239,30 @@ pub(crate) fn slice(text: &str, start: usize, end: usize) -> &str {
     unsafe { text.get_unchecked(start..end) }
 }
 
-/// Resolves the escapes of a quoted logfmt value (the JSON ones, plus `\'` as go-logfmt accepts);
-/// `base` is the offset of `raw` in the line, for errors.
-fn unescape(raw: &str, base: usize) -> Result<String, LineError> {
-    let bytes = raw.as_bytes();
-    let mut out = String::with_capacity(raw.len());
-    let mut copied = 0;
-    let mut pos = 0;
-    while let Some(i) = memchr::memchr(b'\\', &bytes[pos..]) {
-        let backslash = pos + i;
-        out.push_str(&raw[copied..backslash]);
-        let escaped = bytes.get(backslash + 1).copied();
-        let mut next = backslash + 2;
-        match escaped {
-            Some(b'"') => out.push('"'),
-            Some(b'\\') => out.push('\\'),
-            Some(b'/') => out.push('/'),
-            Some(b'\'') => out.push('\''),
-            Some(b'b') => out.push('\u{8}'),
-            Some(b'f') => out.push('\u{c}'),
-            Some(b'n') => out.push('\n'),
-            Some(b'r') => out.push('\r'),
-            Some(b't') => out.push('\t'),
-            Some(b'u') => {
-                let unit = hex4(bytes, backslash + 2).ok_or_else(|| {
-                    LineError::new(base + backslash, "invalid \\u escape (expected 4 hex digits)")
-                })?;
-                next = backslash + 6;
-                let ch = if (0xD800..0xDC00).contains(&unit) {
-                    // A high surrogate: valid only with a low one right after.
-                    let low = if bytes.get(next) == Some(&b'\\') && bytes.get(next + 1) == Some(&b'u') {
-                        hex4(bytes, next + 2).filter(|low| (0xDC00..0xE000).contains(low))
-                    } else {
-                        None
-                    };
-                    match low {
-                        Some(low) => {
-                            next += 6;
-                            char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
-                                .unwrap_or(char::REPLACEMENT_CHARACTER)
-                        }
-                        None => char::REPLACEMENT_CHARACTER,
-                    }
-                } else {
-                    char::from_u32(unit).unwrap_or(char::REPLACEMENT_CHARACTER)
-                };
-                out.push(ch);
+/// The character of the `\\u` escape at `backslash` in `bytes` (a surrogate pair read as one; a lone
+/// surrogate or invalid code point read as U+FFFD), and the offset after it; `None` without 4 hex digits.
+fn unicode_escape(bytes: &[u8], backslash: usize) -> Option<(char, usize)> {
+    let unit = hex4(bytes, backslash + 2)?;
+    let mut next = backslash + 6;
+    let ch = if (0xD800..0xDC00).contains(&unit) {
+        // A high surrogate: valid only with a low one right after.
+        let low = if bytes.get(next) == Some(&b'\\') && bytes.get(next + 1) == Some(&b'u') {
+            hex4(bytes, next + 2).filter(|low| (0xDC00..0xE000).contains(low))
+        } else {
+            None
+        };
+        match low {
+            Some(low) => {
+                next += 6;
+                char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                    .unwrap_or(char::REPLACEMENT_CHARACTER)
             }
-            _ => return Err(LineError::new(base + backslash, "invalid escape in quoted value")),
+            None => char::REPLACEMENT_CHARACTER,
         }
-        pos = next;
-        copied = next;
-    }
-    out.push_str(&raw[copied..]);
-    Ok(out)
+    } else {
+        char::from_u32(unit).unwrap_or(char::REPLACEMENT_CHARACTER)
+    };
+    Some((ch, next))
 }
 
 fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
@@ -285,4 +344,30 @@ fn write_value(s: &str, out: &mut String) {
         }
     }
     out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::logs::{LogFormat, Parser, ParserOptions};
+
+    #[test]
+    fn escaped_values_reuse_pooled_buffers_with_the_right_contents() {
+        let parser = Parser::new(ParserOptions::new(LogFormat::Logfmt)).expect("logfmt parser");
+        let data = "a=\"x\\\"long value here\\\"\" b=\"\\\\\"\nc=\"\\u00e9\\ud83d\\ude00\" d=\"q\\n\"\n\
+                    e=\"bad \\x\"\nf=\"\\\"\" g=plain h=\"\\t\"\n";
+        let mut seen = Vec::new();
+        parser.parse_many_ref(data.as_bytes(), |line_no, result| match result {
+            Ok(record) => seen.push((line_no, record.to_json())),
+            Err(err) => seen.push((line_no, serde_json::json!(err.to_string()))),
+        });
+        assert_eq!(
+            seen,
+            [
+                (1, serde_json::json!({"a": "x\"long value here\"", "b": "\\"})),
+                (2, serde_json::json!({"c": "é😀", "d": "q\n"})),
+                (3, serde_json::json!("byte 7: invalid escape in quoted value")),
+                (4, serde_json::json!({"f": "\"", "g": "plain", "h": "\t"})),
+            ]
+        );
+    }
 }
