@@ -128,6 +128,45 @@ def bind_host_paths(text):
     return made
 
 
+EXIT_WITHIN_SECONDS = 20
+
+
+def stop_group(pgid):
+    """SIGTERMs the block's process group and waits until every process of it has exited (reaping
+    them: this process is PID 1 of the namespace, so the block's orphans are its children); SIGKILLs
+    what is left after EXIT_WITHIN_SECONDS. Before, the tmpfs under /tmp/NAME was unmounted while an
+    exporter was still writing its checkpoint there ("target is busy"). Returns True when the group
+    exited on SIGTERM."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return True
+    deadline = time.monotonic() + EXIT_WITHIN_SECONDS
+    killed = False
+    while True:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return not killed
+        if time.monotonic() > deadline:
+            if killed:
+                print(f"  process group {pgid} still there 10 s after SIGKILL")
+                return False
+            print(f"  process group {pgid} still running {EXIT_WITHIN_SECONDS} s after SIGTERM: SIGKILL")
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            killed = True
+            deadline = time.monotonic() + 10
+        time.sleep(0.05)
+
+
 def serve_and_check(text, cwd, url, expect, env):
     """Starts `text` with sh, checks that url answers with expect in the body, stops it."""
     made = bind_host_paths(text)
@@ -136,13 +175,16 @@ def serve_and_check(text, cwd, url, expect, env):
     try:
         status, body = fetch(url, time.monotonic() + ANSWER_WITHIN_SECONDS)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        exited = stop_group(process.pid)
         output = process.communicate(timeout=30)[0]
         for path in ("/host/proc", "/host/sys", "/host/root"):
             if path in made or os.path.ismount(path):
                 subprocess.run(["umount", path], check=False)
         for path in reversed(made):
             os.rmdir(path)
+    if not exited:
+        print(f"  {text.strip()!r}: did not exit within {EXIT_WITHIN_SECONDS} s of SIGTERM")
+        return False
     if status is None or expect not in body:
         print(f"  {text.strip()!r}: {url} answered {status}; {expect!r} not in:\n{body[:2000]}\n"
               f"  its output:\n{output[-2000:]}")
@@ -199,11 +241,12 @@ def run_block(spec):
                 code = process.wait(timeout=RUN_WITHIN_SECONDS)
             except subprocess.TimeoutExpired:
                 code = None
-            os.killpg(process.pid, signal.SIGTERM)
+            exited = stop_group(process.pid)
             output.seek(0)
             text = output.read()
-        ok = code == 0 and spec["expect"] in text
-        print(f"  exit {code}; {spec['expect']!r} {'in' if ok else 'NOT in'} the output:\n{text[-3000:]}")
+        ok = code == 0 and spec["expect"] in text and exited
+        found = "in" if spec["expect"] in text else "NOT in"
+        print(f"  exit {code}; stopped on SIGTERM: {exited}; {spec['expect']!r} {found} the output:\n{text[-3000:]}")
         return ok
     ok = True
     for line in [l for l in spec["text"].split("\n") if l.strip()]:
