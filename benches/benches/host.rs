@@ -22,6 +22,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use srekit::expfmt::{encode, Format};
 use srekit::host::{HostCollector, HostConfig, HostOption};
+use srekit_benches::cpu_time::process_cpu_time;
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -148,12 +149,9 @@ fn read_from_start(file: &File, buf: &mut Vec<u8>, attribute: bool) -> usize {
     }
 }
 
-/// CPU time of this process so far, all threads (the collection's lane workers too).
-fn process_cpu() -> Duration {
-    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `now` is a valid, writable timespec for the duration of the call.
-    let _ = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
-    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+/// Reads every kept file from its start (see [`read_from_start`]); the bytes read.
+fn read_kept(kept: &[(File, bool)], buf: &mut Vec<u8>) -> usize {
+    kept.iter().map(|(file, attribute)| read_from_start(file, buf, *attribute)).sum()
 }
 
 /// CPU time of process `pid` so far, all threads, in nanoseconds from their schedstat (not rounded to
@@ -204,15 +202,7 @@ fn host_collection(c: &mut Criterion) {
         .iter()
         .filter_map(|path| Some((File::open(path).ok()?, path.starts_with("/sys/class/net"))))
         .collect();
-    group.bench_function("read_floor_kept", |b| {
-        b.iter(|| {
-            black_box(
-                kept.iter()
-                    .map(|(file, attribute)| read_from_start(file, &mut floor_buf, *attribute))
-                    .sum::<usize>(),
-            )
-        })
-    });
+    group.bench_function("read_floor_kept", |b| b.iter(|| black_box(read_kept(&kept, &mut floor_buf))));
     let mut buf = Vec::with_capacity(128 * 1024);
     group.bench_function("collect_and_encode_text", |b| {
         b.iter(|| {
@@ -239,44 +229,40 @@ fn host_collection(c: &mut Criterion) {
     group.sample_size(30).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     group.bench_function("collect_default", |b| {
         b.iter_custom(|iters| {
-            let start = process_cpu();
+            let start = process_cpu_time();
             for _ in 0..iters {
                 black_box(collector.collect());
             }
-            process_cpu().saturating_sub(start)
+            process_cpu_time().saturating_sub(start)
         })
     });
     group.bench_function("collect_recycled", |b| {
         b.iter_custom(|iters| {
-            let start = process_cpu();
+            let start = process_cpu_time();
             for _ in 0..iters {
                 collector.recycle(black_box(collector.collect()));
             }
-            process_cpu().saturating_sub(start)
+            process_cpu_time().saturating_sub(start)
         })
     });
     group.bench_function("read_floor_kept", |b| {
         b.iter_custom(|iters| {
-            let start = process_cpu();
+            let start = process_cpu_time();
             for _ in 0..iters {
-                black_box(
-                    kept.iter()
-                        .map(|(file, attribute)| read_from_start(file, &mut floor_buf, *attribute))
-                        .sum::<usize>(),
-                );
+                black_box(read_kept(&kept, &mut floor_buf));
             }
-            process_cpu().saturating_sub(start)
+            process_cpu_time().saturating_sub(start)
         })
     });
     group.bench_function("collect_and_encode_text", |b| {
         b.iter_custom(|iters| {
-            let start = process_cpu();
+            let start = process_cpu_time();
             for _ in 0..iters {
                 buf.clear();
                 encode(&collector.collect(), Format::Text, &mut buf);
                 black_box(buf.len());
             }
-            process_cpu().saturating_sub(start)
+            process_cpu_time().saturating_sub(start)
         })
     });
     if let Some(exporter) = &exporter {

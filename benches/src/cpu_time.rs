@@ -24,9 +24,24 @@ impl std::fmt::Debug for CpuTime {
 }
 
 fn thread_cpu_time() -> Duration {
+    clock_time(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// CPU time of this whole process so far (every thread), for benchmarks whose work runs on more
+/// threads than the one timing it (`iter_custom`).
+///
+/// ```
+/// let before = srekit_benches::cpu_time::process_cpu_time();
+/// assert!(srekit_benches::cpu_time::process_cpu_time() >= before);
+/// ```
+pub fn process_cpu_time() -> Duration {
+    clock_time(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+fn clock_time(clock: libc::clockid_t) -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec and the clock id is a constant the kernel knows.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
     if rc != 0 {
         return Duration::ZERO;
     }

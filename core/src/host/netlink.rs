@@ -2,8 +2,9 @@
 //! namespace with its flags, MTU, operstate, carrier counters and 64-bit statistics, in a few system
 //! calls instead of twenty sysfs file reads per interface. Used by netclass and netdev on the live host
 //! (roots `/proc` and `/sys`), as node_exporter 1.5 does; fixture trees go through sysfs and procfs.
-//! [`Dumper`] is the generic part (any netlink protocol and dump request), also used by tcpstat
-//! (sock_diag) and network_route (`RTM_GETROUTE`).
+//! [`Dumper`] is the generic part (any netlink protocol and dump request), also used by tcpstat and
+//! udp_queues (sock_diag: [`inet_diag_request`], [`inet_diag_queues`]) and network_route
+//! (`RTM_GETROUTE`).
 
 use super::error::CollectError;
 use std::fmt::Write;
@@ -221,6 +222,25 @@ pub(crate) fn u16_at(data: &[u8], at: usize) -> Option<u16> {
 
 pub(crate) fn u32_at(data: &[u8], at: usize) -> Option<u32> {
     data.get(at..at + 4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// `SOCK_DIAG_BY_FAMILY`, the sock_diag request and answer message type.
+pub(crate) const SOCK_DIAG_BY_FAMILY: u16 = 20;
+
+/// `struct inet_diag_req_v2` for every socket of `family` and `protocol` in `states` (a bit per
+/// state), asking for the `extensions` bitmask.
+pub(crate) fn inet_diag_request(family: u8, protocol: u8, extensions: u8, states: u32) -> [u8; 56] {
+    let mut body = [0u8; 56];
+    body[0] = family;
+    body[1] = protocol;
+    body[2] = extensions;
+    body[4..8].copy_from_slice(&states.to_ne_bytes());
+    body
+}
+
+/// `(idiag_rqueue, idiag_wqueue)` of one `struct inet_diag_msg`; `None` if it is too short.
+pub(crate) fn inet_diag_queues(message: &[u8]) -> Option<(u32, u32)> {
+    Some((u32_at(message, 56)?, u32_at(message, 60)?))
 }
 
 /// Hands each message of one datagram of the dump `seq` to `each`; true when the dump is complete.

@@ -6,13 +6,13 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::netlink::{Dumper, NETLINK_SOCK_DIAG};
+use crate::host::netlink::{
+    inet_diag_queues, inet_diag_request, Dumper, NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY,
+};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::sync::Arc;
 
-/// `SOCK_DIAG_BY_FAMILY`, the request and answer message type.
-const SOCK_DIAG_BY_FAMILY: u16 = 20;
 /// Every TCP state (`TCPF_ALL`).
 const ALL_STATES: u32 = 0xfff;
 /// `INET_DIAG_INFO`, asked for as node_exporter does.
@@ -59,19 +59,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 
 /// `struct inet_diag_req_v2` for every TCP socket of `family`.
 fn request(family: u8) -> [u8; 56] {
-    let mut body = [0u8; 56];
-    body[0] = family;
-    body[1] = libc::IPPROTO_TCP as u8;
-    body[2] = 1 << (INET_DIAG_INFO - 1);
-    body[4..8].copy_from_slice(&ALL_STATES.to_ne_bytes());
-    body
+    inet_diag_request(family, libc::IPPROTO_TCP as u8, 1 << (INET_DIAG_INFO - 1), ALL_STATES)
 }
 
 /// Counts one `struct inet_diag_msg` into `sums` (indexed like [`STATES`], state `n` at `n - 1`);
 /// `false` if the message is too short.
 fn count(message: &[u8], sums: &mut [f64; 13], seen: &mut [bool; 13]) -> bool {
-    let u32_at = |at: usize| message.get(at..at + 4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
-    let (Some(&state), Some(rqueue), Some(wqueue)) = (message.get(1), u32_at(56), u32_at(60)) else {
+    let (Some(&state), Some((rqueue, wqueue))) = (message.get(1), inet_diag_queues(message)) else {
         return false;
     };
     if let Some(slot) = (state as usize).checked_sub(1).filter(|s| *s < RX_QUEUED) {

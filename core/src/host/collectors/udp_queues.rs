@@ -7,7 +7,9 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::netlink::{Dumper, NETLINK_SOCK_DIAG};
+use crate::host::netlink::{
+    inet_diag_queues, inet_diag_request, Dumper, NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY,
+};
 use crate::host::read::{parse_hex, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -15,23 +17,15 @@ use std::sync::Arc;
 
 const HELP: &str = "Number of allocated memory in the kernel for UDP datagrams in bytes.";
 
-/// `SOCK_DIAG_BY_FAMILY`, the request and answer message type.
-const SOCK_DIAG_BY_FAMILY: u16 = 20;
-
 /// `struct inet_diag_req_v2` for every UDP socket of `family`, in any state (as /proc lists them).
 fn request(family: u8) -> [u8; 56] {
-    let mut body = [0u8; 56];
-    body[0] = family;
-    body[1] = libc::IPPROTO_UDP as u8;
-    body[4..8].copy_from_slice(&u32::MAX.to_ne_bytes());
-    body
+    inet_diag_request(family, libc::IPPROTO_UDP as u8, 0, u32::MAX)
 }
 
 /// Adds one `struct inet_diag_msg`'s `idiag_wqueue` and `idiag_rqueue` to `(tx, rx)`; `false` if the
 /// message is too short.
 fn add_queues(message: &[u8], sums: &mut (u64, u64)) -> bool {
-    let u32_at = |at: usize| message.get(at..at + 4).map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
-    let (Some(rqueue), Some(wqueue)) = (u32_at(56), u32_at(60)) else { return false };
+    let Some((rqueue, wqueue)) = inet_diag_queues(message) else { return false };
     sums.0 = sums.0.wrapping_add(u64::from(wqueue));
     sums.1 = sums.1.wrapping_add(u64::from(rqueue));
     true
