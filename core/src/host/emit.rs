@@ -22,8 +22,17 @@ pub(crate) struct Emitter {
     filled: Vec<usize>,
     /// The families (base name, type) of the last collection, taken from the pool in one go.
     last: Vec<(String, MetricType)>,
-    /// Hash of the name a family was asked for -> its position (checked against the name).
+    /// Hash of the name a family was asked for -> its position (checked against the name); built on
+    /// the first request the cursor does not answer (`indexed`), so a collection that asks for its
+    /// families in last collection's order hashes no name.
     index: FastMap<u64, usize>,
+    indexed: bool,
+    /// The position [`position`](Emitter::position) returned last (`usize::MAX` before the first
+    /// request of a collection). A collector asks for its families in the same order every collection,
+    /// several samples in a row, so the family asked for is mostly this one or the next.
+    cursor: usize,
+    /// The order the last [`finish_families`](Emitter::finish_families) put families in.
+    order: FamilyOrder,
     names: foldhash::fast::FixedState,
     pool: Option<(Arc<FamilyPool>, usize)>,
 }
@@ -122,6 +131,8 @@ impl Emitter {
     /// wrote last time, when they were handed back.
     pub(crate) fn begin(&mut self) {
         self.index.clear();
+        self.indexed = false;
+        self.cursor = usize::MAX;
         self.filled.clear();
         let Some((pool, index)) = &self.pool else { return };
         if self.families.capacity() == 0 {
@@ -129,11 +140,29 @@ impl Emitter {
         }
         self.families.clear();
         pool.take_all(&self.last, &mut self.families);
+        self.filled.resize(self.families.len(), UNTOUCHED);
+    }
+
+    /// Builds the name index of the families so far, if not built yet in this collection.
+    fn ensure_index(&mut self) {
+        if self.indexed {
+            return;
+        }
+        self.indexed = true;
         for position in 0..self.families.len() {
             let key = self.key(&self.families[position].name, self.families[position].kind);
             self.index.entry(key).or_insert(position);
-            self.filled.push(UNTOUCHED);
         }
+    }
+
+    /// The position of the family of base name `base` and type `kind` if it is at the cursor, right
+    /// after it or right before it (names are unique among the families, so this is the family the
+    /// index would find).
+    fn near_cursor(&self, base: &str, kind: MetricType) -> Option<usize> {
+        let suffix = main_suffix(kind);
+        [self.cursor, self.cursor.wrapping_add(1), self.cursor.wrapping_sub(1)]
+            .into_iter()
+            .find(|&i| self.families.get(i).is_some_and(|f| main_suffix(f.kind) == suffix && f.name == base))
     }
 
     /// Ends a collection: drops the families taken at [`begin`](Emitter::begin) that it did not
@@ -161,6 +190,7 @@ impl Emitter {
         }
         self.filled.clear();
         self.index.clear();
+        self.indexed = false;
     }
 
     /// The key of the family of base name `base` and type `kind` in `index`: the hash of its
@@ -187,13 +217,20 @@ impl Emitter {
     /// created (or taken from the pool) if needed.
     fn position(&mut self, name: &str, help: &str, kind: MetricType) -> usize {
         let base = base_name(name, kind);
-        let key = self.key(base, kind);
-        if let Some(i) = self.find(key, base, kind) {
+        let found = match self.near_cursor(base, kind) {
+            Some(i) => Some(i),
+            None => {
+                self.ensure_index();
+                self.find(self.key(base, kind), base, kind)
+            }
+        };
+        if let Some(i) = found {
             if self.filled[i] == UNTOUCHED {
                 self.filled[i] = 0;
                 assign(&mut self.families[i].help, help);
                 self.families[i].unit.clear();
             }
+            self.cursor = i;
             return i;
         }
         let family = match self.pool.as_ref().and_then(|(pool, _)| pool.take(base, kind)) {
@@ -213,7 +250,9 @@ impl Emitter {
         self.families.push(family);
         self.filled.push(0);
         let position = self.families.len() - 1;
+        let key = self.key(base, kind);
         self.index.entry(key).or_insert(position);
+        self.cursor = position;
         position
     }
 
@@ -260,6 +299,7 @@ impl Emitter {
 
     /// Adds a whole family (from the textfile collector), merging samples into one of the same name.
     pub(crate) fn add_family(&mut self, family: MetricFamily) {
+        self.ensure_index();
         let key = self.key(&family.name, family.kind);
         match self.find(key, &family.name, family.kind) {
             Some(i) if self.filled[i] == UNTOUCHED => {
@@ -291,6 +331,12 @@ impl Emitter {
         target.append(&mut self.families);
     }
 
+    /// [`finish`] of `families` (a whole collection), reusing the order this emitter's last call
+    /// found when it still sorts them.
+    pub(crate) fn finish_families(&mut self, families: Vec<MetricFamily>) -> Vec<MetricFamily> {
+        finish_in_order(families, &mut self.order)
+    }
+
     /// The families gathered so far.
     pub(crate) fn into_families(mut self) -> Vec<MetricFamily> {
         self.take_families()
@@ -319,10 +365,38 @@ pub(crate) fn exposition_name(family: &MetricFamily) -> String {
 
 /// Merges families of the same name, then sorts families by exposition name and each family's samples
 /// by label values, as node_exporter (client_golang) writes them.
-pub(crate) fn finish(mut families: Vec<MetricFamily>) -> Vec<MetricFamily> {
-    if !families.is_sorted_by(|a, b| compare_exposition_names(a, b).is_le()) {
-        families.sort_by(compare_exposition_names);
+#[cfg(test)]
+pub(crate) fn finish(families: Vec<MetricFamily>) -> Vec<MetricFamily> {
+    finish_in_order(families, &mut FamilyOrder::default())
+}
+
+/// The order [`finish`] put the families of the last collection in, and scratch room to apply it:
+/// a collection mostly lists the same families in the same order as the one before, so checking
+/// that the last order still sorts them (one comparison per family) saves sorting them anew.
+#[derive(Debug, Default)]
+pub(crate) struct FamilyOrder {
+    /// `order[k]` is the position before sorting of the family that went to position `k`.
+    order: Vec<usize>,
+    /// Which positions [`permute`] has placed.
+    placed: Vec<bool>,
+}
+
+/// Like [`finish`], reusing (and updating) the order of the last collection in `order`.
+pub(crate) fn finish_in_order(mut families: Vec<MetricFamily>, cache: &mut FamilyOrder) -> Vec<MetricFamily> {
+    let strictly_sorted_by = |order: &[usize], families: &[MetricFamily]| {
+        order.windows(2).all(|w| compare_exposition_names(&families[w[0]], &families[w[1]]).is_lt())
+    };
+    // Stable sort of the positions, so that families of the same name stay in their order (and are
+    // merged in it below); a strictly sorted result is the one and only sorted order, whatever gave it.
+    let reused = cache.order.len() == families.len() && strictly_sorted_by(&cache.order, &families);
+    if !reused {
+        cache.order.clear();
+        cache.order.extend(0..families.len());
+        if !families.is_sorted_by(|a, b| compare_exposition_names(a, b).is_le()) {
+            cache.order.sort_by(|&a, &b| compare_exposition_names(&families[a], &families[b]));
+        }
     }
+    permute(&mut families, &cache.order, &mut cache.placed);
     // `dedup_by` hands the later family first: its samples go to the end of the earlier one's.
     families.dedup_by(|later, earlier| {
         let same = compare_exposition_names(earlier, later).is_eq();
@@ -343,6 +417,28 @@ pub(crate) fn finish(mut families: Vec<MetricFamily>) -> Vec<MetricFamily> {
         }
     }
     merged
+}
+
+/// Rearranges `items` so that `items[k]` becomes the item at `order[k]` (`order` is a permutation of
+/// the positions), in place, by following its cycles; `placed` is scratch room.
+fn permute<T>(items: &mut [T], order: &[usize], placed: &mut Vec<bool>) {
+    if order.iter().enumerate().all(|(k, &from)| k == from) {
+        return;
+    }
+    placed.clear();
+    placed.resize(items.len(), false);
+    for start in 0..items.len() {
+        let mut k = start;
+        while !placed[k] {
+            placed[k] = true;
+            let from = order[k];
+            if from == start {
+                break;
+            }
+            items.swap(k, from);
+            k = from;
+        }
+    }
 }
 
 /// Orders families by [`exposition_name`] without building the names: the names are compared with
@@ -388,6 +484,42 @@ mod tests {
         let families = finish(out.into_families());
         assert_eq!(families[0].name, "a");
         assert_eq!(families[1].samples[0].label("cpu"), Some("0"));
+    }
+
+    #[test]
+    fn permute_gathers_by_order() {
+        let mut placed = Vec::new();
+        for order in [vec![2, 0, 1], vec![0, 1, 2], vec![1, 0, 3, 2], vec![3, 2, 1, 0], vec![1, 2, 3, 0]] {
+            let mut items: Vec<usize> = (0..order.len()).map(|i| i * 10).collect();
+            permute(&mut items, &order, &mut placed);
+            let expected: Vec<usize> = order.iter().map(|i| i * 10).collect();
+            assert_eq!(items, expected, "{order:?}");
+        }
+    }
+
+    #[test]
+    fn a_kept_order_gives_the_same_result_as_sorting_anew() {
+        let build = |names: &[&str]| {
+            let mut out = Emitter::new();
+            for (i, name) in names.iter().enumerate() {
+                out.gauge(name, "H.", labels(&[("i", &i.to_string())]), i as f64);
+            }
+            out.into_families()
+        };
+        let mut cache = FamilyOrder::default();
+        for names in [
+            &["c", "a", "b"][..],
+            &["c", "a", "b"],
+            &["a", "c", "b"],
+            &["b", "a", "b"],
+            &["b", "a", "c"],
+            &["c", "b", "a"],
+            &["c", "b", "a"],
+        ] {
+            let cached = finish_in_order(build(names), &mut cache);
+            let fresh = finish(build(names));
+            assert_eq!(cached, fresh, "{names:?}");
+        }
     }
 
     #[test]

@@ -276,7 +276,7 @@ impl HostCollector {
             warnings.extend(unavailable.iter().cloned());
         }
         families.extend(textfile);
-        CollectionReport { families: emit::finish(families), failures, warnings }
+        CollectionReport { families: scrape.finish_families(families), failures, warnings }
     }
 
     /// Drops textfile families named like another collector's family or a reserved name.
