@@ -222,7 +222,7 @@ fn reads_at_offsets(file: &File) -> bool {
 }
 
 /// Whether `file` lives on procfs or sysfs, whose files the kernel generates on each read from 0.
-fn is_kernel_generated(file: &File) -> bool {
+pub(crate) fn is_kernel_generated(file: &File) -> bool {
     const PROC_SUPER_MAGIC: i64 = 0x9fa0;
     const SYSFS_MAGIC: i64 = 0x6265_6572;
     let mut stat = std::mem::MaybeUninit::<libc::statfs>::uninit();

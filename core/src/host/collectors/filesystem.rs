@@ -6,6 +6,10 @@
 //! scrape. While its statfs stays stuck, the mount is not statted again (node_exporter's "stuck
 //! mounts"), so stuck threads never pile up. Local filesystems are statted inline (fast), still under
 //! the collector's own deadline.
+//!
+//! The mount table is read again only when it may have changed: on procfs, a descriptor of
+//! /proc/1/mounts kept open reports `POLLPRI` after any mount, unmount or remount (proc(5)), so a
+//! collection without one reuses the table it parsed last.
 
 use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
@@ -49,6 +53,9 @@ pub(crate) struct Filesystem {
     in_flight: Arc<Mutex<HashSet<PathBuf>>>,
     /// The mount table last read and the mounts it selects, parsed again only when it changes.
     table: String,
+    /// /proc/1/mounts opened before the table was first read, when it is on procfs: `POLLPRI` on it
+    /// says the table changed since (see [`mounts_changed`]).
+    watch: Option<std::fs::File>,
     targets: Vec<Target>,
     /// Reused between collections: the statfs results of the selected mounts, in order.
     statted: Vec<Statted>,
@@ -73,6 +80,7 @@ impl Filesystem {
             statfs,
             in_flight: Arc::new(Mutex::new(HashSet::new())),
             table: String::new(),
+            watch: None,
             targets: Vec::new(),
             statted: Vec::new(),
         }
@@ -82,6 +90,14 @@ impl Filesystem {
     /// report again.
     fn refresh_targets(&mut self) -> Result<(), CollectError> {
         let primary = self.settings.proc("1/mounts");
+        match &self.watch {
+            Some(watch) if !self.table.is_empty() && !mounts_changed(watch) => return Ok(()),
+            Some(_) => {}
+            None => {
+                self.watch =
+                    std::fs::File::open(&primary).ok().filter(crate::host::read::is_kernel_generated);
+            }
+        }
         let text = match self.reader.read_str(&primary) {
             Ok(text) => text,
             Err(_) => self.reader.read_str(&self.settings.proc("mounts"))?,
@@ -253,6 +269,17 @@ fn may_hang(mount: &Mount) -> bool {
         || mount.fs_type.starts_with("fuse")
         || mount.device.contains(":/")
         || mount.device.starts_with("//")
+}
+
+/// Whether the mount table of `watch` (a procfs mounts file) changed since the last call, or since it
+/// was opened: the kernel marks the file `POLLPRI` (and `POLLERR`) once per change of the mount
+/// namespace, and a poll clears the mark. An error of `poll` counts as a change.
+fn mounts_changed(watch: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut poll = libc::pollfd { fd: watch.as_raw_fd(), events: libc::POLLPRI, revents: 0 };
+    // SAFETY: `poll` is one valid pollfd for the call, whose fd `watch` keeps open; timeout 0.
+    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+    ready != 0 && (ready < 0 || poll.revents & (libc::POLLPRI | libc::POLLERR) != 0)
 }
 
 /// Parses /proc/mounts text; lines with fewer than 4 fields are skipped.
