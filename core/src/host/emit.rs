@@ -1,7 +1,7 @@
 //! The output side of a collector: an [`Emitter`] gathers samples into metric families by name, and
 //! [`finish`] puts families in node_exporter's order (by name, samples by label values).
 
-use super::recycle::FamilyPool;
+use super::recycle::{FamilyPool, Slots};
 use crate::metrics::{Label, MetricFamily, MetricType, Sample, Suffix};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
@@ -20,8 +20,13 @@ pub(crate) struct Emitter {
     /// How many samples of each family this collection wrote (the rest are last collection's);
     /// [`UNTOUCHED`] for a family taken from the pool before this collection asked for it.
     filled: Vec<usize>,
-    /// The families (base name, type) of the last collection, taken from the pool in one go.
+    /// The families (base name, type) of the last collection, taken from the pool in one go, and
+    /// their slots in the pool.
     last: Vec<(String, MetricType)>,
+    slots: Slots,
+    /// Whether this collection's list of families differs from the one [`begin`](Emitter::begin)
+    /// took (one created, one not taken from the pool or not written): `last` must be written again.
+    changed: bool,
     /// Hash of the name a family was asked for -> its position (checked against the name); built on
     /// the first request the cursor does not answer (`indexed`), so a collection that asks for its
     /// families in last collection's order hashes no name.
@@ -134,12 +139,14 @@ impl Emitter {
         self.indexed = false;
         self.cursor = usize::MAX;
         self.filled.clear();
+        self.changed = true;
         let Some((pool, index)) = &self.pool else { return };
         if self.families.capacity() == 0 {
             self.families = pool.list(*index);
         }
         self.families.clear();
-        pool.take_all(&self.last, &mut self.families);
+        pool.take_all(&self.last, &mut self.slots, &mut self.families);
+        self.changed = self.families.len() != self.last.len();
         self.filled.resize(self.families.len(), UNTOUCHED);
     }
 
@@ -168,24 +175,30 @@ impl Emitter {
     /// Ends a collection: drops the families taken at [`begin`](Emitter::begin) that it did not
     /// write, truncates the others to what it wrote and remembers their names for the next one.
     fn end(&mut self) {
-        let mut position = 0;
-        let filled = &self.filled;
-        self.families.retain(|_| {
-            position += 1;
-            filled[position - 1] != UNTOUCHED
-        });
-        self.filled.retain(|&filled| filled != UNTOUCHED);
+        if self.filled.contains(&UNTOUCHED) {
+            self.changed = true;
+            let mut position = 0;
+            let filled = &self.filled;
+            self.families.retain(|_| {
+                position += 1;
+                filled[position - 1] != UNTOUCHED
+            });
+            self.filled.retain(|&filled| filled != UNTOUCHED);
+        }
         for (family, &filled) in self.families.iter_mut().zip(&self.filled) {
             family.samples.truncate(filled);
         }
-        self.last.truncate(self.families.len());
-        for (i, family) in self.families.iter().enumerate() {
-            match self.last.get_mut(i) {
-                Some((name, kind)) => {
-                    assign(name, &family.name);
-                    *kind = family.kind;
+        if self.changed {
+            self.slots.clear();
+            self.last.truncate(self.families.len());
+            for (i, family) in self.families.iter().enumerate() {
+                match self.last.get_mut(i) {
+                    Some((name, kind)) => {
+                        assign(name, &family.name);
+                        *kind = family.kind;
+                    }
+                    None => self.last.push((family.name.clone(), family.kind)),
                 }
-                None => self.last.push((family.name.clone(), family.kind)),
             }
         }
         self.filled.clear();
@@ -249,6 +262,7 @@ impl Emitter {
         };
         self.families.push(family);
         self.filled.push(0);
+        self.changed = true;
         let position = self.families.len() - 1;
         let key = self.key(base, kind);
         self.index.entry(key).or_insert(position);
@@ -312,6 +326,7 @@ impl Emitter {
                 self.filled[i] = self.families[i].samples.len();
             }
             None => {
+                self.changed = true;
                 self.filled.push(family.samples.len());
                 self.families.push(family);
                 self.index.entry(key).or_insert(self.families.len() - 1);

@@ -21,6 +21,9 @@ pub(crate) struct FamilyPool {
 struct Inner {
     /// Base name -> slot in `families` (slots are never removed, only emptied, until the pool is full).
     index: FastMap<String, usize>,
+    /// Bumped when the pool starts over: a slot number of the same generation still holds (when
+    /// anything) the family of the name it was found for.
+    generation: u64,
     families: Vec<Option<MetricFamily>>,
     /// Emptied family lists by collector index.
     lists: Vec<Vec<MetricFamily>>,
@@ -47,14 +50,31 @@ impl FamilyPool {
     }
 
     /// Moves the kept families named in `wanted` (base name and type) to `into`, under one lock.
-    pub(crate) fn take_all(&self, wanted: &[(String, MetricType)], into: &mut Vec<MetricFamily>) {
+    /// `slots` remembers (with the pool's generation) the slot of each name from the last call with
+    /// the same `wanted`, so the names are looked up only when they or the slots changed; it is the
+    /// caller's to clear when `wanted` changes.
+    pub(crate) fn take_all(
+        &self,
+        wanted: &[(String, MetricType)],
+        slots: &mut Slots,
+        into: &mut Vec<MetricFamily>,
+    ) {
         if wanted.is_empty() {
             return;
         }
         let mut inner = self.lock();
-        for (base, kind) in wanted {
-            let Some(&slot) = inner.index.get(base.as_str()) else { continue };
-            let Some(family) = inner.families.get_mut(slot) else { continue };
+        let inner = &mut *inner;
+        if slots.generation != inner.generation || slots.slots.len() != wanted.len() {
+            slots.generation = inner.generation;
+            slots.slots.clear();
+            slots.slots.resize(wanted.len(), usize::MAX);
+        }
+        for ((base, kind), slot) in wanted.iter().zip(slots.slots.iter_mut()) {
+            if *slot == usize::MAX {
+                let Some(&found) = inner.index.get(base.as_str()) else { continue };
+                *slot = found;
+            }
+            let Some(family) = inner.families.get_mut(*slot) else { continue };
             if family.as_ref().is_some_and(|family| family.kind == *kind) {
                 into.extend(family.take());
             }
@@ -87,6 +107,7 @@ impl FamilyPool {
         if inner.index.len() + families.len() > MAX_NAMES {
             inner.index.clear();
             inner.families.clear();
+            inner.generation += 1;
         }
         for family in families.drain(..) {
             match inner.index.get(family.name.as_str()) {
@@ -101,6 +122,21 @@ impl FamilyPool {
         if families.capacity() > inner.report.capacity() {
             inner.report = families;
         }
+    }
+}
+
+/// The pool slots of a list of names (see [`FamilyPool::take_all`]).
+#[derive(Debug, Default)]
+pub(crate) struct Slots {
+    generation: u64,
+    /// By name; `usize::MAX` where not found yet.
+    slots: Vec<usize>,
+}
+
+impl Slots {
+    /// Forgets the slots (the list of names changed).
+    pub(crate) fn clear(&mut self) {
+        self.slots.clear();
     }
 }
 

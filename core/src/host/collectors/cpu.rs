@@ -105,9 +105,11 @@ fn cpu_list(text: &str) -> Option<Vec<u32>> {
 
 impl Cpu {
     /// `node_cpu_isolated{cpu} 1` for each isolated CPU, if the kernel has the isolated list.
-    fn isolated(&self, out: &mut Emitter) {
-        let Ok(text) = read_trimmed(&self.settings.sys("devices/system/cpu/isolated")) else { return };
-        for cpu in cpu_list(&text).unwrap_or_default() {
+    fn isolated(&mut self, out: &mut Emitter) {
+        let path = path_in(&mut self.path, &self.settings.sysfs, &["devices/system/cpu/isolated"]);
+        // Read through the kept reader: the file stays open between collections.
+        let Ok(text) = self.reader.read_trimmed(path) else { return };
+        for cpu in cpu_list(text).unwrap_or_default() {
             out.gauge(
                 "node_cpu_isolated",
                 "Whether each core is isolated, information from /sys/devices/system/cpu/isolated.",
