@@ -99,9 +99,43 @@ fn overwrite<'a>(target: &mut Vec<Label>, pairs: impl ExactSizeIterator<Item = (
     }
 }
 
+/// Whether `a` and `b` hold the same bytes, compared inline eight bytes at a time: the names, helps
+/// and label values compared here are short (mostly under 64 bytes) and mostly equal, where a call
+/// of the C library's `memcmp` per comparison cost more than the comparison (a tenth of a collection
+/// was `memcmp` called from here).
+#[inline]
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(bytes)
+    };
+    // The last eight bytes first (names mostly differ at their end), then whole words from the start;
+    // the last word overlaps them, which covers a length that is no multiple of eight.
+    if word(a, n - 8) != word(b, n - 8) {
+        return false;
+    }
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    true
+}
+
 /// Sets `target` to `text`, keeping its allocation.
 fn assign(target: &mut String, text: &str) {
-    if target != text {
+    if !same(target, text) {
         target.clear();
         target.push_str(text);
     }
@@ -118,7 +152,13 @@ fn main_suffix(kind: MetricType) -> Suffix {
 
 /// The base name of a family whose main samples are named `name`.
 fn base_name(name: &str, kind: MetricType) -> &str {
-    name.strip_suffix(main_suffix(kind).as_str()).unwrap_or(name)
+    let suffix = main_suffix(kind).as_str();
+    match name.len().checked_sub(suffix.len()) {
+        Some(base) if !suffix.is_empty() && name.is_char_boundary(base) && same(&name[base..], suffix) => {
+            &name[..base]
+        }
+        _ => name,
+    }
 }
 
 impl Emitter {
@@ -167,9 +207,9 @@ impl Emitter {
     /// index would find).
     fn near_cursor(&self, base: &str, kind: MetricType) -> Option<usize> {
         let suffix = main_suffix(kind);
-        [self.cursor, self.cursor.wrapping_add(1), self.cursor.wrapping_sub(1)]
-            .into_iter()
-            .find(|&i| self.families.get(i).is_some_and(|f| main_suffix(f.kind) == suffix && f.name == base))
+        [self.cursor, self.cursor.wrapping_add(1), self.cursor.wrapping_sub(1)].into_iter().find(|&i| {
+            self.families.get(i).is_some_and(|f| main_suffix(f.kind) == suffix && same(&f.name, base))
+        })
     }
 
     /// Ends a collection: drops the families taken at [`begin`](Emitter::begin) that it did not
@@ -218,11 +258,11 @@ impl Emitter {
     /// The position of the family of base name `base` and type `kind` with key `key`, if present.
     fn find(&self, key: u64, base: &str, kind: MetricType) -> Option<usize> {
         let &i = self.index.get(&key)?;
-        let same = |f: &MetricFamily| f.name == base && main_suffix(f.kind) == main_suffix(kind);
-        if same(&self.families[i]) {
+        let matches = |f: &MetricFamily| f.name == base && main_suffix(f.kind) == main_suffix(kind);
+        if matches(&self.families[i]) {
             Some(i)
         } else {
-            self.families.iter().position(same)
+            self.families.iter().position(matches)
         }
     }
 
@@ -499,6 +539,25 @@ mod tests {
         let families = finish(out.into_families());
         assert_eq!(families[0].name, "a");
         assert_eq!(families[1].samples[0].label("cpu"), Some("0"));
+    }
+
+    #[test]
+    fn same_compares_bytes() {
+        let texts = [
+            "",
+            "a",
+            "node_load1",
+            "node_load5",
+            "node_scrape_collector_success",
+            "node_scrape_collector_successX",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+        assert!(!same("node_scrape_collector_duration_secondz", "node_scrape_collector_duration_seconds"));
+        assert!(!same("xode_scrape_collector_duration_seconds", "node_scrape_collector_duration_seconds"));
     }
 
     #[test]

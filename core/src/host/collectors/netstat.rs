@@ -1,7 +1,7 @@
 //! netstat: protocol counters from /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6, selected by
 //! the `netstat_fields` regex on `Protocol_Field`, as untyped `node_netstat_<Protocol>_<Field>`.
 
-use crate::host::emit::Emitter;
+use crate::host::emit::{same, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
@@ -109,7 +109,7 @@ impl NetStat {
             }
             let header = &mut headers[pair];
             pair += 1;
-            if !header.parsed || header.line != names {
+            if !header.parsed || !same(&header.line, names) {
                 header.parsed = false;
                 let mut fields = names.split_ascii_whitespace();
                 let Some(protocol) = fields.next() else {
@@ -131,7 +131,7 @@ impl NetStat {
             let Some(check) = values.next() else {
                 return Err(CollectError::parse(path, "empty line"));
             };
-            if header.protocol != check {
+            if !same(&header.protocol, check) {
                 return Err(CollectError::parse(path, "header and value lines disagree"));
             }
             for (selection, value) in header.fields.iter().zip(values) {
@@ -163,7 +163,7 @@ impl NetStat {
                 keys.resize_with(line_number + 1, || (String::new(), None));
             }
             let (kept, selection) = &mut keys[line_number];
-            if kept != key {
+            if !same(kept, key) {
                 kept.clear();
                 kept.push_str(key);
                 *selection = match key.find('6') {

@@ -1,7 +1,7 @@
 //! vmstat: the /proc/vmstat fields selected by the `vmstat_fields` regex (node_exporter's default
 //! `^(oom_kill|pgpg|pswp|pg.*fault).*`) as untyped `node_vmstat_<field>`.
 
-use crate::host::emit::Emitter;
+use crate::host::emit::{same, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
@@ -48,7 +48,7 @@ impl Collector for VmStat {
                 self.lines.resize_with(number + 1, || (String::new(), None));
             }
             let (kept, selection) = &mut self.lines[number];
-            if kept != key {
+            if !same(kept, key) {
                 kept.clear();
                 kept.push_str(key);
                 let wanted = self.settings.vmstat_fields.as_ref().is_none_or(|f| f.is_match(key));
