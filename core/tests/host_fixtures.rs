@@ -614,9 +614,28 @@ fn recycled_families_give_the_same_output_as_fresh_ones() {
     // Fewer devices, other devices, then all of them again: samples are dropped, relabelled and added.
     let fewer: String = full.lines().take(3).map(|line| format!("{line}\n")).collect();
     let renamed = full.replace("ifb", "tun");
+    // Line-keyed files whose kept layouts (netstat headers, snmp6 and vmstat lines) must follow
+    // changes: lines reversed, pairs dropped, then the original again.
+    let reversed = |text: &str| text.lines().rev().map(|line| format!("{line}\n")).collect::<String>();
+    let layouts: Vec<(PathBuf, String, String)> = ["proc/vmstat", "proc/net/snmp6", "proc/net/netstat"]
+        .iter()
+        .map(|relative| {
+            let path = dir.path().join(relative);
+            let text = std::fs::read_to_string(&path).expect("fixture file");
+            let changed = if relative.ends_with("netstat") {
+                text.lines().skip(2).map(|line| format!("{line}\n")).collect()
+            } else {
+                reversed(&text)
+            };
+            (path, text, changed)
+        })
+        .collect();
     let recycling = HostCollector::new(fixture_config(dir.path())).expect("valid config");
     for (round, net) in [&full, &fewer, &renamed, &full].into_iter().enumerate() {
         std::fs::write(&net_dev, net).expect("write net/dev");
+        for (path, original, changed) in &layouts {
+            std::fs::write(path, if round % 2 == 1 { changed } else { original }).expect("write");
+        }
         let fresh = HostCollector::new(fixture_config(dir.path())).expect("valid config").collect();
         let recycled = recycling.collect();
         assert_eq!(masked_text(&recycled), masked_text(&fresh), "round {round}");
