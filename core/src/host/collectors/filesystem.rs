@@ -100,7 +100,11 @@ impl Filesystem {
         }
         let text = match self.reader.read_str(&primary) {
             Ok(text) => text,
-            Err(_) => self.reader.read_str(&self.settings.proc("mounts"))?,
+            Err(_) => {
+                // The watch tells about /proc/1/mounts only, not about the fallback read here.
+                self.watch = None;
+                self.reader.read_str(&self.settings.proc("mounts"))?
+            }
         };
         if text == self.table {
             return Ok(());
