@@ -5,17 +5,19 @@
 # Default collectors with systemd off in both (Debian enables node_exporter's). Budgets (issue 22):
 # requests/s >= 10x node_exporter's, RSS under load <= 0.35x node_exporter's.
 # Usage: benches/compare/exporter_vs_node_exporter.sh [seconds per run, default 15] [connections, default 16]
+#   SREKIT_EXPORTER=path/to/srekit-exporter (default: target/release/srekit-exporter, built first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-15}
 conns=${2:-16}
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk"; exit 1; }
 command -v prometheus-node-exporter >/dev/null || { echo "prometheus-node-exporter missing"; exit 1; }
-cargo build --release -q -p srekit-exporter
+ours_bin="${SREKIT_EXPORTER:-target/release/srekit-exporter}"
+[ -n "${SREKIT_EXPORTER:-}" ] || cargo build --release -q -p srekit-exporter
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 ours_port=$(free_port); theirs_port=$(free_port)
-target/release/srekit-exporter --web.listen-address=127.0.0.1:$ours_port --no-collector.systemd --log.level=warn &
+"$ours_bin" --web.listen-address=127.0.0.1:$ours_port --no-collector.systemd --log.level=warn &
 ours=$!
 prometheus-node-exporter --web.listen-address=127.0.0.1:$theirs_port --no-collector.systemd --log.level=warn 2>/dev/null &
 theirs=$!
