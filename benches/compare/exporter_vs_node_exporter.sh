@@ -31,13 +31,18 @@ hwm_kb() { awk '/^VmHWM/ {print $2}' /proc/$1/status; }
 # Where the resident memory is: anonymous (heap, arenas, stacks) vs file-backed (the binary's text
 # and read-only data, shared libraries), and the thread count.
 split_kb() { awk '/^RssAnon/ {a=$2} /^RssFile/ {f=$2} /^Threads/ {t=$2} END {printf "anon %s kB, file %s kB, %s threads", a, f, t}' /proc/$1/status; }
+# utime + stime of every thread, in clock ticks.
+cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' /proc/$1/stat; }
 run() { # name port pid
-  local out rps p99
+  local out rps p99 before requests
+  before=$(cpu_ticks $3)
   out=$(wrk -t2 -c$conns -d${secs}s --latency "http://127.0.0.1:$2/metrics")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  cpu_ms=$(awk -v t=$(( $(cpu_ticks $3) - before )) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.3f", (n > 0 ? t * 1000 / hz / n : 0)}')
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errors=$(awk '/Socket errors|Non-2xx/ {print}' <<<"$out")
-  printf '%-16s %10s req/s   p99 %-9s  RSS %6s kB (peak %s kB; %s) %s\n' "$1" "$rps" "$p99" "$(rss_kb $3)" "$(hwm_kb $3)" "$(split_kb $3)" "$errors"
+  printf '%-16s %10s req/s   CPU/request %s ms   p99 %-9s  RSS %6s kB (peak %s kB; %s) %s\n' "$1" "$rps" "$cpu_ms" "$p99" "$(rss_kb $3)" "$(hwm_kb $3)" "$(split_kb $3)" "$errors"
   echo "$rps" > "/tmp/srekit-bench-$1.rps"
   rss_kb $3 > "/tmp/srekit-bench-$1.rss"
 }

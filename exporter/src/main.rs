@@ -173,8 +173,9 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
         return fail(2, "--config.file: [web] serve = false needs at least one [[outputs]]");
     }
     // Two runtimes: the HTTP server's runs on this thread alone (accepting, parsing and answering
-    // a scrape wake no other thread; the collection runs on its blocking pool), and a multi-threaded
-    // one runs the [[outputs]] pushes, which must keep running while the server shuts down.
+    // wake no other thread; the scrape of a lone connection runs here too, those of several at once
+    // on its blocking pool), and a multi-threaded one (one worker) runs the [[outputs]] pushes, which
+    // must keep running while the server shuts down.
     let server_runtime = match tokio::runtime::Builder::new_current_thread()
         .max_blocking_threads(memory::scrape_threads())
         .enable_all()
@@ -184,7 +185,7 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
         Err(err) => return fail(1, format!("cannot start the runtime: {err}")),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(1)
         .max_blocking_threads(memory::scrape_threads())
         .enable_all()
         .build()
