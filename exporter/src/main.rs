@@ -172,20 +172,8 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
     if !serve_web && outputs.is_empty() {
         return fail(2, "--config.file: [web] serve = false needs at least one [[outputs]]");
     }
-    // Two runtimes: the HTTP server's runs on this thread alone (accepting, parsing and answering
-    // wake no other thread; the scrape of a lone connection runs here too, those of several at once
-    // on its blocking pool), and a multi-threaded one (one worker) runs the [[outputs]] pushes, which
-    // must keep running while the server shuts down.
-    let server_runtime = match tokio::runtime::Builder::new_current_thread()
-        .max_blocking_threads(memory::scrape_threads())
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => return fail(1, format!("cannot start the runtime: {err}")),
-    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(2)
         .max_blocking_threads(memory::scrape_threads())
         .enable_all()
         .build()
@@ -197,13 +185,11 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
     // message alone, as nothing ran that would need shutting down.
     let listeners = match serve_web {
         false => None,
-        true if cli.web.systemd_socket => {
-            match server_runtime.block_on(async { systemd_socket::listeners() }) {
-                Ok(listeners) => Some(listeners),
-                Err(err) => return fail(1, format!("--web.systemd-socket: {err}")),
-            }
-        }
-        true => match server_runtime.block_on(server::bind(&cli.web.listen_address)) {
+        true if cli.web.systemd_socket => match runtime.block_on(async { systemd_socket::listeners() }) {
+            Ok(listeners) => Some(listeners),
+            Err(err) => return fail(1, format!("--web.systemd-socket: {err}")),
+        },
+        true => match runtime.block_on(server::bind(&cli.web.listen_address)) {
             Ok(listener) => Some(vec![listener]),
             Err(err) => return fail(1, format!("cannot listen on {}: {err}", cli.web.listen_address)),
         },
@@ -235,7 +221,7 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
         write_timeout: cli.web.write_timeout,
         reload: cli.web.enable_lifecycle.then(|| reload_requests.clone()),
     };
-    let served = server_runtime.block_on(async {
+    let served = runtime.block_on(async {
         if let Err(err) = reload::reload_on_sighup(reload_requests.clone()) {
             log::warn!("cannot handle SIGHUP, reload only with POST /-/reload: {err}");
         }

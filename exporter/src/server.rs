@@ -51,18 +51,6 @@ struct State {
     scrape_slots: Option<Semaphore>,
     /// TLS and basic auth in force (a reload replaces them).
     web: Arc<LiveWeb>,
-    /// One permit per open connection, up to `--web.max-connections`.
-    connection_slots: Arc<Semaphore>,
-}
-
-impl State {
-    /// True when the connection asking is the only one open: its scrape then runs on the server's
-    /// thread itself, which has nothing else to serve meanwhile, instead of being handed to a blocking
-    /// thread and back (two thread wake-ups). With other connections open it goes to the blocking pool,
-    /// so scrapes run side by side and the server keeps accepting.
-    fn alone(&self) -> bool {
-        self.connection_slots.available_permits() + 1 >= self.settings.max_connections.max(1)
-    }
 }
 
 /// Resolves node_exporter-style addresses: `:9100` means every interface (IPv6 and IPv4).
@@ -135,15 +123,14 @@ pub async fn serve(
     web: Arc<LiveWeb>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let connection_slots = Arc::new(Semaphore::new(settings.max_connections.max(1)));
     let state = Arc::new(State {
         scrape_slots: (settings.max_requests > 0).then(|| Semaphore::new(settings.max_requests)),
         scraper,
         settings,
         web,
-        connection_slots: connection_slots.clone(),
     });
     let graceful = Arc::new(GracefulShutdown::new());
+    let connection_slots = Arc::new(Semaphore::new(state.settings.max_connections.max(1)));
     let mut refused_since_warning = 0u64;
     let mut last_warning: Option<tokio::time::Instant> = None;
     tokio::pin!(shutdown);
@@ -366,20 +353,16 @@ async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<By
     // The format, and how to write UTF-8 names (quoted only for a scraper that allows them).
     let exposition = srekit::expfmt::negotiate_exposition(header(ACCEPT));
     let gzipped = accepts_gzip(header(ACCEPT_ENCODING));
-    let body = if state.alone() {
-        state.scraper.scrape_selected(exposition.format, exposition.escaping, &selection)
-    } else {
-        let scraper = state.scraper.clone();
-        match tokio::task::spawn_blocking(move || {
-            scraper.scrape_selected(exposition.format, exposition.escaping, &selection)
-        })
-        .await
-        {
-            Ok(body) => body,
-            Err(err) => {
-                log::error!("scrape failed: {err}");
-                return text_response(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n");
-            }
+    let scraper = state.scraper.clone();
+    let body = match tokio::task::spawn_blocking(move || {
+        scraper.scrape_selected(exposition.format, exposition.escaping, &selection)
+    })
+    .await
+    {
+        Ok(body) => body,
+        Err(err) => {
+            log::error!("scrape failed: {err}");
+            return text_response(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n");
         }
     };
     let (body, encoding) = if gzipped {
