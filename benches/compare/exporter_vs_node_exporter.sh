@@ -21,7 +21,9 @@ ours_port=$(free_port); theirs_port=$(free_port)
 ours=$!
 prometheus-node-exporter --web.listen-address=127.0.0.1:$theirs_port --no-collector.systemd --log.level=warn 2>/dev/null &
 theirs=$!
-trap 'kill $ours $theirs 2>/dev/null || true' EXIT
+# Figures passed to the summary in a directory of this run's own (several runs at once must not mix).
+results=$(mktemp -d)
+trap 'kill $ours $theirs 2>/dev/null || true; rm -rf "$results"' EXIT
 for p in $ours_port $theirs_port; do
   for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:$p/metrics && break; sleep 0.2; done
 done
@@ -43,16 +45,16 @@ run() { # name port pid
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   errors=$(awk '/Socket errors|Non-2xx/ {print}' <<<"$out")
   printf '%-16s %10s req/s   CPU/request %s ms   p99 %-9s  RSS %6s kB (peak %s kB; %s) %s\n' "$1" "$rps" "$cpu_ms" "$p99" "$(rss_kb $3)" "$(hwm_kb $3)" "$(split_kb $3)" "$errors"
-  echo "$rps" > "/tmp/srekit-bench-$1.rps"
-  rss_kb $3 > "/tmp/srekit-bench-$1.rss"
+  echo "$rps" > "$results/$1.rps"
+  rss_kb $3 > "$results/$1.rss"
 }
 echo "wrk -t2 -c$conns -d${secs}s"
 echo "idle RSS: srekit-exporter $(rss_kb $ours) kB, node_exporter $(rss_kb $theirs) kB"
 run srekit-exporter $ours_port $ours
 run node_exporter $theirs_port $theirs
 python3 - <<PY
-ours=float(open("/tmp/srekit-bench-srekit-exporter.rps").read()); theirs=float(open("/tmp/srekit-bench-node_exporter.rps").read())
+ours=float(open("$results/srekit-exporter.rps").read()); theirs=float(open("$results/node_exporter.rps").read())
 print(f"ratio: srekit-exporter serves {ours/theirs:.1f}x node_exporter's requests/s (budget >= 10x)")
-ours_rss=float(open("/tmp/srekit-bench-srekit-exporter.rss").read()); theirs_rss=float(open("/tmp/srekit-bench-node_exporter.rss").read())
+ours_rss=float(open("$results/srekit-exporter.rss").read()); theirs_rss=float(open("$results/node_exporter.rss").read())
 print(f"RSS after the load: srekit-exporter {ours_rss/theirs_rss:.2f}x node_exporter's (budget <= 0.35x)")
 PY
