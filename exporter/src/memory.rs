@@ -1,7 +1,7 @@
 //! The serving process's resident memory (issue 22: RSS under load): how many threads collect
 //! scrapes, glibc malloc's arena count and mmap threshold, set once at start, and the read-only file
 //! pages (startup code, relocations) dropped from the resident set after the first scrape
-//! ([`release_file_pages`]: 12.7 MB -> 10.3-10.7 MB after `wrk -c16`, file-backed 8.5 -> 6.7 MB).
+//! ([`release_file_pages`]: 12.3 MB -> 10.8-11.3 MB after `wrk -c16`, file-backed 8.3 -> 6.9-7.2 MB).
 //!
 //! glibc gives each thread that meets contention an arena of its own (up to 8 per CPU), and every
 //! arena keeps the high-water mark of the scrapes that ran in it; the threshold above which a block
