@@ -14,7 +14,7 @@ use bytes::BufMut;
 
 use super::encode::{write_exemplar, write_metadata};
 use super::write::{write_count, write_label_name, write_label_value, write_value, write_whole};
-use super::{finish, write_openmetrics_float, Format, NameEscaping};
+use super::{finish, Format, NameEscaping};
 use crate::metrics::{
     is_valid_label_name, is_valid_metric_name, FamilyView, MetricType, Point, Registry, SeriesView, Visitor,
 };
@@ -225,7 +225,7 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
         }
         if openmetrics {
             write_prefix(buf, name, b"_created", labels, quoted);
-            write_openmetrics_float(buf, series.created);
+            buf.put_slice(series.created_text);
             buf.put_u8(b'\n');
         }
     }

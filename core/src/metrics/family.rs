@@ -14,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::label_text::{label_values, labels_match, render_labels, SeriesIndex};
 use super::names::legacy_label_name;
+use super::number::FloatText;
 use super::view::{FamilyView, Point, SeriesView, Visitor};
 use super::MetricType;
 use crate::error::MetricError;
@@ -168,6 +169,8 @@ pub struct Child<C> {
     pub(crate) labels: Box<str>,
     /// Unix seconds, written as `_created` at encode time.
     pub(crate) created: f64,
+    /// `created` as OpenMetrics writes it, rendered once.
+    pub(crate) created_text: FloatText,
     pub(crate) cell: C,
 }
 
@@ -281,10 +284,12 @@ impl<M: Metric> Family<M> {
         if let Some(found) = children.find(hash, names, values) {
             return Ok(M::from_child(children.list[found].clone()));
         }
+        let created = now_seconds();
         let child = Arc::new(Child {
             desc: shared.desc.clone(),
             labels: render_labels(names, values.iter().copied()),
-            created: now_seconds(),
+            created,
+            created_text: FloatText::openmetrics(created),
             cell: M::Cell::new(&shared.config),
         });
         let index = children.list.len();
@@ -400,8 +405,12 @@ impl<M: Metric> Family<M> {
         };
         visitor.family(&family);
         for child in children {
-            let series =
-                SeriesView { labels: &child.labels, created: child.created, point: M::point(&child.cell) };
+            let series = SeriesView {
+                labels: &child.labels,
+                created: child.created,
+                created_text: child.created_text.as_bytes(),
+                point: M::point(&child.cell),
+            };
             visitor.series(&family, &series);
         }
     }

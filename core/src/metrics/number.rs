@@ -208,6 +208,32 @@ fn parse_exponent(text: &[u8]) -> i32 {
     }
 }
 
+/// A float's OpenMetrics text kept inline (the longest is 24 bytes, `-1.7976931348623157e+308`): a
+/// series' `_created` time, rendered once when the series is made instead of at every scrape
+/// (formatting it was most of what OpenMetrics cost over text 0.0.4 per series).
+#[derive(Clone, Copy)]
+pub(crate) struct FloatText {
+    bytes: [u8; 31],
+    len: u8,
+}
+
+impl FloatText {
+    /// `value` as [`write_openmetrics_float`] writes it.
+    pub(crate) fn openmetrics(value: f64) -> FloatText {
+        let mut bytes = [0u8; 31];
+        let mut rest = &mut bytes[..];
+        write_openmetrics_float(&mut rest, value);
+        let len = (31 - rest.len()) as u8;
+        FloatText { bytes, len }
+    }
+
+    /// The text.
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
 /// `value` as a `String` in the text 0.0.4 form (for label values such as `le`).
 pub(crate) fn float_text(value: f64) -> Box<str> {
     let mut text = Vec::new();
@@ -403,6 +429,25 @@ mod tests {
         for value in values {
             assert_eq!(text(value), reference(value, false), "{value:e} ({:#x})", value.to_bits());
             assert_eq!(openmetrics(value), reference(value, true), "{value:e} ({:#x})", value.to_bits());
+        }
+    }
+
+    #[test]
+    fn float_text_is_what_write_openmetrics_float_writes() {
+        let mut state = 0x1234_5678_9ABC_DEF1u64;
+        let mut values = vec![
+            -f64::MAX,
+            f64::MIN_POSITIVE,
+            -5e-324,
+            -0.00012345678901234567,
+            f64::NAN,
+            1764875887.1234567,
+        ];
+        for _ in 0..100_000 {
+            values.push(-f64::from_bits(random_bits(&mut state) & !(1 << 63)));
+        }
+        for value in values {
+            assert_eq!(FloatText::openmetrics(value).as_bytes(), openmetrics(value).as_bytes(), "{value:e}");
         }
     }
 
