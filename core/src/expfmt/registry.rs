@@ -15,6 +15,7 @@ use bytes::BufMut;
 use super::encode::{write_exemplar, write_metadata};
 use super::write::{write_count, write_label_name, write_label_value, write_value, write_whole};
 use super::{finish, Format, NameEscaping};
+use crate::metrics::number::write_openmetrics_seconds;
 use crate::metrics::{
     is_valid_label_name, is_valid_metric_name, FamilyView, MetricType, Point, Registry, SeriesView, Visitor,
 };
@@ -75,6 +76,7 @@ impl Registry {
             le_tails: Vec::new(),
             bucket_prefix: Vec::new(),
             labels: Vec::new(),
+            created: CreatedText { seconds: None, text: [0; CREATED_ROOM], len: 0 },
         });
     }
 
@@ -137,6 +139,20 @@ struct RegistryEncoder<'b, B> {
     bucket_prefix: Vec<u8>,
     /// Scratch for the labels of a series of a family with UTF-8 names.
     labels: Vec<u8>,
+    /// The last `_created` value written and its text: series made together (in the same millisecond,
+    /// as at startup) share it, and are written without formatting it again.
+    created: CreatedText,
+}
+
+/// Room for a created time's text and newline (the longest float text is 24 bytes).
+const CREATED_ROOM: usize = 32;
+
+/// See [`RegistryEncoder::created`].
+struct CreatedText {
+    /// The bits of the `f64` `text` was written from.
+    seconds: Option<u64>,
+    text: [u8; CREATED_ROOM],
+    len: usize,
 }
 
 /// The sample lines a registry series writes, by suffix.
@@ -323,8 +339,15 @@ impl<B: BufMut> RegistryEncoder<'_, B> {
         }
         if openmetrics {
             self.prefix(Line::Created, labels);
-            self.buf.put_slice(series.created_text);
-            self.buf.put_u8(b'\n');
+            let created = &mut self.created;
+            if created.seconds != Some(series.created.to_bits()) {
+                let mut rest = &mut created.text[..];
+                write_openmetrics_seconds(&mut rest, series.created);
+                rest.put_u8(b'\n');
+                created.len = CREATED_ROOM - rest.len();
+                created.seconds = Some(series.created.to_bits());
+            }
+            self.buf.put_slice(&created.text[..created.len]);
         }
     }
 

@@ -50,8 +50,6 @@ pub struct SeriesView<'a> {
     pub labels: &'a str,
     /// When the series was created (Unix seconds), for `_created`.
     pub created: f64,
-    /// `created` as OpenMetrics writes it (`1.7648758871234567e+09`), rendered when the series was made.
-    pub(crate) created_text: &'a [u8],
     /// The current values.
     pub point: Point<'a>,
 }
