@@ -133,6 +133,8 @@ struct RegistryEncoder<'b, B> {
     /// three copies (opening, label text, then `} value\n` from a stack array) instead of seven.
     prefixes: [Prefix; Line::COUNT],
     /// A histogram family's `le="<bound>"} ` for each bucket (`+Inf` last), made once per family.
+    /// `le` is the same text in both formats, `1`, not client_golang's OpenMetrics `1.0`: Prometheus 2
+    /// keeps label text as sent, so `1.0` would be a new series and break queries on `le="1"`.
     le_tails: Vec<Box<[u8]>>,
     /// A histogram series' `<name>_bucket{<labels>,` (`<name>_bucket{` without labels), written once
     /// per series and copied before each bucket's `le="<bound>"} ` (fewer small copies per line).
