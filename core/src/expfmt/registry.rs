@@ -14,7 +14,8 @@ use bytes::BufMut;
 
 use super::encode::{write_exemplar, write_metadata};
 use super::write::{write_count, write_label_name, write_label_value, write_value, write_whole};
-use super::{finish, write_openmetrics_float, Format, NameEscaping};
+use super::{finish, Format, NameEscaping};
+use crate::metrics::number::write_openmetrics_seconds;
 use crate::metrics::{
     is_valid_label_name, is_valid_metric_name, FamilyView, MetricType, Point, Registry, SeriesView, Visitor,
 };
@@ -71,8 +72,11 @@ impl Registry {
             quoted: false,
             name: String::new(),
             metadata_name: String::new(),
+            prefixes: Default::default(),
+            le_tails: Vec::new(),
             bucket_prefix: Vec::new(),
             labels: Vec::new(),
+            created: CreatedText { seconds: None, text: [0; CREATED_ROOM], len: 0 },
         });
     }
 
@@ -125,11 +129,107 @@ struct RegistryEncoder<'b, B> {
     name: String,
     /// Scratch for a text 0.0.4 counter's `<name>_total`.
     metadata_name: String,
+    /// The current family's sample-line openings, one per [`Line`], made once per family so a line is
+    /// three copies (opening, label text, then `} value\n` from a stack array) instead of seven.
+    prefixes: [Prefix; Line::COUNT],
+    /// A histogram family's `le="<bound>"} ` for each bucket (`+Inf` last), made once per family.
+    /// `le` is the same text in both formats, `1`, not client_golang's OpenMetrics `1.0`: Prometheus 2
+    /// keeps label text as sent, so `1.0` would be a new series and break queries on `le="1"`.
+    le_tails: Vec<Box<[u8]>>,
     /// A histogram series' `<name>_bucket{<labels>,` (`<name>_bucket{` without labels), written once
     /// per series and copied before each bucket's `le="<bound>"} ` (fewer small copies per line).
     bucket_prefix: Vec<u8>,
     /// Scratch for the labels of a series of a family with UTF-8 names.
     labels: Vec<u8>,
+    /// The last `_created` value written and its text: series made together (in the same millisecond,
+    /// as at startup) share it, and are written without formatting it again.
+    created: CreatedText,
+}
+
+/// Room for a created time's text and newline (the longest float text is 24 bytes).
+const CREATED_ROOM: usize = 32;
+
+/// See [`RegistryEncoder::created`].
+struct CreatedText {
+    /// The bits of the `f64` `text` was written from.
+    seconds: Option<u64>,
+    text: [u8; CREATED_ROOM],
+    len: usize,
+}
+
+/// The sample lines a registry series writes, by suffix.
+#[derive(Clone, Copy)]
+enum Line {
+    Plain,
+    Total,
+    Sum,
+    Count,
+    Created,
+}
+
+impl Line {
+    const COUNT: usize = 5;
+    const ALL: [(Line, &'static str); Line::COUNT] = [
+        (Line::Plain, ""),
+        (Line::Total, "_total"),
+        (Line::Sum, "_sum"),
+        (Line::Count, "_count"),
+        (Line::Created, "_created"),
+    ];
+}
+
+/// A sample line's opening for one suffix: `name<suffix>{` (`{"name<suffix>",` when quoted) before a
+/// label text, and `name<suffix> ` (`{"name<suffix>"} `) for a series without labels.
+#[derive(Default)]
+struct Prefix {
+    with_labels: Vec<u8>,
+    bare: Vec<u8>,
+}
+
+impl Prefix {
+    fn set(&mut self, name: &str, suffix: &str, quoted: bool) {
+        self.with_labels.clear();
+        self.bare.clear();
+        if quoted {
+            self.with_labels.extend_from_slice(b"{\"");
+            write_label_value(&mut self.with_labels, name);
+            self.with_labels.extend_from_slice(suffix.as_bytes());
+            self.with_labels.push(b'"');
+            self.bare.extend_from_slice(&self.with_labels);
+            self.with_labels.push(b',');
+            self.bare.extend_from_slice(b"} ");
+        } else {
+            self.with_labels.extend_from_slice(name.as_bytes());
+            self.with_labels.extend_from_slice(suffix.as_bytes());
+            self.bare.extend_from_slice(&self.with_labels);
+            self.with_labels.push(b'{');
+            self.bare.push(b' ');
+        }
+    }
+}
+
+impl<B: BufMut> RegistryEncoder<'_, B> {
+    /// Writes everything before a sample's value: `name<suffix>{labels} ` (see [`Prefix`]).
+    #[inline(always)]
+    fn prefix(&mut self, line: Line, labels: &[u8]) {
+        let prefix = &self.prefixes[line as usize];
+        if labels.is_empty() {
+            self.buf.put_slice(&prefix.bare);
+        } else {
+            self.buf.put_slice(&prefix.with_labels);
+            self.buf.put_slice(labels);
+            self.buf.put_slice(b"} ");
+        }
+    }
+}
+
+/// A number then `\n` (when `newline`).
+#[inline(always)]
+fn put_number<B: BufMut>(buf: &mut B, newline: bool, write: impl FnOnce(&mut B)) {
+    write(buf);
+    if newline {
+        buf.put_u8(b'\n');
+    }
 }
 
 impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
@@ -145,6 +245,17 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
         if family.kind == MetricType::Counter && self.format == Format::Text {
             self.metadata_name.push_str("_total");
         }
+        for (line, suffix) in Line::ALL {
+            self.prefixes[line as usize].set(&self.name, suffix, self.quoted);
+        }
+        self.le_tails.clear();
+        self.le_tails.extend(family.bucket_labels.iter().map(|le| {
+            let mut tail = Vec::with_capacity(le.len() + 7);
+            tail.extend_from_slice(b"le=\"");
+            tail.extend_from_slice(le.as_bytes());
+            tail.extend_from_slice(b"\"} ");
+            tail.into_boxed_slice()
+        }));
         write_metadata(
             self.buf,
             &self.metadata_name,
@@ -158,76 +269,96 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
 
     #[inline]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
-        let labels: &[u8] = if self.legacy {
-            series.labels.as_bytes()
-        } else {
-            self.labels.clear();
-            render_labels(&mut self.labels, family, series, self.escaping);
-            &self.labels
-        };
+        let mut labels = std::mem::take(&mut self.labels);
+        if !self.legacy {
+            labels.clear();
+            render_labels(&mut labels, family, series, self.escaping);
+        }
+        let label_text: &[u8] = if self.legacy { series.labels.as_bytes() } else { &labels };
+        self.series_lines(family, series, label_text);
+        self.labels = labels;
+    }
+}
+
+impl<B: BufMut> RegistryEncoder<'_, B> {
+    #[inline(always)]
+    fn series_lines(&mut self, _family: &FamilyView<'_>, series: &SeriesView<'_>, labels: &[u8]) {
         let openmetrics = self.format == Format::OpenMetrics;
-        let (buf, name, quoted) = (&mut *self.buf, self.name.as_str(), self.quoted);
         match &series.point {
             Point::Gauge(value) => {
-                write_prefix(buf, name, b"", labels, quoted);
-                write_value(buf, *value, openmetrics);
-                buf.put_u8(b'\n');
+                self.prefix(Line::Plain, labels);
+                put_number(self.buf, true, |b| write_value(b, *value, openmetrics));
                 return;
             }
             Point::Counter(counter) => {
-                write_prefix(buf, name, b"_total", labels, quoted);
+                self.prefix(Line::Total, labels);
+                let exemplar = openmetrics && counter.with_exemplar(|_| ()).is_some();
                 // client_golang writes a counter as a float in both formats (`3`, `3.0`, `1.2e+07`).
                 match counter.whole() {
-                    Some(whole) => write_whole(buf, whole, openmetrics),
-                    None => write_value(buf, counter.value(), openmetrics),
+                    Some(whole) => put_number(self.buf, !exemplar, |b| write_whole(b, whole, openmetrics)),
+                    None => put_number(self.buf, !exemplar, |b| write_value(b, counter.value(), openmetrics)),
                 }
-                if openmetrics {
-                    counter.with_exemplar(|exemplar| write_exemplar(buf, exemplar, self.escaping));
+                if exemplar {
+                    counter.with_exemplar(|exemplar| write_exemplar(self.buf, exemplar, self.escaping));
+                    self.buf.put_u8(b'\n');
                 }
-                buf.put_u8(b'\n');
             }
             Point::Histogram(histogram) => {
                 let prefix = &mut self.bucket_prefix;
                 prefix.clear();
-                if quoted {
+                if self.quoted {
                     prefix.extend_from_slice(b"{\"");
-                    write_label_value(prefix, name);
+                    write_label_value(prefix, &self.name);
                     prefix.extend_from_slice(b"_bucket\",");
                 } else {
-                    prefix.extend_from_slice(name.as_bytes());
+                    prefix.extend_from_slice(self.name.as_bytes());
                     prefix.extend_from_slice(b"_bucket{");
                 }
                 if !labels.is_empty() {
                     prefix.extend_from_slice(labels);
                     prefix.push(b',');
                 }
+                let buf = &mut *self.buf;
                 let mut count = 0;
-                for (bucket, (cumulative, le)) in
-                    histogram.cumulative_counts().zip(family.bucket_labels).enumerate()
+                for (bucket, (cumulative, tail)) in
+                    histogram.cumulative_counts().zip(self.le_tails.iter()).enumerate()
                 {
                     buf.put_slice(prefix);
-                    buf.put_slice(b"le=\"");
-                    buf.put_slice(le.as_bytes());
-                    buf.put_slice(b"\"} ");
-                    write_count(buf, cumulative, openmetrics);
-                    if openmetrics {
+                    buf.put_slice(tail);
+                    if openmetrics && histogram.with_exemplar(bucket, |_| ()).is_some() {
+                        write_count(buf, cumulative, openmetrics);
                         histogram
                             .with_exemplar(bucket, |exemplar| write_exemplar(buf, exemplar, self.escaping));
+                        buf.put_u8(b'\n');
+                    } else {
+                        put_number(buf, true, |b| write_count(b, cumulative, openmetrics));
                     }
-                    buf.put_u8(b'\n');
                     count = cumulative;
                 }
-                write_sum_count(buf, (name, labels, quoted), histogram.sum(), count, openmetrics);
+                self.sum_count(labels, histogram.sum(), count, openmetrics);
             }
-            Point::Summary { sum, count } => {
-                write_sum_count(buf, (name, labels, quoted), *sum, *count, openmetrics)
-            }
+            Point::Summary { sum, count } => self.sum_count(labels, *sum, *count, openmetrics),
         }
         if openmetrics {
-            write_prefix(buf, name, b"_created", labels, quoted);
-            write_openmetrics_float(buf, series.created);
-            buf.put_u8(b'\n');
+            self.prefix(Line::Created, labels);
+            let created = &mut self.created;
+            if created.seconds != Some(series.created.to_bits()) {
+                let mut rest = &mut created.text[..];
+                write_openmetrics_seconds(&mut rest, series.created);
+                rest.put_u8(b'\n');
+                created.len = CREATED_ROOM - rest.len();
+                created.seconds = Some(series.created.to_bits());
+            }
+            self.buf.put_slice(&created.text[..created.len]);
         }
+    }
+
+    #[inline(always)]
+    fn sum_count(&mut self, labels: &[u8], sum: f64, count: u64, openmetrics: bool) {
+        self.prefix(Line::Sum, labels);
+        put_number(self.buf, true, |b| write_value(b, sum, openmetrics));
+        self.prefix(Line::Count, labels);
+        put_number(self.buf, true, |b| write_count(b, count, openmetrics));
     }
 }
 
@@ -247,51 +378,4 @@ fn render_labels(
         write_label_value(out, &value);
         out.push(b'"');
     }
-}
-
-#[inline(always)]
-fn write_sum_count<B: BufMut>(
-    buf: &mut B,
-    (name, labels, quoted): (&str, &[u8], bool),
-    sum: f64,
-    count: u64,
-    openmetrics: bool,
-) {
-    write_prefix(buf, name, b"_sum", labels, quoted);
-    write_value(buf, sum, openmetrics);
-    buf.put_u8(b'\n');
-    write_prefix(buf, name, b"_count", labels, quoted);
-    write_count(buf, count, openmetrics);
-    buf.put_u8(b'\n');
-}
-
-/// Writes `name<suffix>{labels} ` (`{"name<suffix>",labels} ` when `quoted`: a UTF-8 name for a
-/// scraper that allows it) — everything before the value (bucket lines use the encoder's
-/// `bucket_prefix`; `le` is the same text in both formats, `1`, not client_golang's OpenMetrics `1.0`:
-/// Prometheus 2 keeps label text as sent, so `1.0` would be a new series and break queries on
-/// `le="1"`). Always inlined: it runs for every sample, and a call per sample cost the 10k-series
-/// benchmark ~10%.
-#[inline(always)]
-fn write_prefix<B: BufMut>(buf: &mut B, name: &str, suffix: &[u8], labels: &[u8], quoted: bool) {
-    if quoted {
-        buf.put_slice(b"{\"");
-        write_label_value(buf, name);
-        buf.put_slice(suffix);
-        buf.put_u8(b'"');
-        if !labels.is_empty() {
-            buf.put_u8(b',');
-            buf.put_slice(labels);
-        }
-        buf.put_slice(b"} ");
-        return;
-    }
-    buf.put_slice(name.as_bytes());
-    buf.put_slice(suffix);
-    if labels.is_empty() {
-        buf.put_u8(b' ');
-        return;
-    }
-    buf.put_u8(b'{');
-    buf.put_slice(labels);
-    buf.put_slice(b"} ");
 }

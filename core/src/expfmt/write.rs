@@ -92,7 +92,7 @@ pub(crate) fn write_label_name<B: BufMut>(buf: &mut B, name: &str, escaping: Nam
 
 /// Writes `name{l1="v1",...}` (or `{"name",l1="v1"}` for a UTF-8 name the scraper allows; names it does
 /// not allow are escaped by `escaping`). Label values are written as they are: `le` and `quantile`
-/// keep their text in OpenMetrics too (see the registry encoder's `write_prefix`).
+/// keep their text in OpenMetrics too (see the registry encoder's `le_tails`).
 pub(crate) fn write_series<B: BufMut>(
     buf: &mut B,
     name: &str,
