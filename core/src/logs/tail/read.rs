@@ -1,6 +1,6 @@
 //! Reading one followed file: where a first start begins (just after the last complete line), and
 //! what a poll reads (truncation checked first, then the new data, bounded per poll), handed out as
-//! complete lines.
+//! complete lines, one by one or in blocks of whole lines ([`Deliver`]).
 
 use std::fs::File;
 use std::io;
