@@ -2,7 +2,6 @@
 //! for longer than the limit, so the rule can remove them from its metric and free their slots under
 //! `max_series` (Promtail's `max_idle_duration`).
 
-use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 use super::{MetricVec, Rule};
@@ -129,18 +128,17 @@ impl Expiry {
 }
 
 impl Rule {
-    /// Marks the series at `index` (whose label text `self.key` holds) as updated now (a no-op without
-    /// `expire_after`), and sweeps idle series when a sweep is due. Returns the series' index after
-    /// the sweep: removing others moves series, but never this one out of the index, as it was just
-    /// touched.
-    pub(super) fn touch(&mut self, index: usize) -> usize {
-        let Some((expiry, _)) = &mut self.expiry else { return index };
+    /// Marks the series at `index` as updated now (a no-op without `expire_after`), and sweeps idle
+    /// series when a sweep is due. Returns the series' index, or `None` when the sweep removed series
+    /// (others may have moved: the caller finds the record's series again; it stays, just touched).
+    pub(super) fn touch(&mut self, index: usize) -> Option<usize> {
+        let Some((expiry, _)) = &mut self.expiry else { return Some(index) };
         let now = Instant::now();
         expiry.touch(index, now);
         if expiry.sweep_due(now) && self.expire_idle(now) > 0 {
-            return self.find_current().unwrap_or(index);
+            return None;
         }
-        index
+        Some(index)
     }
 
     /// Removes the series idle for longer than `expire_after` at `now`; returns how many.
@@ -153,10 +151,10 @@ impl Rule {
                 continue;
             }
             let series = self.series.swap_remove(index);
-            let hash = self.hasher.hash_one(series.labels().as_bytes());
+            let hash = super::series_hash(&self.hasher, self.labels.len(), &series);
             self.series_index.remove(hash, index);
             if let Some(moved) = self.series.get(index) {
-                let moved_hash = self.hasher.hash_one(moved.labels().as_bytes());
+                let moved_hash = super::series_hash(&self.hasher, self.labels.len(), moved);
                 self.series_index.moved(moved_hash, self.series.len(), index);
             }
             let values = label_values(series.labels());

@@ -26,10 +26,11 @@
 //! ```
 
 mod expire;
+mod lookup;
 mod relabel;
 
 use std::borrow::Cow;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
@@ -45,8 +46,9 @@ use super::value::Value;
 use crate::error::MetricError;
 
 mod state;
-use crate::metrics::label_text::{push_label, SeriesIndex};
+use crate::metrics::label_text::{label_values, SeriesIndex};
 use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Metric, Registry};
+use lookup::{hash_values, number_of, text_of, Fields, LabelShape, Matcher};
 pub use state::{DiscardedState, RuleState, SeriesState};
 
 mod limits;
@@ -135,19 +137,25 @@ struct Rule {
     inputs: Vec<String>,
     /// `(label name, field path)`.
     labels: Vec<(String, String)>,
-    matches: Vec<(String, Regex)>,
-    excludes: Vec<(String, Regex)>,
-    value: Option<String>,
+    /// The [`Fields`] slot of each label's field.
+    label_slots: Vec<usize>,
+    /// `(field, its slot, pattern)`.
+    matches: Vec<(String, usize, Matcher)>,
+    excludes: Vec<(String, usize, Matcher)>,
+    /// The value field and its slot.
+    value: Option<(String, usize)>,
     scale: f64,
-    exemplar: Option<(String, String)>,
+    /// `(label name, field, its slot)`.
+    exemplar: Option<(String, String, usize)>,
     limits: SeriesLimits,
     metric: MetricVec,
-    /// Positions in `series` by the hash of their label text (no key stored: see [`Series::labels`]).
+    /// Positions in `series` by the hash of their field label values (no key stored: a lookup
+    /// compares the record's values against [`Series::labels`] through `shape`).
     series_index: SeriesIndex,
     hasher: foldhash::fast::RandomState,
     series: Vec<Series>,
-    /// Scratch: the current record's label text, as the registry writes it.
-    key: Vec<u8>,
+    /// The fixed parts of the label text (set once the const labels are known).
+    shape: LabelShape,
     refusals: RefusalCounters,
     /// Hash of the definition, so saved state is restored only into the same rule (see `state`).
     fingerprint: String,
@@ -202,6 +210,8 @@ pub enum Outcome {
 pub struct RuleSet {
     rules: Vec<Rule>,
     outcomes: Vec<Outcome>,
+    /// The fields the rules read, looked up once per record.
+    fields: Fields,
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -274,15 +284,18 @@ impl RuleSet {
             ),
             false => None,
         };
+        let mut fields = Fields::default();
         let rules = configs
             .iter()
             .map(|config| {
-                let mut rule = Rule::new(config, registry, &series_dropped, &records_skipped)?;
+                let mut rule = Rule::new(config, registry, &series_dropped, &records_skipped, &mut fields)?;
                 rule.add_options(config, series_expired.as_ref())?;
+                rule.shape =
+                    LabelShape::new(rule.labels.iter().map(|(name, _)| name.as_str()), &rule.const_labels);
                 Ok(rule)
             })
             .collect::<Result<Vec<_>, RuleError>>()?;
-        Ok(RuleSet { outcomes: Vec::with_capacity(rules.len()), rules })
+        Ok(RuleSet { outcomes: Vec::with_capacity(rules.len()), rules, fields })
     }
 
     /// The rules applying to records of the input called `input` (those with no `inputs` list, and those
@@ -344,9 +357,10 @@ impl RuleSet {
     /// ```
     pub fn apply(&mut self, selection: &Selection, record: &Record<'_>) -> &[Outcome] {
         self.outcomes.clear();
+        self.fields.reset();
         for &index in &selection.indexes {
             if let Some(rule) = self.rules.get_mut(index) {
-                self.outcomes.push(rule.apply(record));
+                self.outcomes.push(rule.apply(record, &mut self.fields));
             }
         }
         &self.outcomes
@@ -381,8 +395,9 @@ impl RuleSet {
     /// ```
     pub fn apply_all(&mut self, record: &Record<'_>) -> &[Outcome] {
         self.outcomes.clear();
+        self.fields.reset();
         for rule in &mut self.rules {
-            self.outcomes.push(rule.apply(record));
+            self.outcomes.push(rule.apply(record, &mut self.fields));
         }
         &self.outcomes
     }
@@ -394,17 +409,21 @@ impl Rule {
         registry: &Registry,
         series_dropped: &CounterVec,
         records_skipped: &CounterVec,
+        fields: &mut Fields,
     ) -> Result<Rule, RuleError> {
         let name = config.name.clone();
         let invalid = |message: &str| RuleError::Invalid { rule: name.clone(), message: message.to_owned() };
-        let compile = |map: &std::collections::BTreeMap<String, String>| {
+        let mut compile = |map: &std::collections::BTreeMap<String, String>| {
             map.iter()
                 .map(|(field, pattern)| {
-                    Regex::new(pattern).map(|re| (field.clone(), re)).map_err(|e| RuleError::InvalidRegex {
-                        rule: name.clone(),
-                        field: field.clone(),
-                        message: e.to_string(),
-                    })
+                    let slot = fields.intern(field);
+                    Regex::new(pattern).map(|re| (field.clone(), slot, Matcher::new(pattern, re))).map_err(
+                        |e| RuleError::InvalidRegex {
+                            rule: name.clone(),
+                            field: field.clone(),
+                            message: e.to_string(),
+                        },
+                    )
                 })
                 .collect::<Result<Vec<_>, _>>()
         };
@@ -452,8 +471,12 @@ impl Rule {
                 )
             }
         };
-        let exemplar =
-            config.exemplar.as_ref().map(|field| (crate::metrics::sanitize_label_name(field), field.clone()));
+        let exemplar = config
+            .exemplar
+            .as_ref()
+            .map(|field| (crate::metrics::sanitize_label_name(field), field.clone(), fields.intern(field)));
+        let label_slots = labels.iter().map(|(_, field)| fields.intern(field)).collect();
+        let value = config.value.as_ref().map(|field| (field.clone(), fields.intern(field)));
         Ok(Rule {
             refusals: RefusalCounters::new(&name, records_skipped, series_dropped).map_err(metric_error)?,
             fingerprint: state::definition_fingerprint(config),
@@ -461,9 +484,10 @@ impl Rule {
             kind: config.kind,
             inputs: config.inputs.clone(),
             labels,
+            label_slots,
             matches,
             excludes,
-            value: config.value.clone(),
+            value,
             scale,
             exemplar,
             limits,
@@ -471,7 +495,7 @@ impl Rule {
             series_index: SeriesIndex::default(),
             hasher: foldhash::fast::RandomState::default(),
             series: Vec::new(),
-            key: Vec::new(),
+            shape: LabelShape::default(),
             relabel: None,
             overlay: Vec::new(),
             const_labels: Vec::new(),
@@ -479,33 +503,35 @@ impl Rule {
         })
     }
 
-    fn selects(&self, record: &Record<'_>) -> bool {
+    fn selects(&self, record: &Record<'_>, fields: &mut Fields) -> bool {
         let overlay = &self.overlay;
-        let field_matches = |(field, re): &(String, Regex)| {
-            field_text(overlay, record, field).is_some_and(|value| re.is_match(&value))
+        let mut field_matches = |(field, slot, matcher): &(String, usize, Matcher)| {
+            text_of(overlay, record, fields, *slot, field).is_some_and(|value| matcher.is_match(&value))
         };
-        self.matches.iter().all(field_matches) && !self.excludes.iter().any(field_matches)
+        self.matches.iter().all(&mut field_matches) && !self.excludes.iter().any(&mut field_matches)
     }
 
-    fn apply(&mut self, record: &Record<'_>) -> Outcome {
+    fn apply(&mut self, record: &Record<'_>, fields: &mut Fields) -> Outcome {
         if !self.relabelled(record) {
             return Outcome::NotMatched;
         }
-        if !self.selects(record) {
+        if !self.selects(record, fields) {
             return Outcome::NotMatched;
         }
         let value = match &self.value {
-            Some(field) => match field_number(&self.overlay, record, field).map(|v| v * self.scale) {
-                Some(v) if v.is_finite() && (self.kind != RuleKind::Counter || v >= 0.0) => Some(v),
-                _ => {
-                    self.refusals.count(Refusal::Value);
-                    return Outcome::SkippedValue;
+            Some((field, slot)) => {
+                match number_of(&self.overlay, record, fields, *slot, field).map(|v| v * self.scale) {
+                    Some(v) if v.is_finite() && (self.kind != RuleKind::Counter || v >= 0.0) => Some(v),
+                    _ => {
+                        self.refusals.count(Refusal::Value);
+                        return Outcome::SkippedValue;
+                    }
                 }
-            },
+            }
             None => None,
         };
-        let index = match self.series_for(record) {
-            Ok(index) => index,
+        let (index, hash) = match self.series_for(record, fields) {
+            Ok(found) => found,
             Err(refusal) => {
                 self.refusals.count(refusal);
                 return if refusal == Refusal::LabelTooLong {
@@ -515,15 +541,20 @@ impl Rule {
                 };
             }
         };
-        let index = self.touch(index);
+        // An expiry sweep may move series: the record's is then found again.
+        let index = match self.touch(index) {
+            Some(index) => index,
+            None => self.find_record(hash, record, fields).unwrap_or(index),
+        };
+        let Some(series) = self.series.get(index) else { return Outcome::DroppedSeries };
         let observed = value.unwrap_or(1.0);
-        let trace_id = self.exemplar.as_ref().and_then(|(label, field)| {
-            let trace_id = field_text(&self.overlay, record, field)?;
+        let trace_id = self.exemplar.as_ref().and_then(|(label, field, slot)| {
+            let trace_id = text_of(&self.overlay, record, fields, *slot, field)?;
             (!trace_id.is_empty()).then_some((label.as_str(), trace_id))
         });
         // Counter values are finite and non-negative, so increments cannot fail; an exemplar over
         // OpenMetrics' 128 characters is left out (the update still counts).
-        match (&self.series[index], trace_id) {
+        match (series, trace_id) {
             (Series::Counter(counter), None) => match value {
                 Some(v) => drop(counter.inc_by(v)),
                 None => counter.inc(),
@@ -542,50 +573,67 @@ impl Rule {
         Outcome::Updated
     }
 
-    /// The series of the record's label set, created if new and within the rule's limits.
-    fn series_for(&mut self, record: &Record<'_>) -> Result<usize, Refusal> {
-        self.key.clear();
+    /// The series of the record's label set (created if new and within the rule's limits), and the
+    /// hash of its label values. The values are hashed as they are in the record, and compared with a
+    /// series' label text escaping on the fly: no label text is built unless a series is created.
+    fn series_for(&mut self, record: &Record<'_>, fields: &mut Fields) -> Result<(usize, u64), Refusal> {
         let mut label_bytes = 0usize;
-        for (name, field) in &self.labels {
-            let value = label_value(&self.overlay, record, field);
+        let mut state = self.hasher.build_hasher();
+        for ((_, field), &slot) in self.labels.iter().zip(&self.label_slots) {
+            let value = text_of(&self.overlay, record, fields, slot, field).unwrap_or(Cow::Borrowed(""));
             if !self.limits.label_fits(value.len()) {
                 return Err(Refusal::LabelTooLong);
             }
             label_bytes += value.len();
-            push_label(&mut self.key, name, &value);
+            state.write(value.as_bytes());
+            state.write_u8(0xFF);
         }
-        if let Some(index) = self.find_key() {
-            return Ok(index);
+        let hash = state.finish();
+        if let Some(index) = self.find_record(hash, record, fields) {
+            return Ok((index, hash));
         }
         self.limits.admit(self.series.len(), label_bytes)?;
         // Owned: a value may come from the relabel overlay, which `create_series` may not borrow across.
         let values: Vec<String> = self
             .labels
             .iter()
-            .map(|(_, field)| label_value(&self.overlay, record, field).into_owned())
+            .zip(&self.label_slots)
+            .map(|((_, field), &slot)| {
+                text_of(&self.overlay, record, fields, slot, field).map(Cow::into_owned).unwrap_or_default()
+            })
             .collect();
         let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-        self.create_series(&refs, label_bytes)
+        self.create_series(&refs, label_bytes).map(|index| (index, hash))
     }
 
-    /// Completes `self.key` (the field labels' text) with the const labels and finds its series.
-    fn find_key(&mut self) -> Option<usize> {
-        for (name, value) in &self.const_labels {
-            push_label(&mut self.key, name, value);
-        }
-        self.find_current()
+    /// The series of the record's label values, whose [`hash_values`] is `hash`.
+    #[inline]
+    fn find_record(&self, hash: u64, record: &Record<'_>, fields: &mut Fields) -> Option<usize> {
+        let (series, shape, overlay) = (&self.series, &self.shape, &self.overlay);
+        let (labels, slots) = (&self.labels, &self.label_slots);
+        self.series_index.find(hash, |i| {
+            series.get(i).is_some_and(|s| {
+                shape.matches(s.labels().as_bytes(), |label| {
+                    let (Some((_, field)), Some(&slot)) = (labels.get(label), slots.get(label)) else {
+                        return Cow::Borrowed("");
+                    };
+                    text_of(overlay, record, fields, slot, field).unwrap_or(Cow::Borrowed(""))
+                })
+            })
+        })
     }
 
-    /// The series whose label text `self.key` holds (complete).
-    fn find_current(&self) -> Option<usize> {
-        let (series, key) = (&self.series, self.key.as_slice());
-        let hash = self.hasher.hash_one(key);
-        self.series_index.find(hash, |i| series.get(i).is_some_and(|s| s.labels().as_bytes() == key))
-    }
-
-    /// The index hash of a series.
-    fn hash_of(&self, series: &Series) -> u64 {
-        self.hasher.hash_one(series.labels().as_bytes())
+    /// The series of field label `values` (in the rule's label order).
+    fn find_values(&self, values: &[&str]) -> Option<usize> {
+        let hash = hash_values(&self.hasher, values.iter().map(|v| v.as_bytes()));
+        let series = &self.series;
+        self.series_index.find(hash, |i| {
+            series.get(i).is_some_and(|s| {
+                self.shape.matches(s.labels().as_bytes(), |label| {
+                    Cow::Borrowed(values.get(label).copied().unwrap_or(""))
+                })
+            })
+        })
     }
 
     /// Creates the series of label `values`, whose `label_bytes` the limits already admitted.
@@ -602,10 +650,8 @@ impl Rule {
         let index = self.series.len();
         // The label count is the family's, so this cannot fail, nor can 2^32 series fit in memory;
         // were either to happen, the record is dropped.
-        let indexed = series.ok().filter(|series| {
-            let hash = self.hash_of(series);
-            self.series_index.insert(hash, index)
-        });
+        let hash = hash_values(&self.hasher, field_values.iter().map(|v| v.as_bytes()));
+        let indexed = series.ok().filter(|_| self.series_index.insert(hash, index));
         let Some(series) = indexed else {
             self.limits.release(label_bytes);
             return Err(Refusal::MaxSeries);
@@ -616,31 +662,6 @@ impl Rule {
         }
         Ok(index)
     }
-}
-
-/// A label's value: the field (a relabel target first) as label text, or empty when it is missing.
-fn label_value<'r>(overlay: &'r [(String, String)], record: &'r Record<'_>, field: &str) -> Cow<'r, str> {
-    field_text(overlay, record, field).unwrap_or(Cow::Borrowed(""))
-}
-
-/// A field as text: a relabel target of that name (the last one), or the record's field.
-fn field_text<'r>(
-    overlay: &'r [(String, String)],
-    record: &'r Record<'_>,
-    field: &str,
-) -> Option<Cow<'r, str>> {
-    if let Some((_, value)) = overlay.iter().rev().find(|(name, _)| name == field) {
-        return Some(Cow::Borrowed(value.as_str()));
-    }
-    field_value(record, field).map(|v| v.to_label_string())
-}
-
-/// A field as a number (a relabel target is parsed).
-fn field_number(overlay: &[(String, String)], record: &Record<'_>, field: &str) -> Option<f64> {
-    if let Some((_, value)) = overlay.iter().rev().find(|(name, _)| name == field) {
-        return value.trim().parse().ok();
-    }
-    field_value(record, field).and_then(|v| v.as_f64())
 }
 
 /// [`Record::get`] with a fast path for top-level fields (the common case): a reverse scan comparing
@@ -661,6 +682,12 @@ fn field_value<'r, 'a>(record: &'r Record<'a>, path: &str) -> Option<&'r Value<'
     } else {
         None
     }
+}
+
+/// The index hash of a series of a rule with `field_labels` field labels: that of those values.
+fn series_hash(hasher: &foldhash::fast::RandomState, field_labels: usize, series: &Series) -> u64 {
+    let values = label_values(series.labels());
+    hash_values(hasher, values.iter().take(field_labels).map(|v| v.as_bytes()))
 }
 
 fn now_seconds() -> f64 {

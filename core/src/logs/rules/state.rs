@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::{Rule, RuleSet, Series};
 use crate::logs::config::RuleConfig;
 use crate::logs::tail::fnv1a;
-use crate::metrics::label_text::{label_values, push_label};
+use crate::metrics::label_text::label_values;
 
 /// The saved state of one rule.
 ///
@@ -222,14 +222,10 @@ impl Rule {
         }
         self.refusals.restore(&state.refusals);
         for series in &state.series {
-            self.key.clear();
-            for ((name, _), value) in self.labels.iter().zip(&series.labels) {
-                push_label(&mut self.key, name, value);
-            }
-            let index = match self.find_key() {
+            let refs: Vec<&str> = series.labels.iter().map(String::as_str).collect();
+            let index = match self.find_values(&refs) {
                 Some(index) => index,
                 None => {
-                    let refs: Vec<&str> = series.labels.iter().map(String::as_str).collect();
                     let label_bytes = refs.iter().map(|value| value.len()).sum();
                     if refs.iter().any(|value| !self.limits.label_fits(value.len()))
                         || self.limits.admit(self.series.len(), label_bytes).is_err()

@@ -57,7 +57,7 @@ pub use watch::DirWatcher;
 use super::split::{LineSplitter, DEFAULT_MAX_LINE_LENGTH};
 use copies::{Copies, NewFile};
 use parked::Parked;
-use read::{emit, read_new_data, start_at_end};
+use read::{read_new_data, start_at_end, ByBlock, ByLine, Deliver};
 
 /// Bytes read per `read` call.
 const CHUNK_SIZE: usize = 256 * 1024;
@@ -135,6 +135,22 @@ pub enum TailEvent<'a> {
     /// A complete line, without its `\n` / `\r\n`.
     Line(&'a [u8]),
     /// A line longer than the maximum was skipped; its length in bytes.
+    TooLong(usize),
+}
+
+/// What [`Tailer::poll_blocks`] hands out: whole lines, or a line over the maximum that was skipped.
+///
+/// ```
+/// let block = srekit::logs::tail::TailBlock::Lines(b"a=1\nb=2\n");
+/// assert!(matches!(block, srekit::logs::tail::TailBlock::Lines(data) if data.ends_with(b"\n")));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TailBlock<'a> {
+    /// One or more whole lines, each ending in `\n` (the last may not, when a closed rotated file
+    /// ended without one). A line over the maximum that lies wholly inside may still be there: the
+    /// parser reports it as too long.
+    Lines(&'a [u8]),
+    /// A line longer than the maximum, read across several reads, was skipped; its length in bytes.
     TooLong(usize),
 }
 
@@ -328,7 +344,22 @@ impl Tailer {
     /// let mut t = srekit::logs::tail::Tailer::new(srekit::logs::tail::TailOptions::new("a", vec![]), None).unwrap();
     /// assert_eq!(t.poll_files(|_path, _event| {}).lines, 0);
     /// ```
-    pub fn poll_files(&mut self, mut on_event: impl FnMut(&Path, TailEvent<'_>)) -> PollStats {
+    pub fn poll_files(&mut self, on_event: impl FnMut(&Path, TailEvent<'_>)) -> PollStats {
+        self.poll_with(&mut ByLine(on_event))
+    }
+
+    /// [`Tailer::poll_files`], handing out runs of whole lines as one block each (a buffer for a
+    /// parser's whole-buffer walk; see [`TailBlock`]). `PollStats::lines` counts the lines in them.
+    ///
+    /// ```
+    /// let mut t = srekit::logs::tail::Tailer::new(srekit::logs::tail::TailOptions::new("a", vec![]), None).unwrap();
+    /// assert_eq!(t.poll_blocks(|_path, _block| {}).lines, 0);
+    /// ```
+    pub fn poll_blocks(&mut self, on_block: impl FnMut(&Path, TailBlock<'_>)) -> PollStats {
+        self.poll_with(&mut ByBlock(on_block))
+    }
+
+    fn poll_with(&mut self, deliver: &mut impl Deliver) -> PollStats {
         let mut stats = PollStats::default();
         let poll_started = Instant::now();
         let stamps;
@@ -360,7 +391,7 @@ impl Tailer {
             let outcome = if unchanged {
                 Ok(true)
             } else {
-                read_new_data(followed, &mut self.buf, &mut self.copies, &mut stats, &mut on_event)
+                read_new_data(followed, &mut self.buf, &mut self.copies, &mut stats, deliver)
             };
             let at_eof = match outcome {
                 Ok(at_eof) => at_eof,
@@ -371,8 +402,7 @@ impl Tailer {
             };
             if followed.rotated && at_eof && followed.last_activity.elapsed() >= rotate_wait {
                 let before = stats.lines;
-                let path = &followed.path;
-                followed.splitter.finish(|event| emit(path, event, &mut stats, &mut on_event));
+                deliver.finish(&followed.path, &mut followed.splitter, &mut stats);
                 if stats.lines > before {
                     stats.bytes += followed.read_pos - followed.committed;
                 }

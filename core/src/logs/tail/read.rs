@@ -1,6 +1,6 @@
 //! Reading one followed file: where a first start begins (just after the last complete line), and
 //! what a poll reads (truncation checked first, then the new data, bounded per poll), handed out as
-//! complete lines.
+//! complete lines, one by one or in blocks of whole lines ([`Deliver`]).
 
 use std::fs::File;
 use std::io;
@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use super::copies::Copies;
 use super::identity::{Fingerprint, FINGERPRINT_BYTES};
-use super::{stamp, Followed, PollStats, TailEvent, MAX_BYTES_PER_POLL, START_AT_END_WINDOW};
-use crate::logs::split::{LineSplitter, SplitEvent};
+use super::{stamp, Followed, PollStats, TailBlock, TailEvent, MAX_BYTES_PER_POLL, START_AT_END_WINDOW};
+use crate::logs::split::{LineSplitter, SplitBlock, SplitEvent};
 
 /// Where a first start begins in a file of `size` bytes: just after its last newline, so a line being
 /// written is read once complete. A last line longer than the look-back window is skipped.
@@ -50,6 +50,56 @@ pub(super) fn emit(
     }
 }
 
+/// How the data read is handed out: line by line ([`TailEvent`]s) or in blocks of whole lines
+/// ([`TailBlock`]s).
+pub(super) trait Deliver {
+    /// Splits `data`, the next bytes of the file at `path`, and hands out what it completes.
+    fn push(&mut self, path: &Path, splitter: &mut LineSplitter, data: &[u8], stats: &mut PollStats);
+    /// Hands out the file's last line, without a newline (the file is closed).
+    fn finish(&mut self, path: &Path, splitter: &mut LineSplitter, stats: &mut PollStats);
+}
+
+/// Line by line.
+pub(super) struct ByLine<F>(pub(super) F);
+
+impl<F: FnMut(&Path, TailEvent<'_>)> Deliver for ByLine<F> {
+    #[inline]
+    fn push(&mut self, path: &Path, splitter: &mut LineSplitter, data: &[u8], stats: &mut PollStats) {
+        splitter.push(data, |event| emit(path, event, stats, &mut self.0));
+    }
+
+    fn finish(&mut self, path: &Path, splitter: &mut LineSplitter, stats: &mut PollStats) {
+        splitter.finish(|event| emit(path, event, stats, &mut self.0));
+    }
+}
+
+/// In blocks of whole lines.
+pub(super) struct ByBlock<F>(pub(super) F);
+
+impl<F: FnMut(&Path, TailBlock<'_>)> ByBlock<F> {
+    fn block(&mut self, path: &Path, block: SplitBlock<'_>) {
+        match block {
+            SplitBlock::Lines { data, .. } => (self.0)(path, TailBlock::Lines(data)),
+            SplitBlock::TooLong { length, .. } => (self.0)(path, TailBlock::TooLong(length)),
+        }
+    }
+}
+
+impl<F: FnMut(&Path, TailBlock<'_>)> Deliver for ByBlock<F> {
+    #[inline]
+    fn push(&mut self, path: &Path, splitter: &mut LineSplitter, data: &[u8], stats: &mut PollStats) {
+        let before = splitter.lines_seen();
+        splitter.push_blocks(data, |block| self.block(path, block));
+        stats.lines += splitter.lines_seen() - before;
+    }
+
+    fn finish(&mut self, path: &Path, splitter: &mut LineSplitter, stats: &mut PollStats) {
+        let before = splitter.lines_seen();
+        splitter.finish_blocks(|block| self.block(path, block));
+        stats.lines += splitter.lines_seen() - before;
+    }
+}
+
 /// Checks for truncation, then reads what is new (up to the per-poll limit). Returns whether the end of
 /// the file was reached.
 pub(super) fn read_new_data(
@@ -57,7 +107,7 @@ pub(super) fn read_new_data(
     buf: &mut [u8],
     copies: &mut Copies,
     stats: &mut PollStats,
-    on_event: &mut impl FnMut(&Path, TailEvent<'_>),
+    deliver: &mut impl Deliver,
 ) -> io::Result<bool> {
     let meta = followed.file.metadata()?;
     let size = meta.len();
@@ -110,8 +160,7 @@ pub(super) fn read_new_data(
             data_start += i as u64 + 1;
             followed.committed = data_start;
         }
-        let path = &followed.path;
-        followed.splitter.push(data, |event| emit(path, event, stats, on_event));
+        deliver.push(&followed.path, &mut followed.splitter, data, stats);
         if let Some(i) = memchr::memrchr(b'\n', data) {
             let committed = data_start + i as u64 + 1;
             stats.bytes += committed - followed.committed;

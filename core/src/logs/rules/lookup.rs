@@ -1,0 +1,447 @@
+//! The rules' per-record fast paths: the fields the rules read, found once per record for all of them
+//! ([`Fields`]); a series found from the label values as they are in the record, hashed and compared
+//! against the series' label text without building that text ([`LabelShape`]); `match` / `exclude`
+//! patterns that are a plain anchored prefix tested without the regex engine ([`Matcher`]); and plain
+//! decimal numbers read without the general float parser ([`fast_number`]).
+
+use std::borrow::Cow;
+use std::hash::{BuildHasher, Hasher};
+
+use regex::Regex;
+
+use crate::logs::record::Record;
+use crate::logs::value::Value;
+use crate::metrics::label_text::push_label;
+
+/// Not looked up yet for the current record.
+const UNSEEN: u32 = u32::MAX;
+/// No top-level field of that name, and the name is not a path into nested objects.
+const ABSENT: u32 = u32::MAX - 1;
+/// No top-level field of that name; the name may be a path (`a.b`): [`Record::get`] decides.
+const PATH: u32 = u32::MAX - 2;
+
+/// The field names the rules of a set read (labels, `match`, `exclude`, `value`, `exemplar`), each
+/// looked up at most once per record whichever rules read it: the position of its last top-level
+/// field, as [`Record::get`] finds it.
+///
+/// ```ignore
+/// let mut fields = Fields::default();
+/// let status = fields.intern("status");
+/// fields.reset();
+/// assert_eq!(fields.get(&record, status, "status").and_then(|v| v.as_str()), Some("200"));
+/// ```
+#[derive(Debug, Default)]
+pub(super) struct Fields {
+    names: Vec<String>,
+    /// Per name, for the current record: a field index, or [`UNSEEN`], [`ABSENT`], [`PATH`].
+    slots: Vec<u32>,
+}
+
+impl Fields {
+    /// The slot of `name` (one per distinct name).
+    pub(super) fn intern(&mut self, name: &str) -> usize {
+        if let Some(slot) = self.names.iter().position(|n| n == name) {
+            return slot;
+        }
+        self.names.push(name.to_owned());
+        self.slots.push(UNSEEN);
+        self.names.len() - 1
+    }
+
+    /// Forgets the previous record's positions (call before each record).
+    #[inline]
+    pub(super) fn reset(&mut self) {
+        self.slots.fill(UNSEEN);
+    }
+
+    /// The value of the field in `slot` (named `name`) in `record`: the last top-level field of that
+    /// name, else (for a dotted path or an empty name) what [`Record::get`] finds.
+    #[inline]
+    pub(super) fn get<'r, 'a>(
+        &mut self,
+        record: &'r Record<'a>,
+        slot: usize,
+        name: &str,
+    ) -> Option<&'r Value<'a>> {
+        let Some(state) = self.slots.get_mut(slot) else { return record.get(name) };
+        if *state == UNSEEN {
+            *state = locate(record, name);
+        }
+        match *state {
+            ABSENT => None,
+            PATH => record.get(name),
+            index => record.fields.get(index as usize).map(|(_, value)| value),
+        }
+    }
+}
+
+/// Where `name` is in `record`: the index of its last top-level field (a reverse scan comparing
+/// lengths and first bytes before whole names), or [`PATH`] / [`ABSENT`].
+#[inline]
+fn locate(record: &Record<'_>, name: &str) -> u32 {
+    let wanted = name.as_bytes();
+    let Some(&first) = wanted.first() else { return PATH };
+    for (index, (key, _)) in record.fields.iter().enumerate().rev() {
+        let key = key.as_bytes();
+        if key.len() == wanted.len() && key.first() == Some(&first) && same(key, wanted) {
+            // Records hold far fewer than 4 billion fields; a position beyond falls back to `get`.
+            return u32::try_from(index).ok().filter(|&i| i < PATH).unwrap_or(PATH);
+        }
+    }
+    if name.contains('.') {
+        PATH
+    } else {
+        ABSENT
+    }
+}
+
+/// A field's value as label text (a relabel target of that name first, the last one); `None` when
+/// the field is missing.
+#[inline]
+pub(super) fn text_of<'r>(
+    overlay: &'r [(String, String)],
+    record: &'r Record<'_>,
+    fields: &mut Fields,
+    slot: usize,
+    name: &str,
+) -> Option<Cow<'r, str>> {
+    if !overlay.is_empty() {
+        if let Some((_, value)) = overlay.iter().rev().find(|(n, _)| n == name) {
+            return Some(Cow::Borrowed(value.as_str()));
+        }
+    }
+    match fields.get(record, slot, name)? {
+        Value::Str(text) => Some(Cow::Borrowed(text)),
+        other => Some(other.to_label_string()),
+    }
+}
+
+/// Whether `a` and `b` are equal: the short keys and label values of the hot path compared with a
+/// few word loads, inline (a call to `memcmp` per comparison showed as a tenth of the pipeline).
+#[inline(always)]
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
+    #[inline(always)]
+    fn word(bytes: &[u8], at: usize) -> u64 {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(bytes.get(at..at + 8).unwrap_or(&[0; 8]));
+        u64::from_ne_bytes(word)
+    }
+    #[inline(always)]
+    fn half(bytes: &[u8], at: usize) -> u32 {
+        let mut half = [0u8; 4];
+        half.copy_from_slice(bytes.get(at..at + 4).unwrap_or(&[0; 4]));
+        u32::from_ne_bytes(half)
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        9..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// `text` after `prefix`, if it starts with it (see [`same`]).
+#[inline(always)]
+fn strip<'t>(text: &'t [u8], prefix: &[u8]) -> Option<&'t [u8]> {
+    let (head, tail) = (text.get(..prefix.len())?, text.get(prefix.len()..)?);
+    same(head, prefix).then_some(tail)
+}
+
+/// A field as a number (a relabel target is parsed as `str::parse` does, after trimming).
+#[inline]
+pub(super) fn number_of(
+    overlay: &[(String, String)],
+    record: &Record<'_>,
+    fields: &mut Fields,
+    slot: usize,
+    name: &str,
+) -> Option<f64> {
+    if !overlay.is_empty() {
+        if let Some((_, value)) = overlay.iter().rev().find(|(n, _)| n == name) {
+            return value.trim().parse().ok();
+        }
+    }
+    match fields.get(record, slot, name)? {
+        Value::Str(text) => fast_number(text).or_else(|| text.parse().ok()),
+        other => other.as_f64(),
+    }
+}
+
+/// `text` as `f64` when it is a plain decimal (`-`? digits, optionally `.` digits; at most 15 digits
+/// in all), computed exactly as `str::parse` rounds it: the digits as an integer below 2^53 and a
+/// power of ten up to 10^15 are both exact in `f64`, so the one division is correctly rounded.
+/// `None` for anything else (the caller then parses it in full).
+///
+/// ```ignore
+/// assert_eq!(fast_number("1234"), Some(1234.0));
+/// assert_eq!(fast_number("-0.25"), Some(-0.25));
+/// assert_eq!(fast_number("1e3"), None);
+/// ```
+#[inline]
+pub(super) fn fast_number(text: &str) -> Option<f64> {
+    const POWERS: [f64; 16] =
+        [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut count = 0usize;
+    let mut fraction: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+            }
+            // A point with digits on both sides.
+            b'.' if fraction.is_none() && i > 0 && i + 1 < digits.len() => {
+                fraction = Some(digits.len() - i - 1)
+            }
+            _ => return None,
+        }
+    }
+    if count > 15 {
+        return None;
+    }
+    // Below 10^15 < 2^53: exact.
+    let mut value = mantissa as f64;
+    if let Some(places) = fraction {
+        value /= *POWERS.get(places)?;
+    }
+    Some(if negative { -value } else { value })
+}
+
+/// A `match` / `exclude` pattern: the regex, or, when the pattern is `^` and plain literal text (no
+/// regex syntax), that prefix, tested with `starts_with` (the same answer: without flags `^` anchors at
+/// the start of the text only).
+#[derive(Debug)]
+pub(super) enum Matcher {
+    /// `^literal`.
+    Prefix(String),
+    /// Anything else.
+    Regex(Regex),
+}
+
+impl Matcher {
+    /// The matcher of `pattern`, compiled as `regex` (already compiled, so errors are reported as before).
+    pub(super) fn new(pattern: &str, regex: Regex) -> Matcher {
+        const SYNTAX: &[char] = &['\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$', '#'];
+        match pattern.strip_prefix('^') {
+            Some(literal) if !literal.contains(SYNTAX) && !literal.chars().any(char::is_whitespace) => {
+                Matcher::Prefix(literal.to_owned())
+            }
+            _ => Matcher::Regex(regex),
+        }
+    }
+
+    /// Whether `text` matches.
+    #[inline]
+    pub(super) fn is_match(&self, text: &str) -> bool {
+        match self {
+            Matcher::Prefix(prefix) => strip(text.as_bytes(), prefix.as_bytes()).is_some(),
+            Matcher::Regex(regex) => regex.is_match(text),
+        }
+    }
+}
+
+/// The fixed parts of a rule's label text: before each field label's value, `name="` (after a comma
+/// from the second on), and after the last, the const labels' text. A record's label values are
+/// compared against a series' text through these, escaping on the fly.
+#[derive(Debug, Default)]
+pub(super) struct LabelShape {
+    prefixes: Vec<Box<[u8]>>,
+    suffix: Box<[u8]>,
+}
+
+impl LabelShape {
+    /// The shape of field labels `names` followed by `const_labels`.
+    pub(super) fn new<'n>(
+        names: impl IntoIterator<Item = &'n str>,
+        const_labels: &[(String, String)],
+    ) -> Self {
+        let prefixes: Vec<Box<[u8]>> = names
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let comma = if i > 0 { "," } else { "" };
+                format!("{comma}{name}=\"").into_bytes().into_boxed_slice()
+            })
+            .collect();
+        let mut suffix = Vec::new();
+        for (name, value) in const_labels {
+            push_label(&mut suffix, name, value);
+        }
+        if !prefixes.is_empty() && !suffix.is_empty() {
+            suffix.insert(0, b',');
+        }
+        LabelShape { prefixes, suffix: suffix.into_boxed_slice() }
+    }
+
+    /// Whether `text` is the label text of field label values `value(0)`, `value(1)`, ... (as many
+    /// as the shape has) with the const labels.
+    #[inline]
+    pub(super) fn matches<'v>(&self, text: &[u8], mut value: impl FnMut(usize) -> Cow<'v, str>) -> bool {
+        let mut rest = text;
+        for (i, prefix) in self.prefixes.iter().enumerate() {
+            let Some(tail) = strip(rest, prefix) else { return false };
+            let Some(tail) = strip_escaped(tail, value(i).as_bytes()) else { return false };
+            let Some(tail) = tail.strip_prefix(b"\"") else { return false };
+            rest = tail;
+        }
+        same(rest, &self.suffix)
+    }
+}
+
+/// `text` after `value` as the label writer escapes it (`\\`, `\n`, `"`), if `text` starts with that.
+#[inline]
+fn strip_escaped<'t>(text: &'t [u8], value: &[u8]) -> Option<&'t [u8]> {
+    if !value.iter().any(|&b| matches!(b, b'\\' | b'\n' | b'"')) {
+        return strip(text, value);
+    }
+    let mut rest = text;
+    for &b in value {
+        let expected: &[u8] = match b {
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'"' => b"\\\"",
+            _ => std::slice::from_ref(&b),
+        };
+        rest = rest.strip_prefix(expected)?;
+    }
+    Some(rest)
+}
+
+/// The index hash of a series' field label values, in order (the const labels are the same for all
+/// series of a rule). A 0xFF byte, which UTF-8 never holds, ends each value.
+#[inline]
+pub(super) fn hash_values<'v>(
+    hasher: &foldhash::fast::RandomState,
+    values: impl IntoIterator<Item = &'v [u8]>,
+) -> u64 {
+    let mut state = hasher.build_hasher();
+    for value in values {
+        state.write(value);
+        state.write_u8(0xFF);
+    }
+    state.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::label_text::render_labels;
+
+    #[test]
+    fn same_agrees_with_slice_equality() {
+        let text = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        for n in 0..text.len() {
+            for m in 0..text.len() {
+                let (a, b) = (&text[..n], &text[m.min(n)..n]);
+                assert_eq!(same(a, b), a == b);
+                let mut c = a.to_vec();
+                if let Some(last) = c.last_mut() {
+                    *last ^= 1;
+                }
+                assert_eq!(same(a, &c), a == &c[..]);
+                if let Some(first) = c.first_mut() {
+                    *first ^= 2;
+                }
+                assert_eq!(same(a, &c), a == &c[..]);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_numbers_agree_with_the_parser() {
+        for text in [
+            "0",
+            "-0",
+            "1234",
+            "00012",
+            "999999999999999",
+            "1.5",
+            "-0.25",
+            "3.14159",
+            "0.1",
+            "123456789.012345",
+            "0.000000000000001",
+            "9999999999999999",
+            "1e3",
+            "1.",
+            ".5",
+            "-",
+            "",
+            "1.2.3",
+            "+1",
+            "12a",
+            "1_000",
+        ] {
+            if let Some(fast) = fast_number(text) {
+                let parsed: f64 = text.parse().unwrap_or(f64::NAN);
+                assert_eq!(fast.to_bits(), parsed.to_bits(), "{text}");
+            }
+        }
+        assert_eq!(fast_number("1234"), Some(1234.0));
+        assert_eq!(fast_number("-0").map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert_eq!(fast_number("0.1"), Some(0.1));
+        assert_eq!(fast_number("1e3"), None);
+        assert_eq!(fast_number("9999999999999999"), None);
+    }
+
+    #[test]
+    fn prefix_matchers_are_only_plain_anchored_literals() {
+        let matcher = |p: &str| Matcher::new(p, Regex::new(p).unwrap_or_else(|_| Regex::new("x").unwrap()));
+        assert!(matches!(matcher("^5"), Matcher::Prefix(p) if p == "5"));
+        assert!(matches!(matcher("^5.."), Matcher::Regex(_)));
+        assert!(matches!(matcher("5"), Matcher::Regex(_)));
+        assert!(matches!(matcher("^a b"), Matcher::Regex(_)));
+        for (pattern, text) in [("^5", "503"), ("^5", "200"), ("^", ""), ("^é", "été"), ("^ab", "a")] {
+            assert_eq!(
+                matcher(pattern).is_match(text),
+                Regex::new(pattern).unwrap().is_match(text),
+                "{pattern}"
+            );
+        }
+    }
+
+    #[test]
+    fn shapes_match_the_rendered_label_text() {
+        let names: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
+        let consts = vec![("env".to_owned(), "p\"rod".to_owned())];
+        let shape = LabelShape::new(names.iter().map(String::as_str), &consts);
+        let all: Vec<String> = names.iter().cloned().chain(["env".into()]).collect();
+        let values = ["x\"y", "", "back\\slash\nline"];
+        let text = render_labels(&all, values.iter().copied().chain(["p\"rod"]));
+        assert!(shape.matches(text.as_bytes(), |i| Cow::Borrowed(values[i])));
+        assert!(!shape.matches(text.as_bytes(), |i| Cow::Borrowed(["x\"y", "", "back"][i])));
+        assert!(!shape.matches(text.as_bytes(), |i| Cow::Borrowed(["x", "", "back\\slash\nline"][i])));
+        let bare = LabelShape::new([], &consts);
+        assert!(bare.matches(b"env=\"p\\\"rod\"", |_| Cow::Borrowed("")));
+        assert!(LabelShape::new([], &[]).matches(b"", |_| Cow::Borrowed("")));
+        assert!(!LabelShape::new(["a"], &[]).matches(b"a=\"x\",", |_| Cow::Borrowed("x")));
+    }
+
+    #[test]
+    fn fields_are_found_as_record_get_finds_them() {
+        let record = crate::logs::parse_json(r#"{"a":1,"b":"x","a":"last","n":{"m":2},"n.m":3}"#).unwrap();
+        let mut fields = Fields::default();
+        let names = ["a", "b", "n.m", "n", "zz", "q.r", ""];
+        let slots: Vec<usize> = names.iter().map(|n| fields.intern(n)).collect();
+        assert_eq!(fields.intern("a"), slots[0]);
+        fields.reset();
+        for (slot, name) in slots.iter().zip(names) {
+            assert_eq!(fields.get(&record, *slot, name), record.get(name), "{name}");
+            assert_eq!(fields.get(&record, *slot, name), record.get(name), "{name} again");
+        }
+    }
+}
