@@ -646,7 +646,15 @@ fn offset_in(line: &str, part: &str) -> Option<usize> {
     (offset + part.len() <= line.len()).then_some(offset)
 }
 
+/// How [`too_long`]'s message begins, which [`is_too_long`] recognises.
+const TOO_LONG: &str = "line too long";
+
 /// The error of a line over the maximum length (the same whether a parser or a feed finds it).
 pub(crate) fn too_long(max: usize, length: usize) -> LineError {
-    LineError::new(max, format!("line too long ({length} bytes, maximum {max}); skipped"))
+    LineError::new(max, format!("{TOO_LONG} ({length} bytes, maximum {max}); skipped"))
+}
+
+/// Whether `error` is [`too_long`]'s (the pipeline counts those lines apart from unparsable ones).
+pub(crate) fn is_too_long(error: &LineError) -> bool {
+    error.message.starts_with(TOO_LONG)
 }

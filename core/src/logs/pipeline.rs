@@ -145,9 +145,6 @@ pub struct Pipeline {
     pending: Vec<PipelineError>,
 }
 
-/// How the parser's error for a line over the maximum length begins (see `parser::too_long`).
-const LINE_TOO_LONG: &str = "line too long";
-
 /// One field of a record.
 pub(crate) type Field<'a> = (Cow<'a, str>, Value<'a>);
 
@@ -415,7 +412,7 @@ impl Pipeline {
                     TailBlock::Lines(data) => parser.parse_many_ref(data, |_, result| match result {
                         Ok(record) => drop(rules.apply(selection, record)),
                         // A line over the maximum inside a block: skipped as the tailer skips one.
-                        Err(err) if err.message.starts_with(LINE_TOO_LONG) => long += 1,
+                        Err(err) if super::parser::is_too_long(err) => long += 1,
                         Err(_) => errors += 1,
                     }),
                     TailBlock::TooLong(_) => long += 1,
