@@ -24,7 +24,7 @@ const PATH: u32 = u32::MAX - 2;
 /// looked up at most once per record whichever rules read it: the position of its last top-level
 /// field, as [`Record::get`] finds it.
 ///
-/// ```ignore
+/// ```text
 /// let mut fields = Fields::default();
 /// let status = fields.intern("status");
 /// fields.reset();
@@ -177,7 +177,7 @@ pub(super) fn number_of(
 /// power of ten up to 10^15 are both exact in `f64`, so the one division is correctly rounded.
 /// `None` for anything else (the caller then parses it in full).
 ///
-/// ```ignore
+/// ```text
 /// assert_eq!(fast_number("1234"), Some(1234.0));
 /// assert_eq!(fast_number("-0.25"), Some(-0.25));
 /// assert_eq!(fast_number("1e3"), None);
