@@ -87,6 +87,8 @@ pub mod logs;
 pub mod metrics;
 #[cfg(feature = "push")]
 pub mod push;
+#[cfg(any(feature = "host", feature = "logs"))]
+mod short_eq;
 
 /// README.md's Rust blocks, run as doc tests (tests/readme/README.md says how every README block runs).
 #[cfg(doctest)]

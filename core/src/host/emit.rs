@@ -99,38 +99,10 @@ fn overwrite<'a>(target: &mut Vec<Label>, pairs: impl ExactSizeIterator<Item = (
     }
 }
 
-/// Whether `a` and `b` hold the same bytes, compared inline eight bytes at a time: the names, helps
-/// and label values compared here are short (mostly under 64 bytes) and mostly equal, where a call
-/// of the C library's `memcmp` per comparison cost more than the comparison (a tenth of a collection
-/// was `memcmp` called from here).
+/// Whether `a` and `b` hold the same text, compared inline ([`crate::short_eq::same`]).
 #[inline]
 pub(crate) fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n < 8 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
-    }
-    let word = |s: &[u8], at: usize| {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(&s[at..at + 8]);
-        u64::from_ne_bytes(bytes)
-    };
-    // The last eight bytes first (names mostly differ at their end), then whole words from the start;
-    // the last word overlaps them, which covers a length that is no multiple of eight.
-    if word(a, n - 8) != word(b, n - 8) {
-        return false;
-    }
-    let mut at = 0;
-    while at + 8 < n {
-        if word(a, at) != word(b, at) {
-            return false;
-        }
-        at += 8;
-    }
-    true
+    crate::short_eq::same(a.as_bytes(), b.as_bytes())
 }
 
 /// Sets `target` to `text`, keeping its allocation.

@@ -12,6 +12,7 @@ use regex::Regex;
 use crate::logs::record::Record;
 use crate::logs::value::Value;
 use crate::metrics::label_text::push_label;
+use crate::short_eq::same;
 
 /// Not looked up yet for the current record.
 const UNSEEN: u32 = u32::MAX;
@@ -113,35 +114,6 @@ pub(super) fn text_of<'r>(
     match fields.get(record, slot, name)? {
         Value::Str(text) => Some(Cow::Borrowed(text)),
         other => Some(other.to_label_string()),
-    }
-}
-
-/// Whether `a` and `b` are equal: the short keys and label values of the hot path compared with a
-/// few word loads, inline (a call to `memcmp` per comparison showed as a tenth of the pipeline).
-#[inline(always)]
-pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
-    #[inline(always)]
-    fn word(bytes: &[u8], at: usize) -> u64 {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(bytes.get(at..at + 8).unwrap_or(&[0; 8]));
-        u64::from_ne_bytes(word)
-    }
-    #[inline(always)]
-    fn half(bytes: &[u8], at: usize) -> u32 {
-        let mut half = [0u8; 4];
-        half.copy_from_slice(bytes.get(at..at + 4).unwrap_or(&[0; 4]));
-        u32::from_ne_bytes(half)
-    }
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    match n {
-        0 => true,
-        1..=3 => a.iter().zip(b).all(|(x, y)| x == y),
-        4..=8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        9..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        _ => a == b,
     }
 }
 
