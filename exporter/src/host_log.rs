@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use srekit::host::{CollectError, CollectionReport};
+use srekit::host::CollectionReport;
 
 /// One line to log, with its level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,73 +17,21 @@ pub enum LogLine {
 /// The last state seen: each failing collector's error and the standing warnings.
 #[derive(Debug, Default)]
 pub struct HostLogState {
-    failing: BTreeMap<&'static str, Failing>,
+    failing: BTreeMap<&'static str, String>,
     warnings: BTreeSet<String>,
-}
-
-/// A failing collector's error: its message, and what identifies it without formatting it again.
-#[derive(Debug)]
-struct Failing {
-    message: String,
-    key: Key,
-}
-
-/// The parts of a [`CollectError`] its message is made of, where they can be compared as they are
-/// (an OS error by its number); `Message`: compare the formatted message.
-#[derive(Debug)]
-enum Key {
-    Io(std::path::PathBuf, i32),
-    Parse(std::path::PathBuf, &'static str),
-    Syscall(&'static str, i32),
-    Message,
-}
-
-impl Key {
-    fn of(error: &CollectError) -> Key {
-        match error {
-            CollectError::Io { path, source } => {
-                source.raw_os_error().map_or(Key::Message, |errno| Key::Io(path.clone(), errno))
-            }
-            CollectError::Parse { path, reason } => Key::Parse(path.clone(), reason),
-            CollectError::Syscall { call, source } => {
-                source.raw_os_error().map_or(Key::Message, |errno| Key::Syscall(call, errno))
-            }
-            _ => Key::Message,
-        }
-    }
-
-    /// True when `error` is known, without formatting it, to have the message this key was made for.
-    fn matches(&self, error: &CollectError) -> bool {
-        match (self, error) {
-            (Key::Io(path, errno), CollectError::Io { path: p, source }) => {
-                path == p && source.raw_os_error() == Some(*errno)
-            }
-            (Key::Parse(path, reason), CollectError::Parse { path: p, reason: r }) => {
-                path == p && reason == r
-            }
-            (Key::Syscall(call, errno), CollectError::Syscall { call: c, source }) => {
-                call == c && source.raw_os_error() == Some(*errno)
-            }
-            _ => false,
-        }
-    }
 }
 
 impl HostLogState {
     /// What changed since the previous report, as lines to log; remembers `report`'s state.
     pub fn changes(&mut self, report: &CollectionReport) -> Vec<LogLine> {
-        if self.unchanged(report) {
-            // The usual scrape: the same collectors fail the same way; nothing is formatted.
-            return Vec::new();
-        }
         let mut lines = Vec::new();
         let mut failing = BTreeMap::new();
         for (collector, error) in &report.failures {
             let message = error.to_string();
-            if self.failing.get(collector).is_none_or(|before| before.message != message) {
+            if self.failing.get(collector) != Some(&message) {
                 lines.push(LogLine::Warn(format!("collector {collector} failed: {message}")));
             }
-            failing.insert(*collector, Failing { message, key: Key::of(error) });
+            failing.insert(*collector, message);
         }
         for collector in self.failing.keys().filter(|c| !failing.contains_key(*c)) {
             lines.push(LogLine::Info(format!("collector {collector} succeeds again")));
@@ -93,17 +41,6 @@ impl HostLogState {
         lines.extend(warnings.difference(&self.warnings).map(|w| LogLine::Warn(w.clone())));
         self.warnings = warnings;
         lines
-    }
-
-    /// True when `report` has exactly the failures (known equal without formatting) and warnings
-    /// of the previous one.
-    fn unchanged(&self, report: &CollectionReport) -> bool {
-        report.failures.len() == self.failing.len()
-            && report.failures.iter().all(|(collector, error)| {
-                self.failing.get(collector).is_some_and(|before| before.key.matches(error))
-            })
-            && report.warnings.len() == self.warnings.len()
-            && report.warnings.iter().all(|warning| self.warnings.contains(warning))
     }
 
     /// Logs what changed since the previous report.
