@@ -4,7 +4,7 @@
 use super::error::LineError;
 use super::logfmt::slice;
 use super::record::Record;
-use super::scan::{Stops, LTSV_COLON, LTSV_TAB, LTSV_TAB_OR_NEWLINE};
+use super::scan::{Union, LTSV_COLON, LTSV_TAB, LTSV_TAB_OR_NEWLINE};
 
 /// Parses one LTSV line into `record.fields` (appending, duplicates kept, in order). Empty fields are
 /// skipped; a trailing CR is stripped; a field without a colon or with an empty label is an error.
@@ -12,19 +12,20 @@ pub(crate) fn parse_into<'a>(line: &'a str, record: &mut Record<'a>) -> Result<(
     LtsvWalker::<LTSV_TAB>::new(line).parse_line(0, record).map(drop)
 }
 
-/// The structural-byte walker of one text (field ends and colons): a line (fields end at a tab, `ENDS`
-/// = [`LTSV_TAB`]) or a whole buffer of lines (at a tab or a newline, `ENDS` = [`LTSV_TAB_OR_NEWLINE`]),
-/// kept across the lines of a buffer so that each byte is classified once.
+/// The structural-byte walker of one text (field ends and colons, in one bitmap: the byte at each
+/// stop tells which): a line (fields end at a tab, `ENDS` = [`LTSV_TAB`]) or a whole buffer of lines
+/// (at a tab or a newline, `ENDS` = [`LTSV_TAB_OR_NEWLINE`]), kept across the lines of a buffer so that
+/// each byte is classified once.
 #[derive(Debug)]
 pub(crate) struct LtsvWalker<'a, const ENDS: u8> {
     text: &'a str,
-    stops: Stops<'a, ENDS, LTSV_COLON>,
+    stops: Union<'a, ENDS, LTSV_COLON>,
 }
 
 impl<'a, const ENDS: u8> LtsvWalker<'a, ENDS> {
     pub(crate) fn new(text: &'a str) -> Self {
         let bytes = text.as_bytes();
-        LtsvWalker { text, stops: Stops::new(bytes) }
+        LtsvWalker { text, stops: Union::new(bytes) }
     }
 
     /// Parses the line starting at `start` into `record.fields`; returns where the line ends (its `\n`
@@ -36,10 +37,19 @@ impl<'a, const ENDS: u8> LtsvWalker<'a, ENDS> {
         let text = self.text;
         let bytes = text.as_bytes();
         let trailing_crs = if ENDS == LTSV_TAB_OR_NEWLINE { 2 } else { 1 };
+        let mut cursor = self.stops.cursor(start);
         let mut field_start = start;
+        // The field's first colon (`usize::MAX` before it): later ones are part of the value.
+        let mut colon = usize::MAX;
         loop {
-            let end = self.stops.next_first(field_start);
-            let last = bytes.get(end).is_none_or(|&b| b == b'\n');
+            let end = self.stops.next(&mut cursor);
+            let stop = bytes.get(end).copied();
+            if stop == Some(b':') {
+                colon = colon.min(end);
+                continue;
+            }
+            // A field end: a tab, the line's `\n` (only a stop in a buffer) or the end of the text.
+            let last = stop.is_none_or(|b| b == b'\n');
             let mut field_end = end;
             if last {
                 for _ in 0..trailing_crs {
@@ -49,7 +59,6 @@ impl<'a, const ENDS: u8> LtsvWalker<'a, ENDS> {
                 }
             }
             if field_end > field_start {
-                let colon = self.stops.next_second(field_start);
                 if colon >= field_end {
                     return Err(LineError::new(
                         field_start - start,
@@ -65,6 +74,7 @@ impl<'a, const ENDS: u8> LtsvWalker<'a, ENDS> {
                 return Ok(end);
             }
             field_start = end + 1;
+            colon = usize::MAX;
         }
     }
 }

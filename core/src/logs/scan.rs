@@ -159,7 +159,7 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
         let window = &rest[..rest.len().min(WINDOW)];
         self.filled = window.len().div_ceil(64);
         let (blocks, tail) = window.as_chunks::<64>();
-        fill_blocks::<FIRST, SECOND>(blocks, &mut self.first, &mut self.second);
+        fill_blocks::<FIRST, SECOND, false>(blocks, &mut self.first, &mut self.second);
         if !tail.is_empty() {
             // The last partial block: padded with a byte in no class, its padding bits cleared.
             let mut block = [b'a'; 64];
@@ -169,16 +169,133 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
             // in the byte-at-a-time loop.
             let keep = u64::MAX >> (64 - tail.len());
             let (mut first, mut second) = ([0u64; WORDS], [0u64; WORDS]);
-            fill_blocks::<FIRST, SECOND>(std::slice::from_ref(&block), &mut first, &mut second);
+            fill_blocks::<FIRST, SECOND, false>(std::slice::from_ref(&block), &mut first, &mut second);
             self.first[blocks.len()] = first[0] & keep;
             self.second[blocks.len()] = second[0] & keep;
         }
     }
 }
 
-/// The bitmaps of both classes for each 64-byte block, into `first` and `second`.
+/// One bitmap of the bytes in either of two classes (`FIRST` or `SECOND`), a window at a time, walked
+/// with a [`Cursor`] that a parser keeps in locals for a whole line: for a parser that tells the
+/// classes apart by the byte at each stop (LTSV: a colon or a field end), this halves the bitmaps'
+/// work and keeps the walk off memory.
+#[derive(Debug)]
+pub(crate) struct Union<'b, const FIRST: u8, const SECOND: u8> {
+    bytes: &'b [u8],
+    /// Offset of the window (a multiple of 64).
+    base: usize,
+    /// Words of `words` filled for this window; bytes past the text have no bit set.
+    filled: usize,
+    /// Bit `i` of word `w` set when `bytes[base + 64 * w + i]` is in either class.
+    words: [u64; WORDS],
+}
+
+/// Where a walk of a [`Union`] stands: the window word it is in and that word's stops not yet
+/// returned. Valid until the union's window is moved by another cursor.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cursor {
+    /// Offset of bit 0 of `bits`.
+    at: usize,
+    /// The window word `bits` came from.
+    word: usize,
+    bits: u64,
+}
+
+impl<'b, const FIRST: u8, const SECOND: u8> Union<'b, FIRST, SECOND> {
+    #[inline(always)]
+    pub(crate) fn new(bytes: &'b [u8]) -> Self {
+        let mut union = Union { bytes, base: 0, filled: 0, words: [0; WORDS] };
+        union.fill(0);
+        union
+    }
+
+    /// A cursor at `from`: its first stop is the first one at or after `from`.
+    #[inline(always)]
+    pub(crate) fn cursor(&mut self, from: usize) -> Cursor {
+        let mut rel = from.wrapping_sub(self.base);
+        if rel >= 64 * self.filled {
+            if from >= self.bytes.len() {
+                return self.end_cursor();
+            }
+            self.fill(from & !63);
+            rel = from - self.base;
+        }
+        let word = rel / 64;
+        let bits = self.words.get(word).copied().unwrap_or_default() & (u64::MAX << (rel % 64));
+        Cursor { at: self.base + 64 * word, word, bits }
+    }
+
+    /// A cursor with no stop left (at the end of the text).
+    #[cold]
+    fn end_cursor(&mut self) -> Cursor {
+        if self.base + 64 * self.filled < self.bytes.len() {
+            self.fill(self.bytes.len().saturating_sub(1) & !63);
+        }
+        let word = self.filled.saturating_sub(1);
+        Cursor { at: self.base + 64 * word, word, bits: 0 }
+    }
+
+    /// The cursor's next stop (consumed), or `bytes.len()` when there is none left.
+    #[inline(always)]
+    pub(crate) fn next(&mut self, cursor: &mut Cursor) -> usize {
+        loop {
+            if cursor.bits != 0 {
+                let stop = cursor.at + cursor.bits.trailing_zeros() as usize;
+                cursor.bits &= cursor.bits - 1;
+                return stop;
+            }
+            if cursor.word + 1 < self.filled {
+                cursor.word += 1;
+                cursor.at += 64;
+            } else {
+                // Out of line, and given nothing of the cursor, which so stays in registers.
+                let Some(next_base) = self.next_window() else { return self.bytes.len() };
+                cursor.word = 0;
+                cursor.at = next_base;
+            }
+            cursor.bits = self.words.get(cursor.word).copied().unwrap_or_default();
+        }
+    }
+
+    /// Moves the window to the next one: its offset, or `None` at the end of the text.
+    #[inline(never)]
+    fn next_window(&mut self) -> Option<usize> {
+        let next_base = self.base + 64 * self.filled;
+        if next_base >= self.bytes.len() {
+            return None;
+        }
+        self.fill(next_base);
+        Some(next_base)
+    }
+
+    /// Classifies the window starting at `base` (a multiple of 64).
+    #[inline(never)]
+    fn fill(&mut self, base: usize) {
+        self.base = base;
+        let rest = self.bytes.get(base..).unwrap_or_default();
+        let window = &rest[..rest.len().min(WINDOW)];
+        self.filled = window.len().div_ceil(64);
+        let (blocks, tail) = window.as_chunks::<64>();
+        let mut unused = [0u64; WORDS];
+        fill_blocks::<FIRST, SECOND, true>(blocks, &mut self.words, &mut unused);
+        if !tail.is_empty() {
+            let mut block = [b'a'; 64];
+            block[..tail.len()].copy_from_slice(tail);
+            let keep = u64::MAX >> (64 - tail.len());
+            let mut last = [0u64; WORDS];
+            fill_blocks::<FIRST, SECOND, true>(std::slice::from_ref(&block), &mut last, &mut unused);
+            if let Some(word) = self.words.get_mut(blocks.len()) {
+                *word = last[0] & keep;
+            }
+        }
+    }
+}
+
+/// The bitmaps of both classes for each 64-byte block, into `first` and `second`; with `UNION`, the
+/// bitmap of either class into `first` alone (`second` untouched).
 #[inline(always)]
-fn fill_blocks<const FIRST: u8, const SECOND: u8>(
+fn fill_blocks<const FIRST: u8, const SECOND: u8, const UNION: bool>(
     blocks: &[[u8; 64]],
     first: &mut [u64; WORDS],
     second: &mut [u64; WORDS],
@@ -187,20 +304,26 @@ fn fill_blocks<const FIRST: u8, const SECOND: u8>(
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked just above).
-            unsafe { x86::fill_avx2::<FIRST, SECOND>(blocks, first, second) };
+            unsafe { x86::fill_avx2::<FIRST, SECOND, UNION>(blocks, first, second) };
         } else {
             // SAFETY: SSE2 is part of the x86_64 baseline.
-            unsafe { x86::fill_sse2::<FIRST, SECOND>(blocks, first, second) };
+            unsafe { x86::fill_sse2::<FIRST, SECOND, UNION>(blocks, first, second) };
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     for ((block, first), second) in blocks.iter().zip(first.iter_mut()).zip(second.iter_mut()) {
-        (*first, *second) = classify_portable::<FIRST, SECOND>(block);
+        let (a, b) = classify_portable::<FIRST, SECOND>(block);
+        if UNION {
+            *first = a | b;
+        } else {
+            (*first, *second) = (a, b);
+        }
     }
 }
 
-/// The two classes' bitmaps of one block, a byte at a time.
-#[cfg(not(target_arch = "x86_64"))]
+/// The two classes' bitmaps of one block, a byte at a time (the fallback off x86_64, and the tests'
+/// reference for the vector code).
+#[cfg(any(not(target_arch = "x86_64"), test))]
 #[inline(always)]
 fn classify_portable<const FIRST: u8, const SECOND: u8>(block: &[u8; 64]) -> (u64, u64) {
     block.iter().enumerate().fold((0, 0), |(first, second), (i, &b)| {
@@ -225,7 +348,7 @@ mod x86 {
          $load:ident, $cmpeq:ident, $set1:ident, $min:ident, $or:ident, $movemask:ident) => {
             /// Both bitmaps of every block.
             #[target_feature(enable = $feature)]
-            pub(super) fn $fill<const FIRST: u8, const SECOND: u8>(
+            pub(super) fn $fill<const FIRST: u8, const SECOND: u8, const UNION: bool>(
                 blocks: &[[u8; 64]],
                 first: &mut [u64; WORDS],
                 second: &mut [u64; WORDS],
@@ -237,10 +360,18 @@ mod x86 {
                         // SAFETY: `chunk` is `$width` readable bytes, and an unaligned load has no
                         // alignment requirement.
                         let x = unsafe { $load(chunk.as_ptr().cast()) };
-                        a |= u64::from($movemask($hits::<FIRST>(x)) as $bits) << ($width * i);
-                        b |= u64::from($movemask($hits::<SECOND>(x)) as $bits) << ($width * i);
+                        if UNION {
+                            let either = $or($hits::<FIRST>(x), $hits::<SECOND>(x));
+                            a |= u64::from($movemask(either) as $bits) << ($width * i);
+                        } else {
+                            a |= u64::from($movemask($hits::<FIRST>(x)) as $bits) << ($width * i);
+                            b |= u64::from($movemask($hits::<SECOND>(x)) as $bits) << ($width * i);
+                        }
                     }
-                    (*first, *second) = (a, b);
+                    *first = a;
+                    if !UNION {
+                        *second = b;
+                    }
                 }
             }
 
@@ -344,6 +475,91 @@ mod tests {
             check::<LTSV_TAB_OR_NEWLINE, LTSV_COLON>(&bytes)?;
             check::<LOGFMT_TOKEN_END, LOGFMT_QUOTE_BACKSLASH_NEWLINE>(&bytes)?;
         }
+    }
+
+    /// Every stop of a [`Union`] from `from`, with a cursor made at each line start (as LTSV does).
+    fn union_walk<const FIRST: u8, const SECOND: u8>(bytes: &[u8], from: usize) -> Vec<usize> {
+        let mut union = Union::<FIRST, SECOND>::new(bytes);
+        let mut cursor = union.cursor(from);
+        let mut found = Vec::new();
+        loop {
+            let stop = union.next(&mut cursor);
+            if stop >= bytes.len() {
+                assert_eq!(union.next(&mut cursor), bytes.len(), "the end stays the end");
+                return found;
+            }
+            found.push(stop);
+            if bytes[stop] == b'\n' {
+                cursor = union.cursor(stop + 1);
+            }
+        }
+    }
+
+    fn check_union<const FIRST: u8, const SECOND: u8>(
+        bytes: &[u8],
+        from: usize,
+    ) -> Result<(), TestCaseError> {
+        let from = from.min(bytes.len());
+        let expected: Vec<usize> = (from..bytes.len())
+            .filter(|&i| contains::<FIRST>(bytes[i]) || contains::<SECOND>(bytes[i]))
+            .collect();
+        prop_assert_eq!(union_walk::<FIRST, SECOND>(bytes, from), expected);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn union_visits_every_byte_of_either_class_in_order(
+            bytes in proptest::collection::vec(prop_oneof![Just(b'\t'), Just(b':'), Just(b'\n'), Just(0x80u8),
+                Just(b'a'), Just(b'a'), Just(b'a'), Just(b'a'), Just(b'a'), Just(b'a')], 0..4500),
+            from in 0usize..4600,
+        ) {
+            check_union::<LTSV_TAB, LTSV_COLON>(&bytes, from)?;
+            check_union::<LTSV_TAB_OR_NEWLINE, LTSV_COLON>(&bytes, from)?;
+        }
+    }
+
+    fn check_blocks<const FIRST: u8, const SECOND: u8>(block: &[u8; 64]) -> Result<(), TestCaseError> {
+        let (a, b) = classify_portable::<FIRST, SECOND>(block);
+        let (mut first, mut second) = ([0u64; WORDS], [0u64; WORDS]);
+        fill_blocks::<FIRST, SECOND, false>(std::slice::from_ref(block), &mut first, &mut second);
+        prop_assert_eq!((first[0], second[0]), (a, b));
+        fill_blocks::<FIRST, SECOND, true>(std::slice::from_ref(block), &mut first, &mut [0u64; WORDS]);
+        prop_assert_eq!(first[0], a | b);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn vector_classifiers_match_the_portable_one(bytes in proptest::collection::vec(any::<u8>(), 64)) {
+            let mut block = [0u8; 64];
+            block.copy_from_slice(&bytes);
+            check_blocks::<LTSV_TAB, LTSV_COLON>(&block)?;
+            check_blocks::<LTSV_TAB_OR_NEWLINE, LTSV_COLON>(&block)?;
+            check_blocks::<LOGFMT_TOKEN_END, LOGFMT_QUOTE_BACKSLASH_NEWLINE>(&block)?;
+        }
+    }
+
+    #[test]
+    fn union_cursors_go_back_to_earlier_windows_and_stop_at_the_end() {
+        let mut line = vec![b'a'; 5000];
+        for at in [10, 2047, 2048, 4999] {
+            line[at] = b':';
+        }
+        let mut union = Union::<LTSV_TAB, LTSV_COLON>::new(&line);
+        let mut cursor = union.cursor(4000);
+        assert_eq!(union.next(&mut cursor), 4999);
+        assert_eq!(union.next(&mut cursor), 5000);
+        let mut cursor = union.cursor(3);
+        assert_eq!((union.next(&mut cursor), union.next(&mut cursor)), (10, 2047));
+        assert_eq!(union.next(&mut cursor), 2048);
+        let mut cursor = union.cursor(6000);
+        assert_eq!(union.next(&mut cursor), 5000);
+        let mut empty = Union::<LTSV_TAB, LTSV_COLON>::new(b"");
+        let mut cursor = empty.cursor(0);
+        assert_eq!(empty.next(&mut cursor), 0);
     }
 
     #[test]
