@@ -13,7 +13,7 @@
 use bytes::BufMut;
 
 use super::encode::{write_exemplar, write_metadata};
-use super::write::{write_count, write_label_name, write_label_value, write_value, write_whole};
+use super::write::{put_short, write_count, write_label_name, write_label_value, write_value, write_whole};
 use super::{finish, Format, NameEscaping};
 use crate::metrics::number::write_openmetrics_seconds;
 use crate::metrics::{
@@ -214,10 +214,10 @@ impl<B: BufMut> RegistryEncoder<'_, B> {
     fn prefix(&mut self, line: Line, labels: &[u8]) {
         let prefix = &self.prefixes[line as usize];
         if labels.is_empty() {
-            self.buf.put_slice(&prefix.bare);
+            put_short(self.buf, &prefix.bare);
         } else {
-            self.buf.put_slice(&prefix.with_labels);
-            self.buf.put_slice(labels);
+            put_short(self.buf, &prefix.with_labels);
+            put_short(self.buf, labels);
             self.buf.put_slice(b"} ");
         }
     }
@@ -323,8 +323,8 @@ impl<B: BufMut> RegistryEncoder<'_, B> {
                 for (bucket, (cumulative, tail)) in
                     histogram.cumulative_counts().zip(self.le_tails.iter()).enumerate()
                 {
-                    buf.put_slice(prefix);
-                    buf.put_slice(tail);
+                    put_short(buf, prefix);
+                    put_short(buf, tail);
                     if openmetrics && histogram.with_exemplar(bucket, |_| ()).is_some() {
                         write_count(buf, cumulative, openmetrics);
                         histogram
@@ -349,7 +349,7 @@ impl<B: BufMut> RegistryEncoder<'_, B> {
                 created.len = CREATED_ROOM - rest.len();
                 created.seconds = Some(series.created.to_bits());
             }
-            self.buf.put_slice(&created.text[..created.len]);
+            put_short(self.buf, &created.text[..created.len]);
         }
     }
 

@@ -21,6 +21,42 @@ pub(crate) fn write_value<B: BufMut>(buf: &mut B, value: f64, openmetrics: bool)
     }
 }
 
+/// Appends `src` as `buf.put_slice(src)` does, with the copy of a text up to 64 bytes long (a sample
+/// line's name, label text, created time) done inline when the buffer has room: at most two fixed-size
+/// overlapping copies, instead of a call to the C library's `memmove` (~30% of encoding time went to
+/// those calls, for copies of 2 to 60 bytes).
+#[inline(always)]
+pub(crate) fn put_short<B: BufMut>(buf: &mut B, src: &[u8]) {
+    let len = src.len();
+    let chunk = buf.chunk_mut();
+    if len > 64 || chunk.len() < len {
+        buf.put_slice(src);
+        return;
+    }
+    match len {
+        32..=64 => copy_two::<32>(chunk, src),
+        16..=31 => copy_two::<16>(chunk, src),
+        8..=15 => copy_two::<8>(chunk, src),
+        4..=7 => copy_two::<4>(chunk, src),
+        2..=3 => copy_two::<2>(chunk, src),
+        1 => chunk.write_byte(0, src[0]),
+        _ => {}
+    }
+    // SAFETY: bytes `0..len` of the chunk were written just above, and `len <= chunk.len()`.
+    unsafe { buf.advance_mut(len) }
+}
+
+/// Copies `src` (`N <= src.len() <= 2N`, `src.len() <= dst.len()`) to the start of `dst` as two
+/// copies of `N` bytes, the first at the start and the second ending at `src.len()` (they overlap when
+/// `src.len() < 2N`): fixed-size copies, which compile to a few vector moves.
+#[inline(always)]
+fn copy_two<const N: usize>(dst: &mut bytes::buf::UninitSlice, src: &[u8]) {
+    let len = src.len();
+    let (Some(head), Some(tail)) = (src.first_chunk::<N>(), src.last_chunk::<N>()) else { return };
+    dst[..N].copy_from_slice(head);
+    dst[len - N..len].copy_from_slice(tail);
+}
+
 /// Writes a label value with `\\`, `\"` and `\n` escaped (the same rule in both text formats).
 ///
 /// ```
@@ -150,6 +186,37 @@ pub(crate) fn write_timestamp<B: BufMut>(buf: &mut B, seconds: f64, openmetrics:
             buf.put_slice(ints.format(millis as i64).as_bytes());
         } else {
             write_float(buf, millis);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::put_short;
+
+    #[test]
+    fn put_short_appends_every_length_as_put_slice_does() {
+        let source: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
+        for len in 0..=source.len() {
+            let src = &source[..len];
+            // A buffer with room, one that is exactly full (put_short must make room or fall back),
+            // and a `BytesMut`; each after some bytes already written.
+            let mut roomy = Vec::with_capacity(256);
+            roomy.extend_from_slice(b"head");
+            put_short(&mut roomy, src);
+            put_short(&mut roomy, b"!");
+            let mut full = b"head".to_vec();
+            full.shrink_to_fit();
+            put_short(&mut full, src);
+            let mut bytes = bytes::BytesMut::new();
+            put_short(&mut bytes, b"head");
+            put_short(&mut bytes, src);
+            let mut expected = b"head".to_vec();
+            expected.extend_from_slice(src);
+            assert_eq!(full, expected, "len {len}");
+            assert_eq!(&bytes[..], &expected[..], "len {len}");
+            expected.push(b'!');
+            assert_eq!(roomy, expected, "len {len}");
         }
     }
 }
