@@ -27,6 +27,7 @@ use thiserror::Error;
 
 use super::{FieldType, LineError, Parser, Record};
 use crate::error::{codes, impl_error_code};
+use crate::short_eq::same;
 use column::Column;
 
 /// What a columnar parse puts in its batch besides the fields.
@@ -252,7 +253,7 @@ impl ColumnBuilder {
         }
         for (position, (name, value)) in record.fields.iter().enumerate() {
             let column = match self.previous.get(position) {
-                Some((previous, column)) if **previous == **name => *column,
+                Some((previous, column)) if same(previous.as_bytes(), name.as_bytes()) => *column,
                 _ => {
                     let column = self.column_of(name);
                     let slot = (Box::from(name.as_ref()), column);
