@@ -10,6 +10,7 @@ use arrow_array::{LargeStringArray, StringArray};
 use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::DataType;
 
+use super::recycle;
 use crate::logs::{FieldType, Value};
 
 /// What a column holds so far.
@@ -61,7 +62,7 @@ impl Offsets {
 
     fn reserve(&mut self, more: usize) {
         match self {
-            Offsets::Narrow(offsets) => offsets.reserve(more),
+            Offsets::Narrow(offsets) => recycle::grow(offsets, more),
             Offsets::Wide(offsets) => offsets.reserve(more),
         }
     }
@@ -149,13 +150,14 @@ impl Column {
         let more = rows.saturating_sub(self.len);
         match &mut self.data {
             Data::Null | Data::Bool(_) => {}
-            Data::Int(values) => values.reserve(more),
+            Data::Int(values) => recycle::grow(values, more),
             Data::UInt(values) => values.reserve(more),
             Data::Float(values) => values.reserve(more),
             Data::Str { offsets, bytes } => {
                 offsets.reserve(more);
                 let per_row = bytes.len() / now.max(1) + 1;
-                bytes.reserve(per_row.saturating_mul(more).saturating_add(per_row.saturating_mul(more) / 10));
+                let wanted = per_row.saturating_mul(more);
+                recycle::grow(bytes, wanted.saturating_add(wanted / 10));
             }
         }
     }
