@@ -45,18 +45,23 @@ impl Offsets {
     }
 
     /// Appends the end of the next row, `end` (the column's byte length after its value).
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, end: usize) {
         match self {
-            Offsets::Narrow(offsets) => match i32::try_from(end) {
-                Ok(end) => offsets.push(end),
-                Err(_) => {
-                    let mut wide: Vec<i64> = offsets.iter().map(|o| i64::from(*o)).collect();
-                    wide.push(end as i64);
-                    *self = Offsets::Wide(wide);
-                }
-            },
-            Offsets::Wide(offsets) => offsets.push(end as i64),
+            Offsets::Narrow(offsets) if end <= i32::MAX as usize => offsets.push(end as i32),
+            _ => self.push_wide(end),
+        }
+    }
+
+    /// [`Offsets::push`] past `i32::MAX` (widening the offsets first) or once wide.
+    #[cold]
+    #[inline(never)]
+    fn push_wide(&mut self, end: usize) {
+        if let Offsets::Narrow(offsets) = self {
+            *self = Offsets::Wide(offsets.iter().map(|o| i64::from(*o)).collect());
+        }
+        if let Offsets::Wide(offsets) = self {
+            offsets.push(end as i64);
         }
     }
 
