@@ -12,8 +12,9 @@ use arrow_schema::DataType;
 
 /// Vectors kept per element type.
 const KEPT: usize = 32;
-/// Bytes kept per element type, at most (a larger vector is freed).
-const MAX_KEPT_BYTES: usize = 256 << 20;
+/// Bytes kept per element type, at most (a larger vector is freed): the pools hold at most 192 MiB
+/// in all (the string bytes of about 100 MB of logfmt input fit in 64 MiB).
+const MAX_KEPT_BYTES: usize = 64 << 20;
 
 /// An element type with a pool.
 pub(super) trait Recycled: ArrowNativeType {
