@@ -256,3 +256,37 @@ fn columns_sized_from_the_first_rows_still_take_every_later_row() {
         assert_eq!(c.is_valid(i), i >= 1500 && i % 500 == 0, "row {i}");
     }
 }
+
+#[test]
+fn batches_built_in_recycled_memory_equal_those_built_in_fresh_memory() {
+    // Each round recycles the previous round's columns (utf8 offsets and bytes, the int64 line
+    // column), which the next, smaller and differently filled batch grows into: stale bytes must not
+    // show.
+    let parser = parser(json!({"format": "logfmt"}));
+    let render = |round: usize| {
+        let mut data = String::new();
+        for i in 0..(4000 - round * 700) {
+            data.push_str(&format!("k{}={} n={i}\n", round % 2, "v".repeat((i + round) % 13)));
+        }
+        data
+    };
+    let mut previous_ipc = None;
+    for round in 0..4 {
+        let data = render(round);
+        let columns = parse_columns(&parser, data.as_bytes(), &ColumnarOptions::default()).unwrap();
+        let ipc = columns.to_ipc().unwrap();
+        assert_ne!(previous_ipc.as_ref(), Some(&ipc));
+        let batch = &columns.batch;
+        assert_eq!(batch.num_rows(), 4000 - round * 700);
+        let lines = batch.column(0).as_primitive::<Int64Type>();
+        let key = batch.column(1).as_string::<i32>();
+        let n = batch.column(2).as_string::<i32>();
+        for i in 0..batch.num_rows() {
+            assert_eq!(lines.value(i), i as i64 + 1);
+            assert_eq!(key.value(i), "v".repeat((i + round) % 13), "round {round}, row {i}");
+            assert_eq!(n.value(i), i.to_string());
+        }
+        columns.recycle();
+        previous_ipc = Some(ipc);
+    }
+}

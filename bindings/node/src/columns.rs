@@ -81,5 +81,9 @@ pub fn parse_to_ipc(
             message: failure.error.to_string(),
         })
         .collect();
-    Ok(ParsedColumns { ipc: ipc.into(), rows: columns.batch.num_rows() as f64, errors })
+    let rows = columns.batch.num_rows() as f64;
+    // The columns' memory goes back to the core's pool for the next call (fresh memory costs a page
+    // fault per 4 KiB).
+    columns.recycle();
+    Ok(ParsedColumns { ipc: ipc.into(), rows, errors })
 }

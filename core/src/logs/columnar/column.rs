@@ -10,6 +10,7 @@ use arrow_array::{LargeStringArray, StringArray};
 use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::DataType;
 
+use super::recycle;
 use crate::logs::{FieldType, Value};
 
 /// What a column holds so far.
@@ -23,9 +24,67 @@ enum Data {
     Bool(BooleanBufferBuilder),
     /// `offsets[i]..offsets[i + 1]` of `bytes` is row `i` (`offsets` starts with 0).
     Str {
-        offsets: Vec<i64>,
+        offsets: Offsets,
         bytes: Vec<u8>,
     },
+}
+
+/// A string column's offsets: `i32` (Arrow's utf8) until its bytes pass `i32::MAX`, then `i64`
+/// (large utf8). Kept narrow from the start, so a column needs no 8-byte offsets and no narrowing
+/// copy at the end (both fresh memory, page-faulted on every batch).
+#[derive(Debug)]
+enum Offsets {
+    Narrow(Vec<i32>),
+    Wide(Vec<i64>),
+}
+
+impl Offsets {
+    /// `rows + 1` zero offsets: `rows` empty strings (or nulls).
+    fn zeros(rows: usize) -> Offsets {
+        Offsets::Narrow(vec![0; rows + 1])
+    }
+
+    /// Appends the end of the next row, `end` (the column's byte length after its value).
+    #[inline(always)]
+    fn push(&mut self, end: usize) {
+        match self {
+            Offsets::Narrow(offsets) if end <= i32::MAX as usize => offsets.push(end as i32),
+            _ => self.push_wide(end),
+        }
+    }
+
+    /// [`Offsets::push`] past `i32::MAX` (widening the offsets first) or once wide.
+    #[cold]
+    #[inline(never)]
+    fn push_wide(&mut self, end: usize) {
+        if let Offsets::Narrow(offsets) = self {
+            *self = Offsets::Wide(offsets.iter().map(|o| i64::from(*o)).collect());
+        }
+        if let Offsets::Wide(offsets) = self {
+            offsets.push(end as i64);
+        }
+    }
+
+    fn reserve(&mut self, more: usize) {
+        match self {
+            Offsets::Narrow(offsets) => recycle::grow(offsets, more),
+            Offsets::Wide(offsets) => offsets.reserve(more),
+        }
+    }
+
+    /// Keeps the first `len` offsets; returns the last one kept (0 when none).
+    fn truncate(&mut self, len: usize) -> usize {
+        match self {
+            Offsets::Narrow(offsets) => {
+                offsets.truncate(len);
+                offsets.last().map_or(0, |end| *end as usize)
+            }
+            Offsets::Wide(offsets) => {
+                offsets.truncate(len);
+                offsets.last().map_or(0, |end| *end as usize)
+            }
+        }
+    }
 }
 
 /// The Arrow type a value asks for (`None`: a null, which fits any column).
@@ -75,7 +134,7 @@ impl Column {
             match (&mut self.data, value) {
                 (Data::Str { offsets, bytes }, Value::Str(text)) => {
                     bytes.extend_from_slice(text.as_bytes());
-                    offsets.push(bytes.len() as i64);
+                    offsets.push(bytes.len());
                 }
                 (Data::Int(values), Value::Int(i)) => values.push(*i),
                 (Data::Float(values), Value::Float(f)) => values.push(*f),
@@ -96,13 +155,14 @@ impl Column {
         let more = rows.saturating_sub(self.len);
         match &mut self.data {
             Data::Null | Data::Bool(_) => {}
-            Data::Int(values) => values.reserve(more),
+            Data::Int(values) => recycle::grow(values, more),
             Data::UInt(values) => values.reserve(more),
             Data::Float(values) => values.reserve(more),
             Data::Str { offsets, bytes } => {
                 offsets.reserve(more);
                 let per_row = bytes.len() / now.max(1) + 1;
-                bytes.reserve(per_row.saturating_mul(more).saturating_add(per_row.saturating_mul(more) / 10));
+                let wanted = per_row.saturating_mul(more);
+                recycle::grow(bytes, wanted.saturating_add(wanted / 10));
             }
         }
     }
@@ -121,7 +181,7 @@ impl Column {
             Data::UInt(values) => values.push(0),
             Data::Float(values) => values.push(0.0),
             Data::Bool(values) => values.append(false),
-            Data::Str { offsets, bytes } => offsets.push(bytes.len() as i64),
+            Data::Str { offsets, bytes } => offsets.push(bytes.len()),
         }
         let len = self.len;
         self.validity
@@ -158,11 +218,11 @@ impl Column {
             (Data::Bool(values), Value::Bool(b)) => values.append(*b),
             (Data::Str { offsets, bytes }, Value::Str(text)) => {
                 bytes.extend_from_slice(text.as_bytes());
-                offsets.push(bytes.len() as i64);
+                offsets.push(bytes.len());
             }
             (Data::Str { offsets, bytes }, other) => {
                 bytes.extend_from_slice(other.to_label_string().as_bytes());
-                offsets.push(bytes.len() as i64);
+                offsets.push(bytes.len());
             }
             // make_fit left a column that takes `kind`: no other pair is reachable.
             (_, other) => {
@@ -183,8 +243,8 @@ impl Column {
             Data::Float(values) => values.truncate(last),
             Data::Bool(values) => values.truncate(last),
             Data::Str { offsets, bytes } => {
-                offsets.truncate(last + 1);
-                bytes.truncate(offsets.last().map_or(0, |end| *end as usize));
+                let end = offsets.truncate(last + 1);
+                bytes.truncate(end);
             }
         }
         if let Some(bits) = &mut self.validity {
@@ -205,7 +265,9 @@ impl Column {
                 values.append_n(len, false);
                 self.data = Data::Bool(values);
             }
-            (Data::Null, Kind::Str) => self.data = Data::Str { offsets: vec![0; len + 1], bytes: Vec::new() },
+            (Data::Null, Kind::Str) => {
+                self.data = Data::Str { offsets: Offsets::zeros(len), bytes: Vec::new() }
+            }
             (Data::Int(_), Kind::Int)
             | (Data::UInt(_), Kind::UInt)
             | (Data::Float(_), Kind::Float | Kind::Int | Kind::UInt)
@@ -236,7 +298,7 @@ impl Column {
         if matches!(self.data, Data::Str { .. }) {
             return;
         }
-        let mut offsets = Vec::with_capacity(self.len + 1);
+        let mut offsets = Offsets::Narrow(Vec::with_capacity(self.len + 1));
         let mut bytes = Vec::new();
         offsets.push(0);
         for row in 0..self.len {
@@ -245,7 +307,7 @@ impl Column {
                     bytes.extend_from_slice(text.as_bytes());
                 }
             }
-            offsets.push(bytes.len() as i64);
+            offsets.push(bytes.len());
         }
         self.data = Data::Str { offsets, bytes };
     }
@@ -281,22 +343,51 @@ fn declared_type(field_type: FieldType) -> DataType {
 }
 
 /// A utf8 array (large utf8 when its bytes pass 2 GiB).
-fn strings(offsets: Vec<i64>, bytes: Vec<u8>, nulls: Option<NullBuffer>) -> ArrayRef {
+fn strings(offsets: Offsets, bytes: Vec<u8>, nulls: Option<NullBuffer>) -> ArrayRef {
     let values = Buffer::from_vec(bytes);
-    if let Ok(narrow) = offsets.iter().map(|o| i32::try_from(*o)).collect::<Result<Vec<i32>, _>>() {
+    let offsets = match offsets {
+        // Wide, then back under 2 GiB (a duplicate key's long value replaced): utf8 after all.
+        Offsets::Wide(wide) if i32::try_from(values.len()).is_ok() => {
+            Offsets::Narrow(wide.iter().map(|o| *o as i32).collect())
+        }
+        offsets => offsets,
+    };
+    match offsets {
         // SAFETY: the offsets start at 0, never decrease and end at `values.len()` (each is the length
         // of `bytes` after a whole `&str` was appended), so every slice is valid UTF-8 and in bounds;
         // `nulls`, when given, has one bit per row as the offsets do.
-        return Arc::new(unsafe {
-            StringArray::new_unchecked(OffsetBuffer::new_unchecked(ScalarBuffer::from(narrow)), values, nulls)
-        });
+        Offsets::Narrow(offsets) => Arc::new(unsafe {
+            StringArray::new_unchecked(
+                OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)),
+                values,
+                nulls,
+            )
+        }),
+        // SAFETY: as above.
+        Offsets::Wide(offsets) => Arc::new(unsafe {
+            LargeStringArray::new_unchecked(
+                OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)),
+                values,
+                nulls,
+            )
+        }),
     }
-    // SAFETY: as above.
-    Arc::new(unsafe {
-        LargeStringArray::new_unchecked(
-            OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)),
-            values,
-            nulls,
-        )
-    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Offsets;
+
+    #[test]
+    fn offsets_widen_past_i32_and_keep_their_values() {
+        let mut offsets = Offsets::zeros(1);
+        offsets.push(5);
+        assert!(matches!(&offsets, Offsets::Narrow(o) if o == &[0, 0, 5]));
+        let big = i32::MAX as usize + 10;
+        offsets.push(big);
+        assert!(matches!(&offsets, Offsets::Wide(o) if o == &[0, 0, 5, big as i64]));
+        assert_eq!(offsets.truncate(3), 5);
+        offsets.push(7);
+        assert!(matches!(&offsets, Offsets::Wide(o) if o == &[0, 0, 5, 7]));
+    }
 }
