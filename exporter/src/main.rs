@@ -173,7 +173,7 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
         return fail(2, "--config.file: [web] serve = false needs at least one [[outputs]]");
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(memory::ASYNC_WORKERS)
         .max_blocking_threads(memory::scrape_threads())
         .enable_all()
         .build()
@@ -233,8 +233,17 @@ fn serve(cli: &cli::Cli, config: Option<ExporterConfig>, scraper: scrape::Scrape
         for address in listeners.iter().filter_map(|listener| listener.local_addr().ok()) {
             log::info!("listening on {address}, metrics at {}", settings.telemetry_path);
         }
-        server::serve(listeners, scraper, settings, web, server::shutdown_signal()).await;
-        ExitCode::SUCCESS
+        // On a runtime worker, not on this thread (block_on's): a connection's task is then spawned
+        // onto the worker that accepted it, instead of each accept waking a worker from here.
+        let serving =
+            tokio::spawn(server::serve(listeners, scraper, settings, web, server::shutdown_signal()));
+        match serving.await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                log::error!("the HTTP server stopped: {err}");
+                ExitCode::from(1)
+            }
+        }
     });
     // The last poll and the tail checkpoint are written before the process exits.
     let _ = reload_requests.send(reload::Request::Stop);

@@ -354,24 +354,24 @@ async fn metrics(state: &State, request: &Request<Incoming>) -> Response<Full<By
     let exposition = srekit::expfmt::negotiate_exposition(header(ACCEPT));
     let gzipped = accepts_gzip(header(ACCEPT_ENCODING));
     let scraper = state.scraper.clone();
-    let body = match tokio::task::spawn_blocking(move || {
-        scraper.scrape_selected(exposition.format, exposition.escaping, &selection)
+    // Compressed on the scrape thread too: a gzip of a large body would otherwise hold an async worker.
+    let scraped = tokio::task::spawn_blocking(move || {
+        let body = scraper.scrape_selected(exposition.format, exposition.escaping, &selection);
+        match gzipped {
+            true => match gzip(&body) {
+                Ok(compressed) => (compressed, Some("gzip")),
+                Err(_) => (body, None),
+            },
+            false => (body, None),
+        }
     })
-    .await
-    {
-        Ok(body) => body,
+    .await;
+    let (body, encoding) = match scraped {
+        Ok(scraped) => scraped,
         Err(err) => {
             log::error!("scrape failed: {err}");
             return text_response(StatusCode::INTERNAL_SERVER_ERROR, "scrape failed\n");
         }
-    };
-    let (body, encoding) = if gzipped {
-        match gzip(&body) {
-            Ok(compressed) => (compressed, Some("gzip")),
-            Err(_) => (body, None),
-        }
-    } else {
-        (body, None)
     };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     let content_type = HeaderValue::from_str(&exposition.content_type())

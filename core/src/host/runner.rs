@@ -5,7 +5,9 @@
 //! collectors (in-memory kernel counters, which cannot hang) on the calling thread meanwhile, and
 //! waits for the workers until the deadline; a collector without a result by then is reported as
 //! failed, and while its worker stays stuck (a hung NFS statfs, say) it is not sent new jobs, so stuck
-//! reads never pile up the way goroutines do.
+//! reads never pile up the way goroutines do. The workers leave their results in one shared
+//! [`Gather`] and only the last to finish wakes the collecting thread (none does when the inline
+//! collectors outlast them all), instead of one wake-up per worker.
 
 use super::emit::Emitter;
 use super::error::{CollectError, HostError};
@@ -14,8 +16,8 @@ use super::spec::{Collector, Placement};
 use crate::metrics::MetricFamily;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// What one collector produced in one collection.
@@ -36,9 +38,61 @@ struct Slot {
 }
 
 struct Job {
-    reply: mpsc::Sender<Vec<(usize, Outcome)>>,
+    reply: Reply,
     /// The collectors to run, by index (`None`: all of them).
     only: Option<Arc<[bool]>>,
+}
+
+/// Where the workers of one collection leave their results.
+#[derive(Default)]
+struct Gather {
+    state: Mutex<Gathered>,
+    /// Notified by the last worker to report.
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct Gathered {
+    /// Workers sent a job that have not reported yet.
+    waiting: usize,
+    /// Their results, one batch per worker.
+    batches: Vec<Vec<(usize, Outcome)>>,
+    /// The collection stopped waiting (deadline): late results are dropped at once.
+    abandoned: bool,
+}
+
+impl Gather {
+    /// Adds a worker's batch; the last one wakes the collecting thread.
+    fn report(&self, batch: Vec<(usize, Outcome)>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.waiting = state.waiting.saturating_sub(1);
+        if !state.abandoned {
+            state.batches.push(batch);
+        }
+        if state.waiting == 0 {
+            self.done.notify_one();
+        }
+    }
+}
+
+/// A worker's duty to report once for its job: dropped unsent (a job never run because the worker
+/// thread ended), it reports an empty batch, so the collection does not wait for it until the deadline.
+struct Reply(Option<Arc<Gather>>);
+
+impl Reply {
+    fn send(mut self, batch: Vec<(usize, Outcome)>) {
+        if let Some(gather) = self.0.take() {
+            gather.report(batch);
+        }
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        if let Some(gather) = self.0.take() {
+            gather.report(Vec::new());
+        }
+    }
 }
 
 /// One worker thread, the collectors it runs (their indexes in collection order) and its bookkeeping.
@@ -120,8 +174,7 @@ impl Runner {
         let selected = |index: usize| only.is_none_or(|only| only.get(index).copied().unwrap_or(false));
         let shared_only: Option<Arc<[bool]>> = only.map(Arc::from);
         let mut outcomes: Vec<Option<Outcome>> = (0..self.names.len()).map(|_| None).collect();
-        let (reply, results) = mpsc::channel();
-        let mut pending = 0usize;
+        let gather = Arc::new(Gather::default());
         for worker in &self.workers {
             let wanted = worker.indexes.iter().filter(|&&index| selected(index)).count();
             if wanted == 0 {
@@ -129,28 +182,28 @@ impl Runner {
             }
             let since = worker.busy_since.load(Ordering::Acquire);
             let stuck = since != 0 && self.nanos_now().saturating_sub(since) > self.timeout.as_nanos() as u64;
-            let job = Job { reply: reply.clone(), only: shared_only.clone() };
             let refused = if stuck {
                 Some(CollectError::Stuck)
-            } else if worker.jobs.send(job).is_err() {
-                Some(CollectError::WorkerGone)
             } else {
-                None
+                // Counted before the job is sent: the worker may report before `send` returns.
+                gather.state.lock().unwrap_or_else(PoisonError::into_inner).waiting += 1;
+                let job = Job { reply: Reply(Some(Arc::clone(&gather))), only: shared_only.clone() };
+                match worker.jobs.send(job) {
+                    Ok(()) => None,
+                    // The returned job's `Reply` is dropped with the error, which counts it off.
+                    Err(_) => Some(CollectError::WorkerGone),
+                }
             };
-            match refused {
-                None => pending += wanted,
-                Some(error) => {
-                    for &index in worker.indexes.iter().filter(|&&index| selected(index)) {
-                        let error = match error {
-                            CollectError::Stuck => CollectError::Stuck,
-                            _ => CollectError::WorkerGone,
-                        };
-                        outcomes[index] = Some(failed(error, Duration::ZERO));
-                    }
+            if let Some(error) = refused {
+                for &index in worker.indexes.iter().filter(|&&index| selected(index)) {
+                    let error = match error {
+                        CollectError::Stuck => CollectError::Stuck,
+                        _ => CollectError::WorkerGone,
+                    };
+                    outcomes[index] = Some(failed(error, Duration::ZERO));
                 }
             }
         }
-        drop(reply);
         {
             // A collector that panicked poisons nothing of ours: its outcome already says it failed.
             let mut inline = self.inline.lock().unwrap_or_else(PoisonError::into_inner);
@@ -158,18 +211,22 @@ impl Runner {
                 outcomes[index] = Some(outcome);
             }
         }
-        while pending > 0 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match results.recv_timeout(left) {
-                Ok(batch) => {
-                    for (index, outcome) in batch {
-                        if let Some(slot) = outcomes.get_mut(index) {
-                            *slot = Some(outcome);
-                        }
-                        pending = pending.saturating_sub(1);
-                    }
+        let batches = {
+            let mut state = gather.state.lock().unwrap_or_else(PoisonError::into_inner);
+            while state.waiting > 0 {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
                 }
-                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => break,
+                state = gather.done.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
+            }
+            // Whoever reports after this is late: its batch is dropped, not kept for nobody.
+            state.abandoned = true;
+            std::mem::take(&mut state.batches)
+        };
+        for (index, outcome) in batches.into_iter().flatten() {
+            if let Some(slot) = outcomes.get_mut(index) {
+                *slot = Some(outcome);
             }
         }
         let waited = start.elapsed();
@@ -199,8 +256,8 @@ fn work(mut collectors: Vec<Slot>, inbox: mpsc::Receiver<Job>, busy_since: Arc<A
         busy_since.store(epoch.elapsed().as_nanos().max(1) as u64, Ordering::Release);
         let batch = run_each(&mut collectors, job.only.as_deref());
         busy_since.store(0, Ordering::Release);
-        // The collection may have given up on us (deadline): then nobody listens, which is fine.
-        let _ = job.reply.send(batch);
+        // The collection may have given up on us (deadline): then the batch is dropped, which is fine.
+        job.reply.send(batch);
     }
 }
 
@@ -271,6 +328,30 @@ mod tests {
         std::thread::sleep(Duration::from_millis(600));
         let outcomes = runner.run();
         assert!(matches!(outcomes[0].result, Err(CollectError::Timeout(_))), "runs again once unstuck");
+    }
+
+    #[test]
+    fn the_last_report_wakes_the_collection_and_an_unsent_reply_still_counts() {
+        let gather = Arc::new(Gather::default());
+        gather.state.lock().expect("test lock").waiting = 3;
+        Reply(Some(Arc::clone(&gather))).send(vec![(4, failed(CollectError::Stuck, Duration::ZERO))]);
+        drop(Reply(Some(Arc::clone(&gather))));
+        assert_eq!(gather.state.lock().expect("test lock").waiting, 1);
+        let waiter = {
+            let gather = Arc::clone(&gather);
+            std::thread::spawn(move || {
+                let mut state = gather.state.lock().expect("test lock");
+                while state.waiting > 0 {
+                    state = gather.done.wait(state).expect("test lock");
+                }
+                state.batches.iter().map(Vec::len).sum::<usize>()
+            })
+        };
+        Reply(Some(Arc::clone(&gather))).send(Vec::new());
+        assert_eq!(waiter.join().expect("waiter"), 1, "one outcome reported, the dropped reply empty");
+        gather.state.lock().expect("test lock").abandoned = true;
+        gather.report(vec![(5, failed(CollectError::Stuck, Duration::ZERO))]);
+        assert_eq!(gather.state.lock().expect("test lock").batches.len(), 3, "a late batch is dropped");
     }
 
     #[test]
