@@ -155,24 +155,8 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
     fn fill(&mut self, base: usize) {
         self.base = base;
         self.resume_at = usize::MAX;
-        let rest = self.bytes.get(base..).unwrap_or_default();
-        let window = &rest[..rest.len().min(WINDOW)];
-        self.filled = window.len().div_ceil(64);
-        let (blocks, tail) = window.as_chunks::<64>();
-        fill_blocks::<FIRST, SECOND, false>(blocks, &mut self.first, &mut self.second);
-        if !tail.is_empty() {
-            // The last partial block: padded with a byte in no class, its padding bits cleared.
-            let mut block = [b'a'; 64];
-            block[..tail.len()].copy_from_slice(tail);
-            // Classified with the same vector code as the full blocks: a line shorter than the
-            // window (the tailer's case: one line per call) would otherwise spend most of its scan
-            // in the byte-at-a-time loop.
-            let keep = u64::MAX >> (64 - tail.len());
-            let (mut first, mut second) = ([0u64; WORDS], [0u64; WORDS]);
-            fill_blocks::<FIRST, SECOND, false>(std::slice::from_ref(&block), &mut first, &mut second);
-            self.first[blocks.len()] = first[0] & keep;
-            self.second[blocks.len()] = second[0] & keep;
-        }
+        self.filled =
+            fill_window::<FIRST, SECOND, false>(self.bytes, base, &mut self.first, &mut self.second);
     }
 }
 
@@ -273,23 +257,43 @@ impl<'b, const FIRST: u8, const SECOND: u8> Union<'b, FIRST, SECOND> {
     #[inline(never)]
     fn fill(&mut self, base: usize) {
         self.base = base;
-        let rest = self.bytes.get(base..).unwrap_or_default();
-        let window = &rest[..rest.len().min(WINDOW)];
-        self.filled = window.len().div_ceil(64);
-        let (blocks, tail) = window.as_chunks::<64>();
         let mut unused = [0u64; WORDS];
-        fill_blocks::<FIRST, SECOND, true>(blocks, &mut self.words, &mut unused);
-        if !tail.is_empty() {
-            let mut block = [b'a'; 64];
-            block[..tail.len()].copy_from_slice(tail);
-            let keep = u64::MAX >> (64 - tail.len());
-            let mut last = [0u64; WORDS];
-            fill_blocks::<FIRST, SECOND, true>(std::slice::from_ref(&block), &mut last, &mut unused);
-            if let Some(word) = self.words.get_mut(blocks.len()) {
-                *word = last[0] & keep;
-            }
+        self.filled = fill_window::<FIRST, SECOND, true>(self.bytes, base, &mut self.words, &mut unused);
+    }
+}
+
+/// Classifies the window of `bytes` starting at `base` (a multiple of 64) with [`fill_blocks`] into
+/// `first` and `second` (with `UNION`, into `first` alone); returns the words filled. Bits past the
+/// text are clear.
+#[inline(always)]
+fn fill_window<const FIRST: u8, const SECOND: u8, const UNION: bool>(
+    bytes: &[u8],
+    base: usize,
+    first: &mut [u64; WORDS],
+    second: &mut [u64; WORDS],
+) -> usize {
+    let rest = bytes.get(base..).unwrap_or_default();
+    let window = &rest[..rest.len().min(WINDOW)];
+    let (blocks, tail) = window.as_chunks::<64>();
+    fill_blocks::<FIRST, SECOND, UNION>(blocks, first, second);
+    if !tail.is_empty() {
+        // The last partial block: padded with a byte in no class, its padding bits cleared.
+        let mut block = [b'a'; 64];
+        block[..tail.len()].copy_from_slice(tail);
+        // Classified with the same vector code as the full blocks: a line shorter than the
+        // window (the tailer's case: one line per call) would otherwise spend most of its scan
+        // in the byte-at-a-time loop.
+        let keep = u64::MAX >> (64 - tail.len());
+        let (mut last_first, mut last_second) = ([0u64; WORDS], [0u64; WORDS]);
+        fill_blocks::<FIRST, SECOND, UNION>(std::slice::from_ref(&block), &mut last_first, &mut last_second);
+        if let Some(word) = first.get_mut(blocks.len()) {
+            *word = last_first[0] & keep;
+        }
+        if let (false, Some(word)) = (UNION, second.get_mut(blocks.len())) {
+            *word = last_second[0] & keep;
         }
     }
+    window.len().div_ceil(64)
 }
 
 /// The bitmaps of both classes for each 64-byte block, into `first` and `second`; with `UNION`, the
