@@ -185,6 +185,28 @@ fn str_of<'r>(
     }
 }
 
+/// Whether the field is present and its label text (as [`text_of`] gives it) matches `matcher`.
+#[inline(always)]
+pub(super) fn field_matches(
+    overlay: &[(String, String)],
+    record: &Record<'_>,
+    fields: &mut Fields,
+    slot: usize,
+    name: &str,
+    matcher: &Matcher,
+) -> bool {
+    if !overlay.is_empty() {
+        if let Some((_, value)) = overlay.iter().rev().find(|(n, _)| n == name) {
+            return matcher.is_match(value);
+        }
+    }
+    match fields.get(record, slot, name) {
+        None => false,
+        Some(Value::Str(text)) => matcher.is_match(text),
+        Some(other) => matcher.is_match(&other.to_label_string()),
+    }
+}
+
 /// `text` after `prefix`, if it starts with it (see [`same`]).
 #[inline(always)]
 fn strip<'t>(text: &'t [u8], prefix: &[u8]) -> Option<&'t [u8]> {

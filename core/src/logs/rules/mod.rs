@@ -27,6 +27,7 @@
 
 mod expire;
 mod lookup;
+mod recent;
 mod relabel;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -40,13 +41,12 @@ pub use relabel::{RelabelAction, RelabelConfig, Relabeler};
 
 use super::config::{RuleConfig, RuleKind};
 use super::record::Record;
-use super::value::Value;
 use crate::error::MetricError;
 
 mod state;
 use crate::metrics::label_text::{label_values, SeriesIndex};
 use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Metric, Registry};
-use lookup::{gather_values, hash_values, number_of, text_of, Fields, LabelShape, Matcher};
+use lookup::{field_matches, gather_values, hash_values, number_of, text_of, Fields, LabelShape, Matcher};
 pub use state::{DiscardedState, RuleState, SeriesState};
 
 mod limits;
@@ -150,6 +150,8 @@ struct Rule {
     /// Positions in `series` by the hash of their field label values (no key stored: a lookup
     /// compares the record's values against [`Series::labels`] through `shape`).
     series_index: SeriesIndex,
+    /// Recently used series with their label text inline, tried before `series_index`.
+    recent: recent::Recent,
     hasher: foldhash::fast::RandomState,
     series: Vec<Series>,
     /// The fixed parts of the label text (set once the const labels are known).
@@ -491,6 +493,7 @@ impl Rule {
             limits,
             metric,
             series_index: SeriesIndex::default(),
+            recent: recent::Recent::default(),
             hasher: foldhash::fast::RandomState::default(),
             series: Vec::new(),
             shape: LabelShape::default(),
@@ -501,12 +504,20 @@ impl Rule {
         })
     }
 
+    #[inline(always)]
     fn selects(&self, record: &Record<'_>, fields: &mut Fields) -> bool {
         let overlay = &self.overlay;
-        let mut field_matches = |(field, slot, matcher): &(String, usize, Matcher)| {
-            text_of(overlay, record, fields, *slot, field).is_some_and(|value| matcher.is_match(&value))
-        };
-        self.matches.iter().all(&mut field_matches) && !self.excludes.iter().any(&mut field_matches)
+        for (field, slot, matcher) in &self.matches {
+            if !field_matches(overlay, record, fields, *slot, field, matcher) {
+                return false;
+            }
+        }
+        for (field, slot, matcher) in &self.excludes {
+            if field_matches(overlay, record, fields, *slot, field, matcher) {
+                return false;
+            }
+        }
+        true
     }
 
     fn apply(&mut self, record: &Record<'_>, fields: &mut Fields) -> Outcome {
@@ -586,13 +597,28 @@ impl Rule {
                 label_bytes += value.len();
             }
             let hash = hash_values(&self.hasher, values.iter().map(|v| v.as_bytes()));
+            if let Some((index, text)) = self.recent.get(hash) {
+                if self.shape.matches(text, values) {
+                    return Ok((hash, Ok((index, true))));
+                }
+            }
             // Owned when new: a value may come from the relabel overlay, which `create_series` may
             // not borrow across.
             let owned = || values.iter().map(|value| value.to_string()).collect::<Vec<String>>();
-            Ok((hash, self.find_values(hash, values).ok_or_else(|| (owned(), label_bytes))))
+            Ok((
+                hash,
+                self.find_values(hash, values)
+                    .map(|index| (index, false))
+                    .ok_or_else(|| (owned(), label_bytes)),
+            ))
         })?;
         let (values, label_bytes) = match found {
-            Ok(index) => return Ok((index, hash)),
+            Ok((index, cached)) => {
+                if let Some(series) = self.series.get(index).filter(|_| !cached) {
+                    self.recent.put(hash, index, series.labels().as_bytes());
+                }
+                return Ok((index, hash));
+            }
             Err(new) => new,
         };
         self.limits.admit(self.series.len(), label_bytes)?;
@@ -639,26 +665,6 @@ impl Rule {
             expiry.created(index, Instant::now());
         }
         Ok(index)
-    }
-}
-
-/// [`Record::get`] with a fast path for top-level fields (the common case): a reverse scan comparing
-/// lengths and first bytes before whole names, so the last duplicate still wins. Nested paths fall back
-/// to [`Record::get`].
-#[inline]
-fn field_value<'r, 'a>(record: &'r Record<'a>, path: &str) -> Option<&'r Value<'a>> {
-    let wanted = path.as_bytes();
-    let Some(&first) = wanted.first() else { return record.get(path) };
-    for (key, value) in record.fields.iter().rev() {
-        let key = key.as_bytes();
-        if key.len() == wanted.len() && key.first() == Some(&first) && key == wanted {
-            return Some(value);
-        }
-    }
-    if path.contains('.') {
-        record.get(path)
-    } else {
-        None
     }
 }
 
