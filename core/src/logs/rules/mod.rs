@@ -597,10 +597,8 @@ impl Rule {
                 label_bytes += value.len();
             }
             let hash = hash_values(&self.hasher, values.iter().map(|v| v.as_bytes()));
-            if let Some((index, text)) = self.recent.get(hash) {
-                if self.shape.matches(text, values) {
-                    return Ok((hash, Ok((index, true))));
-                }
+            if let Some(index) = self.recent.find(hash, values) {
+                return Ok((hash, Ok((index, true))));
             }
             // Owned when new: a value may come from the relabel overlay, which `create_series` may
             // not borrow across.
@@ -614,8 +612,12 @@ impl Rule {
         })?;
         let (values, label_bytes) = match found {
             Ok((index, cached)) => {
-                if let Some(series) = self.series.get(index).filter(|_| !cached) {
-                    self.recent.put(hash, index, series.labels().as_bytes());
+                if !cached {
+                    let (overlay, labels, slots, recent) =
+                        (&self.overlay, &self.labels, &self.label_slots, &mut self.recent);
+                    gather_values(overlay, record, fields, labels, slots, |values| {
+                        recent.put(hash, index, values)
+                    });
                 }
                 return Ok((index, hash));
             }
