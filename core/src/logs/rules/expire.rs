@@ -145,6 +145,9 @@ impl Rule {
     pub(super) fn expire_idle(&mut self, now: Instant) -> usize {
         let Some((expiry, counter)) = &mut self.expiry else { return 0 };
         let expired = expiry.expired(now);
+        if !expired.is_empty() {
+            self.recent.clear();
+        }
         for &index in &expired {
             expiry.swap_remove(index);
             if index >= self.series.len() {

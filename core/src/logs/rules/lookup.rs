@@ -57,7 +57,7 @@ impl Fields {
 
     /// The value of the field in `slot` (named `name`) in `record`: the last top-level field of that
     /// name, else (for a dotted path or an empty name) what [`Record::get`] finds.
-    #[inline]
+    #[inline(always)]
     pub(super) fn get<'r, 'a>(
         &mut self,
         record: &'r Record<'a>,
@@ -77,8 +77,9 @@ impl Fields {
 }
 
 /// Where `name` is in `record`: the index of its last top-level field (a reverse scan comparing
-/// lengths and first bytes before whole names), or [`PATH`] / [`ABSENT`].
-#[inline]
+/// lengths and first bytes before whole names), or [`PATH`] / [`ABSENT`]. Out of line: once per name
+/// and record, while [`Fields::get`] runs for every read.
+#[inline(never)]
 fn locate(record: &Record<'_>, name: &str) -> u32 {
     let wanted = name.as_bytes();
     let Some(&first) = wanted.first() else { return PATH };
@@ -114,6 +115,95 @@ pub(super) fn text_of<'r>(
     match fields.get(record, slot, name)? {
         Value::Str(text) => Some(Cow::Borrowed(text)),
         other => Some(other.to_label_string()),
+    }
+}
+
+/// Up to this many field label values are gathered on the stack (more, or values that are not text
+/// in the record, go through a `Vec`).
+const INLINE_VALUES: usize = 8;
+
+/// Calls `f` with the record's values of the fields `labels` (`(label, field)`, each field's
+/// [`Fields`] slot in `slots`) as label text, in order, a missing field as empty text: each field is
+/// read once per rule and record, for hashing and comparing alike.
+///
+/// ```text
+/// let hash = gather_values(&overlay, &record, &mut fields, &labels, &slots, |values| hash_values(&hasher, values));
+/// ```
+#[inline(always)]
+pub(super) fn gather_values<R>(
+    overlay: &[(String, String)],
+    record: &Record<'_>,
+    fields: &mut Fields,
+    labels: &[(String, String)],
+    slots: &[usize],
+    f: impl FnOnce(&[&str]) -> R,
+) -> R {
+    if labels.len() <= INLINE_VALUES {
+        let mut values = [""; INLINE_VALUES];
+        let mut all_text = true;
+        for (value, ((_, field), &slot)) in values.iter_mut().zip(labels.iter().zip(slots)) {
+            match str_of(overlay, record, fields, slot, field) {
+                Some(text) => *value = text,
+                None => {
+                    all_text = false;
+                    break;
+                }
+            }
+        }
+        if all_text {
+            return f(values.get(..labels.len()).unwrap_or_default());
+        }
+    }
+    let owned: Vec<Cow<'_, str>> = labels
+        .iter()
+        .zip(slots)
+        .map(|((_, field), &slot)| text_of(overlay, record, fields, slot, field).unwrap_or(Cow::Borrowed("")))
+        .collect();
+    let values: Vec<&str> = owned.iter().map(AsRef::as_ref).collect();
+    f(&values)
+}
+
+/// [`text_of`] when that borrows: the relabel target or the record's text, `""` for a missing field;
+/// `None` for a value that is not text in the record (a number, a boolean, ...).
+#[inline(always)]
+fn str_of<'r>(
+    overlay: &'r [(String, String)],
+    record: &'r Record<'_>,
+    fields: &mut Fields,
+    slot: usize,
+    name: &str,
+) -> Option<&'r str> {
+    if !overlay.is_empty() {
+        if let Some((_, value)) = overlay.iter().rev().find(|(n, _)| n == name) {
+            return Some(value.as_str());
+        }
+    }
+    match fields.get(record, slot, name) {
+        None => Some(""),
+        Some(Value::Str(text)) => Some(text),
+        Some(_) => None,
+    }
+}
+
+/// Whether the field is present and its label text (as [`text_of`] gives it) matches `matcher`.
+#[inline(always)]
+pub(super) fn field_matches(
+    overlay: &[(String, String)],
+    record: &Record<'_>,
+    fields: &mut Fields,
+    slot: usize,
+    name: &str,
+    matcher: &Matcher,
+) -> bool {
+    if !overlay.is_empty() {
+        if let Some((_, value)) = overlay.iter().rev().find(|(n, _)| n == name) {
+            return matcher.is_match(value);
+        }
+    }
+    match fields.get(record, slot, name) {
+        None => false,
+        Some(Value::Str(text)) => matcher.is_match(text),
+        Some(other) => matcher.is_match(&other.to_label_string()),
     }
 }
 
@@ -259,14 +349,15 @@ impl LabelShape {
         LabelShape { prefixes, suffix: suffix.into_boxed_slice() }
     }
 
-    /// Whether `text` is the label text of field label values `value(0)`, `value(1)`, ... (as many
-    /// as the shape has) with the const labels.
+    /// Whether `text` is the label text of field label `values` (as many as the shape has; missing
+    /// ones are empty) with the const labels.
     #[inline]
-    pub(super) fn matches<'v>(&self, text: &[u8], mut value: impl FnMut(usize) -> Cow<'v, str>) -> bool {
+    pub(super) fn matches<V: AsRef<str>>(&self, text: &[u8], values: &[V]) -> bool {
         let mut rest = text;
         for (i, prefix) in self.prefixes.iter().enumerate() {
+            let value = values.get(i).map_or("", AsRef::as_ref);
             let Some(tail) = strip(rest, prefix) else { return false };
-            let Some(tail) = strip_escaped(tail, value(i).as_bytes()) else { return false };
+            let Some(tail) = strip_escaped(tail, value.as_bytes()) else { return false };
             let Some(tail) = tail.strip_prefix(b"\"") else { return false };
             rest = tail;
         }
@@ -394,13 +485,14 @@ mod tests {
         let all: Vec<String> = names.iter().cloned().chain(["env".into()]).collect();
         let values = ["x\"y", "", "back\\slash\nline"];
         let text = render_labels(&all, values.iter().copied().chain(["p\"rod"]));
-        assert!(shape.matches(text.as_bytes(), |i| Cow::Borrowed(values[i])));
-        assert!(!shape.matches(text.as_bytes(), |i| Cow::Borrowed(["x\"y", "", "back"][i])));
-        assert!(!shape.matches(text.as_bytes(), |i| Cow::Borrowed(["x", "", "back\\slash\nline"][i])));
+        assert!(shape.matches(text.as_bytes(), &values));
+        assert!(!shape.matches(text.as_bytes(), &["x\"y", "", "back"]));
+        assert!(!shape.matches(text.as_bytes(), &["x", "", "back\\slash\nline"]));
         let bare = LabelShape::new([], &consts);
-        assert!(bare.matches(b"env=\"p\\\"rod\"", |_| Cow::Borrowed("")));
-        assert!(LabelShape::new([], &[]).matches(b"", |_| Cow::Borrowed("")));
-        assert!(!LabelShape::new(["a"], &[]).matches(b"a=\"x\",", |_| Cow::Borrowed("x")));
+        assert!(bare.matches::<&str>(b"env=\"p\\\"rod\"", &[]));
+        assert!(LabelShape::new([], &[]).matches::<&str>(b"", &[]));
+        assert!(!LabelShape::new(["a"], &[]).matches(b"a=\"x\",", &["x"]));
+        assert!(LabelShape::new(["a"], &[]).matches::<&str>(b"a=\"\"", &[]));
     }
 
     #[test]

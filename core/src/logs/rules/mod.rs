@@ -27,10 +27,9 @@
 
 mod expire;
 mod lookup;
+mod recent;
 mod relabel;
 
-use std::borrow::Cow;
-use std::hash::{BuildHasher, Hasher};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
@@ -42,13 +41,12 @@ pub use relabel::{RelabelAction, RelabelConfig, Relabeler};
 
 use super::config::{RuleConfig, RuleKind};
 use super::record::Record;
-use super::value::Value;
 use crate::error::MetricError;
 
 mod state;
 use crate::metrics::label_text::{label_values, SeriesIndex};
 use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Metric, Registry};
-use lookup::{hash_values, number_of, text_of, Fields, LabelShape, Matcher};
+use lookup::{field_matches, gather_values, hash_values, number_of, text_of, Fields, LabelShape, Matcher};
 pub use state::{DiscardedState, RuleState, SeriesState};
 
 mod limits;
@@ -152,6 +150,8 @@ struct Rule {
     /// Positions in `series` by the hash of their field label values (no key stored: a lookup
     /// compares the record's values against [`Series::labels`] through `shape`).
     series_index: SeriesIndex,
+    /// Recently used series with their label text inline, tried before `series_index`.
+    recent: recent::Recent,
     hasher: foldhash::fast::RandomState,
     series: Vec<Series>,
     /// The fixed parts of the label text (set once the const labels are known).
@@ -493,6 +493,7 @@ impl Rule {
             limits,
             metric,
             series_index: SeriesIndex::default(),
+            recent: recent::Recent::default(),
             hasher: foldhash::fast::RandomState::default(),
             series: Vec::new(),
             shape: LabelShape::default(),
@@ -503,12 +504,20 @@ impl Rule {
         })
     }
 
+    #[inline(always)]
     fn selects(&self, record: &Record<'_>, fields: &mut Fields) -> bool {
         let overlay = &self.overlay;
-        let mut field_matches = |(field, slot, matcher): &(String, usize, Matcher)| {
-            text_of(overlay, record, fields, *slot, field).is_some_and(|value| matcher.is_match(&value))
-        };
-        self.matches.iter().all(&mut field_matches) && !self.excludes.iter().any(&mut field_matches)
+        for (field, slot, matcher) in &self.matches {
+            if !field_matches(overlay, record, fields, *slot, field, matcher) {
+                return false;
+            }
+        }
+        for (field, slot, matcher) in &self.excludes {
+            if field_matches(overlay, record, fields, *slot, field, matcher) {
+                return false;
+            }
+        }
+        true
     }
 
     fn apply(&mut self, record: &Record<'_>, fields: &mut Fields) -> Outcome {
@@ -574,66 +583,63 @@ impl Rule {
     }
 
     /// The series of the record's label set (created if new and within the rule's limits), and the
-    /// hash of its label values. The values are hashed as they are in the record, and compared with a
-    /// series' label text escaping on the fly: no label text is built unless a series is created.
+    /// hash of its label values. The values are read once, hashed as they are in the record, and
+    /// compared with a series' label text escaping on the fly: no label text is built unless a series
+    /// is created.
     fn series_for(&mut self, record: &Record<'_>, fields: &mut Fields) -> Result<(usize, u64), Refusal> {
-        let mut label_bytes = 0usize;
-        let mut state = self.hasher.build_hasher();
-        for ((_, field), &slot) in self.labels.iter().zip(&self.label_slots) {
-            let value = text_of(&self.overlay, record, fields, slot, field).unwrap_or(Cow::Borrowed(""));
-            if !self.limits.label_fits(value.len()) {
-                return Err(Refusal::LabelTooLong);
+        let (overlay, labels, slots) = (&self.overlay, &self.labels, &self.label_slots);
+        let (hash, found) = gather_values(overlay, record, fields, labels, slots, |values| {
+            let mut label_bytes = 0usize;
+            for value in values {
+                if !self.limits.label_fits(value.len()) {
+                    return Err(Refusal::LabelTooLong);
+                }
+                label_bytes += value.len();
             }
-            label_bytes += value.len();
-            state.write(value.as_bytes());
-            state.write_u8(0xFF);
-        }
-        let hash = state.finish();
-        if let Some(index) = self.find_record(hash, record, fields) {
-            return Ok((index, hash));
-        }
+            let hash = hash_values(&self.hasher, values.iter().map(|v| v.as_bytes()));
+            if let Some(index) = self.recent.find(hash, values) {
+                return Ok((hash, Ok((index, true))));
+            }
+            // Owned when new: a value may come from the relabel overlay, which `create_series` may
+            // not borrow across.
+            let owned = || values.iter().map(|value| value.to_string()).collect::<Vec<String>>();
+            Ok((
+                hash,
+                self.find_values(hash, values)
+                    .map(|index| (index, false))
+                    .ok_or_else(|| (owned(), label_bytes)),
+            ))
+        })?;
+        let (values, label_bytes) = match found {
+            Ok((index, cached)) => {
+                if !cached {
+                    let (overlay, labels, slots, recent) =
+                        (&self.overlay, &self.labels, &self.label_slots, &mut self.recent);
+                    gather_values(overlay, record, fields, labels, slots, |values| {
+                        recent.put(hash, index, values)
+                    });
+                }
+                return Ok((index, hash));
+            }
+            Err(new) => new,
+        };
         self.limits.admit(self.series.len(), label_bytes)?;
-        // Owned: a value may come from the relabel overlay, which `create_series` may not borrow across.
-        let values: Vec<String> = self
-            .labels
-            .iter()
-            .zip(&self.label_slots)
-            .map(|((_, field), &slot)| {
-                text_of(&self.overlay, record, fields, slot, field).map(Cow::into_owned).unwrap_or_default()
-            })
-            .collect();
         let refs: Vec<&str> = values.iter().map(String::as_str).collect();
         self.create_series(&refs, label_bytes).map(|index| (index, hash))
     }
 
     /// The series of the record's label values, whose [`hash_values`] is `hash`.
-    #[inline]
     fn find_record(&self, hash: u64, record: &Record<'_>, fields: &mut Fields) -> Option<usize> {
-        let (series, shape, overlay) = (&self.series, &self.shape, &self.overlay);
-        let (labels, slots) = (&self.labels, &self.label_slots);
-        self.series_index.find(hash, |i| {
-            series.get(i).is_some_and(|s| {
-                shape.matches(s.labels().as_bytes(), |label| {
-                    let (Some((_, field)), Some(&slot)) = (labels.get(label), slots.get(label)) else {
-                        return Cow::Borrowed("");
-                    };
-                    text_of(overlay, record, fields, slot, field).unwrap_or(Cow::Borrowed(""))
-                })
-            })
-        })
+        let (overlay, labels, slots) = (&self.overlay, &self.labels, &self.label_slots);
+        gather_values(overlay, record, fields, labels, slots, |values| self.find_values(hash, values))
     }
 
-    /// The series of field label `values` (in the rule's label order).
-    fn find_values(&self, values: &[&str]) -> Option<usize> {
-        let hash = hash_values(&self.hasher, values.iter().map(|v| v.as_bytes()));
-        let series = &self.series;
-        self.series_index.find(hash, |i| {
-            series.get(i).is_some_and(|s| {
-                self.shape.matches(s.labels().as_bytes(), |label| {
-                    Cow::Borrowed(values.get(label).copied().unwrap_or(""))
-                })
-            })
-        })
+    /// The series of field label `values` (in the rule's label order), whose [`hash_values`] is `hash`.
+    #[inline]
+    fn find_values<V: AsRef<str>>(&self, hash: u64, values: &[V]) -> Option<usize> {
+        let (series, shape) = (&self.series, &self.shape);
+        self.series_index
+            .find(hash, |i| series.get(i).is_some_and(|s| shape.matches(s.labels().as_bytes(), values)))
     }
 
     /// Creates the series of label `values`, whose `label_bytes` the limits already admitted.
@@ -661,26 +667,6 @@ impl Rule {
             expiry.created(index, Instant::now());
         }
         Ok(index)
-    }
-}
-
-/// [`Record::get`] with a fast path for top-level fields (the common case): a reverse scan comparing
-/// lengths and first bytes before whole names, so the last duplicate still wins. Nested paths fall back
-/// to [`Record::get`].
-#[inline]
-fn field_value<'r, 'a>(record: &'r Record<'a>, path: &str) -> Option<&'r Value<'a>> {
-    let wanted = path.as_bytes();
-    let Some(&first) = wanted.first() else { return record.get(path) };
-    for (key, value) in record.fields.iter().rev() {
-        let key = key.as_bytes();
-        if key.len() == wanted.len() && key.first() == Some(&first) && key == wanted {
-            return Some(value);
-        }
-    }
-    if path.contains('.') {
-        record.get(path)
-    } else {
-        None
     }
 }
 

@@ -374,13 +374,33 @@ impl Rule {
             self.overlay.clear();
             return true;
         };
-        let append = |name: &str, joined: &mut String| match super::field_value(record, name) {
+        let append = |name: &str, joined: &mut String| match field_value(record, name) {
             Some(Value::Int(i)) => joined.push_str(itoa::Buffer::new().format(*i)),
             Some(Value::UInt(u)) => joined.push_str(itoa::Buffer::new().format(*u)),
             Some(value) => joined.push_str(&value.to_label_string()),
             None => {}
         };
         relabel.run_appending(append, &mut self.overlay)
+    }
+}
+
+/// [`Record::get`] with a fast path for top-level fields (the common case): a reverse scan comparing
+/// lengths and first bytes before whole names, so the last duplicate still wins. Nested paths fall back
+/// to [`Record::get`].
+#[inline]
+fn field_value<'r, 'a>(record: &'r Record<'a>, path: &str) -> Option<&'r Value<'a>> {
+    let wanted = path.as_bytes();
+    let Some(&first) = wanted.first() else { return record.get(path) };
+    for (key, value) in record.fields.iter().rev() {
+        let key = key.as_bytes();
+        if key.len() == wanted.len() && key.first() == Some(&first) && key == wanted {
+            return Some(value);
+        }
+    }
+    if path.contains('.') {
+        record.get(path)
+    } else {
+        None
     }
 }
 

@@ -223,7 +223,8 @@ impl Rule {
         self.refusals.restore(&state.refusals);
         for series in &state.series {
             let refs: Vec<&str> = series.labels.iter().map(String::as_str).collect();
-            let index = match self.find_values(&refs) {
+            let hash = super::hash_values(&self.hasher, refs.iter().map(|v| v.as_bytes()));
+            let index = match self.find_values(hash, &refs) {
                 Some(index) => index,
                 None => {
                     let label_bytes = refs.iter().map(|value| value.len()).sum();
