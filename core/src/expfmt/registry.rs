@@ -288,8 +288,17 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
         }
         self.opening_room =
             self.prefixes.iter().map(|p| p.with_labels.len().max(p.bare.len())).max().unwrap_or(0);
-        self.le_tails.clear();
-        self.le_tails.extend(family.bucket_labels.iter().map(|le| {
+        // Histograms with the same buckets (the default ones, usually) keep the previous tails.
+        let same_buckets = self.le_tails.len() == family.bucket_labels.len()
+            && self
+                .le_tails
+                .iter()
+                .zip(family.bucket_labels)
+                .all(|(tail, le)| tail.len() >= 7 && tail.get(4..tail.len() - 3) == Some(le.as_bytes()));
+        if !same_buckets {
+            self.le_tails.clear();
+        }
+        self.le_tails.extend(family.bucket_labels.iter().skip(self.le_tails.len()).map(|le| {
             let mut tail = Vec::with_capacity(le.len() + 7);
             tail.extend_from_slice(b"le=\"");
             tail.extend_from_slice(le.as_bytes());
@@ -310,16 +319,23 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
 
     #[inline]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
-        let mut labels = std::mem::take(&mut self.labels);
+        // The scratch is taken only for a family with UTF-8 names (a legacy family copies its series'
+        // own label text, without touching it).
+        let mut rendered = Vec::new();
+        let labels: &[u8] = if self.legacy {
+            series.labels.as_bytes()
+        } else {
+            rendered = std::mem::take(&mut self.labels);
+            rendered.clear();
+            render_labels(&mut rendered, family, series, self.escaping);
+            &rendered
+        };
+        if !self.series_in_room(series, labels) {
+            self.series_lines(family, series, labels);
+        }
         if !self.legacy {
-            labels.clear();
-            render_labels(&mut labels, family, series, self.escaping);
+            self.labels = rendered;
         }
-        let label_text: &[u8] = if self.legacy { series.labels.as_bytes() } else { &labels };
-        if !self.series_in_room(series, label_text) {
-            self.series_lines(family, series, label_text);
-        }
-        self.labels = labels;
     }
 }
 

@@ -183,10 +183,10 @@ impl<'a, B: BufMut> Room<'a, B> {
 unsafe fn copy_pair<const N: usize>(src: *const u8, dst: *mut u8, len: usize) {
     // SAFETY: `N <= len`, so both `N`-byte ranges lie within the `len` bytes the caller vouches for.
     unsafe {
-        let head = src.cast::<[u8; N]>().read_unaligned();
-        let tail = src.add(len - N).cast::<[u8; N]>().read_unaligned();
-        dst.cast::<[u8; N]>().write_unaligned(head);
-        dst.add(len - N).cast::<[u8; N]>().write_unaligned(tail);
+        dst.cast::<[u8; N]>().write_unaligned(src.cast::<[u8; N]>().read_unaligned());
+        dst.add(len - N)
+            .cast::<[u8; N]>()
+            .write_unaligned(src.add(len - N).cast::<[u8; N]>().read_unaligned());
     }
 }
 
