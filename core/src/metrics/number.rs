@@ -133,11 +133,11 @@ fn write_go_float_slow<B: BufMut>(buf: &mut B, value: f64, openmetrics: bool) {
 
 /// Writes `value` when its magnitude is from 0.001 to 10^6 and its shortest text has one to three
 /// fraction digits (`0.031`, `-2.5`, `1234.125`: histogram sums of round observations), without the
-/// shortest-digits search; returns whether it did. With `k` fraction digits, `n / 10^k` (`n` the
-/// nearest integer to `value * 10^k`) is correctly rounded like parsing the text `n / 10^k`, so the
-/// text reads back as `value` exactly when that quotient is `value`; trying `k = 1, 2, 3` in turn finds
-/// the fewest digits, which is Go's shortest text (only one `k`-digit text can be within half an ulp, so
-/// there is no tie to break; its last digit is not 0, or a smaller `k` would have matched). Go writes
+/// shortest-digits search; returns whether it did. `n / 1000` (`n` the nearest integer to
+/// `value * 1000`) is correctly rounded like parsing the text `n / 1000`, so that text reads back as
+/// `value` exactly when the quotient is `value`. Only one text with three fraction digits is within half
+/// an ulp of `value` (ulps are below 10^-9 here), and a shorter text that reads back is the same number,
+/// so Go's shortest text is that one without its trailing zeros (there is no tie to break). Go writes
 /// this range positionally (`0.001`, `999999.5`), as here.
 #[inline]
 fn write_short_decimal<B: BufMut>(buf: &mut B, value: f64) -> bool {
@@ -145,25 +145,36 @@ fn write_short_decimal<B: BufMut>(buf: &mut B, value: f64) -> bool {
     if !(0.001..PLAIN_INTEGER_LIMIT).contains(&magnitude) {
         return false;
     }
-    for (digits, scale) in [(1usize, 10u64), (2, 100), (3, 1000)] {
-        // `+ 0.5` then truncation rounds to nearest; a halfway `scaled` is never a match.
-        let scaled = (magnitude * scale as f64 + 0.5) as u64;
-        if scaled as f64 / scale as f64 == magnitude {
-            if value < 0.0 {
-                buf.put_u8(b'-');
-            }
-            write_integer(buf, scaled / scale);
-            let mut fraction = [b'.', b'0', b'0', b'0'];
-            let mut rest = scaled % scale;
-            for slot in fraction[1..=digits].iter_mut().rev() {
-                *slot = b'0' + (rest % 10) as u8;
-                rest /= 10;
-            }
-            buf.put_slice(&fraction[..=digits]);
-            return true;
-        }
+    // `+ 0.5` then truncation rounds to nearest (a halfway `scaled` is never a match). Below 10^9, so
+    // the `i64` conversions are single instructions (`u64`'s are not on x86-64).
+    let scaled = (magnitude * 1000.0 + 0.5) as i64;
+    if scaled as f64 / 1000.0 != magnitude {
+        return false;
     }
-    false
+    let scaled = scaled as u64;
+    let fraction = scaled % 1000;
+    if fraction == 0 {
+        return false; // whole: not this function's (`write_go_float` writes whole numbers)
+    }
+    if value < 0.0 {
+        buf.put_u8(b'-');
+    }
+    write_integer(buf, scaled / 1000);
+    let text = [
+        b'.',
+        b'0' + (fraction / 100) as u8,
+        b'0' + (fraction / 10 % 10) as u8,
+        b'0' + (fraction % 10) as u8,
+    ];
+    let len = if fraction % 100 == 0 {
+        2
+    } else if fraction % 10 == 0 {
+        3
+    } else {
+        4
+    };
+    buf.put_slice(&text[..len]);
+    true
 }
 
 /// The smallest magnitude Go's `%g` (shortest) writes without an exponent (`0.0001`; `1e-05` below).
@@ -374,7 +385,7 @@ mod tests {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut matched = 0;
         let mut values = vec![0.001, 0.031, 0.46499999999999997, 2.0460000000000003, 999_999.999, 0.0015];
-        values.extend([999_999.9995, 0.000_999, 0.1 + 0.2, 5.890000000000001, -1234.125, -0.5]);
+        values.extend([999_999.999_5, 0.000_999, 0.1 + 0.2, 5.890000000000001, -1234.125, -0.5]);
         for _ in 0..100_000 {
             let bits = random_bits(&mut state);
             let scale = [10.0, 100.0, 1000.0, 1e4][(bits % 4) as usize];
