@@ -404,6 +404,8 @@ impl<B: BufMut> RegistryEncoder<'_, B> {
                 let bucket_line = prefix.len() + self.le_room + NUMBER_ROOM;
                 let need = self.le_tails.len() * bucket_line + 3 * line;
                 let Some(mut room) = Room::new(&mut *self.buf, need) else { return false };
+                // A slice (pointer and length in registers), not the `Vec` re-read after each write.
+                let prefix: &[u8] = prefix;
                 let mut count = 0;
                 for (cumulative, tail) in histogram.cumulative_counts().zip(self.le_tails.iter()) {
                     room.put(prefix);

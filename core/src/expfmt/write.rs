@@ -156,13 +156,10 @@ impl<'a, B: BufMut> Room<'a, B> {
     }
 
     /// Appends a value as [`write_value`] does (at most 24 bytes).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn value(&mut self, value: f64, openmetrics: bool) {
-        let mut text = [0u8; NUMBER_ROOM];
-        let mut rest = &mut text[..];
-        write_value(&mut rest, value, openmetrics);
-        let len = NUMBER_ROOM - rest.len();
-        self.put(&text[..len]);
+        let (text, len) = value_text(value, openmetrics);
+        self.put(text.get(..len).unwrap_or_default());
     }
 
     /// Advances the buffer past what was written.
@@ -172,6 +169,17 @@ impl<'a, B: BufMut> Room<'a, B> {
         // start), and `len <= need <=` the spare room's length.
         unsafe { self.buf.advance_mut(self.len) }
     }
+}
+
+/// A value's text as [`write_value`] writes it, and its length: formatted out of line and returned, so
+/// a [`Room`] writing it stays in registers.
+#[inline(never)]
+fn value_text(value: f64, openmetrics: bool) -> ([u8; NUMBER_ROOM], usize) {
+    let mut text = [0u8; NUMBER_ROOM];
+    let mut rest = &mut text[..];
+    write_value(&mut rest, value, openmetrics);
+    let len = NUMBER_ROOM - rest.len();
+    (text, len)
 }
 
 /// Copies `len` bytes (`N <= len <= 2N`) from `src` to `dst` as two copies of `N` bytes, the second
