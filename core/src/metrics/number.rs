@@ -166,9 +166,9 @@ fn write_short_decimal<B: BufMut>(buf: &mut B, value: f64) -> bool {
         b'0' + (fraction / 10 % 10) as u8,
         b'0' + (fraction % 10) as u8,
     ];
-    let len = if fraction % 100 == 0 {
+    let len = if fraction.is_multiple_of(100) {
         2
-    } else if fraction % 10 == 0 {
+    } else if fraction.is_multiple_of(10) {
         3
     } else {
         4
