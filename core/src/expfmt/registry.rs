@@ -13,7 +13,9 @@
 use bytes::BufMut;
 
 use super::encode::{write_exemplar, write_metadata};
-use super::write::{put_short, write_count, write_label_name, write_label_value, write_value, write_whole};
+use super::write::{
+    put_short, write_count, write_label_name, write_label_value, write_value, write_whole, Room, NUMBER_ROOM,
+};
 use super::{finish, Format, NameEscaping};
 use crate::metrics::number::write_openmetrics_seconds;
 use crate::metrics::{
@@ -73,7 +75,9 @@ impl Registry {
             name: String::new(),
             metadata_name: String::new(),
             prefixes: Default::default(),
+            opening_room: 0,
             le_tails: Vec::new(),
+            le_room: 0,
             bucket_prefix: Vec::new(),
             labels: Vec::new(),
             created: CreatedText { seconds: None, text: [0; CREATED_ROOM], len: 0 },
@@ -132,10 +136,14 @@ struct RegistryEncoder<'b, B> {
     /// The current family's sample-line openings, one per [`Line`], made once per family so a line is
     /// three copies (opening, label text, then `} value\n` from a stack array) instead of seven.
     prefixes: [Prefix; Line::COUNT],
+    /// The longest of `prefixes`.
+    opening_room: usize,
     /// A histogram family's `le="<bound>"} ` for each bucket (`+Inf` last), made once per family.
     /// `le` is the same text in both formats, `1`, not client_golang's OpenMetrics `1.0`: Prometheus 2
     /// keeps label text as sent, so `1.0` would be a new series and break queries on `le="1"`.
     le_tails: Vec<Box<[u8]>>,
+    /// The longest of `le_tails`.
+    le_room: usize,
     /// A histogram series' `<name>_bucket{<labels>,` (`<name>_bucket{` without labels), written once
     /// per series and copied before each bucket's `le="<bound>"} ` (fewer small copies per line).
     bucket_prefix: Vec<u8>,
@@ -155,6 +163,36 @@ struct CreatedText {
     seconds: Option<u64>,
     text: [u8; CREATED_ROOM],
     len: usize,
+}
+
+impl CreatedText {
+    /// Formats `seconds` (and a newline) into `text`.
+    #[inline(never)]
+    fn set(&mut self, seconds: f64) {
+        let mut rest = &mut self.text[..];
+        write_openmetrics_seconds(&mut rest, seconds);
+        rest.put_u8(b'\n');
+        self.len = CREATED_ROOM - rest.len();
+        self.seconds = Some(seconds.to_bits());
+    }
+}
+
+/// Writes `_sum` and `_count` lines into `room`.
+#[inline(always)]
+fn sum_count_in_room<B: BufMut>(
+    room: &mut Room<'_, B>,
+    prefixes: &[Prefix; Line::COUNT],
+    labels: &[u8],
+    sum: f64,
+    count: u64,
+    openmetrics: bool,
+) {
+    open(room, &prefixes[Line::Sum as usize], labels);
+    room.value(sum, openmetrics);
+    room.put_array(*b"\n");
+    open(room, &prefixes[Line::Count as usize], labels);
+    room.count(count, openmetrics);
+    room.put_array(*b"\n");
 }
 
 /// The sample lines a registry series writes, by suffix.
@@ -248,14 +286,26 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
         for (line, suffix) in Line::ALL {
             self.prefixes[line as usize].set(&self.name, suffix, self.quoted);
         }
-        self.le_tails.clear();
-        self.le_tails.extend(family.bucket_labels.iter().map(|le| {
+        self.opening_room =
+            self.prefixes.iter().map(|p| p.with_labels.len().max(p.bare.len())).max().unwrap_or(0);
+        // Histograms with the same buckets (the default ones, usually) keep the previous tails.
+        let same_buckets = self.le_tails.len() == family.bucket_labels.len()
+            && self
+                .le_tails
+                .iter()
+                .zip(family.bucket_labels)
+                .all(|(tail, le)| tail.len() >= 7 && tail.get(4..tail.len() - 3) == Some(le.as_bytes()));
+        if !same_buckets {
+            self.le_tails.clear();
+        }
+        self.le_tails.extend(family.bucket_labels.iter().skip(self.le_tails.len()).map(|le| {
             let mut tail = Vec::with_capacity(le.len() + 7);
             tail.extend_from_slice(b"le=\"");
             tail.extend_from_slice(le.as_bytes());
             tail.extend_from_slice(b"\"} ");
             tail.into_boxed_slice()
         }));
+        self.le_room = self.le_tails.iter().map(|tail| tail.len()).max().unwrap_or(0);
         write_metadata(
             self.buf,
             &self.metadata_name,
@@ -269,18 +319,122 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
 
     #[inline]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
-        let mut labels = std::mem::take(&mut self.labels);
-        if !self.legacy {
-            labels.clear();
-            render_labels(&mut labels, family, series, self.escaping);
+        // The scratch is taken only for a family with UTF-8 names (a legacy family copies its series'
+        // own label text, without touching it).
+        let mut rendered = Vec::new();
+        let labels: &[u8] = if self.legacy {
+            series.labels.as_bytes()
+        } else {
+            rendered = std::mem::take(&mut self.labels);
+            rendered.clear();
+            render_labels(&mut rendered, family, series, self.escaping);
+            &rendered
+        };
+        if !self.series_in_room(series, labels) {
+            self.series_lines(family, series, labels);
         }
-        let label_text: &[u8] = if self.legacy { series.labels.as_bytes() } else { &labels };
-        self.series_lines(family, series, label_text);
-        self.labels = labels;
+        if !self.legacy {
+            self.labels = rendered;
+        }
+    }
+}
+
+/// Writes a line's opening (see [`Prefix`]) and labels, up to the `} ` before the value.
+#[inline(always)]
+fn open<B: BufMut>(room: &mut Room<'_, B>, prefix: &Prefix, labels: &[u8]) {
+    if labels.is_empty() {
+        room.put(&prefix.bare);
+    } else {
+        room.put(&prefix.with_labels);
+        room.put(labels);
+        room.put_array(*b"} ");
     }
 }
 
 impl<B: BufMut> RegistryEncoder<'_, B> {
+    /// Writes a series without exemplars into the buffer's spare room (see [`Room`]) when it has room
+    /// for the series' longest possible text; returns `false`, having written nothing, otherwise.
+    /// [`Self::series_lines`] writes the same text through `BufMut`.
+    #[inline(always)]
+    fn series_in_room(&mut self, series: &SeriesView<'_>, labels: &[u8]) -> bool {
+        let openmetrics = self.format == Format::OpenMetrics;
+        // Any line: opening, labels, `} `, then a number or a created time and `\n`.
+        let line = self.opening_room + labels.len() + 2 + NUMBER_ROOM.max(CREATED_ROOM);
+        let prefixes = &self.prefixes;
+        let mut room = match &series.point {
+            Point::Gauge(value) => {
+                let Some(mut room) = Room::new(&mut *self.buf, line) else { return false };
+                open(&mut room, &prefixes[Line::Plain as usize], labels);
+                room.value(*value, openmetrics);
+                room.put_array(*b"\n");
+                room.done();
+                return true;
+            }
+            Point::Counter(counter) => {
+                if openmetrics && counter.with_exemplar(|_| ()).is_some() {
+                    return false;
+                }
+                let Some(mut room) = Room::new(&mut *self.buf, 2 * line) else { return false };
+                open(&mut room, &prefixes[Line::Total as usize], labels);
+                match counter.whole() {
+                    Some(whole) => room.whole(whole, openmetrics),
+                    None => room.value(counter.value(), openmetrics),
+                }
+                room.put_array(*b"\n");
+                room
+            }
+            Point::Histogram(histogram) => {
+                if openmetrics && !histogram.never_had_exemplars() {
+                    return false;
+                }
+                let prefix = &mut self.bucket_prefix;
+                prefix.clear();
+                if self.quoted {
+                    prefix.extend_from_slice(b"{\"");
+                    write_label_value(prefix, &self.name);
+                    prefix.extend_from_slice(b"_bucket\",");
+                } else {
+                    prefix.extend_from_slice(self.name.as_bytes());
+                    prefix.extend_from_slice(b"_bucket{");
+                }
+                if !labels.is_empty() {
+                    prefix.extend_from_slice(labels);
+                    prefix.push(b',');
+                }
+                let bucket_line = prefix.len() + self.le_room + NUMBER_ROOM;
+                let need = self.le_tails.len() * bucket_line + 3 * line;
+                let Some(mut room) = Room::new(&mut *self.buf, need) else { return false };
+                // A slice (pointer and length in registers), not the `Vec` re-read after each write.
+                let prefix: &[u8] = prefix;
+                let mut count = 0;
+                for (cumulative, tail) in histogram.cumulative_counts().zip(self.le_tails.iter()) {
+                    room.put(prefix);
+                    room.put(tail);
+                    room.count(cumulative, openmetrics);
+                    room.put_array(*b"\n");
+                    count = cumulative;
+                }
+                sum_count_in_room(&mut room, prefixes, labels, histogram.sum(), count, openmetrics);
+                room
+            }
+            Point::Summary { sum, count } => {
+                let Some(mut room) = Room::new(&mut *self.buf, 3 * line) else { return false };
+                sum_count_in_room(&mut room, prefixes, labels, *sum, *count, openmetrics);
+                room
+            }
+        };
+        if openmetrics {
+            open(&mut room, &prefixes[Line::Created as usize], labels);
+            let created = &mut self.created;
+            if created.seconds != Some(series.created.to_bits()) {
+                created.set(series.created);
+            }
+            room.put(&created.text[..created.len]);
+        }
+        room.done();
+        true
+    }
+
     #[inline(always)]
     fn series_lines(&mut self, _family: &FamilyView<'_>, series: &SeriesView<'_>, labels: &[u8]) {
         let openmetrics = self.format == Format::OpenMetrics;
@@ -343,11 +497,7 @@ impl<B: BufMut> RegistryEncoder<'_, B> {
             self.prefix(Line::Created, labels);
             let created = &mut self.created;
             if created.seconds != Some(series.created.to_bits()) {
-                let mut rest = &mut created.text[..];
-                write_openmetrics_seconds(&mut rest, series.created);
-                rest.put_u8(b'\n');
-                created.len = CREATED_ROOM - rest.len();
-                created.seconds = Some(series.created.to_bits());
+                created.set(series.created);
             }
             put_short(self.buf, &created.text[..created.len]);
         }

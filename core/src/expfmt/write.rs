@@ -57,6 +57,147 @@ fn copy_two<const N: usize>(dst: &mut bytes::buf::UninitSlice, src: &[u8]) {
     dst[len - N..len].copy_from_slice(tail);
 }
 
+/// Room for a number and the `\n` after it: a float's text is at most 24 bytes (`-2.2250738585072014e-308`),
+/// an integer's at most 20 digits, then `.0` in OpenMetrics.
+pub(crate) const NUMBER_ROOM: usize = 32;
+
+/// Writes into a buffer's spare room, whose size is checked once, in [`Room::new`], for a run of writes
+/// (a series' lines): each write is then a copy at a position held in a register, with no capacity
+/// check and no store of the buffer's length, which [`Room::done`] advances once. Writes to a `Vec`
+/// through `BufMut` reload and store its length around every byte written (a byte store may alias it).
+pub(crate) struct Room<'a, B: BufMut> {
+    buf: &'a mut B,
+    start: *mut u8,
+    len: usize,
+    /// The room checked for (the writes must stay within it).
+    need: usize,
+}
+
+impl<'a, B: BufMut> Room<'a, B> {
+    /// The buffer's spare room when it has `need` bytes, `None` otherwise (write through `BufMut` then).
+    #[inline(always)]
+    pub(crate) fn new(buf: &'a mut B, need: usize) -> Option<Self> {
+        let chunk = buf.chunk_mut();
+        if chunk.len() < need {
+            return None;
+        }
+        let start = chunk.as_mut_ptr();
+        Some(Room { buf, start, len: 0, need })
+    }
+
+    /// Appends `src`: texts up to 64 bytes as at most two fixed-size overlapping copies (see
+    /// [`put_short`]), longer ones by `memcpy`.
+    #[inline(always)]
+    pub(crate) fn put(&mut self, src: &[u8]) {
+        let len = src.len();
+        debug_assert!(self.len + len <= self.need, "{} + {len} > {}", self.len, self.need);
+        // SAFETY: the caller's `need` covers every write, so `self.len + len <= need <= ` the spare
+        // room's length (checked in `new`); `src` cannot overlap the spare room (nothing borrows it).
+        unsafe {
+            let dst = self.start.add(self.len);
+            let s = src.as_ptr();
+            match len {
+                32..=64 => copy_pair::<32>(s, dst, len),
+                16..=31 => copy_pair::<16>(s, dst, len),
+                8..=15 => copy_pair::<8>(s, dst, len),
+                4..=7 => copy_pair::<4>(s, dst, len),
+                2..=3 => copy_pair::<2>(s, dst, len),
+                1 => dst.write(*s),
+                0 => {}
+                _ => std::ptr::copy_nonoverlapping(s, dst, len),
+            }
+        }
+        self.len += len;
+    }
+
+    /// Appends `N` bytes given by value (one store for `N` up to 8).
+    #[inline(always)]
+    pub(crate) fn put_array<const N: usize>(&mut self, bytes: [u8; N]) {
+        debug_assert!(self.len + N <= self.need, "{} + {N} > {}", self.len, self.need);
+        // SAFETY: as in `put`: `self.len + N <= need <=` the spare room's length.
+        unsafe { self.start.add(self.len).cast::<[u8; N]>().write_unaligned(bytes) };
+        self.len += N;
+    }
+
+    /// Appends `n` in decimal (as `write_integer`).
+    #[inline(always)]
+    pub(crate) fn integer(&mut self, n: u64) {
+        let digit = |d: u64| b'0' + (d % 10) as u8;
+        match n {
+            0..=9 => self.put_array([digit(n)]),
+            10..=99 => self.put_array([digit(n / 10), digit(n)]),
+            100..=999 => self.put_array([digit(n / 100), digit(n / 10), digit(n)]),
+            1000..=9999 => self.put_array([digit(n / 1000), digit(n / 100), digit(n / 10), digit(n)]),
+            _ => self.put(itoa::Buffer::new().format(n).as_bytes()),
+        }
+    }
+
+    /// Appends a whole counter value as [`write_whole`] does.
+    #[inline(always)]
+    pub(crate) fn whole(&mut self, whole: u64, openmetrics: bool) {
+        if whole < 1_000_000 {
+            self.integer(whole);
+            if openmetrics {
+                self.put_array(*b".0");
+            }
+        } else {
+            self.value(whole as f64, openmetrics);
+        }
+    }
+
+    /// Appends a count as [`write_count`] does.
+    #[inline(always)]
+    pub(crate) fn count(&mut self, count: u64, openmetrics: bool) {
+        if openmetrics || count < 1_000_000 {
+            self.integer(count);
+        } else {
+            self.value(count as f64, false);
+        }
+    }
+
+    /// Appends a value as [`write_value`] does (at most 24 bytes).
+    #[inline(always)]
+    pub(crate) fn value(&mut self, value: f64, openmetrics: bool) {
+        let (text, len) = value_text(value, openmetrics);
+        self.put(text.get(..len).unwrap_or_default());
+    }
+
+    /// Advances the buffer past what was written.
+    #[inline(always)]
+    pub(crate) fn done(self) {
+        // SAFETY: bytes `0..len` of the spare room were written (every write is contiguous from the
+        // start), and `len <= need <=` the spare room's length.
+        unsafe { self.buf.advance_mut(self.len) }
+    }
+}
+
+/// A value's text as [`write_value`] writes it, and its length: formatted out of line and returned, so
+/// a [`Room`] writing it stays in registers.
+#[inline(never)]
+fn value_text(value: f64, openmetrics: bool) -> ([u8; NUMBER_ROOM], usize) {
+    let mut text = [0u8; NUMBER_ROOM];
+    let mut rest = &mut text[..];
+    write_value(&mut rest, value, openmetrics);
+    let len = NUMBER_ROOM - rest.len();
+    (text, len)
+}
+
+/// Copies `len` bytes (`N <= len <= 2N`) from `src` to `dst` as two copies of `N` bytes, the second
+/// ending at `len` (see [`copy_two`]).
+///
+/// # Safety
+/// `src` must be readable and `dst` writable for `len` bytes, and they must not overlap.
+#[inline(always)]
+unsafe fn copy_pair<const N: usize>(src: *const u8, dst: *mut u8, len: usize) {
+    // SAFETY: `N <= len`, so both `N`-byte ranges lie within the `len` bytes the caller vouches for.
+    unsafe {
+        dst.cast::<[u8; N]>().write_unaligned(src.cast::<[u8; N]>().read_unaligned());
+        dst.add(len - N)
+            .cast::<[u8; N]>()
+            .write_unaligned(src.add(len - N).cast::<[u8; N]>().read_unaligned());
+    }
+}
+
 /// Writes a label value with `\\`, `\"` and `\n` escaped (the same rule in both text formats).
 ///
 /// ```
@@ -192,7 +333,54 @@ pub(crate) fn write_timestamp<B: BufMut>(buf: &mut B, seconds: f64, openmetrics:
 
 #[cfg(test)]
 mod tests {
-    use super::put_short;
+    use super::{put_short, write_count, write_value, write_whole, Room, NUMBER_ROOM};
+    use bytes::BufMut;
+
+    #[test]
+    fn room_writes_what_bufmut_writes_and_only_when_there_is_room() {
+        let source: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(29).wrapping_add(3)).collect();
+        let numbers = [0u64, 7, 42, 999, 1000, 9999, 10_000, 999_999, 1_000_000, 12_000_000, u64::MAX];
+        let floats = [0.0, -0.0, 0.031, -2.5, 1e21, f64::NAN, f64::NEG_INFINITY, -2.2250738585072014e-308];
+        for openmetrics in [false, true] {
+            let mut room_buf = b"head".to_vec();
+            room_buf.reserve(16 * 1024);
+            let mut expected = b"head".to_vec();
+            let mut room = Room::new(&mut room_buf, 16 * 1024).expect("reserved");
+            for len in 0..=source.len() {
+                room.put(&source[..len]);
+                expected.put_slice(&source[..len]);
+            }
+            room.put_array(*b"} ");
+            expected.put_slice(b"} ");
+            for n in numbers {
+                room.integer(n);
+                room.whole(n, openmetrics);
+                room.count(n, openmetrics);
+                expected.put_slice(itoa::Buffer::new().format(n).as_bytes());
+                write_whole(&mut expected, n, openmetrics);
+                write_count(&mut expected, n, openmetrics);
+            }
+            for value in floats {
+                room.value(value, openmetrics);
+                write_value(&mut expected, value, openmetrics);
+                let mut text = Vec::new();
+                write_value(&mut text, value, openmetrics);
+                assert!(text.len() < NUMBER_ROOM, "{value:e}");
+            }
+            room.done();
+            assert_eq!(room_buf, expected, "openmetrics {openmetrics}");
+        }
+        let mut full = b"head".to_vec();
+        full.shrink_to_fit();
+        assert!(Room::new(&mut full, 65).is_none(), "a full Vec offers 64 bytes of room");
+        let mut fixed = [0u8; 8];
+        let mut slice = &mut fixed[..];
+        assert!(Room::new(&mut slice, 9).is_none());
+        let mut room = Room::new(&mut slice, 8).expect("8 bytes");
+        room.put(b"12345678");
+        room.done();
+        assert_eq!(&fixed, b"12345678");
+    }
 
     #[test]
     fn put_short_appends_every_length_as_put_slice_does() {

@@ -75,6 +75,12 @@ impl ExemplarSlots {
         }
     }
 
+    /// Whether no exemplar was ever stored (the slots are made on the first).
+    #[inline]
+    pub(crate) fn never_set(&self) -> bool {
+        self.slots.get().is_none()
+    }
+
     /// Calls `f` with slot `index`'s exemplar, if it has one.
     pub(crate) fn with<R>(&self, index: usize, f: impl FnOnce(&Exemplar) -> R) -> Option<R> {
         let slot = self.slots.get()?.get(index)?.lock().unwrap_or_else(|e| e.into_inner());

@@ -247,6 +247,12 @@ impl<'a> HistogramPoint<'a> {
         f64::from_bits(self.cell.sum_bits.load(Ordering::Relaxed))
     }
 
+    /// Whether no bucket ever had an exemplar (so none has one now).
+    #[inline]
+    pub(crate) fn never_had_exemplars(&self) -> bool {
+        self.cell.exemplars.never_set()
+    }
+
     /// Calls `f` with the latest exemplar of bucket `bucket` (0-based, `+Inf` last), if it has one.
     #[inline]
     pub fn with_exemplar<R>(&self, bucket: usize, f: impl FnOnce(&Exemplar) -> R) -> Option<R> {

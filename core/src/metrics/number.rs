@@ -112,7 +112,7 @@ fn write_go_float_slow<B: BufMut>(buf: &mut B, value: f64, openmetrics: bool) {
         buf.put_slice(b"NaN");
     } else if value.is_infinite() {
         buf.put_slice(if value > 0.0 { b"+Inf" } else { b"-Inf" });
-    } else {
+    } else if !write_short_decimal(buf, value) {
         let mut shortest = zmij::Buffer::new();
         let text = shortest.format_finite(value).as_bytes();
         if (GO_FIXED_MIN..PLAIN_INTEGER_LIMIT).contains(&value.abs()) {
@@ -129,6 +129,52 @@ fn write_go_float_slow<B: BufMut>(buf: &mut B, value: f64, openmetrics: bool) {
             buf.put_slice(&out[..len]);
         }
     }
+}
+
+/// Writes `value` when its magnitude is from 0.001 to 10^6 and its shortest text has one to three
+/// fraction digits (`0.031`, `-2.5`, `1234.125`: histogram sums of round observations), without the
+/// shortest-digits search; returns whether it did. `n / 1000` (`n` the nearest integer to
+/// `value * 1000`) is correctly rounded like parsing the text `n / 1000`, so that text reads back as
+/// `value` exactly when the quotient is `value`. Only one text with three fraction digits is within half
+/// an ulp of `value` (ulps are below 10^-9 here), and a shorter text that reads back is the same number,
+/// so Go's shortest text is that one without its trailing zeros (there is no tie to break). Go writes
+/// this range positionally (`0.001`, `999999.5`), as here.
+#[inline]
+fn write_short_decimal<B: BufMut>(buf: &mut B, value: f64) -> bool {
+    let magnitude = value.abs();
+    if !(0.001..PLAIN_INTEGER_LIMIT).contains(&magnitude) {
+        return false;
+    }
+    // `+ 0.5` then truncation rounds to nearest (a halfway `scaled` is never a match). Below 10^9, so
+    // the `i64` conversions are single instructions (`u64`'s are not on x86-64).
+    let scaled = (magnitude * 1000.0 + 0.5) as i64;
+    if scaled as f64 / 1000.0 != magnitude {
+        return false;
+    }
+    let scaled = scaled as u64;
+    let fraction = scaled % 1000;
+    if fraction == 0 {
+        return false; // whole: not this function's (`write_go_float` writes whole numbers)
+    }
+    if value < 0.0 {
+        buf.put_u8(b'-');
+    }
+    write_integer(buf, scaled / 1000);
+    let text = [
+        b'.',
+        b'0' + (fraction / 100) as u8,
+        b'0' + (fraction / 10 % 10) as u8,
+        b'0' + (fraction % 10) as u8,
+    ];
+    let len = if fraction.is_multiple_of(100) {
+        2
+    } else if fraction.is_multiple_of(10) {
+        3
+    } else {
+        4
+    };
+    buf.put_slice(&text[..len]);
+    true
 }
 
 /// The smallest magnitude Go's `%g` (shortest) writes without an exponent (`0.0001`; `1e-05` below).
@@ -332,6 +378,38 @@ mod tests {
         };
         assert_eq!((whole(3, false), whole(3, true)), ("3".to_string(), "3.0".to_string()));
         assert_eq!(whole(2_095_104, true), "2.095104e+06");
+    }
+
+    #[test]
+    fn short_decimals_are_the_reference_text_and_others_are_left_to_the_search() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut matched = 0;
+        let mut values = vec![0.001, 0.031, 0.46499999999999997, 2.0460000000000003, 999_999.999, 0.0015];
+        values.extend([999_999.999_5, 0.000_999, 0.1 + 0.2, 5.890000000000001, -1234.125, -0.5]);
+        for _ in 0..100_000 {
+            let bits = random_bits(&mut state);
+            let scale = [10.0, 100.0, 1000.0, 1e4][(bits % 4) as usize];
+            let value = (bits >> 8) as f64 % 2e9 / scale;
+            values.push(if bits & 0x10 == 0 { value } else { -value });
+            // Sums of short decimals, as histogram sums are: often one ulp off a short decimal.
+            values.push(value + 0.031 * (bits % 7) as f64);
+        }
+        for value in values {
+            if value.fract() == 0.0 {
+                continue;
+            }
+            let mut buf = Vec::new();
+            if write_short_decimal(&mut buf, value) {
+                matched += 1;
+                assert_eq!(String::from_utf8(buf).unwrap(), reference(value, false), "{value:e}");
+            } else {
+                assert!(buf.is_empty());
+                let text = reference(value, false);
+                let short = text.split_once('.').is_some_and(|(_, f)| f.len() <= 3 && !f.contains('e'));
+                assert!(!short || !(0.001..1e6).contains(&value.abs()), "{value:e} is {text}");
+            }
+        }
+        assert!(matched > 30_000, "{matched}");
     }
 
     /// The shortest round-trip digits of `value.abs()` and the decimal exponent of the first, from
