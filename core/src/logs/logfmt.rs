@@ -196,7 +196,7 @@ impl<'a> LogfmtWalker<'a> {
     /// backslashes are the ones `closing_quote` recorded (or, past [`ESCAPES_MAX`], found again with the
     /// walker's bitmap), and the output reuses a pooled buffer when there is one. `base` is the offset of
     /// `from` in the line, for errors.
-    #[inline(never)]
+    #[inline]
     fn unescape(&mut self, from: usize, end: usize, base: usize) -> Result<String, LineError> {
         let text = self.text;
         let bytes = text.as_bytes().get(..end).unwrap_or_default();
