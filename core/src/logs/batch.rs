@@ -20,8 +20,11 @@ pub(crate) trait LineWalker<'d> {
     fn take_owned(&mut self) -> bool;
 
     /// Empties a record that may own memory, for the next line (the walker may keep its buffers).
+    /// `untouched`: the record is as the walker's last `parse_line` left it (no field converted,
+    /// replaced, added or removed since).
     #[inline(always)]
-    fn clear(&mut self, record: &mut Record<'d>) {
+    fn clear(&mut self, record: &mut Record<'d>, untouched: bool) {
+        let _ = untouched;
         record.clear();
     }
 }
@@ -38,8 +41,8 @@ impl<'d> LineWalker<'d> for LogfmtWalker<'d> {
     }
 
     #[inline(always)]
-    fn clear(&mut self, record: &mut Record<'d>) {
-        self.recycle(record);
+    fn clear(&mut self, record: &mut Record<'d>, untouched: bool) {
+        self.recycle(record, untouched);
     }
 }
 
@@ -79,6 +82,8 @@ pub(crate) fn parse_lines<'d, W: LineWalker<'d>>(
     // Whether the record may hold fields that own memory (not known at first): then it is emptied
     // field by field; else its length is just set to 0 (the per-field check showed in profiles).
     let mut may_own = true;
+    // Whether the record is as the walker left it (see [`LineWalker::clear`]); not known at first.
+    let mut untouched = false;
     let types = !parser.options().types.is_empty();
     while start < len {
         line_no += 1;
@@ -94,7 +99,7 @@ pub(crate) fn parse_lines<'d, W: LineWalker<'d>>(
             _ => {}
         }
         if may_own {
-            walker.clear(record);
+            walker.clear(record, untouched);
         } else {
             record.clear_borrowed();
         }
@@ -116,8 +121,10 @@ pub(crate) fn parse_lines<'d, W: LineWalker<'d>>(
         };
         let (buffer, length) = (record.fields.as_ptr(), record.fields.len());
         on_line(line_no, result, record);
-        may_own =
-            types || walker.take_owned() || buffer != record.fields.as_ptr() || length != record.fields.len();
+        let changed = buffer != record.fields.as_ptr() || length != record.fields.len();
+        let owned = walker.take_owned();
+        untouched = !types && !changed;
+        may_own = types || changed || owned;
         start = end + 1;
     }
 }

@@ -24,7 +24,18 @@ pub(crate) struct LogfmtWalker<'a> {
     owned: bool,
     /// Emptied strings whose buffers the next escaped values reuse (see [`LogfmtWalker::recycle`]).
     pool: Vec<String>,
+    /// Indexes in the record of the owned values pushed since the last [`LogfmtWalker::recycle`]: a
+    /// record left as the walker filled it is emptied by visiting these alone.
+    owned_at: Vec<usize>,
+    /// The backslashes [`LogfmtWalker::closing_quote`] found in the last quoted value (the first
+    /// [`ESCAPES_MAX`]), which [`LogfmtWalker::unescape`] then visits without walking the bitmap again.
+    escapes: [usize; ESCAPES_MAX],
+    /// How many backslashes that value has (more than [`ESCAPES_MAX`]: unescaping walks the bitmap).
+    escape_count: usize,
 }
+
+/// Most backslashes of one quoted value [`LogfmtWalker::closing_quote`] records.
+const ESCAPES_MAX: usize = 8;
 
 /// Most strings [`LogfmtWalker::recycle`] keeps (a line rarely has more escaped values).
 const POOL_MAX: usize = 32;
@@ -32,7 +43,15 @@ const POOL_MAX: usize = 32;
 impl<'a> LogfmtWalker<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         let bytes = text.as_bytes();
-        LogfmtWalker { text, stops: Stops::new(bytes), owned: false, pool: Vec::new() }
+        LogfmtWalker {
+            text,
+            stops: Stops::new(bytes),
+            owned: false,
+            pool: Vec::new(),
+            owned_at: Vec::new(),
+            escapes: [0; ESCAPES_MAX],
+            escape_count: 0,
+        }
     }
 
     /// Parses the line starting at `start` into `record.fields`; returns where the line ends. With
@@ -94,6 +113,7 @@ impl<'a> LogfmtWalker<'a> {
                     if has_escape {
                         let value = self.unescape(content_start, end, content_start - start)?;
                         self.owned = true;
+                        self.owned_at.push(record.fields.len());
                         record.push_with(|| (Cow::Borrowed(key), Value::Str(Cow::Owned(value))));
                     } else {
                         record.push_borrowed(key, raw);
@@ -121,20 +141,44 @@ impl<'a> LogfmtWalker<'a> {
 
     /// Empties `record` (as [`Record::clear`]), keeping the buffers of its owned string values for
     /// the next escaped values: a caller that lends each record and then parses the next line into it
-    /// pays no allocation per escaped value.
+    /// pays no allocation per escaped value. `untouched` says that the record is as the walker left it
+    /// (same buffer and length, no value converted or replaced since): then only the fields the walker
+    /// made owned are visited, instead of every field twice.
     #[inline(always)]
-    pub(crate) fn recycle(&mut self, record: &mut Record<'a>) {
+    pub(crate) fn recycle(&mut self, record: &mut Record<'a>, untouched: bool) {
         if record.fields.is_empty() {
             // A record taken by the callback (replaced by an empty one): nothing to keep.
             record.timestamp = None;
+            self.owned_at.clear();
+        } else if untouched {
+            self.recycle_owned(record);
         } else {
             self.recycle_fields(record);
         }
     }
 
+    /// [`LogfmtWalker::recycle`] of a record as the walker left it: its owned values are at
+    /// `owned_at`, and every other field owns nothing.
+    #[inline(always)]
+    fn recycle_owned(&mut self, record: &mut Record<'a>) {
+        for &index in &self.owned_at {
+            if let Some((_, value)) = record.fields.get_mut(index) {
+                if let Value::Str(Cow::Owned(mut string)) = std::mem::replace(value, Value::Null) {
+                    if self.pool.len() < POOL_MAX {
+                        string.clear();
+                        self.pool.push(string);
+                    }
+                }
+            }
+        }
+        self.owned_at.clear();
+        record.clear_borrowed();
+    }
+
     /// [`LogfmtWalker::recycle`] of a record with fields, out of line (cold for `parse_many`).
     #[inline(never)]
     fn recycle_fields(&mut self, record: &mut Record<'a>) {
+        self.owned_at.clear();
         for (_, value) in record.fields.iter_mut() {
             if let Value::Str(Cow::Owned(string)) = value {
                 if self.pool.len() < POOL_MAX {
@@ -149,33 +193,29 @@ impl<'a> LogfmtWalker<'a> {
 
     /// Resolves the escapes of the quoted value `text[from..end]` (its escapes checked to be complete
     /// by [`LogfmtWalker::closing_quote`]): the JSON ones, plus `\\'` as go-logfmt accepts. The
-    /// backslashes are found with the walker's bitmap (already computed: cheaper than a search call
-    /// per escape), and the output reuses a pooled buffer when there is one. `base` is the offset of
+    /// backslashes are the ones `closing_quote` recorded (or, past [`ESCAPES_MAX`], found again with the
+    /// walker's bitmap), and the output reuses a pooled buffer when there is one. `base` is the offset of
     /// `from` in the line, for errors.
-    #[inline(never)]
+    #[inline]
     fn unescape(&mut self, from: usize, end: usize, base: usize) -> Result<String, LineError> {
         let text = self.text;
         let bytes = text.as_bytes().get(..end).unwrap_or_default();
         let mut out = match self.pool.pop() {
             Some(mut pooled) => {
-                pooled.reserve(end - from);
+                pooled.reserve(end - from + PIECE_COPY);
                 pooled
             }
-            None => String::with_capacity(end - from),
+            None => String::with_capacity(end - from + PIECE_COPY),
         };
         let mut copied = from;
         let mut pos = from;
+        let mut recorded = 0;
         loop {
-            let backslash = self.stops.next_second(pos);
+            let backslash = self.next_escape(pos, end, &mut recorded);
             if backslash >= end {
                 break;
             }
-            if bytes.get(backslash) != Some(&b'\\') {
-                // A raw newline of a one-line value (a quote here is escaped, so skipped over below).
-                pos = backslash + 1;
-                continue;
-            }
-            out.push_str(slice(text, copied, backslash));
+            push_piece(&mut out, text, copied, backslash);
             let mut next = backslash + 2;
             match bytes.get(backslash + 1).copied() {
                 Some(b'"') => out.push('"'),
@@ -199,17 +239,45 @@ impl<'a> LogfmtWalker<'a> {
             pos = next;
             copied = next;
         }
-        out.push_str(slice(text, copied, end));
+        push_piece(&mut out, text, copied, end);
         Ok(out)
     }
 
+    /// The first escaping backslash at or after `pos` in the quoted value ending at `end` (or `end`):
+    /// from the ones [`LogfmtWalker::closing_quote`] recorded (`recorded` of them visited so far), or
+    /// from the bitmap when it found more than it records.
+    #[inline(always)]
+    fn next_escape(&mut self, mut pos: usize, end: usize, recorded: &mut usize) -> usize {
+        if self.escape_count <= ESCAPES_MAX {
+            while let Some(&backslash) = self.escapes.get(*recorded).filter(|_| *recorded < self.escape_count)
+            {
+                *recorded += 1;
+                // A `\u` surrogate pair is read as one escape: its second backslash is skipped.
+                if backslash >= pos {
+                    return backslash;
+                }
+            }
+            return end;
+        }
+        let bytes = self.text.as_bytes();
+        loop {
+            let stop = self.stops.next_second(pos);
+            if stop >= end || bytes.get(stop) == Some(&b'\\') {
+                return stop;
+            }
+            // A raw newline of a one-line value (a quote here is escaped, so skipped over).
+            pos = stop + 1;
+        }
+    }
+
     /// Finds the closing quote of the quoted value opening at `quote`: its offset, and whether the
-    /// value has escapes; `Err` when the line ends first.
+    /// value has escapes (recorded for [`LogfmtWalker::unescape`]); `Err` when the line ends first.
     #[inline(always)]
     fn closing_quote<const NEWLINE_ENDS: bool>(&mut self, quote: usize) -> Result<(usize, bool), ()> {
         let bytes = self.text.as_bytes();
         let mut pos = quote + 1;
         let mut has_escape = false;
+        self.escape_count = 0;
         loop {
             let next = self.stops.next_second(pos);
             match bytes.get(next) {
@@ -220,6 +288,10 @@ impl<'a> LogfmtWalker<'a> {
                 _ => {
                     // A backslash: it escapes the next byte, which must be in the line.
                     has_escape = true;
+                    if let Some(slot) = self.escapes.get_mut(self.escape_count) {
+                        *slot = next;
+                    }
+                    self.escape_count += 1;
                     pos = next + 2;
                     if pos > bytes.len() || (NEWLINE_ENDS && bytes.get(next + 1) == Some(&b'\n')) {
                         return Err(());
@@ -227,6 +299,35 @@ impl<'a> LogfmtWalker<'a> {
                 }
             }
         }
+    }
+}
+
+/// The bytes [`push_piece`] copies at once: [`LogfmtWalker::unescape`] reserves this much more than
+/// the value's length (which its output never exceeds), so a piece of the value fits in one copy.
+const PIECE_COPY: usize = 32;
+
+/// Appends `text[from..to]` (both at character boundaries) to `out`: a short piece with one copy of
+/// [`PIECE_COPY`] bytes (no call to `memcpy`, which showed in profiles of escaped values) when `text`
+/// has that many bytes from `from` and `out` room for them; any other with `push_str`.
+#[inline(always)]
+fn push_piece(out: &mut String, text: &str, from: usize, to: usize) {
+    let len = to.saturating_sub(from);
+    let source = text.as_bytes().get(from..from + PIECE_COPY);
+    match source {
+        Some(source) if len <= PIECE_COPY && out.capacity() - out.len() >= PIECE_COPY => {
+            // SAFETY: `source` is `PIECE_COPY` readable bytes, and `out` has room for `PIECE_COPY` more
+            // (checked just above), so the copy stays within both buffers. The string's length then
+            // grows by `len` alone: what it adds is `text[from..to]`, a `str` cut at character
+            // boundaries (the caller's promise, as for [`slice`]), so `out` stays UTF-8; the bytes
+            // copied past it are in the spare capacity, which is no part of the string.
+            unsafe {
+                let vec = out.as_mut_vec();
+                let end = vec.len();
+                std::ptr::copy_nonoverlapping(source.as_ptr(), vec.as_mut_ptr().add(end), PIECE_COPY);
+                vec.set_len(end + len);
+            }
+        }
+        _ => out.push_str(slice(text, from, to)),
     }
 }
 
@@ -348,7 +449,63 @@ fn write_value(s: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use crate::logs::{LogFormat, Parser, ParserOptions};
+    use super::{push_piece, ESCAPES_MAX, PIECE_COPY};
+
+    #[test]
+    fn push_piece_appends_exactly_the_piece_with_or_without_room() {
+        let text = "héllo \"wörld\" and a long tail past the copy size, then more and more";
+        for (from, to) in
+            [(0, 0), (0, 6), (1, 3), (7, 14), (0, 33), (3, text.len()), (text.len() - 4, text.len())]
+        {
+            for capacity in [0, 4, PIECE_COPY, 100] {
+                let mut out = String::with_capacity(capacity);
+                out.push('<');
+                push_piece(&mut out, text, from, to);
+                push_piece(&mut out, text, to, to);
+                out.push('>');
+                assert_eq!(out, format!("<{}>", &text[from..to]), "{from}..{to} with capacity {capacity}");
+            }
+        }
+    }
+    use crate::logs::{FieldType, LogFormat, Parser, ParserOptions};
+
+    /// What `parser` reports for each line of `data`, through the buffer walk and line by line.
+    fn both_ways(parser: &Parser, data: &str) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
+        let show = |result: Result<&crate::logs::Record<'_>, &crate::logs::LineError>| match result {
+            Ok(record) => record.to_json(),
+            Err(err) => serde_json::json!(err.to_string()),
+        };
+        let mut walked = Vec::new();
+        parser.parse_many_ref(data.as_bytes(), |_, result| walked.push(show(result)));
+        let by_line = data.lines().map(|line| show(parser.parse(line.as_bytes()).as_ref())).collect();
+        (walked, by_line)
+    }
+
+    #[test]
+    fn values_with_more_escapes_than_recorded_and_typed_records_are_recycled_right() {
+        let many = "a\\\"".repeat(ESCAPES_MAX + 3);
+        let data = format!(
+            "m=\"{many}\" k\nx=\"\\ud83d\\ude00\\\\\" y=\"\\\"\"\nm=\"{many}\\q\" z=1\nk=\"\\n\" m=\"{many}\"\n"
+        );
+        let plain = Parser::new(ParserOptions::new(LogFormat::Logfmt)).expect("logfmt parser");
+        let (walked, by_line) = both_ways(&plain, &data);
+        assert_eq!(walked, by_line);
+        let unescaped = "a\"".repeat(ESCAPES_MAX + 3);
+        assert_eq!(walked[0], serde_json::json!({"m": unescaped, "k": true}));
+        assert_eq!(walked[1], serde_json::json!({"x": "😀\\", "y": "\""}));
+        assert_eq!(
+            walked[2],
+            serde_json::json!(format!("byte {}: invalid escape in quoted value", 3 + many.len()))
+        );
+        assert_eq!(walked[3], serde_json::json!({"k": "\n", "m": unescaped}));
+        // A typed record (a bare key turned into an owned string in place) is emptied field by field.
+        let mut options = ParserOptions::new(LogFormat::Logfmt);
+        options.types.push(("k".into(), FieldType::String));
+        let typed = Parser::new(options).expect("typed logfmt parser");
+        let (walked, by_line) = both_ways(&typed, &data);
+        assert_eq!(walked, by_line);
+        assert_eq!(walked[0], serde_json::json!({"m": unescaped, "k": "true"}));
+    }
 
     #[test]
     fn escaped_values_reuse_pooled_buffers_with_the_right_contents() {
