@@ -339,6 +339,24 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
     }
 }
 
+/// Sets `prefix` to what every bucket line of a histogram series starts with, up to its `le` label:
+/// `name_bucket{labels,` (or `{"name_bucket",labels,` for a name that must be quoted).
+fn bucket_prefix(prefix: &mut Vec<u8>, name: &str, quoted: bool, labels: &[u8]) {
+    prefix.clear();
+    if quoted {
+        prefix.extend_from_slice(b"{\"");
+        write_label_value(prefix, name);
+        prefix.extend_from_slice(b"_bucket\",");
+    } else {
+        prefix.extend_from_slice(name.as_bytes());
+        prefix.extend_from_slice(b"_bucket{");
+    }
+    if !labels.is_empty() {
+        prefix.extend_from_slice(labels);
+        prefix.push(b',');
+    }
+}
+
 /// Writes a line's opening (see [`Prefix`]) and labels, up to the `} ` before the value.
 #[inline(always)]
 fn open<B: BufMut>(room: &mut Room<'_, B>, prefix: &Prefix, labels: &[u8]) {
@@ -388,19 +406,7 @@ impl<B: BufMut> RegistryEncoder<'_, B> {
                     return false;
                 }
                 let prefix = &mut self.bucket_prefix;
-                prefix.clear();
-                if self.quoted {
-                    prefix.extend_from_slice(b"{\"");
-                    write_label_value(prefix, &self.name);
-                    prefix.extend_from_slice(b"_bucket\",");
-                } else {
-                    prefix.extend_from_slice(self.name.as_bytes());
-                    prefix.extend_from_slice(b"_bucket{");
-                }
-                if !labels.is_empty() {
-                    prefix.extend_from_slice(labels);
-                    prefix.push(b',');
-                }
+                bucket_prefix(prefix, &self.name, self.quoted, labels);
                 let bucket_line = prefix.len() + self.le_room + NUMBER_ROOM;
                 let need = self.le_tails.len() * bucket_line + 3 * line;
                 let Some(mut room) = Room::new(&mut *self.buf, need) else { return false };
@@ -459,19 +465,7 @@ impl<B: BufMut> RegistryEncoder<'_, B> {
             }
             Point::Histogram(histogram) => {
                 let prefix = &mut self.bucket_prefix;
-                prefix.clear();
-                if self.quoted {
-                    prefix.extend_from_slice(b"{\"");
-                    write_label_value(prefix, &self.name);
-                    prefix.extend_from_slice(b"_bucket\",");
-                } else {
-                    prefix.extend_from_slice(self.name.as_bytes());
-                    prefix.extend_from_slice(b"_bucket{");
-                }
-                if !labels.is_empty() {
-                    prefix.extend_from_slice(labels);
-                    prefix.push(b',');
-                }
+                bucket_prefix(prefix, &self.name, self.quoted, labels);
                 let buf = &mut *self.buf;
                 let mut count = 0;
                 for (bucket, (cumulative, tail)) in

@@ -97,6 +97,15 @@ fn locate(record: &Record<'_>, name: &str) -> u32 {
     }
 }
 
+/// The value of the last relabel target named `name` in `overlay` (checked before the record's fields).
+#[inline(always)]
+fn relabeled<'o>(overlay: &'o [(String, String)], name: &str) -> Option<&'o str> {
+    if overlay.is_empty() {
+        return None;
+    }
+    overlay.iter().rev().find(|(n, _)| n == name).map(|(_, value)| value.as_str())
+}
+
 /// A field's value as label text (a relabel target of that name first, the last one); `None` when
 /// the field is missing.
 #[inline]
@@ -107,10 +116,8 @@ pub(super) fn text_of<'r>(
     slot: usize,
     name: &str,
 ) -> Option<Cow<'r, str>> {
-    if !overlay.is_empty() {
-        if let Some((_, value)) = overlay.iter().rev().find(|(n, _)| n == name) {
-            return Some(Cow::Borrowed(value.as_str()));
-        }
+    if let Some(value) = relabeled(overlay, name) {
+        return Some(Cow::Borrowed(value));
     }
     match fields.get(record, slot, name)? {
         Value::Str(text) => Some(Cow::Borrowed(text)),
@@ -173,10 +180,8 @@ fn str_of<'r>(
     slot: usize,
     name: &str,
 ) -> Option<&'r str> {
-    if !overlay.is_empty() {
-        if let Some((_, value)) = overlay.iter().rev().find(|(n, _)| n == name) {
-            return Some(value.as_str());
-        }
+    if let Some(value) = relabeled(overlay, name) {
+        return Some(value);
     }
     match fields.get(record, slot, name) {
         None => Some(""),
@@ -195,10 +200,8 @@ pub(super) fn field_matches(
     name: &str,
     matcher: &Matcher,
 ) -> bool {
-    if !overlay.is_empty() {
-        if let Some((_, value)) = overlay.iter().rev().find(|(n, _)| n == name) {
-            return matcher.is_match(value);
-        }
+    if let Some(value) = relabeled(overlay, name) {
+        return matcher.is_match(value);
     }
     match fields.get(record, slot, name) {
         None => false,
@@ -223,10 +226,8 @@ pub(super) fn number_of(
     slot: usize,
     name: &str,
 ) -> Option<f64> {
-    if !overlay.is_empty() {
-        if let Some((_, value)) = overlay.iter().rev().find(|(n, _)| n == name) {
-            return value.trim().parse().ok();
-        }
+    if let Some(value) = relabeled(overlay, name) {
+        return value.trim().parse().ok();
     }
     match fields.get(record, slot, name)? {
         Value::Str(text) => fast_number(text).or_else(|| text.parse().ok()),
