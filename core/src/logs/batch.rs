@@ -61,6 +61,7 @@ impl<'d> LineWalker<'d> for LtsvWalker<'d, LTSV_TAB_OR_NEWLINE> {
 
 /// Parses every line of `text` with `walker` into `record` (cleared for each line), calling `on_line`
 /// with its 1-based number and result; empty lines (a lone `\r` included) are skipped but counted.
+/// Returns the number of lines (for a text ending with `\n`, its newlines).
 /// Lines over the parser's maximum length are errors, as the line-by-line path reports them.
 ///
 /// `on_line` may read the record or take it (replace it); it must not put owned keys or values into
@@ -73,7 +74,7 @@ pub(crate) fn parse_lines<'d, W: LineWalker<'d>>(
     mut walker: W,
     record: &mut Record<'d>,
     mut on_line: impl FnMut(usize, Result<(), LineError>, &mut Record<'d>),
-) {
+) -> usize {
     let bytes = text.as_bytes();
     let len = bytes.len();
     let max = parser.options().max_line_length;
@@ -127,25 +128,27 @@ pub(crate) fn parse_lines<'d, W: LineWalker<'d>>(
         may_own = types || changed || owned;
         start = end + 1;
     }
+    line_no
 }
 
-/// Walks `text` with the parser's format when it has a buffer walker (logfmt, LTSV); `false` when it
-/// has none and the caller goes line by line.
+/// Walks `text` with the parser's format when it has a buffer walker (logfmt, LTSV): the number of
+/// lines (see [`parse_lines`]); `None` when it has none and the caller goes line by line.
 #[inline(always)]
 pub(crate) fn try_parse_lines<'d>(
     parser: &Parser,
     text: &'d str,
     record: &mut Record<'d>,
     on_line: impl FnMut(usize, Result<(), LineError>, &mut Record<'d>),
-) -> bool {
+) -> Option<usize> {
     match parser.buffer_format() {
-        Some(BufferFormat::Logfmt) => parse_lines(parser, text, LogfmtWalker::new(text), record, on_line),
-        Some(BufferFormat::Ltsv) => {
-            parse_lines(parser, text, LtsvWalker::<LTSV_TAB_OR_NEWLINE>::new(text), record, on_line)
+        Some(BufferFormat::Logfmt) => {
+            Some(parse_lines(parser, text, LogfmtWalker::new(text), record, on_line))
         }
-        None => return false,
+        Some(BufferFormat::Ltsv) => {
+            Some(parse_lines(parser, text, LtsvWalker::<LTSV_TAB_OR_NEWLINE>::new(text), record, on_line))
+        }
+        None => None,
     }
-    true
 }
 
 /// The formats [`try_parse_lines`] walks buffers of.
@@ -153,4 +156,57 @@ pub(crate) fn try_parse_lines<'d>(
 pub(crate) enum BufferFormat {
     Logfmt,
     Ltsv,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::logs::split::{LineSplitter, SplitBlock};
+    use crate::logs::{LogFormat, Parser, ParserOptions};
+
+    fn parser(format: LogFormat, max_line_length: usize) -> Parser {
+        let mut options = ParserOptions::new(format);
+        options.max_line_length = max_line_length;
+        Parser::new(options).expect("parser")
+    }
+
+    #[test]
+    fn a_walk_counts_the_newlines_of_its_buffer() {
+        let data = "a=1\n\n\r\nb=\"x\nc=2 d=\"\\q\"\r\n\re=3\nfar too long a line=1\n  \nz=\"\\\"\"\n";
+        let logfmt = parser(LogFormat::Logfmt, 12);
+        let mut numbers = Vec::new();
+        let counted = logfmt.parse_many_ref_counted(data.as_bytes(), |line_no, _| numbers.push(line_no));
+        assert_eq!(counted, Some(data.matches('\n').count()));
+        assert_eq!(numbers, [1, 4, 5, 6, 7, 8, 9]);
+        let ltsv = parser(LogFormat::Ltsv, 100);
+        assert_eq!(ltsv.parse_many_ref_counted(b"a:1\n\nb\tc\n", |_, _| {}), Some(3));
+        // No walk: JSON, or a buffer that is not UTF-8; the caller counts.
+        let json = parser(LogFormat::Json, 100);
+        assert_eq!(json.parse_many_ref_counted(b"{}\n{}\n", |_, _| {}), None);
+        assert_eq!(logfmt.parse_many_ref_counted(b"a=\xff\nb=1\n", |_, _| {}), None);
+    }
+
+    #[test]
+    fn a_splitter_takes_the_count_its_reader_returns() {
+        let logfmt = parser(LogFormat::Logfmt, 100);
+        let chunks: [&[u8]; 3] = [b"a=1\n\nb=2\nc=", b"3\nd=4\ne=5\n\n", b"f=6\n"];
+        let (mut counted, mut plain) = (LineSplitter::new(100), LineSplitter::new(100));
+        let (mut seen_counted, mut seen_plain) = (Vec::new(), Vec::new());
+        for chunk in chunks {
+            counted.push_blocks_counted(chunk, |block| match block {
+                SplitBlock::Lines { first_line, data } => {
+                    seen_counted.push(first_line);
+                    logfmt.parse_many_ref_counted(data, |_, _| {}).map(|n| n as u64)
+                }
+                SplitBlock::TooLong { .. } => None,
+            });
+            plain.push_blocks(chunk, |block| {
+                if let SplitBlock::Lines { first_line, .. } = block {
+                    seen_plain.push(first_line);
+                }
+            });
+        }
+        assert_eq!(seen_counted, [1, 4, 5, 8]);
+        assert_eq!(seen_counted, seen_plain);
+        assert_eq!((counted.lines_seen(), plain.lines_seen()), (8, 8));
+    }
 }

@@ -524,7 +524,7 @@ impl Parser {
                 let record = std::mem::replace(record, Record::with_capacity(16));
                 on_line(line_no, result.map(|()| record));
             });
-            if walked {
+            if walked.is_some() {
                 return;
             }
             for (index, line) in text_lines(text).enumerate() {
@@ -561,14 +561,25 @@ impl Parser {
     pub fn parse_many_ref<'d>(
         &self,
         data: &'d [u8],
-        mut on_line: impl FnMut(usize, Result<&Record<'d>, &LineError>),
+        on_line: impl FnMut(usize, Result<&Record<'d>, &LineError>),
     ) {
+        self.parse_many_ref_counted(data, on_line);
+    }
+
+    /// [`Parser::parse_many_ref`], returning the number of lines when a buffer walk (see [`batch`])
+    /// counted them (for `data` ending with `\n`, its newlines); `None` otherwise.
+    pub(crate) fn parse_many_ref_counted<'d>(
+        &self,
+        data: &'d [u8],
+        mut on_line: impl FnMut(usize, Result<&Record<'d>, &LineError>),
+    ) -> Option<usize> {
         if self.framing.is_some() {
             // Framed records borrow the feed's buffers: each is lent as an owned copy.
-            return self.parse_many_framed(data, |line_no, result| match result {
+            self.parse_many_framed(data, |line_no, result| match result {
                 Ok(record) => on_line(line_no, Ok(&record.clone().into_owned())),
                 Err(err) => on_line(line_no, Err(err)),
             });
+            return None;
         }
         let mut record = Record::with_capacity(16);
         let mut report = |line_no: usize, result: Result<(), LineError>, record: &Record<'d>| match result {
@@ -579,8 +590,8 @@ impl Parser {
             let walked = batch::try_parse_lines(self, text, &mut record, |line_no, result, record| {
                 report(line_no, result, record)
             });
-            if walked {
-                return;
+            if walked.is_some() {
+                return walked;
             }
             for (index, line) in text_lines(text).enumerate() {
                 if !line.is_empty() {
@@ -588,7 +599,7 @@ impl Parser {
                     report(index + 1, result, &record);
                 }
             }
-            return;
+            return None;
         }
         for (index, line) in lines(data).enumerate() {
             if !line.is_empty() {
@@ -596,6 +607,7 @@ impl Parser {
                 report(index + 1, result, &record);
             }
         }
+        None
     }
 
     /// `parse_many` of a framed parser: one [`Feed`](super::Feed) over the whole buffer (pieces joined,

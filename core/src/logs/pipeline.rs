@@ -408,14 +408,20 @@ impl Pipeline {
             let mut stats = if plain {
                 // Blocks of whole lines, each walked by the parser in one pass (one UTF-8 check, each
                 // byte classified once, one record buffer): what parsing line by line gives.
-                tailer.poll_blocks(|_, block| match block {
-                    TailBlock::Lines(data) => parser.parse_many_ref(data, |_, result| match result {
-                        Ok(record) => drop(rules.apply(selection, record)),
-                        // A line over the maximum inside a block: skipped as the tailer skips one.
-                        Err(err) if super::parser::is_too_long(err) => long += 1,
-                        Err(_) => errors += 1,
-                    }),
-                    TailBlock::TooLong(_) => long += 1,
+                // The walk counts the block's lines, which the tailer then does not count again.
+                tailer.poll_blocks_counted(|_, block| match block {
+                    TailBlock::Lines(data) => parser
+                        .parse_many_ref_counted(data, |_, result| match result {
+                            Ok(record) => drop(rules.apply(selection, record)),
+                            // A line over the maximum inside a block: skipped as the tailer skips one.
+                            Err(err) if super::parser::is_too_long(err) => long += 1,
+                            Err(_) => errors += 1,
+                        })
+                        .map(|lines| lines as u64),
+                    TailBlock::TooLong(_) => {
+                        long += 1;
+                        None
+                    }
                 })
             } else {
                 tailer.poll_files(|path, event| match event {

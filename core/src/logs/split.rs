@@ -312,6 +312,20 @@ impl LineSplitter {
     /// assert_eq!(seen, [(1, b"a=1\nb=2\n".to_vec()), (3, b"c=3\n".to_vec()), (4, b"d=4".to_vec())]);
     /// ```
     pub fn push_blocks(&mut self, chunk: &[u8], mut on_block: impl FnMut(SplitBlock<'_>)) {
+        self.push_blocks_counted(chunk, |block| {
+            on_block(block);
+            None
+        });
+    }
+
+    /// [`LineSplitter::push_blocks`] with an `on_block` that may return how many lines the block of
+    /// a chunk's whole lines held (its newlines), having counted them itself as it walked them (a
+    /// buffer parser does): they are then not counted again here. `None`: counted here.
+    pub(crate) fn push_blocks_counted(
+        &mut self,
+        chunk: &[u8],
+        mut on_block: impl FnMut(SplitBlock<'_>) -> Option<u64>,
+    ) {
         let mut rest = chunk;
         if self.skipping.is_some() || !self.partial.is_empty() {
             let Some(i) = memchr::memchr(b'\n', rest) else {
@@ -323,15 +337,21 @@ impl LineSplitter {
             self.line_number += 1;
             let number = self.line_number;
             match self.end_held_line(piece) {
-                Some((length, bytes)) => on_block(SplitBlock::TooLong { number, length, bytes }),
-                None => self.report_partial_block(number, &mut on_block),
+                Some((length, bytes)) => {
+                    let _ = on_block(SplitBlock::TooLong { number, length, bytes });
+                }
+                None => self.report_partial_block(number, &mut |block| {
+                    let _ = on_block(block);
+                }),
             }
         }
         if let Some(last) = memchr::memrchr(b'\n', rest) {
             let data = &rest[..=last];
             let first_line = self.line_number + 1;
-            self.line_number += memchr::memchr_iter(b'\n', data).count() as u64;
-            on_block(SplitBlock::Lines { first_line, data });
+            let count = || memchr::memchr_iter(b'\n', data).count() as u64;
+            let lines = on_block(SplitBlock::Lines { first_line, data }).unwrap_or_else(count);
+            debug_assert_eq!(lines, count(), "lines counted by the block's reader");
+            self.line_number += lines;
             rest = &rest[last + 1..];
         }
         self.hold(rest);

@@ -355,7 +355,20 @@ impl Tailer {
     /// let mut t = srekit::logs::tail::Tailer::new(srekit::logs::tail::TailOptions::new("a", vec![]), None).unwrap();
     /// assert_eq!(t.poll_blocks(|_path, _block| {}).lines, 0);
     /// ```
-    pub fn poll_blocks(&mut self, on_block: impl FnMut(&Path, TailBlock<'_>)) -> PollStats {
+    pub fn poll_blocks(&mut self, mut on_block: impl FnMut(&Path, TailBlock<'_>)) -> PollStats {
+        self.poll_blocks_counted(|path, block| {
+            on_block(path, block);
+            None
+        })
+    }
+
+    /// [`Tailer::poll_blocks`] with an `on_block` that may return how many lines a
+    /// [`TailBlock::Lines`] held (its newlines), having counted them as it walked them: they are then
+    /// not counted again (see [`LineSplitter::push_blocks_counted`]).
+    pub(crate) fn poll_blocks_counted(
+        &mut self,
+        on_block: impl FnMut(&Path, TailBlock<'_>) -> Option<u64>,
+    ) -> PollStats {
         self.poll_with(&mut ByBlock(on_block))
     }
 

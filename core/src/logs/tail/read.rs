@@ -76,8 +76,10 @@ impl<F: FnMut(&Path, TailEvent<'_>)> Deliver for ByLine<F> {
 /// In blocks of whole lines.
 pub(super) struct ByBlock<F>(pub(super) F);
 
-impl<F: FnMut(&Path, TailBlock<'_>)> ByBlock<F> {
-    fn block(&mut self, path: &Path, block: SplitBlock<'_>) {
+/// The callback may return how many lines a block of lines held, when it counted them (see
+/// [`LineSplitter::push_blocks_counted`]).
+impl<F: FnMut(&Path, TailBlock<'_>) -> Option<u64>> ByBlock<F> {
+    fn block(&mut self, path: &Path, block: SplitBlock<'_>) -> Option<u64> {
         match block {
             SplitBlock::Lines { data, .. } => (self.0)(path, TailBlock::Lines(data)),
             SplitBlock::TooLong { length, .. } => (self.0)(path, TailBlock::TooLong(length)),
@@ -85,17 +87,19 @@ impl<F: FnMut(&Path, TailBlock<'_>)> ByBlock<F> {
     }
 }
 
-impl<F: FnMut(&Path, TailBlock<'_>)> Deliver for ByBlock<F> {
+impl<F: FnMut(&Path, TailBlock<'_>) -> Option<u64>> Deliver for ByBlock<F> {
     #[inline]
     fn push(&mut self, path: &Path, splitter: &mut LineSplitter, data: &[u8], stats: &mut PollStats) {
         let before = splitter.lines_seen();
-        splitter.push_blocks(data, |block| self.block(path, block));
+        splitter.push_blocks_counted(data, |block| self.block(path, block));
         stats.lines += splitter.lines_seen() - before;
     }
 
     fn finish(&mut self, path: &Path, splitter: &mut LineSplitter, stats: &mut PollStats) {
         let before = splitter.lines_seen();
-        splitter.finish_blocks(|block| self.block(path, block));
+        splitter.finish_blocks(|block| {
+            let _ = self.block(path, block);
+        });
         stats.lines += splitter.lines_seen() - before;
     }
 }
