@@ -174,7 +174,6 @@ mod tests {
         assert_eq!(again.to_string(), first.to_string(), "the same error as the real probe");
         std::thread::sleep(Duration::from_millis(350));
         assert_eq!(probe(&absences).expect("probed again after the interval"), "appeared");
-        drop(probe);
         assert_eq!(probes, 2, "the probe inside the interval made no system call");
         assert!(absences.found.lock().expect("test lock").is_empty(), "a present path is forgotten");
     }
