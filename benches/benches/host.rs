@@ -6,6 +6,10 @@
 //! would flatter the ratio). benches/compare/node_exporter_scrape.sh times both exporters' HTTP
 //! scrapes with the same client, with their CPU time.
 //!
+//! `host_cpu/collect_recycled_probing` is `collect_recycled` with `HostConfig::absent_recheck` zero:
+//! every absent subsystem (nvme, bcache, mdstat, ...) probed on every collection, as before probes
+//! were remembered (core/src/host/probe.rs), in the same run.
+//!
 //! `host/read_floor_default` and `host/read_floor_kept` are the floor under `collect_default`: they
 //! only read, without parsing, every procfs/sysfs file whose contents one default collection (systemd
 //! off) reads on this host, into one reused buffer, one file after the other on one thread. The list
@@ -184,6 +188,17 @@ fn host_collection(c: &mut Criterion) {
     // fills them in place.
     group
         .bench_function("collect_recycled", |b| b.iter(|| collector.recycle(black_box(collector.collect()))));
+    // The same with every absent subsystem probed on every collection (`absent_recheck` zero), as
+    // before probes were remembered: what the remembered absences save, in the same run.
+    let mut probing = HostConfig::default();
+    if let Err(error) = probing.disable("systemd") {
+        panic!("systemd is a known collector: {error}");
+    }
+    probing.absent_recheck = Duration::ZERO;
+    let probing = match HostCollector::new(probing) {
+        Ok(collector) => collector,
+        Err(error) => panic!("default host configuration must be valid: {error}"),
+    };
     let files = floor_files();
     eprintln!("read floor: {} files", files.len());
     let mut floor_buf = vec![0u8; 8192];
@@ -241,6 +256,15 @@ fn host_collection(c: &mut Criterion) {
             let start = process_cpu_time();
             for _ in 0..iters {
                 collector.recycle(black_box(collector.collect()));
+            }
+            process_cpu_time().saturating_sub(start)
+        })
+    });
+    group.bench_function("collect_recycled_probing", |b| {
+        b.iter_custom(|iters| {
+            let start = process_cpu_time();
+            for _ in 0..iters {
+                probing.recycle(black_box(probing.collect()));
             }
             process_cpu_time().saturating_sub(start)
         })

@@ -642,3 +642,45 @@ fn recycled_families_give_the_same_output_as_fresh_ones() {
         recycling.recycle(recycled);
     }
 }
+
+/// A probe that finds a subsystem absent is remembered for `absent_recheck` (no system call within
+/// it); a subsystem or device that appears later is reported once the interval has passed.
+#[test]
+fn a_subsystem_that_appears_is_reported_after_the_absence_recheck_interval() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(), dir.path());
+    let nvme = dir.path().join("sys/class/nvme");
+    let mdstat = dir.path().join("proc/mdstat");
+    let aside = dir.path().join("aside");
+    std::fs::create_dir(&aside).expect("mkdir");
+    std::fs::rename(&nvme, aside.join("nvme")).expect("move nvme aside");
+    std::fs::rename(&mdstat, aside.join("mdstat")).expect("move mdstat aside");
+    let mut config = fixture_config(dir.path());
+    let interval = std::time::Duration::from_millis(400);
+    config.absent_recheck = interval;
+    let collector = HostCollector::new(config).expect("valid config");
+    let md_disks = |families: &[MetricFamily]| find(families, "node_md_disks").is_some();
+    let nvme_info = |families: &[MetricFamily]| find(families, "node_nvme_info").is_some();
+    let families = collector.collect();
+    assert!(!md_disks(&families) && !nvme_info(&families), "both absent at first");
+    let before = std::time::Instant::now();
+    std::fs::rename(aside.join("nvme"), &nvme).expect("nvme appears");
+    std::fs::rename(aside.join("mdstat"), &mdstat).expect("mdstat appears");
+    let families = collector.collect();
+    if before.elapsed() < interval / 2 {
+        assert!(!md_disks(&families) && !nvme_info(&families), "within the interval: still taken as absent");
+    }
+    std::thread::sleep(interval);
+    let families = collector.collect();
+    assert!(md_disks(&families), "md RAID reported after the interval");
+    assert!(nvme_info(&families), "NVMe devices reported after the interval");
+    assert_eq!(success(&families, "mdadm"), Some(1.0));
+    // With a zero interval, an appearance is seen by the very next collection.
+    let mut config = fixture_config(dir.path());
+    config.absent_recheck = std::time::Duration::ZERO;
+    let collector = HostCollector::new(config).expect("valid config");
+    std::fs::rename(&nvme, aside.join("nvme")).expect("nvme goes");
+    assert!(!nvme_info(&collector.collect()));
+    std::fs::rename(aside.join("nvme"), &nvme).expect("nvme back");
+    assert!(nvme_info(&collector.collect()));
+}

@@ -56,8 +56,10 @@ static SCRAPING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize
 
 /// Held while a scrape request is served (waiting for a slot, collecting, encoding). When the last
 /// one finishes, the free pages of the malloc arenas go back to the system (`malloc_trim`, tens of
-/// microseconds): an exporter between scrapes holds only what it uses, while one with scrapes
-/// queued (a burst) does not pay for a trim after each.
+/// microseconds) at once if the last trim is [`TRIM_AFTER_IDLE`] old, else once no scrape has ended
+/// for that long (on a thread of its own): an idle exporter holds only what it uses, while one
+/// scraped back to back (a burst, or several scrapers) does not pay for a trim, and for faulting the
+/// trimmed pages back in, after each scrape.
 ///
 /// ```ignore
 /// let _scraping = memory::Scraping::start();
@@ -81,13 +83,114 @@ impl Drop for Scraping {
             log::debug!("released {} kB of read-only file mappings after the first scrape", released / 1024);
         });
         if SCRAPING.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
-            #[cfg(all(target_os = "linux", target_env = "gnu"))]
-            // SAFETY: malloc_trim only releases free memory of glibc's arenas; thread-safe.
-            unsafe {
-                libc::malloc_trim(0);
-            }
+            schedule_trim();
         }
     }
+}
+
+/// The least time between two trims, and how long the exporter goes without a scrape ending before
+/// a trim put off is done. Sequential scrapes of one client come back within a few milliseconds;
+/// without a trim after each, a scrape costs 6-7.5% less CPU (measured in issue 22).
+pub const TRIM_AFTER_IDLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// The thread that trims the arenas once scrapes have stopped ending for [`TRIM_AFTER_IDLE`].
+struct Trimmer {
+    state: std::sync::Mutex<TrimState>,
+    wake: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct TrimState {
+    /// When to trim, if no scrape ends before (`None`: nothing to trim).
+    due: Option<std::time::Instant>,
+    /// The thread waits for a due trim (it is woken by the next one only then, not at every scrape).
+    parked: bool,
+    /// When the last trim was done.
+    last: Option<std::time::Instant>,
+    /// Trims done so far.
+    trims: u64,
+}
+
+/// The trimming thread, started at the first scrape's end; `None` if it could not be started.
+fn trimmer() -> Option<&'static Trimmer> {
+    static TRIMMER: std::sync::OnceLock<Option<&'static Trimmer>> = std::sync::OnceLock::new();
+    *TRIMMER.get_or_init(|| {
+        let trimmer: &'static Trimmer =
+            Box::leak(Box::new(Trimmer { state: Default::default(), wake: std::sync::Condvar::new() }));
+        let spawned = std::thread::Builder::new()
+            .name("srekit-trim".into())
+            .stack_size(64 * 1024)
+            .spawn(move || trim_when_idle(trimmer));
+        spawned.ok().map(|_| trimmer)
+    })
+}
+
+/// Trims at once if the last trim is [`TRIM_AFTER_IDLE`] old (or the trimming thread could not be
+/// started), else asks for a trim that long from now (a later scrape's end moves it on).
+fn schedule_trim() {
+    let Some(trimmer) = trimmer() else {
+        trim_now();
+        return;
+    };
+    let now = std::time::Instant::now();
+    let mut state = trimmer.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if state.last.is_none_or(|last| now.saturating_duration_since(last) >= TRIM_AFTER_IDLE) {
+        state.last = Some(now);
+        state.trims += 1;
+        state.due = None;
+        drop(state);
+        trim_now();
+        return;
+    }
+    state.due = Some(now + TRIM_AFTER_IDLE);
+    if state.parked {
+        trimmer.wake.notify_one();
+    }
+}
+
+/// The trimming thread's loop: waits for a due trim, then until it is due (a scrape ending
+/// meanwhile moves it on), and trims if no scrape is running then.
+fn trim_when_idle(trimmer: &Trimmer) {
+    use std::sync::PoisonError;
+    let mut state = trimmer.state.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        let Some(due) = state.due else {
+            state.parked = true;
+            state = trimmer.wake.wait(state).unwrap_or_else(PoisonError::into_inner);
+            state.parked = false;
+            continue;
+        };
+        let now = std::time::Instant::now();
+        if now < due {
+            state = trimmer.wake.wait_timeout(state, due - now).unwrap_or_else(PoisonError::into_inner).0;
+            continue;
+        }
+        state.due = None;
+        // A scrape running now schedules a trim again when it ends.
+        if SCRAPING.load(std::sync::atomic::Ordering::Acquire) == 0 {
+            state.trims += 1;
+            state.last = Some(now);
+            drop(state);
+            trim_now();
+            state = trimmer.state.lock().unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// Hands the malloc arenas' free pages back to the system.
+fn trim_now() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of glibc's arenas; thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Trims done so far by the trimming thread (0 before it started).
+#[cfg(test)]
+fn trims_done() -> u64 {
+    trimmer()
+        .map_or(0, |trimmer| trimmer.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).trims)
 }
 
 /// Drops this process's page-table entries of its read-only file mappings (the binary's code and
@@ -214,6 +317,30 @@ mod tests {
         assert_eq!(TABLE.iter().sum::<u64>(), 11);
         assert_eq!(format!("{:?}", clean_file_mappings("")), "[]");
         assert!((2..=4).contains(&scrape_threads()));
+    }
+
+    #[test]
+    fn the_arenas_are_trimmed_once_scrapes_stop_not_after_each() {
+        let before = trims_done();
+        let started = std::time::Instant::now();
+        for i in 0..10 {
+            if i > 0 {
+                std::thread::sleep(TRIM_AFTER_IDLE / 20);
+            }
+            drop(Scraping::start());
+        }
+        let burst = started.elapsed();
+        let after_burst = trims_done();
+        // Other tests' scrapes may end too; a burst shorter than the idle time trims at most once
+        // (at its start, if the last trim is older than that).
+        if burst < TRIM_AFTER_IDLE {
+            assert!(after_burst <= before + 2, "no trim per scrape: {before} -> {after_burst}");
+        }
+        let waited = std::time::Instant::now();
+        while trims_done() == after_burst && waited.elapsed() < 20 * TRIM_AFTER_IDLE {
+            std::thread::sleep(TRIM_AFTER_IDLE / 4);
+        }
+        assert!(trims_done() > after_burst.max(before), "trimmed once idle");
     }
 
     #[test]

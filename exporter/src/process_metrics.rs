@@ -11,7 +11,7 @@ use srekit::metrics::MetricFamily;
 /// sorted by name; `proc_root` (`/proc`) gives the boot time.
 ///
 pub fn process_families(proc_root: &Path, proc_self: &Path) -> Vec<MetricFamily> {
-    let stat = std::fs::read_to_string(proc_self.join("stat")).ok().and_then(|text| ProcStat::parse(&text));
+    let stat = read_small(&proc_self.join("stat")).and_then(|text| ProcStat::parse(&text));
     // Our own limits come from getrlimit(2): generating /proc/self/limits costs tens of microseconds.
     let own = proc_self == Path::new("/proc/self");
     let limits = if own {
@@ -62,6 +62,29 @@ pub fn process_families(proc_root: &Path, proc_self: &Path) -> Vec<MetricFamily>
             Some(family)
         })
         .collect()
+}
+
+/// Reads a small procfs file whole: one read into a 1 KiB buffer and one for the end of file
+/// (`read_to_string` adds a `statx` for a size hint procfs does not give, then reads 32, 32, 64, 128
+/// and 256 bytes). `None` when it cannot be read or is not UTF-8.
+fn read_small(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 1024];
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            buf.resize(len * 2, 0);
+        }
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    buf.truncate(len);
+    String::from_utf8(buf).ok()
 }
 
 /// The fields of `/proc/<pid>/stat` the collector reads.
@@ -202,6 +225,20 @@ mod tests {
         assert_eq!(soft_limit(&limits, "Max open files"), Some(1024.0));
         assert_eq!(soft_limit(&limits, "Max address space"), Some(18446744073709551615.0));
         assert_eq!(soft_limit(&limits, "Max processes"), None);
+    }
+
+    #[test]
+    fn read_small_reads_files_whole_past_its_first_buffer() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let path = dir.path().join("stat");
+        let long: String = (0..3000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        std::fs::write(&path, &long).expect("test setup");
+        assert_eq!(read_small(&path), Some(long));
+        assert_eq!(read_small(&dir.path().join("absent")), None);
+        std::fs::write(&path, [0xff, 0xfe]).expect("test setup");
+        assert_eq!(read_small(&path), None, "not UTF-8");
+        let stat = read_small(Path::new("/proc/self/stat")).expect("procfs");
+        assert!(ProcStat::parse(&stat).is_some());
     }
 
     #[test]

@@ -47,6 +47,11 @@ pub struct HostConfig {
     /// Deadline for each collector in one collection. A collector past it reports success 0, and a
     /// collector still stuck from an earlier collection is not started again until it returns.
     pub collector_timeout: Duration,
+    /// How long a probe that found a subsystem or device absent (no `/sys/class/nvme`, no
+    /// `/proc/mdstat`, no udev entry) is taken as still valid: within it, collections report the
+    /// path absent without probing again (each failing probe is a system call). A subsystem that
+    /// appears is reported at the latest this much later. Default 10 s; zero probes every time.
+    pub absent_recheck: Duration,
     /// Block devices to drop from diskstats (`Some("")`: none, as in node_exporter).
     pub diskstats_device_exclude: Option<String>,
     /// Block devices to keep in diskstats (applied before the exclusion).
@@ -179,6 +184,7 @@ impl HostConfig {
             udev_data: PathBuf::from("/run/udev/data"),
             textfile_directory: None,
             collector_timeout: Duration::from_secs(5),
+            absent_recheck: Duration::from_secs(10),
             diskstats_device_exclude: None,
             diskstats_device_include: None,
             filesystem_mount_points_exclude: None,
@@ -397,6 +403,7 @@ impl HostConfig {
             },
             use_netlink: self.netlink && self.procfs == Path::new("/proc") && self.sysfs == Path::new("/sys"),
             reserved_names: Default::default(),
+            absences: crate::host::probe::Absences::new(self.absent_recheck),
             textfile_report: Default::default(),
         })
     }

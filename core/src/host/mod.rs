@@ -30,6 +30,7 @@ mod emit;
 mod error;
 mod netlink;
 mod options;
+mod probe;
 mod read;
 mod recycle;
 mod runner;

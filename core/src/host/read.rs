@@ -34,6 +34,16 @@ impl FileReader {
 
     /// Reads the whole file at `path` and returns its bytes (valid until the next read).
     pub(crate) fn read(&mut self, path: &Path) -> Result<&[u8], CollectError> {
+        self.read_with(path, open_file)
+    }
+
+    /// Like [`read`](FileReader::read), with `open` opening a file that is not kept open yet (the
+    /// [`Absences`](super::probe::Absences) check of a probe).
+    pub(crate) fn read_with(
+        &mut self,
+        path: &Path,
+        open: impl FnOnce(&Path) -> std::io::Result<File>,
+    ) -> Result<&[u8], CollectError> {
         if let Some(fd) = self.kept.get(path) {
             match read_whole(fd, At::Start, &mut self.buf, &mut self.len) {
                 Ok(()) => return Ok(&self.buf[..self.len]),
@@ -41,7 +51,7 @@ impl FileReader {
                 Err(_) => self.kept.forget(path),
             }
         }
-        let file = File::open(path).map_err(|e| CollectError::io(path, e))?;
+        let file = open(path).map_err(|e| CollectError::io(path, e))?;
         read_whole(file.as_fd(), At::Current, &mut self.buf, &mut self.len)
             .map_err(|e| CollectError::io(path, e))?;
         self.kept.offer(path, file);
@@ -50,7 +60,16 @@ impl FileReader {
 
     /// Reads the whole file at `path` as text; bytes that are not UTF-8 are an error.
     pub(crate) fn read_str(&mut self, path: &Path) -> Result<&str, CollectError> {
-        let bytes = self.read(path)?;
+        self.read_str_with(path, open_file)
+    }
+
+    /// Like [`read_str`](FileReader::read_str), with `open` as in [`read_with`](FileReader::read_with).
+    pub(crate) fn read_str_with(
+        &mut self,
+        path: &Path,
+        open: impl FnOnce(&Path) -> std::io::Result<File>,
+    ) -> Result<&str, CollectError> {
+        let bytes = self.read_with(path, open)?;
         std::str::from_utf8(bytes).map_err(|_| CollectError::parse(path, "not UTF-8"))
     }
 
@@ -238,8 +257,12 @@ pub(crate) fn is_kernel_generated(file: &File) -> bool {
 
 /// Reads a small sysfs/procfs file and returns it without its trailing newline and spaces.
 pub(crate) fn read_trimmed(path: &Path) -> Result<String, CollectError> {
+    read_trimmed_from(File::open(path).map_err(|e| CollectError::io(path, e))?, path)
+}
+
+/// Reads `file` (opened from `path`) as [`read_trimmed`] does.
+pub(crate) fn read_trimmed_from(mut file: File, path: &Path) -> Result<String, CollectError> {
     let mut buf = [0u8; 4096];
-    let mut file = File::open(path).map_err(|e| CollectError::io(path, e))?;
     let mut len = 0;
     let mut text = Vec::new();
     loop {
@@ -454,10 +477,20 @@ impl DirLister {
 /// Lists the entries of a directory as names (entries whose name is not UTF-8 are skipped).
 pub(crate) fn list_dir(path: &Path) -> Result<Vec<String>, CollectError> {
     let entries = std::fs::read_dir(path).map_err(|e| CollectError::io(path, e))?;
+    Ok(list_names(entries))
+}
+
+/// The names of `entries`, sorted (those that are not UTF-8 and unreadable entries left out).
+pub(crate) fn list_names(entries: std::fs::ReadDir) -> Vec<String> {
     let mut names: Vec<String> =
         entries.filter_map(|e| e.ok()).filter_map(|e| e.file_name().into_string().ok()).collect();
     names.sort();
-    Ok(names)
+    names
+}
+
+/// Opens `path` for reading ([`File::open`] as a function of a borrowed path).
+pub(crate) fn open_file(path: &Path) -> std::io::Result<File> {
+    File::open(path)
 }
 
 #[cfg(test)]

@@ -57,6 +57,8 @@ pub(crate) struct Settings {
     /// Names no textfile family may take (the exporter's own), set through
     /// [`HostCollector::reserve_names`](crate::host::HostCollector::reserve_names).
     pub(crate) reserved_names: std::sync::RwLock<std::collections::HashSet<String>>,
+    /// Probes found absent lately ([`HostConfig::absent_recheck`](crate::host::HostConfig::absent_recheck)).
+    pub(crate) absences: crate::host::probe::Absences,
     /// What the textfile collector's last collection found (file of each family, problems).
     pub(crate) textfile_report: std::sync::Mutex<crate::host::collectors::textfile::TextfileReport>,
 }

@@ -8,7 +8,7 @@
 
 use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, list_dir_if_present, parse_u64};
+use crate::host::read::{list_dir, parse_u64};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::path::Path;
@@ -63,7 +63,8 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Bcache {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let root = self.settings.sys("fs/bcache");
-        for uuid in list_dir_if_present(&root)?.into_iter().filter(|n| n.contains('-')) {
+        for uuid in self.settings.absences.list_dir_if_present(&root)?.into_iter().filter(|n| n.contains('-'))
+        {
             collect_cache_set(&root.join(&uuid), &uuid, self.settings.bcache_priority_stats, out)?;
         }
         Ok(())

@@ -31,7 +31,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Bonding {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let root = self.settings.sys("class/net");
-        let masters = read_trimmed(&root.join("bonding_masters"))?;
+        let masters = self.settings.absences.read_trimmed(&root.join("bonding_masters"))?;
         for master in masters.split_whitespace() {
             let slaves = read_trimmed(&root.join(master).join("bonding/slaves"))?;
             let (mut configured, mut active) = (0u32, 0u32);

@@ -14,7 +14,7 @@
 use super::filesystem::parse_mounts;
 use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, list_dir_if_present};
+use crate::host::read::list_dir;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::HashMap;
@@ -52,7 +52,8 @@ impl Collector for Btrfs {
         let root = self.settings.sys("fs/btrfs");
         // Asked once per collection, and only when there is a filesystem to match it with.
         let mut ioctl_devices = None;
-        for name in list_dir_if_present(&root)?.into_iter().filter(|n| n.contains('-')) {
+        for name in self.settings.absences.list_dir_if_present(&root)?.into_iter().filter(|n| n.contains('-'))
+        {
             let ioctl_devices = ioctl_devices.get_or_insert_with(|| ioctl_device_stats(&self.settings));
             collect_filesystem(&root.join(&name), name, ioctl_devices, out)?;
         }

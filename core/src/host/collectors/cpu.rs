@@ -54,7 +54,7 @@ impl Cpu {
             if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
-            if !path_in(&mut self.path, base, &[entry, "thermal_throttle"]).is_dir() {
+            if !self.settings.absences.is_dir(path_in(&mut self.path, base, &[entry, "thermal_throttle"])) {
                 continue;
             }
             let dir = base.join(entry);

@@ -66,7 +66,7 @@ impl Collector for CpuFreq {
             if cpu.is_empty() || !cpu.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
-            if !path_in(&mut self.path, base, &[entry, "cpufreq"]).is_dir() {
+            if !self.settings.absences.is_dir(path_in(&mut self.path, base, &[entry, "cpufreq"])) {
                 continue;
             }
             for (file, name, help) in FREQUENCIES {

@@ -46,7 +46,7 @@ impl Collector for Edac {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let base = self.settings.sys("devices/system/edac/mc");
         // Like node_exporter's glob: no EDAC directory means no controllers, not an error.
-        let Ok(entries) = list_dir(&base) else { return Ok(()) };
+        let Ok(entries) = self.settings.absences.list_dir(&base) else { return Ok(()) };
         for entry in entries {
             let Some(controller) = numbered(&entry, "mc").filter(|n| !n.is_empty()) else { continue };
             let dir = base.join(&entry);

@@ -8,7 +8,7 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, parse_uint_prefixed, read_attribute};
+use crate::host::read::{parse_uint_prefixed, read_attribute};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::path::Path;
@@ -116,7 +116,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for FibreChannel {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let class = self.settings.sys("class/fc_host");
-        for host in list_dir(&class)? {
+        for host in self.settings.absences.list_dir(&class)? {
             let dir = class.join(&host);
             let mut info = vec![("fc_host".to_string(), host.clone())];
             for attribute in ATTRIBUTES {

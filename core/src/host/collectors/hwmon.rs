@@ -261,7 +261,7 @@ impl Collector for Hwmon {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let base = self.settings.sys("class/hwmon");
         let mut last_error = None;
-        for entry in list_dir(&base)? {
+        for entry in self.settings.absences.list_dir(&base)? {
             let dir = base.join(&entry);
             if !dir.is_dir() {
                 continue;

@@ -148,7 +148,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for InfiniBand {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let class = self.settings.sys("class/infiniband");
-        for device in list_dir(&class)? {
+        for device in self.settings.absences.list_dir(&class)? {
             let dir = class.join(&device);
             let attribute = |file: &str| {
                 let path = dir.join(file);

@@ -51,7 +51,8 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Ipvs {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let stats_path = self.settings.proc("net/ip_vs_stats");
-        let totals = parse_stats(self.reader.read_str(&stats_path)?, &stats_path)?;
+        let totals =
+            parse_stats(self.settings.absences.read_str(&mut self.reader, &stats_path)?, &stats_path)?;
         let names = [
             ("node_ipvs_connections_total", "The total number of connections made."),
             ("node_ipvs_incoming_packets_total", "The total number of incoming packets."),

@@ -146,7 +146,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Mdadm {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let path = self.settings.proc("mdstat");
-        let text = self.reader.read_str(&path)?;
+        let text = self.settings.absences.read_str(&mut self.reader, &path)?;
         let Some(patterns) = &self.patterns else {
             return Err(CollectError::parse(&path, "mdstat patterns failed to compile"));
         };

@@ -204,7 +204,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Nfs {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let path = self.settings.proc("net/rpc/nfs");
-        let stats = parse(self.reader.read_str(&path)?, &path)?;
+        let stats = parse(self.settings.absences.read_str(&mut self.reader, &path)?, &path)?;
         let packets = "Total NFSd network packets (sent+received) by protocol type.";
         out.counter(
             "node_nfs_packets_total",

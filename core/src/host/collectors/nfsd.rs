@@ -132,7 +132,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Nfsd {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let path = self.settings.proc("net/rpc/nfsd");
-        let s = parse(self.reader.read_str(&path)?, &path)?;
+        let s = parse(self.settings.absences.read_str(&mut self.reader, &path)?, &path)?;
         let none = Vec::new;
         out.counter(
             "node_nfsd_reply_cache_hits_total",

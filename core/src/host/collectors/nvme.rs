@@ -3,7 +3,7 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, read_trimmed};
+use crate::host::read::read_trimmed;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::sync::Arc;
@@ -30,7 +30,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Nvme {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let class = self.settings.sys("class/nvme");
-        for device in list_dir(&class)? {
+        for device in self.settings.absences.list_dir(&class)? {
             let dir = class.join(&device);
             let read = |file: &str| read_trimmed(&dir.join(file)).map(|v| v.trim().to_string());
             let (firmware, model, serial, state) =

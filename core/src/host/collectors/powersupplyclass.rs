@@ -7,7 +7,7 @@
 
 use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, parse_int_prefixed, read_attribute};
+use crate::host::read::{parse_int_prefixed, read_attribute};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::path::Path;
@@ -168,7 +168,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for PowerSupplyClass {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let class = self.settings.sys("class/power_supply");
-        for name in list_dir(&class)? {
+        for name in self.settings.absences.list_dir(&class)? {
             if self
                 .settings
                 .powersupply_ignored_supplies

@@ -91,7 +91,7 @@ impl Collector for Pressure {
             }
         }
         let path = self.settings.proc("pressure/irq");
-        if let Ok(text) = self.reader.read_str(&path) {
+        if let Ok(text) = self.settings.absences.read_str(&mut self.reader, &path) {
             let total = total_of(text, "full").ok_or_else(|| CollectError::parse(&path, "no total="))?;
             out.counter(
                 "node_pressure_irq_stalled_seconds_total",

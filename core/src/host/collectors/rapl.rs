@@ -9,7 +9,7 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, parse_u64, read_trimmed};
+use crate::host::read::{parse_u64, read_trimmed};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::HashMap;
@@ -87,7 +87,7 @@ impl Collector for Rapl {
         let base = self.settings.sys("class/powercap");
         let mut seen: HashMap<String, i64> = HashMap::new();
         let mut zones = Vec::new();
-        for entry in list_dir(&base)? {
+        for entry in self.settings.absences.list_dir(&base)? {
             let dir = base.join(&entry);
             let Ok(raw) = std::fs::read(dir.join("name")) else { continue };
             let (index, name) = index_and_name(&seen, String::from_utf8_lossy(&raw).trim());

@@ -31,7 +31,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for SchedStat {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let path = self.settings.proc("schedstat");
-        let text = self.reader.read_str(&path)?;
+        let text = self.settings.absences.read_str(&mut self.reader, &path)?;
         for line in text.lines() {
             let mut fields = line.split_ascii_whitespace();
             let Some(cpu) = fields.next().and_then(|f| f.strip_prefix("cpu")) else { continue };

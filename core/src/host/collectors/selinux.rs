@@ -31,7 +31,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Selinux {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let enforce = self.settings.sys("fs/selinux/enforce");
-        if !enforce.exists() {
+        if !self.settings.absences.exists(&enforce) {
             out.gauge("node_selinux_enabled", "SELinux is enabled, 1 is true, 0 is false", vec![], 0.0);
             return Ok(());
         }

@@ -79,7 +79,8 @@ impl Collector for TapeStats {
         let class = self.settings.sys("class/scsi_tape");
         let ignored =
             |name: &str| self.settings.tapestats_ignored_devices.as_ref().is_some_and(|i| i.is_match(name));
-        for tape in list_dir(&class)?.into_iter().filter(|n| is_tape(n) && !ignored(n)) {
+        for tape in self.settings.absences.list_dir(&class)?.into_iter().filter(|n| is_tape(n) && !ignored(n))
+        {
             let stats = class.join(&tape).join("stats");
             let mut values = [0u64; STATS.len()];
             for file in list_dir(&stats)? {

@@ -3,7 +3,7 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, read_f64, read_trimmed};
+use crate::host::read::{read_f64, read_trimmed};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::sync::Arc;
@@ -30,7 +30,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for ThermalZone {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let base = self.settings.sys("class/thermal");
-        for entry in list_dir(&base)? {
+        for entry in self.settings.absences.list_dir(&base)? {
             let dir = base.join(&entry);
             if let Some(zone) = entry.strip_prefix("thermal_zone") {
                 // A zone whose sensor fails to read (EIO, ENODATA) is skipped, as node_exporter does.

@@ -6,7 +6,7 @@
 
 use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir_if_present, read_attribute};
+use crate::host::read::read_attribute;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::path::Path;
@@ -51,7 +51,7 @@ fn attribute(path: &Path) -> Result<Option<String>, CollectError> {
 impl Collector for Watchdog {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let class = self.settings.sys("class/watchdog");
-        for name in list_dir_if_present(&class)? {
+        for name in self.settings.absences.list_dir_if_present(&class)? {
             let dir = class.join(&name);
             for (file, metric, help) in NUMBERS {
                 let path = dir.join(file);

@@ -106,7 +106,7 @@ impl Collector for Xfs {
         // node_exporter.
         for device in list_dir_if_present(&root)? {
             let path = root.join(&device).join("stats/stats");
-            if !path.is_file() {
+            if !self.settings.absences.is_file(&path) {
                 continue; // e.g. /sys/fs/xfs/stats (the global totals) has no per-device stats file
             }
             let values = parse_stats(self.reader.read_str(&path)?, &path)?;

@@ -57,7 +57,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Zfs {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let base = self.settings.proc("spl/kstat/zfs");
-        let entries = list_dir(&base)?;
+        let entries = self.settings.absences.list_dir(&base)?;
         for (subsystem, file) in SUBSYSTEMS {
             let path = base.join(file);
             let Ok(text) = std::fs::read_to_string(&path) else {

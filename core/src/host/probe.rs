@@ -1,0 +1,220 @@
+//! [`Absences`]: the probes of subsystems a host does not have (`/sys/class/nvme`, `/proc/mdstat`,
+//! `/sys/fs/selinux/enforce`, ...), remembered for a short interval so that a collection does not
+//! pay a failing system call for each of them every time (about 2.4 µs each on a VM, ~24 per
+//! default collection). A path found absent (`ENOENT`, `ENOTDIR`) is reported absent again, with
+//! the same error, without touching the filesystem until [`HostConfig::absent_recheck`] has passed;
+//! then it is probed again. So a subsystem or device that appears is reported at the latest that
+//! interval later (10 s by default; zero probes every time). A device class directory that lists
+//! empty (`/sys/class/thermal` without thermal zones) is remembered the same way, as having no
+//! devices. Whatever exists is read afresh on every collection, as before.
+//!
+//! [`HostConfig::absent_recheck`]: crate::host::HostConfig::absent_recheck
+
+use super::error::CollectError;
+use super::read::{list_names, open_file, read_trimmed_from, FileReader};
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Paths found absent or empty, each with when it was probed (shared by the collectors of one
+/// [`HostCollector`](crate::host::HostCollector)).
+#[derive(Debug)]
+pub(crate) struct Absences {
+    recheck: Duration,
+    found: Mutex<HashMap<PathBuf, (Found, Instant)>>,
+}
+
+/// What a probe found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// The error (`ENOENT`, `ENOTDIR`) the path gave.
+    Absent(i32),
+    /// A directory without entries ([`Absences::list_dir`]).
+    Empty,
+}
+
+impl Absences {
+    /// Remembers absences for `recheck` (zero: not at all).
+    pub(crate) fn new(recheck: Duration) -> Absences {
+        Absences { recheck, found: Mutex::new(HashMap::new()) }
+    }
+
+    /// Runs `probe` on `path`, unless `path` was found absent less than the recheck interval ago:
+    /// then returns the error the probe gave then, without a system call. An `ENOENT` or
+    /// `ENOTDIR` error of `probe` marks `path` absent; any other outcome forgets it.
+    ///
+    /// ```text
+    /// let entries = absences.probe(&class, |path| std::fs::read_dir(path));
+    /// ```
+    pub(crate) fn probe<T>(&self, path: &Path, probe: impl FnOnce(&Path) -> io::Result<T>) -> io::Result<T> {
+        if self.recheck.is_zero() {
+            return probe(path);
+        }
+        let now = Instant::now();
+        if let Some(&(Found::Absent(errno), at)) =
+            self.found.lock().unwrap_or_else(PoisonError::into_inner).get(path)
+        {
+            if now.saturating_duration_since(at) < self.recheck {
+                return Err(io::Error::from_raw_os_error(errno));
+            }
+        }
+        let result = probe(path);
+        let absent = match &result {
+            Err(error) => {
+                error.raw_os_error().filter(|&errno| errno == libc::ENOENT || errno == libc::ENOTDIR)
+            }
+            Ok(_) => None,
+        };
+        self.note(path, absent.map(Found::Absent), now);
+        result
+    }
+
+    /// Remembers what `path` was found to be at `now` (`None`: present, forgotten).
+    fn note(&self, path: &Path, what: Option<Found>, now: Instant) {
+        let mut found = self.found.lock().unwrap_or_else(PoisonError::into_inner);
+        match what {
+            Some(what) => match found.get_mut(path) {
+                Some(entry) => *entry = (what, now),
+                None => {
+                    found.insert(path.to_path_buf(), (what, now));
+                }
+            },
+            None => {
+                if !found.is_empty() {
+                    found.remove(path);
+                }
+            }
+        }
+    }
+
+    /// Whether `path` is a directory (following links), like [`Path::is_dir`].
+    pub(crate) fn is_dir(&self, path: &Path) -> bool {
+        self.probe(path, |path| std::fs::metadata(path)).is_ok_and(|meta| meta.is_dir())
+    }
+
+    /// Whether `path` is a regular file (following links), like [`Path::is_file`].
+    pub(crate) fn is_file(&self, path: &Path) -> bool {
+        self.probe(path, |path| std::fs::metadata(path)).is_ok_and(|meta| meta.is_file())
+    }
+
+    /// Reads a small file without its trailing whitespace, like [`read_trimmed`](super::read::read_trimmed).
+    pub(crate) fn read_trimmed(&self, path: &Path) -> Result<String, CollectError> {
+        read_trimmed_from(self.probe(path, open_file).map_err(|e| CollectError::io(path, e))?, path)
+    }
+
+    /// Whether `path` exists (following links), like [`Path::exists`].
+    pub(crate) fn exists(&self, path: &Path) -> bool {
+        self.probe(path, |path| std::fs::metadata(path)).is_ok()
+    }
+
+    /// The sorted entry names of the directory at `path`, like [`list_dir`](super::read::list_dir).
+    /// A directory that listed empty lists empty again within the recheck interval, unread.
+    pub(crate) fn list_dir(&self, path: &Path) -> Result<Vec<String>, CollectError> {
+        let now = Instant::now();
+        if !self.recheck.is_zero() {
+            let found = self.found.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(&(Found::Empty, at)) = found.get(path) {
+                if now.saturating_duration_since(at) < self.recheck {
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        let entries =
+            self.probe(path, |path| std::fs::read_dir(path)).map_err(|e| CollectError::io(path, e))?;
+        let names = list_names(entries);
+        if names.is_empty() && !self.recheck.is_zero() {
+            self.note(path, Some(Found::Empty), now);
+        }
+        Ok(names)
+    }
+
+    /// Like [`list_dir`](Absences::list_dir), but an absent directory lists as empty.
+    pub(crate) fn list_dir_if_present(&self, path: &Path) -> Result<Vec<String>, CollectError> {
+        match self.list_dir(path) {
+            Err(CollectError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+                Ok(Vec::new())
+            }
+            other => other,
+        }
+    }
+
+    /// Reads the whole file at `path` as text through `reader`, like [`FileReader::read_str`].
+    pub(crate) fn read_str<'r>(
+        &self,
+        reader: &'r mut FileReader,
+        path: &Path,
+    ) -> Result<&'r str, CollectError> {
+        reader.read_str_with(path, |path| self.probe(path, open_file))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_absence_is_remembered_for_the_interval_then_probed_again() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let path = dir.path().join("mdstat");
+        let absences = Absences::new(Duration::from_millis(300));
+        let mut probes = 0;
+        let mut probe = |absences: &Absences| {
+            absences.probe(&path, |path| {
+                probes += 1;
+                std::fs::read_to_string(path)
+            })
+        };
+        let first = probe(&absences).expect_err("absent");
+        assert_eq!(first.raw_os_error(), Some(libc::ENOENT));
+        std::fs::write(&path, "appeared").expect("test setup");
+        let again = probe(&absences).expect_err("still taken as absent within the interval");
+        assert_eq!(again.raw_os_error(), Some(libc::ENOENT));
+        assert_eq!(again.to_string(), first.to_string(), "the same error as the real probe");
+        std::thread::sleep(Duration::from_millis(350));
+        assert_eq!(probe(&absences).expect("probed again after the interval"), "appeared");
+        assert_eq!(probes, 2, "the probe inside the interval made no system call");
+        assert!(absences.found.lock().expect("test lock").is_empty(), "a present path is forgotten");
+    }
+
+    #[test]
+    fn an_empty_class_directory_lists_empty_until_the_interval_has_passed() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let absences = Absences::new(Duration::from_millis(300));
+        assert!(absences.list_dir(dir.path()).expect("lists").is_empty());
+        std::fs::write(dir.path().join("thermal_zone0"), "").expect("test setup");
+        assert!(absences.list_dir(dir.path()).expect("lists").is_empty(), "within the interval");
+        assert!(absences.is_dir(dir.path()), "an empty directory is no absence");
+        std::thread::sleep(Duration::from_millis(350));
+        assert_eq!(absences.list_dir(dir.path()).expect("lists"), vec!["thermal_zone0".to_string()]);
+        assert!(
+            absences.list_dir(dir.path()).expect("lists").len() == 1,
+            "a listing with entries is not kept"
+        );
+    }
+
+    #[test]
+    fn zero_interval_and_other_errors_always_probe() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let absent = dir.path().join("absent");
+        let never = Absences::new(Duration::ZERO);
+        assert!(!never.exists(&absent));
+        std::fs::create_dir(&absent).expect("test setup");
+        assert!(never.is_dir(&absent), "zero interval: seen at once");
+        let absences = Absences::new(Duration::from_secs(60));
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").expect("test setup");
+        // A path under a regular file gives ENOTDIR: absent too.
+        assert!(absences.list_dir_if_present(&file.join("sub")).is_err());
+        assert!(absences.found.lock().expect("test lock").contains_key(&file.join("sub")));
+        // A directory with entries is listed on every call and not remembered.
+        std::fs::write(absent.join("zone0"), "").expect("test setup");
+        assert_eq!(absences.list_dir(&absent).expect("lists"), vec!["zone0".to_string()]);
+        assert!(!absences.found.lock().expect("test lock").contains_key(&absent));
+        // Other errors (a listing of a regular file: ENOTDIR is absence, EACCES is not) are not kept.
+        let denied = absences.probe(&file, |_| Err::<(), _>(io::Error::from_raw_os_error(libc::EACCES)));
+        assert_eq!(denied.expect_err("denied").raw_os_error(), Some(libc::EACCES));
+        assert!(!absences.found.lock().expect("test lock").contains_key(&file));
+    }
+}
