@@ -507,7 +507,8 @@ mod tests {
         let text: Vec<u8> = (0..SHORT_LEN as u8).map(|i| b'a' + i).collect();
         for len in 0..=SHORT_LEN {
             let a = &text[..len];
-            assert_eq!(words(a), words(&a.to_vec()));
+            let copy = a.to_vec();
+            assert_eq!(words(a), words(&copy));
             for at in 0..len {
                 let mut b = a.to_vec();
                 b[at] ^= 1;
