@@ -89,6 +89,10 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// Strings up to this length are candidates for the per-column dictionary.
 const DICT_MAX_LEN: usize = 48;
+/// Strings up to this length are compared and copied as two words (see [`words`]).
+const SHORT_LEN: usize = 16;
+/// The high bit of every byte of a word: zero for ASCII.
+const NON_ASCII: u64 = 0x8080_8080_8080_8080;
 /// V8's longest string (2^29 - 24 UTF-16 units): all string values of one batch share one string.
 /// Below it every offset also fits a text cell (below 2^31).
 const MAX_TEXT_UNITS: usize = (1 << 29) - 24;
@@ -98,14 +102,54 @@ const MAX_SCRATCH_CELLS: usize = 1 << 20;
 /// Distinct dictionary entries kept per column.
 const DICT_PER_COLUMN: usize = 8;
 
+/// Two overlapping native-endian loads covering `s` (zero-extended below 8 bytes): the first and the
+/// last 8 (or 4, or 2) bytes. For strings of at most [`SHORT_LEN`] bytes, two strings of the same
+/// length are equal exactly when their words are, and the words hold every byte (so they also give
+/// the copy and the ASCII check); for longer ones they are only a prefilter.
+#[inline]
+fn words(s: &[u8]) -> (u64, u64) {
+    let n = s.len();
+    let word = |at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |at: usize| u64::from(u32::from_ne_bytes(s[at..at + 4].try_into().unwrap_or([0; 4])));
+    let quarter = |at: usize| u64::from(u16::from_ne_bytes(s[at..at + 2].try_into().unwrap_or([0; 2])));
+    match n {
+        0 => (0, 0),
+        1 => (u64::from(s[0]), 0),
+        2..=3 => (quarter(0), quarter(n - 2)),
+        4..=7 => (half(0), half(n - 4)),
+        _ => (word(0), word(n - 8)),
+    }
+}
+
+/// A dictionary string of a column, with its length and [`words`] for a quick comparison.
+struct Entry {
+    len: usize,
+    words: (u64, u64),
+    text: String,
+    id: u32,
+}
+
 #[derive(Default)]
 struct Column {
     /// This column's dictionary strings and their ids in `dict`.
-    entries: Vec<(String, u32)>,
+    entries: Vec<Entry>,
     hits: u32,
     misses: u32,
     /// Set once the column's values mostly differ: it is no longer looked up.
     gave_up: bool,
+}
+
+impl Column {
+    /// The id of the dictionary entry equal to `bytes`, whose [`words`] are `words`.
+    #[inline]
+    fn find(&self, bytes: &[u8], words: (u64, u64)) -> Option<u32> {
+        let entry = self.entries.iter().find(|entry| {
+            entry.len == bytes.len()
+                && entry.words == words
+                && (bytes.len() <= SHORT_LEN || entry.text.as_bytes() == bytes)
+        })?;
+        Some(entry.id)
+    }
 }
 
 struct Shape {
@@ -129,21 +173,37 @@ struct Values<'a> {
 
 impl<'a> Values<'a> {
     /// Appends the cell of `value`, a value of `column`.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, column: &mut Column, value: &Value<'a>) {
         let cell = match value {
-            Value::Str(text) => match self.dict_lookup(column, text) {
-                Some(id) => cell(Kind::Dict, id as usize),
-                None => {
-                    self.push_text(text);
-                    // The end of the slice; `finish` rejects a batch whose text is too long.
-                    Some(self.utf16_len.min(MAX_TEXT_UNITS) as u32)
-                }
-            },
+            Value::Str(text) => self.string_cell(column, text),
             other => self.other_cell(other),
         };
         self.too_many |= cell.is_none();
         self.cells.push(cell.unwrap_or(0));
+    }
+
+    /// The cell of a string: its dictionary entry, else a slice of `text` (appended here).
+    #[inline(always)]
+    fn string_cell(&mut self, column: &mut Column, text: &str) -> Option<u32> {
+        let bytes = text.as_bytes();
+        let words = words(bytes);
+        if !column.gave_up && bytes.len() <= DICT_MAX_LEN {
+            if let Some(id) = column.find(bytes, words) {
+                column.hits += 1;
+                return cell(Kind::Dict, id as usize);
+            }
+            if let Some(id) = self.dict_miss(column, text, words) {
+                return cell(Kind::Dict, id as usize);
+            }
+        }
+        if bytes.len() <= SHORT_LEN {
+            self.push_short_text(bytes.len(), words);
+        } else {
+            self.push_text(text);
+        }
+        // The end of the slice; `finish` rejects a batch whose text is too long.
+        Some(self.utf16_len.min(MAX_TEXT_UNITS) as u32)
     }
 
     /// The cell of a value that is not a string.
@@ -169,39 +229,65 @@ impl<'a> Values<'a> {
         cell(Kind::Number, self.numbers.len() - 1)
     }
 
+    /// Appends a string of `len` bytes (at most [`SHORT_LEN`]) given by its [`words`]: a few word
+    /// stores instead of a call to `memcpy`, and an ASCII check on the words.
+    #[inline(always)]
+    fn push_short_text(&mut self, len: usize, (first, last): (u64, u64)) {
+        let at = self.text.len();
+        self.text.extend_from_slice(&[0; SHORT_LEN]);
+        let out = &mut self.text[at..at + SHORT_LEN];
+        match len {
+            0 => {}
+            1 => out[0] = first as u8,
+            2..=3 => {
+                out[..2].copy_from_slice(&(first as u16).to_ne_bytes());
+                out[len - 2..len].copy_from_slice(&(last as u16).to_ne_bytes());
+            }
+            4..=7 => {
+                out[..4].copy_from_slice(&(first as u32).to_ne_bytes());
+                out[len - 4..len].copy_from_slice(&(last as u32).to_ne_bytes());
+            }
+            _ => {
+                out[..8].copy_from_slice(&first.to_ne_bytes());
+                out[len - 8..len].copy_from_slice(&last.to_ne_bytes());
+            }
+        }
+        self.text.truncate(at + len);
+        if (first | last) & NON_ASCII == 0 {
+            self.utf16_len += len;
+        } else {
+            self.note_non_ascii(at);
+        }
+    }
+
+    /// Counts the UTF-16 units of the non-ASCII text appended at `at` (a whole string).
+    #[cold]
+    fn note_non_ascii(&mut self, at: usize) {
+        self.text_ascii = false;
+        let units = std::str::from_utf8(&self.text[at..]).map_or(0, |text| text.encode_utf16().count());
+        self.utf16_len += units;
+    }
+
     #[inline]
     fn push_text(&mut self, text: &str) {
+        let at = self.text.len();
         self.text.extend_from_slice(text.as_bytes());
         if text.is_ascii() {
             self.utf16_len += text.len();
         } else {
-            self.text_ascii = false;
-            self.utf16_len += text.encode_utf16().count();
+            self.note_non_ascii(at);
         }
     }
 
-    /// The dictionary id of `text` in `column`, adding it while the column has room.
-    #[inline]
-    fn dict_lookup(&mut self, column: &mut Column, text: &str) -> Option<u32> {
-        if text.len() > DICT_MAX_LEN || column.gave_up {
-            return None;
-        }
-        if let Some(&(_, id)) =
-            column.entries.iter().find(|(entry, _)| same(entry.as_bytes(), text.as_bytes()))
-        {
-            column.hits += 1;
-            return Some(id);
-        }
-        self.dict_miss(column, text)
-    }
-
-    fn dict_miss(&mut self, column: &mut Column, text: &str) -> Option<u32> {
+    /// A string not in `column`'s dictionary: added while the column has room (its id), else `None`.
+    #[inline(never)]
+    fn dict_miss(&mut self, column: &mut Column, text: &str, words: (u64, u64)) -> Option<u32> {
         column.misses += 1;
         column.gave_up = column.misses > 64 && column.misses > column.hits * 4;
         if column.entries.len() < DICT_PER_COLUMN {
             let id = self.dict.len() as u32;
             self.dict.push(text.to_string());
-            column.entries.push((text.to_string(), id));
+            column.entries.push(Entry { len: text.len(), words, text: text.to_string(), id });
             return Some(id);
         }
         None
@@ -414,7 +500,56 @@ impl<'a> RecordBatch<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::same;
+    use super::{same, words, Column, Values, SHORT_LEN};
+
+    #[test]
+    fn words_decide_equality_of_short_strings() {
+        let text: Vec<u8> = (0..SHORT_LEN as u8).map(|i| b'a' + i).collect();
+        for len in 0..=SHORT_LEN {
+            let a = &text[..len];
+            let copy = a.to_vec();
+            assert_eq!(words(a), words(&copy));
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 1;
+                assert_ne!(words(a), words(&b), "len {len}, differing at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn string_cells_copy_text_and_count_utf16_units() {
+        let mut values = Values { text_ascii: true, ..Values::default() };
+        let mut column = Column { gave_up: true, ..Column::default() };
+        let mut expected = String::new();
+        let samples =
+            ["", "a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "0123456789abcdef", "0123456789abcdefg"];
+        for sample in samples.iter().chain(&["é", "ab€", "naïve", "0123456789abcdé", "€€€€€€"])
+        {
+            let cell = values.string_cell(&mut column, sample);
+            expected.push_str(sample);
+            assert_eq!(values.text, expected.as_bytes());
+            assert_eq!(cell, Some(expected.encode_utf16().count() as u32));
+        }
+        assert_eq!(values.utf16_len, expected.encode_utf16().count());
+        assert!(!values.text_ascii);
+    }
+
+    #[test]
+    fn dictionary_finds_equal_strings_only() {
+        let mut values = Values::default();
+        let mut column = Column::default();
+        let long = "upstream timeout, retrying";
+        let ids: Vec<_> =
+            ["GET", "POST", long, "GET", long].iter().map(|s| values.string_cell(&mut column, s)).collect();
+        assert_eq!(ids[0], ids[3]);
+        assert_eq!(ids[2], ids[4]);
+        assert_ne!(ids[0], ids[1]);
+        // Same length and same first and last 8 bytes, a different middle.
+        let other = values.string_cell(&mut column, "upstream XXXXXXX, retrying");
+        assert_ne!(other, ids[2]);
+        assert_eq!(values.dict, ["GET", "POST", long, "upstream XXXXXXX, retrying"]);
+    }
 
     #[test]
     fn same_agrees_with_slice_equality() {
