@@ -131,4 +131,17 @@ mod tests {
         assert_eq!(recent.find(7 + SLOTS as u64, &["PUT", "500"]), None);
         assert_eq!(recent.find(11, &[&fits]), None);
     }
+
+    #[test]
+    fn the_cache_costs_nothing_until_used_then_a_fixed_8_kib() {
+        let mut recent = Recent::default();
+        assert_eq!(recent.slots.capacity(), 0);
+        for index in 0..10_000u32 {
+            recent.put(u64::from(index).wrapping_mul(0x9E37_79B9_7F4A_7C15), index as usize, &["GET", "200"]);
+        }
+        assert_eq!(std::mem::size_of::<Slot>(), 64);
+        assert_eq!(recent.slots.capacity() * std::mem::size_of::<Slot>(), 8 * 1024);
+        recent.clear();
+        assert_eq!(recent.slots.capacity() * std::mem::size_of::<Slot>(), 8 * 1024);
+    }
 }
