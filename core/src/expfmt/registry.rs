@@ -328,7 +328,9 @@ impl<B: BufMut> Visitor for RegistryEncoder<'_, B> {
         );
     }
 
-    #[inline]
+    // Inlined into each family's loop over its series, where the point's kind is known (a counter
+    // family's loop holds only the counter lines): no call, no match on the kind per series.
+    #[inline(always)]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
         // The scratch is taken only for a family with UTF-8 names (a legacy family copies its series'
         // own label text, without touching it).
