@@ -4,9 +4,9 @@ use std::io;
 
 use bytes::BufMut;
 
-use super::write::{write_help, write_metadata_name, write_series, write_timestamp, write_value};
+use super::write::{write_help, write_label_value, write_series, write_timestamp, write_value};
 use super::{Format, NameEscaping};
-use crate::metrics::{Exemplar, MetricFamily, MetricType, Sample, Suffix};
+use crate::metrics::{is_valid_metric_name, Exemplar, MetricFamily, MetricType, Sample, Suffix};
 
 /// Encodes `families` in `format` (with `# EOF` for OpenMetrics), appending to `buf`.
 ///
@@ -157,22 +157,51 @@ pub(crate) fn write_metadata<B: BufMut>(
     escaping: NameEscaping,
 ) {
     let openmetrics = format == Format::OpenMetrics;
+    // OpenMetrics requires the unit to be a suffix of the name; a unit that is not is left out.
+    let unit =
+        (openmetrics && !unit.is_empty() && name.strip_suffix(unit).is_some_and(|rest| rest.ends_with('_')))
+            .then_some(unit);
+    let escaped = escaping.escape_metric_name(name);
+    let quoted = !is_valid_metric_name(&escaped);
+    write_metadata_as(buf, &escaped, quoted, help, unit, type_name, openmetrics);
+}
+
+/// Writes the HELP / TYPE (/ UNIT when `unit` is given) lines of one family whose name is already
+/// escaped and checked: `name` as it is written, quoted and escaped when `quoted` (a name outside the
+/// legacy charset). The registry encoder escapes and checks a family's name once for all its lines.
+pub(crate) fn write_metadata_as<B: BufMut>(
+    buf: &mut B,
+    name: &str,
+    quoted: bool,
+    help: &str,
+    unit: Option<&str>,
+    type_name: &str,
+    openmetrics: bool,
+) {
+    let put_name = |buf: &mut B| {
+        if quoted {
+            buf.put_u8(b'"');
+            write_label_value(buf, name);
+            buf.put_u8(b'"');
+        } else {
+            buf.put_slice(name.as_bytes());
+        }
+    };
     if !help.is_empty() {
         buf.put_slice(b"# HELP ");
-        write_metadata_name(buf, name, escaping);
+        put_name(buf);
         buf.put_u8(b' ');
         write_help(buf, help, openmetrics);
         buf.put_u8(b'\n');
     }
     buf.put_slice(b"# TYPE ");
-    write_metadata_name(buf, name, escaping);
+    put_name(buf);
     buf.put_u8(b' ');
     buf.put_slice(type_name.as_bytes());
     buf.put_u8(b'\n');
-    // OpenMetrics requires the unit to be a suffix of the name; a unit that is not is left out.
-    if openmetrics && !unit.is_empty() && name.strip_suffix(unit).is_some_and(|rest| rest.ends_with('_')) {
+    if let Some(unit) = unit {
         buf.put_slice(b"# UNIT ");
-        write_metadata_name(buf, name, escaping);
+        put_name(buf);
         buf.put_u8(b' ');
         buf.put_slice(unit.as_bytes());
         buf.put_u8(b'\n');

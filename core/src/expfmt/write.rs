@@ -3,6 +3,8 @@
 //! metric model's (`le` label values use it too) and is re-exported here as [`write_float`] and
 //! [`write_openmetrics_float`].
 
+use std::mem::MaybeUninit;
+
 use bytes::BufMut;
 
 use super::NameEscaping;
@@ -93,9 +95,37 @@ impl<'a, B: BufMut> Room<'a, B> {
         debug_assert!(self.len + len <= self.need, "{} + {len} > {}", self.len, self.need);
         // SAFETY: the caller's `need` covers every write, so `self.len + len <= need <= ` the spare
         // room's length (checked in `new`); `src` cannot overlap the spare room (nothing borrows it).
+        unsafe { self.append(src.as_ptr(), len) }
+    }
+
+    /// How many bytes were written so far (an offset for [`Room::repeat`]).
+    #[inline(always)]
+    pub(crate) fn written(&self) -> usize {
+        self.len
+    }
+
+    /// Appends again the `len` bytes this room wrote at offset `from` (a histogram series' bucket
+    /// line opening, written once and repeated for each bucket): no source outside the room to keep.
+    #[inline(always)]
+    pub(crate) fn repeat(&mut self, from: usize, len: usize) {
+        assert!(from.checked_add(len).is_some_and(|end| end <= self.len), "repeats only what was written");
+        debug_assert!(self.len + len <= self.need, "{} + {len} > {}", self.len, self.need);
+        // SAFETY: bytes `from..from + len` were written by this room (checked just above: they end
+        // at or before `self.len`), so they are initialised and end where the copy's destination
+        // starts (no overlap); the destination is within the room as in `put`.
+        unsafe { self.append(self.start.add(from), len) }
+    }
+
+    /// Copies `len` bytes from `src` to the end of what was written.
+    ///
+    /// # Safety
+    /// `src` must be readable for `len` bytes and must not overlap `self.len..self.len + len` of the
+    /// room, and `self.len + len` must be within the room (`<= need`).
+    #[inline(always)]
+    unsafe fn append(&mut self, s: *const u8, len: usize) {
+        // SAFETY: the caller's contract: both ranges are valid and do not overlap.
         unsafe {
             let dst = self.start.add(self.len);
-            let s = src.as_ptr();
             match len {
                 32..=64 => copy_pair::<32>(s, dst, len),
                 16..=31 => copy_pair::<16>(s, dst, len),
@@ -155,11 +185,19 @@ impl<'a, B: BufMut> Room<'a, B> {
         }
     }
 
-    /// Appends a value as [`write_value`] does (at most 24 bytes).
+    /// Appends a value as [`write_value`] does (at most 24 bytes), formatted out of line straight into
+    /// the room (the room must have [`NUMBER_ROOM`] bytes left, which each line's bound gives a number).
     #[inline(always)]
     pub(crate) fn value(&mut self, value: f64, openmetrics: bool) {
-        let (text, len) = value_text(value, openmetrics);
-        self.put(text.get(..len).unwrap_or_default());
+        debug_assert!(self.len + NUMBER_ROOM <= self.need, "{} + {NUMBER_ROOM} > {}", self.len, self.need);
+        // SAFETY: `self.len + NUMBER_ROOM <= need <=` the spare room's length (as in `put`), and
+        // nothing else borrows the spare room while the slice lives.
+        let window = unsafe {
+            std::slice::from_raw_parts_mut(self.start.add(self.len).cast::<MaybeUninit<u8>>(), NUMBER_ROOM)
+        };
+        let len = value_into(window, value, openmetrics);
+        // `value_into` wrote `len <= NUMBER_ROOM` bytes at the start of the window.
+        self.len += len.min(NUMBER_ROOM);
     }
 
     /// Advances the buffer past what was written.
@@ -171,15 +209,15 @@ impl<'a, B: BufMut> Room<'a, B> {
     }
 }
 
-/// A value's text as [`write_value`] writes it, and its length: formatted out of line and returned, so
-/// a [`Room`] writing it stays in registers.
+/// Writes a value's text as [`write_value`] does at the start of `window` and returns its length:
+/// out of line, so a [`Room`] writing it stays in registers, and straight into the room (a text made
+/// on the stack and copied out was read back before its stores landed).
 #[inline(never)]
-fn value_text(value: f64, openmetrics: bool) -> ([u8; NUMBER_ROOM], usize) {
-    let mut text = [0u8; NUMBER_ROOM];
-    let mut rest = &mut text[..];
+fn value_into(window: &mut [MaybeUninit<u8>], value: f64, openmetrics: bool) -> usize {
+    let room = window.len();
+    let mut rest = window;
     write_value(&mut rest, value, openmetrics);
-    let len = NUMBER_ROOM - rest.len();
-    (text, len)
+    room - rest.len()
 }
 
 /// Copies `len` bytes (`N <= len <= 2N`) from `src` to `dst` as two copies of `N` bytes, the second
@@ -236,19 +274,6 @@ fn write_escaped<B: BufMut>(buf: &mut B, bytes: &[u8], escape_quote: bool) {
         start = i + 1;
     }
     buf.put_slice(&bytes[start..]);
-}
-
-/// Writes a metric name in a metadata line (`# TYPE <name> ...`): bare when it is a legacy name (or
-/// `escaping` makes it one), quoted and escaped otherwise (Prometheus 3 UTF-8 names).
-pub(crate) fn write_metadata_name<B: BufMut>(buf: &mut B, name: &str, escaping: NameEscaping) {
-    let name = escaping.escape_metric_name(name);
-    if is_valid_metric_name(&name) {
-        buf.put_slice(name.as_bytes());
-    } else {
-        buf.put_u8(b'"');
-        write_label_value(buf, &name);
-        buf.put_u8(b'"');
-    }
 }
 
 /// Writes a label name: bare when it is a legacy name (or `escaping` makes it one), quoted otherwise.
@@ -373,6 +398,7 @@ mod tests {
         let mut full = b"head".to_vec();
         full.shrink_to_fit();
         assert!(Room::new(&mut full, 65).is_none(), "a full Vec offers 64 bytes of room");
+        repeat_copies_what_the_room_wrote(&source);
         let mut fixed = [0u8; 8];
         let mut slice = &mut fixed[..];
         assert!(Room::new(&mut slice, 9).is_none());
@@ -380,6 +406,41 @@ mod tests {
         room.put(b"12345678");
         room.done();
         assert_eq!(&fixed, b"12345678");
+    }
+
+    /// `Room::repeat` of every range of every length up to 100 written by the room (after bytes
+    /// already in the buffer), against the same bytes appended by `BufMut`.
+    fn repeat_copies_what_the_room_wrote(source: &[u8]) {
+        for len in 0..=source.len() {
+            for from in [0, 1, len / 2] {
+                let mut room_buf = b"head".to_vec();
+                room_buf.reserve(1024);
+                let mut room = Room::new(&mut room_buf, 1024).expect("reserved");
+                room.put(b"<");
+                let at = room.written();
+                room.put(&source[..len]);
+                room.put_array(*b"|");
+                let from = from.min(len);
+                room.repeat(at + from, len - from);
+                room.repeat(at, len);
+                room.done();
+                let mut expected = b"head<".to_vec();
+                expected.extend_from_slice(&source[..len]);
+                expected.push(b'|');
+                expected.extend_from_slice(&source[from..len]);
+                expected.extend_from_slice(&source[..len]);
+                assert_eq!(room_buf, expected, "len {len} from {from}");
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "repeats only what was written")]
+    fn repeat_refuses_bytes_not_written() {
+        let mut buf = Vec::with_capacity(64);
+        let mut room = Room::new(&mut buf, 64).expect("reserved");
+        room.put(b"abc");
+        room.repeat(2, 2);
     }
 
     #[test]

@@ -166,14 +166,14 @@ fn write_short_decimal<B: BufMut>(buf: &mut B, value: f64) -> bool {
         b'0' + (fraction / 10 % 10) as u8,
         b'0' + (fraction % 10) as u8,
     ];
-    let len = if fraction.is_multiple_of(100) {
-        2
+    // One constant-length append per case: a slice of variable length is a `memcpy` call.
+    if fraction.is_multiple_of(100) {
+        buf.put_slice(&text[..2]);
     } else if fraction.is_multiple_of(10) {
-        3
+        buf.put_slice(&text[..3]);
     } else {
-        4
-    };
-    buf.put_slice(&text[..len]);
+        buf.put_slice(&text);
+    }
     true
 }
 
