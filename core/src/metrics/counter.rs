@@ -68,8 +68,11 @@ impl Counter {
             return Err(MetricError::NegativeIncrement(self.child.metric_name().to_owned()));
         }
         let cell = &self.child.cell;
-        if amount.fract() == 0.0 && amount < 9_007_199_254_740_992.0 {
-            cell.whole.fetch_add(amount as u64, Ordering::Relaxed);
+        // A whole amount below 2^53 goes to the integer cell. `as i64` truncates (one instruction,
+        // exact below 2^53) and the round trip tells a whole amount; `fract()` calls libm's `trunc`.
+        let whole = amount as i64;
+        if amount < 9_007_199_254_740_992.0 && whole as f64 == amount {
+            cell.whole.fetch_add(whole as u64, Ordering::Relaxed);
         } else {
             atomic_add_f64(&cell.fraction_bits, amount);
         }
@@ -149,5 +152,43 @@ impl CounterPoint<'_> {
     #[inline]
     pub fn with_exemplar<R>(&self, f: impl FnOnce(&Exemplar) -> R) -> Option<R> {
         self.cell.exemplar.with(0, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::metrics::Registry;
+
+    /// Whole amounts below 2^53 are counted exactly as integers; any other amount goes to the
+    /// floating-point part; the counter's value is their sum either way.
+    #[test]
+    fn whole_and_fractional_increments_land_in_the_right_part() {
+        let limit = 9_007_199_254_740_992.0; // 2^53
+        let cases: [(f64, Option<u64>, f64); 8] = [
+            (0.0, Some(0), 0.0),
+            (-0.0, Some(0), 0.0),
+            (3.0, Some(3), 3.0),
+            (0.5, None, 0.5),
+            (2.75, None, 2.75),
+            (limit - 1.0, Some(9_007_199_254_740_991), limit - 1.0),
+            (limit, None, limit),
+            (1e300, None, 1e300),
+        ];
+        for (amount, whole, value) in cases {
+            let r = Registry::new();
+            let c = r.counter("n_total", "N.", &[]).unwrap().labels(&[]).unwrap();
+            c.inc_by(amount).unwrap();
+            let cell = &c.child.cell;
+            let point = super::CounterPoint { cell };
+            assert_eq!(point.whole(), whole, "{amount}");
+            assert_eq!(c.get(), value, "{amount}");
+        }
+        let r = Registry::new();
+        let c = r.counter("n_total", "N.", &[]).unwrap().labels(&[]).unwrap();
+        for amount in [f64::NAN, -1.0, f64::NEG_INFINITY] {
+            assert!(c.inc_by(amount).is_err(), "{amount}");
+        }
+        c.inc_by(f64::INFINITY).unwrap();
+        assert_eq!(c.get(), f64::INFINITY);
     }
 }
