@@ -18,6 +18,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+/// The most paths remembered at once (a bound on the memory of per-device probes on a host whose
+/// devices churn; a path not remembered is simply probed every time).
+const MAX_REMEMBERED: usize = 4096;
+
 /// Paths found absent or empty, each with when it was probed (shared by the collectors of one
 /// [`HostCollector`](crate::host::HostCollector)).
 #[derive(Debug)]
@@ -78,6 +82,14 @@ impl Absences {
             Some(what) => match found.get_mut(path) {
                 Some(entry) => *entry = (what, now),
                 None => {
+                    if found.len() >= MAX_REMEMBERED {
+                        // Devices come and go (loop and dm disks, veths): forget what is past its
+                        // interval, and remember nothing new while the map is full of live entries.
+                        found.retain(|_, &mut (_, at)| now.saturating_duration_since(at) < self.recheck);
+                        if found.len() >= MAX_REMEMBERED {
+                            return;
+                        }
+                    }
                     found.insert(path.to_path_buf(), (what, now));
                 }
             },
@@ -192,6 +204,38 @@ mod tests {
             absences.list_dir(dir.path()).expect("lists").len() == 1,
             "a listing with entries is not kept"
         );
+    }
+
+    #[test]
+    fn the_paths_remembered_are_bounded_and_expired_ones_make_room() {
+        let absent = |_: &Path| Err::<(), _>(io::Error::from_raw_os_error(libc::ENOENT));
+        let forever = Absences::new(Duration::from_secs(3600));
+        for i in 0..MAX_REMEMBERED + 100 {
+            let path = PathBuf::from(format!("/run/udev/data/b7:{i}"));
+            assert!(forever.probe(&path, absent).is_err());
+        }
+        assert_eq!(forever.found.lock().expect("test lock").len(), MAX_REMEMBERED, "full, not growing");
+        let mut probes = 0;
+        let beyond = PathBuf::from("/run/udev/data/b8:0");
+        for _ in 0..2 {
+            assert!(forever
+                .probe(&beyond, |path| {
+                    probes += 1;
+                    absent(path)
+                })
+                .is_err());
+        }
+        assert_eq!(probes, 2, "a path that found no room is probed every time");
+
+        let short = Absences::new(Duration::from_millis(50));
+        for i in 0..MAX_REMEMBERED {
+            assert!(short.probe(&PathBuf::from(format!("/sys/class/x{i}")), absent).is_err());
+        }
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(short.probe(Path::new("/sys/class/new"), absent).is_err());
+        let found = short.found.lock().expect("test lock");
+        assert_eq!(found.len(), 1, "expired entries were dropped to make room");
+        assert!(found.contains_key(Path::new("/sys/class/new")));
     }
 
     #[test]
