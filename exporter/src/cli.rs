@@ -124,6 +124,11 @@ pub struct HostFlags {
     /// How long each collector may take before it reports success 0 (`5s`, or seconds; srekit's addition).
     #[arg(long = "collector.timeout", default_value = "5s", value_parser = crate::flag_values::duration, global = true)]
     pub collector_timeout: Duration,
+    /// How long a path found absent (a subsystem or device the host lacks) is taken as absent
+    /// without probing it again: a device that appears is reported at the latest this much later
+    /// (`10s`; `0` probes on every collection; at most `1h`; srekit's addition).
+    #[arg(long = "collector.absent-recheck", default_value = "10s", value_parser = crate::flag_values::recheck, global = true)]
+    pub absent_recheck: Duration,
 }
 
 /// The full command, with the generated flags: one per host option of the core's table
@@ -286,6 +291,7 @@ pub fn host_config(flags: &HostFlags, matches: &ArgMatches) -> Result<HostConfig
     config.udev_data = flags.udev_data.clone();
     config.textfile_directory = flags.textfile_directory.clone();
     config.collector_timeout = flags.collector_timeout;
+    config.absent_recheck = flags.absent_recheck;
     for option in host_options() {
         match option.default {
             HostOptionDefault::Text(_) => {
@@ -362,6 +368,18 @@ mod tests {
             "--collector.diskstats.device-exclude=b"
         ])
         .is_err());
+    }
+
+    #[test]
+    fn the_absent_recheck_interval_reaches_the_host_config() {
+        let (cli, matches) = parse_args(&["x"]);
+        let config = host_config(&cli.host, &matches).expect("valid config");
+        assert_eq!(config.absent_recheck, Duration::from_secs(10));
+        let (cli, matches) = parse_args(&["x", "--collector.absent-recheck=0"]);
+        assert_eq!(host_config(&cli.host, &matches).expect("valid config").absent_recheck, Duration::ZERO);
+        let (cli, matches) = parse_args(&["x", "--collector.absent-recheck=1m"]);
+        let config = host_config(&cli.host, &matches).expect("valid config");
+        assert_eq!(config.absent_recheck, Duration::from_secs(60));
     }
 
     #[test]

@@ -1,12 +1,29 @@
 //! Parsers for flag values that clap cannot check alone: durations in Prometheus' syntax (`5s`,
-//! `1m30s`, `250ms`; plain seconds such as `10` or `2.5` stay accepted), bounded to (0, 1 year], and
-//! URL paths that must start with `/`. Each refuses bad input with a message clap prints with the
-//! flag's name (exit 2), never a panic and never a silent change of meaning.
+//! `1m30s`, `250ms`; plain seconds such as `10` or `2.5` stay accepted), bounded to (0, 1 year] (a
+//! re-check interval: 0, or up to 1 hour), and URL paths that must start with `/`. Each refuses bad
+//! input with a message clap prints with the flag's name (exit 2), never a panic and never a silent
+//! change of meaning.
 use std::time::Duration;
 
 /// A positive duration of at most a year (see [`srekit::duration::parse`]).
 pub fn duration(text: &str) -> Result<Duration, String> {
     srekit::duration::parse(text)
+}
+
+/// The longest `--collector.absent-recheck`: a device that appears is reported within this.
+pub const MAX_RECHECK: Duration = Duration::from_secs(3600);
+
+/// A re-check interval: `0` (or `0s`) for none, else a duration (see [`duration`]) of at most
+/// [`MAX_RECHECK`].
+pub fn recheck(text: &str) -> Result<Duration, String> {
+    if matches!(text, "0" | "0s") {
+        return Ok(Duration::ZERO);
+    }
+    let interval = duration(text)?;
+    if interval > MAX_RECHECK {
+        return Err(format!("{text:?} is too long: at most 1h (or 0 to probe every time)"));
+    }
+    Ok(interval)
 }
 
 /// A URL path: starts with `/` and holds no space or control character.
@@ -40,6 +57,20 @@ mod tests {
         ];
         for (text, millis) in ok {
             assert_eq!(duration(text), Ok(Duration::from_millis(millis)), "{text}");
+        }
+    }
+
+    #[test]
+    fn recheck_intervals_are_zero_or_at_most_an_hour() {
+        assert_eq!(recheck("0"), Ok(Duration::ZERO));
+        assert_eq!(recheck("0s"), Ok(Duration::ZERO));
+        assert_eq!(recheck("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(recheck("1h"), Ok(MAX_RECHECK));
+        for (text, reason) in
+            [("1h1s", "at most 1h"), ("1d", "at most 1h"), ("-1", "negative"), ("soon", "not a duration")]
+        {
+            let err = recheck(text).expect_err(text);
+            assert!(err.contains(reason), "{text}: {err}");
         }
     }
 

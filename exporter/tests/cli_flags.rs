@@ -26,6 +26,8 @@ fn bad_flag_values_exit_2_with_the_flag_named() {
         ("--web.read-timeout=0", "--web.read-timeout", "more than zero"),
         ("--web.write-timeout=soon", "--web.write-timeout", "not a duration"),
         ("--collector.timeout=inf", "--collector.timeout", "not a duration"),
+        ("--collector.absent-recheck=2h", "--collector.absent-recheck", "at most 1h"),
+        ("--collector.absent-recheck=-5", "--collector.absent-recheck", "negative"),
         ("--web.max-requests=18446744073709551615", "--web.max-requests", ""),
         ("--web.max-connections=0", "--web.max-connections", ""),
         ("--web.telemetry-path=metrics", "--web.telemetry-path", "must start with /"),
@@ -44,6 +46,8 @@ fn prometheus_durations_and_plain_seconds_are_accepted() {
         "--web.read-timeout=1m30s",
         "--web.write-timeout=250ms",
         "--collector.timeout=2.5",
+        "--collector.absent-recheck=0",
+        "--collector.absent-recheck=30s",
     ] {
         let (code, stderr) = collect_with(flag);
         assert_eq!(code, Some(0), "{flag}: {stderr}");
