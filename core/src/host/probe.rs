@@ -11,7 +11,7 @@
 //! [`HostConfig::absent_recheck`]: crate::host::HostConfig::absent_recheck
 
 use super::error::CollectError;
-use super::read::{list_names, open_file, read_trimmed_from, FileReader};
+use super::read::{absent_as_empty, list_names, open_file, read_trimmed_from, FileReader};
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -144,12 +144,7 @@ impl Absences {
 
     /// Like [`list_dir`](Absences::list_dir), but an absent directory lists as empty.
     pub(crate) fn list_dir_if_present(&self, path: &Path) -> Result<Vec<String>, CollectError> {
-        match self.list_dir(path) {
-            Err(CollectError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
-                Ok(Vec::new())
-            }
-            other => other,
-        }
+        absent_as_empty(self.list_dir(path))
     }
 
     /// Reads the whole file at `path` as text through `reader`, like [`FileReader::read_str`].
