@@ -276,6 +276,12 @@ export interface HostOptions {
   textfileDirectory?: string
   /** Per-collector deadline in milliseconds (5000). */
   collectorTimeoutMs?: number
+  /**
+   * How long a path found absent (no `/sys/class/nvme`, no `/proc/mdstat`) is taken as still absent,
+   * in milliseconds (10000; 0 probes on every collection; at most 3600000). A subsystem that appears
+   * is reported at the latest this much later (exporter flag `--collector.absent-recheck`).
+   */
+  absentRecheckMs?: number
   /** Start from no collector instead of node_exporter's defaults. */
   disableDefaults?: boolean
   /** Collectors to add (see allHostCollectors()). */

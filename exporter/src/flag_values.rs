@@ -11,7 +11,7 @@ pub fn duration(text: &str) -> Result<Duration, String> {
 }
 
 /// The longest `--collector.absent-recheck`: a device that appears is reported within this.
-pub const MAX_RECHECK: Duration = Duration::from_secs(3600);
+pub const MAX_RECHECK: Duration = srekit::host::MAX_ABSENT_RECHECK;
 
 /// A re-check interval: `0` (or `0s`) for none, else a duration (see [`duration`]) of at most
 /// [`MAX_RECHECK`].

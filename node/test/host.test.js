@@ -84,6 +84,24 @@ test('collectHostAsync rejects on bad options', async () => {
     assert.throws(() => new srekit.HostCollector({ collectorTimeoutMs: bad }), /collectorTimeoutMs must be a positive, finite number/)
   }
   assert.throws(() => new srekit.HostCollector({ collectorTimeoutMs: 'soon' }))
+  for (const bad of [-1, 3600001, NaN, Infinity]) {
+    assert.throws(() => new srekit.HostCollector({ absentRecheckMs: bad }), /absentRecheckMs must be a number of milliseconds from 0 to 3600000/)
+  }
+  assert.throws(() => new srekit.HostCollector({ absentRecheckMs: 'soon' }))
+})
+
+const MDSTAT = 'Personalities : [raid1]\nmd0 : active raid1 sdb1[1] sda1[0]\n      1048576 blocks super 1.2 [2/2] [UU]\n\nunused devices: <none>\n'
+
+test('absentRecheckMs sets how long a path found absent stays absent', () => {
+  const procfs = fakeProcfs({})
+  const hasMd = (collector) => collector.collect().some((f) => f.name === 'node_md_disks')
+  const everyTime = new srekit.HostCollector({ procfs, disableDefaults: true, enable: ['mdadm'], absentRecheckMs: 0 })
+  const hourly = new srekit.HostCollector({ procfs, disableDefaults: true, enable: ['mdadm'], absentRecheckMs: 3600000 })
+  assert.equal(hasMd(everyTime), false, 'no /proc/mdstat yet')
+  assert.equal(hasMd(hourly), false, 'no /proc/mdstat yet')
+  fs.writeFileSync(path.join(procfs, 'mdstat'), MDSTAT)
+  assert.equal(hasMd(everyTime), true, 'probed again: the new mdstat is read')
+  assert.equal(hasMd(hourly), false, 'within the hour the path is still taken as absent')
 })
 
 test('collectHostText is text 0.0.4 (or OpenMetrics) and promtool accepts it', async () => {
@@ -177,7 +195,7 @@ test('index.d.ts declares every host option of the core table with its type', ()
     assert.equal(declared[option.name], option.type, `HostOptions.${option.name}`)
     assert.match(option.flag, /^collector\./)
   }
-  const others = ['procfs', 'sysfs', 'rootfs', 'udevData', 'textfileDirectory', 'collectorTimeoutMs', 'disableDefaults', 'enable', 'disable']
+  const others = ['procfs', 'sysfs', 'rootfs', 'udevData', 'textfileDirectory', 'collectorTimeoutMs', 'absentRecheckMs', 'disableDefaults', 'enable', 'disable']
   assert.deepEqual(Object.keys(declared).sort(), [...others, ...options.map((o) => o.name)].sort())
 })
 

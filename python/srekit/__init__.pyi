@@ -249,6 +249,9 @@ class Host:
         rootfs: _PathArg = ...,  # "/"
         textfile_directory: Optional[_PathArg] = None,
         udev_data: Optional[_PathArg] = None,
+        *,
+        collector_timeout: Optional[float] = None,  # seconds per collector, > 0 (default 5)
+        absent_recheck: Optional[float] = None,  # seconds an absent path stays absent, 0-3600 (default 10)
         **options: Unpack[_HostOptions],
     ) -> Host: ...
     @property
@@ -264,6 +267,9 @@ def collect_host(
     rootfs: _PathArg = ...,  # "/"
     textfile_directory: Optional[_PathArg] = None,
     udev_data: Optional[_PathArg] = None,
+    *,
+    collector_timeout: Optional[float] = None,  # seconds per collector, > 0 (default 5)
+    absent_recheck: Optional[float] = None,  # seconds an absent path stays absent, 0-3600 (default 10)
     **options: Unpack[_HostOptions],
 ) -> List[MetricFamily]: ...
 def collect_host_text(
@@ -274,6 +280,9 @@ def collect_host_text(
     rootfs: _PathArg = ...,  # "/"
     textfile_directory: Optional[_PathArg] = None,
     udev_data: Optional[_PathArg] = None,
+    *,
+    collector_timeout: Optional[float] = None,  # seconds per collector, > 0 (default 5)
+    absent_recheck: Optional[float] = None,  # seconds an absent path stays absent, 0-3600 (default 10)
     **options: Unpack[_HostOptions],
 ) -> bytes: ...
 def all_collectors() -> List[str]: ...

@@ -156,3 +156,32 @@ def test_one_shot_collection_reuses_collectors_per_options():
     assert [f.name for f in first] == [f.name for f in again]
     text = srekit.collect_host_text("text", collectors=["uname"], netlink=False)
     assert b"node_uname_info" in text
+
+
+MDSTAT = (
+    "Personalities : [raid1]\n"
+    "md0 : active raid1 sdb1[1] sda1[0]\n"
+    "      1048576 blocks super 1.2 [2/2] [UU]\n\n"
+    "unused devices: <none>\n"
+)
+
+
+def test_absent_recheck_sets_how_long_a_path_found_absent_stays_absent(tmp_path):
+    every_time = srekit.Host(collectors=["mdadm"], procfs=str(tmp_path), absent_recheck=0)
+    hourly = srekit.Host(collectors=["mdadm"], procfs=str(tmp_path), absent_recheck=3600)
+    assert "node_md_disks" not in by_name(every_time.collect())
+    assert "node_md_disks" not in by_name(hourly.collect())
+    (tmp_path / "mdstat").write_text(MDSTAT)
+    assert "node_md_disks" in by_name(every_time.collect()), "probed again: the new mdstat is read"
+    assert "node_md_disks" not in by_name(hourly.collect()), "within the hour still taken as absent"
+
+
+def test_collector_timeout_and_absent_recheck_are_checked_seconds():
+    srekit.collect_host(collectors=["loadavg"], collector_timeout=2.5, absent_recheck=0)
+    for name, bad in [("collector_timeout", 0), ("collector_timeout", -1.0), ("collector_timeout", float("nan")),
+                      ("absent_recheck", 3600.5), ("absent_recheck", -1), ("absent_recheck", float("inf"))]:
+        with pytest.raises(srekit.HostError, match=name):
+            srekit.Host(collectors=["loadavg"], **{name: bad})
+    for name, bad in [("collector_timeout", "5s"), ("absent_recheck", True)]:
+        with pytest.raises(TypeError, match=name):
+            srekit.collect_host_text(collectors=["loadavg"], **{name: bad})

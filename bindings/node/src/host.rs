@@ -6,7 +6,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use napi::bindgen_prelude::{AsyncTask, Either3, FromNapiValue, Object, Unknown};
 use napi::{Env, Task};
@@ -24,13 +23,14 @@ use crate::registry::format_from_name;
 
 /// The keys of the options object besides the node_exporter collector options of the core's table
 /// (which Node takes camelCased: `netdevDeviceExclude` for `netdev_device_exclude`).
-const OTHER_KEYS: [&str; 9] = [
+const OTHER_KEYS: [&str; 10] = [
     "procfs",
     "sysfs",
     "rootfs",
     "udevData",
     "textfileDirectory",
     "collectorTimeoutMs",
+    "absentRecheckMs",
     "disableDefaults",
     "enable",
     "disable",
@@ -88,16 +88,24 @@ pub fn host_config(options: Option<Object>) -> napi::Result<HostConfig, JsErrorC
         config.udev_data = PathBuf::from(path);
     }
     config.textfile_directory = field::<String>(&options, "textfileDirectory")?.map(PathBuf::from);
+    // The core checks the bounds; the binding names its own key and unit in the error.
     if let Some(ms) = field::<f64>(&options, "collectorTimeoutMs")? {
-        config.collector_timeout = Duration::try_from_secs_f64(ms / 1000.0)
-            .ok()
-            .filter(|timeout| !timeout.is_zero())
-            .ok_or_else(|| {
-                coded_error(
-                    codes::HOST_INVALID_OPTION,
-                    format!("collectorTimeoutMs must be a positive, finite number of milliseconds, got {ms}"),
-                )
-            })?;
+        config.set_collector_timeout_secs(ms / 1000.0).map_err(|_| {
+            coded_error(
+                codes::HOST_INVALID_OPTION,
+                format!("collectorTimeoutMs must be a positive, finite number of milliseconds, got {ms}"),
+            )
+        })?;
+    }
+    if let Some(ms) = field::<f64>(&options, "absentRecheckMs")? {
+        config.set_absent_recheck_secs(ms / 1000.0).map_err(|_| {
+            coded_error(
+                codes::HOST_INVALID_OPTION,
+                format!(
+                    "absentRecheckMs must be a number of milliseconds from 0 to 3600000 (1 hour), got {ms}"
+                ),
+            )
+        })?;
     }
     for option in host::host_options() {
         let key = camel_case(option.name);

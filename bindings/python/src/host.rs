@@ -19,9 +19,10 @@ use crate::errors::to_py_err;
 use crate::expfmt::format_from_name;
 use crate::families::families_to_py;
 
-/// The core configuration for the Python arguments: collectors (None: the defaults), roots, and the
-/// node_exporter collector options given as keywords (`str` for patterns, `bool` for switches, as
-/// the core's option table says; a keyword given `None` keeps its default).
+/// The core configuration for the Python arguments: collectors (None: the defaults), roots, the
+/// per-collector deadline `collector_timeout` and the absent-path memory `absent_recheck` (seconds),
+/// and the node_exporter collector options given as keywords (`str` for patterns, `bool` for
+/// switches, as the core's option table says; a keyword given `None` keeps its default).
 fn host_config(
     collectors: Option<Vec<String>>,
     roots: [PathBuf; 3],
@@ -38,6 +39,20 @@ fn host_config(
     for (key, value) in options.into_iter().flat_map(|dict| dict.iter()) {
         let name: String = key.extract()?;
         if value.is_none() {
+            continue;
+        }
+        if let Some(set_seconds) = seconds_setter(&name) {
+            let seconds = value
+                .extract::<f64>()
+                .ok()
+                .filter(|_| !value.is_instance_of::<pyo3::types::PyBool>())
+                .ok_or_else(|| {
+                    pyo3::exceptions::PyTypeError::new_err(format!(
+                        "{name} takes a number of seconds (int or float), not {}",
+                        value.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                    ))
+                })?;
+            set_seconds(&mut config, seconds).map_err(to_py_err)?;
             continue;
         }
         let set = if let Ok(on) = value.cast::<pyo3::types::PyBool>() {
@@ -61,6 +76,18 @@ fn host_config(
         }
     }
     Ok(config)
+}
+
+type SecondsSetter = fn(&mut HostConfig, f64) -> Result<(), srekit::host::HostError>;
+
+/// The core setter of a keyword given in seconds (`collector_timeout`, `absent_recheck`), which are
+/// collector settings rather than node_exporter collector options.
+fn seconds_setter(name: &str) -> Option<SecondsSetter> {
+    match name {
+        "collector_timeout" => Some(HostConfig::set_collector_timeout_secs),
+        "absent_recheck" => Some(HostConfig::set_absent_recheck_secs),
+        _ => None,
+    }
 }
 
 /// The process-wide cached collector for `config` (the core's bounded cache).

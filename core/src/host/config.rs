@@ -11,6 +11,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The longest [`HostConfig::absent_recheck`] accepted: a subsystem that appears is reported within
+/// an hour at the latest.
+pub const MAX_ABSENT_RECHECK: Duration = Duration::from_secs(3600);
+
 /// Configuration of a [`HostCollector`](crate::host::HostCollector).
 ///
 /// All fields are public; regex fields are `Option<String>` where `None` means "no filter". The
@@ -318,6 +322,15 @@ impl HostConfig {
         if self.collector_timeout.is_zero() {
             return Err(HostError::ZeroTimeout);
         }
+        if self.absent_recheck > MAX_ABSENT_RECHECK {
+            return Err(HostError::InvalidValue {
+                option: "absent_recheck",
+                message: format!(
+                    "{:?} is longer than the maximum of 1 hour (0 probes on every collection)",
+                    self.absent_recheck
+                ),
+            });
+        }
         for (option, bytes) in [
             ("textfile_max_file_bytes", self.textfile_max_file_bytes),
             ("textfile_max_total_bytes", self.textfile_max_total_bytes),
@@ -409,6 +422,52 @@ impl HostConfig {
     }
 }
 
+impl HostConfig {
+    /// Sets [`collector_timeout`](HostConfig::collector_timeout) from a number of seconds, as the
+    /// Python and Node bindings take it: finite and more than zero, else an error naming the option.
+    ///
+    /// ```
+    /// use srekit::host::HostConfig;
+    /// let mut config = HostConfig::default();
+    /// config.set_collector_timeout_secs(2.5)?;
+    /// assert_eq!(config.collector_timeout, std::time::Duration::from_millis(2500));
+    /// assert!(config.set_collector_timeout_secs(0.0).is_err());
+    /// # Ok::<(), srekit::host::HostError>(())
+    /// ```
+    pub fn set_collector_timeout_secs(&mut self, seconds: f64) -> Result<(), HostError> {
+        self.collector_timeout = Duration::try_from_secs_f64(seconds)
+            .ok()
+            .filter(|timeout| !timeout.is_zero())
+            .ok_or_else(|| HostError::InvalidValue {
+                option: "collector_timeout",
+                message: format!("{seconds} is not a positive, finite number of seconds"),
+            })?;
+        Ok(())
+    }
+
+    /// Sets [`absent_recheck`](HostConfig::absent_recheck) from a number of seconds: 0 (probe on
+    /// every collection) up to [`MAX_ABSENT_RECHECK`], else an error naming the option.
+    ///
+    /// ```
+    /// use srekit::host::HostConfig;
+    /// let mut config = HostConfig::default();
+    /// config.set_absent_recheck_secs(0.0)?;
+    /// assert!(config.absent_recheck.is_zero());
+    /// assert!(config.set_absent_recheck_secs(7200.0).is_err());
+    /// # Ok::<(), srekit::host::HostError>(())
+    /// ```
+    pub fn set_absent_recheck_secs(&mut self, seconds: f64) -> Result<(), HostError> {
+        self.absent_recheck = Duration::try_from_secs_f64(seconds)
+            .ok()
+            .filter(|interval| *interval <= MAX_ABSENT_RECHECK)
+            .ok_or_else(|| HostError::InvalidValue {
+                option: "absent_recheck",
+                message: format!("{seconds} is not a number of seconds from 0 to 3600 (1 hour)"),
+            })?;
+        Ok(())
+    }
+}
+
 /// A fixtures directory option: node_exporter's empty default is no fixtures.
 fn fixtures_dir(option: &Option<String>) -> Option<PathBuf> {
     option.as_deref().filter(|dir| !dir.is_empty()).map(PathBuf::from)
@@ -464,6 +523,37 @@ mod tests {
         assert!(mounts.is_match("/run/user/1000"));
         assert!(!mounts.is_match("/"));
         assert!(!mounts.is_match("/home"));
+    }
+
+    #[test]
+    fn seconds_setters_take_bounded_finite_numbers() {
+        let mut config = HostConfig::default();
+        config.set_collector_timeout_secs(0.25).expect("a quarter second");
+        assert_eq!(config.collector_timeout, Duration::from_millis(250));
+        config.set_absent_recheck_secs(3600.0).expect("the maximum");
+        assert_eq!(config.absent_recheck, MAX_ABSENT_RECHECK);
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300] {
+            let err = config.set_collector_timeout_secs(bad).expect_err("refused");
+            assert!(err.to_string().contains("collector_timeout"), "{err}");
+        }
+        for bad in [-0.5, 3600.001, f64::NAN, f64::INFINITY] {
+            let err = config.set_absent_recheck_secs(bad).expect_err("refused");
+            assert!(err.to_string().contains("absent_recheck"), "{err}");
+        }
+        assert_eq!(config.collector_timeout, Duration::from_millis(250), "a refused value changes nothing");
+        assert_eq!(config.absent_recheck, MAX_ABSENT_RECHECK);
+    }
+
+    #[test]
+    fn an_absent_recheck_over_an_hour_is_refused_at_compile() {
+        let config = HostConfig {
+            absent_recheck: MAX_ABSENT_RECHECK + Duration::from_secs(1),
+            ..HostConfig::default()
+        };
+        match config.compile() {
+            Err(HostError::InvalidValue { option, .. }) => assert_eq!(option, "absent_recheck"),
+            other => panic!("expected InvalidValue, got {other:?}"),
+        }
     }
 
     #[test]

@@ -40,7 +40,7 @@ mod system_bus;
 
 pub use cache::{shared_host_collector, HostCollectorCache, SHARED_HOST_COLLECTORS};
 pub use catalog::{all_collectors, default_collectors};
-pub use config::HostConfig;
+pub use config::{HostConfig, MAX_ABSENT_RECHECK};
 pub use error::{CollectError, HostError};
 pub use options::{
     host_option_names, host_options, HostOption, HostOptionDefault, HostOptionKind, HostOptionSpec,
