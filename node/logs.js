@@ -24,7 +24,7 @@ function factoryCache(parser) {
 function parseAll(parser, data, withTimestamps) {
   const cache = factoryCache(parser)
   const stream = parser.parseManyStream(data)
-  const records = []
+  let records = []
   let errors = []
   const stamped = [] // [first record, Float64Array] of batches with timestamps
   try {
@@ -32,7 +32,7 @@ function parseAll(parser, data, withTimestamps) {
     // batch's objects are built (cache.scratch persists across calls on this parser).
     for (let batch = stream.next(cache.scratch); batch !== null; batch = stream.next(cache.scratch)) {
       const first = records.length
-      materialize(batch, cache, records)
+      records = materialize(batch, cache, records)
       cache.scratch = batch.scratch
       if (batch.errors.length > 0) errors = errors.length === 0 ? batch.errors : errors.concat(batch.errors)
       if (withTimestamps && batch.timestamps !== null) stamped.push([first, batch.timestamps])
@@ -128,8 +128,7 @@ async function* framedChunks(source, step) {
 // The records of one `RecordFeed` batch (errors, their lines counted from the stream's start, to
 // `onError`); the batch's scratch memory goes back to the parser's cache for the next batch.
 function batchRecords(batch, cache, onError) {
-  const records = []
-  materialize(batch, cache, records)
+  const records = materialize(batch, cache, [])
   cache.scratch = batch.scratch
   for (const error of batch.errors) onError({ ...error })
   return records

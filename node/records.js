@@ -65,16 +65,16 @@ function compileFactory(keys) {
 }
 
 // The whole batch when every record has the same shape (the common case): one loop, no call per
-// record, appending to `out`.
+// record, storing record r at out[at + r].
 function compileLoop(keys) {
-  let body = `"use strict"; let s = 0, x, j = 0; for (let r = 0; r < n; r++, j += ${keys.length}) { out.push({`
+  let body = `"use strict"; let s = 0, x, j = 0; for (let r = 0; r < n; r++, j += ${keys.length}) { out[at + r] = ({`
   keys.forEach((key, i) => {
     const name = key === '__proto__' ? '["__proto__"]' : JSON.stringify(key)
     body += `${name}: (x = c[j + ${i}]) < ${TAGGED} ? t.substring(s, s = x) : x >>> 28 === ${DICT_CELL_TOP} ? d[x & ${INDEX_MASK}] : v(x),`
   })
   body += '}) } return out'
   // eslint-disable-next-line no-new-func
-  return new Function('n', 't', 'c', 'd', 'v', 'out', body)
+  return new Function('n', 't', 'c', 'd', 'v', 'out', 'at', body)
 }
 
 function cached(cache, signature, compile, keys) {
@@ -107,15 +107,21 @@ function createFactoryCache() {
   return { factories: new Map(), loops: new Map(), scratch: null }
 }
 
-/** Appends the records of `batch` to the array `out` and returns `out`. */
+/**
+ * Appends the records of `batch` to the array `out` and returns the array holding them: `out`, or,
+ * when `out` is empty, a new array created at the batch's length (filled by index, so it never grows
+ * and copies itself record by record).
+ */
 function materialize(batch, cache, out) {
   const { text, cells, dict, shapes, recordShapes } = batch
   const pos = [0]
   const value = valueGetter(batch, pos)
+  const at = out.length
+  if (at === 0) out = new Array(recordShapes.length)
   if (shapes.length === 1 && recordShapes.length >= MIN_RECORDS_FOR_FACTORY) {
     const keys = shapes[0]
     const loop = cached(cache.loops, keys.join('\u0000'), compileLoop, keys)
-    if (loop !== null) return loop(recordShapes.length, text, cells, dict, value, out)
+    if (loop !== null) return loop(recordShapes.length, text, cells, dict, value, out, at)
   }
   const counts = new Uint32Array(shapes.length)
   for (let r = 0; r < recordShapes.length; r++) counts[recordShapes[r]]++
@@ -128,7 +134,7 @@ function materialize(batch, cache, out) {
   for (let r = 0; r < recordShapes.length; r++) {
     const id = recordShapes[r]
     const make = makers[id]
-    out.push(make === null ? genericRecord(shapes[id], value, cells, j) : make(j))
+    out[at + r] = make === null ? genericRecord(shapes[id], value, cells, j) : make(j)
     j += shapes[id].length
   }
   return out
