@@ -46,7 +46,9 @@ use crate::error::MetricError;
 mod state;
 use crate::metrics::label_text::{label_values, SeriesIndex};
 use crate::metrics::{Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramVec, Metric, Registry};
-use lookup::{field_matches, gather_values, hash_values, number_of, text_of, Fields, LabelShape, Matcher};
+use lookup::{
+    field_matches, gather_values, hash_values, number_of, text_of, Fields, LabelShape, Matcher, SeriesHasher,
+};
 pub use state::{DiscardedState, RuleState, SeriesState};
 
 mod limits;
@@ -152,7 +154,7 @@ struct Rule {
     series_index: SeriesIndex,
     /// Recently used series with their label text inline, tried before `series_index`.
     recent: recent::Recent,
-    hasher: foldhash::fast::RandomState,
+    hasher: SeriesHasher,
     series: Vec<Series>,
     /// The fixed parts of the label text (set once the const labels are known).
     shape: LabelShape,
@@ -494,7 +496,7 @@ impl Rule {
             metric,
             series_index: SeriesIndex::default(),
             recent: recent::Recent::default(),
-            hasher: foldhash::fast::RandomState::default(),
+            hasher: SeriesHasher::default(),
             series: Vec::new(),
             shape: LabelShape::default(),
             relabel: None,
@@ -584,41 +586,46 @@ impl Rule {
 
     /// The series of the record's label set (created if new and within the rule's limits), and the
     /// hash of its label values. The values are read once, hashed as they are in the record, and
-    /// compared with a series' label text escaping on the fly: no label text is built unless a series
-    /// is created.
+    /// compared with a recently used series' values: no label text is built unless a series is
+    /// created, and a label set not among the recent ones goes to [`Rule::series_uncached`].
+    #[inline(always)]
     fn series_for(&mut self, record: &Record<'_>, fields: &mut Fields) -> Result<(usize, u64), Refusal> {
         let (overlay, labels, slots) = (&self.overlay, &self.labels, &self.label_slots);
+        let (limits, hasher, recent) = (&self.limits, &self.hasher, &self.recent);
+        let cached = gather_values(overlay, record, fields, labels, slots, |values| {
+            if values.iter().any(|value| !limits.label_fits(value.len())) {
+                return Err(Refusal::LabelTooLong);
+            }
+            let hash = hash_values(hasher, values.iter().map(|v| v.as_bytes()));
+            Ok(recent.find(hash, values).map(|index| (index, hash)))
+        })?;
+        match cached {
+            Some(found) => Ok(found),
+            None => self.series_uncached(record, fields),
+        }
+    }
+
+    /// [`Rule::series_for`] of a label set (its values' lengths within the limit) that is not among
+    /// the recent ones: found in the index (then made recent), or created. The values are compared
+    /// with a series' label text escaping on the fly. Out of line: the rare case.
+    #[inline(never)]
+    fn series_uncached(&mut self, record: &Record<'_>, fields: &mut Fields) -> Result<(usize, u64), Refusal> {
+        let (overlay, labels, slots) = (&self.overlay, &self.labels, &self.label_slots);
         let (hash, found) = gather_values(overlay, record, fields, labels, slots, |values| {
-            let mut label_bytes = 0usize;
-            for value in values {
-                if !self.limits.label_fits(value.len()) {
-                    return Err(Refusal::LabelTooLong);
-                }
-                label_bytes += value.len();
-            }
+            let label_bytes: usize = values.iter().map(|value| value.len()).sum();
             let hash = hash_values(&self.hasher, values.iter().map(|v| v.as_bytes()));
-            if let Some(index) = self.recent.find(hash, values) {
-                return Ok((hash, Ok((index, true))));
-            }
             // Owned when new: a value may come from the relabel overlay, which `create_series` may
             // not borrow across.
             let owned = || values.iter().map(|value| value.to_string()).collect::<Vec<String>>();
-            Ok((
-                hash,
-                self.find_values(hash, values)
-                    .map(|index| (index, false))
-                    .ok_or_else(|| (owned(), label_bytes)),
-            ))
-        })?;
+            (hash, self.find_values(hash, values).ok_or_else(|| (owned(), label_bytes)))
+        });
         let (values, label_bytes) = match found {
-            Ok((index, cached)) => {
-                if !cached {
-                    let (overlay, labels, slots, recent) =
-                        (&self.overlay, &self.labels, &self.label_slots, &mut self.recent);
-                    gather_values(overlay, record, fields, labels, slots, |values| {
-                        recent.put(hash, index, values)
-                    });
-                }
+            Ok(index) => {
+                let (overlay, labels, slots, recent) =
+                    (&self.overlay, &self.labels, &self.label_slots, &mut self.recent);
+                gather_values(overlay, record, fields, labels, slots, |values| {
+                    recent.put(hash, index, values)
+                });
                 return Ok((index, hash));
             }
             Err(new) => new,
@@ -671,7 +678,7 @@ impl Rule {
 }
 
 /// The index hash of a series of a rule with `field_labels` field labels: that of those values.
-fn series_hash(hasher: &foldhash::fast::RandomState, field_labels: usize, series: &Series) -> u64 {
+fn series_hash(hasher: &SeriesHasher, field_labels: usize, series: &Series) -> u64 {
     let values = label_values(series.labels());
     hash_values(hasher, values.iter().take(field_labels).map(|v| v.as_bytes()))
 }

@@ -1,5 +1,6 @@
-//! A rule's recently used series: a small direct-mapped table by the hash of the series' field label
-//! values, each slot holding the series' position and its key: the values, each followed by a 0xFF
+//! A rule's recently used series: a small two-way set-associative table by the hash of the series'
+//! field label values (a new series goes first in its set, the one there moving to the second way, so
+//! two label sets whose hashes share a set do not push each other out), each slot holding the series' position and its key: the values, each followed by a 0xFF
 //! byte (which UTF-8 never holds, so the key splits back into the values one way only). A record whose
 //! series is there is matched by comparing its values with that key, without probing the rule's index,
 //! following the series' handle to its label text or escaping. Its size is fixed per rule (allocated
@@ -10,6 +11,8 @@ use crate::short_eq::same;
 
 /// Number of slots (a power of two).
 const SLOTS: usize = 128;
+/// Number of sets of two slots.
+const SETS: usize = SLOTS / 2;
 /// The longest key kept; a series with a longer one is not cached.
 pub(super) const KEY: usize = 48;
 /// Ends each value in a key.
@@ -28,6 +31,26 @@ struct Slot {
 
 const EMPTY_SLOT: Slot = Slot { hash: 0, index: EMPTY, len: 0, key: [0; KEY] };
 
+impl Slot {
+    /// The position of the series in the slot if it is that of `values`, cached under `hash`.
+    #[inline(always)]
+    fn holds(&self, hash: u64, values: &[&str]) -> Option<usize> {
+        if self.hash != hash || self.index == EMPTY {
+            return None;
+        }
+        let mut rest = self.key.get(..self.len as usize)?;
+        for value in values {
+            let (head, tail) = rest.split_at_checked(value.len())?;
+            let (&end, tail) = tail.split_first()?;
+            if end != END || !same(head, value.as_bytes()) {
+                return None;
+            }
+            rest = tail;
+        }
+        rest.is_empty().then_some(self.index as usize)
+    }
+}
+
 /// The cache of one rule.
 ///
 /// ```text
@@ -45,24 +68,14 @@ impl Recent {
     /// The position of the series of field label `values` if it is cached under `hash`.
     #[inline(always)]
     pub(super) fn find(&self, hash: u64, values: &[&str]) -> Option<usize> {
-        let slot = self.slots.get(hash as usize & (SLOTS - 1))?;
-        if slot.hash != hash || slot.index == EMPTY {
-            return None;
-        }
-        let mut rest = slot.key.get(..slot.len as usize)?;
-        for value in values {
-            let (head, tail) = rest.split_at_checked(value.len())?;
-            let (&end, tail) = tail.split_first()?;
-            if end != END || !same(head, value.as_bytes()) {
-                return None;
-            }
-            rest = tail;
-        }
-        rest.is_empty().then_some(slot.index as usize)
+        let set = 2 * (hash as usize & (SETS - 1));
+        let ways = self.slots.get(set..set + 2)?;
+        ways.iter().find_map(|slot| slot.holds(hash, values))
     }
 
     /// Caches the series at `index`, whose field label values are `values` and hash to `hash`
-    /// (replacing the slot's previous series). A key over [`KEY`] bytes is not cached.
+    /// (first in its set; the series there moves to the second way, replacing the one there). A key
+    /// over [`KEY`] bytes is not cached.
     pub(super) fn put(&mut self, hash: u64, index: usize, values: &[&str]) {
         let len: usize = values.iter().map(|value| value.len() + 1).sum();
         let (Ok(index), Ok(len)) = (u32::try_from(index), u32::try_from(len)) else { return };
@@ -72,7 +85,12 @@ impl Recent {
         if self.slots.is_empty() {
             self.slots = vec![EMPTY_SLOT; SLOTS];
         }
-        let Some(slot) = self.slots.get_mut(hash as usize & (SLOTS - 1)) else { return };
+        let set = 2 * (hash as usize & (SETS - 1));
+        let Some([first, second]) = self.slots.get_mut(set..set + 2) else { return };
+        // The series in the first way moves to the second (the one there is forgotten).
+        *second = *first;
+        let slot = first;
+        slot.index = EMPTY;
         let mut at = 0;
         for value in values {
             let Some(room) = slot.key.get_mut(at..at + value.len() + 1) else { return };
@@ -107,10 +125,15 @@ mod tests {
             assert_eq!(recent.find(7, other), None, "{other:?}");
         }
         assert_eq!(recent.find(8, &["GET", "200"]), None);
-        // Another hash in the same slot replaces it.
-        recent.put(7 + SLOTS as u64, 4, &["PUT", "500"]);
+        // Another hash in the same set joins it; a third pushes out the oldest of the two.
+        recent.put(7 + SETS as u64, 4, &["PUT", "500"]);
+        assert_eq!(recent.find(7, &["GET", "200"]), Some(3));
+        assert_eq!(recent.find(7 + SETS as u64, &["PUT", "500"]), Some(4));
+        recent.put(7 + 2 * SETS as u64, 5, &["GET", "404"]);
         assert_eq!(recent.find(7, &["GET", "200"]), None);
-        assert_eq!(recent.find(7 + SLOTS as u64, &["PUT", "500"]), Some(4));
+        assert_eq!(recent.find(7 + SETS as u64, &["PUT", "500"]), Some(4));
+        assert_eq!(recent.find(7 + 2 * SETS as u64, &["GET", "404"]), Some(5));
+        recent.put(7 + SLOTS as u64, 4, &["PUT", "500"]);
         // Empty values and no values are keys too.
         recent.put(9, 5, &["", ""]);
         assert_eq!(recent.find(9, &["", ""]), Some(5));
