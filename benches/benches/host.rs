@@ -18,9 +18,10 @@
 //! collection read bytes from. `read_floor_default` opens, reads to end of file and closes each one
 //! (the cost without kept descriptors); `read_floor_kept` reads them from offset 0 to end of file
 //! through descriptors kept open, which is what the collection does (see core/src/host/read.rs).
-//! Left out, because they are no file reads: the two `RTM_GETLINK` netlink dumps (netdev,
-//! netclass), the two sock_diag UDP dumps (udp_queues; before those it read /proc/net/udp and udp6,
-//! which cost ~40 us of kernel time here), `statfs` of each mount, the directory listings and `statx`/`openat` probes of paths
+//! Left out, because they are no file reads: the `RTM_GETLINK` netlink dump (one, which netclass
+//! and netdev share), the sock_diag UDP dumps (udp_queues, one per family that /proc/net/sockstat{,6}
+//! counts sockets of: none here; before those it read /proc/net/udp and udp6, which cost ~40 us of
+//! kernel time here), `statfs` of each mount, the directory listings and `statx`/`openat` probes of paths
 //! absent here (bcache, btrfs, hwmon, nvme, ...), `uname`, `adjtimex`, and /etc/os-release.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -87,7 +88,8 @@ fn start_node_exporter() -> Option<NodeExporter> {
 }
 
 /// The procfs/sysfs files one default collection (systemd off) reads on this host, in collection
-/// order; /proc/stat twice (cpu and stat read it each). Only those that exist here.
+/// order; /proc/stat twice (cpu and stat read it each), /proc/net/sockstat{,6} twice (sockstat and
+/// udp_queues). Only those that exist here.
 fn floor_files() -> Vec<std::path::PathBuf> {
     let mut files: Vec<String> = [
         "/proc/net/arp",
@@ -111,6 +113,9 @@ fn floor_files() -> Vec<std::path::PathBuf> {
         "/proc/net/sockstat",
         "/proc/net/sockstat6",
         "/proc/net/softnet_stat",
+        // udp_queues reads them again for its socket counts.
+        "/proc/net/sockstat",
+        "/proc/net/sockstat6",
         "/proc/stat",
         "/sys/devices/system/clocksource/clocksource0/available_clocksource",
         "/sys/devices/system/clocksource/clocksource0/current_clocksource",

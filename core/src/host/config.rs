@@ -418,6 +418,8 @@ impl HostConfig {
             reserved_names: Default::default(),
             absences: crate::host::probe::Absences::new(self.absent_recheck),
             textfile_report: Default::default(),
+            collection: Default::default(),
+            links: Default::default(),
         })
     }
 }

@@ -197,6 +197,7 @@ impl HostCollector {
     /// # Ok::<(), srekit::host::HostError>(())
     /// ```
     pub fn collect_report(&self) -> CollectionReport {
+        self.settings.collection.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.report(self.runner.run_only(None))
     }
 
@@ -214,6 +215,7 @@ impl HostCollector {
     /// ```
     pub fn collect_report_of(&self, only: &[&str]) -> CollectionReport {
         let selected: Vec<bool> = self.runner.names().map(|name| only.contains(&name)).collect();
+        self.settings.collection.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.report(self.runner.run_only(Some(&selected)))
     }
 

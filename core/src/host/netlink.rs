@@ -4,11 +4,13 @@
 //! (roots `/proc` and `/sys`), as node_exporter 1.5 does; fixture trees go through sysfs and procfs.
 //! [`Dumper`] is the generic part (any netlink protocol and dump request), also used by tcpstat and
 //! udp_queues (sock_diag: [`inet_diag_request`], [`inet_diag_queues`]) and network_route
-//! (`RTM_GETROUTE`).
+//! (`RTM_GETROUTE`). [`SharedLinks`] is the one link dump of a collection that netclass and netdev
+//! both read.
 
 use super::error::CollectError;
 use std::fmt::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::{Mutex, PoisonError};
 
 pub(crate) const NETLINK_ROUTE: libc::c_int = 0;
 /// `NETLINK_SOCK_DIAG` (`NETLINK_INET_DIAG`).
@@ -197,6 +199,60 @@ impl LinkDumper {
     }
 }
 
+/// The links of one `RTM_GETLINK` dump, shared by the collectors of one collection that read them
+/// (netclass and netdev, one after the other on their lane): the first to ask in a collection dumps,
+/// the next takes the same links instead of a second dump of its own. A collector asking again in the
+/// same collection number (a concurrent collection's turn on the lane) dumps afresh, so no collector
+/// is ever handed links older than its own collection's start.
+#[derive(Default)]
+pub(crate) struct SharedLinks {
+    state: Mutex<Option<LinkShare>>,
+}
+
+struct LinkShare {
+    dumper: LinkDumper,
+    /// How many links the last dump gave (sorted by name).
+    len: usize,
+    /// The collection the last dump was made for (`None`: no dump to share).
+    collection: Option<u64>,
+    /// The takers (bits) the last dump was handed to.
+    taken: u32,
+}
+
+impl std::fmt::Debug for SharedLinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedLinks").finish_non_exhaustive()
+    }
+}
+
+impl SharedLinks {
+    /// Calls `read` with the links sorted by name: those already dumped for `collection` if taker
+    /// `taker` (a bit of its own, below 32) has not had them yet, else from a fresh dump.
+    pub(crate) fn read<R>(
+        &self,
+        collection: u64,
+        taker: u32,
+        read: impl FnOnce(&[Link]) -> R,
+    ) -> Result<R, CollectError> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let share = state.get_or_insert_with(|| LinkShare {
+            dumper: LinkDumper::new(),
+            len: 0,
+            collection: None,
+            taken: 0,
+        });
+        let bit = 1u32 << (taker % 32);
+        if share.collection != Some(collection) || share.taken & bit != 0 {
+            share.collection = None;
+            let links = share.dumper.dump()?;
+            links.sort_by(|a, b| a.name.cmp(&b.name));
+            (share.len, share.collection, share.taken) = (links.len(), Some(collection), 0);
+        }
+        share.taken |= bit;
+        Ok(read(share.dumper.links.get(..share.len).unwrap_or(&[])))
+    }
+}
+
 fn syscall_error(call: &'static str) -> CollectError {
     CollectError::Syscall { call, source: std::io::Error::last_os_error() }
 }
@@ -358,6 +414,27 @@ fn parse_link_into(body: &[u8], link: &mut Link) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_links_are_dumped_once_per_collection_and_taker() {
+        let shared = SharedLinks::default();
+        let seq = |shared: &SharedLinks| {
+            shared.state.lock().expect("test lock").as_ref().map(|share| share.dumper.dumper.seq)
+        };
+        let names = shared.read(1, 0, |links| links.iter().map(|l| l.name.clone()).collect::<Vec<_>>());
+        let names = names.expect("netlink dump works on Linux");
+        assert!(names.contains(&"lo".to_string()) && names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
+        assert_eq!(seq(&shared), Some(1));
+        let again = shared.read(1, 1, |links| links.iter().map(|l| l.name.clone()).collect::<Vec<_>>());
+        assert_eq!(again.expect("shared"), names, "the second taker gets the same links");
+        assert_eq!(seq(&shared), Some(1), "without a second dump");
+        shared.read(1, 1, |_| ()).expect("dumped again");
+        assert_eq!(seq(&shared), Some(2), "a taker that had this collection's links dumps afresh");
+        shared.read(2, 0, |_| ()).expect("dumped again");
+        assert_eq!(seq(&shared), Some(3), "the next collection dumps afresh");
+        shared.read(2, 1, |_| ()).expect("shared");
+        assert_eq!(seq(&shared), Some(3));
+    }
 
     #[test]
     fn dump_lists_loopback_and_garbage_never_panics() {

@@ -61,9 +61,19 @@ pub(crate) struct Settings {
     pub(crate) absences: crate::host::probe::Absences,
     /// What the textfile collector's last collection found (file of each family, problems).
     pub(crate) textfile_report: std::sync::Mutex<crate::host::collectors::textfile::TextfileReport>,
+    /// The number of the running collection, bumped before each: how collectors that share a reading
+    /// tell this collection's from an earlier one's.
+    pub(crate) collection: std::sync::atomic::AtomicU64,
+    /// The link dump netclass and netdev share within a collection.
+    pub(crate) links: crate::host::netlink::SharedLinks,
 }
 
 impl Settings {
+    /// The number of the running collection (see [`Settings::collection`]).
+    pub(crate) fn collection(&self) -> u64 {
+        self.collection.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// A path under the procfs root.
     pub(crate) fn proc(&self, relative: &str) -> PathBuf {
         self.procfs.join(relative)

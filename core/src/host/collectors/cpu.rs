@@ -37,7 +37,7 @@ impl Cpu {
         Cpu {
             settings,
             reader: FileReader::new(),
-            lister: DirLister::default(),
+            lister: DirLister::keeping(),
             base: PathBuf::new(),
             path: PathBuf::new(),
         }

@@ -43,7 +43,7 @@ impl CpuFreq {
         CpuFreq {
             settings,
             reader: FileReader::new(),
-            lister: DirLister::default(),
+            lister: DirLister::keeping(),
             base: PathBuf::new(),
             path: PathBuf::new(),
         }

@@ -1,11 +1,12 @@
 //! netclass: interface properties (`node_network_info`, `_up`, `_mtu_bytes`, `_speed_bytes`,
 //! `_carrier`, `_flags`, ...) from /sys/class/net/<iface>/, or on the live host from one rtnetlink dump
 //! plus the six attributes only sysfs has. A property the kernel refuses to give (e.g. `carrier` of a
-//! down interface) is left out, as node_exporter does; both sources give the same output.
+//! down interface) is left out, as node_exporter does; both sources give the same output. The dump
+//! is shared with netdev within a collection (see `SharedLinks`).
 
 use crate::host::emit::{pairs, Emitter, FastMap};
 use crate::host::error::CollectError;
-use crate::host::netlink::{Link, LinkDumper, IFF_DORMANT, IFF_UP};
+use crate::host::netlink::{Link, IFF_DORMANT, IFF_UP};
 use crate::host::read::{list_dir, parse_f64, parse_hex, path_in, Dir, KeptFile};
 use crate::host::settings::{device_selected, Settings};
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -123,13 +124,14 @@ struct Device {
     speed: Option<f64>,
 }
 
+/// netclass's bit among the takers of the shared link dump.
+const LINK_TAKER: u32 = 0;
+
 /// The netclass collector.
 pub(crate) struct NetClass {
     settings: Arc<Settings>,
     buf: Box<[u8; 4096]>,
     names: Vec<(String, String)>,
-    /// `None` only while a collection borrows it.
-    netlink: Option<LinkDumper>,
     known: FastMap<DeviceKey, KnownDevice>,
     /// Reused between collections: the key looked up, the device read, the class directory.
     key: DeviceKey,
@@ -149,7 +151,6 @@ impl NetClass {
             settings,
             buf: Box::new([0; 4096]),
             names,
-            netlink: Some(LinkDumper::new()),
             known: FastMap::default(),
             key: String::new(),
             device: Device::default(),
@@ -263,13 +264,13 @@ impl NetClass {
         }
     }
 
-    fn update_from_netlink(
-        &mut self,
-        out: &mut Emitter,
-        netlink: &mut LinkDumper,
-    ) -> Result<(), CollectError> {
-        let links = netlink.dump()?;
-        links.sort_by(|a, b| a.name.cmp(&b.name));
+    /// From the collection's link dump (shared with netdev), sorted by name.
+    fn update_from_netlink(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        let settings = Arc::clone(&self.settings);
+        settings.links.read(settings.collection(), LINK_TAKER, |links| self.update_from_links(out, links))
+    }
+
+    fn update_from_links(&mut self, out: &mut Emitter, links: &[Link]) {
         let mut class = std::mem::take(&mut self.class);
         let class_path = path_in(&mut class, &self.settings.sysfs, &["class/net"]);
         for known in self.known.values_mut() {
@@ -285,7 +286,6 @@ impl NetClass {
         self.class = class;
         // Forget interfaces that are gone (veth churn must not grow the cache).
         self.known.retain(|_, known| known.seen);
-        Ok(())
     }
 
     fn selected(&self, device: &str) -> bool {
@@ -322,10 +322,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for NetClass {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         if self.settings.use_netlink {
-            let mut netlink = self.netlink.take().unwrap_or_else(LinkDumper::new);
-            let result = self.update_from_netlink(out, &mut netlink);
-            self.netlink = Some(netlink);
-            return result;
+            return self.update_from_netlink(out);
         }
         let class = self.settings.sys("class/net");
         for name in list_dir(&class)? {

@@ -1,11 +1,12 @@
 //! netdev: per-interface counters (`node_network_{receive,transmit}_*_total`) from an rtnetlink dump
 //! on the live host (as node_exporter 1.5 does, with /proc/net/dev's sums of error kinds), or from
 //! /proc/net/dev plus sysfs `rx_nohandler` for a mounted procfs; node_exporter's default `^lo$`
-//! device exclusion and a user include/exclude regex (e.g. to drop `veth.*` churn).
+//! device exclusion and a user include/exclude regex (e.g. to drop `veth.*` churn). The dump is the
+//! one netclass made in the same collection when it ran (see `SharedLinks`).
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::netlink::{Link, LinkDumper, STATS_FIELDS};
+use crate::host::netlink::{Link, STATS_FIELDS};
 use crate::host::read::{parse_u64, path_in, FileReader};
 use crate::host::settings::{device_selected, Settings};
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -32,12 +33,14 @@ const COLUMNS: [&str; 16] = [
     "transmit_compressed",
 ];
 
+/// netdev's bit among the takers of the shared link dump.
+const LINK_TAKER: u32 = 1;
+
 /// The netdev collector.
 pub(crate) struct NetDev {
     settings: Arc<Settings>,
     reader: FileReader,
     names: Vec<(String, String)>,
-    netlink: LinkDumper,
     /// Reused between collections: /proc/net/dev's text and the paths read.
     text: String,
     path: PathBuf,
@@ -55,7 +58,6 @@ impl NetDev {
             settings,
             reader: FileReader::new(),
             names,
-            netlink: LinkDumper::new(),
             text: String::new(),
             path: PathBuf::new(),
             nohandler: PathBuf::new(),
@@ -94,15 +96,15 @@ fn netlink_counters(link: &Link) -> Option<[u64; 17]> {
 impl NetDev {
     fn update_from_netlink(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let (include, exclude) = (&self.settings.netdev_device_include, &self.settings.netdev_device_exclude);
-        let links = self.netlink.dump()?;
-        links.sort_by(|a, b| a.name.cmp(&b.name));
-        for link in links.iter().filter(|l| device_selected(&l.name, include, exclude)) {
-            let Some(counters) = netlink_counters(link) else { continue };
-            for ((name, help), value) in self.names.iter().zip(counters) {
-                out.counter(name, help, pairs(&[("device", &link.name)]), value as f64);
+        let names = &self.names;
+        self.settings.links.read(self.settings.collection(), LINK_TAKER, |links| {
+            for link in links.iter().filter(|l| device_selected(&l.name, include, exclude)) {
+                let Some(counters) = netlink_counters(link) else { continue };
+                for ((name, help), value) in names.iter().zip(counters) {
+                    out.counter(name, help, pairs(&[("device", &link.name)]), value as f64);
+                }
             }
-        }
-        Ok(())
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, FileReader};
+use crate::host::read::{DirLister, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::ffi::CStr;
@@ -15,11 +15,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub(crate) struct Time {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// Lists /sys/devices/system/clocksource, kept open between collections.
+    lister: DirLister,
 }
 
 impl Time {
     pub(crate) fn new(settings: Arc<Settings>) -> Time {
-        Time { settings, reader: FileReader::new() }
+        Time { settings, reader: FileReader::new(), lister: DirLister::keeping() }
     }
 }
 
@@ -64,9 +66,9 @@ impl Collector for Time {
             );
         }
         let base = self.settings.sys("devices/system/clocksource");
-        for entry in list_dir(&base)? {
+        for entry in self.lister.list(&base)? {
             let Some(device) = entry.strip_prefix("clocksource") else { continue };
-            let dir = base.join(&entry);
+            let dir = base.join(entry);
             let available = self.reader.read_trimmed(&dir.join("available_clocksource"))?;
             for source in available.split_ascii_whitespace() {
                 out.gauge(
