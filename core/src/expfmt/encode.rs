@@ -63,8 +63,10 @@ pub fn encode_body_with<B: BufMut>(
     escaping: NameEscaping,
     buf: &mut B,
 ) {
+    // One string for every family's metadata name, instead of one allocation per family.
+    let mut name = String::new();
     for family in families {
-        encode_family(family, format, escaping, buf);
+        encode_family(family, format, escaping, &mut name, buf);
     }
 }
 
@@ -115,7 +117,8 @@ pub fn encode_to_writer<W: io::Write>(
 /// (prometheus/common's `model.EscapeName`), then the suffix text 0.0.4 names a counter or info family
 /// by, so it names exactly what the sample lines write (escaped base name, then suffix): under `dots`,
 /// `http.requests` is `http_dot_requests_total` in both, not `http_dot_requests__total` in one.
-fn metadata_name(family: &MetricFamily, format: Format, escaping: NameEscaping) -> String {
+/// Written into `name` (cleared first), a string kept across families.
+fn metadata_name(family: &MetricFamily, format: Format, escaping: NameEscaping, name: &mut String) {
     let suffix = match (format, family.kind) {
         (Format::Text, MetricType::Counter) => {
             let bare = !family.samples.is_empty() && family.samples.iter().all(|s| s.suffix == Suffix::None);
@@ -128,9 +131,9 @@ fn metadata_name(family: &MetricFamily, format: Format, escaping: NameEscaping) 
         (Format::Text, MetricType::Info) => Suffix::Info,
         _ => Suffix::None,
     };
-    let mut name = escaping.escape_metric_name(&family.name).into_owned();
+    name.clear();
+    name.push_str(&escaping.escape_metric_name(&family.name));
     name.push_str(suffix.as_str());
-    name
 }
 
 fn type_text(kind: MetricType, format: Format) -> &'static str {
@@ -208,21 +211,30 @@ pub(crate) fn write_metadata_as<B: BufMut>(
     }
 }
 
-fn encode_family<B: BufMut>(family: &MetricFamily, format: Format, escaping: NameEscaping, buf: &mut B) {
+fn encode_family<B: BufMut>(
+    family: &MetricFamily,
+    format: Format,
+    escaping: NameEscaping,
+    name: &mut String,
+    buf: &mut B,
+) {
     let openmetrics = format == Format::OpenMetrics;
-    let name = metadata_name(family, format, escaping);
+    metadata_name(family, format, escaping, name);
     let type_name = type_text(family.kind, format);
-    write_metadata(buf, &name, &family.help, &family.unit, type_name, format, escaping);
+    write_metadata(buf, name, &family.help, &family.unit, type_name, format, escaping);
+    // Checked once for all the family's sample lines.
+    let name_is_valid = is_valid_metric_name(&family.name);
     for sample in &family.samples {
         if !openmetrics && sample.suffix == Suffix::Created {
             continue;
         }
-        encode_sample(family, sample, format, escaping, buf);
+        encode_sample(family, name_is_valid, sample, format, escaping, buf);
     }
 }
 
 fn encode_sample<B: BufMut>(
     family: &MetricFamily,
+    name_is_valid: bool,
     sample: &Sample,
     format: Format,
     escaping: NameEscaping,
@@ -234,7 +246,7 @@ fn encode_sample<B: BufMut>(
         (true, MetricType::Counter, Suffix::None) => Suffix::Total,
         _ => sample.suffix,
     };
-    write_series(buf, &family.name, suffix.as_str(), &sample.labels, escaping);
+    write_series(buf, &family.name, name_is_valid, suffix.as_str(), &sample.labels, escaping);
     buf.put_u8(b' ');
     write_sample_value(buf, sample.value, suffix, openmetrics);
     if let Some(ts) = sample.timestamp {

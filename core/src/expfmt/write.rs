@@ -269,17 +269,17 @@ fn write_escaped<B: BufMut>(buf: &mut B, bytes: &[u8], escape_quote: bool) {
             b'"' if escape_quote => b"\\\"",
             _ => continue,
         };
-        buf.put_slice(&bytes[start..i]);
+        put_short(buf, &bytes[start..i]);
         buf.put_slice(escaped);
         start = i + 1;
     }
-    buf.put_slice(&bytes[start..]);
+    put_short(buf, &bytes[start..]);
 }
 
 /// Writes a label name: bare when it is a legacy name (or `escaping` makes it one), quoted otherwise.
 pub(crate) fn write_label_name<B: BufMut>(buf: &mut B, name: &str, escaping: NameEscaping) {
     if is_valid_label_name(name) {
-        buf.put_slice(name.as_bytes());
+        put_short(buf, name.as_bytes());
         return;
     }
     let name = escaping.escape_label_name(name);
@@ -294,15 +294,17 @@ pub(crate) fn write_label_name<B: BufMut>(buf: &mut B, name: &str, escaping: Nam
 
 /// Writes `name{l1="v1",...}` (or `{"name",l1="v1"}` for a UTF-8 name the scraper allows; names it does
 /// not allow are escaped by `escaping`). Label values are written as they are: `le` and `quantile`
-/// keep their text in OpenMetrics too (see the registry encoder's `le_tails`).
+/// keep their text in OpenMetrics too (see the registry encoder's `le_tails`). `name_is_valid` is
+/// `is_valid_metric_name(name)`, checked once per family by the caller instead of once per sample.
 pub(crate) fn write_series<B: BufMut>(
     buf: &mut B,
     name: &str,
+    name_is_valid: bool,
     suffix: &str,
     labels: &[(String, String)],
     escaping: NameEscaping,
 ) {
-    let mut legacy = is_valid_metric_name(name);
+    let mut legacy = name_is_valid;
     let escaped;
     let mut name = name;
     if !legacy {
@@ -312,8 +314,8 @@ pub(crate) fn write_series<B: BufMut>(
     }
     let mut first = true;
     if legacy {
-        buf.put_slice(name.as_bytes());
-        buf.put_slice(suffix.as_bytes());
+        put_short(buf, name.as_bytes());
+        put_short(buf, suffix.as_bytes());
     } else {
         buf.put_slice(b"{\"");
         write_label_value(buf, name);
