@@ -26,6 +26,7 @@ mod cache;
 mod catalog;
 mod collectors;
 mod config;
+mod dir_list;
 mod emit;
 mod error;
 mod netlink;
