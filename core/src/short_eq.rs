@@ -11,18 +11,6 @@
 /// ```
 #[inline(always)]
 pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
-    #[inline(always)]
-    fn word(bytes: &[u8], at: usize) -> u64 {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(bytes.get(at..at + 8).unwrap_or(&[0; 8]));
-        u64::from_ne_bytes(word)
-    }
-    #[inline(always)]
-    fn half(bytes: &[u8], at: usize) -> u32 {
-        let mut half = [0u8; 4];
-        half.copy_from_slice(bytes.get(at..at + 4).unwrap_or(&[0; 4]));
-        u32::from_ne_bytes(half)
-    }
     let n = a.len();
     if n != b.len() {
         return false;
@@ -30,16 +18,16 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     match n {
         0 => true,
         1..=3 => a.iter().zip(b).all(|(x, y)| x == y),
-        4..=8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        9..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=8 => half_at(a, 0) == half_at(b, 0) && half_at(a, n - 4) == half_at(b, n - 4),
+        9..=16 => word_at(a, 0) == word_at(b, 0) && word_at(a, n - 8) == word_at(b, n - 8),
         _ => {
             // The last word overlaps the whole words before it, which covers any length.
-            if word(a, n - 8) != word(b, n - 8) {
+            if word_at(a, n - 8) != word_at(b, n - 8) {
                 return false;
             }
             let mut at = 0;
             while at + 8 < n {
-                if word(a, at) != word(b, at) {
+                if word_at(a, at) != word_at(b, at) {
                     return false;
                 }
                 at += 8;
@@ -47,4 +35,20 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
             true
         }
     }
+}
+
+/// The 8 bytes of `bytes` at `at` as a word (native byte order), 0 when they are not all there.
+#[inline(always)]
+pub(crate) fn word_at(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(bytes.get(at..at + 8).unwrap_or(&[0; 8]));
+    u64::from_ne_bytes(word)
+}
+
+/// The 4 bytes of `bytes` at `at` as a half word (native byte order), 0 when they are not all there.
+#[inline(always)]
+pub(crate) fn half_at(bytes: &[u8], at: usize) -> u32 {
+    let mut half = [0u8; 4];
+    half.copy_from_slice(bytes.get(at..at + 4).unwrap_or(&[0; 4]));
+    u32::from_ne_bytes(half)
 }

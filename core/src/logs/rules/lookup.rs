@@ -13,7 +13,7 @@ use regex::Regex;
 use crate::logs::record::Record;
 use crate::logs::value::Value;
 use crate::metrics::label_text::push_label;
-use crate::short_eq::same;
+use crate::short_eq::{half_at, same, word_at};
 
 /// Not looked up yet for the current record.
 const UNSEEN: u32 = u32::MAX;
@@ -408,22 +408,6 @@ fn fold(x: u64, y: u64) -> u64 {
     (full as u64) ^ ((full >> 64) as u64)
 }
 
-/// The 8 bytes of `bytes` at `at` (little-endian), 0 when they are not all there.
-#[inline(always)]
-fn word_at(bytes: &[u8], at: usize) -> u64 {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(bytes.get(at..at + 8).unwrap_or(&[0; 8]));
-    u64::from_le_bytes(word)
-}
-
-/// The 4 bytes of `bytes` at `at` (little-endian), 0 when they are not all there.
-#[inline(always)]
-fn half_at(bytes: &[u8], at: usize) -> u64 {
-    let mut half = [0u8; 4];
-    half.copy_from_slice(bytes.get(at..at + 4).unwrap_or(&[0; 4]));
-    u64::from(u32::from_le_bytes(half))
-}
-
 /// The index hash of a series' field label values, in order (the const labels are the same for all
 /// series of a rule): per value, one folded multiply of its first and last bytes (two overlapping
 /// loads up to 16 bytes, as `foldhash` reads short input; longer values fold 16 bytes at a time
@@ -442,7 +426,7 @@ pub(super) fn hash_values<'v>(hasher: &SeriesHasher, values: impl IntoIterator<I
                 let byte = |at: usize| u64::from(value.get(at).copied().unwrap_or_default());
                 (byte(0) | byte(len / 2) << 8 | byte(len - 1) << 16, 0)
             }
-            4..=7 => (half_at(value, 0), half_at(value, len - 4)),
+            4..=7 => (u64::from(half_at(value, 0)), u64::from(half_at(value, len - 4))),
             8..=16 => (word_at(value, 0), word_at(value, len - 8)),
             _ => {
                 let mut at = 0;
