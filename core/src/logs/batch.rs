@@ -86,6 +86,8 @@ pub(crate) fn parse_lines<'d, W: LineWalker<'d>>(
     // Whether the record is as the walker left it (see [`LineWalker::clear`]); not known at first.
     let mut untouched = false;
     let types = !parser.options().types.is_empty();
+    // Without types or a time key, finishing a record is nothing: not even a call per line.
+    let finish = parser.finishes_records();
     while start < len {
         line_no += 1;
         match bytes.get(start) {
@@ -118,7 +120,10 @@ pub(crate) fn parse_lines<'d, W: LineWalker<'d>>(
             record.fields.clear();
             Err(too_long(max, line.len()))
         } else {
-            parsed.and_then(|_| parser.finish_record(line, record))
+            match parsed {
+                Ok(_) if finish => parser.finish_record(line, record),
+                other => other.map(drop),
+            }
         };
         let (buffer, length) = (record.fields.as_ptr(), record.fields.len());
         on_line(line_no, result, record);

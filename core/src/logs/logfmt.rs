@@ -70,22 +70,23 @@ impl<'a> LogfmtWalker<'a> {
         let at = |pos: usize, message: &'static str| LineError::new(pos - start, message);
         let mut pos = start;
         loop {
-            loop {
-                match bytes.get(pos) {
-                    None => return Ok(len),
-                    Some(b'\n') if NEWLINE_ENDS => return Ok(pos),
-                    Some(&b) if b <= b' ' => pos += 1,
-                    Some(_) => break,
-                }
-            }
+            // The key runs to the next stop: when that is `pos` itself, the byte there is a blank
+            // (skipped), the end of the line, or an error. A key right after a blank the previous
+            // field consumed so needs no byte test (the stop walk resumes there, off the bitmap).
             let key_start = pos;
             pos = self.stops.next_first(pos);
             let stop = bytes.get(pos).copied();
             if pos == key_start {
-                return Err(match stop {
-                    Some(b'=') => at(pos, "empty key before '='"),
-                    _ => at(pos, "unexpected '\"' in key"),
-                });
+                match stop {
+                    None => return Ok(len),
+                    Some(b'\n') if NEWLINE_ENDS => return Ok(pos),
+                    Some(b) if b <= b' ' => {
+                        pos += 1;
+                        continue;
+                    }
+                    Some(b'=') => return Err(at(pos, "empty key before '='")),
+                    Some(_) => return Err(at(pos, "unexpected '\"' in key")),
+                }
             }
             let key = slice(text, key_start, pos);
             match stop {
@@ -126,7 +127,19 @@ impl<'a> LogfmtWalker<'a> {
                     match bytes.get(pos) {
                         Some(b'=') => return Err(at(pos, "unexpected '=' in unquoted value")),
                         Some(b'"') => return Err(at(pos, "unexpected '\"' in unquoted value")),
-                        _ => record.push_borrowed(key, slice(text, value_start, pos)),
+                        None => {
+                            record.push_borrowed(key, slice(text, value_start, pos));
+                            return Ok(len);
+                        }
+                        Some(b'\n') if NEWLINE_ENDS => {
+                            record.push_borrowed(key, slice(text, value_start, pos));
+                            return Ok(pos);
+                        }
+                        Some(_) => {
+                            // A blank: the next key may start right after it.
+                            record.push_borrowed(key, slice(text, value_start, pos));
+                            pos += 1;
+                        }
                     }
                 }
             }

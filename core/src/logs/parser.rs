@@ -473,6 +473,12 @@ impl Parser {
         self.finish_record(line, record)
     }
 
+    /// Whether [`Parser::finish_record`] has anything to do (types to apply or a time key).
+    #[inline(always)]
+    pub(super) fn finishes_records(&self) -> bool {
+        !self.options.types.is_empty() || self.time_key.is_some()
+    }
+
     /// Applies the types and reads the timestamp of a record just parsed from `line`.
     #[inline]
     pub(super) fn finish_record<'a>(&self, line: &'a str, record: &mut Record<'a>) -> Result<(), LineError> {

@@ -65,7 +65,7 @@ impl Counter {
     #[inline]
     pub fn inc_by(&self, amount: f64) -> Result<(), MetricError> {
         if amount.is_nan() || amount < 0.0 {
-            return Err(MetricError::NegativeIncrement(self.child.metric_name().to_owned()));
+            return Err(self.negative_increment());
         }
         let cell = &self.child.cell;
         // A whole amount below 2^53 goes to the integer cell. `as i64` truncates (one instruction,
@@ -77,6 +77,14 @@ impl Counter {
             atomic_add_f64(&cell.fraction_bits, amount);
         }
         Ok(())
+    }
+
+    /// The error of a negative (or NaN) increment: out of line, so that [`Counter::inc_by`] is small
+    /// enough to inline into the rules' update.
+    #[cold]
+    #[inline(never)]
+    fn negative_increment(&self) -> MetricError {
+        MetricError::NegativeIncrement(self.child.metric_name().to_owned())
     }
 
     /// Adds `amount` and keeps `exemplar` (label pairs such as `trace_id`, with `amount` as its value

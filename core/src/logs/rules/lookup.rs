@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::hash::BuildHasher;
+use std::mem::MaybeUninit;
 
 use regex::Regex;
 
@@ -35,8 +36,12 @@ const PATH: u32 = u32::MAX - 2;
 #[derive(Debug, Default)]
 pub(super) struct Fields {
     names: Vec<String>,
-    /// Per name, for the current record: a field index, or [`UNSEEN`], [`ABSENT`], [`PATH`].
-    slots: Vec<u32>,
+    /// Per name: the [`Fields::record`] it was looked up for, and there a field index, or
+    /// [`ABSENT`], [`PATH`] ([`UNSEEN`] before any lookup). An entry of another record is looked up
+    /// again: forgetting a record's positions is one increment, not a fill (a call to `memset`).
+    slots: Vec<(u32, u32)>,
+    /// The number of the current record (wrapping; on wrap the entries are emptied).
+    record: u32,
 }
 
 impl Fields {
@@ -46,14 +51,19 @@ impl Fields {
             return slot;
         }
         self.names.push(name.to_owned());
-        self.slots.push(UNSEEN);
+        // Stamped with another record than the current one: looked up on first use.
+        self.slots.push((self.record.wrapping_sub(1), UNSEEN));
         self.names.len() - 1
     }
 
     /// Forgets the previous record's positions (call before each record).
     #[inline]
     pub(super) fn reset(&mut self) {
-        self.slots.fill(UNSEEN);
+        self.record = self.record.wrapping_add(1);
+        if self.record == 0 {
+            // Wrapped: entries of record 0 from 2^32 records ago would read as current.
+            self.slots.fill((u32::MAX, UNSEEN));
+        }
     }
 
     /// The value of the field in `slot` (named `name`) in `record`: the last top-level field of that
@@ -65,11 +75,12 @@ impl Fields {
         slot: usize,
         name: &str,
     ) -> Option<&'r Value<'a>> {
-        let Some(state) = self.slots.get_mut(slot) else { return record.get(name) };
-        if *state == UNSEEN {
-            *state = locate(record, name);
+        let current = self.record;
+        let Some(entry) = self.slots.get_mut(slot) else { return record.get(name) };
+        if entry.0 != current {
+            *entry = (current, locate(record, name));
         }
-        match *state {
+        match entry.1 {
             ABSENT => None,
             PATH => record.get(name),
             index => record.fields.get(index as usize).map(|(_, value)| value),
@@ -146,20 +157,25 @@ pub(super) fn gather_values<R>(
     slots: &[usize],
     f: impl FnOnce(&[&str]) -> R,
 ) -> R {
-    if labels.len() <= INLINE_VALUES {
-        let mut values = [""; INLINE_VALUES];
-        let mut all_text = true;
+    if labels.len() <= INLINE_VALUES && slots.len() >= labels.len() {
+        // Left uninitialised (only the first `labels.len()` are written and read): filling the
+        // array showed as a tenth of a rule's own cost.
+        let mut values = [MaybeUninit::<&str>::uninit(); INLINE_VALUES];
+        let mut written = 0;
         for (value, ((_, field), &slot)) in values.iter_mut().zip(labels.iter().zip(slots)) {
             match str_of(overlay, record, fields, slot, field) {
-                Some(text) => *value = text,
-                None => {
-                    all_text = false;
-                    break;
+                Some(text) => {
+                    value.write(text);
+                    written += 1;
                 }
+                None => break,
             }
         }
-        if all_text {
-            return f(values.get(..labels.len()).unwrap_or_default());
+        if written == labels.len() {
+            // SAFETY: the first `written` elements were initialised just above (`written` counts the
+            // writes, which go in order from the first), and `written <= INLINE_VALUES`.
+            let values = unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<&str>(), written) };
+            return f(values);
         }
     }
     let owned: Vec<Cow<'_, str>> = labels
