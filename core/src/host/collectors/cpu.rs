@@ -194,7 +194,7 @@ impl Collector for Cpu {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let path = self.settings.proc("stat");
         let guest = self.settings.cpu_guest;
-        let text = self.reader.read_str(&path)?;
+        let text = self.reader.read_str_one_piece(&path)?;
         let mut cpus = 0;
         for line in text.lines() {
             let mut fields = line.split_ascii_whitespace();

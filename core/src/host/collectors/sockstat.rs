@@ -38,7 +38,7 @@ impl SockStat {
     fn parse(&mut self, name: &str, out: &mut Emitter) -> Result<(), CollectError> {
         let page_size = self.page_size;
         let path = path_in(&mut self.path, &self.settings.procfs, &["net", name]);
-        let text = self.reader.read_str(path)?;
+        let text = self.reader.read_str_one_piece(path)?;
         let (name, help) = (&mut self.name, &mut self.help);
         for line in text.lines() {
             let mut fields = line.split_ascii_whitespace();

@@ -37,7 +37,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for Stat {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let path = self.settings.proc("stat");
-        let text = self.reader.read_str(&path)?;
+        let text = self.reader.read_str_one_piece(&path)?;
         let mut found = 0;
         for line in text.lines() {
             let mut fields = line.split_ascii_whitespace();

@@ -62,7 +62,7 @@ impl UdpQueues {
     /// The `<protocol>: inuse N` count of /proc/net/`file`; `None` when the file cannot be read or
     /// has no such count.
     fn in_use(&mut self, file: &str, protocol: &str) -> Option<u64> {
-        let text = self.counts.read_str(&self.settings.proc("net").join(file)).ok()?;
+        let text = self.counts.read_str_one_piece(&self.settings.proc("net").join(file)).ok()?;
         sockets_in_use(text, protocol)
     }
 
