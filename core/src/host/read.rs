@@ -402,12 +402,6 @@ pub(crate) fn parse_hex(text: &str) -> Option<u64> {
     u64::from_str_radix(text, 16).ok()
 }
 
-/// Like [`list_dir`], but a directory that does not exist lists as empty (a subsystem the kernel does
-/// not have: nothing to report, which is not a failure).
-pub(crate) fn list_dir_if_present(path: &Path) -> Result<Vec<String>, CollectError> {
-    absent_as_empty(list_dir(path))
-}
-
 /// A listing of a directory that is not there (`NotFound`) as an empty one; other results as they are.
 pub(crate) fn absent_as_empty(
     listing: Result<Vec<String>, CollectError>,
