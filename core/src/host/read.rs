@@ -122,6 +122,11 @@ impl FileReader {
         text.trim().parse::<f64>().map_err(|_| CollectError::parse(path, "not a number"))
     }
 
+    /// The bytes of the last successful read.
+    pub(crate) fn last(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
     /// How many files this reader keeps open.
     #[cfg(test)]
     pub(crate) fn kept_open(&self) -> usize {
