@@ -420,6 +420,8 @@ impl HostConfig {
             textfile_report: Default::default(),
             collection: Default::default(),
             links: Default::default(),
+            proc_stat: Default::default(),
+            sockstat: Default::default(),
         })
     }
 }

@@ -75,6 +75,22 @@ impl DirLister {
         Ok(&self.names[..used])
     }
 
+    /// Like [`list`](DirLister::list), but a directory that is not there (`NotFound`) lists empty.
+    pub(crate) fn list_if_present(&mut self, path: &Path) -> Result<&[String], CollectError> {
+        match self.list(path) {
+            Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(&[]),
+            other => other,
+        }
+    }
+
+    /// Whether the directory at `path` is the one kept open (it was there and not empty when it was
+    /// last listed).
+    pub(crate) fn keeps(&self, path: &Path) -> bool {
+        self.kept.as_ref().is_some_and(|(kept, _)| {
+            kept.strip_suffix(&[0]).is_some_and(|kept| kept == path.as_os_str().as_bytes())
+        })
+    }
+
     /// Reads the entries of `dir` from where it is into `self.names` (unsorted); how many.
     fn read_entries(&mut self, dir: BorrowedFd<'_>, path: &Path) -> Result<usize, CollectError> {
         let mut used = 0;
@@ -166,5 +182,23 @@ mod tests {
         child.wait().expect("reap sleep");
         assert!(lister.list(&tasks).is_err(), "the process is gone");
         assert!(lister.kept.is_none());
+    }
+
+    #[test]
+    fn a_kept_directory_is_known_and_an_absent_one_lists_empty() {
+        let mut lister = DirLister::keeping();
+        let cpus = Path::new("/sys/devices/system/cpu");
+        assert!(!lister.keeps(cpus));
+        assert_eq!(lister.list_if_present(cpus).expect("sysfs is mounted"), list_dir(cpus).expect("sysfs"));
+        assert!(lister.keeps(cpus));
+        assert!(!lister.keeps(Path::new("/sys/devices/system")), "only the path kept");
+        assert!(!lister.keeps(Path::new("/sys/devices/system/cpu/cpu0")));
+        let missing = Path::new("/sys/devices/system/no-such-directory");
+        assert!(lister.list_if_present(missing).expect("absent lists empty").is_empty());
+        assert!(!lister.keeps(cpus), "the kept directory is let go for another one");
+        let dir = tempfile::tempdir().expect("test setup");
+        let file = dir.path().join("f");
+        std::fs::write(&file, "").expect("test setup");
+        assert!(lister.list_if_present(&file).is_err(), "a file is no directory: an error, not empty");
     }
 }

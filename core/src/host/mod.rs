@@ -36,6 +36,7 @@ mod read;
 mod recycle;
 mod runner;
 mod settings;
+mod shared_file;
 mod spec;
 mod system_bus;
 

@@ -46,15 +46,39 @@ impl FileReader {
         path: &Path,
         open: impl FnOnce(&Path) -> std::io::Result<File>,
     ) -> Result<&[u8], CollectError> {
+        self.read_pieces(path, open, Pieces::Many)
+    }
+
+    /// Like [`read`](FileReader::read), for a file the kernel generates in one piece (see
+    /// [`Pieces::One`]: /proc/stat, /proc/meminfo, /proc/net/snmp, a /proc/sys value, a sysfs
+    /// attribute): a read that leaves room in the buffer is the whole file, so there is no second
+    /// read for the end of file.
+    pub(crate) fn read_one_piece(&mut self, path: &Path) -> Result<&[u8], CollectError> {
+        self.read_pieces(path, open_file, Pieces::One)
+    }
+
+    /// Like [`read_str`](FileReader::read_str), for a file made in one piece as with
+    /// [`read_one_piece`](FileReader::read_one_piece).
+    pub(crate) fn read_str_one_piece(&mut self, path: &Path) -> Result<&str, CollectError> {
+        let bytes = self.read_one_piece(path)?;
+        std::str::from_utf8(bytes).map_err(|_| CollectError::parse(path, "not UTF-8"))
+    }
+
+    fn read_pieces(
+        &mut self,
+        path: &Path,
+        open: impl FnOnce(&Path) -> std::io::Result<File>,
+        pieces: Pieces,
+    ) -> Result<&[u8], CollectError> {
         if let Some(fd) = self.kept.get(path) {
-            match read_whole(fd, At::Start, &mut self.buf, &mut self.len) {
+            match read_whole(fd, At::Start, pieces, &mut self.buf, &mut self.len) {
                 Ok(()) => return Ok(&self.buf[..self.len]),
                 // The file is gone (a removed device's attribute gives ENODEV): open it afresh.
                 Err(_) => self.kept.forget(path),
             }
         }
         let file = open(path).map_err(|e| CollectError::io(path, e))?;
-        read_whole(file.as_fd(), At::Current, &mut self.buf, &mut self.len)
+        read_whole(file.as_fd(), At::Current, pieces, &mut self.buf, &mut self.len)
             .map_err(|e| CollectError::io(path, e))?;
         self.kept.offer(path, file);
         Ok(&self.buf[..self.len])
@@ -85,15 +109,22 @@ impl FileReader {
     }
 
     /// Reads the whole file at `path` as text without its trailing newline and spaces, like
-    /// [`read_trimmed`].
+    /// [`read_trimmed`]; for a value made in one piece (a sysfs attribute, a /proc/sys value), as
+    /// with [`read_one_piece`](FileReader::read_one_piece).
     pub(crate) fn read_trimmed(&mut self, path: &Path) -> Result<&str, CollectError> {
-        Ok(self.read_str(path)?.trim_end())
+        Ok(self.read_str_one_piece(path)?.trim_end())
     }
 
-    /// Reads a small file holding one number (integer or float), like [`read_f64`].
+    /// Reads a small file holding one number (integer or float), like [`read_f64`]; made in one
+    /// piece, as with [`read_one_piece`](FileReader::read_one_piece).
     pub(crate) fn read_f64(&mut self, path: &Path) -> Result<f64, CollectError> {
-        let text = self.read_str(path)?;
+        let text = self.read_str_one_piece(path)?;
         text.trim().parse::<f64>().map_err(|_| CollectError::parse(path, "not a number"))
+    }
+
+    /// The bytes of the last successful read.
+    pub(crate) fn last(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
     }
 
     /// How many files this reader keeps open.
@@ -122,6 +153,20 @@ enum At {
     Start,
 }
 
+/// How the kernel hands a file out, which says when [`read_whole`] has reached its end.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pieces {
+    /// In pieces: a seq_file of many records (/proc/vmstat, /proc/diskstats, /proc/net/dev) gives at
+    /// most its page-sized buffer per read, cut at a record, so only a read of 0 bytes is the end.
+    Many,
+    /// In one piece: a `single_open` seq_file (/proc/stat, /proc/meminfo, /proc/loadavg,
+    /// /proc/pressure/*, /proc/net/{snmp,snmp6,netstat,sockstat,sockstat6}) fills its buffer with
+    /// the whole text and hands out as much as the read asks for; a /proc/sys value and a sysfs
+    /// attribute are made whole too, and a regular file (a fixture) reads short only at its end. A
+    /// read that leaves room in the buffer has reached the end, which saves the read of 0 bytes.
+    One,
+}
+
 /// One read of `buf.len()` bytes at most, at `offset` bytes into the file (with [`At::Start`]).
 fn read_once(fd: BorrowedFd<'_>, at: At, buf: &mut [u8], offset: usize) -> std::io::Result<usize> {
     loop {
@@ -144,7 +189,13 @@ fn read_once(fd: BorrowedFd<'_>, at: At, buf: &mut [u8], offset: usize) -> std::
 }
 
 /// Reads `fd` to its end into `buf` (grown as needed), setting `len`.
-fn read_whole(fd: BorrowedFd<'_>, at: At, buf: &mut Vec<u8>, len: &mut usize) -> std::io::Result<()> {
+fn read_whole(
+    fd: BorrowedFd<'_>,
+    at: At,
+    pieces: Pieces,
+    buf: &mut Vec<u8>,
+    len: &mut usize,
+) -> std::io::Result<()> {
     *len = 0;
     if buf.len() < 4096 {
         buf.resize(4096, 0);
@@ -157,6 +208,9 @@ fn read_whole(fd: BorrowedFd<'_>, at: At, buf: &mut Vec<u8>, len: &mut usize) ->
         match read_once(fd, at, &mut buf[*len..], *len)? {
             0 => return Ok(()),
             n => *len += n,
+        }
+        if pieces == Pieces::One && *len < buf.len() {
+            return Ok(());
         }
     }
 }
@@ -353,12 +407,6 @@ pub(crate) fn parse_hex(text: &str) -> Option<u64> {
     u64::from_str_radix(text, 16).ok()
 }
 
-/// Like [`list_dir`], but a directory that does not exist lists as empty (a subsystem the kernel does
-/// not have: nothing to report, which is not a failure).
-pub(crate) fn list_dir_if_present(path: &Path) -> Result<Vec<String>, CollectError> {
-    absent_as_empty(list_dir(path))
-}
-
 /// A listing of a directory that is not there (`NotFound`) as an empty one; other results as they are.
 pub(crate) fn absent_as_empty(
     listing: Result<Vec<String>, CollectError>,
@@ -482,6 +530,30 @@ mod tests {
         let second = reader.read_str(path).expect("/proc/uptime is readable").to_string();
         assert_eq!(reader.kept_open(), 1, "the kept file is reused, not opened again");
         assert_ne!(first, second, "a kept file is generated afresh on each read");
+    }
+
+    #[test]
+    fn files_made_in_one_piece_are_read_whole() {
+        // Larger than the buffer: every read fills it, so it grows until a read leaves room.
+        let dir = tempfile::tempdir().expect("test setup");
+        let path = dir.path().join("big");
+        let text: String = (0..2000).map(|i| format!("line {i:05}\n")).collect();
+        assert!(text.len() > 16384);
+        std::fs::write(&path, &text).expect("test setup");
+        let mut reader = FileReader::new();
+        assert_eq!(reader.read_str_one_piece(&path).expect("readable"), text);
+        // A single_open procfs file (kept open after the first read) gives the same lines as read to
+        // a read of 0 bytes; its values move between the reads, its labels do not.
+        let netstat = Path::new("/proc/self/net/netstat");
+        let labels =
+            |text: &str| text.lines().map(|l| l.split(' ').next().unwrap_or("").to_string()).collect();
+        let many: Vec<String> = labels(reader.read_str(netstat).expect("procfs is mounted"));
+        for _ in 0..2 {
+            let one = reader.read_str_one_piece(netstat).expect("procfs is mounted");
+            assert!(one.ends_with('\n'));
+            assert_eq!(labels(one), many);
+        }
+        assert_eq!(reader.read_f64(Path::new("/proc/sys/kernel/pid_max")).ok().map(|v| v > 0.0), Some(true));
     }
 
     #[test]

@@ -66,6 +66,10 @@ pub(crate) struct Settings {
     pub(crate) collection: std::sync::atomic::AtomicU64,
     /// The link dump netclass and netdev share within a collection.
     pub(crate) links: crate::host::netlink::SharedLinks,
+    /// The /proc/stat text cpu and stat share within a collection.
+    pub(crate) proc_stat: crate::host::shared_file::SharedFile,
+    /// The /proc/net/sockstat and sockstat6 texts sockstat and udp_queues share within a collection.
+    pub(crate) sockstat: [crate::host::shared_file::SharedFile; 2],
 }
 
 impl Settings {

@@ -14,7 +14,7 @@
 use super::filesystem::parse_mounts;
 use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::list_dir;
+use crate::host::read::{list_dir, DirLister};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::HashMap;
@@ -31,11 +31,23 @@ const BLOCK_GROUP_TYPES: [&str; 3] = ["data", "metadata", "system"];
 /// The btrfs collector.
 pub(crate) struct Btrfs {
     settings: Arc<Settings>,
+    /// Lists /sys/fs/btrfs, kept open between collections once it was found there.
+    lister: DirLister,
 }
 
 impl Btrfs {
     pub(crate) fn new(settings: Arc<Settings>) -> Btrfs {
-        Btrfs { settings }
+        Btrfs { settings, lister: DirLister::keeping() }
+    }
+
+    /// The entries of /sys/fs/btrfs (`root`): through the directory kept open since it was last
+    /// listed, else probed through the absences (an absent or empty directory remembered as such)
+    /// and, when it has entries, listed again to be kept open.
+    fn list(&mut self, root: &Path) -> Result<&[String], CollectError> {
+        if !self.lister.keeps(root) && self.settings.absences.list_dir_if_present(root)?.is_empty() {
+            return Ok(&[]);
+        }
+        self.lister.list_if_present(root)
     }
 }
 
@@ -52,10 +64,10 @@ impl Collector for Btrfs {
         let root = self.settings.sys("fs/btrfs");
         // Asked once per collection, and only when there is a filesystem to match it with.
         let mut ioctl_devices = None;
-        for name in self.settings.absences.list_dir_if_present(&root)?.into_iter().filter(|n| n.contains('-'))
-        {
-            let ioctl_devices = ioctl_devices.get_or_insert_with(|| ioctl_device_stats(&self.settings));
-            collect_filesystem(&root.join(&name), name, ioctl_devices, out)?;
+        let settings = Arc::clone(&self.settings);
+        for name in self.list(&root)?.iter().filter(|n| n.contains('-')) {
+            let ioctl_devices = ioctl_devices.get_or_insert_with(|| ioctl_device_stats(&settings));
+            collect_filesystem(&root.join(name), name.clone(), ioctl_devices, out)?;
         }
         Ok(())
     }

@@ -14,7 +14,7 @@ use crate::host::read::{parse_u64, path_in, read_f64, read_trimmed, DirLister, F
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Ticks per second in /proc/stat.
@@ -190,46 +190,16 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     build: |settings| Box::new(Cpu::new(settings)),
 };
 
+/// Cpu's bit among the takers of the shared /proc/stat (stat's is 1).
+const STAT_TAKER: u32 = 0;
+
 impl Collector for Cpu {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let path = self.settings.proc("stat");
-        let guest = self.settings.cpu_guest;
-        let text = self.reader.read_str(&path)?;
-        let mut cpus = 0;
-        for line in text.lines() {
-            let mut fields = line.split_ascii_whitespace();
-            let Some(cpu) = fields.next().and_then(|name| name.strip_prefix("cpu")) else { continue };
-            if cpu.is_empty() || !cpu.bytes().all(|b| b.is_ascii_digit()) {
-                continue;
-            }
-            let values: Vec<f64> = fields.map(|f| parse_u64(f).unwrap_or(0) as f64 / USER_HZ).collect();
-            if values.len() < 4 {
-                return Err(CollectError::parse(&path, "cpu line with fewer than 4 columns"));
-            }
-            cpus += 1;
-            for (mode, value) in MODES.iter().zip(values.iter()) {
-                out.counter(
-                    "node_cpu_seconds_total",
-                    "Seconds the CPUs spent in each mode.",
-                    pairs(&[("cpu", cpu), ("mode", mode)]),
-                    *value,
-                );
-            }
-            if guest {
-                let guest_modes = [("user", values.get(8)), ("nice", values.get(9))];
-                for (mode, value) in guest_modes {
-                    out.counter(
-                        "node_cpu_guest_seconds_total",
-                        "Seconds the CPUs spent in guests (VMs) for each mode.",
-                        pairs(&[("cpu", cpu), ("mode", mode)]),
-                        value.copied().unwrap_or(0.0),
-                    );
-                }
-            }
-        }
-        if cpus == 0 {
-            return Err(CollectError::parse(&path, "no per-CPU lines"));
-        }
+        let settings = &self.settings;
+        settings.proc_stat.read(&path, settings.collection(), STAT_TAKER, |text| {
+            emit_times(text, &path, settings.cpu_guest, out)
+        })??;
         self.isolated(out);
         self.throttles(out);
         if self.settings.cpu_info {
@@ -237,6 +207,47 @@ impl Collector for Cpu {
         }
         Ok(())
     }
+}
+
+/// `node_cpu_seconds_total` (and `node_cpu_guest_seconds_total` with `guest`) of the /proc/stat
+/// text `text` read from `path`.
+fn emit_times(text: &str, path: &Path, guest: bool, out: &mut Emitter) -> Result<(), CollectError> {
+    let mut cpus = 0;
+    for line in text.lines() {
+        let mut fields = line.split_ascii_whitespace();
+        let Some(cpu) = fields.next().and_then(|name| name.strip_prefix("cpu")) else { continue };
+        if cpu.is_empty() || !cpu.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let values: Vec<f64> = fields.map(|f| parse_u64(f).unwrap_or(0) as f64 / USER_HZ).collect();
+        if values.len() < 4 {
+            return Err(CollectError::parse(path, "cpu line with fewer than 4 columns"));
+        }
+        cpus += 1;
+        for (mode, value) in MODES.iter().zip(values.iter()) {
+            out.counter(
+                "node_cpu_seconds_total",
+                "Seconds the CPUs spent in each mode.",
+                pairs(&[("cpu", cpu), ("mode", mode)]),
+                *value,
+            );
+        }
+        if guest {
+            let guest_modes = [("user", values.get(8)), ("nice", values.get(9))];
+            for (mode, value) in guest_modes {
+                out.counter(
+                    "node_cpu_guest_seconds_total",
+                    "Seconds the CPUs spent in guests (VMs) for each mode.",
+                    pairs(&[("cpu", cpu), ("mode", mode)]),
+                    value.copied().unwrap_or(0.0),
+                );
+            }
+        }
+    }
+    if cpus == 0 {
+        return Err(CollectError::parse(path, "no per-CPU lines"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

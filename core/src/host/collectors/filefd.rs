@@ -30,7 +30,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for FileFd {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let path = self.settings.proc("sys/fs/file-nr");
-        let text = self.reader.read_str(&path)?;
+        let text = self.reader.read_str_one_piece(&path)?;
         let fields: Vec<&str> = text.split_ascii_whitespace().collect();
         let (Some(allocated), Some(maximum)) =
             (fields.first().and_then(|f| parse_f64(f)), fields.get(2).and_then(|f| parse_f64(f)))

@@ -30,7 +30,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for LoadAvg {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let path = self.settings.proc("loadavg");
-        let text = self.reader.read_str(&path)?;
+        let text = self.reader.read_str_one_piece(&path)?;
         let mut fields = text.split_ascii_whitespace();
         let mut loads = [0.0; 3];
         for load in &mut loads {

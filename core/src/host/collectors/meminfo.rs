@@ -51,7 +51,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for MemInfo {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let path = self.settings.proc("meminfo");
-        let text = self.reader.read_str(&path)?;
+        let text = self.reader.read_str_one_piece(&path)?;
         let mut found = 0;
         for line in text.lines() {
             let mut fields = line.split_ascii_whitespace();

@@ -71,7 +71,7 @@ impl NetStat {
     ) -> Result<(), CollectError> {
         let mut reader = std::mem::take(&mut self.reader);
         let path = std::mem::take(&mut self.paths[which]);
-        let result = match reader.read_str(&path) {
+        let result = match reader.read_str_one_piece(&path) {
             Ok(text) => parse(self, which, text, &path, out),
             Err(e) => Err(e),
         };

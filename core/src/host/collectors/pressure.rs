@@ -81,7 +81,7 @@ impl Collector for Pressure {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         for resource in ["cpu", "io", "memory"] {
             let path = self.settings.proc(&format!("pressure/{resource}"));
-            let text = self.reader.read_str(&path)?;
+            let text = self.reader.read_str_one_piece(&path)?;
             for (res, kind, name, help) in SERIES {
                 if res != resource {
                     continue;

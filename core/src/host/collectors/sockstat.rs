@@ -3,7 +3,7 @@
 
 use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
-use crate::host::read::{parse_f64, path_in, FileReader};
+use crate::host::read::{parse_f64, path_in};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::fmt::Write;
@@ -12,7 +12,6 @@ use std::sync::Arc;
 /// The sockstat collector.
 pub(crate) struct SockStat {
     settings: Arc<Settings>,
-    reader: FileReader,
     page_size: f64,
     /// Reused between collections: the path read, and names and help texts as they are built.
     path: std::path::PathBuf,
@@ -27,7 +26,6 @@ impl SockStat {
         let page_size = if page_size > 0 { page_size as f64 } else { 4096.0 };
         SockStat {
             settings,
-            reader: FileReader::new(),
             page_size,
             path: std::path::PathBuf::new(),
             name: String::new(),
@@ -35,36 +33,47 @@ impl SockStat {
         }
     }
 
-    fn parse(&mut self, name: &str, out: &mut Emitter) -> Result<(), CollectError> {
+    /// The series of /proc/net/`name`, the file `which` of [`Settings::sockstat`] (shared with
+    /// udp_queues).
+    fn parse(&mut self, name: &str, which: usize, out: &mut Emitter) -> Result<(), CollectError> {
         let page_size = self.page_size;
         let path = path_in(&mut self.path, &self.settings.procfs, &["net", name]);
-        let text = self.reader.read_str(path)?;
+        let settings = &self.settings;
         let (name, help) = (&mut self.name, &mut self.help);
-        for line in text.lines() {
-            let mut fields = line.split_ascii_whitespace();
-            let Some(protocol) = fields.next().and_then(|p| p.strip_suffix(':')) else { continue };
-            while let (Some(state), Some(value)) = (fields.next(), fields.next()) {
-                let Some(value) = parse_f64(value) else { continue };
+        let shared = settings.sockstat.get(which).ok_or_else(|| CollectError::parse(path, "no such file"))?;
+        shared
+            .read(path, settings.collection(), SOCKSTAT_TAKER, |text| emit(text, page_size, name, help, out))
+    }
+}
+
+/// Sockstat's bit among the takers of the shared sockstat files (udp_queues' is 1).
+const SOCKSTAT_TAKER: u32 = 0;
+
+/// The series of a sockstat text, with `name` and `help` as room to build names and help texts.
+fn emit(text: &str, page_size: f64, name: &mut String, help: &mut String, out: &mut Emitter) {
+    for line in text.lines() {
+        let mut fields = line.split_ascii_whitespace();
+        let Some(protocol) = fields.next().and_then(|p| p.strip_suffix(':')) else { continue };
+        while let (Some(state), Some(value)) = (fields.next(), fields.next()) {
+            let Some(value) = parse_f64(value) else { continue };
+            name.clear();
+            if protocol == "sockets" {
+                let _ = write!(name, "node_sockstat_sockets_{state}");
+                out.gauge(name, "Number of IPv4 sockets in use.", vec![], value);
+                continue;
+            }
+            let _ = write!(name, "node_sockstat_{protocol}_{state}");
+            help.clear();
+            let _ = write!(help, "Number of {protocol} sockets in state {state}.");
+            out.gauge(name, help, vec![], value);
+            if state == "mem" {
                 name.clear();
-                if protocol == "sockets" {
-                    let _ = write!(name, "node_sockstat_sockets_{state}");
-                    out.gauge(name, "Number of IPv4 sockets in use.", vec![], value);
-                    continue;
-                }
-                let _ = write!(name, "node_sockstat_{protocol}_{state}");
+                let _ = write!(name, "node_sockstat_{protocol}_mem_bytes");
                 help.clear();
-                let _ = write!(help, "Number of {protocol} sockets in state {state}.");
-                out.gauge(name, help, vec![], value);
-                if state == "mem" {
-                    name.clear();
-                    let _ = write!(name, "node_sockstat_{protocol}_mem_bytes");
-                    help.clear();
-                    let _ = write!(help, "Number of {protocol} sockets in state mem_bytes.");
-                    out.gauge(name, help, vec![], value * page_size);
-                }
+                let _ = write!(help, "Number of {protocol} sockets in state mem_bytes.");
+                out.gauge(name, help, vec![], value * page_size);
             }
         }
-        Ok(())
     }
 }
 
@@ -78,8 +87,8 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 
 impl Collector for SockStat {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        self.parse("sockstat", out)?;
-        match self.parse("sockstat6", out) {
+        self.parse("sockstat", 0, out)?;
+        match self.parse("sockstat6", 1, out) {
             Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
             other => other,
         }

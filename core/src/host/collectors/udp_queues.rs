@@ -37,6 +37,9 @@ fn add_queues(message: &[u8], sums: &mut (u64, u64)) -> bool {
     true
 }
 
+/// Udp_queues' bit among the takers of the shared sockstat files (sockstat's is 0).
+const SOCKSTAT_TAKER: u32 = 1;
+
 /// The udp_queues collector.
 pub(crate) struct UdpQueues {
     settings: Arc<Settings>,
@@ -44,8 +47,6 @@ pub(crate) struct UdpQueues {
     dumper: Dumper,
     /// Set once a sock_diag dump failed: the files are read from then on.
     diag_refused: bool,
-    /// Reads /proc/net/sockstat and sockstat6 (kept open) for the socket counts.
-    counts: FileReader,
 }
 
 impl UdpQueues {
@@ -55,15 +56,18 @@ impl UdpQueues {
             reader: FileReader::new(),
             dumper: Dumper::new(NETLINK_SOCK_DIAG),
             diag_refused: false,
-            counts: FileReader::new(),
         }
     }
 
     /// The `<protocol>: inuse N` count of /proc/net/`file`; `None` when the file cannot be read or
     /// has no such count.
-    fn in_use(&mut self, file: &str, protocol: &str) -> Option<u64> {
-        let text = self.counts.read_str(&self.settings.proc("net").join(file)).ok()?;
-        sockets_in_use(text, protocol)
+    /// `file` is file `which` of [`Settings::sockstat`] (shared with the sockstat collector).
+    fn in_use(&mut self, file: &str, which: usize, protocol: &str) -> Option<u64> {
+        let path = self.settings.proc("net").join(file);
+        let shared = self.settings.sockstat.get(which)?;
+        shared
+            .read(&path, self.settings.collection(), SOCKSTAT_TAKER, |text| sockets_in_use(text, protocol))
+            .ok()?
     }
 
     /// `(tx, rx)` of `family` from a dump, or `(0, 0)` without one when `count` says no socket of
@@ -97,11 +101,11 @@ impl UdpQueues {
     /// From sock_diag dumps; IPv6 only where /proc/net/udp6 exists, as from the files. Nothing is
     /// written unless every dump succeeds, so the caller can fall back to the files.
     fn update_from_netlink(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let count = self.in_use("sockstat", "UDP");
+        let count = self.in_use("sockstat", 0, "UDP");
         let v4 = self.sums_unless_none(libc::AF_INET, count)?;
         // sockstat6 and udp6 are made together (the IPv6 stack's per-namespace init): a readable
         // sockstat6 says udp6 is there without a stat of it.
-        let count = self.in_use("sockstat6", "UDP6");
+        let count = self.in_use("sockstat6", 1, "UDP6");
         let v6 = if count.is_some() || self.settings.proc("net/udp6").exists() {
             Some(self.sums_unless_none(libc::AF_INET6, count)?)
         } else {

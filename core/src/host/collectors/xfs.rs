@@ -6,7 +6,7 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir_if_present, FileReader};
+use crate::host::read::{DirLister, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::path::Path;
@@ -83,11 +83,13 @@ fn expected_counts(line: &str) -> &'static [usize] {
 pub(crate) struct Xfs {
     settings: Arc<Settings>,
     reader: FileReader,
+    /// Lists /sys/fs/xfs, kept open between collections.
+    lister: DirLister,
 }
 
 impl Xfs {
     pub(crate) fn new(settings: Arc<Settings>) -> Xfs {
-        Xfs { settings, reader: FileReader::new() }
+        Xfs { settings, reader: FileReader::new(), lister: DirLister::keeping() }
     }
 }
 
@@ -104,14 +106,14 @@ impl Collector for Xfs {
         let root = self.settings.sys("fs/xfs");
         // One unreadable file fails the collector (the runner then drops what was emitted), as in
         // node_exporter.
-        for device in list_dir_if_present(&root)? {
-            let path = root.join(&device).join("stats/stats");
+        for device in self.lister.list_if_present(&root)? {
+            let path = root.join(device).join("stats/stats");
             if !self.settings.absences.is_file(&path) {
                 continue; // e.g. /sys/fs/xfs/stats (the global totals) has no per-device stats file
             }
             let values = parse_stats(self.reader.read_str(&path)?, &path)?;
             for (field, value) in FIELDS.iter().zip(values) {
-                out.counter(field.name, field.help, pairs(&[("device", &device)]), value as f64);
+                out.counter(field.name, field.help, pairs(&[("device", device)]), value as f64);
             }
         }
         Ok(())
