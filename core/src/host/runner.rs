@@ -8,19 +8,14 @@
 //! reads never pile up the way goroutines do. The workers leave their results in one shared
 //! [`Gather`] and only the last to finish wakes the collecting thread (none does when the inline
 //! collectors outlast them all), instead of one wake-up per worker.
-//!
-//! The inline collectors are a queue ([`InlineQueue`]) rather than the collecting thread's alone: a
-//! worker that has finished its own collectors takes the next one too, so a collection uses a second
-//! CPU once the lanes are done instead of leaving the inline share as the scrape's critical path. The
-//! queue hands out the heaviest first (by their last durations), so the two sides finish close
-//! together. Each inline collector is behind its own lock, held only while it runs.
+
 use super::emit::Emitter;
 use super::error::{CollectError, HostError};
 use super::recycle::FamilyPool;
 use super::spec::{Collector, Placement};
 use crate::metrics::MetricFamily;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -46,46 +41,6 @@ struct Job {
     reply: Reply,
     /// The collectors to run, by index (`None`: all of them).
     only: Option<Arc<[bool]>>,
-    /// The collection's inline collectors, to help with once the worker's own are done.
-    inline: Arc<InlineQueue>,
-}
-
-/// The inline collectors of one collection, handed out one at a time, heaviest first, to the
-/// collecting thread and to every worker that has finished its own collectors.
-struct InlineQueue {
-    slots: Arc<[Mutex<Slot>]>,
-    /// Positions in `slots`, in the order they are handed out.
-    order: Vec<usize>,
-    /// The next position in `order` to hand out.
-    next: AtomicUsize,
-    only: Option<Arc<[bool]>>,
-    /// Where each one's duration is left for the next collection's order (nanoseconds).
-    weights: Arc<[AtomicU64]>,
-}
-
-impl InlineQueue {
-    /// Runs inline collectors until none is left to hand out; adds their outcomes, by collector
-    /// index, to `batch`.
-    fn drain_into(&self, batch: &mut Vec<(usize, Outcome)>) {
-        // Room for all of them at once: one allocation at most, however many this thread takes.
-        batch.reserve(self.order.len());
-        loop {
-            let taken = self.next.fetch_add(1, Ordering::Relaxed);
-            let Some(&position) = self.order.get(taken) else { break };
-            let Some(slot) = self.slots.get(position) else { continue };
-            // Held only while the collector runs; a concurrent collection waits its turn here.
-            let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
-            if !is_selected(self.only.as_deref(), slot.index) {
-                continue;
-            }
-            let start = Instant::now();
-            let (index, outcome) = run_one(&mut slot, start);
-            if let Some(weight) = self.weights.get(position) {
-                weight.store(outcome.duration.as_nanos() as u64, Ordering::Relaxed);
-            }
-            batch.push((index, outcome));
-        }
-    }
 }
 
 /// Where the workers of one collection leave their results.
@@ -151,10 +106,8 @@ struct Worker {
 /// The set of workers of one [`HostCollector`](crate::host::HostCollector).
 pub(crate) struct Runner {
     names: Vec<&'static str>,
-    /// Inline collectors, each locked while it runs (concurrent collections take turns at each).
-    inline: Arc<[Mutex<Slot>]>,
-    /// Each inline collector's last duration in nanoseconds, by position in `inline`.
-    inline_weights: Arc<[AtomicU64]>,
+    /// Collectors run on the collecting thread (locked: concurrent collections take turns).
+    inline: Mutex<Vec<Slot>>,
     workers: Vec<Worker>,
     epoch: Instant,
     timeout: Duration,
@@ -175,7 +128,7 @@ impl Runner {
         for (index, (_, placement, collector)) in collectors.into_iter().enumerate() {
             let slot = Slot { index, collector, out: Emitter::recycling(Arc::clone(pool), index) };
             match placement.lane() {
-                None => inline.push(Mutex::new(slot)),
+                None => inline.push(slot),
                 Some(lane) => {
                     if lanes.len() <= lane {
                         lanes.resize_with(lane + 1, Vec::new);
@@ -199,8 +152,7 @@ impl Runner {
                 .map_err(|e| HostError::Spawn { collector: first, message: e.to_string() })?;
             workers.push(Worker { indexes, jobs, busy_since });
         }
-        let inline_weights = inline.iter().map(|_| AtomicU64::new(0)).collect();
-        Ok(Runner { names, inline: inline.into(), inline_weights, workers, epoch, timeout })
+        Ok(Runner { names, inline: Mutex::new(inline), workers, epoch, timeout })
     }
 
     /// The collector names, in collection order.
@@ -219,11 +171,10 @@ impl Runner {
     pub(crate) fn run_only(&self, only: Option<&[bool]>) -> Vec<Option<Outcome>> {
         let start = Instant::now();
         let deadline = start + self.timeout;
-        let selected = |index: usize| is_selected(only, index);
+        let selected = |index: usize| only.is_none_or(|only| only.get(index).copied().unwrap_or(false));
         let shared_only: Option<Arc<[bool]>> = only.map(Arc::from);
         let mut outcomes: Vec<Option<Outcome>> = (0..self.names.len()).map(|_| None).collect();
         let gather = Arc::new(Gather::default());
-        let inline = Arc::new(self.inline_queue(shared_only.clone()));
         for worker in &self.workers {
             let wanted = worker.indexes.iter().filter(|&&index| selected(index)).count();
             if wanted == 0 {
@@ -236,11 +187,7 @@ impl Runner {
             } else {
                 // Counted before the job is sent: the worker may report before `send` returns.
                 gather.state.lock().unwrap_or_else(PoisonError::into_inner).waiting += 1;
-                let job = Job {
-                    reply: Reply(Some(Arc::clone(&gather))),
-                    only: shared_only.clone(),
-                    inline: Arc::clone(&inline),
-                };
+                let job = Job { reply: Reply(Some(Arc::clone(&gather))), only: shared_only.clone() };
                 match worker.jobs.send(job) {
                     Ok(()) => None,
                     // The returned job's `Reply` is dropped with the error, which counts it off.
@@ -257,11 +204,12 @@ impl Runner {
                 }
             }
         }
-        // A collector that panicked poisons nothing of ours: its outcome already says it failed.
-        let mut batch = Vec::new();
-        inline.drain_into(&mut batch);
-        for (index, outcome) in batch {
-            outcomes[index] = Some(outcome);
+        {
+            // A collector that panicked poisons nothing of ours: its outcome already says it failed.
+            let mut inline = self.inline.lock().unwrap_or_else(PoisonError::into_inner);
+            for (index, outcome) in run_each(&mut inline, only) {
+                outcomes[index] = Some(outcome);
+            }
         }
         let batches = {
             let mut state = gather.state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -292,22 +240,6 @@ impl Runner {
             .collect()
     }
 
-    /// This collection's queue of inline collectors, heaviest (by their last durations) first.
-    fn inline_queue(&self, only: Option<Arc<[bool]>>) -> InlineQueue {
-        let mut order: Vec<usize> = (0..self.inline.len()).collect();
-        let weight = |position: &usize| {
-            self.inline_weights.get(*position).map_or(0, |weight| weight.load(Ordering::Relaxed))
-        };
-        order.sort_by_key(|position| std::cmp::Reverse(weight(position)));
-        InlineQueue {
-            slots: Arc::clone(&self.inline),
-            order,
-            next: AtomicUsize::new(0),
-            only,
-            weights: Arc::clone(&self.inline_weights),
-        }
-    }
-
     fn nanos_now(&self) -> u64 {
         self.epoch.elapsed().as_nanos().max(1) as u64
     }
@@ -318,47 +250,39 @@ fn failed(error: CollectError, duration: Duration) -> Outcome {
 }
 
 /// The worker loop: one job at a time until the [`Runner`] is dropped; each job runs every collector
-/// of the worker in turn, then helps with the collection's inline collectors, and reports them all
-/// together (one wake-up of the collecting thread per worker).
+/// of the worker in turn and reports them together (one wake-up of the collecting thread per worker).
 fn work(mut collectors: Vec<Slot>, inbox: mpsc::Receiver<Job>, busy_since: Arc<AtomicU64>, epoch: Instant) {
     while let Ok(job) = inbox.recv() {
         busy_since.store(epoch.elapsed().as_nanos().max(1) as u64, Ordering::Release);
-        let mut batch = Vec::with_capacity(collectors.len() + job.inline.order.len());
-        run_each(&mut collectors, job.only.as_deref(), &mut batch);
-        job.inline.drain_into(&mut batch);
+        let batch = run_each(&mut collectors, job.only.as_deref());
         busy_since.store(0, Ordering::Release);
         // The collection may have given up on us (deadline): then the batch is dropped, which is fine.
         job.reply.send(batch);
     }
 }
 
-/// Whether collector `index` is among those `only` selects (`None`: all).
-fn is_selected(only: Option<&[bool]>, index: usize) -> bool {
-    only.is_none_or(|only| only.get(index).copied().unwrap_or(false))
-}
-
-/// Runs each collector `only` selects (all with `None`) once, in turn, catching panics; adds their
-/// outcomes, by collector index, to `batch`.
-fn run_each(collectors: &mut [Slot], only: Option<&[bool]>, batch: &mut Vec<(usize, Outcome)>) {
+/// Runs each collector `only` selects (all with `None`) once, in turn, catching panics; their outcomes
+/// by collector index.
+fn run_each(collectors: &mut [Slot], only: Option<&[bool]>) -> Vec<(usize, Outcome)> {
     // One clock read per collector: each one's end is the next one's start.
     let mut start = Instant::now();
-    for slot in collectors.iter_mut().filter(|slot| is_selected(only, slot.index)) {
-        let (index, outcome) = run_one(slot, start);
-        start += outcome.duration;
-        batch.push((index, outcome));
+    let mut batch = Vec::with_capacity(collectors.len());
+    for Slot { index, collector, out } in collectors {
+        if only.is_some_and(|only| !only.get(*index).copied().unwrap_or(false)) {
+            continue;
+        }
+        out.begin();
+        let result =
+            catch_unwind(AssertUnwindSafe(|| collector.update(out))).unwrap_or(Err(CollectError::WorkerGone));
+        let mut families = out.take_families();
+        if result.is_err() {
+            families.clear();
+        }
+        let end = Instant::now();
+        batch.push((*index, Outcome { families, result, duration: end.duration_since(start) }));
+        start = end;
     }
-}
-
-/// Runs one collector once, catching a panic; its duration is counted from `start`.
-fn run_one(Slot { index, collector, out }: &mut Slot, start: Instant) -> (usize, Outcome) {
-    out.begin();
-    let result =
-        catch_unwind(AssertUnwindSafe(|| collector.update(out))).unwrap_or(Err(CollectError::WorkerGone));
-    let mut families = out.take_families();
-    if result.is_err() {
-        families.clear();
-    }
-    (*index, Outcome { families, result, duration: start.elapsed() })
+    batch
 }
 
 #[cfg(test)]
@@ -460,7 +384,7 @@ mod tests {
     }
 
     #[test]
-    fn lane_collectors_run_on_workers_and_inline_ones_on_the_caller_or_a_finished_worker() {
+    fn inline_collectors_run_on_the_calling_thread_and_lanes_on_workers() {
         let inline = Arc::new(Mutex::new(Vec::new()));
         let lane = Arc::new(Mutex::new(Vec::new()));
         let runner = Runner::start(
@@ -472,63 +396,13 @@ mod tests {
             &Arc::default(),
         )
         .expect("test setup");
-        for _ in 0..20 {
-            let outcomes = runner.run();
-            assert!(outcomes.iter().all(|o| o.result.is_ok()));
-        }
-        let caller = std::thread::current().id();
-        let lane = lane.lock().expect("test lock");
-        assert_eq!(lane.len(), 20, "the lane collector ran once per collection");
-        assert!(lane.iter().all(|thread| *thread == lane[0] && *thread != caller), "always on its worker");
-        let inline = inline.lock().expect("test lock");
-        assert_eq!(inline.len(), 20, "the inline collector ran once per collection");
-        assert!(inline.iter().all(|thread| *thread == caller || *thread == lane[0]));
-    }
-
-    /// Waits (up to 10 s) until `peers` collectors have arrived, then records whether all did.
-    struct Rendezvous {
-        arrived: Arc<(Mutex<usize>, Condvar)>,
-        peers: usize,
-        met: Arc<Mutex<Vec<(bool, std::thread::ThreadId)>>>,
-    }
-    impl Collector for Rendezvous {
-        fn update(&mut self, _out: &mut Emitter) -> Result<(), CollectError> {
-            let (count, all_here) = &*self.arrived;
-            let mut count = count.lock().expect("test lock");
-            *count += 1;
-            all_here.notify_all();
-            let (count, _) = all_here
-                .wait_timeout_while(count, Duration::from_secs(10), |count| *count < self.peers)
-                .expect("test lock");
-            self.met.lock().expect("test lock").push((*count >= self.peers, std::thread::current().id()));
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn a_worker_done_with_its_own_collectors_takes_inline_ones_alongside_the_caller() {
-        // Two inline collectors that can only both finish if they run at the same time: the caller
-        // takes one, and the lane worker (its own collector done at once) must take the other.
-        let arrived = Arc::new((Mutex::new(0), Condvar::new()));
-        let met = Arc::new(Mutex::new(Vec::new()));
-        let meet = || Box::new(Rendezvous { arrived: Arc::clone(&arrived), peers: 2, met: Arc::clone(&met) });
-        let runner = Runner::start(
-            vec![
-                ("first", Placement::Inline, meet()),
-                ("lane", Placement::Kernel, Box::new(Sleeper(Duration::ZERO))),
-                ("second", Placement::Inline, meet()),
-            ],
-            Duration::from_secs(30),
-            &Arc::default(),
-        )
-        .expect("test setup");
         let outcomes = runner.run();
         assert!(outcomes.iter().all(|o| o.result.is_ok()));
-        let met = met.lock().expect("test lock");
-        assert_eq!(met.len(), 2);
-        assert!(met.iter().all(|(all_here, _)| *all_here), "the two inline collectors ran at the same time");
-        assert_ne!(met[0].1, met[1].1, "on two threads");
-        assert!(met.iter().any(|(_, thread)| *thread == std::thread::current().id()), "one on the caller");
+        let caller = std::thread::current().id();
+        assert_eq!(*inline.lock().expect("test lock"), vec![caller]);
+        let lane = lane.lock().expect("test lock");
+        assert_eq!(lane.len(), 1);
+        assert_ne!(lane[0], caller);
     }
 
     #[test]

@@ -31,12 +31,10 @@ pub(crate) struct CollectorSpec {
 /// share a few of them, grouped by what can make them block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Placement {
-    /// The collecting thread, before it waits for the workers, helped by each worker that has
-    /// finished its own collectors: collectors that only read counters the kernel keeps in memory
-    /// (procfs files whose generation takes no sleeping lock and touches no device or filesystem,
-    /// the clock, `uname`). They cannot hang, so any thread may take one; none of them needs a
-    /// worker wake-up of its own, which on a virtual machine with an idle vCPU costs tens of
-    /// microseconds.
+    /// The collecting thread, before it waits for the workers: collectors that only read counters
+    /// the kernel keeps in memory (procfs files whose generation takes no sleeping lock and touches
+    /// no device or filesystem, the clock, `uname`). They cannot hang, and running them inline saves
+    /// a worker wake-up, which on a virtual machine with an idle vCPU costs tens of microseconds.
     Inline,
     /// Lane 0: procfs/sysfs/netlink readers that may wait on a kernel lock (rtnl for netclass and
     /// netdev, filesystem ioctls for btrfs) or walk large tables (udp_queues).
