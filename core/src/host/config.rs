@@ -422,6 +422,7 @@ impl HostConfig {
             links: Default::default(),
             proc_stat: Default::default(),
             sockstat: Default::default(),
+            sockstat6: Default::default(),
         })
     }
 }

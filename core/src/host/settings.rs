@@ -68,14 +68,25 @@ pub(crate) struct Settings {
     pub(crate) links: crate::host::netlink::SharedLinks,
     /// The /proc/stat text cpu and stat share within a collection.
     pub(crate) proc_stat: crate::host::shared_file::SharedFile,
-    /// The /proc/net/sockstat and sockstat6 texts sockstat and udp_queues share within a collection.
-    pub(crate) sockstat: [crate::host::shared_file::SharedFile; 2],
+    /// The /proc/net/sockstat and sockstat6 texts sockstat and udp_queues share within a collection
+    /// (see [`Settings::sockstat_file`]).
+    pub(crate) sockstat: crate::host::shared_file::SharedFile,
+    pub(crate) sockstat6: crate::host::shared_file::SharedFile,
 }
 
 impl Settings {
     /// The number of the running collection (see [`Settings::collection`]).
     pub(crate) fn collection(&self) -> u64 {
         self.collection.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The shared text of /proc/net/`file`: `sockstat6` or else `sockstat` (what sockstat and
+    /// udp_queues both read).
+    pub(crate) fn sockstat_file(&self, file: &str) -> &crate::host::shared_file::SharedFile {
+        match file {
+            "sockstat6" => &self.sockstat6,
+            _ => &self.sockstat,
+        }
     }
 
     /// A path under the procfs root.

@@ -28,7 +28,7 @@ struct Share {
 
 impl SharedFile {
     /// Calls `read` with the text of the file at `path` (made in one piece, as for
-    /// [`FileReader::read_str_one_piece`]): the text already read for `collection` if taker `taker`
+    /// [`FileReader::read_one_piece`]): the text already read for `collection` if taker `taker`
     /// (a bit of its own, below 32) has not had it yet, else read afresh. Every taker passes the
     /// same path.
     pub(crate) fn read<R>(
@@ -43,7 +43,7 @@ impl SharedFile {
         let bit = 1u32 << (taker % 32);
         if share.collection != Some(collection) || share.taken & bit != 0 {
             share.collection = None;
-            share.reader.read_str_one_piece(path)?;
+            share.reader.read_one_piece(path)?;
             (share.collection, share.taken) = (Some(collection), 0);
         }
         share.taken |= bit;

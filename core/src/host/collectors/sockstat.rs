@@ -33,15 +33,14 @@ impl SockStat {
         }
     }
 
-    /// The series of /proc/net/`name`, the file `which` of [`Settings::sockstat`] (shared with
-    /// udp_queues).
-    fn parse(&mut self, name: &str, which: usize, out: &mut Emitter) -> Result<(), CollectError> {
+    /// The series of /proc/net/`file` (sockstat or sockstat6, shared with udp_queues).
+    fn parse(&mut self, file: &str, out: &mut Emitter) -> Result<(), CollectError> {
         let page_size = self.page_size;
-        let path = path_in(&mut self.path, &self.settings.procfs, &["net", name]);
+        let path = path_in(&mut self.path, &self.settings.procfs, &["net", file]);
         let settings = &self.settings;
         let (name, help) = (&mut self.name, &mut self.help);
-        let shared = settings.sockstat.get(which).ok_or_else(|| CollectError::parse(path, "no such file"))?;
-        shared
+        settings
+            .sockstat_file(file)
             .read(path, settings.collection(), SOCKSTAT_TAKER, |text| emit(text, page_size, name, help, out))
     }
 }
@@ -87,8 +86,8 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 
 impl Collector for SockStat {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        self.parse("sockstat", 0, out)?;
-        match self.parse("sockstat6", 1, out) {
+        self.parse("sockstat", out)?;
+        match self.parse("sockstat6", out) {
             Err(CollectError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(()),
             other => other,
         }

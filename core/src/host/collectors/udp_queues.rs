@@ -60,11 +60,10 @@ impl UdpQueues {
     }
 
     /// The `<protocol>: inuse N` count of /proc/net/`file`; `None` when the file cannot be read or
-    /// has no such count.
-    /// `file` is file `which` of [`Settings::sockstat`] (shared with the sockstat collector).
-    fn in_use(&mut self, file: &str, which: usize, protocol: &str) -> Option<u64> {
+    /// has no such count (`file` is shared with the sockstat collector).
+    fn in_use(&mut self, file: &str, protocol: &str) -> Option<u64> {
         let path = self.settings.proc("net").join(file);
-        let shared = self.settings.sockstat.get(which)?;
+        let shared = self.settings.sockstat_file(file);
         shared
             .read(&path, self.settings.collection(), SOCKSTAT_TAKER, |text| sockets_in_use(text, protocol))
             .ok()?
@@ -101,11 +100,11 @@ impl UdpQueues {
     /// From sock_diag dumps; IPv6 only where /proc/net/udp6 exists, as from the files. Nothing is
     /// written unless every dump succeeds, so the caller can fall back to the files.
     fn update_from_netlink(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let count = self.in_use("sockstat", 0, "UDP");
+        let count = self.in_use("sockstat", "UDP");
         let v4 = self.sums_unless_none(libc::AF_INET, count)?;
         // sockstat6 and udp6 are made together (the IPv6 stack's per-namespace init): a readable
         // sockstat6 says udp6 is there without a stat of it.
-        let count = self.in_use("sockstat6", 1, "UDP6");
+        let count = self.in_use("sockstat6", "UDP6");
         let v6 = if count.is_some() || self.settings.proc("net/udp6").exists() {
             Some(self.sums_unless_none(libc::AF_INET6, count)?)
         } else {
