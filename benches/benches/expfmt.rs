@@ -89,6 +89,34 @@ fn bench_encode<M: Measurement>(c: &mut Criterion<M>, group_name: &str) {
     group.finish();
 }
 
+/// The exporter's own encoding work: one default host collection (systemd off, as the scrape
+/// comparison runs), collected once and encoded as text again and again, the way `/metrics` encodes
+/// it after every collection.
+fn encode_host(c: &mut Criterion) {
+    let mut config = srekit::host::HostConfig::default();
+    if let Err(error) = config.disable("systemd") {
+        panic!("systemd is a known collector: {error}");
+    }
+    let collector = match srekit::host::HostCollector::new(config) {
+        Ok(collector) => collector,
+        Err(error) => panic!("default host configuration must be valid: {error}"),
+    };
+    let families = collector.collect();
+    let mut buf = Vec::new();
+    srekit::expfmt::encode(&families, Format::Text, &mut buf);
+    let mut group = c.benchmark_group("encode_host");
+    group.throughput(Throughput::Bytes(buf.len() as u64));
+    group.measurement_time(Duration::from_secs(3)).sample_size(30);
+    group.bench_function("srekit_text", |b| {
+        b.iter(|| {
+            buf.clear();
+            srekit::expfmt::encode(black_box(&families), Format::Text, &mut buf);
+            black_box(buf.len())
+        })
+    });
+    group.finish();
+}
+
 fn increment(c: &mut Criterion) {
     let ours = Registry::new();
     let counter = ours.counter("ops_total", "Ops.", &["method", "code", "path"]).expect("valid");
@@ -114,7 +142,7 @@ fn increment(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, encode, increment);
+criterion_group!(benches, encode, encode_host, increment);
 criterion_group! {
     name = cpu_benches;
     config = Criterion::default().with_measurement(CpuTime::default());

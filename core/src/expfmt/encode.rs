@@ -4,9 +4,14 @@ use std::io;
 
 use bytes::BufMut;
 
-use super::write::{write_help, write_label_value, write_series, write_timestamp, write_value};
+use super::write::{
+    needs_escaping, write_help, write_label_value, write_series, write_timestamp, write_value, Room,
+    NUMBER_ROOM,
+};
 use super::{Format, NameEscaping};
-use crate::metrics::{is_valid_metric_name, Exemplar, MetricFamily, MetricType, Sample, Suffix};
+use crate::metrics::{
+    is_valid_label_name, is_valid_metric_name, Exemplar, MetricFamily, MetricType, Sample, Suffix,
+};
 
 /// Encodes `families` in `format` (with `# EOF` for OpenMetrics), appending to `buf`.
 ///
@@ -118,7 +123,13 @@ pub fn encode_to_writer<W: io::Write>(
 /// by, so it names exactly what the sample lines write (escaped base name, then suffix): under `dots`,
 /// `http.requests` is `http_dot_requests_total` in both, not `http_dot_requests__total` in one.
 /// Written into `name` (cleared first), a string kept across families.
-fn metadata_name(family: &MetricFamily, format: Format, escaping: NameEscaping, name: &mut String) {
+fn metadata_name(
+    family: &MetricFamily,
+    format: Format,
+    escaping: NameEscaping,
+    name_is_valid: bool,
+    name: &mut String,
+) {
     let suffix = match (format, family.kind) {
         (Format::Text, MetricType::Counter) => {
             let bare = !family.samples.is_empty() && family.samples.iter().all(|s| s.suffix == Suffix::None);
@@ -132,7 +143,12 @@ fn metadata_name(family: &MetricFamily, format: Format, escaping: NameEscaping, 
         _ => Suffix::None,
     };
     name.clear();
-    name.push_str(&escaping.escape_metric_name(&family.name));
+    if name_is_valid {
+        // A legacy name is written unchanged under every escaping.
+        name.push_str(&family.name);
+    } else {
+        name.push_str(&escaping.escape_metric_name(&family.name));
+    }
     name.push_str(suffix.as_str());
 }
 
@@ -149,26 +165,6 @@ fn type_text(kind: MetricType, format: Format) -> &'static str {
     }
 }
 
-/// Writes the HELP / TYPE (/ UNIT) lines of one family.
-pub(crate) fn write_metadata<B: BufMut>(
-    buf: &mut B,
-    name: &str,
-    help: &str,
-    unit: &str,
-    type_name: &str,
-    format: Format,
-    escaping: NameEscaping,
-) {
-    let openmetrics = format == Format::OpenMetrics;
-    // OpenMetrics requires the unit to be a suffix of the name; a unit that is not is left out.
-    let unit =
-        (openmetrics && !unit.is_empty() && name.strip_suffix(unit).is_some_and(|rest| rest.ends_with('_')))
-            .then_some(unit);
-    let escaped = escaping.escape_metric_name(name);
-    let quoted = !is_valid_metric_name(&escaped);
-    write_metadata_as(buf, &escaped, quoted, help, unit, type_name, openmetrics);
-}
-
 /// Writes the HELP / TYPE (/ UNIT when `unit` is given) lines of one family whose name is already
 /// escaped and checked: `name` as it is written, quoted and escaped when `quoted` (a name outside the
 /// legacy charset). The registry encoder escapes and checks a family's name once for all its lines.
@@ -181,6 +177,9 @@ pub(crate) fn write_metadata_as<B: BufMut>(
     type_name: &str,
     openmetrics: bool,
 ) {
+    if !quoted && metadata_in_room(buf, name, help, unit, type_name, openmetrics) {
+        return;
+    }
     let put_name = |buf: &mut B| {
         if quoted {
             buf.put_u8(b'"');
@@ -211,6 +210,42 @@ pub(crate) fn write_metadata_as<B: BufMut>(
     }
 }
 
+/// Writes [`write_metadata_as`]'s lines for a bare name and a help text that needs no escaping (as
+/// every host family's) straight into the buffer's spare room ([`Room`]). False, and nothing written,
+/// when the help needs escaping or the buffer lacks the room.
+fn metadata_in_room<B: BufMut>(
+    buf: &mut B,
+    name: &str,
+    help: &str,
+    unit: Option<&str>,
+    type_name: &str,
+    openmetrics: bool,
+) -> bool {
+    if needs_escaping(help.as_bytes(), openmetrics) {
+        return false;
+    }
+    // `# HELP name help\n`, `# TYPE name type\n`, `# UNIT name unit\n`.
+    let line = |text: &str| 9 + name.len() + text.len();
+    let need = line(help) + line(type_name) + unit.map_or(0, line);
+    let Some(mut room) = Room::new(buf, need) else { return false };
+    let put_line = |room: &mut Room<'_, B>, keyword: &[u8; 7], text: &str| {
+        room.put(keyword);
+        room.put(name.as_bytes());
+        room.put_array([b' ']);
+        room.put(text.as_bytes());
+        room.put_array([b'\n']);
+    };
+    if !help.is_empty() {
+        put_line(&mut room, b"# HELP ", help);
+    }
+    put_line(&mut room, b"# TYPE ", type_name);
+    if let Some(unit) = unit {
+        put_line(&mut room, b"# UNIT ", unit);
+    }
+    room.done();
+    true
+}
+
 fn encode_family<B: BufMut>(
     family: &MetricFamily,
     format: Format,
@@ -219,11 +254,18 @@ fn encode_family<B: BufMut>(
     buf: &mut B,
 ) {
     let openmetrics = format == Format::OpenMetrics;
-    metadata_name(family, format, escaping, name);
-    let type_name = type_text(family.kind, format);
-    write_metadata(buf, name, &family.help, &family.unit, type_name, format, escaping);
-    // Checked once for all the family's sample lines.
+    // Checked once for the metadata and all the family's sample lines.
     let name_is_valid = is_valid_metric_name(&family.name);
+    metadata_name(family, format, escaping, name_is_valid, name);
+    // A legacy name plus a suffix (`_total`, `_info`) is still legacy; an escaped one may not be.
+    let quoted = !name_is_valid && !is_valid_metric_name(name);
+    let unit = &family.unit;
+    // OpenMetrics requires the unit to be a suffix of the name; a unit that is not is left out.
+    let unit = (openmetrics
+        && !unit.is_empty()
+        && name.strip_suffix(unit.as_str()).is_some_and(|rest| rest.ends_with('_')))
+    .then_some(unit.as_str());
+    write_metadata_as(buf, name, quoted, &family.help, unit, type_text(family.kind, format), openmetrics);
     for sample in &family.samples {
         if !openmetrics && sample.suffix == Suffix::Created {
             continue;
@@ -246,6 +288,13 @@ fn encode_sample<B: BufMut>(
         (true, MetricType::Counter, Suffix::None) => Suffix::Total,
         _ => sample.suffix,
     };
+    let plain = sample.timestamp.is_none() && (!openmetrics || sample.exemplar.is_none());
+    if name_is_valid
+        && plain
+        && sample_in_room(buf, &family.name, suffix, &sample.labels, sample.value, openmetrics)
+    {
+        return;
+    }
     write_series(buf, &family.name, name_is_valid, suffix.as_str(), &sample.labels, escaping);
     buf.put_u8(b' ');
     write_sample_value(buf, sample.value, suffix, openmetrics);
@@ -260,6 +309,55 @@ fn encode_sample<B: BufMut>(
         }
     }
     buf.put_u8(b'\n');
+}
+
+/// Writes the line of a sample with a legacy metric name, no timestamp and no exemplar, when its label
+/// names are legacy and its label values need no escaping (as host metrics' are), straight into the
+/// buffer's spare room ([`Room`]): the text the general path writes, with one capacity check for the
+/// line. False, and nothing written, when the line does not qualify or the buffer lacks the room.
+fn sample_in_room<B: BufMut>(
+    buf: &mut B,
+    name: &str,
+    suffix: Suffix,
+    labels: &[(String, String)],
+    value: f64,
+    openmetrics: bool,
+) -> bool {
+    let suffix_text = suffix.as_str();
+    // Name, suffix, `{`, `} `, the value and `\n`.
+    let mut need = name.len() + suffix_text.len() + 3 + NUMBER_ROOM;
+    for (label, label_value) in labels {
+        if !is_valid_label_name(label) || needs_escaping(label_value.as_bytes(), true) {
+            return false;
+        }
+        // `name="value",`
+        need += label.len() + label_value.len() + 4;
+    }
+    let Some(mut room) = Room::new(buf, need) else { return false };
+    room.put(name.as_bytes());
+    room.put(suffix_text.as_bytes());
+    if !labels.is_empty() {
+        let mut separator = b'{';
+        for (label, label_value) in labels {
+            room.put_array([separator]);
+            room.put(label.as_bytes());
+            room.put_array(*b"=\"");
+            room.put(label_value.as_bytes());
+            room.put_array([b'"']);
+            separator = b',';
+        }
+        room.put_array([b'}']);
+    }
+    room.put_array([b' ']);
+    let count = matches!(suffix, Suffix::Bucket | Suffix::Count | Suffix::Gcount);
+    if openmetrics && count && value.fract() == 0.0 && (0.0..1.8e19).contains(&value) {
+        room.count(value as u64, true);
+    } else {
+        room.value(value, openmetrics);
+    }
+    room.put_array([b'\n']);
+    room.done();
+    true
 }
 
 /// Writes a sample's value: OpenMetrics writes counts (`_bucket`, `_count`, `_gcount`) as integers and
@@ -309,6 +407,105 @@ mod tests {
         let mut build = MetricFamily::new("build.version", "Build.", MetricType::Info);
         build.samples.push(Sample::new(Suffix::Info, vec![("v".into(), "1".into())], 1.0));
         vec![requests, build]
+    }
+
+    /// A buffer that offers at most 8 bytes of spare room at a time, so no sample line fits a
+    /// [`Room`]: every line takes the general path.
+    struct Narrow(Vec<u8>);
+
+    // SAFETY: every method forwards to `Vec<u8>`'s; `chunk_mut` returns a prefix of its spare room,
+    // so `advance_mut` is only called for bytes within what `Vec` offered.
+    unsafe impl BufMut for Narrow {
+        fn remaining_mut(&self) -> usize {
+            self.0.remaining_mut()
+        }
+        unsafe fn advance_mut(&mut self, count: usize) {
+            // SAFETY: the caller wrote `count` bytes of the chunk we returned, a prefix of Vec's.
+            unsafe { self.0.advance_mut(count) }
+        }
+        fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+            let chunk = self.0.chunk_mut();
+            let len = chunk.len().min(8);
+            &mut chunk[..len]
+        }
+    }
+
+    fn mixed_families() -> Vec<MetricFamily> {
+        let values = [0.0, 1.0, -2.5, 12_000_000.0, 0.031, 1e21, f64::NAN, f64::INFINITY, 3e19, 7.0];
+        let label_sets: Vec<Vec<(String, String)>> = vec![
+            vec![],
+            vec![("cpu".into(), "0".into()), ("mode".into(), "idle".into())],
+            vec![("device".into(), "a \"quoted\" \\ path\nline".into())],
+            vec![("service.name".into(), "api".into())],
+            vec![("le".into(), "+Inf".into()), ("x".into(), "a-very-long-label-value-".repeat(5))],
+        ];
+        let kinds = [
+            (MetricType::Counter, Suffix::Total),
+            (MetricType::Counter, Suffix::None),
+            (MetricType::Counter, Suffix::Created),
+            (MetricType::Gauge, Suffix::None),
+            (MetricType::Histogram, Suffix::Bucket),
+            (MetricType::Histogram, Suffix::Count),
+            (MetricType::Info, Suffix::Info),
+            (MetricType::GaugeHistogram, Suffix::Gcount),
+        ];
+        let mut families = Vec::new();
+        for (i, (kind, suffix)) in kinds.into_iter().enumerate() {
+            for name in ["node_cpu_seconds", "http.requests"] {
+                // Plain help (metadata written in room) and help that needs escaping (general path).
+                let help = if i % 2 == 0 {
+                    "Seconds the CPUs spent in each mode."
+                } else {
+                    "Help with \\ and\nnewline."
+                };
+                let mut family = MetricFamily::new(&format!("{name}_{i}"), help, kind);
+                if i == 2 || i == 3 {
+                    family.name.push_str("_seconds");
+                    family = family.with_unit("seconds");
+                }
+                if i == 5 {
+                    family.help.clear();
+                }
+                for (j, labels) in label_sets.iter().enumerate() {
+                    let mut sample = Sample::new(suffix, labels.clone(), values[(i + j) % values.len()]);
+                    if j == 3 {
+                        sample.timestamp = Some(1_700_000_000.5);
+                    }
+                    if j == 4 {
+                        sample.exemplar = Some(Exemplar {
+                            labels: vec![("trace_id".into(), "abc".into())],
+                            value: 0.5,
+                            timestamp: None,
+                        });
+                    }
+                    family.samples.push(sample);
+                }
+                families.push(family);
+            }
+        }
+        families
+    }
+
+    #[test]
+    fn lines_written_in_room_are_the_lines_of_the_general_path() {
+        let families = mixed_families();
+        for format in [Format::Text, Format::OpenMetrics] {
+            for escaping in
+                [NameEscaping::Underscores, NameEscaping::Dots, NameEscaping::Values, NameEscaping::AllowUtf8]
+            {
+                let mut roomy = Vec::with_capacity(1 << 16);
+                encode_body_with(&families, format, escaping, &mut roomy);
+                let mut narrow = Narrow(Vec::new());
+                encode_body_with(&families, format, escaping, &mut narrow);
+                let (roomy, narrow) =
+                    (String::from_utf8(roomy).unwrap(), String::from_utf8(narrow.0).unwrap());
+                assert_eq!(roomy, narrow, "{format:?} {escaping:?}");
+                assert!(roomy.contains("node_cpu_seconds_0_total{cpu=\"0\",mode=\"idle\"} "), "{roomy}");
+                let unit = "# UNIT node_cpu_seconds_2_seconds seconds\n";
+                assert_eq!(roomy.contains(unit), format == Format::OpenMetrics, "{roomy}");
+                assert!(roomy.contains("\\\"quoted\\\" \\\\ path\\nline"), "{roomy}");
+            }
+        }
     }
 
     #[test]

@@ -261,6 +261,10 @@ pub fn write_help<B: BufMut>(buf: &mut B, help: &str, openmetrics: bool) {
 }
 
 fn write_escaped<B: BufMut>(buf: &mut B, bytes: &[u8], escape_quote: bool) {
+    if !needs_escaping(bytes, escape_quote) {
+        put_short(buf, bytes);
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escaped: &[u8] = match b {
@@ -274,6 +278,15 @@ fn write_escaped<B: BufMut>(buf: &mut B, bytes: &[u8], escape_quote: bool) {
         start = i + 1;
     }
     put_short(buf, &bytes[start..]);
+}
+
+/// True when `bytes` hold a character [`write_escaped`] escapes: a backslash, a newline, or (with
+/// `quote`) a double quote. A branch-free pass over every byte, which the compiler vectorises: help
+/// texts and label values are short, and nearly all need no escaping.
+#[inline]
+pub(crate) fn needs_escaping(bytes: &[u8], quote: bool) -> bool {
+    let quote_byte = if quote { b'"' } else { b'\\' };
+    bytes.iter().fold(false, |found, &b| found | (b == b'\\') | (b == b'\n') | (b == quote_byte))
 }
 
 /// Writes a label name: bare when it is a legacy name (or `escaping` makes it one), quoted otherwise.

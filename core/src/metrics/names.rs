@@ -18,10 +18,16 @@ use crate::expfmt::NameEscaping;
 pub fn is_valid_metric_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     match bytes.first() {
-        Some(b) if b.is_ascii_alphabetic() || *b == b'_' || *b == b':' => {}
-        _ => return false,
+        Some(b) if !b.is_ascii_digit() => bytes.iter().fold(true, |ok, &b| ok & (name_byte(b) | (b == b':'))),
+        _ => false,
     }
-    bytes[1..].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b':')
+}
+
+/// True for `[a-zA-Z0-9_]`, without branches, so that a check of a whole name compiles to a
+/// vectorised pass (names are checked on every encode of a family list).
+#[inline(always)]
+fn name_byte(b: u8) -> bool {
+    ((b | 0x20).wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'0') < 10) | (b == b'_')
 }
 
 /// True when `name` matches `[a-zA-Z_][a-zA-Z0-9_]*`, the classic Prometheus label name charset.
@@ -34,10 +40,9 @@ pub fn is_valid_metric_name(name: &str) -> bool {
 pub fn is_valid_label_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     match bytes.first() {
-        Some(b) if b.is_ascii_alphabetic() || *b == b'_' => {}
-        _ => return false,
+        Some(b) if !b.is_ascii_digit() => bytes.iter().fold(true, |ok, &b| ok & name_byte(b)),
+        _ => false,
     }
-    bytes[1..].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
 }
 
 /// The metric name a scraper that does not allow UTF-8 sees by default (underscores escaping):
@@ -88,4 +93,40 @@ pub fn sanitize_label_name(name: &str) -> String {
 /// ```
 pub fn sanitize_metric_name(name: &str) -> String {
     sanitize(name, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_valid_label_name, is_valid_metric_name};
+
+    /// The charsets as the data model states them, one byte at a time.
+    fn reference(bytes: &[u8], colon: bool) -> bool {
+        let allowed = |b: u8, first: bool| {
+            b.is_ascii_alphabetic() || b == b'_' || (colon && b == b':') || (!first && b.is_ascii_digit())
+        };
+        !bytes.is_empty() && bytes.iter().enumerate().all(|(i, &b)| allowed(b, i == 0))
+    }
+
+    #[test]
+    fn branch_free_checks_agree_with_the_charsets_on_every_byte_pair_and_long_names() {
+        for first in 0..=255u8 {
+            for second in 0..=255u8 {
+                let pair = [first, second];
+                for bytes in [&pair[..1], &pair[..]] {
+                    // Non-UTF-8 pairs cannot be a `&str`; their bytes alone are covered as single bytes.
+                    let Ok(name) = std::str::from_utf8(bytes) else { continue };
+                    assert_eq!(is_valid_metric_name(name), reference(bytes, true), "{bytes:?}");
+                    assert_eq!(is_valid_label_name(name), reference(bytes, false), "{bytes:?}");
+                }
+            }
+        }
+        let long = "node_network_receive_bytes_total_with_a_name_longer_than_a_vector";
+        assert!(is_valid_metric_name(long) && is_valid_label_name(long));
+        for bad in ['.', '-', 'é', ' ', '\n'] {
+            let name = format!("{long}{bad}{long}");
+            assert!(!is_valid_metric_name(&name) && !is_valid_label_name(&name), "{name}");
+        }
+        assert!(is_valid_metric_name(&format!("{long}:x")) && !is_valid_label_name(&format!("{long}:x")));
+        assert!(!is_valid_metric_name("") && !is_valid_label_name(""));
+    }
 }
