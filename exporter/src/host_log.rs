@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use srekit::host::CollectionReport;
+use srekit::host::{CollectError, CollectionReport};
 
 /// One line to log, with its level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,29 +17,73 @@ pub enum LogLine {
 /// The last state seen: each failing collector's error and the standing warnings.
 #[derive(Debug, Default)]
 pub struct HostLogState {
-    failing: BTreeMap<&'static str, String>,
+    failing: BTreeMap<&'static str, SeenError>,
     warnings: BTreeSet<String>,
+}
+
+/// A failing collector's last error, kept in a form the next scrape's error is compared with without
+/// formatting it: an OS error by its path (or system call) and error number, any other error by its
+/// text. On a host without some subsystems a dozen collectors fail on every scrape, and formatting
+/// each error (with `strerror`) to find it unchanged cost ~1% of a scrape.
+#[derive(Debug, PartialEq)]
+enum SeenError {
+    Io { path: std::path::PathBuf, code: i32 },
+    Syscall { call: &'static str, code: i32 },
+    Text(String),
+}
+
+impl SeenError {
+    fn of(error: &CollectError) -> SeenError {
+        match error {
+            CollectError::Io { path, source } => match source.raw_os_error() {
+                Some(code) => SeenError::Io { path: path.clone(), code },
+                None => SeenError::Text(error.to_string()),
+            },
+            CollectError::Syscall { call, source } => match source.raw_os_error() {
+                Some(code) => SeenError::Syscall { call, code },
+                None => SeenError::Text(error.to_string()),
+            },
+            other => SeenError::Text(other.to_string()),
+        }
+    }
+
+    /// True when `error` is the error this was made of (same text when logged).
+    fn matches(&self, error: &CollectError) -> bool {
+        match (self, error) {
+            (SeenError::Io { path, code }, CollectError::Io { path: now, source }) => {
+                path == now && source.raw_os_error() == Some(*code)
+            }
+            (SeenError::Syscall { call, code }, CollectError::Syscall { call: now, source }) => {
+                call == now && source.raw_os_error() == Some(*code)
+            }
+            (SeenError::Text(text), error) => *text == error.to_string(),
+            _ => false,
+        }
+    }
 }
 
 impl HostLogState {
     /// What changed since the previous report, as lines to log; remembers `report`'s state.
     pub fn changes(&mut self, report: &CollectionReport) -> Vec<LogLine> {
         let mut lines = Vec::new();
-        let mut failing = BTreeMap::new();
+        let failing_now = |collector: &&str| report.failures.iter().any(|(name, _)| name == collector);
+        let recovered: Vec<&'static str> = self.failing.keys().copied().filter(|c| !failing_now(c)).collect();
+        self.failing.retain(|collector, _| failing_now(collector));
         for (collector, error) in &report.failures {
-            let message = error.to_string();
-            if self.failing.get(collector) != Some(&message) {
-                lines.push(LogLine::Warn(format!("collector {collector} failed: {message}")));
+            if self.failing.get(collector).is_some_and(|seen| seen.matches(error)) {
+                continue;
             }
-            failing.insert(*collector, message);
+            lines.push(LogLine::Warn(format!("collector {collector} failed: {error}")));
+            self.failing.insert(collector, SeenError::of(error));
         }
-        for collector in self.failing.keys().filter(|c| !failing.contains_key(*c)) {
-            lines.push(LogLine::Info(format!("collector {collector} succeeds again")));
+        lines.extend(recovered.iter().map(|c| LogLine::Info(format!("collector {c} succeeds again"))));
+        let unchanged = report.warnings.iter().all(|w| self.warnings.contains(w))
+            && self.warnings.iter().all(|w| report.warnings.contains(w));
+        if !unchanged {
+            let warnings: BTreeSet<String> = report.warnings.iter().cloned().collect();
+            lines.extend(warnings.difference(&self.warnings).map(|w| LogLine::Warn(w.clone())));
+            self.warnings = warnings;
         }
-        self.failing = failing;
-        let warnings: BTreeSet<String> = report.warnings.iter().cloned().collect();
-        lines.extend(warnings.difference(&self.warnings).map(|w| LogLine::Warn(w.clone())));
-        self.warnings = warnings;
         lines
     }
 
@@ -57,7 +101,6 @@ impl HostLogState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use srekit::host::CollectError;
 
     fn report(failures: Vec<(&'static str, CollectError)>, warnings: &[&str]) -> CollectionReport {
         CollectionReport {
@@ -103,6 +146,38 @@ mod tests {
         let timeout = || CollectError::Timeout(std::time::Duration::from_secs(1));
         assert_eq!(state.changes(&report(vec![("a", timeout())], &[])).len(), 2);
         assert_eq!(state.changes(&report(vec![("a", timeout())], &[])), []);
+    }
+
+    #[test]
+    fn system_call_errors_compare_by_call_and_error_number_and_recoveries_follow_failures() {
+        let mut state = HostLogState::default();
+        let syscall =
+            |call, code| CollectError::Syscall { call, source: std::io::Error::from_raw_os_error(code) };
+        let first = state.changes(&report(vec![("a", syscall("statfs", libc::EIO)), ("b", io("/b"))], &[]));
+        assert_eq!(first.len(), 2);
+        assert!(matches!(&first[0], LogLine::Warn(m) if m.contains("statfs") && m.contains("Input/output")));
+        assert_eq!(
+            state.changes(&report(vec![("a", syscall("statfs", libc::EIO)), ("b", io("/b"))], &[])),
+            []
+        );
+        assert_eq!(
+            state.changes(&report(vec![("a", syscall("statfs", libc::EACCES)), ("b", io("/b"))], &[])).len(),
+            1
+        );
+        assert_eq!(
+            state.changes(&report(vec![("a", syscall("ioctl", libc::EACCES)), ("b", io("/b"))], &[])).len(),
+            1
+        );
+        let mixed = state.changes(&report(vec![("c", io("/c"))], &[]));
+        assert_eq!(mixed.len(), 3, "{mixed:?}");
+        assert!(matches!(&mixed[0], LogLine::Warn(m) if m.contains("collector c failed")), "{mixed:?}");
+        assert_eq!(
+            mixed[1..],
+            [
+                LogLine::Info("collector a succeeds again".into()),
+                LogLine::Info("collector b succeeds again".into())
+            ]
+        );
     }
 
     #[test]
