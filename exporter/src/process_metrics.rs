@@ -11,9 +11,13 @@ use srekit::metrics::MetricFamily;
 /// sorted by name; `proc_root` (`/proc`) gives the boot time.
 ///
 pub fn process_families(proc_root: &Path, proc_self: &Path) -> Vec<MetricFamily> {
-    let stat = read_small(&proc_self.join("stat")).and_then(|text| ProcStat::parse(&text));
     // Our own limits come from getrlimit(2): generating /proc/self/limits costs tens of microseconds.
     let own = proc_self == Path::new("/proc/self");
+    let stat = if own {
+        own_stat()
+    } else {
+        read_small(&proc_self.join("stat")).and_then(|text| ProcStat::parse(&text))
+    };
     let limits = if own {
         String::new()
     } else {
@@ -85,6 +89,23 @@ fn read_small(path: &Path) -> Option<String> {
     }
     buf.truncate(len);
     String::from_utf8(buf).ok()
+}
+
+/// This process's `/proc/self/stat`, read through a descriptor opened at the first scrape and kept:
+/// one `pread` from offset 0 regenerates the file (a one-piece seq_file, ~300 bytes), instead of an
+/// open, two reads and a close on every scrape. A text that fills the buffer is read again whole.
+fn own_stat() -> Option<ProcStat> {
+    use std::os::unix::fs::FileExt;
+    static KEPT: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
+    let Some(file) = KEPT.get_or_init(|| std::fs::File::open("/proc/self/stat").ok()) else {
+        return read_small(Path::new("/proc/self/stat")).and_then(|text| ProcStat::parse(&text));
+    };
+    let mut buf = [0u8; 1024];
+    let len = file.read_at(&mut buf, 0).ok()?;
+    if len == buf.len() {
+        return read_small(Path::new("/proc/self/stat")).and_then(|text| ProcStat::parse(&text));
+    }
+    ProcStat::parse(std::str::from_utf8(&buf[..len]).ok()?)
 }
 
 /// The fields of `/proc/<pid>/stat` the collector reads.
@@ -283,6 +304,24 @@ mod tests {
         let after: Vec<(Option<f64>, Option<f64>)> =
             (0..50).map(|_| (count_entries(Path::new("/proc/self/fd")), own_open_fds())).collect();
         assert!(after.iter().any(|(listed, counted)| listed.is_some() && listed == counted), "{after:?}");
+    }
+
+    #[test]
+    fn the_kept_stat_descriptor_reads_fresh_values() {
+        let read_anew = || read_small(Path::new("/proc/self/stat")).and_then(|text| ProcStat::parse(&text));
+        let (before, kept) = (read_anew().expect("procfs"), own_stat().expect("procfs"));
+        assert_eq!((kept.start_ticks, kept.utime >= before.utime), (before.start_ticks, true));
+        // Burn CPU until the kernel's tick-based count moves, then the kept descriptor must see it.
+        let started = std::time::Instant::now();
+        let mut spin = 0u64;
+        while read_anew().expect("procfs").utime + read_anew().expect("procfs").stime
+            == before.utime + before.stime
+            && started.elapsed() < std::time::Duration::from_secs(5)
+        {
+            spin = spin.wrapping_add(std::hint::black_box(1));
+        }
+        let later = own_stat().expect("procfs");
+        assert!(later.utime + later.stime > before.utime + before.stime, "{before:?} {later:?} {spin}");
     }
 
     #[test]
