@@ -593,11 +593,16 @@ impl Rule {
         let (overlay, labels, slots) = (&self.overlay, &self.labels, &self.label_slots);
         let (limits, hasher, recent) = (&self.limits, &self.hasher, &self.recent);
         let cached = gather_values(overlay, record, fields, labels, slots, |values| {
+            let hash = hash_values(hasher, values.iter().map(|v| v.as_bytes()));
+            // A recent series' values are those of a series created (or restored) with every value
+            // within the length limit: only values not among them are checked.
+            if let Some(index) = recent.find(hash, values) {
+                return Ok(Some((index, hash)));
+            }
             if values.iter().any(|value| !limits.label_fits(value.len())) {
                 return Err(Refusal::LabelTooLong);
             }
-            let hash = hash_values(hasher, values.iter().map(|v| v.as_bytes()));
-            Ok(recent.find(hash, values).map(|index| (index, hash)))
+            Ok(None)
         })?;
         match cached {
             Some(found) => Ok(found),
