@@ -24,6 +24,26 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The rest of `line` after its first field when that field is `kept` (not empty) at the start of
+/// the line, found with one comparison; `None` otherwise (the first field may still be `kept` when
+/// the line starts with whitespace).
+pub(crate) fn after_kept<'a>(line: &'a str, kept: &str) -> Option<&'a str> {
+    let bytes = line.as_bytes();
+    // A non-empty kept key holds no whitespace (it was a field), so a line that starts with it
+    // followed by whitespace has it as its first field.
+    let at = kept.len();
+    if !kept.is_empty()
+        && bytes.len() > at
+        && bytes[at].is_ascii_whitespace()
+        && &bytes[..at] == kept.as_bytes()
+    {
+        // After an ASCII byte, so a char boundary.
+        line.get(at..)
+    } else {
+        None
+    }
+}
+
 /// What [`key_value`] found in a line.
 pub(crate) enum KeyValue<'a> {
     /// The line's first field is the kept key; its second field, if any.
@@ -37,19 +57,8 @@ pub(crate) enum KeyValue<'a> {
 /// The first two whitespace-separated fields of `line`, telling whether the first is `kept` without
 /// splitting the line when it is (then the second is only looked for when `want_value`).
 pub(crate) fn key_value<'a>(line: &'a str, kept: &str, want_value: bool) -> KeyValue<'a> {
-    let bytes = line.as_bytes();
-    // A non-empty kept key holds no whitespace (it was a field), so a line that starts with it
-    // followed by whitespace has it as its first field.
-    if !kept.is_empty()
-        && bytes.len() > kept.len()
-        && bytes[kept.len()].is_ascii_whitespace()
-        && &bytes[..kept.len()] == kept.as_bytes()
-    {
-        if !want_value {
-            return KeyValue::Kept(None);
-        }
-        // After an ASCII byte, so a char boundary.
-        return KeyValue::Kept(line[kept.len()..].split_ascii_whitespace().next());
+    if let Some(rest) = after_kept(line, kept) {
+        return KeyValue::Kept(if want_value { rest.split_ascii_whitespace().next() } else { None });
     }
     let mut fields = line.split_ascii_whitespace();
     match (fields.next(), fields.next()) {
