@@ -29,6 +29,7 @@ mod config;
 mod dir_list;
 mod emit;
 mod error;
+mod keyed_lines;
 mod netlink;
 mod options;
 mod probe;

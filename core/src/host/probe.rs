@@ -10,11 +10,12 @@
 //!
 //! [`HostConfig::absent_recheck`]: crate::host::HostConfig::absent_recheck
 
+use super::emit::FastMap;
 use super::error::CollectError;
 use super::read::{absent_as_empty, list_names, open_file, read_trimmed_from, FileReader};
-use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -27,7 +28,9 @@ const MAX_REMEMBERED: usize = 4096;
 #[derive(Debug)]
 pub(crate) struct Absences {
     recheck: Duration,
-    found: Mutex<HashMap<PathBuf, (Found, Instant)>>,
+    /// By path, as bytes (hashing an `OsStr` is one pass over its bytes, a `Path` a walk over its
+    /// components).
+    found: Mutex<FastMap<OsString, (Found, Instant)>>,
 }
 
 /// What a probe found.
@@ -42,7 +45,7 @@ enum Found {
 impl Absences {
     /// Remembers absences for `recheck` (zero: not at all).
     pub(crate) fn new(recheck: Duration) -> Absences {
-        Absences { recheck, found: Mutex::new(HashMap::new()) }
+        Absences { recheck, found: Mutex::new(FastMap::default()) }
     }
 
     /// Runs `probe` on `path`, unless `path` was found absent less than the recheck interval ago:
@@ -58,7 +61,7 @@ impl Absences {
         }
         let now = Instant::now();
         if let Some(&(Found::Absent(errno), at)) =
-            self.found.lock().unwrap_or_else(PoisonError::into_inner).get(path)
+            self.found.lock().unwrap_or_else(PoisonError::into_inner).get(path.as_os_str())
         {
             if now.saturating_duration_since(at) < self.recheck {
                 return Err(io::Error::from_raw_os_error(errno));
@@ -79,7 +82,7 @@ impl Absences {
     fn note(&self, path: &Path, what: Option<Found>, now: Instant) {
         let mut found = self.found.lock().unwrap_or_else(PoisonError::into_inner);
         match what {
-            Some(what) => match found.get_mut(path) {
+            Some(what) => match found.get_mut(path.as_os_str()) {
                 Some(entry) => *entry = (what, now),
                 None => {
                     if found.len() >= MAX_REMEMBERED {
@@ -90,12 +93,12 @@ impl Absences {
                             return;
                         }
                     }
-                    found.insert(path.to_path_buf(), (what, now));
+                    found.insert(path.as_os_str().to_os_string(), (what, now));
                 }
             },
             None => {
                 if !found.is_empty() {
-                    found.remove(path);
+                    found.remove(path.as_os_str());
                 }
             }
         }
@@ -127,7 +130,7 @@ impl Absences {
         let now = Instant::now();
         if !self.recheck.is_zero() {
             let found = self.found.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(&(Found::Empty, at)) = found.get(path) {
+            if let Some(&(Found::Empty, at)) = found.get(path.as_os_str()) {
                 if now.saturating_duration_since(at) < self.recheck {
                     return Ok(Vec::new());
                 }
@@ -160,6 +163,7 @@ impl Absences {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn an_absence_is_remembered_for_the_interval_then_probed_again() {
@@ -230,7 +234,7 @@ mod tests {
         assert!(short.probe(Path::new("/sys/class/new"), absent).is_err());
         let found = short.found.lock().expect("test lock");
         assert_eq!(found.len(), 1, "expired entries were dropped to make room");
-        assert!(found.contains_key(Path::new("/sys/class/new")));
+        assert!(found.contains_key(Path::new("/sys/class/new").as_os_str()));
     }
 
     #[test]
@@ -246,14 +250,14 @@ mod tests {
         std::fs::write(&file, "x").expect("test setup");
         // A path under a regular file gives ENOTDIR: absent too.
         assert!(absences.list_dir_if_present(&file.join("sub")).is_err());
-        assert!(absences.found.lock().expect("test lock").contains_key(&file.join("sub")));
+        assert!(absences.found.lock().expect("test lock").contains_key(file.join("sub").as_os_str()));
         // A directory with entries is listed on every call and not remembered.
         std::fs::write(absent.join("zone0"), "").expect("test setup");
         assert_eq!(absences.list_dir(&absent).expect("lists"), vec!["zone0".to_string()]);
-        assert!(!absences.found.lock().expect("test lock").contains_key(&absent));
+        assert!(!absences.found.lock().expect("test lock").contains_key(absent.as_os_str()));
         // Other errors (a listing of a regular file: ENOTDIR is absence, EACCES is not) are not kept.
         let denied = absences.probe(&file, |_| Err::<(), _>(io::Error::from_raw_os_error(libc::EACCES)));
         assert_eq!(denied.expect_err("denied").raw_os_error(), Some(libc::EACCES));
-        assert!(!absences.found.lock().expect("test lock").contains_key(&file));
+        assert!(!absences.found.lock().expect("test lock").contains_key(file.as_os_str()));
     }
 }

@@ -3,7 +3,7 @@
 
 use super::emit::FastMap;
 use super::error::CollectError;
-use std::ffi::{CStr, CString};
+use std::ffi::{CStr, CString, OsString};
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -227,7 +227,9 @@ static KEPT_IN_PROCESS: AtomicUsize = AtomicUsize::new(0);
 /// attributes do not stay open for long).
 #[derive(Debug, Default)]
 struct KeptFiles {
-    files: FastMap<PathBuf, KeptFile>,
+    /// By path, as bytes: hashing an `OsStr` is one pass over its bytes, hashing a `Path` a walk
+    /// over its components (a few hundred instructions per lookup).
+    files: FastMap<OsString, KeptFile>,
 }
 
 /// One kernel-generated file kept open, counted against the process's budget of kept files.
@@ -266,13 +268,13 @@ fn read_attribute_once<'b>(fd: BorrowedFd<'_>, at: At, buf: &'b mut [u8; 4096]) 
 
 impl KeptFiles {
     fn get(&mut self, path: &Path) -> Option<BorrowedFd<'_>> {
-        let kept = self.files.get_mut(path)?;
+        let kept = self.files.get_mut(path.as_os_str())?;
         kept.read_since_sweep = true;
         Some(kept.file.as_fd())
     }
 
     fn forget(&mut self, path: &Path) {
-        self.files.remove(path);
+        self.files.remove(path.as_os_str());
     }
 
     /// Keeps `file` open if it is kernel-generated and there is room.
@@ -284,7 +286,7 @@ impl KeptFiles {
             }
         }
         if let Ok(kept) = KeptFile::keep(file) {
-            self.files.insert(path.to_path_buf(), kept);
+            self.files.insert(path.as_os_str().to_os_string(), kept);
         }
     }
 }

@@ -25,6 +25,12 @@ struct Inner {
     /// anything) the family of the name it was found for.
     generation: u64,
     families: Vec<Option<MetricFamily>>,
+    /// The name of each slot (the key `index` maps to it).
+    names: Vec<String>,
+    /// The slot of each family of the last [`keep`](FamilyPool::keep), by position: a collection hands
+    /// back the same families in the same order as the one before, so a family named as the slot
+    /// kept for its position (one comparison) needs no hashing of its name.
+    kept_order: Vec<usize>,
     /// Emptied family lists by collector index.
     lists: Vec<Vec<MetricFamily>>,
     /// The emptied list of a report.
@@ -104,21 +110,37 @@ impl FamilyPool {
     /// Keeps `families` (and their list) for the next collection.
     pub(crate) fn keep(&self, mut families: Vec<MetricFamily>) {
         let mut inner = self.lock();
+        let inner = &mut *inner;
         if inner.index.len() + families.len() > MAX_NAMES {
             inner.index.clear();
             inner.families.clear();
+            inner.names.clear();
+            inner.kept_order.clear();
             inner.generation += 1;
         }
-        for family in families.drain(..) {
-            match inner.index.get(family.name.as_str()) {
-                Some(&slot) => inner.families[slot] = Some(family),
-                None => {
-                    let slot = inner.families.len();
-                    inner.index.insert(family.name.clone(), slot);
-                    inner.families.push(Some(family));
-                }
+        let count = families.len();
+        for (position, family) in families.drain(..).enumerate() {
+            let kept = inner.kept_order.get(position).copied();
+            let slot = match kept {
+                Some(slot) if inner.names.get(slot).is_some_and(|name| *name == family.name) => slot,
+                _ => match inner.index.get(family.name.as_str()) {
+                    Some(&slot) => slot,
+                    None => {
+                        let slot = inner.families.len();
+                        inner.index.insert(family.name.clone(), slot);
+                        inner.names.push(family.name.clone());
+                        inner.families.push(None);
+                        slot
+                    }
+                },
+            };
+            match inner.kept_order.get_mut(position) {
+                Some(kept) => *kept = slot,
+                None => inner.kept_order.push(slot),
             }
+            inner.families[slot] = Some(family);
         }
+        inner.kept_order.truncate(count);
         if families.capacity() > inner.report.capacity() {
             inner.report = families;
         }
@@ -156,5 +178,25 @@ mod tests {
         assert!(pool.take("node_load1", MetricType::Gauge).is_none(), "taken once");
         assert!(pool.take("node_intr", MetricType::Counter).is_some(), "kept under its base name");
         assert!(pool.report_list().capacity() >= 2, "the list comes back too");
+    }
+
+    #[test]
+    fn a_family_kept_at_another_position_or_under_another_name_goes_to_its_own_slot() {
+        let pool = FamilyPool::default();
+        let gauge = |name: &str, value: f64| {
+            let mut family = MetricFamily::gauge(name, "Help.");
+            family.push(vec![], value);
+            family
+        };
+        pool.keep(vec![gauge("a", 1.0), gauge("b", 2.0)]);
+        assert_eq!(pool.take("a", MetricType::Gauge).map(|f| f.samples[0].value), Some(1.0));
+        pool.keep(vec![gauge("b", 3.0), gauge("c", 4.0), gauge("a", 5.0)]);
+        assert_eq!(pool.take("a", MetricType::Gauge).map(|f| f.samples[0].value), Some(5.0));
+        assert_eq!(pool.take("b", MetricType::Gauge).map(|f| f.samples[0].value), Some(3.0));
+        assert_eq!(pool.take("c", MetricType::Gauge).map(|f| f.samples[0].value), Some(4.0));
+        pool.keep(vec![gauge("b", 6.0), gauge("c", 7.0), gauge("a", 8.0)]);
+        pool.keep(vec![gauge("b", 9.0)]);
+        assert_eq!(pool.take("b", MetricType::Gauge).map(|f| f.samples[0].value), Some(9.0));
+        assert_eq!(pool.take("a", MetricType::Gauge).map(|f| f.samples[0].value), Some(8.0));
     }
 }

@@ -1,8 +1,9 @@
 //! vmstat: the /proc/vmstat fields selected by the `vmstat_fields` regex (node_exporter's default
 //! `^(oom_kill|pgpg|pswp|pg.*fault).*`) as untyped `node_vmstat_<field>`.
 
-use crate::host::emit::{same, Emitter};
+use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
+use crate::host::keyed_lines::{key_value, lines, KeyValue};
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -39,24 +40,25 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for VmStat {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let text = self.reader.read_str(&self.path)?;
-        for (number, line) in text.lines().enumerate() {
-            let mut fields = line.split_ascii_whitespace();
-            let (Some(key), Some(value)) = (fields.next(), fields.next()) else {
-                continue;
-            };
+        for (number, line) in lines(text).enumerate() {
             if self.lines.len() <= number {
                 self.lines.resize_with(number + 1, || (String::new(), None));
             }
             let (kept, selection) = &mut self.lines[number];
-            if !same(kept, key) {
-                kept.clear();
-                kept.push_str(key);
-                let wanted = self.settings.vmstat_fields.as_ref().is_none_or(|f| f.is_match(key));
-                *selection = wanted.then(|| {
-                    (format!("node_vmstat_{key}"), format!("/proc/vmstat information field {key}."))
-                });
-            }
-            if let (Some((name, help)), Some(value)) = (selection.as_ref(), parse_f64(value)) {
+            let value = match key_value(line, kept, selection.is_some()) {
+                KeyValue::Kept(value) => value,
+                KeyValue::New(key, value) => {
+                    kept.clear();
+                    kept.push_str(key);
+                    let wanted = self.settings.vmstat_fields.as_ref().is_none_or(|f| f.is_match(key));
+                    *selection = wanted.then(|| {
+                        (format!("node_vmstat_{key}"), format!("/proc/vmstat information field {key}."))
+                    });
+                    Some(value)
+                }
+                KeyValue::Short => None,
+            };
+            if let (Some((name, help)), Some(value)) = (selection.as_ref(), value.and_then(parse_f64)) {
                 out.untyped(name, help, vec![], value);
             }
         }
