@@ -13,11 +13,7 @@ use srekit::metrics::MetricFamily;
 pub fn process_families(proc_root: &Path, proc_self: &Path) -> Vec<MetricFamily> {
     // Our own limits come from getrlimit(2): generating /proc/self/limits costs tens of microseconds.
     let own = proc_self == Path::new("/proc/self");
-    let stat = if own {
-        own_stat()
-    } else {
-        read_small(&proc_self.join("stat")).and_then(|text| ProcStat::parse(&text))
-    };
+    let stat = if own { own_stat() } else { read_stat(&proc_self.join("stat")) };
     let limits = if own {
         String::new()
     } else {
@@ -97,15 +93,20 @@ fn read_small(path: &Path) -> Option<String> {
 fn own_stat() -> Option<ProcStat> {
     use std::os::unix::fs::FileExt;
     static KEPT: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
-    let Some(file) = KEPT.get_or_init(|| std::fs::File::open("/proc/self/stat").ok()) else {
-        return read_small(Path::new("/proc/self/stat")).and_then(|text| ProcStat::parse(&text));
-    };
-    let mut buf = [0u8; 1024];
-    let len = file.read_at(&mut buf, 0).ok()?;
-    if len == buf.len() {
-        return read_small(Path::new("/proc/self/stat")).and_then(|text| ProcStat::parse(&text));
+    let path = Path::new("/proc/self/stat");
+    if let Some(file) = KEPT.get_or_init(|| std::fs::File::open(path).ok()) {
+        let mut buf = [0u8; 1024];
+        let len = file.read_at(&mut buf, 0).ok()?;
+        if len < buf.len() {
+            return ProcStat::parse(std::str::from_utf8(&buf[..len]).ok()?);
+        }
     }
-    ProcStat::parse(std::str::from_utf8(&buf[..len]).ok()?)
+    read_stat(path)
+}
+
+/// The fields of the `stat` file at `path`, read afresh.
+fn read_stat(path: &Path) -> Option<ProcStat> {
+    read_small(path).and_then(|text| ProcStat::parse(&text))
 }
 
 /// The fields of `/proc/<pid>/stat` the collector reads.
@@ -308,7 +309,7 @@ mod tests {
 
     #[test]
     fn the_kept_stat_descriptor_reads_fresh_values() {
-        let read_anew = || read_small(Path::new("/proc/self/stat")).and_then(|text| ProcStat::parse(&text));
+        let read_anew = || read_stat(Path::new("/proc/self/stat"));
         let (before, kept) = (read_anew().expect("procfs"), own_stat().expect("procfs"));
         assert_eq!((kept.start_ticks, kept.utime >= before.utime), (before.start_ticks, true));
         // Burn CPU until the kernel's tick-based count moves, then the kept descriptor must see it.

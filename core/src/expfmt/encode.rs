@@ -349,11 +349,9 @@ fn sample_in_room<B: BufMut>(
         room.put_array([b'}']);
     }
     room.put_array([b' ']);
-    let count = matches!(suffix, Suffix::Bucket | Suffix::Count | Suffix::Gcount);
-    if openmetrics && count && value.fract() == 0.0 && (0.0..1.8e19).contains(&value) {
-        room.count(value as u64, true);
-    } else {
-        room.value(value, openmetrics);
+    match openmetrics_count(value, suffix, openmetrics) {
+        Some(count) => room.count(count, true),
+        None => room.value(value, openmetrics),
     }
     room.put_array([b'\n']);
     room.done();
@@ -363,12 +361,17 @@ fn sample_in_room<B: BufMut>(
 /// Writes a sample's value: OpenMetrics writes counts (`_bucket`, `_count`, `_gcount`) as integers and
 /// other values as floats with a `.0` or exponent; text 0.0.4 writes all as Go's `%g`.
 fn write_sample_value<B: BufMut>(buf: &mut B, value: f64, suffix: Suffix, openmetrics: bool) {
-    let count = matches!(suffix, Suffix::Bucket | Suffix::Count | Suffix::Gcount);
-    if openmetrics && count && value.fract() == 0.0 && (0.0..1.8e19).contains(&value) {
-        super::write::write_count(buf, value as u64, true);
-    } else {
-        write_value(buf, value, openmetrics);
+    match openmetrics_count(value, suffix, openmetrics) {
+        Some(count) => super::write::write_count(buf, count, true),
+        None => write_value(buf, value, openmetrics),
     }
+}
+
+/// The integer an OpenMetrics count (`_bucket`, `_count`, `_gcount`) with a whole value is written as;
+/// `None` for every other sample, written as a float.
+fn openmetrics_count(value: f64, suffix: Suffix, openmetrics: bool) -> Option<u64> {
+    let count = matches!(suffix, Suffix::Bucket | Suffix::Count | Suffix::Gcount);
+    (openmetrics && count && value.fract() == 0.0 && (0.0..1.8e19).contains(&value)).then_some(value as u64)
 }
 
 /// Writes ` # {labels} value[ timestamp]`, the OpenMetrics exemplar after a sample's value.

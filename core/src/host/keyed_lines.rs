@@ -4,6 +4,9 @@
 //! splitting it into fields. Same results as `str::lines` and `split_ascii_whitespace`, faster on
 //! files of a few hundred short lines of which a collector wants a handful.
 
+use super::emit::Emitter;
+use super::read::parse_f64;
+
 /// The lines of `text` as [`str::lines`] gives them (without `\n` or `\r\n`), found with `memchr`.
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
@@ -64,6 +67,40 @@ pub(crate) fn key_value<'a>(line: &'a str, kept: &str, want_value: bool) -> KeyV
     match (fields.next(), fields.next()) {
         (Some(key), Some(value)) => KeyValue::New(key, value),
         _ => KeyValue::Short,
+    }
+}
+
+/// Per line number of a `key value` file: the key found there last time and the `(metric, help)`
+/// a collector selected for it (`None`: the key is not exported).
+pub(crate) type KeptKeys = Vec<(String, Option<(String, String)>)>;
+
+/// Emits every `key value` line of `text` whose key is selected as an untyped sample, keeping each
+/// line's key and selection in `kept` for the next collection: `select` runs only for a key that is
+/// not the one kept for its line (vmstat, /proc/net/snmp6).
+pub(crate) fn emit_selected(
+    text: &str,
+    kept: &mut KeptKeys,
+    mut select: impl FnMut(&str) -> Option<(String, String)>,
+    out: &mut Emitter,
+) {
+    for (number, line) in lines(text).enumerate() {
+        if kept.len() <= number {
+            kept.resize_with(number + 1, || (String::new(), None));
+        }
+        let (key_kept, selection) = &mut kept[number];
+        let value = match key_value(line, key_kept, selection.is_some()) {
+            KeyValue::Kept(value) => value,
+            KeyValue::New(key, value) => {
+                key_kept.clear();
+                key_kept.push_str(key);
+                *selection = select(key);
+                Some(value)
+            }
+            KeyValue::Short => None,
+        };
+        if let (Some((name, help)), Some(value)) = (selection.as_ref(), value.and_then(parse_f64)) {
+            out.untyped(name, help, vec![], value);
+        }
     }
 }
 

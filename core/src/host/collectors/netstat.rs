@@ -3,7 +3,7 @@
 
 use crate::host::emit::{same, Emitter};
 use crate::host::error::CollectError;
-use crate::host::keyed_lines::{key_value, lines, KeyValue};
+use crate::host::keyed_lines::{emit_selected, KeptKeys};
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
@@ -21,7 +21,7 @@ pub(crate) struct NetStat {
     /// needs no field matching.
     headers: [Vec<Header>; 2],
     /// snmp6's `(key, selection)` by line, for the same reason.
-    snmp6_keys: Vec<(String, Selection)>,
+    snmp6_keys: KeptKeys,
     key: String,
 }
 
@@ -155,31 +155,15 @@ impl NetStat {
         out: &mut Emitter,
     ) -> Result<(), CollectError> {
         let mut keys = std::mem::take(&mut self.snmp6_keys);
-        for (line_number, line) in lines(text).enumerate() {
-            if keys.len() <= line_number {
-                keys.resize_with(line_number + 1, || (String::new(), None));
-            }
-            let (kept, selection) = &mut keys[line_number];
-            let value = match key_value(line, kept, selection.is_some()) {
-                KeyValue::Kept(value) => value,
-                KeyValue::New(key, value) => {
-                    kept.clear();
-                    kept.push_str(key);
-                    *selection = match key.find('6') {
-                        Some(six) => {
-                            let (protocol, field) = key.split_at(six + 1);
-                            self.select(protocol, field)
-                        }
-                        None => None,
-                    };
-                    Some(value)
-                }
-                KeyValue::Short => None,
-            };
-            if let (Some((name, help)), Some(value)) = (selection.as_ref(), value.and_then(parse_f64)) {
-                out.untyped(name, help, vec![], value);
-            }
-        }
+        emit_selected(
+            text,
+            &mut keys,
+            |key| {
+                let (protocol, field) = key.split_at(key.find('6')? + 1);
+                self.select(protocol, field)
+            },
+            out,
+        );
         self.snmp6_keys = keys;
         Ok(())
     }

@@ -3,8 +3,8 @@
 
 use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
-use crate::host::keyed_lines::{key_value, lines, KeyValue};
-use crate::host::read::{parse_f64, FileReader};
+use crate::host::keyed_lines::{emit_selected, KeptKeys};
+use crate::host::read::FileReader;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::path::PathBuf;
@@ -19,7 +19,7 @@ pub(crate) struct VmStat {
     /// `(field, (metric, help) when the field regex selects it)` by line, kept across scrapes: the
     /// kernel writes the same fields in the same order, so a field equal to the kept one at its line
     /// (one `memcmp`) needs no lookup, and the value of a field not selected is not parsed.
-    lines: Vec<(String, Option<(String, String)>)>,
+    lines: KeptKeys,
 }
 
 impl VmStat {
@@ -40,28 +40,17 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 impl Collector for VmStat {
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let text = self.reader.read_str(&self.path)?;
-        for (number, line) in lines(text).enumerate() {
-            if self.lines.len() <= number {
-                self.lines.resize_with(number + 1, || (String::new(), None));
-            }
-            let (kept, selection) = &mut self.lines[number];
-            let value = match key_value(line, kept, selection.is_some()) {
-                KeyValue::Kept(value) => value,
-                KeyValue::New(key, value) => {
-                    kept.clear();
-                    kept.push_str(key);
-                    let wanted = self.settings.vmstat_fields.as_ref().is_none_or(|f| f.is_match(key));
-                    *selection = wanted.then(|| {
-                        (format!("node_vmstat_{key}"), format!("/proc/vmstat information field {key}."))
-                    });
-                    Some(value)
-                }
-                KeyValue::Short => None,
-            };
-            if let (Some((name, help)), Some(value)) = (selection.as_ref(), value.and_then(parse_f64)) {
-                out.untyped(name, help, vec![], value);
-            }
-        }
+        let fields = &self.settings.vmstat_fields;
+        emit_selected(
+            text,
+            &mut self.lines,
+            |key| {
+                let wanted = fields.as_ref().is_none_or(|f| f.is_match(key));
+                wanted
+                    .then(|| (format!("node_vmstat_{key}"), format!("/proc/vmstat information field {key}.")))
+            },
+            out,
+        );
         Ok(())
     }
 }
