@@ -85,8 +85,8 @@ fn lay_out_node(root: &Path) -> [PathBuf; 3] {
     [web, api, own]
 }
 
-fn sample(port: u16, series: &str) -> Option<f64> {
-    let text = http_get(port, "/metrics", &[]).ok()?.text();
+/// The value of the sample line starting with `series` in a scrape's `text`.
+fn series_value(text: &str, series: &str) -> Option<f64> {
     text.lines().find(|l| l.starts_with(series))?.rsplit(' ').next()?.parse().ok()
 }
 
@@ -123,10 +123,11 @@ fn the_daemonset_config_reads_a_node_log_tree() {
     append(&api, "{\"log\":\"panic: nil map\\n\",\"stream\":\"stderr\",\"time\":\"2024-05-01T10:00:01Z\"}\n");
     append(&own, &cri("stdout", "F", "error: my own log must not be read"));
 
-    let web_lines = r#"container_log_lines_total{container="app",namespace="shop",pod="web-6d4f8b7c9-x2x7z",stream="stdout"}"#;
-    wait_until(Duration::from_secs(10), || sample(port, web_lines) == Some(1.0)).expect("web line counted");
-    let text = http_get(port, "/metrics", &[]).unwrap().text();
-    for (series, value) in [
+    let expected = [
+        (
+            r#"container_log_lines_total{container="app",namespace="shop",pod="web-6d4f8b7c9-x2x7z",stream="stdout"}"#,
+            1.0,
+        ),
         (
             r#"container_log_lines_total{container="app",namespace="shop",pod="web-6d4f8b7c9-x2x7z",stream="stderr"}"#,
             1.0,
@@ -141,8 +142,17 @@ fn the_daemonset_config_reads_a_node_log_tree() {
             r#"container_log_errors_total{container="api",namespace="shop",workload="api-0",source="container-logs"}"#,
             1.0,
         ),
-    ] {
-        assert_eq!(sample(port, series), Some(value), "{series} in\n{text}");
+    ];
+    // The appends above may straddle one of the exporter's polls: wait for every line, then check them
+    // all (a wrong value fails below with the whole scrape; it does not pass by waiting).
+    let counted =
+        |text: &str| expected.iter().all(|(series, value)| series_value(text, series) == Some(*value));
+    let _ = wait_until(Duration::from_secs(10), || {
+        http_get(port, "/metrics", &[]).is_ok_and(|r| counted(&r.text()))
+    });
+    let text = http_get(port, "/metrics", &[]).unwrap().text();
+    for (series, value) in expected {
+        assert_eq!(series_value(&text, series), Some(value), "{series} in\n{text}");
     }
     assert!(!text.contains("monitoring"), "the exporter's own log was read:\n{text}");
     assert!(text.contains("srekit_log_parse_errors_total{input=\"containers\"} 0"), "{text}");
