@@ -3,45 +3,15 @@
 //! missing roots and corrupted files: no collector may panic, whatever the file contents.
 
 use srekit::expfmt::{encode_to_string, Format};
-use srekit::host::{CollectError, HostCollector, HostConfig};
+use srekit::host::{CollectError, HostCollector};
 use srekit::metrics::MetricFamily;
 use std::path::{Path, PathBuf};
 
 #[path = "../../tests/support/support.rs"]
 mod support;
 
-fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/host/basic")
-}
-
-/// The fixture configuration: all roots in the tree; collectors that read the running kernel through
-/// system calls (time, timex, uname) are left out: the comparison test covers them; so is systemd,
-/// which asks a running systemd over D-Bus: host_systemd.rs tests it against a fake one on a real bus.
-fn fixture_config(root: &Path) -> HostConfig {
-    let mut config = HostConfig::with_roots(root.join("proc"), root.join("sys"), root.join("root"));
-    config.udev_data = root.join("udev");
-    config.textfile_directory = Some(root.join("textfile"));
-    for name in ["time", "timex", "uname", "systemd"] {
-        config.disable(name).expect("known collector");
-    }
-    config
-}
-
-fn find<'a>(families: &'a [MetricFamily], name: &str) -> Option<&'a MetricFamily> {
-    families.iter().find(|f| f.name == name)
-}
-
-fn value(families: &[MetricFamily], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    find(families, name)?
-        .samples
-        .iter()
-        .find(|s| labels.iter().all(|(k, v)| s.label(k) == Some(v)))
-        .map(|s| s.value)
-}
-
-fn success(families: &[MetricFamily], collector: &str) -> Option<f64> {
-    value(families, "node_scrape_collector_success", &[("collector", collector)])
-}
+mod common;
+use common::host_fixture::{copy_tree, find, fixture, fixture_config, success, value};
 
 /// Text output with the values of the volatile families (tests/support/volatile-metrics.txt) masked and the fixture's absolute path
 /// written `<fixture>`.
@@ -512,24 +482,6 @@ fn textfiles_with_timestamps_are_skipped_like_node_exporter() {
     assert_eq!(value(&families, "node_textfile_scrape_error", &[]), Some(1.0));
 }
 
-/// Copies a directory tree (symlinks are recreated as symlinks, as sysfs has them).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type().expect("file type");
-        if kind.is_symlink() {
-            let link = std::fs::read_link(entry.path()).expect("read_link");
-            std::os::unix::fs::symlink(link, &target).expect("symlink");
-        } else if kind.is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
         if entry.file_type().map(|t| t.is_symlink()).unwrap_or(true) {
@@ -641,46 +593,4 @@ fn recycled_families_give_the_same_output_as_fresh_ones() {
         assert_eq!(masked_text(&recycled), masked_text(&fresh), "round {round}");
         recycling.recycle(recycled);
     }
-}
-
-/// A probe that finds a subsystem absent is remembered for `absent_recheck` (no system call within
-/// it); a subsystem or device that appears later is reported once the interval has passed.
-#[test]
-fn a_subsystem_that_appears_is_reported_after_the_absence_recheck_interval() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    copy_tree(&fixture(), dir.path());
-    let nvme = dir.path().join("sys/class/nvme");
-    let mdstat = dir.path().join("proc/mdstat");
-    let aside = dir.path().join("aside");
-    std::fs::create_dir(&aside).expect("mkdir");
-    std::fs::rename(&nvme, aside.join("nvme")).expect("move nvme aside");
-    std::fs::rename(&mdstat, aside.join("mdstat")).expect("move mdstat aside");
-    let mut config = fixture_config(dir.path());
-    let interval = std::time::Duration::from_millis(400);
-    config.absent_recheck = interval;
-    let collector = HostCollector::new(config).expect("valid config");
-    let md_disks = |families: &[MetricFamily]| find(families, "node_md_disks").is_some();
-    let nvme_info = |families: &[MetricFamily]| find(families, "node_nvme_info").is_some();
-    let families = collector.collect();
-    assert!(!md_disks(&families) && !nvme_info(&families), "both absent at first");
-    let before = std::time::Instant::now();
-    std::fs::rename(aside.join("nvme"), &nvme).expect("nvme appears");
-    std::fs::rename(aside.join("mdstat"), &mdstat).expect("mdstat appears");
-    let families = collector.collect();
-    if before.elapsed() < interval / 2 {
-        assert!(!md_disks(&families) && !nvme_info(&families), "within the interval: still taken as absent");
-    }
-    std::thread::sleep(interval);
-    let families = collector.collect();
-    assert!(md_disks(&families), "md RAID reported after the interval");
-    assert!(nvme_info(&families), "NVMe devices reported after the interval");
-    assert_eq!(success(&families, "mdadm"), Some(1.0));
-    // With a zero interval, an appearance is seen by the very next collection.
-    let mut config = fixture_config(dir.path());
-    config.absent_recheck = std::time::Duration::ZERO;
-    let collector = HostCollector::new(config).expect("valid config");
-    std::fs::rename(&nvme, aside.join("nvme")).expect("nvme goes");
-    assert!(!nvme_info(&collector.collect()));
-    std::fs::rename(aside.join("nvme"), &nvme).expect("nvme back");
-    assert!(nvme_info(&collector.collect()));
 }

@@ -78,6 +78,27 @@ impl Absences {
         result
     }
 
+    /// Until when `path` is remembered as absent or as an empty directory, so that probing or
+    /// listing it makes no system call; `None` if it is not (or absences are not remembered).
+    ///
+    /// ```text
+    /// let quiet = absences.remembered_until(&settings.sys("class/hwmon"));
+    /// ```
+    pub(crate) fn remembered_until(&self, path: &Path) -> Option<Instant> {
+        if self.recheck.is_zero() {
+            return None;
+        }
+        let found = self.found.lock().unwrap_or_else(PoisonError::into_inner);
+        let &(_, at) = found.get(path.as_os_str())?;
+        let until = at.checked_add(self.recheck)?;
+        (Instant::now() < until).then_some(until)
+    }
+
+    /// The interval after which an absence is probed again (zero: absences are not remembered).
+    pub(crate) fn recheck(&self) -> Duration {
+        self.recheck
+    }
+
     /// Remembers what `path` was found to be at `now` (`None`: present, forgotten).
     fn note(&self, path: &Path, what: Option<Found>, now: Instant) {
         let mut found = self.found.lock().unwrap_or_else(PoisonError::into_inner);
@@ -203,6 +224,28 @@ mod tests {
             absences.list_dir(dir.path()).expect("lists").len() == 1,
             "a listing with entries is not kept"
         );
+    }
+
+    #[test]
+    fn remembered_until_is_the_end_of_the_interval_of_an_absence_or_an_empty_listing() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let (empty, absent, present) =
+            (dir.path().join("thermal"), dir.path().join("hwmon"), dir.path().join("x"));
+        std::fs::create_dir(&empty).expect("test setup");
+        std::fs::create_dir(&present).expect("test setup");
+        std::fs::write(present.join("zone0"), "").expect("test setup");
+        let absences = Absences::new(Duration::from_millis(300));
+        assert!(absences.list_dir(&empty).expect("lists").is_empty());
+        assert!(absences.list_dir(&absent).is_err());
+        assert_eq!(absences.list_dir(&present).expect("lists").len(), 1);
+        for path in [&empty, &absent] {
+            let until = absences.remembered_until(path).expect("remembered");
+            assert!(until > Instant::now() && until <= Instant::now() + Duration::from_millis(300));
+        }
+        assert_eq!(absences.remembered_until(&present), None, "a listing with entries is not remembered");
+        std::thread::sleep(Duration::from_millis(350));
+        assert_eq!(absences.remembered_until(&empty), None, "past the interval");
+        assert_eq!(Absences::new(Duration::ZERO).remembered_until(&absent), None);
     }
 
     #[test]

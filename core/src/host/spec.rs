@@ -6,12 +6,27 @@ use super::emit::Emitter;
 use super::error::CollectError;
 use super::settings::Settings;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// One collector: reads its sources and emits families. Owned by one worker thread, so it may keep
 /// buffers between collections.
 pub(crate) trait Collector: Send {
     /// Gathers this collector's metrics into `out`, or fails (the scrape goes on without it).
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError>;
+
+    /// Until when [`update`](Collector::update) is quiet: it touches no file, device or socket,
+    /// answering only from what it remembers (absences within their recheck interval, cached
+    /// values), so it cannot block. `None` (the default): it may read. A lane whose every collector
+    /// is quiet is run by the collecting thread instead of waking its worker.
+    ///
+    /// ```text
+    /// fn quiet_until(&self) -> Option<Instant> {
+    ///     self.settings.absences.remembered_until(&self.class)
+    /// }
+    /// ```
+    fn quiet_until(&self) -> Option<Instant> {
+        None
+    }
 }
 
 /// A collector's entry in the catalog, declared as `SPEC` in the collector's own file.

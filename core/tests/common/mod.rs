@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod dbus;
+pub mod host_fixture;
 pub mod node_exporter;
 
 use std::path::PathBuf;

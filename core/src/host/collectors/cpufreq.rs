@@ -1,6 +1,8 @@
 //! cpufreq: per-CPU frequencies from /sys/devices/system/cpu/cpuN/cpufreq (kHz turned into hertz):
 //! `node_cpu_frequency_*hertz` and `node_cpu_scaling_frequency_*hertz`, as node_exporter 1.5 has them.
-//! A host without cpufreq reports nothing, successfully.
+//! A host without cpufreq reports nothing, successfully; that finding is remembered like an absence
+//! (`HostConfig::absent_recheck`), so such a host (most virtual machines) lists no directory until
+//! the interval has passed, and the collector is quiet ([`Collector::quiet_until`]) meanwhile.
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
@@ -9,6 +11,7 @@ use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// `(file, metric, help)`; values are kHz.
 const FREQUENCIES: [(&str, &str, &str); 6] = [
@@ -36,6 +39,8 @@ pub(crate) struct CpuFreq {
     lister: DirLister,
     base: PathBuf,
     path: PathBuf,
+    /// Until when no CPU is taken to have cpufreq (the last listing found none).
+    none_until: Option<Instant>,
 }
 
 impl CpuFreq {
@@ -46,6 +51,7 @@ impl CpuFreq {
             lister: DirLister::keeping(),
             base: PathBuf::new(),
             path: PathBuf::new(),
+            none_until: None,
         }
     }
 }
@@ -59,7 +65,16 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for CpuFreq {
+    fn quiet_until(&self) -> Option<Instant> {
+        self.none_until.filter(|&until| Instant::now() < until)
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
+        if self.quiet_until().is_some() {
+            return Ok(());
+        }
+        let listed_at = Instant::now();
+        let mut found = false;
         let base = path_in(&mut self.base, &self.settings.sysfs, &["devices/system/cpu"]);
         for entry in self.lister.list(base)? {
             let Some(cpu) = entry.strip_prefix("cpu") else { continue };
@@ -69,6 +84,7 @@ impl Collector for CpuFreq {
             if !self.settings.absences.is_dir(path_in(&mut self.path, base, &[entry, "cpufreq"])) {
                 continue;
             }
+            found = true;
             for (file, name, help) in FREQUENCIES {
                 if let Ok(khz) =
                     self.reader.read_f64(path_in(&mut self.path, base, &[entry, "cpufreq", file]))
@@ -77,6 +93,8 @@ impl Collector for CpuFreq {
                 }
             }
         }
+        let recheck = self.settings.absences.recheck();
+        self.none_until = (!found && !recheck.is_zero()).then(|| listed_at + recheck);
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use crate::metrics::Label;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// `(label, file under /sys/class/dmi/id)`, in label order.
 const FIELDS: [(&str, &str); 20] = [
@@ -67,6 +68,11 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for Dmi {
+    /// Quiet once the labels are read: they are read once per process, as node_exporter does.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.labels.as_ref().map(|_| Instant::now() + std::time::Duration::from_secs(3600))
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         if self.labels.is_none() {
             self.labels = Some(self.read_labels());

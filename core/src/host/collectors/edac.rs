@@ -8,17 +8,20 @@ use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_u64, read_trimmed};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The edac collector.
 pub(crate) struct Edac {
     settings: Arc<Settings>,
+    /// `devices/system/edac/mc`, where the devices are listed (its absence or emptiness is remembered).
+    class: PathBuf,
 }
 
 impl Edac {
     pub(crate) fn new(settings: Arc<Settings>) -> Edac {
-        Edac { settings }
+        Edac { class: settings.sys("devices/system/edac/mc"), settings }
     }
 }
 
@@ -43,8 +46,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for Edac {
+    /// Quiet while the device directory is remembered absent or empty: then nothing is read.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.settings.absences.remembered_until(&self.class)
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let base = self.settings.sys("devices/system/edac/mc");
+        let base = self.class.clone();
         // Like node_exporter's glob: no EDAC directory means no controllers, not an error.
         let Ok(entries) = self.settings.absences.list_dir(&base) else { return Ok(()) };
         for entry in entries {

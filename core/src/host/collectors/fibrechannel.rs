@@ -11,17 +11,20 @@ use crate::host::error::CollectError;
 use crate::host::read::{parse_uint_prefixed, read_attribute};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The fibrechannel collector.
 pub(crate) struct FibreChannel {
     settings: Arc<Settings>,
+    /// `class/fc_host`, where the devices are listed (its absence or emptiness is remembered).
+    class: PathBuf,
 }
 
 impl FibreChannel {
     pub(crate) fn new(settings: Arc<Settings>) -> FibreChannel {
-        FibreChannel { settings }
+        FibreChannel { class: settings.sys("class/fc_host"), settings }
     }
 }
 
@@ -114,8 +117,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for FibreChannel {
+    /// Quiet while the device directory is remembered absent or empty: then nothing is read.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.settings.absences.remembered_until(&self.class)
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let class = self.settings.sys("class/fc_host");
+        let class = self.class.clone();
         for host in self.settings.absences.list_dir(&class)? {
             let dir = class.join(&host);
             let mut info = vec![("fc_host".to_string(), host.clone())];

@@ -14,8 +14,9 @@ use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use crate::metrics::MetricType;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Sensor file prefixes node_exporter reads.
 const SENSOR_TYPES: [&str; 13] = [
@@ -37,11 +38,13 @@ const SENSOR_TYPES: [&str; 13] = [
 /// The hwmon collector.
 pub(crate) struct Hwmon {
     settings: Arc<Settings>,
+    /// `class/hwmon`, where the devices are listed (its absence or emptiness is remembered).
+    class: PathBuf,
 }
 
 impl Hwmon {
     pub(crate) fn new(settings: Arc<Settings>) -> Hwmon {
-        Hwmon { settings }
+        Hwmon { class: settings.sys("class/hwmon"), settings }
     }
 }
 
@@ -258,8 +261,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for Hwmon {
+    /// Quiet while the device directory is remembered absent or empty: then nothing is read.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.settings.absences.remembered_until(&self.class)
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let base = self.settings.sys("class/hwmon");
+        let base = self.class.clone();
         let mut last_error = None;
         for entry in self.settings.absences.list_dir(&base)? {
             let dir = base.join(&entry);

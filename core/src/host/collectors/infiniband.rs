@@ -11,17 +11,20 @@ use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_uint_prefixed, read_attribute};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The infiniband collector.
 pub(crate) struct InfiniBand {
     settings: Arc<Settings>,
+    /// `class/infiniband`, where the devices are listed (its absence or emptiness is remembered).
+    class: PathBuf,
 }
 
 impl InfiniBand {
     pub(crate) fn new(settings: Arc<Settings>) -> InfiniBand {
-        InfiniBand { settings }
+        InfiniBand { class: settings.sys("class/infiniband"), settings }
     }
 }
 
@@ -146,8 +149,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for InfiniBand {
+    /// Quiet while the device directory is remembered absent or empty: then nothing is read.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.settings.absences.remembered_until(&self.class)
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let class = self.settings.sys("class/infiniband");
+        let class = self.class.clone();
         for device in self.settings.absences.list_dir(&class)? {
             let dir = class.join(&device);
             let attribute = |file: &str| {

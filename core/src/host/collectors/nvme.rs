@@ -6,16 +6,20 @@ use crate::host::error::CollectError;
 use crate::host::read::read_trimmed;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The nvme collector.
 pub(crate) struct Nvme {
     settings: Arc<Settings>,
+    /// `class/nvme`, where the devices are listed (its absence or emptiness is remembered).
+    class: PathBuf,
 }
 
 impl Nvme {
     pub(crate) fn new(settings: Arc<Settings>) -> Nvme {
-        Nvme { settings }
+        Nvme { class: settings.sys("class/nvme"), settings }
     }
 }
 
@@ -28,8 +32,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for Nvme {
+    /// Quiet while the device directory is remembered absent or empty: then nothing is read.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.settings.absences.remembered_until(&self.class)
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let class = self.settings.sys("class/nvme");
+        let class = self.class.clone();
         for device in self.settings.absences.list_dir(&class)? {
             let dir = class.join(&device);
             let read = |file: &str| read_trimmed(&dir.join(file)).map(|v| v.trim().to_string());

@@ -10,17 +10,20 @@ use crate::host::error::CollectError;
 use crate::host::read::{parse_int_prefixed, read_attribute};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The powersupplyclass collector.
 pub(crate) struct PowerSupplyClass {
     settings: Arc<Settings>,
+    /// `class/power_supply`, where the devices are listed (its absence or emptiness is remembered).
+    class: PathBuf,
 }
 
 impl PowerSupplyClass {
     pub(crate) fn new(settings: Arc<Settings>) -> PowerSupplyClass {
-        PowerSupplyClass { settings }
+        PowerSupplyClass { class: settings.sys("class/power_supply"), settings }
     }
 }
 
@@ -166,8 +169,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for PowerSupplyClass {
+    /// Quiet while the device directory is remembered absent or empty: then nothing is read.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.settings.absences.remembered_until(&self.class)
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let class = self.settings.sys("class/power_supply");
+        let class = self.class.clone();
         for name in self.settings.absences.list_dir(&class)? {
             if self
                 .settings

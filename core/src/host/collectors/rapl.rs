@@ -13,17 +13,20 @@ use crate::host::read::{parse_u64, read_trimmed};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The rapl collector.
 pub(crate) struct Rapl {
     settings: Arc<Settings>,
+    /// `class/powercap`, where the devices are listed (its absence or emptiness is remembered).
+    class: PathBuf,
 }
 
 impl Rapl {
     pub(crate) fn new(settings: Arc<Settings>) -> Rapl {
-        Rapl { settings }
+        Rapl { class: settings.sys("class/powercap"), settings }
     }
 }
 
@@ -83,8 +86,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for Rapl {
+    /// Quiet while the device directory is remembered absent or empty: then nothing is read.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.settings.absences.remembered_until(&self.class)
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let base = self.settings.sys("class/powercap");
+        let base = self.class.clone();
         let mut seen: HashMap<String, i64> = HashMap::new();
         let mut zones = Vec::new();
         for entry in self.settings.absences.list_dir(&base)? {

@@ -9,16 +9,20 @@ use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_uint_prefixed, read_attribute};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The tapestats collector.
 pub(crate) struct TapeStats {
     settings: Arc<Settings>,
+    /// `class/scsi_tape`, where the devices are listed (its absence or emptiness is remembered).
+    class: PathBuf,
 }
 
 impl TapeStats {
     pub(crate) fn new(settings: Arc<Settings>) -> TapeStats {
-        TapeStats { settings }
+        TapeStats { class: settings.sys("class/scsi_tape"), settings }
     }
 }
 
@@ -75,8 +79,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for TapeStats {
+    /// Quiet while the device directory is remembered absent or empty: then nothing is read.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.settings.absences.remembered_until(&self.class)
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let class = self.settings.sys("class/scsi_tape");
+        let class = self.class.clone();
         let ignored =
             |name: &str| self.settings.tapestats_ignored_devices.as_ref().is_some_and(|i| i.is_match(name));
         for tape in self.settings.absences.list_dir(&class)?.into_iter().filter(|n| is_tape(n) && !ignored(n))

@@ -6,16 +6,20 @@ use crate::host::error::CollectError;
 use crate::host::read::{read_f64, read_trimmed};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The thermal_zone collector.
 pub(crate) struct ThermalZone {
     settings: Arc<Settings>,
+    /// `class/thermal`, where the devices are listed (its absence or emptiness is remembered).
+    class: PathBuf,
 }
 
 impl ThermalZone {
     pub(crate) fn new(settings: Arc<Settings>) -> ThermalZone {
-        ThermalZone { settings }
+        ThermalZone { class: settings.sys("class/thermal"), settings }
     }
 }
 
@@ -28,8 +32,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for ThermalZone {
+    /// Quiet while the device directory is remembered absent or empty: then nothing is read.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.settings.absences.remembered_until(&self.class)
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let base = self.settings.sys("class/thermal");
+        let base = self.class.clone();
         for entry in self.settings.absences.list_dir(&base)? {
             let dir = base.join(&entry);
             if let Some(zone) = entry.strip_prefix("thermal_zone") {
