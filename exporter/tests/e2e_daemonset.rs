@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{exporter_binary, free_port, http_get, wait_until, Process};
+use common::{exporter_binary, free_port, http_get, wait_for_files_open, wait_until, Process};
 
 const ID_WEB: &str = "1f0e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 const ID_API: &str = "aa11bb22cc33dd44ee55ff6600aa11bb22cc33dd44ee55ff6600aa11bb22cc33";
@@ -114,7 +114,9 @@ fn the_daemonset_config_reads_a_node_log_tree() {
     let _exporter = Process { child, name: "srekit-exporter (unshare)" };
     wait_until(Duration::from_secs(20), || http_get(port, "/healthz", &[]).is_ok_and(|r| r.status == 200))
         .expect("the exporter starts in the namespace (needs root)");
-    std::thread::sleep(Duration::from_millis(600)); // the first poll: files start at their end
+    // The files are followed from their end as of the first poll, on the pipeline's own thread: wait
+    // for it (the web and api files; the exporter's own is excluded), not for a fixed time.
+    wait_for_files_open(port, "containers", 2);
 
     append(&web, &cri("stdout", "F", "GET /cart 200"));
     append(&web, &cri("stderr", "P", "ERROR payment declined, a very long line the runtime "));
@@ -157,6 +159,6 @@ fn the_daemonset_config_reads_a_node_log_tree() {
     assert!(!text.contains("monitoring"), "the exporter's own log was read:\n{text}");
     assert!(text.contains("srekit_log_parse_errors_total{input=\"containers\"} 0"), "{text}");
     // The state hostPath is writable: the checkpoint appears there.
-    wait_until(Duration::from_secs(5), || root.join("var/lib/srekit-exporter/checkpoint.json").exists())
+    wait_until(Duration::from_secs(20), || root.join("var/lib/srekit-exporter/checkpoint.json").exists())
         .expect("checkpoint written to the state directory");
 }

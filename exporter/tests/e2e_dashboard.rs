@@ -187,8 +187,18 @@ fn every_metric_the_dashboard_and_alerts_query_is_served() {
         format!("--config.file={}", config.display()),
     ];
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    // The log files exist, empty, before the start, and the generator appends to them once the
+    // pipeline's first poll (on its own thread) follows them: files that appeared only after the
+    // start would be read from their beginning, but the generator could beat that first poll, and
+    // files present at it are followed from their end.
+    for app in ["myapp1", "myapp2", "myapp3"] {
+        std::fs::create_dir_all(dir.path().join("logs").join(app)).unwrap();
+        std::fs::write(dir.path().join("logs").join(app).join("app.log"), "").unwrap();
+    }
     let (_exporter, port) = start_exporter(&flags);
-    // The log files appear after the start, so they are read from their beginning.
+    for app in ["myapp1", "myapp2", "myapp3"] {
+        wait_for_files_open(port, app, 1);
+    }
     let generated = Command::new("python3")
         .arg(repo().join("examples/sre-stack/generate_logs.py"))
         .arg(dir.path().join("logs"))

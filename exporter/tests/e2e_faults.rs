@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
+use srekit::logs::pipeline_state::PipelineState;
 
 fn append(path: &Path, text: &str) {
     let mut file = std::fs::OpenOptions::new().append(true).create(true).open(path).unwrap();
@@ -70,6 +71,17 @@ fn exporter_log(root: &Path) -> String {
     std::fs::read_to_string(root.join("exporter.log")).unwrap_or_default()
 }
 
+/// Appends the line `kind=<kind>` to logs/app.log and waits until it is counted. The poll that
+/// counts it started after this call, so what earlier polls reported is counted by then: a failed
+/// checkpoint write is reported by the poll after it (up to the 10 s idle interval later), which
+/// may be the very poll that offered the next, successful, write.
+fn count_a_marker_line(root: &Path, port: u16, kind: &str) {
+    append(&root.join("logs/app.log"), &format!("kind={kind}\n"));
+    let series = format!("app_events_total{{kind=\"{kind}\"}}");
+    wait_until(Duration::from_secs(20), || sample(port, &series) == Some(1.0))
+        .unwrap_or_else(|e| panic!("{series}: {e}"));
+}
+
 fn start(root: &Path) -> (Process, u16) {
     let config = write_config(root);
     start_exporter(&[
@@ -86,6 +98,8 @@ fn log_directory_removed_and_recreated() {
     std::fs::create_dir_all(root.join("logs")).unwrap();
     std::fs::write(root.join("logs/app.log"), "").unwrap();
     let (_exporter, port) = start(root);
+    // The file is followed from its end as of the first poll, which runs after /healthz may answer.
+    wait_for_files_open(port, "app", 1);
     append(&root.join("logs/app.log"), "kind=a\nkind=a\n");
     wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"a\"}") == Some(2.0))
         .unwrap();
@@ -133,8 +147,10 @@ fn unwritable_checkpoints_are_reported_and_recover() {
     // Repair it: checkpoints are written again and the error count stops growing.
     std::fs::remove_file(&state).unwrap();
     std::fs::create_dir_all(&state).unwrap();
-    wait_until(Duration::from_secs(20), || std::fs::read_dir(&state).map(|d| d.count() > 0).unwrap_or(false))
-        .unwrap();
+    // Retried at the next poll, up to the 10 s idle interval away.
+    wait_until(Duration::from_secs(30), || state.join("checkpoint.json").exists()).unwrap();
+    // The failure before the successful write may be counted just after it: settle, then sample.
+    count_a_marker_line(root, port, "settle");
     let settled = sample(port, "srekit_log_errors_total{kind=\"checkpoint\"}").unwrap();
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(sample(port, "srekit_log_errors_total{kind=\"checkpoint\"}"), Some(settled));
@@ -228,6 +244,7 @@ fn disk_full_while_writing_the_checkpoint() {
     let log = root.join("logs/app.log");
     std::fs::write(&log, "").unwrap();
     let (mut exporter, port) = start(root);
+    wait_for_files_open(port, "app", 1);
     append(&log, "kind=a\n");
     wait_until(Duration::from_secs(20), || sample(port, "app_events_total{kind=\"a\"}") == Some(1.0))
         .unwrap();
@@ -254,7 +271,16 @@ fn disk_full_while_writing_the_checkpoint() {
 
     // Free the space: checkpoints succeed again and the error count settles.
     std::fs::remove_file(&filler).unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
+    // Recovered once a checkpoint with all three lines is on disk (not after a fixed time).
+    let stored_lines = || {
+        PipelineState::load(&root.join("state/checkpoint.json"))
+            .ok()
+            .flatten()
+            .map(|state| state.inputs.iter().map(|input| input.lines).sum::<u64>())
+    };
+    wait_until(Duration::from_secs(30), || stored_lines() == Some(3))
+        .unwrap_or_else(|e| panic!("a checkpoint is written once space is freed: {e}; {:?}", stored_lines()));
+    count_a_marker_line(root, port, "settle");
     let settled = sample(port, "srekit_log_errors_total{kind=\"checkpoint\"}").unwrap();
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(sample(port, "srekit_log_errors_total{kind=\"checkpoint\"}"), Some(settled));
@@ -303,6 +329,7 @@ fn symlink_loops_under_double_star_neither_stall_reading_nor_shutdown() {
         "--collector.disable-defaults",
         "--collector.loadavg",
     ]);
+    wait_for_files_open(port, "app", 1);
     append(&root.join("logs/deep/er/app.log"), "kind=a\nkind=a\n");
     wait_until(Duration::from_secs(10), || sample(port, "app_events_total{kind=\"a\"}") == Some(2.0))
         .expect("lines under the looping tree are counted once each");

@@ -98,6 +98,10 @@ fn prometheus_sees_exact_counts_from_three_log_formats() {
     let config_arg = format!("--config.file={}", config.display());
     let (mut exporter, port) = start_exporter(&[&config_arg]);
     let prometheus = Prometheus::start(&[port], "");
+    // The files are followed from their end as of the pipeline's first poll (on its own thread).
+    for input in ["a", "b", "c"] {
+        wait_for_files_open(port, input, 1);
+    }
 
     append(
         &root.join("a/app.log"),
@@ -153,18 +157,27 @@ fn prometheus_sees_exact_counts_from_three_log_formats() {
     let series = |text: &str, needle: &str| {
         text.lines().find(|l| l.starts_with(needle)).and_then(|l| l.rsplit(' ').next()).map(String::from)
     };
-    wait_until(limit, || {
-        let text = http_get(port, "/metrics", &[]).unwrap().text();
-        series(&text, "a_requests_total{method=\"PUT\",status=\"201\"}").as_deref() == Some("1")
-    })
-    .unwrap();
+    // A poll counts its lines in the rules before it adds them to srekit_log_lines_total: wait for
+    // every expected value, then check each (a wrong one fails below with the whole scrape).
+    let expected = [
+        ("a_requests_total{method=\"PUT\",status=\"201\"}", "1", "the line written after the restart"),
+        (
+            "a_requests_total{method=\"GET\",status=\"200\"}",
+            "4",
+            "3 before the restart, 1 written while stopped",
+        ),
+        ("srekit_log_lines_total{input=\"a\"}", "7", "5 before the restart, 2 after"),
+    ];
+    let _ = wait_until(limit, || {
+        http_get(port, "/metrics", &[]).is_ok_and(|r| {
+            let text = r.text();
+            expected.iter().all(|(needle, want, _)| series(&text, needle).as_deref() == Some(*want))
+        })
+    });
     let text = http_get(port, "/metrics", &[]).unwrap().text();
-    assert_eq!(
-        series(&text, "a_requests_total{method=\"GET\",status=\"200\"}").as_deref(),
-        Some("4"),
-        "3 before the restart, 1 written while stopped: {text}"
-    );
-    assert_eq!(series(&text, "srekit_log_lines_total{input=\"a\"}").as_deref(), Some("7"));
+    for (needle, want, why) in expected {
+        assert_eq!(series(&text, needle).as_deref(), Some(want), "{needle}: {why}:\n{text}");
+    }
 }
 
 #[test]

@@ -143,7 +143,9 @@ fn pushes_survive_a_receiver_outage_and_an_exporter_crash() {
 
     // Host and log-derived series arrive with the external labels and the default job and instance.
     receiver.wait_value(LOAD, None, |v| v >= 0.0);
-    // Lines written once the exporter follows the file.
+    // Lines written once the exporter follows the file: its first poll (on the pipeline's thread)
+    // starts it at its end, and samples arriving at the receiver say nothing about that poll.
+    wait_for_files_open(port, "app", 1);
     let mut log = std::fs::OpenOptions::new().append(true).open(dir.path().join("app.log")).unwrap();
     std::io::Write::write_all(&mut log, b"method=GET status=200\nmethod=GET status=500\n").unwrap();
     receiver

@@ -51,6 +51,24 @@ fn wait_for(port: u16, series: &str, value: f64) {
         .unwrap_or_else(|e| panic!("{series} == {value}: {e}; now {:?}", sample(port, series)));
 }
 
+/// Waits until every `(series, value)` holds in one scrape, then checks each with the whole scrape in
+/// the message. A poll counts a line in its rules before it adds the poll's lines to
+/// `srekit_log_lines_total`, so a scrape can see a rule's new count and not yet the line total.
+fn wait_for_all(port: u16, expected: &[(&str, f64)]) {
+    let value = |text: &str, series: &str| -> Option<f64> {
+        let line = text.lines().find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))?;
+        line[series.len() + 1..].parse().ok()
+    };
+    let holds = |text: &str| expected.iter().all(|(series, want)| value(text, series) == Some(*want));
+    let _ = wait_until(Duration::from_secs(20), || {
+        http_get(port, "/metrics", &[]).is_ok_and(|r| holds(&r.text()))
+    });
+    let text = http_get(port, "/metrics", &[]).unwrap().text();
+    for (series, want) in expected {
+        assert_eq!(value(&text, series), Some(*want), "{series} in\n{text}");
+    }
+}
+
 /// The exporter (no host collectors) with `config` and `--web.enable-lifecycle`.
 fn start_with_lifecycle(config: &Path) -> (Process, u16) {
     let config_flag = format!("--config.file={}", config.display());
@@ -76,12 +94,17 @@ fn post_reload_applies_a_changed_rule_and_keeps_the_unchanged_ones_state() {
     let response = reload(port);
     assert_eq!(response.status, 200, "{}", response.text());
     append(&log, "status=503\n");
-    wait_for(port, "app_errors_total", 1.0);
     // The unchanged rule kept its counts and the lines read before were not counted again.
-    wait_for(port, "app_requests_total{status=\"503\"}", 1.0);
-    assert_eq!(sample(port, "app_requests_total{status=\"200\"}"), Some(1.0));
-    assert_eq!(sample(port, "app_requests_total{status=\"500\"}"), Some(1.0));
-    assert_eq!(sample(port, "srekit_log_lines_total{input=\"app\"}"), Some(3.0));
+    wait_for_all(
+        port,
+        &[
+            ("app_errors_total", 1.0),
+            ("app_requests_total{status=\"503\"}", 1.0),
+            ("app_requests_total{status=\"200\"}", 1.0),
+            ("app_requests_total{status=\"500\"}", 1.0),
+            ("srekit_log_lines_total{input=\"app\"}", 3.0),
+        ],
+    );
     assert_eq!(sample(port, "srekit_exporter_config_last_reload_successful"), Some(1.0));
     assert!(
         sample(port, "srekit_exporter_config_last_reload_success_timestamp_seconds").is_some_and(|t| t > 1e9)
@@ -130,10 +153,17 @@ fn the_lifecycle_endpoint_is_403_without_the_flag() {
     let response = reload(port);
     assert_eq!(response.status, 403);
     assert_eq!(response.text(), "Lifecycle API is not enabled.\n");
-    // SIGHUP without a config file is harmless: the exporter keeps serving.
+    // SIGHUP without a config file is harmless: it reloads (the web config, none) and the exporter
+    // keeps serving. Waited for through the success timestamp, not for a fixed time; the timestamp
+    // has whole seconds, so the signal goes once it can differ from the start's.
+    let stamp = "srekit_exporter_config_last_reload_success_timestamp_seconds";
+    let started = sample(port, stamp).expect("the start is a successful load");
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    wait_until(Duration::from_secs(5), || now() >= started + 1.0).unwrap();
     let pid = exporter.child.id().to_string();
     assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
-    std::thread::sleep(Duration::from_millis(300));
+    wait_until(Duration::from_secs(20), || sample(port, stamp).is_some_and(|t| t > started))
+        .unwrap_or_else(|e| panic!("the SIGHUP reload is done: {e}; {stamp} {:?}", sample(port, stamp)));
     assert_eq!(sample(port, "srekit_exporter_config_last_reload_successful"), Some(1.0));
 }
 
@@ -148,9 +178,14 @@ fn without_a_state_directory_a_reload_keeps_the_counts_too() {
     write_config_with(dir.path(), &format!("{REQUESTS}\n{ERRORS}"));
     assert_eq!(reload(port).status, 200);
     append(&log, "status=200\nstatus=502\n");
-    wait_for(port, "app_errors_total", 1.0);
-    wait_for(port, "app_requests_total{status=\"200\"}", 3.0);
-    assert_eq!(sample(port, "srekit_log_lines_total{input=\"app\"}"), Some(4.0));
+    wait_for_all(
+        port,
+        &[
+            ("app_errors_total", 1.0),
+            ("app_requests_total{status=\"200\"}", 3.0),
+            ("srekit_log_lines_total{input=\"app\"}", 4.0),
+        ],
+    );
     assert!(!dir.path().join("state").exists());
 }
 

@@ -152,6 +152,28 @@ pub fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> Result<()
     Err(format!("condition not met within {limit:?}"))
 }
 
+/// The value of the sample line `series` (name and labels, exactly) in a scrape of the exporter on
+/// `port`; None when the scrape fails or the series is absent.
+pub fn scraped_value(port: u16, series: &str) -> Option<f64> {
+    let text = http_get(port, "/metrics", &[]).ok()?.text();
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+/// Waits (up to 20 s) until the log pipeline's input `input` has `files` files open
+/// (`srekit_log_files_open`), which it sets at the end of each poll. Without a checkpoint or
+/// `read_from_head`, files present at the first poll are followed from their end, and that poll runs
+/// on the pipeline's own thread, not before `/healthz` answers: a test appending to such a file must
+/// wait for it first, or the lines appended before it are (rightly) never read.
+pub fn wait_for_files_open(port: u16, input: &str, files: usize) {
+    let series = format!("srekit_log_files_open{{input=\"{input}\"}}");
+    let mut last = None;
+    let opened = wait_until(Duration::from_secs(20), || {
+        last = scraped_value(port, &series);
+        last == Some(files as f64)
+    });
+    assert!(opened.is_ok(), "{series} never reached {files}; last {last:?}");
+}
+
 /// A real Prometheus server (Debian's `prometheus`) scraping `targets` every second.
 pub struct Prometheus {
     pub process: Process,
