@@ -173,7 +173,13 @@ def serve_and_check(text, cwd, url, expect, env):
     process = subprocess.Popen(["sh", "-c", text], cwd=cwd, env=env, start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        status, body = fetch(url, time.monotonic() + ANSWER_WITHIN_SECONDS)
+        deadline = time.monotonic() + ANSWER_WITHIN_SECONDS
+        status, body = fetch(url, deadline)
+        # A server may answer before it is ready (Prometheus' /-/ready says 503 while its TSDB
+        # opens): ask again, while it runs, until the expected text or the deadline.
+        while status is not None and expect not in body and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.25)
+            status, body = fetch(url, deadline)
     finally:
         exited = stop_group(process.pid)
         output = process.communicate(timeout=30)[0]

@@ -10,6 +10,9 @@
 //! every absent subsystem (nvme, bcache, mdstat, ...) probed on every collection, as before probes
 //! were remembered (core/src/host/probe.rs), in the same run.
 //!
+//! `host_after_pause/*` time one collection, and one node_exporter scrape, after a 10 ms pause (not
+//! timed) instead of back to back: the cold case every real scrape is, which the other groups hide.
+//!
 //! `host/read_floor_default` and `host/read_floor_kept` are the floor under `collect_default`: they
 //! only read, without parsing, every procfs/sysfs file whose contents one default collection (systemd
 //! off) reads on this host, into one reused buffer, one file after the other on one thread. The list
@@ -309,7 +312,45 @@ fn host_collection(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // Not back to back: a pause before each collection (and each node_exporter scrape), untimed, as
+    // between real scrapes. Code and data go cold and idle vCPUs halt, which the back-to-back
+    // benches above hide: this is the collection an HTTP scrape pays (wall time).
+    let mut group = c.benchmark_group("host_after_pause");
+    group.sample_size(10).warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_secs(1));
+    group.bench_function("collect_recycled", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                std::thread::sleep(PAUSE);
+                let start = Instant::now();
+                collector.recycle(black_box(collector.collect()));
+                spent += start.elapsed();
+            }
+            spent
+        })
+    });
+    if let Some(exporter) = &exporter {
+        group.bench_function("node_exporter_scrape", |b| {
+            b.iter_custom(|iters| {
+                let mut spent = Duration::ZERO;
+                for _ in 0..iters {
+                    std::thread::sleep(PAUSE);
+                    let start = Instant::now();
+                    if let Err(error) = scrape(exporter.port) {
+                        panic!("scraping node_exporter failed: {error}");
+                    }
+                    spent += start.elapsed();
+                }
+                spent
+            })
+        });
+    }
+    group.finish();
 }
+
+/// The pause before each iteration of `host_after_pause`.
+const PAUSE: Duration = Duration::from_millis(10);
 
 /// A collector, whether it reads the fixture tree, and the options it is benchmarked with.
 type OptInCase = (&'static str, bool, &'static [(&'static str, HostOption<'static>)]);
