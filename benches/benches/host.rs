@@ -319,30 +319,16 @@ fn host_collection(c: &mut Criterion) {
     let mut group = c.benchmark_group("host_after_pause");
     group.sample_size(10).warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_secs(1));
     group.bench_function("collect_recycled", |b| {
-        b.iter_custom(|iters| {
-            let mut spent = Duration::ZERO;
-            for _ in 0..iters {
-                std::thread::sleep(PAUSE);
-                let start = Instant::now();
-                collector.recycle(black_box(collector.collect()));
-                spent += start.elapsed();
-            }
-            spent
-        })
+        b.iter_custom(|iters| after_pauses(iters, || collector.recycle(black_box(collector.collect()))))
     });
     if let Some(exporter) = &exporter {
         group.bench_function("node_exporter_scrape", |b| {
             b.iter_custom(|iters| {
-                let mut spent = Duration::ZERO;
-                for _ in 0..iters {
-                    std::thread::sleep(PAUSE);
-                    let start = Instant::now();
+                after_pauses(iters, || {
                     if let Err(error) = scrape(exporter.port) {
                         panic!("scraping node_exporter failed: {error}");
                     }
-                    spent += start.elapsed();
-                }
-                spent
+                })
             })
         });
     }
@@ -351,6 +337,18 @@ fn host_collection(c: &mut Criterion) {
 
 /// The pause before each iteration of `host_after_pause`.
 const PAUSE: Duration = Duration::from_millis(10);
+
+/// Runs `run` `iters` times, each after an untimed [`PAUSE`]; the wall time of the runs alone.
+fn after_pauses(iters: u64, mut run: impl FnMut()) -> Duration {
+    let mut spent = Duration::ZERO;
+    for _ in 0..iters {
+        std::thread::sleep(PAUSE);
+        let start = Instant::now();
+        run();
+        spent += start.elapsed();
+    }
+    spent
+}
 
 /// A collector, whether it reads the fixture tree, and the options it is benchmarked with.
 type OptInCase = (&'static str, bool, &'static [(&'static str, HostOption<'static>)]);
