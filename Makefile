@@ -34,6 +34,7 @@ test-fuzz:
 	scripts/fuzz.sh $${FUZZ_SMOKE_SECONDS:-5}
 
 bench:
+	$(CARGO) build --release -p srekit-exporter # host_after_pause scrapes it beside node_exporter
 	$(CARGO) bench -p srekit-benches
 	scripts/bench-compare.sh
 

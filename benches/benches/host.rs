@@ -10,8 +10,11 @@
 //! every absent subsystem (nvme, bcache, mdstat, ...) probed on every collection, as before probes
 //! were remembered (core/src/host/probe.rs), in the same run.
 //!
-//! `host_after_pause/*` time one collection, and one node_exporter scrape, after a 10 ms pause (not
-//! timed) instead of back to back: the cold case every real scrape is, which the other groups hide.
+//! `host_after_pause/*` time one collection, one HTTP scrape of our exporter (`srekit-exporter`,
+//! built by `make bench`) and one of node_exporter, each after a 10 ms pause (not timed) instead of
+//! back to back: the cold case every real scrape is, which the other groups hide. Both scrapes use
+//! the same lean client (a fresh connection, HTTP/1.0, read to the end), so the ratio is the
+//! servers' and not a client's fixed cost.
 //!
 //! `host/read_floor_default` and `host/read_floor_kept` are the floor under `collect_default`: they
 //! only read, without parsing, every procfs/sysfs file whose contents one default collection (systemd
@@ -41,7 +44,7 @@ use std::time::{Duration, Instant};
 
 const NODE_EXPORTER: &str = "/usr/bin/prometheus-node-exporter";
 
-/// node_exporter running on 127.0.0.1; killed on drop.
+/// An exporter (node_exporter, or ours) running on 127.0.0.1; killed on drop.
 struct NodeExporter {
     child: Child,
     port: u16,
@@ -69,12 +72,37 @@ fn start_node_exporter() -> Option<NodeExporter> {
         eprintln!("{NODE_EXPORTER} not installed: skipping the node_exporter peer benchmark");
         return None;
     }
+    start_exporter(std::path::Path::new(NODE_EXPORTER), &[])
+}
+
+/// Our `srekit-exporter`, as `make bench` builds it beside this bench (target/release), or
+/// `$SREKIT_EXPORTER`; `None` (with a message) when it is not built.
+fn start_srekit_exporter() -> Option<NodeExporter> {
+    let path = match std::env::var_os("SREKIT_EXPORTER") {
+        Some(path) => std::path::PathBuf::from(path),
+        // This bench runs as target/release/deps/host-<hash>.
+        None => std::env::current_exe().ok()?.parent()?.parent()?.join("srekit-exporter"),
+    };
+    if !path.exists() {
+        eprintln!(
+            "{} not built (cargo build --release -p srekit-exporter): skipping its HTTP scrape benchmark",
+            path.display()
+        );
+        return None;
+    }
+    start_exporter(&path, &["--log.level=warn"])
+}
+
+/// Starts `binary` on a free port with default collectors, systemd off and an empty textfile
+/// directory, and waits (up to 10 s) until it answers a scrape.
+fn start_exporter(binary: &std::path::Path, extra: &[&str]) -> Option<NodeExporter> {
     let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
     let textfile_dir = tempfile::tempdir().ok()?;
-    let child = Command::new(NODE_EXPORTER)
+    let child = Command::new(binary)
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .arg(format!("--collector.textfile.directory={}", textfile_dir.path().display()))
         .arg("--no-collector.systemd")
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -313,7 +341,7 @@ fn host_collection(c: &mut Criterion) {
     }
     group.finish();
 
-    // Not back to back: a pause before each collection (and each node_exporter scrape), untimed, as
+    // Not back to back: a pause before each collection (and each HTTP scrape), untimed, as
     // between real scrapes. Code and data go cold and idle vCPUs halt, which the back-to-back
     // benches above hide: this is the collection an HTTP scrape pays (wall time).
     let mut group = c.benchmark_group("host_after_pause");
@@ -321,12 +349,16 @@ fn host_collection(c: &mut Criterion) {
     group.bench_function("collect_recycled", |b| {
         b.iter_custom(|iters| after_pauses(iters, || collector.recycle(black_box(collector.collect()))))
     });
-    if let Some(exporter) = &exporter {
-        group.bench_function("node_exporter_scrape", |b| {
+    // The HTTP scrape as a user sees it, ours and node_exporter's, by the same client (a fresh
+    // connection per scrape, uncompressed text), each after the same pause.
+    let ours = start_srekit_exporter();
+    for (name, exporter) in [("srekit_exporter_scrape", &ours), ("node_exporter_scrape", &exporter)] {
+        let Some(exporter) = exporter else { continue };
+        group.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 after_pauses(iters, || {
                     if let Err(error) = scrape(exporter.port) {
-                        panic!("scraping node_exporter failed: {error}");
+                        panic!("scraping {name} failed: {error}");
                     }
                 })
             })
