@@ -69,12 +69,14 @@ impl<'a> LogfmtWalker<'a> {
         let len = bytes.len();
         let at = |pos: usize, message: &'static str| LineError::new(pos - start, message);
         let mut pos = start;
+        // The stops of the line, walked in order with a cursor kept in locals: every stop up to `pos`
+        // is consumed (a quoted value, walked on the other bitmap, sets it again past its end).
+        let mut cursor = self.stops.first_cursor(start);
         loop {
             // The key runs to the next stop: when that is `pos` itself, the byte there is a blank
-            // (skipped), the end of the line, or an error. A key right after a blank the previous
-            // field consumed so needs no byte test (the stop walk resumes there, off the bitmap).
+            // (skipped), the end of the line, or an error.
             let key_start = pos;
-            pos = self.stops.next_first(pos);
+            pos = self.stops.next_first_at(&mut cursor);
             let stop = bytes.get(pos).copied();
             if pos == key_start {
                 match stop {
@@ -93,18 +95,63 @@ impl<'a> LogfmtWalker<'a> {
                 Some(b'=') => {}
                 Some(b'"') => return Err(at(pos, "unexpected '\"' in key")),
                 _ => {
-                    // A bare key (at a blank or the end of the line) means true.
+                    // A bare key (at a blank or the end of the line) means true; the blank is skipped.
                     record.push_with(|| (Cow::Borrowed(key), Value::Bool(true)));
+                    match stop {
+                        None => return Ok(len),
+                        Some(b'\n') if NEWLINE_ENDS => return Ok(pos),
+                        _ => pos += 1,
+                    }
                     continue;
                 }
             }
-            pos += 1; // past '='
+            // The value starts past '='. Its end is the next stop: when that is further on, the value
+            // is unquoted and its first byte no stop byte, told by the bitmap without reading it; a
+            // stop right at the start is a quote, an empty value (a blank or the end) or an error.
+            let value_start = pos + 1;
+            pos = self.stops.next_first_at(&mut cursor);
+            if pos > value_start {
+                let value = slice(text, value_start, pos);
+                let stop = bytes.get(pos).copied();
+                // A space, the usual end, first: the next key may start right after it.
+                if stop == Some(b' ') {
+                    record.push_borrowed(key, value);
+                    pos += 1;
+                    continue;
+                }
+                match stop {
+                    Some(b'=') => return Err(at(pos, "unexpected '=' in unquoted value")),
+                    Some(b'"') => return Err(at(pos, "unexpected '\"' in unquoted value")),
+                    None => {
+                        record.push_borrowed(key, value);
+                        return Ok(len);
+                    }
+                    Some(b'\n') if NEWLINE_ENDS => {
+                        record.push_borrowed(key, value);
+                        return Ok(pos);
+                    }
+                    Some(_) => {
+                        // Another blank.
+                        record.push_borrowed(key, value);
+                        pos += 1;
+                    }
+                }
+                continue;
+            }
             match bytes.get(pos) {
                 None => {
                     record.push_borrowed(key, "");
                     return Ok(len);
                 }
-                Some(&b) if b <= b' ' => record.push_borrowed(key, ""),
+                Some(b'\n') if NEWLINE_ENDS => {
+                    record.push_borrowed(key, "");
+                    return Ok(pos);
+                }
+                // A blank (skipped, as the key loop would): an empty value.
+                Some(&b) if b <= b' ' => {
+                    record.push_borrowed(key, "");
+                    pos += 1;
+                }
                 Some(b'"') => {
                     let content_start = pos + 1;
                     let (end, has_escape) = self
@@ -125,28 +172,10 @@ impl<'a> LogfmtWalker<'a> {
                     if bytes.get(pos) == Some(&b' ') {
                         pos += 1;
                     }
+                    cursor = self.stops.first_cursor(pos);
                 }
-                Some(_) => {
-                    let value_start = pos;
-                    pos = self.stops.next_first(pos);
-                    match bytes.get(pos) {
-                        Some(b'=') => return Err(at(pos, "unexpected '=' in unquoted value")),
-                        Some(b'"') => return Err(at(pos, "unexpected '\"' in unquoted value")),
-                        None => {
-                            record.push_borrowed(key, slice(text, value_start, pos));
-                            return Ok(len);
-                        }
-                        Some(b'\n') if NEWLINE_ENDS => {
-                            record.push_borrowed(key, slice(text, value_start, pos));
-                            return Ok(pos);
-                        }
-                        Some(_) => {
-                            // A blank: the next key may start right after it.
-                            record.push_borrowed(key, slice(text, value_start, pos));
-                            pos += 1;
-                        }
-                    }
-                }
+                // '=' where a value starts.
+                Some(_) => return Err(at(pos, "unexpected '=' in unquoted value")),
             }
         }
     }

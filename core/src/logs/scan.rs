@@ -36,7 +36,8 @@ fn contains<const CLASS: u8>(byte: u8) -> bool {
 /// Walks the positions of two classes of a text's structural bytes (`FIRST` and `SECOND`, two of the
 /// constants above), each in order, from bitmaps computed a window at a time. Both classes share the
 /// window: walks are fastest forward, and a position before the window (a walk that ran ahead on a bad
-/// line) starts the window over there.
+/// line) starts the window over there. A parser walks class `FIRST` with a [`Cursor`] kept in its
+/// locals ([`Stops::first_cursor`], [`Stops::next_first_at`]), class `SECOND` by position.
 #[derive(Debug)]
 pub(crate) struct Stops<'b, const FIRST: u8, const SECOND: u8> {
     bytes: &'b [u8],
@@ -48,71 +49,89 @@ pub(crate) struct Stops<'b, const FIRST: u8, const SECOND: u8> {
     first: [u64; WORDS],
     /// The same for class `SECOND`.
     second: [u64; WORDS],
-    /// Where a walk of class `FIRST` resumes without a bitmap lookup: one past the stop it returned
-    /// last (`usize::MAX` when the window moved since). Parsers mostly look for the next stop right
-    /// after the last one, and this keeps that walk off the position -> word -> mask chain.
-    resume_at: usize,
-    /// The word of `first` the walk resumes in.
-    resume_word: usize,
-    /// That word's bits not yet returned.
-    resume_bits: u64,
 }
 
 impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
     #[inline(always)]
     pub(crate) fn new(bytes: &'b [u8]) -> Self {
-        let mut stops = Stops {
-            bytes,
-            base: 0,
-            filled: 0,
-            first: [0; WORDS],
-            second: [0; WORDS],
-            resume_at: usize::MAX,
-            resume_word: 0,
-            resume_bits: 0,
-        };
+        let mut stops = Stops { bytes, base: 0, filled: 0, first: [0; WORDS], second: [0; WORDS] };
         stops.fill(0);
         stops
     }
 
-    /// The first byte of class `FIRST` at or after `from`, or `bytes.len()`.
-    #[inline(always)]
+    /// The first byte of class `FIRST` at or after `from`, or `bytes.len()` (the tests' walk by
+    /// position; parsers use a cursor).
+    #[cfg(test)]
     pub(crate) fn next_first(&mut self, from: usize) -> usize {
-        if from != self.resume_at {
-            return self.next::<false>(from);
+        self.next::<false>(from)
+    }
+
+    /// A cursor over the stops of class `FIRST` at or after `from`, for [`Stops::next_first_at`]: a
+    /// parser keeps it in locals for a line, so the walk stays off memory (a walk resumed from a
+    /// position kept in the walker cost a compare, three loads and three stores per stop). Valid
+    /// until the window moves by another walk ([`Stops::next_second`] past it).
+    #[inline(always)]
+    pub(crate) fn first_cursor(&mut self, from: usize) -> Cursor {
+        let mut rel = from.wrapping_sub(self.base);
+        if rel >= 64 * self.filled {
+            if from >= self.bytes.len() {
+                return self.end_cursor();
+            }
+            self.fill(from & !63);
+            rel = from - self.base;
         }
-        let mut word = self.resume_word;
-        let mut bits = self.resume_bits;
+        let word = rel / 64;
+        let bits = self.first.get(word).copied().unwrap_or_default() & (u64::MAX << (rel % 64));
+        Cursor { at: self.base + 64 * word, word, bits }
+    }
+
+    /// A cursor with no stop left (at the end of the text).
+    #[cold]
+    fn end_cursor(&mut self) -> Cursor {
+        if self.base + 64 * self.filled < self.bytes.len() {
+            self.fill(self.bytes.len().saturating_sub(1) & !63);
+        }
+        let word = self.filled.saturating_sub(1);
+        Cursor { at: self.base + 64 * word, word, bits: 0 }
+    }
+
+    /// The cursor's next stop of class `FIRST` (consumed), or `bytes.len()` when there is none left.
+    #[inline(always)]
+    pub(crate) fn next_first_at(&mut self, cursor: &mut Cursor) -> usize {
         loop {
-            if bits != 0 {
-                return self.stop_at::<false>(word, bits);
+            if cursor.bits != 0 {
+                let stop = cursor.at + cursor.bits.trailing_zeros() as usize;
+                cursor.bits &= cursor.bits - 1;
+                return stop;
             }
-            word += 1;
-            if word >= self.filled {
-                // The window's end: on by position (which moves the window).
-                return self.next::<false>(from);
+            if cursor.word + 1 < self.filled {
+                cursor.word += 1;
+                cursor.at += 64;
+            } else {
+                // Out of line, and given nothing of the cursor, which so stays in registers.
+                let Some(next_base) = self.next_window() else { return self.bytes.len() };
+                cursor.word = 0;
+                cursor.at = next_base;
             }
-            bits = self.first.get(word).copied().unwrap_or_default();
+            cursor.bits = self.first.get(cursor.word).copied().unwrap_or_default();
         }
+    }
+
+    /// Moves the window to the next one: its offset, or `None` at the end of the text.
+    #[inline(never)]
+    fn next_window(&mut self) -> Option<usize> {
+        let next_base = self.base + 64 * self.filled;
+        if next_base >= self.bytes.len() {
+            return None;
+        }
+        self.fill(next_base);
+        Some(next_base)
     }
 
     /// The first byte of class `SECOND` at or after `from`, or `bytes.len()`.
     #[inline(always)]
     pub(crate) fn next_second(&mut self, from: usize) -> usize {
         self.next::<true>(from)
-    }
-
-    /// The stop at the lowest of `bits` (not zero) in window word `word`; for class `FIRST`, where its
-    /// walk resumes.
-    #[inline(always)]
-    fn stop_at<const SECOND_CLASS: bool>(&mut self, word: usize, bits: u64) -> usize {
-        let stop = self.base + 64 * word + bits.trailing_zeros() as usize;
-        if !SECOND_CLASS {
-            self.resume_at = stop + 1;
-            self.resume_word = word;
-            self.resume_bits = bits & (bits - 1);
-        }
-        stop
     }
 
     #[inline(always)]
@@ -129,7 +148,7 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
         let mut bits = self.word::<SECOND_CLASS>(word) & (u64::MAX << (rel % 64));
         loop {
             if bits != 0 {
-                return self.stop_at::<SECOND_CLASS>(word, bits);
+                return self.base + 64 * word + bits.trailing_zeros() as usize;
             }
             word += 1;
             if word >= self.filled {
@@ -154,7 +173,6 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
     #[inline(never)]
     fn fill(&mut self, base: usize) {
         self.base = base;
-        self.resume_at = usize::MAX;
         self.filled =
             fill_window::<FIRST, SECOND, false>(self.bytes, base, &mut self.first, &mut self.second);
     }
@@ -521,6 +539,67 @@ mod tests {
         ) {
             check_union::<LTSV_TAB, LTSV_COLON>(&bytes, from)?;
             check_union::<LTSV_TAB_OR_NEWLINE, LTSV_COLON>(&bytes, from)?;
+        }
+    }
+
+    /// The `FIRST` stops from `from` walked with a cursor, as logfmt walks them: at each `SECOND` stop
+    /// right after a `FIRST` one, a walk of the other class to its next stop (which may move the
+    /// window), then a new cursor past that stop; returns the `FIRST` stops seen and skipped ranges.
+    fn cursor_walk<const FIRST: u8, const SECOND: u8>(bytes: &[u8], from: usize) -> (Vec<usize>, Vec<usize>) {
+        let mut stops = Stops::<FIRST, SECOND>::new(bytes);
+        let mut cursor = stops.first_cursor(from);
+        let (mut found, mut skipped) = (Vec::new(), Vec::new());
+        loop {
+            let stop = stops.next_first_at(&mut cursor);
+            if stop >= bytes.len() {
+                assert_eq!(stops.next_first_at(&mut cursor), bytes.len(), "the end stays the end");
+                return (found, skipped);
+            }
+            found.push(stop);
+            if contains::<SECOND>(bytes[stop]) {
+                let other = stops.next_second(stop + 1);
+                skipped.push(other);
+                if other >= bytes.len() {
+                    return (found, skipped);
+                }
+                cursor = stops.first_cursor(other + 1);
+            }
+        }
+    }
+
+    fn check_cursor<const FIRST: u8, const SECOND: u8>(
+        bytes: &[u8],
+        from: usize,
+    ) -> Result<(), TestCaseError> {
+        let from = from.min(bytes.len());
+        let (mut expected, mut skipped) = (Vec::new(), Vec::new());
+        let mut i = from;
+        while i < bytes.len() {
+            if contains::<FIRST>(bytes[i]) {
+                expected.push(i);
+                if contains::<SECOND>(bytes[i]) {
+                    let other =
+                        (i + 1..bytes.len()).find(|&j| contains::<SECOND>(bytes[j])).unwrap_or(bytes.len());
+                    skipped.push(other);
+                    i = other;
+                }
+            }
+            i += 1;
+        }
+        prop_assert_eq!(cursor_walk::<FIRST, SECOND>(bytes, from), (expected, skipped));
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn cursors_visit_every_first_class_byte_across_windows(
+            bytes in proptest::collection::vec(prop_oneof![Just(b' '), Just(b'='), Just(b'"'), Just(b'\\'),
+                Just(b'\n'), Just(0x80u8), Just(b'a'), Just(b'a'), Just(b'a'), Just(b'a'), Just(b'a'),
+                Just(b'a'), Just(b'a'), Just(b'a'), Just(b'a'), Just(b'a'), Just(b'a')], 0..4500),
+            from in 0usize..4600,
+        ) {
+            check_cursor::<LOGFMT_TOKEN_END, LOGFMT_QUOTE_BACKSLASH_NEWLINE>(&bytes, from)?;
         }
     }
 
