@@ -119,6 +119,7 @@ fn ours_matches_node_exporter_on_this_host() {
         "node_os_version",
         "node_network_info",
         "node_network_mtu_bytes",
+        "node_network_speed_bytes",
         "node_disk_info",
         "node_filesystem_size_bytes",
         "node_time_clocksource_available_info",

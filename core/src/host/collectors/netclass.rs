@@ -220,6 +220,12 @@ impl NetClass {
         let (name, buf) = (link.name.as_str(), &mut self.buf);
         device.properties[FLAGS] =
             live_attribute(known, FLAGS_FILE, &mut dir, class, name, buf).and_then(parse_value);
+        // The kernel answers duplex and speed only for an interface that is up (`netif_running`, the
+        // IFF_UP netlink reports): for one that is down both reads fail with EINVAL, so they are not
+        // made (two system calls and a trylock of rtnl each, per down interface and scrape).
+        if !up {
+            return;
+        }
         let duplex = live_attribute(known, DUPLEX_FILE, &mut dir, class, name, buf).unwrap_or_default();
         device.duplex.push_str(duplex);
         device.speed = live_attribute(known, SPEED_FILE, &mut dir, class, name, buf).and_then(parse_value);
