@@ -37,6 +37,9 @@ const TYPE: usize = 15;
 /// Properties that never change for a given interface name, index and address.
 const FIXED: [usize; 3] = [ADDR_ASSIGN_TYPE, DEV_ID, NAME_ASSIGN_TYPE];
 
+/// `ARPHRD_LOOPBACK`, the link type of the loopback device.
+const ARPHRD_LOOPBACK: u16 = 772;
+
 /// Cache key of what is known about an interface: its name, index and hardware address, written
 /// `name/index/address` (a `/` cannot be in an interface name).
 type DeviceKey = String;
@@ -221,9 +224,10 @@ impl NetClass {
         device.properties[FLAGS] =
             live_attribute(known, FLAGS_FILE, &mut dir, class, name, buf).and_then(parse_value);
         // The kernel answers duplex and speed only for an interface that is up (`netif_running`, the
-        // IFF_UP netlink reports): for one that is down both reads fail with EINVAL, so they are not
-        // made (two system calls and a trylock of rtnl each, per down interface and scrape).
-        if !up {
+        // IFF_UP netlink reports) and whose driver reports link settings: for one that is down, or
+        // the loopback device (its ethtool operations have none), both reads fail with EINVAL, so
+        // they are not made (two system calls, and a trylock of rtnl, per such interface and scrape).
+        if !up || link.kind == ARPHRD_LOOPBACK {
             return;
         }
         let duplex = live_attribute(known, DUPLEX_FILE, &mut dir, class, name, buf).unwrap_or_default();
