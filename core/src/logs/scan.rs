@@ -72,60 +72,13 @@ impl<'b, const FIRST: u8, const SECOND: u8> Stops<'b, FIRST, SECOND> {
     /// until the window moves by another walk ([`Stops::next_second`] past it).
     #[inline(always)]
     pub(crate) fn first_cursor(&mut self, from: usize) -> Cursor {
-        let mut rel = from.wrapping_sub(self.base);
-        if rel >= 64 * self.filled {
-            if from >= self.bytes.len() {
-                return self.end_cursor();
-            }
-            self.fill(from & !63);
-            rel = from - self.base;
-        }
-        let word = rel / 64;
-        let bits = self.first.get(word).copied().unwrap_or_default() & (u64::MAX << (rel % 64));
-        Cursor { at: self.base + 64 * word, word, bits }
-    }
-
-    /// A cursor with no stop left (at the end of the text).
-    #[cold]
-    fn end_cursor(&mut self) -> Cursor {
-        if self.base + 64 * self.filled < self.bytes.len() {
-            self.fill(self.bytes.len().saturating_sub(1) & !63);
-        }
-        let word = self.filled.saturating_sub(1);
-        Cursor { at: self.base + 64 * word, word, bits: 0 }
+        Cursor::start(self, from)
     }
 
     /// The cursor's next stop of class `FIRST` (consumed), or `bytes.len()` when there is none left.
     #[inline(always)]
     pub(crate) fn next_first_at(&mut self, cursor: &mut Cursor) -> usize {
-        loop {
-            if cursor.bits != 0 {
-                let stop = cursor.at + cursor.bits.trailing_zeros() as usize;
-                cursor.bits &= cursor.bits - 1;
-                return stop;
-            }
-            if cursor.word + 1 < self.filled {
-                cursor.word += 1;
-                cursor.at += 64;
-            } else {
-                // Out of line, and given nothing of the cursor, which so stays in registers.
-                let Some(next_base) = self.next_window() else { return self.bytes.len() };
-                cursor.word = 0;
-                cursor.at = next_base;
-            }
-            cursor.bits = self.first.get(cursor.word).copied().unwrap_or_default();
-        }
-    }
-
-    /// Moves the window to the next one: its offset, or `None` at the end of the text.
-    #[inline(never)]
-    fn next_window(&mut self) -> Option<usize> {
-        let next_base = self.base + 64 * self.filled;
-        if next_base >= self.bytes.len() {
-            return None;
-        }
-        self.fill(next_base);
-        Some(next_base)
+        cursor.next_stop(self)
     }
 
     /// The first byte of class `SECOND` at or after `from`, or `bytes.len()`.
@@ -215,60 +168,13 @@ impl<'b, const FIRST: u8, const SECOND: u8> Union<'b, FIRST, SECOND> {
     /// A cursor at `from`: its first stop is the first one at or after `from`.
     #[inline(always)]
     pub(crate) fn cursor(&mut self, from: usize) -> Cursor {
-        let mut rel = from.wrapping_sub(self.base);
-        if rel >= 64 * self.filled {
-            if from >= self.bytes.len() {
-                return self.end_cursor();
-            }
-            self.fill(from & !63);
-            rel = from - self.base;
-        }
-        let word = rel / 64;
-        let bits = self.words.get(word).copied().unwrap_or_default() & (u64::MAX << (rel % 64));
-        Cursor { at: self.base + 64 * word, word, bits }
-    }
-
-    /// A cursor with no stop left (at the end of the text).
-    #[cold]
-    fn end_cursor(&mut self) -> Cursor {
-        if self.base + 64 * self.filled < self.bytes.len() {
-            self.fill(self.bytes.len().saturating_sub(1) & !63);
-        }
-        let word = self.filled.saturating_sub(1);
-        Cursor { at: self.base + 64 * word, word, bits: 0 }
+        Cursor::start(self, from)
     }
 
     /// The cursor's next stop (consumed), or `bytes.len()` when there is none left.
     #[inline(always)]
     pub(crate) fn next(&mut self, cursor: &mut Cursor) -> usize {
-        loop {
-            if cursor.bits != 0 {
-                let stop = cursor.at + cursor.bits.trailing_zeros() as usize;
-                cursor.bits &= cursor.bits - 1;
-                return stop;
-            }
-            if cursor.word + 1 < self.filled {
-                cursor.word += 1;
-                cursor.at += 64;
-            } else {
-                // Out of line, and given nothing of the cursor, which so stays in registers.
-                let Some(next_base) = self.next_window() else { return self.bytes.len() };
-                cursor.word = 0;
-                cursor.at = next_base;
-            }
-            cursor.bits = self.words.get(cursor.word).copied().unwrap_or_default();
-        }
-    }
-
-    /// Moves the window to the next one: its offset, or `None` at the end of the text.
-    #[inline(never)]
-    fn next_window(&mut self) -> Option<usize> {
-        let next_base = self.base + 64 * self.filled;
-        if next_base >= self.bytes.len() {
-            return None;
-        }
-        self.fill(next_base);
-        Some(next_base)
+        cursor.next_stop(self)
     }
 
     /// Classifies the window starting at `base` (a multiple of 64).
@@ -278,6 +184,123 @@ impl<'b, const FIRST: u8, const SECOND: u8> Union<'b, FIRST, SECOND> {
         let mut unused = [0u64; WORDS];
         self.filled = fill_window::<FIRST, SECOND, true>(self.bytes, base, &mut self.words, &mut unused);
     }
+}
+
+/// A window of stop bitmaps that a [`Cursor`] walks: [`Stops`]' class `FIRST`, or a [`Union`].
+trait CursorWindow {
+    /// The length of the text.
+    fn text_len(&self) -> usize;
+    /// Offset of the window (a multiple of 64) and the words filled for it.
+    fn window(&self) -> (usize, usize);
+    /// Word `word` of the bitmap walked (zero past the filled words).
+    fn walked_word(&self, word: usize) -> u64;
+    /// Classifies the window starting at `base` (a multiple of 64).
+    fn fill_at(&mut self, base: usize);
+}
+
+impl<const FIRST: u8, const SECOND: u8> CursorWindow for Stops<'_, FIRST, SECOND> {
+    #[inline(always)]
+    fn text_len(&self) -> usize {
+        self.bytes.len()
+    }
+    #[inline(always)]
+    fn window(&self) -> (usize, usize) {
+        (self.base, self.filled)
+    }
+    #[inline(always)]
+    fn walked_word(&self, word: usize) -> u64 {
+        self.first.get(word).copied().unwrap_or_default()
+    }
+    #[inline(always)]
+    fn fill_at(&mut self, base: usize) {
+        self.fill(base);
+    }
+}
+
+impl<const FIRST: u8, const SECOND: u8> CursorWindow for Union<'_, FIRST, SECOND> {
+    #[inline(always)]
+    fn text_len(&self) -> usize {
+        self.bytes.len()
+    }
+    #[inline(always)]
+    fn window(&self) -> (usize, usize) {
+        (self.base, self.filled)
+    }
+    #[inline(always)]
+    fn walked_word(&self, word: usize) -> u64 {
+        self.words.get(word).copied().unwrap_or_default()
+    }
+    #[inline(always)]
+    fn fill_at(&mut self, base: usize) {
+        self.fill(base);
+    }
+}
+
+impl Cursor {
+    /// A cursor whose first stop is the first one at or after `from` (moving the window there if
+    /// `from` is outside it).
+    #[inline(always)]
+    fn start<W: CursorWindow>(window: &mut W, from: usize) -> Cursor {
+        let (mut base, filled) = window.window();
+        let mut rel = from.wrapping_sub(base);
+        if rel >= 64 * filled {
+            if from >= window.text_len() {
+                return Cursor::at_end(window);
+            }
+            window.fill_at(from & !63);
+            base = window.window().0;
+            rel = from - base;
+        }
+        let word = rel / 64;
+        let bits = window.walked_word(word) & (u64::MAX << (rel % 64));
+        Cursor { at: base + 64 * word, word, bits }
+    }
+
+    /// A cursor with no stop left (at the end of the text).
+    #[cold]
+    fn at_end<W: CursorWindow>(window: &mut W) -> Cursor {
+        let (base, filled) = window.window();
+        if base + 64 * filled < window.text_len() {
+            window.fill_at(window.text_len().saturating_sub(1) & !63);
+        }
+        let (base, filled) = window.window();
+        let word = filled.saturating_sub(1);
+        Cursor { at: base + 64 * word, word, bits: 0 }
+    }
+
+    /// The next stop (consumed), or the text's length when there is none left.
+    #[inline(always)]
+    fn next_stop<W: CursorWindow>(&mut self, window: &mut W) -> usize {
+        loop {
+            if self.bits != 0 {
+                let stop = self.at + self.bits.trailing_zeros() as usize;
+                self.bits &= self.bits - 1;
+                return stop;
+            }
+            if self.word + 1 < window.window().1 {
+                self.word += 1;
+                self.at += 64;
+            } else {
+                // Out of line, and given nothing of the cursor, which so stays in registers.
+                let Some(next_base) = next_window(window) else { return window.text_len() };
+                self.word = 0;
+                self.at = next_base;
+            }
+            self.bits = window.walked_word(self.word);
+        }
+    }
+}
+
+/// Moves `window` to the next one: its offset, or `None` at the end of the text.
+#[inline(never)]
+fn next_window<W: CursorWindow>(window: &mut W) -> Option<usize> {
+    let (base, filled) = window.window();
+    let next_base = base + 64 * filled;
+    if next_base >= window.text_len() {
+        return None;
+    }
+    window.fill_at(next_base);
+    Some(next_base)
 }
 
 /// Classifies the window of `bytes` starting at `base` (a multiple of 64) with [`fill_blocks`] into
