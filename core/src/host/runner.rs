@@ -2,7 +2,8 @@
 //! it keeps its buffers and needs no lock). Collectors share a few "lane" workers and run one after
 //! the other there, which saves thread wake-ups; those that may block (mounts, hardware sensors) have
 //! lanes apart from the procfs ones. A collection sends every worker a job, runs the inline
-//! collectors (in-memory kernel counters, which cannot hang) on the calling thread meanwhile, and
+//! collectors (in-memory kernel counters, which cannot hang) on the calling thread meanwhile (the
+//! slowest of them on a worker of their own when there is a second CPU to run it), and
 //! waits for the workers until the deadline; a collector without a result by then is reported as
 //! failed, and while its worker stays stuck (a hung NFS statfs, say) it is not sent new jobs, so stuck
 //! reads never pile up the way goroutines do. The workers leave their results in one shared
@@ -134,11 +135,13 @@ impl Runner {
     ) -> Result<Runner, HostError> {
         let epoch = Instant::now();
         let names: Vec<&'static str> = collectors.iter().map(|(name, _, _)| *name).collect();
+        // The CPUs this process may use (affinity and cgroup quota): with one, `Parallel` is inline.
+        let cpus = std::thread::available_parallelism().map_or(1, |cpus| cpus.get());
         let mut inline = Vec::new();
         let mut lanes: Vec<Vec<Slot>> = Vec::new();
         for (index, (_, placement, collector)) in collectors.into_iter().enumerate() {
             let slot = Slot { index, collector, out: Emitter::recycling(Arc::clone(pool), index) };
-            match placement.lane() {
+            match placement.lane(cpus) {
                 None => inline.push(slot),
                 Some(lane) => {
                     if lanes.len() <= lane {
@@ -469,6 +472,31 @@ mod tests {
         let lane = lane.lock().expect("test lock");
         assert_eq!(lane.len(), 1);
         assert_ne!(lane[0], caller);
+    }
+
+    #[test]
+    fn parallel_collectors_run_on_a_worker_only_with_several_cpus() {
+        assert_eq!(Placement::Parallel.lane(1), None, "one CPU: inline");
+        assert_eq!(Placement::Parallel.lane(2), Some(4));
+        assert_eq!(Placement::Inline.lane(2), None);
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        let runner = Runner::start(
+            vec![("parallel", Placement::Parallel, Box::new(WhereRan(Arc::clone(&ran))))],
+            Duration::from_secs(1),
+            &Arc::default(),
+        )
+        .expect("test setup");
+        assert!(runner.run().iter().all(|o| o.result.is_ok()));
+        let caller = std::thread::current().id();
+        let ran = ran.lock().expect("test lock");
+        assert_eq!(ran.len(), 1);
+        let cpus = std::thread::available_parallelism().map_or(1, |cpus| cpus.get());
+        assert_eq!(
+            ran[0] == caller,
+            cpus == 1,
+            "{cpus} CPUs, ran on the calling thread: {}",
+            ran[0] == caller
+        );
     }
 
     /// Records the thread it ran on, and is quiet while `quiet` says so.

@@ -173,7 +173,7 @@ impl NetStat {
 pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "netstat",
     enabled_by_default: true,
-    placement: Placement::Inline,
+    placement: Placement::Parallel,
     build: |settings| Box::new(NetStat::new(settings)),
 };
 
