@@ -82,8 +82,34 @@ pub async fn bind(address: &str) -> std::io::Result<TcpListener> {
 fn listen_on(address: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if address.is_ipv6() { TcpSocket::new_v6()? } else { TcpSocket::new_v4()? };
     socket.set_reuseaddr(true)?;
+    defer_accept(&socket);
     socket.bind(address)?;
     socket.listen(accept_backlog())
+}
+
+/// Asks the kernel to hand over a connection only once its first bytes (the request, or a TLS
+/// ClientHello) have arrived (`TCP_DEFER_ACCEPT`, nginx's `deferred`): the accepting thread then
+/// wakes once per connection, not once for the handshake and again for the request, and a
+/// connection that sends nothing waits in the kernel instead of in one of `--web.max-connections`'
+/// slots. Best effort: where the option is refused, connections are accepted as before.
+fn defer_accept(socket: &TcpSocket) {
+    use std::os::fd::AsRawFd;
+    // Seconds the kernel waits for data before it accepts the connection anyway (then the read
+    // timeout applies as to any other connection).
+    let seconds: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor, and a pointer to a c_int with its size, as setsockopt expects.
+    let refused = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_DEFER_ACCEPT,
+            std::ptr::from_ref(&seconds).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    } != 0;
+    if refused {
+        log::debug!("TCP_DEFER_ACCEPT refused: {}", std::io::Error::last_os_error());
+    }
 }
 
 /// `net.core.somaxconn`, or 4096 where it cannot be read (the kernel caps the backlog to it anyway).
@@ -404,5 +430,45 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    /// The listener's `TCP_DEFER_ACCEPT` in seconds, as the kernel reports it.
+    fn deferred_seconds(listener: &TcpListener) -> libc::c_int {
+        let mut seconds: libc::c_int = 0;
+        let mut size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: a valid socket descriptor, and a c_int with its size for the kernel to fill in.
+        let status = unsafe {
+            libc::getsockopt(
+                listener.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_DEFER_ACCEPT,
+                std::ptr::from_mut(&mut seconds).cast(),
+                &mut size,
+            )
+        };
+        assert_eq!(status, 0, "getsockopt: {}", std::io::Error::last_os_error());
+        seconds
+    }
+
+    #[tokio::test]
+    async fn bound_listeners_defer_accepting_until_the_request_arrives() {
+        let listener = bind("127.0.0.1:0").await.expect("a free port");
+        assert!(deferred_seconds(&listener) > 0, "TCP_DEFER_ACCEPT is not set");
+        // A connection that sends its request is still accepted at once.
+        let address = listener.local_addr().expect("bound");
+        let client = std::thread::spawn(move || {
+            let mut stream = std::net::TcpStream::connect(address).expect("connect");
+            std::io::Write::write_all(&mut stream, b"GET / HTTP/1.0\r\n\r\n").expect("send");
+            stream
+        });
+        let accepted = tokio::time::timeout(Duration::from_secs(30), listener.accept()).await;
+        assert!(matches!(accepted, Ok(Ok(_))), "the connection with a request was not accepted");
+        drop(client.join());
     }
 }
