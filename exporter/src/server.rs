@@ -89,9 +89,10 @@ fn listen_on(address: SocketAddr) -> std::io::Result<TcpListener> {
 
 /// Asks the kernel to hand over a connection only once its first bytes (the request, or a TLS
 /// ClientHello) have arrived (`TCP_DEFER_ACCEPT`, nginx's `deferred`): the accepting thread then
-/// wakes once per connection, not once for the handshake and again for the request, and a
-/// connection that sends nothing waits in the kernel instead of in one of `--web.max-connections`'
-/// slots. Best effort: where the option is refused, connections are accepted as before.
+/// wakes once per connection, not once for the handshake and again for the request. A connection
+/// that sends nothing waits in the kernel for about a second before it is accepted like any other
+/// (and then takes a `--web.max-connections` slot until the read timeout). Best effort: where the
+/// option is refused, connections are accepted as before.
 fn defer_accept(socket: &TcpSocket) {
     use std::os::fd::AsRawFd;
     // Seconds the kernel waits for data before it accepts the connection anyway (then the read
