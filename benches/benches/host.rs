@@ -33,7 +33,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use srekit::expfmt::{encode, Format};
 use srekit::host::{HostCollector, HostConfig, HostOption};
-use srekit_benches::cpu_time::process_cpu_time;
+use srekit_benches::cpu_time::{process_cpu_time, process_cpu_time_of};
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -194,20 +194,6 @@ fn read_kept(kept: &[(File, bool)], buf: &mut Vec<u8>) -> usize {
     kept.iter().map(|(file, attribute)| read_from_start(file, buf, *attribute)).sum()
 }
 
-/// CPU time of process `pid` so far, all threads, in nanoseconds from their schedstat (not rounded to
-/// clock ticks as /proc/<pid>/stat is).
-fn other_process_cpu(pid: u32) -> Duration {
-    let mut total = 0u64;
-    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-        for task in tasks.flatten() {
-            if let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) {
-                total += text.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
-            }
-        }
-    }
-    Duration::from_nanos(total)
-}
-
 fn host_collection(c: &mut Criterion) {
     let mut config = HostConfig::default();
     if let Err(error) = config.disable("systemd") {
@@ -329,13 +315,13 @@ fn host_collection(c: &mut Criterion) {
         let pid = exporter.child.id();
         group.bench_function("node_exporter_scrape", |b| {
             b.iter_custom(|iters| {
-                let start = other_process_cpu(pid);
+                let start = process_cpu_time_of(pid);
                 for _ in 0..iters {
                     if let Err(error) = scrape(exporter.port) {
                         panic!("scraping node_exporter failed: {error}");
                     }
                 }
-                other_process_cpu(pid).saturating_sub(start)
+                process_cpu_time_of(pid).saturating_sub(start)
             })
         });
     }

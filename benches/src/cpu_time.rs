@@ -38,6 +38,26 @@ pub fn process_cpu_time() -> Duration {
     clock_time(libc::CLOCK_PROCESS_CPUTIME_ID)
 }
 
+/// CPU time of another process `pid` so far (every thread, those that have ended too), from its CPU
+/// clock (`clock_getcpuclockid`): exact for a thread running at the time of the call, unlike the
+/// tasks' `schedstat`, which lags a running thread by up to a scheduler tick. Zero when the process is
+/// gone or not ours to read.
+///
+/// ```
+/// let own = srekit_benches::cpu_time::process_cpu_time_of(std::process::id());
+/// assert!(own > std::time::Duration::ZERO);
+/// assert_eq!(srekit_benches::cpu_time::process_cpu_time_of(u32::MAX), std::time::Duration::ZERO);
+/// ```
+pub fn process_cpu_time_of(pid: u32) -> Duration {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return Duration::ZERO };
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: `clock` is a valid, writable clockid_t; the call only fills it in.
+    if unsafe { libc::clock_getcpuclockid(pid, &mut clock) } != 0 {
+        return Duration::ZERO;
+    }
+    clock_time(clock)
+}
+
 fn clock_time(clock: libc::clockid_t) -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec and the clock id is a constant the kernel knows.
