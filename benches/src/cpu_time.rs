@@ -60,7 +60,7 @@ pub fn process_cpu_time_of(pid: u32) -> Duration {
 
 fn clock_time(clock: libc::clockid_t) -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec and the clock id is a constant the kernel knows.
+    // SAFETY: `ts` is a valid, writable timespec; an unknown clock id is an error return, not UB.
     let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
     if rc != 0 {
         return Duration::ZERO;
