@@ -49,6 +49,13 @@ run() { # name port pid
   rss_kb $3 > "$results/$1.rss"
 }
 echo "wrk -t2 -c$conns -d${secs}s"
+# The file-backed part of the RSS depends on exporter/hot-symbols.txt naming the scrape path's functions
+# as they are now: their mangled names carry hashes that change with the code (build.rs).
+if command -v nm >/dev/null; then
+  listed=$(grep -v '^#' exporter/hot-symbols.txt | sort -u)
+  present=$(comm -12 <(echo "$listed") <(nm "$ours_bin" 2>/dev/null | awk '{print $NF}' | sort -u) | wc -l)
+  echo "exporter/hot-symbols.txt: $present of $(echo "$listed" | wc -l) listed functions are in the binary (regenerate with exporter/hot-symbols.sh when many are not)"
+fi
 echo "idle RSS: srekit-exporter $(rss_kb $ours) kB, node_exporter $(rss_kb $theirs) kB"
 run srekit-exporter $ours_port $ours
 run node_exporter $theirs_port $theirs
