@@ -138,6 +138,11 @@ impl ColumnarBatch {
     /// ```
     pub fn to_ipc(&self) -> Result<Vec<u8>, ColumnarError> {
         let mut out = Vec::with_capacity(self.batch.get_array_memory_size() + 1024);
+        // The bytes the columns use (their capacity, above, may be larger): IPC writes those, with
+        // the schema and up to 64 bytes of padding per buffer.
+        let used: usize =
+            self.batch.columns().iter().map(|c| c.to_data().get_slice_memory_size().unwrap_or(0)).sum();
+        recycle::prefault(&mut out, used + 1024 + self.batch.num_columns() * 3 * 64);
         let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut out, &self.batch.schema())?;
         writer.write(&self.batch)?;
         writer.finish()?;

@@ -2,7 +2,8 @@
 //! bytes) and dropped come back here, and the next batch's columns grow into them. A column of a
 //! large batch is megabytes of fresh memory otherwise, and the kernel faults in and zeroes every page
 //! of it on every call: most of a Node `parseColumns` call's time before this pool. One pool per
-//! element type, shared by all threads, bounded in count and bytes.
+//! element type, shared by all threads, bounded in count and bytes. The IPC bytes, which leave for
+//! the caller, are fresh memory: [`prefault`] faults them in with one call.
 
 use std::sync::Mutex;
 
@@ -112,13 +113,51 @@ pub(super) fn recycle(arrays: Vec<ArrayRef>) {
     }
 }
 
+/// Faults in the first `len` bytes of `out`'s spare capacity (page-aligned, from 1 MiB up) with one
+/// `MADV_POPULATE_WRITE` (Linux 5.14 and later; elsewhere nothing happens) instead of one page fault
+/// per 4 KiB as a writer fills them: 6-7% of a Node `parseColumns` call of 100,000 logfmt lines
+/// (18 MB of IPC bytes). True when pages were populated; on failure the pages fault in as they are
+/// written, as before.
+///
+/// ```text
+/// let mut out = Vec::with_capacity(32 << 20);
+/// prefault(&mut out, 18 << 20);
+/// ```
+pub(super) fn prefault(out: &mut Vec<u8>, len: usize) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let spare = out.spare_capacity_mut();
+        let len = len.min(spare.len());
+        if len < 1 << 20 {
+            return false;
+        }
+        let start = spare.as_mut_ptr() as usize;
+        let (Some(first), Some(end)) = (start.checked_next_multiple_of(PAGE), start.checked_add(len)) else {
+            return false;
+        };
+        let end = end - end % PAGE;
+        // SAFETY: [first, end) lies inside `out`'s allocation, which is borrowed mutably here;
+        // populating only faults the pages in and leaves their contents (spare capacity, not yet
+        // initialised) as they are.
+        end > first
+            && unsafe { libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_POPULATE_WRITE) }
+                == 0
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (out, len);
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
     use arrow_array::{ArrayRef, Int64Array};
 
-    use super::{grow, recycle, INTS};
+    use super::{grow, prefault, recycle, INTS};
 
     #[test]
     fn a_recycled_column_is_grown_into_and_keeps_the_values() {
@@ -139,5 +178,46 @@ mod tests {
         recycle(vec![shared]);
         assert!(!INTS.lock().unwrap().iter().any(|v| v.capacity() == 99_991));
         assert_eq!(kept.len(), 99_991);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn prefaulted_spare_capacity_is_resident_and_still_writable() {
+        const PAGE: usize = 4096;
+        // 8 MiB: glibc maps a block this large on its own, so its pages start out not resident.
+        let mut out: Vec<u8> = Vec::with_capacity(8 << 20);
+        let resident = |out: &mut Vec<u8>, from: usize, to: usize| -> usize {
+            let spare = out.spare_capacity_mut();
+            let start = (spare.as_mut_ptr() as usize).next_multiple_of(PAGE) + from;
+            let pages = (to - from) / PAGE;
+            let mut flags = vec![0u8; pages];
+            // SAFETY: [start, start + pages * PAGE) lies inside `out`'s allocation; mincore only
+            // reports residency into `flags`, which has one byte per page.
+            let status =
+                unsafe { libc::mincore(start as *mut libc::c_void, pages * PAGE, flags.as_mut_ptr()) };
+            assert_eq!(status, 0, "mincore: {}", std::io::Error::last_os_error());
+            flags.iter().filter(|flag| **flag & 1 == 1).count()
+        };
+        // The block may be reused heap memory that is resident already: drop its pages first.
+        let spare = out.spare_capacity_mut();
+        let first = (spare.as_mut_ptr() as usize).next_multiple_of(PAGE);
+        // SAFETY: the range lies inside `out`'s spare capacity, which holds nothing yet; dropped
+        // pages read back as zeros.
+        let dropped =
+            unsafe { libc::madvise(first as *mut libc::c_void, (8 << 20) - 2 * PAGE, libc::MADV_DONTNEED) };
+        assert_eq!(dropped, 0);
+        let before = resident(&mut out, 0, 4 << 20);
+        assert_eq!(before, 0);
+        assert!(prefault(&mut out, 4 << 20), "MADV_POPULATE_WRITE: {}", std::io::Error::last_os_error());
+        assert_eq!(resident(&mut out, 0, (4 << 20) - PAGE), (4 << 20) / PAGE - 1);
+        // Well past the length asked for (beyond any 2 MiB huge page the last populated page may sit
+        // in), nothing was faulted in.
+        assert_eq!(resident(&mut out, (6 << 20) + PAGE, (8 << 20) - PAGE), 0);
+        out.extend((0..5 << 20).map(|i| i as u8));
+        assert_eq!(out[(4 << 20) + 1], 1);
+        // Below 1 MiB, or with no spare capacity, nothing is asked.
+        assert!(!prefault(&mut Vec::with_capacity(1 << 19), 1 << 19));
+        out.shrink_to_fit();
+        assert!(!prefault(&mut out, 1 << 20));
     }
 }
