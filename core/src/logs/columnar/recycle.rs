@@ -126,17 +126,17 @@ pub(super) fn recycle(arrays: Vec<ArrayRef>) {
 pub(super) fn prefault(out: &mut Vec<u8>, len: usize) -> bool {
     #[cfg(target_os = "linux")]
     {
-        const PAGE: usize = 4096;
+        let page = page_size();
         let spare = out.spare_capacity_mut();
         let len = len.min(spare.len());
         if len < 1 << 20 {
             return false;
         }
         let start = spare.as_mut_ptr() as usize;
-        let (Some(first), Some(end)) = (start.checked_next_multiple_of(PAGE), start.checked_add(len)) else {
+        let (Some(first), Some(end)) = (start.checked_next_multiple_of(page), start.checked_add(len)) else {
             return false;
         };
-        let end = end - end % PAGE;
+        let end = end - end % page;
         // SAFETY: [first, end) lies inside `out`'s allocation, which is borrowed mutably here;
         // populating only faults the pages in and leaves their contents (spare capacity, not yet
         // initialised) as they are.
@@ -151,12 +151,23 @@ pub(super) fn prefault(out: &mut Vec<u8>, len: usize) -> bool {
     }
 }
 
+/// The system's page size (4 KiB on x86-64; 16 or 64 KiB on some arm64 kernels), which `madvise`
+/// ranges must start on.
+#[cfg(target_os = "linux")]
+fn page_size() -> usize {
+    // SAFETY: sysconf only reads a system constant.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(size).ok().filter(|size| size.is_power_of_two()).unwrap_or(4096)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
     use arrow_array::{ArrayRef, Int64Array};
 
+    #[cfg(target_os = "linux")]
+    use super::page_size;
     use super::{grow, prefault, recycle, INTS};
 
     #[test]
@@ -183,36 +194,36 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn prefaulted_spare_capacity_is_resident_and_still_writable() {
-        const PAGE: usize = 4096;
+        let page = page_size();
         // 8 MiB: glibc maps a block this large on its own, so its pages start out not resident.
         let mut out: Vec<u8> = Vec::with_capacity(8 << 20);
         let resident = |out: &mut Vec<u8>, from: usize, to: usize| -> usize {
             let spare = out.spare_capacity_mut();
-            let start = (spare.as_mut_ptr() as usize).next_multiple_of(PAGE) + from;
-            let pages = (to - from) / PAGE;
+            let start = (spare.as_mut_ptr() as usize).next_multiple_of(page) + from;
+            let pages = (to - from) / page;
             let mut flags = vec![0u8; pages];
-            // SAFETY: [start, start + pages * PAGE) lies inside `out`'s allocation; mincore only
+            // SAFETY: [start, start + pages * page) lies inside `out`'s allocation; mincore only
             // reports residency into `flags`, which has one byte per page.
             let status =
-                unsafe { libc::mincore(start as *mut libc::c_void, pages * PAGE, flags.as_mut_ptr()) };
+                unsafe { libc::mincore(start as *mut libc::c_void, pages * page, flags.as_mut_ptr()) };
             assert_eq!(status, 0, "mincore: {}", std::io::Error::last_os_error());
             flags.iter().filter(|flag| **flag & 1 == 1).count()
         };
         // The block may be reused heap memory that is resident already: drop its pages first.
         let spare = out.spare_capacity_mut();
-        let first = (spare.as_mut_ptr() as usize).next_multiple_of(PAGE);
+        let first = (spare.as_mut_ptr() as usize).next_multiple_of(page);
         // SAFETY: the range lies inside `out`'s spare capacity, which holds nothing yet; dropped
         // pages read back as zeros.
         let dropped =
-            unsafe { libc::madvise(first as *mut libc::c_void, (8 << 20) - 2 * PAGE, libc::MADV_DONTNEED) };
+            unsafe { libc::madvise(first as *mut libc::c_void, (8 << 20) - 2 * page, libc::MADV_DONTNEED) };
         assert_eq!(dropped, 0);
         let before = resident(&mut out, 0, 4 << 20);
         assert_eq!(before, 0);
         assert!(prefault(&mut out, 4 << 20), "MADV_POPULATE_WRITE: {}", std::io::Error::last_os_error());
-        assert_eq!(resident(&mut out, 0, (4 << 20) - PAGE), (4 << 20) / PAGE - 1);
+        assert_eq!(resident(&mut out, 0, (4 << 20) - page), (4 << 20) / page - 1);
         // Well past the length asked for (beyond any 2 MiB huge page the last populated page may sit
         // in), nothing was faulted in.
-        assert_eq!(resident(&mut out, (6 << 20) + PAGE, (8 << 20) - PAGE), 0);
+        assert_eq!(resident(&mut out, (6 << 20) + page, (8 << 20) - page), 0);
         out.extend((0..5 << 20).map(|i| i as u8));
         assert_eq!(out[(4 << 20) + 1], 1);
         // Below 1 MiB, or with no spare capacity, nothing is asked.
