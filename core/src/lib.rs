@@ -87,6 +87,8 @@ pub mod logs;
 pub mod metrics;
 #[cfg(feature = "push")]
 pub mod push;
+#[cfg(feature = "arrow")]
+mod short_copy;
 #[cfg(any(feature = "host", feature = "logs"))]
 mod short_eq;
 

@@ -3,12 +3,16 @@
 //! take; the lines that did not parse come with it. All layout is the core's; this file converts
 //! the options and the result.
 
-use napi::bindgen_prelude::{Buffer, Either};
+use std::mem::MaybeUninit;
+
+use napi::bindgen_prelude::{Buffer, Either, FromNapiValue};
+use napi::{sys, Env};
 use napi_derive::napi;
-use srekit::logs::columnar::{parse_columns, ColumnarOptions};
+use srekit::error::codes;
+use srekit::logs::columnar::{parse_columns, ColumnarOptions, IpcParts};
 use srekit::logs::Parser;
 
-use crate::errors::{to_js_error, JsErrorCode};
+use crate::errors::{check, coded_error, to_js_error, JsErrorCode};
 
 /// Options of `parseColumns`.
 #[napi(object)]
@@ -65,13 +69,16 @@ impl ColumnsOptions {
 
 /// Parses every line of `data` into Arrow IPC stream bytes and the errors.
 pub fn parse_to_ipc(
+    env: &Env,
     parser: &Parser,
     data: &[u8],
     options: Option<ColumnsOptions>,
 ) -> napi::Result<ParsedColumns, JsErrorCode> {
     let options = options.unwrap_or_default().into_core();
     let columns = parse_columns(parser, data, &options).map_err(to_js_error)?;
-    let ipc = columns.to_ipc().map_err(to_js_error)?;
+    let parts = columns.ipc_parts().map_err(to_js_error)?;
+    let ipc = engine_buffer(env, &parts)?;
+    drop(parts);
     let errors = columns
         .errors
         .iter()
@@ -85,5 +92,26 @@ pub fn parse_to_ipc(
     // The columns' memory goes back to the core's pool for the next call (fresh memory costs a page
     // fault per 4 KiB).
     columns.recycle();
-    Ok(ParsedColumns { ipc: ipc.into(), rows, errors })
+    Ok(ParsedColumns { ipc, rows, errors })
+}
+
+/// The stream of `parts` copied into a new Buffer of the JavaScript engine's own memory. The engine
+/// frees such memory as soon as it collects the Buffer, and the allocator hands the same warm pages
+/// to the next call's Buffer; an external Buffer (one over a Rust `Vec`) is given back only on a later
+/// turn of the event loop, so a loop of calls would fault in fresh pages for every result.
+fn engine_buffer(env: &Env, parts: &IpcParts) -> napi::Result<Buffer, JsErrorCode> {
+    let failed = |err: napi::Error| coded_error(codes::LOG_IO, err.reason);
+    let (mut data, mut value) = (std::ptr::null_mut(), std::ptr::null_mut());
+    // SAFETY: napi allocates `parts.len()` bytes and sets `data` to them and `value` to the Buffer.
+    check(unsafe { sys::napi_create_buffer(env.raw(), parts.len(), &mut data, &mut value) })
+        .map_err(failed)?;
+    if data.is_null() {
+        return Err(coded_error(codes::LOG_IO, "napi_create_buffer gave no memory"));
+    }
+    // SAFETY: `data` is the new Buffer's `parts.len()` bytes, not yet seen by JavaScript nor anything
+    // else; `write_into` only writes them.
+    let out = unsafe { std::slice::from_raw_parts_mut(data.cast::<MaybeUninit<u8>>(), parts.len()) };
+    parts.write_into(out).map_err(to_js_error)?;
+    // SAFETY: `value` is the Buffer napi just created in this call's environment.
+    unsafe { Buffer::from_napi_value(env.raw(), value) }.map_err(failed)
 }

@@ -206,10 +206,11 @@ impl JsParser {
     #[napi(ts_args_type = "data: string | Buffer, options?: ColumnsOptions")]
     pub fn parse_columns_ipc(
         &self,
+        env: Env,
         data: BatchInput,
         options: Option<ColumnsOptions>,
     ) -> napi::Result<ParsedColumns, JsErrorCode> {
-        parse_to_ipc(&self.inner, data.bytes(), options)
+        parse_to_ipc(&env, &self.inner, data.bytes(), options)
     }
 
     /// Starts parsing every line of `data` into a sequence of columnar batches: a large input is

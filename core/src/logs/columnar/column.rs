@@ -12,6 +12,7 @@ use arrow_schema::DataType;
 
 use super::recycle;
 use crate::logs::{FieldType, Value};
+use crate::short_copy;
 
 /// What a column holds so far.
 #[derive(Debug)]
@@ -133,7 +134,7 @@ impl Column {
         if self.len == row {
             match (&mut self.data, value) {
                 (Data::Str { offsets, bytes }, Value::Str(text)) => {
-                    bytes.extend_from_slice(text.as_bytes());
+                    short_copy::append(bytes, text.as_bytes());
                     offsets.push(bytes.len());
                 }
                 (Data::Int(values), Value::Int(i)) => values.push(*i),

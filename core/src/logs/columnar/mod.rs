@@ -20,6 +20,7 @@ mod column;
 mod recycle;
 
 use std::collections::HashMap;
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, RecordBatchOptions};
@@ -91,13 +92,21 @@ pub enum ColumnarError {
     /// Arrow refused the batch or could not write it.
     #[error("arrow: {0}")]
     Arrow(#[from] ArrowError),
+    /// [`IpcParts::write_into`] was given less room than the stream takes.
+    #[error("an output of {output} bytes for an Arrow IPC stream of {stream}")]
+    ShortOutput {
+        /// The output's length.
+        output: usize,
+        /// The stream's length.
+        stream: usize,
+    },
 }
 
 impl ColumnarError {
     /// The stable code, `log.io` (writing the batch out failed).
     pub fn code(&self) -> &'static str {
         match self {
-            ColumnarError::Arrow(_) => codes::LOG_IO,
+            ColumnarError::Arrow(_) | ColumnarError::ShortOutput { .. } => codes::LOG_IO,
         }
     }
 }
@@ -137,17 +146,32 @@ impl ColumnarBatch {
     /// assert_eq!(batches[0].as_ref().unwrap().num_rows(), 1);
     /// ```
     pub fn to_ipc(&self) -> Result<Vec<u8>, ColumnarError> {
-        let mut out = Vec::with_capacity(self.batch.get_array_memory_size() + 1024);
-        // The bytes the columns use (their capacity, above, may be larger): IPC writes those, with
-        // the schema and up to 64 bytes of padding per buffer.
-        let used: usize =
-            self.batch.columns().iter().map(|c| c.to_data().get_slice_memory_size().unwrap_or(0)).sum();
-        recycle::prefault(&mut out, used + 1024 + self.batch.num_columns() * 3 * 64);
-        let mut writer = arrow_ipc::writer::StreamWriter::try_new(&mut out, &self.batch.schema())?;
-        writer.write(&self.batch)?;
-        writer.finish()?;
-        drop(writer);
+        let parts = self.ipc_parts()?;
+        let mut out = Vec::with_capacity(parts.len());
+        let written = parts.write_into(out.spare_capacity_mut())?;
+        // SAFETY: `write_into` initialised the first `written` bytes of the spare capacity.
+        unsafe { out.set_len(written) };
         Ok(out)
+    }
+
+    /// The batch's Arrow IPC stream (as [`ColumnarBatch::to_ipc`] writes it) as the pieces it is made
+    /// of, not yet copied into one place: the messages' headers and the columns' own buffers. For a
+    /// caller that copies them into memory of its own, such as the Node binding into a Buffer in the
+    /// JavaScript engine's memory.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec::new("logfmt").build().unwrap();
+    /// let columns = srekit::logs::columnar::parse_columns(&parser, b"a=1\n", &Default::default()).unwrap();
+    /// let parts = columns.ipc_parts().unwrap();
+    /// let bytes: Vec<u8> = parts.pieces().flatten().copied().collect();
+    /// assert_eq!((bytes.len(), bytes), (parts.len(), columns.to_ipc().unwrap()));
+    /// ```
+    pub fn ipc_parts(&self) -> Result<IpcParts, ColumnarError> {
+        let mut encoder = arrow_ipc::writer::StreamEncoder::try_new(&self.batch.schema())?;
+        let mut pieces = encoder.encode(&self.batch)?;
+        pieces.extend(encoder.finish()?);
+        let len = pieces.iter().map(|piece| piece.len()).sum();
+        Ok(IpcParts { pieces, len })
     }
 
     /// Gives the memory of the batch's columns back, for the next [`parse_columns`] of this process to
@@ -163,6 +187,82 @@ impl ColumnarBatch {
     /// ```
     pub fn recycle(self) {
         recycle::recycle(self.batch.into_parts().1);
+    }
+}
+
+/// An Arrow IPC stream in pieces: see [`ColumnarBatch::ipc_parts`].
+#[derive(Debug, Clone)]
+pub struct IpcParts {
+    pieces: Vec<arrow_buffer::Buffer>,
+    len: usize,
+}
+
+impl IpcParts {
+    /// The stream's length in bytes: the pieces' lengths added up.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec::new("ltsv").build().unwrap();
+    /// let columns = srekit::logs::columnar::parse_columns(&parser, b"a:x\n", &Default::default()).unwrap();
+    /// assert_eq!(columns.ipc_parts().unwrap().len(), columns.to_ipc().unwrap().len());
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the stream has no bytes (never, for a stream of this module: it has a schema).
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec::new("ltsv").build().unwrap();
+    /// let columns = srekit::logs::columnar::parse_columns(&parser, b"", &Default::default()).unwrap();
+    /// assert!(!columns.ipc_parts().unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The pieces in stream order; their bytes one after the other are the stream.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec::new("json").build().unwrap();
+    /// let columns = srekit::logs::columnar::parse_columns(&parser, b"{\"a\":1}\n", &Default::default()).unwrap();
+    /// let parts = columns.ipc_parts().unwrap();
+    /// assert_eq!(parts.pieces().map(<[u8]>::len).sum::<usize>(), parts.len());
+    /// ```
+    pub fn pieces(&self) -> impl Iterator<Item = &[u8]> {
+        self.pieces.iter().map(|piece| piece.as_slice())
+    }
+
+    /// Copies the stream into the start of `out` and returns its length, [`IpcParts::len`]. Memory
+    /// not yet faulted in (from 1 MiB) is faulted in with one call first rather than a page at a time.
+    /// Fails, writing nothing, when `out` is shorter than the stream.
+    ///
+    /// ```
+    /// let parser = srekit::logs::ParserSpec::new("logfmt").build().unwrap();
+    /// let columns = srekit::logs::columnar::parse_columns(&parser, b"a=1\n", &Default::default()).unwrap();
+    /// let parts = columns.ipc_parts().unwrap();
+    /// let mut out = vec![std::mem::MaybeUninit::new(0u8); parts.len() + 8];
+    /// assert_eq!(parts.write_into(&mut out).unwrap(), parts.len());
+    /// let err = parts.write_into(&mut out[..10]).unwrap_err();
+    /// assert_eq!(err.to_string(), format!("an output of 10 bytes for an Arrow IPC stream of {}", parts.len()));
+    /// ```
+    pub fn write_into(&self, out: &mut [MaybeUninit<u8>]) -> Result<usize, ColumnarError> {
+        let Some(out) = out.get_mut(..self.len) else {
+            return Err(ColumnarError::ShortOutput { output: out.len(), stream: self.len });
+        };
+        recycle::prefault(out);
+        let mut at = 0;
+        for piece in self.pieces() {
+            let Some(to) = out.get_mut(at..at + piece.len()) else {
+                return Err(ColumnarError::ShortOutput { output: out.len(), stream: self.len });
+            };
+            // SAFETY: `to` and `piece` have the same length, and `to` (memory borrowed mutably) cannot
+            // overlap `piece` (the batch's buffers, borrowed shared).
+            unsafe {
+                std::ptr::copy_nonoverlapping(piece.as_ptr(), to.as_mut_ptr().cast::<u8>(), piece.len())
+            };
+            at += piece.len();
+        }
+        Ok(at)
     }
 }
 
