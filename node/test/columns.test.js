@@ -106,3 +106,22 @@ test('parseColumns options: fields, firstLine, lineColumn, timestampColumn', () 
   assert.deepEqual([...json.getChild('m')], ['1', 'x'])
   assert.equal(json.numRows, 2)
 })
+
+test('parseColumns results of megabytes stay intact while later calls reuse memory', () => {
+  // Large enough (about 2 MB of IPC bytes) for the core's column pool and the one-call prefault.
+  const lines = (tag) => Array.from({ length: 40000 }, (_, i) => `tag=${tag} n=${i} text="${tag}-${i % 977}-${'x'.repeat(i % 23)}"`)
+  const parser = new srekit.Parser('logfmt')
+  const first = parser.parseColumns(lines('first').join('\n') + '\n')
+  assert.ok(Buffer.isBuffer(first) && first.length > 1 << 20, `${first.length} bytes`)
+  const kept = tableFromIPC(first)
+  for (let k = 0; k < 4; k++) {
+    const other = tableFromIPC(parser.parseColumns(lines(`other${k}`).join('\n') + '\n'))
+    assert.equal(other.getChild('tag').get(39999), `other${k}`)
+  }
+  if (global.gc) global.gc()
+  assert.equal(kept.numRows, 40000)
+  const want = lines('first')
+  for (const row of [0, 1, 977, 20000, 39999]) {
+    assert.equal(`tag=${kept.getChild('tag').get(row)} n=${kept.getChild('n').get(row)} text="${kept.getChild('text').get(row)}"`, want[row])
+  }
+})
