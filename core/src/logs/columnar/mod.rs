@@ -476,7 +476,40 @@ fn unique_name(name: &str, taken: &impl Fn(&str) -> bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::estimated_lines;
+    use super::{estimated_lines, parse_columns};
+
+    #[test]
+    fn the_ipc_pieces_are_the_bytes_arrows_stream_writer_writes() {
+        let parser = crate::logs::ParserSpec::new("json").build().expect("json parser");
+        let mut data = String::new();
+        for i in 0..5000 {
+            data.push_str(&format!(
+                "{{\"n\":{i},\"f\":{}.5,\"s\":\"v{}\",\"b\":{}}}\n",
+                i % 7,
+                i % 13,
+                i % 2 == 0
+            ));
+            if i % 3 == 0 {
+                data.push_str("{\"s\":null,\"extra\":[1,2]}\nnot json\n");
+            }
+        }
+        let columns = parse_columns(&parser, data.as_bytes(), &Default::default()).expect("columns");
+        assert!(columns.batch.num_columns() >= 6 && !columns.errors.is_empty());
+        let mut expected = Vec::new();
+        let mut writer =
+            arrow_ipc::writer::StreamWriter::try_new(&mut expected, &columns.batch.schema()).expect("writer");
+        writer.write(&columns.batch).expect("write");
+        writer.finish().expect("finish");
+        drop(writer);
+        assert_eq!(columns.to_ipc().expect("to_ipc"), expected);
+        let parts = columns.ipc_parts().expect("parts");
+        let mut out = vec![std::mem::MaybeUninit::new(7u8); parts.len() + 3];
+        assert_eq!(parts.write_into(&mut out).expect("write_into"), expected.len());
+        // SAFETY: every element was initialised by `vec!` (and then by write_into).
+        let out: Vec<u8> = out.iter().map(|byte| unsafe { byte.assume_init() }).collect();
+        assert_eq!(&out[..expected.len()], &expected[..]);
+        assert_eq!(&out[expected.len()..], [7, 7, 7], "nothing written past the stream");
+    }
 
     #[test]
     fn lines_are_estimated_from_the_first_lines() {
