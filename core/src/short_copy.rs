@@ -26,28 +26,37 @@ pub(crate) fn append(bytes: &mut Vec<u8>, text: &[u8]) {
     // `text`, so the new length covers initialised bytes only.
     unsafe {
         let dst = bytes.as_mut_ptr().add(start);
-        if len >= 16 {
-            let head = src.cast::<[u8; 16]>().read_unaligned();
-            let tail = src.add(len - 16).cast::<[u8; 16]>().read_unaligned();
-            dst.cast::<[u8; 16]>().write_unaligned(head);
-            dst.add(len - 16).cast::<[u8; 16]>().write_unaligned(tail);
-        } else if len >= 8 {
-            let head = src.cast::<u64>().read_unaligned();
-            let tail = src.add(len - 8).cast::<u64>().read_unaligned();
-            dst.cast::<u64>().write_unaligned(head);
-            dst.add(len - 8).cast::<u64>().write_unaligned(tail);
-        } else if len >= 4 {
-            let head = src.cast::<u32>().read_unaligned();
-            let tail = src.add(len - 4).cast::<u32>().read_unaligned();
-            dst.cast::<u32>().write_unaligned(head);
-            dst.add(len - 4).cast::<u32>().write_unaligned(tail);
-        } else if len > 0 {
-            // 1-3 bytes: the first, the middle and the last (some the same byte).
-            *dst = *src;
-            *dst.add(len / 2) = *src.add(len / 2);
-            *dst.add(len - 1) = *src.add(len - 1);
+        match len {
+            16.. => head_and_tail::<[u8; 16]>(src, dst, len),
+            8.. => head_and_tail::<u64>(src, dst, len),
+            4.. => head_and_tail::<u32>(src, dst, len),
+            1.. => {
+                // 1-3 bytes: the first, the middle and the last (some the same byte).
+                *dst = *src;
+                *dst.add(len / 2) = *src.add(len / 2);
+                *dst.add(len - 1) = *src.add(len - 1);
+            }
+            0 => {}
         }
         bytes.set_len(start + len);
+    }
+}
+
+/// Copies `len` bytes from `src` to `dst` as the first and the last `T` (overlapping when `len` is
+/// below twice `T`'s size).
+///
+/// # Safety
+/// `size_of::<T>() <= len`, `src..src + len` readable, `dst..dst + len` writable.
+#[inline(always)]
+unsafe fn head_and_tail<T: Copy>(src: *const u8, dst: *mut u8, len: usize) {
+    let at = len - std::mem::size_of::<T>();
+    // SAFETY: both words lie within the first `len` bytes of `src` and of `dst` (the caller's
+    // contract), read and written unaligned.
+    unsafe {
+        let head = src.cast::<T>().read_unaligned();
+        let tail = src.add(at).cast::<T>().read_unaligned();
+        dst.cast::<T>().write_unaligned(head);
+        dst.add(at).cast::<T>().write_unaligned(tail);
     }
 }
 

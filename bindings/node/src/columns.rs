@@ -78,6 +78,7 @@ pub fn parse_to_ipc(
     let columns = parse_columns(parser, data, &options).map_err(to_js_error)?;
     let parts = columns.ipc_parts().map_err(to_js_error)?;
     let ipc = engine_buffer(env, &parts)?;
+    // The pieces share the columns' buffers: dropped first, so `recycle` below finds them unshared.
     drop(parts);
     let errors = columns
         .errors
