@@ -10,6 +10,11 @@
 //! [`Gather`] and only the last to finish wakes the collecting thread (none does when the inline
 //! collectors outlast them all), instead of one wake-up per worker.
 //!
+//! With two CPUs or fewer, the slow in-memory collectors and filesystem (which bounds its own waits)
+//! join the kernel lane, so a default collection wakes one worker: a wake-up of an idle vCPU is
+//! what makes a collection after a pause (as between scrapes) cost more than one back to back, and
+//! one worker is all a second CPU can run beside the collecting thread ([`Placement::lane`]).
+//!
 //! A lane whose every collector is quiet ([`Collector::quiet_until`]: it would touch no file or
 //! device, answering from remembered absences or cached values) is not woken: the collecting thread
 //! runs its collectors itself, which cannot block. On a virtual machine without hardware sensors the
@@ -138,7 +143,7 @@ impl Runner {
         // The CPUs this process may use (affinity and cgroup quota): with one, `Parallel` is inline.
         let cpus = std::thread::available_parallelism().map_or(1, |cpus| cpus.get());
         let mut inline = Vec::new();
-        let mut lanes: Vec<Vec<Slot>> = Vec::new();
+        let mut lanes: Vec<Vec<(u8, Slot)>> = Vec::new();
         for (index, (_, placement, collector)) in collectors.into_iter().enumerate() {
             let slot = Slot { index, collector, out: Emitter::recycling(Arc::clone(pool), index) };
             match placement.lane(cpus) {
@@ -147,11 +152,19 @@ impl Runner {
                     if lanes.len() <= lane {
                         lanes.resize_with(lane + 1, Vec::new);
                     }
-                    lanes[lane].push(slot);
+                    lanes[lane].push((placement.rank_in_lane(), slot));
                 }
             }
         }
-        let groups: Vec<_> = lanes.into_iter().filter(|lane| !lane.is_empty()).collect();
+        // Within a lane, collectors that may wait run last (a stable sort keeps the others' order).
+        let groups: Vec<Vec<Slot>> = lanes
+            .into_iter()
+            .filter(|lane| !lane.is_empty())
+            .map(|mut lane| {
+                lane.sort_by_key(|(rank, _)| *rank);
+                lane.into_iter().map(|(_, slot)| slot).collect()
+            })
+            .collect();
         let mut workers = Vec::with_capacity(groups.len());
         for group in groups {
             let indexes: Vec<usize> = group.iter().map(|slot| slot.index).collect();
@@ -477,7 +490,8 @@ mod tests {
     #[test]
     fn parallel_collectors_run_on_a_worker_only_with_several_cpus() {
         assert_eq!(Placement::Parallel.lane(1), None, "one CPU: inline");
-        assert_eq!(Placement::Parallel.lane(2), Some(4));
+        assert_eq!(Placement::Parallel.lane(2), Placement::Kernel.lane(2), "two CPUs: the kernel lane");
+        assert_eq!(Placement::Parallel.lane(4), Some(4), "more: a worker of its own");
         assert_eq!(Placement::Inline.lane(2), None);
         let ran = Arc::new(Mutex::new(Vec::new()));
         let runner = Runner::start(
@@ -496,6 +510,53 @@ mod tests {
             cpus == 1,
             "{cpus} CPUs, ran on the calling thread: {}",
             ran[0] == caller
+        );
+    }
+
+    /// Records its name and when it started, then sleeps.
+    struct Timed {
+        name: &'static str,
+        sleep: Duration,
+        started: Arc<Mutex<Vec<(&'static str, Instant)>>>,
+    }
+    impl Collector for Timed {
+        fn update(&mut self, _out: &mut Emitter) -> Result<(), CollectError> {
+            self.started.lock().expect("test lock").push((self.name, Instant::now()));
+            std::thread::sleep(self.sleep);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_self_bounded_collector_shares_the_kernel_lane_with_two_cpus_and_runs_last() {
+        assert_eq!(Placement::SelfBounded.lane(1), Placement::Kernel.lane(1));
+        assert_eq!(Placement::SelfBounded.lane(2), Placement::Kernel.lane(2), "two CPUs: one worker");
+        assert_eq!(Placement::SelfBounded.lane(8), Placement::Mounts.lane(8), "more: the mounts lane");
+        assert_eq!(Placement::SelfBounded.rank_in_lane(), 1);
+        assert_eq!(Placement::Kernel.rank_in_lane(), 0);
+        let started = Arc::new(Mutex::new(Vec::new()));
+        let timed = |name, millis| {
+            Box::new(Timed { name, sleep: Duration::from_millis(millis), started: Arc::clone(&started) })
+        };
+        // Listed first, it still runs after the kernel collector when they share a worker.
+        let runner = Runner::start(
+            vec![
+                ("bounded", Placement::SelfBounded, timed("bounded", 300)),
+                ("kernel", Placement::Kernel, timed("kernel", 0)),
+            ],
+            Duration::from_secs(2),
+            &Arc::default(),
+        )
+        .expect("test setup");
+        let collection = Instant::now();
+        let outcomes = runner.run();
+        assert!(outcomes.iter().all(|outcome| outcome.result.is_ok()));
+        let started = started.lock().expect("test lock");
+        let kernel = started.iter().find(|(name, _)| *name == "kernel").expect("kernel ran").1;
+        assert!(
+            kernel.duration_since(collection) < Duration::from_millis(150),
+            "the kernel collector waited for the bounded one: started after {:?}",
+            kernel.duration_since(collection)
         );
     }
 

@@ -57,29 +57,54 @@ pub(crate) enum Placement {
     /// Lane 1: hardware sensors read through drivers that can be slow (i2c sensors, ACPI thermal
     /// zones, cpufreq on some CPUs).
     Hardware,
-    /// Lane 2: mounted filesystems, which can hang on a dead NFS server (filesystem also statfs-es
-    /// network mounts on threads of their own).
+    /// Lane 2: mounted filesystems, which can hang on a dead NFS server (the textfile directory,
+    /// mountstats).
     Mounts,
+    /// Mounted filesystems read by a collector that bounds its own waits: filesystem statfs-es network
+    /// and FUSE mounts (the ones that hang) on threads of their own and waits for them only until
+    /// 0.8 of its deadline, and local filesystems answer statfs from memory. Lane 2 beside the other
+    /// mount readers when there are more than two CPUs; with two or fewer, the kernel lane (see
+    /// [`Placement::lane`]).
+    SelfBounded,
     /// Lane 3: systemd, another process over D-Bus (up to the deadline if the bus stalls).
     Systemd,
-    /// Lane 4 on a host with more than one CPU, else the collecting thread: collectors as safe as
+    /// Beside the collecting thread when there is a second CPU, else on it: collectors as safe as
     /// `Inline` ones but slow enough cold (netstat formats three long procfs tables: ~160 µs after
     /// an idle spell, a third of the inline time) that running them beside the inline collectors
-    /// shortens a collection by more than the extra wake-up costs. With one CPU they would only
-    /// take turns with the collecting thread, so they run inline.
+    /// shortens a collection by more than a wake-up costs. Lane 4 with more than two CPUs, the
+    /// kernel lane with two; with one CPU they would only take turns with the collecting thread, so
+    /// they run inline.
     Parallel,
 }
 
 impl Placement {
     /// The worker lane on a host with `cpus` CPUs, or `None` for the collecting thread.
+    ///
+    /// With two CPUs or fewer, only one worker can run beside the collecting thread, and every other
+    /// worker woken costs a wake-up and a context switch (on a virtual machine, 7-9% of a collection's
+    /// CPU time each) without running anything sooner: the collectors that can share a worker with
+    /// the kernel lane without ever stalling it past its deadline (`Parallel`, `SelfBounded`) join
+    /// it, so a default collection wakes one worker instead of three.
     pub(crate) fn lane(self, cpus: usize) -> Option<usize> {
+        let few_cpus = cpus <= 2;
         match self {
             Placement::Inline => None,
             Placement::Kernel => Some(0),
             Placement::Hardware => Some(1),
             Placement::Mounts => Some(2),
+            Placement::SelfBounded => Some(if few_cpus { 0 } else { 2 }),
             Placement::Systemd => Some(3),
-            Placement::Parallel => (cpus > 1).then_some(4),
+            Placement::Parallel if cpus <= 1 => None,
+            Placement::Parallel => Some(if few_cpus { 0 } else { 4 }),
+        }
+    }
+
+    /// Where a collector runs within its lane: those that may wait (up to their own bound) after
+    /// the others, so a wait delays none of them.
+    pub(crate) fn rank_in_lane(self) -> u8 {
+        match self {
+            Placement::SelfBounded => 1,
+            _ => 0,
         }
     }
 }

@@ -174,7 +174,7 @@ impl Filesystem {
 pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "filesystem",
     enabled_by_default: true,
-    placement: Placement::Mounts,
+    placement: Placement::SelfBounded,
     build: |settings| Box::new(Filesystem::new(settings)),
 };
 

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 const SCRAPE_ERROR: &str = "node_textfile_scrape_error";
 const MTIME: &str = "node_textfile_mtime_seconds";
@@ -56,6 +56,12 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
 };
 
 impl Collector for Textfile {
+    /// Without a directory it reads nothing (it only reports `node_textfile_scrape_error 0`), so its
+    /// lane need not be woken for it.
+    fn quiet_until(&self) -> Option<Instant> {
+        self.settings.textfile_directory.is_none().then(|| Instant::now() + Duration::from_secs(3600))
+    }
+
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
         let mut report = TextfileReport::default();
         if let Some(directory) = &self.settings.textfile_directory {
@@ -301,6 +307,25 @@ mod tests {
         let err = read_file(Path::new("/proc/self/status"), 10, &mut budget).unwrap_err();
         assert_eq!(err, "grew past the 10-byte limit while read");
         assert_eq!(budget, 1 << 20, "nothing is taken from the budget for a skipped file");
+    }
+
+    #[test]
+    fn without_a_directory_it_is_quiet_and_still_reports_no_error() {
+        let config = crate::host::HostConfig::default();
+        let mut collector = Textfile::new(Arc::new(config.compile().unwrap()));
+        assert!(collector
+            .quiet_until()
+            .is_some_and(|until| until > Instant::now() + Duration::from_secs(60)));
+        let mut out = Emitter::new();
+        collector.update(&mut out).unwrap();
+        let families = out.into_families();
+        assert_eq!(families.len(), 1);
+        assert_eq!((families[0].name.as_str(), families[0].samples[0].value), (SCRAPE_ERROR, 0.0));
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = crate::host::HostConfig::default();
+        config.textfile_directory = Some(dir.path().to_path_buf());
+        let collector = Textfile::new(Arc::new(config.compile().unwrap()));
+        assert_eq!(collector.quiet_until(), None, "a directory is read on every collection");
     }
 
     #[test]
