@@ -107,7 +107,8 @@ impl Drop for Reply {
     }
 }
 
-/// One worker thread, the collectors it runs (their indexes in collection order) and its bookkeeping.
+/// One worker thread, the collectors it runs (their collection indexes, in the order it runs them)
+/// and its bookkeeping.
 struct Worker {
     indexes: Vec<usize>,
     jobs: mpsc::Sender<Job>,
@@ -143,8 +144,12 @@ impl Runner {
         // The CPUs this process may use (affinity and cgroup quota): with one, `Parallel` is inline.
         let cpus = std::thread::available_parallelism().map_or(1, |cpus| cpus.get());
         let mut inline = Vec::new();
-        let mut lanes: Vec<Vec<(u8, Slot)>> = Vec::new();
-        for (index, (_, placement, collector)) in collectors.into_iter().enumerate() {
+        let mut lanes: Vec<Vec<Slot>> = Vec::new();
+        // Within a lane, collectors that may wait run last (a stable sort keeps the others' order;
+        // `index` stays the collection order).
+        let mut collectors: Vec<_> = collectors.into_iter().enumerate().collect();
+        collectors.sort_by_key(|(_, (_, placement, _))| placement.rank_in_lane());
+        for (index, (_, placement, collector)) in collectors {
             let slot = Slot { index, collector, out: Emitter::recycling(Arc::clone(pool), index) };
             match placement.lane(cpus) {
                 None => inline.push(slot),
@@ -152,19 +157,11 @@ impl Runner {
                     if lanes.len() <= lane {
                         lanes.resize_with(lane + 1, Vec::new);
                     }
-                    lanes[lane].push((placement.rank_in_lane(), slot));
+                    lanes[lane].push(slot);
                 }
             }
         }
-        // Within a lane, collectors that may wait run last (a stable sort keeps the others' order).
-        let groups: Vec<Vec<Slot>> = lanes
-            .into_iter()
-            .filter(|lane| !lane.is_empty())
-            .map(|mut lane| {
-                lane.sort_by_key(|(rank, _)| *rank);
-                lane.into_iter().map(|(_, slot)| slot).collect()
-            })
-            .collect();
+        let groups: Vec<_> = lanes.into_iter().filter(|lane| !lane.is_empty()).collect();
         let mut workers = Vec::with_capacity(groups.len());
         for group in groups {
             let indexes: Vec<usize> = group.iter().map(|slot| slot.index).collect();
