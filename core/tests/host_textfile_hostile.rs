@@ -205,3 +205,57 @@ fn families_written_alike_once_escaped_are_dropped_under_every_scheme() {
         assert_eq!(written_twice(&report.families, scheme), Vec::<String>::new(), "{scheme:?}");
     }
 }
+
+/// Families strictly sorted by the name their samples are written under, each family's samples by
+/// label values (labels by name), as node_exporter writes them.
+fn assert_in_node_exporters_order(families: &[MetricFamily], round: usize) {
+    use srekit::metrics::MetricType;
+    let written = |f: &MetricFamily| match f.kind {
+        MetricType::Counter => format!("{}_total", f.name),
+        MetricType::Info => format!("{}_info", f.name),
+        _ => f.name.clone(),
+    };
+    for pair in families.windows(2) {
+        assert!(
+            written(&pair[0]) < written(&pair[1]),
+            "round {round}: {} then {}",
+            pair[0].name,
+            pair[1].name
+        );
+    }
+    for family in families {
+        let values = |s: &srekit::metrics::Sample| {
+            assert!(s.labels.windows(2).all(|w| w[0].0 < w[1].0), "round {round}: labels of {}", family.name);
+            s.labels.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>()
+        };
+        for pair in family.samples.windows(2) {
+            assert!(values(&pair[0]) <= values(&pair[1]), "round {round}: samples of {}", family.name);
+        }
+    }
+}
+
+#[test]
+fn recycled_collections_stay_in_order_as_textfile_families_come_forged_and_go() {
+    // Each round's file, collected twice (the second collection writes what the first did): samples
+    // out of order, a forged family dropped before or after the others, families renamed or gone.
+    let rounds = [
+        "app_b{k=\"2\"} 1\napp_b{k=\"1\"} 1\napp_a{z=\"1\",a=\"2\"} 1\n",
+        "# TYPE node_load1 gauge\nnode_load1 9\napp_b{k=\"2\"} 1\napp_b{k=\"1\"} 1\napp_a{z=\"1\",a=\"2\"} 1\n",
+        "app_b{k=\"2\"} 1\napp_b{k=\"1\"} 1\napp_a{z=\"1\",a=\"2\"} 1\n",
+        "app_c{k=\"1\"} 1\napp_b{k=\"3\"} 1\napp_b{k=\"0\"} 1\n",
+        "app_b{k=\"0\"} 1\napp_b{k=\"3\"} 1\n# TYPE node_load1 gauge\nnode_load1 9\n",
+        "",
+        "app_b{k=\"2\"} 1\napp_b{k=\"1\"} 1\n",
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let collector = collector(dir.path(), 1 << 20, 1 << 20);
+    for (round, text) in rounds.iter().enumerate() {
+        std::fs::write(dir.path().join("app.prom"), text).expect("write");
+        for again in 0..2 {
+            let families = collector.collect();
+            assert_in_node_exporters_order(&families, round * 2 + again);
+            assert_eq!(names(&families).iter().filter(|n| **n == "node_load1").count(), 1);
+            collector.recycle(families);
+        }
+    }
+}

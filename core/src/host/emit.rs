@@ -1,6 +1,8 @@
-//! The output side of a collector: an [`Emitter`] gathers samples into metric families by name, and
-//! [`finish`] puts families in node_exporter's order (by name, samples by label values).
+//! The output side of a collector: an [`Emitter`] gathers samples into metric families by name,
+//! reusing the families of its last collection, and tells what it rewrote ([`Steadiness`]) so that
+//! [`super::order`] can put the families in node_exporter's order without checking it anew.
 
+use super::order::{finish_in_order, FamilyOrder, Steadiness};
 use super::recycle::{FamilyPool, Slots};
 use crate::metrics::{Label, MetricFamily, MetricType, Sample, Suffix};
 use std::hash::{BuildHasher, Hasher};
@@ -38,6 +40,12 @@ pub(crate) struct Emitter {
     cursor: usize,
     /// The order the last [`finish_families`](Emitter::finish_families) put families in.
     order: FamilyOrder,
+    /// Collections begun, for [`Steadiness::run`].
+    runs: u64,
+    /// The families (by position) in which this collection wrote a label name or value other than
+    /// the one the reused sample held, or added a sample (see [`Steadiness::relabelled`]).
+    relabelled: u64,
+    relabelled_past_64: bool,
     names: foldhash::fast::FixedState,
     pool: Option<(Arc<FamilyPool>, usize)>,
 }
@@ -48,19 +56,20 @@ const UNTOUCHED: usize = usize::MAX;
 /// Label pairs an emitter copies into a sample: borrowed pairs (`&[("cpu", "0")]`, which allocate
 /// nothing when a reused sample has the room) or an owned `Vec<Label>`.
 pub(crate) trait LabelPairs {
-    /// Overwrites `target` with these pairs, reusing its strings.
-    fn write_into(self, target: &mut Vec<Label>);
+    /// Overwrites `target` with these pairs, reusing its strings; whether `target` held other pairs.
+    fn write_into(self, target: &mut Vec<Label>) -> bool;
     /// The pairs as a new vector.
     fn into_labels(self) -> Vec<Label>;
 }
 
 impl LabelPairs for Vec<Label> {
-    fn write_into(self, target: &mut Vec<Label>) {
+    fn write_into(self, target: &mut Vec<Label>) -> bool {
         if target.capacity() == 0 {
+            let rewritten = !(target.is_empty() && self.is_empty());
             *target = self;
-            return;
+            return rewritten;
         }
-        overwrite(target, self.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        overwrite(target, self.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
     fn into_labels(self) -> Vec<Label> {
         self
@@ -68,8 +77,8 @@ impl LabelPairs for Vec<Label> {
 }
 
 impl LabelPairs for &[(&str, &str)] {
-    fn write_into(self, target: &mut Vec<Label>) {
-        overwrite(target, self.iter().copied());
+    fn write_into(self, target: &mut Vec<Label>) -> bool {
+        overwrite(target, self.iter().copied())
     }
     fn into_labels(self) -> Vec<Label> {
         labels(self)
@@ -77,26 +86,28 @@ impl LabelPairs for &[(&str, &str)] {
 }
 
 impl<const N: usize> LabelPairs for &[(&str, &str); N] {
-    fn write_into(self, target: &mut Vec<Label>) {
-        overwrite(target, self.iter().copied());
+    fn write_into(self, target: &mut Vec<Label>) -> bool {
+        overwrite(target, self.iter().copied())
     }
     fn into_labels(self) -> Vec<Label> {
         labels(self)
     }
 }
 
-/// Overwrites `target` with `pairs`, reusing the strings it holds.
-fn overwrite<'a>(target: &mut Vec<Label>, pairs: impl ExactSizeIterator<Item = (&'a str, &'a str)>) {
+/// Overwrites `target` with `pairs`, reusing the strings it holds; whether it held other pairs.
+fn overwrite<'a>(target: &mut Vec<Label>, pairs: impl ExactSizeIterator<Item = (&'a str, &'a str)>) -> bool {
+    let mut rewritten = target.len() != pairs.len();
     target.truncate(pairs.len());
     for (i, (name, value)) in pairs.enumerate() {
         match target.get_mut(i) {
             Some((n, v)) => {
-                assign(n, name);
-                assign(v, value);
+                rewritten |= assign(n, name);
+                rewritten |= assign(v, value);
             }
             None => target.push((name.to_string(), value.to_string())),
         }
     }
+    rewritten
 }
 
 /// Whether `a` and `b` hold the same text, compared inline ([`crate::short_eq::same`]).
@@ -105,12 +116,14 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
     crate::short_eq::same(a.as_bytes(), b.as_bytes())
 }
 
-/// Sets `target` to `text`, keeping its allocation.
-fn assign(target: &mut String, text: &str) {
-    if !same(target, text) {
-        target.clear();
-        target.push_str(text);
+/// Sets `target` to `text`, keeping its allocation; whether it held another text.
+fn assign(target: &mut String, text: &str) -> bool {
+    if same(target, text) {
+        return false;
     }
+    target.clear();
+    target.push_str(text);
+    true
 }
 
 /// The suffix of a family's main samples (`_total` for counters, `_info` for info metrics).
@@ -147,6 +160,9 @@ impl Emitter {
     /// Starts a collection: takes the list kept for this collector and, in one go, the families it
     /// wrote last time, when they were handed back.
     pub(crate) fn begin(&mut self) {
+        self.runs = self.runs.wrapping_add(1);
+        self.relabelled = 0;
+        self.relabelled_past_64 = false;
         self.index.clear();
         self.indexed = false;
         self.cursor = usize::MAX;
@@ -189,6 +205,8 @@ impl Emitter {
     fn end(&mut self) {
         if self.filled.contains(&UNTOUCHED) {
             self.changed = true;
+            // Positions shift: the families' relabelled bits would name others.
+            self.relabel_all();
             let mut position = 0;
             let filled = &self.filled;
             self.families.retain(|_| {
@@ -294,18 +312,36 @@ impl Emitter {
         let position = self.position(name, help, kind);
         let suffix = main_suffix(kind);
         let family = &mut self.families[position];
-        let filled = &mut self.filled[position];
-        match family.samples.get_mut(*filled) {
+        match family.samples.get_mut(self.filled[position]) {
             Some(sample) => {
                 sample.suffix = suffix;
                 sample.value = value;
                 sample.timestamp = None;
                 sample.exemplar = None;
-                labels.write_into(&mut sample.labels);
+                if labels.write_into(&mut sample.labels) {
+                    self.relabel(position);
+                }
             }
-            None => family.samples.push(Sample::new(suffix, labels.into_labels(), value)),
+            None => {
+                family.samples.push(Sample::new(suffix, labels.into_labels(), value));
+                self.relabel(position);
+            }
         }
-        *filled += 1;
+        self.filled[position] += 1;
+    }
+
+    /// Notes that every family may have other label sets than its recycled samples.
+    fn relabel_all(&mut self) {
+        self.relabelled = u64::MAX;
+        self.relabelled_past_64 = true;
+    }
+
+    /// Notes that family `position` has other label sets than its recycled samples.
+    fn relabel(&mut self, position: usize) {
+        match u32::try_from(position).ok().and_then(|bit| 1u64.checked_shl(bit)) {
+            Some(bit) => self.relabelled |= bit,
+            None => self.relabelled_past_64 = true,
+        }
     }
 
     /// Adds a gauge sample.
@@ -325,6 +361,7 @@ impl Emitter {
 
     /// Adds a whole family (from the textfile collector), merging samples into one of the same name.
     pub(crate) fn add_family(&mut self, family: MetricFamily) {
+        self.relabel_all();
         self.ensure_index();
         let key = self.key(&family.name, family.kind);
         match self.find(key, &family.name, family.kind) {
@@ -358,8 +395,25 @@ impl Emitter {
         target.append(&mut self.families);
     }
 
-    /// [`finish`] of `families` (a whole collection), reusing the order this emitter's last call
-    /// found when it still sorts them.
+    /// What this collection kept of the one before (call it after the families are taken).
+    pub(crate) fn steadiness(&self) -> Steadiness {
+        Steadiness {
+            run: self.runs,
+            same_families: !self.changed,
+            relabelled: self.relabelled,
+            relabelled_past_64: self.relabelled_past_64,
+        }
+    }
+
+    /// The order of the whole collections this emitter finishes, to list their sources in
+    /// ([`FamilyOrder::begin`], [`FamilyOrder::add_source`]) before
+    /// [`finish_families`](Emitter::finish_families).
+    pub(crate) fn family_order(&mut self) -> &mut FamilyOrder {
+        &mut self.order
+    }
+
+    /// [`finish`](super::order::finish) of `families` (a whole collection), reusing the order this
+    /// emitter's last call found when it still sorts them (see [`finish_in_order`]).
     pub(crate) fn finish_families(&mut self, families: Vec<MetricFamily>) -> Vec<MetricFamily> {
         finish_in_order(families, &mut self.order)
     }
@@ -381,137 +435,9 @@ pub(crate) fn labels(pairs: &[(&str, &str)]) -> Vec<Label> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-/// The name a family's main samples are written under (`_total` for counters).
-pub(crate) fn exposition_name(family: &MetricFamily) -> String {
-    match family.kind {
-        MetricType::Counter => family.sample_name(Suffix::Total),
-        MetricType::Info => family.sample_name(Suffix::Info),
-        _ => family.name.clone(),
-    }
-}
-
-/// Merges families of the same name, then sorts families by exposition name and each family's samples
-/// by label values, as node_exporter (client_golang) writes them.
-#[cfg(test)]
-pub(crate) fn finish(families: Vec<MetricFamily>) -> Vec<MetricFamily> {
-    finish_in_order(families, &mut FamilyOrder::default())
-}
-
-/// The order [`finish`] put the families of the last collection in, and scratch room to apply it:
-/// a collection mostly lists the same families in the same order as the one before, so checking
-/// that the last order still sorts them (one comparison per family) saves sorting them anew.
-#[derive(Debug, Default)]
-pub(crate) struct FamilyOrder {
-    /// `order[k]` is the position before sorting of the family that went to position `k`.
-    order: Vec<usize>,
-    /// Which positions [`permute`] has placed.
-    placed: Vec<bool>,
-}
-
-/// Like [`finish`], reusing (and updating) the order of the last collection in `order`.
-pub(crate) fn finish_in_order(mut families: Vec<MetricFamily>, cache: &mut FamilyOrder) -> Vec<MetricFamily> {
-    let strictly_sorted_by = |order: &[usize], families: &[MetricFamily]| {
-        order.windows(2).all(|w| compare_exposition_names(&families[w[0]], &families[w[1]]).is_lt())
-    };
-    // Stable sort of the positions, so that families of the same name stay in their order (and are
-    // merged in it below); a strictly sorted result is the one and only sorted order, whatever gave it.
-    let reused = cache.order.len() == families.len() && strictly_sorted_by(&cache.order, &families);
-    if !reused {
-        cache.order.clear();
-        cache.order.extend(0..families.len());
-        if !families.is_sorted_by(|a, b| compare_exposition_names(a, b).is_le()) {
-            cache.order.sort_by(|&a, &b| compare_exposition_names(&families[a], &families[b]));
-        }
-    }
-    permute(&mut families, &cache.order, &mut cache.placed);
-    // `dedup_by` hands the later family first: its samples go to the end of the earlier one's.
-    families.dedup_by(|later, earlier| {
-        let same = compare_exposition_names(earlier, later).is_eq();
-        if same {
-            earlier.samples.append(&mut later.samples);
-        }
-        same
-    });
-    let mut merged = families;
-    for family in &mut merged {
-        for sample in &mut family.samples {
-            if !sample.labels.windows(2).all(|w| w[0].0 <= w[1].0) {
-                sample.labels.sort_by(|x, y| x.0.cmp(&y.0));
-            }
-        }
-        if !family.samples.windows(2).all(|w| compare_samples(&w[0], &w[1]).is_le()) {
-            family.samples.sort_by(compare_samples);
-        }
-    }
-    merged
-}
-
-/// Rearranges `items` so that `items[k]` becomes the item at `order[k]` (`order` is a permutation of
-/// the positions), in place, by following its cycles; `placed` is scratch room.
-fn permute<T>(items: &mut [T], order: &[usize], placed: &mut Vec<bool>) {
-    if order.iter().enumerate().all(|(k, &from)| k == from) {
-        return;
-    }
-    placed.clear();
-    placed.resize(items.len(), false);
-    for start in 0..items.len() {
-        let mut k = start;
-        while !placed[k] {
-            placed[k] = true;
-            let from = order[k];
-            if from == start {
-                break;
-            }
-            items.swap(k, from);
-            k = from;
-        }
-    }
-}
-
-/// Orders families by [`exposition_name`] without building the names: the names are compared with
-/// `memcmp` and the suffixes only when one name is a prefix of the other.
-fn compare_exposition_names(a: &MetricFamily, b: &MetricFamily) -> std::cmp::Ordering {
-    let suffix = |f: &MetricFamily| match f.kind {
-        MetricType::Counter => Suffix::Total.as_str(),
-        MetricType::Info => Suffix::Info.as_str(),
-        _ => "",
-    };
-    let (x, y) = (a.name.as_bytes(), b.name.as_bytes());
-    let common = x.len().min(y.len());
-    match x[..common].cmp(&y[..common]) {
-        std::cmp::Ordering::Equal => {
-            let rest_a = x[common..].iter().chain(suffix(a).as_bytes());
-            rest_a.cmp(y[common..].iter().chain(suffix(b).as_bytes()))
-        }
-        order => order,
-    }
-}
-
-/// Orders samples (labels already sorted by name) by their label values (client_golang's order).
-fn compare_samples(a: &Sample, b: &Sample) -> std::cmp::Ordering {
-    for (x, y) in a.labels.iter().zip(b.labels.iter()) {
-        let order = x.1.cmp(&y.1);
-        if order != std::cmp::Ordering::Equal {
-            return order;
-        }
-    }
-    a.labels.len().cmp(&b.labels.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finish_sorts_families_and_samples() {
-        let mut out = Emitter::new();
-        out.gauge("b", "B.", labels(&[("cpu", "1")]), 1.0);
-        out.gauge("b", "B.", labels(&[("cpu", "0")]), 0.0);
-        out.counter("a_total", "A.", vec![], 3.0);
-        let families = finish(out.into_families());
-        assert_eq!(families[0].name, "a");
-        assert_eq!(families[1].samples[0].label("cpu"), Some("0"));
-    }
 
     #[test]
     fn same_compares_bytes() {
@@ -530,50 +456,5 @@ mod tests {
         }
         assert!(!same("node_scrape_collector_duration_secondz", "node_scrape_collector_duration_seconds"));
         assert!(!same("xode_scrape_collector_duration_seconds", "node_scrape_collector_duration_seconds"));
-    }
-
-    #[test]
-    fn permute_gathers_by_order() {
-        let mut placed = Vec::new();
-        for order in [vec![2, 0, 1], vec![0, 1, 2], vec![1, 0, 3, 2], vec![3, 2, 1, 0], vec![1, 2, 3, 0]] {
-            let mut items: Vec<usize> = (0..order.len()).map(|i| i * 10).collect();
-            permute(&mut items, &order, &mut placed);
-            let expected: Vec<usize> = order.iter().map(|i| i * 10).collect();
-            assert_eq!(items, expected, "{order:?}");
-        }
-    }
-
-    #[test]
-    fn a_kept_order_gives_the_same_result_as_sorting_anew() {
-        let build = |names: &[&str]| {
-            let mut out = Emitter::new();
-            for (i, name) in names.iter().enumerate() {
-                out.gauge(name, "H.", labels(&[("i", &i.to_string())]), i as f64);
-            }
-            out.into_families()
-        };
-        let mut cache = FamilyOrder::default();
-        for names in [
-            &["c", "a", "b"][..],
-            &["c", "a", "b"],
-            &["a", "c", "b"],
-            &["b", "a", "b"],
-            &["b", "a", "c"],
-            &["c", "b", "a"],
-            &["c", "b", "a"],
-        ] {
-            let cached = finish_in_order(build(names), &mut cache);
-            let fresh = finish(build(names));
-            assert_eq!(cached, fresh, "{names:?}");
-        }
-    }
-
-    #[test]
-    fn counters_sort_by_their_total_name() {
-        let mut out = Emitter::new();
-        out.gauge("node_network_carrier_changes", "x", vec![], 1.0);
-        out.counter("node_network_carrier_total", "x", vec![], 1.0);
-        let families = finish(out.into_families());
-        assert_eq!(exposition_name(&families[0]), "node_network_carrier_changes");
     }
 }

@@ -32,6 +32,7 @@ mod error;
 mod keyed_lines;
 mod netlink;
 mod options;
+mod order;
 mod probe;
 mod read;
 mod recycle;
@@ -55,8 +56,12 @@ pub use options::{
 
 use crate::metrics::MetricFamily;
 use emit::Emitter;
+use order::Steadiness;
 use recycle::FamilyPool;
 use std::sync::{Arc, Mutex};
+
+/// The scrape metrics' source in the family order of a collection (collector indexes are below it).
+const SCRAPE_SOURCE: usize = usize::MAX;
 
 /// Gathers host metrics like node_exporter's default Linux collectors.
 ///
@@ -226,6 +231,10 @@ impl HostCollector {
     /// them in place instead of allocating them again (an exporter scrapes the same families every
     /// time). Optional: families that are not handed back are simply dropped.
     ///
+    /// Hand them back as [`collect`](HostCollector::collect) returned them: a family that the next
+    /// collection writes with the same label sets, in the same places, keeps the sample order it came
+    /// back in without being sorted again, so samples the caller reordered would stay reordered.
+    ///
     /// ```
     /// let collector = srekit::host::HostCollector::new(srekit::host::HostConfig::default())?;
     /// let families = collector.collect();
@@ -247,9 +256,10 @@ impl HostCollector {
             None => own.insert(Emitter::new()),
         };
         scrape.begin();
+        scrape.family_order().begin();
         let mut families = self.pool.report_list();
         let mut failures = Vec::new();
-        let mut textfile = Vec::new();
+        let mut textfile = None;
         let ran = self.runner.names().zip(outcomes).enumerate();
         let ran = ran.filter_map(|(index, (name, outcome))| Some((index, name, outcome?)));
         for (index, name, mut outcome) in ran {
@@ -268,16 +278,32 @@ impl HostCollector {
                 success,
             );
             match outcome.result {
-                Ok(()) if name == "textfile" => textfile = outcome.families,
+                Ok(()) if name == "textfile" => {
+                    textfile = Some((index, outcome.families, outcome.steadiness))
+                }
                 Ok(()) => {
+                    scrape.family_order().add_source(index, outcome.steadiness, outcome.families.len());
                     families.append(&mut outcome.families);
                     self.pool.keep_list(index, outcome.families);
                 }
                 Err(error) => failures.push((name, error)),
             }
         }
+        let collected = families.len();
         scrape.drain_into(&mut families);
+        let steadiness = scrape.steadiness();
+        scrape.family_order().add_source(SCRAPE_SOURCE, steadiness, families.len() - collected);
+        let (textfile_source, mut textfile) = match textfile {
+            Some((index, families, steadiness)) => (Some((index, steadiness)), families),
+            None => (None, Vec::new()),
+        };
+        let written = textfile.len();
         let mut warnings = self.drop_forged_textfile_families(&mut textfile, &families);
+        if let Some((index, steadiness)) = textfile_source {
+            // A family dropped moves the others: nothing the emitter said of them holds.
+            let steadiness = if textfile.len() == written { steadiness } else { Steadiness::default() };
+            scrape.family_order().add_source(index, steadiness, textfile.len());
+        }
         if let Ok(unavailable) = self.settings.perf.unavailable.lock() {
             warnings.extend(unavailable.iter().cloned());
         }

@@ -23,6 +23,7 @@
 
 use super::emit::Emitter;
 use super::error::{CollectError, HostError};
+use super::order::Steadiness;
 use super::recycle::FamilyPool;
 use super::spec::{Collector, Placement};
 use crate::metrics::MetricFamily;
@@ -40,6 +41,8 @@ pub(crate) struct Outcome {
     pub(crate) result: Result<(), CollectError>,
     /// Time the collector took (or waited, when it timed out).
     pub(crate) duration: Duration,
+    /// What its emitter kept of its collection before (nothing on failure).
+    pub(crate) steadiness: Steadiness,
 }
 
 /// One collector with its index (collection order) and its emitter, kept between collections.
@@ -291,7 +294,7 @@ impl Runner {
 }
 
 fn failed(error: CollectError, duration: Duration) -> Outcome {
-    Outcome { families: Vec::new(), result: Err(error), duration }
+    Outcome { families: Vec::new(), result: Err(error), duration, steadiness: Steadiness::default() }
 }
 
 /// What a worker thread shares with the [`Runner`].
@@ -354,11 +357,12 @@ fn run_each(collectors: &mut [Slot], only: Option<&[bool]>) -> Vec<(usize, Outco
         let result =
             catch_unwind(AssertUnwindSafe(|| collector.update(out))).unwrap_or(Err(CollectError::WorkerGone));
         let mut families = out.take_families();
+        let steadiness = out.steadiness();
         if result.is_err() {
             families.clear();
         }
         let end = Instant::now();
-        batch.push((*index, Outcome { families, result, duration: end.duration_since(start) }));
+        batch.push((*index, Outcome { families, result, duration: end.duration_since(start), steadiness }));
         start = end;
     }
     batch

@@ -20,7 +20,19 @@ use std::sync::Arc;
 /// Ticks per second in /proc/stat.
 const USER_HZ: f64 = 100.0;
 /// /proc/stat column order after the `cpuN` name.
-const MODES: [&str; 8] = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"];
+/// The modes of a /proc/stat `cpuN` line by name, with their column (user, nice, system, idle, iowait,
+/// irq, softirq, steal): the order the output sorts a CPU's samples in, which the collection writes
+/// them in, so a steady collection rewrites no label (see `order::Steadiness`).
+const MODES_BY_NAME: [(usize, &str); 8] = [
+    (3, "idle"),
+    (4, "iowait"),
+    (5, "irq"),
+    (1, "nice"),
+    (6, "softirq"),
+    (7, "steal"),
+    (2, "system"),
+    (0, "user"),
+];
 
 /// The cpu collector.
 pub(crate) struct Cpu {
@@ -224,7 +236,9 @@ fn emit_times(text: &str, path: &Path, guest: bool, out: &mut Emitter) -> Result
             return Err(CollectError::parse(path, "cpu line with fewer than 4 columns"));
         }
         cpus += 1;
-        for (mode, value) in MODES.iter().zip(values.iter()) {
+        for (value, mode) in
+            MODES_BY_NAME.iter().filter_map(|&(column, mode)| Some((values.get(column)?, mode)))
+        {
             out.counter(
                 "node_cpu_seconds_total",
                 "Seconds the CPUs spent in each mode.",
@@ -233,7 +247,7 @@ fn emit_times(text: &str, path: &Path, guest: bool, out: &mut Emitter) -> Result
             );
         }
         if guest {
-            let guest_modes = [("user", values.get(8)), ("nice", values.get(9))];
+            let guest_modes = [("nice", values.get(9)), ("user", values.get(8))];
             for (mode, value) in guest_modes {
                 out.counter(
                     "node_cpu_guest_seconds_total",

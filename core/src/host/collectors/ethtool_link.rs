@@ -183,7 +183,7 @@ pub(crate) fn u32_at(data: &[u8], at: usize) -> u32 {
 mod tests {
     use super::*;
     use crate::expfmt::{encode_to_string, Format};
-    use crate::host::emit::finish;
+    use crate::host::order::finish;
 
     /// node_exporter 1.5's `updateSpeeds`, written out: (bit, bytes per second, duplex, mode).
     const NODE_EXPORTER_SPEEDS: [(u32, f64, &str, &str); 23] = [

@@ -14,8 +14,9 @@
 
 use crate::expfmt::parse_text;
 use crate::expfmt::NameEscaping;
-use crate::host::emit::{exposition_name, pairs, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
+use crate::host::order::exposition_name;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use crate::metrics::{is_valid_metric_name, MetricFamily};

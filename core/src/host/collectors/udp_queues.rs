@@ -110,11 +110,12 @@ impl UdpQueues {
         } else {
             None
         };
-        out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "tx")]), v4.0 as f64);
+        // In the order the output sorts them (rx before tx), so a steady collection rewrites no label.
         out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "rx")]), v4.1 as f64);
+        out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v4"), ("queue", "tx")]), v4.0 as f64);
         if let Some((tx, rx)) = v6 {
-            out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v6"), ("queue", "tx")]), tx as f64);
             out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v6"), ("queue", "rx")]), rx as f64);
+            out.gauge("node_udp_queues", HELP, pairs(&[("ip", "v6"), ("queue", "tx")]), tx as f64);
         }
         Ok(())
     }
