@@ -221,17 +221,28 @@ impl Collector for Cpu {
     }
 }
 
+/// The CPU number of a /proc/stat per-CPU line (`cpu12 ...` gives `12`) and the line's other fields.
+fn per_cpu(line: &str) -> Option<(&str, std::str::SplitAsciiWhitespace<'_>)> {
+    let mut fields = line.split_ascii_whitespace();
+    let cpu = fields.next()?.strip_prefix("cpu")?;
+    (!cpu.is_empty() && cpu.bytes().all(|b| b.is_ascii_digit())).then_some((cpu, fields))
+}
+
 /// `node_cpu_seconds_total` (and `node_cpu_guest_seconds_total` with `guest`) of the /proc/stat
-/// text `text` read from `path`.
+/// text `text` read from `path`. CPUs are written in the order the output sorts their `cpu` label
+/// (`10` before `2`), so a steady collection rewrites no label (see `order::Steadiness`): in the
+/// file's order while every CPU number has one digit, else sorted (one allocation).
 fn emit_times(text: &str, path: &Path, guest: bool, out: &mut Emitter) -> Result<(), CollectError> {
+    let one_digit = text.lines().filter_map(per_cpu).all(|(cpu, _)| cpu.len() == 1);
     let mut cpus = 0;
-    for line in text.lines() {
-        let mut fields = line.split_ascii_whitespace();
-        let Some(cpu) = fields.next().and_then(|name| name.strip_prefix("cpu")) else { continue };
-        if cpu.is_empty() || !cpu.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
+    let mut emit = |cpu: &str, fields: std::str::SplitAsciiWhitespace<'_>| {
+        let mut columns = [0.0f64; 10];
+        let mut found = 0;
+        for (column, field) in columns.iter_mut().zip(fields) {
+            *column = parse_u64(field).unwrap_or(0) as f64 / USER_HZ;
+            found += 1;
         }
-        let values: Vec<f64> = fields.map(|f| parse_u64(f).unwrap_or(0) as f64 / USER_HZ).collect();
+        let values = &columns[..found];
         if values.len() < 4 {
             return Err(CollectError::parse(path, "cpu line with fewer than 4 columns"));
         }
@@ -257,6 +268,19 @@ fn emit_times(text: &str, path: &Path, guest: bool, out: &mut Emitter) -> Result
                 );
             }
         }
+        Ok(())
+    };
+    if one_digit {
+        for (cpu, fields) in text.lines().filter_map(per_cpu) {
+            emit(cpu, fields)?;
+        }
+    } else {
+        let mut lines: Vec<(&str, std::str::SplitAsciiWhitespace<'_>)> =
+            text.lines().filter_map(per_cpu).collect();
+        lines.sort_by(|a, b| a.0.cmp(b.0));
+        for (cpu, fields) in lines {
+            emit(cpu, fields)?;
+        }
     }
     if cpus == 0 {
         return Err(CollectError::parse(path, "no per-CPU lines"));
@@ -266,7 +290,11 @@ fn emit_times(text: &str, path: &Path, guest: bool, out: &mut Emitter) -> Result
 
 #[cfg(test)]
 mod tests {
-    use super::cpuinfo_blocks;
+    use super::{cpuinfo_blocks, emit_times};
+    use crate::host::emit::Emitter;
+    use crate::host::order::finish;
+    use crate::host::recycle::FamilyPool;
+    use std::sync::Arc;
 
     #[test]
     fn cpuinfo_splits_into_processors() {
@@ -282,5 +310,34 @@ mod tests {
         assert_eq!(super::cpu_list("0-2,5\n"), Some(vec![0, 1, 2, 5]));
         assert_eq!(super::cpu_list(""), Some(vec![]));
         assert_eq!(super::cpu_list("x"), None);
+    }
+
+    #[test]
+    fn cpus_are_written_in_label_order_so_a_second_collection_rewrites_no_label() {
+        let text: String = (0..12).map(|cpu| format!("cpu{cpu} 1 2 3 4 5 6 7 8 9 10\n")).collect();
+        let text = format!("cpu  1 2 3 4 5 6 7 8 9 10\n{text}intr 1\n");
+        let pool = Arc::new(FamilyPool::default());
+        let mut out = Emitter::recycling(Arc::clone(&pool), 0);
+        for collection in 0..2 {
+            out.begin();
+            emit_times(&text, std::path::Path::new("stat"), true, &mut out).expect("parses");
+            let families = out.take_families();
+            let first: Vec<(&str, &str)> = families[0]
+                .samples
+                .iter()
+                .take(9)
+                .filter_map(|s| Some((s.label("cpu")?, s.label("mode")?)))
+                .collect();
+            assert_eq!(first[..2], [("0", "idle"), ("0", "iowait")], "modes by name");
+            assert_eq!(first[8], ("1", "idle"), "then cpu 1");
+            let cpus: Vec<&str> =
+                families[0].samples.iter().step_by(8).filter_map(|s| s.label("cpu")).collect();
+            assert_eq!(cpus[..4], ["0", "1", "10", "11"], "CPUs by label");
+            let steadiness = out.steadiness();
+            if collection == 1 {
+                assert_eq!((steadiness.same_families, steadiness.relabelled), (true, 0));
+            }
+            pool.keep(finish(families));
+        }
     }
 }
