@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 /// Ticks per second in /proc/stat.
 const USER_HZ: f64 = 100.0;
-/// /proc/stat column order after the `cpuN` name.
 /// The modes of a /proc/stat `cpuN` line by name, with their column (user, nice, system, idle, iowait,
 /// irq, softirq, steal): the order the output sorts a CPU's samples in, which the collection writes
 /// them in, so a steady collection rewrites no label (see `order::Steadiness`).
