@@ -2,7 +2,7 @@
 //! reusing the families of its last collection, and tells what it rewrote ([`Steadiness`]) so that
 //! [`super::order`] can put the families in node_exporter's order without checking it anew.
 
-use super::order::{finish_in_order, FamilyOrder, Steadiness};
+use super::order::{family_bit, finish_in_order, FamilyOrder, Steadiness};
 use super::recycle::{FamilyPool, Slots};
 use crate::metrics::{Label, MetricFamily, MetricType, Sample, Suffix};
 use std::hash::{BuildHasher, Hasher};
@@ -338,7 +338,7 @@ impl Emitter {
 
     /// Notes that family `position` has other label sets than its recycled samples.
     fn relabel(&mut self, position: usize) {
-        match u32::try_from(position).ok().and_then(|bit| 1u64.checked_shl(bit)) {
+        match family_bit(position) {
             Some(bit) => self.relabelled |= bit,
             None => self.relabelled_past_64 = true,
         }

@@ -34,11 +34,16 @@ impl Default for Steadiness {
 impl Steadiness {
     /// Whether family `position` kept the label sets of its recycled samples.
     pub(crate) fn kept_labels(&self, position: usize) -> bool {
-        match u32::try_from(position).ok().and_then(|bit| 1u64.checked_shl(bit)) {
+        match family_bit(position) {
             Some(bit) => self.relabelled & bit == 0,
             None => !self.relabelled_past_64,
         }
     }
+}
+
+/// Family `position`'s bit in [`Steadiness::relabelled`]; `None` past the 64th.
+pub(crate) fn family_bit(position: usize) -> Option<u64> {
+    u32::try_from(position).ok().and_then(|bit| 1u64.checked_shl(bit))
 }
 
 /// The name a family's main samples are written under (`_total` for counters).
