@@ -8,9 +8,10 @@
 //! and `node_cpu_bug_info{bug}`. `node_cpu_isolated{cpu} 1` for each CPU of the kernel's isolated list
 //! (/sys/devices/system/cpu/isolated), as node_exporter 1.5 does.
 
+use super::cpu_throttle::Throttles;
 use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{parse_u64, path_in, read_f64, read_trimmed, DirLister, FileReader};
+use crate::host::read::{parse_u64, path_in, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::BTreeMap;
@@ -38,67 +39,13 @@ pub(crate) struct Cpu {
     settings: Arc<Settings>,
     reader: FileReader,
     /// Reused between collections.
-    lister: DirLister,
-    base: PathBuf,
     path: PathBuf,
+    throttles: Throttles,
 }
 
 impl Cpu {
     pub(crate) fn new(settings: Arc<Settings>) -> Cpu {
-        Cpu {
-            settings,
-            reader: FileReader::new(),
-            lister: DirLister::keeping(),
-            base: PathBuf::new(),
-            path: PathBuf::new(),
-        }
-    }
-
-    /// Thermal throttle counts per core and per package (x86 `thermal_throttle` sysfs directories).
-    fn throttles(&mut self, out: &mut Emitter) {
-        let base = path_in(&mut self.base, &self.settings.sysfs, &["devices/system/cpu"]);
-        let Ok(entries) = self.lister.list(base) else { return };
-        let mut cores: BTreeMap<(String, String), f64> = BTreeMap::new();
-        let mut packages: BTreeMap<String, f64> = BTreeMap::new();
-        for entry in entries {
-            let Some(number) = entry.strip_prefix("cpu") else { continue };
-            if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-                continue;
-            }
-            if !self.settings.absences.is_dir(path_in(&mut self.path, base, &[entry, "thermal_throttle"])) {
-                continue;
-            }
-            let dir = base.join(entry);
-            let throttle = dir.join("thermal_throttle");
-            let (Ok(package), Ok(core)) = (
-                read_trimmed(&dir.join("topology/physical_package_id")),
-                read_trimmed(&dir.join("topology/core_id")),
-            ) else {
-                continue;
-            };
-            if let Ok(count) = read_f64(&throttle.join("core_throttle_count")) {
-                cores.entry((package.clone(), core)).or_insert(count);
-            }
-            if let Ok(count) = read_f64(&throttle.join("package_throttle_count")) {
-                packages.entry(package).or_insert(count);
-            }
-        }
-        for ((package, core), count) in cores {
-            out.counter(
-                "node_cpu_core_throttles_total",
-                "Number of times this CPU core has been throttled.",
-                pairs(&[("core", &core), ("package", &package)]),
-                count,
-            );
-        }
-        for (package, count) in packages {
-            out.counter(
-                "node_cpu_package_throttles_total",
-                "Number of times this CPU package has been throttled.",
-                pairs(&[("package", &package)]),
-                count,
-            );
-        }
+        Cpu { settings, reader: FileReader::new(), path: PathBuf::new(), throttles: Throttles::new() }
     }
 }
 
@@ -212,7 +159,7 @@ impl Collector for Cpu {
             emit_times(text, &path, settings.cpu_guest, out)
         })??;
         self.isolated(out);
-        self.throttles(out);
+        self.throttles.collect(&self.settings, out);
         if self.settings.cpu_info {
             self.info(out)?;
         }

@@ -11,6 +11,7 @@ mod buddyinfo;
 mod cgroups;
 mod conntrack;
 mod cpu;
+mod cpu_throttle;
 mod cpu_vulnerabilities;
 mod cpufreq;
 mod diskstats;
