@@ -10,6 +10,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 pub(crate) use super::dir_list::DirLister;
 
@@ -219,6 +220,8 @@ fn read_whole(
 /// exporter needs descriptors for connections and log files too, under a soft limit of 1024).
 const MAX_KEPT_PER_READER: usize = 64;
 const MAX_KEPT_IN_PROCESS: usize = 384;
+/// At most one sweep of a reader's kept files per this long (see `KeptFiles::offer`).
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 static KEPT_IN_PROCESS: AtomicUsize = AtomicUsize::new(0);
 
 /// Kernel-generated files (procfs, sysfs) kept open by path. Only those: a regular file (a fixture
@@ -230,6 +233,8 @@ struct KeptFiles {
     /// By path, as bytes: hashing an `OsStr` is one pass over its bytes, hashing a `Path` a walk
     /// over its components (a few hundred instructions per lookup).
     files: FastMap<OsString, KeptFile>,
+    /// When files not read since the sweep before were last closed.
+    last_sweep: Option<Instant>,
 }
 
 /// One kernel-generated file kept open, counted against the process's budget of kept files.
@@ -277,9 +282,18 @@ impl KeptFiles {
         self.files.remove(path.as_os_str());
     }
 
-    /// Keeps `file` open if it is kernel-generated and there is room.
+    /// Keeps `file` open if it is kernel-generated and there is room. When the share is full, files
+    /// not read since the last sweep are closed, at most one sweep per [`SWEEP_EVERY`]: a reader
+    /// that goes over more files than its share each collection (hwmon, cpufreq on a large host)
+    /// keeps a steady set open and reads the rest afresh, instead of closing and keeping files in
+    /// turn.
     fn offer(&mut self, path: &Path, file: File) {
         if self.files.len() >= MAX_KEPT_PER_READER {
+            let now = Instant::now();
+            if self.last_sweep.is_some_and(|last| now.saturating_duration_since(last) < SWEEP_EVERY) {
+                return;
+            }
+            self.last_sweep = Some(now);
             self.files.retain(|_, kept| std::mem::take(&mut kept.read_since_sweep));
             if self.files.len() >= MAX_KEPT_PER_READER {
                 return;
@@ -618,5 +632,29 @@ mod tests {
         assert!(read > MAX_KEPT_PER_READER, "the test reads more files ({read}) than one reader keeps");
         assert!(reader.kept_open() <= MAX_KEPT_PER_READER);
         assert!(reader.kept_open() > 0);
+    }
+
+    #[test]
+    fn a_reader_over_more_files_than_its_share_keeps_a_steady_set() {
+        let paths: Vec<PathBuf> = std::fs::read_dir("/proc/sys/kernel")
+            .expect("procfs is mounted")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        let mut reader = FileReader::new();
+        let kept_after = |reader: &mut FileReader| {
+            let read = paths.iter().filter(|path| reader.read(path).is_ok()).count();
+            assert!(read > MAX_KEPT_PER_READER, "the test reads more files ({read}) than one reader keeps");
+            let mut kept: Vec<OsString> = reader.kept.files.keys().cloned().collect();
+            kept.sort();
+            kept
+        };
+        let first = kept_after(&mut reader);
+        assert_eq!(first.len(), MAX_KEPT_PER_READER, "the share fills");
+        // Going over the same files again (within a sweep interval, as a collection does) keeps the
+        // same files open: none is closed and kept again in turn.
+        for _ in 0..3 {
+            assert_eq!(kept_after(&mut reader), first);
+        }
     }
 }
