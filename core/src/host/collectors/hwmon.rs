@@ -7,13 +7,14 @@
 //! label is `<bus>_<device>` of the `device` link (e.g. `platform_coretemp_0`), else the `name` file,
 //! else the hwmon directory name, all lowercased with characters outside `[a-z0-9:_]` made `_`.
 
-use crate::host::emit::{labels, pairs, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, read_trimmed};
+use crate::host::read::{list_dir, read_trimmed, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use crate::metrics::MetricType;
 use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -40,11 +41,27 @@ pub(crate) struct Hwmon {
     settings: Arc<Settings>,
     /// `class/hwmon`, where the devices are listed (its absence or emptiness is remembered).
     class: PathBuf,
+    /// The chips of the last collection, in listing order.
+    chips: Vec<Chip>,
+    /// When the chips were last all planned afresh.
+    planned_at: Option<Instant>,
+    reader: FileReader,
+    /// Scratch space kept between collections.
+    reads: Vec<ElementRead>,
+    label: String,
 }
 
 impl Hwmon {
     pub(crate) fn new(settings: Arc<Settings>) -> Hwmon {
-        Hwmon { class: settings.sys("class/hwmon"), settings }
+        Hwmon {
+            class: settings.sys("class/hwmon"),
+            settings,
+            chips: Vec::new(),
+            planned_at: None,
+            reader: FileReader::new(),
+            reads: Vec::new(),
+            label: String::new(),
+        }
     }
 }
 
@@ -101,29 +118,29 @@ fn explode(file: &str) -> Option<(&str, u64, &str)> {
     Some((kind, number, property))
 }
 
-/// Reads the sensor files of `dir` into `sensor -> element -> value`.
-fn collect_sensor_data(
-    dir: &Path,
-    data: &mut BTreeMap<String, BTreeMap<String, String>>,
-) -> Result<(), CollectError> {
-    for file in list_dir(dir)? {
-        let Some((kind, number, property)) = explode(&file) else { continue };
-        if !SENSOR_TYPES.contains(&kind) {
-            continue;
-        }
-        let Ok(value) = read_trimmed(&dir.join(&file)) else { continue };
-        data.entry(format!("{kind}{number}")).or_default().insert(property.to_string(), value);
-    }
-    Ok(())
+/// How an element's value is turned into the metric's unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scale {
+    /// As read.
+    One,
+    /// Times 0.001 (milli-units).
+    Milli,
+    /// Divided by 1,000,000 (micro-units).
+    Micro,
 }
 
-/// `(metric, help, type, value)` for one element of one sensor, or `None` to skip it.
-fn element_metric(
-    kind: &str,
-    element: &str,
-    has_bare_value: bool,
-    value: f64,
-) -> (String, String, MetricType, f64) {
+impl Scale {
+    fn apply(self, value: f64) -> f64 {
+        match self {
+            Scale::One => value,
+            Scale::Milli => value * 0.001,
+            Scale::Micro => value / 1_000_000.0,
+        }
+    }
+}
+
+/// `(metric, help, type, scale)` for one element of one sensor.
+fn element_metric(kind: &str, element: &str, has_bare_value: bool) -> (String, String, MetricType, Scale) {
     let mut name = format!("node_hwmon_{kind}");
     if element == "input" {
         if has_bare_value {
@@ -135,33 +152,33 @@ fn element_metric(
     }
     let gauge = MetricType::Gauge;
     match (kind, element) {
-        (_, "fault" | "alarm") => (name, format!("Hardware sensor {element} status ({kind})"), gauge, value),
-        (_, "beep") => (format!("{name}_enabled"), "Hardware monitor sensor has beeping enabled".into(), gauge, value),
-        ("in" | "cpu", _) => (format!("{name}_volts"), format!("Hardware monitor for voltage ({element})"), gauge, value * 0.001),
+        (_, "fault" | "alarm") => (name, format!("Hardware sensor {element} status ({kind})"), gauge, Scale::One),
+        (_, "beep") => (format!("{name}_enabled"), "Hardware monitor sensor has beeping enabled".into(), gauge, Scale::One),
+        ("in" | "cpu", _) => (format!("{name}_volts"), format!("Hardware monitor for voltage ({element})"), gauge, Scale::Milli),
         ("temp", e) if e != "type" => {
-            (format!("{name}_celsius"), format!("Hardware monitor for temperature ({element})"), gauge, value * 0.001)
+            (format!("{name}_celsius"), format!("Hardware monitor for temperature ({element})"), gauge, Scale::Milli)
         }
-        ("curr", _) => (format!("{name}_amps"), format!("Hardware monitor for current ({element})"), gauge, value * 0.001),
+        ("curr", _) => (format!("{name}_amps"), format!("Hardware monitor for current ({element})"), gauge, Scale::Milli),
         ("energy", _) => (
             format!("{name}_joule_total"),
             format!("Hardware monitor for joules used so far ({element})"),
             MetricType::Counter,
-            value / 1_000_000.0,
+            Scale::Micro,
         ),
         ("power", "accuracy") => {
-            (name, "Hardware monitor power meter accuracy, as a ratio".into(), gauge, value / 1_000_000.0)
+            (name, "Hardware monitor power meter accuracy, as a ratio".into(), gauge, Scale::Micro)
         }
         ("power", "average_interval" | "average_interval_min" | "average_interval_max") => (
             format!("{name}_seconds"),
             format!("Hardware monitor power usage update interval ({element})"),
             gauge,
-            value * 0.001,
+            Scale::Milli,
         ),
         ("power", _) => (
             format!("{name}_watt"),
             format!("Hardware monitor for power usage in watts ({element})"),
             gauge,
-            value / 1_000_000.0,
+            Scale::Micro,
         ),
         ("humidity", _) => (
             name,
@@ -169,86 +186,193 @@ fn element_metric(
                 "Hardware monitor for humidity, as a ratio (multiply with 100.0 to get the humidity as a percentage) ({element})"
             ),
             gauge,
-            value / 1_000_000.0,
+            Scale::Micro,
         ),
         ("fan", "input" | "min" | "max" | "target") => {
-            (format!("{name}_rpm"), format!("Hardware monitor for fan revolutions per minute ({element})"), gauge, value)
+            (format!("{name}_rpm"), format!("Hardware monitor for fan revolutions per minute ({element})"), gauge, Scale::One)
         }
-        _ => (name, format!("Hardware monitor {kind} element {element}"), gauge, value),
+        _ => (name, format!("Hardware monitor {kind} element {element}"), gauge, Scale::One),
     }
 }
 
+/// A chip's sensors, files and metric names, kept between collections (planned again when the
+/// device list or the chip's directory changes, and at least every `absent_recheck`).
+struct Chip {
+    /// The hwmon directory entry (`hwmon0`).
+    entry: String,
+    /// The directory's (device, inode): a device made again under the same name is planned again.
+    id: (u64, u64),
+    /// The `chip` label.
+    chip: String,
+    /// `node_hwmon_chip_names`' `chip_name`, from the `name` file.
+    chip_name: Option<String>,
+    /// By sensor name as text (`temp1`, `temp10`, `temp2`), as node_exporter walks them.
+    sensors: Vec<Sensor>,
+}
+
+/// One sensor (`temp1`) of a chip.
+struct Sensor {
+    name: String,
+    /// The length of its type (`temp`) at the start of `name`.
+    kind_len: usize,
+    /// By element name (`""`, the bare value, first).
+    elements: Vec<Element>,
+}
+
+/// One element (`input`, `crit_alarm`, `label`, `""`) of a sensor.
+struct Element {
+    property: String,
+    /// The files giving it, in the order node_exporter reads them (the chip directory, then
+    /// `device/`): the last one read wins.
+    files: Vec<PathBuf>,
+    /// Name, help, type and scale without and with a bare value, made when first needed.
+    metrics: [Option<(String, String, MetricType, Scale)>; 2],
+}
+
+/// The sensors of the files of `dirs`, read in order (see [`Element::files`]).
+fn plan_sensors(dirs: &[&Path]) -> Result<Vec<Sensor>, CollectError> {
+    let mut sensors: BTreeMap<String, (usize, BTreeMap<String, Vec<PathBuf>>)> = BTreeMap::new();
+    for dir in dirs {
+        for file in list_dir(dir)? {
+            let Some((kind, number, property)) = explode(&file) else { continue };
+            if !SENSOR_TYPES.contains(&kind) {
+                continue;
+            }
+            let (_, elements) =
+                sensors.entry(format!("{kind}{number}")).or_insert((kind.len(), BTreeMap::new()));
+            elements.entry(property.to_string()).or_default().push(dir.join(&file));
+        }
+    }
+    Ok(sensors
+        .into_iter()
+        .map(|(name, (kind_len, elements))| Sensor {
+            name,
+            kind_len,
+            elements: elements
+                .into_iter()
+                .map(|(property, files)| Element { property, files, metrics: [None, None] })
+                .collect(),
+        })
+        .collect())
+}
+
+/// What a collection read of one element: nothing (no file could be read), or the text's number.
+type ElementRead = Option<Option<f64>>;
+
 impl Hwmon {
-    fn update_chip(&self, dir: &Path, entry: &str, out: &mut Emitter) -> Result<(), CollectError> {
-        let chip = chip_name(dir, entry);
-        if let Ok(name) = read_trimmed(&dir.join("name")) {
+    /// The plan of the chip in `dir` (listed as `entry`, with directory id `id`).
+    fn plan_chip(dir: &Path, entry: &str, id: (u64, u64)) -> Result<Chip, CollectError> {
+        let device = dir.join("device");
+        let sensors = if device.is_dir() { plan_sensors(&[dir, &device])? } else { plan_sensors(&[dir])? };
+        Ok(Chip {
+            entry: entry.to_string(),
+            id,
+            chip: chip_name(dir, entry),
+            chip_name: read_trimmed(&dir.join("name")).ok().map(|name| clean(&name)),
+            sensors,
+        })
+    }
+}
+
+/// Writes the samples of `chip`, reading its element files through `reader`; `reads` and `label`
+/// are scratch space kept between collections.
+fn emit_chip(
+    chip: &mut Chip,
+    reader: &mut FileReader,
+    reads: &mut Vec<ElementRead>,
+    label: &mut String,
+    out: &mut Emitter,
+) {
+    let Chip { chip: chip_label, chip_name, sensors, .. } = chip;
+    if let Some(name) = chip_name {
+        out.gauge(
+            "node_hwmon_chip_names",
+            "Annotation metric for human-readable chip names",
+            pairs(&[("chip", chip_label), ("chip_name", name)]),
+            1.0,
+        );
+    }
+    for sensor in sensors {
+        let kind = &sensor.name[..sensor.kind_len];
+        let (mut has_label, mut bare_is_one) = (false, false);
+        reads.clear();
+        for element in &sensor.elements {
+            let mut read = None;
+            for file in element.files.iter().rev() {
+                let Ok(text) = reader.read_str_one_piece(file) else { continue };
+                read = Some(text.trim().parse::<f64>().ok());
+                match element.property.as_str() {
+                    "label" => {
+                        // As node_exporter: the text without its newline, blanks kept.
+                        has_label = !text.trim().is_empty();
+                        label.clear();
+                        label.push_str(text.trim_end_matches('\n'));
+                    }
+                    "" => bare_is_one = text.trim_end() == "1",
+                    _ => {}
+                }
+                break;
+            }
+            reads.push(read);
+        }
+        let series_pairs = [("chip", chip_label.as_str()), ("sensor", sensor.name.as_str())];
+        let series = pairs(&series_pairs);
+        // node_exporter 1.5 writes the label text as the kernel gives it (later versions clean it).
+        if has_label {
             out.gauge(
-                "node_hwmon_chip_names",
-                "Annotation metric for human-readable chip names",
-                pairs(&[("chip", &chip), ("chip_name", &clean(&name))]),
+                "node_hwmon_sensor_label",
+                "Label for given chip and sensor",
+                pairs(&[("chip", chip_label), ("label", label), ("sensor", &sensor.name)]),
                 1.0,
             );
         }
-        let mut data = BTreeMap::new();
-        collect_sensor_data(dir, &mut data)?;
-        let device = dir.join("device");
-        if device.is_dir() {
-            collect_sensor_data(&device, &mut data)?;
+        let bare: ElementRead = sensor
+            .elements
+            .iter()
+            .zip(reads.iter())
+            .find(|(e, _)| e.property.is_empty())
+            .and_then(|(_, r)| *r);
+        match kind {
+            "beep_enable" => {
+                let enabled = if bare.is_some() && bare_is_one { 1.0 } else { 0.0 };
+                out.gauge("node_hwmon_beep_enabled", "Hardware beep enabled", series, enabled);
+                continue;
+            }
+            "vrm" => {
+                if let Some(Some(v)) = bare {
+                    out.gauge(
+                        "node_hwmon_voltage_regulator_version",
+                        "Hardware voltage regulator",
+                        series,
+                        v,
+                    );
+                }
+                continue;
+            }
+            "update_interval" => {
+                if let Some(Some(v)) = bare {
+                    out.gauge(
+                        "node_hwmon_update_interval_seconds",
+                        "Hardware monitor update interval",
+                        series,
+                        v * 0.001,
+                    );
+                }
+                continue;
+            }
+            _ => {}
         }
-        for (sensor, elements) in &data {
-            let Some((kind, _, _)) = explode(sensor) else { continue };
-            let series = labels(&[("chip", &chip), ("sensor", sensor)]);
-            // node_exporter 1.5 writes the label text as the kernel gives it (later versions clean it).
-            if let Some(label) = elements.get("label").map(|l| l.trim()).filter(|l| !l.is_empty()) {
-                out.gauge(
-                    "node_hwmon_sensor_label",
-                    "Label for given chip and sensor",
-                    pairs(&[("chip", &chip), ("label", label), ("sensor", sensor)]),
-                    1.0,
-                );
+        let with_bare = usize::from(bare.is_some());
+        for (element, read) in sensor.elements.iter_mut().zip(reads.iter()) {
+            let Some(Some(value)) = *read else { continue };
+            if element.property == "label" {
+                continue;
             }
-            let bare = elements.get("");
-            match kind {
-                "beep_enable" => {
-                    let enabled = if bare.map(String::as_str) == Some("1") { 1.0 } else { 0.0 };
-                    out.gauge("node_hwmon_beep_enabled", "Hardware beep enabled", series, enabled);
-                    continue;
-                }
-                "vrm" => {
-                    if let Some(v) = bare.and_then(|v| v.trim().parse::<f64>().ok()) {
-                        out.gauge(
-                            "node_hwmon_voltage_regulator_version",
-                            "Hardware voltage regulator",
-                            series,
-                            v,
-                        );
-                    }
-                    continue;
-                }
-                "update_interval" => {
-                    if let Some(v) = bare.and_then(|v| v.trim().parse::<f64>().ok()) {
-                        out.gauge(
-                            "node_hwmon_update_interval_seconds",
-                            "Hardware monitor update interval",
-                            series,
-                            v * 0.001,
-                        );
-                    }
-                    continue;
-                }
-                _ => {}
-            }
-            for (element, raw) in elements {
-                if element == "label" {
-                    continue;
-                }
-                let Ok(value) = raw.trim().parse::<f64>() else { continue };
-                let (name, help, kind_of_metric, value) =
-                    element_metric(kind, element, bare.is_some(), value);
-                out.sample(&name, &help, kind_of_metric, series.clone(), value);
-            }
+            let property = element.property.as_str();
+            let (name, help, metric_type, scale) = element.metrics[with_bare]
+                .get_or_insert_with(|| element_metric(kind, property, with_bare == 1));
+            out.sample(name, help, *metric_type, series, scale.apply(value));
         }
-        Ok(())
     }
 }
 
@@ -267,16 +391,39 @@ impl Collector for Hwmon {
     }
 
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let base = self.class.clone();
+        let listing = self.settings.absences.list_dir(&self.class)?;
+        let now = Instant::now();
+        let recheck = self.settings.absences.recheck();
+        let fresh = self.planned_at.is_some_and(|at| now.saturating_duration_since(at) < recheck);
+        if !fresh {
+            self.chips.clear();
+            self.planned_at = Some(now);
+        }
+        let mut kept = std::mem::take(&mut self.chips);
         let mut last_error = None;
-        for entry in self.settings.absences.list_dir(&base)? {
-            let dir = base.join(&entry);
-            if !dir.is_dir() {
+        for entry in &listing {
+            let dir = self.class.join(entry);
+            let Ok(meta) =
+                std::fs::metadata(&dir).map_err(drop).and_then(|m| m.is_dir().then_some(m).ok_or(()))
+            else {
                 continue;
-            }
-            if let Err(error) = self.update_chip(&dir, &entry, out) {
-                last_error = Some(error);
-            }
+            };
+            let id = (meta.dev(), meta.ino());
+            let chip = match kept.iter().position(|c| c.entry == *entry && c.id == id) {
+                Some(at) => kept.swap_remove(at),
+                None => match Hwmon::plan_chip(&dir, entry, id) {
+                    Ok(chip) => chip,
+                    Err(error) => {
+                        last_error = Some(error);
+                        continue;
+                    }
+                },
+            };
+            self.chips.push(chip);
+        }
+        let Hwmon { chips, reader, reads, label, .. } = self;
+        for chip in chips.iter_mut() {
+            emit_chip(chip, reader, reads, label, out);
         }
         last_error.map_or(Ok(()), Err)
     }
@@ -301,15 +448,18 @@ mod tests {
 
     #[test]
     fn elements_get_node_exporter_names_and_units() {
-        let (name, _, _, value) = element_metric("temp", "input", false, 45000.0);
-        assert_eq!((name.as_str(), value), ("node_hwmon_temp_celsius", 45.0));
-        let (name, _, _, _) = element_metric("temp", "crit_alarm", false, 0.0);
+        let (name, _, _, scale) = element_metric("temp", "input", false);
+        assert_eq!((name.as_str(), scale.apply(45000.0)), ("node_hwmon_temp_celsius", 45.0));
+        let (name, _, _, _) = element_metric("temp", "input", true);
+        assert_eq!(name, "node_hwmon_temp_input_celsius");
+        let (name, _, _, _) = element_metric("temp", "crit_alarm", false);
         assert_eq!(name, "node_hwmon_temp_crit_alarm_celsius");
-        let (name, _, kind, value) = element_metric("energy", "input", false, 2_000_000.0);
-        assert_eq!((name.as_str(), kind, value), ("node_hwmon_energy_joule_total", MetricType::Counter, 2.0));
-        let (name, _, _, _) = element_metric("pwm", "", false, 100.0);
-        assert_eq!(name, "node_hwmon_pwm");
-        let (name, _, _, _) = element_metric("temp", "alarm", false, 0.0);
+        let (name, _, kind, scale) = element_metric("energy", "input", false);
+        let energy = (name.as_str(), kind, scale.apply(2_000_000.0));
+        assert_eq!(energy, ("node_hwmon_energy_joule_total", MetricType::Counter, 2.0));
+        let (name, _, _, scale) = element_metric("pwm", "", false);
+        assert_eq!((name.as_str(), scale.apply(100.0)), ("node_hwmon_pwm", 100.0));
+        let (name, _, _, _) = element_metric("temp", "alarm", false);
         assert_eq!(name, "node_hwmon_temp_alarm");
     }
 }
