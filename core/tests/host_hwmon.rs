@@ -6,14 +6,12 @@
 
 mod common;
 
+use common::Series;
 use srekit::expfmt::parse_text;
 use srekit::host::{HostCollector, HostConfig};
 use srekit::metrics::MetricFamily;
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
-
-type Series = BTreeMap<(String, Vec<(String, String)>), f64>;
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create dir");
@@ -88,17 +86,7 @@ fn collector(root: &Path, recheck: Option<Duration>) -> HostCollector {
 
 /// Every hwmon series with its value (label pairs sorted).
 fn series(families: &[MetricFamily]) -> Series {
-    families
-        .iter()
-        .filter(|f| f.name.starts_with("node_hwmon"))
-        .flat_map(|f| {
-            f.samples.iter().map(move |s| {
-                let mut labels = s.labels.clone();
-                labels.sort();
-                ((f.name.clone(), labels), s.value)
-            })
-        })
-        .collect()
+    common::series(families, |f| f.name.starts_with("node_hwmon"))
 }
 
 fn collect(collector: &HostCollector) -> Series {
