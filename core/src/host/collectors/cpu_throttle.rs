@@ -7,7 +7,7 @@
 //! output sorts them (a steady collection rewrites no label; see `order::Steadiness`).
 
 use crate::host::emit::{pairs, Emitter};
-use crate::host::read::{path_in, DirLister, FileReader};
+use crate::host::read::{path_in, read_trimmed, DirLister, FileReader};
 use crate::host::settings::Settings;
 use std::path::PathBuf;
 
@@ -76,9 +76,8 @@ impl Throttles {
             if !settings.absences.is_dir(path_in(path, base, &[name, "thermal_throttle"])) {
                 continue;
             }
-            let mut id = |file: &str| {
-                reader.read_trimmed(path_in(path, base, &[name, "topology", file])).map(str::to_owned)
-            };
+            // Read once, so not through the reader, whose kept files are those read every time.
+            let mut id = |file: &str| read_trimmed(path_in(path, base, &[name, "topology", file]));
             if let (Ok(package), Ok(core)) = (id("physical_package_id"), id("core_id")) {
                 *topology = Some((package, core));
                 *stale = true;
