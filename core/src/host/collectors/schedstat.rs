@@ -42,7 +42,7 @@ impl Collector for SchedStat {
 /// (see `order::Steadiness`); with at most ten CPUs that is the file's order.
 fn emit_all(text: &str, path: &Path, out: &mut Emitter) -> Result<(), CollectError> {
     let cpu_lines = text.lines().filter_map(|line| {
-        let (first, rest) = line.split_once(|c: char| c.is_ascii_whitespace())?;
+        let (first, rest) = line.split_once(|c: char| c.is_ascii_whitespace()).unwrap_or((line, ""));
         Some((first.strip_prefix("cpu")?, rest))
     });
     if cpu_lines.clone().all(|(cpu, _)| cpu.len() < 2) {
@@ -137,8 +137,10 @@ mod tests {
     fn a_short_cpu_line_is_an_error_naming_the_file() {
         let mut out = Emitter::recycling(Arc::new(FamilyPool::default()), 0);
         out.begin();
-        let err = emit_all("cpu0 1 2 3\n", Path::new("/proc/schedstat"), &mut out).expect_err("too short");
-        let message = err.to_string();
-        assert!(message.contains("/proc/schedstat") && message.contains("fewer than 9"), "{message}");
+        for text in ["cpu0 1 2 3\n", "cpu0\n"] {
+            let err = emit_all(text, Path::new("/proc/schedstat"), &mut out).expect_err("too short");
+            let message = err.to_string();
+            assert!(message.contains("/proc/schedstat") && message.contains("fewer than 9"), "{message}");
+        }
     }
 }
