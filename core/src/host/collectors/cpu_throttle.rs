@@ -27,8 +27,6 @@ pub(super) struct Throttles {
     by_core: Vec<usize>,
     /// The same by package, then listing order.
     by_package: Vec<usize>,
-    /// Whether `by_core` and `by_package` must be built again (`cpus` changed).
-    stale: bool,
 }
 
 /// Whether `entry` is a CPU directory name (`cpu` and digits).
@@ -46,16 +44,17 @@ impl Throttles {
             cpus: Vec::new(),
             by_core: Vec::new(),
             by_package: Vec::new(),
-            stale: false,
         }
     }
 
     /// Writes both families for the CPUs under `settings`' sysfs.
     pub(super) fn collect(&mut self, settings: &Settings, out: &mut Emitter) {
-        let Throttles { lister, reader, base, path, cpus, by_core, by_package, stale } = self;
+        let Throttles { lister, reader, base, path, cpus, by_core, by_package } = self;
         let base = path_in(base, &settings.sysfs, &["devices/system/cpu"]);
         let Ok(entries) = lister.list(base) else { return };
         let listed = entries.iter().filter(|entry| is_cpu(entry));
+        // Whether `by_core` and `by_package` must be built again (`cpus` changed).
+        let mut stale = false;
         if !listed.clone().map(String::as_str).eq(cpus.iter().map(|(name, _)| name.as_str())) {
             let mut kept = std::mem::take(cpus);
             kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -68,7 +67,7 @@ impl Throttles {
                     (entry.clone(), topology)
                 })
                 .collect();
-            *stale = true;
+            stale = true;
         }
         // A CPU's topology is read once it has a thermal_throttle directory (most virtual machines
         // have none: the absence is remembered, so they cost no system call here).
@@ -80,10 +79,10 @@ impl Throttles {
             let mut id = |file: &str| read_trimmed(path_in(path, base, &[name, "topology", file]));
             if let (Ok(package), Ok(core)) = (id("physical_package_id"), id("core_id")) {
                 *topology = Some((package, core));
-                *stale = true;
+                stale = true;
             }
         }
-        if std::mem::take(stale) {
+        if stale {
             let with_topology = || cpus.iter().enumerate().filter(|(_, (_, t))| t.is_some()).map(|(i, _)| i);
             let ids =
                 |i: &usize| cpus[*i].1.as_ref().map(|(package, core)| (package.as_str(), core.as_str()));
