@@ -397,6 +397,34 @@ impl Dir {
         let file = self.open_file(name)?;
         read_attribute_once(file.as_fd(), At::Current, buf)
     }
+
+    /// Reads the attribute `name` of the entry `entry` of this directory (`<entry>/<name>`, one
+    /// `openat(2)`): no path, C string or descriptor for the entry; `relative` is reused for the
+    /// relative path. `None` when `entry` is not a single path component (empty, `.`, `..`, with a
+    /// `/` or a NUL byte) or the file cannot be opened or read.
+    pub(crate) fn entry_attribute<'b>(
+        &self,
+        entry: &str,
+        name: &CStr,
+        relative: &mut Vec<u8>,
+        buf: &'b mut [u8; 4096],
+    ) -> Option<&'b str> {
+        if matches!(entry, "" | "." | "..") || entry.bytes().any(|b| b == b'/' || b == 0) {
+            return None;
+        }
+        relative.clear();
+        relative.extend_from_slice(entry.as_bytes());
+        relative.push(b'/');
+        relative.extend_from_slice(name.to_bytes_with_nul());
+        // SAFETY: the directory fd is valid for self's lifetime; `relative` ends with the NUL of
+        // `name` and holds no other NUL (checked above for `entry`; a `CStr` has none inside).
+        let fd = unsafe {
+            libc::openat(self.fd.as_raw_fd(), relative.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC)
+        };
+        // SAFETY: fd, when valid, was just opened and is owned by the File, which closes it on drop.
+        let file = (fd >= 0).then(|| unsafe { File::from_raw_fd(fd) })?;
+        read_attribute_once(file.as_fd(), At::Current, buf)
+    }
 }
 
 /// Reads a small file holding one number (integer or float).

@@ -65,23 +65,32 @@ struct KnownDevice {
     live: [Option<KeptFile>; 3],
 }
 
-/// Reads [`LIVE`] attribute `which` of an interface: from its kept file, else through its directory
-/// under `class` (opened into `dir` on first need).
+/// Reads [`LIVE`] attribute `which` of the interface `name`: from its kept file, else relative to
+/// the class directory (opened into `class_dir` on first need in a collection, so an interface
+/// whose files could not be kept costs no path, descriptor or allocation of its own).
 fn live_attribute<'b>(
     known: &KnownDevice,
     which: usize,
-    dir: &mut Option<Option<Dir>>,
-    class: &Path,
+    class_dir: &mut ClassDir,
     name: &str,
     buf: &'b mut [u8; 4096],
 ) -> Option<&'b str> {
     match &known.live[which] {
         Some(kept) => kept.attribute(buf),
-        None => dir
-            .get_or_insert_with(|| Dir::open(&class.join(name)).ok())
-            .as_ref()
-            .and_then(|dir| dir.attribute(LIVE[which], buf)),
+        None => {
+            let ClassDir { path, dir, relative } = class_dir;
+            let dir = dir.get_or_insert_with(|| Dir::open(path).ok()).as_ref()?;
+            dir.entry_attribute(name, LIVE[which], relative, buf)
+        }
     }
+}
+
+/// `/sys/class/net` within one collection: its path, the directory once opened (`Some(None)`: it
+/// could not be), and the reused relative path of an attribute.
+struct ClassDir<'p> {
+    path: &'p Path,
+    dir: Option<Option<Dir>>,
+    relative: &'p mut Vec<u8>,
 }
 
 impl KnownDevice {
@@ -136,10 +145,12 @@ pub(crate) struct NetClass {
     buf: Box<[u8; 4096]>,
     names: Vec<(String, String)>,
     known: FastMap<DeviceKey, KnownDevice>,
-    /// Reused between collections: the key looked up, the device read, the class directory.
+    /// Reused between collections: the key looked up, the device read, the class directory's path,
+    /// an attribute's path relative to it.
     key: DeviceKey,
     device: Device,
     class: std::path::PathBuf,
+    relative: Vec<u8>,
 }
 
 impl NetClass {
@@ -158,6 +169,7 @@ impl NetClass {
             key: String::new(),
             device: Device::default(),
             class: std::path::PathBuf::new(),
+            relative: Vec::new(),
         }
     }
 
@@ -182,7 +194,7 @@ impl NetClass {
 
     /// Netlink's values, plus the attributes only sysfs has (speed, duplex, flags as set, ...), into
     /// `self.device`.
-    fn read_netlink(&mut self, link: &Link, class: &Path) {
+    fn read_netlink(&mut self, link: &Link, class: &mut ClassDir<'_>) {
         let device = &mut self.device;
         assign(&mut device.operstate, link.operstate);
         assign(&mut device.address, &link.address);
@@ -210,7 +222,7 @@ impl NetClass {
         self.key.clear();
         let _ = write!(self.key, "{}/{}/{}", link.name, link.index, link.address);
         if !self.known.contains_key(self.key.as_str()) {
-            let Ok(dir) = Dir::open(&class.join(&link.name)) else { return };
+            let Ok(dir) = Dir::open(&class.path.join(&link.name)) else { return };
             self.known.insert(self.key.clone(), KnownDevice::open(&dir, &mut self.buf));
         }
         let Some(known) = self.known.get_mut(self.key.as_str()) else { return };
@@ -218,11 +230,8 @@ impl NetClass {
         for (value, index) in known.fixed.into_iter().zip(FIXED) {
             device.properties[index] = value;
         }
-        // Files that could not be kept are read through the interface's directory, opened once.
-        let mut dir = None;
         let (name, buf) = (link.name.as_str(), &mut self.buf);
-        device.properties[FLAGS] =
-            live_attribute(known, FLAGS_FILE, &mut dir, class, name, buf).and_then(parse_value);
+        device.properties[FLAGS] = live_attribute(known, FLAGS_FILE, class, name, buf).and_then(parse_value);
         // The kernel answers duplex and speed only for an interface that is up (`netif_running`, the
         // IFF_UP netlink reports) and whose driver reports link settings: for one that is down, or
         // the loopback device (its ethtool operations have none), both reads fail with EINVAL, so
@@ -230,9 +239,9 @@ impl NetClass {
         if !up || link.kind == ARPHRD_LOOPBACK {
             return;
         }
-        let duplex = live_attribute(known, DUPLEX_FILE, &mut dir, class, name, buf).unwrap_or_default();
+        let duplex = live_attribute(known, DUPLEX_FILE, class, name, buf).unwrap_or_default();
         device.duplex.push_str(duplex);
-        device.speed = live_attribute(known, SPEED_FILE, &mut dir, class, name, buf).and_then(parse_value);
+        device.speed = live_attribute(known, SPEED_FILE, class, name, buf).and_then(parse_value);
     }
 
     fn emit(&self, out: &mut Emitter, name: &str, device: &Device) {
@@ -282,7 +291,9 @@ impl NetClass {
 
     fn update_from_links(&mut self, out: &mut Emitter, links: &[Link]) {
         let mut class = std::mem::take(&mut self.class);
-        let class_path = path_in(&mut class, &self.settings.sysfs, &["class/net"]);
+        let mut relative = std::mem::take(&mut self.relative);
+        let path = path_in(&mut class, &self.settings.sysfs, &["class/net"]);
+        let mut class_dir = ClassDir { path, dir: None, relative: &mut relative };
         for known in self.known.values_mut() {
             known.seen = false;
         }
@@ -290,10 +301,12 @@ impl NetClass {
             if !self.selected(&link.name) {
                 continue;
             }
-            self.read_netlink(link, class_path);
+            self.read_netlink(link, &mut class_dir);
             self.emit(out, &link.name, &self.device);
         }
+        drop(class_dir);
         self.class = class;
+        self.relative = relative;
         // Forget interfaces that are gone (veth churn must not grow the cache).
         self.known.retain(|_, known| known.seen);
     }
@@ -345,5 +358,42 @@ impl Collector for NetClass {
             self.emit(out, &name, &device);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An interface whose attribute files could not be kept (the process's budget of kept files is
+    /// spent on a host with hundreds of veths) is read relative to the class directory.
+    #[test]
+    fn unkept_attributes_are_read_relative_to_the_class_directory() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let eth0 = root.path().join("eth0");
+        std::fs::create_dir(&eth0).expect("test setup");
+        std::fs::write(eth0.join("flags"), "0x1003\n").expect("test setup");
+        std::fs::write(eth0.join("speed"), "1000\n").expect("test setup");
+        std::fs::write(root.path().join("flags"), "0x1\n").expect("test setup");
+        let unkept = KnownDevice { seen: true, fixed: [None; 3], live: [None, None, None] };
+        let mut relative = Vec::new();
+        let mut class = ClassDir { path: root.path(), dir: None, relative: &mut relative };
+        let mut buf = [0; 4096];
+        let flags = live_attribute(&unkept, FLAGS_FILE, &mut class, "eth0", &mut buf).and_then(parse_value);
+        assert_eq!(flags, Some(4099.0));
+        let speed = live_attribute(&unkept, SPEED_FILE, &mut class, "eth0", &mut buf).and_then(parse_value);
+        assert_eq!(speed, Some(1000.0));
+        assert_eq!(live_attribute(&unkept, DUPLEX_FILE, &mut class, "eth0", &mut buf), None);
+        assert_eq!(live_attribute(&unkept, FLAGS_FILE, &mut class, "eth1", &mut buf), None);
+        // Names that are not one path component never reach outside the interface's directory.
+        for name in ["", ".", "..", "../eth0", "eth0/..", "a\0b"] {
+            assert_eq!(live_attribute(&unkept, FLAGS_FILE, &mut class, name, &mut buf), None, "{name:?}");
+        }
+        assert!(matches!(class.dir, Some(Some(_))), "the class directory is opened once and kept");
+
+        let missing = root.path().join("absent");
+        let mut class = ClassDir { path: &missing, dir: None, relative: &mut relative };
+        assert_eq!(live_attribute(&unkept, FLAGS_FILE, &mut class, "eth0", &mut buf), None);
+        assert!(matches!(class.dir, Some(None)), "a class directory that cannot be opened is not retried");
     }
 }
