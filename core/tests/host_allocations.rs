@@ -1,8 +1,8 @@
 //! Heap allocations of one default host collection on this host's /proc and /sys (issue 22 goal 4:
 //! <= 300 per collection). A counting global allocator lives in this test binary only; the binary holds
 //! one test that counts, so nothing else allocates while it counts (the collector's worker threads are
-//! counted: they do the collection's work). The second test, root only, runs the first again in a
-//! private network namespace holding as many interfaces as a busy Kubernetes node (veth pairs).
+//! counted: they do the collection's work). The second test, root only, runs the first again in
+//! private namespaces holding as many interfaces and mounts as a busy Kubernetes node.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
@@ -129,17 +129,21 @@ fn one_default_collection_stays_within_the_allocation_budget() {
     );
 }
 
-/// veth pairs made for [`the_budget_holds_with_two_hundred_network_interfaces`]: 200 interfaces.
+/// veth pairs (two interfaces each) and tmpfs mounts made for
+/// [`the_budget_holds_with_hundreds_of_interfaces_and_mounts`].
 const VETH_PAIRS: usize = 100;
+const MOUNTS: usize = 200;
 
-/// A Kubernetes node has a veth per pod. netclass reads three sysfs files per interface at every
-/// collection and the process keeps at most 384 files open, so on such a host most interfaces' files
-/// are opened afresh each time: that must cost no allocation per interface. Runs the budget test above
-/// in a new network and mount namespace (sysfs mounted again, so /sys/class/net lists its interfaces)
-/// with 100 veth pairs up.
+/// A Kubernetes node has a veth per pod and a few mounts per pod (secrets, config maps, volumes).
+/// netclass reads three sysfs files per interface and filesystem one statfs per mount at every
+/// collection, and the process keeps at most 384 files open, so on such a node most interfaces' files
+/// are opened afresh each time: none of that may cost an allocation per interface or mount. Runs the
+/// budget test above in new network, mount and PID namespaces (sysfs and procfs mounted again, so
+/// /sys/class/net lists the namespace's interfaces and /proc/1/mounts its mounts) with 100 veth pairs
+/// up and 200 tmpfs mounts.
 #[test]
-#[ignore = "needs root for a network namespace with veth pairs: scripts/test-rust.sh runs it with --ignored when root"]
-fn the_budget_holds_with_two_hundred_network_interfaces() {
+#[ignore = "needs root for network, mount and PID namespaces: scripts/test-rust.sh runs it with --ignored when root"]
+fn the_budget_holds_with_hundreds_of_interfaces_and_mounts() {
     let script = r#"set -e
 i=0
 while [ "$i" -lt "$1" ]; do
@@ -150,27 +154,39 @@ while [ "$i" -lt "$1" ]; do
 done
 ip link set lo up
 mount -t sysfs sysfs /sys
+i=0
+while [ "$i" -lt "$2" ]; do
+  mkdir "$3/m$i"
+  mount -t tmpfs -o size=1m tmpfs "$3/m$i"
+  i=$((i + 1))
+done
 echo "interfaces: $(ls /sys/class/net | wc -l)"
-exec "$2" --exact one_default_collection_stays_within_the_allocation_budget --nocapture --test-threads=1"#;
+echo "tmpfs mounts: $(grep -c " $3/m" /proc/1/mounts)"
+exec "$4" --exact one_default_collection_stays_within_the_allocation_budget --nocapture --test-threads=1"#;
     let this_test = std::env::current_exe().expect("the test binary's path");
+    let mounts = tempfile::tempdir().expect("a directory for the mounts");
     let output = Command::new("unshare")
-        .args(["--net", "--mount", "--propagation", "private", "sh", "-c", script, "sh"])
-        .arg(VETH_PAIRS.to_string())
+        .args(["--net", "--mount", "--pid", "--fork", "--mount-proc", "--propagation", "private"])
+        .args(["sh", "-c", script, "sh"])
+        .args([VETH_PAIRS.to_string(), MOUNTS.to_string()])
+        .arg(mounts.path())
         .arg(&this_test)
         .output()
         .expect("unshare (util-linux) runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}{stderr}");
-    let interfaces = stdout.lines().find_map(|line| line.strip_prefix("interfaces: "));
+    let count = |prefix: &str| {
+        stdout.lines().find_map(|line| line.strip_prefix(prefix)).and_then(|n| n.trim().parse::<usize>().ok())
+    };
     assert_eq!(
-        interfaces.and_then(|n| n.trim().parse::<usize>().ok()),
-        Some(2 * VETH_PAIRS + 1),
-        "the namespace holds the veth pairs and lo (needs root, `ip` and veth): {stderr}"
+        (count("interfaces: "), count("tmpfs mounts: ")),
+        (Some(2 * VETH_PAIRS + 1), Some(MOUNTS)),
+        "the namespaces hold the veth pairs, lo and the mounts (needs root, `ip` and veth): {stderr}"
     );
     assert!(
         stdout.contains("test result: ok. 1 passed; 0 failed"),
-        "the budget test passes with {} interfaces: {stdout}{stderr}",
+        "the budget test passes with {} interfaces and {MOUNTS} more mounts: {stdout}{stderr}",
         2 * VETH_PAIRS + 1
     );
     assert!(output.status.success(), "{stdout}{stderr}");

@@ -17,9 +17,8 @@ use crate::host::read::FileReader;
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
 use std::collections::HashSet;
-use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::ffi::{CStr, CString};
+use std::os::unix::ffi::OsStringExt;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -48,9 +47,9 @@ pub(crate) struct Filesystem {
     settings: Arc<Settings>,
     reader: FileReader,
     /// The statfs used (the system call; tests substitute a hanging one).
-    statfs: fn(&Path) -> Option<Usage>,
+    statfs: fn(&CStr) -> Option<Usage>,
     /// Mount points whose statfs has not returned yet (stuck since an earlier collection).
-    in_flight: Arc<Mutex<HashSet<PathBuf>>>,
+    in_flight: Arc<Mutex<HashSet<CString>>>,
     /// The mount table last read and the mounts it selects, parsed again only when it changes.
     table: String,
     /// /proc/1/mounts opened before the table was first read, when it is on procfs: `POLLPRI` on it
@@ -66,8 +65,9 @@ struct Target {
     mount: Mount,
     /// The mount point as labelled (rootfs prefix stripped).
     mount_point: String,
-    /// Where to statfs it.
-    path: PathBuf,
+    /// Where to statfs it, made once as the system call takes it (`None`: the path holds a NUL byte,
+    /// which no statfs can take).
+    path: Option<CString>,
     read_only: bool,
     may_hang: bool,
 }
@@ -128,7 +128,7 @@ impl Filesystem {
             if !seen.insert((mount.device.clone(), mount_point.clone())) {
                 continue;
             }
-            let path = self.settings.root(&mount_point);
+            let path = CString::new(self.settings.root(&mount_point).into_os_string().into_vec()).ok();
             let read_only = mount.options.split(',').any(|o| o == "ro");
             let may_hang = may_hang(&mount);
             targets.push(Target { mount, mount_point, path, read_only, may_hang });
@@ -150,11 +150,12 @@ impl Filesystem {
     }
 
     /// Starts statfs of `path` on its own thread unless an earlier one is still stuck.
-    fn start_statfs(&self, path: PathBuf) -> Option<mpsc::Receiver<Option<Usage>>> {
+    fn start_statfs(&self, path: &CStr) -> Option<mpsc::Receiver<Option<Usage>>> {
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        if in_flight.contains(&path) {
+        if in_flight.contains(path) {
             return None;
         }
+        let path = path.to_owned();
         in_flight.insert(path.clone());
         drop(in_flight);
         let (tx, rx) = mpsc::channel();
@@ -189,10 +190,14 @@ impl Collector for Filesystem {
         let mut statted = std::mem::take(&mut self.statted);
         statted.clear();
         for target in &self.targets {
+            let Some(path) = &target.path else {
+                statted.push(Statted::Done(None));
+                continue;
+            };
             statted.push(if target.may_hang {
-                Statted::Pending(self.start_statfs(target.path.clone()))
+                Statted::Pending(self.start_statfs(path))
             } else {
-                Statted::Done((self.statfs)(&target.path))
+                Statted::Done((self.statfs)(path))
             });
         }
         for (target, statted) in self.targets.iter().zip(statted.drain(..)) {
@@ -330,12 +335,11 @@ fn unescape(field: &str) -> String {
 }
 
 /// statfs(2) of `path`; `None` when it fails.
-fn statfs(path: &Path) -> Option<Usage> {
-    let c_path = CString::new(path.as_os_str().as_bytes()).ok()?;
+fn statfs(path: &CStr) -> Option<Usage> {
     let mut buf = std::mem::MaybeUninit::<libc::statfs>::zeroed();
-    // SAFETY: c_path is a valid NUL-terminated string and buf points to writable memory of the
+    // SAFETY: path is a valid NUL-terminated string and buf points to writable memory of the
     // right type; statfs fills it on success (return 0).
-    let rc = unsafe { libc::statfs(c_path.as_ptr(), buf.as_mut_ptr()) };
+    let rc = unsafe { libc::statfs(path.as_ptr(), buf.as_mut_ptr()) };
     if rc != 0 {
         return None;
     }
@@ -366,7 +370,7 @@ mod tests {
     }
 
     /// A statfs that hangs for 600 ms on any path containing "hung", like a dead NFS server.
-    fn hanging_statfs(path: &Path) -> Option<Usage> {
+    fn hanging_statfs(path: &CStr) -> Option<Usage> {
         if path.to_string_lossy().contains("hung") {
             std::thread::sleep(std::time::Duration::from_millis(600));
         }
@@ -417,7 +421,7 @@ mod tests {
 
     #[test]
     fn statfs_of_missing_path_is_none() {
-        assert!(statfs(Path::new("/definitely/not/here")).is_none());
-        assert!(statfs(Path::new("/")).is_some_and(|u| u.size > 0.0));
+        assert!(statfs(c"/definitely/not/here").is_none());
+        assert!(statfs(c"/").is_some_and(|u| u.size > 0.0));
     }
 }
