@@ -1,8 +1,9 @@
 //! Heap allocations of one default host collection on this host's /proc and /sys (issue 22 goal 4:
-//! <= 300 per collection). A counting global allocator lives in this test binary only; the binary holds
-//! one test that counts, so nothing else allocates while it counts (the collector's worker threads are
-//! counted: they do the collection's work). The second test, root only, runs the first again in
-//! private namespaces holding as many interfaces and mounts as a busy Kubernetes node.
+//! <= 300 per collection), and of collections over many devices. A counting global allocator lives in
+//! this test binary only; its tests count one at a time (`SERIAL`), so nothing else allocates while one
+//! counts (the collector's worker threads are counted: they do the collection's work). The root-only
+//! test runs the budget test again in private namespaces holding as many interfaces and mounts as a
+//! busy Kubernetes node.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
@@ -100,8 +101,12 @@ fn by_collector() -> Vec<String> {
         .collect()
 }
 
+/// Held by each counting test for its whole run, so no other test allocates while one counts.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn one_default_collection_stays_within_the_allocation_budget() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     // The exporter's default: node_exporter's default collectors on this host's /proc, /sys and /.
     let collector = HostCollector::new(HostConfig::default()).expect("default config");
     let warm_up = collector.collect();
@@ -127,6 +132,46 @@ fn one_default_collection_stays_within_the_allocation_budget() {
         least <= MAX_ALLOCATIONS_PER_COLLECTION,
         "{least} allocations in one default collection of {samples} samples (budget {MAX_ALLOCATIONS_PER_COLLECTION}): {counts:?}"
     );
+}
+
+/// Disks in the generated /proc/diskstats of [`disks_unknown_to_udev_cost_no_allocation_each`].
+const DISKS: usize = 80;
+
+/// In a container without /run/udev (the usual DaemonSet), no disk has a udev entry: looking each one
+/// up at every collection must not allocate (the error of a failed read holds a copy of its path).
+#[test]
+fn disks_unknown_to_udev_cost_no_allocation_each() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = tempfile::tempdir().expect("test setup");
+    let proc = root.path().join("proc");
+    std::fs::create_dir(&proc).expect("test setup");
+    let diskstats: String = (0..DISKS)
+        .map(|n| {
+            format!(
+                " 259 {n} nvme0n{n} 10000 20 300000 4000 5000 60 700000 8000 0 9000 12000 0 0 0 0 100 200\n"
+            )
+        })
+        .collect();
+    std::fs::write(proc.join("diskstats"), diskstats).expect("test setup");
+    let mut config = HostConfig::with_roots(&proc, root.path().join("sys"), root.path());
+    config.udev_data = root.path().join("no-udev");
+    config.disable_defaults();
+    config.enable("diskstats").expect("diskstats is a collector");
+    let collector = HostCollector::new(config).expect("config");
+    collector.recycle(collector.collect());
+    let mut counts = Vec::new();
+    for _ in 0..3 {
+        let (allocations, disks) = count(|| {
+            let families = collector.collect();
+            let disks = families.iter().find(|f| f.name == "node_disk_info").map_or(0, |f| f.samples.len());
+            collector.recycle(families);
+            disks
+        });
+        assert_eq!(disks, DISKS, "every disk is reported");
+        counts.push(allocations);
+    }
+    let least = counts.iter().copied().min().unwrap_or(u64::MAX);
+    assert!(least < DISKS as u64 / 2, "{least} allocations for {DISKS} disks unknown to udev: {counts:?}");
 }
 
 /// veth pairs (two interfaces each) and tmpfs mounts made for

@@ -22,6 +22,7 @@
 //! # Ok::<(), srekit::host::HostError>(())
 //! ```
 
+mod attr_dir;
 mod cache;
 mod catalog;
 mod collectors;

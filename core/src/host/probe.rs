@@ -179,6 +179,12 @@ impl Absences {
     ) -> Result<&'r str, CollectError> {
         reader.read_str_with(path, |path| self.probe(path, open_file))
     }
+
+    /// Like [`read_str`](Absences::read_str), `None` when the file cannot be read (see
+    /// [`FileReader::try_read_str_with`]).
+    pub(crate) fn try_read_str<'r>(&self, reader: &'r mut FileReader, path: &Path) -> Option<&'r str> {
+        reader.try_read_str_with(path, |path| self.probe(path, open_file))
+    }
 }
 
 #[cfg(test)]

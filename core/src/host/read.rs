@@ -1,13 +1,13 @@
 //! Reading kernel files fast: a reused buffer per collector, whole-file reads, and small number parsers
 //! that never panic on odd contents.
 
+pub(crate) use super::attr_dir::Dir;
 use super::emit::FastMap;
 use super::error::CollectError;
-use std::ffi::{CStr, CString, OsString};
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -71,6 +71,15 @@ impl FileReader {
         open: impl FnOnce(&Path) -> std::io::Result<File>,
         pieces: Pieces,
     ) -> Result<&[u8], CollectError> {
+        self.read_pieces_io(path, open, pieces).map_err(|e| CollectError::io(path, e))
+    }
+
+    fn read_pieces_io(
+        &mut self,
+        path: &Path,
+        open: impl FnOnce(&Path) -> std::io::Result<File>,
+        pieces: Pieces,
+    ) -> std::io::Result<&[u8]> {
         if let Some(fd) = self.kept.get(path) {
             match read_whole(fd, At::Start, pieces, &mut self.buf, &mut self.len) {
                 Ok(()) => return Ok(&self.buf[..self.len]),
@@ -78,11 +87,23 @@ impl FileReader {
                 Err(_) => self.kept.forget(path),
             }
         }
-        let file = open(path).map_err(|e| CollectError::io(path, e))?;
-        read_whole(file.as_fd(), At::Current, pieces, &mut self.buf, &mut self.len)
-            .map_err(|e| CollectError::io(path, e))?;
+        let file = open(path)?;
+        read_whole(file.as_fd(), At::Current, pieces, &mut self.buf, &mut self.len)?;
         self.kept.offer(path, file);
         Ok(&self.buf[..self.len])
+    }
+
+    /// Like [`read_str_with`](FileReader::read_str_with), for a file whose absence (or any failure to
+    /// read it) is not reported: `None` then, without the error and its copy of the path, so a
+    /// collector that looks up such a file per device (udev's entry of a disk, absent in most
+    /// containers) allocates nothing per device.
+    pub(crate) fn try_read_str_with(
+        &mut self,
+        path: &Path,
+        open: impl FnOnce(&Path) -> std::io::Result<File>,
+    ) -> Option<&str> {
+        let bytes = self.read_pieces_io(path, open, Pieces::Many).ok()?;
+        std::str::from_utf8(bytes).ok()
     }
 
     /// Reads the whole file at `path` as text; bytes that are not UTF-8 are an error.
@@ -149,7 +170,7 @@ pub(crate) fn path_in<'a>(buf: &'a mut PathBuf, root: &Path, parts: &[&str]) -> 
 /// Where a read starts: a freshly opened file is read from where it is (`read(2)`, which works for
 /// FIFOs too), a kept one from offset 0 (`pread(2)`, which is what makes a seq_file start over).
 #[derive(Clone, Copy)]
-enum At {
+pub(super) enum At {
     Current,
     Start,
 }
@@ -266,7 +287,11 @@ impl KeptFile {
 }
 
 /// One read of at most a page (sysfs hands out an attribute whole on the first read), trimmed.
-fn read_attribute_once<'b>(fd: BorrowedFd<'_>, at: At, buf: &'b mut [u8; 4096]) -> Option<&'b str> {
+pub(super) fn read_attribute_once<'b>(
+    fd: BorrowedFd<'_>,
+    at: At,
+    buf: &'b mut [u8; 4096],
+) -> Option<&'b str> {
     let len = read_once(fd, at, &mut buf[..], 0).ok()?;
     std::str::from_utf8(&buf[..len]).ok().map(str::trim)
 }
@@ -359,72 +384,6 @@ pub(crate) fn read_trimmed_from(mut file: File, path: &Path) -> Result<String, C
     text.extend_from_slice(&buf[..len]);
     let text = String::from_utf8(text).map_err(|_| CollectError::parse(path, "not UTF-8"))?;
     Ok(text.trim_end().to_string())
-}
-
-/// An open directory whose small attribute files are read with `openat(2)` relative to it, so a
-/// device with twenty sysfs attributes costs one path walk, not twenty.
-#[derive(Debug)]
-pub(crate) struct Dir {
-    fd: OwnedFd,
-}
-
-impl Dir {
-    /// Opens the directory at `path`.
-    pub(crate) fn open(path: &Path) -> Result<Dir, CollectError> {
-        let c_path = CString::new(path.as_os_str().as_bytes())
-            .map_err(|_| CollectError::parse(path, "path contains a NUL byte"))?;
-        // SAFETY: c_path is NUL-terminated; the flags ask for a read-only directory descriptor.
-        let fd = unsafe { libc::open(c_path.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
-        if fd < 0 {
-            return Err(CollectError::io(path, std::io::Error::last_os_error()));
-        }
-        // SAFETY: fd is a freshly opened descriptor that nothing else owns.
-        Ok(Dir { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
-    }
-
-    /// Opens the file `name` in this directory for reading.
-    pub(crate) fn open_file(&self, name: &CStr) -> Option<File> {
-        // SAFETY: the directory fd is valid for self's lifetime and name is NUL-terminated.
-        let fd =
-            unsafe { libc::openat(self.fd.as_raw_fd(), name.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-        // SAFETY: fd, when valid, was just opened and is owned by the File, which closes it on drop.
-        (fd >= 0).then(|| unsafe { File::from_raw_fd(fd) })
-    }
-
-    /// Reads the attribute file `name` (at most one page, as sysfs attributes are) and returns it
-    /// trimmed, or `None` when it cannot be opened or read (e.g. `carrier` of a down interface).
-    pub(crate) fn attribute<'b>(&self, name: &CStr, buf: &'b mut [u8; 4096]) -> Option<&'b str> {
-        let file = self.open_file(name)?;
-        read_attribute_once(file.as_fd(), At::Current, buf)
-    }
-
-    /// Reads the attribute `name` of the entry `entry` of this directory (`<entry>/<name>`, one
-    /// `openat(2)`): no path, C string or descriptor for the entry; `relative` is reused for the
-    /// relative path. `None` when `entry` is not a single path component (empty, `.`, `..`, with a
-    /// `/` or a NUL byte) or the file cannot be opened or read.
-    pub(crate) fn entry_attribute<'b>(
-        &self,
-        entry: &str,
-        name: &CStr,
-        relative: &mut Vec<u8>,
-        buf: &'b mut [u8; 4096],
-    ) -> Option<&'b str> {
-        if matches!(entry, "" | "." | "..") || entry.bytes().any(|b| b == b'/' || b == 0) {
-            return None;
-        }
-        relative.clear();
-        relative.extend_from_slice(entry.as_bytes());
-        relative.push(b'/');
-        relative.extend_from_slice(name.to_bytes_with_nul());
-        // SAFETY: the directory fd is valid for self's lifetime; `relative` ends with the NUL of
-        // `name` and holds no other NUL (checked above for `entry`; a `CStr` has none inside).
-        let fd = unsafe {
-            libc::openat(self.fd.as_raw_fd(), relative.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC)
-        };
-        // SAFETY: fd, when valid, was just opened and is owned by the File, which closes it on drop.
-        let file = (fd >= 0).then(|| unsafe { File::from_raw_fd(fd) })?;
-        read_attribute_once(file.as_fd(), At::Current, buf)
-    }
 }
 
 /// Reads a small file holding one number (integer or float).
@@ -532,6 +491,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn try_read_gives_the_text_or_none() {
+        let dir = tempfile::tempdir().expect("test setup");
+        let (text, binary) = (dir.path().join("b259:0"), dir.path().join("b259:1"));
+        std::fs::write(&text, "E:ID_MODEL=disk\n").expect("test setup");
+        std::fs::write(&binary, [0xff, 0xfe]).expect("test setup");
+        let mut reader = FileReader::new();
+        assert_eq!(reader.try_read_str_with(&text, open_file), Some("E:ID_MODEL=disk\n"));
+        assert_eq!(reader.try_read_str_with(&dir.path().join("b259:2"), open_file), None);
+        assert_eq!(reader.try_read_str_with(&binary, open_file), None, "not UTF-8");
+    }
+
+    #[test]
     fn numbers_parse_or_return_none() {
         assert_eq!(parse_u64("42"), Some(42));
         assert_eq!(parse_u64("-1"), None);
@@ -618,7 +589,7 @@ mod tests {
     fn only_files_readable_at_offsets_are_kept() {
         assert!(reads_at_offsets(&File::open("/proc/uptime").expect("procfs is mounted")));
         let (read_end, _write_end) = std::io::pipe().expect("a pipe");
-        assert!(!reads_at_offsets(&File::from(OwnedFd::from(read_end))));
+        assert!(!reads_at_offsets(&File::from(std::os::fd::OwnedFd::from(read_end))));
     }
 
     #[test]

@@ -230,7 +230,7 @@ impl Collector for DiskStats {
             let _ = write!(self.udev_name, "b{major}:{minor}");
             let udev_path = path_in(&mut self.udev_path, &self.settings.udev_data, &[&self.udev_name]);
             // A device udev knows nothing about has no entry: empty properties.
-            let udev = self.settings.absences.read_str(&mut self.udev, udev_path).unwrap_or("");
+            let udev = self.settings.absences.try_read_str(&mut self.udev, udev_path).unwrap_or("");
             // The serial is ID_SERIAL_SHORT, as in node_exporter 1.5 (later releases prefer
             // SCSI_IDENT_SERIAL when udev has it).
             let udev_label = |key| udev_property(udev, key).unwrap_or("");
