@@ -155,23 +155,57 @@ fn disks_unknown_to_udev_cost_no_allocation_each() {
     std::fs::write(proc.join("diskstats"), diskstats).expect("test setup");
     let mut config = HostConfig::with_roots(&proc, root.path().join("sys"), root.path());
     config.udev_data = root.path().join("no-udev");
+    let counts = alone("diskstats", config, "node_disk_info", DISKS);
+    println!("allocations per collection of {DISKS} disks unknown to udev: {counts:?}");
+    let least = counts.iter().copied().min().unwrap_or(u64::MAX);
+    assert!(least < DISKS as u64 / 2, "{least} allocations for {DISKS} disks unknown to udev: {counts:?}");
+}
+
+/// The allocations of three collections by `collector` alone under `config` (after a warm-up, the
+/// families recycled as a scrape does), each checked to report `devices` samples of `family`.
+fn alone(collector: &str, mut config: HostConfig, family: &str, devices: usize) -> Vec<u64> {
     config.disable_defaults();
-    config.enable("diskstats").expect("diskstats is a collector");
+    config.enable(collector).expect("a collector");
     let collector = HostCollector::new(config).expect("config");
     collector.recycle(collector.collect());
     let mut counts = Vec::new();
     for _ in 0..3 {
-        let (allocations, disks) = count(|| {
+        let (allocations, reported) = count(|| {
             let families = collector.collect();
-            let disks = families.iter().find(|f| f.name == "node_disk_info").map_or(0, |f| f.samples.len());
+            let reported = families.iter().find(|f| f.name == family).map_or(0, |f| f.samples.len());
             collector.recycle(families);
-            disks
+            reported
         });
-        assert_eq!(disks, DISKS, "every disk is reported");
+        assert_eq!(reported, devices, "every device is reported in {family}");
         counts.push(allocations);
     }
+    counts
+}
+
+/// NVMe controllers in the generated sysfs of [`nvme_controllers_cost_no_allocation_each`].
+const CONTROLLERS: usize = 24;
+
+/// A storage server has dozens of NVMe controllers; listing them and reading their four attributes
+/// at every collection must not allocate per controller.
+#[test]
+fn nvme_controllers_cost_no_allocation_each() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = tempfile::tempdir().expect("test setup");
+    for n in 0..CONTROLLERS {
+        let dir = root.path().join(format!("sys/class/nvme/nvme{n}"));
+        std::fs::create_dir_all(&dir).expect("test setup");
+        for (file, value) in
+            [("firmware_rev", "4B2QGXA7"), ("model", "SAMSUNG MZQL23T8HCLS"), ("state", "live")]
+        {
+            std::fs::write(dir.join(file), format!("{value}\n")).expect("test setup");
+        }
+        std::fs::write(dir.join("serial"), format!("S64HNE0R{n:06}\n")).expect("test setup");
+    }
+    let config = HostConfig::with_roots(root.path().join("proc"), root.path().join("sys"), root.path());
+    let counts = alone("nvme", config, "node_nvme_info", CONTROLLERS);
+    println!("allocations per collection of {CONTROLLERS} NVMe controllers: {counts:?}");
     let least = counts.iter().copied().min().unwrap_or(u64::MAX);
-    assert!(least < DISKS as u64 / 2, "{least} allocations for {DISKS} disks unknown to udev: {counts:?}");
+    assert!(least < CONTROLLERS as u64, "{least} allocations for {CONTROLLERS} NVMe controllers: {counts:?}");
 }
 
 /// veth pairs (two interfaces each) and tmpfs mounts made for

@@ -3,23 +3,42 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::read_trimmed;
+use crate::host::read::{Dir, DirLister};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::ffi::CStr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The nvme collector.
+/// The attribute files of `node_nvme_info`'s labels, in label order after `device`.
+const ATTRIBUTES: [(&CStr, &str); 4] =
+    [(c"firmware_rev", "firmware_revision"), (c"model", "model"), (c"serial", "serial"), (c"state", "state")];
+
+/// The nvme collector. A storage server has dozens of controllers: listing them and reading their
+/// attributes reuses the lister, the buffers and the label strings, so a collection allocates
+/// nothing per controller.
 pub(crate) struct Nvme {
     settings: Arc<Settings>,
     /// `class/nvme`, where the devices are listed (its absence or emptiness is remembered).
     class: PathBuf,
+    lister: DirLister,
+    /// Reused: an attribute's path relative to the class directory, the page read, the values.
+    relative: Vec<u8>,
+    buf: Box<[u8; 4096]>,
+    values: [String; 4],
 }
 
 impl Nvme {
     pub(crate) fn new(settings: Arc<Settings>) -> Nvme {
-        Nvme { class: settings.sys("class/nvme"), settings }
+        Nvme {
+            class: settings.sys("class/nvme"),
+            settings,
+            lister: DirLister::keeping(),
+            relative: Vec::new(),
+            buf: Box::new([0; 4096]),
+            values: Default::default(),
+        }
     }
 }
 
@@ -38,21 +57,37 @@ impl Collector for Nvme {
     }
 
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let class = self.class.clone();
-        for device in self.settings.absences.list_dir(&class)? {
-            let dir = class.join(&device);
-            let read = |file: &str| read_trimmed(&dir.join(file)).map(|v| v.trim().to_string());
-            let (firmware, model, serial, state) =
-                (read("firmware_rev")?, read("model")?, read("serial")?, read("state")?);
+        // Absent or empty (remembered, or found so now): listed through the absences, which remember
+        // it for `quiet_until` without a system call and give node_exporter's error when absent.
+        let listed = if self.quiet_until().is_some() { None } else { self.lister.list(&self.class).ok() };
+        let devices = match listed {
+            Some(devices) if !devices.is_empty() => devices,
+            _ => {
+                self.settings.absences.list_dir(&self.class)?;
+                return Ok(());
+            }
+        };
+        let class = Dir::open(&self.class)?;
+        for device in devices {
+            for ((file, _), value) in ATTRIBUTES.iter().zip(self.values.iter_mut()) {
+                let Some(text) = class.entry_attribute(device, file, &mut self.relative, &mut self.buf)
+                else {
+                    let path = self.class.join(device).join(file.to_string_lossy().as_ref());
+                    return Err(CollectError::parse(&path, "cannot be read"));
+                };
+                value.clear();
+                value.push_str(text);
+            }
+            let [firmware, model, serial, state] = &self.values;
             out.gauge(
                 "node_nvme_info",
                 "Non-numeric data from /sys/class/nvme/<device>, value is always 1.",
                 pairs(&[
-                    ("device", &device),
-                    ("firmware_revision", &firmware),
-                    ("model", &model),
-                    ("serial", &serial),
-                    ("state", &state),
+                    ("device", device),
+                    (ATTRIBUTES[0].1, firmware),
+                    (ATTRIBUTES[1].1, model),
+                    (ATTRIBUTES[2].1, serial),
+                    (ATTRIBUTES[3].1, state),
                 ]),
                 1.0,
             );
