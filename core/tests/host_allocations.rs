@@ -170,13 +170,14 @@ fn alone(collector: &str, mut config: HostConfig, family: &str, devices: usize) 
     collector.recycle(collector.collect());
     let mut counts = Vec::new();
     for _ in 0..3 {
-        let (allocations, reported) = count(|| {
+        let (allocations, (reported, names)) = count(|| {
             let families = collector.collect();
             let reported = families.iter().find(|f| f.name == family).map_or(0, |f| f.samples.len());
+            let names = (reported != devices).then(|| format!("{families:?}"));
             collector.recycle(families);
-            reported
+            (reported, names)
         });
-        assert_eq!(reported, devices, "every device is reported in {family}");
+        assert_eq!(reported, devices, "every device is reported in {family}: {names:?}");
         counts.push(allocations);
     }
     counts
@@ -206,6 +207,40 @@ fn nvme_controllers_cost_no_allocation_each() {
     println!("allocations per collection of {CONTROLLERS} NVMe controllers: {counts:?}");
     let least = counts.iter().copied().min().unwrap_or(u64::MAX);
     assert!(least < CONTROLLERS as u64, "{least} allocations for {CONTROLLERS} NVMe controllers: {counts:?}");
+}
+
+/// EDAC memory controllers and csrows each in the generated sysfs of
+/// [`edac_controllers_and_csrows_cost_no_allocation_each`].
+const MEMORY_CONTROLLERS: usize = 4;
+const CSROWS: usize = 8;
+
+/// A two-socket server has several EDAC memory controllers with a csrow per rank, all read at every
+/// collection: that must not allocate per controller or csrow.
+#[test]
+fn edac_controllers_and_csrows_cost_no_allocation_each() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = tempfile::tempdir().expect("test setup");
+    let write = |dir: &std::path::Path, files: &[&str]| {
+        std::fs::create_dir_all(dir).expect("test setup");
+        for file in files {
+            std::fs::write(dir.join(file), "3\n").expect("test setup");
+        }
+    };
+    for mc in 0..MEMORY_CONTROLLERS {
+        let dir = root.path().join(format!("sys/devices/system/edac/mc/mc{mc}"));
+        write(&dir, &["ce_count", "ce_noinfo_count", "ue_count", "ue_noinfo_count"]);
+        for row in 0..CSROWS {
+            write(&dir.join(format!("csrow{row}")), &["ce_count", "ue_count"]);
+        }
+    }
+    let config = HostConfig::with_roots(root.path().join("proc"), root.path().join("sys"), root.path());
+    let rows = MEMORY_CONTROLLERS * (CSROWS + 1);
+    let counts = alone("edac", config, "node_edac_csrow_correctable_errors", rows);
+    println!(
+        "allocations per collection of {MEMORY_CONTROLLERS} EDAC controllers of {CSROWS} csrows: {counts:?}"
+    );
+    let least = counts.iter().copied().min().unwrap_or(u64::MAX);
+    assert!(least < rows as u64, "{least} allocations for {rows} csrows: {counts:?}");
 }
 
 /// veth pairs (two interfaces each) and tmpfs mounts made for

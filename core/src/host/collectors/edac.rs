@@ -3,32 +3,47 @@
 //! `node_edac_csrow_{correctable,uncorrectable}_errors_total{controller,csrow}` (csrow `unknown` for
 //! errors without location). A host without EDAC has no controllers and reports nothing, successfully.
 
-use crate::host::emit::{labels, Emitter};
+use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, parse_u64, read_trimmed};
+use crate::host::read::{parse_u64, path_in, DirLister, FileReader};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The edac collector.
+/// The edac collector. A server has a controller per memory channel group and a csrow per rank, read
+/// at every collection: the listings, paths and counter files are reused (the counters kept open by
+/// the reader), and samples get borrowed label pairs, so nothing is allocated per controller or csrow.
 pub(crate) struct Edac {
     settings: Arc<Settings>,
     /// `devices/system/edac/mc`, where the devices are listed (its absence or emptiness is remembered).
     class: PathBuf,
+    controllers: DirLister,
+    rows: DirLister,
+    reader: FileReader,
+    path: PathBuf,
 }
 
 impl Edac {
     pub(crate) fn new(settings: Arc<Settings>) -> Edac {
-        Edac { class: settings.sys("devices/system/edac/mc"), settings }
+        Edac {
+            class: settings.sys("devices/system/edac/mc"),
+            settings,
+            controllers: DirLister::keeping(),
+            rows: DirLister::default(),
+            reader: FileReader::new(),
+            path: PathBuf::new(),
+        }
     }
-}
 
-/// A counter file as a number (node_exporter fails the collector on unreadable ones).
-fn count(path: &Path) -> Result<f64, CollectError> {
-    let text = read_trimmed(path)?;
-    parse_u64(text.trim()).map(|v| v as f64).ok_or_else(|| CollectError::parse(path, "not a count"))
+    /// The counter file `parts` under the class directory as a number (node_exporter fails the
+    /// collector on unreadable ones).
+    fn count(&mut self, parts: &[&str]) -> Result<f64, CollectError> {
+        let path = path_in(&mut self.path, &self.class, parts);
+        let text = self.reader.read_str_one_piece(path)?;
+        parse_u64(text.trim()).map(|v| v as f64).ok_or_else(|| CollectError::parse(path, "not a count"))
+    }
 }
 
 /// `N` when `name` is `<prefix>N` with N digits (or empty, as node_exporter's glob allows).
@@ -52,57 +67,70 @@ impl Collector for Edac {
     }
 
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let base = self.class.clone();
-        // Like node_exporter's glob: no EDAC directory means no controllers, not an error.
-        let Ok(entries) = self.settings.absences.list_dir(&base) else { return Ok(()) };
-        for entry in entries {
-            let Some(controller) = numbered(&entry, "mc").filter(|n| !n.is_empty()) else { continue };
-            let dir = base.join(&entry);
-            let series = |csrow: Option<&str>| match csrow {
-                Some(csrow) => labels(&[("controller", controller), ("csrow", csrow)]),
-                None => labels(&[("controller", controller)]),
-            };
-            out.counter(
-                "node_edac_correctable_errors_total",
-                "Total correctable memory errors.",
-                series(None),
-                count(&dir.join("ce_count"))?,
-            );
-            out.counter(
-                "node_edac_csrow_correctable_errors_total",
-                "Total correctable memory errors for this csrow.",
-                series(Some("unknown")),
-                count(&dir.join("ce_noinfo_count"))?,
-            );
-            out.counter(
-                "node_edac_uncorrectable_errors_total",
-                "Total uncorrectable memory errors.",
-                series(None),
-                count(&dir.join("ue_count"))?,
-            );
-            out.counter(
-                "node_edac_csrow_uncorrectable_errors_total",
-                "Total uncorrectable memory errors for this csrow.",
-                series(Some("unknown")),
-                count(&dir.join("ue_noinfo_count"))?,
-            );
-            for row in list_dir(&dir)? {
-                let Some(csrow) = numbered(&row, "csrow").filter(|n| !n.is_empty()) else { continue };
-                let row_dir = dir.join(&row);
-                out.counter(
-                    "node_edac_csrow_correctable_errors_total",
-                    "Total correctable memory errors for this csrow.",
-                    series(Some(csrow)),
-                    count(&row_dir.join("ce_count"))?,
-                );
-                out.counter(
-                    "node_edac_csrow_uncorrectable_errors_total",
-                    "Total uncorrectable memory errors for this csrow.",
-                    series(Some(csrow)),
-                    count(&row_dir.join("ue_count"))?,
-                );
+        // Like node_exporter's glob: no EDAC directory means no controllers, not an error. Absent or
+        // empty, it is listed through the absences, which remember it for `quiet_until`.
+        if self.quiet_until().is_some() {
+            let _ = self.settings.absences.list_dir(&self.class);
+            return Ok(());
+        }
+        let mut controllers = std::mem::take(&mut self.controllers);
+        let result = match controllers.list(&self.class) {
+            Ok(entries) if !entries.is_empty() => self.update_controllers(out, entries),
+            _ => {
+                let _ = self.settings.absences.list_dir(&self.class);
+                Ok(())
             }
+        };
+        self.controllers = controllers;
+        result
+    }
+}
+
+impl Edac {
+    fn update_controllers(&mut self, out: &mut Emitter, entries: &[String]) -> Result<(), CollectError> {
+        let mut rows = std::mem::take(&mut self.rows);
+        let result = entries.iter().try_for_each(|entry| self.update_controller(out, entry, &mut rows));
+        self.rows = rows;
+        result
+    }
+
+    fn update_controller(
+        &mut self,
+        out: &mut Emitter,
+        entry: &str,
+        rows: &mut DirLister,
+    ) -> Result<(), CollectError> {
+        let Some(controller) = numbered(entry, "mc").filter(|n| !n.is_empty()) else { return Ok(()) };
+        let whole = [("controller", controller)];
+        let unknown = [("controller", controller), ("csrow", "unknown")];
+        let value = self.count(&[entry, "ce_count"])?;
+        out.counter("node_edac_correctable_errors_total", "Total correctable memory errors.", &whole, value);
+        let value = self.count(&[entry, "ce_noinfo_count"])?;
+        out.counter(CSROW_CE.0, CSROW_CE.1, &unknown, value);
+        let value = self.count(&[entry, "ue_count"])?;
+        out.counter(
+            "node_edac_uncorrectable_errors_total",
+            "Total uncorrectable memory errors.",
+            &whole,
+            value,
+        );
+        let value = self.count(&[entry, "ue_noinfo_count"])?;
+        out.counter(CSROW_UE.0, CSROW_UE.1, &unknown, value);
+        let dir = path_in(&mut self.path, &self.class, &[entry]);
+        for row in rows.list(dir)? {
+            let Some(csrow) = numbered(row, "csrow").filter(|n| !n.is_empty()) else { continue };
+            let series = [("controller", controller), ("csrow", csrow)];
+            let value = self.count(&[entry, row, "ce_count"])?;
+            out.counter(CSROW_CE.0, CSROW_CE.1, &series, value);
+            let value = self.count(&[entry, row, "ue_count"])?;
+            out.counter(CSROW_UE.0, CSROW_UE.1, &series, value);
         }
         Ok(())
     }
 }
+
+/// `(name, help)` of the per-csrow counters.
+const CSROW_CE: (&str, &str) =
+    ("node_edac_csrow_correctable_errors_total", "Total correctable memory errors for this csrow.");
+const CSROW_UE: (&str, &str) =
+    ("node_edac_csrow_uncorrectable_errors_total", "Total uncorrectable memory errors for this csrow.");
