@@ -6,7 +6,7 @@
 //! `counters/` are required (else the collector fails), `N/A (no PMA)` counters are left out, and a
 //! host without the class reports success 0.
 
-use crate::host::emit::{labels, pairs, Emitter};
+use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_uint_prefixed, read_attribute};
 use crate::host::settings::Settings;
@@ -20,11 +20,14 @@ pub(crate) struct InfiniBand {
     settings: Arc<Settings>,
     /// `class/infiniband`, where the devices are listed (its absence or emptiness is remembered).
     class: PathBuf,
+    /// `node_infiniband_<metric>` of each of [`COUNTERS`], made once.
+    names: Vec<String>,
 }
 
 impl InfiniBand {
     pub(crate) fn new(settings: Arc<Settings>) -> InfiniBand {
-        InfiniBand { class: settings.sys("class/infiniband"), settings }
+        let names = COUNTERS.iter().map(|(_, _, metric, _, _)| format!("node_infiniband_{metric}")).collect();
+        InfiniBand { class: settings.sys("class/infiniband"), settings, names }
     }
 }
 
@@ -186,7 +189,7 @@ impl Collector for InfiniBand {
                 let port = parse_u32(&port_name)
                     .ok_or_else(|| CollectError::parse(&port_dir, "port is not a number"))?
                     .to_string();
-                let series = || labels(&[("device", &device), ("port", &port)]);
+                let series = [("device", device.as_str()), ("port", port.as_str())];
                 let state = state_id(&port_dir.join("state"))?;
                 let physical = state_id(&port_dir.join("phys_state"))?;
                 let bytes_per_second = rate(&port_dir.join("rate"))?;
@@ -195,24 +198,24 @@ impl Collector for InfiniBand {
                 out.gauge(
                     "node_infiniband_state_id",
                     "State of the InfiniBand port (0: no change, 1: down, 2: init, 3: armed, 4: active, 5: act defer)",
-                    series(),
+                    &series,
                     f64::from(state),
                 );
                 out.gauge(
                     "node_infiniband_physical_state_id",
                     "Physical state of the InfiniBand port (0: no change, 1: sleep, 2: polling, 3: disable, 4: shift, 5: link up, 6: link error recover, 7: phytest)",
-                    series(),
+                    &series,
                     f64::from(physical),
                 );
                 out.gauge(
                     "node_infiniband_rate_bytes_per_second",
                     "Maximum signal transfer rate",
-                    series(),
+                    &series,
                     bytes_per_second as f64,
                 );
-                for ((_, _, metric, help, _), value) in COUNTERS.iter().zip(values) {
+                for (((_, _, _, help, _), name), value) in COUNTERS.iter().zip(&self.names).zip(values) {
                     if let Some(value) = value {
-                        out.counter(&format!("node_infiniband_{metric}"), help, series(), value as f64);
+                        out.counter(name, help, &series, value as f64);
                     }
                 }
             }
