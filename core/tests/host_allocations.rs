@@ -243,6 +243,79 @@ fn edac_controllers_and_csrows_cost_no_allocation_each() {
     assert!(least < rows as u64, "{least} allocations for {rows} csrows: {counts:?}");
 }
 
+/// The counter files of an InfiniBand port that node_exporter reads (`counters/`, `counters_ext/`).
+const PORT_COUNTERS: [&str; 30] = [
+    "counters_ext/port_multicast_rcv_packets",
+    "counters_ext/port_multicast_xmit_packets",
+    "counters_ext/port_rcv_data_64",
+    "counters_ext/port_rcv_packets_64",
+    "counters_ext/port_unicast_rcv_packets",
+    "counters_ext/port_unicast_xmit_packets",
+    "counters_ext/port_xmit_data_64",
+    "counters_ext/port_xmit_packets_64",
+    "counters/excessive_buffer_overrun_errors",
+    "counters/link_downed",
+    "counters/link_error_recovery",
+    "counters/local_link_integrity_errors",
+    "counters/multicast_rcv_packets",
+    "counters/multicast_xmit_packets",
+    "counters/port_rcv_constraint_errors",
+    "counters/port_xmit_constraint_errors",
+    "counters/port_rcv_data",
+    "counters/port_xmit_data",
+    "counters/port_rcv_discards",
+    "counters/port_xmit_discards",
+    "counters/port_rcv_errors",
+    "counters/port_rcv_packets",
+    "counters/port_xmit_packets",
+    "counters/port_xmit_wait",
+    "counters/unicast_rcv_packets",
+    "counters/unicast_xmit_packets",
+    "counters/port_rcv_remote_physical_errors",
+    "counters/port_rcv_switch_relay_errors",
+    "counters/symbol_error",
+    "counters/VL15_dropped",
+];
+
+/// An HPC server's InfiniBand HCAs have ports of 30 counters, all read at every collection: reading
+/// them must not allocate per counter (a few allocations per port and HCA are left).
+#[test]
+fn infiniband_counters_cost_no_allocation_each() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = tempfile::tempdir().expect("test setup");
+    let (hcas, ports) = (2, 2);
+    for hca in 0..hcas {
+        let dir = root.path().join(format!("sys/class/infiniband/mlx5_{hca}"));
+        std::fs::create_dir_all(&dir).expect("test setup");
+        for (file, value) in [("fw_ver", "20.31.1014"), ("board_id", "MT_0000000222"), ("hca_type", "MT4123")]
+        {
+            std::fs::write(dir.join(file), format!("{value}\n")).expect("test setup");
+        }
+        for port in 1..=ports {
+            let port = dir.join(format!("ports/{port}"));
+            for (file, value) in
+                [("state", "4: ACTIVE"), ("phys_state", "5: LinkUp"), ("rate", "100 Gb/sec (4X EDR)")]
+            {
+                std::fs::create_dir_all(port.join("counters_ext")).expect("test setup");
+                std::fs::create_dir_all(port.join("counters")).expect("test setup");
+                std::fs::write(port.join(file), format!("{value}\n")).expect("test setup");
+            }
+            for counter in PORT_COUNTERS {
+                std::fs::write(port.join(counter), "123456\n").expect("test setup");
+            }
+        }
+    }
+    let config = HostConfig::with_roots(root.path().join("proc"), root.path().join("sys"), root.path());
+    let counters = hcas * ports * PORT_COUNTERS.len();
+    let counts = alone("infiniband", config, "node_infiniband_info", hcas);
+    println!(
+        "allocations per collection of {hcas} HCAs of {ports} ports of {} counters: {counts:?}",
+        PORT_COUNTERS.len()
+    );
+    let least = counts.iter().copied().min().unwrap_or(u64::MAX);
+    assert!(least < counters as u64, "{least} allocations for {counters} counters: {counts:?}");
+}
+
 /// veth pairs (two interfaces each) and tmpfs mounts made for
 /// [`the_budget_holds_with_hundreds_of_interfaces_and_mounts`].
 const VETH_PAIRS: usize = 100;

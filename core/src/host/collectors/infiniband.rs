@@ -8,9 +8,10 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, parse_uint_prefixed, read_attribute};
+use crate::host::read::{list_dir, parse_uint_prefixed, path_in, read_attribute, DirLister};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,12 +23,21 @@ pub(crate) struct InfiniBand {
     class: PathBuf,
     /// `node_infiniband_<metric>` of each of [`COUNTERS`], made once.
     names: Vec<String>,
+    /// Reused for every port's counter directories: their listings and the paths read.
+    lister: DirLister,
+    path: PathBuf,
 }
 
 impl InfiniBand {
     pub(crate) fn new(settings: Arc<Settings>) -> InfiniBand {
         let names = COUNTERS.iter().map(|(_, _, metric, _, _)| format!("node_infiniband_{metric}")).collect();
-        InfiniBand { class: settings.sys("class/infiniband"), settings, names }
+        InfiniBand {
+            class: settings.sys("class/infiniband"),
+            settings,
+            names,
+            lister: DirLister::default(),
+            path: PathBuf::new(),
+        }
     }
 }
 
@@ -68,12 +78,6 @@ const COUNTERS: &[Counter] = &[
     ("counters", "VL15_dropped", "vl15_dropped_total", "Number of incoming VL15 packets dropped due to resource limitations.", false),
 ];
 
-/// A whole small file as text (invalid UTF-8 replaced), untrimmed.
-fn read_whole(path: &Path) -> Result<String, CollectError> {
-    let bytes = std::fs::read(path).map_err(|e| CollectError::io(path, e))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
 /// An unsigned decimal number of at most 32 bits, digits only.
 fn parse_u32(text: &str) -> Option<u32> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
@@ -84,7 +88,8 @@ fn parse_u32(text: &str) -> Option<u32> {
 
 /// The numeric id of a `state`/`phys_state` file (`4: ACTIVE`).
 fn state_id(path: &Path) -> Result<u32, CollectError> {
-    let text = read_whole(path)?;
+    let (mut buf, mut lossy) = ([0u8; 128], String::new());
+    let text = read_small(path, &mut buf, &mut lossy).map_err(|e| CollectError::io(path, e))?;
     let mut parts = text.split(':');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(id), Some(_), None) => {
@@ -97,29 +102,31 @@ fn state_id(path: &Path) -> Result<u32, CollectError> {
 /// The `rate` file (`100 Gb/sec (4X EDR)`) in bytes per second, as node_exporter computes it (the
 /// number parsed as a 32-bit float).
 fn rate(path: &Path) -> Result<u64, CollectError> {
-    let text = read_whole(path)?;
+    let (mut buf, mut lossy) = ([0u8; 128], String::new());
+    let text = read_small(path, &mut buf, &mut lossy).map_err(|e| CollectError::io(path, e))?;
     let (number, _) = text.split_once(' ').ok_or_else(|| CollectError::parse(path, "no unit"))?;
     let gigabits: f32 = number.trim().parse().map_err(|_| CollectError::parse(path, "not a number"))?;
     Ok((f64::from(gigabits) * 125_000_000.0) as u64)
 }
 
 /// Reads the counters of one port directory (`counters` must exist; `counters_ext` may not) into
-/// `values`, indexed like [`COUNTERS`].
-fn read_counters(port: &Path, values: &mut [Option<u64>]) -> Result<(), CollectError> {
+/// `values`, indexed like [`COUNTERS`]. Runs for every port at every collection, so it allocates
+/// nothing: the listings go to `lister`, the paths to `path`, each file to a stack buffer.
+fn read_counters(
+    port: &Path,
+    values: &mut [Option<u64>],
+    lister: &mut DirLister,
+    path: &mut PathBuf,
+) -> Result<(), CollectError> {
     for sub in ["counters", "counters_ext"] {
-        let dir = port.join(sub);
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if sub == "counters_ext" && e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(CollectError::io(&dir, e)),
-        };
-        for entry in entries.filter_map(|e| e.ok()) {
-            if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-                continue;
-            }
-            let Ok(file) = entry.file_name().into_string() else { continue };
-            let path = dir.join(&file);
-            let text = match read_attribute(&path) {
+        let dir = path_in(path, port, &[sub]);
+        let files = if sub == "counters_ext" { lister.list_if_present(dir)? } else { lister.list(dir)? };
+        for file in files {
+            let Some(i) = COUNTERS.iter().position(|c| c.0 == sub && c.1 == file) else { continue };
+            let path = path_in(path, port, &[sub, file]);
+            let mut buf = [0u8; 128];
+            let mut lossy = String::new();
+            let text = match read_small(path, &mut buf, &mut lossy) {
                 Ok(text) => text,
                 Err(e)
                     if matches!(
@@ -129,18 +136,37 @@ fn read_counters(port: &Path, values: &mut [Option<u64>]) -> Result<(), CollectE
                 {
                     continue
                 }
-                Err(e) => return Err(CollectError::io(&path, e)),
+                Err(e) => return Err(CollectError::io(path, e)),
             };
-            let Some(i) = COUNTERS.iter().position(|c| c.0 == sub && c.1 == file) else { continue };
-            match parse_uint_prefixed(&text) {
+            match parse_uint_prefixed(text) {
                 Some(value) => values[i] = Some(if COUNTERS[i].4 { value.wrapping_mul(4) } else { value }),
                 // Firmware without a performance management agent (node_exporter issue 966).
                 None if text.contains("N/A (no PMA)") => {}
-                None => return Err(CollectError::parse(&path, "not a counter")),
+                None => return Err(CollectError::parse(path, "not a counter")),
             }
         }
     }
     Ok(())
+}
+
+/// A small sysfs file (its first read, at most 128 bytes, as [`read_attribute`]) trimmed, in `buf`;
+/// text that is not UTF-8 is replaced as `read_attribute` does, in `lossy`.
+fn read_small<'b>(path: &Path, buf: &'b mut [u8; 128], lossy: &'b mut String) -> std::io::Result<&'b str> {
+    let mut file = std::fs::File::open(path)?;
+    let len = loop {
+        match file.read(buf) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    };
+    Ok(match std::str::from_utf8(&buf[..len]) {
+        Ok(text) => text.trim(),
+        Err(_) => {
+            *lossy = String::from_utf8_lossy(&buf[..len]).into_owned();
+            lossy.trim()
+        }
+    })
 }
 
 /// The infiniband collector's entry in the catalog.
@@ -190,11 +216,11 @@ impl Collector for InfiniBand {
                     .ok_or_else(|| CollectError::parse(&port_dir, "port is not a number"))?
                     .to_string();
                 let series = [("device", device.as_str()), ("port", port.as_str())];
-                let state = state_id(&port_dir.join("state"))?;
-                let physical = state_id(&port_dir.join("phys_state"))?;
-                let bytes_per_second = rate(&port_dir.join("rate"))?;
-                let mut values = vec![None; COUNTERS.len()];
-                read_counters(&port_dir, &mut values)?;
+                let state = state_id(path_in(&mut self.path, &port_dir, &["state"]))?;
+                let physical = state_id(path_in(&mut self.path, &port_dir, &["phys_state"]))?;
+                let bytes_per_second = rate(path_in(&mut self.path, &port_dir, &["rate"]))?;
+                let mut values = [None; COUNTERS.len()];
+                read_counters(&port_dir, &mut values, &mut self.lister, &mut self.path)?;
                 out.gauge(
                     "node_infiniband_state_id",
                     "State of the InfiniBand port (0: no change, 1: down, 2: init, 3: armed, 4: active, 5: act defer)",
