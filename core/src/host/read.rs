@@ -425,16 +425,32 @@ pub(crate) fn absent_as_empty(
 /// Reads a sysfs attribute as node_exporter's procfs library (`SysReadFile`) does: one `read(2)` of at
 /// most 128 bytes, surrounding whitespace trimmed, invalid UTF-8 replaced (U+FFFD).
 pub(crate) fn read_attribute(path: &Path) -> std::io::Result<String> {
+    let (mut buf, mut lossy) = ([0u8; 128], String::new());
+    read_attribute_into(path, &mut buf, &mut lossy).map(str::to_string)
+}
+
+/// [`read_attribute`] without an allocation: the text is in `buf` (or, when it is not UTF-8, replaced
+/// as `read_attribute` does, in `lossy`), for files read per device at every collection.
+pub(crate) fn read_attribute_into<'b>(
+    path: &Path,
+    buf: &'b mut [u8; 128],
+    lossy: &'b mut String,
+) -> std::io::Result<&'b str> {
     let mut file = File::open(path)?;
-    let mut buf = [0u8; 128];
     let len = loop {
-        match file.read(&mut buf) {
+        match file.read(buf) {
             Ok(n) => break n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     };
-    Ok(String::from_utf8_lossy(&buf[..len]).trim().to_string())
+    Ok(match std::str::from_utf8(&buf[..len]) {
+        Ok(text) => text.trim(),
+        Err(_) => {
+            *lossy = String::from_utf8_lossy(&buf[..len]).into_owned();
+            lossy.trim()
+        }
+    })
 }
 
 /// Parses an unsigned integer as Go's `strconv.ParseUint(text, 0, 64)`: decimal, or `0x`/`0X` hex,

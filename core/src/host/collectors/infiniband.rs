@@ -8,10 +8,11 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{list_dir, parse_uint_prefixed, path_in, read_attribute, DirLister};
+use crate::host::read::{
+    list_dir, parse_uint_prefixed, path_in, read_attribute, read_attribute_into, DirLister,
+};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -89,7 +90,7 @@ fn parse_u32(text: &str) -> Option<u32> {
 /// The numeric id of a `state`/`phys_state` file (`4: ACTIVE`).
 fn state_id(path: &Path) -> Result<u32, CollectError> {
     let (mut buf, mut lossy) = ([0u8; 128], String::new());
-    let text = read_small(path, &mut buf, &mut lossy).map_err(|e| CollectError::io(path, e))?;
+    let text = read_attribute_into(path, &mut buf, &mut lossy).map_err(|e| CollectError::io(path, e))?;
     let mut parts = text.split(':');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(id), Some(_), None) => {
@@ -103,7 +104,7 @@ fn state_id(path: &Path) -> Result<u32, CollectError> {
 /// number parsed as a 32-bit float).
 fn rate(path: &Path) -> Result<u64, CollectError> {
     let (mut buf, mut lossy) = ([0u8; 128], String::new());
-    let text = read_small(path, &mut buf, &mut lossy).map_err(|e| CollectError::io(path, e))?;
+    let text = read_attribute_into(path, &mut buf, &mut lossy).map_err(|e| CollectError::io(path, e))?;
     let (number, _) = text.split_once(' ').ok_or_else(|| CollectError::parse(path, "no unit"))?;
     let gigabits: f32 = number.trim().parse().map_err(|_| CollectError::parse(path, "not a number"))?;
     Ok((f64::from(gigabits) * 125_000_000.0) as u64)
@@ -126,7 +127,7 @@ fn read_counters(
             let path = path_in(path, port, &[sub, file]);
             let mut buf = [0u8; 128];
             let mut lossy = String::new();
-            let text = match read_small(path, &mut buf, &mut lossy) {
+            let text = match read_attribute_into(path, &mut buf, &mut lossy) {
                 Ok(text) => text,
                 Err(e)
                     if matches!(
@@ -147,26 +148,6 @@ fn read_counters(
         }
     }
     Ok(())
-}
-
-/// A small sysfs file (its first read, at most 128 bytes, as [`read_attribute`]) trimmed, in `buf`;
-/// text that is not UTF-8 is replaced as `read_attribute` does, in `lossy`.
-fn read_small<'b>(path: &Path, buf: &'b mut [u8; 128], lossy: &'b mut String) -> std::io::Result<&'b str> {
-    let mut file = std::fs::File::open(path)?;
-    let len = loop {
-        match file.read(buf) {
-            Ok(n) => break n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    };
-    Ok(match std::str::from_utf8(&buf[..len]) {
-        Ok(text) => text.trim(),
-        Err(_) => {
-            *lossy = String::from_utf8_lossy(&buf[..len]).into_owned();
-            lossy.trim()
-        }
-    })
 }
 
 /// The infiniband collector's entry in the catalog.
