@@ -2,22 +2,27 @@
 //! failing, fails differently or recovers is logged once (collector, path, OS error from its
 //! [`CollectError`](srekit::host::CollectError)); a textfile warning (a file skipped or a family
 //! dropped, naming the file) is logged when it first appears, and again only after it went away.
+//! A collector that only finds its optional subsystem absent ([`is_no_data`]: no NVMe, no NFS, no
+//! ZFS, ...) is logged at debug level, as node_exporter logs "collector returned no data", so a
+//! host without them starts without a dozen warnings; every other failure is a warning.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use srekit::host::{CollectError, CollectionReport};
+use srekit::host::{is_no_data, CollectError, CollectionReport};
 
 /// One line to log, with its level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogLine {
     Warn(String),
     Info(String),
+    Debug(String),
 }
 
 /// The last state seen: each failing collector's error and the standing warnings.
 #[derive(Debug, Default)]
 pub struct HostLogState {
-    failing: BTreeMap<&'static str, SeenError>,
+    /// Each failing collector's error and whether it only meant no data.
+    failing: BTreeMap<&'static str, (SeenError, bool)>,
     warnings: BTreeSet<String>,
 }
 
@@ -67,16 +72,32 @@ impl HostLogState {
     pub fn changes(&mut self, report: &CollectionReport) -> Vec<LogLine> {
         let mut lines = Vec::new();
         let failing_now = |collector: &&str| report.failures.iter().any(|(name, _)| name == collector);
-        let recovered: Vec<&'static str> = self.failing.keys().copied().filter(|c| !failing_now(c)).collect();
+        let recovered: Vec<(&'static str, bool)> = self
+            .failing
+            .iter()
+            .filter(|(collector, _)| !failing_now(collector))
+            .map(|(collector, (_, no_data))| (*collector, *no_data))
+            .collect();
         self.failing.retain(|collector, _| failing_now(collector));
         for (collector, error) in &report.failures {
-            if self.failing.get(collector).is_some_and(|seen| seen.matches(error)) {
+            if self.failing.get(collector).is_some_and(|(seen, _)| seen.matches(error)) {
                 continue;
             }
-            lines.push(LogLine::Warn(format!("collector {collector} failed: {error}")));
-            self.failing.insert(collector, SeenError::of(error));
+            let no_data = is_no_data(collector, error);
+            lines.push(if no_data {
+                LogLine::Debug(format!("collector {collector} returned no data: {error}"))
+            } else {
+                LogLine::Warn(format!("collector {collector} failed: {error}"))
+            });
+            self.failing.insert(collector, (SeenError::of(error), no_data));
         }
-        lines.extend(recovered.iter().map(|c| LogLine::Info(format!("collector {c} succeeds again"))));
+        lines.extend(recovered.iter().map(|&(collector, no_data)| {
+            if no_data {
+                LogLine::Info(format!("collector {collector} has data now"))
+            } else {
+                LogLine::Info(format!("collector {collector} succeeds again"))
+            }
+        }));
         let unchanged = report.warnings.iter().all(|w| self.warnings.contains(w))
             && self.warnings.iter().all(|w| report.warnings.contains(w));
         if !unchanged {
@@ -93,6 +114,7 @@ impl HostLogState {
             match line {
                 LogLine::Warn(message) => log::warn!("{message}"),
                 LogLine::Info(message) => log::info!("{message}"),
+                LogLine::Debug(message) => log::debug!("{message}"),
             }
         }
     }
@@ -176,6 +198,56 @@ mod tests {
             [
                 LogLine::Info("collector a succeeds again".into()),
                 LogLine::Info("collector b succeeds again".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn an_optional_subsystem_found_absent_is_logged_at_debug_level_and_other_failures_warn() {
+        let mut state = HostLogState::default();
+        let os_error = |path: &str, code| CollectError::Io {
+            path: path.into(),
+            source: std::io::Error::from_raw_os_error(code),
+        };
+        let dmi = CollectError::Io {
+            path: "/sys/class/dmi/id".into(),
+            source: std::io::ErrorKind::NotFound.into(),
+        };
+        let zfs = || os_error("/proc/spl/kstat/zfs", libc::ENOTDIR);
+        let others = || {
+            vec![
+                ("zfs", zfs()),
+                ("meminfo", io("/wrong/proc/meminfo")),
+                ("hwmon", os_error("/sys/class/hwmon", libc::EACCES)),
+            ]
+        };
+        let with_others = |mut failures: Vec<(&'static str, CollectError)>| {
+            failures.extend(others());
+            report(failures, &[])
+        };
+        let first = state.changes(&with_others(vec![("nvme", io("/sys/class/nvme")), ("dmi", dmi)]));
+        assert!(
+            matches!(&first[..], [LogLine::Debug(nvme), LogLine::Debug(dmi), LogLine::Debug(zfs), LogLine::Warn(meminfo), LogLine::Warn(hwmon)]
+                if nvme == "collector nvme returned no data: cannot read /sys/class/nvme: No such file or directory (os error 2)"
+                    && dmi.contains("collector dmi returned no data")
+                    && zfs.contains("collector zfs returned no data")
+                    && meminfo.contains("collector meminfo failed") && meminfo.contains("/wrong/proc/meminfo")
+                    && hwmon.contains("collector hwmon failed") && hwmon.contains("Permission denied")),
+            "{first:?}"
+        );
+        // An absence that turns into another error is a warning; a subsystem that appears is news.
+        let dmi = CollectError::Io {
+            path: "/sys/class/dmi/id".into(),
+            source: std::io::ErrorKind::NotFound.into(),
+        };
+        let nvme_eio = os_error("/sys/class/nvme", libc::EIO);
+        let next = state.changes(&with_others(vec![("nvme", nvme_eio), ("dmi", dmi)]));
+        assert!(matches!(&next[..], [LogLine::Warn(m)] if m.contains("collector nvme failed")), "{next:?}");
+        assert_eq!(
+            state.changes(&report(others(), &[])),
+            [
+                LogLine::Info("collector dmi has data now".into()),
+                LogLine::Info("collector nvme succeeds again".into())
             ]
         );
     }

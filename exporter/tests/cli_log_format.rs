@@ -81,3 +81,36 @@ fn the_level_filters_and_bad_values_are_usage_errors() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("possible values"), "{bad}");
     }
 }
+
+/// A collector of an optional subsystem that finds it absent is logged at debug level (node_exporter's
+/// "collector returned no data"), one whose kernel file is missing (a wrong `--path.procfs`) is a
+/// warning; both report success 0.
+#[test]
+fn an_absent_optional_subsystem_is_debug_and_a_missing_kernel_file_a_warning() {
+    let empty = tempfile::tempdir().unwrap();
+    let sysfs = format!("--path.sysfs={}", empty.path().display());
+    let collect = |level: &str| {
+        let out = Command::new(exporter_binary())
+            .args(["collect", "--collector.disable-defaults", "--collector.loadavg", "--collector.nvme"])
+            .args(["--path.procfs=/nonexistent-srekit", &sysfs, level])
+            .output()
+            .unwrap();
+        let metrics = String::from_utf8(out.stdout.clone()).unwrap();
+        for collector in ["loadavg", "nvme"] {
+            let line = format!("node_scrape_collector_success{{collector=\"{collector}\"}} 0");
+            assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+        }
+        stderr_lines(&out)
+    };
+    let warnings = collect("--log.level=warn");
+    assert!(warnings.iter().any(|l| l.contains("collector loadavg failed")), "{warnings:?}");
+    assert!(!warnings.iter().any(|l| l.contains("nvme")), "{warnings:?}");
+    let debug = collect("--log.level=debug");
+    let nvme: Vec<&String> = debug.iter().filter(|l| l.contains("nvme")).collect();
+    assert!(
+        matches!(&nvme[..], [line] if line.contains("level=debug")
+            && line.contains("collector nvme returned no data")
+            && line.contains(&format!("{}/class/nvme", empty.path().display()))),
+        "{debug:?}"
+    );
+}

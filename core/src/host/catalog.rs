@@ -2,7 +2,8 @@
 //! collector by name.
 
 use super::collectors::ALL;
-use super::spec::CollectorSpec;
+use super::error::CollectError;
+use super::spec::{CollectorSpec, WhenAbsent};
 use std::sync::OnceLock;
 
 /// Every collector srekit implements, sorted by name.
@@ -28,6 +29,26 @@ pub fn default_collectors() -> &'static [&'static str] {
     NAMES.get_or_init(|| ALL.iter().filter(|spec| spec.enabled_by_default).map(|spec| spec.name).collect())
 }
 
+/// True when collector `collector`'s failure `error` only means that the host lacks what it reports
+/// on (no NVMe controllers, no NFS client, no ZFS, ...): node_exporter's "collector returned no
+/// data", which it logs at debug level where other failures are errors. It is the absence of the
+/// file or directory read ([`CollectError::is_absence`]) by a collector of an optional subsystem;
+/// the absence of what every Linux kernel has (`/proc/stat`, `/proc/meminfo`, `/sys/class/net`, ...)
+/// is a failure: a wrong `--path.procfs`/`--path.sysfs`, or /proc or /sys not mounted. Either way the
+/// collector reports `node_scrape_collector_success` 0.
+///
+/// ```
+/// use srekit::host::{is_no_data, CollectError};
+/// let absent = |path: &str| CollectError::Io { path: path.into(), source: std::io::ErrorKind::NotFound.into() };
+/// assert!(is_no_data("nvme", &absent("/sys/class/nvme")));
+/// assert!(!is_no_data("meminfo", &absent("/proc/meminfo")));
+/// let denied = CollectError::Io { path: "/sys/class/nvme".into(), source: std::io::ErrorKind::PermissionDenied.into() };
+/// assert!(!is_no_data("nvme", &denied));
+/// ```
+pub fn is_no_data(collector: &str, error: &CollectError) -> bool {
+    error.is_absence() && lookup(collector).is_some_and(|spec| spec.when_absent == WhenAbsent::NoData)
+}
+
 /// The spec of collector `name`, if it exists.
 pub(crate) fn lookup(name: &str) -> Option<&'static CollectorSpec> {
     ALL.iter().find(|spec| spec.name == name)
@@ -46,5 +67,31 @@ mod tests {
         assert!(lookup("bogus").is_none());
         assert_eq!(lookup("systemd").map(|spec| spec.placement), Some(Placement::Systemd));
         assert_eq!(lookup("loadavg").map(|spec| spec.placement), Some(Placement::Inline));
+    }
+
+    #[test]
+    fn absence_is_no_data_only_for_optional_subsystems() {
+        let absent =
+            |path: &str| CollectError::Io { path: path.into(), source: std::io::ErrorKind::NotFound.into() };
+        let not_a_dir =
+            CollectError::Io { path: "/p".into(), source: std::io::Error::from_raw_os_error(libc::ENOTDIR) };
+        for optional in
+            ["nvme", "hwmon", "infiniband", "nfs", "nfsd", "zfs", "mdadm", "schedstat", "rapl", "dmi"]
+        {
+            assert!(is_no_data(optional, &absent("/x")), "{optional}");
+            assert!(is_no_data(optional, &not_a_dir), "{optional}");
+            let denied =
+                CollectError::Io { path: "/x".into(), source: std::io::ErrorKind::PermissionDenied.into() };
+            assert!(!is_no_data(optional, &denied), "{optional}");
+            assert!(!is_no_data(optional, &CollectError::parse("/x".as_ref(), "bad")), "{optional}");
+        }
+        for kernel in
+            ["cpu", "stat", "meminfo", "loadavg", "vmstat", "netdev", "diskstats", "filesystem", "netclass"]
+        {
+            assert!(!is_no_data(kernel, &absent("/x")), "{kernel}");
+        }
+        assert!(!is_no_data("no_such_collector", &absent("/x")));
+        let systemd = CollectError::Bus { what: "connect", message: "no such socket".into() };
+        assert!(!is_no_data("systemd", &systemd));
     }
 }

@@ -158,6 +158,26 @@ impl CollectError {
         }
     }
 
+    /// True when the collector failed because the file or directory it reads does not exist
+    /// (`ENOENT`, `ENOTDIR`): the subsystem is absent, or the procfs/sysfs root is wrong. See
+    /// [`is_no_data`](crate::host::is_no_data) for which of the two a collector's absence means.
+    ///
+    /// ```
+    /// use srekit::host::CollectError;
+    /// let absent = CollectError::Io { path: "/sys/class/nvme".into(), source: std::io::ErrorKind::NotFound.into() };
+    /// assert!(absent.is_absence());
+    /// let denied = CollectError::Io { path: "/proc/slabinfo".into(), source: std::io::ErrorKind::PermissionDenied.into() };
+    /// assert!(!denied.is_absence());
+    /// ```
+    pub fn is_absence(&self) -> bool {
+        match self {
+            CollectError::Io { source, .. } => {
+                source.kind() == std::io::ErrorKind::NotFound || source.raw_os_error() == Some(libc::ENOTDIR)
+            }
+            _ => false,
+        }
+    }
+
     /// An [`CollectError::Io`] for `path`.
     pub(crate) fn io(path: &Path, source: std::io::Error) -> CollectError {
         CollectError::Io { path: path.to_path_buf(), source }

@@ -44,7 +44,7 @@ mod spec;
 mod system_bus;
 
 pub use cache::{shared_host_collector, HostCollectorCache, SHARED_HOST_COLLECTORS};
-pub use catalog::{all_collectors, default_collectors};
+pub use catalog::{all_collectors, default_collectors, is_no_data};
 pub use config::{HostConfig, MAX_ABSENT_RECHECK};
 pub use error::{CollectError, HostError};
 pub use options::{

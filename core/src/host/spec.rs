@@ -38,8 +38,23 @@ pub(crate) struct CollectorSpec {
     pub(crate) enabled_by_default: bool,
     /// Which thread runs it.
     pub(crate) placement: Placement,
+    /// What it means when the file or directory it reads does not exist.
+    pub(crate) when_absent: WhenAbsent,
     /// Builds the collector from the shared settings.
     pub(crate) build: fn(Arc<Settings>) -> Box<dyn Collector>,
+}
+
+/// What the absence (`ENOENT`, `ENOTDIR`) of the file or directory a collector reads means, as
+/// node_exporter tells a collector that "returned no data" (`ErrNoData`, logged at debug level) from one
+/// that failed (logged as an error). Either way the collector reports success 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WhenAbsent {
+    /// The subsystem is optional (NVMe, InfiniBand, NFS, ZFS, hwmon, ...): a host without it has no
+    /// data for this collector, and that is no fault.
+    NoData,
+    /// Every Linux kernel has it (`/proc/stat`, `/proc/meminfo`, `/sys/class/net`, ...): its absence
+    /// means a wrong `--path.procfs`/`--path.sysfs` or an unmounted /proc or /sys, a real failure.
+    Failure,
 }
 
 /// Which thread runs a collector. Every worker costs a thread wake-up per scrape, so collectors

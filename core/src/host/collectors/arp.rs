@@ -5,7 +5,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::{device_selected, Settings};
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -26,6 +26,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "arp",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Arp::new(settings)),
 };
 

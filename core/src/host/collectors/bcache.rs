@@ -10,7 +10,7 @@ use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_u64};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -57,6 +57,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "bcache",
     enabled_by_default: true,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Bcache::new(settings)),
 };
 

@@ -6,7 +6,7 @@ use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::read_trimmed;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The bonding collector.
@@ -25,6 +25,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "bonding",
     enabled_by_default: true,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Bonding::new(settings)),
 };
 

@@ -16,7 +16,7 @@ use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, DirLister};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::collections::HashMap;
 use std::os::fd::AsRawFd;
 use std::path::Path;
@@ -56,6 +56,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "btrfs",
     enabled_by_default: true,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Btrfs::new(settings)),
 };
 

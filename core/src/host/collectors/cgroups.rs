@@ -6,7 +6,7 @@ use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The cgroups collector.
@@ -26,6 +26,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "cgroups",
     enabled_by_default: false,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Cgroups::new(settings)),
 };
 

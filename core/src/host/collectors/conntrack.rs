@@ -5,7 +5,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::{parse_hex, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// `(column in /proc/net/stat/nf_conntrack, metric, help)`.
@@ -53,6 +53,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "conntrack",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Conntrack::new(settings)),
 };
 

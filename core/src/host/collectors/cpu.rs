@@ -13,7 +13,7 @@ use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, path_in, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -145,6 +145,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "cpu",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Cpu::new(settings)),
 };
 

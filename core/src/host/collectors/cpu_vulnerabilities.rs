@@ -7,7 +7,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, read_trimmed};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The cpu_vulnerabilities collector.
@@ -20,6 +20,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "cpu_vulnerabilities",
     enabled_by_default: false,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(CpuVulnerabilities { settings }),
 };
 

@@ -8,7 +8,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{path_in, DirLister, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -61,6 +61,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "cpufreq",
     enabled_by_default: true,
     placement: Placement::Hardware,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(CpuFreq::new(settings)),
 };
 

@@ -8,7 +8,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, path_in, FileReader};
 use crate::host::settings::{device_selected, Settings};
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use crate::metrics::MetricType;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -201,6 +201,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "diskstats",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(DiskStats::new(settings)),
 };
 

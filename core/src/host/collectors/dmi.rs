@@ -6,7 +6,7 @@
 use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use crate::metrics::Label;
 use std::sync::Arc;
 use std::time::Instant;
@@ -64,6 +64,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "dmi",
     enabled_by_default: true,
     placement: Placement::Hardware,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Dmi::new(settings)),
 };
 

@@ -8,7 +8,7 @@ use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// `(key, metric, help, is a counter, multiplier)`.
@@ -79,6 +79,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "drbd",
     enabled_by_default: false,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Drbd::new(settings)),
 };
 

@@ -7,7 +7,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, path_in, DirLister, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -57,6 +57,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "edac",
     enabled_by_default: true,
     placement: Placement::Hardware,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Edac::new(settings)),
 };
 

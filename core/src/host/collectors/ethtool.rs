@@ -14,7 +14,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::list_dir;
 use crate::host::settings::{device_selected, Settings};
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use regex::Regex;
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
@@ -56,6 +56,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "ethtool",
     enabled_by_default: false,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Ethtool { settings, socket: None }),
 };
 

@@ -10,7 +10,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_uint_prefixed, read_attribute};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -113,6 +113,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "fibrechannel",
     enabled_by_default: true,
     placement: Placement::Hardware,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(FibreChannel::new(settings)),
 };
 

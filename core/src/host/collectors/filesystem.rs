@@ -15,7 +15,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::collections::HashSet;
 use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStringExt;
@@ -176,6 +176,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "filesystem",
     enabled_by_default: true,
     placement: Placement::SelfBounded,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Filesystem::new(settings)),
 };
 

@@ -11,7 +11,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, read_trimmed, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use crate::metrics::MetricType;
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
@@ -381,6 +381,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "hwmon",
     enabled_by_default: true,
     placement: Placement::Hardware,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Hwmon::new(settings)),
 };
 

@@ -12,7 +12,7 @@ use crate::host::read::{
     list_dir, parse_uint_prefixed, path_in, read_attribute, read_attribute_into, DirLister,
 };
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -155,6 +155,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "infiniband",
     enabled_by_default: true,
     placement: Placement::Hardware,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(InfiniBand::new(settings)),
 };
 

@@ -8,7 +8,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The interrupts collector.
@@ -28,6 +28,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "interrupts",
     enabled_by_default: false,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Interrupts::new(settings)),
 };
 

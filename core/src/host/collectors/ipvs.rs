@@ -10,7 +10,7 @@ use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_hex, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
@@ -45,6 +45,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "ipvs",
     enabled_by_default: true,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Ipvs::new(settings)),
 };
 

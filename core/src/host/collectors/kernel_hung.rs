@@ -8,7 +8,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The kernel_hung collector.
@@ -22,6 +22,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "kernel_hung",
     enabled_by_default: false,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(KernelHung { settings, reader: FileReader::new() }),
 };
 

@@ -5,7 +5,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The files node_exporter reads, in its order.
@@ -38,6 +38,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "ksmd",
     enabled_by_default: false,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Ksmd::new(settings)),
 };
 

@@ -4,7 +4,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The loadavg collector.
@@ -24,6 +24,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "loadavg",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(LoadAvg::new(settings)),
 };
 

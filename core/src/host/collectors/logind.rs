@@ -8,7 +8,7 @@
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use crate::host::system_bus::{bus_error, property, string_property, KeptBus};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,6 +35,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "logind",
     enabled_by_default: false,
     placement: Placement::Systemd,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Logind { settings, bus: KeptBus::default() }),
 };
 

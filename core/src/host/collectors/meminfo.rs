@@ -6,7 +6,7 @@ use crate::host::error::CollectError;
 use crate::host::keyed_lines::{after_kept, lines};
 use crate::host::read::{parse_u64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The meminfo collector.
@@ -56,6 +56,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "meminfo",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(MemInfo::new(settings)),
 };
 

@@ -6,7 +6,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_f64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The meminfo_numa collector.
@@ -26,6 +26,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "meminfo_numa",
     enabled_by_default: false,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(MeminfoNuma::new(settings)),
 };
 

@@ -9,7 +9,7 @@ use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, parse_u64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -328,6 +328,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "mountstats",
     enabled_by_default: false,
     placement: Placement::Mounts,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(MountStats { settings, reader: FileReader::new() }),
 };
 

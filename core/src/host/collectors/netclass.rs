@@ -9,7 +9,7 @@ use crate::host::error::CollectError;
 use crate::host::netlink::{Link, IFF_DORMANT, IFF_UP};
 use crate::host::read::{list_dir, parse_f64, parse_hex, path_in, Dir, KeptFile};
 use crate::host::settings::{device_selected, Settings};
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use crate::metrics::MetricType;
 use std::ffi::CStr;
 use std::fmt::Write;
@@ -339,6 +339,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "netclass",
     enabled_by_default: true,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(NetClass::new(settings)),
 };
 

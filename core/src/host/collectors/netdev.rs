@@ -9,7 +9,7 @@ use crate::host::error::CollectError;
 use crate::host::netlink::{Link, STATS_FIELDS};
 use crate::host::read::{parse_u64, path_in, FileReader};
 use crate::host::settings::{device_selected, Settings};
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -113,6 +113,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "netdev",
     enabled_by_default: true,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(NetDev::new(settings)),
 };
 

@@ -6,7 +6,7 @@ use crate::host::error::CollectError;
 use crate::host::keyed_lines::{emit_selected, KeptKeys};
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -174,6 +174,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "netstat",
     enabled_by_default: true,
     placement: Placement::Parallel,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(NetStat::new(settings)),
 };
 

@@ -6,7 +6,7 @@
 use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::netlink::{attributes, u16_at, u32_at, Dumper, LinkDumper, NETLINK_ROUTE};
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -35,6 +35,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "network_route",
     enabled_by_default: false,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |_| Box::new(NetworkRoute { routes: Dumper::new(NETLINK_ROUTE), links: LinkDumper::new() }),
 };
 

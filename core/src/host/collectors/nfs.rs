@@ -9,7 +9,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -198,6 +198,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "nfs",
     enabled_by_default: true,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Nfs::new(settings)),
 };
 

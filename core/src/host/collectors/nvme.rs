@@ -5,7 +5,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{Dir, DirLister};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::ffi::CStr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -47,6 +47,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "nvme",
     enabled_by_default: true,
     placement: Placement::Hardware,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Nvme::new(settings)),
 };
 

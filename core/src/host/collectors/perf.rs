@@ -16,7 +16,7 @@ use super::perf_tracepoint::{self, Tracepoint};
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::{CollectError, HostError};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -456,6 +456,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "perf",
     enabled_by_default: false,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Perf::open_all(&settings)),
 };
 

@@ -7,7 +7,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// `(resource, line kind, metric, help)` in node_exporter's naming.
@@ -74,6 +74,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "pressure",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Pressure::new(settings)),
 };
 

@@ -8,7 +8,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -32,6 +32,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "processes",
     enabled_by_default: false,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Processes::new(settings)),
 };
 

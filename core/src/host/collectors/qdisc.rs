@@ -11,7 +11,7 @@ use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::netlink::{attributes, u32_at, Dumper, LinkDumper, NETLINK_ROUTE};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use crate::metrics::MetricType;
 use std::collections::HashMap;
 use std::path::Path;
@@ -56,6 +56,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "qdisc",
     enabled_by_default: false,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| {
         Box::new(Qdisc { settings, qdiscs: Dumper::new(NETLINK_ROUTE), links: LinkDumper::new() })
     },

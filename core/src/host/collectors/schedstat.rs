@@ -5,7 +5,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,6 +26,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "schedstat",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(SchedStat::new(settings)),
 };
 

@@ -5,7 +5,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The selinux collector.
@@ -25,6 +25,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "selinux",
     enabled_by_default: true,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Selinux::new(settings)),
 };
 

@@ -7,7 +7,7 @@ use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// `(column of a slab line, metric, help)`.
@@ -40,6 +40,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "slabinfo",
     enabled_by_default: false,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(SlabInfo::new(settings)),
 };
 

@@ -5,7 +5,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::{parse_f64, path_in};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -81,6 +81,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "sockstat",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(SockStat::new(settings)),
 };
 

@@ -7,7 +7,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_u64, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The softirq types node_exporter exports, as /proc/softirqs names them.
@@ -27,6 +27,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "softirqs",
     enabled_by_default: false,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Softirqs { settings, reader: FileReader::new(), cpu_names: Vec::new() }),
 };
 

@@ -7,7 +7,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::parse_u64;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -31,6 +31,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "stat",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Stat::new(settings)),
 };
 

@@ -8,7 +8,7 @@ use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_int_prefixed, read_attribute};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use regex::Regex;
 use std::sync::Arc;
 
@@ -62,6 +62,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "sysctl",
     enabled_by_default: false,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(SysctlCollector::new(settings)),
 };
 

@@ -18,7 +18,7 @@
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use crate::host::system_bus::{self, bus_error, KeptBus};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -50,6 +50,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "systemd",
     enabled_by_default: true,
     placement: Placement::Systemd,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Systemd { settings, bus: KeptBus::default() }),
 };
 

@@ -8,7 +8,7 @@ use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{list_dir, parse_uint_prefixed, read_attribute};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -75,6 +75,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "tapestats",
     enabled_by_default: true,
     placement: Placement::Hardware,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(TapeStats::new(settings)),
 };
 

@@ -10,7 +10,7 @@ use crate::host::netlink::{
     inet_diag_queues, inet_diag_request, Dumper, NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY,
 };
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// Every TCP state (`TCPF_ALL`).
@@ -54,6 +54,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "tcpstat",
     enabled_by_default: false,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(TcpStat::new(settings)),
 };
 

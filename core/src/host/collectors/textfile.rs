@@ -18,7 +18,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::order::exposition_name;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use crate::metrics::{is_valid_metric_name, MetricFamily};
 use std::collections::HashMap;
 use std::io::Read;
@@ -53,6 +53,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "textfile",
     enabled_by_default: true,
     placement: Placement::Mounts,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Textfile::new(settings)),
 };
 

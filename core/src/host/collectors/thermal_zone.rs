@@ -5,7 +5,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{read_f64, read_trimmed};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,6 +28,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "thermal_zone",
     enabled_by_default: true,
     placement: Placement::Hardware,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(ThermalZone::new(settings)),
 };
 

@@ -6,7 +6,7 @@ use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{DirLister, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::ffi::CStr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -70,6 +70,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "time",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Time::new(settings)),
 };
 

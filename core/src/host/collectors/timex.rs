@@ -4,7 +4,7 @@
 use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// adjtimex's return value when the clock is not synchronised.
@@ -32,6 +32,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "timex",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Timex::new(settings)),
 };
 

@@ -18,7 +18,7 @@ use crate::host::netlink::{
 };
 use crate::host::read::{parse_hex, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 const HELP: &str = "Number of allocated memory in the kernel for UDP datagrams in bytes.";
@@ -155,6 +155,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "udp_queues",
     enabled_by_default: true,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(UdpQueues::new(settings)),
 };
 

@@ -5,7 +5,7 @@
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// The uname collector.
@@ -35,6 +35,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "uname",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(Uname::new(settings)),
 };
 

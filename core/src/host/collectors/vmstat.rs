@@ -6,7 +6,7 @@ use crate::host::error::CollectError;
 use crate::host::keyed_lines::{emit_selected, KeptKeys};
 use crate::host::read::FileReader;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -34,6 +34,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "vmstat",
     enabled_by_default: true,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(VmStat::new(settings)),
 };
 

@@ -8,7 +8,7 @@ use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::read_attribute;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,6 +36,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "watchdog",
     enabled_by_default: false,
     placement: Placement::Hardware,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Watchdog { settings }),
 };
 

@@ -12,7 +12,7 @@
 use crate::host::emit::{labels, pairs, Emitter};
 use crate::host::error::CollectError;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use base64::Engine;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -28,6 +28,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "wifi",
     enabled_by_default: false,
     placement: Placement::Kernel,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Wifi { settings }),
 };
 

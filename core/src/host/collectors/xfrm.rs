@@ -7,7 +7,7 @@ use crate::host::emit::Emitter;
 use crate::host::error::CollectError;
 use crate::host::read::FileReader;
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// `(/proc/net/xfrm_stat field, metric, help)`, in node_exporter's order.
@@ -101,6 +101,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "xfrm",
     enabled_by_default: false,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::NoData,
     build: |settings| Box::new(Xfrm { settings, reader: FileReader::new() }),
 };
 

@@ -8,7 +8,7 @@ use crate::host::emit::{labels, Emitter};
 use crate::host::error::CollectError;
 use crate::host::read::{parse_int_prefixed, FileReader};
 use crate::host::settings::Settings;
-use crate::host::spec::{Collector, CollectorSpec, Placement};
+use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
 use std::sync::Arc;
 
 /// `(zoneinfo field, metric, help, is a counter)`.
@@ -74,6 +74,7 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     name: "zoneinfo",
     enabled_by_default: false,
     placement: Placement::Inline,
+    when_absent: WhenAbsent::Failure,
     build: |settings| Box::new(ZoneInfo::new(settings)),
 };
 
