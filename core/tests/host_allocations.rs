@@ -209,6 +209,44 @@ fn nvme_controllers_cost_no_allocation_each() {
     assert!(least < CONTROLLERS as u64, "{least} allocations for {CONTROLLERS} NVMe controllers: {counts:?}");
 }
 
+/// Cooling devices and thermal zones in the generated sysfs of
+/// [`thermal_zones_and_cooling_devices_cost_no_allocation_each`].
+const COOLING_DEVICES: usize = 64;
+const THERMAL_ZONES: usize = 4;
+
+/// A server with ACPI processor cooling lists one cooling device per CPU (64 on a 64-CPU host)
+/// beside its thermal zones, all read at every collection: that must not allocate per device.
+#[test]
+fn thermal_zones_and_cooling_devices_cost_no_allocation_each() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = tempfile::tempdir().expect("test setup");
+    let class = root.path().join("sys/class/thermal");
+    for n in 0..COOLING_DEVICES {
+        let dir = class.join(format!("cooling_device{n}"));
+        std::fs::create_dir_all(&dir).expect("test setup");
+        for (file, value) in [("type", "Processor"), ("cur_state", "0"), ("max_state", "10")] {
+            std::fs::write(dir.join(file), format!("{value}\n")).expect("test setup");
+        }
+    }
+    for n in 0..THERMAL_ZONES {
+        let dir = class.join(format!("thermal_zone{n}"));
+        std::fs::create_dir_all(&dir).expect("test setup");
+        std::fs::write(dir.join("type"), "x86_pkg_temp\n").expect("test setup");
+        std::fs::write(dir.join("temp"), format!("{}\n", 41000 + n)).expect("test setup");
+    }
+    let config = HostConfig::with_roots(root.path().join("proc"), root.path().join("sys"), root.path());
+    let counts = alone("thermal_zone", config.clone(), "node_cooling_device_max_state", COOLING_DEVICES);
+    assert_eq!(alone("thermal_zone", config, "node_thermal_zone_temp", THERMAL_ZONES).len(), 3);
+    println!(
+        "allocations per collection of {COOLING_DEVICES} cooling devices, {THERMAL_ZONES} zones: {counts:?}"
+    );
+    let least = counts.iter().copied().min().unwrap_or(u64::MAX);
+    assert!(
+        least < COOLING_DEVICES as u64,
+        "{least} allocations for {COOLING_DEVICES} cooling devices: {counts:?}"
+    );
+}
+
 /// EDAC memory controllers and csrows each in the generated sysfs of
 /// [`edac_controllers_and_csrows_cost_no_allocation_each`].
 const MEMORY_CONTROLLERS: usize = 4;

@@ -12,7 +12,7 @@
 
 use super::emit::FastMap;
 use super::error::CollectError;
-use super::read::{absent_as_empty, list_names, open_file, read_trimmed_from, FileReader};
+use super::read::{absent_as_empty, list_names, open_file, read_trimmed_from, DirLister, FileReader};
 use std::ffi::OsString;
 use std::io;
 use std::path::Path;
@@ -169,6 +169,28 @@ impl Absences {
     /// Like [`list_dir`](Absences::list_dir), but an absent directory lists as empty.
     pub(crate) fn list_dir_if_present(&self, path: &Path) -> Result<Vec<String>, CollectError> {
         absent_as_empty(self.list_dir(path))
+    }
+
+    /// The devices of the class directory `class` (`/sys/class/nvme`, ...) listed by `lister`, which
+    /// reuses its storage; `Ok(None)` when it is absent or empty, remembered so (then nothing is read
+    /// until the recheck interval has passed) or found so now, and the absence's error when absent.
+    ///
+    /// ```text
+    /// let Some(devices) = self.settings.absences.list_devices(&mut self.lister, &self.class)? else {
+    ///     return Ok(());
+    /// };
+    /// ```
+    pub(crate) fn list_devices<'l>(
+        &self,
+        lister: &'l mut DirLister,
+        class: &Path,
+    ) -> Result<Option<&'l [String]>, CollectError> {
+        let listed = if self.remembered_until(class).is_some() { None } else { lister.list(class).ok() };
+        match listed {
+            Some(devices) if !devices.is_empty() => Ok(Some(devices)),
+            // Listed through the absences, which remember it and give the error when absent.
+            _ => self.list_dir(class).map(|_| None),
+        }
     }
 
     /// Reads the whole file at `path` as text through `reader`, like [`FileReader::read_str`].

@@ -386,12 +386,6 @@ pub(crate) fn read_trimmed_from(mut file: File, path: &Path) -> Result<String, C
     Ok(text.trim_end().to_string())
 }
 
-/// Reads a small file holding one number (integer or float).
-pub(crate) fn read_f64(path: &Path) -> Result<f64, CollectError> {
-    let text = read_trimmed(path)?;
-    text.trim().parse::<f64>().map_err(|_| CollectError::parse(path, "not a number"))
-}
-
 /// Parses an unsigned decimal integer as f64; `None` for anything else.
 pub(crate) fn parse_u64(text: &str) -> Option<u64> {
     text.parse::<u64>().ok()

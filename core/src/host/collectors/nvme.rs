@@ -58,15 +58,8 @@ impl Collector for Nvme {
     }
 
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        // Absent or empty (remembered, or found so now): listed through the absences, which remember
-        // it for `quiet_until` without a system call and give node_exporter's error when absent.
-        let listed = if self.quiet_until().is_some() { None } else { self.lister.list(&self.class).ok() };
-        let devices = match listed {
-            Some(devices) if !devices.is_empty() => devices,
-            _ => {
-                self.settings.absences.list_dir(&self.class)?;
-                return Ok(());
-            }
+        let Some(devices) = self.settings.absences.list_devices(&mut self.lister, &self.class)? else {
+            return Ok(());
         };
         let class = Dir::open(&self.class)?;
         for device in devices {

@@ -3,23 +3,38 @@
 
 use crate::host::emit::{pairs, Emitter};
 use crate::host::error::CollectError;
-use crate::host::read::{read_f64, read_trimmed};
+use crate::host::read::{Dir, DirLister};
 use crate::host::settings::Settings;
 use crate::host::spec::{Collector, CollectorSpec, Placement, WhenAbsent};
+use std::ffi::CStr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The thermal_zone collector.
+/// The thermal_zone collector. A server with ACPI processor cooling lists one cooling device per
+/// CPU (64 on a 64-CPU host): listing them and reading their attributes reuses the lister, the
+/// buffers and the type label, so a collection allocates nothing per zone or device.
 pub(crate) struct ThermalZone {
     settings: Arc<Settings>,
     /// `class/thermal`, where the devices are listed (its absence or emptiness is remembered).
     class: PathBuf,
+    lister: DirLister,
+    /// Reused: an attribute's path relative to the class directory, the page read, the `type`.
+    relative: Vec<u8>,
+    buf: Box<[u8; 4096]>,
+    kind: String,
 }
 
 impl ThermalZone {
     pub(crate) fn new(settings: Arc<Settings>) -> ThermalZone {
-        ThermalZone { class: settings.sys("class/thermal"), settings }
+        ThermalZone {
+            class: settings.sys("class/thermal"),
+            settings,
+            lister: DirLister::keeping(),
+            relative: Vec::new(),
+            buf: Box::new([0; 4096]),
+            kind: String::new(),
+        }
     }
 }
 
@@ -32,6 +47,17 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     build: |settings| Box::new(ThermalZone::new(settings)),
 };
 
+/// Reads `<entry>/<file>` of the class directory as a number; `None` when unreadable or not one.
+fn number(
+    class: &Dir,
+    entry: &str,
+    file: &CStr,
+    relative: &mut Vec<u8>,
+    buf: &mut [u8; 4096],
+) -> Option<f64> {
+    class.entry_attribute(entry, file, relative, buf)?.parse::<f64>().ok()
+}
+
 impl Collector for ThermalZone {
     /// Quiet while the device directory is remembered absent or empty: then nothing is read.
     fn quiet_until(&self) -> Option<Instant> {
@@ -39,39 +65,46 @@ impl Collector for ThermalZone {
     }
 
     fn update(&mut self, out: &mut Emitter) -> Result<(), CollectError> {
-        let base = self.class.clone();
-        for entry in self.settings.absences.list_dir(&base)? {
-            let dir = base.join(&entry);
-            if let Some(zone) = entry.strip_prefix("thermal_zone") {
-                // A zone whose sensor fails to read (EIO, ENODATA) is skipped, as node_exporter does.
-                let (Ok(kind), Ok(temp)) = (read_trimmed(&dir.join("type")), read_f64(&dir.join("temp")))
-                else {
-                    continue;
-                };
+        let Some(entries) = self.settings.absences.list_devices(&mut self.lister, &self.class)? else {
+            return Ok(());
+        };
+        let class = Dir::open(&self.class)?;
+        let (relative, buf, kind) = (&mut self.relative, &mut *self.buf, &mut self.kind);
+        for entry in entries {
+            let Some(name) =
+                entry.strip_prefix("thermal_zone").or_else(|| entry.strip_prefix("cooling_device"))
+            else {
+                continue;
+            };
+            // A device whose type or sensor fails to read (EIO, ENODATA) is skipped, as node_exporter does.
+            let Some(text) = class.entry_attribute(entry, c"type", relative, buf) else { continue };
+            kind.clear();
+            kind.push_str(text);
+            if entry.starts_with("thermal_zone") {
+                let Some(temp) = number(&class, entry, c"temp", relative, buf) else { continue };
                 out.gauge(
                     "node_thermal_zone_temp",
                     "Zone temperature in Celsius",
-                    pairs(&[("type", &kind), ("zone", zone)]),
+                    pairs(&[("type", kind), ("zone", name)]),
                     temp / 1000.0,
                 );
-            } else if let Some(name) = entry.strip_prefix("cooling_device") {
-                let Ok(kind) = read_trimmed(&dir.join("type")) else { continue };
-                if let Ok(current) = read_f64(&dir.join("cur_state")) {
-                    out.gauge(
-                        "node_cooling_device_cur_state",
-                        "Current throttle state of the cooling device",
-                        pairs(&[("name", name), ("type", &kind)]),
-                        current,
-                    );
-                }
-                if let Ok(max) = read_f64(&dir.join("max_state")) {
-                    out.gauge(
-                        "node_cooling_device_max_state",
-                        "Maximum throttle state of the cooling device",
-                        pairs(&[("name", name), ("type", &kind)]),
-                        max,
-                    );
-                }
+                continue;
+            }
+            if let Some(current) = number(&class, entry, c"cur_state", relative, buf) {
+                out.gauge(
+                    "node_cooling_device_cur_state",
+                    "Current throttle state of the cooling device",
+                    pairs(&[("name", name), ("type", kind)]),
+                    current,
+                );
+            }
+            if let Some(max) = number(&class, entry, c"max_state", relative, buf) {
+                out.gauge(
+                    "node_cooling_device_max_state",
+                    "Maximum throttle state of the cooling device",
+                    pairs(&[("name", name), ("type", kind)]),
+                    max,
+                );
             }
         }
         Ok(())
