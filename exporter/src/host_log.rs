@@ -92,11 +92,8 @@ impl HostLogState {
             self.failing.insert(collector, (SeenError::of(error), no_data));
         }
         lines.extend(recovered.iter().map(|&(collector, no_data)| {
-            if no_data {
-                LogLine::Info(format!("collector {collector} has data now"))
-            } else {
-                LogLine::Info(format!("collector {collector} succeeds again"))
-            }
+            let news = if no_data { "has data now" } else { "succeeds again" };
+            LogLine::Info(format!("collector {collector} {news}"))
         }));
         let unchanged = report.warnings.iter().all(|w| self.warnings.contains(w))
             && self.warnings.iter().all(|w| report.warnings.contains(w));
@@ -209,14 +206,13 @@ mod tests {
             path: path.into(),
             source: std::io::Error::from_raw_os_error(code),
         };
-        let dmi = CollectError::Io {
+        let dmi = || CollectError::Io {
             path: "/sys/class/dmi/id".into(),
             source: std::io::ErrorKind::NotFound.into(),
         };
-        let zfs = || os_error("/proc/spl/kstat/zfs", libc::ENOTDIR);
         let others = || {
             vec![
-                ("zfs", zfs()),
+                ("zfs", os_error("/proc/spl/kstat/zfs", libc::ENOTDIR)),
                 ("meminfo", io("/wrong/proc/meminfo")),
                 ("hwmon", os_error("/sys/class/hwmon", libc::EACCES)),
             ]
@@ -225,7 +221,7 @@ mod tests {
             failures.extend(others());
             report(failures, &[])
         };
-        let first = state.changes(&with_others(vec![("nvme", io("/sys/class/nvme")), ("dmi", dmi)]));
+        let first = state.changes(&with_others(vec![("nvme", io("/sys/class/nvme")), ("dmi", dmi())]));
         assert!(
             matches!(&first[..], [LogLine::Debug(nvme), LogLine::Debug(dmi), LogLine::Debug(zfs), LogLine::Warn(meminfo), LogLine::Warn(hwmon)]
                 if nvme == "collector nvme returned no data: cannot read /sys/class/nvme: No such file or directory (os error 2)"
@@ -236,12 +232,8 @@ mod tests {
             "{first:?}"
         );
         // An absence that turns into another error is a warning; a subsystem that appears is news.
-        let dmi = CollectError::Io {
-            path: "/sys/class/dmi/id".into(),
-            source: std::io::ErrorKind::NotFound.into(),
-        };
         let nvme_eio = os_error("/sys/class/nvme", libc::EIO);
-        let next = state.changes(&with_others(vec![("nvme", nvme_eio), ("dmi", dmi)]));
+        let next = state.changes(&with_others(vec![("nvme", nvme_eio), ("dmi", dmi())]));
         assert!(matches!(&next[..], [LogLine::Warn(m)] if m.contains("collector nvme failed")), "{next:?}");
         assert_eq!(
             state.changes(&report(others(), &[])),

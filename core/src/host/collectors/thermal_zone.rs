@@ -47,6 +47,13 @@ pub(crate) const SPEC: CollectorSpec = CollectorSpec {
     build: |settings| Box::new(ThermalZone::new(settings)),
 };
 
+/// A cooling device's state files, each with its family and help (a file that cannot be read is
+/// left out).
+const COOLING_STATES: [(&CStr, &str, &str); 2] = [
+    (c"cur_state", "node_cooling_device_cur_state", "Current throttle state of the cooling device"),
+    (c"max_state", "node_cooling_device_max_state", "Maximum throttle state of the cooling device"),
+];
+
 /// Reads `<entry>/<file>` of the class directory as a number; `None` when unreadable or not one.
 fn number(
     class: &Dir,
@@ -90,21 +97,10 @@ impl Collector for ThermalZone {
                 );
                 continue;
             }
-            if let Some(current) = number(&class, entry, c"cur_state", relative, buf) {
-                out.gauge(
-                    "node_cooling_device_cur_state",
-                    "Current throttle state of the cooling device",
-                    pairs(&[("name", name), ("type", kind)]),
-                    current,
-                );
-            }
-            if let Some(max) = number(&class, entry, c"max_state", relative, buf) {
-                out.gauge(
-                    "node_cooling_device_max_state",
-                    "Maximum throttle state of the cooling device",
-                    pairs(&[("name", name), ("type", kind)]),
-                    max,
-                );
+            for (file, family, help) in COOLING_STATES {
+                if let Some(state) = number(&class, entry, file, relative, buf) {
+                    out.gauge(family, help, pairs(&[("name", name), ("type", kind)]), state);
+                }
             }
         }
         Ok(())
