@@ -382,6 +382,17 @@ export interface HostOptions {
   perfCacheProfilers?: string
 }
 
+/** One collection with the reason each failed collector failed (`HostCollector.collectReport()`). */
+export interface HostReport {
+  families: MetricFamily[]
+  /** `{ collector: reason }` for each collector that reported `node_scrape_collector_success` 0. */
+  failures: Record<string, string>
+  /** The failed collectors that only found their optional subsystem absent (no NVMe, no NFS, ...). */
+  noData: string[]
+  /** Data dropped without failing a collector (a skipped textfile, ...), each naming its file. */
+  warnings: string[]
+}
+
 /**
  * A host collector. It keeps one worker thread per collector and its read buffers between
  * collections: create one and reuse it. A collector that cannot read its files reports
@@ -394,6 +405,8 @@ export declare class HostCollector {
   collectors(): string[]
   /** One collection on the calling thread. */
   collect(): MetricFamily[]
+  /** One collection on the calling thread with why each failed collector failed. */
+  collectReport(): HostReport
   /** One collection on the calling thread, as exposition text. */
   collectText(format?: ExpositionFormat): string
   /** One collection on libuv's thread pool; the main thread stays free. */

@@ -1,7 +1,7 @@
 """Type stubs for srekit (the native module srekit._srekit plus the pure-Python model types)."""
 
 import os
-from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
+from typing import Any, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final, overload
 
 from typing_extensions import Unpack
 
@@ -14,6 +14,7 @@ __all__ = [
     "Gauge",
     "GaugeChild",
     "Host",
+    "HostReport",
     "HostError",
     "Histogram",
     "HistogramChild",
@@ -240,6 +241,24 @@ class _HostOptions(TypedDict, total=False):
     perf_cache_profilers: Optional[str]
 
 @final
+class HostReport:
+    """One collection: families, {collector: reason} failures, the no-data subset, warnings."""
+    @property
+    def families(self) -> List[MetricFamily]: ...
+    @property
+    def failures(self) -> Dict[str, str]: ...
+    @property
+    def no_data(self) -> List[str]: ...
+    @property
+    def warnings(self) -> List[str]: ...
+    def __iter__(self) -> Iterator[Union[List[MetricFamily], Dict[str, str]]]: ...
+    def __len__(self) -> int: ...
+    @overload
+    def __getitem__(self, index: Literal[0, -2], /) -> List[MetricFamily]: ...
+    @overload
+    def __getitem__(self, index: Literal[1, -1], /) -> Dict[str, str]: ...
+
+@final
 class Host:
     def __new__(
         cls,
@@ -257,7 +276,7 @@ class Host:
     @property
     def collectors(self) -> List[str]: ...
     def collect(self) -> List[MetricFamily]: ...
-    def collect_report(self) -> tuple[List[MetricFamily], Dict[str, str]]: ...
+    def collect_report(self) -> HostReport: ...
     def collect_text(self, format: _FormatName = "text") -> bytes: ...
 
 def collect_host(

@@ -49,6 +49,10 @@ def test_typical_usage_type_checks_strictly(tmp_path):
         outcomes = rules.apply(records[0])
         applied: int = rules.apply_lines(parser, "status=500", input="api")
         offset: int = errors[0].offset if errors else 0
+        report: srekit.HostReport = srekit.Host(collectors=["loadavg"]).collect_report()
+        absent: List[str] = report.no_data
+        reasons: Dict[str, str] = report.failures
+        reported: List[srekit.MetricFamily] = report[0]
     '''))
     result = run(["mypy", "--strict", "--no-incremental", str(program)], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

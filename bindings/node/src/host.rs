@@ -236,6 +236,35 @@ impl JsHostCollector {
         Ok(RawValue(families_to_js(Js::new(&env), &self.inner.collect())?))
     }
 
+    /// One collection on the calling thread with why each failed collector failed:
+    /// `{ families, failures: { collector: reason }, noData, warnings }`. `noData` names the failed
+    /// collectors that only found their optional subsystem absent (node_exporter's "collector returned
+    /// no data"); `warnings` is data dropped without failing a collector, each naming its file.
+    #[napi(ts_return_type = "HostReport")]
+    pub fn collect_report(&self, env: Env) -> napi::Result<RawValue> {
+        let js = Js::new(&env);
+        let report = self.inner.collect_report();
+        let failures = js.object()?;
+        for (name, error) in &report.failures {
+            js.set_own(failures, name, js.string(&error.to_string())?)?;
+        }
+        let no_data = report.no_data();
+        let no_data_js = js.array(no_data.len())?;
+        for (index, name) in no_data.iter().enumerate() {
+            js.set_index(no_data_js, index, js.string(name)?)?;
+        }
+        let warnings = js.array(report.warnings.len())?;
+        for (index, warning) in report.warnings.iter().enumerate() {
+            js.set_index(warnings, index, js.string(warning)?)?;
+        }
+        let result = js.object()?;
+        js.set_own(result, "families", families_to_js(js, &report.families)?)?;
+        js.set_own(result, "failures", failures)?;
+        js.set_own(result, "noData", no_data_js)?;
+        js.set_own(result, "warnings", warnings)?;
+        Ok(RawValue(result))
+    }
+
     /// One collection on the calling thread, as exposition text (`'text'` 0.0.4 or `'openmetrics'`).
     #[napi]
     pub fn collect_text(&self, format: Option<String>) -> napi::Result<String, JsErrorCode> {

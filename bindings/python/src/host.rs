@@ -163,15 +163,21 @@ impl PyHost {
         collect_families(py, &collector)
     }
 
-    /// One collection plus why each failed collector failed: `(families, {collector: reason})`.
-    fn collect_report<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyDict>)> {
+    /// One collection plus why each failed collector failed, as a `HostReport` (which still unpacks
+    /// as the `(families, failures)` pair earlier versions returned).
+    fn collect_report(&self, py: Python<'_>) -> PyResult<PyHostReport> {
         let collector = self.collector()?;
         let report = py.detach(|| collector.collect_report());
         let failures = PyDict::new(py);
         for (name, error) in &report.failures {
             failures.set_item(name, error.to_string())?;
         }
-        Ok((families_to_py(py, &report.families)?, failures))
+        Ok(PyHostReport {
+            families: families_to_py(py, &report.families)?.unbind(),
+            failures: failures.unbind(),
+            no_data: report.no_data(),
+            warnings: report.warnings,
+        })
     }
 
     /// One collection encoded as `bytes` ("text" or "openmetrics").
@@ -179,6 +185,75 @@ impl PyHost {
     fn collect_text<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
         let collector = self.collector()?;
         collect_encoded(py, &collector, format)
+    }
+}
+
+/// One collection's result: `families`, `failures` (`{collector: reason}` for each collector that
+/// reported success 0), `no_data` (those of them whose subsystem the host lacks: node_exporter's
+/// "collector returned no data") and `warnings` (data dropped without failing a collector, each
+/// naming its file). Unpacks as `families, failures`.
+#[pyclass(module = "srekit", name = "HostReport", frozen)]
+pub(crate) struct PyHostReport {
+    families: Py<PyList>,
+    failures: Py<PyDict>,
+    no_data: Vec<&'static str>,
+    warnings: Vec<String>,
+}
+
+#[pymethods]
+impl PyHostReport {
+    /// The collection's `srekit.MetricFamily` list.
+    #[getter]
+    fn families(&self, py: Python<'_>) -> Py<PyList> {
+        self.families.clone_ref(py)
+    }
+
+    /// `{collector: reason}` for each failed collector.
+    #[getter]
+    fn failures(&self, py: Python<'_>) -> Py<PyDict> {
+        self.failures.clone_ref(py)
+    }
+
+    /// The failed collectors that only found their optional subsystem absent, in collection order.
+    #[getter]
+    fn no_data(&self) -> Vec<&'static str> {
+        self.no_data.clone()
+    }
+
+    /// Data dropped without failing a collector (a skipped textfile, ...), each naming its file.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+
+    /// `families, failures = host.collect_report()`, as when it returned a pair.
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pair = (self.families.clone_ref(py), self.failures.clone_ref(py)).into_pyobject(py)?;
+        pair.try_iter().map(Bound::into_any)
+    }
+
+    fn __len__(&self) -> usize {
+        2
+    }
+
+    /// `report[0]` is `families`, `report[1]` `failures`, as in the pair.
+    fn __getitem__(&self, py: Python<'_>, index: isize) -> PyResult<Py<PyAny>> {
+        match index {
+            0 | -2 => Ok(self.families.clone_ref(py).into_any()),
+            1 | -1 => Ok(self.failures.clone_ref(py).into_any()),
+            _ => Err(pyo3::exceptions::PyIndexError::new_err("HostReport index out of range (0 or 1)")),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let no_data: Vec<String> = self.no_data.iter().map(|name| format!("'{name}'")).collect();
+        format!(
+            "HostReport(families={}, failures={}, no_data=[{}], warnings={})",
+            self.families.bind(py).len(),
+            self.failures.bind(py).len(),
+            no_data.join(", "),
+            self.warnings.len()
+        )
     }
 }
 
@@ -278,5 +353,6 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(default_collectors, module)?)?;
     module.add_function(wrap_pyfunction!(host_options, module)?)?;
     module.add_class::<PyHost>()?;
+    module.add_class::<PyHostReport>()?;
     Ok(())
 }

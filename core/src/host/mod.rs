@@ -120,6 +120,27 @@ pub struct CollectionReport {
     pub warnings: Vec<String>,
 }
 
+impl CollectionReport {
+    /// The failed collectors whose failure only means the host lacks what they report on
+    /// ([`is_no_data`]: no NVMe, no NFS, ...), in collection order; node_exporter logs these at debug
+    /// level as "collector returned no data". Every other entry of `failures` is a real failure.
+    ///
+    /// ```
+    /// use srekit::host::{HostCollector, HostConfig};
+    /// let mut config = HostConfig::with_roots("/nonexistent/proc", "/nonexistent/sys", "/nonexistent");
+    /// config.disable_defaults();
+    /// config.enable("loadavg")?;
+    /// config.enable("nvme")?;
+    /// let report = HostCollector::new(config)?.collect_report();
+    /// assert_eq!(report.failures.len(), 2);
+    /// assert_eq!(report.no_data(), ["nvme"]);
+    /// # Ok::<(), srekit::host::HostError>(())
+    /// ```
+    pub fn no_data(&self) -> Vec<&'static str> {
+        self.failures.iter().filter(|(name, error)| is_no_data(name, error)).map(|(name, _)| *name).collect()
+    }
+}
+
 impl HostCollector {
     /// Validates `config` and starts the enabled collectors.
     ///

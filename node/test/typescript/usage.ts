@@ -15,6 +15,7 @@ import {
   contentType,
   negotiate,
   type MetricFamily,
+  type HostReport,
   type LogRecord,
   type LineErrorInfo,
 } from '../../index'
@@ -47,11 +48,14 @@ async function main(register: PromClientRegistry): Promise<void> {
   const host: MetricFamily[] = await collectHostAsync({ procfs: '/host/proc', disable: ['hwmon'] })
   const collector = new HostCollector({ disableDefaults: true, enable: ['cpu', 'meminfo'] })
   const again: MetricFamily[] = collector.collect()
+  const report: HostReport = collector.collectReport()
+  const absent: string[] = report.noData
+  const reasons: Record<string, string> = report.failures
   const exposition: string = collectHostText(undefined, 'openmetrics') + (await collector.collectTextAsync())
   const handle = registerHostMetrics(register, { disable: ['hwmon'] })
   handle.unregister()
   const merged: string = await metricsWithHost(register)
-  console.log(host.length, again.length, exposition.length, merged.length, collectHost().length)
+  console.log(host.length, again.length, absent.length, Object.keys(reasons).length, report.warnings.length, exposition.length, merged.length, collectHost().length)
 }
 
 const logRules = new LogRules(registry, [
