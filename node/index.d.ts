@@ -413,6 +413,8 @@ export declare class HostCollector {
   collectAsync(): Promise<MetricFamily[]>
   /** One collection on libuv's thread pool, as exposition text. */
   collectTextAsync(format?: ExpositionFormat): Promise<string>
+  /** `collectReport()` on libuv's thread pool. */
+  collectReportAsync(): Promise<HostReport>
 }
 
 /** Host metrics with node_exporter's names (one reused HostCollector per distinct options). */

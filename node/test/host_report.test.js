@@ -26,7 +26,7 @@ test('the vectors have cases', () => {
 })
 
 for (const vector of CASES) {
-  test(`host report vector ${vector.case}`, () => {
+  test(`host report vector ${vector.case}, sync and async`, async () => {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'srekit-host-report-'))
     try {
       const options = {
@@ -42,7 +42,12 @@ for (const vector of CASES) {
           fs.writeFileSync(path.join(options.textfileDirectory, name), text)
         }
       }
-      const report = new srekit.HostCollector(options).collectReport()
+      const collector = new srekit.HostCollector(options)
+      const report = collector.collectReport()
+      const later = await collector.collectReportAsync()
+      assert.deepEqual(Object.keys(later.failures).sort(), vector.failed)
+      assert.deepEqual([...later.noData].sort(), vector.no_data)
+      assert.equal(later.warnings.length, vector.warnings.length)
       assert.deepEqual(Object.keys(report.failures).sort(), vector.failed)
       for (const reason of Object.values(report.failures)) assert.ok(typeof reason === 'string' && reason)
       assert.deepEqual([...report.noData].sort(), vector.no_data)

@@ -8,10 +8,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{AsyncTask, Either3, FromNapiValue, Object, Unknown};
-use napi::{Env, Task};
+use napi::{sys, Env, Task};
 use napi_derive::napi;
 use srekit::expfmt::{encode_to_string, Format};
-use srekit::host::{self, HostCollector, HostConfig, HostOption, HostOptionDefault, HostOptionKind};
+use srekit::host::{
+    self, CollectionReport, HostCollector, HostConfig, HostOption, HostOptionDefault, HostOptionKind,
+};
 use srekit::metrics::MetricFamily;
 
 use srekit::error::codes;
@@ -242,27 +244,7 @@ impl JsHostCollector {
     /// no data"); `warnings` is data dropped without failing a collector, each naming its file.
     #[napi(ts_return_type = "HostReport")]
     pub fn collect_report(&self, env: Env) -> napi::Result<RawValue> {
-        let js = Js::new(&env);
-        let report = self.inner.collect_report();
-        let failures = js.object()?;
-        for (name, error) in &report.failures {
-            js.set_own(failures, name, js.string(&error.to_string())?)?;
-        }
-        let no_data = report.no_data();
-        let no_data_js = js.array(no_data.len())?;
-        for (index, name) in no_data.iter().enumerate() {
-            js.set_index(no_data_js, index, js.string(name)?)?;
-        }
-        let warnings = js.array(report.warnings.len())?;
-        for (index, warning) in report.warnings.iter().enumerate() {
-            js.set_index(warnings, index, js.string(warning)?)?;
-        }
-        let result = js.object()?;
-        js.set_own(result, "families", families_to_js(js, &report.families)?)?;
-        js.set_own(result, "failures", failures)?;
-        js.set_own(result, "noData", no_data_js)?;
-        js.set_own(result, "warnings", warnings)?;
-        Ok(RawValue(result))
+        Ok(RawValue(report_to_js(Js::new(&env), &self.inner.collect_report())?))
     }
 
     /// One collection on the calling thread, as exposition text (`'text'` 0.0.4 or `'openmetrics'`).
@@ -275,7 +257,13 @@ impl JsHostCollector {
     /// One collection on libuv's thread pool; resolves to metric families.
     #[napi(ts_return_type = "Promise<MetricFamily[]>")]
     pub fn collect_async(&self) -> AsyncTask<CollectTask> {
-        AsyncTask::new(CollectTask { collector: Arc::clone(&self.inner), text: None })
+        AsyncTask::new(CollectTask { collector: Arc::clone(&self.inner), output: Output::Families })
+    }
+
+    /// One collection on libuv's thread pool; resolves to the report `collectReport()` returns.
+    #[napi(ts_return_type = "Promise<HostReport>")]
+    pub fn collect_report_async(&self) -> AsyncTask<CollectTask> {
+        AsyncTask::new(CollectTask { collector: Arc::clone(&self.inner), output: Output::Report })
     }
 
     /// One collection on libuv's thread pool; resolves to exposition text.
@@ -285,14 +273,44 @@ impl JsHostCollector {
         format: Option<String>,
     ) -> napi::Result<AsyncTask<CollectTask>, JsErrorCode> {
         let format = format_from_name(format)?;
-        Ok(AsyncTask::new(CollectTask { collector: Arc::clone(&self.inner), text: Some(format) }))
+        Ok(AsyncTask::new(CollectTask { collector: Arc::clone(&self.inner), output: Output::Text(format) }))
     }
+}
+
+/// `{ families, failures: { collector: reason }, noData, warnings }` for a core report.
+fn report_to_js(js: Js, report: &CollectionReport) -> napi::Result<sys::napi_value> {
+    let failures = js.object()?;
+    for (name, error) in &report.failures {
+        js.set_own(failures, name, js.string(&error.to_string())?)?;
+    }
+    let no_data = report.no_data();
+    let no_data_js = js.array(no_data.len())?;
+    for (index, name) in no_data.iter().enumerate() {
+        js.set_index(no_data_js, index, js.string(name)?)?;
+    }
+    let warnings = js.array(report.warnings.len())?;
+    for (index, warning) in report.warnings.iter().enumerate() {
+        js.set_index(warnings, index, js.string(warning)?)?;
+    }
+    let result = js.object()?;
+    js.set_own(result, "families", families_to_js(js, &report.families)?)?;
+    js.set_own(result, "failures", failures)?;
+    js.set_own(result, "noData", no_data_js)?;
+    js.set_own(result, "warnings", warnings)?;
+    Ok(result)
+}
+
+/// What a [`CollectTask`] resolves to.
+enum Output {
+    Families,
+    Text(Format),
+    Report,
 }
 
 /// A collection run off the main thread.
 pub struct CollectTask {
     collector: Arc<HostCollector>,
-    text: Option<Format>,
+    output: Output,
 }
 
 /// What a [`CollectTask`] produced on the worker thread.
@@ -301,6 +319,8 @@ pub enum Collected {
     Families(Vec<MetricFamily>),
     /// Encoded text.
     Text(String),
+    /// A report, converted on the main thread.
+    Report(CollectionReport),
 }
 
 impl Task for CollectTask {
@@ -308,10 +328,10 @@ impl Task for CollectTask {
     type JsValue = RawValue;
 
     fn compute(&mut self) -> napi::Result<Collected> {
-        let families = self.collector.collect();
-        Ok(match self.text {
-            None => Collected::Families(families),
-            Some(format) => Collected::Text(encode_to_string(&families, format)),
+        Ok(match self.output {
+            Output::Families => Collected::Families(self.collector.collect()),
+            Output::Text(format) => Collected::Text(encode_to_string(&self.collector.collect(), format)),
+            Output::Report => Collected::Report(self.collector.collect_report()),
         })
     }
 
@@ -320,6 +340,7 @@ impl Task for CollectTask {
         match output {
             Collected::Families(families) => Ok(RawValue(families_to_js(js, &families)?)),
             Collected::Text(text) => Ok(RawValue(js.string(&text)?)),
+            Collected::Report(report) => Ok(RawValue(report_to_js(js, &report)?)),
         }
     }
 }

@@ -50,12 +50,13 @@ async function main(register: PromClientRegistry): Promise<void> {
   const again: MetricFamily[] = collector.collect()
   const report: HostReport = collector.collectReport()
   const absent: string[] = report.noData
+  const offThread: HostReport = await collector.collectReportAsync()
   const reasons: Record<string, string> = report.failures
   const exposition: string = collectHostText(undefined, 'openmetrics') + (await collector.collectTextAsync())
   const handle = registerHostMetrics(register, { disable: ['hwmon'] })
   handle.unregister()
   const merged: string = await metricsWithHost(register)
-  console.log(host.length, again.length, absent.length, Object.keys(reasons).length, report.warnings.length, exposition.length, merged.length, collectHost().length)
+  console.log(host.length, again.length, absent.length, Object.keys(reasons).length, report.warnings.length, offThread.families.length, exposition.length, merged.length, collectHost().length)
 }
 
 const logRules = new LogRules(registry, [
