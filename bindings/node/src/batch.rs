@@ -464,11 +464,7 @@ impl<'a> RecordBatch<'a> {
             js.null()?
         };
         js.set(out, js.string("timestamps")?, timestamps)?;
-        let dict = js.array(self.values.dict.len())?;
-        for (index, entry) in self.values.dict.iter().enumerate() {
-            js.set_index(dict, index, js.string(entry)?)?;
-        }
-        js.set(out, js.string("dict")?, dict)?;
+        js.set(out, js.string("dict")?, js.string_array(&self.values.dict)?)?;
         let extras = js.array(self.values.extras.len())?;
         for (index, value) in self.values.extras.iter().enumerate() {
             js.set_index(extras, index, value_to_js(js, value)?)?;

@@ -283,20 +283,11 @@ fn report_to_js(js: Js, report: &CollectionReport) -> napi::Result<sys::napi_val
     for (name, error) in &report.failures {
         js.set_own(failures, name, js.string(&error.to_string())?)?;
     }
-    let no_data = report.no_data();
-    let no_data_js = js.array(no_data.len())?;
-    for (index, name) in no_data.iter().enumerate() {
-        js.set_index(no_data_js, index, js.string(name)?)?;
-    }
-    let warnings = js.array(report.warnings.len())?;
-    for (index, warning) in report.warnings.iter().enumerate() {
-        js.set_index(warnings, index, js.string(warning)?)?;
-    }
     let result = js.object()?;
     js.set_own(result, "families", families_to_js(js, &report.families)?)?;
     js.set_own(result, "failures", failures)?;
-    js.set_own(result, "noData", no_data_js)?;
-    js.set_own(result, "warnings", warnings)?;
+    js.set_own(result, "noData", js.string_array(&report.no_data())?)?;
+    js.set_own(result, "warnings", js.string_array(&report.warnings)?)?;
     Ok(result)
 }
 

@@ -88,6 +88,15 @@ impl Js {
         crate::errors::create_string(self.env, text)
     }
 
+    /// An array of strings from UTF-8 texts.
+    pub fn string_array<S: AsRef<str>>(self, texts: &[S]) -> napi::Result<sys::napi_value> {
+        let array = self.array(texts.len())?;
+        for (index, text) in texts.iter().enumerate() {
+            self.set_index(array, index, self.string(text.as_ref())?)?;
+        }
+        Ok(array)
+    }
+
     /// A string from Latin-1 bytes (ASCII text is Latin-1): a plain copy, no UTF-8 decoding.
     pub fn string_latin1(self, bytes: &[u8]) -> napi::Result<sys::napi_value> {
         let mut value = std::ptr::null_mut();
